@@ -1,0 +1,12 @@
+// Command haproxy is Fulcrum's drop-in replacement for the haproxy binary.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "haproxy (Fulcrum): no mode is built yet; see README.md for what works today")
+	os.Exit(1)
+}
