@@ -1,0 +1,57 @@
+package http1
+
+// Verdicts runs the codec over a client's byte stream the way the
+// reference's front end does and returns, per request, the status the
+// proxy would answer: 0 for a request it accepts and forwards, the error's
+// status for one it refuses (after which it closes), and StatusTimeout for
+// a request still incomplete when the stream ends (the reference answers
+// it when `timeout http-request` strikes). It stops after an exchange that
+// does not keep the connection alive.
+//
+// It is what the differential tests compare with the live reference, and a
+// compact statement of how an engine uses Request and ChunkedDecoder.
+func Verdicts(stream []byte, opts *Options) []int {
+	var (
+		out []int
+		req Request
+		dec = ChunkedDecoder{AcceptInvalid: opts.AcceptInvalid}
+	)
+	for {
+		if len(stream[skipEmptyLines(stream):]) == 0 {
+			return out
+		}
+		n, err := req.Parse(stream, opts)
+		if err == ErrIncomplete {
+			return append(out, StatusTimeout)
+		}
+		if e, ok := err.(*Error); ok {
+			return append(out, e.Status)
+		}
+		stream = stream[n:]
+		switch req.Framing {
+		case BodyLength:
+			if int64(len(stream)) < req.ContentLength {
+				return append(out, StatusTimeout)
+			}
+			stream = stream[req.ContentLength:]
+		case BodyChunked:
+			dec.Reset()
+			used, err := dec.Scan(stream)
+			if err != nil {
+				return append(out, err.(*Error).Status)
+			}
+			if !dec.Done() {
+				return append(out, StatusTimeout)
+			}
+			stream = stream[used:]
+		}
+		out = append(out, 0)
+		if !req.KeepAlive() {
+			return out
+		}
+	}
+}
+
+// StatusTimeout is what the reference answers a request that is not
+// complete when `timeout http-request` expires.
+const StatusTimeout = 408
