@@ -254,7 +254,7 @@ func boundaryCases(t *testing.T, opts *Options) []diffCase {
 			return "GET / HTTP/1.1\r\n" + h + "X:   " + strings.Repeat("a", n) + "  \r\n\r\n"
 		}},
 		{"long header, many others", func(n int) string {
-			return "GET / HTTP/1.1\r\n" + h + strings.Repeat("Y-Header: value\r\n", 40) + "X: " + strings.Repeat("a", n) + "\r\n\r\n"
+			return "GET / HTTP/1.1\r\n" + h + strings.Repeat("Y-Header: value\r\n", 10) + "X: " + strings.Repeat("a", n) + "\r\n\r\n"
 		}},
 		{"long header, CL list", func(n int) string {
 			return "POST / HTTP/1.1\r\n" + h + "Content-Length: 0, 0\r\nContent-Length: 0\r\nX: " + strings.Repeat("a", n) + "\r\n\r\n"
@@ -287,8 +287,8 @@ func boundaryCases(t *testing.T, opts *Options) []diffCase {
 // runDifferential sends every case to one live reference (concurrently, so
 // that its keep-alive waits overlap) and checks our verdicts against its
 // answers.
-func runDifferential(t *testing.T, extra string, opts *Options, cases []diffCase) {
-	ref := startReference(t, extra)
+func runDifferential(t *testing.T, global, defaults string, opts *Options, cases []diffCase) {
+	ref := startReference(t, global, defaults)
 	got := make([][]int, len(cases))
 	errs := make([]error, len(cases))
 	var wg sync.WaitGroup
@@ -317,7 +317,7 @@ func runDifferential(t *testing.T, extra string, opts *Options, cases []diffCase
 			agree++
 		})
 	}
-	t.Logf("%d of %d cases agree with the reference (%s)", agree, len(cases), strings.TrimSpace("strict "+extra))
+	t.Logf("%d of %d cases agree with the reference [%s]", agree, len(cases), strings.TrimSpace(global+" "+defaults))
 }
 
 // answers maps our verdicts to the statuses a client of the reference sees:
@@ -343,12 +343,29 @@ func abbreviate(s string) string {
 func TestDifferentialRequests(t *testing.T) {
 	opts := DefaultOptions()
 	cases := append(smugglingTable(), boundaryCases(t, &opts)...)
-	runDifferential(t, "", &opts, cases)
+	runDifferential(t, "", "", &opts, cases)
 }
 
 func TestDifferentialAcceptInvalid(t *testing.T) {
 	opts := DefaultOptions()
 	opts.AcceptInvalid = true
 	cases := append(smugglingTable(), boundaryCases(t, &opts)...)
-	runDifferential(t, "option accept-invalid-http-request", &opts, cases)
+	runDifferential(t, "", "option accept-invalid-http-request", &opts, cases)
+}
+
+// TestDifferentialLimits moves tune.bufsize, tune.maxrewrite and
+// tune.http.maxhdr away from their defaults: the head budget and header
+// count must follow them as the reference's do.
+func TestDifferentialLimits(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Limits = Limits{BufSize: 8192, MaxRewrite: 512, MaxHeaders: 20}
+	hdrs := func(n int) string { return strings.Repeat("X: a\r\n", n) }
+	cases := []diffCase{
+		{"19 headers", "GET / HTTP/1.1\r\n" + hdrs(19) + "\r\n"},
+		{"20 headers", "GET / HTTP/1.1\r\n" + hdrs(20) + "\r\n"},
+		{"21 headers", "GET / HTTP/1.1\r\n" + hdrs(21) + "\r\n"},
+		{"10k URI", "GET /" + strings.Repeat("a", 10000) + " HTTP/1.1\r\n" + h + "\r\n"},
+	}
+	cases = append(cases, boundaryCases(t, &opts)...)
+	runDifferential(t, "\ttune.bufsize 8192\n\ttune.maxrewrite 512\n\ttune.http.maxhdr 20", "", &opts, cases)
 }

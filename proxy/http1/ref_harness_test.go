@@ -28,7 +28,8 @@ type refProxy struct {
 // startReference runs the reference with a frontend on an inherited loopback
 // listener (bind fd@3: no port race with parallel tests) and a backend that
 // drains each request body and answers 200.
-func startReference(t *testing.T, extra string) *refProxy {
+// global and defaults are extra lines for those sections.
+func startReference(t *testing.T, global, defaults string) *refProxy {
 	t.Helper()
 	bin := reftest.HAProxy(t)
 
@@ -53,6 +54,7 @@ func startReference(t *testing.T, extra string) *refProxy {
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`global
 	maxconn 100
+%s
 defaults
 	mode http
 	timeout connect 5s
@@ -60,6 +62,7 @@ defaults
 	timeout server 10s
 	timeout http-request 400ms
 	timeout http-keep-alive 100ms
+	timeout tunnel 100ms
 	option http-buffer-request
 %s
 frontend fe
@@ -67,7 +70,7 @@ frontend fe
 	default_backend be
 backend be
 	server s1 %s
-`, extra, backend.Addr())
+`, global, defaults, backend.Addr())
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
