@@ -31,13 +31,19 @@ type refProxy struct {
 // global and defaults are extra lines for those sections.
 func startReference(t *testing.T, global, defaults string) *refProxy {
 	t.Helper()
+	return startReferenceWith(t, global, defaults, serveBackend)
+}
+
+// startReferenceWith is startReference with another backend.
+func startReferenceWith(t *testing.T, global, defaults string, serve func(net.Listener)) *refProxy {
+	t.Helper()
 	bin := reftest.HAProxy(t)
 
 	backend, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go serveBackend(backend)
+	go serve(backend)
 	t.Cleanup(func() { backend.Close() })
 
 	front, err := net.Listen("tcp", "127.0.0.1:0")

@@ -104,17 +104,9 @@ func (r *Request) parseRequestLine(line []byte, off int, opts *Options) error {
 		return nil
 	}
 	v := line[i:]
-	major, minor, ok := parseVersion(v)
+	major, minor, ok := parseVersionOpt(v, opts)
 	if !ok {
-		// Relaxed, the reference takes any run of version characters
-		// and reads it as 1.0 unless it has the x.y shape.
-		if !opts.AcceptInvalid || !relaxedVersion(v) {
-			return reject(400, off+i, "invalid HTTP version")
-		}
-		major, minor = 1, 0
-		if len(v) == 8 && isDigit(v[5]) && isDigit(v[7]) {
-			major, minor = int(v[5]-'0'), int(v[7]-'0')
-		}
+		return reject(400, off+i, "invalid HTTP version")
 	}
 	r.Proto, r.Major, r.Minor = v, major, minor
 	return nil
@@ -214,6 +206,19 @@ func (r *Request) checkHeaders(opts *Options, end int) error {
 		}
 	}
 	return nil
+}
+
+// parseVersionOpt reads a version strictly, or relaxed: then the
+// reference takes any run of version characters and reads it as 1.0
+// unless it has the x.y shape.
+func parseVersionOpt(v []byte, opts *Options) (major, minor int, ok bool) {
+	if major, minor, ok = parseVersion(v); ok || !opts.AcceptInvalid || !relaxedVersion(v) {
+		return major, minor, ok
+	}
+	if len(v) == 8 && isDigit(v[5]) && v[6] == '.' && isDigit(v[7]) {
+		return int(v[5] - '0'), int(v[7] - '0'), true
+	}
+	return 1, 0, true
 }
 
 // relaxedVersion: the characters the reference's tokenizer allows in a

@@ -40,7 +40,7 @@ func (r *Response) parse(buf []byte, opts *Options, method []byte) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	if err := r.parseStatusLine(line); err != nil {
+	if err := r.parseStatusLine(line, opts); err != nil {
 		return 0, err
 	}
 	end, err := parseFields(buf, next, &r.Headers, opts, 502)
@@ -56,33 +56,36 @@ func (r *Response) parse(buf []byte, opts *Options, method []byte) (int, error) 
 	return end, nil
 }
 
-// parseStatusLine reads "HTTP/x.y SP 3DIGIT [SP reason]".
-func (r *Response) parseStatusLine(line []byte) error {
-	if len(line) < 12 || line[8] != ' ' {
-		return reject(502, 0, "invalid status line")
+// parseStatusLine reads "VERSION SP STATUS [SP reason]" as leniently as
+// the reference: blanks are runs of spaces and tabs, and the status is any
+// run of digits (a 2-digit or 4-digit status is forwarded as it is).
+func (r *Response) parseStatusLine(line []byte, opts *Options) error {
+	i := 0
+	for i < len(line) && !isSPHT(line[i]) {
+		i++
 	}
-	major, minor, ok := parseVersion(line[:8])
+	major, minor, ok := parseVersionOpt(line[:i], opts)
 	if !ok {
 		return reject(502, 0, "invalid HTTP version")
 	}
-	s := line[9:12]
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return reject(502, 9, "invalid status code")
+	r.Proto, r.Major, r.Minor = line[:i], major, minor
+	for i < len(line) && isSPHT(line[i]) {
+		i++
+	}
+	s := i
+	for ; i < len(line) && isDigit(line[i]); i++ {
+		if i-s == 9 {
+			return reject(502, i, "status code too long")
 		}
+		r.Status = r.Status*10 + int(line[i]-'0')
 	}
-	r.Proto, r.Major, r.Minor = line[:8], major, minor
-	r.Status = int(s[0]-'0')*100 + int(s[1]-'0')*10 + int(s[2]-'0')
-	if r.Status < 100 {
-		return reject(502, 9, "invalid status code")
+	if i == s || i < len(line) && !isSPHT(line[i]) {
+		return reject(502, i, "invalid status code")
 	}
-	switch {
-	case len(line) == 12:
-	case isSPHT(line[12]):
-		r.Reason = line[13:]
-	default:
-		return reject(502, 12, "invalid status line")
+	for i < len(line) && isSPHT(line[i]) {
+		i++
 	}
+	r.Reason = line[i:]
 	return nil
 }
 
@@ -101,7 +104,9 @@ func (r *Response) frame(method []byte, end int) error {
 			r.ContentLength = n
 			r.Flags |= FlagContentLength
 		case equalFold(h.Name, "transfer-encoding"):
-			te.add(h.Value)
+			if len(h.Value) > 0 { // the reference ignores an empty one here
+				te.add(h.Value)
+			}
 		case equalFold(h.Name, "connection"):
 			r.Flags |= connFlags(h.Value)
 		case equalFold(h.Name, "upgrade"):
@@ -113,15 +118,12 @@ func (r *Response) frame(method []byte, end int) error {
 		string(method) == "CONNECT" && r.Status < 300:
 		r.Framing, r.ContentLength = BodyNone, 0
 	case te.seen:
-		if te.chunkedMid {
-			return reject(502, end, "Transfer-Encoding with chunked not last")
+		// The reference decodes nothing but chunked and refuses a
+		// response that needs more.
+		if te.chunkedMid || te.other || !te.chunkedLast {
+			return reject(502, end, "Transfer-Encoding other than chunked")
 		}
-		r.ContentLength = 0
-		if te.chunkedLast {
-			r.Framing = BodyChunked
-		} else {
-			r.Framing = BodyUntilClose
-		}
+		r.Framing, r.ContentLength = BodyChunked, 0
 	case r.ContentLength > 0:
 		r.Framing = BodyLength
 	case r.ContentLength == 0:
@@ -139,7 +141,7 @@ func (r *Response) KeepAlive() bool {
 }
 
 // Interim reports a 1xx response other than 101: the final one follows.
-func (r *Response) Interim() bool { return r.Status < 200 && r.Status != 101 }
+func (r *Response) Interim() bool { return r.Status >= 100 && r.Status < 200 && r.Status != 101 }
 
 // SwitchesProtocols reports a 101 answer to an upgrade: the connection is
 // a tunnel from here on.
