@@ -12,9 +12,9 @@ package http1
 // compact statement of how an engine uses Request and ChunkedDecoder.
 func Verdicts(stream []byte, opts *Options) []int {
 	var (
-		out []int
-		req Request
-		dec = ChunkedDecoder{AcceptInvalid: opts.AcceptInvalid}
+		out  []int
+		req  Request
+		body Body
 	)
 	for {
 		if len(stream[skipEmptyLines(stream):]) == 0 {
@@ -28,23 +28,15 @@ func Verdicts(stream []byte, opts *Options) []int {
 			return append(out, e.Status)
 		}
 		stream = stream[n:]
-		switch req.Framing {
-		case BodyLength:
-			if int64(len(stream)) < req.ContentLength {
-				return append(out, StatusTimeout)
-			}
-			stream = stream[req.ContentLength:]
-		case BodyChunked:
-			dec.Reset()
-			used, err := dec.Scan(stream)
-			if err != nil {
-				return append(out, err.(*Error).Status)
-			}
-			if !dec.Done() {
-				return append(out, StatusTimeout)
-			}
-			stream = stream[used:]
+		body.StartRequest(&req, opts)
+		used, err := body.Consume(stream)
+		if err != nil {
+			return append(out, err.(*Error).Status)
 		}
+		if !body.Done() {
+			return append(out, StatusTimeout)
+		}
+		stream = stream[used:]
 		out = append(out, 0)
 		if !req.KeepAlive() {
 			return out
