@@ -90,6 +90,9 @@ func parseFields(buf []byte, p int, hdrs *Headers, opts *Options, status int) (i
 	valStart := 0 // where the last header's value starts, for obs-fold
 	for {
 		line, next, err := nextLine(buf, p, status)
+		if err == ErrIncomplete {
+			return 0, partialField(buf[p:], len(*hdrs) == 0, p, opts, status)
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -137,6 +140,30 @@ func parseFields(buf []byte, p int, hdrs *Headers, opts *Options, status int) (i
 		*hdrs = append(*hdrs, Header{Name: line[:colon], Value: trimSPHT(line[v:])})
 		p = next
 	}
+}
+
+// partialField checks the start of a header line whose end has not
+// arrived: the strict reference refuses a bad name or a fold before any
+// header at once, without waiting for the line to complete.
+func partialField(part []byte, first bool, off int, opts *Options, status int) error {
+	if opts.AcceptInvalid || len(part) == 0 {
+		return ErrIncomplete
+	}
+	if isSPHT(part[0]) {
+		if first {
+			return reject(status, off, "folded line before any header")
+		}
+		return ErrIncomplete
+	}
+	for i, c := range part {
+		if c == ':' || c == '\r' {
+			break
+		}
+		if !tokenChar[c] {
+			return reject(status, off+i, "invalid character in header name")
+		}
+	}
+	return ErrIncomplete
 }
 
 // parseVersion reads "HTTP/x.y" exactly, as the reference demands.

@@ -39,6 +39,9 @@ func (r *Request) Parse(buf []byte, opts *Options) (int, error) {
 func (r *Request) parse(buf []byte, opts *Options) (int, error) {
 	p := skipEmptyLines(buf)
 	line, next, err := nextLine(buf, p, 400)
+	if err == ErrIncomplete {
+		return 0, partialRequestLine(buf[p:], p, opts)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -110,6 +113,43 @@ func (r *Request) parseRequestLine(line []byte, off int, opts *Options) error {
 	}
 	r.Proto, r.Major, r.Minor = v, major, minor
 	return nil
+}
+
+// partialRequestLine checks a request line whose end has not arrived, for
+// the errors the reference reports at once: a byte no method, URI or
+// version may hold, or a blank after the version. What only the complete
+// line decides (a byte above 0x7f in the URI, the version's exact shape)
+// waits.
+func partialRequestLine(part []byte, off int, opts *Options) error {
+	i := 0
+	for i < len(part) && tokenChar[part[i]] {
+		i++
+	}
+	if i == len(part) {
+		return ErrIncomplete
+	}
+	if i == 0 || !isSPHT(part[i]) {
+		return reject(400, off+i, "invalid method")
+	}
+	for i < len(part) && isSPHT(part[i]) {
+		i++
+	}
+	for ; i < len(part) && !isSPHT(part[i]); i++ {
+		if c := part[i]; c < 0x20 || c == 0x7f || c == '#' && !opts.AcceptInvalid {
+			return reject(400, off+i, "invalid character in URI")
+		}
+	}
+	for i < len(part) && isSPHT(part[i]) {
+		i++
+	}
+	for v := i; i < len(part); i++ {
+		if c := part[i]; c == '\r' {
+			break
+		} else if !relaxedVersion(part[i : i+1]) {
+			return reject(400, off+v, "invalid HTTP version")
+		}
+	}
+	return ErrIncomplete
 }
 
 // checkHeaders applies the reference's semantic checks and derives the
