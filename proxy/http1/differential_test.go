@@ -257,10 +257,7 @@ func smugglingTable() []diffCase {
 // boundaryCases put each shape of head exactly at our size limit and one
 // byte over it, so the reference confirms where the limit lies.
 func boundaryCases(t *testing.T, opts *Options) []diffCase {
-	shapes := []struct {
-		desc string
-		mk   func(n int) string
-	}{
+	shapes := []sizeShape{
 		{"long URI", func(n int) string { return "GET /" + strings.Repeat("a", n) + " HTTP/1.1\r\n" + h + "\r\n" }},
 		{"long header", func(n int) string { return "GET / HTTP/1.1\r\n" + h + "X: " + strings.Repeat("a", n) + "\r\n\r\n" }},
 		{"long header, LF ends", func(n int) string { return "GET / HTTP/1.1\nHost: a\nX: " + strings.Repeat("a", n) + "\n\n" }},
@@ -277,12 +274,26 @@ func boundaryCases(t *testing.T, opts *Options) []diffCase {
 			return "POST / HTTP/1.1\r\n" + h + "Content-Length: 00000\r\nX: " + strings.Repeat("a", n) + "\r\n\r\n"
 		}},
 	}
+	return limitCases(t, shapes, func(raw string) bool {
+		v := Verdicts([]byte(raw), opts)
+		return len(v) == 1 && v[0] == 0
+	})
+}
+
+// sizeShape builds a message whose size grows with n.
+type sizeShape struct {
+	desc string
+	mk   func(n int) string
+}
+
+// limitCases finds, for each shape, the largest n our codec accepts and
+// returns the message at that n and at n+1.
+func limitCases(t *testing.T, shapes []sizeShape, accepted func(string) bool) []diffCase {
 	var out []diffCase
 	for _, s := range shapes {
 		lo, hi := 0, 20000 // accepted at lo, refused at hi
 		for lo+1 < hi {
-			m := (lo + hi) / 2
-			if v := Verdicts([]byte(s.mk(m)), opts); len(v) == 1 && v[0] == 0 {
+			if m := (lo + hi) / 2; accepted(s.mk(m)) {
 				lo = m
 			} else {
 				hi = m
@@ -303,19 +314,7 @@ func boundaryCases(t *testing.T, opts *Options) []diffCase {
 // answers.
 func runDifferential(t *testing.T, global, defaults string, opts *Options, cases []diffCase) {
 	ref := startReference(t, global, defaults)
-	got := make([][]int, len(cases))
-	errs := make([]error, len(cases))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i := range cases {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			got[i], errs[i] = ref.exchange([]byte(cases[i].raw))
-		}()
-	}
-	wg.Wait()
+	got, errs := exchangeAll(len(cases), func(i int) ([]int, error) { return ref.exchange([]byte(cases[i].raw)) })
 	agree := 0
 	for i, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
@@ -382,4 +381,23 @@ func TestDifferentialLimits(t *testing.T) {
 	}
 	cases = append(cases, boundaryCases(t, &opts)...)
 	runDifferential(t, "\ttune.bufsize 8192\n\ttune.maxrewrite 512\n\ttune.http.maxhdr 20", "", &opts, cases)
+}
+
+// exchangeAll runs n exchanges with the reference concurrently, so that
+// its keep-alive and timeout waits overlap, and returns their results.
+func exchangeAll(n int, exchange func(i int) ([]int, error)) ([][]int, []error) {
+	got := make([][]int, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			got[i], errs[i] = exchange(i)
+		}()
+	}
+	wg.Wait()
+	return got, errs
 }

@@ -240,6 +240,9 @@ func (r *Request) checkHeaders(opts *Options, end int) error {
 			return reject(400, end, "WebSocket upgrade without a valid Sec-WebSocket-Key")
 		}
 	}
+	if !equalFold(r.Method, "CONNECT") && len(r.URI) > 0 && r.URI[0] != '/' && r.URI[0] != '*' && indexByte(r.URI, ':') > 0 {
+		r.Flags |= FlagAbsoluteURI
+	}
 	if !opts.AcceptInvalid {
 		if err := r.checkAuthority(host, end); err != nil {
 			return err
@@ -309,7 +312,6 @@ func (r *Request) checkAuthority(host []byte, end int) error {
 			return nil // neither origin nor absolute form: passed through
 		}
 		scheme = uri[:colon]
-		r.Flags |= FlagAbsoluteURI
 		rest := uri[colon+1:]
 		if len(rest) < 2 || rest[0] != '/' || rest[1] != '/' {
 			auth = nil
@@ -375,3 +377,35 @@ func (r *Request) Upgrade() bool {
 
 // IsMethod compares the method exactly (methods are case-sensitive).
 func (r *Request) IsMethod(m string) bool { return string(r.Method) == m }
+
+// Path is the target's path: from the first '/' after any scheme and
+// authority up to '?', or empty (for "*", an authority, or an absolute
+// URI without a path).
+func (r *Request) Path() []byte {
+	u := r.URI
+	if r.Flags&FlagAbsoluteURI != 0 {
+		if i := indexByte(u, ':'); i >= 0 && len(u) > i+2 && u[i+1] == '/' && u[i+2] == '/' {
+			u = u[i+3:]
+			j := indexByte(u, '/')
+			if j < 0 {
+				return nil
+			}
+			u = u[j:]
+		}
+	}
+	if len(u) == 0 || u[0] != '/' {
+		return nil
+	}
+	if i := indexByte(u, '?'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
+// Query is what follows the first '?' of the target, or nil.
+func (r *Request) Query() []byte {
+	if i := indexByte(r.URI, '?'); i >= 0 {
+		return r.URI[i+1:]
+	}
+	return nil
+}

@@ -190,3 +190,27 @@ func TestAppendHeadRoundTrip(t *testing.T) {
 		t.Errorf("reparse: %d, %v", n, err)
 	}
 }
+
+func TestRequestPathQuery(t *testing.T) {
+	tests := []struct{ uri, path, query string }{
+		{"/a/b?x=1&y", "/a/b", "x=1&y"},
+		{"/", "/", ""},
+		{"/p?", "/p", ""},
+		{"http://h:8080/p/q?z", "/p/q", "z"},
+		{"http://h", "", ""},
+		{"*", "", ""},
+	}
+	relaxed := DefaultOptions()
+	relaxed.AcceptInvalid = true
+	for _, opts := range []Options{DefaultOptions(), relaxed} {
+		for _, tt := range tests {
+			r, err := parseReq(t, "GET "+tt.uri+" HTTP/1.1\r\n\r\n", opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(r.Path()) != tt.path || string(r.Query()) != tt.query {
+				t.Errorf("%s (relaxed %v): path %q query %q", tt.uri, opts.AcceptInvalid, r.Path(), r.Query())
+			}
+		}
+	}
+}

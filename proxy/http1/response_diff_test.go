@@ -7,7 +7,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -164,22 +163,25 @@ func responseVerdict(raw []byte, opts *Options) int {
 	}
 }
 
+// responseBoundaryCases put response heads at our size limit and one byte
+// over it.
+func responseBoundaryCases(t *testing.T, opts *Options) []diffCase {
+	return limitCases(t, []sizeShape{
+		{"long header", func(n int) string {
+			return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX: " + strings.Repeat("a", n) + "\r\n\r\nok"
+		}},
+		{"long reason", func(n int) string {
+			return "HTTP/1.1 200 " + strings.Repeat("a", n) + "\r\nContent-Length: 2\r\n\r\nok"
+		}},
+	}, func(raw string) bool { return responseVerdict([]byte(raw), opts) == 200 })
+}
+
 func runResponseDifferential(t *testing.T, defaults string, opts *Options) {
-	cases := responseTable()
+	cases := append(responseTable(), responseBoundaryCases(t, opts)...)
 	ref := startReferenceWith(t, "", defaults, serveCanned(cases))
-	got := make([][]int, len(cases))
-	errs := make([]error, len(cases))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i := range cases {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			got[i], errs[i] = ref.firstStatus([]byte(fmt.Sprintf("GET /%d HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", i)))
-		}()
-	}
-	wg.Wait()
+	got, errs := exchangeAll(len(cases), func(i int) ([]int, error) {
+		return ref.firstStatus([]byte(fmt.Sprintf("GET /%d HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", i)))
+	})
 	agree := 0
 	for i, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
