@@ -23,6 +23,12 @@ func (r *Request) Reset() {
 // large), or an *Error carrying the status the reference answers. buf is
 // modified in place where the reference normalises (obs-fold). Slices in r
 // point into buf.
+//
+// Parse starts over on every call, so an engine feeding a slow client
+// should call it again only when the new bytes hold an LF (a line ended)
+// or fill the buffer, plus once on a first read: that bounds the rescans
+// by the number of lines, which tune.http.maxhdr caps. A bad byte in a
+// line not yet ended is refused at the first call that sees it.
 func (r *Request) Parse(buf []byte, opts *Options) (int, error) {
 	r.Reset()
 	n, err := r.parse(buf, opts)
