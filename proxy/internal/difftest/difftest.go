@@ -1,0 +1,352 @@
+// Package difftest drives the reference haproxy and our engine through the
+// same balancing scenario (the same servers, the same connections from the
+// same source addresses, the same servers going down and up) and records
+// which server answered each connection.
+package difftest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Server is one backend server of a scenario.
+type Server struct {
+	Name    string
+	Weight  int // 0 = HAProxy's default (1)
+	Backup  bool
+	MaxConn int
+}
+
+// Step is one action: a connection (Src, Hold) or a state change (Down/Up).
+type Step struct {
+	Src  string // client source address, e.g. "127.0.0.7"; "" = 127.0.0.1
+	Hold bool   // keep the connection open until the scenario ends
+	Down string // take this server down
+	Up   string // bring this server back
+}
+
+// Scenario is one differential case.
+type Scenario struct {
+	Name       string
+	Balance    string // the `balance` line's arguments
+	HashType   string // the `hash-type` line's arguments, "" for none
+	AllBackups bool
+	Servers    []Server
+	Steps      []Step
+}
+
+// Conns makes n connection steps cycling over the given sources.
+func Conns(n int, hold bool, srcs ...string) []Step {
+	steps := make([]Step, n)
+	for i := range steps {
+		steps[i].Hold = hold
+		if len(srcs) > 0 {
+			steps[i].Src = srcs[i%len(srcs)]
+		}
+	}
+	return steps
+}
+
+// Sources returns n distinct loopback source addresses 127.0.x.y.
+func Sources(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("127.0.%d.%d", (i*37)/250, 2+(i*37)%250)
+	}
+	return out
+}
+
+// Backends are TCP servers on loopback that greet each connection with
+// their name and a newline, then hold it until the client closes.
+type Backends struct {
+	t     testing.TB
+	mu    sync.Mutex
+	addrs map[string]string
+	lns   map[string]net.Listener
+	conns []net.Conn
+}
+
+// StartBackends listens for each server on an ephemeral loopback port.
+func StartBackends(t testing.TB, servers []Server) *Backends {
+	b := &Backends{t: t, addrs: map[string]string{}, lns: map[string]net.Listener{}}
+	for _, s := range servers {
+		b.listen(s.Name, "127.0.0.1:0")
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+func (b *Backends) listen(name, addr string) {
+	var ln net.Listener
+	var err error
+	// The port may linger briefly after a stop; retry a bounded number
+	// of times.
+	for range 50 {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		b.t.Fatalf("backend %s: %v", name, err)
+	}
+	b.mu.Lock()
+	b.addrs[name] = ln.Addr().String()
+	b.lns[name] = ln
+	b.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.conns = append(b.conns, c)
+			b.mu.Unlock()
+			go func() {
+				defer c.Close()
+				if _, err := io.WriteString(c, name+"\n"); err != nil {
+					return
+				}
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+}
+
+// Addr is the address of the named backend.
+func (b *Backends) Addr(name string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.addrs[name]
+}
+
+// Stop closes the named backend's listener: connections are refused.
+func (b *Backends) Stop(name string) {
+	b.mu.Lock()
+	ln := b.lns[name]
+	delete(b.lns, name)
+	b.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+}
+
+// Start listens again on the named backend's address.
+func (b *Backends) Start(name string) { b.listen(name, b.Addr(name)) }
+
+// Close stops every backend and its connections.
+func (b *Backends) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, ln := range b.lns {
+		ln.Close()
+	}
+	for _, c := range b.conns {
+		c.Close()
+	}
+	b.lns = map[string]net.Listener{}
+}
+
+// Dial connects to addr from src and returns the greeting's server name.
+func Dial(addr, src string) (string, net.Conn, error) {
+	if src == "" {
+		src = "127.0.0.1"
+	}
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		c.Close()
+		return "", nil, fmt.Errorf("reading greeting from %s via %s: %v", src, addr, err)
+	}
+	c.SetReadDeadline(time.Time{})
+	return strings.TrimSpace(line), c, nil
+}
+
+// Player is one side of a differential run: it can mark servers down and
+// up and waits until the change has taken effect.
+type Player interface {
+	Addr() string
+	SetUp(server string, up bool)
+}
+
+// Play runs the scenario's steps through p and returns the server name that
+// answered each connection step.
+func Play(t testing.TB, sc Scenario, p Player) []string {
+	var picks []string
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for i, st := range sc.Steps {
+		switch {
+		case st.Down != "":
+			p.SetUp(st.Down, false)
+		case st.Up != "":
+			p.SetUp(st.Up, true)
+		default:
+			name, c, err := Dial(p.Addr(), st.Src)
+			if err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+			picks = append(picks, name)
+			if st.Hold {
+				held = append(held, c)
+			} else {
+				c.Close()
+			}
+		}
+	}
+	return picks
+}
+
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Reference runs the reference haproxy on a scenario.
+type Reference struct {
+	t        testing.TB
+	be       *Backends
+	addr     string
+	sock     string
+	cmd      *exec.Cmd
+	finished chan struct{}
+}
+
+// StartReference starts bin (the reference haproxy) in the foreground with
+// one thread, one tcp frontend and the scenario's backend.
+func StartReference(t testing.TB, bin string, sc Scenario, be *Backends) *Reference {
+	dir := t.TempDir()
+	port := FreePort(t)
+	r := &Reference{t: t, be: be, addr: fmt.Sprintf("127.0.0.1:%d", port), sock: filepath.Join(dir, "admin.sock")}
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "global\n\tnbthread 1\n\tstats socket %s level admin\n", r.sock)
+	cfg.WriteString("defaults\n\tmode tcp\n\ttimeout connect 2s\n\ttimeout client 30s\n\ttimeout server 30s\n")
+	fmt.Fprintf(&cfg, "frontend fe\n\tbind %s\n\tdefault_backend be\n", r.addr)
+	fmt.Fprintf(&cfg, "backend be\n\tbalance %s\n", sc.Balance)
+	if sc.HashType != "" {
+		fmt.Fprintf(&cfg, "\thash-type %s\n", sc.HashType)
+	}
+	if sc.AllBackups {
+		cfg.WriteString("\toption allbackups\n")
+	}
+	for _, s := range sc.Servers {
+		fmt.Fprintf(&cfg, "\tserver %s %s check inter 100ms fall 1 rise 1", s.Name, be.Addr(s.Name))
+		if s.Weight > 0 {
+			fmt.Fprintf(&cfg, " weight %d", s.Weight)
+		}
+		if s.MaxConn > 0 {
+			fmt.Fprintf(&cfg, " maxconn %d", s.MaxConn)
+		}
+		if s.Backup {
+			cfg.WriteString(" backup")
+		}
+		cfg.WriteString("\n")
+	}
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.cmd = exec.Command(bin, "-db", "-f", path)
+	var out strings.Builder
+	r.cmd.Stdout, r.cmd.Stderr = &out, &out
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.finished = make(chan struct{})
+	go func() { r.cmd.Wait(); close(r.finished) }()
+	t.Cleanup(func() {
+		r.cmd.Process.Kill() // by PID: the process we started
+		<-r.finished
+		if t.Failed() {
+			t.Logf("reference config:\n%s\nreference output:\n%s", cfg.String(), out.String())
+		}
+	})
+	// Ready once the admin socket answers: the listeners are bound by then.
+	for range 200 {
+		if _, err := r.command("show info"); err == nil {
+			return r
+		}
+		select {
+		case <-r.finished:
+			t.Fatalf("reference exited early:\n%s", out.String())
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+	t.Fatalf("reference did not come up:\n%s", out.String())
+	return nil
+}
+
+// Addr is the reference frontend's address.
+func (r *Reference) Addr() string { return r.addr }
+
+func (r *Reference) command(cmd string) (string, error) {
+	c, err := net.Dial("unix", r.sock)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, cmd+"\n"); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(c)
+	return string(b), err
+}
+
+// ServerStatus returns the reference's status column for be/name.
+func (r *Reference) ServerStatus(name string) string {
+	out, err := r.command("show stat")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(line, ",")
+		if len(f) > 17 && f[0] == "be" && f[1] == name {
+			return f[17]
+		}
+	}
+	return ""
+}
+
+// SetUp stops or restarts the backend and waits for the reference's
+// health check to notice.
+func (r *Reference) SetUp(name string, up bool) {
+	want := "DOWN"
+	if up {
+		r.be.Start(name)
+		want = "UP"
+	} else {
+		r.be.Stop(name)
+	}
+	for range 400 {
+		if strings.HasPrefix(r.ServerStatus(name), want) {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	r.t.Fatalf("reference never saw %s %s (status %q)", name, want, r.ServerStatus(name))
+}
