@@ -1,0 +1,138 @@
+// Package check runs HAProxy-style server health checks (TCP connect,
+// option httpchk, tcp-check scripts) with rise/fall/inter timing, and
+// reports state changes with the reference's wording.
+package check
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Kind is the type of health check.
+type Kind int
+
+// Check types.
+const (
+	TCP      Kind = iota // connect only (the default)
+	HTTP                 // option httpchk
+	TCPCheck             // option tcp-check with Steps
+)
+
+// Spec describes what a check does; it is shared by all servers of a
+// backend.
+type Spec struct {
+	Kind Kind
+	// HTTP request (option httpchk / http-check send).
+	Method  string   // default OPTIONS
+	URI     string   // default /
+	Version string   // default HTTP/1.0
+	Headers []string // "Name: value" lines
+	Body    string
+	// Expect is http-check expect; nil = any 2xx or 3xx status.
+	Expect *Expect
+	// Steps are tcp-check rules, in order.
+	Steps []Step
+}
+
+// ExpectKind is what an expect rule matches.
+type ExpectKind int
+
+// Expect rule kinds.
+const (
+	ExpectStatus  ExpectKind = iota // HTTP status in a list of codes/ranges
+	ExpectRStatus                   // HTTP status matches a regex
+	ExpectString                    // body (http) or data (tcp) contains a string
+	ExpectRString                   // body/data matches a regex
+	ExpectBinary                    // tcp data contains hex-decoded bytes
+)
+
+// Expect is one expect rule.
+type Expect struct {
+	Kind    ExpectKind
+	Negate  bool
+	Pattern string
+	re      *regexp.Regexp
+	bin     []byte
+}
+
+// NewExpect compiles an expect rule; pattern is as written in the
+// configuration (status lists like "200,300-399" for Status).
+func NewExpect(kind ExpectKind, negate bool, pattern string) (*Expect, error) {
+	e := &Expect{Kind: kind, Negate: negate, Pattern: pattern}
+	switch kind {
+	case ExpectRStatus, ExpectRString:
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return nil, fmt.Errorf("invalid regex '%s': %v", pattern, err)
+		}
+		e.re = re
+	case ExpectBinary:
+		b, err := decodeHex(pattern)
+		if err != nil {
+			return nil, err
+		}
+		e.bin = b
+	case ExpectStatus:
+		if _, err := matchStatus(pattern, 0); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// matchStatus reports whether code is in a list like "200,300-399".
+func matchStatus(list string, code int) (bool, error) {
+	for _, part := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		l, err := strconv.Atoi(lo)
+		if err != nil {
+			return false, fmt.Errorf("invalid status code '%s'", part)
+		}
+		h := l
+		if isRange {
+			if h, err = strconv.Atoi(hi); err != nil {
+				return false, fmt.Errorf("invalid status range '%s'", part)
+			}
+		}
+		if code >= l && code <= h {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func decodeHex(s string) ([]byte, error) {
+	if len(s)%2 != 0 {
+		return nil, fmt.Errorf("invalid hex string '%s'", s)
+	}
+	out := make([]byte, len(s)/2)
+	for i := range out {
+		v, err := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return nil, fmt.Errorf("invalid hex string '%s'", s)
+		}
+		out[i] = byte(v)
+	}
+	return out, nil
+}
+
+// StepKind is a tcp-check action.
+type StepKind int
+
+// tcp-check actions.
+const (
+	Connect StepKind = iota
+	Send
+	SendBinary
+	ExpectStep
+)
+
+// Step is one tcp-check rule.
+type Step struct {
+	Kind   StepKind
+	Port   uint16  // Connect: port override
+	Data   string  // Send: text; SendBinary: hex
+	Expect *Expect // ExpectStep
+}
