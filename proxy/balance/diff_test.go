@@ -3,6 +3,7 @@ package balance_test
 import (
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -15,7 +16,34 @@ import (
 // the engine's adapter will.
 func configFor(t *testing.T, sc difftest.Scenario) balance.Config {
 	f := strings.Fields(sc.Balance)
-	cfg := balance.Config{Algo: balance.Algo(f[0]), AllBackups: sc.AllBackups}
+	algo, arg, _ := strings.Cut(f[0], "(")
+	cfg := balance.Config{Algo: balance.Algo(algo), AllBackups: sc.AllBackups}
+	if arg != "" {
+		cfg.Param = strings.TrimSuffix(arg, ")")
+	}
+	for i := 1; i < len(f); i++ {
+		switch f[i] {
+		case "whole":
+			cfg.URIWhole = true
+		case "path-only":
+			cfg.URIPathOnly = true
+		case "use_domain_only":
+			cfg.UseDomainOnly = true
+		case "len", "depth":
+			n, err := strconv.Atoi(f[i+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f[i] == "len" {
+				cfg.URILen = n
+			} else {
+				cfg.URIDepth = n
+			}
+			i++
+		default:
+			cfg.Param = f[i] // url_param name
+		}
+	}
 	h := strings.Fields(sc.HashType)
 	if len(h) > 0 {
 		cfg.Consistent = h[0] == "consistent"
@@ -62,7 +90,21 @@ func simulate(t *testing.T, sc difftest.Scenario) []string {
 			if src == "" {
 				src = "127.0.0.1"
 			}
-			s, err := b.Pick(&balance.Request{Src: netip.MustParseAddr(src)}, nil)
+			req := &balance.Request{Src: netip.MustParseAddr(src)}
+			if sc.HTTP {
+				req.URI, req.Method = st.URI, "GET"
+				name, value, _ := strings.Cut(st.Header, ": ")
+				req.Header = func(h string) (string, bool) {
+					switch {
+					case strings.EqualFold(h, name):
+						return value, true
+					case strings.EqualFold(h, "host"):
+						return "test.local", true
+					}
+					return "", false
+				}
+			}
+			s, err := b.Pick(req, nil)
 			if err != nil {
 				t.Fatalf("step %d: %v", i, err)
 			}
@@ -80,9 +122,13 @@ func simulate(t *testing.T, sc difftest.Scenario) []string {
 // haproxy's on the same scenario.
 func TestDifferentialPicks(t *testing.T) {
 	bin := reftest.HAProxy(t)
-	for _, sc := range difftest.Standard() {
+	for _, sc := range append(difftest.Standard(), difftest.HTTPHashing()...) {
 		t.Run(sc.Name, func(t *testing.T) {
-			be := difftest.StartBackends(t, sc.Servers)
+			start := difftest.StartBackends
+			if sc.HTTP {
+				start = difftest.StartHTTPBackends
+			}
+			be := start(t, sc.Servers)
 			ref := difftest.StartReference(t, bin, sc, be)
 			want := difftest.Play(t, sc, ref)
 			got := simulate(t, sc)

@@ -32,6 +32,9 @@ type Step struct {
 	Hold bool   // keep the connection open until the scenario ends
 	Down string // take this server down
 	Up   string // bring this server back
+	// HTTP scenarios: the request target and one extra header line.
+	URI    string
+	Header string // "Name: value"
 }
 
 // Scenario is one differential case.
@@ -42,6 +45,9 @@ type Scenario struct {
 	AllBackups bool
 	Servers    []Server
 	Steps      []Step
+	// HTTP runs the reference in mode http: backends answer HTTP and
+	// connection steps send a request (URI, Header).
+	HTTP bool
 }
 
 // Conns makes n connection steps cycling over the given sources.
@@ -69,6 +75,7 @@ func Sources(n int) []string {
 // their name and a newline, then hold it until the client closes.
 type Backends struct {
 	t     testing.TB
+	http  bool
 	mu    sync.Mutex
 	addrs map[string]string
 	lns   map[string]net.Listener
@@ -77,7 +84,17 @@ type Backends struct {
 
 // StartBackends listens for each server on an ephemeral loopback port.
 func StartBackends(t testing.TB, servers []Server) *Backends {
-	b := &Backends{t: t, addrs: map[string]string{}, lns: map[string]net.Listener{}}
+	return startBackends(t, servers, false)
+}
+
+// StartHTTPBackends is StartBackends for HTTP: each request gets a
+// response whose body is the server's name, then the connection closes.
+func StartHTTPBackends(t testing.TB, servers []Server) *Backends {
+	return startBackends(t, servers, true)
+}
+
+func startBackends(t testing.TB, servers []Server, http bool) *Backends {
+	b := &Backends{t: t, http: http, addrs: map[string]string{}, lns: map[string]net.Listener{}}
 	for _, s := range servers {
 		b.listen(s.Name, "127.0.0.1:0")
 	}
@@ -114,6 +131,10 @@ func (b *Backends) listen(name, addr string) {
 			b.mu.Unlock()
 			go func() {
 				defer c.Close()
+				if b.http {
+					serveHTTPName(c, name)
+					return
+				}
 				if _, err := io.WriteString(c, name+"\n"); err != nil {
 					return
 				}
@@ -177,6 +198,50 @@ func Dial(addr, src string) (string, net.Conn, error) {
 	return strings.TrimSpace(line), c, nil
 }
 
+// serveHTTPName answers one HTTP request with the server's name.
+func serveHTTPName(c net.Conn, name string) {
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	rd := bufio.NewReader(c)
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			return
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(name), name)
+}
+
+// DialHTTP sends one request from src and returns the body (the name).
+func DialHTTP(addr, src, uri, header string) (string, error) {
+	if src == "" {
+		src = "127.0.0.1"
+	}
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	extra := ""
+	if header != "" {
+		extra = header + "\r\n"
+	}
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: test.local\r\n%sConnection: close\r\n\r\n", uri, extra)
+	resp, err := io.ReadAll(c)
+	if err != nil {
+		return "", err
+	}
+	_, body, ok := strings.Cut(string(resp), "\r\n\r\n")
+	if !ok {
+		return "", fmt.Errorf("bad response %q", resp)
+	}
+	return body, nil
+}
+
 // Player is one side of a differential run: it can mark servers down and
 // up and waits until the change has taken effect.
 type Player interface {
@@ -200,6 +265,12 @@ func Play(t testing.TB, sc Scenario, p Player) []string {
 			p.SetUp(st.Down, false)
 		case st.Up != "":
 			p.SetUp(st.Up, true)
+		case sc.HTTP:
+			name, err := DialHTTP(p.Addr(), st.Src, st.URI, st.Header)
+			if err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+			picks = append(picks, name)
 		default:
 			name, c, err := Dial(p.Addr(), st.Src)
 			if err != nil {
@@ -234,18 +305,39 @@ type Reference struct {
 	sock     string
 	cmd      *exec.Cmd
 	finished chan struct{}
+	out      *syncBuffer
+}
+
+// syncBuffer is a goroutine-safe output sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // StartReference starts bin (the reference haproxy) in the foreground with
 // one thread, one tcp frontend and the scenario's backend.
 func StartReference(t testing.TB, bin string, sc Scenario, be *Backends) *Reference {
-	dir := t.TempDir()
 	port := FreePort(t)
-	r := &Reference{t: t, be: be, addr: fmt.Sprintf("127.0.0.1:%d", port), sock: filepath.Join(dir, "admin.sock")}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "global\n\tnbthread 1\n\tstats socket %s level admin\n", r.sock)
-	cfg.WriteString("defaults\n\tmode tcp\n\ttimeout connect 2s\n\ttimeout client 30s\n\ttimeout server 30s\n")
-	fmt.Fprintf(&cfg, "frontend fe\n\tbind %s\n\tdefault_backend be\n", r.addr)
+	mode := "tcp"
+	if sc.HTTP {
+		mode = "http"
+	}
+	fmt.Fprintf(&cfg, "defaults\n\tmode %s\n\ttimeout connect 2s\n\ttimeout client 30s\n\ttimeout server 30s\n", mode)
+	fmt.Fprintf(&cfg, "frontend fe\n\tbind %s\n\tdefault_backend be\n", addr)
 	fmt.Fprintf(&cfg, "backend be\n\tbalance %s\n", sc.Balance)
 	if sc.HashType != "" {
 		fmt.Fprintf(&cfg, "\thash-type %s\n", sc.HashType)
@@ -266,13 +358,24 @@ func StartReference(t testing.TB, bin string, sc Scenario, be *Backends) *Refere
 		}
 		cfg.WriteString("\n")
 	}
+	r := StartReferenceConfig(t, bin, cfg.String())
+	r.be, r.addr = be, addr
+	return r
+}
+
+// StartReferenceConfig runs the reference with -db on a configuration body
+// (a global section with one thread and an admin socket is prepended); it
+// is killed by PID when the test ends.
+func StartReferenceConfig(t testing.TB, bin, body string) *Reference {
+	dir := t.TempDir()
+	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &syncBuffer{}}
+	cfg := fmt.Sprintf("global\n\tnbthread 1\n\tstats socket %s level admin\n", r.sock) + body
 	path := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r.cmd = exec.Command(bin, "-db", "-f", path)
-	var out strings.Builder
-	r.cmd.Stdout, r.cmd.Stderr = &out, &out
+	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +385,7 @@ func StartReference(t testing.TB, bin string, sc Scenario, be *Backends) *Refere
 		r.cmd.Process.Kill() // by PID: the process we started
 		<-r.finished
 		if t.Failed() {
-			t.Logf("reference config:\n%s\nreference output:\n%s", cfg.String(), out.String())
+			t.Logf("reference config:\n%s\nreference output:\n%s", cfg, r.out.String())
 		}
 	})
 	// Ready once the admin socket answers: the listeners are bound by then.
@@ -292,12 +395,33 @@ func StartReference(t testing.TB, bin string, sc Scenario, be *Backends) *Refere
 		}
 		select {
 		case <-r.finished:
-			t.Fatalf("reference exited early:\n%s", out.String())
+			t.Fatalf("reference exited early:\n%s", r.out.String())
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
-	t.Fatalf("reference did not come up:\n%s", out.String())
+	t.Fatalf("reference did not come up:\n%s", r.out.String())
 	return nil
+}
+
+// Output is everything the reference printed so far.
+func (r *Reference) Output() string { return r.out.String() }
+
+// WaitLog waits for a line of output containing substr and returns the
+// message after the "[LEVEL]  (PID) : " prefix.
+func (r *Reference) WaitLog(substr string) string {
+	for range 400 {
+		for _, line := range strings.Split(r.out.String(), "\n") {
+			if strings.Contains(line, substr) {
+				if _, msg, ok := strings.Cut(line, ") : "); ok {
+					return msg
+				}
+				return line
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	r.t.Fatalf("reference never logged %q:\n%s", substr, r.out.String())
+	return ""
 }
 
 // Addr is the reference frontend's address.

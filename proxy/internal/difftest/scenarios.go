@@ -1,5 +1,10 @@
 package difftest
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Standard is the scenario table both the balancer and the engine are
 // compared on: every algorithm with unequal weights, a server going down
 // and coming back, backups taking over.
@@ -49,4 +54,45 @@ func Standard() []Scenario {
 		{Name: "static-rr-allbackups", Balance: "static-rr", AllBackups: true, Servers: withBackups, Steps: backupSteps(plain)},
 		{Name: "source-consistent-backup", Balance: "source", HashType: "consistent", Servers: withBackups, Steps: backupSteps(hashed)},
 	}
+}
+
+// HTTPRequests makes n request steps with varied URIs and X-Key headers.
+func HTTPRequests(n int) []Step {
+	steps := make([]Step, n)
+	for i := range steps {
+		steps[i].URI = fmt.Sprintf("/dir%d/page%d.html?id=%d&user=u%d&x=%d", i%5, i, i*7, i*13, i)
+		steps[i].Header = fmt.Sprintf("X-Key: key-%d.sub%d.example%d.com", i*31, i%3, i%4)
+	}
+	return steps
+}
+
+// HTTPHashing covers the hash functions and key extractors, which need
+// HTTP requests: uri (with options), url_param and hdr, each hash function,
+// map-based and consistent, with and without avalanche, and a server down.
+func HTTPHashing() []Scenario {
+	four := []Server{{Name: "s1", Weight: 3}, {Name: "s2", Weight: 1}, {Name: "s3", Weight: 2}, {Name: "s4", Weight: 5}}
+	steps := func() []Step {
+		var st []Step
+		st = append(st, HTTPRequests(20)...)
+		st = append(st, Step{Down: "s4"})
+		st = append(st, HTTPRequests(20)...)
+		st = append(st, Step{Up: "s4"})
+		return append(st, HTTPRequests(6)...)
+	}
+	var out []Scenario
+	for _, fn := range []string{"sdbm", "djb2", "wt6", "crc32"} {
+		for _, ht := range []string{"map-based " + fn, "map-based " + fn + " avalanche", "consistent " + fn, "consistent " + fn + " avalanche"} {
+			out = append(out, Scenario{Name: "uri-" + strings.ReplaceAll(ht, " ", "-"), HTTP: true, Balance: "uri", HashType: ht, Servers: four, Steps: steps()})
+		}
+	}
+	out = append(out,
+		Scenario{Name: "uri-default-map", HTTP: true, Balance: "uri", Servers: four, Steps: steps()},
+		Scenario{Name: "uri-consistent-default", HTTP: true, Balance: "uri", HashType: "consistent", Servers: four, Steps: steps()},
+		Scenario{Name: "uri-whole", HTTP: true, Balance: "uri whole", Servers: four, Steps: steps()},
+		Scenario{Name: "uri-len-depth", HTTP: true, Balance: "uri len 9 depth 1", Servers: four, Steps: steps()},
+		Scenario{Name: "url_param", HTTP: true, Balance: "url_param user", HashType: "map-based djb2", Servers: four, Steps: steps()},
+		Scenario{Name: "hdr", HTTP: true, Balance: "hdr(X-Key)", HashType: "consistent wt6", Servers: four, Steps: steps()},
+		Scenario{Name: "hdr-domain", HTTP: true, Balance: "hdr(X-Key) use_domain_only", HashType: "map-based crc32", Servers: four, Steps: steps()},
+	)
+	return out
 }
