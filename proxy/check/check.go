@@ -305,7 +305,7 @@ func evalHTTP(e *Expect, resp []byte) Result {
 	_, body, _ := bytes.Cut(rest, []byte("\r\n\r\n"))
 	if e == nil {
 		if code >= 200 && code < 400 {
-			return Result{Status: L7OK, Code: code, Info: reason}
+			return Result{Status: L7OK, Code: code}
 		}
 		return Result{Status: L7STS, Code: code, Info: reason}
 	}
@@ -320,8 +320,9 @@ func evalHTTP(e *Expect, resp []byte) Result {
 	case ExpectRString:
 		ok = e.re.Match(body)
 	}
+	// A passed check carries no info text, a failed one the reason phrase.
 	if ok != e.Negate {
-		return Result{Status: L7OK, Code: code, Info: reason}
+		return Result{Status: L7OK, Code: code}
 	}
 	switch e.Kind {
 	case ExpectStatus, ExpectRStatus:

@@ -1,0 +1,180 @@
+package proxy
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"fulcrum/proxy/balance"
+	"fulcrum/proxy/internal/difftest"
+)
+
+// roundTrip sends a line through addr and expects it echoed.
+func roundTrip(addr, msg string) error {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, msg+"\n"); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != msg+"\n" {
+		return fmt.Errorf("got %q", line)
+	}
+	return nil
+}
+
+// TestReloadUnderLoad: steady bounded load while the configuration is
+// reloaded repeatedly (servers added, removed, reweighted, the algorithm
+// changed); no connection may fail, and a connection opened before the
+// reloads still works after them.
+func TestReloadUnderLoad(t *testing.T) {
+	echoes := []string{echoServer(t), echoServer(t), echoServer(t)}
+	bind := loopback(t)
+	gen := func(i int) *Config {
+		algos := []balance.Algo{balance.RoundRobin, balance.LeastConn, balance.StaticRR, balance.Source}
+		b := &Backend{Name: "be", Balance: balance.Config{Algo: algos[i%len(algos)]}, Retries: 3,
+			TimeoutConnect: time.Second, TimeoutServer: 10 * time.Second}
+		for j := 0; j <= i%3; j++ {
+			b.Servers = append(b.Servers, &Server{Name: fmt.Sprintf("s%d", j+1), Addr: netip.MustParseAddrPort(echoes[j]), Weight: 1 + (i+j)%4})
+		}
+		return &Config{
+			Frontends: []*Frontend{{Name: "fe", Binds: []Bind{bind}, DefaultBackend: "be", TimeoutClient: 10 * time.Second}},
+			Backends:  []*Backend{b},
+		}
+	}
+	e := startEngine(t, gen(0), nil)
+	addr := feAddr(e, "fe")
+
+	// A long-lived connection across all reloads.
+	long, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer long.Close()
+	longRd := bufio.NewReader(long)
+	echo := func(msg string) {
+		t.Helper()
+		long.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(long, msg+"\n")
+		if line, err := longRd.ReadString('\n'); err != nil || line != msg+"\n" {
+			t.Fatalf("long-lived connection: %q %v", line, err)
+		}
+	}
+	echo("before")
+
+	const workers, perWorker = 4, 150
+	var failures atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				if err := roundTrip(addr, fmt.Sprintf("w%d-%d", w, i)); err != nil {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				}
+			}
+		}()
+	}
+	reloads := 0
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+loop:
+	for i := 1; ; i++ {
+		select {
+		case <-done:
+			break loop
+		default:
+		}
+		if err := e.Reload(gen(i)); err != nil {
+			t.Fatal(err)
+		}
+		reloads++
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := failures.Load(); n > 0 {
+		t.Fatalf("%d of %d connections failed across %d reloads; first: %v", n, workers*perWorker, reloads, firstErr.Load())
+	}
+	if reloads < 2 {
+		t.Fatalf("only %d reloads happened during the load", reloads)
+	}
+	echo("after")
+	if got := e.FrontendCounters("fe").Total.Load(); got < workers*perWorker {
+		t.Fatalf("frontend counted %d sessions, want at least %d (counters must survive reloads)", got, workers*perWorker)
+	}
+}
+
+// TestReloadKeepsHealth: a server marked down stays down across a reload,
+// and a new server in the new configuration starts up.
+func TestReloadKeepsHealth(t *testing.T) {
+	a1, a2 := echoServer(t), echoServer(t)
+	cfg := simpleConfig(t, a1, a2)
+	e := startEngine(t, cfg, nil)
+	if err := e.SetServerUp("be", "s1", false); err != nil {
+		t.Fatal(err)
+	}
+	next := simpleConfig(t, a1, a2, echoServer(t))
+	next.Frontends[0].Binds = cfg.Frontends[0].Binds
+	if err := e.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.UsableServers("be"); n != 2 {
+		t.Fatalf("usable servers after reload = %d, want 2 (s1 still down, s2 and s3 up)", n)
+	}
+}
+
+// TestKilledBackendTakenOut: with checks, a killed server stops receiving
+// connections after fall failures and gets them again after rise.
+func TestKilledBackendTakenOut(t *testing.T) {
+	servers := []difftest.Server{{Name: "s1"}, {Name: "s2"}}
+	be := difftest.StartBackends(t, servers)
+	sink := &logSink{}
+	b := &Backend{Name: "be", Balance: balance.Config{Algo: balance.RoundRobin}, Retries: 0, TimeoutConnect: time.Second}
+	for _, s := range servers {
+		b.Servers = append(b.Servers, &Server{Name: s.Name, Addr: netip.MustParseAddrPort(be.Addr(s.Name)), Weight: 1,
+			Check: true, Inter: 50 * time.Millisecond, Rise: 2, Fall: 2})
+	}
+	cfg := &Config{Frontends: []*Frontend{{Name: "fe", Binds: []Bind{loopback(t)}, DefaultBackend: "be"}}, Backends: []*Backend{b}}
+	e := startEngine(t, cfg, sink)
+	picks := func(n int) string {
+		var out []string
+		for range n {
+			name, c, err := difftest.Dial(feAddr(e, "fe"), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			out = append(out, name)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := picks(4); got != "s1 s2 s1 s2" {
+		t.Fatalf("before: %s", got)
+	}
+	be.Stop("s1")
+	sink.wait(t, "be/s1 is DOWN")
+	if got := picks(4); got != "s2 s2 s2 s2" {
+		t.Fatalf("while s1 is down: %s", got)
+	}
+	be.Start("s1")
+	sink.wait(t, "be/s1 is UP")
+	if got := picks(4); !strings.Contains(got, "s1") {
+		t.Fatalf("after s1 came back: %s", got)
+	}
+}
