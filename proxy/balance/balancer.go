@@ -213,11 +213,11 @@ func New(cfg Config, servers []*Server) (*Balancer, error) {
 	case StaticRR:
 		b.algo = &mapLB{b: b}
 	case LeastConn:
-		b.algo = &fwlc{b: b}
+		b.algo = &fwlc{groups{b: b}}
 	case First:
-		b.algo = &firstLB{b: b}
+		b.algo = &firstLB{groups{b: b}}
 	case Random:
-		b.algo = &random{ring: ring{b: b}}
+		b.algo = &random{ring: ring{groups: groups{b: b}}}
 	case Source, URI, URLParam, Hdr, RDPCookie, Sample:
 		switch cfg.Func {
 		case "", SDBM, DJB2, WT6, CRC32, None:
@@ -225,7 +225,7 @@ func New(cfg Config, servers []*Server) (*Balancer, error) {
 			return nil, fmt.Errorf("unknown hash function %q", cfg.Func)
 		}
 		if cfg.Consistent {
-			b.algo = &hashed{b: b, lookup: &ring{b: b}}
+			b.algo = &hashed{b: b, lookup: &ring{groups: groups{b: b}}}
 		} else {
 			b.algo = &hashed{b: b, lookup: &mapLB{b: b}}
 		}

@@ -5,24 +5,13 @@ package balance
 // the nearest point (the previous one on a tie). Changing one server moves
 // only the keys next to its points.
 type ring struct {
-	b        *Balancer
-	act, bck tree
-	last     *node // where chash_get_next_server resumes
-}
-
-func (r *ring) tree(s *Server) *tree {
-	if s.Backup {
-		return &r.bck
-	}
-	return &r.act
+	groups
+	last *node // where chash_get_next_server resumes
 }
 
 func (r *ring) init() {
 	b := r.b
-	b.wdiv = weightScale
-	b.setEweights()
-	b.recount()
-	b.updateWeight()
+	b.initDynamic()
 	for _, s := range b.servers {
 		s.ringOwner = r.tree(s)
 		s.ring = make([]node, s.Weight*weightScale)
@@ -102,29 +91,11 @@ func (r *ring) up(s *Server) {
 
 func (r *ring) reweight(s *Server) {
 	r.requeue(s)
-	if s.Backup {
-		r.b.totWbck += s.nextEweight - s.eweight
-	} else {
-		r.b.totWact += s.nextEweight - s.eweight
-	}
+	r.reweightTotals(s)
 	r.b.updateWeight()
 }
 
 func (r *ring) loadChanged(*Server) {}
-
-// root returns the ring to use, or the single first backup server.
-func (r *ring) root() (*tree, *Server) {
-	b := r.b
-	switch {
-	case b.srvAct > 0:
-		return &r.act, nil
-	case b.fbck != nil:
-		return nil, b.fbck
-	case b.srvBck > 0:
-		return &r.bck, nil
-	}
-	return nil, nil
-}
 
 // eligible is chash_server_is_eligible: bounded load with
 // hash-balance-factor.
