@@ -31,15 +31,23 @@ type ListenAddr struct {
 	FD       int    // FamilyFD
 }
 
-// Key names the socket for reload matching: same key, same socket.
-func (a ListenAddr) Key() string {
+// pathName prints the non-IP families; false for IP addresses.
+func (a ListenAddr) pathName() (string, bool) {
 	switch a.Family {
 	case FamilyUnix:
-		return "unix@" + a.Path
+		return "unix@" + a.Path, true
 	case FamilyABNS:
-		return "abns@" + a.Path
+		return "abns@" + a.Path, true
 	case FamilyFD:
-		return "fd@" + strconv.Itoa(a.FD)
+		return "fd@" + strconv.Itoa(a.FD), true
+	}
+	return "", false
+}
+
+// Key names the socket for reload matching: same key, same socket.
+func (a ListenAddr) Key() string {
+	if name, ok := a.pathName(); ok {
+		return name
 	}
 	host := "*"
 	if a.Host.IsValid() {
@@ -50,13 +58,8 @@ func (a ListenAddr) Key() string {
 
 // String prints the address in bind syntax.
 func (a ListenAddr) String() string {
-	switch a.Family {
-	case FamilyUnix:
-		return "unix@" + a.Path
-	case FamilyABNS:
-		return "abns@" + a.Path
-	case FamilyFD:
-		return "fd@" + strconv.Itoa(a.FD)
+	if name, ok := a.pathName(); ok {
+		return name
 	}
 	host := ""
 	switch {

@@ -439,20 +439,44 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 // SetServerUp forces a server's health state (an explicit "down", as the
 // Runtime API's `set server be/s state`), with the same effects as a check.
 func (e *Engine) SetServerUp(backendName, serverName string, up bool) error {
-	rt := e.rt.Load()
-	if rt == nil {
-		return errors.New("engine not started")
-	}
-	b := rt.backends[backendName]
-	if b == nil {
-		return fmt.Errorf("no such backend '%s'", backendName)
-	}
-	s := b.byName[serverName]
-	if s == nil {
-		return fmt.Errorf("no such server '%s/%s'", backendName, serverName)
+	b, s, err := e.lookupServer(backendName, serverName)
+	if err != nil {
+		return err
 	}
 	b.setServerUp(s, up, nil)
 	return nil
+}
+
+// SetServerWeight changes a server's weight at run time (the Runtime
+// API's `set weight`); it carries no further across reloads than the
+// configuration does.
+func (e *Engine) SetServerWeight(backendName, serverName string, weight int) error {
+	b, s, err := e.lookupServer(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.lb.SetWeight(s.lb, weight)
+	b.dequeueAllLocked()
+	b.mu.Unlock()
+	return nil
+}
+
+// lookupServer finds a server of the current generation.
+func (e *Engine) lookupServer(backendName, serverName string) (*backend, *server, error) {
+	rt := e.rt.Load()
+	if rt == nil {
+		return nil, nil, errors.New("engine not started")
+	}
+	b := rt.backends[backendName]
+	if b == nil {
+		return nil, nil, fmt.Errorf("no such backend '%s'", backendName)
+	}
+	s := b.byName[serverName]
+	if s == nil {
+		return nil, nil, fmt.Errorf("no such server '%s/%s'", backendName, serverName)
+	}
+	return b, s, nil
 }
 
 // checkTarget builds the check target of a server.

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -63,16 +62,9 @@ func TestBackendQueue(t *testing.T) {
 	cfg := greeterConfig(t, be, "s1")
 	cfg.Backends[0].Servers[0].MaxConn = 1
 	e := startEngine(t, cfg, nil)
-	c1, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c1 := dialFE(t, e)
 	greeting(t, c1)
-	c2, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c2 := dialFE(t, e)
 	waitFor(t, "a connection in the backend queue", func() bool { n, _ := queued(e); return n == 1 })
 	c1.Close()
 	if g := greeting(t, c2); g != "s1" {
@@ -88,16 +80,9 @@ func TestServerQueue(t *testing.T) {
 	cfg.Backends[0].Balance.Algo = balance.Source
 	cfg.Backends[0].Servers[0].MaxConn = 1
 	e := startEngine(t, cfg, nil)
-	c1, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c1 := dialFE(t, e)
 	greeting(t, c1)
-	c2, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c2 := dialFE(t, e)
 	waitFor(t, "a connection in the server queue", func() bool { _, s := queued(e); return s[0] == 1 })
 	c1.Close()
 	if g := greeting(t, c2); g != "s1" {
@@ -112,21 +97,10 @@ func TestQueueTimeout(t *testing.T) {
 	cfg.Backends[0].Servers[0].MaxConn = 1
 	cfg.Backends[0].TimeoutQueue = 50 * time.Millisecond
 	e := startEngine(t, cfg, nil)
-	c1, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c1.Close()
+	c1 := dialFE(t, e)
 	greeting(t, c1)
-	c2, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	c2.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c2.Read(make([]byte, 1)); err != io.EOF {
-		t.Fatalf("queued connection: got %v, want EOF after the queue timeout", err)
-	}
+	c2 := dialFE(t, e)
+	expectEOF(t, c2, "queued connection")
 	if n := e.BackendCounters("be").QueueTimeouts.Load(); n != 1 {
 		t.Fatalf("queue timeouts = %d, want 1", n)
 	}
@@ -140,18 +114,12 @@ func TestMaxQueue(t *testing.T) {
 	cfg.Backends[0].Servers[0].MaxConn = 1
 	cfg.Backends[0].Servers[0].MaxQueue = 1
 	e := startEngine(t, cfg, nil)
-	c1, _ := net.Dial("tcp", feAddr(e, "fe"))
-	defer c1.Close()
+	c1 := dialFE(t, e)
 	greeting(t, c1)
-	c2, _ := net.Dial("tcp", feAddr(e, "fe"))
-	defer c2.Close()
+	c2 := dialFE(t, e)
 	waitFor(t, "a connection in the server queue", func() bool { _, s := queued(e); return s[0] == 1 })
-	c3, _ := net.Dial("tcp", feAddr(e, "fe"))
-	defer c3.Close()
-	c3.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c3.Read(make([]byte, 1)); err != io.EOF {
-		t.Fatalf("third connection: got %v, want EOF (queue full)", err)
-	}
+	c3 := dialFE(t, e)
+	expectEOF(t, c3, "third connection")
 	c1.Close()
 	if g := greeting(t, c2); g != "s1" {
 		t.Fatalf("queued connection got %q", g)
@@ -165,7 +133,7 @@ func TestFrontendMaxConn(t *testing.T) {
 	cfg := greeterConfig(t, be, "s1")
 	cfg.Frontends[0].MaxConn = 1
 	e := startEngine(t, cfg, nil)
-	c1, _ := net.Dial("tcp", feAddr(e, "fe"))
+	c1 := dialFE(t, e)
 	greeting(t, c1)
 	c2, err := net.Dial("tcp", feAddr(e, "fe")) // completes in the kernel backlog
 	if err != nil {
@@ -222,10 +190,7 @@ func TestProxyProtocol(t *testing.T) {
 				Servers: []*Server{{Name: "s1", Addr: netip.MustParseAddrPort(ln.Addr().String()), Weight: 1, SendProxy: !v2, SendProxyV2: v2}}}},
 		}
 		e := startEngine(t, cfg, nil)
-		c, err := net.Dial("tcp", feAddr(e, "fe"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialFE(t, e)
 		src, dst := netip.MustParseAddrPort("192.0.2.7:4242"), netip.MustParseAddrPort("198.51.100.9:443")
 		c.Write(proxyproto.AppendV1(nil, src, dst))
 		select {

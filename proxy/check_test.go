@@ -31,7 +31,7 @@ type switchable struct {
 func newSwitchable(t *testing.T) *switchable {
 	s := &switchable{t: t}
 	s.status.Store(200)
-	s.start("127.0.0.1:0")
+	s.start(difftest.BackendHost + ":0")
 	t.Cleanup(s.stop)
 	return s
 }

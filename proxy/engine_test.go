@@ -107,6 +107,12 @@ type enginePlayer struct {
 }
 
 func (p enginePlayer) Addr() string { return feAddr(p.e, "fe") }
+func (p enginePlayer) SetWeight(name string, w int) {
+	if err := p.e.SetServerWeight("be", name, w); err != nil {
+		panic(err)
+	}
+}
+
 func (p enginePlayer) SetUp(name string, up bool) {
 	if err := p.e.SetServerUp("be", name, up); err != nil {
 		panic(err)
@@ -120,11 +126,7 @@ func TestDifferentialEngine(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	for _, sc := range difftest.Standard() {
 		t.Run(sc.Name, func(t *testing.T) {
-			be := difftest.StartBackends(t, sc.Servers)
-			ref := difftest.StartReference(t, bin, sc, be)
-			want := difftest.Play(t, sc, ref)
-			// Fresh backends for ours: the reference's held connections
-			// and restarts do not matter to our side.
+			want := difftest.RunReference(t, bin, sc)
 			be2 := difftest.StartBackends(t, sc.Servers)
 			cfg := &Config{
 				Frontends: []*Frontend{{Name: "fe", Binds: []Bind{loopback(t)}, DefaultBackend: "be", TimeoutClient: 30 * time.Second}},
@@ -177,11 +179,7 @@ func simpleConfig(t *testing.T, servers ...string) *Config {
 // still comes back, byte counters match.
 func TestHalfClose(t *testing.T) {
 	e := startEngine(t, simpleConfig(t, echoServer(t)), nil)
-	c, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialFE(t, e)
 	payload := strings.Repeat("x", 100000)
 	go func() {
 		io.WriteString(c, payload)
@@ -214,15 +212,8 @@ func TestTimeoutClient(t *testing.T) {
 	cfg.Frontends[0].TimeoutClient = 200 * time.Millisecond
 	cfg.Backends[0].TimeoutServer = 200 * time.Millisecond
 	e := startEngine(t, cfg, nil)
-	c, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
-		t.Fatalf("idle connection: got %v, want EOF from the proxy", err)
-	}
+	c := dialFE(t, e)
+	expectEOF(t, c, "idle connection")
 }
 
 // TestRetriesRedispatch: a dead server is retried, then the connection is
@@ -235,10 +226,7 @@ func TestRetriesRedispatch(t *testing.T) {
 	cfg.Backends[0].TimeoutConnect = 50 * time.Millisecond
 	e := startEngine(t, cfg, nil)
 	for i := range 4 {
-		c, err := net.Dial("tcp", feAddr(e, "fe"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialFE(t, e)
 		io.WriteString(c, "ping\n")
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
 		line, err := bufio.NewReader(c).ReadString('\n')
@@ -259,16 +247,29 @@ func TestNoRedispatchFails(t *testing.T) {
 	cfg.Backends[0].Retries = 2
 	cfg.Backends[0].TimeoutConnect = 20 * time.Millisecond
 	e := startEngine(t, cfg, nil)
+	c := dialFE(t, e)
+	expectEOF(t, c, "got %v, want EOF")
+	if f := e.ServerCounters("be", "s1").FailedConns.Load(); f != 3 {
+		t.Fatalf("failed attempts = %d, want 3 (1 + 2 retries)", f)
+	}
+}
+
+// dialFE connects to the engine's "fe" frontend; closed when the test ends.
+func dialFE(t *testing.T, e *Engine) net.Conn {
+	t.Helper()
 	c, err := net.Dial("tcp", feAddr(e, "fe"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// expectEOF waits for the proxy to close c.
+func expectEOF(t *testing.T, c net.Conn, what string) {
+	t.Helper()
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
-		t.Fatalf("got %v, want EOF", err)
-	}
-	if f := e.ServerCounters("be", "s1").FailedConns.Load(); f != 3 {
-		t.Fatalf("failed attempts = %d, want 3 (1 + 2 retries)", f)
+		t.Fatalf("%s: got %v, want EOF from the proxy", what, err)
 	}
 }

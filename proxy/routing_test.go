@@ -76,11 +76,7 @@ func TestSNIRouting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			c, err := net.Dial("tcp", feAddr(e, "fe"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := dialFE(t, e)
 			// Send in two pieces so the engine must wait for the rest.
 			c.Write(tt.send[:3])
 			time.Sleep(10 * time.Millisecond)
@@ -99,11 +95,7 @@ func TestInspectDelayExpires(t *testing.T) {
 	cfg := routingConfig(t, be)
 	cfg.Frontends[0].InspectDelay = 50 * time.Millisecond
 	e := startEngine(t, cfg, nil)
-	c, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialFE(t, e)
 	c.Write([]byte{0x16})
 	if g := greeting(t, c); g != "other" {
 		t.Fatalf("routed to %q, want the default backend", g)
@@ -152,11 +144,7 @@ func TestTCPRequestRules(t *testing.T) {
 	}
 	expectClosed("127.0.0.66", "GET / HTTP/1.0\r\n\r\n")
 	expectClosed("127.0.0.1", "BAD request")
-	c, err := net.Dial("tcp", feAddr(e, "fe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialFE(t, e)
 	io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
 	if g := greeting(t, c); g != "plain" {
 		t.Fatalf("accepted connection routed to %q", g)

@@ -85,6 +85,9 @@ func simulate(t *testing.T, sc difftest.Scenario) []string {
 			b.SetUp(byName[st.Down], false)
 		case st.Up != "":
 			b.SetUp(byName[st.Up], true)
+		case st.Weight != "":
+			name, w := difftest.ParseWeight(st.Weight)
+			b.SetWeight(byName[name], w)
 		default:
 			src := st.Src
 			if src == "" {
@@ -124,13 +127,7 @@ func TestDifferentialPicks(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	for _, sc := range append(difftest.Standard(), difftest.HTTPHashing()...) {
 		t.Run(sc.Name, func(t *testing.T) {
-			start := difftest.StartBackends
-			if sc.HTTP {
-				start = difftest.StartHTTPBackends
-			}
-			be := start(t, sc.Servers)
-			ref := difftest.StartReference(t, bin, sc, be)
-			want := difftest.Play(t, sc, ref)
+			want := difftest.RunReference(t, bin, sc)
 			got := simulate(t, sc)
 			if !slices.Equal(got, want) {
 				t.Errorf("picks differ from the reference\nref:  %v\nours: %v", want, got)

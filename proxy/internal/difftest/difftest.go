@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,9 @@ type Step struct {
 	Hold bool   // keep the connection open until the scenario ends
 	Down string // take this server down
 	Up   string // bring this server back
+	// Weight changes a server's weight at run time: "name=N" (the
+	// reference's `set weight be/name N`).
+	Weight string
 	// HTTP scenarios: the request target and one extra header line.
 	URI    string
 	Header string // "Name: value"
@@ -71,6 +75,11 @@ func Sources(n int) []string {
 	return out
 }
 
+// BackendHost is where test backends listen. Not 127.0.0.1: outgoing
+// loopback connections take their ephemeral source ports on 127.0.0.1, and
+// one could grab the port of a stopped backend before it restarts.
+const BackendHost = "127.1.0.1"
+
 // Backends are TCP servers on loopback that greet each connection with
 // their name and a newline, then hold it until the client closes.
 type Backends struct {
@@ -96,7 +105,7 @@ func StartHTTPBackends(t testing.TB, servers []Server) *Backends {
 func startBackends(t testing.TB, servers []Server, http bool) *Backends {
 	b := &Backends{t: t, http: http, addrs: map[string]string{}, lns: map[string]net.Listener{}}
 	for _, s := range servers {
-		b.listen(s.Name, "127.0.0.1:0")
+		b.listen(s.Name, BackendHost+":0")
 	}
 	t.Cleanup(b.Close)
 	return b
@@ -247,6 +256,14 @@ func DialHTTP(addr, src, uri, header string) (string, error) {
 type Player interface {
 	Addr() string
 	SetUp(server string, up bool)
+	SetWeight(server string, weight int)
+}
+
+// ParseWeight splits a Weight step.
+func ParseWeight(s string) (string, int) {
+	name, w, _ := strings.Cut(s, "=")
+	n, _ := strconv.Atoi(w)
+	return name, n
 }
 
 // Play runs the scenario's steps through p and returns the server name that
@@ -265,6 +282,8 @@ func Play(t testing.TB, sc Scenario, p Player) []string {
 			p.SetUp(st.Down, false)
 		case st.Up != "":
 			p.SetUp(st.Up, true)
+		case st.Weight != "":
+			p.SetWeight(ParseWeight(st.Weight))
 		case sc.HTTP:
 			name, err := DialHTTP(p.Addr(), st.Src, st.URI, st.Header)
 			if err != nil {
@@ -456,6 +475,14 @@ func (r *Reference) ServerStatus(name string) string {
 	return ""
 }
 
+// SetWeight changes a server's weight through the admin socket.
+func (r *Reference) SetWeight(name string, w int) {
+	out, err := r.command(fmt.Sprintf("set weight be/%s %d", name, w))
+	if err != nil || strings.TrimSpace(out) != "" {
+		r.t.Fatalf("set weight be/%s %d: %q %v", name, w, out, err)
+	}
+}
+
 // SetUp stops or restarts the backend and waits for the reference's
 // health check to notice.
 func (r *Reference) SetUp(name string, up bool) {
@@ -473,4 +500,45 @@ func (r *Reference) SetUp(name string, up bool) {
 		time.Sleep(25 * time.Millisecond)
 	}
 	r.t.Fatalf("reference never saw %s %s (status %q)", name, want, r.ServerStatus(name))
+}
+
+// RunReference plays sc on the reference and returns its picks. The
+// reference's own health checks (100ms) may flap a server on a loaded
+// machine; a run whose log shows state changes the scenario did not ask
+// for is discarded and played again, a bounded number of times.
+func RunReference(t *testing.T, bin string, sc Scenario) []string {
+	wantDown, wantUp := 0, 0
+	for _, st := range sc.Steps {
+		if st.Down != "" {
+			wantDown++
+		}
+		if st.Up != "" {
+			wantUp++
+		}
+	}
+	start := StartBackends
+	if sc.HTTP {
+		start = StartHTTPBackends
+	}
+	for attempt := 1; ; attempt++ {
+		var picks []string
+		var out string
+		ok := t.Run(fmt.Sprintf("reference-%d", attempt), func(t *testing.T) {
+			be := start(t, sc.Servers)
+			ref := StartReference(t, bin, sc, be)
+			picks = Play(t, sc, ref)
+			out = ref.Output()
+		})
+		if !ok {
+			t.FailNow()
+		}
+		down, up := strings.Count(out, " is DOWN"), strings.Count(out, " is UP")
+		if down == wantDown && up == wantUp {
+			return picks
+		}
+		if attempt == 3 {
+			t.Fatalf("the reference kept changing server states on its own:\n%s", out)
+		}
+		t.Logf("discarding reference run %d: %d DOWN / %d UP transitions, the scenario made %d / %d:\n%s", attempt, down, up, wantDown, wantUp, out)
+	}
 }

@@ -40,7 +40,21 @@ func Standard() []Scenario {
 		return st
 	}
 	first := []Server{{Name: "s1", MaxConn: 2}, {Name: "s2", MaxConn: 3}, {Name: "s3", MaxConn: 2}, {Name: "s4", MaxConn: 4}}
+	reweight := func(conns func() []Step) []Step {
+		var st []Step
+		st = append(st, conns()...)
+		st = append(st, Step{Weight: "s2=7"})
+		st = append(st, conns()...)
+		st = append(st, Step{Weight: "s4=0"})
+		st = append(st, conns()...)
+		st = append(st, Step{Weight: "s4=2"}, Step{Weight: "s1=1"})
+		st = append(st, conns()...)
+		return st
+	}
 	return []Scenario{
+		{Name: "roundrobin-reweight", Balance: "roundrobin", Servers: four, Steps: reweight(plain)},
+		{Name: "leastconn-reweight", Balance: "leastconn", Servers: four, Steps: reweight(held)},
+		{Name: "source-consistent-reweight", Balance: "source", HashType: "consistent", Servers: four, Steps: reweight(hashed)},
 		{Name: "roundrobin", Balance: "roundrobin", Servers: four, Steps: downUp(plain)},
 		{Name: "roundrobin-held", Balance: "roundrobin", Servers: four, Steps: downUp(held)},
 		{Name: "static-rr", Balance: "static-rr", Servers: four, Steps: downUp(plain)},
