@@ -69,6 +69,9 @@ type server struct {
 	lb    *balance.Server
 	state *serverState
 	queue []*waiter
+	// warmGen identifies the current slow start; a newer state change
+	// ends an older ramp.
+	warmGen int
 }
 
 func (s *server) id() string { return s.be.cfg.Name + "/" + s.cfg.Name }
@@ -384,7 +387,13 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 		return
 	}
 	s.state.up.Store(up)
-	b.lb.SetUp(s.lb, up)
+	s.warmGen++
+	if up && s.cfg.SlowStart > 0 {
+		b.lb.SetUpStarting(s.lb, s.cfg.SlowStart)
+		go b.warmup(s, s.warmGen)
+	} else {
+		b.lb.SetUp(s.lb, up)
+	}
 	act, bck := 0, 0
 	for _, x := range b.servers {
 		if x.lb.Usable() {
@@ -433,6 +442,32 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 	b.engine.log(Warning, msg)
 	if noneLeft && !up {
 		b.engine.log(Alert, fmt.Sprintf("backend '%s' has no server available!", b.cfg.Name))
+	}
+}
+
+// warmup raises a server's weight step by step during its slow start,
+// every second or 1/20th of the ramp, whichever is longer (as
+// server_warmup), and lets queued connections in as its limit grows.
+func (b *backend) warmup(s *server, gen int) {
+	start := time.Now()
+	step := max(time.Second, s.cfg.SlowStart/20)
+	for {
+		select {
+		case <-time.After(step):
+		case <-b.engine.ctx.Done():
+			return
+		}
+		b.mu.Lock()
+		if s.warmGen != gen {
+			b.mu.Unlock()
+			return
+		}
+		done := b.lb.Warmup(s.lb, time.Since(start), s.cfg.SlowStart)
+		b.dequeueLocked(s)
+		b.mu.Unlock()
+		if done {
+			return
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 )
 
 // Weight scaling, as HAProxy defines it: user weights 0..256, effective
@@ -59,6 +60,8 @@ type Server struct {
 	ring      []node  // chash: all possible ring nodes
 	ringNow   int     // chash: how many of them are in the ring
 	wscore    int     // map: weight score during map computation
+	ramping   bool    // slow start in progress
+	rampPct   int     // slow start: percent of maxconn allowed
 	ringOwner *tree   // chash: ring this server belongs to
 }
 
@@ -343,12 +346,51 @@ func (b *Balancer) after(s *Server) *Server {
 	return nil
 }
 
-// dynMaxConn is HAProxy's srv_dynamic_maxconn without slow start.
+// dynMaxConn is HAProxy's srv_dynamic_maxconn.
 func (b *Balancer) dynMaxConn(s *Server) int {
-	if b.cfg.FullConn == 0 || b.BackendConns >= b.cfg.FullConn || s.MinConn == s.MaxConn {
-		return s.MaxConn
+	m := s.MaxConn
+	if b.cfg.FullConn > 0 && b.BackendConns < b.cfg.FullConn && s.MinConn != s.MaxConn {
+		m = max(s.MinConn, b.BackendConns*s.MaxConn/b.cfg.FullConn)
 	}
-	return max(s.MinConn, b.BackendConns*s.MaxConn/b.cfg.FullConn)
+	if s.ramping {
+		m = max(1, m*s.rampPct/100)
+	}
+	return m
+}
+
+// Warmup applies slow start to s, `elapsed` after it came up, with a ramp
+// of `total` (HAProxy's server_recalc_eweight, in whole seconds as HAProxy
+// counts them): the effective weight grows from 1/16 of the full weight,
+// and the connection limit from 0%. It returns true once the ramp is over
+// (s is then back at full weight). Static algorithms take the full weight
+// at once, as in HAProxy.
+func (b *Balancer) Warmup(s *Server, elapsed, total time.Duration) bool {
+	done := b.warm(s, elapsed, total)
+	b.apply(s)
+	return done
+}
+
+// SetUpStarting marks s up in its slow start: it enters the pool with the
+// first ramp step's weight, as HAProxy's STARTING state does.
+func (b *Balancer) SetUpStarting(s *Server, total time.Duration) {
+	s.nextUp = true
+	b.warm(s, 0, total)
+	b.apply(s)
+}
+
+func (b *Balancer) warm(s *Server, elapsed, total time.Duration) bool {
+	sec, ss := int(elapsed/time.Second), int((total+time.Second-1)/time.Second)
+	w := b.wdiv
+	done := ss == 0 || sec >= ss
+	s.ramping = !done
+	if !done {
+		s.rampPct = 100 * sec / ss
+		if b.wdiv == weightScale {
+			w = (b.wdiv*sec + ss) / ss
+		}
+	}
+	s.nextEweight = (s.Weight*w + b.wmult - 1) / b.wmult
+	return done
 }
 
 // hasRoom: no limit, or no queue and below the limit.

@@ -348,6 +348,19 @@ func (s *syncBuffer) String() string {
 // StartReference starts bin (the reference haproxy) in the foreground with
 // one thread, one tcp frontend and the scenario's backend.
 func StartReference(t testing.TB, bin string, sc Scenario, be *Backends) *Reference {
+	// FreePort can race with other tests taking the port: retry then.
+	for attempt := 1; ; attempt++ {
+		r, err := startReference(t, bin, sc, be)
+		if err == nil {
+			return r
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "Address already in use") {
+			t.Fatal(err)
+		}
+	}
+}
+
+func startReference(t testing.TB, bin string, sc Scenario, be *Backends) (*Reference, error) {
 	port := FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	var cfg strings.Builder
@@ -377,26 +390,37 @@ func StartReference(t testing.TB, bin string, sc Scenario, be *Backends) *Refere
 		}
 		cfg.WriteString("\n")
 	}
-	r := StartReferenceConfig(t, bin, cfg.String())
+	r, err := startReferenceConfig(t, bin, cfg.String())
+	if err != nil {
+		return nil, err
+	}
 	r.be, r.addr = be, addr
-	return r
+	return r, nil
 }
 
 // StartReferenceConfig runs the reference with -db on a configuration body
 // (a global section with one thread and an admin socket is prepended); it
 // is killed by PID when the test ends.
 func StartReferenceConfig(t testing.TB, bin, body string) *Reference {
+	r, err := startReferenceConfig(t, bin, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func startReferenceConfig(t testing.TB, bin, body string) (*Reference, error) {
 	dir := t.TempDir()
 	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &syncBuffer{}}
 	cfg := fmt.Sprintf("global\n\tnbthread 1\n\tstats socket %s level admin\n", r.sock) + body
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	r.cmd = exec.Command(bin, "-db", "-f", path)
 	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	r.finished = make(chan struct{})
 	go func() { r.cmd.Wait(); close(r.finished) }()
@@ -410,16 +434,15 @@ func StartReferenceConfig(t testing.TB, bin, body string) *Reference {
 	// Ready once the admin socket answers: the listeners are bound by then.
 	for range 200 {
 		if _, err := r.command("show info"); err == nil {
-			return r
+			return r, nil
 		}
 		select {
 		case <-r.finished:
-			t.Fatalf("reference exited early:\n%s", r.out.String())
+			return nil, fmt.Errorf("reference exited early:\n%s", r.out.String())
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
-	t.Fatalf("reference did not come up:\n%s", r.out.String())
-	return nil
+	return nil, fmt.Errorf("reference did not come up:\n%s", r.out.String())
 }
 
 // Output is everything the reference printed so far.
@@ -534,6 +557,11 @@ func RunReference(t *testing.T, bin string, sc Scenario) []string {
 		}
 		down, up := strings.Count(out, " is DOWN"), strings.Count(out, " is UP")
 		if down == wantDown && up == wantUp {
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("reference log of the compared run:\n%s", out)
+				}
+			})
 			return picks
 		}
 		if attempt == 3 {
