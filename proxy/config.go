@@ -18,6 +18,11 @@ type Config struct {
 	MaxConn   int
 	Frontends []*Frontend
 	Backends  []*Backend
+	// Order lists the proxy names (frontend, backend and listen sections;
+	// a listen is a Frontend and a Backend of the same name) in the
+	// configuration's order, for the messages HAProxy prints per proxy.
+	// Empty means frontends first, then backends.
+	Order []string
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.

@@ -189,8 +189,9 @@ func (e *Engine) Reload(cfg *Config) error {
 	return nil
 }
 
-// Stop closes the listeners, lets connections in flight finish for up to
-// grace, then closes those left. It returns when every connection is gone.
+// Stop closes the listeners (logging HAProxy's "Proxy X stopped" lines, as
+// a soft stop does), lets connections in flight finish for up to grace,
+// then closes those left. It returns when every connection is gone.
 func (e *Engine) Stop(grace time.Duration) {
 	e.mu.Lock()
 	e.stopped = true
@@ -199,6 +200,9 @@ func (e *Engine) Stop(grace time.Duration) {
 	e.closeListeners()
 	if rt := e.rt.Load(); rt != nil && rt.checks != nil {
 		rt.checks()
+	}
+	if rt := e.rt.Load(); rt != nil {
+		e.logStopped(rt)
 	}
 	done := make(chan struct{})
 	go func() { e.conns.Wait(); close(done) }()
@@ -215,15 +219,32 @@ func (e *Engine) Stop(grace time.Duration) {
 	if cancel != nil {
 		cancel()
 	}
-	if rt := e.rt.Load(); rt != nil {
+}
+
+// logStopped prints HAProxy's soft-stop line for every proxy, in
+// configuration order, then for the internal HTTP client proxy every
+// HAProxy 2.6 process has.
+func (e *Engine) logStopped(rt *runtime) {
+	order := rt.cfg.Order
+	if len(order) == 0 {
 		for _, f := range rt.cfg.Frontends {
-			fe := rt.frontends[f.Name]
-			e.log(Warning, fmt.Sprintf("Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", f.Name, fe.counters.Total.Load(), 0))
+			order = append(order, f.Name)
 		}
 		for _, b := range rt.cfg.Backends {
-			be := rt.backends[b.Name]
-			e.log(Warning, fmt.Sprintf("Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", b.Name, 0, be.counters.Total.Load()))
+			if rt.frontends[b.Name] == nil {
+				order = append(order, b.Name)
+			}
 		}
+	}
+	for _, name := range append(order, "<HTTPCLIENT>") {
+		var fe, be int64
+		if f := rt.frontends[name]; f != nil {
+			fe = f.counters.Total.Load()
+		}
+		if b := rt.backends[name]; b != nil {
+			be = b.counters.Total.Load()
+		}
+		e.log(Warning, fmt.Sprintf("Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", name, fe, be))
 	}
 }
 

@@ -219,8 +219,7 @@ func TestTimeoutClient(t *testing.T) {
 // TestRetriesRedispatch: a dead server is retried, then the connection is
 // redispatched to a live one.
 func TestRetriesRedispatch(t *testing.T) {
-	dead := difftest.FreePort(t)
-	cfg := simpleConfig(t, fmt.Sprintf("127.0.0.1:%d", dead), echoServer(t))
+	cfg := simpleConfig(t, deadAddr(t), echoServer(t))
 	cfg.Backends[0].Redispatch = true
 	cfg.Backends[0].Retries = 1
 	cfg.Backends[0].TimeoutConnect = 50 * time.Millisecond
@@ -243,7 +242,7 @@ func TestRetriesRedispatch(t *testing.T) {
 // TestNoRedispatchFails: without redispatch, a dead server's connections
 // fail after the retries.
 func TestNoRedispatchFails(t *testing.T) {
-	cfg := simpleConfig(t, fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t)))
+	cfg := simpleConfig(t, deadAddr(t))
 	cfg.Backends[0].Retries = 2
 	cfg.Backends[0].TimeoutConnect = 20 * time.Millisecond
 	e := startEngine(t, cfg, nil)
@@ -272,4 +271,11 @@ func expectEOF(t *testing.T, c net.Conn, what string) {
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("%s: got %v, want EOF from the proxy", what, err)
 	}
+}
+
+// deadAddr is a loopback address nothing listens on: a port free on
+// 127.0.0.1, on a loopback address no test binds, so no other process can
+// take it between the choice and the use.
+func deadAddr(t *testing.T) string {
+	return fmt.Sprintf("127.254.0.1:%d", difftest.FreePort(t))
 }

@@ -445,6 +445,21 @@ func startReferenceConfig(t testing.TB, bin, body string) (*Reference, error) {
 	return nil, fmt.Errorf("reference did not come up:\n%s", r.out.String())
 }
 
+// Signal sends sig to the reference process (by its PID) and waits for it
+// to exit when wait is set.
+func (r *Reference) Signal(sig os.Signal, wait bool) {
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.t.Fatal(err)
+	}
+	if wait {
+		select {
+		case <-r.finished:
+		case <-time.After(10 * time.Second):
+			r.t.Fatal("reference did not exit")
+		}
+	}
+}
+
 // Output is everything the reference printed so far.
 func (r *Reference) Output() string { return r.out.String() }
 

@@ -106,7 +106,10 @@ func HTTPHashing() []Scenario {
 		Scenario{Name: "uri-len-depth", HTTP: true, Balance: "uri len 9 depth 1", Servers: four, Steps: steps()},
 		Scenario{Name: "url_param", HTTP: true, Balance: "url_param user", HashType: "map-based djb2", Servers: four, Steps: steps()},
 		Scenario{Name: "hdr", HTTP: true, Balance: "hdr(X-Key)", HashType: "consistent wt6", Servers: four, Steps: steps()},
-		Scenario{Name: "hdr-domain", HTTP: true, Balance: "hdr(X-Key) use_domain_only", HashType: "map-based crc32", Servers: four, Steps: steps()},
+		// No "hdr(X-Key) use_domain_only": HAProxy 2.6 reads one byte past
+		// the header value there (get_server_hh tests *p at value+len),
+		// so its pick depends on stale buffer bytes and is not
+		// reproducible; balance's unit tests cover the extraction.
 	)
 	return out
 }
