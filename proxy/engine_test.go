@@ -47,13 +47,11 @@ func (l *logSink) wait(t *testing.T, substr string) string {
 	return ""
 }
 
+// loopback binds port 0: the kernel picks a port no other socket holds
+// (a port chosen beforehand could be shared through SO_REUSEPORT with
+// another test process's listener).
 func loopback(t *testing.T) Bind {
-	t.Helper()
-	a, err := ParseListenAddrs(fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Bind{Addr: a[0]}
+	return Bind{Addr: ListenAddr{Family: FamilyIPv4, Host: netip.MustParseAddr("127.0.0.1")}}
 }
 
 // startEngine runs cfg and stops it at the end of the test.

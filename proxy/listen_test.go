@@ -176,10 +176,10 @@ func TestReusePort(t *testing.T) {
 	be := difftest.StartBackends(t, []difftest.Server{{Name: "s1"}})
 	cfg := greeterConfig(t, be, "s1")
 	e1 := startEngine(t, cfg, nil)
-	cfg2 := greeterConfig(t, be, "s1")
-	cfg2.Frontends[0].Binds = cfg.Frontends[0].Binds
-	e2 := startEngine(t, cfg2, nil)
 	addr := feAddr(e1, "fe")
+	cfg2 := greeterConfig(t, be, "s1")
+	cfg2.Frontends[0].Binds = []Bind{bindTo(t, addr)}
+	e2 := startEngine(t, cfg2, nil)
 	if feAddr(e2, "fe") != addr {
 		t.Fatalf("engines bound %s and %s", addr, feAddr(e2, "fe"))
 	}

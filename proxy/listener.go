@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -38,8 +39,16 @@ func (e *Engine) syncListeners(rt *runtime) error {
 	var order []string
 	for _, fc := range rt.cfg.Frontends {
 		fe := rt.frontends[fc.Name]
-		for _, b := range fc.Binds {
+		for i, b := range fc.Binds {
 			a := b.Addr
+			if a.PortLow == 0 && a.Family <= FamilyIPv6 {
+				// Port 0 (the kernel picks; used by tests): one socket
+				// per bind, kept across reloads by frontend and position.
+				k := fmt.Sprintf("%s#%s/%d", socketKey(a, 0), fc.Name, i)
+				wanted[k] = want{b, fe}
+				order = append(order, k)
+				continue
+			}
 			if a.Family == FamilyUnix || a.Family == FamilyABNS || a.Family == FamilyFD {
 				wanted[a.Key()] = want{b, fe}
 				order = append(order, a.Key())
@@ -81,8 +90,10 @@ func (e *Engine) syncListeners(rt *runtime) error {
 			return fail(err)
 		}
 		for sk, ln := range socks {
-			l := &listener{key: sk, ln: ln, done: make(chan struct{})}
-			opened[sk] = l
+			if w.bind.Addr.PortLow == 0 {
+				sk = k
+			}
+			opened[sk] = &listener{key: sk, ln: ln, done: make(chan struct{})}
 		}
 	}
 	for k, l := range opened {

@@ -412,7 +412,9 @@ func StartReferenceConfig(t testing.TB, bin, body string) *Reference {
 func startReferenceConfig(t testing.TB, bin, body string) (*Reference, error) {
 	dir := t.TempDir()
 	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &syncBuffer{}}
-	cfg := fmt.Sprintf("global\n\tnbthread 1\n\tstats socket %s level admin\n", r.sock) + body
+	// noreuseport: a port chosen by FreePort that another test process
+	// took meanwhile must fail to bind, not be shared silently.
+	cfg := fmt.Sprintf("global\n\tnbthread 1\n\tnoreuseport\n\tstats socket %s level admin\n", r.sock) + body
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
