@@ -9,9 +9,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"fulcrum/internal/reftest"
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/internal/difftest"
 )
@@ -77,6 +79,27 @@ func TestReloadUnderLoad(t *testing.T) {
 	echo("before")
 
 	const workers, perWorker = 4, 150
+	i := 0
+	failures, firstErr, reloads := steadyLoad(addr, workers, perWorker, func() error {
+		i++
+		return e.Reload(gen(i))
+	})
+	if failures > 0 {
+		t.Fatalf("%d of %d connections failed across %d reloads; first: %v", failures, workers*perWorker, reloads, firstErr)
+	}
+	if reloads < 2 {
+		t.Fatalf("only %d reloads happened during the load", reloads)
+	}
+	echo("after")
+	if got := e.FrontendCounters("fe").Total.Load(); got < workers*perWorker {
+		t.Fatalf("frontend counted %d sessions, want at least %d (counters must survive reloads)", got, workers*perWorker)
+	}
+}
+
+// steadyLoad runs workers*perWorker sequential echo round trips through
+// addr while calling reload in a loop; it returns the failed round trips,
+// the first error and how many reloads happened.
+func steadyLoad(addr string, workers, perWorker int, reload func() error) (int64, error, int) {
 	var failures atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
@@ -92,31 +115,22 @@ func TestReloadUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	reloads := 0
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-loop:
-	for i := 1; ; i++ {
+	reloads := 0
+	for {
 		select {
 		case <-done:
-			break loop
+			err, _ := firstErr.Load().(error)
+			return failures.Load(), err, reloads
 		default:
 		}
-		if err := e.Reload(gen(i)); err != nil {
-			t.Fatal(err)
+		if err := reload(); err != nil {
+			failures.Add(1)
+			firstErr.CompareAndSwap(nil, err)
 		}
 		reloads++
 		time.Sleep(5 * time.Millisecond)
-	}
-	if n := failures.Load(); n > 0 {
-		t.Fatalf("%d of %d connections failed across %d reloads; first: %v", n, workers*perWorker, reloads, firstErr.Load())
-	}
-	if reloads < 2 {
-		t.Fatalf("only %d reloads happened during the load", reloads)
-	}
-	echo("after")
-	if got := e.FrontendCounters("fe").Total.Load(); got < workers*perWorker {
-		t.Fatalf("frontend counted %d sessions, want at least %d (counters must survive reloads)", got, workers*perWorker)
 	}
 }
 
@@ -176,5 +190,32 @@ func TestKilledBackendTakenOut(t *testing.T) {
 	sink.wait(t, "be/s1 is UP")
 	if got := picks(4); !strings.Contains(got, "s1") {
 		t.Fatalf("after s1 came back: %s", got)
+	}
+}
+
+// TestReloadUnderLoadReference is the same load against the reference in
+// master-worker mode, reloaded with SIGUSR2 (what `systemctl reload` does),
+// so both sides are held to the same standard.
+func TestReloadUnderLoadReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	echoes := []string{echoServer(t), echoServer(t)}
+	port := difftest.FreePort(t)
+	body := "defaults\n\tmode tcp\n\ttimeout connect 1s\n\ttimeout client 10s\n\ttimeout server 10s\n" +
+		fmt.Sprintf("frontend fe\n\tbind 127.0.0.1:%d\n\tdefault_backend be\n", port) +
+		fmt.Sprintf("backend be\n\tserver s1 %s\n\tserver s2 %s\n", echoes[0], echoes[1])
+	ref := difftest.StartReferenceConfig(t, bin, body, "-W")
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	const workers, perWorker = 4, 150
+	failures, firstErr, reloads := steadyLoad(addr, workers, perWorker, func() error {
+		ref.Signal(syscall.SIGUSR2, false)
+		time.Sleep(100 * time.Millisecond) // one reload at a time
+		return nil
+	})
+	t.Logf("reference: %d of %d connections failed across %d reloads (first: %v)", failures, workers*perWorker, reloads, firstErr)
+	if n := strings.Count(ref.Output(), "Loading success"); n < 2 {
+		t.Errorf("the reference completed %d reloads, want at least 2:\n%s", n, ref.Output())
+	}
+	if failures > 0 {
+		t.Errorf("the reference lost connections during reloads")
 	}
 }

@@ -401,15 +401,15 @@ func startReference(t testing.TB, bin string, sc Scenario, be *Backends) (*Refer
 // StartReferenceConfig runs the reference with -db on a configuration body
 // (a global section with one thread and an admin socket is prepended); it
 // is killed by PID when the test ends.
-func StartReferenceConfig(t testing.TB, bin, body string) *Reference {
-	r, err := startReferenceConfig(t, bin, body)
+func StartReferenceConfig(t testing.TB, bin, body string, flags ...string) *Reference {
+	r, err := startReferenceConfig(t, bin, body, flags...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func startReferenceConfig(t testing.TB, bin, body string) (*Reference, error) {
+func startReferenceConfig(t testing.TB, bin, body string, flags ...string) (*Reference, error) {
 	dir := t.TempDir()
 	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &syncBuffer{}}
 	// noreuseport: a port chosen by FreePort that another test process
@@ -419,7 +419,7 @@ func startReferenceConfig(t testing.TB, bin, body string) (*Reference, error) {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
-	r.cmd = exec.Command(bin, "-db", "-f", path)
+	r.cmd = exec.Command(bin, append(append([]string{"-db"}, flags...), "-f", path)...)
 	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 	if err := r.cmd.Start(); err != nil {
 		return nil, err
