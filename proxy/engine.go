@@ -49,7 +49,8 @@ type Engine struct {
 	beCount   map[string]*Counters
 	conns     sync.WaitGroup
 	live      map[*liveConn]struct{}
-	liveMu    sync.Mutex
+	liveMu    sync.Mutex // live, draining, and conns.Add against Wait
+	draining  bool
 	stopped   bool
 }
 
@@ -204,6 +205,9 @@ func (e *Engine) Stop(grace time.Duration) {
 	if rt := e.rt.Load(); rt != nil {
 		e.logStopped(rt)
 	}
+	e.liveMu.Lock()
+	e.draining = true
+	e.liveMu.Unlock()
 	done := make(chan struct{})
 	go func() { e.conns.Wait(); close(done) }()
 	select {

@@ -173,7 +173,18 @@ func (e *Engine) acceptLoop(l *listener) {
 		// The connection belongs to the generation current at accept;
 		// the slots go back to the limiters they were taken from.
 		rt, fe, bind := e.rt.Load(), l.fe.Load(), *l.bind.Load()
+		// Register under liveMu so Stop's Wait never races an Add.
+		e.liveMu.Lock()
+		if e.draining {
+			e.liveMu.Unlock()
+			c.Close()
+			lim.release()
+			fl.release()
+			g.release()
+			return
+		}
 		e.conns.Add(1)
+		e.liveMu.Unlock()
 		go func() {
 			defer e.conns.Done()
 			defer g.release()
