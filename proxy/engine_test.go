@@ -105,6 +105,17 @@ type enginePlayer struct {
 }
 
 func (p enginePlayer) Addr() string { return feAddr(p.e, "fe") }
+func (p enginePlayer) Settle(name string, n int) {
+	c := p.e.ServerCounters("be", name)
+	for range 400 {
+		if c.Cur.Load() == int64(n) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	panic(fmt.Sprintf("be/%s never settled at %d connections", name, n))
+}
+
 func (p enginePlayer) SetWeight(name string, w int) {
 	if err := p.e.SetServerWeight("be", name, w); err != nil {
 		panic(err)

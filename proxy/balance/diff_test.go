@@ -79,6 +79,7 @@ func simulate(t *testing.T, sc difftest.Scenario) []string {
 		t.Fatal(err)
 	}
 	var picks []string
+	var held []*balance.Server
 	for i, st := range sc.Steps {
 		switch {
 		case st.Down != "":
@@ -88,6 +89,8 @@ func simulate(t *testing.T, sc difftest.Scenario) []string {
 		case st.Weight != "":
 			name, w := difftest.ParseWeight(st.Weight)
 			b.SetWeight(byName[name], w)
+		case st.Release > 0:
+			b.Drop(held[st.Release-1])
 		default:
 			src := st.Src
 			if src == "" {
@@ -112,7 +115,9 @@ func simulate(t *testing.T, sc difftest.Scenario) []string {
 				t.Fatalf("step %d: %v", i, err)
 			}
 			b.Take(s)
-			if !st.Hold {
+			if st.Hold {
+				held = append(held, s)
+			} else {
 				b.Drop(s)
 			}
 			picks = append(picks, s.Name)

@@ -36,6 +36,10 @@ type Step struct {
 	// Weight changes a server's weight at run time: "name=N" (the
 	// reference's `set weight be/name N`).
 	Weight string
+	// Release closes the held connection with this 1-based number (in
+	// the order connections were held) and waits until the proxy has
+	// accounted for it.
+	Release int
 	// HTTP scenarios: the request target and one extra header line.
 	URI    string
 	Header string // "Name: value"
@@ -257,6 +261,8 @@ type Player interface {
 	Addr() string
 	SetUp(server string, up bool)
 	SetWeight(server string, weight int)
+	// Settle waits until server has exactly n connections.
+	Settle(server string, n int)
 }
 
 // ParseWeight splits a Weight step.
@@ -271,6 +277,8 @@ func ParseWeight(s string) (string, int) {
 func Play(t testing.TB, sc Scenario, p Player) []string {
 	var picks []string
 	var held []net.Conn
+	var heldOn []string
+	load := map[string]int{}
 	defer func() {
 		for _, c := range held {
 			c.Close()
@@ -284,6 +292,11 @@ func Play(t testing.TB, sc Scenario, p Player) []string {
 			p.SetUp(st.Up, true)
 		case st.Weight != "":
 			p.SetWeight(ParseWeight(st.Weight))
+		case st.Release > 0:
+			held[st.Release-1].Close()
+			srv := heldOn[st.Release-1]
+			load[srv]--
+			p.Settle(srv, load[srv])
 		case sc.HTTP:
 			name, err := DialHTTP(p.Addr(), st.Src, st.URI, st.Header)
 			if err != nil {
@@ -298,6 +311,8 @@ func Play(t testing.TB, sc Scenario, p Player) []string {
 			picks = append(picks, name)
 			if st.Hold {
 				held = append(held, c)
+				heldOn = append(heldOn, name)
+				load[name]++
 			} else {
 				c.Close()
 			}
@@ -501,18 +516,33 @@ func (r *Reference) command(cmd string) (string, error) {
 }
 
 // ServerStatus returns the reference's status column for be/name.
-func (r *Reference) ServerStatus(name string) string {
+func (r *Reference) ServerStatus(name string) string { return r.statField(name, 17) }
+
+// statField returns one `show stat` column of be/name.
+func (r *Reference) statField(name string, col int) string {
 	out, err := r.command("show stat")
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Split(line, ",")
-		if len(f) > 17 && f[0] == "be" && f[1] == name {
-			return f[17]
+		if len(f) > col && f[0] == "be" && f[1] == name {
+			return f[col]
 		}
 	}
 	return ""
+}
+
+// Settle waits until the reference shows n current sessions on server.
+func (r *Reference) Settle(name string, n int) {
+	want := strconv.Itoa(n)
+	for range 400 {
+		if r.statField(name, 4) == want { // scur
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.t.Fatalf("reference: be/%s never settled at %d sessions", name, n)
 }
 
 // SetWeight changes a server's weight through the admin socket.

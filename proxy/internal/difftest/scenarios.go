@@ -51,7 +51,21 @@ func Standard() []Scenario {
 		st = append(st, conns()...)
 		return st
 	}
+	// Connections opened and closed in an interleaved order: leastconn
+	// and first reposition servers on every close.
+	churn := func() []Step {
+		var st []Step
+		st = append(st, Conns(6, true)...)
+		for i, r := range []int{2, 5, 1} {
+			st = append(st, Step{Release: r})
+			st = append(st, Conns(2+i, true)...)
+		}
+		st = append(st, Step{Release: 7}, Step{Release: 3}, Step{Release: 9})
+		return append(st, Conns(4, true)...)
+	}
 	return []Scenario{
+		{Name: "leastconn-churn", Balance: "leastconn", Servers: four, Steps: churn()},
+		{Name: "first-churn", Balance: "first", Servers: []Server{{Name: "s1", MaxConn: 3}, {Name: "s2", MaxConn: 4}, {Name: "s3", MaxConn: 3}, {Name: "s4", MaxConn: 5}}, Steps: churn()},
 		{Name: "roundrobin-reweight", Balance: "roundrobin", Servers: four, Steps: reweight(plain)},
 		{Name: "leastconn-reweight", Balance: "leastconn", Servers: four, Steps: reweight(held)},
 		{Name: "source-consistent-reweight", Balance: "source", HashType: "consistent", Servers: four, Steps: reweight(hashed)},
