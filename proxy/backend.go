@@ -72,6 +72,32 @@ type server struct {
 	// warmGen identifies the current slow start; a newer state change
 	// ends an older ramp.
 	warmGen int
+	// conns are the established connections on this server (guarded by
+	// backend.mu), for on-marked-down/up shutdowns.
+	conns map[*liveConn]struct{}
+}
+
+// attach records an established connection on s; detach forgets it.
+func (b *backend) attach(s *server, c *liveConn) {
+	b.mu.Lock()
+	if s.conns == nil {
+		s.conns = map[*liveConn]struct{}{}
+	}
+	s.conns[c] = struct{}{}
+	b.mu.Unlock()
+}
+
+func (b *backend) detach(s *server, c *liveConn) {
+	b.mu.Lock()
+	delete(s.conns, c)
+	b.mu.Unlock()
+}
+
+// shutdownLocked closes every established connection of s.
+func shutdownLocked(s *server) {
+	for c := range s.conns {
+		c.abort()
+	}
 }
 
 func (s *server) id() string { return s.be.cfg.Name + "/" + s.cfg.Name }
@@ -436,6 +462,16 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 		msg = fmt.Sprintf("%s %s is DOWN%s. %d active and %d backup servers left.%s %d sessions active, %d requeued, %d remaining in queue.",
 			kind, s.id(), reason, act, bck, running, s.lb.Served(), requeued, len(s.queue))
 		b.dequeueAllLocked()
+	}
+	switch {
+	case !up && s.cfg.ShutdownOnDown:
+		shutdownLocked(s)
+	case up && !s.cfg.Backup && s.cfg.ShutdownBackupsOnUp:
+		for _, x := range b.servers {
+			if x.cfg.Backup {
+				shutdownLocked(x)
+			}
+		}
 	}
 	noneLeft := act == 0 && bck == 0
 	b.mu.Unlock()

@@ -187,6 +187,13 @@ type Server struct {
 	// CheckSendProxy sends a PROXY header on check connections.
 	CheckSendProxy bool
 	SlowStart      time.Duration
+	// ShutdownOnDown is `on-marked-down shutdown-sessions`: when checks
+	// mark the server down, its established connections are closed.
+	ShutdownOnDown bool
+	// ShutdownBackupsOnUp is `on-marked-up shutdown-backup-sessions`:
+	// when this (active) server comes up, connections on backup servers
+	// are closed so clients reconnect to active ones.
+	ShutdownBackupsOnUp bool
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool

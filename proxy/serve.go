@@ -101,6 +101,8 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	if !lc.setServer(srvConn) {
 		return
 	}
+	be.attach(srv, lc)
+	defer be.detach(srv, lc)
 	if len(buf) > 0 {
 		if _, err := srvConn.Write(buf); err != nil {
 			return
