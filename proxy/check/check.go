@@ -340,11 +340,17 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 		}
 	}()
 	steps := c.spec.Steps
+	// An implicit first connect when the script has none; HAProxy does
+	// not count it in step numbers.
+	first := 1
 	if len(steps) == 0 || steps[0].Kind != Connect {
 		steps = append([]Step{{Kind: Connect}}, steps...)
+		first = 0
 	}
 	var data []byte
+	success := "(tcp-check)"
 	for i, st := range steps {
+		step := i + first
 		switch st.Kind {
 		case Connect:
 			if conn != nil {
@@ -353,8 +359,8 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 			var fail *Result
 			conn, fail = c.dial(ctx, st.Port)
 			if fail != nil {
-				if i > 0 {
-					fail.Info = strings.TrimSpace(fail.Info + fmt.Sprintf(" at step %d of tcp-check (connect)", i+1))
+				if step > 0 && !c.spec.Preset {
+					fail.Info = strings.TrimSpace(fail.Info + fmt.Sprintf(" at step %d of tcp-check (connect)", step))
 				}
 				return *fail
 			}
@@ -369,38 +375,78 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 				}
 			}
 			if _, err := conn.Write(b); err != nil {
-				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", errnoText(err), i+1)}
+				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", errnoText(err), step)}
 			}
 		case ExpectStep:
-			// Read until the rule matches, the peer closes or time runs out.
-			// A negated rule judges the first data received.
-			e := st.Expect
-			buf := make([]byte, 4096)
-			var rerr error
-			for !matchData(e, data) {
-				n, err := rd.Read(buf)
-				data = append(data, buf[:n]...)
-				if err != nil {
-					rerr = err
-					break
-				}
-				if e.Negate && n > 0 {
-					break
-				}
+			if r, ok := c.expect(rd, st.Expect, step, &data); !ok {
+				return r
 			}
-			if matchData(e, data) == e.Negate {
-				if isTimeout(rerr) && len(data) == 0 {
-					return Result{Status: L7TOUT, Info: fmt.Sprintf("at step %d of tcp-check (expect %s)", i+1, expectDesc(e))}
-				}
-				return Result{Status: L7RSP, Info: fmt.Sprintf("TCPCHK did not match content at step %d", i+1)}
+			if st.Expect.OnSuccess != "" {
+				success = st.Expect.OnSuccess
 			}
 			data = data[:0]
 		}
 	}
 	if len(c.spec.Steps) > 0 && c.spec.Kind == TCPCheck {
-		return Result{Status: L7OK, Info: "(tcp-check)"}
+		return Result{Status: L7OK, Info: success}
 	}
 	return Result{Status: L4OK}
+}
+
+// expect reads until e matches (or, negated, until the first data
+// proves it does not), the peer closes, or the check times out, and
+// words a failure as HAProxy does.
+func (c *Checker) expect(rd *bufio.Reader, e *Expect, step int, data *[]byte) (Result, bool) {
+	buf := make([]byte, 4096)
+	var rerr error
+	for !matchData(e, *data) {
+		n, err := rd.Read(buf)
+		*data = append(*data, buf[:n]...)
+		if err != nil {
+			rerr = err
+			break
+		}
+		if e.Negate && n > 0 {
+			break
+		}
+	}
+	matched := matchData(e, *data)
+	if matched != e.Negate {
+		return Result{}, true
+	}
+	if isTimeout(rerr) {
+		r := Result{Status: L7TOUT}
+		if !c.spec.Preset {
+			r.Info = fmt.Sprintf(" at step %d of tcp-check (expect %s)", step, expectDesc(e))
+		}
+		return r, false
+	}
+	r := Result{Status: L7RSP}
+	if e.ErrorStatus != 0 {
+		r.Status = e.ErrorStatus
+	}
+	switch {
+	case e.OnError != nil:
+		r.Info = e.OnError(*data)
+	case c.spec.Preset:
+	default:
+		verb := "TCPCHK did not match content"
+		if matched {
+			verb = "TCPCHK matched unwanted content"
+		}
+		r.Info = verb + mismatchDesc(e) + fmt.Sprintf(" at step %d", step)
+	}
+	return r, false
+}
+
+func mismatchDesc(e *Expect) string {
+	switch e.Kind {
+	case ExpectString:
+		return " '" + e.Pattern + "'"
+	case ExpectBinary:
+		return " (binary)"
+	}
+	return " (regex)"
 }
 
 func matchData(e *Expect, data []byte) bool {

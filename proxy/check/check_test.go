@@ -146,7 +146,9 @@ func TestTCPCheck(t *testing.T) {
 		{"send and expect", []Step{exp(ExpectString, false, "+OK"), {Kind: Send, Data: "ping\r\n"}, exp(ExpectString, false, "PING")}, L7OK},
 		{"send-binary", []Step{{Kind: SendBinary, Data: "70696e670d0a"}, exp(ExpectRString, false, "P.NG")}, L7OK},
 		{"binary expect", []Step{exp(ExpectBinary, false, "2b4f4b")}, L7OK},
-		{"mismatch", []Step{exp(ExpectString, false, "-ERR")}, L7RSP},
+		// The server keeps the connection open: HAProxy waits for the
+		// match until the check times out.
+		{"mismatch", []Step{exp(ExpectString, false, "-ERR")}, L7TOUT},
 		{"negated", []Step{exp(ExpectString, true, "+OK")}, L7RSP},
 	}
 	for _, tt := range tests {

@@ -34,6 +34,9 @@ type Spec struct {
 	Expect *Expect
 	// Steps are tcp-check rules, in order.
 	Steps []Step
+	// Preset marks a protocol check built on tcp-check rules (redis,
+	// smtp, ...): HAProxy gives its failures no generic step text.
+	Preset bool
 }
 
 // ExpectKind is what an expect rule matches.
@@ -53,8 +56,17 @@ type Expect struct {
 	Kind    ExpectKind
 	Negate  bool
 	Pattern string
-	re      *regexp.Regexp
-	bin     []byte
+	// ErrorStatus is the status of a failed match (`error-status`);
+	// zero means L7RSP.
+	ErrorStatus Status
+	// OnError computes the info text of a failed match from the data
+	// received (`on-error`); nil gives HAProxy's default text.
+	OnError func(data []byte) string
+	// OnSuccess is the info text of a successful final match
+	// (`on-success`).
+	OnSuccess string
+	re        *regexp.Regexp
+	bin       []byte
 }
 
 // NewExpect compiles an expect rule; pattern is as written in the
@@ -135,4 +147,23 @@ type Step struct {
 	Port   uint16  // Connect: port override
 	Data   string  // Send: text; SendBinary: hex
 	Expect *Expect // ExpectStep
+}
+
+// Redis is `option redis-check`: PING, expect +PONG.
+func Redis() Spec {
+	e, _ := NewExpect(ExpectString, false, "+PONG\r\n")
+	e.ErrorStatus = L7STS
+	e.OnError = firstLine
+	e.OnSuccess = "Redis server is ok"
+	return Spec{Kind: TCPCheck, Preset: true, Steps: []Step{{Kind: Send, Data: "*1\r\n$4\r\nPING\r\n"}, {Kind: ExpectStep, Expect: e}}}
+}
+
+// firstLine is res.payload(0,0),cut_crlf: the data up to the first CR/LF.
+func firstLine(data []byte) string {
+	for i, c := range data {
+		if c == '\r' || c == '\n' {
+			return string(data[:i])
+		}
+	}
+	return string(data)
 }
