@@ -204,3 +204,26 @@ func TestProxyProtocol(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestGlobalMaxConn: the process-wide limit holds across frontends.
+func TestGlobalMaxConn(t *testing.T) {
+	be := difftest.StartBackends(t, []difftest.Server{{Name: "s1"}})
+	cfg := greeterConfig(t, be, "s1")
+	cfg.MaxConn = 1
+	cfg.Frontends = append(cfg.Frontends, &Frontend{Name: "fe2", Binds: []Bind{loopback(t)}, DefaultBackend: "be"})
+	e := startEngine(t, cfg, nil)
+	c1 := dialFE(t, e)
+	greeting(t, c1)
+	c2, err := net.Dial("tcp", feAddr(e, "fe2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if cur := e.FrontendCounters("fe2").Cur.Load(); cur != 0 {
+		t.Fatalf("fe2 accepted beyond the global maxconn")
+	}
+	c1.Close()
+	if g := greeting(t, c2); g != "s1" {
+		t.Fatalf("second connection got %q", g)
+	}
+}

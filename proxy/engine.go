@@ -331,31 +331,62 @@ func (e *Engine) Addrs() map[string][]net.Addr {
 	return out
 }
 
-// limiter bounds concurrent connections; nil means unlimited.
-type limiter struct{ slots chan struct{} }
+// limiter bounds concurrent connections; nil means unlimited. Listeners
+// wait for room before accepting (connections stay in the kernel backlog
+// meanwhile) and take their slot after: a listener blocked in Accept must
+// not hold a slot another listener could use.
+type limiter struct {
+	mu      sync.Mutex
+	cur     int
+	max     int
+	changed chan struct{} // closed and replaced on every release
+}
 
 func newLimiter(n int) *limiter {
 	if n <= 0 {
 		return nil
 	}
-	return &limiter{slots: make(chan struct{}, n)}
+	return &limiter{max: n, changed: make(chan struct{})}
 }
 
-// acquire waits for a slot or done.
-func (l *limiter) acquire(done <-chan struct{}) bool {
+// wait blocks until a slot is free (take=false) or takes one (take=true);
+// false when done closed first.
+func (l *limiter) wait(done <-chan struct{}, take bool) bool {
 	if l == nil {
 		return true
 	}
-	select {
-	case l.slots <- struct{}{}:
-		return true
-	case <-done:
-		return false
+	for {
+		l.mu.Lock()
+		if l.cur < l.max {
+			if take {
+				l.cur++
+			}
+			l.mu.Unlock()
+			return true
+		}
+		ch := l.changed
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-done:
+			return false
+		}
 	}
 }
 
+// acquire takes a slot, waiting for one.
+func (l *limiter) acquire(done <-chan struct{}) bool { return l.wait(done, true) }
+
+// available waits until a slot is free without taking it.
+func (l *limiter) available(done <-chan struct{}) bool { return l.wait(done, false) }
+
 func (l *limiter) release() {
-	if l != nil {
-		<-l.slots
+	if l == nil {
+		return
 	}
+	l.mu.Lock()
+	l.cur--
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
 }

@@ -123,7 +123,7 @@ func (l *limiter) cap() int {
 	if l == nil {
 		return 0
 	}
-	return cap(l.slots)
+	return l.max
 }
 
 func (e *Engine) closeListeners() {
@@ -143,23 +143,13 @@ func (e *Engine) acceptLoop(l *listener) {
 		g := e.rt.Load().global
 		fl := l.fe.Load().limit
 		lim := l.limit.Load()
-		if !g.acquire(l.done) {
-			return
-		}
-		if !fl.acquire(l.done) {
-			g.release()
-			return
-		}
-		if !lim.acquire(l.done) {
-			fl.release()
-			g.release()
+		// Pause while any limit is reached: connections wait in the
+		// kernel backlog, as with HAProxy's paused listeners.
+		if !g.available(l.done) || !fl.available(l.done) || !lim.available(l.done) {
 			return
 		}
 		c, err := l.ln.Accept()
 		if err != nil {
-			lim.release()
-			fl.release()
-			g.release()
 			select {
 			case <-l.done:
 				return
@@ -169,6 +159,23 @@ func (e *Engine) acceptLoop(l *listener) {
 				return
 			}
 			continue
+		}
+		// Another listener may have taken the room meanwhile: then this
+		// accepted connection waits for its slot.
+		if !g.acquire(l.done) {
+			c.Close()
+			return
+		}
+		if !fl.acquire(l.done) {
+			g.release()
+			c.Close()
+			return
+		}
+		if !lim.acquire(l.done) {
+			fl.release()
+			g.release()
+			c.Close()
+			return
 		}
 		// The connection belongs to the generation current at accept;
 		// the slots go back to the limiters they were taken from.

@@ -219,3 +219,18 @@ func TestReloadUnderLoadReference(t *testing.T) {
 		t.Errorf("the reference lost connections during reloads")
 	}
 }
+
+// TestReloadRejectsBadConfig: a configuration that does not compile is
+// refused and the running one keeps serving.
+func TestReloadRejectsBadConfig(t *testing.T) {
+	cfg := simpleConfig(t, echoServer(t))
+	e := startEngine(t, cfg, nil)
+	bad := simpleConfig(t, echoServer(t))
+	bad.Frontends[0].DefaultBackend = "nowhere"
+	if err := e.Reload(bad); err == nil || !strings.Contains(err.Error(), "unable to find required default_backend: 'nowhere'") {
+		t.Fatalf("reload error = %v", err)
+	}
+	if err := roundTrip(feAddr(e, "fe"), "still"); err != nil {
+		t.Fatal(err)
+	}
+}
