@@ -78,36 +78,39 @@ func TestReloadUnderLoad(t *testing.T) {
 	}
 	echo("before")
 
-	const workers, perWorker = 4, 150
 	i := 0
-	failures, firstErr, reloads := steadyLoad(addr, workers, perWorker, func() error {
+	failures, firstErr, reloads, trips := steadyLoad(addr, 4, 150, 2000, 5, func() error {
 		i++
 		return e.Reload(gen(i))
 	})
 	if failures > 0 {
-		t.Fatalf("%d of %d connections failed across %d reloads; first: %v", failures, workers*perWorker, reloads, firstErr)
+		t.Fatalf("%d of %d connections failed across %d reloads; first: %v", failures, trips, reloads, firstErr)
 	}
 	if reloads < 2 {
 		t.Fatalf("only %d reloads happened during the load", reloads)
 	}
 	echo("after")
-	if got := e.FrontendCounters("fe").Total.Load(); got < workers*perWorker {
-		t.Fatalf("frontend counted %d sessions, want at least %d (counters must survive reloads)", got, workers*perWorker)
+	if got := e.FrontendCounters("fe").Total.Load(); got < trips {
+		t.Fatalf("frontend counted %d sessions, want at least %d (counters must survive reloads)", got, trips)
 	}
 }
 
-// steadyLoad runs workers*perWorker sequential echo round trips through
-// addr while calling reload in a loop; it returns the failed round trips,
-// the first error and how many reloads happened.
-func steadyLoad(addr string, workers, perWorker int, reload func() error) (int64, error, int) {
-	var failures atomic.Int64
+// steadyLoad runs sequential echo round trips through addr on several
+// workers while calling reload in a loop. Each worker makes at least
+// minPer round trips and goes on until minReloads reloads are done, never
+// more than maxPer. It returns the failures, the first error, the number
+// of reloads and of round trips.
+func steadyLoad(addr string, workers, minPer, maxPer, minReloads int, reload func() error) (int64, error, int, int64) {
+	var failures, trips atomic.Int64
+	var reloads atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range perWorker {
+			for i := 0; i < maxPer && (i < minPer || reloads.Load() < int64(minReloads)); i++ {
+				trips.Add(1)
 				if err := roundTrip(addr, fmt.Sprintf("w%d-%d", w, i)); err != nil {
 					failures.Add(1)
 					firstErr.CompareAndSwap(nil, err)
@@ -117,19 +120,18 @@ func steadyLoad(addr string, workers, perWorker int, reload func() error) (int64
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	reloads := 0
 	for {
 		select {
 		case <-done:
 			err, _ := firstErr.Load().(error)
-			return failures.Load(), err, reloads
+			return failures.Load(), err, int(reloads.Load()), trips.Load()
 		default:
 		}
 		if err := reload(); err != nil {
 			failures.Add(1)
 			firstErr.CompareAndSwap(nil, err)
 		}
-		reloads++
+		reloads.Add(1)
 		time.Sleep(5 * time.Millisecond)
 	}
 }
@@ -205,15 +207,30 @@ func TestReloadUnderLoadReference(t *testing.T) {
 		fmt.Sprintf("backend be\n\tserver s1 %s\n\tserver s2 %s\n", echoes[0], echoes[1])
 	ref := difftest.StartReferenceConfig(t, bin, body, "-W")
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	const workers, perWorker = 4, 150
-	failures, firstErr, reloads := steadyLoad(addr, workers, perWorker, func() error {
+	// The master takes SIGUSR2 only once it is fully started (after
+	// "Loading success" and its re-exec's notices): wait for that.
+	waitLoaded := func(n int) error {
+		for range 500 {
+			if strings.Count(ref.Output(), "Loading success") >= n {
+				time.Sleep(200 * time.Millisecond)
+				return nil
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return fmt.Errorf("reload %d did not complete:\n%s", n-1, ref.Output())
+	}
+	if err := waitLoaded(1); err != nil {
+		t.Fatal(err)
+	}
+	done := 1
+	failures, firstErr, reloads, trips := steadyLoad(addr, 4, 150, 3000, 3, func() error {
 		ref.Signal(syscall.SIGUSR2, false)
-		time.Sleep(100 * time.Millisecond) // one reload at a time
-		return nil
+		done++
+		return waitLoaded(done)
 	})
-	t.Logf("reference: %d of %d connections failed across %d reloads (first: %v)", failures, workers*perWorker, reloads, firstErr)
-	if n := strings.Count(ref.Output(), "Loading success"); n < 2 {
-		t.Errorf("the reference completed %d reloads, want at least 2:\n%s", n, ref.Output())
+	t.Logf("reference: %d of %d connections failed across %d reloads (first: %v)", failures, trips, reloads, firstErr)
+	if n := strings.Count(ref.Output(), "Reloading HAProxy"); n < 2 {
+		t.Errorf("the reference reloaded %d times during the load, want at least 2:\n%s", n, ref.Output())
 	}
 	if failures > 0 {
 		t.Errorf("the reference lost connections during reloads")

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -429,7 +430,12 @@ func startReferenceConfig(t testing.TB, bin, body string, flags ...string) (*Ref
 	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &syncBuffer{}}
 	// noreuseport: a port chosen by FreePort that another test process
 	// took meanwhile must fail to bind, not be shared silently.
-	cfg := fmt.Sprintf("global\n\tnbthread 1\n\tnoreuseport\n\tstats socket %s level admin\n", r.sock) + body
+	// Master-worker reloads (-W) need SO_REUSEPORT to rebind.
+	noreuse := "\tnoreuseport\n"
+	if slices.Contains(flags, "-W") {
+		noreuse = ""
+	}
+	cfg := fmt.Sprintf("global\n\tnbthread 1\n%s\tstats socket %s level admin\n", noreuse, r.sock) + body
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
