@@ -217,6 +217,15 @@ func (b *backend) dequeueAllLocked() {
 // every candidate is full. avoid is the server of a failed attempt.
 func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server) (*server, error) {
 	req := &balance.Request{Src: sess.Src.Addr()}
+	if b.cfg.Balance.Algo == balance.RDPCookie {
+		name := b.cfg.Balance.Param
+		if name == "" {
+			name = "mstshash"
+		}
+		if v, ok := sess.ReqRDPCookie(name); ok == True {
+			req.RDPCookie = v
+		}
+	}
 	b.mu.Lock()
 	b.lb.BackendConns, b.lb.BackendQueue = b.conns, len(b.queue)
 	var avoidLB *balance.Server

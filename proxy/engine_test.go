@@ -133,14 +133,21 @@ func (p enginePlayer) SetUp(name string, up bool) {
 // sequence of servers that answered.
 func TestDifferentialEngine(t *testing.T) {
 	bin := reftest.HAProxy(t)
-	for _, sc := range difftest.Standard() {
+	for _, sc := range append(difftest.Standard(), difftest.RDPCookie()...) {
 		t.Run(sc.Name, func(t *testing.T) {
 			want := difftest.RunReference(t, bin, sc)
 			be2 := difftest.StartBackends(t, sc.Servers)
-			cfg := &Config{
-				Frontends: []*Frontend{{Name: "fe", Binds: []Bind{loopback(t)}, DefaultBackend: "be", TimeoutClient: 30 * time.Second}},
-				Backends:  []*Backend{backendConfig(t, sc, be2)},
+			fe := &Frontend{Name: "fe", Binds: []Bind{loopback(t)}, DefaultBackend: "be", TimeoutClient: 30 * time.Second}
+			if sc.FrontendLines != "" {
+				// tcp-request inspect-delay 5s
+				// tcp-request content accept if RDP_COOKIE
+				fe.InspectDelay = 5 * time.Second
+				fe.ContentRules = []Rule{{Action: Accept, Cond: func(s *Session) Verdict {
+					_, v := s.ReqRDPCookie("")
+					return v
+				}}}
 			}
+			cfg := &Config{Frontends: []*Frontend{fe}, Backends: []*Backend{backendConfig(t, sc, be2)}}
 			e := startEngine(t, cfg, nil)
 			got := difftest.Play(t, sc, enginePlayer{e})
 			if !slices.Equal(got, want) {

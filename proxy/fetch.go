@@ -70,6 +70,63 @@ func (s *Session) ReqSSLVer() (int, Verdict) {
 	return v, s.tlsVerdict(err)
 }
 
+// ReqRDPCookie is req.rdp_cookie(name): the value of the RDP connection
+// request's "Cookie: name=value" line (any name when name is ""), read
+// exactly as HAProxy's fetch_rdp_cookie_name: after the 11-byte TPKT and
+// X.224 headers.
+func (s *Session) ReqRDPCookie(name string) ([]byte, Verdict) {
+	more := Unknown
+	if s.Complete {
+		more = False
+	}
+	d := s.Payload
+	if len(d) <= 11 {
+		return nil, more
+	}
+	d = d[11:]
+	if len(d) <= 7 {
+		return nil, more
+	}
+	if !strings.EqualFold(string(d[:7]), "Cookie:") {
+		return nil, False
+	}
+	d = d[7:]
+	for len(d) > 0 && d[0] == ' ' {
+		d = d[1:]
+	}
+	if name != "" {
+		if len(d) <= len(name) {
+			return nil, more
+		}
+		if d[len(name)] != '=' || !strings.EqualFold(string(d[:len(name)]), name) {
+			return nil, False
+		}
+		d = d[len(name)+1:]
+	} else {
+		for len(d) > 0 && d[0] != '=' {
+			if d[0] == '\r' || d[0] == '\n' {
+				return nil, False
+			}
+			d = d[1:]
+		}
+		if len(d) < 1 {
+			return nil, more
+		}
+		d = d[1:]
+	}
+	end := 0
+	for end < len(d) && d[end] != '\r' {
+		end++
+	}
+	if len(d)-end < 2 {
+		return nil, more
+	}
+	if d[end+1] != '\n' {
+		return nil, False
+	}
+	return d[:end], True
+}
+
 // BackendConns is be_conn(name): connections currently on a backend.
 func (s *Session) BackendConns(backend string) int {
 	if s.Engine == nil {

@@ -41,6 +41,9 @@ type Step struct {
 	// the order connections were held) and waits until the proxy has
 	// accounted for it.
 	Release int
+	// Send is written right after connecting, before the greeting is
+	// read (payload for content inspection).
+	Send string
 	// HTTP scenarios: the request target and one extra header line.
 	URI    string
 	Header string // "Name: value"
@@ -57,6 +60,9 @@ type Scenario struct {
 	// HTTP runs the reference in mode http: backends answer HTTP and
 	// connection steps send a request (URI, Header).
 	HTTP bool
+	// FrontendLines are extra configuration lines for the reference's
+	// frontend (tcp-request rules...).
+	FrontendLines string
 }
 
 // Conns makes n connection steps cycling over the given sources.
@@ -193,7 +199,10 @@ func (b *Backends) Close() {
 }
 
 // Dial connects to addr from src and returns the greeting's server name.
-func Dial(addr, src string) (string, net.Conn, error) {
+func Dial(addr, src string) (string, net.Conn, error) { return DialSend(addr, src, "") }
+
+// DialSend is Dial writing send first.
+func DialSend(addr, src, send string) (string, net.Conn, error) {
 	if src == "" {
 		src = "127.0.0.1"
 	}
@@ -201,6 +210,12 @@ func Dial(addr, src string) (string, net.Conn, error) {
 	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return "", nil, err
+	}
+	if send != "" {
+		if _, err := io.WriteString(c, send); err != nil {
+			c.Close()
+			return "", nil, err
+		}
 	}
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	line, err := bufio.NewReader(c).ReadString('\n')
@@ -305,7 +320,7 @@ func Play(t testing.TB, sc Scenario, p Player) []string {
 			}
 			picks = append(picks, name)
 		default:
-			name, c, err := Dial(p.Addr(), st.Src)
+			name, c, err := DialSend(p.Addr(), st.Src, st.Send)
 			if err != nil {
 				t.Fatalf("step %d: %v", i, err)
 			}
@@ -385,7 +400,7 @@ func startReference(t testing.TB, bin string, sc Scenario, be *Backends) (*Refer
 		mode = "http"
 	}
 	fmt.Fprintf(&cfg, "defaults\n\tmode %s\n\ttimeout connect 2s\n\ttimeout client 30s\n\ttimeout server 30s\n", mode)
-	fmt.Fprintf(&cfg, "frontend fe\n\tbind %s\n\tdefault_backend be\n", addr)
+	fmt.Fprintf(&cfg, "frontend fe\n\tbind %s\n\tdefault_backend be\n%s", addr, sc.FrontendLines)
 	fmt.Fprintf(&cfg, "backend be\n\tbalance %s\n", sc.Balance)
 	if sc.HashType != "" {
 		fmt.Fprintf(&cfg, "\thash-type %s\n", sc.HashType)

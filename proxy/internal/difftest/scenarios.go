@@ -129,3 +129,28 @@ func HTTPHashing() []Scenario {
 	)
 	return out
 }
+
+// RDPRequest is an RDP connection request carrying a mstshash cookie: an
+// 11-byte TPKT + X.224 header, then the cookie line.
+func RDPRequest(user string) string {
+	return "\x03\x00\x00\x2c\x27\xe0\x00\x00\x00\x00\x00" + "Cookie: mstshash=" + user + "\r\n"
+}
+
+// RDPCookie covers `balance rdp-cookie` in tcp mode: the key comes from
+// the inspected payload (map-based and consistent, a server down).
+func RDPCookie() []Scenario {
+	four := []Server{{Name: "s1", Weight: 3}, {Name: "s2", Weight: 1}, {Name: "s3", Weight: 2}, {Name: "s4", Weight: 5}}
+	conns := func() []Step {
+		st := make([]Step, 20)
+		for i := range st {
+			st[i].Send = RDPRequest(fmt.Sprintf("user%d", i*7))
+		}
+		return st
+	}
+	steps := append(append(conns(), Step{Down: "s4"}), conns()...)
+	lines := "\ttcp-request inspect-delay 5s\n\ttcp-request content accept if RDP_COOKIE\n"
+	return []Scenario{
+		{Name: "rdp-cookie-map", Balance: "rdp-cookie", Servers: four, Steps: steps, FrontendLines: lines},
+		{Name: "rdp-cookie-consistent", Balance: "rdp-cookie", HashType: "consistent", Servers: four, Steps: steps, FrontendLines: lines},
+	}
+}
