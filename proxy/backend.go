@@ -217,6 +217,9 @@ func (b *backend) dequeueAllLocked() {
 // every candidate is full. avoid is the server of a failed attempt.
 func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server) (*server, error) {
 	req := &balance.Request{Src: sess.Src.Addr()}
+	if b.cfg.Balance.Algo == balance.Sample && b.cfg.HashKey != nil {
+		req.Key = b.cfg.HashKey(sess)
+	}
 	if b.cfg.Balance.Algo == balance.RDPCookie {
 		name := b.cfg.Balance.Param
 		if name == "" {

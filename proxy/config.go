@@ -139,6 +139,9 @@ type Rule struct {
 type Backend struct {
 	Name    string
 	Balance balance.Config
+	// HashKey computes the sample of `balance hash <expr>` (as binary);
+	// nil or a nil result falls back to round robin like HAProxy.
+	HashKey func(*Session) []byte
 	Servers []*Server
 	// Retries is `retries` (HAProxy's default is 3).
 	Retries int

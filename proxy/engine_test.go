@@ -133,7 +133,7 @@ func (p enginePlayer) SetUp(name string, up bool) {
 // sequence of servers that answered.
 func TestDifferentialEngine(t *testing.T) {
 	bin := reftest.HAProxy(t)
-	for _, sc := range append(difftest.Standard(), difftest.RDPCookie()...) {
+	for _, sc := range append(difftest.Standard(), difftest.TCPKeys()...) {
 		t.Run(sc.Name, func(t *testing.T) {
 			want := difftest.RunReference(t, bin, sc)
 			be2 := difftest.StartBackends(t, sc.Servers)
@@ -147,7 +147,11 @@ func TestDifferentialEngine(t *testing.T) {
 					return v
 				}}}
 			}
-			cfg := &Config{Frontends: []*Frontend{fe}, Backends: []*Backend{backendConfig(t, sc, be2)}}
+			bc := backendConfig(t, sc, be2)
+			if sc.Balance == "hash src" {
+				bc.HashKey = (*Session).SrcBinary
+			}
+			cfg := &Config{Frontends: []*Frontend{fe}, Backends: []*Backend{bc}}
 			e := startEngine(t, cfg, nil)
 			got := difftest.Play(t, sc, enginePlayer{e})
 			if !slices.Equal(got, want) {

@@ -12,6 +12,10 @@ import (
 // may still change it, False when it does not exist. The ACL layer builds
 // Conds from them.
 
+// SrcBinary is the src fetch converted to binary, as `balance hash src`
+// hashes it: 4 bytes for IPv4, 16 for IPv6.
+func (s *Session) SrcBinary() []byte { return s.Src.Addr().Unmap().AsSlice() }
+
 // ReqLen is req.len: bytes of request buffered so far.
 func (s *Session) ReqLen() (int, Verdict) {
 	if s.Complete {

@@ -136,9 +136,11 @@ func RDPRequest(user string) string {
 	return "\x03\x00\x00\x2c\x27\xe0\x00\x00\x00\x00\x00" + "Cookie: mstshash=" + user + "\r\n"
 }
 
-// RDPCookie covers `balance rdp-cookie` in tcp mode: the key comes from
-// the inspected payload (map-based and consistent, a server down).
-func RDPCookie() []Scenario {
+// TCPKeys covers the tcp-mode keys other than the source address:
+// `balance hash src` (the sample hashed with the hash function) and
+// `balance rdp-cookie` (the key from the inspected payload), map-based and
+// consistent, with a server down.
+func TCPKeys() []Scenario {
 	four := []Server{{Name: "s1", Weight: 3}, {Name: "s2", Weight: 1}, {Name: "s3", Weight: 2}, {Name: "s4", Weight: 5}}
 	conns := func() []Step {
 		st := make([]Step, 20)
@@ -149,7 +151,11 @@ func RDPCookie() []Scenario {
 	}
 	steps := append(append(conns(), Step{Down: "s4"}), conns()...)
 	lines := "\ttcp-request inspect-delay 5s\n\ttcp-request content accept if RDP_COOKIE\n"
+	srcs := Sources(20)
+	bySrc := append(append(Conns(20, false, srcs...), Step{Down: "s2"}), Conns(20, false, srcs...)...)
 	return []Scenario{
+		{Name: "hash-src-map", Balance: "hash src", Servers: four, Steps: bySrc},
+		{Name: "hash-src-consistent-djb2", Balance: "hash src", HashType: "consistent djb2", Servers: four, Steps: bySrc},
 		{Name: "rdp-cookie-map", Balance: "rdp-cookie", Servers: four, Steps: steps, FrontendLines: lines},
 		{Name: "rdp-cookie-consistent", Balance: "rdp-cookie", HashType: "consistent", Servers: four, Steps: steps, FrontendLines: lines},
 	}
