@@ -111,9 +111,13 @@ type waiter struct {
 }
 
 var (
-	errNoServer  = errors.New("no server available")
-	errQueueFull = errors.New("server queue full")
-	errQueueTO   = errors.New("queue timeout")
+	// The client's inactivity timeout expired while it waited in a
+	// queue or for the server connection.
+	errClientTOQueue   = errors.New("client timeout in queue")
+	errClientTOConnect = errors.New("client timeout while connecting")
+	errNoServer        = errors.New("no server available")
+	errQueueFull       = errors.New("server queue full")
+	errQueueTO         = errors.New("queue timeout")
 )
 
 func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counters *Counters) (*backend, error) {
@@ -215,7 +219,7 @@ func (b *backend) dequeueAllLocked() {
 
 // acquire picks a server for sess and takes a slot on it, queueing when
 // every candidate is full. avoid is the server of a failed attempt.
-func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server) (*server, error) {
+func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec *Record) (*server, error) {
 	req := &balance.Request{Src: sess.Src.Addr()}
 	if b.cfg.Balance.Algo == balance.Sample && b.cfg.HashKey != nil {
 		req.Key = b.cfg.HashKey(sess)
@@ -244,6 +248,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server) (*s
 	case errors.Is(err, balance.ErrFull):
 		b.seq++
 		w.seq = b.seq
+		rec.BeQueue = len(b.queue)
 		b.queue = append(b.queue, w)
 	default:
 		s := b.byLB[ls]
@@ -258,6 +263,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server) (*s
 		}
 		b.seq++
 		w.seq, w.onSrv = b.seq, s
+		rec.SrvQueue = len(s.queue)
 		s.queue = append(s.queue, w)
 		b.lb.SetQueued(ls, len(s.queue))
 	}
@@ -279,6 +285,10 @@ func (b *backend) wait(ctx context.Context, w *waiter) (*server, error) {
 	case <-tmo:
 	case <-ctx.Done():
 	}
+	timedOut := errQueueTO
+	if ctx.Err() != nil {
+		timedOut = errClientTOQueue
+	}
 	b.mu.Lock()
 	if !w.queued {
 		// Handed a server while timing out: take it.
@@ -294,7 +304,7 @@ func (b *backend) wait(ctx context.Context, w *waiter) (*server, error) {
 	}
 	b.mu.Unlock()
 	b.counters.QueueTimeouts.Add(1)
-	return nil, errQueueTO
+	return nil, timedOut
 }
 
 func removeWaiter(q []*waiter, w *waiter) []*waiter {
@@ -309,29 +319,39 @@ func removeWaiter(q []*waiter, w *waiter) []*waiter {
 // connect establishes the server side of sess: pick, queue, dial, retry and
 // redispatch as HAProxy does, then send the PROXY header if configured.
 // The caller releases the returned server's slot when the connection ends.
-func (b *backend) connect(ctx context.Context, sess *Session) (net.Conn, *server, error) {
-	s, err := b.acquire(ctx, sess, nil)
+func (b *backend) connect(ctx context.Context, sess *Session, rec *Record) (net.Conn, *server, error) {
+	s, err := b.acquire(ctx, sess, nil, rec)
+	rec.TQueue = time.Since(rec.Accept)
 	if err != nil {
 		return nil, nil, err
 	}
 	for retries := 0; ; {
+		rec.Server = s.cfg.Name
+		start := time.Now()
 		conn, err := b.dial(ctx, s, sess)
 		if err == nil {
+			rec.TConnect = time.Since(start)
 			return conn, s, nil
+		}
+		if clientExpired(ctx) {
+			err = errClientTOConnect
 		}
 		s.state.counters.FailedConns.Add(1)
 		b.release(s)
 		retries++
 		if retries > b.cfg.Retries || ctx.Err() != nil {
+			rec.Retries = retries - 1
 			b.counters.FailedConns.Add(1)
 			return nil, nil, err
 		}
 		s.state.counters.Retries.Add(1)
 		b.counters.Retries.Add(1)
+		rec.Retries = retries
 		if b.shouldRedispatch(s, retries) {
 			b.counters.Redispatches.Add(1)
 			s.state.counters.Redispatches.Add(1)
-			if s, err = b.acquire(ctx, sess, s); err != nil {
+			rec.Redispath = true
+			if s, err = b.acquire(ctx, sess, s, rec); err != nil {
 				return nil, nil, err
 			}
 			continue
@@ -346,7 +366,7 @@ func (b *backend) connect(ctx context.Context, sess *Session) (net.Conn, *server
 			select {
 			case <-time.After(d):
 			case <-ctx.Done():
-				return nil, nil, ctx.Err()
+				return nil, nil, errClientTOConnect
 			}
 		}
 		b.mu.Lock()
@@ -409,6 +429,16 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 		}
 	}
 	return conn, nil
+}
+
+// clientExpired reports whether ctx's deadline (the client timeout) has
+// passed, even if its timer has not fired yet.
+func clientExpired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 func isTimeout(err error) bool {

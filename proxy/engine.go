@@ -32,6 +32,9 @@ type Options struct {
 	// Log receives the engine's messages (server state changes, proxy
 	// stops); nil discards them.
 	Log func(Level, string)
+	// AccessLog receives a Record for every finished connection (format
+	// it with TCPLog for `option tcplog`); nil disables access logging.
+	AccessLog func(*Record)
 }
 
 // Engine runs a Config: it owns the listeners, the backends' balancing and
@@ -49,7 +52,8 @@ type Engine struct {
 	beCount   map[string]*Counters
 	conns     sync.WaitGroup
 	live      map[*liveConn]struct{}
-	liveMu    sync.Mutex // live, draining, and conns.Add against Wait
+	active    atomic.Int64 // connections being served (actconn)
+	liveMu    sync.Mutex   // live, draining, and conns.Add against Wait
 	draining  bool
 	stopped   bool
 }

@@ -57,63 +57,114 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}
 	e.liveMu.Unlock()
+	e.active.Add(1)
+	fe.counters.open()
+	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}}
 	defer func() {
+		rec.TTotal = time.Since(rec.Accept)
+		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
+		if e.opts.AccessLog != nil {
+			e.opts.AccessLog(rec)
+		}
+		fe.counters.close()
+		e.active.Add(-1)
 		e.liveMu.Lock()
 		delete(e.live, lc)
 		e.liveMu.Unlock()
 		cli.Close()
 	}()
-	fe.counters.open()
-	defer fe.counters.close()
 
-	sess := &Session{Frontend: fe.cfg.Name, Src: addrPort(cli.RemoteAddr()), Dst: addrPort(cli.LocalAddr()), Engine: e}
+	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
 	var buf []byte
 	if bind.AcceptProxy {
 		var err error
 		if buf, err = readProxyHeader(cli, sess, fe.cfg.TimeoutClient); err != nil {
+			rec.Term = [2]byte{termClientAbort, stateRequest}
 			return
 		}
+		rec.Client = sess.Src
 	}
 	if !runRules(fe.cfg.ConnectionRules, sess) {
 		fe.counters.Denied.Add(1)
+		rec.Term = [2]byte{termProxy, stateRequest}
 		return
 	}
 	var ok bool
 	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
 		fe.counters.Denied.Add(1)
+		rec.Term = [2]byte{termProxy, stateRequest}
 		return
 	}
 	be := rt.backends[pickBackend(fe.cfg, sess)]
 	if be == nil {
 		return
 	}
+	rec.Backend = be.cfg.Name
 	be.counters.open()
-	defer be.counters.close()
+	srvConn, srv := e.serveBackend(be, lc, sess, cli, buf, fe, rec)
+	be.counters.close()
+	rec.BeConn = be.counters.Cur.Load()
+	if srv != nil {
+		rec.SrvConn = srv.state.counters.Cur.Load()
+	}
+	if srvConn != nil {
+		srvConn.Close()
+	}
+}
 
+// serveBackend connects to a server of be and runs the tunnel; the
+// server's slot is released before it returns.
+func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.Conn, buf []byte, fe *frontend, rec *Record) (net.Conn, *server) {
+	// The client's timeout keeps running while it waits for a server.
 	ctx, cancel := context.WithCancel(e.ctx)
+	if d := fe.cfg.TimeoutClient; d > 0 {
+		ctx, cancel = context.WithDeadline(e.ctx, time.Now().Add(d))
+	}
 	defer cancel()
-	srvConn, srv, err := be.connect(ctx, sess)
+	srvConn, srv, err := be.connect(ctx, sess, rec)
 	if err != nil {
-		return
+		rec.Term = connectTerm(err)
+		return nil, nil
 	}
 	defer be.release(srv)
-	defer srvConn.Close()
 	if !lc.setServer(srvConn) {
-		return
+		rec.Term = [2]byte{'K', stateData}
+		return srvConn, srv
 	}
 	be.attach(srv, lc)
 	defer be.detach(srv, lc)
 	if len(buf) > 0 {
 		if _, err := srvConn.Write(buf); err != nil {
-			return
+			rec.Term = [2]byte{termServerAbort, stateData}
+			return srvConn, srv
 		}
 	}
-	in, out := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg))
+	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg))
 	in += int64(len(buf))
+	rec.BytesIn, rec.BytesOut, rec.Term = in, out, term
 	for _, c := range []*Counters{fe.counters, be.counters, &srv.state.counters} {
 		c.BytesIn.Add(in)
 		c.BytesOut.Add(out)
 	}
+	return srvConn, srv
+}
+
+// connectTerm is the termination state of a failed server connection.
+func connectTerm(err error) [2]byte {
+	switch {
+	case errors.Is(err, errClientTOQueue):
+		return [2]byte{termClientTimeout, stateQueue}
+	case errors.Is(err, errClientTOConnect):
+		return [2]byte{termClientTimeout, stateConnect}
+	case errors.Is(err, errQueueTO):
+		return [2]byte{termServerTimeout, stateQueue}
+	case errors.Is(err, errQueueFull):
+		return [2]byte{termServerAbort, stateQueue}
+	case isTimeout(err):
+		return [2]byte{termServerTimeout, stateConnect}
+	}
+	return [2]byte{termServerAbort, stateConnect}
 }
 
 // readProxyHeader reads a PROXY header from the client and applies its

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -34,7 +35,7 @@ func timeouts(fc *Frontend, bc *Backend) tunnelTimeouts {
 // io.Copy splices in the kernel; the byte counts come from its results.
 // A half-close is propagated with CloseWrite, and the other direction keeps
 // flowing under the *-fin timeout.
-func tunnel(cli, srv net.Conn, t tunnelTimeouts) (in, out int64) {
+func tunnel(cli, srv net.Conn, t tunnelTimeouts) (in, out int64, term [2]byte) {
 	var last atomic.Int64 // last activity in either direction, unix nanos
 	last.Store(time.Now().UnixNano())
 	var cliIdle, srvIdle atomic.Int64
@@ -47,13 +48,21 @@ func tunnel(cli, srv net.Conn, t tunnelTimeouts) (in, out int64) {
 			srv.Close()
 		})
 	}
+	// The first failure decides the termination state; the other
+	// direction then fails only because of our abort.
+	term = [2]byte{termNone, stateNone}
+	var termOnce sync.Once
+	fail := func(err error, src, dst byte) {
+		termOnce.Do(func() { term = [2]byte{failSide(err, src, dst), stateData} })
+		abort()
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		var err error
 		out, err = pump(srv, cli, &srvIdle, &last)
 		if err != nil {
-			abort()
+			fail(err, termServerAbort, termClientAbort)
 			return
 		}
 		// The server finished: pass the FIN on, and bound the rest of
@@ -66,7 +75,7 @@ func tunnel(cli, srv net.Conn, t tunnelTimeouts) (in, out int64) {
 	}()
 	in, err := pump(cli, srv, &cliIdle, &last)
 	if err != nil {
-		abort()
+		fail(err, termClientAbort, termServerAbort)
 	} else {
 		closeWrite(srv)
 		if t.clientFin > 0 {
@@ -75,9 +84,21 @@ func tunnel(cli, srv net.Conn, t tunnelTimeouts) (in, out int64) {
 		}
 	}
 	<-done
-	return in, out
+	return in, out, term
 }
 
+// failSide names who ended a tunnel: the reading side (src), in lower
+// case when its read deadline expired (a timeout), or the writing side
+// (dst) when the write hit a closed pipe.
+func failSide(err error, src, dst byte) byte {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return src + ('a' - 'A')
+	case errors.Is(err, syscall.EPIPE):
+		return dst
+	}
+	return src
+}
 func minNonZero(a, b time.Duration) time.Duration {
 	if a == 0 || b < a {
 		return b

@@ -441,7 +441,13 @@ func StartReferenceConfig(t testing.TB, bin, body string, flags ...string) *Refe
 }
 
 func startReferenceConfig(t testing.TB, bin, body string, flags ...string) (*Reference, error) {
-	dir := t.TempDir()
+	// Not t.TempDir: test names may hold commas, which HAProxy reads as
+	// address list separators in the socket path.
+	dir, err := os.MkdirTemp("", "fulcrum-ref-")
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &syncBuffer{}}
 	// noreuseport: a port chosen by FreePort that another test process
 	// took meanwhile must fail to bind, not be shared silently.
