@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -41,6 +42,12 @@ func newScripted(t *testing.T, reply string) *scripted {
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(5 * time.Second))
 				rd := bufio.NewReader(c)
+				if b, err := rd.Peek(1); err == nil && b[0] == 0x16 {
+					// A TLS hello: answer at once.
+					fmt.Fprint(c, s.reply.Load().(string))
+					io.Copy(io.Discard, rd)
+					return
+				}
 				for {
 					line, err := rd.ReadString('\n')
 					if err != nil {
@@ -71,14 +78,19 @@ func TestTCPCheckLogsMatchReference(t *testing.T) {
 		{"tcp-check send/expect", "\toption tcp-check\n\ttcp-check send PING\\r\\n\n\ttcp-check expect string +PONG\n",
 			check.Spec{Kind: check.TCPCheck, Steps: []check.Step{{Kind: check.Send, Data: "PING\r\n"}, {Kind: check.ExpectStep, Expect: tcpExpect}}}},
 		{"redis-check", "\toption redis-check\n", check.Redis()},
+		{"ssl-hello-chk", "\toption ssl-hello-chk\n", check.SSLHello()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {
 			run := func(start func(addr string) func(string) string) []string {
-				srv := newScripted(t, "-ERR not ready\r\n")
+				bad, good := "-ERR not ready\r\n", "+PONG\r\n"
+				if strings.HasPrefix(tc.desc, "ssl") {
+					bad, good = "HTTP/1.0 400 Bad\r\n\r\n", "\x16\x03\x01\x00\x02\x02\x00"
+				}
+				srv := newScripted(t, bad)
 				wait := start(srv.addr)
 				down := normCheck(wait("is DOWN"))
-				srv.reply.Store("+PONG\r\n")
+				srv.reply.Store(good)
 				return []string{down, normCheck(wait("is UP"))}
 			}
 			want := run(func(addr string) func(string) string {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ const (
 	L4OK    Status = iota // Layer4 check passed
 	L4TOUT                // Layer4 timeout
 	L4CON                 // Layer4 connection problem
+	L6OK                  // Layer6 check passed
+	L6TOUT                // Layer6 timeout
+	L6RSP                 // Layer6 invalid response
 	L7OK                  // Layer7 check passed
 	L7TOUT                // Layer7 timeout
 	L7RSP                 // Layer7 invalid response
@@ -37,6 +41,9 @@ var statusText = map[Status]string{
 	L4OK:    "Layer4 check passed",
 	L4TOUT:  "Layer4 timeout",
 	L4CON:   "Layer4 connection problem",
+	L6OK:    "Layer6 check passed",
+	L6TOUT:  "Layer6 timeout",
+	L6RSP:   "Layer6 invalid response",
 	L7OK:    "Layer7 check passed",
 	L7TOUT:  "Layer7 timeout",
 	L7RSP:   "Layer7 invalid response",
@@ -45,7 +52,7 @@ var statusText = map[Status]string{
 }
 
 // Passed reports whether the status counts as a success.
-func (s Status) Passed() bool { return s == L4OK || s == L7OK }
+func (s Status) Passed() bool { return s == L4OK || s == L6OK || s == L7OK }
 
 // Result is one check's outcome.
 type Result struct {
@@ -348,7 +355,11 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 		first = 0
 	}
 	var data []byte
-	success := "(tcp-check)"
+	success := ""
+	if !c.spec.Preset {
+		success = "(tcp-check)"
+	}
+	okStatus := L7OK
 	for i, st := range steps {
 		step := i + first
 		switch st.Kind {
@@ -368,7 +379,9 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 			data = data[:0]
 		case Send, SendBinary:
 			b := []byte(st.Data)
-			if st.Kind == SendBinary {
+			if st.Build != nil {
+				b = st.Build()
+			} else if st.Kind == SendBinary {
 				var err error
 				if b, err = decodeHex(st.Data); err != nil {
 					return Result{Status: SOCKERR, Info: err.Error()}
@@ -384,11 +397,14 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 			if st.Expect.OnSuccess != "" {
 				success = st.Expect.OnSuccess
 			}
+			if st.Expect.OkStatus != 0 {
+				okStatus = st.Expect.OkStatus
+			}
 			data = data[:0]
 		}
 	}
 	if len(c.spec.Steps) > 0 && c.spec.Kind == TCPCheck {
-		return Result{Status: L7OK, Info: success}
+		return Result{Status: okStatus, Info: success}
 	}
 	return Result{Status: L4OK}
 }
@@ -399,7 +415,15 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 func (c *Checker) expect(rd *bufio.Reader, e *Expect, step int, data *[]byte) (Result, bool) {
 	buf := make([]byte, 4096)
 	var rerr error
-	for !matchData(e, *data) {
+	// With min-recv, a mismatch is conclusive once that much arrived;
+	// without, HAProxy waits for a match until the check times out.
+	conclusive := func() bool {
+		if e.MinRecv > 0 {
+			return len(*data) >= e.MinRecv
+		}
+		return matchData(e, *data)
+	}
+	for !conclusive() {
 		n, err := rd.Read(buf)
 		*data = append(*data, buf[:n]...)
 		if err != nil {
@@ -410,12 +434,15 @@ func (c *Checker) expect(rd *bufio.Reader, e *Expect, step int, data *[]byte) (R
 			break
 		}
 	}
-	matched := matchData(e, *data)
+	matched := len(*data) >= e.MinRecv && matchData(e, *data)
 	if matched != e.Negate {
 		return Result{}, true
 	}
 	if isTimeout(rerr) {
 		r := Result{Status: L7TOUT}
+		if e.TimeoutStatus != 0 {
+			r.Status = e.TimeoutStatus
+		}
 		if !c.spec.Preset {
 			r.Info = fmt.Sprintf(" at step %d of tcp-check (expect %s)", step, expectDesc(e))
 		}
@@ -445,6 +472,8 @@ func mismatchDesc(e *Expect) string {
 		return " '" + e.Pattern + "'"
 	case ExpectBinary:
 		return " (binary)"
+	case ExpectRBinary:
+		return " (binary regex)"
 	}
 	return " (regex)"
 }
@@ -457,6 +486,8 @@ func matchData(e *Expect, data []byte) bool {
 		return e.re.Match(data)
 	case ExpectBinary:
 		return bytes.Contains(data, e.bin)
+	case ExpectRBinary:
+		return e.re.MatchString(strings.ToUpper(hex.EncodeToString(data)))
 	}
 	return false
 }

@@ -4,10 +4,12 @@
 package check
 
 import (
+	"encoding/binary"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Kind is the type of health check.
@@ -49,6 +51,7 @@ const (
 	ExpectString                    // body (http) or data (tcp) contains a string
 	ExpectRString                   // body/data matches a regex
 	ExpectBinary                    // tcp data contains hex-decoded bytes
+	ExpectRBinary                   // the hex dump of tcp data matches a regex
 )
 
 // Expect is one expect rule.
@@ -65,8 +68,13 @@ type Expect struct {
 	// OnSuccess is the info text of a successful final match
 	// (`on-success`).
 	OnSuccess string
-	re        *regexp.Regexp
-	bin       []byte
+	// OkStatus and TimeoutStatus replace L7OK and L7TOUT (`ok-status`,
+	// `tout-status`). MinRecv is `min-recv`: once that many bytes are in,
+	// a mismatch is final; 0 means unset (wait for a match).
+	OkStatus, TimeoutStatus Status
+	MinRecv                 int
+	re                      *regexp.Regexp
+	bin                     []byte
 }
 
 // NewExpect compiles an expect rule; pattern is as written in the
@@ -74,7 +82,7 @@ type Expect struct {
 func NewExpect(kind ExpectKind, negate bool, pattern string) (*Expect, error) {
 	e := &Expect{Kind: kind, Negate: negate, Pattern: pattern}
 	switch kind {
-	case ExpectRStatus, ExpectRString:
+	case ExpectRStatus, ExpectRString, ExpectRBinary:
 		re, err := regexp.Compile(pattern)
 		if err != nil {
 			return nil, fmt.Errorf("invalid regex '%s': %v", pattern, err)
@@ -143,9 +151,12 @@ const (
 
 // Step is one tcp-check rule.
 type Step struct {
-	Kind   StepKind
-	Port   uint16  // Connect: port override
-	Data   string  // Send: text; SendBinary: hex
+	Kind StepKind
+	Port uint16 // Connect: port override
+	Data string // Send: text; SendBinary: hex
+	// Build, when set, makes the bytes to send at each check (for
+	// content that changes, like a timestamp).
+	Build  func() []byte
 	Expect *Expect // ExpectStep
 }
 
@@ -166,4 +177,28 @@ func firstLine(data []byte) string {
 		}
 	}
 	return string(data)
+}
+
+// SSLHello is `option ssl-hello-chk`: an SSLv3 ClientHello, and a TLS
+// record of type alert or handshake in reply.
+func SSLHello() Spec {
+	e, _ := NewExpect(ExpectRBinary, false, "^1[56]")
+	e.MinRecv, e.OkStatus, e.ErrorStatus, e.TimeoutStatus = 5, L6OK, L6RSP, L6TOUT
+	return Spec{Kind: TCPCheck, Preset: true, Steps: []Step{{Kind: SendBinary, Build: sslv3Hello}, {Kind: ExpectStep, Expect: e}}}
+}
+
+// sslv3Hello builds HAProxy's check ClientHello: SSLv3, the current time,
+// a fixed 28-byte random, no session, the 39 classic cipher suites
+// (0x0001-0x001B, 0x002F-0x003A) and the null compression.
+func sslv3Hello() []byte {
+	b := []byte{0x16, 0x03, 0x00, 0x00, 0x79, 0x01, 0x00, 0x00, 0x75, 0x03, 0x00}
+	b = binary.BigEndian.AppendUint32(b, uint32(time.Now().Unix()))
+	b = append(b, "HAPROXYSSLCHK\nHAPROXYSSLCHK\n"...)
+	b = append(b, 0x00, 0x00, 0x4e)
+	for c := 0x01; c <= 0x3a; c++ {
+		if c <= 0x1b || c >= 0x2f {
+			b = append(b, 0x00, byte(c))
+		}
+	}
+	return append(b, 0x01, 0x00)
 }
