@@ -41,3 +41,40 @@ func TestWarmup(t *testing.T) {
 		t.Fatalf("total active weight %d, want 320", b.totWact)
 	}
 }
+
+// TestRandom: draws follow the weights, and with two draws a loaded
+// server loses against an idle one (power of two choices).
+func TestRandom(t *testing.T) {
+	s1, s2 := &Server{Name: "s1", Weight: 3}, &Server{Name: "s2", Weight: 1}
+	b, err := New(Config{Algo: Random, Draws: 1, Seed: 7}, []*Server{s1, s2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for range 4000 {
+		s, err := b.Pick(nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count[s.Name]++
+	}
+	if r := float64(count["s1"]) / float64(count["s2"]); r < 2 || r > 4.5 {
+		t.Fatalf("weight 3:1 drew %v", count)
+	}
+	b2, _ := New(Config{Algo: Random, Draws: 2, Seed: 7}, []*Server{{Name: "a", Weight: 1}, {Name: "b", Weight: 1}})
+	a := b2.Servers()[0]
+	for range 10 {
+		b2.Take(a)
+	}
+	loaded := 0
+	for range 1000 {
+		s, _ := b2.Pick(nil, nil)
+		if s == a {
+			loaded++
+		}
+	}
+	// a is chosen only when both draws land on it: about 1 in 4.
+	if loaded > 400 {
+		t.Fatalf("loaded server picked %d of 1000 times", loaded)
+	}
+}
