@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -338,13 +339,22 @@ func Play(t testing.TB, sc Scenario, p Player) []string {
 }
 
 // FreePort returns a loopback port that was free a moment ago.
+//
+// It picks below the kernel's ephemeral range (32768-60999 by default):
+// under load, outgoing loopback connections take ephemeral source ports
+// and could grab a port between this choice and the reference's bind.
 func FreePort(t testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port found below the ephemeral range")
+	return 0
 }
 
 // Reference runs the reference haproxy on a scenario.
