@@ -88,9 +88,9 @@ func TestTCPLogMatchesReference(t *testing.T) {
 			dead := deadAddr(t)
 			backend, clientTO := "be", 200*time.Millisecond
 			if strings.HasPrefix(tc.desc, "refused server") {
-				// 150ms: expires during the second 100ms turn-around,
+				// 50ms: expires during the first 100ms turn-around,
 				// well away from any connection attempt.
-				backend, clientTO = "dead", 150*time.Millisecond
+				backend, clientTO = "dead", 50*time.Millisecond
 			}
 			if tc.desc == "refused server" {
 				clientTO = 5 * time.Second

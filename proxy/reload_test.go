@@ -79,7 +79,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	echo("before")
 
 	i := 0
-	failures, firstErr, reloads, trips := steadyLoad(addr, 4, 150, 2000, 5, func() error {
+	failures, firstErr, reloads, trips := steadyLoad(addr, 4, 100, 500, 5, func() error {
 		i++
 		return e.Reload(gen(i))
 	})
@@ -110,6 +110,8 @@ func steadyLoad(addr string, workers, minPer, maxPer, minReloads int, reload fun
 		go func() {
 			defer wg.Done()
 			for i := 0; i < maxPer && (i < minPer || reloads.Load() < int64(minReloads)); i++ {
+				// Paced: a steady load, not a flood of TIME_WAIT sockets.
+				time.Sleep(2 * time.Millisecond)
 				trips.Add(1)
 				if err := roundTrip(addr, fmt.Sprintf("w%d-%d", w, i)); err != nil {
 					failures.Add(1)
@@ -223,7 +225,7 @@ func TestReloadUnderLoadReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := 1
-	failures, firstErr, reloads, trips := steadyLoad(addr, 4, 150, 3000, 3, func() error {
+	failures, firstErr, reloads, trips := steadyLoad(addr, 4, 100, 600, 3, func() error {
 		ref.Signal(syscall.SIGUSR2, false)
 		done++
 		return waitLoaded(done)

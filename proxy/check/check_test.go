@@ -162,7 +162,10 @@ func TestTCPCheck(t *testing.T) {
 }
 
 func TestConnectRefused(t *testing.T) {
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	addr := netip.MustParseAddrPort(ln.Addr().String())
 	ln.Close()
 	r := New(&Spec{}, Target{Addr: addr}, nil).Once(context.Background())
