@@ -56,6 +56,7 @@ type Engine struct {
 	liveMu    sync.Mutex   // live, draining, and conns.Add against Wait
 	draining  bool
 	stopped   bool
+	paused    bool // Pause: listeners closed until Resume
 }
 
 // runtime is one compiled configuration generation.

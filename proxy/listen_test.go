@@ -188,3 +188,32 @@ func TestReusePort(t *testing.T) {
 		t.Fatalf("after the first engine stopped: %q", g)
 	}
 }
+
+// TestPauseResume: a paused engine refuses new connections on its port
+// (the socket is gone) but keeps serving the established ones; Resume
+// listens again on the same address.
+func TestPauseResume(t *testing.T) {
+	be := difftest.StartBackends(t, []difftest.Server{{Name: "s1"}})
+	cfg := greeterConfig(t, be, "s1")
+	e := startEngine(t, cfg, nil)
+	addr := feAddr(e, "fe")
+	cfg.Frontends[0].Binds = []Bind{bindTo(t, addr)} // fixed port for Resume
+	if err := e.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	c := dialFE(t, e)
+	greeting(t, c)
+	e.Pause()
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		t.Fatal("paused engine still accepts")
+	}
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatalf("established connection broken by pause: %v", err)
+	}
+	if err := e.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if g := dialGreeting(t, "tcp", addr); g != "s1" {
+		t.Fatalf("after resume: %q", g)
+	}
+}

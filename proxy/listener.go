@@ -19,6 +19,42 @@ type listener struct {
 	limit atomic.Pointer[limiter]
 	done  chan struct{}
 	once  sync.Once
+	// held is closed while the listener is paused (inherited sockets).
+	pauseMu sync.Mutex
+	held    chan struct{}
+}
+
+func (l *listener) pause() {
+	l.pauseMu.Lock()
+	if l.held == nil {
+		l.held = make(chan struct{})
+	}
+	l.pauseMu.Unlock()
+}
+
+func (l *listener) resume() {
+	l.pauseMu.Lock()
+	if l.held != nil {
+		close(l.held)
+		l.held = nil
+	}
+	l.pauseMu.Unlock()
+}
+
+// waitResumed blocks while the listener is paused; false when closed.
+func (l *listener) waitResumed() bool {
+	l.pauseMu.Lock()
+	h := l.held
+	l.pauseMu.Unlock()
+	if h == nil {
+		return true
+	}
+	select {
+	case <-h:
+		return true
+	case <-l.done:
+		return false
+	}
 }
 
 func (l *listener) close() {
@@ -65,6 +101,10 @@ func (e *Engine) syncListeners(rt *runtime) error {
 	defer e.mu.Unlock()
 	if e.stopped {
 		return errors.New("engine stopped")
+	}
+	if e.paused {
+		// Reload while paused: sockets open again on Resume.
+		return nil
 	}
 	opened := map[string]*listener{}
 	fail := func(err error) error {
@@ -145,7 +185,7 @@ func (e *Engine) acceptLoop(l *listener) {
 		lim := l.limit.Load()
 		// Pause while any limit is reached: connections wait in the
 		// kernel backlog, as with HAProxy's paused listeners.
-		if !g.available(l.done) || !fl.available(l.done) || !lim.available(l.done) {
+		if !l.waitResumed() || !g.available(l.done) || !fl.available(l.done) || !lim.available(l.done) {
 			return
 		}
 		c, err := l.ln.Accept()
