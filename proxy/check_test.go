@@ -37,46 +37,26 @@ func newSwitchable(t *testing.T) *switchable {
 }
 
 func (s *switchable) start(addr string) {
-	var ln net.Listener
-	var err error
-	for range 50 {
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
+	ln := difftest.Serve(s.t, addr, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		rd := bufio.NewReader(c)
+		line, err := rd.ReadString('\n')
+		if err != nil || !strings.Contains(line, "HTTP/") {
+			return
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		s.t.Fatal(err)
-	}
+		for {
+			l, err := rd.ReadString('\n')
+			if err != nil || l == "\r\n" {
+				break
+			}
+		}
+		code := s.status.Load()
+		text := map[int64]string{200: "OK", 503: "Service Unavailable"}[code]
+		fmt.Fprintf(c, "HTTP/1.0 %d %s\r\nContent-Length: 2\r\n\r\nok", code, text)
+	})
 	s.mu.Lock()
 	s.ln, s.addr = ln, ln.Addr().String()
 	s.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				rd := bufio.NewReader(c)
-				line, err := rd.ReadString('\n')
-				if err != nil || !strings.Contains(line, "HTTP/") {
-					return
-				}
-				for {
-					l, err := rd.ReadString('\n')
-					if err != nil || l == "\r\n" {
-						break
-					}
-				}
-				code := s.status.Load()
-				text := map[int64]string{200: "OK", 503: "Service Unavailable"}[code]
-				fmt.Fprintf(c, "HTTP/1.0 %d %s\r\nContent-Length: 2\r\n\r\nok", code, text)
-			}()
-		}
-	}()
 }
 
 func (s *switchable) stop() {

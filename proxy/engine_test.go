@@ -163,24 +163,7 @@ func TestDifferentialEngine(t *testing.T) {
 
 // echoServer echoes everything until EOF, then closes.
 func echoServer(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.Copy(c, c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return difftest.Serve(t, difftest.BackendHost+":0", func(c net.Conn) { io.Copy(c, c) }).Addr().String()
 }
 
 func simpleConfig(t *testing.T, servers ...string) *Config {

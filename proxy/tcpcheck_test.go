@@ -26,42 +26,28 @@ type scripted struct {
 func newScripted(t *testing.T, reply string) *scripted {
 	s := &scripted{}
 	s.reply.Store(reply)
-	ln, err := net.Listen("tcp", difftest.BackendHost+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	s.addr = ln.Addr().String()
-	go func() {
+	ln := difftest.Serve(t, difftest.BackendHost+":0", func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		rd := bufio.NewReader(c)
+		if b, err := rd.Peek(1); err == nil && b[0] == 0x16 {
+			// A TLS hello: answer at once.
+			fmt.Fprint(c, s.reply.Load().(string))
+			io.Copy(io.Discard, rd)
+			return
+		}
 		for {
-			c, err := ln.Accept()
+			line, err := rd.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				rd := bufio.NewReader(c)
-				if b, err := rd.Peek(1); err == nil && b[0] == 0x16 {
-					// A TLS hello: answer at once.
-					fmt.Fprint(c, s.reply.Load().(string))
-					io.Copy(io.Discard, rd)
-					return
-				}
-				for {
-					line, err := rd.ReadString('\n')
-					if err != nil {
-						return
-					}
-					// RESP arrays: answer once the command word arrives.
-					if strings.HasPrefix(line, "*") || strings.HasPrefix(line, "$") {
-						continue
-					}
-					fmt.Fprint(c, s.reply.Load().(string))
-				}
-			}()
+			// RESP arrays: answer once the command word arrives.
+			if strings.HasPrefix(line, "*") || strings.HasPrefix(line, "$") {
+				continue
+			}
+			fmt.Fprint(c, s.reply.Load().(string))
 		}
-	}()
+	})
+	s.addr = ln.Addr().String()
 	return s
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"fulcrum/proxy/internal/difftest"
 )
 
 // TestHealthCounter follows HAProxy's check->health rules: a server starts
@@ -104,27 +106,13 @@ func TestNewExpectErrors(t *testing.T) {
 // lineServer answers like a tiny text protocol: a banner, then an echo of
 // each line in upper case.
 func lineServer(t *testing.T, banner string) netip.AddrPort {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.WriteString(c, banner)
-				sc := bufio.NewScanner(c)
-				for sc.Scan() {
-					io.WriteString(c, strings.ToUpper(sc.Text())+"\r\n")
-				}
-			}()
+	ln := difftest.Serve(t, difftest.BackendHost+":0", func(c net.Conn) {
+		io.WriteString(c, banner)
+		sc := bufio.NewScanner(c)
+		for sc.Scan() {
+			io.WriteString(c, strings.ToUpper(sc.Text())+"\r\n")
 		}
-	}()
+	})
 	return netip.MustParseAddrPort(ln.Addr().String())
 }
 

@@ -123,11 +123,12 @@ func startBackends(t testing.TB, servers []Server, http bool) *Backends {
 	return b
 }
 
-func (b *Backends) listen(name, addr string) {
+// Serve listens on addr (retrying briefly: a restarted server's port may
+// linger) and runs handle on each connection in its own goroutine, closing
+// the connection afterwards. The listener closes when the test ends.
+func Serve(t testing.TB, addr string, handle func(net.Conn)) net.Listener {
 	var ln net.Listener
 	var err error
-	// The port may linger briefly after a stop; retry a bounded number
-	// of times.
 	for range 50 {
 		if ln, err = net.Listen("tcp", addr); err == nil {
 			break
@@ -135,34 +136,42 @@ func (b *Backends) listen(name, addr string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if err != nil {
-		b.t.Fatalf("backend %s: %v", name, err)
+		t.Fatal(err)
 	}
-	b.mu.Lock()
-	b.addrs[name] = ln.Addr().String()
-	b.lns[name] = ln
-	b.mu.Unlock()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			b.mu.Lock()
-			b.conns = append(b.conns, c)
-			b.mu.Unlock()
 			go func() {
 				defer c.Close()
-				if b.http {
-					serveHTTPName(c, name)
-					return
-				}
-				if _, err := io.WriteString(c, name+"\n"); err != nil {
-					return
-				}
-				io.Copy(io.Discard, c)
+				handle(c)
 			}()
 		}
 	}()
+	return ln
+}
+
+func (b *Backends) listen(name, addr string) {
+	ln := Serve(b.t, addr, func(c net.Conn) {
+		b.mu.Lock()
+		b.conns = append(b.conns, c)
+		b.mu.Unlock()
+		if b.http {
+			serveHTTPName(c, name)
+			return
+		}
+		if _, err := io.WriteString(c, name+"\n"); err != nil {
+			return
+		}
+		io.Copy(io.Discard, c)
+	})
+	b.mu.Lock()
+	b.addrs[name] = ln.Addr().String()
+	b.lns[name] = ln
+	b.mu.Unlock()
 }
 
 // Addr is the address of the named backend.
