@@ -1,3 +1,21 @@
 // Package proxy is the load-balancing engine driven by a haproxy.Config:
-// listeners, server selection, health checks and the data path.
+// listeners, routing, server selection, queues, health checks and the data
+// path, in tcp mode.
+//
+// The engine takes its own plain runtime configuration (Config, Frontend,
+// Backend, Server, Bind): values already validated and defaulted, no text.
+// An adapter in the haproxy model maps a parsed configuration onto it:
+// HAProxy defaults (weight 1, retries 3, rise 2, fall 3, inter 2s, hash-type
+// sdbm + avalanche for consistent), default-server and server-template
+// expansion, ACLs compiled into Cond predicates over Session's fetches,
+// tcp-request rules into Rules, bind words through ParseListenAddrs.
+//
+// Lifecycle: New, Start (binds everything, starts checks), Reload (a new
+// generation: sockets kept by address, server health and counters kept by
+// backend/server name, connections in flight finish on the generation that
+// accepted them), Stop (soft stop lines, drain, then close after a grace).
+//
+// Sub-packages: balance (HAProxy's server selection algorithms), check
+// (health checks), proxyproto (PROXY protocol), tlshello (ClientHello
+// fetches for SNI routing).
 package proxy

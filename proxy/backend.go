@@ -1,0 +1,606 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fulcrum/proxy/balance"
+	"fulcrum/proxy/check"
+	"fulcrum/proxy/proxyproto"
+)
+
+// Counters are the live statistics of a frontend, backend or server. They
+// survive reloads (kept by name).
+type Counters struct {
+	Cur, Max, Total       atomic.Int64 // sessions
+	BytesIn, BytesOut     atomic.Int64 // client->server, server->client
+	FailedConns           atomic.Int64 // connection attempts that failed
+	Retries, Redispatches atomic.Int64
+	Denied                atomic.Int64 // rejected by rules
+	QueueTimeouts         atomic.Int64
+}
+
+func (c *Counters) open() {
+	n := c.Cur.Add(1)
+	c.Total.Add(1)
+	for {
+		m := c.Max.Load()
+		if n <= m || c.Max.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
+func (c *Counters) close() { c.Cur.Add(-1) }
+
+// serverState is what survives a reload for one server.
+type serverState struct {
+	counters Counters
+	up       atomic.Bool  // health
+	health   atomic.Int64 // check counter
+}
+
+// backend is the runtime of one Backend.
+type backend struct {
+	cfg      *Backend
+	engine   *Engine
+	counters *Counters
+
+	mu      sync.Mutex
+	lb      *balance.Balancer
+	servers []*server
+	byName  map[string]*server
+	byLB    map[*balance.Server]*server
+	queue   []*waiter // backend queue: any server will do
+	conns   int       // connections assigned to a server (beconn)
+	seq     uint64    // queue order across server and backend queues
+}
+
+// server is the runtime of one Server.
+type server struct {
+	cfg   *Server
+	be    *backend
+	lb    *balance.Server
+	state *serverState
+	queue []*waiter
+	// warmGen identifies the current slow start; a newer state change
+	// ends an older ramp.
+	warmGen int
+	// conns are the established connections on this server (guarded by
+	// backend.mu), for on-marked-down/up shutdowns.
+	conns map[*liveConn]struct{}
+}
+
+// attach records an established connection on s; detach forgets it.
+func (b *backend) attach(s *server, c *liveConn) {
+	b.mu.Lock()
+	if s.conns == nil {
+		s.conns = map[*liveConn]struct{}{}
+	}
+	s.conns[c] = struct{}{}
+	b.mu.Unlock()
+}
+
+func (b *backend) detach(s *server, c *liveConn) {
+	b.mu.Lock()
+	delete(s.conns, c)
+	b.mu.Unlock()
+}
+
+// shutdownLocked closes every established connection of s.
+func shutdownLocked(s *server) {
+	for c := range s.conns {
+		c.abort()
+	}
+}
+
+func (s *server) id() string { return s.be.cfg.Name + "/" + s.cfg.Name }
+
+// waiter is a connection waiting in a queue for a server slot.
+type waiter struct {
+	seq    uint64
+	got    chan *server // receives the assigned server
+	queued bool         // still in a queue (guarded by backend.mu)
+	onSrv  *server      // the server queue it waits in, nil = backend queue
+}
+
+var (
+	// The client's inactivity timeout expired while it waited in a
+	// queue or for the server connection.
+	errClientTOQueue   = errors.New("client timeout in queue")
+	errClientTOConnect = errors.New("client timeout while connecting")
+	errNoServer        = errors.New("no server available")
+	errQueueFull       = errors.New("server queue full")
+	errQueueTO         = errors.New("queue timeout")
+)
+
+func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counters *Counters) (*backend, error) {
+	b := &backend{cfg: cfg, engine: e, counters: counters, byName: map[string]*server{}, byLB: map[*balance.Server]*server{}}
+	var lbs []*balance.Server
+	for _, sc := range cfg.Servers {
+		if _, dup := b.byName[sc.Name]; dup {
+			return nil, fmt.Errorf("backend '%s': duplicate server '%s'", cfg.Name, sc.Name)
+		}
+		st := states[cfg.Name+"/"+sc.Name]
+		if st == nil {
+			st = &serverState{}
+			st.up.Store(true)
+			st.health.Store(-1)
+		}
+		ls := &balance.Server{Name: sc.Name, ID: sc.ID, Weight: sc.Weight, Backup: sc.Backup,
+			MaxConn: sc.MaxConn, MinConn: sc.MinConn, MaxQueue: sc.MaxQueue}
+		s := &server{cfg: sc, be: b, lb: ls, state: st}
+		b.servers = append(b.servers, s)
+		b.byName[sc.Name] = s
+		b.byLB[ls] = s
+		lbs = append(lbs, ls)
+	}
+	lb, err := balance.New(cfg.Balance, lbs)
+	if err != nil {
+		return nil, fmt.Errorf("backend '%s': %v", cfg.Name, err)
+	}
+	b.lb = lb
+	for _, s := range b.servers {
+		if s.cfg.Disabled {
+			lb.SetMaint(s.lb, true)
+		}
+		if !s.state.up.Load() {
+			lb.SetUp(s.lb, false)
+		}
+	}
+	return b, nil
+}
+
+func (b *backend) queueTimeout() time.Duration {
+	if b.cfg.TimeoutQueue > 0 {
+		return b.cfg.TimeoutQueue
+	}
+	return b.cfg.TimeoutConnect
+}
+
+// takeLocked gives one connection slot of s to the caller.
+func (b *backend) takeLocked(s *server) {
+	b.conns++
+	b.lb.Take(s.lb)
+	s.state.counters.open()
+}
+
+// release frees the slot of s and hands it to the oldest waiter.
+func (b *backend) release(s *server) {
+	b.mu.Lock()
+	b.conns--
+	b.lb.Drop(s.lb)
+	s.state.counters.close()
+	b.dequeueLocked(s)
+	b.mu.Unlock()
+}
+
+// dequeueLocked gives free slots of s to queued connections, the oldest
+// first among the server's own queue and the backend queue (HAProxy's
+// process_srv_queue).
+func (b *backend) dequeueLocked(s *server) {
+	for {
+		b.lb.BackendConns = b.conns
+		if !s.lb.Usable() && len(s.queue) == 0 {
+			return
+		}
+		if s.cfg.MaxConn > 0 && s.lb.Served() >= b.lb.DynMaxConn(s.lb) {
+			return
+		}
+		var w *waiter
+		switch {
+		case len(s.queue) > 0 && (len(b.queue) == 0 || !s.lb.Usable() || s.queue[0].seq < b.queue[0].seq):
+			w, s.queue = s.queue[0], s.queue[1:]
+			b.lb.SetQueued(s.lb, len(s.queue))
+		case len(b.queue) > 0 && s.lb.Usable():
+			w, b.queue = b.queue[0], b.queue[1:]
+		default:
+			return
+		}
+		w.queued = false
+		b.takeLocked(s)
+		w.got <- s
+	}
+}
+
+// dequeueAllLocked offers every server's free slots to the queues (after a
+// server came up).
+func (b *backend) dequeueAllLocked() {
+	for _, s := range b.servers {
+		b.dequeueLocked(s)
+	}
+}
+
+// acquire picks a server for sess and takes a slot on it, queueing when
+// every candidate is full. avoid is the server of a failed attempt.
+func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec *Record) (*server, error) {
+	req := &balance.Request{Src: sess.Src.Addr()}
+	if b.cfg.Balance.Algo == balance.Sample && b.cfg.HashKey != nil {
+		req.Key = b.cfg.HashKey(sess)
+	}
+	if b.cfg.Balance.Algo == balance.RDPCookie {
+		name := b.cfg.Balance.Param
+		if name == "" {
+			name = "mstshash"
+		}
+		if v, ok := sess.ReqRDPCookie(name); ok == True {
+			req.RDPCookie = v
+		}
+	}
+	b.mu.Lock()
+	b.lb.BackendConns, b.lb.BackendQueue = b.conns, len(b.queue)
+	var avoidLB *balance.Server
+	if avoid != nil {
+		avoidLB = avoid.lb
+	}
+	ls, err := b.lb.Pick(req, avoidLB)
+	w := &waiter{got: make(chan *server, 1), queued: true}
+	switch {
+	case errors.Is(err, balance.ErrNoServer):
+		b.mu.Unlock()
+		return nil, errNoServer
+	case errors.Is(err, balance.ErrFull):
+		b.seq++
+		w.seq = b.seq
+		rec.BeQueue = len(b.queue)
+		b.queue = append(b.queue, w)
+	default:
+		s := b.byLB[ls]
+		if b.lb.HasRoom(ls) {
+			b.takeLocked(s)
+			b.mu.Unlock()
+			return s, nil
+		}
+		if s.cfg.MaxQueue > 0 && len(s.queue) >= s.cfg.MaxQueue {
+			b.mu.Unlock()
+			return nil, errQueueFull
+		}
+		b.seq++
+		w.seq, w.onSrv = b.seq, s
+		rec.SrvQueue = len(s.queue)
+		s.queue = append(s.queue, w)
+		b.lb.SetQueued(ls, len(s.queue))
+	}
+	b.mu.Unlock()
+	return b.wait(ctx, w)
+}
+
+// wait blocks until a queued connection gets a server or times out.
+func (b *backend) wait(ctx context.Context, w *waiter) (*server, error) {
+	t := time.NewTimer(b.queueTimeout())
+	defer t.Stop()
+	var tmo <-chan time.Time = t.C
+	if b.queueTimeout() <= 0 {
+		tmo = nil
+	}
+	select {
+	case s := <-w.got:
+		return s, nil
+	case <-tmo:
+	case <-ctx.Done():
+	}
+	timedOut := errQueueTO
+	if ctx.Err() != nil {
+		timedOut = errClientTOQueue
+	}
+	b.mu.Lock()
+	if !w.queued {
+		// Handed a server while timing out: take it.
+		b.mu.Unlock()
+		return <-w.got, nil
+	}
+	w.queued = false
+	if w.onSrv != nil {
+		w.onSrv.queue = removeWaiter(w.onSrv.queue, w)
+		b.lb.SetQueued(w.onSrv.lb, len(w.onSrv.queue))
+	} else {
+		b.queue = removeWaiter(b.queue, w)
+	}
+	b.mu.Unlock()
+	b.counters.QueueTimeouts.Add(1)
+	return nil, timedOut
+}
+
+func removeWaiter(q []*waiter, w *waiter) []*waiter {
+	for i, x := range q {
+		if x == w {
+			return append(q[:i], q[i+1:]...)
+		}
+	}
+	return q
+}
+
+// connect establishes the server side of sess: pick, queue, dial, retry and
+// redispatch as HAProxy does, then send the PROXY header if configured.
+// The caller releases the returned server's slot when the connection ends.
+func (b *backend) connect(ctx context.Context, sess *Session, rec *Record) (net.Conn, *server, error) {
+	s, err := b.acquire(ctx, sess, nil, rec)
+	rec.TQueue = time.Since(rec.Accept)
+	if err != nil {
+		return nil, nil, err
+	}
+	for retries := 0; ; {
+		rec.Server = s.cfg.Name
+		start := time.Now()
+		conn, err := b.dial(ctx, s, sess)
+		if err == nil {
+			rec.TConnect = time.Since(start)
+			return conn, s, nil
+		}
+		if clientExpired(ctx) {
+			err = errClientTOConnect
+		}
+		s.state.counters.FailedConns.Add(1)
+		b.release(s)
+		retries++
+		if retries > b.cfg.Retries || ctx.Err() != nil {
+			rec.Retries = retries - 1
+			b.counters.FailedConns.Add(1)
+			return nil, nil, err
+		}
+		s.state.counters.Retries.Add(1)
+		b.counters.Retries.Add(1)
+		rec.Retries = retries
+		if b.shouldRedispatch(s, retries) {
+			b.counters.Redispatches.Add(1)
+			s.state.counters.Redispatches.Add(1)
+			rec.Redispath = true
+			if s, err = b.acquire(ctx, sess, s, rec); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		// Same server: an immediate error (refused) waits a turn-around
+		// of min(1s, timeout connect) first; a timeout retries at once.
+		if !isTimeout(err) {
+			d := time.Second
+			if c := b.cfg.TimeoutConnect; c > 0 && c < d {
+				d = c
+			}
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+				return nil, nil, errClientTOConnect
+			}
+		}
+		b.mu.Lock()
+		b.takeLocked(s)
+		b.mu.Unlock()
+	}
+}
+
+// shouldRedispatch is HAProxy's stream_choose_redispatch condition.
+func (b *backend) shouldRedispatch(s *server, retries int) bool {
+	if !b.cfg.Redispatch {
+		return false
+	}
+	if !s.state.up.Load() {
+		return true
+	}
+	after := b.cfg.RedispatchAfter
+	if after == 0 {
+		after = -1
+	}
+	if after > 0 && retries%after == 0 {
+		return true
+	}
+	if after < 0 {
+		if n := b.cfg.Retries + 1 + after; n > 0 && retries%n == 0 {
+			return true
+		}
+	}
+	switch b.cfg.Balance.Algo {
+	case balance.RoundRobin, balance.StaticRR, balance.Random:
+		b.mu.Lock()
+		act := 0
+		for _, x := range b.servers {
+			if !x.cfg.Backup && x.lb.Usable() {
+				act++
+			}
+		}
+		b.mu.Unlock()
+		return act > 1
+	}
+	return false
+}
+
+func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
+	d := net.Dialer{Timeout: b.cfg.TimeoutConnect}
+	conn, err := d.DialContext(ctx, "tcp", s.cfg.Addr.String())
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.SendProxy || s.cfg.SendProxyV2 {
+		var hdr []byte
+		if s.cfg.SendProxyV2 {
+			hdr = proxyproto.AppendV2(nil, sess.Src, sess.Dst)
+		} else {
+			hdr = proxyproto.AppendV1(nil, sess.Src, sess.Dst)
+		}
+		if _, err := conn.Write(hdr); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return conn, nil
+}
+
+// clientExpired reports whether ctx's deadline (the client timeout) has
+// passed, even if its timer has not fired yet.
+func clientExpired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// setServerUp applies a health change to the balancer and logs it as the
+// reference does.
+func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
+	b.mu.Lock()
+	if s.state.up.Load() == up {
+		b.mu.Unlock()
+		return
+	}
+	s.state.up.Store(up)
+	s.warmGen++
+	if up && s.cfg.SlowStart > 0 {
+		b.lb.SetUpStarting(s.lb, s.cfg.SlowStart)
+		go b.warmup(s, s.warmGen)
+	} else {
+		b.lb.SetUp(s.lb, up)
+	}
+	act, bck := 0, 0
+	for _, x := range b.servers {
+		if x.lb.Usable() {
+			if x.cfg.Backup {
+				bck++
+			} else {
+				act++
+			}
+		}
+	}
+	requeued := 0
+	if !up && b.cfg.Redispatch {
+		// Its queued connections go back to the backend queue.
+		for _, w := range s.queue {
+			w.onSrv = nil
+			b.queue = append(b.queue, w)
+			requeued++
+		}
+		s.queue = nil
+		b.lb.SetQueued(s.lb, 0)
+	}
+	var msg string
+	kind := "Server"
+	if s.cfg.Backup {
+		kind = "Backup Server"
+	}
+	reason := ""
+	if r != nil {
+		reason = ", " + r.Reason()
+	}
+	running := ""
+	if bck > 0 && act == 0 {
+		running = " Running on backup."
+	}
+	if up {
+		msg = fmt.Sprintf("%s %s is UP%s. %d active and %d backup servers online.%s %d sessions requeued, %d total in queue.",
+			kind, s.id(), reason, act, bck, running, requeued, len(s.queue))
+		b.dequeueAllLocked()
+	} else {
+		msg = fmt.Sprintf("%s %s is DOWN%s. %d active and %d backup servers left.%s %d sessions active, %d requeued, %d remaining in queue.",
+			kind, s.id(), reason, act, bck, running, s.lb.Served(), requeued, len(s.queue))
+		b.dequeueAllLocked()
+	}
+	switch {
+	case !up && s.cfg.ShutdownOnDown:
+		shutdownLocked(s)
+	case up && !s.cfg.Backup && s.cfg.ShutdownBackupsOnUp:
+		for _, x := range b.servers {
+			if x.cfg.Backup {
+				shutdownLocked(x)
+			}
+		}
+	}
+	noneLeft := act == 0 && bck == 0
+	b.mu.Unlock()
+	b.engine.log(Warning, msg)
+	if noneLeft && !up {
+		b.engine.log(Alert, fmt.Sprintf("backend '%s' has no server available!", b.cfg.Name))
+	}
+}
+
+// warmup raises a server's weight step by step during its slow start,
+// every second or 1/20th of the ramp, whichever is longer (as
+// server_warmup), and lets queued connections in as its limit grows.
+func (b *backend) warmup(s *server, gen int) {
+	start := time.Now()
+	step := max(time.Second, s.cfg.SlowStart/20)
+	for {
+		select {
+		case <-time.After(step):
+		case <-b.engine.ctx.Done():
+			return
+		}
+		b.mu.Lock()
+		if s.warmGen != gen {
+			b.mu.Unlock()
+			return
+		}
+		done := b.lb.Warmup(s.lb, time.Since(start), s.cfg.SlowStart)
+		b.dequeueLocked(s)
+		b.mu.Unlock()
+		if done {
+			return
+		}
+	}
+}
+
+// SetServerUp forces a server's health state (an explicit "down", as the
+// Runtime API's `set server be/s state`), with the same effects as a check.
+func (e *Engine) SetServerUp(backendName, serverName string, up bool) error {
+	b, s, err := e.lookupServer(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	b.setServerUp(s, up, nil)
+	return nil
+}
+
+// SetServerWeight changes a server's weight at run time (the Runtime
+// API's `set weight`); it carries no further across reloads than the
+// configuration does.
+func (e *Engine) SetServerWeight(backendName, serverName string, weight int) error {
+	b, s, err := e.lookupServer(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.lb.SetWeight(s.lb, weight)
+	b.dequeueAllLocked()
+	b.mu.Unlock()
+	return nil
+}
+
+// lookupServer finds a server of the current generation.
+func (e *Engine) lookupServer(backendName, serverName string) (*backend, *server, error) {
+	rt := e.rt.Load()
+	if rt == nil {
+		return nil, nil, errors.New("engine not started")
+	}
+	b := rt.backends[backendName]
+	if b == nil {
+		return nil, nil, fmt.Errorf("no such backend '%s'", backendName)
+	}
+	s := b.byName[serverName]
+	if s == nil {
+		return nil, nil, fmt.Errorf("no such server '%s/%s'", backendName, serverName)
+	}
+	return b, s, nil
+}
+
+// checkTarget builds the check target of a server.
+func (b *backend) checkTarget(s *server) check.Target {
+	addr := s.cfg.Addr
+	if s.cfg.CheckAddr.IsValid() {
+		addr = netip.AddrPortFrom(s.cfg.CheckAddr, addr.Port())
+	}
+	if s.cfg.CheckPort != 0 {
+		addr = netip.AddrPortFrom(addr.Addr(), s.cfg.CheckPort)
+	}
+	return check.Target{Addr: addr, Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
+		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy}
+}

@@ -1,0 +1,527 @@
+package check
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"fulcrum/proxy/proxyproto"
+)
+
+// Status is the outcome class of one check, as HAProxy names them.
+type Status int
+
+// Check statuses (HCHK_STATUS_*).
+const (
+	L4OK    Status = iota // Layer4 check passed
+	L4TOUT                // Layer4 timeout
+	L4CON                 // Layer4 connection problem
+	L6OK                  // Layer6 check passed
+	L6TOUT                // Layer6 timeout
+	L6RSP                 // Layer6 invalid response
+	L7OK                  // Layer7 check passed
+	L7TOUT                // Layer7 timeout
+	L7RSP                 // Layer7 invalid response
+	L7STS                 // Layer7 wrong status
+	SOCKERR               // Socket error
+)
+
+var statusText = map[Status]string{
+	L4OK:    "Layer4 check passed",
+	L4TOUT:  "Layer4 timeout",
+	L4CON:   "Layer4 connection problem",
+	L6OK:    "Layer6 check passed",
+	L6TOUT:  "Layer6 timeout",
+	L6RSP:   "Layer6 invalid response",
+	L7OK:    "Layer7 check passed",
+	L7TOUT:  "Layer7 timeout",
+	L7RSP:   "Layer7 invalid response",
+	L7STS:   "Layer7 wrong status",
+	SOCKERR: "Socket error",
+}
+
+// Passed reports whether the status counts as a success.
+func (s Status) Passed() bool { return s == L4OK || s == L6OK || s == L7OK }
+
+// Result is one check's outcome.
+type Result struct {
+	Status   Status
+	Code     int    // HTTP status for L7 results, 0 otherwise
+	Info     string // detail, e.g. "Connection refused"
+	Duration time.Duration
+}
+
+// Reason renders the result as HAProxy's srv_append_status does:
+// `reason: X[, code: N][, info: "..."], check duration: Nms`.
+func (r Result) Reason() string {
+	var b strings.Builder
+	b.WriteString("reason: ")
+	b.WriteString(statusText[r.Status])
+	if r.Status == L7OK || r.Status == L7STS {
+		fmt.Fprintf(&b, ", code: %d", r.Code)
+	}
+	if r.Info != "" {
+		fmt.Fprintf(&b, ", info: \"%s\"", asciiEncode(r.Info))
+	}
+	fmt.Fprintf(&b, ", check duration: %dms", r.Duration.Milliseconds())
+	return b.String()
+}
+
+// asciiEncode escapes non-printable bytes and double quotes as HAProxy's
+// chunk_asciiencode.
+func asciiEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' {
+			fmt.Fprintf(&b, "<%02X>", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Target is where and how one server is checked.
+type Target struct {
+	Addr      netip.AddrPort
+	Inter     time.Duration // between checks while stable
+	FastInter time.Duration // while changing state (0 = Inter)
+	DownInter time.Duration // while down (0 = Inter)
+	Timeout   time.Duration // connect and read bound (0 = Inter)
+	Rise      int
+	Fall      int
+	SendProxy bool // send a PROXY v1 header first (check-send-proxy)
+}
+
+// Transition reports a server changing state.
+type Transition struct {
+	Up     bool
+	Result Result
+}
+
+// Checker checks one server until its context ends.
+type Checker struct {
+	spec   *Spec
+	target Target
+	// health is HAProxy's check->health: 0..rise+fall-1, up when >= rise.
+	health int
+	report func(Transition)
+}
+
+// New prepares a checker starting in the up state with HAProxy's initial
+// health (rise: one failure takes it down). report is called on every
+// state change, from the checker's goroutine.
+func New(spec *Spec, t Target, report func(Transition)) *Checker {
+	if t.Rise <= 0 {
+		t.Rise = 2
+	}
+	if t.Fall <= 0 {
+		t.Fall = 3
+	}
+	if t.Inter <= 0 {
+		t.Inter = 2 * time.Second
+	}
+	if t.FastInter <= 0 {
+		t.FastInter = t.Inter
+	}
+	if t.DownInter <= 0 {
+		t.DownInter = t.Inter
+	}
+	if t.Timeout <= 0 {
+		t.Timeout = t.Inter
+	}
+	return &Checker{spec: spec, target: t, health: t.Rise, report: report}
+}
+
+// SetHealth restores a health counter carried over a reload.
+func (c *Checker) SetHealth(h int) { c.health = min(max(h, 0), c.target.Rise+c.target.Fall-1) }
+
+// Health returns the current health counter.
+func (c *Checker) Health() int { return c.health }
+
+// Up reports whether the server is considered up.
+func (c *Checker) Up() bool { return c.health >= c.target.Rise }
+
+// Run checks periodically until ctx ends.
+func (c *Checker) Run(ctx context.Context) { c.RunWith(ctx, nil) }
+
+// RunWith is Run calling after (when not nil) after every check, so the
+// owner can persist the health counter.
+func (c *Checker) RunWith(ctx context.Context, after func()) {
+	t := time.NewTimer(c.interval())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		r := c.Once(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		c.Observe(r)
+		if after != nil {
+			after()
+		}
+		t.Reset(c.interval())
+	}
+}
+
+// interval is inter when stable up, fastinter while transitioning,
+// downinter when fully down (HAProxy's srv_getinter).
+func (c *Checker) interval() time.Duration {
+	max := c.target.Rise + c.target.Fall - 1
+	switch {
+	case c.health == 0:
+		return c.target.DownInter
+	case c.health == max:
+		return c.target.Inter
+	}
+	return c.target.FastInter
+}
+
+// Observe applies one result to the health counter and reports a state
+// change, as set_server_check_status does.
+func (c *Checker) Observe(r Result) {
+	wasUp := c.Up()
+	max := c.target.Rise + c.target.Fall - 1
+	if r.Status.Passed() {
+		if c.health < max {
+			c.health++
+			if c.health >= c.target.Rise {
+				c.health = max
+			}
+		}
+	} else if c.health > 0 {
+		c.health--
+		if c.health < c.target.Rise {
+			c.health = 0
+		}
+	}
+	if up := c.Up(); up != wasUp && c.report != nil {
+		c.report(Transition{Up: up, Result: r})
+	}
+}
+
+// Once runs a single check.
+func (c *Checker) Once(ctx context.Context) Result {
+	start := time.Now()
+	r := c.run(ctx)
+	r.Duration = time.Since(start)
+	return r
+}
+
+func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
+	addr := c.target.Addr
+	if port != 0 {
+		addr = netip.AddrPortFrom(addr.Addr(), port)
+	}
+	d := net.Dialer{Timeout: c.target.Timeout}
+	conn, err := d.DialContext(ctx, "tcp", addr.String())
+	if err != nil {
+		if isTimeout(err) {
+			return nil, &Result{Status: L4TOUT}
+		}
+		return nil, &Result{Status: L4CON, Info: errnoText(err)}
+	}
+	if c.target.SendProxy {
+		hdr := proxyproto.AppendV1(nil, netip.AddrPort{}, netip.AddrPort{})
+		if _, err := conn.Write(hdr); err != nil {
+			conn.Close()
+			return nil, &Result{Status: L4CON, Info: errnoText(err)}
+		}
+	}
+	conn.SetDeadline(time.Now().Add(c.target.Timeout))
+	return conn, nil
+}
+
+func (c *Checker) run(ctx context.Context) Result {
+	switch c.spec.Kind {
+	case HTTP:
+		return c.runHTTP(ctx)
+	case TCPCheck:
+		return c.runTCPCheck(ctx)
+	}
+	conn, fail := c.dial(ctx, 0)
+	if fail != nil {
+		return *fail
+	}
+	conn.Close()
+	return Result{Status: L4OK}
+}
+
+func (c *Checker) runHTTP(ctx context.Context) Result {
+	conn, fail := c.dial(ctx, 0)
+	if fail != nil {
+		return *fail
+	}
+	defer conn.Close()
+	s := c.spec
+	method, uri, version := or(s.Method, "OPTIONS"), or(s.URI, "/"), or(s.Version, "HTTP/1.0")
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "%s %s %s\r\n", method, uri, version)
+	for _, h := range s.Headers {
+		req.WriteString(h + "\r\n")
+	}
+	if s.Body != "" {
+		fmt.Fprintf(&req, "content-length: %d\r\n", len(s.Body))
+	}
+	req.WriteString("\r\n" + s.Body)
+	if _, err := conn.Write(req.Bytes()); err != nil {
+		return Result{Status: L4CON, Info: errnoText(err)}
+	}
+	// Read the whole response (HTTP/1.0: until close) within the timeout.
+	resp, err := io.ReadAll(io.LimitReader(conn, 16384))
+	if err != nil && len(resp) == 0 {
+		if isTimeout(err) {
+			return Result{Status: L7TOUT}
+		}
+		return Result{Status: L7RSP, Info: errnoText(err)}
+	}
+	return evalHTTP(s.Expect, resp)
+}
+
+// evalHTTP checks a raw HTTP response against an expect rule.
+func evalHTTP(e *Expect, resp []byte) Result {
+	line, rest, _ := bytes.Cut(resp, []byte("\r\n"))
+	f := strings.SplitN(string(line), " ", 3)
+	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") || len(f[1]) != 3 {
+		return Result{Status: L7RSP, Info: "Invalid response"}
+	}
+	code, err := strconv.Atoi(f[1])
+	if err != nil {
+		return Result{Status: L7RSP, Info: "Invalid response"}
+	}
+	reason := ""
+	if len(f) == 3 {
+		reason = f[2]
+	}
+	_, body, _ := bytes.Cut(rest, []byte("\r\n\r\n"))
+	if e == nil {
+		if code >= 200 && code < 400 {
+			return Result{Status: L7OK, Code: code}
+		}
+		return Result{Status: L7STS, Code: code, Info: reason}
+	}
+	var ok bool
+	switch e.Kind {
+	case ExpectStatus:
+		ok, _ = matchStatus(e.Pattern, code)
+	case ExpectRStatus:
+		ok = e.re.MatchString(f[1])
+	case ExpectString:
+		ok = bytes.Contains(body, []byte(e.Pattern))
+	case ExpectRString:
+		ok = e.re.Match(body)
+	}
+	// A passed check carries no info text, a failed one the reason phrase.
+	if ok != e.Negate {
+		return Result{Status: L7OK, Code: code}
+	}
+	switch e.Kind {
+	case ExpectStatus, ExpectRStatus:
+		return Result{Status: L7STS, Code: code, Info: reason}
+	}
+	return Result{Status: L7RSP, Code: code, Info: "HTTP content check did not match"}
+}
+
+func (c *Checker) runTCPCheck(ctx context.Context) Result {
+	var conn net.Conn
+	var rd *bufio.Reader
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	steps := c.spec.Steps
+	// An implicit first connect when the script has none; HAProxy does
+	// not count it in step numbers.
+	first := 1
+	if len(steps) == 0 || steps[0].Kind != Connect {
+		steps = append([]Step{{Kind: Connect}}, steps...)
+		first = 0
+	}
+	var data []byte
+	success := ""
+	if !c.spec.Preset {
+		success = "(tcp-check)"
+	}
+	okStatus := L7OK
+	for i, st := range steps {
+		step := i + first
+		switch st.Kind {
+		case Connect:
+			if conn != nil {
+				conn.Close()
+			}
+			var fail *Result
+			conn, fail = c.dial(ctx, st.Port)
+			if fail != nil {
+				if step > 0 && !c.spec.Preset {
+					fail.Info = strings.TrimSpace(fail.Info + fmt.Sprintf(" at step %d of tcp-check (connect)", step))
+				}
+				return *fail
+			}
+			rd = bufio.NewReader(conn)
+			data = data[:0]
+		case Send, SendBinary:
+			b := []byte(st.Data)
+			if st.Build != nil {
+				b = st.Build()
+			} else if st.Kind == SendBinary {
+				var err error
+				if b, err = decodeHex(st.Data); err != nil {
+					return Result{Status: SOCKERR, Info: err.Error()}
+				}
+			}
+			if _, err := conn.Write(b); err != nil {
+				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", errnoText(err), step)}
+			}
+		case ExpectStep:
+			if r, ok := c.expect(rd, st.Expect, step, &data); !ok {
+				return r
+			}
+			if st.Expect.OnSuccess != "" {
+				success = st.Expect.OnSuccess
+			}
+			if st.Expect.OkStatus != 0 {
+				okStatus = st.Expect.OkStatus
+			}
+			data = data[:0]
+		}
+	}
+	if len(c.spec.Steps) > 0 && c.spec.Kind == TCPCheck {
+		return Result{Status: okStatus, Info: success}
+	}
+	return Result{Status: L4OK}
+}
+
+// expect reads until e matches (or, negated, until the first data
+// proves it does not), the peer closes, or the check times out, and
+// words a failure as HAProxy does.
+func (c *Checker) expect(rd *bufio.Reader, e *Expect, step int, data *[]byte) (Result, bool) {
+	buf := make([]byte, 4096)
+	var rerr error
+	// With min-recv, a mismatch is conclusive once that much arrived;
+	// without, HAProxy waits for a match until the check times out.
+	conclusive := func() bool {
+		if e.MinRecv > 0 {
+			return len(*data) >= e.MinRecv
+		}
+		return matchData(e, *data)
+	}
+	for !conclusive() {
+		n, err := rd.Read(buf)
+		*data = append(*data, buf[:n]...)
+		if err != nil {
+			rerr = err
+			break
+		}
+		if e.Negate && n > 0 {
+			break
+		}
+	}
+	matched := len(*data) >= e.MinRecv && matchData(e, *data)
+	if matched != e.Negate {
+		return Result{}, true
+	}
+	if isTimeout(rerr) {
+		r := Result{Status: L7TOUT}
+		if e.TimeoutStatus != 0 {
+			r.Status = e.TimeoutStatus
+		}
+		if !c.spec.Preset {
+			r.Info = fmt.Sprintf(" at step %d of tcp-check (expect %s)", step, expectDesc(e))
+		}
+		return r, false
+	}
+	r := Result{Status: L7RSP}
+	if e.ErrorStatus != 0 {
+		r.Status = e.ErrorStatus
+	}
+	switch {
+	case e.OnError != nil:
+		r.Info = e.OnError(*data)
+	case c.spec.Preset:
+	default:
+		verb := "TCPCHK did not match content"
+		if matched {
+			verb = "TCPCHK matched unwanted content"
+		}
+		r.Info = verb + mismatchDesc(e) + fmt.Sprintf(" at step %d", step)
+	}
+	return r, false
+}
+
+func mismatchDesc(e *Expect) string {
+	switch e.Kind {
+	case ExpectString:
+		return " '" + e.Pattern + "'"
+	case ExpectBinary:
+		return " (binary)"
+	case ExpectRBinary:
+		return " (binary regex)"
+	}
+	return " (regex)"
+}
+
+func matchData(e *Expect, data []byte) bool {
+	switch e.Kind {
+	case ExpectString:
+		return bytes.Contains(data, []byte(e.Pattern))
+	case ExpectRString:
+		return e.re.Match(data)
+	case ExpectBinary:
+		return bytes.Contains(data, e.bin)
+	case ExpectRBinary:
+		return e.re.MatchString(strings.ToUpper(hex.EncodeToString(data)))
+	}
+	return false
+}
+
+func expectDesc(e *Expect) string {
+	switch e.Kind {
+	case ExpectString:
+		return "string '" + e.Pattern + "'"
+	case ExpectBinary:
+		return "binary '" + e.Pattern + "'"
+	case ExpectRString:
+		return "regex"
+	}
+	return "custom function"
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// errnoText is strerror(errno) as HAProxy prints it ("Connection refused").
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return err.Error()
+}

@@ -1,0 +1,203 @@
+package proxy
+
+import (
+	"net/netip"
+	"os"
+	"time"
+
+	"fulcrum/proxy/balance"
+	"fulcrum/proxy/check"
+)
+
+// Config is the engine's runtime configuration: plain values, already
+// validated and defaulted by the haproxy model's adapter. The engine never
+// reads files or parses configuration text.
+type Config struct {
+	// MaxConn is the global `maxconn`: connections accepted by the whole
+	// process at once (0 = unlimited).
+	MaxConn   int
+	Frontends []*Frontend
+	Backends  []*Backend
+	// Order lists the proxy names (frontend, backend and listen sections;
+	// a listen is a Frontend and a Backend of the same name) in the
+	// configuration's order, for the messages HAProxy prints per proxy.
+	// Empty means frontends first, then backends.
+	Order []string
+}
+
+// Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
+type Frontend struct {
+	Name  string
+	Binds []Bind
+	// MaxConn is the frontend `maxconn`; listeners pause at the limit and
+	// connections wait in the kernel backlog, as in HAProxy.
+	MaxConn int
+	// Backlog is the listen(2) backlog for binds without their own.
+	Backlog int
+	// DefaultBackend names the backend used when no rule matches.
+	DefaultBackend string
+	// UseBackend rules, evaluated in order; the first match wins.
+	UseBackend []UseBackend
+	// ConnectionRules are `tcp-request connection` rules, run at accept.
+	ConnectionRules []Rule
+	// ContentRules are `tcp-request content` rules, run once the first
+	// bytes are in (or InspectDelay expired).
+	ContentRules []Rule
+	// InspectDelay is `tcp-request inspect-delay`: how long to wait for
+	// request bytes that content rules and use_backend conditions need.
+	InspectDelay time.Duration
+	// TimeoutClient is the client-side inactivity timeout.
+	TimeoutClient time.Duration
+	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
+	TimeoutClientFin time.Duration
+}
+
+// Bind is one listening address of a frontend, with its options.
+type Bind struct {
+	Addr        ListenAddr
+	Name        string
+	MaxConn     int  // per-listener limit (0 = none)
+	Backlog     int  // 0 = the frontend's, then MaxConn, then 1024
+	AcceptProxy bool // the peer starts with a PROXY protocol header
+	V6Only      bool // IPV6_V6ONLY on a wildcard IPv6 bind
+	DeferAccept bool // TCP_DEFER_ACCEPT
+	Interface   string
+	Transparent bool // IP_TRANSPARENT
+	// Unix socket ownership and permissions (unix@ binds).
+	Mode     os.FileMode
+	UID, GID int // -1 = leave unchanged
+}
+
+// Session is what rules and predicates see of a connection.
+type Session struct {
+	Frontend string
+	Src, Dst netip.AddrPort
+	// Payload holds the request bytes read so far (up to a buffer) when
+	// the frontend has an inspect delay; nil otherwise.
+	Payload []byte
+	// Complete is true when no more payload can arrive within the inspect
+	// delay (it expired, the buffer is full or the client half-closed).
+	Complete bool
+	// Engine gives predicates access to live counters (nbsrv, be_conn).
+	Engine *Engine
+	vars   map[string]string
+}
+
+// SetVar sets a session variable (set-var actions).
+func (s *Session) SetVar(name, value string) {
+	if s.vars == nil {
+		s.vars = map[string]string{}
+	}
+	s.vars[name] = value
+}
+
+// Var returns a session variable.
+func (s *Session) Var(name string) (string, bool) {
+	v, ok := s.vars[name]
+	return v, ok
+}
+
+// Cond is a compiled ACL condition. It returns Unknown when it needs more
+// payload than has arrived yet (HAProxy's "may change" samples).
+type Cond func(*Session) Verdict
+
+// Verdict is a three-valued condition result.
+type Verdict int
+
+// Condition results.
+const (
+	False Verdict = iota
+	True
+	Unknown // not decidable yet: wait for more request bytes
+)
+
+// UseBackend is a `use_backend NAME if|unless COND` rule.
+type UseBackend struct {
+	Backend string
+	Cond    Cond // nil = always
+}
+
+// Action is what a tcp-request rule does when its condition matches.
+type Action int
+
+// tcp-request actions.
+const (
+	Accept Action = iota // stop evaluating, accept
+	Reject               // close the connection
+	SetVar               // call Do, continue
+	Do                   // call Do (track-sc, custom), continue
+)
+
+// Rule is one tcp-request connection/content rule.
+type Rule struct {
+	Action Action
+	Cond   Cond
+	Do     func(*Session)
+}
+
+// Backend is a `backend` (or a `listen`'s backend half) in tcp mode.
+type Backend struct {
+	Name    string
+	Balance balance.Config
+	// HashKey computes the sample of `balance hash <expr>` (as binary);
+	// nil or a nil result falls back to round robin like HAProxy.
+	HashKey func(*Session) []byte
+	Servers []*Server
+	// Retries is `retries` (HAProxy's default is 3).
+	Retries int
+	// Redispatch enables `option redispatch`; RedispatchAfter is its
+	// interval (HAProxy's default -1: on the last retry).
+	Redispatch      bool
+	RedispatchAfter int
+	TimeoutConnect  time.Duration
+	TimeoutServer   time.Duration
+	// TimeoutServerFin replaces TimeoutServer once the server half-closed.
+	TimeoutServerFin time.Duration
+	// TimeoutQueue bounds the wait in a queue (0 = TimeoutConnect).
+	TimeoutQueue time.Duration
+	// TimeoutTunnel, when set, replaces client and server timeouts once
+	// the connection is established.
+	TimeoutTunnel time.Duration
+	// Check is the health check every `check` server of the backend runs.
+	Check check.Spec
+	// TimeoutCheck bounds a check's read phase (0 = inter).
+	TimeoutCheck time.Duration
+}
+
+// Server is one `server` line.
+type Server struct {
+	Name string
+	// Addr is the server address, host:port with a literal IP.
+	Addr netip.AddrPort
+	ID   int // 0 = position in the backend
+	// Weight is the user weight 0..256 (the adapter applies HAProxy's
+	// default of 1).
+	Weight   int
+	MaxConn  int
+	MinConn  int
+	MaxQueue int
+	Backup   bool
+	Disabled bool // starts in maintenance
+	// Health checking.
+	Check     bool
+	CheckAddr netip.Addr // `addr`: check another address
+	CheckPort uint16     // `port`: check another port
+	Inter     time.Duration
+	FastInter time.Duration // 0 = Inter
+	DownInter time.Duration // 0 = Inter
+	Rise      int
+	Fall      int
+	// CheckSendProxy sends a PROXY header on check connections.
+	CheckSendProxy bool
+	SlowStart      time.Duration
+	// ShutdownOnDown is `on-marked-down shutdown-sessions`: when checks
+	// mark the server down, its established connections are closed.
+	ShutdownOnDown bool
+	// ShutdownBackupsOnUp is `on-marked-up shutdown-backup-sessions`:
+	// when this (active) server comes up, connections on backup servers
+	// are closed so clients reconnect to active ones.
+	ShutdownBackupsOnUp bool
+	// SendProxy sends a PROXY protocol v1 (or v2) header first.
+	SendProxy   bool
+	SendProxyV2 bool
+}

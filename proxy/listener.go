@@ -1,0 +1,243 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+)
+
+// listener is one bound socket serving a frontend. It survives reloads
+// when the new configuration binds the same address; fe then points to the
+// new generation's frontend.
+type listener struct {
+	key   string
+	ln    net.Listener
+	bind  atomic.Pointer[Bind]
+	fe    atomic.Pointer[frontend]
+	limit atomic.Pointer[limiter]
+	done  chan struct{}
+	once  sync.Once
+	// held is closed while the listener is paused (inherited sockets).
+	pauseMu sync.Mutex
+	held    chan struct{}
+}
+
+func (l *listener) pause() {
+	l.pauseMu.Lock()
+	if l.held == nil {
+		l.held = make(chan struct{})
+	}
+	l.pauseMu.Unlock()
+}
+
+func (l *listener) resume() {
+	l.pauseMu.Lock()
+	if l.held != nil {
+		close(l.held)
+		l.held = nil
+	}
+	l.pauseMu.Unlock()
+}
+
+// waitResumed blocks while the listener is paused; false when closed.
+func (l *listener) waitResumed() bool {
+	l.pauseMu.Lock()
+	h := l.held
+	l.pauseMu.Unlock()
+	if h == nil {
+		return true
+	}
+	select {
+	case <-h:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+func (l *listener) close() {
+	l.once.Do(func() {
+		close(l.done)
+		l.ln.Close()
+	})
+}
+
+// syncListeners makes the open sockets match rt's binds: existing ones are
+// re-pointed, missing ones opened, stale ones closed.
+func (e *Engine) syncListeners(rt *runtime) error {
+	type want struct {
+		bind Bind
+		fe   *frontend
+	}
+	wanted := map[string]want{}
+	var order []string
+	for _, fc := range rt.cfg.Frontends {
+		fe := rt.frontends[fc.Name]
+		for i, b := range fc.Binds {
+			a := b.Addr
+			if a.PortLow == 0 && a.Family <= FamilyIPv6 {
+				// Port 0 (the kernel picks; used by tests): one socket
+				// per bind, kept across reloads by frontend and position.
+				k := fmt.Sprintf("%s#%s/%d", socketKey(a, 0), fc.Name, i)
+				wanted[k] = want{b, fe}
+				order = append(order, k)
+				continue
+			}
+			if a.Family == FamilyUnix || a.Family == FamilyABNS || a.Family == FamilyFD {
+				wanted[a.Key()] = want{b, fe}
+				order = append(order, a.Key())
+				continue
+			}
+			for p := int(a.PortLow); p <= int(a.PortHigh); p++ {
+				k := socketKey(a, uint16(p))
+				wanted[k] = want{b, fe}
+				order = append(order, k)
+			}
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return errors.New("engine stopped")
+	}
+	if e.paused {
+		// Reload while paused: sockets open again on Resume.
+		return nil
+	}
+	opened := map[string]*listener{}
+	fail := func(err error) error {
+		for _, l := range opened {
+			l.close()
+		}
+		return err
+	}
+	for _, k := range order {
+		w := wanted[k]
+		if e.listeners[k] != nil || opened[k] != nil {
+			continue
+		}
+		backlog := w.bind.Backlog
+		if backlog == 0 {
+			backlog = w.fe.cfg.Backlog
+		}
+		if backlog == 0 {
+			backlog = w.fe.cfg.MaxConn
+		}
+		socks, err := openSockets(w.bind, backlog)
+		if err != nil {
+			return fail(err)
+		}
+		for sk, ln := range socks {
+			if w.bind.Addr.PortLow == 0 {
+				sk = k
+			}
+			opened[sk] = &listener{key: sk, ln: ln, done: make(chan struct{})}
+		}
+	}
+	for k, l := range opened {
+		e.listeners[k] = l
+	}
+	for k, l := range e.listeners {
+		w, ok := wanted[k]
+		if !ok {
+			l.close()
+			delete(e.listeners, k)
+			continue
+		}
+		b := w.bind
+		l.bind.Store(&b)
+		l.fe.Store(w.fe)
+		if old := l.limit.Load(); old == nil || opened[k] != nil || (old.cap() != b.MaxConn) {
+			l.limit.Store(newLimiter(b.MaxConn))
+		}
+		if opened[k] != nil {
+			go e.acceptLoop(l)
+		}
+	}
+	return nil
+}
+
+func (l *limiter) cap() int {
+	if l == nil {
+		return 0
+	}
+	return l.max
+}
+
+func (e *Engine) closeListeners() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for k, l := range e.listeners {
+		l.close()
+		delete(e.listeners, k)
+	}
+}
+
+// acceptLoop accepts while slots are free: at maxconn (global, frontend or
+// listener) it stops accepting and new connections wait in the backlog, as
+// HAProxy's listeners do.
+func (e *Engine) acceptLoop(l *listener) {
+	for {
+		g := e.rt.Load().global
+		fl := l.fe.Load().limit
+		lim := l.limit.Load()
+		// Pause while any limit is reached: connections wait in the
+		// kernel backlog, as with HAProxy's paused listeners.
+		if !l.waitResumed() || !g.available(l.done) || !fl.available(l.done) || !lim.available(l.done) {
+			return
+		}
+		c, err := l.ln.Accept()
+		if err != nil {
+			select {
+			case <-l.done:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		// Another listener may have taken the room meanwhile: then this
+		// accepted connection waits for its slot.
+		if !g.acquire(l.done) {
+			c.Close()
+			return
+		}
+		if !fl.acquire(l.done) {
+			g.release()
+			c.Close()
+			return
+		}
+		if !lim.acquire(l.done) {
+			fl.release()
+			g.release()
+			c.Close()
+			return
+		}
+		// The connection belongs to the generation current at accept;
+		// the slots go back to the limiters they were taken from.
+		rt, fe, bind := e.rt.Load(), l.fe.Load(), *l.bind.Load()
+		// Register under liveMu so Stop's Wait never races an Add.
+		e.liveMu.Lock()
+		if e.draining {
+			e.liveMu.Unlock()
+			c.Close()
+			lim.release()
+			fl.release()
+			g.release()
+			return
+		}
+		e.conns.Add(1)
+		e.liveMu.Unlock()
+		go func() {
+			defer e.conns.Done()
+			defer g.release()
+			defer fl.release()
+			defer lim.release()
+			e.serve(rt, fe, bind, c)
+		}()
+	}
+}

@@ -1,0 +1,274 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"fulcrum/proxy/proxyproto"
+)
+
+// maxInspect bounds the request bytes buffered for content inspection.
+const maxInspect = 16384
+
+// liveConn is a connection in flight, tracked for hard stops.
+type liveConn struct {
+	once    sync.Once
+	cli     net.Conn
+	mu      sync.Mutex
+	srv     net.Conn
+	aborted bool
+}
+
+func (c *liveConn) setServer(s net.Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.aborted {
+		return false
+	}
+	c.srv = s
+	return true
+}
+
+func (c *liveConn) abort() {
+	c.mu.Lock()
+	c.aborted = true
+	srv := c.srv
+	c.mu.Unlock()
+	c.cli.Close()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// serve runs one client connection to its end.
+func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
+	lc := &liveConn{cli: cli}
+	e.liveMu.Lock()
+	e.live[lc] = struct{}{}
+	e.liveMu.Unlock()
+	e.active.Add(1)
+	fe.counters.open()
+	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}}
+	defer func() {
+		rec.TTotal = time.Since(rec.Accept)
+		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
+		if e.opts.AccessLog != nil {
+			e.opts.AccessLog(rec)
+		}
+		fe.counters.close()
+		e.active.Add(-1)
+		e.liveMu.Lock()
+		delete(e.live, lc)
+		e.liveMu.Unlock()
+		cli.Close()
+	}()
+
+	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
+	var buf []byte
+	if bind.AcceptProxy {
+		var err error
+		if buf, err = readProxyHeader(cli, sess, fe.cfg.TimeoutClient); err != nil {
+			rec.Term = [2]byte{termClientAbort, stateRequest}
+			return
+		}
+		rec.Client = sess.Src
+	}
+	if !runRules(fe.cfg.ConnectionRules, sess) {
+		fe.counters.Denied.Add(1)
+		rec.Term = [2]byte{termProxy, stateRequest}
+		return
+	}
+	var ok bool
+	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
+		fe.counters.Denied.Add(1)
+		rec.Term = [2]byte{termProxy, stateRequest}
+		return
+	}
+	be := rt.backends[pickBackend(fe.cfg, sess)]
+	if be == nil {
+		return
+	}
+	rec.Backend = be.cfg.Name
+	be.counters.open()
+	srvConn, srv := e.serveBackend(be, lc, sess, cli, buf, fe, rec)
+	be.counters.close()
+	rec.BeConn = be.counters.Cur.Load()
+	if srv != nil {
+		rec.SrvConn = srv.state.counters.Cur.Load()
+	}
+	if srvConn != nil {
+		srvConn.Close()
+	}
+}
+
+// serveBackend connects to a server of be and runs the tunnel; the
+// server's slot is released before it returns.
+func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.Conn, buf []byte, fe *frontend, rec *Record) (net.Conn, *server) {
+	// The client's timeout keeps running while it waits for a server.
+	ctx, cancel := context.WithCancel(e.ctx)
+	if d := fe.cfg.TimeoutClient; d > 0 {
+		ctx, cancel = context.WithDeadline(e.ctx, time.Now().Add(d))
+	}
+	defer cancel()
+	srvConn, srv, err := be.connect(ctx, sess, rec)
+	if err != nil {
+		rec.Term = connectTerm(err)
+		return nil, nil
+	}
+	defer be.release(srv)
+	if !lc.setServer(srvConn) {
+		rec.Term = [2]byte{'K', stateData}
+		return srvConn, srv
+	}
+	be.attach(srv, lc)
+	defer be.detach(srv, lc)
+	if len(buf) > 0 {
+		if _, err := srvConn.Write(buf); err != nil {
+			rec.Term = [2]byte{termServerAbort, stateData}
+			return srvConn, srv
+		}
+	}
+	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg))
+	in += int64(len(buf))
+	rec.BytesIn, rec.BytesOut, rec.Term = in, out, term
+	for _, c := range []*Counters{fe.counters, be.counters, &srv.state.counters} {
+		c.BytesIn.Add(in)
+		c.BytesOut.Add(out)
+	}
+	return srvConn, srv
+}
+
+// connectTerm is the termination state of a failed server connection.
+func connectTerm(err error) [2]byte {
+	switch {
+	case errors.Is(err, errClientTOQueue):
+		return [2]byte{termClientTimeout, stateQueue}
+	case errors.Is(err, errClientTOConnect):
+		return [2]byte{termClientTimeout, stateConnect}
+	case errors.Is(err, errQueueTO):
+		return [2]byte{termServerTimeout, stateQueue}
+	case errors.Is(err, errQueueFull):
+		return [2]byte{termServerAbort, stateQueue}
+	case isTimeout(err):
+		return [2]byte{termServerTimeout, stateConnect}
+	}
+	return [2]byte{termServerAbort, stateConnect}
+}
+
+// readProxyHeader reads a PROXY header from the client and applies its
+// addresses; it returns the bytes read past the header.
+func readProxyHeader(c net.Conn, sess *Session, timeout time.Duration) ([]byte, error) {
+	if timeout > 0 {
+		c.SetReadDeadline(time.Now().Add(timeout))
+		defer c.SetReadDeadline(time.Time{})
+	}
+	buf := make([]byte, 0, 256)
+	for {
+		h, n, err := proxyproto.Parse(buf)
+		if err == nil {
+			if !h.Local {
+				sess.Src, sess.Dst = h.Src, h.Dst
+			}
+			return append([]byte(nil), buf[n:]...), nil
+		}
+		if !errors.Is(err, proxyproto.ErrNeedMore) {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			return nil, errors.New("PROXY header too long")
+		}
+		m, err := c.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err != nil && m == 0 {
+			return nil, err
+		}
+	}
+}
+
+// runRules evaluates tcp-request rules; false means reject.
+func runRules(rules []Rule, sess *Session) bool {
+	for _, r := range rules {
+		if r.Cond != nil && r.Cond(sess) != True {
+			continue
+		}
+		switch r.Action {
+		case Accept:
+			return true
+		case Reject:
+			return false
+		default:
+			if r.Do != nil {
+				r.Do(sess)
+			}
+		}
+	}
+	return true
+}
+
+// inspect waits (up to the inspect delay) for the request bytes that the
+// content rules and use_backend conditions need, then runs the content
+// rules. It returns the bytes read, to be forwarded first.
+func inspect(c net.Conn, fc *Frontend, sess *Session, buf []byte) ([]byte, bool) {
+	if fc.InspectDelay <= 0 {
+		sess.Payload, sess.Complete = buf, true
+		return buf, runRules(fc.ContentRules, sess)
+	}
+	deadline := time.Now().Add(fc.InspectDelay)
+	c.SetReadDeadline(deadline)
+	defer c.SetReadDeadline(time.Time{})
+	if cap(buf) < maxInspect {
+		nb := make([]byte, len(buf), maxInspect)
+		copy(nb, buf)
+		buf = nb
+	}
+	for {
+		sess.Payload = buf
+		if decided(fc, sess) || sess.Complete {
+			sess.Complete = true
+			return buf, runRules(fc.ContentRules, sess)
+		}
+		n, err := c.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil || len(buf) == cap(buf) {
+			sess.Complete = true
+		}
+	}
+}
+
+// decided reports whether every content rule and use_backend condition
+// can be evaluated on the payload so far.
+func decided(fc *Frontend, sess *Session) bool {
+	for _, r := range fc.ContentRules {
+		if r.Cond != nil && r.Cond(sess) == Unknown {
+			return false
+		}
+	}
+	for _, u := range fc.UseBackend {
+		if u.Cond != nil && u.Cond(sess) == Unknown {
+			return false
+		}
+	}
+	return true
+}
+
+// pickBackend applies use_backend rules, then default_backend.
+func pickBackend(fc *Frontend, sess *Session) string {
+	for _, u := range fc.UseBackend {
+		if u.Cond == nil || u.Cond(sess) == True {
+			return u.Backend
+		}
+	}
+	return fc.DefaultBackend
+}

@@ -1,0 +1,149 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// chunk is how much one splice round may move before the idle deadline is
+// refreshed. Large enough that bulk transfers stay in the kernel.
+const chunk = 4 << 20
+
+// tunnelTimeouts are the idle timeouts of an established connection.
+type tunnelTimeouts struct {
+	client, server       time.Duration // idle bound per side (0 = none)
+	clientFin, serverFin time.Duration // once that side has half-closed
+}
+
+func timeouts(fc *Frontend, bc *Backend) tunnelTimeouts {
+	t := tunnelTimeouts{client: fc.TimeoutClient, server: bc.TimeoutServer,
+		clientFin: fc.TimeoutClientFin, serverFin: bc.TimeoutServerFin}
+	if bc.TimeoutTunnel > 0 {
+		t.client, t.server = bc.TimeoutTunnel, bc.TimeoutTunnel
+	}
+	return t
+}
+
+// tunnel moves bytes both ways until both sides are done, and returns the
+// bytes sent client->server and server->client. Between two *net.TCPConn
+// io.Copy splices in the kernel; the byte counts come from its results.
+// A half-close is propagated with CloseWrite, and the other direction keeps
+// flowing under the *-fin timeout.
+func tunnel(cli, srv net.Conn, t tunnelTimeouts) (in, out int64, term [2]byte) {
+	var last atomic.Int64 // last activity in either direction, unix nanos
+	last.Store(time.Now().UnixNano())
+	var cliIdle, srvIdle atomic.Int64
+	cliIdle.Store(int64(t.client))
+	srvIdle.Store(int64(t.server))
+	var once sync.Once
+	abort := func() {
+		once.Do(func() {
+			cli.Close()
+			srv.Close()
+		})
+	}
+	// The first failure decides the termination state; the other
+	// direction then fails only because of our abort.
+	term = [2]byte{termNone, stateNone}
+	var termOnce sync.Once
+	fail := func(err error, src, dst byte) {
+		termOnce.Do(func() { term = [2]byte{failSide(err, src, dst), stateData} })
+		abort()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var err error
+		out, err = pump(srv, cli, &srvIdle, &last)
+		if err != nil {
+			fail(err, termServerAbort, termClientAbort)
+			return
+		}
+		// The server finished: pass the FIN on, and bound the rest of
+		// the client's upload by server-fin.
+		closeWrite(cli)
+		if t.serverFin > 0 {
+			cliIdle.Store(int64(minNonZero(t.client, t.serverFin)))
+			cli.SetReadDeadline(time.Now())
+		}
+	}()
+	in, err := pump(cli, srv, &cliIdle, &last)
+	if err != nil {
+		fail(err, termClientAbort, termServerAbort)
+	} else {
+		closeWrite(srv)
+		if t.clientFin > 0 {
+			srvIdle.Store(int64(minNonZero(t.server, t.clientFin)))
+			srv.SetReadDeadline(time.Now())
+		}
+	}
+	<-done
+	return in, out, term
+}
+
+// failSide names who ended a tunnel: the reading side (src), in lower
+// case when its read deadline expired (a timeout), or the writing side
+// (dst) when the write hit a closed pipe.
+func failSide(err error, src, dst byte) byte {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return src + ('a' - 'A')
+	case errors.Is(err, syscall.EPIPE):
+		return dst
+	}
+	return src
+}
+func minNonZero(a, b time.Duration) time.Duration {
+	if a == 0 || b < a {
+		return b
+	}
+	return a
+}
+
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+}
+
+// pump copies src to dst until EOF (nil error) or failure. It refreshes
+// src's read deadline between chunks; a deadline hit only ends the copy if
+// neither direction moved data within the idle timeout.
+func pump(src, dst net.Conn, idle *atomic.Int64, last *atomic.Int64) (int64, error) {
+	var total int64
+	lr := &io.LimitedReader{R: src}
+	for {
+		d := time.Duration(idle.Load())
+		if d > 0 {
+			src.SetReadDeadline(time.Unix(0, last.Load()).Add(d))
+		} else {
+			src.SetReadDeadline(time.Time{})
+		}
+		lr.N = chunk
+		n, err := io.Copy(dst, lr)
+		total += n
+		if n > 0 {
+			last.Store(time.Now().UnixNano())
+		}
+		switch {
+		case err == nil && lr.N > 0:
+			return total, nil // EOF
+		case err == nil:
+			continue // chunk done
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			d := time.Duration(idle.Load())
+			if d > 0 && time.Since(time.Unix(0, last.Load())) >= d {
+				return total, err
+			}
+			continue
+		default:
+			return total, err
+		}
+	}
+}
