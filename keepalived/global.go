@@ -1,0 +1,169 @@
+package keepalived
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"time"
+
+	kc "fulcrum/confparse/keepalivedconf"
+)
+
+func defaultGlobal() Global {
+	return Global{
+		SMTPConnectTimeout: 30 * time.Second,
+		VRRPMcastGroup4:    netip.MustParseAddr("224.0.0.18"),
+		VRRPMcastGroup6:    netip.MustParseAddr("ff02::12"),
+		VRRPVersion:        2,
+	}
+}
+
+// globalHandlers fill global_defs; the reference parses it in the parent
+// pass only (the children inherit the result).
+func globalHandlers() map[string]handler {
+	return map[string]handler{
+		"global_defs/router_id": func(p *parser, w []string) {
+			if len(w) < 2 {
+				p.report(kc.ClassGeneral, "routerid name missing - ignoring")
+				return
+			}
+			p.load.cfg.Global.RouterID = w[1]
+		},
+		"global_defs/notification_email": func(p *parser, w []string) {
+			list := p.readValueBlock(w)
+			if len(list) == 0 {
+				p.report(kc.ClassGeneral, "Warning - empty notification_email block")
+				return
+			}
+			g := &p.load.cfg.Global
+			g.NotificationEmail = append(g.NotificationEmail, list...)
+		},
+		"global_defs/notification_email_from": func(p *parser, w []string) {
+			p.load.cfg.Global.NotificationEmailFrom = p.arg(w, 1)
+		},
+		"global_defs/smtp_server": func(p *parser, w []string) {
+			host := p.arg(w, 1)
+			port := "25"
+			if len(w) >= 3 {
+				port = w[2]
+			}
+			if !resolvable(host, port) {
+				p.report(kc.ClassGeneral, "Invalid smtp server "+host+" "+port)
+				return
+			}
+			p.load.cfg.Global.SMTPServer = net.JoinHostPort(host, port)
+		},
+		"global_defs/smtp_connect_timeout": func(p *parser, w []string) {
+			v, ok := p.readUnsigned(p.arg(w, 1), 0, 4294)
+			if !ok {
+				p.report(kc.ClassGeneral, "smtp_connect_timeout '"+w[1]+"' must be in [0, 4294] - ignoring")
+				return
+			}
+			if v == 0 {
+				p.report(kc.ClassGeneral, "smtp_conect_timeout must be greater than 0, setting to 1")
+				v = 1
+			}
+			p.load.cfg.Global.SMTPConnectTimeout = time.Duration(v) * time.Second
+		},
+		"global_defs/enable_script_security": func(p *parser, w []string) {
+			p.load.cfg.Global.EnableScriptSecurity = true
+		},
+		"global_defs/script_user": func(p *parser, w []string) {
+			if len(w) < 2 {
+				p.report(kc.ClassGeneral, "No script username specified")
+				return
+			}
+			g := &p.load.cfg.Global
+			g.ScriptUser = w[1]
+			if len(w) > 2 {
+				g.ScriptGroup = w[2]
+			}
+			p.load.defaultUserSet = true
+			if !userExists(g.ScriptUser, g.ScriptGroup) {
+				p.load.defaultUserFail = true
+				p.report(kc.ClassGeneral, "Error setting global script uid/gid")
+			}
+		},
+		"global_defs/vrrp_skip_check_adv_addr": func(p *parser, w []string) {
+			p.load.cfg.Global.VRRPSkipCheckAdvAddr = len(w) < 2 || checkTrueFalse(w[1]) != 0
+		},
+		"global_defs/vrrp_strict":        func(p *parser, w []string) { p.load.cfg.Global.VRRPStrict = true },
+		"global_defs/vrrp_garp_interval": garpInterval("vrrp_garp_interval", func(g *Global, d time.Duration) { g.VRRPGarpInterval = d }),
+		"global_defs/vrrp_gna_interval":  garpInterval("vrrp_gna_interval", func(g *Global, d time.Duration) { g.VRRPGnaInterval = d }),
+		"global_defs/vrrp_mcast_group4": func(p *parser, w []string) {
+			a, err := netip.ParseAddr(p.arg(w, 1))
+			switch {
+			case err != nil:
+				p.report(kc.ClassGeneral, "Can't parse vrrp_mcast_group4 ["+w[1]+"]. Skipping")
+			case !a.Is4():
+				p.report(kc.ClassGeneral, "vrrp_mcast_group4 ["+w[1]+"] is not IPv4. Skipping")
+			case !a.IsMulticast():
+				p.report(kc.ClassGeneral, "vrrp_mcast_group4 ["+w[1]+"] is not multicast. Skipping")
+			default:
+				p.load.cfg.Global.VRRPMcastGroup4 = a
+			}
+		},
+		"global_defs/vrrp_mcast_group6": func(p *parser, w []string) {
+			a, err := netip.ParseAddr(p.arg(w, 1))
+			switch {
+			case err != nil:
+				p.report(kc.ClassGeneral, "Can't parse vrrp_mcast_group6 ["+w[1]+"]. Skipping")
+			case !a.Is6():
+				p.report(kc.ClassGeneral, "vrrp_mcast_group6 ["+w[1]+"] is not IPv6. Skipping")
+			case !a.IsMulticast():
+				p.report(kc.ClassGeneral, "vrrp_mcast_group6 ["+w[1]+"] is not multicast. Skipping")
+			default:
+				p.load.cfg.Global.VRRPMcastGroup6 = a
+			}
+		},
+		"global_defs/vrrp_version": func(p *parser, w []string) {
+			v, ok := p.readInt(p.arg(w, 1), 2, 3)
+			if !ok {
+				p.report(kc.ClassGeneral, "VRRP Error: Version must be either 2 or 3")
+				return
+			}
+			p.load.cfg.Global.VRRPVersion = v
+		},
+		"global_defs/default_interface": func(p *parser, w []string) {
+			p.load.cfg.Global.DefaultInterface = p.arg(w, 1)
+		},
+		"global_defs/max_auto_priority": func(p *parser, w []string) {
+			v := 99
+			if len(w) > 1 {
+				if n, ok := p.readInt(w[1], -1, 99); ok {
+					v = n
+				}
+			}
+			p.load.cfg.Global.MaxAutoPriority = v
+		},
+	}
+}
+
+func garpInterval(name string, set func(*Global, time.Duration)) handler {
+	return func(p *parser, w []string) {
+		v, ok := p.readDecimal(p.arg(w, 1), 1, 1<<32-1, 6, true)
+		if !ok {
+			p.report(kc.ClassGeneral, name+" '"+w[1]+"' is invalid")
+			return
+		}
+		set(&p.load.cfg.Global, usec(v))
+	}
+}
+
+// resolvable reports whether host:port names a usable address: a literal
+// address, or a name the resolver answers within a short time.
+func resolvable(host, port string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	for _, c := range host {
+		if c == '-' || c == '/' {
+			// the reference tries a name lookup for these too
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	return err == nil && len(addrs) > 0
+}

@@ -1,0 +1,60 @@
+package keepalived
+
+import (
+	"strings"
+)
+
+// record keeps a keyword that has no dedicated handler as a Setting of
+// the object it belongs to, and notes that its behaviour is not built.
+func (l *loader) record(p *parser, k *keyword, words []string) {
+	if k.path == "bfd_instance" || strings.HasPrefix(k.path, "bfd_instance/") {
+		if l.stage != PassBFD {
+			return
+		}
+	}
+	s := Setting{Keyword: words[0], Args: append([]string(nil), words[1:]...)}
+	parts := strings.Split(k.path, "/")
+	switch {
+	case parts[0] == "global_defs":
+		l.cfg.Global.Settings = append(l.cfg.Global.Settings, s)
+	case parts[0] == "vrrp_instance" && l.inst != nil:
+		l.inst.Settings = append(l.inst.Settings, s)
+	case parts[0] == "vrrp_sync_group" && l.sgroup != nil:
+		l.sgroup.Settings = append(l.sgroup.Settings, s)
+	case parts[0] == "vrrp_track_process" && l.tproc != nil:
+		l.tproc.Settings = append(l.tproc.Settings, s)
+	case parts[0] == "virtual_server" && l.vs != nil:
+		switch {
+		case len(parts) == 2:
+			l.vs.Settings = append(l.vs.Settings, s)
+			if s.Keyword == "sorry_server" {
+				l.vs.Sorry = strings.Join(s.Args, " ")
+			}
+		case len(parts) == 3 && l.rs != nil && isChecker(parts[2]):
+			l.checker = &Checker{Type: parts[2]}
+			l.rs.Checkers = append(l.rs.Checkers, l.checker)
+		case len(parts) == 3 && l.rs != nil:
+			l.rs.Settings = append(l.rs.Settings, s)
+		case len(parts) > 3 && l.checker != nil:
+			l.checker.Settings = append(l.checker.Settings, s)
+		}
+	case parts[0] == "virtual_server_group":
+	case parts[0] == "bfd_instance":
+		if len(parts) == 1 {
+			l.bfd = &BFDInstance{Name: strings.Join(s.Args, " ")}
+			l.cfg.BFDInstances = append(l.cfg.BFDInstances, l.bfd)
+		} else if l.bfd != nil {
+			l.bfd.Settings = append(l.bfd.Settings, s)
+		}
+	}
+	w := p.rd.Where()
+	file := w.File
+	if file == "" {
+		file = l.path
+	}
+	l.cfg.Unbuilt = append(l.cfg.Unbuilt, Unbuilt{File: file, Line: w.Line, Keyword: k.path})
+}
+
+func isChecker(s string) bool {
+	return strings.HasSuffix(s, "_CHECK") || s == "HTTP_GET" || s == "SSL_GET"
+}

@@ -1,0 +1,255 @@
+package keepalived
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	kc "fulcrum/confparse/keepalivedconf"
+)
+
+// handlers and closers is the keyword table: a keyword path names the
+// function that fills the model. Keywords of the table without a function
+// are kept as settings (see recordSetting) and reported as not built yet.
+var handlers, closers = buildTable()
+
+func buildTable() (map[string]handler, map[string]func(*parser)) {
+	h := map[string]handler{}
+	for _, m := range []map[string]handler{globalHandlers(), vrrpHandlers(), checkHandlers(), trackFileHandlers()} {
+		for k, v := range m {
+			h[k] = v
+		}
+	}
+	for _, c := range []string{"HTTP_GET", "SSL_GET"} {
+		h["virtual_server/real_server/"+c+"/nb_get_retry"] = checkerNbGetRetry
+	}
+	c := vrrpClosers()
+	return h, c
+}
+
+// afterPass runs the checks the reference makes once a pass has read the
+// whole file.
+func (l *loader) afterPass(pass Pass) {
+	switch pass {
+	case PassChecker:
+		l.validateCheck()
+	case PassVRRP:
+		l.validateVRRP()
+	}
+}
+
+func (l *loader) validateCheck() {
+	for _, vs := range l.cfg.VirtualServers {
+		name := vsName(vs)
+		if len(vs.Reals) == 0 {
+			l.noPos(kc.ClassGeneral, "Virtual server "+name+" has no real servers - ignoring")
+			continue
+		}
+		group := strings.HasPrefix(vs.Address, "group ")
+		if !group && !vs.fwmark && !vs.hasProto {
+			l.noPos(kc.ClassGeneral, "Virtual server "+name+": no protocol set - defaulting to UDP")
+			vs.hasProto, vs.proto = true, "udp"
+		}
+		if vs.hasProto && vs.fwmark {
+			l.noPos(kc.ClassGeneral, "Warning: Virtual server "+name+": protocol specified for fwmark - protocol will be ignored")
+		}
+		if !hasSetting(vs.Settings, "lb_algo") && !hasSetting(vs.Settings, "lvs_sched") {
+			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": no scheduler set, setting default 'wlc'")
+		}
+		if !vs.hasKind {
+			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": no forwarding method set, setting default NAT")
+		}
+	}
+}
+
+func hasSetting(s []Setting, kw string) bool {
+	for _, e := range s {
+		if e.Keyword == kw {
+			return true
+		}
+	}
+	return false
+}
+
+// vsName formats a virtual server the way the reference's messages do.
+func vsName(vs *VirtualServer) string {
+	f := strings.Fields(vs.Address)
+	switch {
+	case len(f) >= 2 && f[0] == "fwmark":
+		return "FWM " + f[1]
+	case len(f) >= 2 && f[0] == "group":
+		return "[" + f[1] + "]:0"
+	}
+	proto := vs.proto
+	if proto == "" {
+		proto = "tcp"
+	}
+	port := "0"
+	if len(f) >= 2 {
+		port = f[1]
+	}
+	return "[" + f[0] + "]:" + proto + ":" + port
+}
+
+func (l *loader) validateVRRP() {
+	if l.badInterface {
+		l.noPos(kc.ClassBadIf, "Non-existent interface specified in configuration")
+		return
+	}
+	if len(l.cfg.Instances) == 0 {
+		return
+	}
+	security := l.cfg.Global.EnableScriptSecurity
+	isScript := false
+	var kept []*Script
+	for _, s := range l.cfg.Scripts {
+		switch scriptState(s.Command) {
+		case scriptMissing:
+			l.noPos(kc.ClassGeneral, "Disabling track script "+s.Name+" since not found/accessible")
+			s.removed = true
+			continue
+		case scriptFound:
+			isScript = true
+		}
+		kept = append(kept, s)
+	}
+	for _, n := range l.notifyScripts {
+		if scriptState(n) == scriptFound {
+			isScript = true
+		}
+	}
+	if !security && isScript {
+		l.noPos(kc.ClassSecurity, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+	}
+	l.cfg.Scripts = kept
+	for _, in := range l.cfg.Instances {
+		if in.VRID == 0 {
+			l.noPos(kc.ClassGeneral, "("+in.Name+") the virtual router id must be set")
+			return
+		}
+		if in.Interface == "" && len(in.UnicastPeers) == 0 {
+			l.noPos(kc.ClassGeneral, "("+in.Name+") Unknown interface!")
+			return
+		}
+	}
+	for _, in := range l.cfg.Instances {
+		if len(in.VIPs) == 0 {
+			if in.Version == 3 || in.StrictMode {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") No VIP specified; at least one is required")
+				return
+			}
+			l.noPos(kc.ClassGeneral, "("+in.Name+") No VIP specified; at least one is sensible")
+		}
+		if !in.priorityGiven && in.State == StateMaster {
+			in.Priority = 255
+		}
+		switch {
+		case in.AuthType != AuthNone && in.Version == 3:
+			l.noPos(kc.ClassGeneral, "("+in.Name+") VRRP version 3 does not support authentication. Ignoring.")
+			in.AuthType = AuthNone
+		case in.AuthType != AuthNone && (len(in.AuthPass) == 0 || in.AuthPass[0] == 0):
+			l.noPos(kc.ClassGeneral, "("+in.Name+") Authentication specified but no password given. Ignoring")
+			in.AuthType = AuthNone
+		case in.AuthType == AuthAH && in.State == StateMaster && in.Priority != 255:
+			l.noPos(kc.ClassGeneral, "("+in.Name+") Initial state master is incompatible with AH authentication - clearing")
+			in.State = StateBackup
+		}
+		if in.Priority == 255 && !in.Preempt {
+			l.noPos(kc.ClassGeneral, "("+in.Name+") nopreempt is incompatible with priority 255. resetting nopreempt")
+			in.Preempt = true
+		}
+		if in.State == StateMaster {
+			if !in.Preempt {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") Warning - nopreempt will not work with initial state MASTER - clearing")
+				in.Preempt = true
+			}
+			if in.PreemptDelay != 0 {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") Warning - preempt delay will not work with initial state MASTER - clearing")
+				in.PreemptDelay = 0
+			}
+		}
+	}
+}
+
+type scriptCheck int
+
+const (
+	scriptSystem scriptCheck = iota // a `</path` file check, never executed
+	scriptMissing
+	scriptFound
+)
+
+// scriptState finds a script the way the reference does before running
+// it: a bare name is searched in PATH, a path must resolve.
+func scriptState(cmd []string) scriptCheck {
+	if len(cmd) == 0 {
+		return scriptMissing
+	}
+	name := cmd[0]
+	if strings.HasPrefix(name, "<") && strings.HasPrefix(strings.TrimLeft(name[1:], " \t"), "/") {
+		return scriptSystem
+	}
+	if !strings.Contains(name, "/") {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			return scriptMissing
+		}
+		name = p
+	}
+	real, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return scriptMissing
+	}
+	if _, err := os.Stat(real); err != nil {
+		return scriptMissing
+	}
+	return scriptFound
+}
+
+// defaultScriptUserFails reproduces the reference's lookup of the default
+// script user (keepalived_script, else root unless script security is on).
+func (l *loader) defaultScriptUserFails(p *parser) bool {
+	if l.defaultUserFail {
+		return true
+	}
+	if l.defaultUserSet {
+		return false
+	}
+	l.defaultUserSet = true
+	if !userExists("keepalived_script", "") && l.cfg.Global.EnableScriptSecurity {
+		p.report(kc.ClassGeneral, "Unable to set default user keepalived_script for script")
+		l.defaultUserFail = true
+		return true
+	}
+	return false
+}
+
+func trackFileHandlers() map[string]handler {
+	h := map[string]handler{}
+	for _, root := range []string{"track_file", "vrrp_track_file"} {
+		h[root] = func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			l := p.load
+			l.tfile = &TrackFile{Name: p.arg(w, 1)}
+			l.cfg.TrackFiles = append(l.cfg.TrackFiles, l.tfile)
+		}
+		h[root+"/file"] = func(p *parser, w []string) { p.load.tfile.File = p.arg(w, 1) }
+		h[root+"/weight"] = func(p *parser, w []string) {
+			if v, ok := p.readInt(p.arg(w, 1), -254, 254); ok {
+				p.load.tfile.Weight = v
+			}
+			if len(w) > 2 && w[2] == "reverse" {
+				p.load.tfile.Reverse = true
+			}
+		}
+		h[root+"/init_file"] = func(p *parser, w []string) {
+			if len(w) > 1 {
+				p.load.tfile.InitFile = w[1]
+			}
+		}
+	}
+	return h
+}

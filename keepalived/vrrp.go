@@ -1,0 +1,613 @@
+package keepalived
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	kc "fulcrum/confparse/keepalivedconf"
+)
+
+const timerHz = 1000000 // the reference counts time in microseconds
+
+func usec(u uint64) time.Duration { return time.Duration(u) * time.Microsecond }
+
+func newInstance(name string) *Instance {
+	return &Instance{Name: name, State: StateBackup, Priority: 100, AdvertInt: time.Second, Version: 2,
+		Preempt: true, GarpMasterDelay: 5 * time.Second, GarpMasterRepeat: 5, Notify: map[string]string{}}
+}
+
+// vrrpHandlers fill vrrp_instance and its companions. They run only in the
+// VRRP pass, where the reference parses them.
+func vrrpHandlers() map[string]handler {
+	h := map[string]handler{
+		"vrrp_instance": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			l := p.load
+			if len(w) != 2 {
+				p.report(kc.ClassGeneral, "vrrp_instance must have a name")
+				p.skipBlock(true)
+				return
+			}
+			for _, in := range l.cfg.Instances {
+				if in.Name == w[1] {
+					p.report(kc.ClassGeneral, "vrrp instance "+w[1]+" already defined")
+					p.skipBlock(true)
+					return
+				}
+			}
+			l.inst = newInstance(w[1])
+			l.inst.pos = p.rd.Where().Prefix()
+			l.cfg.Instances = append(l.cfg.Instances, l.inst)
+		},
+		"vrrp_instance/state": func(p *parser, w []string) {
+			in, s := p.load.inst, p.arg(w, 1)
+			in.stateGiven = true
+			switch s {
+			case "MASTER":
+				in.State = StateMaster
+			case "BACKUP":
+				if in.State == StateMaster && in.stateGiven {
+					p.report(kc.ClassGeneral, "("+in.Name+") state previously set as MASTER - ignoring BACKUP")
+				} else {
+					in.State = StateBackup
+				}
+			default:
+				p.report(kc.ClassGeneral, "("+in.Name+") unknown state '"+s+"', defaulting to BACKUP")
+				in.State = StateBackup
+			}
+		},
+		"vrrp_instance/interface": func(p *parser, w []string) {
+			in, name := p.load.inst, p.arg(w, 1)
+			if len(name) >= 16 {
+				p.report(kc.ClassGeneral, "Interface name '"+name+"' too long - ignoring")
+				return
+			}
+			ok, lo := p.load.ifaceExists(name)
+			switch {
+			case !ok:
+				p.load.badInterface = true
+				p.report(kc.ClassGeneral, "WARNING - interface "+name+" for vrrp_instance "+in.Name+" doesn't exist")
+				in.Interface = ""
+			case lo:
+				p.report(kc.ClassGeneral, "("+in.Name+") cannot use a loopback interface ("+name+") for vrrp - ignoring")
+				in.Interface = ""
+			default:
+				in.Interface = name
+			}
+		},
+		"vrrp_instance/virtual_router_id": func(p *parser, w []string) {
+			in := p.load.inst
+			v, ok := p.readUnsigned(p.arg(w, 1), 1, 255)
+			if !ok {
+				p.report(kc.ClassGeneral, "("+in.Name+"): VRID '"+w[1]+"' not valid - must be between 1 & 255")
+				return
+			}
+			in.VRID = int(v)
+		},
+		"vrrp_instance/priority": func(p *parser, w []string) {
+			in := p.load.inst
+			v, ok := p.readUnsigned(p.arg(w, 1), 1, 255)
+			in.priorityGiven = true
+			if !ok {
+				p.report(kc.ClassGeneral, "("+in.Name+") Priority not valid! must be between 1 & 255. Using default 100")
+				in.Priority = 100
+				return
+			}
+			in.Priority = int(v)
+		},
+		"vrrp_instance/advert_int": func(p *parser, w []string) {
+			in := p.load.inst
+			v, ok := p.readDecimal(p.arg(w, 1), timerHz/100, 255*timerHz, 6, true)
+			if !ok || v == 0 {
+				p.report(kc.ClassGeneral, "("+in.Name+") Advert interval ("+w[1]+") not valid! Must be > 0 - ignoring")
+				return
+			}
+			in.AdvertInt = usec(v)
+		},
+		"vrrp_instance/version": func(p *parser, w []string) {
+			in := p.load.inst
+			v, ok := p.readInt(p.arg(w, 1), 2, 3)
+			if !ok {
+				p.report(kc.ClassGeneral, "("+in.Name+"): Version must be either 2 or 3")
+				return
+			}
+			in.Version = v
+		},
+		"vrrp_instance/authentication/auth_type": func(p *parser, w []string) {
+			in, s := p.load.inst, p.arg(w, 1)
+			switch s {
+			case "AH":
+				in.AuthType = AuthAH
+			case "PASS":
+				in.AuthType = AuthPass
+			default:
+				p.report(kc.ClassGeneral, "("+in.Name+") unknown authentication type '"+s+"'")
+			}
+		},
+		"vrrp_instance/authentication/auth_pass": func(p *parser, w []string) {
+			in, s := p.load.inst, p.arg(w, 1)
+			if len(s) > 8 {
+				p.report(kc.ClassGeneral, "Truncating auth_pass to 8 characters")
+				s = s[:8]
+			}
+			in.AuthPass = make([]byte, 8)
+			copy(in.AuthPass, s)
+		},
+		"vrrp_instance/nopreempt": func(p *parser, w []string) { p.load.inst.Preempt = false },
+		"vrrp_instance/preempt":   func(p *parser, w []string) { p.load.inst.Preempt = true },
+		"vrrp_instance/preempt_delay": func(p *parser, w []string) {
+			in := p.load.inst
+			v, ok := p.readDecimal(p.arg(w, 1), 0, 1000*timerHz, 6, true)
+			if !ok {
+				p.report(kc.ClassGeneral, "("+in.Name+") Preempt_delay not valid! must be between 0-1000")
+				in.PreemptDelay = 0
+				return
+			}
+			in.PreemptDelay = usec(v)
+		},
+		"vrrp_instance/garp_master_delay": func(p *parser, w []string) {
+			in := p.load.inst
+			v, ok := p.readUnsigned(p.arg(w, 1), 0, 1000)
+			if !ok {
+				p.report(kc.ClassGeneral, "("+in.Name+"): garp_master_delay '"+w[1]+"' invalid - ignoring")
+				return
+			}
+			in.GarpMasterDelay = time.Duration(v) * time.Second
+		},
+		"vrrp_instance/garp_master_repeat": func(p *parser, w []string) {
+			in := p.load.inst
+			v, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<31-1)
+			if !ok {
+				p.report(kc.ClassGeneral, "("+in.Name+"): garp_master_repeat '"+w[1]+"' invalid - ignoring")
+				return
+			}
+			in.GarpMasterRepeat = int(v)
+		},
+		"vrrp_instance/mcast_src_ip":   srcIP("mcast_src_ip"),
+		"vrrp_instance/unicast_src_ip": srcIP("unicast_src_ip"),
+		"vrrp_instance/unicast_peer": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				a, err := netip.ParseAddr(v[0])
+				if err != nil {
+					p.report(kc.ClassGeneral, "Configuration error: VRRP instance["+in.Name+"] malformed unicast peer address["+v[0]+"]. Skipping...")
+					return
+				}
+				in.UnicastPeers = append(in.UnicastPeers, a)
+			})
+		},
+		"vrrp_instance/virtual_ipaddress": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if a := p.address(v, false); a != nil {
+					in.VIPs = append(in.VIPs, a)
+				}
+			})
+		},
+		"vrrp_instance/virtual_ipaddress_excluded": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if a := p.address(v, false); a != nil {
+					in.ExcludedVIPs = append(in.ExcludedVIPs, a)
+				}
+			})
+		},
+		"vrrp_instance/virtual_routes": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if r := p.route(v); r != nil {
+					in.Routes = append(in.Routes, r)
+				}
+			})
+		},
+		"vrrp_instance/virtual_rules": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if r := p.rule(v); r != nil {
+					in.Rules = append(in.Rules, r)
+				}
+			})
+		},
+		"vrrp_instance/track_interface": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if t, ok := p.trackInterface(in.Name, in.TrackInterfaces, v); ok {
+					in.TrackInterfaces = append(in.TrackInterfaces, t)
+				}
+			})
+		},
+		"vrrp_instance/track_script": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if t, ok := p.trackScript(in.Name, in.TrackScripts, v); ok {
+					in.TrackScripts = append(in.TrackScripts, t)
+				}
+			})
+		},
+		"vrrp_instance/track_file": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if t, ok := p.trackNamed(in.Name, "track file", v, p.load.trackFileWeight); ok {
+					in.TrackFiles = append(in.TrackFiles, t)
+				}
+			})
+		},
+		"vrrp_instance/track_process": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if t, ok := p.trackNamed(in.Name, "track process", v, p.load.trackProcessWeight); ok {
+					in.TrackProcesses = append(in.TrackProcesses, t)
+				}
+			})
+		},
+		"vrrp_instance/lvs_sync_daemon_interface": func(p *parser, w []string) {
+			in := p.load.inst
+			p.report(kc.ClassGeneral, "("+in.Name+") Specifying lvs_sync_daemon_interface against a vrrp is deprecated.")
+			pad := len(in.Name) - 2
+			if pad < 0 {
+				pad = 0
+			}
+			p.report(kc.ClassGeneral, "      "+strings.Repeat(" ", pad)+"Please use global lvs_sync_daemon")
+			p.arg(w, 1)
+		},
+		"vrrp_instance/smtp_alert":         func(p *parser, w []string) { p.load.inst.SMTPAlert = true },
+		"vrrp_instance/native_ipv6":        func(p *parser, w []string) { p.load.inst.NativeIPv6 = true },
+		"vrrp_instance/dont_track_primary": func(p *parser, w []string) { p.load.inst.DontTrackPrimary = true },
+		"vrrp_instance/accept":             func(p *parser, w []string) { p.load.inst.Accept = true },
+		"vrrp_instance/no_accept":          func(p *parser, w []string) { p.load.inst.Accept = false },
+		"vrrp_instance/strict_mode":        func(p *parser, w []string) { p.load.inst.StrictMode = len(w) < 2 || checkTrueFalse(w[1]) != 0 },
+		"vrrp_instance/vmac_xmit_base":     func(p *parser, w []string) { p.load.inst.VMACXmitBase = true },
+		"vrrp_instance/use_vmac": func(p *parser, w []string) {
+			in := p.load.inst
+			in.UseVMAC = "vrrp." + itoa(in.VRID)
+			if len(w) > 1 {
+				in.UseVMAC = w[1]
+			}
+		},
+		"vrrp_script": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			l := p.load
+			l.script = &Script{Name: p.arg(w, 1), Interval: time.Second, Rise: 1, Fall: 1}
+			l.scriptUserSet, l.removeScript = false, false
+			l.cfg.Scripts = append(l.cfg.Scripts, l.script)
+		},
+		"vrrp_script/script": func(p *parser, w []string) {
+			if len(w) > 1 {
+				p.load.script.Command = scriptWords(w[1])
+			}
+		},
+		"vrrp_script/interval": func(p *parser, w []string) {
+			s := p.load.script
+			v, ok := p.readDecimal(p.arg(w, 1), 1, 1<<32/timerHz*timerHz, 6, true)
+			if !ok {
+				p.report(kc.ClassGeneral, "("+s.Name+"): vrrp script interval '"+w[1]+"' must be between 1 and "+itoa(1<<32/timerHz)+" - ignoring")
+				return
+			}
+			s.Interval = usec(v)
+		},
+		"vrrp_script/timeout": func(p *parser, w []string) {
+			s := p.load.script
+			v, ok := p.readDecimal(p.arg(w, 1), 1, 1<<32/timerHz*timerHz, 6, true)
+			if !ok {
+				p.report(kc.ClassGeneral, "("+s.Name+"): vrrp script timeout '"+w[1]+"' invalid - ignoring")
+				return
+			}
+			s.Timeout = usec(v)
+		},
+		"vrrp_script/weight": func(p *parser, w []string) {
+			s := p.load.script
+			v, ok := p.readInt(p.arg(w, 1), -254, 254)
+			if !ok {
+				p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" weight "+w[1]+" must be in [-254, 254]")
+				return
+			}
+			s.Weight = v
+			if len(w) > 2 {
+				switch w[2] {
+				case "reverse":
+					s.Reverse = true
+				case "noreverse":
+				default:
+					p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" unknown weight option "+w[2])
+				}
+			}
+		},
+		"vrrp_script/rise": scriptCount("rise"),
+		"vrrp_script/fall": scriptCount("fall"),
+		"vrrp_script/user": func(p *parser, w []string) {
+			l := p.load
+			l.script.User = p.arg(w, 1)
+			if len(w) > 2 {
+				l.script.Group = w[2]
+			}
+			if !userExists(l.script.User, l.script.Group) {
+				l.removeScript = true
+			} else {
+				l.scriptUserSet = true
+			}
+		},
+		"vrrp_script/init_fail": func(p *parser, w []string) { p.load.script.InitFail = true },
+		"vrrp_sync_group": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			l := p.load
+			l.sgroup = &SyncGroup{Name: p.arg(w, 1), Notify: map[string]string{}}
+			l.cfg.SyncGroups = append(l.cfg.SyncGroups, l.sgroup)
+		},
+		"vrrp_sync_group/group": func(p *parser, w []string) {
+			g := p.load.sgroup
+			p.valueBlock(w, func(v []string) { g.Group = append(g.Group, v...) })
+		},
+		"vrrp_track_process": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			l := p.load
+			l.tproc = &TrackProcess{Name: p.arg(w, 1), Quorum: 1}
+			l.cfg.TrackProcesses = append(l.cfg.TrackProcesses, l.tproc)
+		},
+		"vrrp_track_process/process": func(p *parser, w []string) { p.load.tproc.Process = w[1:] },
+		"vrrp_track_process/weight": func(p *parser, w []string) {
+			if v, ok := p.readInt(p.arg(w, 1), -254, 254); ok {
+				p.load.tproc.Weight = v
+			}
+		},
+		"vrrp_track_process/quorum": func(p *parser, w []string) {
+			v, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<32-1)
+			if !ok {
+				p.report(kc.ClassGeneral, "Quorum "+w[1]+" must be in [1, 4294967295]. Setting to 1.")
+				v = 1
+			}
+			p.load.tproc.Quorum = int(v)
+		},
+		"static_ipaddress": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			p.valueBlock(w, func(v []string) {
+				if a := p.address(v, true); a != nil {
+					p.load.cfg.StaticAddresses = append(p.load.cfg.StaticAddresses, a)
+				}
+			})
+		},
+		"static_routes": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			p.valueBlock(w, func(v []string) {
+				if r := p.route(v); r != nil {
+					p.load.cfg.StaticRoutes = append(p.load.cfg.StaticRoutes, r)
+				}
+			})
+		},
+		"static_rules": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			p.valueBlock(w, func(v []string) {
+				if r := p.rule(v); r != nil {
+					p.load.cfg.StaticRules = append(p.load.cfg.StaticRules, r)
+				}
+			})
+		},
+	}
+	for _, k := range []string{"notify", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify_deleted", "notify_master_rx_lower_pri"} {
+		key := k
+		h["vrrp_instance/"+key] = func(p *parser, w []string) {
+			if len(w) > 1 {
+				p.load.inst.Notify[key] = w[1]
+				p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
+			}
+		}
+		h["vrrp_sync_group/"+key] = func(p *parser, w []string) {
+			if len(w) > 1 && p.load.sgroup != nil {
+				p.load.sgroup.Notify[key] = w[1]
+				p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
+			}
+		}
+	}
+	for _, k := range []string{"track_interface", "track_script"} {
+		key := k
+		h["vrrp_sync_group/"+key] = func(p *parser, w []string) {
+			g := p.load.sgroup
+			var list []Tracked
+			p.valueBlock(w, func(v []string) {
+				var t Tracked
+				var ok bool
+				if key == "track_interface" {
+					t, ok = p.trackInterface(g.Name, list, v)
+				} else {
+					t, ok = p.trackScript(g.Name, list, v)
+				}
+				if ok {
+					list = append(list, t)
+				}
+			})
+		}
+	}
+	return h
+}
+
+func scriptCount(kw string) handler {
+	return func(p *parser, w []string) {
+		s := p.load.script
+		v, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<31-1)
+		if !ok {
+			p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" "+kw+" value '"+w[1]+"' invalid - defaulting to 1")
+			v = 1
+		}
+		if kw == "rise" {
+			s.Rise = int(v)
+		} else {
+			s.Fall = int(v)
+		}
+	}
+}
+
+func srcIP(kw string) handler {
+	return func(p *parser, w []string) {
+		in := p.load.inst
+		a, err := netip.ParseAddr(p.arg(w, 1))
+		if err != nil {
+			p.report(kc.ClassGeneral, "Configuration error: VRRP instance["+in.Name+"] malformed src address["+w[1]+"]. Skipping...")
+			return
+		}
+		if kw == "mcast_src_ip" {
+			in.McastSrcIP = a
+		} else {
+			in.UnicastSrcIP = a
+		}
+	}
+}
+
+// vrrpClosers run at the closing brace of a block, as the reference's end
+// handlers.
+func vrrpClosers() map[string]func(*parser) {
+	return map[string]func(*parser){
+		"vrrp_script": func(p *parser) {
+			l := p.load
+			s := l.script
+			if len(s.Command) == 0 {
+				p.report(kc.ClassGeneral, "No script set for vrrp_script "+s.Name+" - removing")
+				l.removeScript = true
+			} else if !l.removeScript && !l.scriptUserSet {
+				if l.defaultScriptUserFails(p) {
+					p.report(kc.ClassGeneral, "Unable to set default user for vrrp script "+s.Name+" - removing")
+					l.removeScript = true
+				}
+			}
+			if l.removeScript {
+				l.cfg.Scripts = l.cfg.Scripts[:len(l.cfg.Scripts)-1]
+			}
+		},
+	}
+}
+
+func (p *parser) trackInterface(owner string, have []Tracked, v []string) (Tracked, bool) {
+	name := v[0]
+	ok, _ := p.load.ifaceExists(name)
+	if !ok {
+		p.load.badInterface = true
+		p.report(kc.ClassGeneral, "("+owner+") tracked interface "+name+" doesn't exist")
+		return Tracked{}, false
+	}
+	for _, t := range have {
+		if t.Name == name {
+			p.report(kc.ClassGeneral, "("+owner+") duplicate track_interface "+name+" - ignoring")
+			return Tracked{}, false
+		}
+	}
+	t := Tracked{Name: name}
+	if len(v) >= 2 {
+		if v[1] != "weight" {
+			p.report(kc.ClassGeneral, "("+owner+") unknown track_interface "+name+" option "+v[1]+" - ignoring")
+			return Tracked{}, false
+		}
+		if len(v) == 2 {
+			p.report(kc.ClassGeneral, "("+owner+") weight without value specified for track_interface "+name+" - ignoring")
+			return Tracked{}, false
+		}
+		w, ok := p.readInt(v[2], -254, 254)
+		if !ok {
+			p.report(kc.ClassGeneral, "("+owner+") weight "+v[2]+" for "+name+" must be between [-253..253] inclusive. Ignoring...")
+			w = 0
+		}
+		t.Weight = w
+		if len(v) >= 4 && v[3] == "reverse" {
+			t.Reverse = true
+		}
+	}
+	return t, true
+}
+
+func (p *parser) trackScript(owner string, have []Tracked, v []string) (Tracked, bool) {
+	name := v[0]
+	var s *Script
+	for _, e := range p.load.cfg.Scripts {
+		if e.Name == name {
+			s = e
+		}
+	}
+	if s == nil {
+		p.report(kc.ClassGeneral, "("+owner+") track script "+name+" not found, ignoring...")
+		return Tracked{}, false
+	}
+	for _, t := range have {
+		if t.Name == name {
+			p.report(kc.ClassGeneral, "("+owner+") duplicate track_script "+name+" - ignoring")
+			return Tracked{}, false
+		}
+	}
+	t := Tracked{Name: name, Weight: s.Weight, Reverse: s.Reverse}
+	if len(v) >= 2 {
+		if v[1] != "weight" {
+			p.report(kc.ClassGeneral, "("+owner+") unknown track script option "+v[1]+" - ignoring")
+			return Tracked{}, false
+		}
+		if len(v) == 2 {
+			p.report(kc.ClassGeneral, "("+owner+") weight without value specified for track script "+name+" - ignoring")
+			return Tracked{}, false
+		}
+		w, ok := p.readInt(v[2], -254, 254)
+		if !ok {
+			w = s.Weight
+			p.report(kc.ClassGeneral, "("+owner+") track script "+name+": weight must be between [-253..253] inclusive, ignoring...")
+		} else if w == 254 || w == -254 {
+			p.report(kc.ClassGeneral, "("+owner+") weight for "+name+" cannot be +/-254. Setting to +/-253")
+			w = w / 254 * 253
+		}
+		t.Weight = w
+		if len(v) >= 4 {
+			switch v[3] {
+			case "reverse":
+				t.Reverse = true
+			case "noreverse":
+				t.Reverse = false
+			default:
+				p.report(kc.ClassGeneral, "("+owner+") unknown track_script "+name+" weight option "+v[3]+" - ignoring")
+			}
+		}
+	}
+	return t, true
+}
+
+// trackNamed handles track_file and track_process entries.
+func (p *parser) trackNamed(owner, what string, v []string, exists func(string) (int, bool)) (Tracked, bool) {
+	name := v[0]
+	w, ok := exists(name)
+	if !ok {
+		p.report(kc.ClassGeneral, "("+owner+") "+what+" "+name+" not found, ignoring...")
+		return Tracked{}, false
+	}
+	t := Tracked{Name: name, Weight: w}
+	if len(v) >= 3 && v[1] == "weight" {
+		if x, ok := p.readInt(v[2], -254, 254); ok {
+			t.Weight = x
+		}
+	}
+	return t, true
+}
+
+func (l *loader) trackFileWeight(name string) (int, bool) {
+	for _, f := range l.cfg.TrackFiles {
+		if f.Name == name {
+			return f.Weight, true
+		}
+	}
+	return 0, false
+}
+
+func (l *loader) trackProcessWeight(name string) (int, bool) {
+	for _, f := range l.cfg.TrackProcesses {
+		if f.Name == name {
+			return f.Weight, true
+		}
+	}
+	return 0, false
+}
