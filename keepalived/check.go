@@ -15,6 +15,22 @@ import (
 // checkHandlers fill virtual_server and friends in the checker pass.
 func checkHandlers() map[string]handler {
 	h := map[string]handler{
+		"virtual_server_group": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			l := p.load
+			g := &VirtualServerGroup{Name: p.arg(w, 1)}
+			// The group name is not part of the value block.
+			p.valueBlock(append([]string{w[0]}, w[2:]...), func(v []string) {
+				g.Entries = append(g.Entries, v)
+			})
+			if len(g.Entries) == 0 {
+				p.report(kc.ClassGeneral, "virtual server group "+g.Name+" has no entries - removing")
+				return
+			}
+			l.cfg.ServerGroups = append(l.cfg.ServerGroups, g)
+		},
 		"virtual_server": func(p *parser, w []string) {
 			if w == nil {
 				return

@@ -13,6 +13,10 @@ func (l *loader) record(p *parser, k *keyword, words []string) {
 		}
 	}
 	s := Setting{Keyword: words[0], Args: append([]string(nil), words[1:]...)}
+	if k.valueBlock {
+		// The reference's handler reads the { ... } values itself.
+		s.Args = append(s.Args[:0], p.readValueBlock(words)...)
+	}
 	parts := strings.Split(k.path, "/")
 	switch {
 	case parts[0] == "global_defs":
