@@ -121,8 +121,14 @@ func (p *parser) address(v []string, static bool) *Address {
 		return nil
 	}
 	if static && a.Dev == "" {
-		p.report(kc.ClassFatal, "Static address "+v[0]+" requires either an interface or track_group")
-		return nil
+		def := p.load.cfg.Global.DefaultInterface
+		if def == "" {
+			def = "eth0"
+		}
+		if ok, _ := p.load.ifaceExists(def); !ok {
+			p.report(kc.ClassFatal, "Static address "+v[0]+" requires either an interface or default interface must exist")
+			return nil
+		}
 	}
 	return a
 }

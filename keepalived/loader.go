@@ -235,11 +235,15 @@ func (l *loader) runPass(pass Pass) (ok bool) {
 		}
 	}()
 	p.stream(keywordTrees[pass], false)
-	if rd.Aborted() != "" {
-		return true
+	if rd.Aborted() == "" {
+		if d := rd.BlockDepth(); d > 0 {
+			rd.Report(kc.ClassMissingEOB, "There are "+itoa(d)+" missing '}'s or extra '{'s")
+		}
 	}
-	if d := rd.BlockDepth(); d > 0 {
-		rd.Report(kc.ClassMissingEOB, "There are "+itoa(d)+" missing '}'s or extra '{'s")
+	if pass == PassParent && rd.FileError() {
+		// The reference stops when a strict include failed.
+		l.exit = 6
+		return false
 	}
 	return true
 }

@@ -62,3 +62,27 @@ func (l *loader) record(p *parser, k *keyword, words []string) {
 func isChecker(s string) bool {
 	return strings.HasSuffix(s, "_CHECK") || s == "HTTP_GET" || s == "SSL_GET"
 }
+
+// ownerMissing reports whether a keyword inside a block has no object to
+// fill because the block's opening line was rejected.
+func (l *loader) ownerMissing(path string) bool {
+	root, _, sub := strings.Cut(path, "/")
+	if !sub {
+		return false
+	}
+	switch root {
+	case "vrrp_instance":
+		return l.inst == nil
+	case "vrrp_script":
+		return l.script == nil
+	case "vrrp_sync_group":
+		return l.sgroup == nil
+	case "vrrp_track_process":
+		return l.tproc == nil
+	case "track_file", "vrrp_track_file":
+		return l.tfile == nil
+	case "virtual_server":
+		return l.vs == nil
+	}
+	return false
+}

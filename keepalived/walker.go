@@ -156,7 +156,10 @@ func (p *parser) stream(kws []*keyword, needBOB bool) bool {
 				bobNeeded = true
 			}
 		}
-		if kw.active && h != nil {
+		if kw.active && p.load.ownerMissing(kw.path) {
+			// The block's owner was rejected (e.g. a vrrp_instance without a
+			// name); the reference would use a stale object here.
+		} else if kw.active && h != nil {
 			h(p, words)
 		} else if kw.active {
 			p.load.record(p, kw, words)

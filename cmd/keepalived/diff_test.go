@@ -55,9 +55,11 @@ func runIn(ns *netns.NS, dir, bin, file string) (outcome, error) {
 	return o, nil
 }
 
-// ifaceWord finds the interface names a file mentions, for the "with
+// interfaceNames finds the interface names a file mentions, for the "with
 // stubs" variant (corpus/README.md): words after interface-naming
-// keywords and the entries of track_interface / interfaces blocks.
+// keywords and the entries of track_interface / interfaces blocks. The
+// stubs are bridges, not dummies: this kernel has no dummy driver, and a
+// bridge is an Ethernet-like, multicast-capable interface too.
 var ifaceAfter = regexp.MustCompile(`(?:^|\s)(?:interface|dev|oif|iif|lvs_sync_daemon_interface|bind_if|garp_extra_if|default_interface)\s+(\S+)`)
 
 func interfaceNames(path string) []string {
@@ -227,7 +229,7 @@ func TestConfigTestMatchesReference(t *testing.T) {
 					names := interfaceNames(filepath.Join(f.dir, f.rel))
 					var made []string
 					for _, n := range names {
-						if _, err := stubs.Run("ip", "link", "add", n, "type", "dummy"); err == nil {
+						if _, err := stubs.Run("ip", "link", "add", n, "type", "bridge"); err == nil {
 							made = append(made, n)
 						}
 					}

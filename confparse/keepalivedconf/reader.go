@@ -232,6 +232,10 @@ func (r *Reader) SetIncludeCheck(bits int) { r.includeCheck = bits }
 // IncludeCheck returns the current include_check bits.
 func (r *Reader) IncludeCheck() int { return r.includeCheck }
 
+// FileError reports whether a strict include (or the main file) could not
+// be read; the reference then stops after the first reading (exit 6).
+func (r *Reader) FileError() bool { return r.fileErr }
+
 // Where is the position messages are reported at now.
 func (r *Reader) Where() Where {
 	if len(r.stack) == 0 {
@@ -549,7 +553,7 @@ func isSpace(c byte) bool {
 // backslash of `\#` and `\!` outside quotes, and trailing blanks; a final
 // backslash is kept as the continuation mark of a definition.
 func decomment(s string, report func(string)) string {
-	b := []byte(s)
+	b := []byte(strings.TrimLeft(s, " \t"))
 	quote := false
 	skip := -1
 	cont := false
