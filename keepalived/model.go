@@ -172,6 +172,7 @@ type Instance struct {
 	StrictMode       bool              `json:"strict_mode,omitempty"`
 	Settings         []Setting         `json:"settings,omitempty"`
 
+	fam           int // 4 or 6 once an address fixed it
 	priorityGiven bool
 	stateGiven    bool
 	pos           string
@@ -230,4 +231,12 @@ type Unbuilt struct {
 	File    string `json:"file"`
 	Line    int    `json:"line"`
 	Keyword string `json:"keyword"`
+}
+
+// family is the instance's address family: 4 or 6.
+func (in *Instance) family() int {
+	if in.fam == 0 {
+		return 4
+	}
+	return in.fam
 }

@@ -133,6 +133,7 @@ func (l *loader) validateVRRP() {
 			return
 		}
 	}
+	l.syncGroups()
 	for _, in := range l.cfg.Instances {
 		if len(in.VIPs) == 0 {
 			if in.Version == 3 || in.StrictMode {
@@ -159,6 +160,15 @@ func (l *loader) validateVRRP() {
 			l.noPos(kc.ClassGeneral, "("+in.Name+") nopreempt is incompatible with priority 255. resetting nopreempt")
 			in.Preempt = true
 		}
+		var kept []Tracked
+		for _, t := range in.TrackInterfaces {
+			if in.Interface != "" && t.Name == in.Interface {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") Ignoring track_interface "+t.Name+" since own interface")
+				continue
+			}
+			kept = append(kept, t)
+		}
+		in.TrackInterfaces = kept
 		if in.State == StateMaster {
 			if !in.Preempt {
 				l.noPos(kc.ClassGeneral, "("+in.Name+") Warning - nopreempt will not work with initial state MASTER - clearing")
@@ -168,6 +178,71 @@ func (l *loader) validateVRRP() {
 				l.noPos(kc.ClassGeneral, "("+in.Name+") Warning - preempt delay will not work with initial state MASTER - clearing")
 				in.PreemptDelay = 0
 			}
+		}
+	}
+	l.vridConflicts()
+}
+
+// syncGroups resolves each vrrp_sync_group's members.
+func (l *loader) syncGroups() {
+	var kept []*SyncGroup
+	inGroup := map[string]bool{}
+	for _, g := range l.cfg.SyncGroups {
+		if len(g.Group) == 0 {
+			l.noPos(kc.ClassGeneral, "Sync group "+g.Name+" has no virtual router(s). removing")
+			continue
+		}
+		n := 0
+		for _, name := range g.Group {
+			if l.instance(name) == nil {
+				l.noPos(kc.ClassGeneral, "Virtual router "+name+" specified in sync group "+g.Name+" doesn't exist - ignoring")
+				continue
+			}
+			if inGroup[name] {
+				l.noPos(kc.ClassGeneral, "Virtual router "+name+" cannot exist in more than one sync group; ignoring "+g.Name)
+				continue
+			}
+			inGroup[name] = true
+			n++
+		}
+		if n == 0 {
+			l.noPos(kc.ClassGeneral, "Sync group "+g.Name+", no matching virtual router found in group declaration - removing")
+			continue
+		}
+		if n == 1 {
+			l.noPos(kc.ClassGeneral, "Sync group "+g.Name+" has only 1 virtual router(s) - this probably isn't what you want")
+		}
+		kept = append(kept, g)
+	}
+	l.cfg.SyncGroups = kept
+}
+
+func (l *loader) instance(name string) *Instance {
+	for _, in := range l.cfg.Instances {
+		if in.Name == name {
+			return in
+		}
+	}
+	return nil
+}
+
+// vridConflicts reports two multicast instances with the same VRID and
+// address family on one interface.
+func (l *loader) vridConflicts() {
+	ins := l.cfg.Instances
+	for i, a := range ins {
+		for _, b := range ins[i+1:] {
+			if a.VRID != b.VRID || a.family() != b.family() || a.Interface == "" || a.Interface != b.Interface {
+				continue
+			}
+			if len(a.UnicastPeers) > 0 || len(b.UnicastPeers) > 0 {
+				continue
+			}
+			v := "4"
+			if a.family() == 6 {
+				v = "6"
+			}
+			l.noPos(kc.ClassGeneral, a.Name+" and "+b.Name+" both use VRID "+itoa(a.VRID)+" with IPv"+v+" on interface "+a.Interface)
 		}
 	}
 }

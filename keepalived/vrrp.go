@@ -183,6 +183,16 @@ func vrrpHandlers() map[string]handler {
 			in := p.load.inst
 			p.valueBlock(w, func(v []string) {
 				if a := p.address(v, false); a != nil {
+					f := 4
+					if a.Prefix.Addr().Is6() {
+						f = 6
+					}
+					if in.fam == 0 {
+						in.fam = f
+					} else if in.fam != f {
+						p.report(kc.ClassGeneral, "("+in.Name+"): address family must match VRRP instance ["+v[0]+"] - ignoring")
+						return
+					}
 					in.VIPs = append(in.VIPs, a)
 				}
 			})
@@ -253,8 +263,15 @@ func vrrpHandlers() map[string]handler {
 			p.report(kc.ClassGeneral, "      "+strings.Repeat(" ", pad)+"Please use global lvs_sync_daemon")
 			p.arg(w, 1)
 		},
-		"vrrp_instance/smtp_alert":         func(p *parser, w []string) { p.load.inst.SMTPAlert = true },
-		"vrrp_instance/native_ipv6":        func(p *parser, w []string) { p.load.inst.NativeIPv6 = true },
+		"vrrp_instance/smtp_alert": func(p *parser, w []string) { p.load.inst.SMTPAlert = true },
+		"vrrp_instance/native_ipv6": func(p *parser, w []string) {
+			in := p.load.inst
+			if in.fam == 4 {
+				p.report(kc.ClassGeneral, "("+in.Name+") Cannot specify native_ipv6 with IPv4 addresses")
+				return
+			}
+			in.NativeIPv6, in.fam, in.Version = true, 6, 3
+		},
 		"vrrp_instance/dont_track_primary": func(p *parser, w []string) { p.load.inst.DontTrackPrimary = true },
 		"vrrp_instance/accept":             func(p *parser, w []string) { p.load.inst.Accept = true },
 		"vrrp_instance/no_accept":          func(p *parser, w []string) { p.load.inst.Accept = false },
@@ -456,6 +473,16 @@ func srcIP(kw string) handler {
 		a, err := netip.ParseAddr(p.arg(w, 1))
 		if err != nil {
 			p.report(kc.ClassGeneral, "Configuration error: VRRP instance["+in.Name+"] malformed src address["+w[1]+"]. Skipping...")
+			return
+		}
+		f := 4
+		if a.Is6() {
+			f = 6
+		}
+		if in.fam == 0 {
+			in.fam = f
+		} else if in.fam != f {
+			p.report(kc.ClassGeneral, "Configuration error: VRRP instance["+in.Name+"] and src address["+w[1]+"] MUST be of the same family !!! Skipping...")
 			return
 		}
 		if kw == "mcast_src_ip" {
