@@ -80,7 +80,6 @@ func checkHandlers() map[string]handler {
 			default:
 				p.report(kc.ClassGeneral, "Unknown protocol "+s+" - ignoring")
 			}
-			vs.Settings = append(vs.Settings, Setting{Keyword: w[0], Args: w[1:]})
 		},
 		"virtual_server/lb_kind":    forwarding("virtual"),
 		"virtual_server/lvs_method": forwarding("virtual"),
@@ -92,7 +91,7 @@ func checkHandlers() map[string]handler {
 					return
 				}
 			}
-			vs.Settings = append(vs.Settings, Setting{Keyword: w[0], Args: w[1:]})
+			_ = vs
 		},
 		"virtual_server/real_server": func(p *parser, w []string) {
 			l := p.load

@@ -47,7 +47,7 @@ func globalHandlers() map[string]handler {
 			if len(w) >= 3 {
 				port = w[2]
 			}
-			if !resolvable(host, port) {
+			if !p.load.resolvable(host) {
 				p.report(kc.ClassGeneral, "Invalid smtp server "+host+" "+port)
 				return
 			}
@@ -150,17 +150,14 @@ func garpInterval(name string, set func(*Global, time.Duration)) handler {
 	}
 }
 
-// resolvable reports whether host:port names a usable address: a literal
+// resolvable reports whether host names a usable address: a literal
 // address, or a name the resolver answers within a short time.
-func resolvable(host, port string) bool {
+func (l *loader) resolvable(host string) bool {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return true
 	}
-	for _, c := range host {
-		if c == '-' || c == '/' {
-			// the reference tries a name lookup for these too
-			break
-		}
+	if l.opts.Resolve != nil {
+		return l.opts.Resolve(host)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -19,6 +19,9 @@ type LoadOptions struct {
 	// Interface reports whether a network interface exists and is a
 	// loopback; nil looks in the current network namespace.
 	Interface func(name string) (exists, loopback bool)
+	// Resolve reports whether a host name resolves (smtp_server); nil uses
+	// the system resolver, as the reference does.
+	Resolve func(host string) bool
 }
 
 // Message is one line `keepalived -t` prints.
@@ -56,6 +59,7 @@ type loader struct {
 	scriptUserSet   bool
 	removeScript    bool
 	notifyScripts   [][]string
+	nested          []nestedBlock
 
 	// per-pass cursors into the model
 	inst    *Instance

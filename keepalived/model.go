@@ -47,8 +47,9 @@ type Global struct {
 
 // Setting is a keyword kept as written because its engine is not built.
 type Setting struct {
-	Keyword string   `json:"keyword"`
-	Args    []string `json:"args,omitempty"`
+	Keyword string    `json:"keyword"`
+	Args    []string  `json:"args,omitempty"`
+	Block   []Setting `json:"block,omitempty"` // the lines of a { } block, if it is one
 }
 
 // Script is a vrrp_script.

@@ -18,6 +18,28 @@ func (l *loader) record(p *parser, k *keyword, words []string) {
 		s.Args = append(s.Args[:0], p.readValueBlock(words)...)
 	}
 	parts := strings.Split(k.path, "/")
+	if k.sub != nil && len(parts) == 1 && parts[0] != "bfd_instance" {
+		return // a block such as global_defs: its keywords are the settings
+	}
+	if k.path == "vrrp_instance/authentication" {
+		return // its keywords fill typed fields
+	}
+	if n := len(l.nested); n > 0 && l.nested[n-1].depth < len(parts) {
+		top := l.nested[n-1]
+		top.list = append(top.list, s)
+		if k.sub != nil {
+			l.nested = append(l.nested, nestedBlock{path: k.path, depth: len(parts)})
+		}
+		l.unbuilt(p, k)
+		return
+	}
+	if k.sub != nil && !(parts[0] == "virtual_server" && len(parts) == 3 && isChecker(parts[2])) && parts[0] != "bfd_instance" {
+		// A nested block (authentication, url, ...): its lines are kept
+		// inside the setting.
+		l.nested = append(l.nested, nestedBlock{path: k.path, depth: len(parts), head: s})
+		l.unbuilt(p, k)
+		return
+	}
 	switch {
 	case parts[0] == "global_defs":
 		l.cfg.Global.Settings = append(l.cfg.Global.Settings, s)
@@ -51,12 +73,70 @@ func (l *loader) record(p *parser, k *keyword, words []string) {
 			l.bfd.Settings = append(l.bfd.Settings, s)
 		}
 	}
+	l.unbuilt(p, k)
+}
+
+// nestedBlock collects the lines of a block inside a block (url { ... }).
+type nestedBlock struct {
+	path  string
+	depth int
+	head  Setting
+	list  []Setting
+}
+
+// endBlock closes a nested block: the collected lines become the Block
+// of its setting, stored where a plain setting would go.
+func (l *loader) endBlock(k *keyword) {
+	n := len(l.nested)
+	if n == 0 || l.nested[n-1].path != k.path {
+		return
+	}
+	b := l.nested[n-1]
+	l.nested = l.nested[:n-1]
+	b.head.Block = b.list
+	if b.head.Block == nil {
+		b.head.Block = []Setting{}
+	}
+	if n > 1 {
+		l.nested[n-2].list = append(l.nested[n-2].list, b.head)
+		return
+	}
+	parts := strings.Split(k.path, "/")
+	switch {
+	case parts[0] == "global_defs":
+		l.cfg.Global.Settings = append(l.cfg.Global.Settings, b.head)
+	case parts[0] == "vrrp_instance" && l.inst != nil:
+		l.inst.Settings = append(l.inst.Settings, b.head)
+	case parts[0] == "vrrp_sync_group" && l.sgroup != nil:
+		l.sgroup.Settings = append(l.sgroup.Settings, b.head)
+	case parts[0] == "virtual_server" && len(parts) > 3 && l.checker != nil:
+		l.checker.Settings = append(l.checker.Settings, b.head)
+	case parts[0] == "virtual_server" && len(parts) == 3 && l.rs != nil:
+		l.rs.Settings = append(l.rs.Settings, b.head)
+	case parts[0] == "virtual_server" && l.vs != nil:
+		l.vs.Settings = append(l.vs.Settings, b.head)
+	case parts[0] == "bfd_instance" && l.bfd != nil:
+		l.bfd.Settings = append(l.bfd.Settings, b.head)
+	}
+}
+
+func (l *loader) unbuilt(p *parser, k *keyword) {
 	w := p.rd.Where()
 	file := w.File
 	if file == "" {
 		file = l.path
 	}
 	l.cfg.Unbuilt = append(l.cfg.Unbuilt, Unbuilt{File: file, Line: w.Line, Keyword: k.path})
+}
+
+// keptAsSetting tells which keywords with a checking handler are also
+// kept as settings: the LVS ones, whose engine is not built.
+func keptAsSetting(path string) bool {
+	switch path {
+	case "virtual_server", "virtual_server/real_server", "virtual_server_group":
+		return false
+	}
+	return strings.HasPrefix(path, "virtual_server/")
 }
 
 func isChecker(s string) bool {

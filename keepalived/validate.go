@@ -123,6 +123,19 @@ func (l *loader) validateVRRP() {
 		l.noPos(kc.ClassSecurity, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
 	}
 	l.cfg.Scripts = kept
+	// Tracking a disabled script is dropped with it, as the reference does.
+	for _, in := range l.cfg.Instances {
+		var ts []Tracked
+		for _, t := range in.TrackScripts {
+			for _, s := range kept {
+				if s.Name == t.Name {
+					ts = append(ts, t)
+					break
+				}
+			}
+		}
+		in.TrackScripts = ts
+	}
 	for _, in := range l.cfg.Instances {
 		if in.VRID == 0 {
 			l.noPos(kc.ClassGeneral, "("+in.Name+") the virtual router id must be set")
@@ -304,7 +317,9 @@ func trackFileHandlers() map[string]handler {
 	h := map[string]handler{}
 	for _, root := range []string{"track_file", "vrrp_track_file"} {
 		h[root] = func(p *parser, w []string) {
-			if w == nil {
+			if w == nil || p.pass != PassVRRP {
+				// The checker reads track_file too; the model takes it once.
+				p.load.tfile = &TrackFile{}
 				return
 			}
 			l := p.load

@@ -161,6 +161,9 @@ func (p *parser) stream(kws []*keyword, needBOB bool) bool {
 			// name); the reference would use a stale object here.
 		} else if kw.active && h != nil {
 			h(p, words)
+			if keptAsSetting(kw.path) {
+				p.load.record(p, kw, words)
+			}
 		} else if kw.active {
 			p.load.record(p, kw, words)
 		}
@@ -168,6 +171,7 @@ func (p *parser) stream(kws []*keyword, needBOB bool) bool {
 			p.kwLevel++
 			p.path = append(p.path, kw.path)
 			ret := p.stream(kw.sub, bobNeeded)
+			p.load.endBlock(kw)
 			p.path = p.path[:len(p.path)-1]
 			p.kwLevel--
 			if !ret && kw.active {

@@ -12,10 +12,10 @@ import (
 // Limits that keep hostile input bounded. The reference has none for the
 // first two (it loops or exhausts memory); we stop with a clear error.
 const (
-	maxLine         = 1024    // the reference reads with fgets into 1024 bytes
-	maxIncludeDepth = 32      // nested include levels before we call it a loop
-	maxSeqLines     = 100000  // lines one ~SEQ/~LST may produce
-	maxExpandLines  = 1000000 // lines produced by expansion in one file read
+	maxLine         = 1024   // the reference reads with fgets into 1024 bytes
+	maxIncludeDepth = 32     // nested include levels before we call it a loop
+	maxSeqLines     = 65536  // lines one ~SEQ/~LST may produce
+	maxExpandLines  = 262144 // default bound on the lines of one reading
 )
 
 // Include kinds, as `include`, `includer`, `includem`, `includew`,
@@ -109,6 +109,9 @@ type Options struct {
 	Child bool
 	// Dir is the working directory relative paths start from ("" = cwd).
 	Dir string
+	// MaxLines bounds the logical lines one reading may produce after
+	// includes, sequences and definitions (0 = 262144).
+	MaxLines int
 }
 
 // DefaultConfigID is the host name up to the first dot, the reference's
@@ -320,8 +323,12 @@ func (r *Reader) readLine() (string, bool) {
 				return "", false
 			}
 		}
-		if r.expanded++; r.expanded > maxExpandLines {
-			r.abort("configuration expands to more than " + itoa(maxExpandLines) + " lines")
+		limit := r.opt.MaxLines
+		if limit <= 0 {
+			limit = maxExpandLines
+		}
+		if r.expanded++; r.expanded > limit {
+			r.abort("configuration expands to more than " + itoa(limit) + " lines")
 			return "", false
 		}
 
