@@ -10,7 +10,8 @@ import (
 // nesting by indentation. Flags after the name: `-` the keyword is
 // registered but inactive in that pass (its block is skipped silently),
 // `=` its handler reads a value block itself (`virtual_ipaddress { ... }`),
-// `{` it has sub-keywords. It was derived from the registration order of
+// `{` it has sub-keywords, `a` its handler needs an argument (the
+// reference stops with "missing a parameter" when there is none). It was derived from the registration order of
 // Keepalived 2.2.7 with the Debian build's options and is checked against
 // the reference binary by TestKeywordTableMatchesReference.
 //
@@ -38,6 +39,7 @@ type keyword struct {
 	path       string // "vrrp_instance/authentication/auth_pass"
 	active     bool
 	valueBlock bool
+	needsArg   bool // the reference's handler reads word 1 unchecked
 	sub        []*keyword
 }
 
@@ -62,6 +64,7 @@ func parseKeywordTrees(text string) map[Pass][]*keyword {
 		if len(fields) > 1 {
 			k.active = !strings.Contains(fields[1], "-")
 			k.valueBlock = strings.Contains(fields[1], "=")
+			k.needsArg = strings.Contains(fields[1], "a")
 		}
 		stack = stack[:depth-1]
 		if depth == 1 {

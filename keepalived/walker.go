@@ -165,6 +165,9 @@ func (p *parser) stream(kws []*keyword, needBOB bool) bool {
 				p.load.record(p, kw, words)
 			}
 		} else if kw.active {
+			if kw.needsArg && !kw.valueBlock {
+				p.arg(words, 1)
+			}
 			p.load.record(p, kw, words)
 		}
 		if kw.sub != nil {
