@@ -83,7 +83,7 @@ func vsName(vs *VirtualServer) string {
 	}
 	proto := vs.proto
 	if proto == "" {
-		proto = "tcp"
+		proto = "none"
 	}
 	port := "0"
 	if len(f) >= 2 {
@@ -97,9 +97,26 @@ func (l *loader) validateVRRP() {
 		l.noPos(kc.ClassBadIf, "Non-existent interface specified in configuration")
 		return
 	}
-	if len(l.cfg.Instances) == 0 {
-		return
+	if len(l.cfg.Instances) > 0 {
+		l.scriptSecurity()
 	}
+	for _, in := range l.cfg.Instances {
+		if in.VRID == 0 {
+			l.noPos(kc.ClassGeneral, "("+in.Name+") the virtual router id must be set")
+			return
+		}
+		if in.Interface == "" && len(in.UnicastPeers) == 0 {
+			l.noPos(kc.ClassGeneral, "("+in.Name+") Unknown interface!")
+			return
+		}
+	}
+	l.syncGroups()
+	l.completeInstances()
+}
+
+// scriptSecurity disables scripts that cannot be found and reports
+// scripts that would run as root without enable_script_security.
+func (l *loader) scriptSecurity() {
 	security := l.cfg.Global.EnableScriptSecurity
 	isScript := false
 	var kept []*Script
@@ -136,17 +153,12 @@ func (l *loader) validateVRRP() {
 		}
 		in.TrackScripts = ts
 	}
-	for _, in := range l.cfg.Instances {
-		if in.VRID == 0 {
-			l.noPos(kc.ClassGeneral, "("+in.Name+") the virtual router id must be set")
-			return
-		}
-		if in.Interface == "" && len(in.UnicastPeers) == 0 {
-			l.noPos(kc.ClassGeneral, "("+in.Name+") Unknown interface!")
-			return
-		}
-	}
-	l.syncGroups()
+}
+
+// completeInstances makes the per-instance checks the reference makes
+// once everything is read, and derives defaults (priority 255 for an
+// initial MASTER without a priority).
+func (l *loader) completeInstances() {
 	for _, in := range l.cfg.Instances {
 		if len(in.VIPs) == 0 {
 			if in.Version == 3 || in.StrictMode {
