@@ -1,6 +1,7 @@
 // Command keepalived is Fulcrum's drop-in replacement for the keepalived
 // binary. main.go parses the reference's command line and dispatches;
-// configtest.go implements -t. The daemon modes are not built yet.
+// configtest.go implements -t; daemon.go is where the daemon modes start
+// (not built yet: it prints what it would not act on and exits 1).
 package main
 
 import (
@@ -94,12 +95,12 @@ func parseArgs(args []string) (*options, error) {
 			switch sp.arg {
 			case 0:
 				if hasVal {
-					return nil, fmt.Errorf("option '--%s' doesn't allow an argument", sp.long)
+					return nil, fmt.Errorf("Unknown option --%s", name+"="+val)
 				}
 			case 1:
 				if !hasVal {
 					if i+1 >= len(args) {
-						return nil, fmt.Errorf("option '--%s' requires an argument", sp.long)
+						return nil, fmt.Errorf("Missing parameter for option --%s", sp.long)
 					}
 					i++
 					val = args[i]
@@ -110,7 +111,7 @@ func parseArgs(args []string) (*options, error) {
 			for j := 1; j < len(a); j++ {
 				sp := findShort(a[j])
 				if sp == nil {
-					return nil, fmt.Errorf("invalid option -- '%c'", a[j])
+					return nil, fmt.Errorf("Unknown option -%c", a[j])
 				}
 				if sp.arg == 0 {
 					sp.set(o, "")
@@ -119,7 +120,7 @@ func parseArgs(args []string) (*options, error) {
 				val := a[j+1:]
 				if val == "" && sp.arg == 1 {
 					if i+1 >= len(args) {
-						return nil, fmt.Errorf("option requires an argument -- '%c'", a[j])
+						return nil, fmt.Errorf("Missing parameter for option -%c", a[j])
 					}
 					i++
 					val = args[i]
@@ -128,7 +129,7 @@ func parseArgs(args []string) (*options, error) {
 				break
 			}
 		default:
-			return nil, fmt.Errorf("unexpected argument %q", a)
+			return nil, fmt.Errorf("Unknown option %s", a)
 		}
 	}
 	return o, nil
@@ -151,13 +152,13 @@ func findLong(name string) (*flagSpec, error) {
 		}
 		if strings.HasPrefix(specs[i].long, name) {
 			if found != nil {
-				return nil, fmt.Errorf("option '--%s' is ambiguous", name)
+				return nil, fmt.Errorf("Unknown option --%s", name)
 			}
 			found = &specs[i]
 		}
 	}
 	if found == nil {
-		return nil, fmt.Errorf("unrecognized option '--%s'", name)
+		return nil, fmt.Errorf("Unknown option --%s", name)
 	}
 	return found, nil
 }
@@ -191,8 +192,8 @@ func usage(w io.Writer) {
 func main() {
 	o, err := parseArgs(os.Args[1:])
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[0], err)
-		usage(os.Stderr)
+		// The reference prints only this line and exits 1.
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	if o.configFile == "" {
@@ -208,6 +209,5 @@ func main() {
 	case o.configTest:
 		os.Exit(configTest(o))
 	}
-	fmt.Fprintln(os.Stderr, "keepalived (Fulcrum): the daemon is not built yet; only -t/--config-test works today")
-	os.Exit(1)
+	os.Exit(runDaemon(o))
 }
