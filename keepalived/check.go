@@ -104,6 +104,17 @@ func checkHandlers() map[string]handler {
 		},
 		"virtual_server/real_server/lb_kind":    forwarding("real"),
 		"virtual_server/real_server/lvs_method": forwarding("real"),
+		"virtual_server/real_server/MISC_CHECK/misc_path": func(p *parser, w []string) {
+			if len(w) > 1 {
+				p.load.miscScripts = append(p.load.miscScripts, scriptWords(w[1]))
+				p.load.miscPath = true
+			}
+		},
+		"virtual_server/real_server/weight": func(p *parser, w []string) {
+			if _, ok := p.readUnsigned(p.arg(w, 1), 0, 65535); !ok {
+				p.report(kc.ClassGeneral, "Real server weight "+w[1]+" is outside range 0-65535")
+			}
+		},
 		"virtual_server/quorum": func(p *parser, w []string) {
 			if _, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<32-1); !ok {
 				p.report(kc.ClassGeneral, "Quorum "+w[1]+" must be in [1, 4294967295]. Setting to 1.")
@@ -146,5 +157,29 @@ func checkerNbGetRetry(p *parser, w []string) {
 	p.report(kc.ClassGeneral, "nb_get_retry is deprecated - please use 'retry'")
 	if _, ok := p.readUnsigned(p.arg(w, 1), 0, 1<<32-1); !ok {
 		p.report(kc.ClassGeneral, "Invalid nb_get_retry value '"+w[1]+"'")
+	}
+}
+
+// checkClosers run at the end of checker and BFD blocks.
+func checkClosers() map[string]func(*parser) {
+	return map[string]func(*parser){
+		"virtual_server/real_server/MISC_CHECK": func(p *parser) {
+			if !p.load.miscPath {
+				p.report(kc.ClassGeneral, "No script path has been specified for MISC_CHECKER - skipping")
+			}
+			p.load.miscPath = false
+		},
+		"bfd_instance": func(p *parser) {
+			b := p.load.bfd
+			if p.pass != PassBFD || b == nil {
+				return
+			}
+			for _, s := range b.Settings {
+				if s.Keyword == "neighbor_ip" || s.Keyword == "neighbour_ip" {
+					return
+				}
+			}
+			p.report(kc.ClassGeneral, "Configuration error: BFD instance "+b.Name+" has no neighbor address set, disabling instance")
+		},
 	}
 }

@@ -60,6 +60,8 @@ type loader struct {
 	removeScript    bool
 	notifyScripts   [][]string
 	nested          []nestedBlock
+	miscScripts     [][]string
+	miscPath        bool // the current MISC_CHECK has a misc_path
 
 	// per-pass cursors into the model
 	inst    *Instance

@@ -174,6 +174,8 @@ type Instance struct {
 	Settings         []Setting         `json:"settings,omitempty"`
 
 	fam           int // 4 or 6 once an address fixed it
+	ver           int // VRRP version set or deduced while reading
+	strictGiven   bool
 	priorityGiven bool
 	stateGiven    bool
 	pos           string

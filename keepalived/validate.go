@@ -25,6 +25,12 @@ func buildTable() (map[string]handler, map[string]func(*parser)) {
 		h["virtual_server/real_server/"+c+"/nb_get_retry"] = checkerNbGetRetry
 	}
 	c := vrrpClosers()
+	for k, v := range checkClosers() {
+		c[k] = v
+	}
+	for k, v := range trackFileClosers() {
+		c[k] = v
+	}
 	return h, c
 }
 
@@ -40,6 +46,17 @@ func (l *loader) afterPass(pass Pass) {
 }
 
 func (l *loader) validateCheck() {
+	if len(l.cfg.VirtualServers) > 0 {
+		found := false
+		for _, m := range l.miscScripts {
+			if scriptState(m) == scriptFound {
+				found = true
+			}
+		}
+		if found && !l.cfg.Global.EnableScriptSecurity {
+			l.noPos(kc.ClassSecurity, "SECURITY VIOLATION - check scripts are being executed but script_security not enabled.")
+		}
+	}
 	for _, vs := range l.cfg.VirtualServers {
 		name := vsName(vs)
 		if len(vs.Reals) == 0 {
@@ -50,6 +67,9 @@ func (l *loader) validateCheck() {
 		if !group && !vs.fwmark && !vs.hasProto {
 			l.noPos(kc.ClassGeneral, "Virtual server "+name+": no protocol set - defaulting to UDP")
 			vs.hasProto, vs.proto = true, "udp"
+		}
+		if f := strings.Fields(vs.Address); !group && !vs.fwmark && (len(f) < 2 || strings.Trim(f[1], "0") == "") && !hasSetting(vs.Settings, "persistence_timeout") {
+			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": zero port only valid for persistent services - setting")
 		}
 		if vs.hasProto && vs.fwmark {
 			l.noPos(kc.ClassGeneral, "Warning: Virtual server "+name+": protocol specified for fwmark - protocol will be ignored")
@@ -160,6 +180,9 @@ func (l *loader) scriptSecurity() {
 // initial MASTER without a priority).
 func (l *loader) completeInstances() {
 	for _, in := range l.cfg.Instances {
+		if !in.strictGiven {
+			in.StrictMode = l.cfg.Global.VRRPStrict
+		}
 		if len(in.VIPs) == 0 {
 			if in.Version == 3 || in.StrictMode {
 				l.noPos(kc.ClassGeneral, "("+in.Name+") No VIP specified; at least one is required")
@@ -170,7 +193,17 @@ func (l *loader) completeInstances() {
 		if !in.priorityGiven && in.State == StateMaster {
 			in.Priority = 255
 		}
+		if in.StrictMode && in.stateGiven && (in.State == StateMaster) != (in.Priority == 255) {
+			l.noPos(kc.ClassGeneral, "("+in.Name+") State MASTER must match being address owner")
+			in.State = StateBackup
+			if in.Priority == 255 {
+				in.State = StateMaster
+			}
+		}
 		switch {
+		case in.StrictMode && in.AuthType != AuthNone:
+			l.noPos(kc.ClassGeneral, "("+in.Name+") Strict mode does not support authentication. Ignoring.")
+			in.AuthType = AuthNone
 		case in.AuthType != AuthNone && in.Version == 3:
 			l.noPos(kc.ClassGeneral, "("+in.Name+") VRRP version 3 does not support authentication. Ignoring.")
 			in.AuthType = AuthNone
@@ -332,6 +365,9 @@ func trackFileHandlers() map[string]handler {
 			if w == nil || p.pass != PassVRRP {
 				// The checker reads track_file too; the model takes it once.
 				p.load.tfile = &TrackFile{}
+				if len(w) > 1 {
+					p.load.tfile.Name = w[1]
+				}
 				return
 			}
 			l := p.load
@@ -354,4 +390,21 @@ func trackFileHandlers() map[string]handler {
 		}
 	}
 	return h
+}
+
+func trackFileClosers() map[string]func(*parser) {
+	c := map[string]func(*parser){}
+	for _, root := range []string{"track_file", "vrrp_track_file"} {
+		c[root] = func(p *parser) {
+			f := p.load.tfile
+			if f == nil || f.File != "" {
+				return
+			}
+			p.report(kc.ClassGeneral, "No file set for track_file "+f.Name+" - ignoring")
+			if p.pass == PassVRRP && len(p.load.cfg.TrackFiles) > 0 {
+				p.load.cfg.TrackFiles = p.load.cfg.TrackFiles[:len(p.load.cfg.TrackFiles)-1]
+			}
+		}
+	}
+	return c
 }

@@ -114,7 +114,11 @@ func vrrpHandlers() map[string]handler {
 				p.report(kc.ClassGeneral, "("+in.Name+"): Version must be either 2 or 3")
 				return
 			}
-			in.Version = v
+			if (in.ver != 0 && in.ver != v) || (v == 2 && in.fam == 6) {
+				p.report(kc.ClassGeneral, "("+in.Name+") vrrp_version "+itoa(v)+" conflicts with configured or deduced version "+itoa(in.ver)+"; ignoring.")
+				return
+			}
+			in.Version, in.ver = v, v
 		},
 		"vrrp_instance/authentication/auth_type": func(p *parser, w []string) {
 			in, s := p.load.inst, p.arg(w, 1)
@@ -270,13 +274,16 @@ func vrrpHandlers() map[string]handler {
 				p.report(kc.ClassGeneral, "("+in.Name+") Cannot specify native_ipv6 with IPv4 addresses")
 				return
 			}
-			in.NativeIPv6, in.fam, in.Version = true, 6, 3
+			in.NativeIPv6, in.fam, in.Version, in.ver = true, 6, 3, 3
 		},
 		"vrrp_instance/dont_track_primary": func(p *parser, w []string) { p.load.inst.DontTrackPrimary = true },
 		"vrrp_instance/accept":             func(p *parser, w []string) { p.load.inst.Accept = true },
 		"vrrp_instance/no_accept":          func(p *parser, w []string) { p.load.inst.Accept = false },
-		"vrrp_instance/strict_mode":        func(p *parser, w []string) { p.load.inst.StrictMode = len(w) < 2 || checkTrueFalse(w[1]) != 0 },
-		"vrrp_instance/vmac_xmit_base":     func(p *parser, w []string) { p.load.inst.VMACXmitBase = true },
+		"vrrp_instance/strict_mode": func(p *parser, w []string) {
+			in := p.load.inst
+			in.StrictMode, in.strictGiven = len(w) < 2 || checkTrueFalse(w[1]) != 0, true
+		},
+		"vrrp_instance/vmac_xmit_base": func(p *parser, w []string) { p.load.inst.VMACXmitBase = true },
 		"vrrp_instance/use_vmac": func(p *parser, w []string) {
 			in := p.load.inst
 			in.UseVMAC = "vrrp." + itoa(in.VRID)
@@ -300,36 +307,42 @@ func vrrpHandlers() map[string]handler {
 		},
 		"vrrp_script/interval": func(p *parser, w []string) {
 			s := p.load.script
-			v, ok := p.readDecimal(p.arg(w, 1), 1, 1<<32/timerHz*timerHz, 6, true)
+			const most = (1<<32 - 1) / timerHz
+			v, ok := p.readUnsigned(p.arg(w, 1), 0, most)
 			if !ok {
-				p.report(kc.ClassGeneral, "("+s.Name+"): vrrp script interval '"+w[1]+"' must be between 1 and "+itoa(1<<32/timerHz)+" - ignoring")
+				p.report(kc.ClassGeneral, "("+s.Name+"): vrrp script interval '"+w[1]+"' must be between 1 and "+utoa(most)+" - ignoring")
 				return
 			}
-			s.Interval = usec(v)
+			if v == 0 {
+				p.report(kc.ClassGeneral, "("+s.Name+"): vrrp script interval must be greater than 0, setting to 1")
+				v = 1
+			}
+			s.Interval = time.Duration(v) * time.Second
 		},
 		"vrrp_script/timeout": func(p *parser, w []string) {
 			s := p.load.script
-			v, ok := p.readDecimal(p.arg(w, 1), 1, 1<<32/timerHz*timerHz, 6, true)
+			v, ok := p.readUnsigned(p.arg(w, 1), 0, (1<<32-1)/timerHz)
 			if !ok {
 				p.report(kc.ClassGeneral, "("+s.Name+"): vrrp script timeout '"+w[1]+"' invalid - ignoring")
 				return
 			}
-			s.Timeout = usec(v)
+			if v == 0 {
+				p.report(kc.ClassGeneral, "("+s.Name+"): vrrp script timeout must be greater than 0, setting to 1")
+				v = 1
+			}
+			s.Timeout = time.Duration(v) * time.Second
 		},
 		"vrrp_script/weight": func(p *parser, w []string) {
 			s := p.load.script
-			v, ok := p.readInt(p.arg(w, 1), -254, 254)
+			v, ok := p.readInt(p.arg(w, 1), -253, 253)
 			if !ok {
-				p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" weight "+w[1]+" must be in [-254, 254]")
-				return
+				p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" weight "+w[1]+" must be in [-253, 253]")
 			}
 			s.Weight = v
 			if len(w) > 2 {
-				switch w[2] {
-				case "reverse":
+				if w[2] == "reverse" {
 					s.Reverse = true
-				case "noreverse":
-				default:
+				} else {
 					p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" unknown weight option "+w[2])
 				}
 			}
@@ -417,10 +430,8 @@ func vrrpHandlers() map[string]handler {
 	for _, k := range []string{"notify", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify_deleted", "notify_master_rx_lower_pri"} {
 		key := k
 		h["vrrp_instance/"+key] = func(p *parser, w []string) {
-			if len(w) > 1 {
-				p.load.inst.Notify[key] = w[1]
-				p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
-			}
+			p.load.inst.Notify[key] = p.arg(w, 1)
+			p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
 		}
 		h["vrrp_sync_group/"+key] = func(p *parser, w []string) {
 			if len(w) > 1 && p.load.sgroup != nil {
