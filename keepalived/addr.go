@@ -126,6 +126,7 @@ func (p *parser) address(v []string, static bool) *Address {
 			def = "eth0"
 		}
 		if ok, _ := p.load.ifaceExists(def); !ok {
+			p.load.badInterface = true
 			p.report(kc.ClassFatal, "Static address "+v[0]+" requires either an interface or default interface must exist")
 			return nil
 		}
@@ -240,7 +241,7 @@ func contains(list []string, s string) bool {
 
 // rule reads one virtual_rules / static_rules entry.
 func (p *parser) rule(v []string) *Rule {
-	hasPref := false
+	hasPref, v6 := false, false
 	for i := 0; i < len(v); i++ {
 		switch v[i] {
 		case "from", "to":
@@ -250,10 +251,12 @@ func (p *parser) rule(v []string) *Rule {
 			if a == "all" {
 				continue
 			}
-			if _, ok := p.parseIP(a, true); !ok {
+			pfx, ok := p.parseIP(a, true)
+			if !ok {
 				p.report(kc.ClassGeneral, "Invalid rule "+kw+" address "+a)
 				return nil
 			}
+			v6 = pfx.Addr().Is6()
 		case "preference", "priority", "pref", "prio":
 			hasPref = true
 			i++
@@ -264,7 +267,16 @@ func (p *parser) rule(v []string) *Rule {
 		}
 	}
 	if !hasPref {
-		p.report(kc.ClassGeneral, "Rule has no preference specified - setting to 16384. This is probably not what you want.")
+		l := p.load
+		next := &l.nextRulePrio4
+		if v6 {
+			next = &l.nextRulePrio6
+		}
+		if *next == 0 {
+			*next = 16384
+		}
+		p.report(kc.ClassGeneral, "Rule has no preference specified - setting to "+itoa(*next)+". This is probably not what you want.")
+		*next--
 	}
 	return &Rule{Words: v}
 }

@@ -111,8 +111,8 @@ func checkHandlers() map[string]handler {
 			}
 		},
 		"virtual_server/real_server/weight": func(p *parser, w []string) {
-			if _, ok := p.readUnsigned(p.arg(w, 1), 0, 65535); !ok {
-				p.report(kc.ClassGeneral, "Real server weight "+w[1]+" is outside range 0-65535")
+			if _, ok := p.readUnsigned(p.arg(w, 1), 0, 1<<31-1); !ok {
+				p.report(kc.ClassGeneral, "Real server weight "+w[1]+" is outside range 0-2147483647")
 			}
 		},
 		"virtual_server/quorum": func(p *parser, w []string) {

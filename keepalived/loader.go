@@ -61,6 +61,8 @@ type loader struct {
 	notifyScripts   [][]string
 	nested          []nestedBlock
 	miscScripts     [][]string
+	nextRulePrio4   int // preference given to the next rule without one
+	nextRulePrio6   int
 	miscPath        bool // the current MISC_CHECK has a misc_path
 
 	// per-pass cursors into the model

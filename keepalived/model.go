@@ -173,12 +173,13 @@ type Instance struct {
 	StrictMode       bool              `json:"strict_mode,omitempty"`
 	Settings         []Setting         `json:"settings,omitempty"`
 
-	fam           int // 4 or 6 once an address fixed it
-	ver           int // VRRP version set or deduced while reading
-	strictGiven   bool
-	priorityGiven bool
-	stateGiven    bool
-	pos           string
+	fam               int // 4 or 6 once an address fixed it
+	ver               int // VRRP version set or deduced while reading
+	strictGiven       bool
+	unicastConfigured bool
+	priorityGiven     bool
+	stateGiven        bool
+	pos               string
 }
 
 // SyncGroup is a vrrp_sync_group.

@@ -73,12 +73,21 @@ func (l *loader) validateCheck() {
 		}
 		if vs.hasProto && vs.fwmark {
 			l.noPos(kc.ClassGeneral, "Warning: Virtual server "+name+": protocol specified for fwmark - protocol will be ignored")
+			vs.hasProto, vs.proto = false, ""
 		}
 		if !hasSetting(vs.Settings, "lb_algo") && !hasSetting(vs.Settings, "lvs_sched") {
 			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": no scheduler set, setting default 'wlc'")
 		}
 		if !vs.hasKind {
 			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": no forwarding method set, setting default NAT")
+		}
+		if vs.fwmark {
+			vs.hasProto, vs.proto = false, ""
+			for _, rs := range vs.Reals {
+				if f := strings.Fields(rs.Address); len(f) >= 2 && strings.Trim(f[1], "0") != "" {
+					l.noPos(kc.ClassGeneral, "WARNING - fwmark virtual server "+vsName(vs)+", real server ["+f[0]+"]:none:"+f[1]+" has port specified - clearing")
+				}
+			}
 		}
 	}
 }
@@ -214,6 +223,9 @@ func (l *loader) completeInstances() {
 			l.noPos(kc.ClassGeneral, "("+in.Name+") Initial state master is incompatible with AH authentication - clearing")
 			in.State = StateBackup
 		}
+		if in.unicastConfigured && len(in.UnicastPeers) == 0 {
+			l.noPos(kc.ClassDeprecated, "("+in.Name+") A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.")
+		}
 		if in.Priority == 255 && !in.Preempt {
 			l.noPos(kc.ClassGeneral, "("+in.Name+") nopreempt is incompatible with priority 255. resetting nopreempt")
 			in.Preempt = true
@@ -236,6 +248,10 @@ func (l *loader) completeInstances() {
 				l.noPos(kc.ClassGeneral, "("+in.Name+") Warning - preempt delay will not work with initial state MASTER - clearing")
 				in.PreemptDelay = 0
 			}
+		}
+		if len(in.VIPs) == 0 {
+			// The reference checks this twice and says so twice.
+			l.noPos(kc.ClassWarning, "("+in.Name+") No VIP specified; at least one is sensible")
 		}
 	}
 	l.vridConflicts()

@@ -174,6 +174,7 @@ func vrrpHandlers() map[string]handler {
 		"vrrp_instance/unicast_src_ip": srcIP("unicast_src_ip"),
 		"vrrp_instance/unicast_peer": func(p *parser, w []string) {
 			in := p.load.inst
+			in.unicastConfigured = true
 			p.valueBlock(w, func(v []string) {
 				a, err := netip.ParseAddr(v[0])
 				if err != nil {
@@ -481,6 +482,9 @@ func scriptCount(kw string) handler {
 func srcIP(kw string) handler {
 	return func(p *parser, w []string) {
 		in := p.load.inst
+		if kw == "unicast_src_ip" {
+			in.unicastConfigured = true
+		}
 		a, err := netip.ParseAddr(p.arg(w, 1))
 		if err != nil {
 			p.report(kc.ClassGeneral, "Configuration error: VRRP instance["+in.Name+"] malformed src address["+w[1]+"]. Skipping...")

@@ -375,7 +375,9 @@ func (r *Reader) nextFileLine() (string, bool) {
 		raw := f.lines[f.lineIdx]
 		f.lineIdx++
 		n := len(raw)
-		if n > 0 && raw[n-1] == '\n' {
+		if (n > 0 && raw[n-1] == '\n') || r.opt.Child {
+			// A child reads the parent's copy, where every piece fgets
+			// returned was written as a line of its own.
 			f.lineNo++
 		}
 		for n > 0 && (raw[n-1] == '\n' || raw[n-1] == '\r') {
