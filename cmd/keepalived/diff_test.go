@@ -28,7 +28,6 @@ type outcome struct {
 	all   string // every message, for the (informational) full-output rate
 }
 
-
 // runIn runs one binary inside ns in dir with the reference's arguments.
 func runIn(ns *netns.NS, dir, bin, file string) (outcome, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
