@@ -97,6 +97,9 @@ func TestKeywordTableMatchesReference(t *testing.T) {
 			}
 			refFirst, _, _ := strings.Cut(r.Stderr, "\n")
 			ourFirst, _, _ := strings.Cut(ours.String(), "\n")
+			if os.Getenv("FULCRUM_SHOW_SWEEP") != "" && !(r.Exit == o.Exit && refFirst == ourFirst) {
+				t.Logf("SWEEP %s | ref %d %s | ours %d %s", path, r.Exit, refFirst, o.Exit, ourFirst)
+			}
 			results[i] = result{
 				refUnknown: unknown.MatchString(r.Stderr),
 				ourUnknown: unknown.MatchString(ours.String()),

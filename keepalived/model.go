@@ -184,10 +184,11 @@ type Instance struct {
 
 // SyncGroup is a vrrp_sync_group.
 type SyncGroup struct {
-	Name     string            `json:"name"`
-	Group    []string          `json:"group"`
-	Notify   map[string]string `json:"notify,omitempty"`
-	Settings []Setting         `json:"settings,omitempty"`
+	Name      string            `json:"name"`
+	Group     []string          `json:"group"`
+	Notify    map[string]string `json:"notify,omitempty"`
+	Settings  []Setting         `json:"settings,omitempty"`
+	groupSeen bool
 }
 
 // VirtualServerGroup is a virtual_server_group.

@@ -381,8 +381,8 @@ func trackFileHandlers() map[string]handler {
 			if w == nil || p.pass != PassVRRP {
 				// The checker reads track_file too; the model takes it once.
 				p.load.tfile = &TrackFile{}
-				if len(w) > 1 {
-					p.load.tfile.Name = w[1]
+				if w != nil {
+					p.load.tfile.Name = p.arg(w, 1)
 				}
 				return
 			}

@@ -368,12 +368,37 @@ func vrrpHandlers() map[string]handler {
 				return
 			}
 			l := p.load
-			l.sgroup = &SyncGroup{Name: p.arg(w, 1), Notify: map[string]string{}}
+			if len(w) != 2 {
+				p.report(kc.ClassGeneral, "vrrp_sync_group must have a name - skipping")
+				p.skipBlock(true)
+				return
+			}
+			for _, g := range l.cfg.SyncGroups {
+				if g.Name == w[1] {
+					p.report(kc.ClassGeneral, "vrrp sync group "+w[1]+" already defined")
+					p.skipBlock(true)
+					return
+				}
+			}
+			l.sgroup = &SyncGroup{Name: w[1], Notify: map[string]string{}}
 			l.cfg.SyncGroups = append(l.cfg.SyncGroups, l.sgroup)
 		},
 		"vrrp_sync_group/group": func(p *parser, w []string) {
 			g := p.load.sgroup
+			if g.groupSeen {
+				p.report(kc.ClassGeneral, "Group list already specified for sync group "+g.Name)
+				p.skipBlock(true)
+				return
+			}
+			g.groupSeen = true
 			p.valueBlock(w, func(v []string) { g.Group = append(g.Group, v...) })
+			if len(g.Group) == 0 {
+				p.report(kc.ClassGeneral, "Warning - sync group "+g.Name+" has empty group block")
+			}
+		},
+		"vrrp_sync_group/global_tracking": func(p *parser, w []string) {
+			p.report(kc.ClassGeneral, "("+p.load.sgroup.Name+") global_tracking is deprecated. Use track_interface/script/file on the sync group")
+			p.load.sgroup.Settings = append(p.load.sgroup.Settings, Setting{Keyword: w[0]})
 		},
 		"vrrp_track_process": func(p *parser, w []string) {
 			if w == nil {
@@ -431,14 +456,17 @@ func vrrpHandlers() map[string]handler {
 	for _, k := range []string{"notify", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify_deleted", "notify_master_rx_lower_pri"} {
 		key := k
 		h["vrrp_instance/"+key] = func(p *parser, w []string) {
+			if key == "notify_deleted" && len(w) < 2 {
+				// Without a script it only asks for DELETED in notify.
+				p.load.inst.Notify[key] = ""
+				return
+			}
 			p.load.inst.Notify[key] = p.arg(w, 1)
 			p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
 		}
 		h["vrrp_sync_group/"+key] = func(p *parser, w []string) {
-			if len(w) > 1 && p.load.sgroup != nil {
-				p.load.sgroup.Notify[key] = w[1]
-				p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
-			}
+			p.load.sgroup.Notify[key] = p.arg(w, 1)
+			p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
 		}
 	}
 	for _, k := range []string{"track_interface", "track_script"} {

@@ -159,15 +159,14 @@ func (p *parser) stream(kws []*keyword, needBOB bool) bool {
 		if kw.active && p.load.ownerMissing(kw.path) {
 			// The block's owner was rejected (e.g. a vrrp_instance without a
 			// name); the reference would use a stale object here.
+		} else if kw.active && !p.checkArg(kw, words) {
+			// reported; the reference ignores the line
 		} else if kw.active && h != nil {
 			h(p, words)
 			if keptAsSetting(kw.path) {
 				p.load.record(p, kw, words)
 			}
 		} else if kw.active {
-			if kw.needsArg && !kw.valueBlock {
-				p.arg(words, 1)
-			}
 			p.load.record(p, kw, words)
 		}
 		if kw.sub != nil {
