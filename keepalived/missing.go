@@ -41,11 +41,7 @@ func missingArg(p *parser, path string) (string, bool) {
 	case "track_file/file", "vrrp_track_file/file":
 		return "track file file name missing", true
 	case "track_file/weight", "vrrp_track_file/weight":
-		name := ""
-		if p.load.tfile != nil {
-			name = p.load.tfile.Name
-		}
-		return "No weight specified for track file " + name + " - ignoring", true
+		return "No weight specified for track file " + p.load.currentName(path) + " - ignoring", true
 	case "virtual_server/real_server/FILE_CHECK/weight":
 		return "track file weight missing", true
 	case "virtual_server/real_server/SMTP_CHECK/helo_name":
@@ -60,11 +56,7 @@ func missingArg(p *parser, path string) (string, bool) {
 		what := map[string]string{"ca": "cafile", "certificate": "certfile", "key": "keyfile", "password": "password"}[kw]
 		return "SSL " + what + " missing", true
 	case "vrrp_track_process/weight":
-		name := ""
-		if p.load.tproc != nil {
-			name = p.load.tproc.Name
-		}
-		return "No weight specified for track process " + name + " - ignoring", true
+		return "No weight specified for track process " + p.load.currentName(path) + " - ignoring", true
 	}
 	if strings.HasPrefix(path, "global_defs/") {
 		switch {
@@ -106,4 +98,15 @@ func (p *parser) checkArg(k *keyword, words []string) bool {
 func ownArgCheck(path string) bool {
 	return strings.HasSuffix(path, "/nb_get_retry") || path == "vrrp_instance/lvs_sync_daemon_interface" ||
 		path == "vrrp_instance/notify_deleted"
+}
+
+// currentName is the name of the tracked object being read.
+func (l *loader) currentName(path string) string {
+	switch {
+	case strings.HasPrefix(path, "vrrp_track_process") && l.tproc != nil:
+		return l.tproc.Name
+	case l.tfile != nil:
+		return l.tfile.Name
+	}
+	return ""
 }

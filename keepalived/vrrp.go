@@ -26,17 +26,8 @@ func vrrpHandlers() map[string]handler {
 				return
 			}
 			l := p.load
-			if len(w) != 2 {
-				p.report(kc.ClassGeneral, "vrrp_instance must have a name")
-				p.skipBlock(true)
+			if !p.namedBlock(w, "vrrp_instance must have a name", "vrrp instance", func(n string) bool { return l.instance(n) != nil }) {
 				return
-			}
-			for _, in := range l.cfg.Instances {
-				if in.Name == w[1] {
-					p.report(kc.ClassGeneral, "vrrp instance "+w[1]+" already defined")
-					p.skipBlock(true)
-					return
-				}
 			}
 			l.inst = newInstance(w[1])
 			l.inst.pos = p.rd.Where().Prefix()
@@ -368,17 +359,16 @@ func vrrpHandlers() map[string]handler {
 				return
 			}
 			l := p.load
-			if len(w) != 2 {
-				p.report(kc.ClassGeneral, "vrrp_sync_group must have a name - skipping")
-				p.skipBlock(true)
-				return
-			}
-			for _, g := range l.cfg.SyncGroups {
-				if g.Name == w[1] {
-					p.report(kc.ClassGeneral, "vrrp sync group "+w[1]+" already defined")
-					p.skipBlock(true)
-					return
+			exists := func(n string) bool {
+				for _, g := range l.cfg.SyncGroups {
+					if g.Name == n {
+						return true
+					}
 				}
+				return false
+			}
+			if !p.namedBlock(w, "vrrp_sync_group must have a name - skipping", "vrrp sync group", exists) {
+				return
 			}
 			l.sgroup = &SyncGroup{Name: w[1], Notify: map[string]string{}}
 			l.cfg.SyncGroups = append(l.cfg.SyncGroups, l.sgroup)
@@ -680,4 +670,20 @@ func (l *loader) trackProcessWeight(name string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// namedBlock checks the opening line of a named block ("NAME {"): exactly
+// one name, not used before. Otherwise it reports and skips the block,
+// as the reference does.
+func (p *parser) namedBlock(w []string, noName, what string, exists func(string) bool) bool {
+	switch {
+	case len(w) != 2:
+		p.report(kc.ClassGeneral, noName)
+	case exists(w[1]):
+		p.report(kc.ClassGeneral, what+" "+w[1]+" already defined")
+	default:
+		return true
+	}
+	p.skipBlock(true)
+	return false
 }
