@@ -124,6 +124,12 @@ func globalHandlers() map[string]handler {
 			}
 			p.load.cfg.Global.VRRPVersion = v
 		},
+		"global_defs/vrrp_iptables": func(p *parser, w []string) {
+			// This build has nftables only; the reference maps the legacy
+			// keyword onto its nftables table "keepalived".
+			p.report(kc.ClassGeneral, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
+			p.load.cfg.Global.Settings = append(p.load.cfg.Global.Settings, Setting{Keyword: "nftables", Args: []string{"keepalived"}})
+		},
 		"global_defs/default_interface": func(p *parser, w []string) {
 			p.load.cfg.Global.DefaultInterface = p.arg(w, 1)
 		},

@@ -2,7 +2,7 @@ package keepalivedconf
 
 import (
 	"math/rand/v2"
-	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -17,11 +17,14 @@ func isNameChar(c byte) bool {
 func (r *Reader) stdDefinitions() {
 	r.defs = append(r.defs,
 		&definition{name: "_PWD", fn: func(string) string {
-			if r.opt.Dir != "" {
-				return r.opt.Dir
+			// The reference changes into the directory of each file it
+			// reads, so its working directory is the current file's.
+			if n := len(r.stack); n > 0 && r.stack[n-1].path != "" {
+				if abs, err := filepath.Abs(filepath.Dir(r.stack[n-1].path)); err == nil {
+					return abs
+				}
 			}
-			d, _ := os.Getwd()
-			return d
+			return r.opt.dir()
 		}},
 		&definition{name: "_INSTANCE", fn: func(string) string { return r.opt.ConfigID }},
 		&definition{name: "_RANDOM", maxParams: 2, fn: randomValue},
