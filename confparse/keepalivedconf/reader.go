@@ -131,6 +131,7 @@ func DefaultConfigID() string {
 type Line struct {
 	Text  string
 	Where Where
+	Path  string // the file the line came from, as opened
 }
 
 type openFile struct {
@@ -283,7 +284,11 @@ func (r *Reader) Next() (Line, bool) {
 	if !ok {
 		return Line{}, false
 	}
-	return Line{Text: buf, Where: r.Where()}, true
+	path := ""
+	if n := len(r.stack); n > 0 {
+		path = r.stack[n-1].path
+	}
+	return Line{Text: buf, Where: r.Where(), Path: path}, true
 }
 
 // readLine follows the reference's read_line step by step.

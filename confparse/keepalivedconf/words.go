@@ -3,6 +3,8 @@ package keepalivedconf
 import (
 	"strings"
 
+	"fulcrum/confparse"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -40,6 +42,29 @@ type Word struct {
 	Text   string
 	Col    int
 	Quoted bool
+}
+
+// Words cuts the line into words, each with its file (the path it was
+// read from), line and column.
+// Columns count in the logical line (after comments and leading blanks
+// are removed and definitions expanded), which is what the reference
+// parses.
+func (l Line) Words() (words []PosWord, unclosed bool) {
+	ws, unclosed := Split(l.Text)
+	for _, w := range ws {
+		file := l.Where.File
+		if l.Path != "" {
+			file = l.Path
+		}
+		words = append(words, PosWord{Word: w, Pos: confparse.Pos{File: file, Line: l.Where.Line, Col: w.Col}})
+	}
+	return words, unclosed
+}
+
+// PosWord is a word with its full position.
+type PosWord struct {
+	Word
+	Pos confparse.Pos
 }
 
 // Split cuts a logical line into words. unclosed is true when a double

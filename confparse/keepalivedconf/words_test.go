@@ -31,3 +31,11 @@ func TestSplit(t *testing.T) {
 		})
 	}
 }
+
+func TestLineWordsCarryPositions(t *testing.T) {
+	l := Line{Text: `a "b c" d`, Where: Where{File: "k.conf", Line: 7}}
+	ws, _ := l.Words()
+	if len(ws) != 3 || ws[1].Text != "b c" || ws[1].Pos.Line != 7 || ws[1].Pos.File != "k.conf" || ws[1].Pos.Col != 3 || ws[2].Pos.Col != 9 {
+		t.Errorf("words = %+v", ws)
+	}
+}
