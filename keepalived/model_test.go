@@ -129,3 +129,11 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestPositionsForTheEngine(t *testing.T) {
+	res := load(t, "vrrp_script chk {\n script \"/bin/true\"\n}\n"+strings.Replace(minimal, "%s", "", 1))
+	in, s := res.Config.Instances[0], res.Config.Scripts[0]
+	if in.Pos.Line != 4 || !strings.HasSuffix(in.Pos.File, "k.conf") || s.Pos.Line != 1 {
+		t.Errorf("instance at %v, script at %v", in.Pos, s.Pos)
+	}
+}

@@ -303,6 +303,24 @@ func (p *printer) instance(in *Instance) {
 	}
 	p.line("garp_master_delay", strconv.Itoa(int(in.GarpMasterDelay/time.Second)))
 	p.line("garp_master_repeat", strconv.Itoa(in.GarpMasterRepeat))
+	if in.GarpMasterRefresh != 0 {
+		p.line("garp_master_refresh", strconv.Itoa(int(in.GarpMasterRefresh/time.Second)))
+	}
+	if in.GarpMasterRefreshRepeat != 0 {
+		p.line("garp_master_refresh_repeat", strconv.Itoa(in.GarpMasterRefreshRepeat))
+	}
+	if in.GarpLowerPrioDelay != nil {
+		p.line("garp_lower_prio_delay", strconv.Itoa(int(*in.GarpLowerPrioDelay/time.Second)))
+	}
+	if in.GarpLowerPrioRepeat != nil {
+		p.line("garp_lower_prio_repeat", strconv.Itoa(*in.GarpLowerPrioRepeat))
+	}
+	if in.LowerPrioNoAdvert != nil {
+		p.line("lower_prio_no_advert", strconv.FormatBool(*in.LowerPrioNoAdvert))
+	}
+	if in.HigherPrioSendAdvert != nil {
+		p.line("higher_prio_send_advert", strconv.FormatBool(*in.HigherPrioSendAdvert))
+	}
 	p.notify(in.Notify)
 	if in.SMTPAlert {
 		p.line("smtp_alert")

@@ -249,6 +249,24 @@ func (l *loader) completeInstances() {
 				in.PreemptDelay = 0
 			}
 		}
+		if in.StrictMode {
+			if in.GarpLowerPrioRepeat != nil && *in.GarpLowerPrioRepeat != 0 {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") Strict mode requires no repeat garps. resetting")
+				*in.GarpLowerPrioRepeat = 0
+			}
+			if in.GarpLowerPrioDelay != nil && *in.GarpLowerPrioDelay != 0 {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") Strict mode requires no repeat garp delay. resetting")
+				*in.GarpLowerPrioDelay = 0
+			}
+			if in.LowerPrioNoAdvert != nil && !*in.LowerPrioNoAdvert {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") Strict mode requires no lower priority advert. resetting")
+				*in.LowerPrioNoAdvert = true
+			}
+			if in.HigherPrioSendAdvert != nil && *in.HigherPrioSendAdvert {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") strict mode requires higher_prio_send_advert to be clear. resetting")
+				*in.HigherPrioSendAdvert = false
+			}
+		}
 		if len(in.VIPs) == 0 {
 			// The reference checks this twice and says so twice.
 			l.noPos(kc.ClassWarning, "("+in.Name+") No VIP specified; at least one is sensible")

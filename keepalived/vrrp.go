@@ -1,6 +1,7 @@
 package keepalived
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func vrrpHandlers() map[string]handler {
 				return
 			}
 			l.inst = newInstance(w[1])
-			l.inst.pos = p.rd.Where().Prefix()
+			l.inst.Pos = p.pos()
 			l.cfg.Instances = append(l.cfg.Instances, l.inst)
 		},
 		"vrrp_instance/state": func(p *parser, w []string) {
@@ -143,26 +144,22 @@ func vrrpHandlers() map[string]handler {
 			}
 			in.PreemptDelay = usec(v)
 		},
-		"vrrp_instance/garp_master_delay": func(p *parser, w []string) {
-			in := p.load.inst
-			v, ok := p.readUnsigned(p.arg(w, 1), 0, 1000)
-			if !ok {
-				p.report(kc.ClassGeneral, "("+in.Name+"): garp_master_delay '"+w[1]+"' invalid - ignoring")
-				return
-			}
-			in.GarpMasterDelay = time.Duration(v) * time.Second
-		},
-		"vrrp_instance/garp_master_repeat": func(p *parser, w []string) {
-			in := p.load.inst
-			v, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<31-1)
-			if !ok {
-				p.report(kc.ClassGeneral, "("+in.Name+"): garp_master_repeat '"+w[1]+"' invalid - ignoring")
-				return
-			}
-			in.GarpMasterRepeat = int(v)
-		},
-		"vrrp_instance/mcast_src_ip":   srcIP("mcast_src_ip"),
-		"vrrp_instance/unicast_src_ip": srcIP("unicast_src_ip"),
+		"vrrp_instance/garp_master_delay": instUnsigned(0, (1<<32-1)/timerHz, "(%s): garp_master_delay '%v' invalid - ignoring", "",
+			func(in *Instance, v uint64) { in.GarpMasterDelay = time.Duration(v) * time.Second }),
+		"vrrp_instance/garp_master_repeat": instUnsigned(0, 1<<32-1, "(%s): garp_master_repeat '%v' invalid - ignoring", "(%s): garp_master_repeat must be greater than 0, setting to 1",
+			func(in *Instance, v uint64) { in.GarpMasterRepeat = int(v) }),
+		"vrrp_instance/garp_master_refresh": instUnsigned(0, 1<<32-1, "(%s): Invalid garp_master_refresh '%v' - ignoring", "",
+			func(in *Instance, v uint64) { in.GarpMasterRefresh = time.Duration(v) * time.Second }),
+		"vrrp_instance/garp_master_refresh_repeat": instUnsigned(0, 1<<32-1, "(%s): garp_master_refresh_repeat '%v' invalid - ignoring", "(%s): garp_master_refresh_repeat must be greater than 0, setting to 1",
+			func(in *Instance, v uint64) { in.GarpMasterRefreshRepeat = int(v) }),
+		"vrrp_instance/garp_lower_prio_delay": instUnsigned(0, (1<<32-1)/timerHz, "(%s): garp_lower_prio_delay '%v' invalid - ignoring", "",
+			func(in *Instance, v uint64) { d := time.Duration(v) * time.Second; in.GarpLowerPrioDelay = &d }),
+		"vrrp_instance/garp_lower_prio_repeat": instUnsigned(0, 1<<31-1, "(%s): Invalid garp_lower_prio_repeat '%v'", "",
+			func(in *Instance, v uint64) { n := int(v); in.GarpLowerPrioRepeat = &n }),
+		"vrrp_instance/lower_prio_no_advert":    instFlag("lower_prio_no_advert", func(in *Instance, b bool) { in.LowerPrioNoAdvert = &b }),
+		"vrrp_instance/higher_prio_send_advert": instFlag("higher_prio_send_advert", func(in *Instance, b bool) { in.HigherPrioSendAdvert = &b }),
+		"vrrp_instance/mcast_src_ip":            srcIP("mcast_src_ip"),
+		"vrrp_instance/unicast_src_ip":          srcIP("unicast_src_ip"),
 		"vrrp_instance/unicast_peer": func(p *parser, w []string) {
 			in := p.load.inst
 			in.unicastConfigured = true
@@ -288,7 +285,7 @@ func vrrpHandlers() map[string]handler {
 				return
 			}
 			l := p.load
-			l.script = &Script{Name: p.arg(w, 1), Interval: time.Second, Rise: 1, Fall: 1}
+			l.script = &Script{Name: p.arg(w, 1), Interval: time.Second, Rise: 1, Fall: 1, Pos: p.pos()}
 			l.scriptUserSet, l.removeScript = false, false
 			l.cfg.Scripts = append(l.cfg.Scripts, l.script)
 		},
@@ -686,4 +683,41 @@ func (p *parser) namedBlock(w []string, noName, what string, exists func(string)
 	}
 	p.skipBlock(true)
 	return false
+}
+
+// instUnsigned is the rule for an unsigned vrrp_instance value: the
+// reference's number check, its own message when the value is refused,
+// and (zeroMsg) the message when 0 is raised to 1.
+func instUnsigned(lo, hi uint64, invalid, zeroMsg string, set func(*Instance, uint64)) handler {
+	return func(p *parser, w []string) {
+		in := p.load.inst
+		v, ok := p.readUnsigned(p.arg(w, 1), lo, hi)
+		if !ok {
+			p.report(kc.ClassGeneral, fmt.Sprintf(invalid, in.Name, w[1]))
+			return
+		}
+		if v == 0 && zeroMsg != "" {
+			p.report(kc.ClassGeneral, fmt.Sprintf(zeroMsg, in.Name))
+			v = 1
+		}
+		set(in, v)
+	}
+}
+
+// instFlag is the rule for an optional on/off vrrp_instance keyword.
+func instFlag(name string, set func(*Instance, bool)) handler {
+	return func(p *parser, w []string) {
+		in := p.load.inst
+		b := true
+		if len(w) > 1 {
+			switch checkTrueFalse(w[1]) {
+			case 0:
+				b = false
+			case -1:
+				p.report(kc.ClassGeneral, "("+in.Name+") invalid "+name+" "+w[1]+" specified")
+				return
+			}
+		}
+		set(in, b)
+	}
 }

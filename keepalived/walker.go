@@ -3,6 +3,7 @@ package keepalived
 import (
 	"strconv"
 
+	"fulcrum/confparse"
 	kc "fulcrum/confparse/keepalivedconf"
 )
 
@@ -25,6 +26,7 @@ type parser struct {
 	// closers run when a block's closing brace is reached (the reference's
 	// sub_close_handler), keyed by keyword path.
 	path []string
+	cur  kc.Line // the line being handled
 }
 
 // report records a message at the reader's current position.
@@ -61,11 +63,17 @@ func (p *parser) skipBlock(needStart bool) {
 	}
 }
 
+// pos is the file and line being read, the file named by its path.
+func (p *parser) pos() confparse.Pos {
+	return confparse.Pos{File: p.cur.Path, Line: p.cur.Where.Line}
+}
+
 func (p *parser) readWords() ([]string, bool, bool) {
 	line, ok := p.rd.Next()
 	if !ok {
 		return nil, false, false
 	}
+	p.cur = line
 	ws, unclosed := kc.Split(line.Text)
 	if unclosed {
 		p.report(kc.ClassUnmatchedQuote, "Unmatched quote: '"+line.Text+"'")
