@@ -239,13 +239,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// rule reads one virtual_rules / static_rules entry.
+// rule reads one virtual_rules / static_rules entry: a selector and an
+// action (table, goto, nop, blackhole, prohibit, unreachable, l3mdev).
 func (p *parser) rule(v []string) *Rule {
-	hasPref, v6 := false, false
+	hasPref, v6, hasAction := false, false, false
 	for i := 0; i < len(v); i++ {
-		switch v[i] {
+		switch w := v[i]; w {
 		case "from", "to":
-			kw := v[i]
 			i++
 			a := p.arg(v, i)
 			if a == "all" {
@@ -253,18 +253,38 @@ func (p *parser) rule(v []string) *Rule {
 			}
 			pfx, ok := p.parseIP(a, true)
 			if !ok {
-				p.report(kc.ClassGeneral, "Invalid rule "+kw+" address "+a)
+				p.report(kc.ClassGeneral, "Invalid rule "+w+" address "+a)
 				return nil
 			}
 			v6 = pfx.Addr().Is6()
+		case "inet", "inet6", "not", "no_track", "l3mdev":
+			hasAction = hasAction || w == "l3mdev"
 		case "preference", "priority", "pref", "prio":
 			hasPref = true
 			i++
-		case "table", "lookup", "tos", "dsfield", "fwmark", "realms", "suppress_prefixlength", "sup_pl",
-			"suppress_ifgroup", "sup_group", "iif", "dev", "oif", "tunnel-id", "uidrange", "protocol",
-			"ipproto", "sport", "dport", "track_group", "goto", "type":
+		case "table", "lookup", "goto":
+			hasAction = true
 			i++
+		case "tos", "dsfield", "fwmark", "realms", "suppress_prefixlength", "sup_pl", "suppress_ifgroup",
+			"sup_group", "iif", "dev", "oif", "tunnel-id", "uidrange", "protocol", "ipproto", "sport", "dport", "track_group":
+			i++
+		default:
+			if w == "type" {
+				i++
+				w = p.arg(v, i)
+			}
+			switch w {
+			case "nop", "blackhole", "unreachable", "prohibit":
+				hasAction = true
+			default:
+				p.report(kc.ClassGeneral, "Unknown rule option "+w)
+				return nil
+			}
 		}
+	}
+	if !hasAction {
+		p.report(kc.ClassGeneral, "No action specified for rule - ignoring")
+		return nil
 	}
 	if !hasPref {
 		l := p.load
@@ -279,48 +299,6 @@ func (p *parser) rule(v []string) *Rule {
 		*next--
 	}
 	return &Rule{Words: v}
-}
-
-// scriptWords splits a script command line the shell-like way the
-// reference does for script keywords: quotes group, backslash escapes.
-func scriptWords(s string) []string {
-	var out []string
-	var cur strings.Builder
-	in := false
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else if c == '\\' && quote == '"' && i+1 < len(s) {
-				i++
-				cur.WriteByte(s[i])
-			} else {
-				cur.WriteByte(c)
-			}
-		case c == '\'' || c == '"':
-			quote, in = c, true
-		case c == '\\' && i+1 < len(s):
-			i++
-			cur.WriteByte(s[i])
-			in = true
-		case c == ' ' || c == '\t':
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out
 }
 
 // userExists reports whether a user (and group, if given) exist.

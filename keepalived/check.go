@@ -1,6 +1,8 @@
 package keepalived
 
 import (
+	"fmt"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -23,6 +25,20 @@ func checkHandlers() map[string]handler {
 			g := &VirtualServerGroup{Name: p.arg(w, 1)}
 			// The group name is not part of the value block.
 			p.valueBlock(append([]string{w[0]}, w[2:]...), func(v []string) {
+				if v[0] != "fwmark" {
+					port := ""
+					if len(v) >= 2 && strings.Trim(v[1], "0") != "" {
+						port = v[1]
+					}
+					if !p.sockaddr(v[0], port) {
+						slash, sp := "", ""
+						if port != "" {
+							slash, sp = "/port", "/"
+						}
+						p.report(kc.ClassGeneral, "Invalid virtual server group IP address "+v[0]+" "+slash+sp+port+" - skipping")
+						return
+					}
+				}
 				g.Entries = append(g.Entries, v)
 			})
 			if len(g.Entries) == 0 {
@@ -57,7 +73,7 @@ func checkHandlers() map[string]handler {
 				if strings.Trim(port, "0") == "" {
 					port = ""
 				}
-				if !validSockaddr(a1, port) {
+				if !p.sockaddr(a1, port) {
 					slash, sp := "", ""
 					if port != "" {
 						slash, sp = "/port", "/"
@@ -68,7 +84,7 @@ func checkHandlers() map[string]handler {
 					return
 				}
 			}
-			l.vs = vs
+			l.vs, l.rs, l.checker = vs, nil, nil
 			l.cfg.VirtualServers = append(l.cfg.VirtualServers, vs)
 		},
 		"virtual_server/protocol": func(p *parser, w []string) {
@@ -98,15 +114,29 @@ func checkHandlers() map[string]handler {
 			if l.vs == nil {
 				return
 			}
-			l.rs = &RealServer{Address: strings.Join(w[1:], " ")}
-			p.arg(w, 1)
+			ip := p.arg(w, 1)
+			port := ""
+			if len(w) >= 3 {
+				port = w[2]
+			}
+			portArg := port
+			if strings.Trim(port, "0") == "" {
+				portArg = ""
+			}
+			if !p.sockaddr(ip, portArg) {
+				p.report(kc.ClassGeneral, "Invalid real server ip address/port "+ip+"/"+port+" - skipping")
+				p.skipBlock(true)
+				l.rs = nil
+				return
+			}
+			l.rs, l.checker = &RealServer{Address: strings.Join(w[1:], " ")}, nil
 			l.vs.Reals = append(l.vs.Reals, l.rs)
 		},
 		"virtual_server/real_server/lb_kind":    forwarding("real"),
 		"virtual_server/real_server/lvs_method": forwarding("real"),
 		"virtual_server/real_server/MISC_CHECK/misc_path": func(p *parser, w []string) {
-			if len(w) > 1 {
-				p.load.miscScripts = append(p.load.miscScripts, scriptWords(w[1]))
+			if cmd, _, ok := p.scriptLine(); ok {
+				p.load.miscScripts = append(p.load.miscScripts, cmd)
 				p.load.miscPath = true
 			}
 		},
@@ -120,6 +150,48 @@ func checkHandlers() map[string]handler {
 				p.report(kc.ClassGeneral, "Quorum "+w[1]+" must be in [1, 4294967295]. Setting to 1.")
 			}
 		},
+	}
+	// Timers and counts of virtual_server, real_server and the checkers,
+	// each with the reference's own refusal message.
+	for level, msgs := range map[string][5]string{
+		"virtual_server/": {"virtual server connect_timeout %s invalid - ignoring", "virtual server delay loop '%s' invalid - ignoring",
+			"virtual server delay before retry '%s' invalid - ignoring", "retry value invalid - %s", "virtual server warmup '%s' invalid - ignoring"},
+		"virtual_server/real_server/": {"real server connect_timeout %s invalid - ignoring", "real server delay_loop '%s' invalid - ignoring",
+			"real server delay_before_retry '%s' invalid - ignoring", "retry value invalid - %s", "real server warmup '%s' invalid - ignoring"},
+	} {
+		h[level+"connect_timeout"] = timer(1, 1<<32-1, msgs[0])
+		h[level+"delay_loop"] = timer(1, 0, msgs[1])
+		h[level+"delay_before_retry"] = timer(0, 0, msgs[2])
+		h[level+"retry"] = count(1, 1<<32-1, msgs[3])
+		h[level+"warmup"] = timer(0, 0, msgs[4])
+	}
+	for _, c := range []string{"TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "MISC_CHECK", "SMTP_CHECK/host"} {
+		base := "virtual_server/real_server/" + c + "/"
+		h[base+"retry"] = count(0, 1<<32-1, "Invalid retry connection value '%s'")
+		h[base+"connect_port"] = count(1, 65535, "Invalid checker connect_port '%s'")
+		h[base+"bind_port"] = count(1, 65535, "Invalid checker bind_port '%s'")
+		h[base+"fwmark"] = count(0, 1<<32-1, "Invalid fwmark connection value '%s'")
+		h[base+"connect_timeout"] = timer(1, 1<<32-1, "connect_timeout %s invalid - ignoring")
+		h[base+"delay_before_retry"] = timer(0, 0, "Invalid delay_before_retry connection value '%s'")
+		h[base+"warmup"] = timer(0, 0, "Invalid warmup connection value '%s'")
+		h[base+"delay_loop"] = timer(1, 0, "delay_loop '%s' is invalid - ignoring")
+		h[base+"bindto"] = func(p *parser, w []string) {
+			if !validSockaddr(w[1], "") {
+				p.report(kc.ClassGeneral, "Invalid bindto address "+w[1]+" - ignoring")
+			}
+		}
+	}
+	for _, c := range []string{"HTTP_GET", "SSL_GET"} {
+		base := "virtual_server/real_server/" + c
+		h[base] = func(p *parser, w []string) { p.load.urls, p.load.urlPath, p.load.urlDigest = 0, false, false }
+		h[base+"/url"] = func(p *parser, w []string) { p.load.urlPath, p.load.urlDigest = false, false }
+		h[base+"/url/path"] = func(p *parser, w []string) { p.load.urlPath = true }
+		h[base+"/url/digest"] = func(p *parser, w []string) {
+			if p.load.urlDigest {
+				p.report(kc.ClassGeneral, "Digest '"+w[1]+"' is a duplicate")
+			}
+			p.load.urlDigest = true
+		}
 	}
 	return h
 }
@@ -138,18 +210,33 @@ func forwarding(kind string) handler {
 	}
 }
 
-// validSockaddr mirrors inet_stosockaddr: a literal address (IPv6 may be
-// in brackets) and an optional port 0-65535.
+// sockaddr mirrors the reference's inet_stosockaddr: the port (if any)
+// must be 1-65535 (a bad one is reported as a number error), a range
+// ("-N") or mask ("/N") after the address is ignored, and the address
+// must be literal, IPv6 when it holds a ':'.
+func (p *parser) sockaddr(addr, port string) bool {
+	if port != "" {
+		if _, ok := p.readUnsigned(port, 1, 65535); !ok {
+			return false
+		}
+	}
+	return validSockaddr(addr, "")
+}
+
+// validSockaddr is sockaddr without reporting.
 func validSockaddr(addr, port string) bool {
-	addr = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
-	if _, err := netip.ParseAddr(addr); err != nil {
+	if i := strings.IndexAny(addr, "-/"); i >= 0 {
+		addr = addr[:i]
+	}
+	a, err := netip.ParseAddr(addr)
+	if err != nil || a.Is6() != strings.Contains(addr, ":") || a.Zone() != "" {
 		return false
 	}
 	if port == "" {
 		return true
 	}
 	n, err := strconv.Atoi(port)
-	return err == nil && n >= 0 && n <= 65535
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // checkerNbGetRetry is the deprecated HTTP_GET/SSL_GET keyword.
@@ -162,7 +249,23 @@ func checkerNbGetRetry(p *parser, w []string) {
 
 // checkClosers run at the end of checker and BFD blocks.
 func checkClosers() map[string]func(*parser) {
-	return map[string]func(*parser){
+	c := map[string]func(*parser){}
+	for _, k := range []string{"HTTP_GET", "SSL_GET"} {
+		base := "virtual_server/real_server/" + k
+		c[base+"/url"] = func(p *parser) {
+			if !p.load.urlPath {
+				p.report(kc.ClassGeneral, "HTTP/SSL_GET checker url has no path - ignoring")
+				return
+			}
+			p.load.urls++
+		}
+		c[base] = func(p *parser) {
+			if p.load.urls == 0 {
+				p.report(kc.ClassGeneral, "HTTP/SSL_GET checker has no urls specified - ignoring")
+			}
+		}
+	}
+	for k, v := range map[string]func(*parser){
 		"virtual_server/real_server/MISC_CHECK": func(p *parser) {
 			if !p.load.miscPath {
 				p.report(kc.ClassGeneral, "No script path has been specified for MISC_CHECKER - skipping")
@@ -181,5 +284,30 @@ func checkClosers() map[string]func(*parser) {
 			}
 			p.report(kc.ClassGeneral, "Configuration error: BFD instance "+b.Name+" has no neighbor address set, disabling instance")
 		},
+	} {
+		c[k] = v
+	}
+	return c
+}
+
+// timer is the rule for a time in seconds with up to six decimals, within
+// [lo, hi] microseconds (hi 0: no limit), as the reference's read_timer.
+func timer(lo, hi uint64, refused string) handler {
+	if hi == 0 {
+		hi = math.MaxUint64 - 1
+	}
+	return func(p *parser, w []string) {
+		if _, ok := p.readDecimal(w[1], lo, hi, 6, true); !ok {
+			p.report(kc.ClassGeneral, fmt.Sprintf(refused, w[1]))
+		}
+	}
+}
+
+// count is the rule for an unsigned count within [lo, hi].
+func count(lo, hi uint64, refused string) handler {
+	return func(p *parser, w []string) {
+		if _, ok := p.readUnsigned(w[1], lo, hi); !ok {
+			p.report(kc.ClassGeneral, fmt.Sprintf(refused, w[1]))
+		}
 	}
 }

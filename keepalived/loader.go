@@ -64,6 +64,9 @@ type loader struct {
 	nextRulePrio4   int // preference given to the next rule without one
 	nextRulePrio6   int
 	miscPath        bool // the current MISC_CHECK has a misc_path
+	urls            int  // usable urls of the current HTTP_GET/SSL_GET
+	urlPath         bool // the current url has a path
+	urlDigest       bool // the current url has a digest
 
 	// per-pass cursors into the model
 	inst    *Instance

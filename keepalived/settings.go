@@ -162,6 +162,9 @@ func (l *loader) ownerMissing(path string) bool {
 	case "track_file", "vrrp_track_file":
 		return l.tfile == nil
 	case "virtual_server":
+		if strings.HasPrefix(path, "virtual_server/real_server/") {
+			return l.vs == nil || l.rs == nil
+		}
 		return l.vs == nil
 	}
 	return false

@@ -256,7 +256,20 @@ func vrrpHandlers() map[string]handler {
 			p.report(kc.ClassGeneral, "      "+strings.Repeat(" ", pad)+"Please use global lvs_sync_daemon")
 			p.arg(w, 1)
 		},
-		"vrrp_instance/smtp_alert": func(p *parser, w []string) { p.load.inst.SMTPAlert = true },
+		"vrrp_instance/smtp_alert": func(p *parser, w []string) {
+			in := p.load.inst
+			on := true
+			if len(w) >= 2 {
+				switch checkTrueFalse(w[1]) {
+				case -1:
+					p.report(kc.ClassGeneral, "Invalid vrrp_instance smtp_alert parameter "+w[1])
+					return
+				case 0:
+					on = false
+				}
+			}
+			in.SMTPAlert = on
+		},
 		"vrrp_instance/native_ipv6": func(p *parser, w []string) {
 			in := p.load.inst
 			if in.fam == 4 {
@@ -290,8 +303,8 @@ func vrrpHandlers() map[string]handler {
 			l.cfg.Scripts = append(l.cfg.Scripts, l.script)
 		},
 		"vrrp_script/script": func(p *parser, w []string) {
-			if len(w) > 1 {
-				p.load.script.Command = scriptWords(w[1])
+			if cmd, _, ok := p.scriptLine(); ok {
+				p.load.script.Command = cmd
 			}
 		},
 		"vrrp_script/interval": func(p *parser, w []string) {
@@ -448,12 +461,18 @@ func vrrpHandlers() map[string]handler {
 				p.load.inst.Notify[key] = ""
 				return
 			}
-			p.load.inst.Notify[key] = p.arg(w, 1)
-			p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
+			p.arg(w, 1)
+			if cmd, _, ok := p.scriptLine(); ok {
+				p.load.inst.Notify[key] = joinScript(cmd)
+				p.load.notifyScripts = append(p.load.notifyScripts, cmd)
+			}
 		}
 		h["vrrp_sync_group/"+key] = func(p *parser, w []string) {
-			p.load.sgroup.Notify[key] = p.arg(w, 1)
-			p.load.notifyScripts = append(p.load.notifyScripts, scriptWords(w[1]))
+			p.arg(w, 1)
+			if cmd, _, ok := p.scriptLine(); ok {
+				p.load.sgroup.Notify[key] = joinScript(cmd)
+				p.load.notifyScripts = append(p.load.notifyScripts, cmd)
+			}
 		}
 	}
 	for _, k := range []string{"track_interface", "track_script"} {
