@@ -3,6 +3,7 @@ package keepalived
 import (
 	"net/netip"
 	"os/user"
+	"strconv"
 	"strings"
 
 	kc "fulcrum/confparse/keepalivedconf"
@@ -185,7 +186,7 @@ func (p *parser) route(v []string) *Route {
 		case "src", "from", "tos", "dsfield", "table", "protocol", "scope", "metric", "priority", "preference",
 			"realms", "mtu", "advmss", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh", "initcwnd",
 			"initrwnd", "features", "rto_min", "congctl", "pref", "ttl-propagate", "vrf", "track_group",
-			"hoplimit", "quickack", "fastopen_no_cookie", "expires", "encap", "weight":
+			"hoplimit", "quickack", "fastopen_no_cookie", "expires", "encap":
 			i++
 		default:
 			if w == "to" {
@@ -223,6 +224,9 @@ func (p *parser) route(v []string) *Route {
 }
 
 func isRouteType(s string) bool {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n >= 0 && n <= 255 // a route type by number
+	}
 	switch s {
 	case "unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit", "blackhole", "nat", "anycast":
 		return true

@@ -124,7 +124,11 @@ func checkHandlers() map[string]handler {
 				portArg = ""
 			}
 			if !p.sockaddr(ip, portArg) {
-				p.report(kc.ClassGeneral, "Invalid real server ip address/port "+ip+"/"+port+" - skipping")
+				shown := port
+				if len(w) < 3 {
+					shown = "(null)"
+				}
+				p.report(kc.ClassGeneral, "Invalid real server ip address/port "+ip+"/"+shown+" - skipping")
 				p.skipBlock(true)
 				l.rs = nil
 				return
@@ -135,9 +139,34 @@ func checkHandlers() map[string]handler {
 		"virtual_server/real_server/lb_kind":    forwarding("real"),
 		"virtual_server/real_server/lvs_method": forwarding("real"),
 		"virtual_server/real_server/MISC_CHECK/misc_path": func(p *parser, w []string) {
-			if cmd, _, ok := p.scriptLine(); ok {
+			if cmd, _, ok := p.scriptLine(false); ok {
 				p.load.miscScripts = append(p.load.miscScripts, cmd)
-				p.load.miscPath = true
+				p.load.miscPath = cmd
+			}
+		},
+		"virtual_server/real_server/MISC_CHECK/user": func(p *parser, w []string) {
+			l := p.load
+			if len(w) < 2 {
+				p.report(kc.ClassGeneral, "No user specified for misc checker script "+cmdString(l.miscPath))
+				return
+			}
+			group := ""
+			if len(w) > 2 {
+				group = w[2]
+			}
+			l.miscUserSet = true
+			if !userExists(w[1], group) {
+				p.report(kc.ClassGeneral, "Failed to set uid/gid for misc checker script "+cmdString(l.miscPath)+" - removing")
+				l.miscPath = nil
+			}
+		},
+		"virtual_server/sorry_server": func(p *parser, w []string) {
+			port := ""
+			if len(w) > 2 && strings.Trim(w[2], "0") != "" {
+				port = w[2]
+			}
+			if !p.sockaddr(p.arg(w, 1), port) {
+				p.report(kc.ClassGeneral, "Invalid sorry server IP address "+w[1]+" - skipping")
 			}
 		},
 		"virtual_server/real_server/weight": func(p *parser, w []string) {
@@ -187,8 +216,13 @@ func checkHandlers() map[string]handler {
 		h[base+"/url"] = func(p *parser, w []string) { p.load.urlPath, p.load.urlDigest = false, false }
 		h[base+"/url/path"] = func(p *parser, w []string) { p.load.urlPath = true }
 		h[base+"/url/digest"] = func(p *parser, w []string) {
-			if p.load.urlDigest {
+			switch {
+			case p.load.urlDigest:
 				p.report(kc.ClassGeneral, "Digest '"+w[1]+"' is a duplicate")
+				return
+			case len(w[1]) != 32:
+				p.report(kc.ClassGeneral, "digest '"+w[1]+"' character length should be 32 rather than "+itoa(len(w[1])))
+				return
 			}
 			p.load.urlDigest = true
 		}
@@ -267,10 +301,14 @@ func checkClosers() map[string]func(*parser) {
 	}
 	for k, v := range map[string]func(*parser){
 		"virtual_server/real_server/MISC_CHECK": func(p *parser) {
-			if !p.load.miscPath {
+			l := p.load
+			switch {
+			case l.miscPath == nil && !l.miscUserSet:
 				p.report(kc.ClassGeneral, "No script path has been specified for MISC_CHECKER - skipping")
+			case l.miscPath != nil && !l.miscUserSet && l.defaultScriptUserFails(p):
+				p.report(kc.ClassGeneral, "Unable to set default user for misc script "+cmdString(l.miscPath)+" - removing")
 			}
-			p.load.miscPath = false
+			l.miscPath, l.miscUserSet = nil, false
 		},
 		"bfd_instance": func(p *parser) {
 			b := p.load.bfd

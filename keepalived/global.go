@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 
 	kc "fulcrum/confparse/keepalivedconf"
@@ -159,7 +161,7 @@ func garpInterval(name string, set func(*Global, time.Duration)) handler {
 // resolvable reports whether host names a usable address: a literal
 // address, or a name the resolver answers within a short time.
 func (l *loader) resolvable(host string) bool {
-	if _, err := netip.ParseAddr(host); err == nil {
+	if _, err := netip.ParseAddr(host); err == nil || inetAton(host) {
 		return true
 	}
 	if l.opts.Resolve != nil {
@@ -169,4 +171,27 @@ func (l *loader) resolvable(host string) bool {
 	defer cancel()
 	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
 	return err == nil && len(addrs) > 0
+}
+
+// inetAton reports whether s is an IPv4 address in inet_aton's wider
+// syntax (1 to 4 parts, decimal, octal or hex), which the C resolver
+// accepts as a host name.
+func inetAton(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 || s == "" {
+		return false
+	}
+	for _, p := range parts {
+		base := 10
+		switch {
+		case strings.HasPrefix(p, "0x") || strings.HasPrefix(p, "0X"):
+			base, p = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		if _, err := strconv.ParseUint(p, base, 32); err != nil {
+			return false
+		}
+	}
+	return true
 }

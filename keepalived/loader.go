@@ -63,7 +63,8 @@ type loader struct {
 	miscScripts     [][]string
 	nextRulePrio4   int // preference given to the next rule without one
 	nextRulePrio6   int
-	miscPath        bool // the current MISC_CHECK has a misc_path
+	miscPath        []string // the current MISC_CHECK's command
+	miscUserSet     bool
 	urls            int  // usable urls of the current HTTP_GET/SSL_GET
 	urlPath         bool // the current url has a path
 	urlDigest       bool // the current url has a digest

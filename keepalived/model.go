@@ -142,45 +142,45 @@ type Rule struct {
 
 // Instance is a vrrp_instance: everything the VRRP engine needs, typed.
 type Instance struct {
-	Name                    string            `json:"name"`
-	State                   State             `json:"state"`
-	Interface               string            `json:"interface,omitempty"`
-	VRID                    int               `json:"virtual_router_id"`
-	Priority                int               `json:"priority"`
-	AdvertInt               time.Duration     `json:"advert_int"`
-	Version                 int               `json:"version"`
-	AuthType                AuthType          `json:"auth_type,omitempty"`
-	AuthPass                []byte            `json:"auth_pass,omitempty"` // 8 bytes, zero padded
-	VIPs                    []*Address        `json:"virtual_ipaddress,omitempty"`
-	ExcludedVIPs            []*Address        `json:"virtual_ipaddress_excluded,omitempty"`
-	Routes                  []*Route          `json:"virtual_routes,omitempty"`
-	Rules                   []*Rule           `json:"virtual_rules,omitempty"`
-	TrackInterfaces         []Tracked         `json:"track_interface,omitempty"`
-	TrackScripts            []Tracked         `json:"track_script,omitempty"`
-	TrackFiles              []Tracked         `json:"track_file,omitempty"`
-	TrackProcesses          []Tracked         `json:"track_process,omitempty"`
-	Preempt                 bool              `json:"preempt"`
-	PreemptDelay            time.Duration     `json:"preempt_delay,omitempty"`
-	UnicastSrcIP            netip.Addr        `json:"unicast_src_ip"`
-	UnicastPeers            []netip.Addr      `json:"unicast_peer,omitempty"`
-	McastSrcIP              netip.Addr        `json:"mcast_src_ip"`
-	GarpMasterDelay         time.Duration     `json:"garp_master_delay"`
-	GarpMasterRepeat        int               `json:"garp_master_repeat"`
-	GarpMasterRefresh       time.Duration     `json:"garp_master_refresh,omitempty"`
-	GarpMasterRefreshRepeat int               `json:"garp_master_refresh_repeat,omitempty"`
-	GarpLowerPrioDelay      *time.Duration    `json:"garp_lower_prio_delay,omitempty"`  // nil: as garp_master_delay (0 in strict mode)
-	GarpLowerPrioRepeat     *int              `json:"garp_lower_prio_repeat,omitempty"` // nil: as garp_master_repeat (0 in strict mode)
-	LowerPrioNoAdvert       *bool             `json:"lower_prio_no_advert,omitempty"`   // nil: global default (true in strict mode)
-	HigherPrioSendAdvert    *bool             `json:"higher_prio_send_advert,omitempty"`
-	Notify                  map[string]string `json:"notify,omitempty"` // notify, notify_master, ...
-	SMTPAlert               bool              `json:"smtp_alert,omitempty"`
-	UseVMAC                 string            `json:"use_vmac,omitempty"`
-	VMACXmitBase            bool              `json:"vmac_xmit_base,omitempty"`
-	NativeIPv6              bool              `json:"native_ipv6,omitempty"`
-	DontTrackPrimary        bool              `json:"dont_track_primary,omitempty"`
-	Accept                  bool              `json:"accept,omitempty"`
-	StrictMode              bool              `json:"strict_mode,omitempty"`
-	Settings                []Setting         `json:"settings,omitempty"`
+	Name                    string                   `json:"name"`
+	State                   State                    `json:"state"`
+	Interface               string                   `json:"interface,omitempty"`
+	VRID                    int                      `json:"virtual_router_id"`
+	Priority                int                      `json:"priority"`
+	AdvertInt               time.Duration            `json:"advert_int"`
+	Version                 int                      `json:"version"`
+	AuthType                AuthType                 `json:"auth_type,omitempty"`
+	AuthPass                []byte                   `json:"auth_pass,omitempty"` // 8 bytes, zero padded
+	VIPs                    []*Address               `json:"virtual_ipaddress,omitempty"`
+	ExcludedVIPs            []*Address               `json:"virtual_ipaddress_excluded,omitempty"`
+	Routes                  []*Route                 `json:"virtual_routes,omitempty"`
+	Rules                   []*Rule                  `json:"virtual_rules,omitempty"`
+	TrackInterfaces         []Tracked                `json:"track_interface,omitempty"`
+	TrackScripts            []Tracked                `json:"track_script,omitempty"`
+	TrackFiles              []Tracked                `json:"track_file,omitempty"`
+	TrackProcesses          []Tracked                `json:"track_process,omitempty"`
+	Preempt                 bool                     `json:"preempt"`
+	PreemptDelay            time.Duration            `json:"preempt_delay,omitempty"`
+	UnicastSrcIP            netip.Addr               `json:"unicast_src_ip"`
+	UnicastPeers            []netip.Addr             `json:"unicast_peer,omitempty"`
+	McastSrcIP              netip.Addr               `json:"mcast_src_ip"`
+	GarpMasterDelay         time.Duration            `json:"garp_master_delay"`
+	GarpMasterRepeat        int                      `json:"garp_master_repeat"`
+	GarpMasterRefresh       time.Duration            `json:"garp_master_refresh,omitempty"`
+	GarpMasterRefreshRepeat int                      `json:"garp_master_refresh_repeat,omitempty"`
+	GarpLowerPrioDelay      *time.Duration           `json:"garp_lower_prio_delay,omitempty"`  // nil: as garp_master_delay (0 in strict mode)
+	GarpLowerPrioRepeat     *int                     `json:"garp_lower_prio_repeat,omitempty"` // nil: as garp_master_repeat (0 in strict mode)
+	LowerPrioNoAdvert       *bool                    `json:"lower_prio_no_advert,omitempty"`   // nil: global default (true in strict mode)
+	HigherPrioSendAdvert    *bool                    `json:"higher_prio_send_advert,omitempty"`
+	Notify                  map[string]*NotifyScript `json:"notify,omitempty"` // notify, notify_master, ...
+	SMTPAlert               bool                     `json:"smtp_alert,omitempty"`
+	UseVMAC                 string                   `json:"use_vmac,omitempty"`
+	VMACXmitBase            bool                     `json:"vmac_xmit_base,omitempty"`
+	NativeIPv6              bool                     `json:"native_ipv6,omitempty"`
+	DontTrackPrimary        bool                     `json:"dont_track_primary,omitempty"`
+	Accept                  bool                     `json:"accept,omitempty"`
+	StrictMode              bool                     `json:"strict_mode,omitempty"`
+	Settings                []Setting                `json:"settings,omitempty"`
 
 	fam               int // 4 or 6 once an address fixed it
 	ver               int // VRRP version set or deduced while reading
@@ -194,10 +194,10 @@ type Instance struct {
 
 // SyncGroup is a vrrp_sync_group.
 type SyncGroup struct {
-	Name      string            `json:"name"`
-	Group     []string          `json:"group"`
-	Notify    map[string]string `json:"notify,omitempty"`
-	Settings  []Setting         `json:"settings,omitempty"`
+	Name      string                   `json:"name"`
+	Group     []string                 `json:"group"`
+	Notify    map[string]*NotifyScript `json:"notify,omitempty"`
+	Settings  []Setting                `json:"settings,omitempty"`
 	groupSeen bool
 }
 
@@ -254,4 +254,12 @@ func (in *Instance) family() int {
 		return 4
 	}
 	return in.fam
+}
+
+// NotifyScript is a notify* command with the user and group it runs as
+// ("" for the default script user).
+type NotifyScript struct {
+	Command []string `json:"command,omitempty"`
+	User    string   `json:"user,omitempty"`
+	Group   string   `json:"group,omitempty"`
 }

@@ -151,14 +151,19 @@ func (p *printer) wordBlock(name string, lines [][]string) {
 	p.close()
 }
 
-func (p *printer) notify(n map[string]string) {
+func (p *printer) notify(n map[string]*NotifyScript) {
 	keys := make([]string, 0, len(n))
 	for k := range n {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		p.line(k, quote(n[k]))
+		s := n[k]
+		if len(s.Command) == 0 {
+			p.line(k)
+			continue
+		}
+		p.line(k, quote(joinScript(s.Command)), strings.TrimSpace(s.User+" "+s.Group))
 	}
 }
 

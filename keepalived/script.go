@@ -36,6 +36,11 @@ func quotedEscaped(s string) (words []string, unclosed byte, ok bool) {
 				quote = 0
 			case quote == 0 && (c == '"' || c == '\''):
 				quote = c
+				if i+1 == len(s) {
+					// A quote opening at the very end is accepted: the
+					// reference only fails on text left inside a quote.
+					quote = 0
+				}
 			case quote == 0 && isWhite(c):
 				goto wordEnd
 			default:
@@ -117,8 +122,9 @@ func hexVal(c byte) byte {
 // scriptLine reads a script keyword's line as the reference does: the
 // whole line is split shell-like, its second word is the command (split
 // again into program and arguments), further words name the user and
-// group. ok is false when a quote is left open (reported).
-func (p *parser) scriptLine() (cmd, user []string, ok bool) {
+// group. ok is false when a quote is left open (reported). A notify
+// keyword without a script stops the run, as in the reference.
+func (p *parser) scriptLine(notify bool) (cmd, user []string, ok bool) {
 	qe, q, fine := quotedEscaped(p.cur.Text)
 	if !fine {
 		if q != 0 {
@@ -127,6 +133,10 @@ func (p *parser) scriptLine() (cmd, user []string, ok bool) {
 		return nil, nil, false
 	}
 	if len(qe) < 2 {
+		if notify {
+			// The reference names the missing script and stops.
+			p.arg(qe, 1)
+		}
 		return nil, nil, false
 	}
 	cmd, q, fine = quotedEscaped(qe[1])
@@ -137,4 +147,28 @@ func (p *parser) scriptLine() (cmd, user []string, ok bool) {
 		return nil, nil, false
 	}
 	return cmd, qe[2:], true
+}
+
+// cmdString formats a command as the reference's messages do: each
+// argument in single quotes.
+func cmdString(cmd []string) string {
+	out := make([]string, len(cmd))
+	for i, c := range cmd {
+		out[i] = "'" + c + "'"
+	}
+	return strings.Join(out, " ")
+}
+
+// scriptUserOK applies the user/group words after a notify script, or
+// the default script user; false drops the script (the reference only
+// logs that).
+func (p *parser) scriptUserOK(user []string) bool {
+	if len(user) > 0 {
+		group := ""
+		if len(user) > 1 {
+			group = user[1]
+		}
+		return userExists(user[0], group)
+	}
+	return !p.load.defaultScriptUserFails(p)
 }

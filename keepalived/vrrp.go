@@ -15,7 +15,7 @@ func usec(u uint64) time.Duration { return time.Duration(u) * time.Microsecond }
 
 func newInstance(name string) *Instance {
 	return &Instance{Name: name, State: StateBackup, Priority: 100, AdvertInt: time.Second, Version: 2,
-		Preempt: true, GarpMasterDelay: 5 * time.Second, GarpMasterRepeat: 5, Notify: map[string]string{}}
+		Preempt: true, GarpMasterDelay: 5 * time.Second, GarpMasterRepeat: 5, Notify: map[string]*NotifyScript{}}
 }
 
 // vrrpHandlers fill vrrp_instance and its companions. They run only in the
@@ -164,12 +164,15 @@ func vrrpHandlers() map[string]handler {
 			in := p.load.inst
 			in.unicastConfigured = true
 			p.valueBlock(w, func(v []string) {
-				a, err := netip.ParseAddr(v[0])
-				if err != nil {
+				if !validSockaddr(v[0], "") {
 					p.report(kc.ClassGeneral, "Configuration error: VRRP instance["+in.Name+"] malformed unicast peer address["+v[0]+"]. Skipping...")
 					return
 				}
-				in.UnicastPeers = append(in.UnicastPeers, a)
+				text := v[0]
+				if i := strings.IndexAny(text, "-/"); i >= 0 {
+					text = text[:i]
+				}
+				in.UnicastPeers = append(in.UnicastPeers, netip.MustParseAddr(text))
 			})
 		},
 		"vrrp_instance/virtual_ipaddress": func(p *parser, w []string) {
@@ -303,7 +306,7 @@ func vrrpHandlers() map[string]handler {
 			l.cfg.Scripts = append(l.cfg.Scripts, l.script)
 		},
 		"vrrp_script/script": func(p *parser, w []string) {
-			if cmd, _, ok := p.scriptLine(); ok {
+			if cmd, _, ok := p.scriptLine(false); ok {
 				p.load.script.Command = cmd
 			}
 		},
@@ -380,7 +383,7 @@ func vrrpHandlers() map[string]handler {
 			if !p.namedBlock(w, "vrrp_sync_group must have a name - skipping", "vrrp sync group", exists) {
 				return
 			}
-			l.sgroup = &SyncGroup{Name: w[1], Notify: map[string]string{}}
+			l.sgroup = &SyncGroup{Name: w[1], Notify: map[string]*NotifyScript{}}
 			l.cfg.SyncGroups = append(l.cfg.SyncGroups, l.sgroup)
 		},
 		"vrrp_sync_group/group": func(p *parser, w []string) {
@@ -458,19 +461,17 @@ func vrrpHandlers() map[string]handler {
 		h["vrrp_instance/"+key] = func(p *parser, w []string) {
 			if key == "notify_deleted" && len(w) < 2 {
 				// Without a script it only asks for DELETED in notify.
-				p.load.inst.Notify[key] = ""
+				p.load.inst.Notify[key] = &NotifyScript{}
 				return
 			}
-			p.arg(w, 1)
-			if cmd, _, ok := p.scriptLine(); ok {
-				p.load.inst.Notify[key] = joinScript(cmd)
+			if cmd, user, ok := p.scriptLine(true); ok && p.scriptUserOK(user) {
+				p.load.inst.Notify[key] = notifyScript(cmd, user)
 				p.load.notifyScripts = append(p.load.notifyScripts, cmd)
 			}
 		}
 		h["vrrp_sync_group/"+key] = func(p *parser, w []string) {
-			p.arg(w, 1)
-			if cmd, _, ok := p.scriptLine(); ok {
-				p.load.sgroup.Notify[key] = joinScript(cmd)
+			if cmd, user, ok := p.scriptLine(true); ok && p.scriptUserOK(user) {
+				p.load.sgroup.Notify[key] = notifyScript(cmd, user)
 				p.load.notifyScripts = append(p.load.notifyScripts, cmd)
 			}
 		}
@@ -739,4 +740,15 @@ func instFlag(name string, set func(*Instance, bool)) handler {
 		}
 		set(in, b)
 	}
+}
+
+func notifyScript(cmd, user []string) *NotifyScript {
+	n := &NotifyScript{Command: cmd}
+	if len(user) > 0 {
+		n.User = user[0]
+	}
+	if len(user) > 1 {
+		n.Group = user[1]
+	}
+	return n
 }
