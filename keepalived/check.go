@@ -174,6 +174,11 @@ func checkHandlers() map[string]handler {
 				p.report(kc.ClassGeneral, "Real server weight "+w[1]+" is outside range 0-2147483647")
 			}
 		},
+		"virtual_server/weight": func(p *parser, w []string) {
+			if _, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<31-1); !ok {
+				p.report(kc.ClassGeneral, "Virtual server weight "+w[1]+" is outside range 1-2147483647")
+			}
+		},
 		"virtual_server/quorum": func(p *parser, w []string) {
 			if _, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<32-1); !ok {
 				p.report(kc.ClassGeneral, "Quorum "+w[1]+" must be in [1, 4294967295]. Setting to 1.")

@@ -48,6 +48,13 @@ func globalHandlers() map[string]handler {
 			port := "25"
 			if len(w) >= 3 {
 				port = w[2]
+				// Checked once as an address and once as a name.
+				_, ok1 := p.readUnsigned(port, 1, 65535)
+				_, ok2 := p.readUnsigned(port, 1, 65535)
+				if !ok1 || !ok2 {
+					p.report(kc.ClassGeneral, "Invalid smtp server "+host+" "+port)
+					return
+				}
 			}
 			if !p.load.resolvable(host) {
 				p.report(kc.ClassGeneral, "Invalid smtp server "+host+" "+port)

@@ -459,6 +459,10 @@ func vrrpHandlers() map[string]handler {
 	for _, k := range []string{"notify", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify_deleted", "notify_master_rx_lower_pri"} {
 		key := k
 		h["vrrp_instance/"+key] = func(p *parser, w []string) {
+			if _, dup := p.load.inst.Notify[key]; dup && key != "notify_deleted" {
+				p.report(kc.ClassGeneral, "("+p.load.inst.Name+") "+key+" script already specified - ignoring "+p.arg(w, 1))
+				return
+			}
 			if key == "notify_deleted" && len(w) < 2 {
 				// Without a script it only asks for DELETED in notify.
 				p.load.inst.Notify[key] = &NotifyScript{}
@@ -470,6 +474,10 @@ func vrrpHandlers() map[string]handler {
 			}
 		}
 		h["vrrp_sync_group/"+key] = func(p *parser, w []string) {
+			if _, dup := p.load.sgroup.Notify[key]; dup {
+				p.report(kc.ClassGeneral, "vrrp group "+p.load.sgroup.Name+": "+key+" script already specified - ignoring "+p.arg(w, 1))
+				return
+			}
 			if cmd, user, ok := p.scriptLine(true); ok && p.scriptUserOK(user) {
 				p.load.sgroup.Notify[key] = notifyScript(cmd, user)
 				p.load.notifyScripts = append(p.load.notifyScripts, cmd)
@@ -503,7 +511,7 @@ func scriptCount(kw string) handler {
 		s := p.load.script
 		v, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<31-1)
 		if !ok {
-			p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" "+kw+" value '"+w[1]+"' invalid - defaulting to 1")
+			p.report(kc.ClassGeneral, "("+s.Name+"): vrrp script "+kw+" value '"+w[1]+"' invalid, defaulting to 1")
 			v = 1
 		}
 		if kw == "rise" {
