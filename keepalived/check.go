@@ -84,6 +84,10 @@ func checkHandlers() map[string]handler {
 					return
 				}
 			}
+			vs.quorum = 1
+			if !vs.fwmark && a1 != "group" {
+				vs.port = strings.TrimLeft(a2, "0")
+			}
 			l.vs, l.rs, l.checker = vs, nil, nil
 			l.cfg.VirtualServers = append(l.cfg.VirtualServers, vs)
 		},
@@ -133,7 +137,7 @@ func checkHandlers() map[string]handler {
 				l.rs = nil
 				return
 			}
-			l.rs, l.checker = &RealServer{Address: strings.Join(w[1:], " ")}, nil
+			l.rs, l.checker = &RealServer{Address: strings.Join(w[1:], " "), weight: 1, ip: ip, port: strings.TrimLeft(portArg, "0")}, nil
 			l.vs.Reals = append(l.vs.Reals, l.rs)
 		},
 		"virtual_server/real_server/lb_kind":    forwarding("real"),
@@ -170,9 +174,12 @@ func checkHandlers() map[string]handler {
 			}
 		},
 		"virtual_server/real_server/weight": func(p *parser, w []string) {
-			if _, ok := p.readUnsigned(p.arg(w, 1), 0, 1<<31-1); !ok {
+			v, ok := p.readUnsigned(p.arg(w, 1), 0, 1<<31-1)
+			if !ok {
 				p.report(kc.ClassGeneral, "Real server weight "+w[1]+" is outside range 0-2147483647")
+				return
 			}
+			p.load.rs.weight = v
 		},
 		"virtual_server/weight": func(p *parser, w []string) {
 			if _, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<31-1); !ok {
@@ -180,9 +187,20 @@ func checkHandlers() map[string]handler {
 			}
 		},
 		"virtual_server/quorum": func(p *parser, w []string) {
-			if _, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<32-1); !ok {
+			v, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<32-1)
+			if !ok {
 				p.report(kc.ClassGeneral, "Quorum "+w[1]+" must be in [1, 4294967295]. Setting to 1.")
+				v = 1
 			}
+			p.load.vs.quorum = v
+		},
+		"virtual_server/hysteresis": func(p *parser, w []string) {
+			v, ok := p.readUnsigned(p.arg(w, 1), 0, 1<<32-1)
+			if !ok {
+				p.report(kc.ClassGeneral, "Hysteresis "+w[1]+" must be in [0, 4294967295] - ignoring")
+				return
+			}
+			p.load.vs.hysteresis = v
 		},
 	}
 	// Timers and counts of virtual_server, real_server and the checkers,
@@ -240,8 +258,10 @@ func forwarding(kind string) handler {
 		s := p.arg(w, 1)
 		switch s {
 		case "NAT", "DR", "TUN":
-			if kind == "virtual" && p.load.vs != nil {
-				p.load.vs.hasKind = true
+			if kind == "virtual" {
+				p.load.vs.kind = s
+			} else {
+				p.load.rs.kind = s
 			}
 		default:
 			p.report(kc.ClassGeneral, "PARSER : unknown ["+s+"] routing method for "+kind+" server.")

@@ -209,18 +209,24 @@ type VirtualServerGroup struct {
 
 // VirtualServer is an LVS virtual_server.
 type VirtualServer struct {
-	Address  string        `json:"address"` // "IP PORT", "fwmark N" or "group NAME"
-	Settings []Setting     `json:"settings,omitempty"`
-	Reals    []*RealServer `json:"real_servers,omitempty"`
-	Sorry    string        `json:"sorry_server,omitempty"`
-	hasProto bool
-	hasKind  bool
-	fwmark   bool
-	proto    string
+	Address    string        `json:"address"` // "IP PORT", "fwmark N" or "group NAME"
+	Settings   []Setting     `json:"settings,omitempty"`
+	Reals      []*RealServer `json:"real_servers,omitempty"`
+	Sorry      string        `json:"sorry_server,omitempty"`
+	hasProto   bool
+	kind       string
+	fwmark     bool
+	proto      string
+	port       string // "" for none or 0
+	quorum     uint64
+	hysteresis uint64
 }
 
 // RealServer is a real_server of a virtual_server.
 type RealServer struct {
+	ip, port string // port "" for none or 0
+	kind     string
+	weight   uint64
 	Address  string     `json:"address"`
 	Settings []Setting  `json:"settings,omitempty"`
 	Checkers []*Checker `json:"checkers,omitempty"`

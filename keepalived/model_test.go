@@ -56,7 +56,9 @@ func TestInstanceSemantics(t *testing.T) {
 			func(in *Instance) bool { return string(in.AuthPass) == "01234567" && in.AuthType == AuthPass }},
 		{"short auth pass zero padded", " authentication {\n auth_type PASS\n auth_pass abc\n }\n", 0, "",
 			func(in *Instance) bool { return string(in.AuthPass) == "abc\x00\x00\x00\x00\x00" }},
-		{"advert interval in hundredths", " advert_int 0.5\n", 0, "", func(in *Instance) bool { return in.AdvertInt == 500*time.Millisecond }},
+		{"v3 advert interval in hundredths", " version 3\n advert_int 0.5\n", 0, "", func(in *Instance) bool { return in.AdvertInt == 500*time.Millisecond }},
+		{"v2 advert interval rounded", " advert_int 1.5\n", 5, "VRRPv2 advertisement interval 1.500000s must be an integer. rounding",
+			func(in *Instance) bool { return in.AdvertInt == 2*time.Second }},
 		{"nopreempt", " nopreempt\n preempt_delay 3\n", 0, "", func(in *Instance) bool { return !in.Preempt && in.PreemptDelay == 3*time.Second }},
 		{"unicast peers", " unicast_src_ip 10.0.0.1\n unicast_peer {\n 10.0.0.2\n 10.0.0.3\n }\n", 0, "",
 			func(in *Instance) bool {

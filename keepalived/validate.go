@@ -1,10 +1,13 @@
 package keepalived
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	kc "fulcrum/confparse/keepalivedconf"
 )
@@ -78,15 +81,44 @@ func (l *loader) validateCheck() {
 		if !hasSetting(vs.Settings, "lb_algo") && !hasSetting(vs.Settings, "lvs_sched") {
 			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": no scheduler set, setting default 'wlc'")
 		}
-		if !vs.hasKind {
-			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": no forwarding method set, setting default NAT")
-		}
-		if vs.fwmark {
-			vs.hasProto, vs.proto = false, ""
-			for _, rs := range vs.Reals {
-				if f := strings.Fields(rs.Address); len(f) >= 2 && strings.Trim(f[1], "0") != "" {
-					l.noPos(kc.ClassGeneral, "WARNING - fwmark virtual server "+vsName(vs)+", real server ["+f[0]+"]:none:"+f[1]+" has port specified - clearing")
+		var weightSum uint64
+		for _, rs := range vs.Reals {
+			if rs.kind == "" {
+				if vs.kind == "" {
+					l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": no forwarding method set, setting default NAT")
+					vs.kind = "NAT"
 				}
+				rs.kind = vs.kind
+			}
+			weightSum += rs.weight
+		}
+		if vs.quorum > weightSum {
+			l.noPos(kc.ClassGeneral, "Warning - quorum "+utoa(vs.quorum)+" for "+vsName(vs)+" exceeds total weight of real servers "+utoa(weightSum)+", reducing quorum to "+utoa(weightSum))
+			vs.quorum = weightSum
+		}
+		if vs.hysteresis >= vs.quorum {
+			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": hysteresis "+utoa(vs.hysteresis)+" >= quorum "+utoa(vs.quorum)+"; setting hysteresis to "+strconv.FormatInt(int64(vs.quorum)-1, 10))
+			vs.hysteresis = vs.quorum - 1
+		}
+		if group {
+			continue
+		}
+		for _, rs := range vs.Reals {
+			if rs.kind == "NAT" {
+				if !vs.fwmark && rs.port == "" {
+					rs.port = vs.port
+				}
+				continue
+			}
+			switch {
+			case vs.fwmark && rs.port != "":
+				l.noPos(kc.ClassGeneral, "WARNING - fwmark virtual server "+vsName(vs)+", real server "+rsName(vs, rs)+" has port specified - clearing")
+				rs.port = ""
+			case !vs.fwmark && rs.port == "":
+				rs.port = vs.port
+			case !vs.fwmark && rs.port != vs.port:
+				l.noPos(kc.ClassGeneral, "WARNING - virtual server "+vsName(vs)+" and real server "+rsName(vs, rs)+" ports don't match - resetting")
+				rs.port = vs.port
 			}
 		}
 	}
@@ -99,6 +131,19 @@ func hasSetting(s []Setting, kw string) bool {
 		}
 	}
 	return false
+}
+
+// rsName formats a real server the way the reference's messages do.
+func rsName(vs *VirtualServer, rs *RealServer) string {
+	proto := vs.proto
+	if proto == "" {
+		proto = "none"
+	}
+	port := rs.port
+	if port == "" {
+		port = "0"
+	}
+	return "[" + rs.ip + "]:" + proto + ":" + port
 }
 
 // vsName formats a virtual server the way the reference's messages do.
@@ -192,8 +237,14 @@ func (l *loader) completeInstances() {
 		if !in.strictGiven {
 			in.StrictMode = l.cfg.Global.VRRPStrict
 		}
+		if in.ver == 0 {
+			in.Version = l.cfg.Global.VRRPVersion
+			if in.fam == 6 {
+				in.Version = 3
+			}
+		}
 		if len(in.VIPs) == 0 {
-			if in.Version == 3 || in.StrictMode {
+			if in.Version == 3 || in.fam == 6 || in.StrictMode {
 				l.noPos(kc.ClassGeneral, "("+in.Name+") No VIP specified; at least one is required")
 				return
 			}
@@ -267,6 +318,7 @@ func (l *loader) completeInstances() {
 				*in.HigherPrioSendAdvert = false
 			}
 		}
+		l.checkAdvertInt(in)
 		if len(in.VIPs) == 0 {
 			// The reference checks this twice and says so twice.
 			l.noPos(kc.ClassWarning, "("+in.Name+") No VIP specified; at least one is sensible")
@@ -441,4 +493,36 @@ func trackFileClosers() map[string]func(*parser) {
 		}
 	}
 	return c
+}
+
+// checkAdvertInt applies the reference's limits on the advert interval:
+// whole seconds below 256 s for VRRPv2, 10 ms units below 40.96 s for v3.
+func (l *loader) checkAdvertInt(in *Instance) {
+	d := in.AdvertInt
+	if in.Version == 2 {
+		switch {
+		case d >= 256*time.Second:
+			l.noPos(kc.ClassGeneral, fmt.Sprintf("(%s) VRRPv2 advertisement interval %.2fs is out of range. Must be less than %ds. Setting to %ds", in.Name, d.Seconds(), 256, 255))
+			in.AdvertInt = 255 * time.Second
+		case d%time.Second != 0:
+			l.noPos(kc.ClassGeneral, fmt.Sprintf("(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", in.Name, d.Seconds()))
+			in.AdvertInt = (d + time.Second/2) / time.Second * time.Second
+			if in.AdvertInt == 0 {
+				in.AdvertInt = time.Second
+			}
+		}
+		return
+	}
+	const centi = 10 * time.Millisecond
+	switch {
+	case d >= 4096*centi:
+		l.noPos(kc.ClassGeneral, fmt.Sprintf("(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than %.2fs. Setting to %.2fs", in.Name, d.Seconds(), 40.96, 40.95))
+		in.AdvertInt = 4095 * centi
+	case d%centi != 0:
+		l.noPos(kc.ClassGeneral, fmt.Sprintf("(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", in.Name, d.Seconds()))
+		in.AdvertInt = (d + centi/2) / centi * centi
+		if in.AdvertInt == 0 {
+			in.AdvertInt = centi
+		}
+	}
 }
