@@ -173,35 +173,13 @@ func checkHandlers() map[string]handler {
 				p.report(kc.ClassGeneral, "Invalid sorry server IP address "+w[1]+" - skipping")
 			}
 		},
-		"virtual_server/real_server/weight": func(p *parser, w []string) {
-			v, ok := p.readUnsigned(p.arg(w, 1), 0, 1<<31-1)
-			if !ok {
-				p.report(kc.ClassGeneral, "Real server weight "+w[1]+" is outside range 0-2147483647")
-				return
-			}
-			p.load.rs.weight = v
-		},
-		"virtual_server/weight": func(p *parser, w []string) {
-			if _, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<31-1); !ok {
-				p.report(kc.ClassGeneral, "Virtual server weight "+w[1]+" is outside range 1-2147483647")
-			}
-		},
-		"virtual_server/quorum": func(p *parser, w []string) {
-			v, ok := p.readUnsigned(p.arg(w, 1), 1, 1<<32-1)
-			if !ok {
-				p.report(kc.ClassGeneral, "Quorum "+w[1]+" must be in [1, 4294967295]. Setting to 1.")
-				v = 1
-			}
-			p.load.vs.quorum = v
-		},
-		"virtual_server/hysteresis": func(p *parser, w []string) {
-			v, ok := p.readUnsigned(p.arg(w, 1), 0, 1<<32-1)
-			if !ok {
-				p.report(kc.ClassGeneral, "Hysteresis "+w[1]+" must be in [0, 4294967295] - ignoring")
-				return
-			}
-			p.load.vs.hysteresis = v
-		},
+		"virtual_server/real_server/weight": lvsUnsigned(0, 1<<31-1, "Real server weight %s is outside range 0-2147483647", false,
+			func(l *loader, v uint64) { l.rs.weight = v }),
+		"virtual_server/weight": lvsUnsigned(1, 1<<31-1, "Virtual server weight %s is outside range 1-2147483647", false, nil),
+		"virtual_server/quorum": lvsUnsigned(1, 1<<32-1, "Quorum %s must be in [1, 4294967295]. Setting to 1.", true,
+			func(l *loader, v uint64) { l.vs.quorum = v }),
+		"virtual_server/hysteresis": lvsUnsigned(0, 1<<32-1, "Hysteresis %s must be in [0, 4294967295] - ignoring", false,
+			func(l *loader, v uint64) { l.vs.hysteresis = v }),
 	}
 	// Timers and counts of virtual_server, real_server and the checkers,
 	// each with the reference's own refusal message.
@@ -371,6 +349,24 @@ func count(lo, hi uint64, refused string) handler {
 	return func(p *parser, w []string) {
 		if _, ok := p.readUnsigned(w[1], lo, hi); !ok {
 			p.report(kc.ClassGeneral, fmt.Sprintf(refused, w[1]))
+		}
+	}
+}
+
+// lvsUnsigned is the rule for an unsigned LVS value: refused values are
+// reported and ignored, or replaced by 1 when orOne (quorum).
+func lvsUnsigned(lo, hi uint64, refused string, orOne bool, set func(*loader, uint64)) handler {
+	return func(p *parser, w []string) {
+		v, ok := p.readUnsigned(p.arg(w, 1), lo, hi)
+		if !ok {
+			p.report(kc.ClassGeneral, fmt.Sprintf(refused, w[1]))
+			if !orOne {
+				return
+			}
+			v = 1
+		}
+		if set != nil {
+			set(p.load, v)
 		}
 	}
 }
