@@ -175,6 +175,26 @@ func checkHandlers() map[string]handler {
 		},
 		"virtual_server/real_server/weight": lvsUnsigned(0, 1<<31-1, "Real server weight %s is outside range 0-2147483647", false,
 			func(l *loader, v uint64) { l.rs.weight = v }),
+		"virtual_server/real_server/BFD_CHECK": func(p *parser, w []string) { p.load.bfdCheck = 1 },
+		"virtual_server/real_server/BFD_CHECK/name": func(p *parser, w []string) {
+			l := p.load
+			if l.bfdCheck == 0 {
+				return
+			}
+			who := rsName(l.vs, l.rs)
+			switch {
+			case len(w) != 2:
+				p.report(kc.ClassGeneral, "("+who+") BFD_CHECK - No or too many names specified - skipping checker")
+			case !contains(l.checkerBFDs, w[1]):
+				p.report(kc.ClassGeneral, "("+who+") BFD_CHECK - BFD "+w[1]+" not configured")
+			case l.bfdCheck == 2:
+				p.report(kc.ClassGeneral, "("+who+") BFD_CHECK - BFD "+w[1]+" already specified as "+w[1])
+			default:
+				l.bfdCheck = 2
+				return
+			}
+			l.bfdCheck = 0
+		},
 		"virtual_server/weight": lvsUnsigned(1, 1<<31-1, "Virtual server weight %s is outside range 1-2147483647", false, nil),
 		"virtual_server/quorum": lvsUnsigned(1, 1<<32-1, "Quorum %s must be in [1, 4294967295]. Setting to 1.", true,
 			func(l *loader, v uint64) { l.vs.quorum = v }),
@@ -236,15 +256,67 @@ func forwarding(kind string) handler {
 		s := p.arg(w, 1)
 		switch s {
 		case "NAT", "DR", "TUN":
+			// The method is kept even when its tunnel options are refused.
 			if kind == "virtual" {
 				p.load.vs.kind = s
 			} else {
 				p.load.rs.kind = s
 			}
+			p.tunnelOptions(w[2:], kind)
 		default:
 			p.report(kc.ClassGeneral, "PARSER : unknown ["+s+"] routing method for "+kind+" server.")
 		}
 	}
+}
+
+// tunnelOptions checks the words after the forwarding method.
+func (p *parser) tunnelOptions(opts []string, kind string) bool { //nolint:unparam // mirrors the reference's early returns
+	tunType, port, csum := "ipip", "", "nocsum"
+	for i := 0; i < len(opts); i++ {
+		switch opts[i] {
+		case "type":
+			if i+1 >= len(opts) {
+				p.report(kc.ClassGeneral, "Missing tunnel type for "+kind+" server.")
+				return false
+			}
+			i++
+			switch opts[i] {
+			case "ipip", "gue", "gre":
+				tunType = opts[i]
+			default:
+				p.report(kc.ClassGeneral, "Unknown tunnel type "+opts[i]+" for "+kind+" server.")
+				return false
+			}
+		case "port":
+			if i+1 >= len(opts) {
+				p.report(kc.ClassGeneral, "Missing port for "+kind+" server gue tunnel.")
+				return false
+			}
+			i++
+			if _, ok := p.readUnsigned(opts[i], 1, 65535); !ok {
+				p.report(kc.ClassGeneral, "Invalid gue tunnel port "+opts[i]+" for "+kind+" server.")
+				return false
+			}
+			port = opts[i]
+		case "nocsum", "csum", "remcsum":
+			csum = opts[i]
+		default:
+			p.report(kc.ClassGeneral, "Invalid tunnel option "+opts[i]+" for "+kind+" server.")
+			return false
+		}
+	}
+	switch {
+	case (tunType == "gue") != (port != ""):
+		p.report(kc.ClassGeneral, "gue tunnels require port, otherwise cannot have port.")
+		return false
+	case tunType == "ipip" && csum != "nocsum":
+		p.report(kc.ClassGeneral, "ipip tunnels do not support checksum option.")
+		return false
+	case tunType == "gre" && csum == "remcsum":
+		p.report(kc.ClassGeneral, "gre tunnels do not support remote checksum option.")
+		return false
+	}
+	return true
 }
 
 // sockaddr mirrors the reference's inet_stosockaddr: the port (if any)
@@ -312,6 +384,13 @@ func checkClosers() map[string]func(*parser) {
 				p.report(kc.ClassGeneral, "Unable to set default user for misc script "+cmdString(l.miscPath)+" - removing")
 			}
 			l.miscPath, l.miscUserSet = nil, false
+		},
+		"virtual_server/real_server/BFD_CHECK": func(p *parser) {
+			l := p.load
+			if l.bfdCheck == 1 {
+				p.report(kc.ClassGeneral, "("+rsName(l.vs, l.rs)+") No name has been specified for BFD_CHECKER - skipping")
+			}
+			l.bfdCheck = 0
 		},
 		"bfd_instance": func(p *parser) {
 			b := p.load.bfd

@@ -100,7 +100,7 @@ func globalHandlers() map[string]handler {
 		"global_defs/vrrp_garp_interval": garpInterval("vrrp_garp_interval", func(g *Global, d time.Duration) { g.VRRPGarpInterval = d }),
 		"global_defs/vrrp_gna_interval":  garpInterval("vrrp_gna_interval", func(g *Global, d time.Duration) { g.VRRPGnaInterval = d }),
 		"global_defs/vrrp_mcast_group4": func(p *parser, w []string) {
-			a, err := netip.ParseAddr(p.arg(w, 1))
+			a, err := netip.ParseAddr(stripRange(p.arg(w, 1)))
 			switch {
 			case err != nil:
 				p.report(kc.ClassGeneral, "Can't parse vrrp_mcast_group4 ["+w[1]+"]. Skipping")
@@ -113,7 +113,7 @@ func globalHandlers() map[string]handler {
 			}
 		},
 		"global_defs/vrrp_mcast_group6": func(p *parser, w []string) {
-			a, err := netip.ParseAddr(p.arg(w, 1))
+			a, err := netip.ParseAddr(stripRange(p.arg(w, 1)))
 			switch {
 			case err != nil:
 				p.report(kc.ClassGeneral, "Can't parse vrrp_mcast_group6 ["+w[1]+"]. Skipping")
@@ -188,7 +188,11 @@ func inetAton(s string) bool {
 	if len(parts) > 4 || s == "" {
 		return false
 	}
-	for _, p := range parts {
+	for i, p := range parts {
+		limit := uint64(255)
+		if i == len(parts)-1 {
+			limit = 1<<(8*(5-len(parts))) - 1
+		}
 		base := 10
 		switch {
 		case strings.HasPrefix(p, "0x") || strings.HasPrefix(p, "0X"):
@@ -196,9 +200,18 @@ func inetAton(s string) bool {
 		case len(p) > 1 && p[0] == '0':
 			base, p = 8, p[1:]
 		}
-		if _, err := strconv.ParseUint(p, base, 32); err != nil {
+		if v, err := strconv.ParseUint(p, base, 32); err != nil || v > limit {
 			return false
 		}
 	}
 	return true
+}
+
+// stripRange drops a "-N" range or "/N" mask after an address, as the
+// reference's address reader does.
+func stripRange(s string) string {
+	if i := strings.IndexAny(s, "-/"); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

@@ -65,9 +65,11 @@ type loader struct {
 	nextRulePrio6   int
 	miscPath        []string // the current MISC_CHECK's command
 	miscUserSet     bool
-	urls            int  // usable urls of the current HTTP_GET/SSL_GET
-	urlPath         bool // the current url has a path
-	urlDigest       bool // the current url has a digest
+	bfdCheck        int      // current BFD_CHECK: 0 none/dropped, 1 open, 2 named
+	checkerBFDs     []string // bfd_instance names the checker pass has seen
+	urls            int      // usable urls of the current HTTP_GET/SSL_GET
+	urlPath         bool     // the current url has a path
+	urlDigest       bool     // the current url has a digest
 
 	// per-pass cursors into the model
 	inst    *Instance

@@ -49,17 +49,7 @@ func (l *loader) afterPass(pass Pass) {
 }
 
 func (l *loader) validateCheck() {
-	if len(l.cfg.VirtualServers) > 0 {
-		found := false
-		for _, m := range l.miscScripts {
-			if scriptState(m) == scriptFound {
-				found = true
-			}
-		}
-		if found && !l.cfg.Global.EnableScriptSecurity {
-			l.noPos(kc.ClassSecurity, "SECURITY VIOLATION - check scripts are being executed but script_security not enabled.")
-		}
-	}
+	defer l.checkScriptSecurity()
 	for _, vs := range l.cfg.VirtualServers {
 		name := vsName(vs)
 		if len(vs.Reals) == 0 {
@@ -67,7 +57,7 @@ func (l *loader) validateCheck() {
 			continue
 		}
 		group := strings.HasPrefix(vs.Address, "group ")
-		if !group && !vs.fwmark && !vs.hasProto {
+		if (group && l.groupHasAddresses(vs) || !group && !vs.fwmark) && !vs.hasProto {
 			l.noPos(kc.ClassGeneral, "Virtual server "+name+": no protocol set - defaulting to UDP")
 			vs.hasProto, vs.proto = true, "udp"
 		}
@@ -124,10 +114,42 @@ func (l *loader) validateCheck() {
 	}
 }
 
+// checkScriptSecurity reports MISC_CHECK scripts that would run as root
+// without enable_script_security; the reference checks this last.
+func (l *loader) checkScriptSecurity() {
+	if len(l.cfg.VirtualServers) > 0 {
+		found := false
+		for _, m := range l.miscScripts {
+			if scriptState(m) == scriptFound {
+				found = true
+			}
+		}
+		if found && !l.cfg.Global.EnableScriptSecurity {
+			l.noPos(kc.ClassSecurity, "SECURITY VIOLATION - check scripts are being executed but script_security not enabled.")
+		}
+	}
+}
+
 func hasSetting(s []Setting, kw string) bool {
 	for _, e := range s {
 		if e.Keyword == kw {
 			return true
+		}
+	}
+	return false
+}
+
+// groupHasAddresses reports whether the virtual_server_group a virtual
+// server names holds address entries (not only fwmarks).
+func (l *loader) groupHasAddresses(vs *VirtualServer) bool {
+	f := strings.Fields(vs.Address)
+	for _, g := range l.cfg.ServerGroups {
+		if len(f) > 1 && g.Name == f[1] {
+			for _, e := range g.Entries {
+				if e[0] != "fwmark" {
+					return true
+				}
+			}
 		}
 	}
 	return false
@@ -460,7 +482,14 @@ func trackFileHandlers() map[string]handler {
 			l.tfile = &TrackFile{Name: p.arg(w, 1)}
 			l.cfg.TrackFiles = append(l.cfg.TrackFiles, l.tfile)
 		}
-		h[root+"/file"] = func(p *parser, w []string) { p.load.tfile.File = p.arg(w, 1) }
+		h[root+"/file"] = func(p *parser, w []string) {
+			f := p.load.tfile
+			if f.File != "" {
+				p.report(kc.ClassGeneral, "File already set for track file "+f.Name+" - ignoring "+w[1])
+				return
+			}
+			f.File = w[1]
+		}
 		h[root+"/weight"] = func(p *parser, w []string) {
 			if v, ok := p.readInt(p.arg(w, 1), -254, 254); ok {
 				p.load.tfile.Weight = v
