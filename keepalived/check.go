@@ -270,14 +270,14 @@ func forwarding(kind string) handler {
 }
 
 // tunnelOptions checks the words after the forwarding method.
-func (p *parser) tunnelOptions(opts []string, kind string) bool { //nolint:unparam // mirrors the reference's early returns
+func (p *parser) tunnelOptions(opts []string, kind string) {
 	tunType, port, csum := "ipip", "", "nocsum"
 	for i := 0; i < len(opts); i++ {
 		switch opts[i] {
 		case "type":
 			if i+1 >= len(opts) {
 				p.report(kc.ClassGeneral, "Missing tunnel type for "+kind+" server.")
-				return false
+				return
 			}
 			i++
 			switch opts[i] {
@@ -285,38 +285,37 @@ func (p *parser) tunnelOptions(opts []string, kind string) bool { //nolint:unpar
 				tunType = opts[i]
 			default:
 				p.report(kc.ClassGeneral, "Unknown tunnel type "+opts[i]+" for "+kind+" server.")
-				return false
+				return
 			}
 		case "port":
 			if i+1 >= len(opts) {
 				p.report(kc.ClassGeneral, "Missing port for "+kind+" server gue tunnel.")
-				return false
+				return
 			}
 			i++
 			if _, ok := p.readUnsigned(opts[i], 1, 65535); !ok {
 				p.report(kc.ClassGeneral, "Invalid gue tunnel port "+opts[i]+" for "+kind+" server.")
-				return false
+				return
 			}
 			port = opts[i]
 		case "nocsum", "csum", "remcsum":
 			csum = opts[i]
 		default:
 			p.report(kc.ClassGeneral, "Invalid tunnel option "+opts[i]+" for "+kind+" server.")
-			return false
+			return
 		}
 	}
 	switch {
 	case (tunType == "gue") != (port != ""):
 		p.report(kc.ClassGeneral, "gue tunnels require port, otherwise cannot have port.")
-		return false
+		return
 	case tunType == "ipip" && csum != "nocsum":
 		p.report(kc.ClassGeneral, "ipip tunnels do not support checksum option.")
-		return false
+		return
 	case tunType == "gre" && csum == "remcsum":
 		p.report(kc.ClassGeneral, "gre tunnels do not support remote checksum option.")
-		return false
+		return
 	}
-	return true
 }
 
 // sockaddr mirrors the reference's inet_stosockaddr: the port (if any)
