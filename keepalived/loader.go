@@ -22,6 +22,9 @@ type LoadOptions struct {
 	// Resolve reports whether a host name resolves (smtp_server); nil uses
 	// the system resolver, as the reference does.
 	Resolve func(host string) bool
+	// MaxLines bounds the logical lines one reading may produce (0: the
+	// reader's default).
+	MaxLines int
 }
 
 // Message is one line `keepalived -t` prints.
@@ -236,7 +239,7 @@ func hasGlobMeta(s string) bool {
 // It returns false when a handler ended the run (the reference exits).
 func (l *loader) runPass(pass Pass) (ok bool) {
 	l.stage = pass
-	rd := kc.NewReader(l.path, kc.Options{ConfigID: l.opts.ConfigID, Child: pass != PassParent, Dir: l.opts.Dir}, l.add)
+	rd := kc.NewReader(l.path, kc.Options{ConfigID: l.opts.ConfigID, Child: pass != PassParent, Dir: l.opts.Dir, MaxLines: l.opts.MaxLines}, l.add)
 	p := &parser{pass: pass, rd: rd, load: l}
 	defer func() {
 		if r := recover(); r != nil {

@@ -125,7 +125,9 @@ func FuzzCheck(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "k.conf"), []byte(text), 0o644)
-		res := Check("k.conf", fakeEnv(dir))
+		env := fakeEnv(dir)
+		env.MaxLines = 5000
+		res := Check("k.conf", env)
 		if res.Exit < 0 || res.Exit > 6 {
 			t.Fatalf("exit %d", res.Exit)
 		}
