@@ -70,6 +70,7 @@ type loader struct {
 	miscUserSet     bool
 	bfdCheck        int      // current BFD_CHECK: 0 none/dropped, 1 open, 2 named
 	checkerBFDs     []string // bfd_instance names the checker pass has seen
+	vrrpBFDs        []string // and the VRRP pass
 	urls            int      // usable urls of the current HTTP_GET/SSL_GET
 	urlPath         bool     // the current url has a path
 	urlDigest       bool     // the current url has a digest

@@ -163,6 +163,7 @@ type Instance struct {
 	PreemptDelay            time.Duration            `json:"preempt_delay,omitempty"`
 	UnicastSrcIP            netip.Addr               `json:"unicast_src_ip"`
 	UnicastPeers            []netip.Addr             `json:"unicast_peer,omitempty"`
+	UnicastTTL              *int                     `json:"unicast_ttl,omitempty"` // nil: 255
 	McastSrcIP              netip.Addr               `json:"mcast_src_ip"`
 	GarpMasterDelay         time.Duration            `json:"garp_master_delay"`
 	GarpMasterRepeat        int                      `json:"garp_master_repeat"`
@@ -186,6 +187,8 @@ type Instance struct {
 	ver               int // VRRP version set or deduced while reading
 	strictGiven       bool
 	unicastConfigured bool
+	syncGroup         *SyncGroup
+	faultNoPeer       bool // unicast_fault_no_peer: no peers means FAULT, not multicast
 	priorityGiven     bool
 	stateGiven        bool
 	// Pos is where the block opens, for the engine's own messages.
@@ -199,6 +202,9 @@ type SyncGroup struct {
 	Notify    map[string]*NotifyScript `json:"notify,omitempty"`
 	Settings  []Setting                `json:"settings,omitempty"`
 	groupSeen bool
+	// trackingWeight: global_tracking or sync_group_tracking_weight, so
+	// members keep their tracking weights.
+	trackingWeight bool
 }
 
 // VirtualServerGroup is a virtual_server_group.

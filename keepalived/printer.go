@@ -296,6 +296,9 @@ func (p *printer) instance(in *Instance) {
 	if in.UnicastSrcIP.IsValid() {
 		p.line("unicast_src_ip", in.UnicastSrcIP.String())
 	}
+	if in.UnicastTTL != nil {
+		p.line("unicast_ttl", strconv.Itoa(*in.UnicastTTL))
+	}
 	if len(in.UnicastPeers) > 0 {
 		p.open("unicast_peer")
 		for _, a := range in.UnicastPeers {

@@ -8,8 +8,13 @@ import (
 // the object it belongs to, and notes that its behaviour is not built.
 func (l *loader) record(p *parser, k *keyword, words []string) {
 	if k.path == "bfd_instance" || strings.HasPrefix(k.path, "bfd_instance/") {
-		if l.stage == PassChecker && k.path == "bfd_instance" && len(words) > 1 {
-			l.checkerBFDs = append(l.checkerBFDs, words[1])
+		if k.path == "bfd_instance" && len(words) > 1 {
+			switch l.stage {
+			case PassChecker:
+				l.checkerBFDs = append(l.checkerBFDs, words[1])
+			case PassVRRP:
+				l.vrrpBFDs = append(l.vrrpBFDs, words[1])
+			}
 		}
 		if l.stage != PassBFD {
 			return

@@ -236,6 +236,11 @@ func (l *loader) scriptSecurity() {
 		l.noPos(kc.ClassSecurity, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
 	}
 	l.cfg.Scripts = kept
+	for _, s := range kept {
+		if s.Timeout == 0 {
+			s.Timeout = s.Interval // the reference's default
+		}
+	}
 	// Tracking a disabled script is dropped with it, as the reference does.
 	for _, in := range l.cfg.Instances {
 		var ts []Tracked
@@ -296,7 +301,7 @@ func (l *loader) completeInstances() {
 			l.noPos(kc.ClassGeneral, "("+in.Name+") Initial state master is incompatible with AH authentication - clearing")
 			in.State = StateBackup
 		}
-		if in.unicastConfigured && len(in.UnicastPeers) == 0 {
+		if in.unicastConfigured && len(in.UnicastPeers) == 0 && !in.faultNoPeer {
 			l.noPos(kc.ClassDeprecated, "("+in.Name+") A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.")
 		}
 		if in.Priority == 255 && !in.Preempt {
@@ -341,10 +346,15 @@ func (l *loader) completeInstances() {
 			}
 		}
 		l.checkAdvertInt(in)
+		if in.VMACXmitBase && in.UseVMAC == "" {
+			l.noPos(kc.ClassGeneral, "("+in.Name+") vmac_xmit_base is only valid with a vmac")
+			in.VMACXmitBase = false
+		}
 		if len(in.VIPs) == 0 {
 			// The reference checks this twice and says so twice.
 			l.noPos(kc.ClassWarning, "("+in.Name+") No VIP specified; at least one is sensible")
 		}
+		l.ignoreWeights(in)
 	}
 	l.vridConflicts()
 }
@@ -369,6 +379,7 @@ func (l *loader) syncGroups() {
 				continue
 			}
 			inGroup[name] = true
+			l.instance(name).syncGroup = g
 			n++
 		}
 		if n == 0 {
@@ -554,4 +565,43 @@ func (l *loader) checkAdvertInt(in *Instance) {
 			in.AdvertInt = centi
 		}
 	}
+}
+
+// ignoreWeights drops tracking weights the reference ignores: in a sync
+// group (unless it tracks with weights) and for an address owner.
+func (l *loader) ignoreWeights(in *Instance) {
+	inSync := in.syncGroup != nil && !in.syncGroup.trackingWeight
+	if !inSync && in.Priority != 255 {
+		return
+	}
+	why := "address owner"
+	if inSync {
+		why = "SYNC group"
+	}
+	var ifs []Tracked
+	for _, t := range in.TrackInterfaces {
+		if t.Weight != 0 {
+			if inSync {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") ignoring "+t.Name+" tracked interface weight due to "+why)
+				t.Weight = 0
+			} else {
+				l.noPos(kc.ClassGeneral, "("+in.Name+") ignoring "+t.Name+" tracked interface due to "+why)
+				continue
+			}
+		}
+		ifs = append(ifs, t)
+	}
+	in.TrackInterfaces = ifs
+	if !inSync {
+		why = "address_owner"
+	}
+	var scripts []Tracked
+	for _, t := range in.TrackScripts {
+		if t.Weight != 0 {
+			l.noPos(kc.ClassGeneral, "("+in.Name+") ignoring tracked script "+t.Name+" with weights due to "+why)
+			continue
+		}
+		scripts = append(scripts, t)
+	}
+	in.TrackScripts = scripts
 }

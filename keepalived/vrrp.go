@@ -249,6 +249,32 @@ func vrrpHandlers() map[string]handler {
 				}
 			})
 		},
+		"vrrp_instance/unicast_ttl": func(p *parser, w []string) {
+			in := p.load.inst
+			v, ok := p.readUnsigned(w[1], 0, 255)
+			if !ok {
+				p.report(kc.ClassGeneral, "("+in.Name+"): TTL '"+w[1]+"' not valid - must be between 0 & 255")
+				return
+			}
+			n := int(v)
+			in.UnicastTTL = &n
+		},
+		"vrrp_instance/unicast_fault_no_peer": func(p *parser, w []string) {
+			unicastFlag(p, w)
+			p.load.inst.faultNoPeer = true
+		},
+		"vrrp_instance/check_unicast_src":    unicastFlag,
+		"vrrp_instance/old_unicast_checksum": unicastFlag,
+		"vrrp_instance/track_bfd": func(p *parser, w []string) {
+			in := p.load.inst
+			p.valueBlock(w, func(v []string) {
+				if !contains(p.load.vrrpBFDs, v[0]) {
+					p.report(kc.ClassGeneral, "("+in.Name+") track bfd "+v[0]+" not found, ignoring...")
+					return
+				}
+				in.Settings = append(in.Settings, Setting{Keyword: "track_bfd", Args: v})
+			})
+		},
 		"vrrp_instance/lvs_sync_daemon_interface": func(p *parser, w []string) {
 			in := p.load.inst
 			p.report(kc.ClassGeneral, "("+in.Name+") Specifying lvs_sync_daemon_interface against a vrrp is deprecated.")
@@ -402,6 +428,11 @@ func vrrpHandlers() map[string]handler {
 		"vrrp_sync_group/global_tracking": func(p *parser, w []string) {
 			p.report(kc.ClassGeneral, "("+p.load.sgroup.Name+") global_tracking is deprecated. Use track_interface/script/file on the sync group")
 			p.load.sgroup.Settings = append(p.load.sgroup.Settings, Setting{Keyword: w[0]})
+			p.load.sgroup.trackingWeight = true
+		},
+		"vrrp_sync_group/sync_group_tracking_weight": func(p *parser, w []string) {
+			p.load.sgroup.Settings = append(p.load.sgroup.Settings, Setting{Keyword: w[0]})
+			p.load.sgroup.trackingWeight = true
 		},
 		"vrrp_track_process": func(p *parser, w []string) {
 			if w == nil {
@@ -506,6 +537,12 @@ func vrrpHandlers() map[string]handler {
 	return h
 }
 
+// unicastFlag marks keywords that only make sense with unicast peers.
+func unicastFlag(p *parser, w []string) {
+	p.load.inst.unicastConfigured = true
+	p.load.inst.Settings = append(p.load.inst.Settings, Setting{Keyword: w[0], Args: w[1:]})
+}
+
 func scriptCount(kw string) handler {
 	return func(p *parser, w []string) {
 		s := p.load.script
@@ -555,6 +592,13 @@ func srcIP(kw string) handler {
 // handlers.
 func vrrpClosers() map[string]func(*parser) {
 	return map[string]func(*parser){
+		"vrrp_instance": func(p *parser) {
+			in := p.load.inst
+			if in != nil && len(in.UnicastPeers) == 0 && in.UnicastTTL != nil {
+				p.report(kc.ClassGeneral, "("+in.Name+"): Cannot use unicast_ttl without unicast peers - resetting")
+				in.UnicastTTL = nil
+			}
+		},
 		"vrrp_script": func(p *parser) {
 			l := p.load
 			s := l.script
