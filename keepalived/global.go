@@ -2,6 +2,7 @@ package keepalived
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -23,6 +24,12 @@ func defaultGlobal() Global {
 // globalHandlers fill global_defs; the reference parses it in the parent
 // pass only (the children inherit the result).
 func globalHandlers() map[string]handler {
+	h := globalTypedHandlers()
+	globalNumberHandlers(h)
+	return h
+}
+
+func globalTypedHandlers() map[string]handler {
 	return map[string]handler{
 		"global_defs/router_id": func(p *parser, w []string) {
 			if len(w) < 2 {
@@ -151,6 +158,46 @@ func globalHandlers() map[string]handler {
 			}
 			p.load.cfg.Global.MaxAutoPriority = v
 		},
+	}
+}
+
+// globalNumbers are global_defs keywords checked as numbers, with the
+// reference's range and its message when the value is refused (%s is
+// the value). Accepted values are kept as settings.
+var globalNumbers = map[string]struct {
+	lo, hi  uint64
+	decimal bool // seconds with up to six decimals, lo/hi in microseconds
+	refused string
+}{
+	"vrrp_garp_master_delay":          {0, 4294, false, "vrrp_garp_master_delay '%s' invalid - ignoring"},
+	"vrrp_garp_master_repeat":         {0, 1<<32 - 1, false, "vrrp_garp_master_repeat '%s' invalid - ignoring"},
+	"vrrp_garp_master_refresh":        {0, 1<<32 - 1, false, "Invalid vrrp_garp_master_refresh '%s' - ignoring"},
+	"vrrp_garp_master_refresh_repeat": {0, 1<<32 - 1, false, "vrrp_garp_master_refresh_repeat '%s' invalid - ignoring"},
+	"vrrp_garp_lower_prio_delay":      {0, 4294, false, "vrrp_garp_lower_prio_delay '%s' invalid - ignoring"},
+	"vrrp_garp_lower_prio_repeat":     {0, 1<<31 - 1, false, "Invalid vrrp_garp_lower_prio_repeat '%s'"},
+	"vrrp_down_timer_adverts":         {1, 100, false, "Invalid vrrp_down_timer_adverts [1:100] '%s'"},
+	"random_seed":                     {0, 1<<32 - 1, false, "random_seed %s invalid"},
+	"vrrp_rx_bufs_multiplier":         {1, 1<<32 - 1, false, "Invalid vrrp_rx_bufs_multiplier %s"},
+	"vrrp_startup_delay":              {1000, 1<<32 - 1, true, "vrrp_startup_delay '%s' is invalid"},
+}
+
+// globalNumberHandlers builds the handlers for globalNumbers.
+func globalNumberHandlers(h map[string]handler) {
+	for kw, r := range globalNumbers {
+		h["global_defs/"+kw] = func(p *parser, w []string) {
+			var ok bool
+			if r.decimal {
+				_, ok = p.readDecimal(p.arg(w, 1), r.lo, r.hi, 6, true)
+			} else {
+				_, ok = p.readUnsigned(p.arg(w, 1), r.lo, r.hi)
+			}
+			if !ok {
+				p.report(kc.ClassGeneral, fmt.Sprintf(r.refused, w[1]))
+				return
+			}
+			g := &p.load.cfg.Global
+			g.Settings = append(g.Settings, Setting{Keyword: w[0], Args: w[1:]})
+		}
 	}
 }
 
