@@ -490,7 +490,7 @@ func trackFileHandlers() map[string]handler {
 				return
 			}
 			l := p.load
-			l.tfile = &TrackFile{Name: p.arg(w, 1)}
+			l.tfile = &TrackFile{Name: p.arg(w, 1), Weight: 1}
 			l.cfg.TrackFiles = append(l.cfg.TrackFiles, l.tfile)
 		}
 		h[root+"/file"] = func(p *parser, w []string) {
@@ -502,16 +502,44 @@ func trackFileHandlers() map[string]handler {
 			f.File = w[1]
 		}
 		h[root+"/weight"] = func(p *parser, w []string) {
-			if v, ok := p.readInt(p.arg(w, 1), -254, 254); ok {
-				p.load.tfile.Weight = v
+			f := p.load.tfile
+			if f.Weight != 1 {
+				p.report(kc.ClassGeneral, "Weight already set for track file "+f.Name+" - ignoring "+w[1])
+				return
 			}
-			if len(w) > 2 && w[2] == "reverse" {
-				p.load.tfile.Reverse = true
+			v, ok := p.readInt(w[1], -254, 254)
+			if !ok {
+				p.report(kc.ClassGeneral, "Weight ("+w[1]+") for track_file "+f.Name+" must be between [-254..254] inclusive. Ignoring...")
+				v = 1
+			}
+			f.Weight = v
+			if len(w) > 2 {
+				if w[2] == "reverse" {
+					f.Reverse = true
+				} else {
+					p.report(kc.ClassGeneral, "track_file "+f.Name+" unknown weight option "+w[2])
+				}
 			}
 		}
 		h[root+"/init_file"] = func(p *parser, w []string) {
-			if len(w) > 1 {
-				p.load.tfile.InitFile = w[1]
+			f := p.load.tfile
+			f.InitFile = strings.Join(w[1:], " ")
+			for _, word := range w[1:] {
+				word = strings.TrimLeft(word, " \t\n\r\f\v")
+				switch {
+				case word != "" && (isDigitByte(word[0]) || word[0] == '-'):
+					v, _, complete, overflow := strtoNum(word)
+					switch {
+					case !complete || overflow || v < -1<<31 || v > 1<<31-1:
+						p.readInt(word, -1<<31, 1<<31-1) // the number message
+						p.report(kc.ClassGeneral, "Track file "+f.Name+" init value "+word+" is invalid")
+					case v < -254 || v > 254:
+						p.report(kc.ClassGeneral, "Track file "+f.Name+" init value "+strconv.FormatInt(v, 10)+" is outside sensible range [-254, 254]")
+					}
+				case word == "overwrite":
+				default:
+					p.report(kc.ClassGeneral, "Unknown track file init option "+word)
+				}
 			}
 		}
 	}
@@ -605,3 +633,5 @@ func (l *loader) ignoreWeights(in *Instance) {
 	}
 	in.TrackScripts = scripts
 }
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }

@@ -275,6 +275,18 @@ func vrrpHandlers() map[string]handler {
 				in.Settings = append(in.Settings, Setting{Keyword: "track_bfd", Args: v})
 			})
 		},
+		"vrrp_instance/garp_extra_if":   garpExtraIf,
+		"vrrp_instance/vmac_garp_intvl": garpExtraIf,
+		"vrrp_instance/kernel_rx_buf_size": func(p *parser, w []string) {
+			in := p.load.inst
+			if len(w) == 2 {
+				if _, ok := p.readUnsigned(w[1], 0, 1<<32-1); ok {
+					in.Settings = append(in.Settings, Setting{Keyword: w[0], Args: w[1:]})
+					return
+				}
+			}
+			p.report(kc.ClassGeneral, "("+in.Name+") invalid kernel_rx_buf_size specified")
+		},
 		"vrrp_instance/lvs_sync_daemon_interface": func(p *parser, w []string) {
 			in := p.load.inst
 			p.report(kc.ClassGeneral, "("+in.Name+") Specifying lvs_sync_daemon_interface against a vrrp is deprecated.")
@@ -387,9 +399,10 @@ func vrrpHandlers() map[string]handler {
 				l.script.Group = w[2]
 			}
 			if !userExists(l.script.User, l.script.Group) {
+				p.report(kc.ClassGeneral, "Unable to set uid/gid for script "+cmdString(l.script.Command))
 				l.removeScript = true
 			} else {
-				l.scriptUserSet = true
+				l.removeScript, l.scriptUserSet = false, true
 			}
 		},
 		"vrrp_script/init_fail": func(p *parser, w []string) { p.load.script.InitFail = true },
@@ -535,6 +548,31 @@ func vrrpHandlers() map[string]handler {
 		}
 	}
 	return h
+}
+
+// garpExtraIf reads garp_extra_if (and its old name vmac_garp_intvl):
+// a delay in seconds and/or "all".
+func garpExtraIf(p *parser, w []string) {
+	in := p.load.inst
+	if w[0] == "vmac_garp_intvl" {
+		p.report(kc.ClassDeprecated, "Keyword \"vmac_garp_intvl\" is deprecated - please use \"garp_extra_if\"")
+	}
+	delay := false
+	for _, a := range w[1:] {
+		if a == "all" {
+			continue
+		}
+		if _, ok := p.readUnsigned(a, 0, 86400); !ok {
+			p.report(kc.ClassGeneral, "("+in.Name+"): "+w[0]+" '"+a+"' invalid - ignoring")
+			return
+		}
+		delay = true
+	}
+	if !delay {
+		p.report(kc.ClassGeneral, "("+in.Name+"): "+w[0]+" specified without time - ignoring")
+		return
+	}
+	in.Settings = append(in.Settings, Setting{Keyword: w[0], Args: w[1:]})
 }
 
 // unicastFlag marks keywords that only make sense with unicast peers.
