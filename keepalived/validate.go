@@ -483,7 +483,7 @@ func trackFileHandlers() map[string]handler {
 		h[root] = func(p *parser, w []string) {
 			if w == nil || p.pass != PassVRRP {
 				// The checker reads track_file too; the model takes it once.
-				p.load.tfile = &TrackFile{}
+				p.load.tfile = &TrackFile{Weight: 1}
 				if w != nil {
 					p.load.tfile.Name = p.arg(w, 1)
 				}
