@@ -513,13 +513,7 @@ func trackFileHandlers() map[string]handler {
 				v = 1
 			}
 			f.Weight = v
-			if len(w) > 2 {
-				if w[2] == "reverse" {
-					f.Reverse = true
-				} else {
-					p.report(kc.ClassGeneral, "track_file "+f.Name+" unknown weight option "+w[2])
-				}
-			}
+			f.Reverse = p.reverseOption(w, "track_file "+f.Name)
 		}
 		h[root+"/init_file"] = func(p *parser, w []string) {
 			f := p.load.tfile

@@ -382,13 +382,7 @@ func vrrpHandlers() map[string]handler {
 				p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" weight "+w[1]+" must be in [-253, 253]")
 			}
 			s.Weight = v
-			if len(w) > 2 {
-				if w[2] == "reverse" {
-					s.Reverse = true
-				} else {
-					p.report(kc.ClassGeneral, "vrrp_script "+s.Name+" unknown weight option "+w[2])
-				}
-			}
+			s.Reverse = p.reverseOption(w, "vrrp_script "+s.Name)
 		},
 		"vrrp_script/rise": scriptCount("rise"),
 		"vrrp_script/fall": scriptCount("fall"),
@@ -841,4 +835,17 @@ func notifyScript(cmd, user []string) *NotifyScript {
 		n.Group = user[1]
 	}
 	return n
+}
+
+// reverseOption reads the optional "reverse" after a weight; anything
+// else is reported as "<owner> unknown weight option X".
+func (p *parser) reverseOption(w []string, owner string) bool {
+	if len(w) <= 2 {
+		return false
+	}
+	if w[2] == "reverse" {
+		return true
+	}
+	p.report(kc.ClassGeneral, owner+" unknown weight option "+w[2])
+	return false
 }
