@@ -146,6 +146,8 @@ func globalTypedHandlers() map[string]handler {
 			p.report(kc.ClassGeneral, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
 			p.load.cfg.Global.Settings = append(p.load.cfg.Global.Settings, Setting{Keyword: "nftables", Args: []string{"keepalived"}})
 		},
+		"global_defs/vrrp_garp_extra_if":   globalGarpExtraIf,
+		"global_defs/vrrp_vmac_garp_intvl": globalGarpExtraIf,
 		"global_defs/default_interface": func(p *parser, w []string) {
 			p.load.cfg.Global.DefaultInterface = p.arg(w, 1)
 		},
@@ -177,7 +179,6 @@ var globalNumbers = map[string]struct {
 	"vrrp_garp_lower_prio_repeat":     {0, 1<<31 - 1, false, "Invalid vrrp_garp_lower_prio_repeat '%s'"},
 	"vrrp_down_timer_adverts":         {1, 100, false, "Invalid vrrp_down_timer_adverts [1:100] '%s'"},
 	"random_seed":                     {0, 1<<32 - 1, false, "random_seed %s invalid"},
-	"vrrp_rx_bufs_multiplier":         {1, 1<<32 - 1, false, "Invalid vrrp_rx_bufs_multiplier %s"},
 	"vrrp_startup_delay":              {1000, 1<<32 - 1, true, "vrrp_startup_delay '%s' is invalid"},
 }
 
@@ -261,4 +262,29 @@ func stripRange(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// globalGarpExtraIf reads vrrp_garp_extra_if (old name
+// vrrp_vmac_garp_intvl): a delay of 1-86400 s and/or "all".
+func globalGarpExtraIf(p *parser, w []string) {
+	if w[0] == "vrrp_vmac_garp_intvl" {
+		p.report(kc.ClassDeprecated, "Keyword \"vrrp_vmac_garp_intvl\" is deprecated - please use \"vrrp_garp_extra_if\"")
+	}
+	delay := false
+	for _, a := range w[1:] {
+		if a == "all" {
+			continue
+		}
+		if _, ok := p.readUnsigned(a, 1, 86400); !ok {
+			p.report(kc.ClassGeneral, w[0]+" '"+a+"' invalid - ignoring")
+			return
+		}
+		delay = true
+	}
+	if !delay {
+		p.report(kc.ClassGeneral, w[0]+" specified without time - ignoring")
+		return
+	}
+	g := &p.load.cfg.Global
+	g.Settings = append(g.Settings, Setting{Keyword: w[0], Args: w[1:]})
 }

@@ -249,6 +249,33 @@ func vrrpHandlers() map[string]handler {
 				}
 			})
 		},
+		"vrrp_instance/linkbeat_use_polling": func(p *parser, w []string) {
+			in := p.load.inst
+			p.report(kc.ClassGeneral, "("+in.Name+") 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block")
+			in.Settings = append(in.Settings, Setting{Keyword: w[0], Args: w[1:]})
+		},
+		"track_group": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			l := p.load
+			if p.namedBlock(w, "track_group must have a name - skipping", "track_group", func(n string) bool { return contains(l.trackGroups, n) }) {
+				l.trackGroups = append(l.trackGroups, w[1])
+				l.trackGroupSeen = false
+			}
+		},
+		"track_group/group": func(p *parser, w []string) {
+			l := p.load
+			if l.trackGroupSeen {
+				p.report(kc.ClassGeneral, "Group list already specified for sync group "+l.trackGroups[len(l.trackGroups)-1])
+				p.skipBlock(true)
+				return
+			}
+			l.trackGroupSeen = true
+			if len(p.readValueBlock(w)) == 0 {
+				p.report(kc.ClassGeneral, "Warning - track group "+l.trackGroups[len(l.trackGroups)-1]+" has empty group block")
+			}
+		},
 		"vrrp_instance/unicast_ttl": func(p *parser, w []string) {
 			in := p.load.inst
 			v, ok := p.readUnsigned(w[1], 0, 255)
@@ -629,6 +656,13 @@ func vrrpClosers() map[string]func(*parser) {
 			if in != nil && len(in.UnicastPeers) == 0 && in.UnicastTTL != nil {
 				p.report(kc.ClassGeneral, "("+in.Name+"): Cannot use unicast_ttl without unicast peers - resetting")
 				in.UnicastTTL = nil
+			}
+		},
+		"vrrp_track_process": func(p *parser) {
+			t := p.load.tproc
+			if t != nil && len(t.Process) == 0 {
+				p.report(kc.ClassGeneral, "track process '"+t.Name+"' process name not specified")
+				p.load.cfg.TrackProcesses = p.load.cfg.TrackProcesses[:len(p.load.cfg.TrackProcesses)-1]
 			}
 		},
 		"vrrp_script": func(p *parser) {
