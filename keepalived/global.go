@@ -270,21 +270,29 @@ func globalGarpExtraIf(p *parser, w []string) {
 	if w[0] == "vrrp_vmac_garp_intvl" {
 		p.report(kc.ClassDeprecated, "Keyword \"vrrp_vmac_garp_intvl\" is deprecated - please use \"vrrp_garp_extra_if\"")
 	}
+	if !p.extraIfDelay(w, 1, "") {
+		return
+	}
+	g := &p.load.cfg.Global
+	g.Settings = append(g.Settings, Setting{Keyword: w[0], Args: w[1:]})
+}
+
+// extraIfDelay checks the words of a garp_extra_if keyword: "all" and one
+// delay of lo-86400 seconds. prefix starts the messages ("(VI_1): ").
+func (p *parser) extraIfDelay(w []string, lo uint64, prefix string) bool {
 	delay := false
 	for _, a := range w[1:] {
 		if a == "all" {
 			continue
 		}
-		if _, ok := p.readUnsigned(a, 1, 86400); !ok {
-			p.report(kc.ClassGeneral, w[0]+" '"+a+"' invalid - ignoring")
-			return
+		if _, ok := p.readUnsigned(a, lo, 86400); !ok {
+			p.report(kc.ClassGeneral, prefix+w[0]+" '"+a+"' invalid - ignoring")
+			return false
 		}
 		delay = true
 	}
 	if !delay {
-		p.report(kc.ClassGeneral, w[0]+" specified without time - ignoring")
-		return
+		p.report(kc.ClassGeneral, prefix+w[0]+" specified without time - ignoring")
 	}
-	g := &p.load.cfg.Global
-	g.Settings = append(g.Settings, Setting{Keyword: w[0], Args: w[1:]})
+	return delay
 }

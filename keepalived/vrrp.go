@@ -578,19 +578,7 @@ func garpExtraIf(p *parser, w []string) {
 	if w[0] == "vmac_garp_intvl" {
 		p.report(kc.ClassDeprecated, "Keyword \"vmac_garp_intvl\" is deprecated - please use \"garp_extra_if\"")
 	}
-	delay := false
-	for _, a := range w[1:] {
-		if a == "all" {
-			continue
-		}
-		if _, ok := p.readUnsigned(a, 0, 86400); !ok {
-			p.report(kc.ClassGeneral, "("+in.Name+"): "+w[0]+" '"+a+"' invalid - ignoring")
-			return
-		}
-		delay = true
-	}
-	if !delay {
-		p.report(kc.ClassGeneral, "("+in.Name+"): "+w[0]+" specified without time - ignoring")
+	if !p.extraIfDelay(w, 0, "("+in.Name+"): ") {
 		return
 	}
 	in.Settings = append(in.Settings, Setting{Keyword: w[0], Args: w[1:]})
