@@ -26,6 +26,7 @@ func defaultGlobal() Global {
 func globalHandlers() map[string]handler {
 	h := globalTypedHandlers()
 	globalNumberHandlers(h)
+	globalFlagHandlers(h)
 	return h
 }
 
@@ -180,6 +181,35 @@ var globalNumbers = map[string]struct {
 	"vrrp_down_timer_adverts":         {1, 100, false, "Invalid vrrp_down_timer_adverts [1:100] '%s'"},
 	"random_seed":                     {0, 1<<32 - 1, false, "random_seed %s invalid"},
 	"vrrp_startup_delay":              {1000, 1<<32 - 1, true, "vrrp_startup_delay '%s' is invalid"},
+}
+
+// globalFlags are optional on/off global_defs keywords and the message
+// format for a value that is neither (%s is the value, %[2]s the keyword).
+var globalFlags = map[string]string{
+	"smtp_alert": "", "smtp_alert_vrrp": "", "smtp_alert_checker": "", "vrrp_notify_priority_changes": "",
+	"vrrp_netlink_monitor_rcv_bufs_force": "", "vrrp_netlink_cmd_rcv_bufs_force": "", "process_monitor_rcv_bufs_force": "",
+	"lvs_netlink_monitor_rcv_bufs_force": "", "lvs_netlink_cmd_rcv_bufs_force": "", "rs_init_notifies": "",
+	"no_checker_emails": "", "date_use_instance": "",
+	"checker_log_all_failures": "short", "vrrp_min_garp": "short", "vrrp_lower_prio_no_advert": "short",
+	"vrrp_higher_prio_send_advert": "short",
+}
+
+// globalFlagHandlers builds the handlers for globalFlags.
+func globalFlagHandlers(h map[string]handler) {
+	for kw, form := range globalFlags {
+		h["global_defs/"+kw] = func(p *parser, w []string) {
+			if len(w) >= 2 && checkTrueFalse(w[1]) < 0 {
+				if form == "short" {
+					p.report(kc.ClassGeneral, "Invalid value for "+w[0]+" specified")
+				} else {
+					p.report(kc.ClassGeneral, "Invalid value '"+w[1]+"' for global "+w[0]+" specified")
+				}
+				return
+			}
+			g := &p.load.cfg.Global
+			g.Settings = append(g.Settings, Setting{Keyword: w[0], Args: w[1:]})
+		}
+	}
 }
 
 // globalNumberHandlers builds the handlers for globalNumbers.
