@@ -201,7 +201,7 @@ func (l *loader) validateVRRP() {
 			l.noPos(kc.ClassGeneral, "("+in.Name+") the virtual router id must be set")
 			return
 		}
-		if in.Interface == "" && len(in.UnicastPeers) == 0 {
+		if in.Interface == "" { // unicast is not known yet at this point in the reference
 			l.noPos(kc.ClassGeneral, "("+in.Name+") Unknown interface!")
 			return
 		}
