@@ -28,6 +28,12 @@ func vrrpHandlers() map[string]handler {
 			}
 			l := p.load
 			if !p.namedBlock(w, "vrrp_instance must have a name", "vrrp instance", func(n string) bool { return l.instance(n) != nil }) {
+				if l.inst == nil {
+					// The reference goes on filling whatever its list
+					// head points at, named "(null)"; so do we, without
+					// keeping it.
+					l.inst = newInstance("(null)")
+				}
 				return
 			}
 			l.inst = newInstance(w[1])
