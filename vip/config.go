@@ -1,0 +1,109 @@
+package vip
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"fulcrum/vip/vaddr"
+	"fulcrum/vip/vrrp"
+)
+
+// VIP is one virtual address: ADDR/PREFIX with dev, brd, scope and label.
+type VIP = vaddr.VIP
+
+// Track is one tracked object (interface, script, file, process) and its
+// weight. Weight 0: failing puts the instance in FAULT. Positive: added to
+// the priority while it succeeds. Negative: added while it fails.
+type Track struct {
+	Name   string
+	Weight int
+}
+
+// Config is everything one VRRP instance needs. It is the engine's own
+// shape; the daemon maps keepalived.conf's vrrp_instance onto it.
+type Config struct {
+	Name      string // vrrp_instance NAME
+	Interface string
+	VRID      uint8
+	Priority  uint8 // 1-255; 255 owns the addresses
+	// InitialMaster is `state MASTER`. Keepalived's only effect of it on
+	// the election is the default priority (255), which the model applies.
+	InitialMaster bool
+	Interval      time.Duration // advert_int
+	Version       int           // 2 or 3
+	AuthType      vrrp.AuthType // v2 only
+	AuthPass      string        // truncated/zero-padded to 8 bytes on the wire
+	VIPs          []VIP
+	// SrcAddr is mcast_src_ip / unicast_src_ip; zero: the interface's
+	// primary address.
+	SrcAddr      netip.Addr
+	UnicastPeers []netip.Addr
+	McastGroup   netip.Addr // zero: 224.0.0.18
+	NoPreempt    bool
+	PreemptDelay time.Duration
+	// SkipCheckAdvAddr is vrrp_skip_check_adv_addr.
+	SkipCheckAdvAddr bool
+
+	GARPDelay    time.Duration // garp_master_delay: second burst after this; 0 none
+	GARPRepeat   int           // garp_master_repeat: packets per burst
+	GARPInterval time.Duration // vrrp_garp_interval: pause between packets
+
+	Tracks []Track
+}
+
+// Defaults returns a Config with Keepalived's defaults for the fields the
+// configuration may leave out.
+func Defaults() Config {
+	return Config{Priority: 100, Interval: time.Second, Version: 2, GARPDelay: 5 * time.Second, GARPRepeat: 5}
+}
+
+// Validate reports settings the engine cannot run with.
+func (c *Config) Validate() error {
+	switch {
+	case c.Name == "":
+		return fmt.Errorf("vrrp instance without a name")
+	case c.Interface == "":
+		return fmt.Errorf("(%s) no interface", c.Name)
+	case c.VRID == 0:
+		return fmt.Errorf("(%s) VRID 0 is not valid", c.Name)
+	case c.Priority == 0:
+		return fmt.Errorf("(%s) priority 0 is not valid", c.Name)
+	case c.Version != 2 && c.Version != 3:
+		return fmt.Errorf("(%s) VRRP version %d", c.Name, c.Version)
+	case c.Version == 2 && (c.Interval < time.Second || c.Interval%time.Second != 0 || c.Interval > 255*time.Second):
+		return fmt.Errorf("(%s) VRRPv2 advertisement interval %v: whole seconds 1-255", c.Name, c.Interval)
+	case c.Version == 3 && (c.Interval < 10*time.Millisecond || c.Interval%(10*time.Millisecond) != 0 || c.Interval > 40950*time.Millisecond):
+		return fmt.Errorf("(%s) VRRPv3 advertisement interval %v: 10ms steps up to 40.95s", c.Name, c.Interval)
+	}
+	for _, v := range c.VIPs {
+		if !v.Prefix.Addr().Is4() {
+			return fmt.Errorf("(%s) %v: only IPv4 virtual addresses are built yet", c.Name, v.Prefix)
+		}
+	}
+	return nil
+}
+
+// effectivePriority combines the base priority with the tracked objects'
+// states the way Keepalived does: weights of succeeding positive and failing
+// negative trackers are added, kept within 1-254, an owner never changes,
+// and a failing weight-0 tracker means FAULT.
+func effectivePriority(base uint8, tracks []Track, ok map[string]bool) (prio int, fault bool) {
+	prio = int(base)
+	for _, t := range tracks {
+		up, known := ok[t.Name]
+		if !known {
+			up = true
+		}
+		switch {
+		case t.Weight == 0 && !up:
+			fault = true
+		case t.Weight > 0 && up, t.Weight < 0 && !up:
+			prio += t.Weight
+		}
+	}
+	if base == 255 {
+		return 255, fault
+	}
+	return min(max(prio, 1), 254), fault
+}

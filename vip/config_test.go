@@ -1,0 +1,63 @@
+package vip
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEffectivePriority(t *testing.T) {
+	tracks := []Track{{"eth1", 0}, {"chk_up", 20}, {"chk_down", -30}}
+	for _, tc := range []struct {
+		desc      string
+		base      uint8
+		ok        map[string]bool
+		wantPrio  int
+		wantFault bool
+	}{
+		{"all succeeding: positive weights added", 100, nil, 120, false},
+		{"positive tracker failing: weight lost", 100, map[string]bool{"chk_up": false}, 100, false},
+		{"negative tracker failing: weight taken", 100, map[string]bool{"chk_down": false}, 90, false},
+		{"weight 0 failing: FAULT", 100, map[string]bool{"eth1": false}, 120, true},
+		{"clamped to 254", 250, nil, 254, false},
+		{"clamped to 1", 20, map[string]bool{"chk_up": false, "chk_down": false}, 1, false},
+		{"owner keeps 255", 255, map[string]bool{"chk_down": false}, 255, false},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			p, f := effectivePriority(tc.base, tracks, tc.ok)
+			if p != tc.wantPrio || f != tc.wantFault {
+				t.Fatalf("got %d %v, want %d %v", p, f, tc.wantPrio, tc.wantFault)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	good := config("VI_1", 100)
+	for _, tc := range []struct {
+		desc string
+		f    func(c *Config)
+		want string // "" for valid
+	}{
+		{"valid", func(c *Config) {}, ""},
+		{"v3 centiseconds", func(c *Config) { c.Version, c.Interval = 3, 250 * time.Millisecond }, ""},
+		{"no name", func(c *Config) { c.Name = "" }, "without a name"},
+		{"no interface", func(c *Config) { c.Interface = "" }, "no interface"},
+		{"VRID 0", func(c *Config) { c.VRID = 0 }, "VRID 0"},
+		{"priority 0", func(c *Config) { c.Priority = 0 }, "priority 0"},
+		{"version 4", func(c *Config) { c.Version = 4 }, "version 4"},
+		{"v2 fractional", func(c *Config) { c.Interval = 1500 * time.Millisecond }, "whole seconds"},
+		{"v3 too long", func(c *Config) { c.Version, c.Interval = 3, 41 * time.Second }, "10ms steps"},
+		{"IPv6 VIP", func(c *Config) { c.VIPs = []VIP{{Prefix: netip.MustParsePrefix("2001:db8::1/64")}} }, "only IPv4"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			c := good
+			tc.f(&c)
+			err := c.Validate()
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("Validate() = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

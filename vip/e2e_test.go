@@ -1,0 +1,238 @@
+package vip
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fulcrum/internal/netns"
+	"fulcrum/vip/elect"
+	"fulcrum/vip/vrrp"
+)
+
+// settle bounds every wait for the network: far above the few seconds the
+// protocol needs, so a slow shared machine does not fail a test, and still
+// finite so a broken build does not hang.
+const settle = 20 * time.Second
+
+var testVIP = netip.MustParsePrefix("10.213.0.100/24")
+
+// lab is a bridge joining namespaces 10.213.0.1, .2, ...
+type lab struct {
+	t     *testing.T
+	nodes []*netns.NS
+}
+
+func newLab(t *testing.T, n int) *lab {
+	t.Helper()
+	bed := netns.New(t)
+	l := &lab{t: t}
+	var addrs []string
+	for k := range n {
+		l.nodes = append(l.nodes, bed.Add(fmt.Sprintf("n%d", k+1)))
+		addrs = append(addrs, fmt.Sprintf("10.213.0.%d/24", k+1))
+	}
+	bed.Bridge("eth0", l.nodes, addrs)
+	return l
+}
+
+// node is one of our instances with its log.
+type node struct {
+	*Instance
+	mu    sync.Mutex
+	lines []string
+	ran   chan error
+}
+
+func (n *node) logged(line string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Contains(n.lines, line)
+}
+
+func (n *node) log() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return strings.Join(n.lines, "\n")
+}
+
+func config(name string, prio uint8) Config {
+	c := Defaults()
+	c.Name, c.Interface, c.VRID, c.Priority = name, "eth0", 51, prio
+	c.AuthType, c.AuthPass = vrrp.AuthPass, "s3cr3t"
+	c.VIPs = []VIP{{Prefix: testVIP}}
+	c.GARPDelay = 0
+	return c
+}
+
+// start opens an instance inside the k-th namespace and runs it.
+func (l *lab) start(k int, cfg Config) *node {
+	l.t.Helper()
+	n := &node{ran: make(chan error, 1)}
+	opt := Options{Log: func(line string) {
+		n.mu.Lock()
+		n.lines = append(n.lines, line)
+		n.mu.Unlock()
+	}}
+	if err := l.nodes[k].Do(func() (err error) { n.Instance, err = Open(cfg, opt); return err }); err != nil {
+		l.t.Fatal(err)
+	}
+	go func() { n.ran <- n.Run() }()
+	l.t.Cleanup(func() {
+		n.Stop()
+		if l.t.Failed() {
+			l.t.Logf("log of %s on node %d:\n%s", cfg.Name, k+1, n.log())
+		}
+	})
+	return n
+}
+
+// holds reports whether the k-th namespace has the VIP.
+func (l *lab) holds(k int) bool {
+	out, err := l.nodes[k].Run("ip", "-4", "-o", "addr", "show", "dev", "eth0")
+	if err != nil {
+		l.t.Fatalf("ip addr: %v %s", err, out)
+	}
+	return strings.Contains(out, " "+testVIP.String()+" ")
+}
+
+// waitFor polls cond until it holds or settle passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(settle); !cond(); {
+		if time.Now().After(end) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// onlyHolder waits until exactly the k-th namespace holds the VIP.
+func (l *lab) onlyHolder(k int, nodes ...*node) {
+	l.t.Helper()
+	waitFor(l.t, fmt.Sprintf("the VIP on node %d only", k+1), func() bool {
+		for j := range l.nodes {
+			if l.holds(j) != (j == k) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestTwoNodesElectAndFailOver(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	a := l.start(0, config("VI_1", 150))
+	b := l.start(1, config("VI_1", 100))
+	waitFor(t, "node 1 MASTER", func() bool { return a.State() == elect.Master })
+	l.onlyHolder(0)
+	if b.State() != elect.Backup {
+		t.Fatalf("node 2 is %v, want BACKUP", b.State())
+	}
+	if b.Stats().Received == 0 {
+		t.Fatal("the backup accepted no advertisement")
+	}
+
+	// Killed master: no priority 0, its address stays, the backup times
+	// out and takes over.
+	a.Abort()
+	waitFor(t, "node 2 MASTER", func() bool { return b.State() == elect.Master })
+	waitFor(t, "the VIP on node 2", func() bool { return l.holds(1) })
+	if b.logged("(VI_1) Backup received priority 0 advertisement") {
+		t.Fatal("a killed master sent priority 0")
+	}
+}
+
+func TestGracefulStopAndPreemptBack(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	a := l.start(0, config("VI_1", 255))
+	b := l.start(1, config("VI_1", 100))
+	l.onlyHolder(0)
+	waitFor(t, "node 2 BACKUP", func() bool { return b.State() == elect.Backup && b.Stats().Received > 0 })
+
+	if err := a.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "node 2 MASTER", func() bool { return b.State() == elect.Master })
+	if !b.logged("(VI_1) Backup received priority 0 advertisement") {
+		t.Fatalf("the backup took over without the priority-0 advertisement:\n%s", b.log())
+	}
+	l.onlyHolder(1)
+
+	// The owner comes back and preempts.
+	a = l.start(0, config("VI_1", 255))
+	l.onlyHolder(0)
+	waitFor(t, "node 2 BACKUP again", func() bool { return b.State() == elect.Backup })
+	if !b.logged("(VI_1) Master received advert from 10.213.0.1 with higher priority 255, ours 100") {
+		t.Fatalf("node 2 did not yield to the owner:\n%s", b.log())
+	}
+}
+
+func TestNoPreempt(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	b := l.start(1, config("VI_1", 100))
+	l.onlyHolder(1)
+	cfg := config("VI_1", 200)
+	cfg.NoPreempt = true
+	a := l.start(0, cfg)
+	// Node 1 hears the lower-priority master and, with nopreempt, keeps
+	// restarting its timer instead of taking over.
+	waitFor(t, "node 1 hearing three adverts", func() bool { return a.Stats().Received >= 4 })
+	if a.State() != elect.Backup || b.State() != elect.Master {
+		t.Fatalf("states %v/%v, want BACKUP/MASTER", a.State(), b.State())
+	}
+	l.onlyHolder(1)
+}
+
+func TestWrongPasswordIgnored(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	a := l.start(0, config("VI_1", 150))
+	other := config("VI_1", 100)
+	other.AuthPass = "wrong"
+	b := l.start(1, other)
+	// Each ignores the other, so both end up MASTER holding the VIP.
+	waitFor(t, "both MASTER", func() bool { return a.State() == elect.Master && b.State() == elect.Master })
+	waitFor(t, "password drops counted on both", func() bool {
+		return a.Stats().Reasons[vrrp.ReasonPassword] > 0 && b.Stats().Reasons[vrrp.ReasonPassword] > 0
+	})
+	if !b.logged("(VI_1) received an invalid passwd!") {
+		t.Fatalf("no log line for the bad password:\n%s", b.log())
+	}
+	if a.Stats().Received != 0 || b.Stats().Received != 0 {
+		t.Fatal("an advertisement with the wrong password was used")
+	}
+}
+
+func TestUnicastPeers(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 3)
+	peer := func(k int, prio uint8, peers ...string) Config {
+		c := config("VI_1", prio)
+		for _, p := range peers {
+			c.UnicastPeers = append(c.UnicastPeers, netip.MustParseAddr(p))
+		}
+		return c
+	}
+	a := l.start(0, peer(0, 150, "10.213.0.2", "10.213.0.3"))
+	b := l.start(1, peer(1, 100, "10.213.0.1", "10.213.0.3"))
+	c := l.start(2, peer(2, 50, "10.213.0.1", "10.213.0.2"))
+	waitFor(t, "node 1 MASTER", func() bool { return a.State() == elect.Master })
+	l.onlyHolder(0)
+	waitFor(t, "both backups hearing the master", func() bool {
+		return b.Stats().Received > 0 && c.Stats().Received > 0
+	})
+	a.Stop()
+	waitFor(t, "node 2 MASTER", func() bool { return b.State() == elect.Master })
+	l.onlyHolder(1)
+	if c.State() != elect.Backup {
+		t.Fatalf("node 3 is %v", c.State())
+	}
+}

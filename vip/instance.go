@@ -1,0 +1,359 @@
+package vip
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"fulcrum/vip/elect"
+	"fulcrum/vip/garp"
+	"fulcrum/vip/transport"
+	"fulcrum/vip/vaddr"
+	"fulcrum/vip/vrrp"
+)
+
+// Options are the instance's links to the world outside the engine.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives each log line in Keepalived's words; nil drops them.
+	Log func(line string)
+	// Notify is called on each state change (notify scripts, notify_fifo);
+	// nil means none. It runs on the instance's goroutine: keep it short.
+	Notify func(name string, state elect.State, priority uint8)
+}
+
+// Stats are an instance's counters.
+type Stats struct {
+	State       elect.State
+	Sent        uint64 // advertisements sent
+	Received    uint64 // advertisements for our VRID accepted
+	UnknownVRID uint64 // advertisements for other VRIDs, ignored
+	// Reasons counts received advertisements per failed check
+	// (vrrp.ReasonAddrList ones were still used).
+	Reasons [vrrp.NumReasons]uint64
+}
+
+// Instance runs one virtual router: election, advertisements, addresses.
+type Instance struct {
+	cfg    Config
+	opt    Options
+	m      *elect.Machine
+	conn   *transport.Conn
+	addrs  *vaddr.Manager
+	garps  map[string]*garp.Sender
+	expect vrrp.Expect
+	vips   []VIP // with Dev filled in
+
+	ctl     chan func(now time.Time) (acts []elect.Action, stop bool)
+	quit    chan struct{} // closed when Run returns
+	started atomic.Bool
+	state   atomic.Int32
+
+	sent, received, unknownVRID atomic.Uint64
+	reasons                     [vrrp.NumReasons]atomic.Uint64
+
+	// Owned by Run's goroutine.
+	trackOK map[string]bool
+	garpAt  time.Time
+}
+
+// Open validates cfg and opens what the instance needs: its VRRP socket,
+// a netlink handle and packet sockets for gratuitous ARP. Call it inside
+// the network namespace the instance is for; everything opened stays
+// there, so Run may be called from anywhere.
+func Open(cfg Config, opt Options) (_ *Instance, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = func(string) {}
+	}
+	i := &Instance{cfg: cfg, opt: opt, garps: map[string]*garp.Sender{}, trackOK: map[string]bool{},
+		ctl: make(chan func(time.Time) ([]elect.Action, bool)), quit: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			i.close()
+		}
+	}()
+	if i.conn, err = transport.Listen(transport.Config{Interface: cfg.Interface, Src: cfg.SrcAddr,
+		Group: cfg.McastGroup, Peers: cfg.UnicastPeers}); err != nil {
+		return nil, err
+	}
+	if i.addrs, err = vaddr.New(); err != nil {
+		return nil, err
+	}
+	for _, v := range cfg.VIPs {
+		if v.Dev == "" {
+			v.Dev = cfg.Interface
+		}
+		i.vips = append(i.vips, v)
+		if i.garps[v.Dev] == nil {
+			if i.garps[v.Dev], err = garp.Open(v.Dev); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var addrs []netip.Addr
+	for _, v := range i.vips {
+		addrs = append(addrs, v.Prefix.Addr())
+	}
+	i.expect = vrrp.Expect{Name: cfg.Name, Version: cfg.Version, AuthType: cfg.AuthType,
+		AuthData: vrrp.Password(cfg.AuthPass), Interval: cfg.Interval, Unicast: i.conn.Unicast(),
+		Addrs: addrs, SkipAddrCheck: cfg.SkipCheckAdvAddr}
+	if cfg.Version == 3 {
+		i.expect.AuthType, i.expect.AuthData = vrrp.AuthNone, [8]byte{}
+	}
+	i.m = elect.New(cfg.Name, elect.Config{Priority: cfg.Priority, Interval: cfg.Interval, Version: cfg.Version,
+		Addr: i.conn.Src(), NoPreempt: cfg.NoPreempt, PreemptDelay: cfg.PreemptDelay})
+	return i, nil
+}
+
+func (i *Instance) close() {
+	if i.conn != nil {
+		i.conn.Close()
+	}
+	for _, g := range i.garps {
+		g.Close()
+	}
+	if i.addrs != nil {
+		i.addrs.Close()
+	}
+}
+
+// Name is the instance's name.
+func (i *Instance) Name() string { return i.cfg.Name }
+
+// State is the current state.
+func (i *Instance) State() elect.State { return elect.State(i.state.Load()) }
+
+// Stats returns the counters.
+func (i *Instance) Stats() Stats {
+	s := Stats{State: i.State(), Sent: i.sent.Load(), Received: i.received.Load(), UnknownVRID: i.unknownVRID.Load()}
+	for r := range s.Reasons {
+		s.Reasons[r] = i.reasons[r].Load()
+	}
+	return s
+}
+
+// ErrStopped is returned by calls on an instance that no longer runs.
+var ErrStopped = errors.New("vrrp instance stopped")
+
+// Run runs the instance until Stop or Abort. It returns nil after Stop.
+func (i *Instance) Run() error {
+	if !i.started.CompareAndSwap(false, true) {
+		return errors.New("vrrp instance already started")
+	}
+	defer func() {
+		close(i.quit)
+		i.close()
+	}()
+	pkts := make(chan vrrp.Received)
+	readErr := make(chan error, 1)
+	go i.read(pkts, readErr)
+
+	timer := time.NewTimer(time.Hour)
+	garpTimer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	defer garpTimer.Stop()
+	rearm := func() {
+		timer.Stop()
+		if d := i.m.Deadline(); !d.IsZero() {
+			timer.Reset(max(d.Sub(i.opt.Now()), 0))
+		}
+		garpTimer.Stop()
+		if !i.garpAt.IsZero() {
+			garpTimer.Reset(max(i.garpAt.Sub(i.opt.Now()), 0))
+		}
+	}
+
+	prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK)
+	now := i.opt.Now()
+	i.m.SetPriority(prio)
+	i.m.SetFault(now, fault)
+	i.apply(i.m.Start(now))
+	rearm()
+	for {
+		select {
+		case r := <-pkts:
+			i.receive(r)
+		case err := <-readErr:
+			// The socket is gone (Abort): stop as a killed process does,
+			// leaving the addresses where they are.
+			return fmt.Errorf("(%s) %w", i.cfg.Name, err)
+		case <-timer.C:
+			i.apply(i.m.Timer(i.opt.Now()))
+		case <-garpTimer.C:
+			i.garpAt = time.Time{}
+			if i.m.State() == elect.Master {
+				i.sendGARP()
+			}
+		case f := <-i.ctl:
+			acts, stop := f(i.opt.Now())
+			i.apply(acts)
+			if stop {
+				return nil
+			}
+		}
+		rearm()
+	}
+}
+
+func (i *Instance) read(pkts chan<- vrrp.Received, errc chan<- error) {
+	for {
+		buf := make([]byte, 1500)
+		r, err := i.conn.Receive(buf)
+		if err != nil {
+			errc <- err
+			return
+		}
+		select {
+		case pkts <- r:
+		case <-i.quit:
+			return
+		}
+	}
+}
+
+func (i *Instance) receive(r vrrp.Received) {
+	if id, ok := vrrp.VRID(r.Msg); ok && id != i.cfg.VRID {
+		i.unknownVRID.Add(1)
+		return
+	}
+	p, reason, line := vrrp.Check(&i.expect, r)
+	if reason != vrrp.ReasonNone {
+		i.reasons[reason].Add(1)
+		i.opt.Log(line)
+		if reason.Drops() {
+			return
+		}
+	}
+	i.received.Add(1)
+	i.apply(i.m.Receive(i.opt.Now(), elect.Advert{Src: r.Src, Priority: p.Priority, Interval: p.Interval}))
+}
+
+// apply carries out the machine's actions in order.
+func (i *Instance) apply(acts []elect.Action) {
+	for _, a := range acts {
+		switch a.Kind {
+		case elect.SendAdvert:
+			if err := i.advertise(a.Priority); err != nil {
+				i.opt.Log(fmt.Sprintf("(%s) Cant send advert (%v)", i.cfg.Name, err))
+			}
+		case elect.AddVIPs:
+			i.eachVIP(i.addrs.Add)
+		case elect.RemoveVIPs:
+			i.garpAt = time.Time{}
+			i.eachVIP(i.addrs.Remove)
+		case elect.SendGARP:
+			i.sendGARP()
+			if i.cfg.GARPDelay > 0 {
+				i.garpAt = i.opt.Now().Add(i.cfg.GARPDelay)
+			}
+		case elect.Notify:
+			if i.opt.Notify != nil {
+				i.opt.Notify(i.cfg.Name, a.State, i.m.Priority())
+			}
+		case elect.Log:
+			i.opt.Log(a.Text)
+		}
+	}
+	i.state.Store(int32(i.m.State()))
+}
+
+func (i *Instance) eachVIP(f func(vaddr.VIP) error) {
+	for _, v := range i.vips {
+		if err := f(v); err != nil {
+			i.opt.Log(fmt.Sprintf("(%s) %v", i.cfg.Name, err))
+		}
+	}
+}
+
+func (i *Instance) advertise(prio uint8) error {
+	p := vrrp.Packet{Version: i.cfg.Version, VRID: i.cfg.VRID, Priority: prio, Interval: i.cfg.Interval,
+		Addrs: i.expect.Addrs, AuthType: i.expect.AuthType, AuthData: i.expect.AuthData}
+	var errs []error
+	for _, dst := range i.conn.Destinations() {
+		msg, err := p.Marshal(i.conn.Src(), dst)
+		if err == nil {
+			err = i.conn.Send(dst, msg)
+		}
+		if err == nil {
+			i.sent.Add(1)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// sendGARP sends garp_master_repeat gratuitous ARPs for every address.
+func (i *Instance) sendGARP() {
+	for n := range max(i.cfg.GARPRepeat, 1) {
+		if n > 0 && i.cfg.GARPInterval > 0 {
+			time.Sleep(i.cfg.GARPInterval)
+		}
+		for _, v := range i.vips {
+			if err := i.garps[v.Dev].Send(v.Prefix.Addr()); err != nil {
+				i.opt.Log(fmt.Sprintf("(%s) %v", i.cfg.Name, err))
+			}
+		}
+	}
+}
+
+// do runs f on Run's goroutine and waits until it has been handed over.
+func (i *Instance) do(f func(now time.Time) ([]elect.Action, bool)) error {
+	select {
+	case i.ctl <- f:
+		return nil
+	case <-i.quit:
+		return ErrStopped
+	}
+}
+
+// SetTracked records whether the tracked object name succeeds; the
+// priority and FAULT state follow from the weights.
+func (i *Instance) SetTracked(name string, ok bool) error {
+	return i.do(func(now time.Time) ([]elect.Action, bool) {
+		i.trackOK[name] = ok
+		prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK)
+		return append(i.m.SetPriority(prio), i.m.SetFault(now, fault)...), false
+	})
+}
+
+// Stop ends the instance gracefully: as MASTER it sends a priority-0
+// advertisement and removes its addresses. It waits until Run returned.
+func (i *Instance) Stop() error {
+	if i.neverRan() {
+		return nil
+	}
+	err := i.do(func(now time.Time) ([]elect.Action, bool) { return i.m.Stop(now), true })
+	<-i.quit
+	return err
+}
+
+// neverRan releases an instance whose Run was never called, and then keeps
+// Run from starting.
+func (i *Instance) neverRan() bool {
+	if !i.started.CompareAndSwap(false, true) {
+		return false
+	}
+	close(i.quit)
+	i.close()
+	return true
+}
+
+// Abort ends the instance the way SIGKILL ends Keepalived: no priority-0
+// advertisement and the addresses stay configured. It waits until Run
+// returned.
+func (i *Instance) Abort() {
+	if i.neverRan() {
+		return
+	}
+	i.conn.Close()
+	<-i.quit
+}
