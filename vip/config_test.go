@@ -41,14 +41,14 @@ func TestValidate(t *testing.T) {
 		want string // "" for valid
 	}{
 		{"valid", func(c *Config) {}, ""},
-		{"v3 centiseconds", func(c *Config) { c.Version, c.Interval = 3, 250 * time.Millisecond }, ""},
+		{"v3 centiseconds", func(c *Config) { c.Version, c.Interval = 3, 250*time.Millisecond }, ""},
 		{"no name", func(c *Config) { c.Name = "" }, "without a name"},
 		{"no interface", func(c *Config) { c.Interface = "" }, "no interface"},
 		{"VRID 0", func(c *Config) { c.VRID = 0 }, "VRID 0"},
 		{"priority 0", func(c *Config) { c.Priority = 0 }, "priority 0"},
 		{"version 4", func(c *Config) { c.Version = 4 }, "version 4"},
 		{"v2 fractional", func(c *Config) { c.Interval = 1500 * time.Millisecond }, "whole seconds"},
-		{"v3 too long", func(c *Config) { c.Version, c.Interval = 3, 41 * time.Second }, "10ms steps"},
+		{"v3 too long", func(c *Config) { c.Version, c.Interval = 3, 41*time.Second }, "10ms steps"},
 		{"IPv6 VIP", func(c *Config) { c.VIPs = []VIP{{Prefix: netip.MustParsePrefix("2001:db8::1/64")}} }, "only IPv4"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
