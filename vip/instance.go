@@ -246,9 +246,11 @@ func (i *Instance) apply(acts []elect.Action) {
 				i.opt.Log(fmt.Sprintf("(%s) Cant send advert (%v)", i.cfg.Name, err))
 			}
 		case elect.AddVIPs:
+			i.opt.Log(fmt.Sprintf("(%s) setting VIPs.", i.cfg.Name))
 			i.eachVIP(i.addrs.Add)
 		case elect.RemoveVIPs:
 			i.garpAt = time.Time{}
+			i.opt.Log(fmt.Sprintf("(%s) removing VIPs.", i.cfg.Name))
 			i.eachVIP(i.addrs.Remove)
 		case elect.SendGARP:
 			i.sendGARP()
@@ -293,6 +295,9 @@ func (i *Instance) advertise(prio uint8) error {
 
 // sendGARP sends garp_master_repeat gratuitous ARPs for every address.
 func (i *Instance) sendGARP() {
+	for _, v := range i.vips {
+		i.opt.Log(fmt.Sprintf("(%s) Sending/queueing gratuitous ARPs on %s for %s", i.cfg.Name, v.Dev, v.Prefix.Addr()))
+	}
 	for n := range max(i.cfg.GARPRepeat, 1) {
 		if n > 0 && i.cfg.GARPInterval > 0 {
 			time.Sleep(i.cfg.GARPInterval)

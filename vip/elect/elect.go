@@ -228,7 +228,7 @@ func (m *Machine) Timer(now time.Time) []Action {
 	}
 	switch m.state {
 	case Backup:
-		return m.becomeMaster(now, nil)
+		return m.becomeMaster(now, m.log(nil, "Receive advertisement timeout"))
 	case Master:
 		return m.arm([]Action{{Kind: SendAdvert, Priority: m.priority}}, now.Add(m.cfg.Interval))
 	}
@@ -349,6 +349,7 @@ func (m *Machine) Stop(now time.Time) []Action {
 	var acts []Action
 	if m.state == Master {
 		acts = append(acts, Action{Kind: SendAdvert, Priority: 0})
+		acts = m.log(acts, "sent 0 priority")
 	}
 	acts = m.leaveMaster(acts)
 	m.state = Stopped

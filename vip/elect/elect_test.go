@@ -235,3 +235,23 @@ func TestStateNames(t *testing.T) {
 		}
 	}
 }
+
+func TestLogLines(t *testing.T) {
+	m := New("VI_1", Config{Priority: 100, Interval: time.Second, Version: 2, Addr: us})
+	var lines []string
+	collect := func(acts []Action) {
+		for _, a := range acts {
+			if a.Kind == Log {
+				lines = append(lines, a.Text)
+			}
+		}
+	}
+	collect(m.Start(t0))
+	collect(m.Timer(m.Deadline()))
+	collect(m.Stop(m.Deadline()))
+	want := []string{"(VI_1) Entering BACKUP STATE", "(VI_1) Receive advertisement timeout",
+		"(VI_1) Entering MASTER STATE", "(VI_1) sent 0 priority"}
+	if !slices.Equal(lines, want) {
+		t.Fatalf("log\n%q\nwant\n%q", lines, want)
+	}
+}

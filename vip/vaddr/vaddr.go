@@ -60,8 +60,13 @@ func (m *Manager) addr(v VIP) (netlink.Link, *netlink.Addr, error) {
 		Label: v.Label,
 		Scope: v.Scope,
 	}
-	if v.Broadcast.IsValid() {
+	switch {
+	case v.Broadcast.IsValid():
 		a.Broadcast = v.Broadcast.AsSlice()
+	case v.Prefix.Addr().Is4():
+		// Keepalived sets no broadcast unless `brd` is given; netlink
+		// would compute one unless told 0.0.0.0.
+		a.Broadcast = net.IPv4zero
 	}
 	return link, a, nil
 }

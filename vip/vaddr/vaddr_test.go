@@ -35,7 +35,7 @@ func TestAddRemove(t *testing.T) {
 		}
 	}
 	out := a.MustRun("ip", "-4", "addr", "show")
-	for _, want := range []string{"inet 10.213.0.100/24 brd 10.213.0.255 scope global secondary v0:vip", "inet 192.0.2.1/32 brd 192.0.2.255 scope global v1"} {
+	for _, want := range []string{"inet 10.213.0.100/24 scope global secondary v0:vip", "inet 192.0.2.1/32 brd 192.0.2.255 scope global v1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ip addr lacks %q:\n%s", want, out)
 		}

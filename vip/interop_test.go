@@ -1,0 +1,193 @@
+package vip
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"fulcrum/internal/reftest"
+	"fulcrum/vip/elect"
+)
+
+// refNode is the real Keepalived running in one of the lab's namespaces.
+type refNode struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{}
+}
+
+func (r *refNode) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.out.Write(p)
+}
+
+func (r *refNode) log() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.out.String()
+}
+
+func (r *refNode) logged(s string) bool { return strings.Contains(r.log(), s) }
+
+// stop sends SIGTERM to the process we started (by its PID) and waits.
+func (r *refNode) stop() {
+	select {
+	case <-r.done:
+		return
+	default:
+	}
+	r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.done:
+	case <-time.After(settle):
+		r.cmd.Process.Kill()
+		<-r.done
+	}
+}
+
+// startReference runs /usr/sbin/keepalived with one instance like config's
+// in the k-th namespace, its pid files in a temporary directory.
+func (l *lab) startReference(k int, prio int) *refNode {
+	l.t.Helper()
+	bin := reftest.Keepalived(l.t)
+	dir := l.t.TempDir()
+	conf := filepath.Join(dir, "keepalived.conf")
+	text := fmt.Sprintf(`global_defs {
+	router_id ref%d
+}
+vrrp_instance VI_1 {
+	state BACKUP
+	interface eth0
+	virtual_router_id 51
+	priority %d
+	advert_int 1
+	authentication {
+		auth_type PASS
+		auth_pass s3cr3t
+	}
+	virtual_ipaddress {
+		%s
+	}
+}
+`, k+1, prio, testVIP)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	r := &refNode{t: l.t, done: make(chan struct{})}
+	r.cmd = l.nodes[k].Command(bin, "-n", "-l", "-D", "-P", "-G", "-f", conf,
+		"-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"),
+		"-c", filepath.Join(dir, "checkers.pid"))
+	r.cmd.Stdout, r.cmd.Stderr = r, r
+	if err := r.cmd.Start(); err != nil {
+		l.t.Fatal(err)
+	}
+	go func() { r.cmd.Wait(); close(r.done) }()
+	l.t.Cleanup(func() {
+		r.stop()
+		if l.t.Failed() {
+			l.t.Logf("reference keepalived on node %d:\n%s", k+1, r.log())
+		}
+	})
+	return r
+}
+
+// vipLine is the k-th namespace's `ip addr` line for the VIP, without the
+// interface index.
+func (l *lab) vipLine(k int) string {
+	out, _ := l.nodes[k].Run("ip", "-4", "-o", "addr", "show", "dev", "eth0")
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, " "+testVIP.String()+" ") {
+			_, rest, _ := strings.Cut(line, ": ")
+			return strings.Join(strings.Fields(rest), " ")
+		}
+	}
+	return ""
+}
+
+// refAccepted fails when the reference complained about our packets.
+func refAccepted(t *testing.T, r *refNode) {
+	t.Helper()
+	for _, bad := range []string{"invalid", "Invalid", "mismatch", "wrong version", "too short", "too long"} {
+		if r.logged(bad) {
+			t.Fatalf("the reference rejected our advertisements (%q):\n%s", bad, r.log())
+		}
+	}
+}
+
+// TestInteropOursPreemptsReference: the reference is MASTER first; ours,
+// with a higher priority, takes the VIP; when ours stops gracefully the
+// reference takes it back after its skew.
+func TestInteropOursPreemptsReference(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	ref := l.startReference(1, 100)
+	waitFor(t, "the reference MASTER", func() bool { return ref.logged("(VI_1) Entering MASTER STATE") })
+	l.onlyHolder(1)
+
+	refLine := l.vipLine(1)
+	ours := l.start(0, config("VI_1", 150))
+	waitFor(t, "ours MASTER", func() bool { return ours.State() == elect.Master })
+	l.onlyHolder(0)
+	// The address is configured exactly as the reference configures it.
+	if ourLine := l.vipLine(0); ourLine != refLine {
+		t.Errorf("VIP configured as\n  %s\nthe reference's\n  %s", ourLine, refLine)
+	}
+	waitFor(t, "the reference yielding", func() bool {
+		return ref.logged("(VI_1) Master received advert from 10.213.0.1 with higher priority 150, ours 100")
+	})
+	if !ours.logged("(VI_1) received lower priority (100) advert from 10.213.0.2 - discarding") {
+		t.Fatalf("ours did not hear the reference's adverts:\n%s", ours.log())
+	}
+
+	ours.Stop()
+	waitFor(t, "the reference taking over on priority 0", func() bool {
+		return ref.logged("(VI_1) Backup received priority 0 advertisement") &&
+			strings.Count(ref.log(), "(VI_1) Entering MASTER STATE") == 2
+	})
+	l.onlyHolder(1)
+	refAccepted(t, ref)
+}
+
+// TestInteropReferencePreemptsOurs: ours is MASTER first; the reference,
+// with a higher priority, takes the VIP; when it stops (SIGTERM) ours takes
+// it back on its priority-0 advertisement.
+func TestInteropReferencePreemptsOurs(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	ours := l.start(1, config("VI_1", 100))
+	waitFor(t, "ours MASTER", func() bool { return ours.State() == elect.Master })
+	l.onlyHolder(1)
+
+	ref := l.startReference(0, 150)
+	waitFor(t, "the reference MASTER", func() bool { return ref.logged("(VI_1) Entering MASTER STATE") })
+	waitFor(t, "ours BACKUP", func() bool { return ours.State() == elect.Backup })
+	l.onlyHolder(0)
+	if !ours.logged("(VI_1) Master received advert from 10.213.0.1 with higher priority 150, ours 100") {
+		t.Fatalf("ours yielded for another reason:\n%s", ours.log())
+	}
+	if !ref.logged("(VI_1) Received advert from 10.213.0.2 with lower priority 100, ours 150") &&
+		!ref.logged("(VI_1) received lower priority (100) advert from 10.213.0.2 - discarding") {
+		t.Fatalf("the reference did not hear ours:\n%s", ref.log())
+	}
+
+	ref.stop()
+	waitFor(t, "ours MASTER again", func() bool { return ours.State() == elect.Master })
+	if !ours.logged("(VI_1) Backup received priority 0 advertisement") {
+		t.Fatalf("ours took over without the reference's priority 0:\n%s", ours.log())
+	}
+	l.onlyHolder(1)
+	if s := ours.Stats(); s.Received == 0 || s.Reasons != [len(s.Reasons)]uint64{} {
+		t.Fatalf("ours rejected reference adverts: %+v", s)
+	}
+	refAccepted(t, ref)
+}
