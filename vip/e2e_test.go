@@ -23,11 +23,11 @@ var testVIP = netip.MustParsePrefix("10.213.0.100/24")
 
 // lab is a bridge joining namespaces 10.213.0.1, .2, ...
 type lab struct {
-	t     *testing.T
+	t     testing.TB
 	nodes []*netns.NS
 }
 
-func newLab(t *testing.T, n int) *lab {
+func newLab(t testing.TB, n int) *lab {
 	t.Helper()
 	bed := netns.New(t)
 	l := &lab{t: t}
@@ -101,7 +101,7 @@ func (l *lab) holds(k int) bool {
 }
 
 // waitFor polls cond until it holds or settle passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for end := time.Now().Add(settle); !cond(); {
 		if time.Now().After(end) {

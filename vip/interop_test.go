@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,8 +19,9 @@ import (
 
 // refNode is the real Keepalived running in one of the lab's namespaces.
 type refNode struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
+	dir  string // configuration and pid files
 	mu   sync.Mutex
 	out  bytes.Buffer
 	done chan struct{}
@@ -55,6 +57,24 @@ func (r *refNode) stop() {
 	}
 }
 
+// killVRRP SIGKILLs the reference's VRRP child process (by the PID in its
+// pid file), the way a crashed keepalived leaves its VIPs and sends no
+// priority-0 advertisement.
+func (r *refNode) killVRRP() {
+	r.t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.dir, "vrrp.pid"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		r.t.Fatalf("vrrp pid file: %q", b)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 // startReference runs /usr/sbin/keepalived with one instance like config's
 // in the k-th namespace, its pid files in a temporary directory.
 func (l *lab) startReference(k int, prio int) *refNode {
@@ -83,8 +103,9 @@ vrrp_instance VI_1 {
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		l.t.Fatal(err)
 	}
-	r := &refNode{t: l.t, done: make(chan struct{})}
-	r.cmd = l.nodes[k].Command(bin, "-n", "-l", "-D", "-P", "-G", "-f", conf,
+	r := &refNode{t: l.t, dir: dir, done: make(chan struct{})}
+	// -R: a killed VRRP child is not respawned.
+	r.cmd = l.nodes[k].Command(bin, "-n", "-l", "-D", "-P", "-G", "-R", "-f", conf,
 		"-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"),
 		"-c", filepath.Join(dir, "checkers.pid"))
 	r.cmd.Stdout, r.cmd.Stderr = r, r
