@@ -1,16 +1,15 @@
 package vip
 
 import (
-	"net"
 	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/net/ipv4"
 
 	"fulcrum/vip/elect"
+	"fulcrum/vip/transport"
 )
 
 // BenchmarkFailover measures, for ours and the reference, the time from the
@@ -44,21 +43,10 @@ type watcher struct {
 
 func watch(tb testing.TB, l *lab, k int, master netip.Addr) *watcher {
 	w := &watcher{vipAdded: make(chan time.Time, 1)}
-	var conn *ipv4.RawConn
+	var conn *transport.Conn
 	updates, done := make(chan netlink.AddrUpdate, 16), make(chan struct{})
-	if err := l.nodes[k].Do(func() error {
-		c, err := net.ListenPacket("ip4:112", "0.0.0.0")
-		if err != nil {
-			return err
-		}
-		ifi, err := net.InterfaceByName("eth0")
-		if err != nil {
-			return err
-		}
-		if conn, err = ipv4.NewRawConn(c); err != nil {
-			return err
-		}
-		if err := conn.JoinGroup(ifi, &net.IPAddr{IP: net.IPv4(224, 0, 0, 18)}); err != nil {
+	if err := l.nodes[k].Do(func() (err error) {
+		if conn, err = transport.Listen(transport.Config{Interface: "eth0"}); err != nil {
 			return err
 		}
 		return netlink.AddrSubscribe(updates, done)
@@ -69,11 +57,11 @@ func watch(tb testing.TB, l *lab, k int, master netip.Addr) *watcher {
 	go func() {
 		buf := make([]byte, 1500)
 		for {
-			h, _, _, err := conn.ReadFrom(buf)
+			r, err := conn.Receive(buf)
 			if err != nil {
 				return
 			}
-			if src, _ := netip.AddrFromSlice(h.Src.To4()); src == master {
+			if r.Src == master {
 				w.mu.Lock()
 				w.lastAdv = time.Now()
 				w.mu.Unlock()

@@ -161,7 +161,7 @@ func (c *Conn) Receive(buf []byte) (vrrp.Received, error) {
 	}
 	src, _ := netip.AddrFromSlice(h.Src.To4())
 	dst, _ := netip.AddrFromSlice(h.Dst.To4())
-	return vrrp.Received{Src: src, Dst: dst, TTL: h.TTL, HeaderLen: h.Len, TotalLen: h.TotalLen, Msg: msg}, nil
+	return vrrp.Received{Src: src, Dst: dst, TTL: h.TTL, TOS: h.TOS, HeaderLen: h.Len, TotalLen: h.TotalLen, Msg: msg}, nil
 }
 
 // Close closes the socket; a blocked Receive returns an error.

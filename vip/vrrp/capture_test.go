@@ -1,8 +1,8 @@
-package vrrp
+package vrrp_test
 
 import (
 	"bytes"
-	"net"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -11,8 +11,8 @@ import (
 
 	"fulcrum/internal/netns"
 	"fulcrum/internal/reftest"
-
-	"golang.org/x/net/ipv4"
+	"fulcrum/vip/transport"
+	"fulcrum/vip/vrrp"
 )
 
 // TestCaptureKeepalived runs the real Keepalived in a namespace, captures its
@@ -20,6 +20,7 @@ import (
 // authentication, and version 3 whose checksum covers the pseudo-header.
 func TestCaptureKeepalived(t *testing.T) {
 	bin := reftest.Keepalived(t)
+	vips := []netip.Addr{netip.MustParseAddr("10.213.0.100"), netip.MustParseAddr("10.213.0.101")}
 	for _, tc := range []struct {
 		desc, extra string
 		version     int
@@ -33,22 +34,8 @@ func TestCaptureKeepalived(t *testing.T) {
 			ka, obs := bed.Add("ka"), bed.Add("obs")
 			bed.Bridge("eth0", []*netns.NS{ka, obs}, []string{"10.213.0.1/24", "10.213.0.2/24"})
 
-			var conn *ipv4.RawConn
-			if err := obs.Do(func() error {
-				c, err := net.ListenPacket("ip4:112", "0.0.0.0")
-				if err != nil {
-					return err
-				}
-				ifi, err := net.InterfaceByName("eth0")
-				if err != nil {
-					return err
-				}
-				conn, err = ipv4.NewRawConn(c)
-				if err != nil {
-					return err
-				}
-				return conn.JoinGroup(ifi, &net.IPAddr{IP: net.IPv4(224, 0, 0, 18)})
-			}); err != nil {
+			var conn *transport.Conn
+			if err := obs.Do(func() (err error) { conn, err = transport.Listen(transport.Config{Interface: "eth0"}); return err }); err != nil {
 				t.Fatal(err)
 			}
 			defer conn.Close()
@@ -82,31 +69,38 @@ func TestCaptureKeepalived(t *testing.T) {
 				}
 			}()
 
-			buf := make([]byte, 1500)
-			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-			h, msg, _, err := conn.ReadFrom(buf)
+			got := make(chan vrrp.Received, 1)
+			go func() {
+				r, err := conn.Receive(make([]byte, 1500))
+				if err == nil {
+					got <- r
+				}
+				close(got)
+			}()
+			var r vrrp.Received
+			select {
+			case r = <-got:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no advertisement from keepalived")
+			}
+			if r.TTL != vrrp.TTL || r.TOS != 0xc0 {
+				t.Errorf("TTL %d TOS %#x: want 255 and 0xc0", r.TTL, r.TOS)
+			}
+			p, err := vrrp.Unmarshal(r.Msg, r.Src, r.Dst)
 			if err != nil {
-				t.Fatalf("no advertisement from keepalived: %v", err)
+				t.Fatalf("decoding %x: %v", r.Msg, err)
 			}
-			if h.TTL != 255 || h.TOS != 0xc0 || h.Protocol != Protocol {
-				t.Errorf("IP header %+v: want TTL 255, TOS 0xc0, protocol 112", h)
-			}
-			src, _ := netip.AddrFromSlice(h.Src.To4())
-			p, err := Unmarshal(msg, src, Group4)
-			if err != nil {
-				t.Fatalf("decoding %x: %v", msg, err)
-			}
-			want := Packet{Version: tc.version, Type: 1, VRID: 51, Priority: 255, Interval: tc.interval,
-				Checksum: p.Checksum, Addrs: []netip.Addr{refVIP, netip.MustParseAddr("10.213.0.101")}}
+			want := vrrp.Packet{Version: tc.version, Type: 1, VRID: 51, Priority: 255, Interval: tc.interval,
+				Checksum: p.Checksum, Addrs: vips}
 			if tc.version == 2 {
-				want.AuthType, want.AuthData = AuthPass, Password("longpassword")
+				want.AuthType, want.AuthData = vrrp.AuthPass, vrrp.Password("longpassword")
 			}
-			if !equal(p, &want) {
-				t.Fatalf("decoded %+v, want %+v", p, want)
+			if fmt.Sprintf("%+v", *p) != fmt.Sprintf("%+v", want) {
+				t.Fatalf("decoded %+v, want %+v", *p, want)
 			}
-			out, err := want.Marshal(src, Group4)
-			if err != nil || !bytes.Equal(out, msg) {
-				t.Fatalf("our encoding %x (%v), keepalived's %x", out, err, msg)
+			out, err := want.Marshal(r.Src, r.Dst)
+			if err != nil || !bytes.Equal(out, r.Msg) {
+				t.Fatalf("our encoding %x (%v), keepalived's %x", out, err, r.Msg)
 			}
 		})
 	}

@@ -59,6 +59,7 @@ type Expect struct {
 type Received struct {
 	Src, Dst  netip.Addr
 	TTL       int
+	TOS       int    // IPv4 type of service (0xc0 from Keepalived)
 	HeaderLen int    // IP header length (0 for IPv6, whose kernel strips it)
 	TotalLen  int    // IPv4 total length field (0 for IPv6)
 	Msg       []byte // the VRRP message
