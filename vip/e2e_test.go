@@ -1,13 +1,17 @@
 package vip
 
 import (
+	"bytes"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"fulcrum/internal/netns"
 	"fulcrum/vip/elect"
@@ -234,5 +238,65 @@ func TestUnicastPeers(t *testing.T) {
 	l.onlyHolder(1)
 	if c.State() != elect.Backup {
 		t.Fatalf("node 3 is %v", c.State())
+	}
+}
+
+func TestThreeNodesElectOneMaster(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 3)
+	nodes := []*node{l.start(0, config("VI_1", 100)), l.start(1, config("VI_1", 200)), l.start(2, config("VI_1", 150))}
+	waitFor(t, "node 2 MASTER", func() bool { return nodes[1].State() == elect.Master })
+	l.onlyHolder(1)
+	waitFor(t, "the others BACKUP hearing it", func() bool {
+		return nodes[0].State() == elect.Backup && nodes[2].State() == elect.Backup &&
+			nodes[0].Stats().Received > 0 && nodes[2].Stats().Received > 0
+	})
+	// The next best (priority 150) takes over after a graceful stop.
+	nodes[1].Stop()
+	waitFor(t, "node 3 MASTER", func() bool { return nodes[2].State() == elect.Master })
+	l.onlyHolder(2)
+	if nodes[0].State() != elect.Backup {
+		t.Fatalf("node 1 is %v", nodes[0].State())
+	}
+}
+
+// TestGratuitousARP counts the ARP announcements a new master sends:
+// garp_master_repeat at once and as many again after garp_master_delay.
+func TestGratuitousARP(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	var fd int
+	if err := l.nodes[1].Do(func() (err error) {
+		ifi, err := net.InterfaceByName("eth0")
+		if err != nil {
+			return err
+		}
+		proto := int(0x0608) // ETH_P_ARP in network byte order
+		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, proto); err != nil {
+			return err
+		}
+		tv := unix.NsecToTimeval(int64(settle))
+		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+		return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: uint16(proto), Ifindex: ifi.Index})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+
+	cfg := config("VI_1", 255)
+	cfg.GARPRepeat, cfg.GARPDelay = 3, 300*time.Millisecond
+	l.start(0, cfg)
+	vip := testVIP.Addr().As4()
+	buf := make([]byte, 1500)
+	for n := 0; n < 2*cfg.GARPRepeat; {
+		m, _, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
+			t.Fatalf("%d gratuitous ARPs arrived, want %d: %v", n, 2*cfg.GARPRepeat, err)
+		}
+		arp := buf[:m]
+		// An ARP request (op 1) whose sender and target are the VIP.
+		if m >= 28 && arp[7] == 1 && bytes.Equal(arp[14:18], vip[:]) && bytes.Equal(arp[24:28], vip[:]) {
+			n++
+		}
 	}
 }
