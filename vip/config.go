@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"fulcrum/vip/notify"
 	"fulcrum/vip/vaddr"
 	"fulcrum/vip/vrrp"
 )
@@ -50,6 +51,10 @@ type Config struct {
 	GARPInterval time.Duration // vrrp_garp_interval: pause between packets
 
 	Tracks []Track
+
+	// Notify are notify_master, notify_backup, notify_fault, notify_stop
+	// and notify.
+	Notify notify.Scripts
 }
 
 // Defaults returns a Config with Keepalived's defaults for the fields the

@@ -1,10 +1,13 @@
 package vip
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +18,7 @@ import (
 
 	"fulcrum/internal/netns"
 	"fulcrum/vip/elect"
+	"fulcrum/vip/notify"
 	"fulcrum/vip/vrrp"
 )
 
@@ -299,4 +303,61 @@ func TestGratuitousARP(t *testing.T) {
 			n++
 		}
 	}
+}
+
+// TestNotifications checks the scripts and the FIFO line of each
+// transition of a real instance.
+func TestNotifications(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	fifo, err := notify.OpenFIFO(filepath.Join(dir, "fifo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fifo.Close()
+	rd, err := os.Open(filepath.Join(dir, "fifo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	fifoLines := make(chan string, 8)
+	go func() {
+		for sc := bufio.NewScanner(rd); sc.Scan(); {
+			fifoLines <- sc.Text()
+		}
+	}()
+
+	record := func(tag string) notify.Script {
+		return notify.Script{Argv: []string{"/bin/sh", "-c", `echo "` + tag + ` $*" >> "$0"`, out}}
+	}
+	cfg := config("VI_1", 255)
+	cfg.Notify = notify.Scripts{Master: record("master"), Stop: record("stop"), Any: record("any")}
+	n := &node{ran: make(chan error, 1)}
+	if err := l.nodes[0].Do(func() (err error) { n.Instance, err = Open(cfg, Options{FIFO: fifo}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	go func() { n.ran <- n.Run() }()
+	waitFor(t, "MASTER", func() bool { return n.State() == elect.Master })
+	n.Stop()
+	for _, want := range []string{`INSTANCE "VI_1" MASTER 255`, `INSTANCE "VI_1" STOP 255`} {
+		select {
+		case got := <-fifoLines:
+			if got != want {
+				t.Fatalf("fifo %q, want %q", got, want)
+			}
+		case <-time.After(settle):
+			t.Fatalf("no fifo line %q", want)
+		}
+	}
+	want := []string{"master ", "any INSTANCE VI_1 MASTER 255", "stop ", "any INSTANCE VI_1 STOP 255"}
+	waitFor(t, "the four script runs", func() bool {
+		b, _ := os.ReadFile(out)
+		got := strings.Split(strings.TrimSpace(string(b)), "\n")
+		slices.Sort(got)
+		sorted := slices.Clone(want)
+		slices.Sort(sorted)
+		return slices.Equal(got, sorted)
+	})
 }

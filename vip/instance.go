@@ -9,6 +9,7 @@ import (
 
 	"fulcrum/vip/elect"
 	"fulcrum/vip/garp"
+	"fulcrum/vip/notify"
 	"fulcrum/vip/transport"
 	"fulcrum/vip/vaddr"
 	"fulcrum/vip/vrrp"
@@ -20,9 +21,12 @@ type Options struct {
 	Now func() time.Time
 	// Log receives each log line in Keepalived's words; nil drops them.
 	Log func(line string)
-	// Notify is called on each state change (notify scripts, notify_fifo);
-	// nil means none. It runs on the instance's goroutine: keep it short.
+	// Notify is called on each state change, after the instance's notify
+	// scripts were started; nil means none. It runs on the instance's
+	// goroutine: keep it short.
 	Notify func(name string, state elect.State, priority uint8)
+	// FIFO is the global notify_fifo; nil for none.
+	FIFO *notify.FIFO
 }
 
 // Stats are an instance's counters.
@@ -44,6 +48,7 @@ type Instance struct {
 	conn   *transport.Conn
 	addrs  *vaddr.Manager
 	garps  map[string]*garp.Sender
+	script notify.Runner
 	expect vrrp.Expect
 	vips   []VIP // with Dev filled in
 
@@ -75,7 +80,8 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 		opt.Log = func(string) {}
 	}
 	i := &Instance{cfg: cfg, opt: opt, garps: map[string]*garp.Sender{}, trackOK: map[string]bool{},
-		ctl: make(chan func(time.Time) ([]elect.Action, bool)), quit: make(chan struct{})}
+		script: notify.Runner{Log: opt.Log},
+		ctl:    make(chan func(time.Time) ([]elect.Action, bool)), quit: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			i.close()
@@ -258,14 +264,27 @@ func (i *Instance) apply(acts []elect.Action) {
 				i.garpAt = i.opt.Now().Add(i.cfg.GARPDelay)
 			}
 		case elect.Notify:
-			if i.opt.Notify != nil {
-				i.opt.Notify(i.cfg.Name, a.State, i.m.Priority())
-			}
+			i.notify(a.State)
 		case elect.Log:
 			i.opt.Log(a.Text)
 		}
 	}
 	i.state.Store(int32(i.m.State()))
+}
+
+// notify runs the notify scripts, writes the notify_fifo line and calls
+// the Notify hook.
+func (i *Instance) notify(state elect.State) {
+	prio := int(i.m.Priority())
+	i.script.Notify(i.cfg.Notify, "INSTANCE", i.cfg.Name, state.String(), prio)
+	if i.opt.FIFO != nil {
+		if err := i.opt.FIFO.Write("INSTANCE", i.cfg.Name, state.String(), prio); err != nil {
+			i.opt.Log(fmt.Sprintf("(%s) notify_fifo: %v", i.cfg.Name, err))
+		}
+	}
+	if i.opt.Notify != nil {
+		i.opt.Notify(i.cfg.Name, state, uint8(prio))
+	}
 }
 
 func (i *Instance) eachVIP(f func(vaddr.VIP) error) {
