@@ -3,6 +3,7 @@ package vip
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -19,6 +20,7 @@ import (
 	"fulcrum/internal/netns"
 	"fulcrum/vip/elect"
 	"fulcrum/vip/notify"
+	"fulcrum/vip/track"
 	"fulcrum/vip/vrrp"
 )
 
@@ -360,4 +362,67 @@ func TestNotifications(t *testing.T) {
 		slices.Sort(sorted)
 		return slices.Equal(got, sorted)
 	})
+}
+
+// TestTrackScriptMovesVIP: a failing vrrp_script with weight -60 takes the
+// master's priority from 150 to 90, below the backup's 100, which takes over.
+func TestTrackScriptMovesVIP(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	flag := filepath.Join(t.TempDir(), "healthy")
+	os.WriteFile(flag, nil, 0o644)
+	cfg := config("VI_1", 150)
+	cfg.Tracks = []Track{{Name: "chk", Weight: -60}}
+	a := l.start(0, cfg)
+	b := l.start(1, config("VI_1", 100))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go track.RunScript(ctx, track.Script{Name: "chk", Interval: 50 * time.Millisecond,
+		Cmd: notify.Script{Argv: []string{"/bin/sh", "-c", `test -e "$0"`, flag}}},
+		func(ok bool) { a.SetTracked("chk", ok) }, func(string) {})
+	waitFor(t, "node 1 MASTER", func() bool { return a.State() == elect.Master })
+	l.onlyHolder(0)
+
+	os.Remove(flag)
+	waitFor(t, "node 2 MASTER", func() bool { return b.State() == elect.Master })
+	l.onlyHolder(1)
+	if !a.logged("(VI_1) Changing effective priority from 150 to 90") {
+		t.Fatalf("no priority change logged:\n%s", a.log())
+	}
+	// Healthy again: 150 preempts 100.
+	os.WriteFile(flag, nil, 0o644)
+	l.onlyHolder(0)
+}
+
+// TestTrackInterfaceFault: a tracked interface (weight 0) going down puts
+// the master in FAULT; it sends priority 0 and the backup takes over.
+func TestTrackInterfaceFault(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	l.nodes[0].MustRun("ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p")
+	l.nodes[0].MustRun("ip", "link", "set", "eth1", "up")
+	l.nodes[0].MustRun("ip", "link", "set", "eth1p", "up")
+	cfg := config("VI_1", 255)
+	cfg.Tracks = []Track{{Name: "eth1"}}
+	a := l.start(0, cfg)
+	b := l.start(1, config("VI_1", 100))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := l.nodes[0].Do(func() error {
+		return track.WatchLinks(ctx, []string{"eth1"}, func(name string, up bool) { a.SetTracked(name, up) })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l.onlyHolder(0)
+	waitFor(t, "node 2 BACKUP", func() bool { return b.State() == elect.Backup })
+
+	l.nodes[0].MustRun("ip", "link", "set", "eth1", "down")
+	waitFor(t, "node 1 FAULT", func() bool { return a.State() == elect.Fault })
+	l.onlyHolder(1)
+	if !b.logged("(VI_1) Backup received priority 0 advertisement") {
+		t.Fatalf("FAULT sent no priority 0:\n%s", b.log())
+	}
+	l.nodes[0].MustRun("ip", "link", "set", "eth1", "up")
+	waitFor(t, "node 1 MASTER again", func() bool { return a.State() == elect.Master })
+	l.onlyHolder(0)
 }

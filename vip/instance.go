@@ -345,6 +345,9 @@ func (i *Instance) SetTracked(name string, ok bool) error {
 	return i.do(func(now time.Time) ([]elect.Action, bool) {
 		i.trackOK[name] = ok
 		prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK)
+		if old := int(i.m.Priority()); old != prio {
+			i.opt.Log(fmt.Sprintf("(%s) Changing effective priority from %d to %d", i.cfg.Name, old, prio))
+		}
 		return append(i.m.SetPriority(prio), i.m.SetFault(now, fault)...), false
 	})
 }

@@ -56,7 +56,7 @@ func (r *Runner) Notify(s Scripts, kind, name, state string, priority int) {
 func (r *Runner) Start(s Script, extra ...string) {
 	argv := append(append([]string(nil), s.Argv...), extra...)
 	cmd := exec.Command(argv[0], argv[1:]...)
-	if err := credential(cmd, s); err != nil {
+	if err := Credential(cmd, s); err != nil {
 		r.log(fmt.Sprintf("Failed to run script %s: %v", argv[0], err))
 		return
 	}
@@ -82,7 +82,8 @@ func (r *Runner) log(line string) {
 	}
 }
 
-func credential(cmd *exec.Cmd, s Script) error {
+// Credential makes cmd run as s.User and s.Group (when set).
+func Credential(cmd *exec.Cmd, s Script) error {
 	if s.User == "" {
 		return nil
 	}
