@@ -82,11 +82,20 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("(%s) VRRPv3 advertisement interval %v: 10ms steps up to 40.95s", c.Name, c.Interval)
 	}
 	for _, v := range c.VIPs {
-		if !v.Prefix.Addr().Is4() {
-			return fmt.Errorf("(%s) %v: only IPv4 virtual addresses are built yet", c.Name, v.Prefix)
+		if v.Prefix.Addr().Is6() != c.IPv6() {
+			return fmt.Errorf("(%s) %v: virtual addresses of both families in one instance", c.Name, v.Prefix)
 		}
 	}
+	if c.IPv6() && c.Version != 3 {
+		return fmt.Errorf("(%s) cannot use IPv6 with VRRP version 2", c.Name)
+	}
 	return nil
+}
+
+// IPv6 reports whether the instance is an IPv6 one (VRRPv3 over IPv6), as
+// its first virtual address says.
+func (c *Config) IPv6() bool {
+	return len(c.VIPs) > 0 && c.VIPs[0].Prefix.Addr().Is6()
 }
 
 // effectivePriority combines the base priority with the tracked objects'

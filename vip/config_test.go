@@ -49,7 +49,14 @@ func TestValidate(t *testing.T) {
 		{"version 4", func(c *Config) { c.Version = 4 }, "version 4"},
 		{"v2 fractional", func(c *Config) { c.Interval = 1500 * time.Millisecond }, "whole seconds"},
 		{"v3 too long", func(c *Config) { c.Version, c.Interval = 3, 41*time.Second }, "10ms steps"},
-		{"IPv6 VIP", func(c *Config) { c.VIPs = []VIP{{Prefix: netip.MustParsePrefix("2001:db8::1/64")}} }, "only IPv4"},
+		{"IPv6 VIP over v2", func(c *Config) { c.VIPs = []VIP{{Prefix: netip.MustParsePrefix("2001:db8::1/64")}} }, "IPv6 with VRRP version 2"},
+		{"IPv6 VIP over v3", func(c *Config) {
+			c.Version, c.VIPs = 3, []VIP{{Prefix: netip.MustParsePrefix("2001:db8::1/64")}}
+		}, ""},
+		{"mixed families", func(c *Config) {
+			c.Version = 3
+			c.VIPs = append(c.VIPs, VIP{Prefix: netip.MustParsePrefix("2001:db8::1/64")})
+		}, "both families"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			c := good

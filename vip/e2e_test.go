@@ -35,12 +35,13 @@ var testVIP = netip.MustParsePrefix("10.213.0.100/24")
 type lab struct {
 	t     testing.TB
 	nodes []*netns.NS
+	vip   netip.Prefix // the address the instances share
 }
 
 func newLab(t testing.TB, n int) *lab {
 	t.Helper()
 	bed := netns.New(t)
-	l := &lab{t: t}
+	l := &lab{t: t, vip: testVIP}
 	var addrs []string
 	for k := range n {
 		l.nodes = append(l.nodes, bed.Add(fmt.Sprintf("n%d", k+1)))
@@ -68,6 +69,37 @@ func (n *node) log() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return strings.Join(n.lines, "\n")
+}
+
+// newLab6 is newLab for IPv6 instances: DAD off so that link-local
+// addresses are usable at once, and the VIP 2001:db8::100/64.
+func newLab6(t testing.TB, n int) *lab {
+	t.Helper()
+	l := newLab(t, n)
+	l.vip = testVIP6
+	for _, ns := range l.nodes {
+		ns.MustRun("sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=0")
+		for end := time.Now().Add(settle); ; time.Sleep(20 * time.Millisecond) {
+			out := ns.MustRun("ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link")
+			if strings.Contains(out, "fe80::") && !strings.Contains(out, "tentative") {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("no link-local address in %s: %q", ns.Name, out)
+			}
+		}
+	}
+	return l
+}
+
+var testVIP6 = netip.MustParsePrefix("2001:db8::100/64")
+
+// config6 is an IPv6 instance: VRRPv3, no authentication.
+func config6(name string, prio uint8) Config {
+	c := config(name, prio)
+	c.Version, c.AuthType, c.AuthPass = 3, vrrp.AuthNone, ""
+	c.VIPs = []VIP{{Prefix: testVIP6}}
+	return c
 }
 
 func config(name string, prio uint8) Config {
@@ -103,11 +135,11 @@ func (l *lab) start(k int, cfg Config) *node {
 
 // holds reports whether the k-th namespace has the VIP.
 func (l *lab) holds(k int) bool {
-	out, err := l.nodes[k].Run("ip", "-4", "-o", "addr", "show", "dev", "eth0")
+	out, err := l.nodes[k].Run("ip", "-o", "addr", "show", "dev", "eth0")
 	if err != nil {
 		l.t.Fatalf("ip addr: %v %s", err, out)
 	}
-	return strings.Contains(out, " "+testVIP.String()+" ")
+	return strings.Contains(out, " "+l.vip.String()+" ")
 }
 
 // waitFor polls cond until it holds or settle passes.

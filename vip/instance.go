@@ -87,7 +87,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 			i.close()
 		}
 	}()
-	if i.conn, err = transport.Listen(transport.Config{Interface: cfg.Interface, Src: cfg.SrcAddr,
+	if i.conn, err = transport.Listen(transport.Config{Interface: cfg.Interface, IPv6: cfg.IPv6(), Src: cfg.SrcAddr,
 		Group: cfg.McastGroup, Peers: cfg.UnicastPeers}); err != nil {
 		return nil, err
 	}

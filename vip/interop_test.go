@@ -82,6 +82,14 @@ func (l *lab) startReference(k int, prio int) *refNode {
 	bin := reftest.Keepalived(l.t)
 	dir := l.t.TempDir()
 	conf := filepath.Join(dir, "keepalived.conf")
+	auth := `
+	authentication {
+		auth_type PASS
+		auth_pass s3cr3t
+	}`
+	if l.vip.Addr().Is6() {
+		auth = "" // VRRPv3 has none
+	}
 	text := fmt.Sprintf(`global_defs {
 	router_id ref%d
 }
@@ -90,16 +98,12 @@ vrrp_instance VI_1 {
 	interface eth0
 	virtual_router_id 51
 	priority %d
-	advert_int 1
-	authentication {
-		auth_type PASS
-		auth_pass s3cr3t
-	}
+	advert_int 1%s
 	virtual_ipaddress {
 		%s
 	}
 }
-`, k+1, prio, testVIP)
+`, k+1, prio, auth, l.vip)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		l.t.Fatal(err)
 	}
@@ -125,9 +129,9 @@ vrrp_instance VI_1 {
 // vipLine is the k-th namespace's `ip addr` line for the VIP, without the
 // interface index.
 func (l *lab) vipLine(k int) string {
-	out, _ := l.nodes[k].Run("ip", "-4", "-o", "addr", "show", "dev", "eth0")
+	out, _ := l.nodes[k].Run("ip", "-o", "addr", "show", "dev", "eth0")
 	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, " "+testVIP.String()+" ") {
+		if strings.Contains(line, " "+l.vip.String()+" ") {
 			_, rest, _ := strings.Cut(line, ": ")
 			return strings.Join(strings.Fields(rest), " ")
 		}
@@ -210,5 +214,38 @@ func TestInteropReferencePreemptsOurs(t *testing.T) {
 	if s := ours.Stats(); s.Received == 0 || s.Reasons != [len(s.Reasons)]uint64{} {
 		t.Fatalf("ours rejected reference adverts: %+v", s)
 	}
+	refAccepted(t, ref)
+}
+
+// TestInteropIPv6: VRRPv3 over IPv6 between ours and the reference, each
+// side taking the MASTER role.
+func TestInteropIPv6(t *testing.T) {
+	t.Parallel()
+	l := newLab6(t, 2)
+	ref := l.startReference(1, 100)
+	waitFor(t, "the reference MASTER", func() bool { return ref.logged("(VI_1) Entering MASTER STATE") })
+	l.onlyHolder(1)
+	refLine := l.vipLine(1)
+
+	ours := l.start(0, config6("VI_1", 150))
+	waitFor(t, "ours MASTER", func() bool { return ours.State() == elect.Master })
+	l.onlyHolder(0)
+	waitFor(t, "the reference yielding", func() bool {
+		return strings.Contains(ref.log(), "(VI_1) Master received advert from fe80::") &&
+			ref.logged("with higher priority 150, ours 100")
+	})
+	if ourLine := l.vipLine(0); ourLine != refLine {
+		t.Errorf("VIP configured as\n  %s\nthe reference's\n  %s", ourLine, refLine)
+	}
+	if s := ours.Stats(); s.Received == 0 || s.Reasons != [len(s.Reasons)]uint64{} {
+		t.Fatalf("ours rejected reference adverts: %+v\n%s", s, ours.log())
+	}
+
+	ours.Stop()
+	waitFor(t, "the reference taking over on priority 0", func() bool {
+		return ref.logged("(VI_1) Backup received priority 0 advertisement") &&
+			strings.Count(ref.log(), "(VI_1) Entering MASTER STATE") == 2
+	})
+	l.onlyHolder(1)
 	refAccepted(t, ref)
 }

@@ -1,6 +1,8 @@
-// Package transport sends and receives VRRP advertisements over IPv4: raw IP
-// protocol 112 with our own IP header (TOS 0xc0, TTL 255, like Keepalived),
-// to the multicast group joined on one interface or to unicast peers.
+// Package transport sends and receives VRRP advertisements: raw IP
+// protocol 112, over IPv4 with our own IP header (TOS 0xc0, TTL 255, like
+// Keepalived) and over IPv6 (traffic class 0xc0, hop limit 255, from the
+// link-local address), to the multicast group joined on one interface or
+// to unicast peers.
 package transport
 
 import (
@@ -8,8 +10,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
+	"time"
 
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 
 	"fulcrum/vip/vrrp"
@@ -22,10 +27,15 @@ const tos = 0xc0
 // Config says where advertisements go.
 type Config struct {
 	Interface string
+	// IPv6 selects VRRPv3 over IPv6 (group ff02::12); implied by an IPv6
+	// Src or peers.
+	IPv6 bool
 	// Src is the source address (mcast_src_ip / unicast_src_ip); zero
-	// means the interface's primary IPv4 address.
+	// means the interface's primary IPv4 address, or its IPv6 link-local
+	// one.
 	Src netip.Addr
-	// Group is the multicast destination; zero means 224.0.0.18.
+	// Group is the multicast destination; zero means 224.0.0.18 or
+	// ff02::12.
 	Group netip.Addr
 	// Peers, when set, replace multicast by unicast to each of them.
 	Peers []netip.Addr
@@ -38,7 +48,8 @@ type Config struct {
 // for: it stays there.
 type Conn struct {
 	ip    *net.IPConn
-	raw   *ipv4.RawConn
+	raw   *ipv4.RawConn    // IPv4
+	pc6   *ipv6.PacketConn // IPv6
 	ifi   *net.Interface
 	src   netip.Addr
 	group netip.Addr
@@ -53,43 +64,62 @@ func Listen(cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	is6 := cfg.IPv6 || cfg.Src.Is6() || (len(cfg.Peers) > 0 && cfg.Peers[0].Is6())
 	src := cfg.Src
 	if !src.IsValid() {
-		if src, err = PrimaryAddr(ifi); err != nil {
+		if src, err = PrimaryAddr(ifi, is6); err != nil {
 			return nil, err
 		}
 	}
 	c := &Conn{ifi: ifi, src: src, group: cfg.Group, peers: cfg.Peers, ttl: cfg.TTL}
 	if !c.group.IsValid() {
 		c.group = vrrp.Group4
+		if is6 {
+			c.group = vrrp.Group6
+		}
 	}
 	if c.ttl == 0 || len(c.peers) == 0 {
 		c.ttl = vrrp.TTL
 	}
-	pc, err := net.ListenPacket(fmt.Sprintf("ip4:%d", vrrp.Protocol), "0.0.0.0")
+	network, wildcard := "ip4", "0.0.0.0"
+	if is6 {
+		network, wildcard = "ip6", "::"
+	}
+	pc, err := net.ListenPacket(fmt.Sprintf("%s:%d", network, vrrp.Protocol), wildcard)
 	if err != nil {
 		return nil, err
 	}
 	c.ip = pc.(*net.IPConn)
-	if err := c.setup(); err != nil {
+	err = c.bindToDevice()
+	if err == nil && is6 {
+		err = c.setup6()
+	} else if err == nil {
+		err = c.setup4()
+	}
+	if err != nil {
 		c.ip.Close()
 		return nil, fmt.Errorf("vrrp socket on %s: %w", cfg.Interface, err)
 	}
 	return c, nil
 }
 
-func (c *Conn) setup() error {
+// bindToDevice makes the socket see only packets that arrive on our
+// interface.
+func (c *Conn) bindToDevice() error {
 	sc, err := c.ip.SyscallConn()
 	if err != nil {
 		return err
 	}
 	var serr error
-	// Only packets that arrive on our interface are ours.
 	if err := sc.Control(func(fd uintptr) {
 		serr = unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, c.ifi.Name)
 	}); err != nil || serr != nil {
 		return errors.Join(err, serr)
 	}
+	return nil
+}
+
+func (c *Conn) setup4() (err error) {
 	if c.raw, err = ipv4.NewRawConn(c.ip); err != nil {
 		return err
 	}
@@ -106,21 +136,47 @@ func (c *Conn) setup() error {
 	return nil
 }
 
-// PrimaryAddr is the first IPv4 address of ifi, the one Keepalived
-// advertises from.
-func PrimaryAddr(ifi *net.Interface) (netip.Addr, error) {
+func (c *Conn) setup6() error {
+	c.pc6 = ipv6.NewPacketConn(c.ip)
+	if err := errors.Join(
+		c.pc6.SetMulticastInterface(c.ifi),
+		c.pc6.SetMulticastLoopback(false),
+		c.pc6.SetMulticastHopLimit(vrrp.TTL),
+		c.pc6.SetHopLimit(c.ttl),
+		c.pc6.SetTrafficClass(tos),
+		c.pc6.SetControlMessage(ipv6.FlagHopLimit|ipv6.FlagDst, true),
+	); err != nil {
+		return err
+	}
+	if len(c.peers) == 0 {
+		return c.pc6.JoinGroup(c.ifi, &net.IPAddr{IP: c.group.AsSlice()})
+	}
+	return nil
+}
+
+// PrimaryAddr is the address Keepalived advertises from: the first IPv4
+// address of ifi, or its IPv6 link-local address.
+func PrimaryAddr(ifi *net.Interface, ipv6 bool) (netip.Addr, error) {
 	addrs, err := ifi.Addrs()
 	if err != nil {
 		return netip.Addr{}, err
 	}
 	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
-			if ip, ok := netip.AddrFromSlice(n.IP.To4()); ok && n.IP.To4() != nil {
-				return ip, nil
-			}
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, _ := netip.AddrFromSlice(n.IP)
+		ip = ip.Unmap()
+		if (!ipv6 && ip.Is4()) || (ipv6 && ip.Is6() && ip.IsLinkLocalUnicast()) {
+			return ip, nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifi.Name)
+	kind := "IPv4"
+	if ipv6 {
+		kind = "IPv6 link-local"
+	}
+	return netip.Addr{}, fmt.Errorf("interface %s has no %s address", ifi.Name, kind)
 }
 
 // Src is the source address of our advertisements.
@@ -137,8 +193,13 @@ func (c *Conn) Destinations() []netip.Addr {
 	return []netip.Addr{c.group}
 }
 
-// Send sends one already encoded message to dst with our IP header.
+// Send sends one already encoded message to dst.
 func (c *Conn) Send(dst netip.Addr, msg []byte) error {
+	if c.pc6 != nil {
+		cm := &ipv6.ControlMessage{Src: c.src.AsSlice(), IfIndex: c.ifi.Index}
+		_, err := c.pc6.WriteTo(msg, cm, &net.IPAddr{IP: dst.AsSlice(), Zone: zone(dst, c.ifi)})
+		return err
+	}
 	h := &ipv4.Header{
 		Version:  ipv4.Version,
 		Len:      ipv4.HeaderLen,
@@ -152,9 +213,33 @@ func (c *Conn) Send(dst netip.Addr, msg []byte) error {
 	return c.raw.WriteTo(h, msg, nil)
 }
 
+// zone scopes link-local and link-scope multicast destinations to ifi, by
+// index: a name would be looked up in the calling thread's namespace.
+func zone(dst netip.Addr, ifi *net.Interface) string {
+	if dst.Is6() && (dst.IsLinkLocalUnicast() || dst.IsLinkLocalMulticast()) {
+		return strconv.Itoa(ifi.Index)
+	}
+	return ""
+}
+
 // Receive blocks for the next datagram and returns it with the header
 // fields the receive checks need. The message aliases buf.
 func (c *Conn) Receive(buf []byte) (vrrp.Received, error) {
+	if c.pc6 != nil {
+		n, cm, from, err := c.pc6.ReadFrom(buf)
+		if err != nil {
+			return vrrp.Received{}, err
+		}
+		r := vrrp.Received{Msg: buf[:n]}
+		if a, ok := from.(*net.IPAddr); ok {
+			r.Src, _ = netip.AddrFromSlice(a.IP)
+		}
+		if cm != nil {
+			r.Dst, _ = netip.AddrFromSlice(cm.Dst)
+			r.TTL = cm.HopLimit
+		}
+		return r, nil
+	}
 	h, msg, _, err := c.raw.ReadFrom(buf)
 	if err != nil {
 		return vrrp.Received{}, err
@@ -165,4 +250,7 @@ func (c *Conn) Receive(buf []byte) (vrrp.Received, error) {
 }
 
 // Close closes the socket; a blocked Receive returns an error.
-func (c *Conn) Close() error { return c.raw.Close() }
+func (c *Conn) Close() error { return c.ip.Close() }
+
+// SetReadDeadline bounds a blocked Receive.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.ip.SetReadDeadline(t) }

@@ -51,7 +51,7 @@ func TestSendReceive(t *testing.T) {
 			if err := ca.Send(tc.dst, msg); err != nil {
 				t.Fatal(err)
 			}
-			cb.raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+			cb.SetReadDeadline(time.Now().Add(5 * time.Second))
 			r, err := cb.Receive(make([]byte, 1500))
 			if err != nil {
 				t.Fatalf("nothing arrived: %v", err)

@@ -60,6 +60,10 @@ func (m *Manager) addr(v VIP) (netlink.Link, *netlink.Addr, error) {
 		Label: v.Label,
 		Scope: v.Scope,
 	}
+	if v.Prefix.Addr().Is6() {
+		// As Keepalived: a VIP must be usable at once, not after DAD.
+		a.Flags = unix.IFA_F_NODAD
+	}
 	switch {
 	case v.Broadcast.IsValid():
 		a.Broadcast = v.Broadcast.AsSlice()
