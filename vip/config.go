@@ -45,6 +45,10 @@ type Config struct {
 	PreemptDelay time.Duration
 	// SkipCheckAdvAddr is vrrp_skip_check_adv_addr.
 	SkipCheckAdvAddr bool
+	// Strict is vrrp_strict: adverts with another address list are
+	// dropped, a master does not answer lower priorities at once, and no
+	// authentication is used.
+	Strict bool
 
 	GARPDelay    time.Duration // garp_master_delay: second burst after this; 0 none
 	GARPRepeat   int           // garp_master_repeat: packets per burst

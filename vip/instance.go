@@ -111,12 +111,12 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 	}
 	i.expect = vrrp.Expect{Name: cfg.Name, Version: cfg.Version, AuthType: cfg.AuthType,
 		AuthData: vrrp.Password(cfg.AuthPass), Interval: cfg.Interval, Unicast: i.conn.Unicast(),
-		Addrs: addrs, SkipAddrCheck: cfg.SkipCheckAdvAddr}
-	if cfg.Version == 3 {
+		Addrs: addrs, SkipAddrCheck: cfg.SkipCheckAdvAddr, Strict: cfg.Strict}
+	if cfg.Version == 3 || cfg.Strict {
 		i.expect.AuthType, i.expect.AuthData = vrrp.AuthNone, [8]byte{}
 	}
 	i.m = elect.New(cfg.Name, elect.Config{Priority: cfg.Priority, Interval: cfg.Interval, Version: cfg.Version,
-		Addr: i.conn.Src(), NoPreempt: cfg.NoPreempt, PreemptDelay: cfg.PreemptDelay})
+		Addr: i.conn.Src(), NoPreempt: cfg.NoPreempt, PreemptDelay: cfg.PreemptDelay, LowerPrioNoAdvert: cfg.Strict})
 	return i, nil
 }
 

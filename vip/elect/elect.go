@@ -53,6 +53,9 @@ type Config struct {
 	Addr         netip.Addr
 	NoPreempt    bool
 	PreemptDelay time.Duration
+	// LowerPrioNoAdvert (implied by vrrp_strict): a master hearing a
+	// lower priority does not answer at once.
+	LowerPrioNoAdvert bool
 }
 
 // Kind is the kind of an Action.
@@ -280,6 +283,8 @@ func (m *Machine) masterReceive(now time.Time, a Advert) []Action {
 		acts := m.log(nil, "Master received priority 0 message")
 		acts = append(acts, Action{Kind: SendAdvert, Priority: m.priority})
 		return m.arm(acts, now.Add(m.cfg.Interval))
+	case a.Priority < m.priority && m.cfg.LowerPrioNoAdvert:
+		return m.log(nil, "Received advert from %s with lower priority %d, ours %d", a.Src, a.Priority, m.priority)
 	case a.Priority < m.priority:
 		acts := m.log(nil, "Received advert from %s with lower priority %d, ours %d, forcing new election", a.Src, a.Priority, m.priority)
 		acts = append(acts, Action{Kind: SendAdvert, Priority: m.priority})

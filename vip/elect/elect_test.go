@@ -134,6 +134,12 @@ func TestMachine(t *testing.T) {
 			{at: 4 * time.Second, ev: "advert", adv: adv(upper, 99), state: Master, want: "advert(100) timer(+5s)",
 				log: "(VI_1) Received advert from 10.0.0.3 with lower priority 99, ours 100, forcing new election"},
 		}},
+		{"master: lower priority ignored with lower_prio_no_advert", with(func(c *Config) { c.LowerPrioNoAdvert = true }), []step{
+			{ev: "start", state: Backup, want: "notify(BACKUP) timer(+3.609375s)"},
+			{at: 3609375 * time.Microsecond, ev: "timer", state: Master, want: "advert(100) " + becomeMaster + " timer(+4.609375s)"},
+			{at: 4 * time.Second, ev: "advert", adv: adv(upper, 99), state: Master, want: "",
+				log: "(VI_1) Received advert from 10.0.0.3 with lower priority 99, ours 100"},
+		}},
 		{"master: priority 0 makes it advertise at once", v2, []step{
 			{ev: "start", state: Backup, want: "notify(BACKUP) timer(+3.609375s)"},
 			{at: 3609375 * time.Microsecond, ev: "timer", state: Master, want: "advert(100) " + becomeMaster + " timer(+4.609375s)"},

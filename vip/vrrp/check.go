@@ -38,7 +38,8 @@ func (r Reason) String() string {
 	return reasonNames[r]
 }
 
-// Drops reports whether a packet failing with r must be ignored.
+// Drops reports whether a packet failing with r must be ignored (an
+// address list mismatch only under vrrp_strict: see Check).
 func (r Reason) Drops() bool { return r != ReasonNone && r != ReasonAddrList }
 
 // Expect is what an instance accepts.
@@ -53,6 +54,9 @@ type Expect struct {
 	// SkipAddrCheck is vrrp_skip_check_adv_addr: the address list is
 	// not compared.
 	SkipAddrCheck bool
+	// Strict is vrrp_strict: an address list mismatch drops the packet
+	// instead of only being logged.
+	Strict bool
 }
 
 // Received is one IP datagram carrying VRRP as the socket delivered it.
@@ -133,18 +137,27 @@ func Check(e *Expect, r Received) (*Packet, Reason, string) {
 		}
 		return nil, ReasonCast, fmt.Sprintf("(%s) Expected %sicast packet but received %sicast packet", e.Name, want, got)
 	}
-	if !e.SkipAddrCheck {
-		if len(p.Addrs) != len(e.Addrs) {
-			return p, ReasonAddrList, fmt.Sprintf("(%s) expected %d VIPs but received %d", e.Name, len(e.Addrs), len(p.Addrs))
-		}
+	if e.SkipAddrCheck {
+		return p, ReasonNone, ""
+	}
+	line := ""
+	if len(p.Addrs) != len(e.Addrs) {
+		line = fmt.Sprintf("(%s) expected %d VIPs but received %d", e.Name, len(e.Addrs), len(p.Addrs))
+	} else {
 		for _, a := range e.Addrs {
 			if !contains(p.Addrs, a) {
-				return p, ReasonAddrList, fmt.Sprintf("(%s) ip address associated with VRID %d not present in MASTER advert: %s",
-					e.Name, p.VRID, a)
+				line = fmt.Sprintf("(%s) ip address associated with VRID %d not present in MASTER advert: %s", e.Name, p.VRID, a)
+				break
 			}
 		}
 	}
-	return p, ReasonNone, ""
+	switch {
+	case line == "":
+		return p, ReasonNone, ""
+	case e.Strict:
+		return nil, ReasonAddrList, line
+	}
+	return p, ReasonAddrList, line
 }
 
 func contains(list []netip.Addr, a netip.Addr) bool {

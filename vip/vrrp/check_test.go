@@ -66,6 +66,9 @@ func TestCheck(t *testing.T) {
 			reason: ReasonAddrList, log: "(VI_1) ip address associated with VRID 51 not present in MASTER advert: 10.213.0.99"},
 		{desc: "more VIPs expected", exp: func(e *Expect) { e.Addrs = append(e.Addrs, netip.MustParseAddr("10.213.0.99")) },
 			reason: ReasonAddrList, log: "(VI_1) expected 2 VIPs but received 1"},
+		{desc: "vrrp_strict drops another VIP list", exp: func(e *Expect) {
+			e.Strict, e.Addrs = true, []netip.Addr{netip.MustParseAddr("10.213.0.99")}
+		}, reason: ReasonAddrList, log: "(VI_1) ip address associated with VRID 51 not present in MASTER advert: 10.213.0.99"},
 		{desc: "vrrp_skip_check_adv_addr", exp: func(e *Expect) { e.Addrs, e.SkipAddrCheck = nil, true }, reason: ReasonNone},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -81,7 +84,7 @@ func TestCheck(t *testing.T) {
 			if reason != tc.reason || log != tc.log {
 				t.Fatalf("Check = %v %q, want %v %q", reason, log, tc.reason, tc.log)
 			}
-			if (p == nil) != reason.Drops() {
+			if (p == nil) != (reason.Drops() || (e.Strict && reason == ReasonAddrList)) {
 				t.Fatalf("packet %v returned with reason %v", p, reason)
 			}
 			if p != nil && (p.VRID != 51 || p.Priority != 150) {
@@ -109,4 +112,26 @@ func TestVRID(t *testing.T) {
 	if id, ok := VRID([]byte{0x21, 51}); !ok || id != 51 {
 		t.Fatalf("VRID = %d %v", id, ok)
 	}
+}
+
+// FuzzCheck runs arbitrary datagrams through the receive checks: no panic,
+// and a packet is returned exactly when it is not dropped.
+func FuzzCheck(f *testing.F) {
+	f.Add(unhex(f, "2133 9601 0101 3277 0ad50064 7333 6372 3374 0000"), 255, 40, false)
+	f.Add(unhex(f, "3133 9601 0064 0000 0ad50064"), 255, 32, true)
+	f.Fuzz(func(t *testing.T, msg []byte, ttl, totalLen int, strict bool) {
+		e := Expect{Name: "VI_1", Version: 2, AuthType: AuthPass, AuthData: Password("s3cr3t"),
+			Interval: time.Second, Addrs: []netip.Addr{refVIP}, Strict: strict}
+		for _, v := range []int{2, 3} {
+			e.Version = v
+			p, reason, line := Check(&e, Received{Src: refSrc, Dst: Group4, TTL: ttl, HeaderLen: 20, TotalLen: totalLen, Msg: msg})
+			if (reason == ReasonNone) != (line == "") {
+				t.Fatalf("reason %v with log %q", reason, line)
+			}
+			dropped := reason.Drops() || (strict && reason == ReasonAddrList)
+			if (p == nil) != dropped {
+				t.Fatalf("reason %v but packet %v", reason, p)
+			}
+		}
+	})
 }
