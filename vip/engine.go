@@ -3,10 +3,15 @@ package vip
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"time"
+
+	"fulcrum/vip/elect"
+	"fulcrum/vip/notify"
 )
 
 // Engine runs a daemon's VRRP instances and reloads them without flapping:
@@ -17,6 +22,27 @@ type Engine struct {
 
 	mu      sync.Mutex
 	running map[string]*runningInstance
+
+	rmu    sync.Mutex // guards byName, which mirrors running
+	byName map[string]*Instance
+
+	gmu     sync.Mutex // guards groups; never held while waiting for an instance
+	groups  map[string]*syncGroup
+	scripts notify.Runner
+}
+
+// SyncGroup is a vrrp_sync_group: its members change state together.
+type SyncGroup struct {
+	Name    string
+	Members []string // instance names
+	Notify  notify.Scripts
+}
+
+type syncGroup struct {
+	cfg       SyncGroup
+	states    map[string]elect.State
+	ownFaults map[string]bool
+	state     elect.State // the state all members last agreed on
 }
 
 type runningInstance struct {
@@ -27,16 +53,19 @@ type runningInstance struct {
 
 // NewEngine returns an engine with no instances; opt is given to each.
 func NewEngine(opt Options) *Engine {
-	return &Engine{opt: opt, running: map[string]*runningInstance{}}
+	e := &Engine{opt: opt, running: map[string]*runningInstance{}, byName: map[string]*Instance{}, groups: map[string]*syncGroup{}}
+	e.scripts.Log = opt.Log
+	return e
 }
 
 // Apply makes the running instances match cfgs: removed or changed ones stop
 // (priority 0 and addresses released when MASTER), new or changed ones
 // start, unchanged ones are not touched. Sockets open in the calling
 // thread's network namespace.
-func (e *Engine) Apply(cfgs []Config) error {
+func (e *Engine) Apply(cfgs []Config, groups []SyncGroup) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.setGroups(groups)
 	want := map[string]Config{}
 	for _, c := range cfgs {
 		if _, dup := want[c.Name]; dup {
@@ -46,6 +75,7 @@ func (e *Engine) Apply(cfgs []Config) error {
 	}
 	for name, r := range e.running {
 		if c, ok := want[name]; !ok || !reflect.DeepEqual(c, r.cfg) {
+			e.publish(name, nil)
 			r.inst.Stop()
 			<-r.done
 			delete(e.running, name)
@@ -61,9 +91,11 @@ func (e *Engine) Apply(cfgs []Config) error {
 			errs = append(errs, err)
 			continue
 		}
+		inst.groupHook = e.memberChanged
 		r := &runningInstance{cfg: c, inst: inst, done: make(chan error, 1)}
 		go func() { r.done <- inst.Run() }()
 		e.running[c.Name] = r
+		e.publish(c.Name, inst)
 	}
 	return errors.Join(errs...)
 }
@@ -92,5 +124,108 @@ func (e *Engine) Instance(name string) *Instance {
 
 // Stop stops every instance gracefully.
 func (e *Engine) Stop() {
-	_ = e.Apply(nil)
+	_ = e.Apply(nil, nil)
+}
+
+func (e *Engine) setGroups(groups []SyncGroup) {
+	e.gmu.Lock()
+	defer e.gmu.Unlock()
+	old := e.groups
+	e.groups = map[string]*syncGroup{}
+	for _, g := range groups {
+		sg := &syncGroup{cfg: g, states: map[string]elect.State{}, ownFaults: map[string]bool{}}
+		if o := old[g.Name]; o != nil {
+			sg.states, sg.ownFaults, sg.state = o.states, o.ownFaults, o.state
+		}
+		e.groups[g.Name] = sg
+	}
+}
+
+// groupOf returns the sync group instance name belongs to, or nil.
+func (e *Engine) groupOf(name string) *syncGroup {
+	for _, g := range e.groups {
+		if slices.Contains(g.cfg.Members, name) {
+			return g
+		}
+	}
+	return nil
+}
+
+// memberChanged is called by a member instance on each state change and
+// moves the other members with it: FAULT spreads to all (and is lifted when
+// no member has its own fault), MASTER and the step from MASTER to BACKUP
+// are followed. Decisions are handed to the members asynchronously, since
+// each runs on its own goroutine.
+func (e *Engine) memberChanged(name string, state elect.State, ownFault bool) {
+	e.gmu.Lock()
+	defer e.gmu.Unlock()
+	g := e.groupOf(name)
+	if g == nil {
+		return
+	}
+	prev := g.states[name]
+	g.states[name], g.ownFaults[name] = state, ownFault && state == elect.Fault
+	anyFault := slices.Contains(slices.Collect(maps.Values(g.ownFaults)), true)
+	var decide func(m *elect.Machine, now time.Time) []elect.Action
+	switch {
+	case state == elect.Fault && ownFault:
+		decide = func(m *elect.Machine, now time.Time) []elect.Action { return m.SetGroupFault(now, true) }
+	case prev == elect.Fault && !anyFault:
+		decide = func(m *elect.Machine, now time.Time) []elect.Action { return m.SetGroupFault(now, false) }
+	case state == elect.Master:
+		decide = func(m *elect.Machine, now time.Time) []elect.Action { return m.GroupMaster(now) }
+	case state == elect.Backup && prev == elect.Master:
+		decide = func(m *elect.Machine, now time.Time) []elect.Action { return m.GroupBackup(now) }
+	}
+	if decide != nil {
+		for _, member := range g.cfg.Members {
+			if inst := e.instanceLocked(member); member != name && inst != nil {
+				go inst.group(decide)
+			}
+		}
+	}
+	e.groupNotify(g)
+}
+
+// groupNotify runs the group's scripts when all members agree on a new
+// state.
+func (e *Engine) groupNotify(g *syncGroup) {
+	var agreed elect.State
+	for k, member := range g.cfg.Members {
+		s, ok := g.states[member]
+		if !ok || (k > 0 && s != agreed) {
+			return
+		}
+		agreed = s
+	}
+	if agreed == g.state {
+		return
+	}
+	g.state = agreed
+	if e.opt.Log != nil && (agreed == elect.Master || agreed == elect.Backup || agreed == elect.Fault) {
+		e.opt.Log(fmt.Sprintf("(%s) Syncing instances to %s state", g.cfg.Name, agreed))
+	}
+	e.scripts.Notify(g.cfg.Notify, "GROUP", g.cfg.Name, agreed.String(), 0)
+	if e.opt.FIFO != nil {
+		e.opt.FIFO.Write("GROUP", g.cfg.Name, agreed.String(), 0)
+	}
+}
+
+// publish records (or with nil forgets) the running instance called name.
+func (e *Engine) publish(name string, inst *Instance) {
+	e.rmu.Lock()
+	defer e.rmu.Unlock()
+	if inst == nil {
+		delete(e.byName, name)
+	} else {
+		e.byName[name] = inst
+	}
+}
+
+// instanceLocked finds a running instance without taking e.mu, which Apply
+// may hold while it waits for the very instance calling us.
+func (e *Engine) instanceLocked(name string) *Instance {
+	e.rmu.Lock()
+	defer e.rmu.Unlock()
+	return e.byName[name]
 }

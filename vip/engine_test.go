@@ -2,11 +2,14 @@ package vip
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"fulcrum/vip/elect"
+	"fulcrum/vip/notify"
 )
 
 // TestEngineReloadWithoutFlap reloads a running engine: an unchanged
@@ -35,7 +38,7 @@ func TestEngineReloadWithoutFlap(t *testing.T) {
 	b.VRID, b.VIPs = 52, []VIP{{Prefix: netip.MustParsePrefix("10.213.0.200/24")}}
 	apply := func(cfgs ...Config) {
 		t.Helper()
-		if err := l.nodes[0].Do(func() error { return e.Apply(cfgs) }); err != nil {
+		if err := l.nodes[0].Do(func() error { return e.Apply(cfgs, nil) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -75,7 +78,7 @@ func TestEngineReloadWithoutFlap(t *testing.T) {
 	if got := e.Instance("VI_2"); got == nil || got.cfg.Priority != 254 {
 		t.Fatal("the changed instance kept its old configuration")
 	}
-	if err := e.Apply([]Config{a, a}); err == nil {
+	if err := e.Apply([]Config{a, a}, nil); err == nil {
 		t.Fatal("two instances with one name accepted")
 	}
 }
@@ -86,4 +89,53 @@ func instanceNames(e *Engine) string {
 		names = append(names, i.Name())
 	}
 	return strings.Join(names, " ")
+}
+
+// TestSyncGroupFaultMovesAll: two instances in a vrrp_sync_group; a fault
+// of one puts the other in FAULT too, so both addresses move to the backup
+// node together, and come back together.
+func TestSyncGroupFaultMovesAll(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	vip2 := netip.MustParsePrefix("10.213.0.200/24")
+	pair := func(prio uint8) []Config {
+		a, b := config("VI_1", prio), config("VI_2", prio)
+		b.VRID, b.VIPs = 52, []VIP{{Prefix: vip2}}
+		a.Tracks = []Track{{Name: "chk"}}
+		return []Config{a, b}
+	}
+	out := filepath.Join(t.TempDir(), "group")
+	group := []SyncGroup{{Name: "G1", Members: []string{"VI_1", "VI_2"},
+		Notify: notify.Scripts{Any: notify.Script{Argv: []string{"/bin/sh", "-c", `echo "$*" >> "$0"`, out}}}}}
+	engines := make([]*Engine, 2)
+	for k, prio := range []uint8{255, 100} {
+		engines[k] = NewEngine(Options{})
+		t.Cleanup(engines[k].Stop)
+		if err := l.nodes[k].Do(func() error { return engines[k].Apply(pair(prio), group) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	has := func(k int, p netip.Prefix) bool {
+		return strings.Contains(l.nodes[k].MustRun("ip", "-o", "addr"), " "+p.String()+" ")
+	}
+	waitFor(t, "both addresses on node 1", func() bool { return has(0, testVIP) && has(0, vip2) })
+	waitFor(t, "the group MASTER notification", func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "GROUP G1 MASTER 0")
+	})
+
+	engines[0].Instance("VI_1").SetTracked("chk", false)
+	waitFor(t, "VI_2 in FAULT with VI_1", func() bool { return engines[0].Instance("VI_2").State() == elect.Fault })
+	waitFor(t, "both addresses on node 2", func() bool {
+		return has(1, testVIP) && has(1, vip2) && !has(0, testVIP) && !has(0, vip2)
+	})
+	waitFor(t, "the group FAULT notification", func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "GROUP G1 FAULT 0")
+	})
+
+	engines[0].Instance("VI_1").SetTracked("chk", true)
+	waitFor(t, "both addresses back on node 1", func() bool {
+		return has(0, testVIP) && has(0, vip2) && !has(1, testVIP) && !has(1, vip2)
+	})
 }

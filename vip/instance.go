@@ -60,6 +60,10 @@ type Instance struct {
 	sent, received, unknownVRID atomic.Uint64
 	reasons                     [vrrp.NumReasons]atomic.Uint64
 
+	// groupHook, set by the Engine before Run, tells the instance's sync
+	// group about each state change.
+	groupHook func(name string, state elect.State, ownFault bool)
+
 	// Owned by Run's goroutine.
 	trackOK map[string]bool
 	garpAt  time.Time
@@ -285,6 +289,14 @@ func (i *Instance) notify(state elect.State) {
 	if i.opt.Notify != nil {
 		i.opt.Notify(i.cfg.Name, state, uint8(prio))
 	}
+	if i.groupHook != nil {
+		i.groupHook(i.cfg.Name, state, i.m.OwnFault())
+	}
+}
+
+// group applies a sync group's decision on Run's goroutine.
+func (i *Instance) group(f func(m *elect.Machine, now time.Time) []elect.Action) error {
+	return i.do(func(now time.Time) ([]elect.Action, bool) { return f(i.m, now), false })
 }
 
 func (i *Instance) eachVIP(f func(vaddr.VIP) error) {

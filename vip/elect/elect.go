@@ -119,7 +119,8 @@ type Machine struct {
 	masterAdvInt time.Duration // the master's interval (v3 learns it)
 	deadline     time.Time     // the armed timer; zero when none
 	preemptAt    time.Time     // preempt_delay: lower priority ignored until then
-	faults       bool
+	faults       bool          // our own tracked objects failed
+	groupFault   bool          // another member of our sync group is in FAULT
 	masterAddr   netip.Addr
 }
 
@@ -162,7 +163,7 @@ func (m *Machine) Start(now time.Time) []Action {
 	if m.state != Init {
 		return nil
 	}
-	if m.faults {
+	if m.faults || m.groupFault {
 		return m.enterFault(now, nil)
 	}
 	if m.priority == Owner {
@@ -330,12 +331,45 @@ func (m *Machine) SetPriority(p int) []Action {
 
 // SetFault enters FAULT (a tracked interface or script failed) or leaves it.
 func (m *Machine) SetFault(now time.Time, fault bool) []Action {
-	if fault == m.faults {
+	was := m.faults || m.groupFault
+	m.faults = fault
+	return m.faultChanged(now, was)
+}
+
+// OwnFault reports whether our own tracked objects put us in FAULT (as
+// opposed to our sync group).
+func (m *Machine) OwnFault() bool { return m.faults }
+
+// SetGroupFault enters FAULT because another member of our sync group did,
+// or leaves it when none is in FAULT any more.
+func (m *Machine) SetGroupFault(now time.Time, fault bool) []Action {
+	was := m.faults || m.groupFault
+	m.groupFault = fault
+	return m.faultChanged(now, was)
+}
+
+// GroupMaster makes a BACKUP member MASTER because another member of its
+// sync group became MASTER.
+func (m *Machine) GroupMaster(now time.Time) []Action {
+	if m.state != Backup {
 		return nil
 	}
-	m.faults = fault
+	return m.becomeMaster(now, nil)
+}
+
+// GroupBackup makes a MASTER member BACKUP because another member of its
+// sync group did.
+func (m *Machine) GroupBackup(now time.Time) []Action {
+	if m.state != Master {
+		return nil
+	}
+	return m.enterBackup(now, m.leaveMaster(nil), m.cfg.Interval)
+}
+
+func (m *Machine) faultChanged(now time.Time, was bool) []Action {
+	fault := m.faults || m.groupFault
 	switch {
-	case m.state == Init || m.state == Stopped:
+	case fault == was, m.state == Init || m.state == Stopped:
 		return nil
 	case fault:
 		return m.enterFault(now, nil)

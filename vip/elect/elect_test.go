@@ -169,6 +169,20 @@ func TestMachine(t *testing.T) {
 			{ev: "start", want: "notify(FAULT)", state: Fault},
 			{at: time.Second, ev: "clear", want: "notify(BACKUP) timer(+4.609375s)", state: Backup},
 		}},
+		{"sync group: forced master and back", v2, []step{
+			{ev: "start", want: "notify(BACKUP) timer(+3.609375s)", state: Backup},
+			{at: time.Second, ev: "group-master", want: "advert(100) " + becomeMaster + " timer(+2s)", state: Master},
+			{at: time.Second, ev: "group-master", want: "", state: Master},
+			{at: 2 * time.Second, ev: "group-backup", want: "remove-vips notify(BACKUP) timer(+5.609375s)", state: Backup},
+			{at: 2 * time.Second, ev: "group-backup", want: "", state: Backup},
+		}},
+		{"sync group fault and own fault overlap", with(func(c *Config) { c.Priority = 255 }), []step{
+			{ev: "start", want: "advert(255) " + becomeMaster + " timer(+1s)", state: Master},
+			{ev: "group-fault", want: "advert(0) remove-vips notify(FAULT)", state: Fault},
+			{ev: "fault", want: "", state: Fault},
+			{ev: "group-clear", want: "", state: Fault},
+			{ev: "clear", want: "advert(255) " + becomeMaster + " timer(+1s)", state: Master},
+		}},
 		{"track weight lowers the priority a master advertises", v2, []step{
 			{ev: "start", state: Backup, want: "notify(BACKUP) timer(+3.609375s)"},
 			{at: 3609375 * time.Microsecond, ev: "timer", state: Master, want: "advert(100) " + becomeMaster + " timer(+4.609375s)"},
@@ -213,6 +227,14 @@ func TestMachine(t *testing.T) {
 					acts = m.SetFault(now, true)
 				case "clear":
 					acts = m.SetFault(now, false)
+				case "group-fault":
+					acts = m.SetGroupFault(now, true)
+				case "group-clear":
+					acts = m.SetGroupFault(now, false)
+				case "group-master":
+					acts = m.GroupMaster(now)
+				case "group-backup":
+					acts = m.GroupBackup(now)
 				case "prio":
 					acts = m.SetPriority(s.prio)
 				case "stop":
