@@ -50,9 +50,16 @@ type Config struct {
 	// authentication is used.
 	Strict bool
 
-	GARPDelay    time.Duration // garp_master_delay: second burst after this; 0 none
-	GARPRepeat   int           // garp_master_repeat: packets per burst
-	GARPInterval time.Duration // vrrp_garp_interval: pause between packets
+	// ExcludedVIPs (virtual_ipaddress_excluded) are added and removed
+	// with the VIPs but neither advertised nor compared with adverts.
+	ExcludedVIPs []VIP
+
+	GARPDelay         time.Duration // garp_master_delay: second burst after this; 0 none
+	GARPRepeat        int           // garp_master_repeat: packets per burst
+	GARPRefresh       time.Duration // garp_master_refresh: periodic burst while MASTER; 0 none
+	GARPRefreshRepeat int           // garp_master_refresh_repeat: packets per periodic burst
+	GARPInterval      time.Duration // vrrp_garp_interval: pause between ARP packets
+	GNAInterval       time.Duration // vrrp_gna_interval: pause between neighbour advertisements
 
 	Tracks []Track
 
@@ -64,7 +71,8 @@ type Config struct {
 // Defaults returns a Config with Keepalived's defaults for the fields the
 // configuration may leave out.
 func Defaults() Config {
-	return Config{Priority: 100, Interval: time.Second, Version: 2, GARPDelay: 5 * time.Second, GARPRepeat: 5}
+	return Config{Priority: 100, Interval: time.Second, Version: 2, GARPDelay: 5 * time.Second, GARPRepeat: 5,
+		GARPRefreshRepeat: 1}
 }
 
 // Validate reports settings the engine cannot run with.

@@ -322,20 +322,30 @@ func TestGratuitousARP(t *testing.T) {
 	defer unix.Close(fd)
 
 	cfg := config("VI_1", 255)
+	// 3 at once, 3 after the delay, then 2 per refresh: wait for two
+	// refreshes.
 	cfg.GARPRepeat, cfg.GARPDelay = 3, 300*time.Millisecond
+	cfg.GARPRefresh, cfg.GARPRefreshRepeat = 200*time.Millisecond, 2
+	// The excluded address is announced too.
+	excluded := netip.MustParsePrefix("10.213.0.150/24")
+	cfg.ExcludedVIPs = []VIP{{Prefix: excluded}}
 	l.start(0, cfg)
-	vip := testVIP.Addr().As4()
+	vip, evip := testVIP.Addr().As4(), excluded.Addr().As4()
 	buf := make([]byte, 1500)
-	for n := 0; n < 2*cfg.GARPRepeat; {
+	seen := map[[4]byte]int{}
+	for seen[vip] < 2*cfg.GARPRepeat+2*cfg.GARPRefreshRepeat || seen[evip] < 2*cfg.GARPRepeat+2*cfg.GARPRefreshRepeat {
 		m, _, err := unix.Recvfrom(fd, buf, 0)
 		if err != nil {
-			t.Fatalf("%d gratuitous ARPs arrived, want %d: %v", n, 2*cfg.GARPRepeat, err)
+			t.Fatalf("gratuitous ARPs seen %v: %v", seen, err)
 		}
 		arp := buf[:m]
-		// An ARP request (op 1) whose sender and target are the VIP.
-		if m >= 28 && arp[7] == 1 && bytes.Equal(arp[14:18], vip[:]) && bytes.Equal(arp[24:28], vip[:]) {
-			n++
+		// An ARP request (op 1) whose sender and target are the address.
+		if m >= 28 && arp[7] == 1 && bytes.Equal(arp[14:18], arp[24:28]) {
+			seen[[4]byte(arp[14:18])]++
 		}
+	}
+	if out := l.nodes[0].MustRun("ip", "-o", "addr"); !strings.Contains(out, " "+excluded.String()+" ") {
+		t.Fatalf("the excluded address is not configured:\n%s", out)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -65,8 +66,9 @@ type Instance struct {
 	groupHook func(name string, state elect.State, ownFault bool)
 
 	// Owned by Run's goroutine.
-	trackOK map[string]bool
-	garpAt  time.Time
+	trackOK     map[string]bool
+	garpAt      time.Time // next burst of gratuitous ARPs; zero for none
+	garpRefresh bool      // that burst is a garp_master_refresh one
 }
 
 // Open validates cfg and opens what the instance needs: its VRRP socket,
@@ -98,7 +100,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 	if i.addrs, err = vaddr.New(); err != nil {
 		return nil, err
 	}
-	for _, v := range cfg.VIPs {
+	for _, v := range slices.Concat(cfg.VIPs, cfg.ExcludedVIPs) {
 		if v.Dev == "" {
 			v.Dev = cfg.Interface
 		}
@@ -110,7 +112,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 		}
 	}
 	var addrs []netip.Addr
-	for _, v := range i.vips {
+	for _, v := range cfg.VIPs {
 		addrs = append(addrs, v.Prefix.Addr())
 	}
 	i.expect = vrrp.Expect{Name: cfg.Name, Version: cfg.Version, AuthType: cfg.AuthType,
@@ -201,7 +203,12 @@ func (i *Instance) Run() error {
 		case <-garpTimer.C:
 			i.garpAt = time.Time{}
 			if i.m.State() == elect.Master {
-				i.sendGARP()
+				if i.garpRefresh {
+					i.sendGARP(i.cfg.GARPRefreshRepeat)
+				} else {
+					i.sendGARP(i.cfg.GARPRepeat)
+				}
+				i.scheduleRefresh()
 			}
 		case f := <-i.ctl:
 			acts, stop := f(i.opt.Now())
@@ -263,9 +270,11 @@ func (i *Instance) apply(acts []elect.Action) {
 			i.opt.Log(fmt.Sprintf("(%s) removing VIPs.", i.cfg.Name))
 			i.eachVIP(i.addrs.Remove)
 		case elect.SendGARP:
-			i.sendGARP()
+			i.sendGARP(i.cfg.GARPRepeat)
 			if i.cfg.GARPDelay > 0 {
-				i.garpAt = i.opt.Now().Add(i.cfg.GARPDelay)
+				i.garpAt, i.garpRefresh = i.opt.Now().Add(i.cfg.GARPDelay), false
+			} else {
+				i.scheduleRefresh()
 			}
 		case elect.Notify:
 			i.notify(a.State)
@@ -324,14 +333,26 @@ func (i *Instance) advertise(prio uint8) error {
 	return errors.Join(errs...)
 }
 
-// sendGARP sends garp_master_repeat gratuitous ARPs for every address.
-func (i *Instance) sendGARP() {
+// scheduleRefresh arms the next garp_master_refresh burst, if any.
+func (i *Instance) scheduleRefresh() {
+	if i.cfg.GARPRefresh > 0 {
+		i.garpAt, i.garpRefresh = i.opt.Now().Add(i.cfg.GARPRefresh), true
+	}
+}
+
+// sendGARP announces every address count times: gratuitous ARPs for IPv4,
+// unsolicited neighbour advertisements for IPv6.
+func (i *Instance) sendGARP(count int) {
 	for _, v := range i.vips {
 		i.opt.Log(fmt.Sprintf("(%s) Sending/queueing gratuitous ARPs on %s for %s", i.cfg.Name, v.Dev, v.Prefix.Addr()))
 	}
-	for n := range max(i.cfg.GARPRepeat, 1) {
-		if n > 0 && i.cfg.GARPInterval > 0 {
-			time.Sleep(i.cfg.GARPInterval)
+	pause := i.cfg.GARPInterval
+	if i.cfg.IPv6() {
+		pause = i.cfg.GNAInterval
+	}
+	for n := range max(count, 1) {
+		if n > 0 && pause > 0 {
+			time.Sleep(pause)
 		}
 		for _, v := range i.vips {
 			if err := i.garps[v.Dev].Send(v.Prefix.Addr()); err != nil {
