@@ -13,6 +13,9 @@ import (
 // VIP is one virtual address: ADDR/PREFIX with dev, brd, scope and label.
 type VIP = vaddr.VIP
 
+// Route is one virtual_routes entry.
+type Route = vaddr.Route
+
 // Track is one tracked object (interface, script, file, process) and its
 // weight. Weight 0: failing puts the instance in FAULT. Positive: added to
 // the priority while it succeeds. Negative: added while it fails.
@@ -53,6 +56,9 @@ type Config struct {
 	// ExcludedVIPs (virtual_ipaddress_excluded) are added and removed
 	// with the VIPs but neither advertised nor compared with adverts.
 	ExcludedVIPs []VIP
+	// Routes (virtual_routes) are installed after the addresses on
+	// becoming MASTER and removed before them on leaving it.
+	Routes []Route
 
 	GARPDelay         time.Duration // garp_master_delay: second burst after this; 0 none
 	GARPRepeat        int           // garp_master_repeat: packets per burst

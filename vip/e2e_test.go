@@ -193,9 +193,19 @@ func TestTwoNodesElectAndFailOver(t *testing.T) {
 func TestGracefulStopAndPreemptBack(t *testing.T) {
 	t.Parallel()
 	l := newLab(t, 2)
-	a := l.start(0, config("VI_1", 255))
-	b := l.start(1, config("VI_1", 100))
+	withRoute := func(c Config) Config {
+		c.Routes = []Route{{Dst: netip.MustParsePrefix("192.0.2.0/24"), Gateway: netip.MustParseAddr("10.213.0.254")}}
+		return c
+	}
+	routed := func(k int) bool {
+		return strings.Contains(l.nodes[k].MustRun("ip", "route"), "192.0.2.0/24 via 10.213.0.254")
+	}
+	a := l.start(0, withRoute(config("VI_1", 255)))
+	b := l.start(1, withRoute(config("VI_1", 100)))
 	l.onlyHolder(0)
+	if !routed(0) || routed(1) {
+		t.Fatal("the virtual route is not on the master alone")
+	}
 	waitFor(t, "node 2 BACKUP", func() bool { return b.State() == elect.Backup && b.Stats().Received > 0 })
 
 	if err := a.Stop(); err != nil {
@@ -206,6 +216,7 @@ func TestGracefulStopAndPreemptBack(t *testing.T) {
 		t.Fatalf("the backup took over without the priority-0 advertisement:\n%s", b.log())
 	}
 	l.onlyHolder(1)
+	waitFor(t, "the virtual route moving", func() bool { return routed(1) && !routed(0) })
 
 	// The owner comes back and preempts.
 	a = l.start(0, config("VI_1", 255))

@@ -265,9 +265,11 @@ func (i *Instance) apply(acts []elect.Action) {
 		case elect.AddVIPs:
 			i.opt.Log(fmt.Sprintf("(%s) setting VIPs.", i.cfg.Name))
 			i.eachVIP(i.addrs.Add)
+			i.eachRoute(i.addrs.AddRoute)
 		case elect.RemoveVIPs:
 			i.garpAt = time.Time{}
 			i.opt.Log(fmt.Sprintf("(%s) removing VIPs.", i.cfg.Name))
+			i.eachRoute(i.addrs.RemoveRoute)
 			i.eachVIP(i.addrs.Remove)
 		case elect.SendGARP:
 			i.sendGARP(i.cfg.GARPRepeat)
@@ -311,6 +313,14 @@ func (i *Instance) group(f func(m *elect.Machine, now time.Time) []elect.Action)
 func (i *Instance) eachVIP(f func(vaddr.VIP) error) {
 	for _, v := range i.vips {
 		if err := f(v); err != nil {
+			i.opt.Log(fmt.Sprintf("(%s) %v", i.cfg.Name, err))
+		}
+	}
+}
+
+func (i *Instance) eachRoute(f func(vaddr.Route) error) {
+	for _, r := range i.cfg.Routes {
+		if err := f(r); err != nil {
 			i.opt.Log(fmt.Sprintf("(%s) %v", i.cfg.Name, err))
 		}
 	}

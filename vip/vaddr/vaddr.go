@@ -1,5 +1,5 @@
-// Package vaddr adds and removes virtual IP addresses on interfaces through
-// netlink.
+// Package vaddr adds and removes what a VRRP master holds through netlink:
+// virtual IP addresses and virtual routes.
 package vaddr
 
 import (

@@ -57,3 +57,46 @@ func TestAddRemove(t *testing.T) {
 		t.Fatal("adding on a missing interface succeeded")
 	}
 }
+
+func TestRoutes(t *testing.T) {
+	bed := netns.New(t)
+	a, b := bed.Add("a"), bed.Add("b")
+	bed.Veth(a, "v0", "10.213.0.1/24", b, "v0", "10.213.0.2/24")
+	var m *Manager
+	if err := a.Do(func() (err error) { m, err = New(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	routes := []Route{
+		{Dst: netip.MustParsePrefix("192.0.2.0/24"), Gateway: netip.MustParseAddr("10.213.0.2"), Metric: 50},
+		{Dst: netip.MustParsePrefix("198.51.100.0/24"), Dev: "v0", Src: netip.MustParseAddr("10.213.0.1")},
+		{Dst: netip.MustParsePrefix("203.0.113.0/24"), Gateway: netip.MustParseAddr("10.213.0.2"), Table: 100},
+	}
+	for _, r := range routes {
+		for range 2 {
+			if err := m.AddRoute(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	main := a.MustRun("ip", "route")
+	for _, want := range []string{"192.0.2.0/24 via 10.213.0.2 dev v0 metric 50", "198.51.100.0/24 dev v0 scope link src 10.213.0.1"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("ip route lacks %q:\n%s", want, main)
+		}
+	}
+	if out := a.MustRun("ip", "route", "show", "table", "100"); !strings.Contains(out, "203.0.113.0/24 via 10.213.0.2 dev v0") {
+		t.Errorf("table 100:\n%s", out)
+	}
+	for _, r := range routes {
+		for range 2 {
+			if err := m.RemoveRoute(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if out := a.MustRun("ip", "route", "show", "table", "all"); strings.Contains(out, "192.0.2.") || strings.Contains(out, "203.0.113.") ||
+		strings.Contains(out, "198.51.100.") {
+		t.Fatalf("routes left:\n%s", out)
+	}
+}
