@@ -56,6 +56,13 @@ type Config struct {
 	// ExcludedVIPs (virtual_ipaddress_excluded) are added and removed
 	// with the VIPs but neither advertised nor compared with adverts.
 	ExcludedVIPs []VIP
+	// UseVMAC is use_vmac: the addresses live on a macvlan with the
+	// virtual router MAC, VMACName ("" for vrrp.VRID), and adverts leave
+	// from it unless VMACXmitBase.
+	UseVMAC      bool
+	VMACName     string
+	VMACXmitBase bool
+
 	// Routes (virtual_routes) are installed after the addresses on
 	// becoming MASTER and removed before them on leaving it.
 	Routes []Route

@@ -3,6 +3,7 @@ package vip
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"fulcrum/vip/notify"
 	"fulcrum/vip/transport"
 	"fulcrum/vip/vaddr"
+	"fulcrum/vip/vmac"
 	"fulcrum/vip/vrrp"
 )
 
@@ -43,15 +45,19 @@ type Stats struct {
 
 // Instance runs one virtual router: election, advertisements, addresses.
 type Instance struct {
-	cfg    Config
-	opt    Options
-	m      *elect.Machine
-	conn   *transport.Conn
-	addrs  *vaddr.Manager
-	garps  map[string]*garp.Sender
-	script notify.Runner
-	expect vrrp.Expect
-	vips   []VIP // with Dev filled in
+	cfg   Config
+	opt   Options
+	m     *elect.Machine
+	conn  *transport.Conn
+	addrs *vaddr.Manager
+	garps map[string]*garp.Sender
+	vmac  *vmac.Link // use_vmac; nil without
+	// stopped is set by Stop: a stopped instance removes its virtual MAC
+	// interface, an aborted one leaves it as a killed process would.
+	stopped bool
+	script  notify.Runner
+	expect  vrrp.Expect
+	vips    []VIP // with Dev filled in
 
 	ctl     chan func(now time.Time) (acts []elect.Action, stop bool)
 	quit    chan struct{} // closed when Run returns
@@ -93,7 +99,32 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 			i.close()
 		}
 	}()
-	if i.conn, err = transport.Listen(transport.Config{Interface: cfg.Interface, IPv6: cfg.IPv6(), Src: cfg.SrcAddr,
+	vipDev, sendDev, src := cfg.Interface, cfg.Interface, cfg.SrcAddr
+	if cfg.UseVMAC {
+		name := cfg.VMACName
+		if name == "" {
+			name = vmac.DefaultName(cfg.VRID)
+		}
+		if !src.IsValid() {
+			// The macvlan has no address of its own: advertise from the
+			// base interface's.
+			base, err := net.InterfaceByName(cfg.Interface)
+			if err != nil {
+				return nil, err
+			}
+			if src, err = transport.PrimaryAddr(base, cfg.IPv6()); err != nil {
+				return nil, err
+			}
+		}
+		if i.vmac, err = vmac.Ensure(name, cfg.Interface, cfg.VRID, cfg.IPv6()); err != nil {
+			return nil, err
+		}
+		vipDev = name
+		if !cfg.VMACXmitBase {
+			sendDev = name
+		}
+	}
+	if i.conn, err = transport.Listen(transport.Config{Interface: sendDev, IPv6: cfg.IPv6(), Src: src,
 		Group: cfg.McastGroup, Peers: cfg.UnicastPeers}); err != nil {
 		return nil, err
 	}
@@ -102,7 +133,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 	}
 	for _, v := range slices.Concat(cfg.VIPs, cfg.ExcludedVIPs) {
 		if v.Dev == "" {
-			v.Dev = cfg.Interface
+			v.Dev = vipDev
 		}
 		i.vips = append(i.vips, v)
 		if i.garps[v.Dev] == nil {
@@ -135,6 +166,11 @@ func (i *Instance) close() {
 	}
 	if i.addrs != nil {
 		i.addrs.Close()
+	}
+	if i.vmac != nil && i.stopped {
+		if err := i.vmac.Remove(); err != nil {
+			i.opt.Log(fmt.Sprintf("(%s) %v", i.cfg.Name, err))
+		}
 	}
 }
 
@@ -401,7 +437,10 @@ func (i *Instance) Stop() error {
 	if i.neverRan() {
 		return nil
 	}
-	err := i.do(func(now time.Time) ([]elect.Action, bool) { return i.m.Stop(now), true })
+	err := i.do(func(now time.Time) ([]elect.Action, bool) {
+		i.stopped = true
+		return i.m.Stop(now), true
+	})
 	<-i.quit
 	return err
 }
@@ -413,6 +452,7 @@ func (i *Instance) neverRan() bool {
 		return false
 	}
 	close(i.quit)
+	i.stopped = true
 	i.close()
 	return true
 }
