@@ -56,6 +56,10 @@ type Config struct {
 	// ExcludedVIPs (virtual_ipaddress_excluded) are added and removed
 	// with the VIPs but neither advertised nor compared with adverts.
 	ExcludedVIPs []VIP
+	// DontTrackPrimary is dont_track_primary: the instance's own
+	// interface going down does not put it in FAULT.
+	DontTrackPrimary bool
+
 	// UseVMAC is use_vmac: the addresses live on a macvlan with the
 	// virtual router MAC, VMACName ("" for vrrp.VRID), and adverts leave
 	// from it unless VMACXmitBase.

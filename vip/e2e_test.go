@@ -531,3 +531,23 @@ func TestUseVMAC(t *testing.T) {
 		return err == nil
 	})
 }
+
+// TestPrimaryInterfaceDown: the instance's own interface going down puts it
+// in FAULT and takes its VIP away; back up, the owner is MASTER again.
+func TestPrimaryInterfaceDown(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	a := l.start(0, config("VI_1", 255))
+	b := l.start(1, config("VI_1", 100))
+	l.onlyHolder(0)
+	l.nodes[0].MustRun("ip", "link", "set", "eth0", "down")
+	waitFor(t, "node 1 FAULT", func() bool { return a.State() == elect.Fault })
+	waitFor(t, "node 2 MASTER", func() bool { return b.State() == elect.Master })
+	l.onlyHolder(1)
+	if !a.logged("Netlink reports eth0 down") {
+		t.Fatalf("log:\n%s", a.log())
+	}
+	l.nodes[0].MustRun("ip", "link", "set", "eth0", "up")
+	waitFor(t, "node 1 MASTER again", func() bool { return a.State() == elect.Master })
+	l.onlyHolder(0)
+}

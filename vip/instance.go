@@ -1,6 +1,7 @@
 package vip
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"fulcrum/vip/elect"
 	"fulcrum/vip/garp"
 	"fulcrum/vip/notify"
+	"fulcrum/vip/track"
 	"fulcrum/vip/transport"
 	"fulcrum/vip/vaddr"
 	"fulcrum/vip/vmac"
@@ -52,6 +54,8 @@ type Instance struct {
 	addrs *vaddr.Manager
 	garps map[string]*garp.Sender
 	vmac  *vmac.Link // use_vmac; nil without
+	// unwatch stops watching the primary interface.
+	unwatch context.CancelFunc
 	// stopped is set by Stop: a stopped instance removes its virtual MAC
 	// interface, an aborted one leaves it as a killed process would.
 	stopped bool
@@ -152,12 +156,37 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 	if cfg.Version == 3 || cfg.Strict {
 		i.expect.AuthType, i.expect.AuthData = vrrp.AuthNone, [8]byte{}
 	}
+	if !cfg.DontTrackPrimary {
+		if err := i.trackPrimary(); err != nil {
+			return nil, err
+		}
+	}
 	i.m = elect.New(cfg.Name, elect.Config{Priority: cfg.Priority, Interval: cfg.Interval, Version: cfg.Version,
 		Addr: i.conn.Src(), NoPreempt: cfg.NoPreempt, PreemptDelay: cfg.PreemptDelay, LowerPrioNoAdvert: cfg.Strict})
 	return i, nil
 }
 
+// primaryTrack names the instance's own interface among its tracked
+// objects; the NUL keeps it apart from any configured name.
+const primaryTrack = "\x00primary"
+
+// trackPrimary watches the instance's interface: down means FAULT, like a
+// track_interface of weight 0.
+func (i *Instance) trackPrimary() error {
+	i.cfg.Tracks = append(slices.Clip(i.cfg.Tracks), Track{Name: primaryTrack})
+	ctx, cancel := context.WithCancel(context.Background())
+	i.unwatch = cancel
+	return track.WatchLinks(ctx, []string{i.cfg.Interface}, func(name string, up bool) {
+		state := map[bool]string{true: "up", false: "down"}[up]
+		i.opt.Log(fmt.Sprintf("Netlink reports %s %s", name, state))
+		i.SetTracked(primaryTrack, up)
+	})
+}
+
 func (i *Instance) close() {
+	if i.unwatch != nil {
+		i.unwatch()
+	}
 	if i.conn != nil {
 		i.conn.Close()
 	}
