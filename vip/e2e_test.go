@@ -198,7 +198,7 @@ func TestGracefulStopAndPreemptBack(t *testing.T) {
 		return c
 	}
 	routed := func(k int) bool {
-		return strings.Contains(l.nodes[k].MustRun("ip", "route"), "192.0.2.0/24 via 10.213.0.254")
+		return strings.Contains(l.nodes[k].MustRun("ip", "route"), "192.0.2.0/24 via 10.213.0.254 dev eth0 proto keepalived")
 	}
 	a := l.start(0, withRoute(config("VI_1", 255)))
 	b := l.start(1, withRoute(config("VI_1", 100)))

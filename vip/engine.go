@@ -12,6 +12,7 @@ import (
 
 	"fulcrum/vip/elect"
 	"fulcrum/vip/notify"
+	"fulcrum/vip/vaddr"
 )
 
 // Engine runs a daemon's VRRP instances and reloads them without flapping:
@@ -25,6 +26,8 @@ type Engine struct {
 
 	rmu    sync.Mutex // guards byName, which mirrors running
 	byName map[string]*Instance
+
+	static *staticSet // static_ipaddress and static_routes in place
 
 	gmu     sync.Mutex // guards groups; never held while waiting for an instance
 	groups  map[string]*syncGroup
@@ -122,9 +125,65 @@ func (e *Engine) Instance(name string) *Instance {
 	return nil
 }
 
-// Stop stops every instance gracefully.
+// Stop stops every instance gracefully and removes the static addresses
+// and routes.
 func (e *Engine) Stop() {
 	_ = e.Apply(nil, nil)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.static != nil {
+		e.static.remove(e.opt.Log)
+		e.static = nil
+	}
+}
+
+// staticSet is static_ipaddress and static_routes: held whatever the VRRP
+// states, from SetStatic until Stop.
+type staticSet struct {
+	m      *vaddr.Manager
+	addrs  []VIP
+	routes []Route
+}
+
+// SetStatic installs static_ipaddress (addresses need their Dev) and
+// static_routes, as the reference does at start; Stop removes them. A
+// second call replaces the first set. It opens its netlink handle in the
+// calling thread's namespace.
+func (e *Engine) SetStatic(addrs []VIP, routes []Route) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.static != nil {
+		e.static.remove(e.opt.Log)
+		e.static = nil
+	}
+	m, err := vaddr.New()
+	if err != nil {
+		return err
+	}
+	s := &staticSet{m: m, addrs: addrs, routes: routes}
+	var errs []error
+	for _, a := range addrs {
+		errs = append(errs, m.Add(a))
+	}
+	for _, r := range routes {
+		errs = append(errs, m.AddRoute(r))
+	}
+	e.static = s
+	return errors.Join(errs...)
+}
+
+func (s *staticSet) remove(log func(string)) {
+	for _, r := range s.routes {
+		if err := s.m.RemoveRoute(r); err != nil && log != nil {
+			log(err.Error())
+		}
+	}
+	for _, a := range s.addrs {
+		if err := s.m.Remove(a); err != nil && log != nil {
+			log(err.Error())
+		}
+	}
+	s.m.Close()
 }
 
 func (e *Engine) setGroups(groups []SyncGroup) {
@@ -168,10 +227,10 @@ func (e *Engine) memberChanged(name string, state elect.State, ownFault bool) {
 	anyFault := slices.Contains(slices.Collect(maps.Values(g.ownFaults)), true)
 	var decide func(m *elect.Machine, now time.Time) []elect.Action
 	switch {
-	case state == elect.Fault && ownFault:
-		decide = func(m *elect.Machine, now time.Time) []elect.Action { return m.SetGroupFault(now, true) }
-	case prev == elect.Fault && !anyFault:
-		decide = func(m *elect.Machine, now time.Time) []elect.Action { return m.SetGroupFault(now, false) }
+	case state == elect.Fault && ownFault, prev == elect.Fault && !anyFault:
+		// Decisions run later on other goroutines and may overtake one
+		// another: each reads the group's fault state when it runs.
+		decide = func(m *elect.Machine, now time.Time) []elect.Action { return m.SetGroupFault(now, e.groupFaulty(g)) }
 	case state == elect.Master:
 		decide = func(m *elect.Machine, now time.Time) []elect.Action { return m.GroupMaster(now) }
 	case state == elect.Backup && prev == elect.Master:
@@ -185,6 +244,13 @@ func (e *Engine) memberChanged(name string, state elect.State, ownFault bool) {
 		}
 	}
 	e.groupNotify(g)
+}
+
+// groupFaulty reports whether a member of g is in FAULT of its own.
+func (e *Engine) groupFaulty(g *syncGroup) bool {
+	e.gmu.Lock()
+	defer e.gmu.Unlock()
+	return slices.Contains(slices.Collect(maps.Values(g.ownFaults)), true)
 }
 
 // groupNotify runs the group's scripts when all members agree on a new

@@ -139,3 +139,25 @@ func TestSyncGroupFaultMovesAll(t *testing.T) {
 		return has(0, testVIP) && has(0, vip2) && !has(1, testVIP) && !has(1, vip2)
 	})
 }
+
+func TestStaticAddressesAndRoutes(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 1)
+	e := NewEngine(Options{})
+	addr := VIP{Prefix: netip.MustParsePrefix("10.213.0.50/24"), Dev: "eth0"}
+	route := Route{Dst: netip.MustParsePrefix("192.0.2.0/24"), Gateway: netip.MustParseAddr("10.213.0.254")}
+	if err := l.nodes[0].Do(func() error { return e.SetStatic([]VIP{addr}, []Route{route}) }); err != nil {
+		t.Fatal(err)
+	}
+	present := func() (bool, bool) {
+		return strings.Contains(l.nodes[0].MustRun("ip", "-o", "addr"), " 10.213.0.50/24 "),
+			strings.Contains(l.nodes[0].MustRun("ip", "route"), "192.0.2.0/24 via 10.213.0.254 dev eth0 proto keepalived")
+	}
+	if a, r := present(); !a || !r {
+		t.Fatalf("static address %v, route %v", a, r)
+	}
+	e.Stop()
+	if a, r := present(); a || r {
+		t.Fatalf("after Stop: static address %v, route %v", a, r)
+	}
+}

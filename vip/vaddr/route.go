@@ -32,8 +32,13 @@ func (r Route) String() string {
 	return s
 }
 
+// protoKeepalived marks routes as Keepalived's (`proto keepalived` in
+// `ip route`), as the reference does.
+const protoKeepalived = 18
+
 func (m *Manager) route(r Route) (*netlink.Route, error) {
 	nr := &netlink.Route{
+		Protocol: protoKeepalived,
 		Dst:      &net.IPNet{IP: r.Dst.Masked().Addr().AsSlice(), Mask: net.CIDRMask(r.Dst.Bits(), r.Dst.Addr().BitLen())},
 		Priority: r.Metric,
 		Table:    r.Table,

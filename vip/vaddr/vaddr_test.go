@@ -80,7 +80,7 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 	main := a.MustRun("ip", "route")
-	for _, want := range []string{"192.0.2.0/24 via 10.213.0.2 dev v0 metric 50", "198.51.100.0/24 dev v0 scope link src 10.213.0.1"} {
+	for _, want := range []string{"192.0.2.0/24 via 10.213.0.2 dev v0 proto keepalived metric 50", "198.51.100.0/24 dev v0 proto keepalived scope link src 10.213.0.1"} {
 		if !strings.Contains(main, want) {
 			t.Errorf("ip route lacks %q:\n%s", want, main)
 		}
