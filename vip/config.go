@@ -16,6 +16,9 @@ type VIP = vaddr.VIP
 // Route is one virtual_routes entry.
 type Route = vaddr.Route
 
+// Rule is one virtual_rules entry.
+type Rule = vaddr.Rule
+
 // Track is one tracked object (interface, script, file, process) and its
 // weight. Weight 0: failing puts the instance in FAULT. Positive: added to
 // the priority while it succeeds. Negative: added while it fails.
@@ -70,6 +73,8 @@ type Config struct {
 	// Routes (virtual_routes) are installed after the addresses on
 	// becoming MASTER and removed before them on leaving it.
 	Routes []Route
+	// Rules (virtual_rules) follow the routes.
+	Rules []Rule
 
 	GARPDelay         time.Duration // garp_master_delay: second burst after this; 0 none
 	GARPRepeat        int           // garp_master_repeat: packets per burst

@@ -195,10 +195,18 @@ func TestGracefulStopAndPreemptBack(t *testing.T) {
 	l := newLab(t, 2)
 	withRoute := func(c Config) Config {
 		c.Routes = []Route{{Dst: netip.MustParsePrefix("192.0.2.0/24"), Gateway: netip.MustParseAddr("10.213.0.254")}}
+		c.Rules = []Rule{{From: netip.MustParsePrefix("10.213.0.100/32"), Table: 100, Preference: 1000}}
 		return c
 	}
+	// routed: the route and the rule both (true) or neither (false);
+	// anything else fails the test.
 	routed := func(k int) bool {
-		return strings.Contains(l.nodes[k].MustRun("ip", "route"), "192.0.2.0/24 via 10.213.0.254 dev eth0 proto keepalived")
+		route := strings.Contains(l.nodes[k].MustRun("ip", "route"), "192.0.2.0/24 via 10.213.0.254 dev eth0 proto keepalived")
+		rule := strings.Contains(l.nodes[k].MustRun("ip", "rule"), "from 10.213.0.100 lookup 100 proto keepalived")
+		if route != rule {
+			t.Fatalf("node %d has the virtual route %v but the rule %v", k+1, route, rule)
+		}
+		return route
 	}
 	a := l.start(0, withRoute(config("VI_1", 255)))
 	b := l.start(1, withRoute(config("VI_1", 100)))

@@ -331,9 +331,11 @@ func (i *Instance) apply(acts []elect.Action) {
 			i.opt.Log(fmt.Sprintf("(%s) setting VIPs.", i.cfg.Name))
 			i.eachVIP(i.addrs.Add)
 			i.eachRoute(i.addrs.AddRoute)
+			each(i, i.cfg.Rules, i.addrs.AddRule)
 		case elect.RemoveVIPs:
 			i.garpAt = time.Time{}
 			i.opt.Log(fmt.Sprintf("(%s) removing VIPs.", i.cfg.Name))
+			each(i, i.cfg.Rules, i.addrs.RemoveRule)
 			i.eachRoute(i.addrs.RemoveRoute)
 			i.eachVIP(i.addrs.Remove)
 		case elect.SendGARP:
@@ -383,9 +385,12 @@ func (i *Instance) eachVIP(f func(vaddr.VIP) error) {
 	}
 }
 
-func (i *Instance) eachRoute(f func(vaddr.Route) error) {
-	for _, r := range i.cfg.Routes {
-		if err := f(r); err != nil {
+func (i *Instance) eachRoute(f func(vaddr.Route) error) { each(i, i.cfg.Routes, f) }
+
+// each applies f to every item, logging failures.
+func each[T any](i *Instance, items []T, f func(T) error) {
+	for _, it := range items {
+		if err := f(it); err != nil {
 			i.opt.Log(fmt.Sprintf("(%s) %v", i.cfg.Name, err))
 		}
 	}

@@ -100,3 +100,43 @@ func TestRoutes(t *testing.T) {
 		t.Fatalf("routes left:\n%s", out)
 	}
 }
+
+func TestRules(t *testing.T) {
+	bed := netns.New(t)
+	a := bed.Add("a")
+	var m *Manager
+	if err := a.Do(func() (err error) { m, err = New(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	rules := []Rule{
+		{From: netip.MustParsePrefix("10.213.0.100/32"), Table: 100, Preference: 1000},
+		{To: netip.MustParsePrefix("192.0.2.0/24"), Table: 101, Preference: 1001, FWMark: 7},
+		{From: netip.MustParsePrefix("2001:db8::100/128"), Table: 102, Preference: 1002},
+	}
+	for _, r := range rules {
+		if err := m.AddRule(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out4, out6 := a.MustRun("ip", "-4", "rule"), a.MustRun("ip", "-6", "rule")
+	for _, want := range []string{"1000:\tfrom 10.213.0.100 lookup 100 proto keepalived",
+		"1001:\tfrom all to 192.0.2.0/24 fwmark 0x7 lookup 101 proto keepalived"} {
+		if !strings.Contains(out4, want) {
+			t.Errorf("ip rule lacks %q:\n%s", want, out4)
+		}
+	}
+	if !strings.Contains(out6, "1002:\tfrom 2001:db8::100 lookup 102 proto keepalived") {
+		t.Errorf("ip -6 rule:\n%s", out6)
+	}
+	for _, r := range rules {
+		for range 2 {
+			if err := m.RemoveRule(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if out := a.MustRun("ip", "rule") + a.MustRun("ip", "-6", "rule"); strings.Contains(out, "keepalived") {
+		t.Fatalf("rules left:\n%s", out)
+	}
+}
