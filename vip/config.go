@@ -22,9 +22,15 @@ type Rule = vaddr.Rule
 // Track is one tracked object (interface, script, file, process) and its
 // weight. Weight 0: failing puts the instance in FAULT. Positive: added to
 // the priority while it succeeds. Negative: added while it fails.
+//
+// A tracked file (vrrp_track_file) reports a number instead: weight 0
+// means FAULT when it is not 0; otherwise number x weight (negated with
+// Reverse) is added, and a result of -254 or less means FAULT.
 type Track struct {
-	Name   string
-	Weight int
+	Name    string
+	Weight  int
+	File    bool // a vrrp_track_file: counts 0 until a number is reported
+	Reverse bool // track_file `weight N reverse`
 }
 
 // Config is everything one VRRP instance needs. It is the engine's own
@@ -136,9 +142,22 @@ func (c *Config) IPv6() bool {
 // states the way Keepalived does: weights of succeeding positive and failing
 // negative trackers are added, kept within 1-254, an owner never changes,
 // and a failing weight-0 tracker means FAULT.
-func effectivePriority(base uint8, tracks []Track, ok map[string]bool) (prio int, fault bool) {
+func effectivePriority(base uint8, tracks []Track, ok map[string]bool, values map[string]int) (prio int, fault bool) {
 	prio = int(base)
 	for _, t := range tracks {
+		if t.File {
+			v := values[t.Name]
+			if t.Reverse {
+				v = -v
+			}
+			switch delta := v * t.Weight; {
+			case t.Weight == 0 && v != 0, t.Weight != 0 && delta <= -254:
+				fault = true
+			default:
+				prio += delta
+			}
+			continue
+		}
 		up, known := ok[t.Name]
 		if !known {
 			up = true

@@ -8,24 +8,31 @@ import (
 )
 
 func TestEffectivePriority(t *testing.T) {
-	tracks := []Track{{"eth1", 0}, {"chk_up", 20}, {"chk_down", -30}}
+	tracks := []Track{{Name: "eth1"}, {Name: "chk_up", Weight: 20}, {Name: "chk_down", Weight: -30},
+		{Name: "file0", File: true}, {Name: "file5", Weight: 5, File: true}, {Name: "filerev", Weight: 2, File: true, Reverse: true}}
 	for _, tc := range []struct {
 		desc      string
 		base      uint8
 		ok        map[string]bool
+		values    map[string]int
 		wantPrio  int
 		wantFault bool
 	}{
-		{"all succeeding: positive weights added", 100, nil, 120, false},
-		{"positive tracker failing: weight lost", 100, map[string]bool{"chk_up": false}, 100, false},
-		{"negative tracker failing: weight taken", 100, map[string]bool{"chk_down": false}, 90, false},
-		{"weight 0 failing: FAULT", 100, map[string]bool{"eth1": false}, 120, true},
-		{"clamped to 254", 250, nil, 254, false},
-		{"clamped to 1", 20, map[string]bool{"chk_up": false, "chk_down": false}, 1, false},
-		{"owner keeps 255", 255, map[string]bool{"chk_down": false}, 255, false},
+		{desc: "file weight 0, value 0: fine", base: 100, values: map[string]int{"file0": 0}, wantPrio: 120},
+		{desc: "file weight 0, value 3: FAULT", base: 100, values: map[string]int{"file0": 3}, wantPrio: 120, wantFault: true},
+		{desc: "file value times weight", base: 100, values: map[string]int{"file5": -4}, wantPrio: 100},
+		{desc: "file reverse", base: 100, values: map[string]int{"filerev": 10}, wantPrio: 100},
+		{desc: "file -254 or less: FAULT", base: 100, values: map[string]int{"file5": -51}, wantPrio: 120, wantFault: true},
+		{"all succeeding: positive weights added", 100, nil, nil, 120, false},
+		{"positive tracker failing: weight lost", 100, map[string]bool{"chk_up": false}, nil, 100, false},
+		{"negative tracker failing: weight taken", 100, map[string]bool{"chk_down": false}, nil, 90, false},
+		{"weight 0 failing: FAULT", 100, map[string]bool{"eth1": false}, nil, 120, true},
+		{"clamped to 254", 250, nil, nil, 254, false},
+		{"clamped to 1", 20, map[string]bool{"chk_up": false, "chk_down": false}, nil, 1, false},
+		{"owner keeps 255", 255, map[string]bool{"chk_down": false}, nil, 255, false},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			p, f := effectivePriority(tc.base, tracks, tc.ok)
+			p, f := effectivePriority(tc.base, tracks, tc.ok, tc.values)
 			if p != tc.wantPrio || f != tc.wantFault {
 				t.Fatalf("got %d %v, want %d %v", p, f, tc.wantPrio, tc.wantFault)
 			}

@@ -77,6 +77,7 @@ type Instance struct {
 
 	// Owned by Run's goroutine.
 	trackOK     map[string]bool
+	trackValues map[string]int
 	garpAt      time.Time // next burst of gratuitous ARPs; zero for none
 	garpRefresh bool      // that burst is a garp_master_refresh one
 }
@@ -95,7 +96,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 	if opt.Log == nil {
 		opt.Log = func(string) {}
 	}
-	i := &Instance{cfg: cfg, opt: opt, garps: map[string]*garp.Sender{}, trackOK: map[string]bool{},
+	i := &Instance{cfg: cfg, opt: opt, garps: map[string]*garp.Sender{}, trackOK: map[string]bool{}, trackValues: map[string]int{},
 		script: notify.Runner{Log: opt.Log},
 		ctl:    make(chan func(time.Time) ([]elect.Action, bool)), quit: make(chan struct{})}
 	defer func() {
@@ -249,7 +250,7 @@ func (i *Instance) Run() error {
 		}
 	}
 
-	prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK)
+	prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK, i.trackValues)
 	now := i.opt.Now()
 	i.m.SetPriority(prio)
 	i.m.SetFault(now, fault)
@@ -455,9 +456,18 @@ func (i *Instance) do(f func(now time.Time) ([]elect.Action, bool)) error {
 // SetTracked records whether the tracked object name succeeds; the
 // priority and FAULT state follow from the weights.
 func (i *Instance) SetTracked(name string, ok bool) error {
+	return i.retrack(func() { i.trackOK[name] = ok })
+}
+
+// SetTrackedValue records the number a tracked file holds.
+func (i *Instance) SetTrackedValue(name string, value int) error {
+	return i.retrack(func() { i.trackValues[name] = value })
+}
+
+func (i *Instance) retrack(record func()) error {
 	return i.do(func(now time.Time) ([]elect.Action, bool) {
-		i.trackOK[name] = ok
-		prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK)
+		record()
+		prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK, i.trackValues)
 		if old := int(i.m.Priority()); old != prio {
 			i.opt.Log(fmt.Sprintf("(%s) Changing effective priority from %d to %d", i.cfg.Name, old, prio))
 		}

@@ -1,6 +1,6 @@
 // Package track watches what VRRP instances track: vrrp_script commands
-// (interval, timeout, rise, fall, init_fail) and interfaces (link state
-// through netlink), and reports each change of success or failure.
+// (interval, timeout, rise, fall, init_fail), interfaces (link state
+// through netlink) and vrrp_track_file numbers, and reports each change.
 package track
 
 import (
