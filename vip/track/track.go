@@ -1,6 +1,7 @@
 // Package track watches what VRRP instances track: vrrp_script commands
 // (interval, timeout, rise, fall, init_fail), interfaces (link state
-// through netlink) and vrrp_track_file numbers, and reports each change.
+// through netlink), vrrp_track_file numbers and vrrp_track_process
+// processes, and reports each change.
 package track
 
 import (
