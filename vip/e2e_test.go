@@ -36,6 +36,9 @@ type lab struct {
 	t     testing.TB
 	nodes []*netns.NS
 	vip   netip.Prefix // the address the instances share
+	// privateTmp runs the reference with a /tmp of its own (for its
+	// dump files).
+	privateTmp bool
 }
 
 func newLab(t testing.TB, n int) *lab {

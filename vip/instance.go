@@ -43,6 +43,10 @@ type Stats struct {
 	// Reasons counts received advertisements per failed check
 	// (vrrp.ReasonAddrList ones were still used).
 	Reasons [vrrp.NumReasons]uint64
+
+	BecameMaster, ReleasedMaster uint64
+	PriorityZeroReceived         uint64
+	PriorityZeroSent             uint64
 }
 
 // Instance runs one virtual router: election, advertisements, addresses.
@@ -68,8 +72,10 @@ type Instance struct {
 	started atomic.Bool
 	state   atomic.Int32
 
-	sent, received, unknownVRID atomic.Uint64
-	reasons                     [vrrp.NumReasons]atomic.Uint64
+	sent, received, unknownVRID  atomic.Uint64
+	becameMaster, releasedMaster atomic.Uint64
+	pzReceived, pzSent           atomic.Uint64
+	reasons                      [vrrp.NumReasons]atomic.Uint64
 
 	// groupHook, set by the Engine before Run, tells the instance's sync
 	// group about each state change.
@@ -212,7 +218,9 @@ func (i *Instance) State() elect.State { return elect.State(i.state.Load()) }
 
 // Stats returns the counters.
 func (i *Instance) Stats() Stats {
-	s := Stats{State: i.State(), Sent: i.sent.Load(), Received: i.received.Load(), UnknownVRID: i.unknownVRID.Load()}
+	s := Stats{State: i.State(), Sent: i.sent.Load(), Received: i.received.Load(), UnknownVRID: i.unknownVRID.Load(),
+		BecameMaster: i.becameMaster.Load(), ReleasedMaster: i.releasedMaster.Load(),
+		PriorityZeroReceived: i.pzReceived.Load(), PriorityZeroSent: i.pzSent.Load()}
 	for r := range s.Reasons {
 		s.Reasons[r] = i.reasons[r].Load()
 	}
@@ -317,6 +325,9 @@ func (i *Instance) receive(r vrrp.Received) {
 		}
 	}
 	i.received.Add(1)
+	if p.Priority == 0 {
+		i.pzReceived.Add(1)
+	}
 	i.apply(i.m.Receive(i.opt.Now(), elect.Advert{Src: r.Src, Priority: p.Priority, Interval: p.Interval}))
 }
 
@@ -334,6 +345,7 @@ func (i *Instance) apply(acts []elect.Action) {
 			i.eachRoute(i.addrs.AddRoute)
 			each(i, i.cfg.Rules, i.addrs.AddRule)
 		case elect.RemoveVIPs:
+			i.releasedMaster.Add(1)
 			i.garpAt = time.Time{}
 			i.opt.Log(fmt.Sprintf("(%s) removing VIPs.", i.cfg.Name))
 			each(i, i.cfg.Rules, i.addrs.RemoveRule)
@@ -347,6 +359,9 @@ func (i *Instance) apply(acts []elect.Action) {
 				i.scheduleRefresh()
 			}
 		case elect.Notify:
+			if a.State == elect.Master {
+				i.becameMaster.Add(1)
+			}
 			i.notify(a.State)
 		case elect.Log:
 			i.opt.Log(a.Text)
@@ -408,6 +423,9 @@ func (i *Instance) advertise(prio uint8) error {
 		}
 		if err == nil {
 			i.sent.Add(1)
+			if prio == 0 {
+				i.pzSent.Add(1)
+			}
 		}
 		errs = append(errs, err)
 	}

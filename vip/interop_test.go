@@ -81,6 +81,14 @@ func (l *lab) startReference(k int, prio int) *refNode {
 	l.t.Helper()
 	bin := reftest.Keepalived(l.t)
 	dir := l.t.TempDir()
+	if l.privateTmp {
+		// /tmp is about to be hidden: keep the files elsewhere.
+		var err error
+		if dir, err = os.MkdirTemp("/run", "fct-keepalived-"); err != nil {
+			l.t.Fatal(err)
+		}
+		l.t.Cleanup(func() { os.RemoveAll(dir) })
+	}
 	conf := filepath.Join(dir, "keepalived.conf")
 	auth := `
 	authentication {
@@ -112,6 +120,13 @@ vrrp_instance VI_1 {
 	r.cmd = l.nodes[k].Command(bin, "-n", "-l", "-D", "-P", "-G", "-R", "-f", conf,
 		"-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"),
 		"-c", filepath.Join(dir, "checkers.pid"))
+	if l.privateTmp {
+		// The reference writes its dumps to the fixed /tmp/keepalived.*:
+		// give it a /tmp of its own so the host's is never touched.
+		r.cmd.Args = append([]string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+			`mount -t tmpfs tmpfs /tmp && exec "$@"`, "sh"}, r.cmd.Args...)
+		r.cmd.Path, _ = exec.LookPath("unshare")
+	}
 	r.cmd.Stdout, r.cmd.Stderr = r, r
 	if err := r.cmd.Start(); err != nil {
 		l.t.Fatal(err)
