@@ -197,9 +197,9 @@ func (m *Machine) becomeMaster(now time.Time, acts []Action) []Action {
 // enterBackup waits for Master_Down_Interval computed with the master's
 // interval masterInt.
 func (m *Machine) enterBackup(now time.Time, acts []Action, masterInt time.Duration) []Action {
+	acts = m.log(acts, "Entering BACKUP STATE%s", m.initSuffix())
 	m.state = Backup
 	m.masterAdvInt = masterInt
-	acts = m.log(acts, "Entering BACKUP STATE")
 	acts = append(acts, Action{Kind: Notify, State: Backup})
 	return m.arm(acts, now.Add(m.MasterDown()))
 }
@@ -212,15 +212,24 @@ func (m *Machine) leaveMaster(acts []Action) []Action {
 	return append(acts, Action{Kind: RemoveVIPs})
 }
 
+// initSuffix marks the first state entered after INIT, as Keepalived's log
+// does: "Entering BACKUP STATE (init)".
+func (m *Machine) initSuffix() string {
+	if m.state == Init {
+		return " (init)"
+	}
+	return ""
+}
+
 func (m *Machine) enterFault(now time.Time, acts []Action) []Action {
 	if m.state == Master {
 		// Tell the backups at once instead of letting them time out.
 		acts = append(acts, Action{Kind: SendAdvert, Priority: 0})
 	}
 	acts = m.leaveMaster(acts)
+	acts = m.log(acts, "Entering FAULT STATE%s", m.initSuffix())
 	m.state = Fault
 	m.deadline = time.Time{}
-	acts = m.log(acts, "Entering FAULT STATE")
 	return append(acts, Action{Kind: Notify, State: Fault})
 }
 

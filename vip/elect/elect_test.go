@@ -56,7 +56,7 @@ func TestMachine(t *testing.T) {
 	}{
 		{"backup waits Master_Down then becomes master", v2, []step{
 			// 3 x 1s + (256-100)/256 s = 3.609375s, the reference's 3.609.
-			{ev: "start", want: "notify(BACKUP) timer(+3.609375s)", state: Backup, log: "(VI_1) Entering BACKUP STATE"},
+			{ev: "start", want: "notify(BACKUP) timer(+3.609375s)", state: Backup, log: "(VI_1) Entering BACKUP STATE (init)"},
 			{at: 3 * time.Second, ev: "timer", want: "", state: Backup},
 			{at: 3609375 * time.Microsecond, ev: "timer", want: "advert(100) " + becomeMaster + " timer(+4.609375s)", state: Master,
 				log: "(VI_1) Entering MASTER STATE"},
@@ -166,7 +166,7 @@ func TestMachine(t *testing.T) {
 		}},
 		{"fault before start, cleared to backup", v2, []step{
 			{ev: "fault", want: "", state: Init},
-			{ev: "start", want: "notify(FAULT)", state: Fault},
+			{ev: "start", want: "notify(FAULT)", state: Fault, log: "(VI_1) Entering FAULT STATE (init)"},
 			{at: time.Second, ev: "clear", want: "notify(BACKUP) timer(+4.609375s)", state: Backup},
 		}},
 		{"sync group: forced master and back", v2, []step{
@@ -277,7 +277,7 @@ func TestLogLines(t *testing.T) {
 	collect(m.Start(t0))
 	collect(m.Timer(m.Deadline()))
 	collect(m.Stop(m.Deadline()))
-	want := []string{"(VI_1) Entering BACKUP STATE", "(VI_1) Receive advertisement timeout",
+	want := []string{"(VI_1) Entering BACKUP STATE (init)", "(VI_1) Receive advertisement timeout",
 		"(VI_1) Entering MASTER STATE", "(VI_1) sent 0 priority"}
 	if !slices.Equal(lines, want) {
 		t.Fatalf("log\n%q\nwant\n%q", lines, want)
