@@ -39,6 +39,8 @@ type lab struct {
 	// privateTmp runs the reference with a /tmp of its own (for its
 	// dump files).
 	privateTmp bool
+	// refGlobal is extra global_defs text for the reference.
+	refGlobal string
 }
 
 func newLab(t testing.TB, n int) *lab {
@@ -108,6 +110,8 @@ func config6(name string, prio uint8) Config {
 func config(name string, prio uint8) Config {
 	c := Defaults()
 	c.Name, c.Interface, c.VRID, c.Priority = name, "eth0", 51, prio
+	// As the model does for priority 255 without `state`.
+	c.InitialMaster = prio == 255
 	c.AuthType, c.AuthPass = vrrp.AuthPass, "s3cr3t"
 	c.VIPs = []VIP{{Prefix: testVIP}}
 	c.GARPDelay = 0

@@ -169,7 +169,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 		}
 	}
 	i.m = elect.New(cfg.Name, elect.Config{Priority: cfg.Priority, Interval: cfg.Interval, Version: cfg.Version,
-		Addr: i.conn.Src(), NoPreempt: cfg.NoPreempt, PreemptDelay: cfg.PreemptDelay, LowerPrioNoAdvert: cfg.Strict})
+		Addr: i.conn.Src(), InitialMaster: cfg.InitialMaster, NoPreempt: cfg.NoPreempt, PreemptDelay: cfg.PreemptDelay, LowerPrioNoAdvert: cfg.Strict})
 	return i, nil
 }
 

@@ -1,11 +1,13 @@
 package vip
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 
 	"fulcrum/internal/reftest"
 	"fulcrum/vip/elect"
+	"fulcrum/vip/notify"
 )
 
 // refNode is the real Keepalived running in one of the lab's namespaces.
@@ -100,6 +103,7 @@ func (l *lab) startReference(k int, prio int) *refNode {
 	}
 	text := fmt.Sprintf(`global_defs {
 	router_id ref%d
+	%s
 }
 vrrp_instance VI_1 {
 	state BACKUP
@@ -111,7 +115,7 @@ vrrp_instance VI_1 {
 		%s
 	}
 }
-`, k+1, prio, auth, l.vip)
+`, k+1, l.refGlobal, prio, auth, l.vip)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		l.t.Fatal(err)
 	}
@@ -243,4 +247,66 @@ func TestInteropReferencePreemptsOurs(t *testing.T) {
 		t.Fatalf("ours rejected reference adverts: %+v", s)
 	}
 	refAccepted(t, ref)
+}
+
+// TestNotifyFIFOLikeReference: an owner (priority 255) configured with
+// state BACKUP waits in BACKUP before becoming MASTER, and its notify_fifo
+// lines (BACKUP, MASTER, STOP) are the reference's.
+func TestNotifyFIFOLikeReference(t *testing.T) {
+	t.Parallel()
+	run := func(ours bool) []string {
+		l := newLab(t, 1)
+		path := filepath.Join(t.TempDir(), "fifo")
+		fifo, err := notify.OpenFIFO(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fifo.Close()
+		lines := make(chan string, 16)
+		go func() {
+			rd, err := os.Open(path)
+			if err != nil {
+				return
+			}
+			defer rd.Close()
+			for sc := bufio.NewScanner(rd); sc.Scan(); {
+				lines <- sc.Text()
+			}
+		}()
+		next := func() string {
+			select {
+			case s := <-lines:
+				return s
+			case <-time.After(settle):
+				t.Fatal("no notify_fifo line")
+			}
+			return ""
+		}
+		var got []string
+		if ours {
+			cfg := config("VI_1", 255)
+			cfg.InitialMaster = false // state BACKUP
+			n := &node{ran: make(chan error, 1)}
+			if err := l.nodes[0].Do(func() (err error) { n.Instance, err = Open(cfg, Options{FIFO: fifo}); return err }); err != nil {
+				t.Fatal(err)
+			}
+			go func() { n.ran <- n.Run() }()
+			got = append(got, next(), next())
+			n.Stop()
+		} else {
+			l.refGlobal = "notify_fifo " + path
+			ref := l.startReference(0, 255)
+			got = append(got, next(), next())
+			ref.stop()
+		}
+		return append(got, next())
+	}
+	ours, ref := run(true), run(false)
+	want := []string{`INSTANCE "VI_1" BACKUP 255`, `INSTANCE "VI_1" MASTER 255`, `INSTANCE "VI_1" STOP 255`}
+	if !slices.Equal(ref, want) {
+		t.Fatalf("the reference wrote %q, this test expects %q", ref, want)
+	}
+	if !slices.Equal(ours, ref) {
+		t.Fatalf("ours wrote %q, the reference %q", ours, ref)
+	}
 }
