@@ -41,6 +41,8 @@ type lab struct {
 	privateTmp bool
 	// refGlobal is extra global_defs text for the reference.
 	refGlobal string
+	// refInstance is extra vrrp_instance text for the reference.
+	refInstance string
 }
 
 func newLab(t testing.TB, n int) *lab {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,11 +112,12 @@ vrrp_instance VI_1 {
 	virtual_router_id 51
 	priority %d
 	advert_int 1%s
+	%s
 	virtual_ipaddress {
 		%s
 	}
 }
-`, k+1, l.refGlobal, prio, auth, l.vip)
+`, k+1, l.refGlobal, prio, auth, l.refInstance, l.vip)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		l.t.Fatal(err)
 	}
@@ -161,7 +163,7 @@ func (l *lab) vipLine(k int) string {
 // refAccepted fails when the reference complained about our packets.
 func refAccepted(t *testing.T, r *refNode) {
 	t.Helper()
-	for _, bad := range []string{"invalid", "Invalid", "mismatch", "wrong version", "too short", "too long"} {
+	for _, bad := range []string{"invalid", "Invalid", "mismatch", "wrong version", "too short", "too long", "Expected", "not a unicast peer"} {
 		if r.logged(bad) {
 			t.Fatalf("the reference rejected our advertisements (%q):\n%s", bad, r.log())
 		}
@@ -174,6 +176,16 @@ func refAccepted(t *testing.T, r *refNode) {
 func TestInteropOursPreemptsReference(t *testing.T) {
 	t.Parallel()
 	oursPreemptsReference(t, newLab(t, 2), config("VI_1", 150), "10.213.0.1")
+}
+
+// TestInteropUnicast: the same with unicast peers instead of multicast.
+func TestInteropUnicast(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	l.refInstance = "unicast_src_ip 10.213.0.2\n\tunicast_peer {\n\t\t10.213.0.1\n\t}"
+	cfg := config("VI_1", 150)
+	cfg.UnicastPeers = []netip.Addr{netip.MustParseAddr("10.213.0.2")}
+	oursPreemptsReference(t, l, cfg, "10.213.0.1")
 }
 
 // TestInteropIPv6: the same over VRRPv3 and IPv6.
