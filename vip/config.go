@@ -53,6 +53,7 @@ type Config struct {
 	// primary address.
 	SrcAddr      netip.Addr
 	UnicastPeers []netip.Addr
+	UnicastTTL   int        // unicast_ttl; 0 means 255
 	McastGroup   netip.Addr // zero: 224.0.0.18
 	NoPreempt    bool
 	PreemptDelay time.Duration

@@ -136,7 +136,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 		}
 	}
 	if i.conn, err = transport.Listen(transport.Config{Interface: sendDev, IPv6: cfg.IPv6(), Src: src,
-		Group: cfg.McastGroup, Peers: cfg.UnicastPeers}); err != nil {
+		Group: cfg.McastGroup, Peers: cfg.UnicastPeers, TTL: cfg.UnicastTTL}); err != nil {
 		return nil, err
 	}
 	if i.addrs, err = vaddr.New(); err != nil {
