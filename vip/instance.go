@@ -203,10 +203,13 @@ func (i *Instance) close() {
 	if i.addrs != nil {
 		i.addrs.Close()
 	}
-	if i.vmac != nil && i.stopped {
+	switch {
+	case i.vmac != nil && i.stopped:
 		if err := i.vmac.Remove(); err != nil {
 			i.opt.Log(fmt.Sprintf("(%s) %v", i.cfg.Name, err))
 		}
+	case i.vmac != nil:
+		i.vmac.Close()
 	}
 }
 
