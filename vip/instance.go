@@ -107,6 +107,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 		ctl:    make(chan func(time.Time) ([]elect.Action, bool)), quit: make(chan struct{})}
 	defer func() {
 		if err != nil {
+			i.stopped = true // undo everything, the virtual MAC too
 			i.close()
 		}
 	}()
