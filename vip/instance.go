@@ -75,7 +75,11 @@ type Instance struct {
 	sent, received, unknownVRID  atomic.Uint64
 	becameMaster, releasedMaster atomic.Uint64
 	pzReceived, pzSent           atomic.Uint64
-	reasons                      [vrrp.NumReasons]atomic.Uint64
+	// For the dumps: the last master's priority heard (0 as MASTER), the
+	// effective priority and the time of the last state change (ns).
+	masterPriority, effectivePriority atomic.Int32
+	lastTransition                    atomic.Int64
+	reasons                           [vrrp.NumReasons]atomic.Uint64
 
 	// groupHook, set by the Engine before Run, tells the instance's sync
 	// group about each state change.
@@ -329,6 +333,9 @@ func (i *Instance) receive(r vrrp.Received) {
 		}
 	}
 	i.received.Add(1)
+	if i.m.State() != elect.Master {
+		i.masterPriority.Store(int32(p.Priority))
+	}
 	if p.Priority == 0 {
 		i.pzReceived.Add(1)
 	}
@@ -371,7 +378,13 @@ func (i *Instance) apply(acts []elect.Action) {
 			i.opt.Log(a.Text)
 		}
 	}
-	i.state.Store(int32(i.m.State()))
+	if st := int32(i.m.State()); i.state.Swap(st) != st {
+		i.lastTransition.Store(i.opt.Now().UnixNano())
+		if i.m.State() == elect.Master {
+			i.masterPriority.Store(0)
+		}
+	}
+	i.effectivePriority.Store(int32(i.m.Priority()))
 }
 
 // notify runs the notify scripts, writes the notify_fifo line and calls
