@@ -3,10 +3,8 @@ package vip
 import (
 	"bytes"
 	"encoding/json"
-	"os/exec"
 	"reflect"
 	"regexp"
-	"strconv"
 	"syscall"
 	"testing"
 
@@ -38,14 +36,7 @@ func TestJSONLikeReference(t *testing.T) {
 		l.refInstance = "state MASTER"
 		ref := l.startReference(0, 255)
 		waitFor(t, "the reference MASTER", func() bool { return ref.logged("(VI_1) Entering MASTER STATE") })
-		var out []byte
-		waitFor(t, "the reference's JSON dump", func() bool {
-			ref.cmd.Process.Signal(sigJSON)
-			var err error
-			out, err = exec.Command("nsenter", "-m", "-t", strconv.Itoa(ref.cmd.Process.Pid), "cat", "/tmp/keepalived.json").Output()
-			return err == nil && len(out) > 0
-		})
-		return string(out)
+		return ref.dump(sigJSON, "keepalived.json")
 	}
 	ours, ref := dump(true), dump(false)
 	keys := regexp.MustCompile(`"([a-z_]+)":`)

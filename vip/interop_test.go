@@ -61,6 +61,20 @@ func (r *refNode) stop() {
 	}
 }
 
+// dump sends sig to the reference started with lab.privateTmp and returns
+// the file it writes into its own /tmp (name such as keepalived.stats).
+func (r *refNode) dump(sig syscall.Signal, name string) string {
+	r.t.Helper()
+	var out []byte
+	waitFor(r.t, "the reference's "+name, func() bool {
+		r.cmd.Process.Signal(sig)
+		var err error
+		out, err = exec.Command("nsenter", "-m", "-t", strconv.Itoa(r.cmd.Process.Pid), "cat", "/tmp/"+name).Output()
+		return err == nil && len(out) > 0
+	})
+	return string(out)
+}
+
 // killVRRP SIGKILLs the reference's VRRP child process (by the PID in its
 // pid file), the way a crashed keepalived leaves its VIPs and sends no
 // priority-0 advertisement.
