@@ -173,9 +173,15 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 			return nil, err
 		}
 	}
-	i.m = elect.New(cfg.Name, elect.Config{Priority: cfg.Priority, Interval: cfg.Interval, Version: cfg.Version,
-		Addr: i.conn.Src(), InitialMaster: cfg.InitialMaster, NoPreempt: cfg.NoPreempt, PreemptDelay: cfg.PreemptDelay, LowerPrioNoAdvert: cfg.Strict})
+	i.m = elect.New(cfg.Name, i.electConfig())
 	return i, nil
+}
+
+// electConfig is what the election needs from the configuration.
+func (i *Instance) electConfig() elect.Config {
+	c := &i.cfg
+	return elect.Config{Priority: c.Priority, Interval: c.Interval, Version: c.Version, Addr: i.conn.Src(),
+		InitialMaster: c.InitialMaster, NoPreempt: c.NoPreempt, PreemptDelay: c.PreemptDelay, LowerPrioNoAdvert: c.Strict}
 }
 
 // primaryTrack names the instance's own interface among its tracked
@@ -505,6 +511,23 @@ func (i *Instance) retrack(record func()) error {
 		prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK, i.trackValues)
 		if old := int(i.m.Priority()); old != prio {
 			i.opt.Log(fmt.Sprintf("(%s) Changing effective priority from %d to %d", i.cfg.Name, old, prio))
+		}
+		return append(i.m.SetPriority(prio), i.m.SetFault(now, fault)...), false
+	})
+}
+
+// update takes a configuration that differs only in what softChange
+// allows, keeping the state and addresses.
+func (i *Instance) update(cfg Config) error {
+	return i.do(func(now time.Time) ([]elect.Action, bool) {
+		if !cfg.DontTrackPrimary {
+			cfg.Tracks = append(slices.Clip(cfg.Tracks), Track{Name: primaryTrack})
+		}
+		i.cfg = cfg
+		i.m.Reconfigure(i.electConfig())
+		prio, fault := effectivePriority(cfg.Priority, cfg.Tracks, i.trackOK, i.trackValues)
+		if old := int(i.m.Priority()); old != prio {
+			i.opt.Log(fmt.Sprintf("(%s) Changing effective priority from %d to %d", cfg.Name, old, prio))
 		}
 		return append(i.m.SetPriority(prio), i.m.SetFault(now, fault)...), false
 	})

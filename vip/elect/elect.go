@@ -345,6 +345,15 @@ func (m *Machine) SetPriority(p int) []Action {
 	return nil
 }
 
+// Reconfigure takes new settings (a reload) keeping the state, timers and
+// effective priority; the caller sets the priority again with SetPriority.
+func (m *Machine) Reconfigure(cfg Config) {
+	if cfg.Version == 0 {
+		cfg.Version = 2
+	}
+	m.cfg = cfg
+}
+
 // SetFault enters FAULT (a tracked interface or script failed) or leaves it.
 func (m *Machine) SetFault(now time.Time, fault bool) []Action {
 	was := m.faults || m.groupFault
