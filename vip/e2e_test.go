@@ -423,10 +423,13 @@ func TestNotifications(t *testing.T) {
 			t.Fatalf("no fifo line %q", want)
 		}
 	}
-	want := []string{"master ", "any INSTANCE VI_1 MASTER 255", "stop ", "any INSTANCE VI_1 STOP 255"}
+	want := []string{"master", "any INSTANCE VI_1 MASTER 255", "stop", "any INSTANCE VI_1 STOP 255"}
 	waitFor(t, "the four script runs", func() bool {
 		b, _ := os.ReadFile(out)
-		got := strings.Split(strings.TrimSpace(string(b)), "\n")
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			got = append(got, strings.TrimSpace(line))
+		}
 		slices.Sort(got)
 		sorted := slices.Clone(want)
 		slices.Sort(sorted)
