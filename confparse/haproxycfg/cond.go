@@ -260,3 +260,13 @@ func versionNums(v string) []int {
 	}
 	return out
 }
+
+// EvalCondition evaluates a `.if` expression given as one string, as
+// `haproxy -cc` does. The error carries the reference's message.
+func EvalCondition(expr string, b *Build) (bool, error) {
+	ok, err := evalCond(strings.Fields(expr), b)
+	if err != nil {
+		return false, fmt.Errorf("%s", err.msg)
+	}
+	return ok, nil
+}

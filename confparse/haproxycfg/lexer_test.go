@@ -122,7 +122,6 @@ func TestReadDirectives(t *testing.T) {
 		{"notice two args", ".notice a b\n", nil, "Unexpected argument 'b' for '.notice'. Use quotes if the message should contain spaces.", false},
 		{"alert aborts", ".alert boom\na\n", nil, "'boom'.", true},
 		{"unknown directive", ".foo\n", nil, "unknown directive '.foo'.", false},
-		{"missing LF", "global", nil, "Missing LF on last line, file might have been truncated at position 7.", false},
 		{"NUL", "a\x00b\nc\n", []int{2}, "Stray NUL character at position 2.", false},
 		{"scope line", "[spoe]\na\n", []int{2}, "", false},
 	} {
@@ -146,6 +145,16 @@ func TestReadDirectives(t *testing.T) {
 		if len(f.Diags) == 0 || !strings.Contains(f.Diags[0].Message, tc.diag) {
 			t.Errorf("%s: diags %q, want %q", tc.desc, f.Diags, tc.diag)
 		}
+	}
+}
+
+func TestMissingLF(t *testing.T) {
+	f := Read("t.cfg", []byte("global\n  daemon"), nil)
+	if len(f.Lines) != 2 || f.MissingLF == nil || !f.Fatal {
+		t.Fatalf("lines %d, missingLF %v", len(f.Lines), f.MissingLF)
+	}
+	if want := "parsing [t.cfg:2]: Missing LF on last line, file might have been truncated at position 9."; f.MissingLF.Message != want {
+		t.Errorf("got %q", f.MissingLF.Message)
 	}
 }
 

@@ -27,7 +27,10 @@ type File struct {
 	Lines   []Line
 	Diags   []confparse.Diagnostic
 	Aborted bool // an error stopped the reading (".alert", a bad ".if", ...)
-	Fatal   bool // at least one fatal error
+	// MissingLF is the alert for a last line without LF; the reference
+	// reports it after handling that line.
+	MissingLF *confparse.Diagnostic
+	Fatal     bool // at least one fatal error
 }
 
 // Section names the reader must know to track ${.SECTION}; the grammar
@@ -145,10 +148,14 @@ func Read(name string, data []byte, b *Build) *File {
 			if nul := strings.IndexByte(raw, 0); nul >= 0 {
 				raw = raw[:nul]
 			}
-			alert(linenum, fmt.Sprintf("Missing LF on last line, file might have been truncated at position %d.", len(raw)+1))
-			continue
+			// The reference still handles this line; the alert comes
+			// after whatever the line itself produces.
+			f.MissingLF = &confparse.Diagnostic{Pos: confparse.Pos{File: name, Line: linenum}, Severity: confparse.Alert,
+				Message: fmt.Sprintf("parsing [%s:%d]: Missing LF on last line, file might have been truncated at position %d.", name, linenum, len(raw)+1)}
+			f.Fatal = true
+		} else {
+			raw, rest = string(rest[:nl]), rest[nl+1:]
 		}
-		raw, rest = string(rest[:nl]), rest[nl+1:]
 		if nul := strings.IndexByte(raw, 0); nul >= 0 {
 			alert(linenum, fmt.Sprintf("Stray NUL character at position %d.", nul+1))
 			continue
@@ -161,7 +168,10 @@ func Read(name string, data []byte, b *Build) *File {
 		words, lerr := splitLine(raw, b.Env, lineContext{file: name, line: linenum, section: section})
 		if lerr != nil {
 			if lerr.Caret {
-				alert(linenum, fmt.Sprintf("%s at position %d:\n  %s\n  %*s", lerr.Kind, lerr.Offset, raw, lerr.Offset, "^"))
+				// The offset counts from the line's start, but the line
+				// is shown without its indentation.
+				lead := len(raw) - len(trimmed)
+				alert(linenum, fmt.Sprintf("%s at position %d:\n  %s\n  %*s", lerr.Kind, lerr.Offset, trimmed, lerr.Offset-lead, "^"))
 			} else {
 				alert(linenum, lerr.Kind)
 			}

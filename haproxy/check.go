@@ -1,0 +1,222 @@
+package haproxy
+
+import (
+	"fmt"
+	"net"
+	"os"
+
+	"fulcrum/confparse"
+	"fulcrum/confparse/haproxycfg"
+)
+
+// DefaultBuild describes the reference build (Debian's HAProxy 2.6) so
+// that `.if` blocks choose the same branches.
+func DefaultBuild() *haproxycfg.Build {
+	return &haproxycfg.Build{
+		Version: "2.6.12-1+deb12u4",
+		Features: []string{"-51DEGREES", "+ACCEPT4", "+BACKTRACE", "-CLOSEFROM", "+CPU_AFFINITY", "+CRYPT_H",
+			"-DEVICEATLAS", "+DL", "-ENGINE", "+EPOLL", "-EVPORTS", "+GETADDRINFO", "-KQUEUE", "+LIBCRYPT",
+			"+LINUX_SPLICE", "+LINUX_TPROXY", "+LUA", "-MEMORY_PROFILING", "+NETFILTER", "+NS", "-OBSOLETE_LINKER",
+			"+OPENSSL", "+OT", "-PCRE", "+PCRE2", "+PCRE2_JIT", "-PCRE_JIT", "+POLL", "+PRCTL", "-PROCCTL", "+PROMEX",
+			"-QUIC", "+RT", "+SLZ", "-STATIC_PCRE", "-STATIC_PCRE2", "+SYSTEMD", "+TFO", "+THREAD", "+THREAD_DUMP",
+			"+TPROXY", "-WURFL", "-ZLIB"},
+		OpenSSLVersion: "3.0.19",
+		SSLLibName:     "OpenSSL",
+		Env:            envLookup,
+	}
+}
+
+// postChecks are the checks the reference makes once every file is read:
+// backend references, timeouts, server names, then server addresses.
+func (l *loader) postChecks() {
+	byName := map[string][]*Proxy{}
+	for _, p := range l.cfg.Proxies {
+		byName[p.Name] = append(byName[p.Name], p)
+	}
+	findBE := func(name string) *Proxy {
+		for _, p := range byName[name] {
+			if p.hasBE() {
+				return p
+			}
+		}
+		return nil
+	}
+	fatal := false
+	alert := func(pos confparse.Pos, msg string) {
+		l.emit(confparse.Alert, pos, msg)
+		fatal = true
+	}
+	// checkBackend resolves a backend a frontend switches to.
+	checkBackend := func(p *Proxy, name, kw, how string) {
+		if isDynamicName(name) {
+			return
+		}
+		be := findBE(name)
+		switch {
+		case be == nil:
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find required %s: '%s'.", p.Name, kw, name))
+		case modeOf(p) != modeOf(be) && !(modeOf(p) == "tcp" && modeOf(be) == "http"):
+			alert(confparse.Pos{}, fmt.Sprintf("%s %s '%s' (%s:%d) tries to use incompatible %s %s '%s' (%s:%d) %s (see 'mode').",
+				modeOf(p), p.Kind, p.Name, p.Section.Pos.File, p.Section.Pos.Line, modeOf(be), be.Kind, be.Name, be.Section.Pos.File, be.Section.Pos.Line, how))
+		}
+	}
+	for _, p := range l.cfg.Proxies {
+		if p.hasFE() {
+			if p.DefaultBackend != "" {
+				checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend")
+			}
+			for _, u := range p.UseBackends {
+				checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
+			}
+		}
+		if p.Options["external-check"] {
+			switch {
+			case !l.cfg.Global.ExternalCheck:
+				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'option external-check' unable to find required 'global.external-check'.", p.Name))
+			case !p.Options["external-check command"]:
+				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'option external-check' unable to find required 'external-check command'.", p.Name))
+			}
+			if !l.globalHas("insecure-fork-wanted") {
+				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.", p.Name))
+			}
+		}
+		if missingTimeouts(p) {
+			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("missing timeouts for %s '%s'.\n"+
+				"   | While not properly invalid, you will certainly encounter various problems\n"+
+				"   | with such a configuration. To fix this, please ensure that all following\n"+
+				"   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.", p.Kind, p.Name))
+		}
+		seen := map[string]*Server{}
+		for _, s := range p.Servers {
+			if prev, dup := seen[s.Name]; dup {
+				alert(s.Pos, fmt.Sprintf("parsing [%s:%d] : %s '%s', another server named '%s' was already defined at line %d, please use distinct names.",
+					s.Pos.File, s.Pos.Line, p.Kind, p.Name, s.Name, prev.Pos.Line))
+				continue
+			}
+			seen[s.Name] = s
+		}
+	}
+	if fatal {
+		l.emit(confparse.Alert, confparse.Pos{}, "Fatal errors found in configuration.")
+		l.cfg.fatal = true
+		return
+	}
+	l.resolveServers()
+}
+
+func (l *loader) globalHas(kw string) bool {
+	if l.cfg.Global.Section == nil {
+		return false
+	}
+	for _, d := range l.cfg.Global.Section.Lines {
+		if d.Keyword == kw {
+			return true
+		}
+	}
+	return false
+}
+
+// isDynamicName is a backend name built by a log-format expression,
+// resolved per request.
+func isDynamicName(n string) bool {
+	for i := 0; i+1 < len(n); i++ {
+		if n[i] == '%' && n[i+1] == '[' {
+			return true
+		}
+	}
+	return false
+}
+
+func modeOf(p *Proxy) string {
+	if p.Mode == "" {
+		return "tcp"
+	}
+	return p.Mode
+}
+
+// missingTimeouts follows the reference: a tcp or http proxy needs
+// "client" on its frontend side, "connect" and "server" on its backend.
+func missingTimeouts(p *Proxy) bool {
+	if !p.hasFE() && len(p.Servers) == 0 {
+		return false
+	}
+	if p.hasFE() && p.Timeouts["client"] == 0 {
+		return true
+	}
+	if p.hasBE() && (p.Timeouts["connect"] == 0 || p.Timeouts["server"] == 0) {
+		return true
+	}
+	return false
+}
+
+// resolveServers resolves server host names at startup, like the
+// reference's default "init-addr last,libc".
+func (l *loader) resolveServers() {
+	failed := false
+	for _, p := range l.cfg.Proxies {
+		for _, s := range p.Servers {
+			host := s.Addr.Host
+			if s.Addr.Family != "" && s.Addr.Family != "ipv4" && s.Addr.Family != "ipv6" && s.Addr.Family != "tcp" {
+				continue
+			}
+			if isIPOrAny(host) || initAddrFallback(s.Options["init-addr"]) {
+				continue
+			}
+			if l.opt.Resolve(host) {
+				continue
+			}
+			if l.opt.IgnoreResolveErrors {
+				continue
+			}
+			l.emit(confparse.Alert, s.Pos, fmt.Sprintf("[%s:%d] : 'server %s/%s' : could not resolve address '%s'.", s.Pos.File, s.Pos.Line, p.Name, s.Name, host))
+			failed = true
+		}
+	}
+	if failed {
+		l.emit(confparse.Alert, confparse.Pos{}, "Failed to initialize server(s) addr.")
+		l.cfg.fatal = true
+	}
+}
+
+// initAddrFallback is true when an init-addr list ends in a method that
+// cannot fail: "none" or a literal address.
+func initAddrFallback(list string) bool {
+	if list == "" {
+		return false
+	}
+	for _, m := range splitComma(list) {
+		if m == "none" || net.ParseIP(m) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func splitComma(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// hasListener is false when nothing would accept connections: no bind in
+// any enabled frontend or listen, no stats socket, no peers or
+// log-forward listener.
+func (c *Config) hasListener() bool {
+	if len(c.Global.StatsSockets) > 0 || c.auxBinds > 0 {
+		return true
+	}
+	for _, p := range c.Proxies {
+		if p.hasFE() && len(p.Binds) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func envLookup(name string) (string, bool) { return os.LookupEnv(name) }

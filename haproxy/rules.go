@@ -1,0 +1,156 @@
+package haproxy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// predefinedACLs exist in every proxy.
+var predefinedACLs = setOf("FALSE", "HTTP", "HTTP_1.0", "HTTP_1.1", "HTTP_2.0", "HTTP_3.0", "HTTP_CONTENT", "HTTP_URL_ABS",
+	"HTTP_URL_SLASH", "HTTP_URL_STAR", "LOCALHOST", "METH_CONNECT", "METH_DELETE", "METH_GET", "METH_HEAD",
+	"METH_OPTIONS", "METH_POST", "METH_PUT", "METH_TRACE", "RDP_COOKIE", "REQ_CONTENT", "TRUE", "WAIT_END")
+
+// aclLine reads "acl NAME CRITERION [flags] [values]".
+func (l *loader) aclLine(px *Proxy, d line) {
+	if len(d.args) < 2 {
+		l.alert(d.pos, fmt.Sprintf("'acl' expects an ACL name and a criterion (got '%s').", d.arg(0)))
+		return
+	}
+	name, expr := d.args[0], d.args[1:]
+	if msg := l.checkACLExpr(expr); msg != "" {
+		l.alert(d.pos, fmt.Sprintf("error detected while parsing ACL '%s' : %s.", name, msg))
+		return
+	}
+	px.ACLs = append(px.ACLs, ACL{Name: name, Criterion: expr[0], Args: append([]string(nil), expr[1:]...)})
+}
+
+// checkACLExpr checks a criterion's fetch name and its pattern files.
+func (l *loader) checkACLExpr(expr []string) string {
+	fetch := expr[0]
+	base := fetch
+	if i := strings.IndexAny(base, "(,"); i >= 0 {
+		base = base[:i]
+	}
+	if !fetchNames[base] {
+		return fmt.Sprintf("unknown fetch method '%s' in ACL expression '%s'", base, fetch)
+	}
+	for i := 1; i < len(expr); i++ {
+		if expr[i] == "--" {
+			break
+		}
+		if expr[i] == "-f" && i+1 < len(expr) {
+			if !fileExists(expr[i+1]) {
+				return fmt.Sprintf("failed to open pattern file <%s>", expr[i+1])
+			}
+			i++
+		}
+	}
+	return ""
+}
+
+// ruleLine reads http-request/http-response/... and tcp-request/
+// tcp-response rules: the action words, then "if"/"unless" and a
+// condition.
+func (l *loader) ruleLine(px *Proxy, d line) {
+	args := d.args
+	if len(args) == 0 {
+		l.alert(d.pos, fmt.Sprintf("missing argument for '%s' in %s '%s'", d.kw, proxyWord(px), px.Name))
+		return
+	}
+	if !l.checkAction(px, d) {
+		return
+	}
+	action, cond := args, []string(nil)
+	for i, a := range args {
+		if a == "if" || a == "unless" {
+			action, cond = args[:i], args[i:]
+			break
+		}
+	}
+	what := d.kw + " " + strings.Join(firstN(action, 2), " ")
+	if strings.HasPrefix(d.kw, "http-") {
+		what = d.kw + " " + action[0]
+	}
+	if !l.checkCond(px, d, cond, fmt.Sprintf("an '%s' condition", what)) {
+		l.abort = true
+		return
+	}
+	if msg := actionArity(action); msg != "" {
+		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : %s", proxyWord(px), px.Name, d.kw, action[0], msg))
+		l.abort = true
+		return
+	}
+	px.Rules = append(px.Rules, Rule{Keyword: d.kw, Action: append([]string(nil), action...), Cond: append([]string(nil), cond...)})
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) < n {
+		return s
+	}
+	return s[:n]
+}
+
+func proxyWord(px *Proxy) string {
+	if px.Kind == "listen" {
+		return "proxy"
+	}
+	return px.Kind
+}
+
+// checkCond checks an "if"/"unless" condition: named ACLs must be
+// declared before, anonymous ACLs { ... } must be valid.
+func (l *loader) checkCond(px *Proxy, d line, cond []string, where string) bool {
+	if len(cond) == 0 {
+		return true
+	}
+	if cond[0] != "if" && cond[0] != "unless" {
+		return true
+	}
+	words := cond[1:]
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == "{":
+			end := i + 1
+			for end < len(words) && words[end] != "}" {
+				end++
+			}
+			if end > i+1 {
+				if msg := l.checkACLExpr(words[i+1 : end]); msg != "" {
+					l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s' condition : %s", proxyWord(px), px.Name, cond[0], msg))
+					return false
+				}
+			}
+			i = end
+		case w == "||" || strings.EqualFold(w, "or") || w == "!":
+		default:
+			name := strings.TrimPrefix(w, "!")
+			if name == "" || predefinedACLs[name] || px.hasACL(name) {
+				continue
+			}
+			l.alert(d.pos, fmt.Sprintf("error detected while parsing %s : no such ACL : '%s'.", where, name))
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Proxy) hasACL(name string) bool {
+	for _, a := range p.ACLs {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// actionArity checks the argument count of the header actions.
+func actionArity(action []string) string {
+	switch action[0] {
+	case "set-header", "add-header":
+		if len(action) != 3 {
+			return "expects exactly 2 arguments."
+		}
+	}
+	return ""
+}
