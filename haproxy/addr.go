@@ -10,12 +10,30 @@ import (
 )
 
 // systemResolve asks the system (hosts file, then DNS) like getaddrinfo.
+// Like the C library, it refuses names with characters a host name
+// cannot hold before looking anything up.
 func systemResolve(host string) bool {
+	if !hostnameChars(host) {
+		return false
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	r := &net.Resolver{PreferGo: true}
 	addrs, err := r.LookupIPAddr(ctx, host)
 	return err == nil && len(addrs) > 0
+}
+
+func hostnameChars(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // addrKind tells parseAddr which rules apply.
@@ -32,8 +50,14 @@ var familyPrefixes = []string{"ipv4@", "ipv6@", "unix@", "abns@", "fd@", "sockpa
 
 // parseAddr reads "[family@]host[:port]" or a path. It returns the
 // address and the reference's error text, if any.
-func (l *loader) parseAddr(s string, kind addrKind) (Address, string) {
+func (l *loader) parseAddr(orig string, kind addrKind) (Address, string) {
 	var a Address
+	// Addresses expand $NAME and ${NAME} themselves, quoted or not; the
+	// messages show the address as written.
+	s := envExpand(orig, l.opt.Build.Env)
+	if s == "" && kind == addrServer {
+		return a, fmt.Sprintf("'%s' resolves to an empty address (environment variable missing?)", orig)
+	}
 	rest := s
 	for _, p := range familyPrefixes {
 		if strings.HasPrefix(rest, p) {
@@ -59,13 +83,13 @@ func (l *loader) parseAddr(s string, kind addrKind) (Address, string) {
 	switch kind {
 	case addrBind:
 		if !hasPort || port == "" || port[0] == '$' {
-			return a, fmt.Sprintf("missing port specification in '%s'", s)
+			return a, fmt.Sprintf("missing port specification in '%s'", orig)
 		}
 		if port[0] == '+' || port[0] == '-' {
-			return a, fmt.Sprintf("port offset not permitted here in '%s'", s)
+			return a, fmt.Sprintf("port offset not permitted here in '%s'", orig)
 		}
 		if port[0] < '0' || port[0] > '9' {
-			return a, fmt.Sprintf("invalid character '%c' in port number '%s' in '%s'", port[0], port, s)
+			return a, fmt.Sprintf("invalid character '%c' in port number '%s' in '%s'", port[0], port, orig)
 		}
 		loText, hiText, isRange := strings.Cut(port, "-")
 		lo := atoi(loText)
@@ -90,7 +114,7 @@ func (l *loader) parseAddr(s string, kind addrKind) (Address, string) {
 			} else {
 				for i := 0; i < len(port); i++ {
 					if port[i] < '0' || port[i] > '9' {
-						return a, fmt.Sprintf("invalid character '%c' in port number '%s' in '%s'\n", port[i], port, s)
+						return a, fmt.Sprintf("invalid character '%c' in port number '%s' in '%s'\n", port[i], port, orig)
 					}
 				}
 				n, _ := strconv.Atoi(port)
@@ -102,7 +126,7 @@ func (l *loader) parseAddr(s string, kind addrKind) (Address, string) {
 		}
 	}
 	if kind != addrServer && !isIPOrAny(host) && !l.opt.Resolve(host) {
-		return a, fmt.Sprintf("invalid address: '%s' in '%s'", host, s)
+		return a, fmt.Sprintf("invalid address: '%s' in '%s'", host, orig)
 	}
 	return a, ""
 }
@@ -181,4 +205,38 @@ func (l *loader) parseLog(d line) (Log, bool) {
 		}
 	}
 	return lg, true
+}
+
+// envExpand replaces $NAME and ${NAME} (unset: empty) the way the
+// reference expands addresses: a name is letters, digits and '_', and a
+// brace is closed only if '}' follows the name.
+func envExpand(s string, env func(string) (string, bool)) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i + 1
+		brace := j < len(s) && s[j] == '{'
+		if brace {
+			j++
+		}
+		start := j
+		for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		if env != nil {
+			v, _ := env(s[start:j])
+			b.WriteString(v)
+		}
+		if brace && j < len(s) && s[j] == '}' {
+			j++
+		}
+		i = j - 1
+	}
+	return b.String()
 }

@@ -136,14 +136,15 @@ func (l *loader) newServer(px *Proxy, d line, addrAt int, dnsName string) *Serve
 }
 
 // checkResolvable refuses a name a resolvers section could not query:
-// the reference turns it into DNS labels while parsing.
+// the reference turns it into DNS labels while parsing, and an empty or
+// over-long label fails (an unset variable in "$A.example" leaves one).
 func (l *loader) checkResolvable(px *Proxy, d line, name string, s *Server) bool {
 	if _, ok := s.Options["resolvers"]; !ok || isIPOrAny(s.Addr.Host) || s.Addr.Path != "" {
 		return true
 	}
-	for i := 0; i < len(s.Addr.Host); i++ {
-		c := s.Addr.Host[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+	labels := strings.Split(strings.TrimSuffix(s.Addr.Host, "."), ".")
+	for _, lab := range labels {
+		if lab == "" || len(lab) > 63 {
 			l.alertBare(d.pos, fmt.Sprintf("'server %s/%s' : Can't create DNS resolution for server '%s'", px.Name, name, name))
 			return false
 		}

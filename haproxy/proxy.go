@@ -66,6 +66,11 @@ var removedOptions = map[string]string{
 	"http_proxy":  "option 'http_proxy' is not supported any more since HAProxy 2.5. This option stopped working in HAProxy 1.9 and usually had nasty side effects. It can be more reliably implemented with combinations of 'http-request set-dst' and 'http-request set-uri', and even 'http-request do-resolve' if absolutely required.",
 }
 
+// notNegatableOptions refuse the "no" and "default" prefixes.
+var notNegatableOptions = setOf("httplog", "tcplog", "httpslog", "httpchk", "forwardfor", "originalto", "ssl-hello-chk",
+	"smtpchk", "redis-check", "mysql-check", "ldap-check", "spop-check", "tcp-check", "external-check", "tcpka",
+	"http-restrict-req-hdr-names", "pgsql-check")
+
 var timeoutKinds = setOf("client", "server", "connect", "check", "queue", "http-keep-alive", "http-request", "tunnel", "tarpit", "client-fin", "server-fin")
 
 var proxyRules = map[string]*proxyRule{}
@@ -276,7 +281,9 @@ func (l *loader) proxyKeyword(d line) {
 		return
 	}
 	if d.kw == "bind" && px.Kind == "backend" {
+		// The reference warns, yet still creates the listener.
 		l.warn(d.pos, fmt.Sprintf("'bind' ignored because backend '%s' has no frontend capability.", px.Name))
+		l.cfg.auxBinds++
 		return
 	}
 	if (d.kw == "use_backend" || d.kw == "default_backend") && px.Kind == "backend" {
@@ -310,6 +317,10 @@ func (l *loader) proxyOption(px *Proxy, d line) {
 	}
 	if msg, gone := removedOptions[name]; gone {
 		l.alertTight(d.pos, msg)
+		return
+	}
+	if d.mod != "" && notNegatableOptions[name] {
+		l.alertTight(d.pos, fmt.Sprintf("negation/default is not supported for option '%s'.", name))
 		return
 	}
 	known := false

@@ -1,0 +1,2 @@
+-- a Lua file for lua-load cases
+core.log(core.info, "loaded")
