@@ -220,3 +220,6 @@ func (c *Config) hasListener() bool {
 }
 
 func envLookup(name string) (string, bool) { return os.LookupEnv(name) }
+
+// HasFatal reports whether the check failed.
+func HasFatal(c *Config) bool { return c == nil || c.fatal }

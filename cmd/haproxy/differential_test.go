@@ -234,6 +234,8 @@ func TestDifferential(t *testing.T) {
 		reason, listed := known[key]
 		if r.ref.out == r.ours.out {
 			tl.sameOutput++
+		} else if os.Getenv("FULCRUM_SHOW_OUTPUT_DIFF") == "1" {
+			t.Logf("%s %s: output differs\n--- reference\n%s\n--- ours\n%s", r.variant, r.file, r.ref.out, r.ours.out)
 		}
 		switch agree := r.ref.same(r.ours); {
 		case agree && listed:
