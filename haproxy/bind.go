@@ -118,7 +118,7 @@ func (l *loader) serverTemplate(px *Proxy, d line) {
 // newServer reads the address at d.args[addrAt] and the options after
 // it, on top of the default-server settings; nil after an error.
 func (l *loader) newServer(px *Proxy, d line, addrAt int, dnsName string) *Server {
-	s := &Server{Name: d.args[0], Options: map[string]string{}, Pos: d.pos}
+	s := &Server{Name: d.args[0], Options: make(map[string]string, len(px.DefaultServer)+len(d.args)/2), Pos: d.pos}
 	for k, v := range px.DefaultServer {
 		s.Options[k] = v
 	}

@@ -128,7 +128,7 @@ func (l *loader) loadFile(f *haproxycfg.File) (abort bool) {
 	}
 	for _, st := range tree.Orphans {
 		flush(st.Position().Line)
-		l.alertTight(st.Position(), fmt.Sprintf("unknown keyword '%s' out of section.", st.Keyword.Text))
+		l.alertTight(st.Position(), fmt.Sprintf("unknown keyword '%s' out of section.", st.Keyword()))
 	}
 sections:
 	for _, s := range tree.Sections {
@@ -311,7 +311,8 @@ func (l *loader) keyword(pos confparse.Pos, words []string) {
 		return
 	}
 	if l.sec != nil {
-		l.sec.Lines = append(l.sec.Lines, Directive{Keyword: words[0], Args: append([]string(nil), words[1:]...), Pos: pos})
+		// words is the caller's fresh slice: the directive can keep it.
+		l.sec.Lines = append(l.sec.Lines, Directive{Keyword: words[0], Args: words[1:len(words):len(words)], Pos: pos})
 	}
 	mod := ""
 	if words[0] == "no" || words[0] == "default" {

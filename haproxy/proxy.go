@@ -389,6 +389,9 @@ var mapConverter = regexp.MustCompile(`\b(map(?:_[a-z]+)*)\(([^,)]*)`)
 // opened: the reference loads them while parsing.
 func (l *loader) checkMapFiles(d line) {
 	for _, a := range d.args {
+		if !strings.Contains(a, "map") {
+			continue
+		}
 		for _, m := range mapConverter.FindAllStringSubmatch(a, -1) {
 			if !converterNames[m[1]] || m[2] == "" {
 				continue

@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 )
 
@@ -96,6 +97,10 @@ func parseFlags(args []string) (flags, bool) {
 }
 
 func main() {
+	// A check is a short-lived process that builds a model once: collect
+	// only if memory grows past a soft limit, not every few megabytes.
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(512 << 20)
 	f, ok := parseFlags(os.Args[1:])
 	if !ok {
 		usage()

@@ -3,6 +3,9 @@ package haproxycfg
 import (
 	"errors"
 	"io"
+	"runtime"
+	"strconv"
+	"sync"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -10,13 +13,14 @@ import (
 	"fulcrum/confparse"
 )
 
-// Token types the reader hands to the grammar: one token per word, the
-// first word of a section header typed Section, and an EOL per line.
+// Token types the reader hands to the grammar: one token per active line,
+// typed Header when its first word opens a section, Line otherwise. The
+// token's value is the line's index in File.Lines; the words stay in the
+// reader's Line (a token per word made the grammar several times slower
+// on large files for no gain: the structure is per line).
 const (
-	tokEOF     lexer.TokenType = lexer.EOF
-	tokSection lexer.TokenType = iota + 1
-	tokWord
-	tokEOL
+	tokHeader lexer.TokenType = iota + 1
+	tokLine
 )
 
 // Config is the syntax tree of one file: keyword lines found before any
@@ -28,76 +32,53 @@ type Config struct {
 
 // Section is a header line ("backend app") and the keyword lines under it.
 type Section struct {
-	Kind *Header `parser:"@@"`
-	Args []*Arg  `parser:"@@* EOL"`
-	Body []*Stmt `parser:"@@*"`
+	Header lineRef `parser:"@Header"`
+	Body   []*Stmt `parser:"@@*"`
 }
 
 // Stmt is one keyword line.
 type Stmt struct {
-	Keyword *Keyword `parser:"@@"`
-	Args    []*Arg   `parser:"@@* EOL"`
+	Line lineRef `parser:"@Line"`
 }
 
-// Header is the word that opens a section.
-type Header struct {
-	Pos  lexer.Position
-	Text string `parser:"@Section"`
+// lineRef is a captured line index, resolved to the line after parsing.
+type lineRef struct {
+	index int
+	line  *Line
 }
 
-// Keyword is the first word of a keyword line.
-type Keyword struct {
-	Pos  lexer.Position
-	Text string `parser:"@Word"`
+// Capture implements participle.Capture.
+func (r *lineRef) Capture(values []string) error {
+	n, err := strconv.Atoi(values[0])
+	r.index = n
+	return err
 }
-
-// Arg is one argument word with its position.
-type Arg struct {
-	Pos  lexer.Position
-	Text string `parser:"@(Word | Section)"`
-}
-
-func toPos(p lexer.Position) confparse.Pos {
-	return confparse.Pos{File: p.Filename, Line: p.Line, Col: p.Column}
-}
-
-// Position is where the argument starts.
-func (a *Arg) Position() confparse.Pos { return toPos(a.Pos) }
-
-// Position is where the keyword line starts.
-func (s *Stmt) Position() confparse.Pos { return toPos(s.Keyword.Pos) }
-
-// Position is where the section header starts.
-func (s *Section) Position() confparse.Pos { return toPos(s.Kind.Pos) }
 
 // Words gives the texts of a keyword line, keyword first.
-func (s *Stmt) Words() []string {
-	out := []string{s.Keyword.Text}
-	for _, a := range s.Args {
-		out = append(out, a.Text)
-	}
-	return out
-}
+func (s *Stmt) Words() []string { return texts(s.Line.line.Words) }
+
+// Keyword is the line's first word.
+func (s *Stmt) Keyword() string { return s.Line.line.Words[0].Text }
+
+// Position is where the keyword line starts.
+func (s *Stmt) Position() confparse.Pos { return s.Line.line.Pos }
 
 // Words gives the texts of a section header line, section kind first.
-func (s *Section) Words() []string {
-	out := []string{s.Kind.Text}
-	for _, a := range s.Args {
-		out = append(out, a.Text)
-	}
-	return out
-}
+func (s *Section) Words() []string { return texts(s.Header.line.Words) }
 
-// tokens is the lexer.Definition participle needs; the words come from
+// Position is where the section header starts.
+func (s *Section) Position() confparse.Pos { return s.Header.line.Pos }
+
+// tokens is the lexer.Definition participle needs; the lines come from
 // the reader, not from a byte stream, so Lex is never used.
 type tokens struct{}
 
 func (tokens) Symbols() map[string]lexer.TokenType {
-	return map[string]lexer.TokenType{"EOF": tokEOF, "Section": tokSection, "Word": tokWord, "EOL": tokEOL}
+	return map[string]lexer.TokenType{"EOF": lexer.EOF, "Header": tokHeader, "Line": tokLine}
 }
 
 func (tokens) Lex(string, io.Reader) (lexer.Lexer, error) {
-	return nil, errors.New("haproxycfg: the grammar reads words from the reader, not bytes")
+	return nil, errors.New("haproxycfg: the grammar reads lines from the reader, not bytes")
 }
 
 // sliceLexer replays prepared tokens.
@@ -115,25 +96,78 @@ func (s *sliceLexer) Next() (lexer.Token, error) {
 	return t, nil
 }
 
-var grammar = participle.MustBuild[Config](participle.Lexer(tokens{}), participle.UseLookahead(2))
+var grammar = participle.MustBuild[Config](participle.Lexer(tokens{}))
 
-// Parse structures a file's active lines into sections.
+// Parse structures a file's active lines into sections. Sections are
+// independent, so a large file is cut at section headers into one chunk
+// per CPU and the chunks are parsed at the same time.
 func Parse(f *File) (*Config, error) {
-	var toks []lexer.Token
-	for _, l := range f.Lines {
-		for i, w := range l.Words {
-			typ := tokWord
-			if i == 0 && IsSection(w.Text) {
-				typ = tokSection
-			}
-			toks = append(toks, lexer.Token{Type: typ, Value: w.Text, Pos: lexer.Position{Filename: w.Pos.File, Line: w.Pos.Line, Column: w.Pos.Col}})
+	toks := make([]lexer.Token, 0, len(f.Lines))
+	var headers []int
+	for i, l := range f.Lines {
+		typ := tokLine
+		if IsSection(l.Words[0].Text) {
+			typ = tokHeader
+			headers = append(headers, i)
 		}
-		end := l.Words[len(l.Words)-1].Pos
-		toks = append(toks, lexer.Token{Type: tokEOL, Value: "\n", Pos: lexer.Position{Filename: end.File, Line: end.Line, Column: end.Col}})
+		toks = append(toks, lexer.Token{Type: typ, Value: strconv.Itoa(i),
+			Pos: lexer.Position{Filename: l.Pos.File, Line: l.Pos.Line, Column: l.Pos.Col}})
 	}
-	peek, err := lexer.Upgrade(&sliceLexer{toks: toks})
-	if err != nil {
-		return nil, err
+	bounds := chunkBounds(len(toks), headers, runtime.NumCPU())
+	parts := make([]*Config, len(bounds)-1)
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for c := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			peek, err := lexer.Upgrade(&sliceLexer{toks: toks[bounds[c]:bounds[c+1]]})
+			if err == nil {
+				parts[c], err = grammar.ParseFromLexer(peek)
+			}
+			errs[c] = err
+		}()
 	}
-	return grammar.ParseFromLexer(peek)
+	wg.Wait()
+	cfg := &Config{}
+	for c, p := range parts {
+		if errs[c] != nil {
+			return nil, errs[c]
+		}
+		cfg.Orphans = append(cfg.Orphans, p.Orphans...)
+		cfg.Sections = append(cfg.Sections, p.Sections...)
+	}
+	resolve := func(r *lineRef) { r.line = &f.Lines[r.index] }
+	for _, st := range cfg.Orphans {
+		resolve(&st.Line)
+	}
+	for _, s := range cfg.Sections {
+		resolve(&s.Header)
+		for _, st := range s.Body {
+			resolve(&st.Line)
+		}
+	}
+	return cfg, nil
+}
+
+// minChunk is the fewest lines worth a goroutine of their own.
+const minChunk = 2000
+
+// chunkBounds cuts [0,n) into at most parts ranges that each start at a
+// section header (except the first), of roughly equal size.
+func chunkBounds(n int, headers []int, parts int) []int {
+	bounds := []int{0}
+	if parts > 1 && n >= 2*minChunk {
+		step := n / parts
+		h := 0
+		for k := 1; k < parts; k++ {
+			for h < len(headers) && headers[h] < k*step {
+				h++
+			}
+			if h < len(headers) && headers[h] > bounds[len(bounds)-1] {
+				bounds = append(bounds, headers[h])
+			}
+		}
+	}
+	return append(bounds, n)
 }

@@ -43,6 +43,9 @@ type lineContext struct {
 // It returns the words and, for a fatal problem, a LexError (the words are
 // then meaningless).
 func splitLine(raw string, env Env, ctx lineContext) ([]Word, *LexError) {
+	if plain(raw) {
+		return splitPlain(raw, ctx)
+	}
 	var (
 		words   []Word
 		cur     strings.Builder
@@ -242,3 +245,54 @@ func isSpace(c byte) bool {
 func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isHex(c byte) bool   { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+// plain reports whether a line has nothing but words and blanks: no
+// quote, backslash, '$', '#' or control byte. Most lines are plain, and
+// their words are simply the runs between blanks.
+func plain(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; c {
+		case '"', '\'', '\\', '$', '#':
+			return false
+		default:
+			if c < ' ' && c != '\t' && c != '\r' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// splitPlain is splitLine for plain lines: words share the line's memory.
+func splitPlain(raw string, ctx lineContext) ([]Word, *LexError) {
+	n := 0
+	for i := 0; i < len(raw); i++ {
+		if !isSpace(raw[i]) && (i == 0 || isSpace(raw[i-1])) {
+			n++
+		}
+	}
+	words := make([]Word, 0, min(n, MaxWords))
+	outOff := 0
+	for i := 0; i < len(raw); {
+		for i < len(raw) && isSpace(raw[i]) {
+			i++
+		}
+		if i >= len(raw) {
+			break
+		}
+		start := i
+		for i < len(raw) && !isSpace(raw[i]) {
+			i++
+		}
+		if len(words) == MaxWords {
+			w := words[MaxWords-1]
+			return words, &LexError{
+				Kind:   fmt.Sprintf("too many words, truncating after word %d, position %d: <%s>.", MaxWords, outOff-len(w.Text), w.Text),
+				Offset: outOff - len(w.Text),
+			}
+		}
+		words = append(words, Word{Text: raw[start:i], Pos: confparse.Pos{File: ctx.file, Line: ctx.line, Col: start + 1}})
+		outOff += i - start + 1
+	}
+	return words, nil
+}

@@ -164,7 +164,7 @@ func TestParseSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Orphans) != 1 || cfg.Orphans[0].Keyword.Text != "maxconn" {
+	if len(cfg.Orphans) != 1 || cfg.Orphans[0].Keyword() != "maxconn" {
 		t.Errorf("orphans %+v", cfg.Orphans)
 	}
 	var kinds []string
@@ -204,4 +204,28 @@ func FuzzReadParse(f *testing.F) {
 			t.Fatalf("grammar rejected reader output: %v", err)
 		}
 	})
+}
+
+func TestParseInChunks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("maxconn 1\n")
+	for i := 0; i < 3000; i++ {
+		b.WriteString("backend b\n  balance roundrobin\n  server s 127.0.0.1:1\n")
+	}
+	f := Read("t.cfg", []byte(b.String()), nil)
+	cfg, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Orphans) != 1 || len(cfg.Sections) != 3000 {
+		t.Fatalf("%d orphans, %d sections", len(cfg.Orphans), len(cfg.Sections))
+	}
+	for i, s := range cfg.Sections {
+		if s.Position().Line != 2+3*i || len(s.Body) != 2 || s.Body[1].Keyword() != "server" {
+			t.Fatalf("section %d at line %d with %d lines", i, s.Position().Line, len(s.Body))
+		}
+	}
+	if got := chunkBounds(9000, []int{0, 4000, 8000}, 2); !reflect.DeepEqual(got, []int{0, 8000, 9000}) && !reflect.DeepEqual(got, []int{0, 4000, 9000}) {
+		t.Errorf("chunkBounds %v", got)
+	}
 }

@@ -138,13 +138,16 @@ func Read(name string, data []byte, b *Build) *File {
 	active := func() bool {
 		return len(conds) == 0 || conds[len(conds)-1].state == condTake
 	}
-	rest := data
+	// One conversion for the whole file: lines and plain words are
+	// substrings of it.
+	rest := string(data)
+	f.Lines = make([]Line, 0, strings.Count(rest, "\n")+1)
 	for len(rest) > 0 && !f.Aborted {
 		linenum++
-		nl := strings.IndexByte(string(rest), '\n')
+		nl := strings.IndexByte(rest, '\n')
 		var raw string
 		if nl < 0 {
-			raw, rest = string(rest), nil
+			raw, rest = rest, ""
 			if nul := strings.IndexByte(raw, 0); nul >= 0 {
 				raw = raw[:nul]
 			}
@@ -154,7 +157,7 @@ func Read(name string, data []byte, b *Build) *File {
 				Message: fmt.Sprintf("parsing [%s:%d]: Missing LF on last line, file might have been truncated at position %d.", name, linenum, len(raw)+1)}
 			f.Fatal = true
 		} else {
-			raw, rest = string(rest[:nl]), rest[nl+1:]
+			raw, rest = rest[:nl], rest[nl+1:]
 		}
 		if nul := strings.IndexByte(raw, 0); nul >= 0 {
 			alert(linenum, fmt.Sprintf("Stray NUL character at position %d.", nul+1))
