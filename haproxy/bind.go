@@ -162,13 +162,18 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 			return false
 		}
 		val := ""
-		if n > 0 {
+		if n != 0 {
 			if i+1 >= len(args) {
 				l.alertBare(d.pos, fmt.Sprintf("%s : '%s' expects an argument.", who, kw))
 				return false
 			}
 			val = args[i+1]
 			i++
+		}
+		// "source ADDR [usesrc ADDR] [interface NAME]"
+		for n < 0 && i+2 < len(args) && (args[i+1] == "usesrc" || args[i+1] == "interface") {
+			val += " " + args[i+1] + " " + args[i+2]
+			i += 2
 		}
 		if strings.HasPrefix(kw, "no-") {
 			delete(opts, strings.TrimPrefix(kw, "no-"))

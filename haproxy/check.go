@@ -80,11 +80,28 @@ func (l *loader) postChecks() {
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.", p.Name))
 			}
 		}
+		if p.hasFE() && p.Options["httplog"] && modeOf(p) != "http" {
+			pos := p.logFormatPos
+			l.emit(confparse.Warning, pos, fmt.Sprintf("parsing [%s:%d] : 'option httplog' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.", pos.File, pos.Line, proxyWord(p), p.Name))
+		}
 		if missingTimeouts(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("missing timeouts for %s '%s'.\n"+
 				"   | While not properly invalid, you will certainly encounter various problems\n"+
 				"   | with such a configuration. To fix this, please ensure that all following\n"+
-				"   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.", p.Kind, p.Name))
+				"   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.", proxyWord(p), p.Name))
+		}
+		if p.hasFE() && p.Options["log-format"] && !l.hasLogTarget(p) {
+			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("log format ignored for %s '%s' since it has no log address.", proxyWord(p), p.Name))
+		}
+		if modeOf(p) != "http" {
+			if p.stats {
+				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'stats' statement ignored for %s '%s' as it requires HTTP mode.", proxyWord(p), p.Name))
+			}
+			for _, o := range []string{"forwardfor", "originalto"} {
+				if p.Options[o] {
+					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'option %s' ignored for %s '%s' as it requires HTTP mode.", o, proxyWord(p), p.Name))
+				}
+			}
 		}
 		seen := map[string]*Server{}
 		for _, s := range p.Servers {
@@ -159,13 +176,17 @@ func (l *loader) resolveServers() {
 			if s.Addr.Family != "" && s.Addr.Family != "ipv4" && s.Addr.Family != "ipv6" && s.Addr.Family != "tcp" {
 				continue
 			}
-			if isIPOrAny(host) || initAddrFallback(s.Options["init-addr"]) {
+			if isIPOrAny(host) || initAddrLiteral(s.Options["init-addr"]) {
 				continue
 			}
 			if l.opt.Resolve(host) {
 				continue
 			}
 			if l.opt.IgnoreResolveErrors {
+				continue
+			}
+			if initAddrNone(s.Options["init-addr"]) {
+				l.emit(confparse.Warning, s.Pos, fmt.Sprintf("[%s:%d] : 'server %s/%s' : could not resolve address '%s', disabling server.", s.Pos.File, s.Pos.Line, p.Name, s.Name, host))
 				continue
 			}
 			l.emit(confparse.Alert, s.Pos, fmt.Sprintf("[%s:%d] : 'server %s/%s' : could not resolve address '%s'.", s.Pos.File, s.Pos.Line, p.Name, s.Name, host))
@@ -178,14 +199,33 @@ func (l *loader) resolveServers() {
 	}
 }
 
-// initAddrFallback is true when an init-addr list ends in a method that
-// cannot fail: "none" or a literal address.
-func initAddrFallback(list string) bool {
-	if list == "" {
-		return false
-	}
+// initAddrLiteral is true when an init-addr list gives a literal
+// address to fall back to.
+func initAddrLiteral(list string) bool {
 	for _, m := range splitComma(list) {
-		if m == "none" || net.ParseIP(m) != nil {
+		if net.ParseIP(m) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// initAddrNone is true when an init-addr list lets the server start
+// without an address ("none"): it is then only disabled.
+func initAddrNone(list string) bool {
+	for _, m := range splitComma(list) {
+		if m == "none" {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLogTarget tells whether a proxy logs anywhere; "log global" counts
+// when the global section has targets.
+func (l *loader) hasLogTarget(p *Proxy) bool {
+	for _, lg := range p.Logs {
+		if !lg.Global || len(l.cfg.Global.Logs) > 0 {
 			return true
 		}
 	}

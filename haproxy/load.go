@@ -55,6 +55,7 @@ type loader struct {
 	diags []confparse.Diagnostic
 
 	fileFatal bool // a fatal error in the current file
+	fatals    int  // fatal errors in the current file; the reference stops at 50
 	fatal     bool // a fatal error anywhere
 	abort     bool // an error that stops the reading at once
 
@@ -101,7 +102,7 @@ func LoadWith(opt Options, paths ...string) (*Config, []confparse.Diagnostic) {
 
 // loadFile handles one file; it reports whether reading must stop.
 func (l *loader) loadFile(f *haproxycfg.File) (abort bool) {
-	l.fileFatal = false
+	l.fileFatal, l.fatals = false, 0
 	l.kind, l.sec, l.px, l.badListen = "", nil, nil, false
 	tree, err := haproxycfg.Parse(f)
 	if err != nil {
@@ -123,6 +124,7 @@ func (l *loader) loadFile(f *haproxycfg.File) (abort bool) {
 			l.diags = append(l.diags, d)
 			if d.Severity == confparse.Alert {
 				l.fileFatal = true
+				l.fatals++
 			}
 		}
 	}
@@ -138,7 +140,7 @@ sections:
 		}
 		for _, st := range s.Body {
 			flush(st.Position().Line)
-			if l.keyword(st.Position(), st.Words()); l.abort {
+			if l.keyword(st.Position(), st.Words()); l.abort || l.tooManyErrors(st.Position()) {
 				break sections
 			}
 		}
@@ -159,6 +161,21 @@ sections:
 	return f.Aborted || l.abort
 }
 
+// maxFatal is where the reference gives up on a file.
+const maxFatal = 50
+
+// tooManyErrors stops the reading after the 50th fatal error.
+func (l *loader) tooManyErrors(pos confparse.Pos) bool {
+	if l.fatals < maxFatal {
+		return false
+	}
+	// The reference notices it when it reads the next line.
+	pos.Line++
+	l.emit(confparse.Alert, pos, fmt.Sprintf("parsing [%s:%d]: too many fatal errors (%d), stopping now.", pos.File, pos.Line, l.fatals))
+	l.abort = true
+	return true
+}
+
 // emit records one diagnostic with the reference's text.
 func (l *loader) emit(sev confparse.Severity, pos confparse.Pos, msg string) {
 	l.diags = append(l.diags, confparse.Diagnostic{Pos: pos, Severity: sev, Message: msg})
@@ -168,18 +185,21 @@ func (l *loader) emit(sev confparse.Severity, pos confparse.Pos, msg string) {
 func (l *loader) alert(pos confparse.Pos, msg string) {
 	l.emit(confparse.Alert, pos, fmt.Sprintf("parsing [%s:%d] : %s", pos.File, pos.Line, msg))
 	l.fileFatal = true
+	l.fatals++
 }
 
 // alertTight: "parsing [f:l]: msg", fatal (the reference uses both forms).
 func (l *loader) alertTight(pos confparse.Pos, msg string) {
 	l.emit(confparse.Alert, pos, fmt.Sprintf("parsing [%s:%d]: %s", pos.File, pos.Line, msg))
 	l.fileFatal = true
+	l.fatals++
 }
 
 // alertBare: "[f:l] : msg", fatal (server lines use this form).
 func (l *loader) alertBare(pos confparse.Pos, msg string) {
 	l.emit(confparse.Alert, pos, fmt.Sprintf("[%s:%d] : %s", pos.File, pos.Line, msg))
 	l.fileFatal = true
+	l.fatals++
 }
 
 func (l *loader) warn(pos confparse.Pos, msg string) {
@@ -292,6 +312,9 @@ func (p *Proxy) inherit(d *Proxy) {
 	for k, v := range d.Options {
 		p.Options[k] = v
 	}
+	p.logFormatPos = d.logFormatPos
+	p.stats = d.stats
+	p.Logs = append([]Log(nil), d.Logs...)
 	if len(d.DefaultServer) > 0 {
 		p.DefaultServer = map[string]string{}
 		for k, v := range d.DefaultServer {

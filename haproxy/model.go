@@ -93,6 +93,9 @@ type Proxy struct {
 	Section        *Section          `json:"-"`
 
 	defaultBackendPos confparse.Pos
+	rulesSeen         map[string]bool // rule stages met so far, for misplaced-rule warnings
+	logFormatPos      confparse.Pos   // where a log format (httplog, log-format, ...) was set
+	stats             bool            // a "stats" statement enables the statistics page
 }
 
 // Bind is one listening address with its options.

@@ -190,15 +190,28 @@ func init() {
 		px.DefaultBackend, px.defaultBackendPos = d.args[0], d.pos
 	})
 	set("log", true, func(l *loader, px *Proxy, d line) {
+		if d.mod == "no" {
+			px.Logs = nil
+			return
+		}
 		if lg, ok := l.parseLog(d); ok {
 			px.Logs = append(px.Logs, lg)
 		}
+	})
+	set("log-format", true, func(l *loader, px *Proxy, d line) {
+		delete(px.Options, "httplog")
+		delete(px.Options, "tcplog")
+		delete(px.Options, "httpslog")
+		px.logFormatPos = d.pos
+		px.Options["log-format"] = true
 	})
 	set("errorfile", true, func(l *loader, px *Proxy, d line) { l.errorfile(px, d) })
 	set("stats", true, func(l *loader, px *Proxy, d line) {
 		switch d.arg(0) {
 		case "admin", "uri", "realm", "auth", "scope", "enable", "hide-version", "show-node", "show-desc",
-			"show-legends", "show-modules", "refresh", "http-request", "bind-process":
+			"show-legends", "show-modules", "refresh", "http-request":
+			px.stats = true
+		case "bind-process":
 		case "":
 			l.alertTight(d.pos, "missing keyword in 'stats', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.")
 		default:
@@ -221,6 +234,16 @@ func init() {
 	set("external-check", false, func(l *loader, px *Proxy, d line) {
 		if d.arg(0) == "command" {
 			px.Options["external-check command"] = true
+		}
+	})
+	set("redirect", false, func(l *loader, px *Proxy, d line) {
+		for i, a := range d.args {
+			if a == "if" || a == "unless" {
+				if missing, _ := l.condProblem(px, d.args[i:]); missing != "" {
+					l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing redirect rule : error in condition: no such ACL : '%s'.", proxyWord(px), px.Name, missing))
+				}
+				return
+			}
 		}
 	})
 	set("grace", false, func(l *loader, px *Proxy, d line) {
@@ -293,6 +316,7 @@ func (l *loader) proxyKeyword(d line) {
 	if !r.built {
 		l.notBuilt(d.pos, d.kw)
 	}
+	l.warnMisplaced(px, d)
 	if r.handle != nil {
 		r.handle(l, px, d)
 	}
@@ -354,6 +378,19 @@ func (l *loader) proxyOption(px *Proxy, d line) {
 			return
 		}
 	}
+	switch name {
+	case "httplog", "tcplog", "httpslog":
+		if px.Kind == "backend" {
+			l.warn(d.pos, fmt.Sprintf("backend '%s' : 'option %s' directive is ignored in backends.", px.Name, name))
+			return
+		}
+		// One log format replaces another.
+		delete(px.Options, "httplog")
+		delete(px.Options, "tcplog")
+		delete(px.Options, "httpslog")
+		px.logFormatPos = d.pos
+		px.Options["log-format"] = true
+	}
 	px.Options[name] = d.mod != "no"
 }
 
@@ -385,21 +422,31 @@ func (l *loader) errorfile(px *Proxy, d line) {
 // mapConverter finds map converters and their pattern file argument.
 var mapConverter = regexp.MustCompile(`\b(map(?:_[a-z]+)*)\(([^,)]*)`)
 
-// checkMapFiles reports a map converter whose pattern file cannot be
-// opened: the reference loads them while parsing.
-func (l *loader) checkMapFiles(d line) {
-	for _, a := range d.args {
-		if !strings.Contains(a, "map") {
-			continue
+// missingMapFile finds, in one word, a map converter whose pattern file
+// cannot be opened (the reference loads them while parsing).
+func missingMapFile(word string) (conv, file string) {
+	if !strings.Contains(word, "map") {
+		return "", ""
+	}
+	for _, m := range mapConverter.FindAllStringSubmatch(word, -1) {
+		if converterNames[m[1]] && m[2] != "" && !fileExists(m[2]) {
+			return m[1], m[2]
 		}
-		for _, m := range mapConverter.FindAllStringSubmatch(a, -1) {
-			if !converterNames[m[1]] || m[2] == "" {
-				continue
-			}
-			if !fileExists(m[2]) {
-				l.alert(d.pos, fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>", m[1], m[2]))
-				return
-			}
+	}
+	return "", ""
+}
+
+// checkMapFiles reports a map converter whose pattern file cannot be
+// opened on a line that no more specific check covers.
+func (l *loader) checkMapFiles(d line) {
+	switch d.kw {
+	case "acl", "use_backend", "http-request", "http-response", "http-after-response", "tcp-request", "tcp-response":
+		return
+	}
+	for _, a := range d.args {
+		if conv, file := missingMapFile(a); conv != "" {
+			l.alert(d.pos, fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>", conv, file))
+			return
 		}
 	}
 }

@@ -34,6 +34,12 @@ func (l *loader) checkACLExpr(expr []string) string {
 	if !fetchNames[base] {
 		return fmt.Sprintf("unknown fetch method '%s' in ACL expression '%s'", base, fetch)
 	}
+	if conv, file := missingMapFile(fetch); conv != "" {
+		if aclKeywords[base] {
+			return fmt.Sprintf("ACL keyword '%s' : invalid args in converter '%s' : failed to open pattern file <%s>.", base, conv, file)
+		}
+		return fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s> in ACL expression '%s'", conv, file, fetch)
+	}
 	for i := 1; i < len(expr); i++ {
 		if expr[i] == "--" {
 			break
@@ -75,6 +81,14 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.abort = true
 		return
 	}
+	for _, a := range action {
+		if conv, file := missingMapFile(a); conv != "" {
+			l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : invalid args in converter '%s' : failed to open pattern file <%s>.",
+				proxyWord(px), px.Name, d.kw, action[0], conv, file))
+			l.abort = true
+			return
+		}
+	}
 	if msg := actionArity(action); msg != "" {
 		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : %s", proxyWord(px), px.Name, d.kw, action[0], msg))
 		l.abort = true
@@ -97,40 +111,50 @@ func proxyWord(px *Proxy) string {
 	return px.Kind
 }
 
-// checkCond checks an "if"/"unless" condition: named ACLs must be
-// declared before, anonymous ACLs { ... } must be valid.
-func (l *loader) checkCond(px *Proxy, d line, cond []string, where string) bool {
-	if len(cond) == 0 {
-		return true
-	}
-	if cond[0] != "if" && cond[0] != "unless" {
-		return true
+// condProblem finds what is wrong in an "if"/"unless" condition: a named
+// ACL not declared before (missing), or an anonymous ACL { ... } that
+// does not parse (anonErr).
+func (l *loader) condProblem(px *Proxy, cond []string) (missing, anonErr string) {
+	if len(cond) == 0 || cond[0] != "if" && cond[0] != "unless" {
+		return "", ""
 	}
 	words := cond[1:]
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		switch {
-		case w == "{":
+		case w == "{" || w == "!{":
 			end := i + 1
 			for end < len(words) && words[end] != "}" {
 				end++
 			}
 			if end > i+1 {
 				if msg := l.checkACLExpr(words[i+1 : end]); msg != "" {
-					l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s' condition : %s", proxyWord(px), px.Name, cond[0], msg))
-					return false
+					return "", msg
 				}
 			}
 			i = end
 		case w == "||" || strings.EqualFold(w, "or") || w == "!":
 		default:
 			name := strings.TrimPrefix(w, "!")
-			if name == "" || predefinedACLs[name] || px.hasACL(name) {
-				continue
+			if name != "" && !predefinedACLs[name] && !px.hasACL(name) {
+				return name, ""
 			}
-			l.alert(d.pos, fmt.Sprintf("error detected while parsing %s : no such ACL : '%s'.", where, name))
-			return false
 		}
+	}
+	return "", ""
+}
+
+// checkCond reports a bad condition of a rule; where names the rule as
+// the reference does ("switching rule", "an 'http-request deny' condition").
+func (l *loader) checkCond(px *Proxy, d line, cond []string, where string) bool {
+	missing, anonErr := l.condProblem(px, cond)
+	switch {
+	case anonErr != "":
+		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s' condition : %s", proxyWord(px), px.Name, cond[0], anonErr))
+		return false
+	case missing != "":
+		l.alert(d.pos, fmt.Sprintf("error detected while parsing %s : no such ACL : '%s'.", where, missing))
+		return false
 	}
 	return true
 }

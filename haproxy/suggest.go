@@ -2,9 +2,9 @@ package haproxy
 
 import "fmt"
 
-// fingerprint counts the letter pairs of a word, letters folded to 1-26,
-// digits to 27 and anything else (and both word ends) to 28, like the
-// reference's "did you mean" matcher.
+// fingerprint counts the characters and the character pairs of a word,
+// letters folded to 1-26, digits to 27 and anything else (and both word
+// ends) to 28, like the reference's "did you mean" matcher.
 func fingerprint(word string) [1024]uint8 {
 	var fp [1024]uint8
 	from := 28
@@ -19,6 +19,7 @@ func fingerprint(word string) [1024]uint8 {
 		case c >= '0' && c <= '9':
 			to = 27
 		}
+		fp[to]++
 		fp[32*from+to]++
 		from = to
 	}
