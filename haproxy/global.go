@@ -150,6 +150,9 @@ func (l *loader) globalKeyword(d line) {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in 'global' section%s", d.kw, suggestion(d.kw, globalCandidates())))
 		return
 	}
+	if check := globalShapes[d.kw]; check != nil && !check(l, d) {
+		return
+	}
 	if !globalBuilt[d.kw] {
 		l.notBuilt(d.pos, d.kw)
 	}

@@ -22,6 +22,7 @@ type proxyRule struct {
 	cap        int
 	noDefaults string // message when used in a defaults section
 	handle     func(l *loader, px *Proxy, d line)
+	shape      shape // argument check shared with other keywords, if any
 	built      bool
 }
 
@@ -105,6 +106,12 @@ func init() {
 	capOf(capNeedBE, "balance", "cookie", "fullconn", "hash-type", "retries", "server-state-file-name", "source",
 		"stick", "tcp-check", "use-server", "force-persist")
 	capOf(capServerish, "server-template")
+	for _, kw := range []string{"disabled", "enabled", "transparent"} {
+		proxyRules[kw].shape = noArgs()
+	}
+	proxyRules["http-reuse"].shape = choice("'%s' only supports 'never', 'safe', 'aggressive', 'always'.%.0s", "never", "safe", "aggressive", "always")
+	proxyRules["load-server-state-from-file"].shape = choice("'%s' expects 'global', 'local' or 'none'. Got '%s'", "global", "local", "none")
+	proxyRules["rate-limit"].shape = choice("'%s' only supports 'sessions' (got '%s')", "sessions")
 	capOf(capFcgi, "use-fcgi-app")
 	set := func(kw string, built bool, h func(l *loader, px *Proxy, d line)) {
 		r := proxyRules[kw]
@@ -311,6 +318,9 @@ func (l *loader) proxyKeyword(d line) {
 	}
 	if (d.kw == "use_backend" || d.kw == "default_backend") && px.Kind == "backend" {
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because backend '%s' has no frontend capability.", d.kw, px.Name))
+		return
+	}
+	if r.shape != nil && !r.shape(l, d) {
 		return
 	}
 	if !r.built {
