@@ -11,10 +11,6 @@ import (
 
 // bindLine reads "bind ADDR[,ADDR...] [options]".
 func (l *loader) bindLine(px *Proxy, d line) {
-	if len(d.args) == 0 {
-		l.alert(d.pos, "'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments.")
-		return
-	}
 	b := &Bind{Options: map[string]string{}, Pos: d.pos}
 	for _, a := range strings.Split(d.args[0], ",") {
 		addr, msg := l.parseAddr(a, addrBind)

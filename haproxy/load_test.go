@@ -202,6 +202,13 @@ func FuzzLoad(f *testing.F) {
 		"backend b\n server-template s 3 a.b:1 resolvers r\n"} {
 		f.Add(s)
 	}
+	// Every keyword alone, without its arguments, in each kind of section.
+	for kw := range proxyRules {
+		f.Add("listen l\n " + kw + "\nfrontend f\n " + kw + "\nbackend b\n " + kw + "\ndefaults\n " + kw + "\n")
+	}
+	for kw := range globalKeywords {
+		f.Add("global\n " + kw + "\n")
+	}
 	f.Fuzz(func(t *testing.T, text string) {
 		path := filepath.Join(t.TempDir(), "f.cfg")
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {

@@ -90,7 +90,7 @@ func init() {
 		"max-keep-alive-queue", "monitor", "monitor-uri", "persist", "rate-limit", "redirect", "retries", "retry-on",
 		"server-state-file-name", "server-template", "source", "srvtcpka-cnt", "srvtcpka-idle", "srvtcpka-intvl",
 		"stick", "stick-table", "tcp-check", "transparent", "unique-id-format", "unique-id-header", "use-fcgi-app",
-		"use-server", "filter", "default-server")
+		"use-server", "filter", "default-server", "dynamic-cookie-key", "max-session-srv-conns")
 	for kw := range removedProxy {
 		proxyRules[kw] = &proxyRule{}
 	}
@@ -179,10 +179,6 @@ func init() {
 	})
 	set("acl", true, (*loader).aclLine)
 	set("use_backend", true, func(l *loader, px *Proxy, d line) {
-		if len(d.args) == 0 {
-			l.alert(d.pos, "'use_backend' expects a backend name.")
-			return
-		}
 		cond := d.args[1:]
 		if !l.checkCond(px, d, cond, "switching rule") {
 			return
@@ -190,10 +186,6 @@ func init() {
 		px.UseBackends = append(px.UseBackends, UseBackend{Backend: d.args[0], Cond: cond, Pos: d.pos})
 	})
 	set("default_backend", true, func(l *loader, px *Proxy, d line) {
-		if len(d.args) == 0 {
-			l.alert(d.pos, "'default_backend' expects a backend name.")
-			return
-		}
 		px.DefaultBackend, px.defaultBackendPos = d.args[0], d.pos
 	})
 	set("log", true, func(l *loader, px *Proxy, d line) {
@@ -281,6 +273,9 @@ func (l *loader) proxyKeyword(d line) {
 	r, ok := proxyRules[d.kw]
 	if !ok {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in '%s' section%s", d.kw, px.Kind, suggestion(d.kw, proxyCandidates())))
+		return
+	}
+	if l.missingArgs(px, d) {
 		return
 	}
 	if px.Kind == "defaults" {

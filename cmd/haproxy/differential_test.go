@@ -230,6 +230,9 @@ func TestDifferential(t *testing.T) {
 			tallies[r.variant] = tl
 		}
 		tl.total++
+		if strings.Contains(r.ours.out, "panic:") || strings.Contains(r.ours.out, "goroutine ") {
+			t.Errorf("%s %s: ours crashed:\n%s", r.variant, r.file, r.ours.out)
+		}
 		key := r.variant + "\t" + r.file
 		reason, listed := known[key]
 		if r.ref.out == r.ours.out {
