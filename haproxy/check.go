@@ -182,10 +182,7 @@ func (l *loader) resolveServers() {
 			if l.opt.Resolve(host) {
 				continue
 			}
-			if l.opt.IgnoreResolveErrors {
-				continue
-			}
-			if initAddrNone(s.Options["init-addr"]) {
+			if l.opt.IgnoreResolveErrors || initAddrNone(s.Options["init-addr"]) {
 				l.emit(confparse.Warning, s.Pos, fmt.Sprintf("[%s:%d] : 'server %s/%s' : could not resolve address '%s', disabling server.", s.Pos.File, s.Pos.Line, p.Name, s.Name, host))
 				continue
 			}
