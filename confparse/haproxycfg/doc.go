@@ -11,9 +11,9 @@
 // rules are stateful per byte (quote toggles join words, `${NAME[*]}`
 // splits them) and its error messages point at byte offsets.
 //
-// The active lines then become a token stream (one token per line, a
-// section header typed Header, any other line typed Line) that a
-// participle grammar (grammar.go) turns into a Config: keyword lines
+// The active lines then become a token stream (a Header token per section
+// header line, a Lines token per run of keyword lines) that a participle
+// grammar (grammar.go) turns into a Config: keyword lines
 // outside any section, then sections each with their header words and
 // keyword lines. Keyword meanings live in package haproxy, not here.
 //

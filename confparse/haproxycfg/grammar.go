@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/alecthomas/participle/v2"
@@ -13,32 +14,35 @@ import (
 	"fulcrum/confparse"
 )
 
-// Token types the reader hands to the grammar: one token per active line,
-// typed Header when its first word opens a section, Line otherwise. The
-// token's value is the line's index in File.Lines; the words stay in the
-// reader's Line (a token per word made the grammar several times slower
-// on large files for no gain: the structure is per line).
+// Token types the reader hands to the grammar: a section header line is
+// a Header token (its value is the line's index in File.Lines), and each
+// run of keyword lines between headers is one Lines token (value
+// "first-last"). The words stay in the reader's Line. Tokens per word, or
+// even per line, made the grammar the slowest part of `haproxy -c` on
+// large files for no gain in structure.
 const (
 	tokHeader lexer.TokenType = iota + 1
-	tokLine
+	tokLines
 )
 
 // Config is the syntax tree of one file: keyword lines found before any
 // section (the reference rejects them) and the sections in order.
 type Config struct {
-	Orphans  []*Stmt    `parser:"@@*"`
+	Lead     *lineRun   `parser:"@Lines?"`
 	Sections []*Section `parser:"@@*"`
+	Orphans  []*Stmt    // the Lead lines, filled after parsing
 }
 
 // Section is a header line ("backend app") and the keyword lines under it.
 type Section struct {
-	Header lineRef `parser:"@Header"`
-	Body   []*Stmt `parser:"@@*"`
+	Header lineRef  `parser:"@Header"`
+	Run    *lineRun `parser:"@Lines?"`
+	Body   []*Stmt  // the Run lines, filled after parsing
 }
 
 // Stmt is one keyword line.
 type Stmt struct {
-	Line lineRef `parser:"@Line"`
+	Line lineRef
 }
 
 // lineRef is a captured line index, resolved to the line after parsing.
@@ -52,6 +56,33 @@ func (r *lineRef) Capture(values []string) error {
 	n, err := strconv.Atoi(values[0])
 	r.index = n
 	return err
+}
+
+// lineRun is a captured range of line indexes.
+type lineRun struct{ first, last int }
+
+// Capture implements participle.Capture.
+func (r *lineRun) Capture(values []string) error {
+	a, b, ok := strings.Cut(values[0], "-")
+	if !ok {
+		return errors.New("haproxycfg: malformed line run " + values[0])
+	}
+	var err1, err2 error
+	r.first, err1 = strconv.Atoi(a)
+	r.last, err2 = strconv.Atoi(b)
+	return errors.Join(err1, err2)
+}
+
+// stmts turns a run into keyword lines.
+func (r *lineRun) stmts(f *File) []*Stmt {
+	if r == nil {
+		return nil
+	}
+	out := make([]*Stmt, 0, r.last-r.first+1)
+	for i := r.first; i <= r.last; i++ {
+		out = append(out, &Stmt{Line: lineRef{index: i, line: &f.Lines[i]}})
+	}
+	return out
 }
 
 // Words gives the texts of a keyword line, keyword first.
@@ -74,7 +105,7 @@ func (s *Section) Position() confparse.Pos { return s.Header.line.Pos }
 type tokens struct{}
 
 func (tokens) Symbols() map[string]lexer.TokenType {
-	return map[string]lexer.TokenType{"EOF": lexer.EOF, "Header": tokHeader, "Line": tokLine}
+	return map[string]lexer.TokenType{"EOF": lexer.EOF, "Header": tokHeader, "Lines": tokLines}
 }
 
 func (tokens) Lex(string, io.Reader) (lexer.Lexer, error) {
@@ -102,17 +133,30 @@ var grammar = participle.MustBuild[Config](participle.Lexer(tokens{}))
 // independent, so a large file is cut at section headers into one chunk
 // per CPU and the chunks are parsed at the same time.
 func Parse(f *File) (*Config, error) {
-	toks := make([]lexer.Token, 0, len(f.Lines))
-	var headers []int
-	for i, l := range f.Lines {
-		typ := tokLine
-		if IsSection(l.Words[0].Text) {
-			typ = tokHeader
-			headers = append(headers, i)
+	var toks []lexer.Token
+	var headers []int // token indexes of headers
+	runStart := -1
+	flush := func(end int) {
+		if runStart >= 0 {
+			l := f.Lines[runStart]
+			toks = append(toks, lexer.Token{Type: tokLines, Value: strconv.Itoa(runStart) + "-" + strconv.Itoa(end),
+				Pos: lexer.Position{Filename: l.Pos.File, Line: l.Pos.Line, Column: l.Pos.Col}})
+			runStart = -1
 		}
-		toks = append(toks, lexer.Token{Type: typ, Value: strconv.Itoa(i),
+	}
+	for i, l := range f.Lines {
+		if !IsSection(l.Words[0].Text) {
+			if runStart < 0 {
+				runStart = i
+			}
+			continue
+		}
+		flush(i - 1)
+		headers = append(headers, len(toks))
+		toks = append(toks, lexer.Token{Type: tokHeader, Value: strconv.Itoa(i),
 			Pos: lexer.Position{Filename: l.Pos.File, Line: l.Pos.Line, Column: l.Pos.Col}})
 	}
+	flush(len(f.Lines) - 1)
 	bounds := chunkBounds(len(toks), headers, runtime.NumCPU())
 	parts := make([]*Config, len(bounds)-1)
 	errs := make([]error, len(parts))
@@ -134,24 +178,21 @@ func Parse(f *File) (*Config, error) {
 		if errs[c] != nil {
 			return nil, errs[c]
 		}
-		cfg.Orphans = append(cfg.Orphans, p.Orphans...)
+		if p.Lead != nil {
+			cfg.Lead = p.Lead
+		}
 		cfg.Sections = append(cfg.Sections, p.Sections...)
 	}
-	resolve := func(r *lineRef) { r.line = &f.Lines[r.index] }
-	for _, st := range cfg.Orphans {
-		resolve(&st.Line)
-	}
+	cfg.Orphans = cfg.Lead.stmts(f)
 	for _, s := range cfg.Sections {
-		resolve(&s.Header)
-		for _, st := range s.Body {
-			resolve(&st.Line)
-		}
+		s.Header.line = &f.Lines[s.Header.index]
+		s.Body = s.Run.stmts(f)
 	}
 	return cfg, nil
 }
 
-// minChunk is the fewest lines worth a goroutine of their own.
-const minChunk = 2000
+// minChunk is the fewest tokens worth a goroutine of their own.
+const minChunk = 500
 
 // chunkBounds cuts [0,n) into at most parts ranges that each start at a
 // section header (except the first), of roughly equal size.
