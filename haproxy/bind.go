@@ -171,6 +171,12 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 			val += " " + args[i+1] + " " + args[i+2]
 			i += 2
 		}
+		if kw == "ca-file" && !fileExists(l.basePath("ca-base", val)) {
+			path := l.basePath("ca-base", val)
+			l.alertBare(d.pos, fmt.Sprintf("%s : Couldn't open the ca-file '%s' (No such file or directory).", who, path))
+			l.emit(confparse.Alert, confparse.Pos{}, fmt.Sprintf("'ca-file' : unable to load %s.", path))
+			return false
+		}
 		if strings.HasPrefix(kw, "no-") {
 			delete(opts, strings.TrimPrefix(kw, "no-"))
 		}

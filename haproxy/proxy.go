@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"fulcrum/confparse"
 )
 
 // How a keyword used where its proxy lacks the capability is reported.
@@ -245,6 +247,24 @@ func init() {
 			}
 		}
 	})
+	set("bind-process", false, func(l *loader, px *Proxy, d line) {
+		l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: 'bind-process' has no effect, is deprecated, and will be removed in version 2.7.", d.pos.File, d.pos.Line))
+	})
+	set("compression", false, func(l *loader, px *Proxy, d line) {
+		switch d.arg(0) {
+		case "algo", "type", "offload":
+		default:
+			l.alert(d.pos, "'compression' expects 'algo', 'type' or 'offload'")
+		}
+	})
+	set("http-error", false, func(l *loader, px *Proxy, d line) {
+		for i := 1; i+1 < len(d.args); i++ {
+			if (d.args[i] == "errorfile" || d.args[i] == "file") && !fileExists(d.args[i+1]) {
+				l.alert(d.pos, fmt.Sprintf("http-error : error opening file '%s'", d.args[i+1]))
+				return
+			}
+		}
+	})
 	set("grace", false, func(l *loader, px *Proxy, d line) {
 		l.alertTight(d.pos, "the 'grace' keyword is not supported any more since HAProxy version 2.5.")
 	})
@@ -296,7 +316,14 @@ func (l *loader) proxyKeyword(d line) {
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no frontend capability.", d.kw, px.Kind, px.Name))
 		return
 	case r.cap == capNeedBE && !px.hasBE() && px.Kind != "defaults":
-		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.", d.kw, px.Kind, px.Name))
+		hint := ""
+		if d.kw == "fullconn" {
+			hint = " Maybe you want 'maxconn' instead ?"
+		}
+		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.%s", d.kw, px.Kind, px.Name, hint))
+		return
+	case d.kw == "maxconn" && px.Kind == "backend":
+		l.warn(d.pos, fmt.Sprintf("'maxconn' ignored because backend '%s' has no frontend capability. Maybe you want 'fullconn' instead ?", px.Name))
 		return
 	case (r.cap == capServerish || d.kw == "server" || d.kw == "default-server") && px.Kind == "frontend":
 		l.alertBare(d.pos, fmt.Sprintf("parsing [%s:%d] : '%s' not allowed because %s '%s' has no backend capability.", d.pos.File, d.pos.Line, d.kw, px.Kind, px.Name))
@@ -376,6 +403,10 @@ func (l *loader) proxyOption(px *Proxy, d line) {
 		default:
 			l.alert(d.pos, "missing parameter. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option.")
 			return
+		}
+	case "httpchk":
+		if strings.Contains(d.arg(3), "\r\n") {
+			l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: 'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.", d.pos.File, d.pos.Line))
 		}
 	case "pgsql-check":
 		if d.arg(1) != "user" || d.arg(2) == "" {
