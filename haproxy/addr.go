@@ -59,6 +59,10 @@ func (l *loader) parseAddr(orig string, kind addrKind) (Address, string) {
 		return a, fmt.Sprintf("'%s' resolves to an empty address (environment variable missing?)", orig)
 	}
 	rest := s
+	if strings.HasPrefix(rest, "quic4@") || strings.HasPrefix(rest, "quic6@") {
+		family := map[bool]int{true: 2, false: 10}[strings.HasPrefix(rest, "quic4@")]
+		return a, fmt.Sprintf("unsupported stream protocol for datagram family %d address '%s'; QUIC is not compiled in if this is what you were looking for.", family, orig)
+	}
 	for _, p := range familyPrefixes {
 		if strings.HasPrefix(rest, p) {
 			a.Family = strings.TrimSuffix(strings.TrimSuffix(p, "@"), "+")

@@ -102,6 +102,11 @@ func (l *loader) postChecks() {
 					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'option %s' ignored for %s '%s' as it requires HTTP mode.", o, proxyWord(p), p.Name))
 				}
 			}
+			for _, kw := range []string{"http-request", "http-response", "http-after-response"} {
+				if p.hasRule(kw) {
+					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'%s' rules ignored for %s '%s' as they require HTTP mode.", kw, proxyWord(p), p.Name))
+				}
+			}
 		}
 		seen := map[string]*Server{}
 		for _, s := range p.Servers {
@@ -260,3 +265,13 @@ func envLookup(name string) (string, bool) { return os.LookupEnv(name) }
 
 // HasFatal reports whether the check failed.
 func HasFatal(c *Config) bool { return c == nil || c.fatal }
+
+// hasRule tells whether a proxy has a rule of this keyword.
+func (p *Proxy) hasRule(kw string) bool {
+	for _, r := range p.Rules {
+		if r.Keyword == kw {
+			return true
+		}
+	}
+	return false
+}

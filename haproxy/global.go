@@ -98,8 +98,11 @@ func init() {
 	globalKeywords["lua-load"] = func(l *loader, d line) {
 		if !fileExists(d.arg(0)) {
 			l.alert(d.pos, fmt.Sprintf("error in Lua file '%s': cannot open %s: No such file or directory", d.arg(0), d.arg(0)))
+			return
 		}
+		l.cfg.luaLoaded = true
 	}
+	globalKeywords["lua-load-per-thread"] = globalKeywords["lua-load"]
 	globalKeywords["log"] = func(l *loader, d line) {
 		if lg, ok := l.parseLog(d); ok {
 			l.cfg.Global.Logs = append(l.cfg.Global.Logs, lg)

@@ -27,6 +27,9 @@ type Config struct {
 
 	fatal    bool // the check failed
 	auxBinds int  // listeners outside proxies (peers, log-forward)
+	// luaLoaded: a Lua file was loaded, so "lua.*" services may exist (we
+	// do not run Lua to know which).
+	luaLoaded bool
 }
 
 // Directive is one keyword line as written: every line of every section

@@ -154,6 +154,10 @@ func init() {
 	})
 	set("timeout", true, func(l *loader, px *Proxy, d line) {
 		kind := d.arg(0)
+		if msg := removedProxy[kind]; strings.HasSuffix(kind, "timeout") && msg != "" {
+			l.alert(d.pos, msg)
+			return
+		}
 		if !timeoutKinds[kind] {
 			l.alert(d.pos, fmt.Sprintf("'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got '%s')", kind))
 			return
@@ -259,7 +263,7 @@ func init() {
 	})
 	set("http-error", false, func(l *loader, px *Proxy, d line) {
 		for i := 1; i+1 < len(d.args); i++ {
-			if (d.args[i] == "errorfile" || d.args[i] == "file") && !fileExists(d.args[i+1]) {
+			if (d.args[i] == "errorfile" || d.args[i] == "file" || d.args[i] == "lf-file") && !fileExists(d.args[i+1]) {
 				l.alert(d.pos, fmt.Sprintf("http-error : error opening file '%s'", d.args[i+1]))
 				return
 			}

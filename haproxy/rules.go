@@ -77,7 +77,22 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 	if strings.HasPrefix(d.kw, "http-") {
 		what = d.kw + " " + action[0]
 	}
-	if !l.checkCond(px, d, cond, fmt.Sprintf("an '%s' condition", what)) {
+	if missing, anonErr := l.condProblem(px, cond); missing != "" || anonErr != "" {
+		problem := anonErr
+		if missing != "" {
+			problem = fmt.Sprintf("no such ACL : '%s'", missing)
+		}
+		if strings.HasPrefix(d.kw, "tcp-") {
+			// tcp rules report it and the reading goes on
+			l.alert(d.pos, fmt.Sprintf("'%s' : error detected in %s '%s' while parsing '%s' condition : %s", what, proxyWord(px), px.Name, cond[0], problem))
+			return
+		}
+		l.alert(d.pos, fmt.Sprintf("error detected while parsing an '%s' condition : %s.", what, problem))
+		l.abort = true
+		return
+	}
+	if action[0] == "use-service" && strings.HasPrefix(d.arg(1), "lua.") && !l.cfg.luaLoaded {
+		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s use-service' rule : '%s' unknown service name.", proxyWord(px), px.Name, d.kw, d.arg(1)))
 		l.abort = true
 		return
 	}
