@@ -29,7 +29,8 @@ type Config struct {
 	auxBinds int  // listeners outside proxies (peers, log-forward)
 	// luaLoaded: a Lua file was loaded, so "lua.*" services may exist (we
 	// do not run Lua to know which).
-	luaLoaded bool
+	luaLoaded  bool
+	failedMaps map[string]bool // map files already reported missing
 }
 
 // Directive is one keyword line as written: every line of every section

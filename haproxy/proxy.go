@@ -484,7 +484,13 @@ func (l *loader) checkMapFiles(d line) {
 		return
 	}
 	for _, a := range d.args {
-		if conv, file := missingMapFile(a); conv != "" {
+		if conv, file := missingMapFile(a); conv != "" && !l.cfg.failedMaps[file] {
+			// The reference registers the pattern file even when it
+			// cannot be read: it complains about it once.
+			if l.cfg.failedMaps == nil {
+				l.cfg.failedMaps = map[string]bool{}
+			}
+			l.cfg.failedMaps[file] = true
 			l.alert(d.pos, fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>", conv, file))
 			return
 		}

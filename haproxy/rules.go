@@ -3,6 +3,8 @@ package haproxy
 import (
 	"fmt"
 	"strings"
+
+	"fulcrum/confparse"
 )
 
 // predefinedACLs exist in every proxy.
@@ -40,19 +42,40 @@ func (l *loader) checkACLExpr(expr []string) string {
 		}
 		return fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s> in ACL expression '%s'", conv, file, fetch)
 	}
+	patterns, endOfFlags, method := false, false, ""
 	for i := 1; i < len(expr); i++ {
-		if expr[i] == "--" {
-			break
-		}
-		if expr[i] == "-f" && i+1 < len(expr) {
+		switch {
+		case endOfFlags || !strings.HasPrefix(expr[i], "-"):
+			patterns = true
+		case expr[i] == "--":
+			endOfFlags = true
+		case expr[i] == "-f" && i+1 < len(expr):
 			if !fileExists(expr[i+1]) {
 				return fmt.Sprintf("failed to open pattern file <%s>", expr[i+1])
 			}
+			patterns = true
+			i++
+		case expr[i] == "-m" && i+1 < len(expr):
+			method = expr[i+1]
 			i++
 		}
 	}
+	if !patterns && !endOfFlags && method != "found" && method != "bool" && !boolFetches[base] {
+		l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("parsing acl keyword '%s' :\n"+
+			"  no pattern to match against were provided, so this ACL will never match.\n"+
+			"  If this is what you intended, please add '--' to get rid of this warning.\n"+
+			"  If you intended to match only for existence, please use '-m found'.\n"+
+			"  If you wanted to force an int to match as a bool, please use '-m bool'.\n", base))
+	}
 	return ""
 }
+
+// boolFetches return a boolean: an ACL on them needs no pattern.
+var boolFetches = setOf("always_false", "always_true", "bool", "dst_is_local", "fc_dst_is_local", "fc_rcvd_proxy",
+	"fc_src_is_local", "http_auth", "http_first_req", "internal.htx.has_eom", "internal.strm.is_htx", "req.proto_http",
+	"req.ssl_ec_ext", "req_proto_http", "res.cache_hit", "res.comp", "sc0_tracked", "sc1_tracked", "sc2_tracked",
+	"sc_tracked", "src_is_local", "srv_is_up", "ssl_bc", "ssl_bc_is_resumed", "ssl_c_used", "ssl_fc", "ssl_fc_has_crt",
+	"ssl_fc_has_early", "ssl_fc_has_sni", "ssl_fc_is_resumed", "stopping", "wait_end")
 
 // ruleLine reads http-request/http-response/... and tcp-request/
 // tcp-response rules: the action words, then "if"/"unless" and a
@@ -92,7 +115,7 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		return
 	}
 	if action[0] == "use-service" && strings.HasPrefix(d.arg(1), "lua.") && !l.cfg.luaLoaded {
-		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s use-service' rule : '%s' unknown service name.", proxyWord(px), px.Name, d.kw, d.arg(1)))
+		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s use-service' rule : '%s' unknown service name..", proxyWord(px), px.Name, d.kw, d.arg(1)))
 		l.abort = true
 		return
 	}
