@@ -174,6 +174,7 @@ func missingTimeouts(p *Proxy) bool {
 // resolveServers resolves server host names at startup, like the
 // reference's default "init-addr last,libc".
 func (l *loader) resolveServers() {
+	l.checkNameservers()
 	failed := false
 	for _, p := range l.cfg.Proxies {
 		for _, s := range p.Servers {
@@ -274,4 +275,34 @@ func (p *Proxy) hasRule(kw string) bool {
 		}
 	}
 	return false
+}
+
+// checkNameservers opens, like the reference, a UDP socket towards each
+// resolvers nameserver (connecting a UDP socket sends nothing) and warns
+// when that is impossible, e.g. without a network.
+func (l *loader) checkNameservers() {
+	for _, s := range l.cfg.Others {
+		if s.Kind != "resolvers" || len(s.Args) == 0 {
+			continue
+		}
+		for _, d := range s.Lines {
+			if d.Keyword != "nameserver" || len(d.Args) < 2 {
+				continue
+			}
+			a, msg := l.parseAddr(d.Args[1], addrServer)
+			if msg != "" || !isIPOrAny(a.Host) || a.Host == "" {
+				continue
+			}
+			port := a.Port
+			if port == 0 {
+				port = 53
+			}
+			c, err := net.Dial("udp", net.JoinHostPort(a.Host, fmt.Sprint(port)))
+			if err != nil {
+				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("resolvers '%s': can't connect socket for nameserver '%s'.", s.Args[0], d.Args[0]))
+				continue
+			}
+			c.Close()
+		}
+	}
 }

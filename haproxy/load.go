@@ -292,7 +292,7 @@ func (l *loader) openProxy(pos confparse.Pos, words []string) {
 	} else {
 		if other, ok := l.proxyNames[px.Name]; ok && (other.hasFE() && px.hasFE() || other.hasBE() && px.hasBE()) {
 			l.emit(confparse.Alert, pos, fmt.Sprintf("Parsing [%s:%d]: %s '%s' has the same name as %s '%s' declared at %s:%d.",
-				pos.File, pos.Line, kind, px.Name, other.Kind, other.Name, other.Section.Pos.File, other.Section.Pos.Line))
+				pos.File, pos.Line, proxyWord(px), px.Name, proxyWord(other), other.Name, other.Section.Pos.File, other.Section.Pos.Line))
 			l.fileFatal = true
 		}
 		l.proxyNames[px.Name] = px

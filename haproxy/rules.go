@@ -75,7 +75,8 @@ var boolFetches = setOf("always_false", "always_true", "bool", "dst_is_local", "
 	"fc_src_is_local", "http_auth", "http_first_req", "internal.htx.has_eom", "internal.strm.is_htx", "req.proto_http",
 	"req.ssl_ec_ext", "req_proto_http", "res.cache_hit", "res.comp", "sc0_tracked", "sc1_tracked", "sc2_tracked",
 	"sc_tracked", "src_is_local", "srv_is_up", "ssl_bc", "ssl_bc_is_resumed", "ssl_c_used", "ssl_fc", "ssl_fc_has_crt",
-	"ssl_fc_has_early", "ssl_fc_has_sni", "ssl_fc_is_resumed", "stopping", "wait_end")
+	"ssl_fc_has_early", "ssl_fc_has_sni", "ssl_fc_is_resumed", "stopping", "wait_end",
+	"var") // var() has no fixed type, which also spares it the warning
 
 // ruleLine reads http-request/http-response/... and tcp-request/
 // tcp-response rules: the action words, then "if"/"unless" and a
