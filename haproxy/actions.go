@@ -93,13 +93,11 @@ func (l *loader) checkAction(px *Proxy, d line) bool {
 		list, ok := sets[act]
 		if !ok {
 			l.alert(d.pos, fmt.Sprintf("'%s' expects %s in %s '%s' (got '%s')", d.kw, expect, proxyWord(px), px.Name, act))
-			l.abort = true
 			return false
 		}
 		if !actionKnown(d.arg(1), list) {
-			l.alert(d.pos, fmt.Sprintf("'%s %s' expects %s in %s '%s' (got '%s').", d.kw, act,
+			l.alert(d.pos, fmt.Sprintf("'%s %s' expects %s in %s '%s' (got '%s').\n", d.kw, act,
 				strings.TrimSuffix(quoteList(list), ", "), proxyWord(px), px.Name, d.arg(1)))
-			l.abort = true
 			return false
 		}
 	}

@@ -178,7 +178,11 @@ func (l *loader) parseLog(d line) (Log, bool) {
 		return Log{Global: true}, true
 	}
 	if len(args) < 2 {
-		l.alert(d.pos, "log : expects <address> and <facility> or global as arguments")
+		if l.kind == "global" {
+			l.alert(d.pos, "log : expects <address> and <facility>  as arguments")
+		} else {
+			l.alert(d.pos, "log : expects <address> and <facility> or global as arguments")
+		}
 		return Log{}, false
 	}
 	lg := Log{Target: args[0]}

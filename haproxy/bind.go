@@ -128,6 +128,9 @@ func (l *loader) newServer(px *Proxy, d line, addrAt int, dnsName string) *Serve
 	if !l.serverOptions(px, d, d.args[addrAt+1:], s.Options, who) || !l.checkResolvable(px, d, dnsName, s) {
 		return nil
 	}
+	for _, a := range d.args[addrAt+1:] {
+		s.ownInitAddr = s.ownInitAddr || a == "init-addr"
+	}
 	return s
 }
 

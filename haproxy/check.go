@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"fulcrum/confparse"
 	"fulcrum/confparse/haproxycfg"
@@ -70,10 +71,10 @@ func (l *loader) postChecks() {
 			}
 		}
 		if p.Options["external-check"] {
-			switch {
-			case !l.cfg.Global.ExternalCheck:
+			if !l.cfg.Global.ExternalCheck {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'option external-check' unable to find required 'global.external-check'.", p.Name))
-			case !p.Options["external-check command"]:
+			}
+			if !p.Options["external-check command"] {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'option external-check' unable to find required 'external-check command'.", p.Name))
 			}
 			if !l.globalHas("insecure-fork-wanted") {
@@ -118,6 +119,7 @@ func (l *loader) postChecks() {
 			seen[s.Name] = s
 		}
 	}
+	l.incompleteSections()
 	if fatal {
 		l.emit(confparse.Alert, confparse.Pos{}, "Fatal errors found in configuration.")
 		l.cfg.fatal = true
@@ -182,13 +184,13 @@ func (l *loader) resolveServers() {
 			if s.Addr.Family != "" && s.Addr.Family != "ipv4" && s.Addr.Family != "ipv6" && s.Addr.Family != "tcp" {
 				continue
 			}
-			if isIPOrAny(host) || initAddrLiteral(s.Options["init-addr"]) {
+			if isIPOrAny(host) || initAddrLiteral(s.Options["init-addr"]) || !s.ownInitAddr && initAddrNone(s.Options["init-addr"]) {
 				continue
 			}
 			if l.opt.Resolve(host) {
 				continue
 			}
-			if l.opt.IgnoreResolveErrors || initAddrNone(s.Options["init-addr"]) {
+			if l.opt.IgnoreResolveErrors || s.ownInitAddr && initAddrNone(s.Options["init-addr"]) {
 				l.emit(confparse.Warning, s.Pos, fmt.Sprintf("[%s:%d] : 'server %s/%s' : could not resolve address '%s', disabling server.", s.Pos.File, s.Pos.Line, p.Name, s.Name, host))
 				continue
 			}
@@ -305,4 +307,59 @@ func (l *loader) checkNameservers() {
 			c.Close()
 		}
 	}
+}
+
+// incompleteSections warns, like the reference, about a peers section
+// with no peer named after this host (the local peer) and about mailers
+// no proxy uses; both are dropped.
+func (l *loader) incompleteSections() {
+	local, _ := os.Hostname()
+	if i := strings.IndexByte(local, '.'); i >= 0 && false {
+		local = local[:i]
+	}
+	if lp := l.globalArg("localpeer"); lp != "" {
+		local = lp
+	}
+	used := map[string]bool{}
+	for _, p := range l.cfg.Proxies {
+		for _, d := range p.Section.Lines {
+			if d.Keyword == "email-alert" && len(d.Args) > 1 && d.Args[0] == "mailers" {
+				used[d.Args[1]] = true
+			}
+		}
+	}
+	for _, s := range l.cfg.Others {
+		if len(s.Args) == 0 {
+			continue
+		}
+		switch s.Kind {
+		case "peers":
+			found := false
+			for _, d := range s.Lines {
+				if (d.Keyword == "peer" || d.Keyword == "server") && len(d.Args) > 0 && d.Args[0] == local {
+					found = true
+				}
+			}
+			if !found {
+				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Removing incomplete section 'peers %s' (no peer named '%s').", s.Args[0], local))
+			}
+		case "mailers":
+			if !used[s.Args[0]] {
+				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Removing incomplete section 'mailers %s'.", s.Args[0]))
+			}
+		}
+	}
+}
+
+// globalArg is the first argument of a global keyword, or "".
+func (l *loader) globalArg(kw string) string {
+	if l.cfg.Global.Section == nil {
+		return ""
+	}
+	for _, d := range l.cfg.Global.Section.Lines {
+		if d.Keyword == kw && len(d.Args) > 0 {
+			return d.Args[0]
+		}
+	}
+	return ""
 }

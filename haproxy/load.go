@@ -146,6 +146,7 @@ sections:
 		}
 	}
 	if !l.abort {
+		l.closeSection()
 		flush(1 << 30)
 		if f.MissingLF != nil {
 			l.diags = append(l.diags, *f.MissingLF)
@@ -172,7 +173,6 @@ func (l *loader) tooManyErrors(pos confparse.Pos) bool {
 	// The reference notices it when it reads the next line.
 	pos.Line++
 	l.emit(confparse.Alert, pos, fmt.Sprintf("parsing [%s:%d]: too many fatal errors (%d), stopping now.", pos.File, pos.Line, l.fatals))
-	l.abort = true
 	return true
 }
 
@@ -225,8 +225,23 @@ func argsOf(words []string) []string {
 
 var proxyKinds = map[string]bool{"frontend": true, "backend": true, "listen": true, "defaults": true}
 
+// closeSection makes the checks the reference makes when a section ends.
+func (l *loader) closeSection() {
+	if l.sec == nil || l.sec.Kind != "cache" || len(l.sec.Args) == 0 {
+		return
+	}
+	for _, d := range l.sec.Lines {
+		if d.Keyword == "total-max-size" {
+			return
+		}
+	}
+	l.emit(confparse.Alert, confparse.Pos{}, fmt.Sprintf("Size not specified for cache '%s'", l.sec.Args[0]))
+	l.fileFatal = true
+}
+
 // openSection starts a section from its header words.
 func (l *loader) openSection(pos confparse.Pos, words []string) {
+	l.closeSection()
 	words = argsOf(words)
 	kind := words[0]
 	l.kind, l.badListen, l.px = kind, false, nil

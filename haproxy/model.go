@@ -126,6 +126,10 @@ type Server struct {
 	Addr    Address           `json:"addr"`
 	Options map[string]string `json:"options,omitempty"`
 	Pos     confparse.Pos     `json:"-"`
+
+	// ownInitAddr: init-addr is on the server line itself, not inherited
+	// from default-server (the reference then warns when it disables it).
+	ownInitAddr bool
 }
 
 // ACL is one named condition.

@@ -122,8 +122,11 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 	}
 	for _, a := range action {
 		if conv, file := missingMapFile(a); conv != "" {
-			l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : invalid args in converter '%s' : failed to open pattern file <%s>.",
-				proxyWord(px), px.Name, d.kw, action[0], conv, file))
+			detail := fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>.", conv, file)
+			if i := strings.Index(a, "%["); i >= 0 {
+				detail = fmt.Sprintf("failed to parse sample expression <%s> : %s", a[i+2:], detail)
+			}
+			l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : %s", proxyWord(px), px.Name, d.kw, action[0], detail))
 			l.abort = true
 			return
 		}

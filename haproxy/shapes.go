@@ -36,8 +36,8 @@ func onOff() shape {
 }
 
 // timeArg: a time with a unit; tight selects the reference's
-// "parsing [f:l]:" form.
-func timeArg(tight bool) shape {
+// "parsing [f:l]:" form, nl its extra empty line.
+func timeArg(tight, nl bool) shape {
 	return func(l *loader, d line) bool {
 		v := d.arg(0)
 		for i := 0; i < len(v); i++ {
@@ -48,6 +48,9 @@ func timeArg(tight bool) shape {
 						bad = v[0]
 					}
 					text := fmt.Sprintf("unexpected character '%c' in argument to <%s>.", bad, d.kw)
+					if nl {
+						text += "\n"
+					}
 					if tight {
 						l.alertTight(d.pos, text)
 					} else {
@@ -98,11 +101,11 @@ var globalShapes = map[string]shape{
 	"profiling.tasks":                choice("'%s' expects either 'on', 'auto', or 'off' but got '%s'.", "on", "auto", "off"),
 	"httpclient.resolvers.prefer":    choice("'%s' expects 'ipv4' or 'ipv6' as argument.%.0s", "ipv4", "ipv6"),
 	"httpclient.ssl.verify":          choice("'%s' expects 'none' or 'required' as argument.%.0s", "none", "required"),
-	"close-spread-time":              timeArg(false),
-	"grace":                          timeArg(false),
-	"hard-stop-after":                timeArg(false),
-	"tune.ssl.lifetime":              timeArg(false),
-	"tune.idletimer":                 timeArg(true),
+	"close-spread-time":              timeArg(false, true),
+	"grace":                          timeArg(false, true),
+	"hard-stop-after":                timeArg(false, true),
+	"tune.ssl.lifetime":              timeArg(false, false),
+	"tune.idletimer":                 timeArg(true, false),
 	"tune.comp.maxlevel":             intBetween(1, 9, "'%s' expects a numeric value between 1 and 9"),
 	"tune.http.maxhdr":               intBetween(1, 32767, "'%s' expects a numeric value between 1 and 32767"),
 	"tune.h2.header-table-size":      intBetween(4096, 65536, "'%s' expects a numeric value between 4096 and 65536."),
