@@ -35,6 +35,7 @@ type lineContext struct {
 	file    string
 	line    int
 	section string
+	comment *int // when set, receives the offset of an unquoted '#', or stays -1
 }
 
 // splitLine cuts one raw line (without its LF) into words following
@@ -140,6 +141,9 @@ func splitLine(raw string, env Env, ctx lineContext) ([]Word, *LexError) {
 			}
 			i = next
 		case c == '#' && !squote && !dquote:
+			if ctx.comment != nil {
+				*ctx.comment = i
+			}
 			i = len(raw)
 		case isSpace(c) && !squote && !dquote:
 			if inWord {

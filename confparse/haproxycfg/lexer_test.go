@@ -229,3 +229,14 @@ func TestParseInChunks(t *testing.T) {
 		t.Errorf("chunkBounds %v", got)
 	}
 }
+
+func TestComments(t *testing.T) {
+	f := Read("t.cfg", []byte("# head\nglobal # tail\n  log \"a#b\" local0\n  daemon\\# x\n"), nil)
+	want := []Comment{
+		{Pos: confparse.Pos{File: "t.cfg", Line: 1, Col: 1}, Text: " head"},
+		{Pos: confparse.Pos{File: "t.cfg", Line: 2, Col: 8}, Text: " tail"},
+	}
+	if !reflect.DeepEqual(f.Comments, want) {
+		t.Errorf("comments %+v, want %+v (an escaped or quoted '#' is no comment)", f.Comments, want)
+	}
+}

@@ -20,13 +20,20 @@ type Line struct {
 	Words []Word
 }
 
-// File is one configuration file after reading: its active lines and the
-// diagnostics the reader produced, in line order.
+// Comment is the text after an unquoted '#', to the end of the line.
+type Comment struct {
+	Pos  confparse.Pos // where the '#' is
+	Text string
+}
+
+// File is one configuration file after reading: its active lines, its
+// comments and the diagnostics the reader produced, in line order.
 type File struct {
-	Name    string
-	Lines   []Line
-	Diags   []confparse.Diagnostic
-	Aborted bool // an error stopped the reading (".alert", a bad ".if", ...)
+	Name     string
+	Lines    []Line
+	Comments []Comment
+	Diags    []confparse.Diagnostic
+	Aborted  bool // an error stopped the reading (".alert", a bad ".if", ...)
 	// MissingLF is the alert for a last line without LF; the reference
 	// reports it after handling that line.
 	MissingLF *confparse.Diagnostic
@@ -168,7 +175,11 @@ func Read(name string, data []byte, b *Build) *File {
 			// "[name]" is a scope line (SPOE files), never a keyword.
 			continue
 		}
-		words, lerr := splitLine(raw, b.Env, lineContext{file: name, line: linenum, section: section})
+		comment := -1
+		words, lerr := splitLine(raw, b.Env, lineContext{file: name, line: linenum, section: section, comment: &comment})
+		if comment >= 0 {
+			f.Comments = append(f.Comments, Comment{Pos: confparse.Pos{File: name, Line: linenum, Col: comment + 1}, Text: raw[comment+1:]})
+		}
 		if lerr != nil {
 			if lerr.Caret {
 				// The offset counts from the line's start, but the line
