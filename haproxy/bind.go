@@ -125,9 +125,10 @@ func (l *loader) newServer(px *Proxy, d line, addrAt int, dnsName string) *Serve
 		return nil
 	}
 	s.Addr = addr
-	if !l.serverOptions(px, d, d.args[addrAt+1:], s.Options, who) || !l.checkResolvable(px, d, dnsName, s) {
+	if !l.serverOptions(px, d, d.args[addrAt+1:], s.Options, who, s.Name) || !l.checkResolvable(px, d, dnsName, s) {
 		return nil
 	}
+	s.Typed = s.Params()
 	for _, a := range d.args[addrAt+1:] {
 		s.ownInitAddr = s.ownInitAddr || a == "init-addr"
 	}
@@ -152,7 +153,7 @@ func (l *loader) checkResolvable(px *Proxy, d line, name string, s *Server) bool
 }
 
 // serverOptions reads server or default-server options into opts.
-func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string]string, who string) bool {
+func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string]string, who, name string) bool {
 	for i := 0; i < len(args); i++ {
 		kw := args[i]
 		n, ok := serverOptions[kw]
@@ -173,6 +174,12 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 		for n < 0 && i+2 < len(args) && (args[i+1] == "usesrc" || args[i+1] == "interface") {
 			val += " " + args[i+1] + " " + args[i+2]
 			i += 2
+		}
+		if check := serverChecks[kw]; check != nil {
+			if msg := check(name, kw, val); msg != "" {
+				l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
+				return false
+			}
 		}
 		if kw == "ca-file" && !fileExists(l.basePath("ca-base", val)) {
 			path := l.basePath("ca-base", val)

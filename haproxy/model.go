@@ -120,11 +120,12 @@ type Address struct {
 	Offset string `json:"offset,omitempty"` // "+N"/"-N" relative port of a server
 }
 
-// Server is one "server" line.
+// Server is one "server" line; Params gives its typed settings.
 type Server struct {
 	Name    string            `json:"name"`
 	Addr    Address           `json:"addr"`
 	Options map[string]string `json:"options,omitempty"`
+	Typed   ServerParams      `json:"params"`
 	Pos     confparse.Pos     `json:"-"`
 
 	// ownInitAddr: init-addr is on the server line itself, not inherited
