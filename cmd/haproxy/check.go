@@ -71,8 +71,9 @@ func (r *reporter) stdout(s string) {
 	}
 }
 
-// runCheck is -c: load, report, and exit like the reference.
-func runCheck(f flags) int {
+// loadAndReport reads the configuration and prints its diagnostics; a
+// "quiet" in the global section silences what follows it.
+func loadAndReport(f flags) (*haproxy.Config, []confparse.Diagnostic, *reporter) {
 	cfg, diags := haproxy.LoadWith(haproxy.Options{IgnoreResolveErrors: f.noResolve, Diag: f.diagMode}, f.files...)
 	r := newReporter(f)
 	for i, d := range diags {
@@ -84,6 +85,12 @@ func runCheck(f flags) int {
 	if cfg != nil && cfg.Global.Quiet {
 		r.quiet = true
 	}
+	return cfg, diags, r
+}
+
+// runCheck is -c: load, report, and exit like the reference.
+func runCheck(f flags) int {
+	cfg, diags, r := loadAndReport(f)
 	if os.Getenv("FULCRUM_SHOW_PENDING") == "1" && cfg != nil {
 		for _, d := range cfg.Pending {
 			r.print(d)
@@ -119,23 +126,5 @@ func checkCondition(f flags) int {
 	if ok {
 		return 0
 	}
-	return 1
-}
-
-// runDaemon starts the proxy. The engine is not part of this build yet;
-// the pending notices say which keywords it will not act on.
-func runDaemon(f flags) int {
-	cfg, diags := haproxy.LoadWith(haproxy.Options{IgnoreResolveErrors: f.noResolve, Diag: f.diagMode}, f.files...)
-	r := newReporter(f)
-	for _, d := range diags {
-		r.print(d)
-	}
-	if haproxy.Verdict(cfg, diags) == haproxy.Invalid {
-		return 1
-	}
-	for _, d := range cfg.Pending {
-		r.print(d)
-	}
-	r.alert("the proxy engine is not built yet; only -c (check mode) works in this version.")
 	return 1
 }
