@@ -292,19 +292,28 @@ func (l *loader) checkNameservers() {
 				continue
 			}
 			a, msg := l.parseAddr(d.Args[1], addrServer)
-			if msg != "" || !isIPOrAny(a.Host) || a.Host == "" {
+			if msg != "" || a.Path != "" {
 				continue
 			}
-			port := a.Port
+			host, port := a.Host, a.Port
+			if host == "" || host == "*" {
+				host = "0.0.0.0"
+			}
 			if port == 0 {
 				port = 53
 			}
-			c, err := net.Dial("udp", net.JoinHostPort(a.Host, fmt.Sprint(port)))
+			var err error
+			if !isIPOrAny(host) && !l.opt.Resolve(host) {
+				err = fmt.Errorf("unresolvable")
+			} else {
+				var c net.Conn
+				if c, err = net.Dial("udp", net.JoinHostPort(host, fmt.Sprint(port))); err == nil {
+					c.Close()
+				}
+			}
 			if err != nil {
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("resolvers '%s': can't connect socket for nameserver '%s'.", s.Args[0], d.Args[0]))
-				continue
 			}
-			c.Close()
 		}
 	}
 }

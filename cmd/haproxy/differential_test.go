@@ -54,14 +54,19 @@ func parseVerdict(exit int, stdout, stderr string) verdict {
 	return v
 }
 
-// run executes one check, isolated, with an optional hosts file.
-func run(t *testing.T, bin, dir, file, hosts string) verdict {
+// run executes one check, isolated, with an optional hosts file; the
+// "+dW" variants make warnings fatal.
+func run(t *testing.T, bin, dir, file, hosts string, zeroWarning bool) verdict {
 	t.Helper()
 	args := []string{"-n"}
 	if hosts != "" {
 		args = append(args, "-m", "sh", "-c", `mount --bind "$0" /etc/hosts && exec "$@"`, hosts)
 	}
-	args = append(args, bin, "-c", "-f", file)
+	args = append(args, bin, "-c")
+	if zeroWarning {
+		args = append(args, "-dW")
+	}
+	args = append(args, "-f", file)
 	cmd := exec.Command("unshare", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), caseEnv...)
@@ -161,7 +166,7 @@ func knownDisagreements(t *testing.T) map[string]string {
 }
 
 type job struct {
-	variant string // "corpus", "corpus+stubs", "cases", "cases+stubs"
+	variant string // "corpus", "corpus+stubs", "corpus+dW", "cases", "cases+stubs", "cases+dW"
 	dir     string // working directory
 	file    string // path relative to dir
 }
@@ -182,13 +187,13 @@ func TestDifferential(t *testing.T) {
 	}
 	for _, c := range cases {
 		rel, _ := filepath.Rel(root, c)
-		jobs = append(jobs, job{"cases", root, rel}, job{"cases+stubs", root, rel})
+		jobs = append(jobs, job{"cases", root, rel}, job{"cases+stubs", root, rel}, job{"cases+dW", root, rel})
 	}
 	if corpus := corpusDir(); corpus != "" {
 		files, _ := filepath.Glob(filepath.Join(corpus, "haproxy", "*.cfg"))
 		for _, f := range files {
 			rel, _ := filepath.Rel(corpus, f)
-			jobs = append(jobs, job{"corpus", corpus, rel}, job{"corpus+stubs", corpus, rel})
+			jobs = append(jobs, job{"corpus", corpus, rel}, job{"corpus+stubs", corpus, rel}, job{"corpus+dW", corpus, rel})
 		}
 	} else {
 		t.Log("SKIPPED (corpus): ../shared/corpus not found; only our own cases run")
@@ -207,7 +212,8 @@ func TestDifferential(t *testing.T) {
 				if strings.HasSuffix(j.variant, "+stubs") {
 					hosts = stubHosts(t, filepath.Join(j.dir, j.file), filepath.Join(hostsDir, j.variant))
 				}
-				results[i] = outcome{job: j, ref: run(t, ref, j.dir, j.file, hosts), ours: run(t, ours, j.dir, j.file, hosts)}
+				dW := strings.HasSuffix(j.variant, "+dW")
+				results[i] = outcome{job: j, ref: run(t, ref, j.dir, j.file, hosts, dW), ours: run(t, ours, j.dir, j.file, hosts, dW)}
 			}
 		}()
 	}
@@ -243,7 +249,7 @@ func TestDifferential(t *testing.T) {
 			if outListed {
 				t.Errorf("%s %s: output listed as differing but now identical; remove it from the list", r.variant, r.file)
 			}
-		case strings.HasPrefix(r.variant, "cases") && !outListed:
+		case (r.variant == "cases" || r.variant == "cases+stubs") && !outListed:
 			// Our own cases must reproduce the reference's whole output.
 			t.Errorf("%s %s: output differs\n--- reference\n%s\n--- ours\n%s", r.variant, r.file, r.ref.out, r.ours.out)
 		case os.Getenv("FULCRUM_SHOW_OUTPUT_DIFF") == "1":
