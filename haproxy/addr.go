@@ -56,7 +56,7 @@ func (l *loader) parseAddr(orig string, kind addrKind) (Address, string) {
 	// messages show the address as written.
 	s := envExpand(orig, l.opt.Build.Env)
 	if s == "" && kind == addrServer {
-		return a, fmt.Sprintf("'%s' resolves to an empty address (environment variable missing?)", orig)
+		return a, fmt.Sprintf("'%s' resolves to an empty address (environment variable missing?)\n", orig)
 	}
 	rest := s
 	if strings.HasPrefix(rest, "quic4@") || strings.HasPrefix(rest, "quic6@") {

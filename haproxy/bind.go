@@ -129,9 +129,7 @@ func (l *loader) newServer(px *Proxy, d line, addrAt int, dnsName string) *Serve
 		return nil
 	}
 	s.Typed = s.Params()
-	for _, a := range d.args[addrAt+1:] {
-		s.ownInitAddr = s.ownInitAddr || a == "init-addr"
-	}
+
 	return s
 }
 

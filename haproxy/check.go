@@ -184,13 +184,17 @@ func (l *loader) resolveServers() {
 			if s.Addr.Family != "" && s.Addr.Family != "ipv4" && s.Addr.Family != "ipv6" && s.Addr.Family != "tcp" {
 				continue
 			}
-			if isIPOrAny(host) || initAddrLiteral(s.Options["init-addr"]) || !s.ownInitAddr && initAddrNone(s.Options["init-addr"]) {
+			if isIPOrAny(host) {
 				continue
 			}
-			if l.opt.Resolve(host) {
+			switch initAddr(s.Options["init-addr"], func() bool { return l.opt.Resolve(host) }) {
+			case addrResolved:
+				continue
+			case addrDisabled:
+				l.emit(confparse.Warning, s.Pos, fmt.Sprintf("[%s:%d] : 'server %s/%s' : could not resolve address '%s', disabling server.", s.Pos.File, s.Pos.Line, p.Name, s.Name, host))
 				continue
 			}
-			if l.opt.IgnoreResolveErrors || s.ownInitAddr && initAddrNone(s.Options["init-addr"]) {
+			if l.opt.IgnoreResolveErrors {
 				l.emit(confparse.Warning, s.Pos, fmt.Sprintf("[%s:%d] : 'server %s/%s' : could not resolve address '%s', disabling server.", s.Pos.File, s.Pos.Line, p.Name, s.Name, host))
 				continue
 			}
@@ -204,26 +208,39 @@ func (l *loader) resolveServers() {
 	}
 }
 
-// initAddrLiteral is true when an init-addr list gives a literal
-// address to fall back to.
-func initAddrLiteral(list string) bool {
-	for _, m := range splitComma(list) {
-		if net.ParseIP(m) != nil {
-			return true
-		}
-	}
-	return false
-}
+// Outcomes of the init-addr methods.
+const (
+	addrResolved = iota // an address was found (or none was needed)
+	addrDisabled        // resolution failed, "none" lets the server start disabled
+	addrFailed          // every method failed
+)
 
-// initAddrNone is true when an init-addr list lets the server start
-// without an address ("none"): it is then only disabled.
-func initAddrNone(list string) bool {
+// initAddr runs the init-addr methods in order ("last,libc" by default):
+// "last" needs a server state file we do not read, "libc" resolves, a
+// literal address always works, and "none" accepts no address, which
+// the reference reports only when a resolution was tried first.
+func initAddr(list string, resolve func() bool) int {
+	if list == "" {
+		list = "last,libc"
+	}
+	tried := false
 	for _, m := range splitComma(list) {
-		if m == "none" {
-			return true
+		switch {
+		case m == "libc":
+			if resolve() {
+				return addrResolved
+			}
+			tried = true
+		case m == "none":
+			if tried {
+				return addrDisabled
+			}
+			return addrResolved
+		case net.ParseIP(m) != nil:
+			return addrResolved
 		}
 	}
-	return false
+	return addrFailed
 }
 
 // hasLogTarget tells whether a proxy logs anywhere; "log global" counts

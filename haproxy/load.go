@@ -132,6 +132,7 @@ func (l *loader) loadFile(f *haproxycfg.File) (abort bool) {
 		flush(st.Position().Line)
 		l.alertTight(st.Position(), fmt.Sprintf("unknown keyword '%s' out of section.", st.Keyword()))
 	}
+	stopped := false
 sections:
 	for _, s := range tree.Sections {
 		flush(s.Position().Line)
@@ -140,7 +141,11 @@ sections:
 		}
 		for _, st := range s.Body {
 			flush(st.Position().Line)
-			if l.keyword(st.Position(), st.Words()); l.abort || l.tooManyErrors(st.Position()) {
+			if l.keyword(st.Position(), st.Words()); l.abort {
+				break sections
+			}
+			if l.tooManyErrors(st.Position()) {
+				stopped = true
 				break sections
 			}
 		}
@@ -148,7 +153,7 @@ sections:
 	if !l.abort {
 		l.closeSection()
 		flush(1 << 30)
-		if f.MissingLF != nil {
+		if f.MissingLF != nil && !stopped {
 			l.diags = append(l.diags, *f.MissingLF)
 		}
 	}

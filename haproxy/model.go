@@ -127,10 +127,6 @@ type Server struct {
 	Options map[string]string `json:"options,omitempty"`
 	Typed   ServerParams      `json:"params"`
 	Pos     confparse.Pos     `json:"-"`
-
-	// ownInitAddr: init-addr is on the server line itself, not inherited
-	// from default-server (the reference then warns when it disables it).
-	ownInitAddr bool
 }
 
 // ACL is one named condition.

@@ -121,6 +121,19 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		return
 	}
 	for _, a := range action {
+		if i := strings.Index(a, "%["); i >= 0 && strings.HasPrefix(d.kw, "http-") {
+			expr := a[i+2:]
+			name := expr
+			if j := strings.IndexAny(name, "(,] "); j >= 0 {
+				name = name[:j]
+			}
+			if !fetchNames[name] {
+				l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : failed to parse sample expression <%s> : unknown fetch method '%s'.",
+					proxyWord(px), px.Name, d.kw, action[0], expr, name))
+				l.abort = true
+				return
+			}
+		}
 		if conv, file := missingMapFile(a); conv != "" {
 			detail := fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>.", conv, file)
 			if i := strings.Index(a, "%["); i >= 0 {
