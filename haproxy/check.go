@@ -177,6 +177,14 @@ func missingTimeouts(p *Proxy) bool {
 // reference's default "init-addr last,libc".
 func (l *loader) resolveServers() {
 	l.checkNameservers()
+	if file := l.globalArg("server-state-file"); file != "" {
+		if base := l.globalArg("server-state-base"); base != "" && !strings.HasPrefix(file, "/") {
+			file = strings.TrimSuffix(base, "/") + "/" + file
+		}
+		if !fileExists(file) {
+			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("config: Can't open global server state file '%s': No such file or directory", file))
+		}
+	}
 	failed := false
 	for _, p := range l.cfg.Proxies {
 		for _, s := range p.Servers {

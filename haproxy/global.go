@@ -109,8 +109,23 @@ func init() {
 		}
 	}
 	globalKeywords["stats"] = func(l *loader, d line) {
-		if d.arg(0) == "socket" {
+		switch d.arg(0) {
+		case "socket":
+			for i := 2; i+1 < len(d.args); i++ {
+				if d.args[i] != "process" {
+					continue
+				}
+				if !singleProcess(d.args[i+1]) {
+					l.alert(d.pos, fmt.Sprintf("'stats socket' : ''process' : '%s' is not a valid number/range. It supports numbers from 1 to 1.\n'", d.args[i+1]))
+					return
+				}
+				l.warn(d.pos, fmt.Sprintf("'stats socket' : 'process %s' on 'bind' lines is deprecated and will be removed in 2.7.", d.args[i+1]))
+			}
 			l.cfg.Global.StatsSockets = append(l.cfg.Global.StatsSockets, d.arg(1))
+		case "bind-process":
+			if !singleProcess(d.arg(1)) {
+				l.alert(d.pos, fmt.Sprintf("'stats bind-process' : '%s' is not a valid number/range. It supports numbers from 1 to 1.\n", d.arg(1)))
+			}
 		}
 	}
 }
@@ -188,4 +203,14 @@ func atoi(s string) int {
 		return -n
 	}
 	return n
+}
+
+// singleProcess accepts the process sets that fit the only process 2.6
+// has: "all", "odd", "1" and "1-1".
+func singleProcess(v string) bool {
+	switch v {
+	case "all", "odd", "1", "1-1":
+		return true
+	}
+	return false
 }

@@ -49,9 +49,20 @@ func (l *loader) otherKeyword(d line) {
 		l.errorfile(nil, d)
 	case l.kind == "resolvers" && d.kw == "resolution_pool_size":
 		l.alert(d.pos, "'resolution_pool_size' directive is not supported anymore (it never appeared in a stable release).")
+	case l.kind == "ring" && d.kw == "size" && atoi(d.arg(0)) < 16384:
+		// The size is read as a plain number; the default buffer is kept.
+		l.warn(d.pos, fmt.Sprintf("ignoring new size '%d' that is smaller than current size '16384' for ring '%s'.", atoi(d.arg(0)), l.sec.argOr0()))
 	case d.kw == "bind" && (l.kind == "log-forward" || l.kind == "peers"):
 		l.cfg.auxBinds++
 	case d.kw == "peer" && l.kind == "peers":
 		l.cfg.auxBinds++
 	}
+}
+
+// argOr0 is the section's name, or "" when it has none.
+func (s *Section) argOr0() string {
+	if len(s.Args) == 0 {
+		return ""
+	}
+	return s.Args[0]
 }

@@ -115,6 +115,11 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.abort = true
 		return
 	}
+	if d.kw == "tcp-request" && d.arg(1) == "use-service" && strings.HasPrefix(d.arg(2), "lua.") && !l.cfg.luaLoaded {
+		// sic: the reference names the ruleset, not the service
+		l.alert(d.pos, fmt.Sprintf("'%s' unknown service name.", d.arg(0)))
+		return
+	}
 	if action[0] == "use-service" && strings.HasPrefix(d.arg(1), "lua.") && !l.cfg.luaLoaded {
 		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s use-service' rule : '%s' unknown service name..", proxyWord(px), px.Name, d.kw, d.arg(1)))
 		l.abort = true
