@@ -51,7 +51,9 @@ func (l *loader) otherKeyword(d line) {
 		l.alert(d.pos, "'resolution_pool_size' directive is not supported anymore (it never appeared in a stable release).")
 	case l.kind == "ring" && d.kw == "size" && atoi(d.arg(0)) < 16384:
 		// The size is read as a plain number; the default buffer is kept.
+		// The reference also fails the file here, with no message of its own.
 		l.warn(d.pos, fmt.Sprintf("ignoring new size '%d' that is smaller than current size '16384' for ring '%s'.", atoi(d.arg(0)), l.sec.argOr0()))
+		l.fileFatal = true
 	case d.kw == "bind" && (l.kind == "log-forward" || l.kind == "peers"):
 		l.cfg.auxBinds++
 	case d.kw == "peer" && l.kind == "peers":
