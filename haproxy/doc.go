@@ -2,11 +2,16 @@
 // configuration model; it opens no sockets.
 //
 // Load reads the files with confparse/haproxycfg, walks every section and
-// applies keyword tables (not a switch): globalKeywords, proxyRules (each
-// with the capability it needs, a handler that checks the arguments with
-// the reference's wording and fills the model, and whether the engine acts
-// on it), the bind and server option tables, the registered fetch,
-// converter and rule-action names, and the auxiliary sections' lists.
+// applies keyword tables (not a switch): globalKeywords and globalShapes,
+// proxyRules (each with the capability it needs, an argument shape shared
+// with other keywords, a handler that checks the arguments with the
+// reference's wording and fills the model, and whether the model carries
+// it for the engines), argsRequired (the message for a keyword without its
+// arguments), the bind and server option tables with serverChecks, the
+// registered fetch, converter and rule-action names, and the auxiliary
+// sections' lists. One rule per argument shape (shapes.go: flag, on/off,
+// choice, time, integer range, digits; addresses in addr.go; times in
+// timefmt.go) serves many keywords.
 // After parsing it makes the reference's post-parse checks in the same
 // order: backend references and modes, missing timeouts, duplicate
 // servers, then server name resolution.
