@@ -32,11 +32,24 @@ func (l *loader) bindLine(px *Proxy, d line) {
 		val := ""
 		if n > 0 {
 			if i+1 >= len(opts) {
-				l.alert(d.pos, fmt.Sprintf("%s : '%s' : missing value.", where, kw))
+				msg, ok := bindMissing[kw]
+				if !ok {
+					msg = fmt.Sprintf("'%s' : missing value.", kw)
+				}
+				l.alert(d.pos, fmt.Sprintf("%s : %s", where, msg))
 				return
 			}
 			val = opts[i+1]
 			i++
+		}
+		if check := bindChecks[kw]; check != nil {
+			if msg := check(val); msg != "" {
+				l.alert(d.pos, fmt.Sprintf("%s : %s", where, msg))
+				return
+			}
+		}
+		if kw == "process" {
+			l.warn(d.pos, fmt.Sprintf("%s : 'process %s' on 'bind' lines is deprecated and will be removed in 2.7.", where, val))
 		}
 		if msg := l.bindFile(kw, val); msg != "" {
 			if kw == "ca-file" {

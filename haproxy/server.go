@@ -132,3 +132,85 @@ func (s *Server) Params() ServerParams {
 	}
 	return p
 }
+
+// bindChecks are the bind options whose values the reference checks while
+// parsing; each returns its message (after "'bind ADDR' in section 'S' : ").
+var bindChecks = map[string]func(val string) string{
+	"mode": func(v string) string {
+		for i := 0; i < len(v); i++ {
+			if v[i] < '0' || v[i] > '7' {
+				return fmt.Sprintf("'mode' : missing or invalid mode '%s' (octal integer expected)", v)
+			}
+		}
+		return ""
+	},
+	"ssl-min-ver": sslVersion,
+	"ssl-max-ver": sslVersion,
+	"verify": func(v string) string {
+		if v != "none" && v != "optional" && v != "required" {
+			return fmt.Sprintf("'verify' : unknown verify method '%s', only 'none', 'optional', and 'required' are supported", v)
+		}
+		return ""
+	},
+	"process": func(v string) string {
+		if !singleProcess(v) {
+			return fmt.Sprintf("'process' : '%s' is not a valid number/range. It supports numbers from 1 to 1.", v)
+		}
+		return ""
+	},
+	"mss": func(v string) string {
+		if n := atoi(v); n == 0 || n > 65535 || n < -65535 {
+			return "'mss' : expects an MSS with and absolute value between 1 and 65535"
+		}
+		return ""
+	},
+	"tcp-ut": func(v string) string {
+		if ms, msg := parseTime(v); msg != "" || ms <= 0 {
+			return "'tcp-ut' : expects a positive delay in milliseconds"
+		}
+		return ""
+	},
+	"level": func(v string) string {
+		if v != "user" && v != "operator" && v != "admin" {
+			return fmt.Sprintf("'level' only supports 'user', 'operator', and 'admin' (got '%s')", v)
+		}
+		return ""
+	},
+	"severity-output": func(v string) string {
+		if v != "none" && v != "number" && v != "string" {
+			return fmt.Sprintf("'severity-output' only supports 'none', 'number', and 'string' (got '%s')", v)
+		}
+		return ""
+	},
+	"proto": func(v string) string {
+		if v != "h2" && v != "h1" && v != "fcgi" && v != "none" {
+			return fmt.Sprintf("'proto' :  unknown MUX protocol '%s'", v)
+		}
+		return ""
+	},
+	"id": func(v string) string {
+		for i := 0; i < len(v); i++ {
+			if v[i] < '0' || v[i] > '9' {
+				return fmt.Sprintf("'id' : expects an integer argument, found '%s'", v)
+			}
+		}
+		return ""
+	},
+}
+
+func sslVersion(v string) string {
+	switch v {
+	case "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3":
+		return ""
+	}
+	return fmt.Sprintf("'%s' : unknown ssl/tls version", v)
+}
+
+// bindMissing is the reference's message for a bind option given without
+// its value.
+var bindMissing = map[string]string{
+	"name":      "'name' : missing name",
+	"alpn":      "'alpn' : missing the comma-delimited ALPN protocol suite",
+	"interface": "'interface' : missing interface name",
+	"crt":       "'crt' : missing certificate location",
+}
