@@ -367,6 +367,10 @@ func (l *loader) incompleteSections() {
 			continue
 		}
 		switch s.Kind {
+		case "log-forward":
+			if !s.has("bind", "dgram-bind") {
+				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("frontend '%s' has no 'bind' directive. Please declare it as a backend if this was intended.", s.Args[0]))
+			}
 		case "peers":
 			found := false
 			for _, d := range s.Lines {
@@ -374,7 +378,10 @@ func (l *loader) incompleteSections() {
 					found = true
 				}
 			}
-			if !found {
+			if found && !s.has("disabled") {
+				l.cfg.auxBinds++ // the local peer listens
+			}
+			if !found && !s.has("disabled") {
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Removing incomplete section 'peers %s' (no peer named '%s').", s.Args[0], local))
 			}
 		case "mailers":
@@ -396,4 +403,17 @@ func (l *loader) globalArg(kw string) string {
 		}
 	}
 	return ""
+}
+
+// has tells whether the section has one of these keywords with arguments,
+// or "disabled" at all.
+func (s *Section) has(kws ...string) bool {
+	for _, d := range s.Lines {
+		for _, kw := range kws {
+			if d.Keyword == kw && (len(d.Args) > 0 || kw == "disabled") {
+				return true
+			}
+		}
+	}
+	return false
 }
