@@ -189,7 +189,8 @@ func init() {
 		if !l.checkCond(px, d, cond, "switching rule") {
 			return
 		}
-		px.UseBackends = append(px.UseBackends, UseBackend{Backend: d.args[0], Cond: cond, Pos: d.pos})
+		px.UseBackends = append(px.UseBackends, UseBackend{Backend: d.args[0], Cond: cond, Pos: d.pos,
+			Condition: parseCondition(append([]string(nil), cond...))})
 	})
 	set("default_backend", true, func(l *loader, px *Proxy, d line) {
 		px.DefaultBackend, px.defaultBackendPos = d.args[0], d.pos

@@ -23,7 +23,7 @@ func (l *loader) aclLine(px *Proxy, d line) {
 		l.alert(d.pos, fmt.Sprintf("error detected while parsing ACL '%s' : %s.", name, msg))
 		return
 	}
-	px.ACLs = append(px.ACLs, ACL{Name: name, Criterion: expr[0], Args: append([]string(nil), expr[1:]...)})
+	px.ACLs = append(px.ACLs, ACL{Name: name, Criterion: expr[0], Args: append([]string(nil), expr[1:]...), Match: parseMatch(expr)})
 }
 
 // checkACLExpr checks a criterion's fetch name and its pattern files.
@@ -154,7 +154,8 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.abort = true
 		return
 	}
-	px.Rules = append(px.Rules, Rule{Keyword: d.kw, Action: append([]string(nil), action...), Cond: append([]string(nil), cond...)})
+	px.Rules = append(px.Rules, Rule{Keyword: d.kw, Action: append([]string(nil), action...), Cond: append([]string(nil), cond...),
+		Condition: parseCondition(append([]string(nil), cond...))})
 }
 
 func firstN(s []string, n int) []string {
