@@ -92,9 +92,13 @@ func loadAndReport(f flags) (*haproxy.Config, []confparse.Diagnostic, *reporter)
 func runCheck(f flags) int {
 	cfg, diags, r := loadAndReport(f)
 	if os.Getenv("FULCRUM_SHOW_PENDING") == "1" && cfg != nil {
+		// Shown for information: they neither fail -dW nor add
+		// "Warnings were found.".
+		counted := r.warnings
 		for _, d := range cfg.Pending {
 			r.print(d)
 		}
+		r.warnings = counted
 	}
 	verdict := haproxy.Verdict(cfg, diags)
 	if verdict == haproxy.Invalid {
