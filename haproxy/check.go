@@ -117,6 +117,7 @@ func (l *loader) postChecks() {
 				continue
 			}
 			seen[s.Name] = s
+			l.checkServerSSL(p, s, alert)
 		}
 	}
 	l.incompleteSections()
@@ -416,4 +417,30 @@ func (s *Section) has(kws ...string) bool {
 		}
 	}
 	return false
+}
+
+const verifyHint = "verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default."
+
+// checkServerSSL makes the checks the reference makes when it prepares a
+// server's TLS context: the client certificate must exist, and without a
+// CA file verification must be turned off explicitly.
+func (l *loader) checkServerSSL(p *Proxy, s *Server, alert func(confparse.Pos, string)) {
+	opt := func(k string) bool { _, ok := s.Options[k]; return ok }
+	if !(opt("ssl") && !opt("no-ssl") || opt("check-ssl") && !opt("no-check-ssl")) {
+		return
+	}
+	where := fmt.Sprintf("[%s:%d] : 'server %s/%s' : ", s.Pos.File, s.Pos.Line, p.Name, s.Name)
+	mustVerify := s.Options["verify"] != "none" && l.globalArg("ssl-server-verify") != "none" && !opt("ca-file")
+	if crt := s.Options["crt"]; crt != "" {
+		if path := l.basePath("crt-base", crt); !fileExists(path) {
+			alert(s.Pos, where+fmt.Sprintf("unable to stat SSL certificate from file '%s' : No such file or directory.", path))
+			if mustVerify {
+				alert(confparse.Pos{}, verifyHint)
+			}
+			return
+		}
+	}
+	if mustVerify {
+		alert(s.Pos, where+verifyHint)
+	}
 }
