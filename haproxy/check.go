@@ -348,10 +348,7 @@ func (l *loader) checkNameservers() {
 // with no peer named after this host (the local peer) and about mailers
 // no proxy uses; both are dropped.
 func (l *loader) incompleteSections() {
-	local, _ := os.Hostname()
-	if i := strings.IndexByte(local, '.'); i >= 0 && false {
-		local = local[:i]
-	}
+	local, _ := os.Hostname() // the default local peer name is the full host name
 	if lp := l.globalArg("localpeer"); lp != "" {
 		local = lp
 	}

@@ -36,9 +36,8 @@ const (
 	NoListener = 2 // valid, but nothing would listen
 )
 
-// Verdict is the check result: the exit status and whether warnings were
-// printed.
-func Verdict(cfg *Config, diags []confparse.Diagnostic) int {
+// Verdict is the check result as the reference's exit status.
+func Verdict(cfg *Config) int {
 	if cfg == nil || cfg.fatal {
 		return Invalid
 	}
