@@ -57,6 +57,7 @@ type loader struct {
 	fatals    int  // fatal errors in the current file; the reference stops at 50
 	fatal     bool // a fatal error anywhere
 	abort     bool // an error that stops the reading at once
+	openFail  bool // ... reported by the reference as a file it could not open
 
 	// current section
 	kind      string
@@ -159,7 +160,11 @@ sections:
 	if f.Fatal {
 		l.fileFatal = true
 	}
-	if l.fileFatal || f.Aborted || l.abort {
+	switch {
+	case l.openFail:
+		l.emit(confparse.Alert, confparse.Pos{}, "Could not open configuration file "+f.Name+" : Success")
+		l.fatal = true
+	case l.fileFatal || f.Aborted || l.abort:
 		l.emit(confparse.Alert, confparse.Pos{}, "Error(s) found in configuration file : "+f.Name)
 		l.fatal = true
 	}
