@@ -24,6 +24,9 @@ type LexError struct {
 	Kind   string // e.g. "unmatched quote"
 	Offset int
 	Caret  bool // the reference prints the line and a caret under Offset
+	// CutAt, when not zero, is where the printed line ends: the
+	// reference has already overwritten the line there.
+	CutAt int
 }
 
 // Env looks up an environment variable; ok is false when it is unset.
@@ -194,6 +197,11 @@ func expand(raw string, i int, env Env, ctx lineContext) (val string, split bool
 		j++
 	}
 	name := raw[nameStart:j]
+	if name[0] == '.' && name != ".FILE" && name != ".LINE" && name != ".SECTION" {
+		// An unknown pseudo-variable: the reference has cut the line
+		// after the name by then.
+		return "", false, 0, &LexError{Kind: "forbidden first char in environment variable name", Offset: nameStart + 1, Caret: true, CutAt: j}
+	}
 	value, set := lookup(name, env, ctx)
 	if !brace {
 		return value, false, j, nil

@@ -185,7 +185,11 @@ func Read(name string, data []byte, b *Build) *File {
 				// The offset counts from the line's start, but the line
 				// is shown without its indentation.
 				lead := len(raw) - len(trimmed)
-				alert(linenum, fmt.Sprintf("%s at position %d:\n  %s\n  %*s", lerr.Kind, lerr.Offset, trimmed, lerr.Offset-lead, "^"))
+				shown := trimmed
+				if lerr.CutAt > lead {
+					shown = raw[lead:lerr.CutAt]
+				}
+				alert(linenum, fmt.Sprintf("%s at position %d:\n  %s\n  %*s", lerr.Kind, lerr.Offset, shown, lerr.Offset-lead, "^"))
 			} else {
 				alert(linenum, lerr.Kind)
 			}
