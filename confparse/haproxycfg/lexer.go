@@ -47,6 +47,10 @@ type lineContext struct {
 // It returns the words and, for a fatal problem, a LexError (the words are
 // then meaningless).
 func splitLine(raw string, env Env, ctx lineContext) ([]Word, *LexError) {
+	// A CR ends the line, even inside quotes.
+	if cr := strings.IndexByte(raw, '\r'); cr >= 0 {
+		raw = raw[:cr]
+	}
 	if plain(raw) {
 		return splitPlain(raw, ctx)
 	}
@@ -267,7 +271,7 @@ func plain(raw string) bool {
 		case '"', '\'', '\\', '$', '#':
 			return false
 		default:
-			if c < ' ' && c != '\t' && c != '\r' {
+			if c < ' ' && c != '\t' {
 				return false
 			}
 		}

@@ -167,6 +167,12 @@ func Read(name string, data []byte, b *Build) *File {
 			raw, rest = rest[:nl], rest[nl+1:]
 		}
 		if nul := strings.IndexByte(raw, 0); nul >= 0 {
+			if nul == 0 {
+				// The reference measures the line up to the NUL: an empty
+				// line, then, and one without its LF.
+				alert(linenum, "Missing LF on last line, file might have been truncated at position 1.")
+				continue
+			}
 			alert(linenum, fmt.Sprintf("Stray NUL character at position %d.", nul+1))
 			continue
 		}
@@ -189,6 +195,7 @@ func Read(name string, data []byte, b *Build) *File {
 				if lerr.CutAt > lead {
 					shown = raw[lead:lerr.CutAt]
 				}
+				shown = printable(shown)
 				alert(linenum, fmt.Sprintf("%s at position %d:\n  %s\n  %*s", lerr.Kind, lerr.Offset, shown, lerr.Offset-lead, "^"))
 			} else {
 				alert(linenum, lerr.Kind)
@@ -339,4 +346,15 @@ func (f *File) directive(alert func(int, string), line int, kw string, args []st
 		f.Fatal = true
 		f.Aborted = true
 	}
+}
+
+// printable shows control characters as spaces, as the reference does
+// when it quotes a line in an error.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' {
+			return ' '
+		}
+		return r
+	}, s)
 }
