@@ -39,6 +39,10 @@ type lineContext struct {
 	line    int
 	section string
 	comment *int // when set, receives the offset of an unquoted '#', or stays -1
+	// reparse: the reference's output buffer is too small for this line
+	// (the first line of a file, or one longer than any before), so it
+	// parses the line twice, the second time over its own edits.
+	reparse bool
 }
 
 // splitLine cuts one raw line (without its LF) into words following
@@ -221,6 +225,12 @@ func expand(raw string, i int, env Env, ctx lineContext) (val string, split bool
 		end := strings.IndexByte(raw[j:], '}')
 		if end < 0 {
 			return "", false, 0, &LexError{Kind: "unmatched brace in environment variable name", Offset: nameStart, Caret: true}
+		}
+		if ctx.reparse {
+			// The reference parses this line a second time (its output
+			// buffer grew) and the first pass has already replaced the
+			// closing brace: it then finds none.
+			return "", false, 0, &LexError{Kind: "unmatched brace in environment variable name", Offset: nameStart, Caret: true, CutAt: j + end}
 		}
 		if !set {
 			value = raw[j+1 : j+end]

@@ -137,6 +137,7 @@ func Read(name string, data []byte, b *Build) *File {
 		// A stray argument after .else/.endif stops the reading and the
 		// reference then also reports the open block.
 		unterminated bool
+		outBuf       int // size of the reference's output buffer so far
 	)
 	alert := func(line int, msg string) {
 		f.Fatal = true
@@ -182,7 +183,13 @@ func Read(name string, data []byte, b *Build) *File {
 			continue
 		}
 		comment := -1
-		words, lerr := splitLine(raw, b.Env, lineContext{file: name, line: linenum, section: section, comment: &comment})
+		// The reference's output buffer starts empty and grows by 1 kB
+		// steps: the first line, and any longer line, are parsed twice.
+		reparse := len(raw)+1 > outBuf
+		if reparse {
+			outBuf = (len(raw) + 1 + 1023) &^ 1023
+		}
+		words, lerr := splitLine(raw, b.Env, lineContext{file: name, line: linenum, section: section, comment: &comment, reparse: reparse})
 		if comment >= 0 {
 			f.Comments = append(f.Comments, Comment{Pos: confparse.Pos{File: name, Line: linenum, Col: comment + 1}, Text: raw[comment+1:]})
 		}
