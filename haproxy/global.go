@@ -3,6 +3,8 @@ package haproxy
 import (
 	"fmt"
 	"os/user"
+
+	"fulcrum/confparse"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,8 +66,9 @@ func init() {
 	globalKeywords["pidfile"] = func(l *loader, d line) { l.cfg.Global.PidFile = d.arg(0) }
 	globalKeywords["external-check"] = func(l *loader, d line) { l.cfg.Global.ExternalCheck = true }
 	globalKeywords["maxconn"] = func(l *loader, d line) {
-		if len(d.args) == 0 {
-			l.alert(d.pos, "'maxconn' expects an integer argument.")
+		if l.cfg.Global.MaxConn != 0 {
+			// reported as an alert, yet not an error
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : 'maxconn' already specified. Continuing.", d.pos.File, d.pos.Line))
 			return
 		}
 		l.cfg.Global.MaxConn = atoi(d.args[0])
@@ -166,6 +169,12 @@ func (l *loader) globalKeyword(d line) {
 	h, ok := globalKeywords[d.kw]
 	if !ok {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in 'global' section%s", d.kw, suggestion(d.kw, globalCandidates())))
+		return
+	}
+	if msg, ok := globalArgsRequired[d.kw]; ok && len(d.args) == 0 {
+		l.emit(confparse.Alert, d.pos, fmt.Sprintf(msg, d.pos.File, d.pos.Line))
+		l.fileFatal = true
+		l.fatals++
 		return
 	}
 	if check := globalShapes[d.kw]; check != nil && !check(l, d) {

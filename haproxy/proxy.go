@@ -186,6 +186,10 @@ func init() {
 	set("acl", true, (*loader).aclLine)
 	set("use_backend", true, func(l *loader, px *Proxy, d line) {
 		cond := d.args[1:]
+		if len(cond) > 0 && cond[0] != "if" && cond[0] != "unless" {
+			l.alert(d.pos, fmt.Sprintf("unexpected keyword '%s' after switching rule, only 'if' and 'unless' are allowed.", cond[0]))
+			return
+		}
 		if !l.checkCond(px, d, cond, "switching rule") {
 			return
 		}
