@@ -129,6 +129,9 @@ func init() {
 			if !singleProcess(d.arg(1)) {
 				l.alert(d.pos, fmt.Sprintf("'stats bind-process' : '%s' is not a valid number/range. It supports numbers from 1 to 1.\n", d.arg(1)))
 			}
+		case "maxconn", "timeout":
+		default:
+			l.alert(d.pos, fmt.Sprintf("'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got '%s')", d.arg(0)))
 		}
 	}
 }
