@@ -62,13 +62,12 @@ func (l *loader) postChecks() {
 		}
 	}
 	for _, p := range l.cfg.Proxies {
-		if p.hasFE() {
-			if p.DefaultBackend != "" {
-				checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend")
-			}
-			for _, u := range p.UseBackends {
-				checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
-			}
+		// Backends too: the reference keeps their switching rules.
+		if p.DefaultBackend != "" {
+			checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend")
+		}
+		for _, u := range p.UseBackends {
+			checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
 		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {

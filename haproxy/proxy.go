@@ -348,8 +348,8 @@ func (l *loader) proxyKeyword(d line) {
 		return
 	}
 	if (d.kw == "use_backend" || d.kw == "default_backend") && px.Kind == "backend" {
+		// The reference warns but still reads (and later checks) the rule.
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because backend '%s' has no frontend capability.", d.kw, px.Name))
-		return
 	}
 	if r.shape != nil && !r.shape(l, d) {
 		return
