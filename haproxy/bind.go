@@ -11,7 +11,7 @@ import (
 
 // bindLine reads "bind ADDR[,ADDR...] [options]".
 func (l *loader) bindLine(px *Proxy, d line) {
-	b := &Bind{Options: map[string]string{}, Pos: d.pos}
+	b := &Bind{Spec: d.args[0], Options: map[string]string{}, Pos: d.pos}
 	for _, a := range strings.Split(d.args[0], ",") {
 		addr, msg := l.parseAddr(a, addrBind)
 		if msg != "" {

@@ -48,26 +48,36 @@ func (l *loader) postChecks() {
 		fatal = true
 	}
 	// checkBackend resolves a backend a frontend switches to.
-	checkBackend := func(p *Proxy, name, kw, how string) {
+	// checkBackend reports whether the proxy's checks may go on.
+	checkBackend := func(p *Proxy, name, kw, how string) bool {
 		if isDynamicName(name) {
-			return
+			return true
 		}
 		be := findBE(name)
 		switch {
+		case be == p:
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': loop detected for %s: '%s'.", p.Name, kw, name))
+			return false
 		case be == nil:
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find required %s: '%s'.", p.Name, kw, name))
 		case modeOf(p) != modeOf(be) && !(modeOf(p) == "tcp" && modeOf(be) == "http"):
 			alert(confparse.Pos{}, fmt.Sprintf("%s %s '%s' (%s:%d) tries to use incompatible %s %s '%s' (%s:%d) %s (see 'mode').",
 				modeOf(p), p.Kind, p.Name, p.Section.Pos.File, p.Section.Pos.Line, modeOf(be), be.Kind, be.Name, be.Section.Pos.File, be.Section.Pos.Line, how))
 		}
+		return true
 	}
 	for _, p := range l.cfg.Proxies {
-		// Backends too: the reference keeps their switching rules.
-		if p.DefaultBackend != "" {
-			checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend")
+		// Backends too: the reference keeps their switching rules. A
+		// loop ends this proxy's checks.
+		if p.DefaultBackend != "" && !checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend") {
+			continue
 		}
+		loop := false
 		for _, u := range p.UseBackends {
-			checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
+			loop = loop || !checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
+		}
+		if loop {
+			continue
 		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {
@@ -117,6 +127,17 @@ func (l *loader) postChecks() {
 			}
 			seen[s.Name] = s
 			l.checkServerSSL(p, s, alert)
+		}
+	}
+	// TLS listeners are prepared after every proxy is checked.
+	for _, p := range l.cfg.Proxies {
+		for _, b := range p.Binds {
+			_, ssl := b.Options["ssl"]
+			_, crt := b.Options["crt"]
+			_, list := b.Options["crt-list"]
+			if ssl && !crt && !list {
+				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': no SSL certificate specified for bind '%s' at [%s:%d] (use 'crt').", p.Name, b.Spec, b.Pos.File, b.Pos.Line))
+			}
 		}
 	}
 	l.incompleteSections()

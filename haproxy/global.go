@@ -114,8 +114,18 @@ func init() {
 	globalKeywords["stats"] = func(l *loader, d line) {
 		switch d.arg(0) {
 		case "socket":
-			for i := 2; i+1 < len(d.args); i++ {
-				if d.args[i] != "process" {
+			for i := 2; i < len(d.args); i++ {
+				n, known := bindOptions[d.args[i]]
+				if !known {
+					msg := fmt.Sprintf("'stats socket' : unknown keyword '%s'.", d.args[i])
+					if m := bestMatch(d.args[i], sortedKeys(bindOptions)); m != "" {
+						msg = fmt.Sprintf("'stats socket' : unknown keyword '%s'. Did you mean '%s' maybe ?", d.args[i], m)
+					}
+					l.alert(d.pos, msg)
+					return
+				}
+				if d.args[i] != "process" || i+1 >= len(d.args) {
+					i += n
 					continue
 				}
 				if !singleProcess(d.args[i+1]) {
@@ -123,6 +133,7 @@ func init() {
 					return
 				}
 				l.warn(d.pos, fmt.Sprintf("'stats socket' : 'process %s' on 'bind' lines is deprecated and will be removed in 2.7.", d.args[i+1]))
+				i++
 			}
 			l.cfg.Global.StatsSockets = append(l.cfg.Global.StatsSockets, d.arg(1))
 		case "bind-process":

@@ -104,6 +104,7 @@ type Proxy struct {
 
 // Bind is one listening address with its options.
 type Bind struct {
+	Spec    string            `json:"spec"` // the address list as written
 	Addrs   []Address         `json:"addrs"`
 	Options map[string]string `json:"options,omitempty"`
 	Pos     confparse.Pos     `json:"-"`
