@@ -190,6 +190,13 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 			val += " " + args[i+1] + " " + args[i+2]
 			i += 2
 		}
+		if kw == "addr" {
+			// resolved while parsing, unlike the server's own address
+			if _, msg := l.parseAddr(val, addrLog); msg != "" {
+				l.alertBare(d.pos, fmt.Sprintf("%s : 'addr' : %s.", who, msg))
+				return false
+			}
+		}
 		if check := serverChecks[kw]; check != nil {
 			if msg := check(name, kw, val); msg != "" {
 				l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))

@@ -307,9 +307,22 @@ func (l *loader) proxyKeyword(d line) {
 	if l.missingArgs(px, d) {
 		return
 	}
+	if px.Kind == "defaults" && px.Name == "" {
+		switch {
+		case d.kw == "acl" || d.kw == "http-request" || d.kw == "http-response" || d.kw == "http-after-response":
+			l.alert(d.pos, fmt.Sprintf("'%s' not allowed in anonymous 'defaults' section.", d.kw))
+			return
+		case d.kw == "tcp-request":
+			l.alert(d.pos, fmt.Sprintf("tcp-request %s is not allowed in anonymous 'defaults' sections", d.arg(0)))
+			return
+		case d.kw == "tcp-response":
+			l.alert(d.pos, fmt.Sprintf("tcp-response %s is only allowed in 'backend' sections or 'defaults' section with a name", d.arg(0)))
+			return
+		}
+	}
 	if px.Kind == "defaults" {
 		switch d.kw {
-		case "bind", "description", "dispatch", "redirect", "stick", "use_backend":
+		case "bind", "description", "dispatch", "redirect", "stick", "use_backend", "monitor":
 			l.alert(d.pos, fmt.Sprintf("'%s' not allowed in 'defaults' section.", d.kw))
 			return
 		case "server", "server-template":
