@@ -126,6 +126,9 @@ func (l *loader) postChecks() {
 				continue
 			}
 			seen[s.Name] = s
+			if r := s.Options["resolvers"]; r != "" && !l.hasSection("resolvers", r) {
+				alert(confparse.Pos{}, fmt.Sprintf("%s '%s', server '%s': unable to find required resolvers '%s'", proxyWord(p), p.Name, s.Name, r))
+			}
 			l.checkServerSSL(p, s, alert)
 		}
 	}
@@ -460,4 +463,15 @@ func (l *loader) checkServerSSL(p *Proxy, s *Server, alert func(confparse.Pos, s
 	if mustVerify {
 		alert(s.Pos, where+verifyHint)
 	}
+}
+
+// hasSection tells whether an auxiliary section of this kind and name
+// exists.
+func (l *loader) hasSection(kind, name string) bool {
+	for _, s := range l.cfg.Others {
+		if s.Kind == kind && len(s.Args) > 0 && s.Args[0] == name {
+			return true
+		}
+	}
+	return false
 }

@@ -85,6 +85,10 @@ func init() {
 		l.alert(d.pos, "nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available.")
 	}
 	globalKeywords["user"] = func(l *loader, d line) {
+		if l.cfg.Global.User != "" {
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : user/uid already specified. Continuing.", d.pos.File, d.pos.Line))
+			return
+		}
 		if _, err := user.Lookup(d.arg(0)); err != nil {
 			l.alert(d.pos, fmt.Sprintf("cannot find user id for '%s' (0:Success)", d.arg(0)))
 			return
@@ -92,6 +96,10 @@ func init() {
 		l.cfg.Global.User = d.arg(0)
 	}
 	globalKeywords["group"] = func(l *loader, d line) {
+		if l.cfg.Global.Group != "" {
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : gid/group was already specified. Continuing.", d.pos.File, d.pos.Line))
+			return
+		}
 		if _, err := user.LookupGroup(d.arg(0)); err != nil {
 			l.alert(d.pos, fmt.Sprintf("cannot find group id for '%s' (0:Success)", d.arg(0)))
 			return
