@@ -67,6 +67,9 @@ func (l *loader) postChecks() {
 		return true
 	}
 	for _, p := range l.cfg.Proxies {
+		if t, ok := p.stickTable(); ok && !l.hasStickTable(t) {
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find stick-table '%s'.", p.Name, t))
+		}
 		// Backends too: the reference keeps their switching rules. A
 		// loop ends this proxy's checks.
 		if p.DefaultBackend != "" && !checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend") {
@@ -471,6 +474,41 @@ func (l *loader) hasSection(kind, name string) bool {
 	for _, s := range l.cfg.Others {
 		if s.Kind == kind && len(s.Args) > 0 && s.Args[0] == name {
 			return true
+		}
+	}
+	return false
+}
+
+// stickTable is the table the proxy's "stick" rules use (their "table"
+// argument, else the proxy itself); ok is false without such rules.
+func (p *Proxy) stickTable() (string, bool) {
+	if !p.hasBE() {
+		return "", false // the reference ignores "stick" there
+	}
+	for _, d := range p.Section.Lines {
+		if d.Keyword != "stick" {
+			continue
+		}
+		for i := 0; i+1 < len(d.Args); i++ {
+			if d.Args[i] == "table" {
+				return d.Args[i+1], true
+			}
+		}
+		return p.Name, true
+	}
+	return "", false
+}
+
+// hasStickTable tells whether a proxy of this name declares a stick-table.
+func (l *loader) hasStickTable(name string) bool {
+	for _, p := range l.cfg.Proxies {
+		if p.Name != name {
+			continue
+		}
+		for _, d := range p.Section.Lines {
+			if d.Keyword == "stick-table" {
+				return true
+			}
 		}
 	}
 	return false

@@ -62,7 +62,13 @@ func init() {
 		}
 		l.cfg.Global.Quiet = true
 	}
-	globalKeywords["chroot"] = func(l *loader, d line) { l.cfg.Global.Chroot = d.arg(0) }
+	globalKeywords["chroot"] = func(l *loader, d line) {
+		if l.cfg.Global.Chroot != "" {
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : 'chroot' already specified. Continuing.", d.pos.File, d.pos.Line))
+			return
+		}
+		l.cfg.Global.Chroot = d.arg(0)
+	}
 	globalKeywords["pidfile"] = func(l *loader, d line) { l.cfg.Global.PidFile = d.arg(0) }
 	globalKeywords["external-check"] = func(l *loader, d line) { l.cfg.Global.ExternalCheck = true }
 	globalKeywords["maxconn"] = func(l *loader, d line) {

@@ -262,6 +262,15 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 	case proxyKinds[kind]:
 		l.openProxy(pos, words)
 	default:
+		if kind == "resolvers" && len(words) > 1 {
+			for _, o := range l.cfg.Others {
+				if o.Kind == "resolvers" && len(o.Args) > 0 && o.Args[0] == words[1] {
+					l.emit(confparse.Alert, pos, fmt.Sprintf("Parsing [%s:%d]: resolvers '%s' has same name as another resolvers (declared at %s:%d).", pos.File, pos.Line, words[1], o.Pos.File, o.Pos.Line))
+					l.alert(pos, "out of memory.") // sic
+					l.abort = true
+				}
+			}
+		}
 		l.cfg.Others = append(l.cfg.Others, l.sec)
 	}
 }
