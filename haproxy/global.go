@@ -193,7 +193,37 @@ func globalCandidates() []string {
 	return out
 }
 
+// globalOnce are global keywords the reference takes once: a repeat is
+// reported (as an alert, though only the *-base ones fail) and ignored.
+var globalOnce = map[string]struct {
+	msg   string
+	fatal bool
+}{
+	"ulimit-n": {msg: "'ulimit-n' already specified. Continuing."}, "pidfile": {msg: "'pidfile' already specified. Continuing."},
+	"maxconnrate": {msg: "'maxconnrate' already specified. Continuing."}, "maxsessrate": {msg: "'maxsessrate' already specified. Continuing."},
+	"maxsslrate": {msg: "'maxsslrate' already specified. Continuing."}, "maxpipes": {msg: "'maxpipes' already specified. Continuing."},
+	"tune.maxaccept": {msg: "'tune.maxaccept' already specified. Continuing."}, "tune.maxpollevents": {msg: "'tune.maxpollevents' already specified. Continuing."},
+	"tune.rcvbuf.client": {msg: "'tune.rcvbuf.client' already specified. Continuing."}, "server-state-base": {msg: "'server-state-base' already specified. Continuing."},
+	"server-state-file": {msg: "'server-state-file' already specified. Continuing."}, "cluster-secret": {msg: "'cluster-secret' already specified. Continuing."},
+	"fd-hard-limit": {msg: "'fd-hard-limit' already specified. Continuing."}, "tune.runqueue-depth": {msg: "'tune.runqueue-depth' already specified. Continuing."},
+	"ca-base": {msg: "'ca-base' already specified.", fatal: true}, "crt-base": {msg: "'crt-base' already specified.", fatal: true},
+}
+
 func (l *loader) globalKeyword(d line) {
+	if once, ok := globalOnce[d.kw]; ok && len(d.args) > 0 {
+		if l.globalSeen[d.kw] {
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : %s", d.pos.File, d.pos.Line, once.msg))
+			if once.fatal {
+				l.fileFatal = true
+				l.fatals++
+			}
+			return
+		}
+		if l.globalSeen == nil {
+			l.globalSeen = map[string]bool{}
+		}
+		l.globalSeen[d.kw] = true
+	}
 	h, ok := globalKeywords[d.kw]
 	if !ok {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in 'global' section%s", d.kw, suggestion(d.kw, globalCandidates())))

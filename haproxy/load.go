@@ -65,6 +65,7 @@ type loader struct {
 	px        *Proxy
 	badListen bool // a legacy "listen NAME ADDR": its lines are rejected
 
+	globalSeen   map[string]bool // global keywords taken once, already met
 	defaults     map[string]*Proxy
 	lastDefaults *Proxy
 	proxyNames   map[string]*Proxy
