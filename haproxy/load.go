@@ -64,6 +64,7 @@ type loader struct {
 	sec       *Section
 	px        *Proxy
 	badListen bool // a legacy "listen NAME ADDR": its lines are rejected
+	dupRing   bool // a ring named like an earlier one: it has no buffer
 
 	globalSeen   map[string]bool // global keywords taken once, already met
 	defaults     map[string]*Proxy
@@ -254,7 +255,7 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 	l.closeSection()
 	words = argsOf(words)
 	kind := words[0]
-	l.kind, l.badListen, l.px = kind, false, nil
+	l.kind, l.badListen, l.px, l.dupRing = kind, false, nil, false
 	l.sec = &Section{Kind: kind, Args: append([]string(nil), words[1:]...), Pos: pos}
 	l.cfg.Order = append(l.cfg.Order, l.sec)
 	switch {
@@ -263,6 +264,10 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 	case proxyKinds[kind]:
 		l.openProxy(pos, words)
 	default:
+		if kind == "ring" && len(words) > 1 && l.hasSection("ring", words[1]) {
+			l.alert(pos, fmt.Sprintf("sink named '%s' already exists.", words[1]))
+			l.dupRing = true
+		}
 		if kind == "resolvers" && len(words) > 1 {
 			for _, o := range l.cfg.Others {
 				if o.Kind == "resolvers" && len(o.Args) > 0 && o.Args[0] == words[1] {

@@ -274,6 +274,7 @@ func init() {
 			}
 		}
 	})
+	set("stick-table", false, func(l *loader, px *Proxy, d line) { l.stickTableArgs(d) })
 	set("grace", false, func(l *loader, px *Proxy, d line) {
 		l.alertTight(d.pos, "the 'grace' keyword is not supported any more since HAProxy version 2.5.")
 	})
@@ -510,6 +511,30 @@ func (l *loader) checkMapFiles(d line) {
 			}
 			l.cfg.failedMaps[file] = true
 			l.alert(d.pos, fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>", conv, file))
+			return
+		}
+	}
+}
+
+// stickTableArgs checks the times of a stick-table line.
+func (l *loader) stickTableArgs(d line) {
+	for i := 0; i+1 < len(d.args); i++ {
+		if d.args[i] != "expire" {
+			continue
+		}
+		v := d.args[i+1]
+		if _, msg := parseTime(v); msg != "" {
+			bad := v[0]
+			for j := 0; j < len(v); j++ {
+				if v[j] < '0' || v[j] > '9' {
+					bad = v[j]
+					if _, unit := timeUnits[v[j:]]; unit {
+						bad = v[len(v)-1]
+					}
+					break
+				}
+			}
+			l.alert(d.pos, fmt.Sprintf("stick-table: unexpected character '%c' in argument of 'expire'.", bad))
 			return
 		}
 	}
