@@ -119,7 +119,11 @@ func (l *loader) otherKeyword(d line) {
 		s.unknown(l, d)
 		return
 	}
-	if req, ok := otherArgsRequired[l.kind][d.kw]; ok && len(d.args) == 0 {
+	need := 1
+	if l.kind == "resolvers" && d.kw == "hold" {
+		need = 2 // an event and a time
+	}
+	if req, ok := otherArgsRequired[l.kind][d.kw]; ok && len(d.args) < need {
 		sev := confparse.Alert
 		if req.warn {
 			sev = confparse.Warning
