@@ -56,6 +56,9 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
 	case h.connMode() != KeepAlive:
 		dst = appendLowerHeader(dst, hdrConnection, valClose)
+	case r.Major == 1 && r.Minor == 0:
+		// The server side persists even when a 1.0 client does not.
+		dst = appendLowerHeader(dst, hdrConnection, valKeepAlive)
 	}
 	return append(dst, '\r', '\n')
 }
@@ -71,7 +74,7 @@ func (h *httpConn) appendResponseHead(dst []byte, keep bool) []byte {
 	case r.SwitchesProtocols():
 		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
 	case r.Interim():
-	case !keep && is11:
+	case !keep:
 		dst = appendLowerHeader(dst, hdrConnection, valClose)
 	case keep && !is11:
 		dst = appendLowerHeader(dst, hdrConnection, valKeepAlive)
@@ -106,4 +109,21 @@ func (h *httpConn) appendForwardFor(dst []byte, be *backend) []byte {
 	}
 	h.logBuf = src.AppendTo(h.logBuf[:0])
 	return appendLowerHeader(dst, name, h.logBuf)
+}
+
+// htxSize is what the reference counts in %B for a response head: its
+// internal blocks' payload (a 20-byte start-line header, the start line's
+// words, each header's name and value, one byte ending the head), not the
+// bytes on the wire.
+func htxSize(r *http1.Response) int64 {
+	n := 20 + len(r.Proto) + len(r.Reason) + 1
+	for s := r.Status; s > 0; s /= 10 {
+		n++
+	}
+	for i := range r.Headers {
+		if !bytes.EqualFold(r.Headers[i].Name, hdrConnection) {
+			n += len(r.Headers[i].Name) + len(r.Headers[i].Value)
+		}
+	}
+	return int64(n)
 }

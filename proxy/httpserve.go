@@ -545,8 +545,8 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		!upgrade && reqErr == nil
 	h.out = h.appendResponseHead(h.out[:0], clientKeep)
 	h.sin.consume(h.resp.HeadLen)
-	n, err := h.cli.Write(h.out)
-	h.r.BytesOut += int64(n)
+	_, err := h.cli.Write(h.out)
+	h.r.BytesOut += htxSize(&h.resp)
 	if err != nil {
 		conn.Close()
 		h.r.Term = [2]byte{termClientAbort, 'H'}

@@ -207,6 +207,9 @@ func TestHTTPServerReuse(t *testing.T) {
 					}
 				}
 				c.Close()
+				if tt.mode == KeepAlive {
+					waitIdle(t, e)
+				}
 			}
 			if n := s1.conns.Load(); n != tt.conns {
 				t.Fatalf("server saw %d connections, want %d", n, tt.conns)
@@ -308,4 +311,20 @@ func TestHTTPServerDown503(t *testing.T) {
 	if string(got) != string(builtinPages[503]) || s1.conns.Load() != 0 {
 		t.Fatalf("got %q, server connections %d", got, s1.conns.Load())
 	}
+}
+
+// waitIdle waits (bounded) until the closed client's server connection is
+// parked in the server's idle pool.
+func waitIdle(t *testing.T, e *Engine) {
+	p := &e.rt.Load().backends["be"].servers[0].idle
+	for range 400 {
+		p.mu.Lock()
+		n := len(p.conns)
+		p.mu.Unlock()
+		if n > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no idle server connection parked")
 }
