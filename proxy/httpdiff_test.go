@@ -35,7 +35,6 @@ func maskHTTPLog(t *testing.T, line string) string {
 	return fmt.Sprintf("%s:PORT [DATE] %s %s %s", m[1], m[2], strings.Join(timers, "/"), m[8])
 }
 
-
 // runHTTPSession sends the differential requests to addr: three on one
 // keep-alive connection (GET with a query, POST with a body, HTTP/1.0),
 // then a malformed one on its own connection.
