@@ -328,3 +328,112 @@ func waitIdle(t *testing.T, e *Engine) {
 	}
 	t.Fatal("no idle server connection parked")
 }
+
+// TestHTTPRulesAndRouting: use_backend on path_beg and hdr(host),
+// http-request set/add/del-header, deny and redirect, and the forwardfor
+// variants.
+func TestHTTPRulesAndRouting(t *testing.T) {
+	api, web := startHTTPBackend(t, "api"), startHTTPBackend(t, "web")
+	cfg := httpConfig(t, web.addr())
+	cfg.Backends = append(cfg.Backends, &Backend{Name: "api", Mode: ModeHTTP, TimeoutConnect: time.Second,
+		Balance: balance.Config{Algo: balance.RoundRobin},
+		Servers: []*Server{{Name: "a1", Addr: api.addr(), Weight: 1}},
+		HTTP:    HTTPBackend{ForwardFor: &ForwardFor{Header: "X-Client", IfNone: true}}})
+	fe := cfg.Frontends[0]
+	fe.UseBackend = []UseBackend{{Backend: "api", Cond: PathBeg("/api/")}, {Backend: "api", Cond: HdrIs("host", true, "API.example")}}
+	fe.HTTP.ForwardFor = &ForwardFor{Except: netip.MustParsePrefix("127.0.0.2/32")}
+	fe.HTTP.RequestRules = []HTTPRule{
+		{Action: HTTPDeny, Cond: PathBeg("/admin")},
+		{Action: HTTPRedirect, Cond: PathBeg("/old"), Status: 301, Location: "/new"},
+		{Action: HTTPSetHeader, Name: "X-Set", Value: "v"},
+		{Action: HTTPAddHeader, Name: "X-Add", Value: "a"},
+		{Action: HTTPDelHeader, Name: "X-Secret"},
+	}
+	e := startEngine(t, cfg, nil)
+	tests := []struct {
+		desc, send string
+		status     int
+		server     string
+		headHas    []string
+		headLacks  []string
+	}{
+		{"default", "GET / HTTP/1.1\r\nHost: w\r\nX-Set: old\r\nX-Secret: s\r\n\r\n", 200, "web",
+			[]string{"x-set: v\r\n", "x-add: a\r\n", "x-forwarded-for: 127.0.0.1\r\n"}, []string{"x-set: old", "x-secret"}},
+		{"path_beg", "GET /api/x HTTP/1.1\r\nHost: w\r\n\r\n", 200, "api", []string{"x-client: 127.0.0.1\r\n"}, nil},
+		{"hdr host", "GET / HTTP/1.1\r\nHost: api.example\r\nX-Client: 1.2.3.4\r\n\r\n", 200, "api",
+			[]string{"x-client: 1.2.3.4\r\n"}, []string{"x-client: 127.0.0.1"}},
+		{"deny", "GET /admin HTTP/1.1\r\nHost: w\r\n\r\n", 403, "", nil, nil},
+		{"redirect", "GET /old HTTP/1.1\r\nHost: w\r\n\r\n", 301, "", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			c := dialFE(t, e)
+			resp, body := httpRoundTrip(t, c, bufio.NewReader(c), tt.send)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if tt.server == "" {
+				if tt.status == 301 && resp.Header.Get("Location") != "/new" {
+					t.Fatalf("location %q", resp.Header.Get("Location"))
+				}
+				return
+			}
+			if body != tt.server {
+				t.Fatalf("served by %q, want %q", body, tt.server)
+			}
+			b := web
+			if tt.server == "api" {
+				b = api
+			}
+			heads, _ := b.received()
+			head := heads[len(heads)-1]
+			for _, s := range tt.headHas {
+				if !strings.Contains(head, s) {
+					t.Errorf("head %q lacks %q", head, s)
+				}
+			}
+			for _, s := range tt.headLacks {
+				if strings.Contains(head, s) {
+					t.Errorf("head %q has %q", head, s)
+				}
+			}
+		})
+	}
+}
+
+// TestHTTPUpgradeTunnel: a WebSocket upgrade answered 101 turns the
+// connection into a tunnel carrying bytes both ways.
+func TestHTTPUpgradeTunnel(t *testing.T) {
+	ws := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
+		defer c.Close()
+		rd := bufio.NewReader(c)
+		for {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if line == "\r\n" {
+				break
+			}
+		}
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		io.Copy(c, rd) // echo
+	})
+	cfg := httpConfig(t, netip.MustParseAddrPort(ws.Addr().String()))
+	cfg.Backends[0].TimeoutTunnel = 5 * time.Second
+	e := startEngine(t, cfg, nil)
+	c := dialFE(t, e)
+	rd := bufio.NewReader(c)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	resp, err := http.ReadResponse(rd, nil)
+	if err != nil || resp.StatusCode != 101 {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	io.WriteString(c, "ping-frame")
+	buf := make([]byte, len("ping-frame"))
+	if _, err := io.ReadFull(rd, buf); err != nil || string(buf) != "ping-frame" {
+		t.Fatalf("tunnel echo %q %v", buf, err)
+	}
+}
