@@ -36,7 +36,8 @@ func maskHTTPLog(t *testing.T, line string) string {
 }
 
 // runHTTPSession sends the differential requests to addr: three on one
-// keep-alive connection (GET with a query, POST with a body, HTTP/1.0),
+// keep-alive connection (GET with a query, POST with a body, a redirect, a
+// deny, HTTP/1.0),
 // then a malformed one on its own connection.
 func runHTTPSession(t *testing.T, addr string) []string {
 	c, err := net.Dial("tcp", addr)
@@ -49,6 +50,8 @@ func runHTTPSession(t *testing.T, addr string) []string {
 	for _, raw := range []string{
 		"GET /a?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: T/1\r\nConnection: keep-alive\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n",
 		"POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello",
+		"GET /old HTTP/1.1\r\nHost: example.com\r\n\r\n",
+		"GET /admin HTTP/1.1\r\nHost: example.com\r\n\r\n",
 		"GET /b HTTP/1.0\r\nHost: example.com\r\n\r\n",
 	} {
 		resp, body := httpRoundTrip(t, c, rd, raw)
@@ -84,6 +87,8 @@ func TestHTTPDifferential(t *testing.T) {
 	timeout server 5s
 frontend fe
 	bind 127.0.0.1:%d
+	http-request redirect location /new code 301 if { path_beg /old }
+	http-request deny if { path_beg /admin }
 	default_backend be
 backend be
 	server s1 %s
@@ -93,6 +98,10 @@ backend be
 	cfg := httpConfig(t, ourBE.addr())
 	cfg.Frontends[0].HTTP.TimeoutRequest = 0
 	cfg.Frontends[0].HTTP.ForwardFor = &ForwardFor{}
+	cfg.Frontends[0].HTTP.RequestRules = []HTTPRule{
+		{Action: HTTPRedirect, Cond: PathBeg("/old"), Status: 301, Location: "/new"},
+		{Action: HTTPDeny, Cond: PathBeg("/admin")},
+	}
 	var mu sync.Mutex
 	var ourLog []string
 	e, err := New(cfg, Options{AccessLog: func(r *Record) {
@@ -129,7 +138,7 @@ backend be
 				refLog = append(refLog, l)
 			}
 		}
-		if len(refLog) >= 4 {
+		if len(refLog) >= 6 {
 			break
 		}
 		time.Sleep(25 * time.Millisecond)

@@ -1,6 +1,10 @@
 package proxy
 
-import "strconv"
+import (
+	"strconv"
+
+	"fulcrum/proxy/http1"
+)
 
 // builtinPage is one of the reference's built-in error answers for errors
 // the stream layer produces (headers in lower case, as its HTX output),
@@ -20,3 +24,19 @@ var builtinPages = map[int][]byte{
 	503: builtinPage(503, "Service Unavailable", "No server is available to handle this request."),
 	504: builtinPage(504, "Gateway Time-out", "The server didn't respond in time."),
 }
+
+// pageBytes is what the reference counts in %B for a built-in page (its
+// internal size, see htxSize), by status.
+var pageBytes = func() map[int]int64 {
+	m := map[int]int64{}
+	opts := http1.DefaultOptions()
+	for st, p := range builtinPages {
+		var r http1.Response
+		n, err := r.Parse(p, &opts, nil)
+		if err != nil {
+			panic("built-in page " + strconv.Itoa(st) + ": " + err.Error())
+		}
+		m[st] = htxSize(&r) + int64(len(p)-n)
+	}
+	return m
+}()

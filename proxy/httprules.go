@@ -57,9 +57,11 @@ func (h *httpConn) runRules(rules []HTTPRule) (status int, keep bool) {
 			h.r.Term = [2]byte{termProxy, stateRequest}
 			h.reply(st, termProxy, stateRequest)
 			h.log()
-			return st, false
+			// The reference keeps the connection after a deny; one
+			// with a request body unread is closed here.
+			return st, h.req.Framing == http1.BodyNone && h.req.KeepAlive()
 		case HTTPRedirect:
-			return h.redirect(r), false
+			return h.redirect(r), h.req.Framing == http1.BodyNone && h.req.KeepAlive()
 		case HTTPSetHeader:
 			h.req.Headers.Del(r.Name)
 			h.req.Headers = append(h.req.Headers, http1.Header{Name: []byte(r.Name), Value: []byte(r.Value)})
@@ -76,7 +78,8 @@ func (h *httpConn) runRules(rules []HTTPRule) (status int, keep bool) {
 var redirectReasons = map[int]string{301: "Moved Permanently", 302: "Found", 303: "See Other",
 	307: "Temporary Redirect", 308: "Permanent Redirect"}
 
-// redirect answers a redirect rule and closes, as the reference does.
+// redirect answers a redirect rule as the reference does (the connection
+// persists).
 func (h *httpConn) redirect(r *HTTPRule) int {
 	st := r.Status
 	if redirectReasons[st] == "" {
@@ -85,11 +88,12 @@ func (h *httpConn) redirect(r *HTTPRule) int {
 	h.out = http1.AppendStatusLine(h.out[:0], []byte("HTTP/1.1"), st, []byte(redirectReasons[st]))
 	h.out = append(h.out, "content-length: 0\r\nlocation: "...)
 	h.out = append(h.out, r.Location...)
-	h.out = append(h.out, "\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n"...)
-	n, _ := h.cli.Write(h.out)
-	h.r.BytesOut += int64(n)
+	h.out = append(h.out, "\r\n\r\n"...)
+	h.cli.Write(h.out)
+	// %B as the reference counts it: start line, two headers, end.
+	h.r.BytesOut = int64(20+len("HTTP/1.1")+3+len(redirectReasons[st])+len("content-length0location")+len(r.Location)) + 1
 	h.hrec.Status = st
-	h.r.Term = [2]byte{termProxy, stateRequest}
+	h.r.Term = [2]byte{'L', stateRequest}
 	h.finishTimers()
 	h.log()
 	return st

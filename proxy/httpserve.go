@@ -274,9 +274,8 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 
 // reply sends one of the built-in answers and ends the connection.
 func (h *httpConn) reply(status int, who, when byte) bool {
-	page := builtinPages[status]
-	n, _ := h.cli.Write(page)
-	h.r.BytesOut += int64(n)
+	h.cli.Write(builtinPages[status])
+	h.r.BytesOut += pageBytes[status]
 	h.hrec.Status = status
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{who, when}
