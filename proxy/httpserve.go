@@ -100,7 +100,10 @@ type httpConn struct {
 	srv     *server  // server of srvConn
 	srvConn net.Conn // server connection kept between requests
 	reused  bool     // the connection in use was open before this request
-	nreq    int      // requests completed on this client connection
+	// expectDone reports the end of an Expect: 100-continue body being
+	// forwarded beside the response.
+	expectDone chan error
+	nreq       int // requests completed on this client connection
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
@@ -377,7 +380,29 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		h.reused = false
 		errc = h.sendRequest(conn, be)
 	}
+	if h.req.ExpectContinue() && !h.body.Done() && errc == nil {
+		// The client sends its body once it saw the server's 100: it
+		// flows while the response is read and relayed.
+		done := make(chan error, 1)
+		h.expectDone = done
+		go func() {
+			n, err := h.copyBodyExpect(conn)
+			h.r.BytesIn += n
+			done <- err
+		}()
+	}
 	status, term := h.readResponse(conn, be)
+	if status != 0 && h.expectDone != nil {
+		h.cli.SetReadDeadline(time.Now())
+		<-h.expectDone
+		h.expectDone = nil
+		conn.Close()
+		h.r.Term = term
+		if status == -2 {
+			status = 502
+		}
+		return h.reply(status, term[0], term[1])
+	}
 	if status == -2 && h.reused && bodyless && h.sin.w == 0 {
 		conn.Close()
 		if conn, err = be.dial(h.e.ctx, srv, h.sess); err != nil {
@@ -554,17 +579,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	if upgrade {
 		return h.tunnel(conn, be)
 	}
-	var bodyDone chan error
-	if h.req.ExpectContinue() && !h.body.Done() {
-		// The client sends its body once it saw the server's 100; it
-		// flows while the final response is relayed.
-		bodyDone = make(chan error, 1)
-		go func() {
-			n, err := h.copyBodyExpect(conn)
-			h.r.BytesIn += n
-			bodyDone <- err
-		}()
-	}
+	bodyDone := h.expectDone
 	var resBody http1.Body
 	resBody.StartResponse(&h.resp, &h.beOpts)
 	reqBody := h.body
@@ -574,11 +589,12 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	h.r.BytesOut += n64
 	if bodyDone != nil {
 		if err != nil || !clientKeep {
-			h.cli.Close()
+			h.cli.SetReadDeadline(time.Now())
 		}
 		if e := <-bodyDone; e != nil {
 			clientKeep = false
 		}
+		h.expectDone = nil
 	}
 	if err != nil {
 		conn.Close()

@@ -437,3 +437,46 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 		t.Fatalf("tunnel echo %q %v", buf, err)
 	}
 }
+
+// TestHTTPExpectContinue: the client waits for the server's 100 before it
+// sends its body; the proxy relays the interim answer and then the body.
+func TestHTTPExpectContinue(t *testing.T) {
+	srv := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		rd := bufio.NewReader(c)
+		for {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if line == "\r\n" {
+				break
+			}
+		}
+		io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
+		body := make([]byte, 4)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return
+		}
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n%s", body)
+	})
+	e := startEngine(t, httpConfig(t, netip.MustParseAddrPort(srv.Addr().String())), nil)
+	c := dialFE(t, e)
+	rd := bufio.NewReader(c)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+	interim, err := http.ReadResponse(rd, nil)
+	if err != nil || interim.StatusCode != 100 {
+		t.Fatalf("interim: %v %v", interim, err)
+	}
+	io.WriteString(c, "data")
+	resp, err := http.ReadResponse(rd, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(body) != "data" {
+		t.Fatalf("final: %d %q", resp.StatusCode, body)
+	}
+}
