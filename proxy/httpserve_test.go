@@ -407,14 +407,8 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 	ws := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
 		defer c.Close()
 		rd := bufio.NewReader(c)
-		for {
-			line, err := rd.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if line == "\r\n" {
-				break
-			}
+		if !skipHead(rd) {
+			return
 		}
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		io.Copy(c, rd) // echo
@@ -445,14 +439,8 @@ func TestHTTPExpectContinue(t *testing.T) {
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		rd := bufio.NewReader(c)
-		for {
-			line, err := rd.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if line == "\r\n" {
-				break
-			}
+		if !skipHead(rd) {
+			return
 		}
 		io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
 		body := make([]byte, 4)
@@ -478,5 +466,18 @@ func TestHTTPExpectContinue(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || string(body) != "data" {
 		t.Fatalf("final: %d %q", resp.StatusCode, body)
+	}
+}
+
+// skipHead reads past a request head; false if the connection ended first.
+func skipHead(rd *bufio.Reader) bool {
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			return false
+		}
+		if line == "\r\n" {
+			return true
+		}
 	}
 }
