@@ -481,3 +481,36 @@ func skipHead(rd *bufio.Reader) bool {
 		}
 	}
 }
+
+// TestHTTPClientPersistence: option httpclose ends the client connection
+// after one exchange (with connection: close); timeout http-keep-alive
+// closes an idle persistent connection without an answer.
+func TestHTTPClientPersistence(t *testing.T) {
+	s1 := startHTTPBackend(t, "s1")
+	t.Run("httpclose", func(t *testing.T) {
+		cfg := httpConfig(t, s1.addr())
+		cfg.Frontends[0].HTTP.Conn = HTTPClose
+		e := startEngine(t, cfg, nil)
+		c := dialFE(t, e)
+		resp, _ := httpRoundTrip(t, c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if !resp.Close {
+			t.Fatal("no connection: close in the response")
+		}
+		expectEOF(t, c, "after httpclose")
+	})
+	t.Run("http-keep-alive timeout", func(t *testing.T) {
+		cfg := httpConfig(t, s1.addr())
+		cfg.Frontends[0].HTTP.TimeoutKeepAlive = 100 * time.Millisecond
+		e := startEngine(t, cfg, nil)
+		c := dialFE(t, e)
+		rd := bufio.NewReader(c)
+		resp, _ := httpRoundTrip(t, c, rd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if resp.Close {
+			t.Fatal("keep-alive response says close")
+		}
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if b, err := rd.ReadByte(); err != io.EOF {
+			t.Fatalf("idle connection: got %q %v, want a silent close", b, err)
+		}
+	})
+}
