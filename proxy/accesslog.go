@@ -28,6 +28,9 @@ type Record struct {
 	Redispath bool          // %rc gets a '+' prefix when redispatched
 	SrvQueue  int           // %sq
 	BeQueue   int           // %bq
+	// HTTP holds the request's details in http mode (nil in tcp mode);
+	// there is one Record per request, valid during the AccessLog call.
+	HTTP *HTTPRecord
 }
 
 // Termination codes (first character: who, second: when), as HAProxy's.

@@ -75,6 +75,8 @@ type server struct {
 	// conns are the established connections on this server (guarded by
 	// backend.mu), for on-marked-down/up shutdowns.
 	conns map[*liveConn]struct{}
+	// idle holds persistent connections for HTTP requests (http-reuse).
+	idle idlePool
 }
 
 // attach records an established connection on s; detach forgets it.
@@ -221,6 +223,9 @@ func (b *backend) dequeueAllLocked() {
 // every candidate is full. avoid is the server of a failed attempt.
 func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec *Record) (*server, error) {
 	req := &balance.Request{Src: sess.Src.Addr()}
+	if sess.http != nil {
+		sess.http.fillBalance(req, b.cfg.Balance.Algo)
+	}
 	if b.cfg.Balance.Algo == balance.Sample && b.cfg.HashKey != nil {
 		req.Key = b.cfg.HashKey(sess)
 	}
@@ -320,6 +325,14 @@ func removeWaiter(q []*waiter, w *waiter) []*waiter {
 // redispatch as HAProxy does, then send the PROXY header if configured.
 // The caller releases the returned server's slot when the connection ends.
 func (b *backend) connect(ctx context.Context, sess *Session, rec *Record) (net.Conn, *server, error) {
+	return b.connectWith(ctx, sess, rec, b.dial)
+}
+
+// dialFunc opens (or, in http mode, finds) a connection to a server.
+type dialFunc func(ctx context.Context, s *server, sess *Session) (net.Conn, error)
+
+// connectWith is connect with the server connection obtained by dial.
+func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, dial dialFunc) (net.Conn, *server, error) {
 	s, err := b.acquire(ctx, sess, nil, rec)
 	rec.TQueue = time.Since(rec.Accept)
 	if err != nil {
@@ -328,7 +341,7 @@ func (b *backend) connect(ctx context.Context, sess *Session, rec *Record) (net.
 	for retries := 0; ; {
 		rec.Server = s.cfg.Name
 		start := time.Now()
-		conn, err := b.dial(ctx, s, sess)
+		conn, err := dial(ctx, s, sess)
 		if err == nil {
 			rec.TConnect = time.Since(start)
 			return conn, s, nil

@@ -27,7 +27,10 @@ type Config struct {
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
 type Frontend struct {
-	Name  string
+	Name string
+	// Mode is `mode`; HTTP holds the settings of ModeHTTP.
+	Mode  Mode
+	HTTP  HTTPFrontend
 	Binds []Bind
 	// MaxConn is the frontend `maxconn`; listeners pause at the limit and
 	// connections wait in the kernel backlog, as in HAProxy.
@@ -81,6 +84,8 @@ type Session struct {
 	// Engine gives predicates access to live counters (nbsrv, be_conn).
 	Engine *Engine
 	vars   map[string]string
+	// http is the request being processed in http mode, nil in tcp mode.
+	http *httpConn
 }
 
 // SetVar sets a session variable (set-var actions).
@@ -137,7 +142,11 @@ type Rule struct {
 
 // Backend is a `backend` (or a `listen`'s backend half) in tcp mode.
 type Backend struct {
-	Name    string
+	Name string
+	// Mode is `mode`; HTTP holds the settings of ModeHTTP (a backend used
+	// by an http frontend runs in http mode).
+	Mode    Mode
+	HTTP    HTTPBackend
 	Balance balance.Config
 	// HashKey computes the sample of `balance hash <expr>` (as binary);
 	// nil or a nil result falls back to round robin like HAProxy.

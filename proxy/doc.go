@@ -1,6 +1,8 @@
 // Package proxy is the load-balancing engine driven by a haproxy.Config:
 // listeners, routing, server selection, queues, health checks and the data
-// path, in tcp mode.
+// path, in tcp mode and in http mode (Frontend.Mode == ModeHTTP: requests
+// parsed by proxy/http1, balanced one by one, keep-alive on both sides with
+// an idle connection pool per server; see httpserve.go).
 //
 // The engine takes its own plain runtime configuration (Config, Frontend,
 // Backend, Server, Bind): values already validated and defaulted, no text.

@@ -191,6 +191,9 @@ func (e *Engine) Reload(cfg *Config) error {
 	if old != nil && old.checks != nil {
 		old.checks()
 	}
+	if old != nil {
+		old.closeIdle()
+	}
 	e.startChecks(rt)
 	return nil
 }
@@ -224,6 +227,9 @@ func (e *Engine) Stop(grace time.Duration) {
 		}
 		e.liveMu.Unlock()
 		<-done
+	}
+	if rt := e.rt.Load(); rt != nil {
+		rt.closeIdle()
 	}
 	if cancel != nil {
 		cancel()

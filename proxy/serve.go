@@ -64,7 +64,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	defer func() {
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
-		if e.opts.AccessLog != nil {
+		if e.opts.AccessLog != nil && rec.HTTP == nil { // http mode logs per request
 			e.opts.AccessLog(rec)
 		}
 		fe.counters.close()
@@ -88,6 +88,10 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	if !runRules(fe.cfg.ConnectionRules, sess) {
 		fe.counters.Denied.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
+		return
+	}
+	if fe.cfg.Mode == ModeHTTP {
+		e.serveHTTP(rt, fe, lc, sess, cli, buf, rec)
 		return
 	}
 	var ok bool

@@ -1,0 +1,129 @@
+package proxy
+
+import (
+	"bytes"
+
+	"fulcrum/proxy/http1"
+)
+
+// Heads are written the way the reference's HTTP/1 output does: header
+// names in lower case (its internal representation keeps them so), the
+// Connection header rebuilt for the connection's own persistence, and
+// everything else in arrival order.
+
+// appendLowerHeader appends "name: value CRLF" with name in lower case.
+func appendLowerHeader(dst, name, value []byte) []byte {
+	for _, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	dst = append(dst, ':', ' ')
+	dst = append(dst, value...)
+	return append(dst, '\r', '\n')
+}
+
+var (
+	hdrConnection = []byte("connection")
+	valClose      = []byte("close")
+	valKeepAlive  = []byte("keep-alive")
+	valUpgrade    = []byte("upgrade")
+	hdrXFF        = []byte("x-forwarded-for")
+)
+
+// appendFields appends every header but Connection.
+func appendFields(dst []byte, hs http1.Headers) []byte {
+	for i := range hs {
+		if bytes.EqualFold(hs[i].Name, hdrConnection) {
+			continue
+		}
+		dst = appendLowerHeader(dst, hs[i].Name, hs[i].Value)
+	}
+	return dst
+}
+
+// appendRequestHead writes the request head for the server: the request
+// line, the headers, X-Forwarded-For when configured, and the Connection
+// header this hop needs.
+func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
+	r := &h.req
+	dst = http1.AppendRequestLine(dst, r.Method, r.URI, r.Proto)
+	dst = appendFields(dst, r.Headers)
+	dst = h.appendForwardFor(dst, be)
+	switch {
+	case r.Upgrade():
+		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
+	case h.connMode() != KeepAlive:
+		dst = appendLowerHeader(dst, hdrConnection, valClose)
+	case r.Major == 1 && r.Minor == 0:
+		// The server side persists even when a 1.0 client does not.
+		dst = appendLowerHeader(dst, hdrConnection, valKeepAlive)
+	}
+	return append(dst, '\r', '\n')
+}
+
+// appendResponseHead writes the response head for the client; keep says
+// whether the client connection persists after it.
+func (h *httpConn) appendResponseHead(dst []byte, keep bool) []byte {
+	r := &h.resp
+	dst = http1.AppendStatusLine(dst, r.Proto, r.Status, r.Reason)
+	dst = appendFields(dst, r.Headers)
+	is11 := h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1
+	switch {
+	case r.SwitchesProtocols():
+		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
+	case r.Interim():
+	case !keep:
+		dst = appendLowerHeader(dst, hdrConnection, valClose)
+	case keep && !is11:
+		dst = appendLowerHeader(dst, hdrConnection, valKeepAlive)
+	}
+	return append(dst, '\r', '\n')
+}
+
+// appendForwardFor adds the client address header of `option forwardfor`
+// (the backend's settings win over the frontend's, an `except` network of
+// either skips it).
+func (h *httpConn) appendForwardFor(dst []byte, be *backend) []byte {
+	fe, bo := h.fe.cfg.HTTP.ForwardFor, be.cfg.HTTP.ForwardFor
+	ff := bo
+	if ff == nil {
+		ff = fe
+	}
+	if ff == nil {
+		return dst
+	}
+	src := h.sess.Src.Addr().Unmap()
+	for _, o := range [...]*ForwardFor{fe, bo} {
+		if o != nil && o.Except.IsValid() && o.Except.Contains(src) {
+			return dst
+		}
+	}
+	name, hname := hdrXFF, "x-forwarded-for"
+	if ff.Header != "" {
+		name, hname = []byte(ff.Header), ff.Header
+	}
+	if ff.IfNone && h.req.Headers.Index(hname, 0) >= 0 {
+		return dst
+	}
+	h.logBuf = src.AppendTo(h.logBuf[:0])
+	return appendLowerHeader(dst, name, h.logBuf)
+}
+
+// htxSize is what the reference counts in %B for a response head: its
+// internal blocks' payload (a 20-byte start-line header, the start line's
+// words, each header's name and value, one byte ending the head), not the
+// bytes on the wire.
+func htxSize(r *http1.Response) int64 {
+	n := 20 + len(r.Proto) + len(r.Reason) + 1
+	for s := r.Status; s > 0; s /= 10 {
+		n++
+	}
+	for i := range r.Headers {
+		if !bytes.EqualFold(r.Headers[i].Name, hdrConnection) {
+			n += len(r.Headers[i].Name) + len(r.Headers[i].Value)
+		}
+	}
+	return int64(n)
+}

@@ -1,0 +1,663 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"fulcrum/proxy/balance"
+	"fulcrum/proxy/http1"
+)
+
+// rbuf is a read buffer: the unread bytes are b[r:w].
+type rbuf struct {
+	b    []byte
+	r, w int
+}
+
+func (x *rbuf) data() []byte { return x.b[x.r:x.w] }
+
+func (x *rbuf) consume(n int) {
+	x.r += n
+	if x.r == x.w {
+		x.r, x.w = 0, 0
+	}
+}
+
+// fill compacts and reads once from c.
+func (x *rbuf) fill(c net.Conn) (int, error) {
+	if x.r > 0 {
+		x.w = copy(x.b, x.b[x.r:x.w])
+		x.r = 0
+	}
+	if x.w == len(x.b) {
+		return 0, errBufferFull
+	}
+	n, err := c.Read(x.b[x.w:])
+	x.w += n
+	return n, err
+}
+
+var errBufferFull = errors.New("buffer full")
+
+// bufPool holds the read buffers of HAProxy's default size; other sizes
+// (a tuned tune.bufsize) are allocated per connection.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, http1.DefaultLimits().BufSize); return &b }}
+
+func getBuf(size int) []byte {
+	if size == http1.DefaultLimits().BufSize {
+		return *bufPool.Get().(*[]byte)
+	}
+	return make([]byte, size)
+}
+
+func putBuf(b []byte) {
+	if len(b) == http1.DefaultLimits().BufSize {
+		bufPool.Put(&b)
+	}
+}
+
+// parseOptions fills in HAProxy's default limits for zero ones.
+func parseOptions(o http1.Options) http1.Options {
+	if o.Limits.BufSize <= 0 {
+		o.Limits = http1.DefaultLimits()
+	}
+	return o
+}
+
+// httpConn is one client connection in http mode: its buffers, the request
+// and response in flight, and the server connection it holds between
+// requests.
+type httpConn struct {
+	e    *Engine
+	rt   *runtime
+	fe   *frontend
+	lc   *liveConn
+	sess *Session
+	cli  net.Conn
+	conn *Record // the connection's record (never logged in http mode)
+	r    Record  // this request's record
+	hrec HTTPRecord
+
+	feOpts, beOpts http1.Options
+	in, sin        rbuf   // client and server bytes
+	out            []byte // heads being written
+	reqLine        []byte // copy of the request line, for the log
+	method         []byte // copy of the method, for response framing
+	logBuf         []byte
+
+	req  http1.Request
+	resp http1.Response
+	body http1.Body
+	lr   io.LimitedReader
+	dial dialFunc
+
+	be      *backend
+	srv     *server  // server of srvConn
+	srvConn net.Conn // server connection kept between requests
+	reused  bool     // the connection in use was open before this request
+	// expectDone reports the end of an Expect: 100-continue body being
+	// forwarded beside the response.
+	expectDone chan error
+	nreq       int // requests completed on this client connection
+}
+
+var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
+
+// serveHTTP runs an http-mode client connection: one exchange after the
+// other while both sides keep the connection alive.
+func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Session, cli net.Conn, pre []byte, conn *Record) {
+	h := httpConnPool.Get().(*httpConn)
+	h.e, h.rt, h.fe, h.lc, h.sess, h.cli, h.conn = e, rt, fe, lc, sess, cli, conn
+	h.feOpts = parseOptions(fe.cfg.HTTP.Parse)
+	h.in.b = getBuf(h.feOpts.Limits.BufSize)
+	h.in.w = copy(h.in.b, pre)
+	if h.dial == nil {
+		h.dial = h.dialServer
+	}
+	sess.http = h
+	conn.HTTP = &h.hrec // marks the connection as logged per request
+	for h.exchange() {
+		h.nreq++
+		if e.isDraining() {
+			break
+		}
+	}
+	h.release()
+}
+
+// release parks the server connection, returns the buffers and h itself
+// to their pools.
+func (h *httpConn) release() {
+	h.parkServer()
+	putBuf(h.in.b)
+	if h.sin.b != nil {
+		putBuf(h.sin.b)
+	}
+	h.sess.http = nil
+	*h = httpConn{out: h.out[:0], reqLine: h.reqLine[:0], method: h.method[:0], logBuf: h.logBuf[:0],
+		req: h.req, resp: h.resp, dial: h.dial}
+	httpConnPool.Put(h)
+}
+
+func (e *Engine) isDraining() bool {
+	e.liveMu.Lock()
+	defer e.liveMu.Unlock()
+	return e.draining
+}
+
+// connMode is the stronger of the frontend's and the backend's modes.
+func (h *httpConn) connMode() ConnMode {
+	m := h.fe.cfg.HTTP.Conn
+	if h.be != nil && h.be.cfg.HTTP.Conn > m {
+		m = h.be.cfg.HTTP.Conn
+	}
+	return m
+}
+
+// exchange serves one request; false ends the client connection.
+func (h *httpConn) exchange() bool {
+	start := h.conn.Accept
+	if h.nreq > 0 {
+		start = time.Now()
+	}
+	h.be = nil
+	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec}
+	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
+	status, got := h.readRequest(start)
+	if status != 0 {
+		h.hrec.Request = append(h.hrec.Request[:0], "<BADREQ>"...)
+		if got || h.nreq == 0 {
+			// The codec's own answers are not counted in %B.
+			h.cli.Write(http1.ErrorResponse(status))
+			h.hrec.Status = status
+			h.log()
+		}
+		return false
+	}
+	h.hrec.Request = http1.AppendRequestLine(h.hrec.Request[:0], h.req.Method, h.req.URI, h.req.Proto)
+	h.hrec.Request = h.hrec.Request[:len(h.hrec.Request)-2]
+	h.method = append(h.method[:0], h.req.Method...)
+	h.in.consume(h.req.HeadLen)
+	h.r.BytesIn = int64(h.req.HeadLen)
+
+	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules); st != 0 {
+		return keep
+	}
+	be := h.rt.backends[pickBackend(h.fe.cfg, h.sess)]
+	if be == nil {
+		h.reply(503, termProxy, stateRequest)
+		h.log()
+		return false
+	}
+	h.be = be
+	h.r.Backend = be.cfg.Name
+	if st, keep := h.runRules(be.cfg.HTTP.RequestRules); st != 0 {
+		return keep
+	}
+	be.counters.open()
+	keep := h.forward(be)
+	be.counters.close()
+	h.r.BeConn = be.counters.Cur.Load()
+	for _, c := range []*Counters{h.fe.counters, be.counters} {
+		c.BytesIn.Add(h.r.BytesIn)
+		c.BytesOut.Add(h.r.BytesOut)
+	}
+	h.log()
+	return keep
+}
+
+// readRequest reads and parses the next request head. status is 0 for a
+// good head, the codec's status for a refused one (or 408 when time ran
+// out), and -1 when the client left (or stayed silent on a kept-alive
+// connection) without a request, which ends the connection quietly. got
+// tells whether any byte of a request arrived.
+func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
+	fc := h.fe.cfg
+	reqTO := fc.HTTP.TimeoutRequest
+	if reqTO <= 0 {
+		reqTO = fc.TimeoutClient
+	}
+	wait := reqTO
+	if h.nreq > 0 && fc.HTTP.TimeoutKeepAlive > 0 {
+		wait = fc.HTTP.TimeoutKeepAlive
+	}
+	var first time.Time
+	if h.in.w > h.in.r {
+		first = start
+	}
+	setDeadline := func() {
+		switch {
+		case !first.IsZero() && reqTO > 0:
+			h.cli.SetReadDeadline(first.Add(reqTO))
+		case first.IsZero() && wait > 0:
+			h.cli.SetReadDeadline(start.Add(wait))
+		default:
+			h.cli.SetReadDeadline(time.Time{})
+		}
+	}
+	setDeadline()
+	for {
+		if h.in.w > h.in.r {
+			_, err := h.req.Parse(h.in.data(), &h.feOpts)
+			if err == nil {
+				h.hrec.TReq = time.Since(first)
+				h.cli.SetReadDeadline(time.Time{})
+				return 0, true
+			}
+			var perr *http1.Error
+			if errors.As(err, &perr) {
+				h.r.Term = [2]byte{termProxy, stateRequest}
+				return perr.Status, true
+			}
+		}
+		n, err := h.in.fill(h.cli)
+		if n > 0 && first.IsZero() {
+			first = time.Now()
+			setDeadline()
+		}
+		if err != nil && n == 0 {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				h.r.Term = [2]byte{termClientTimeout, stateRequest}
+				if first.IsZero() && h.nreq > 0 {
+					return -1, false
+				}
+				return http1.StatusTimeout, !first.IsZero()
+			}
+			h.r.Term = [2]byte{termClientAbort, stateRequest}
+			return -1, !first.IsZero()
+		}
+	}
+}
+
+// reply sends one of the built-in answers and ends the connection.
+func (h *httpConn) reply(status int, who, when byte) bool {
+	h.cli.Write(builtinPages[status])
+	h.r.BytesOut += pageBytes[status]
+	h.hrec.Status = status
+	if h.r.Term[0] == termNone {
+		h.r.Term = [2]byte{who, when}
+	}
+	h.finishTimers()
+	return false
+}
+
+func (h *httpConn) finishTimers() {
+	h.hrec.TActive = time.Since(h.hrec.Start)
+	h.r.TTotal = h.hrec.TActive
+}
+
+// log hands the request's record to the access log.
+func (h *httpConn) log() {
+	if h.hrec.TActive == 0 {
+		h.finishTimers()
+	}
+	if h.e.opts.AccessLog == nil {
+		return
+	}
+	h.r.ActConn, h.r.FeConn = h.e.active.Load(), h.fe.counters.Cur.Load()
+	if h.be != nil {
+		h.r.BeConn = h.be.counters.Cur.Load()
+	}
+	h.e.opts.AccessLog(&h.r)
+}
+
+// dialServer is the dialFunc of http mode: the connection kept from the
+// previous request when it goes to the same server, else an idle one of
+// the server's pool (as http-reuse allows), else a new one.
+func (h *httpConn) dialServer(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
+	if h.srvConn != nil {
+		if h.srv == s {
+			c := h.srvConn
+			h.srvConn, h.srv, h.reused = nil, nil, true
+			return c, nil
+		}
+		h.parkServer()
+	}
+	reuse := s.be.cfg.HTTP.Reuse
+	if reuse != ReuseNever && (reuse != ReuseSafe || h.nreq > 0) {
+		if c := s.idle.get(); c != nil {
+			h.reused = true
+			return c, nil
+		}
+	}
+	h.reused = false
+	return s.be.dial(ctx, s, sess)
+}
+
+// parkServer gives the kept server connection to its server's idle pool
+// (or closes it when it may not be shared).
+func (h *httpConn) parkServer() {
+	if h.srvConn == nil {
+		return
+	}
+	if h.srv.be.cfg.HTTP.Reuse == ReuseNever || h.e.isDraining() {
+		h.srvConn.Close()
+	} else {
+		h.srv.idle.put(h.srvConn)
+	}
+	h.srvConn, h.srv = nil, nil
+}
+
+// forward sends the request to a server of be and relays the response.
+func (h *httpConn) forward(be *backend) (keep bool) {
+	conn, srv, err := be.connectWith(h.e.ctx, h.sess, &h.r, h.dial)
+	if err != nil {
+		h.r.Term = connectTerm(err)
+		if errors.Is(err, errNoServer) {
+			h.r.Term = [2]byte{termServerAbort, stateConnect}
+		}
+		return h.reply(503, termServerAbort, stateConnect)
+	}
+	h.r.SrvConn = srv.state.counters.Cur.Load() - 1
+	defer be.release(srv)
+	if !h.lc.setServer(conn) {
+		conn.Close()
+		return false
+	}
+	be.attach(srv, h.lc)
+	defer be.detach(srv, h.lc)
+	if h.sin.b == nil {
+		h.beOpts = parseOptions(be.cfg.HTTP.Parse)
+		h.sin.b = getBuf(h.beOpts.Limits.BufSize)
+	}
+	h.sin.r, h.sin.w = 0, 0
+	sentAt := time.Now()
+	bodyless := h.req.Framing == http1.BodyNone
+	errc := h.sendRequest(conn, be)
+	if errc != nil && h.reused && bodyless {
+		// An idle connection the server closed meanwhile: one fresh try.
+		conn.Close()
+		if conn, err = be.dial(h.e.ctx, srv, h.sess); err != nil {
+			return h.reply(503, termServerAbort, stateConnect)
+		}
+		h.lc.setServer(conn)
+		h.reused = false
+		errc = h.sendRequest(conn, be)
+	}
+	if h.req.ExpectContinue() && !h.body.Done() && errc == nil {
+		// The client sends its body once it saw the server's 100: it
+		// flows while the response is read and relayed.
+		done := make(chan error, 1)
+		h.expectDone = done
+		go func() {
+			n, err := h.copyBodyExpect(conn)
+			h.r.BytesIn += n
+			done <- err
+		}()
+	}
+	status, term := h.readResponse(conn, be)
+	if status != 0 && h.expectDone != nil {
+		h.cli.SetReadDeadline(time.Now())
+		<-h.expectDone
+		h.expectDone = nil
+		conn.Close()
+		h.r.Term = term
+		if status == -2 {
+			status = 502
+		}
+		return h.reply(status, term[0], term[1])
+	}
+	if status == -2 && h.reused && bodyless && h.sin.w == 0 {
+		conn.Close()
+		if conn, err = be.dial(h.e.ctx, srv, h.sess); err != nil {
+			return h.reply(503, termServerAbort, stateConnect)
+		}
+		h.lc.setServer(conn)
+		h.reused = false
+		if errc = h.sendRequest(conn, be); errc == nil {
+			status, term = h.readResponse(conn, be)
+		}
+	}
+	if status != 0 {
+		conn.Close()
+		if status == -2 {
+			status = 502
+		}
+		h.r.Term = term
+		if errc != nil && errc.(*bodyErr).client {
+			h.r.Term = [2]byte{termClientAbort, stateData}
+			h.finishTimers()
+			return false
+		}
+		return h.reply(status, term[0], term[1])
+	}
+	h.hrec.TResp = time.Since(sentAt)
+	return h.relayResponse(conn, srv, be, errc)
+}
+
+// bodyErr is a failure while forwarding a body, on either side.
+type bodyErr struct {
+	client bool // the client side failed (read or write)
+	err    error
+}
+
+func (e *bodyErr) Error() string { return e.err.Error() }
+
+// sendRequest writes the rewritten head and the body to the server. The
+// body of an Expect: 100-continue request is left for relayResponse.
+func (h *httpConn) sendRequest(conn net.Conn, be *backend) error {
+	h.out = h.appendRequestHead(h.out[:0], be)
+	if _, err := conn.Write(h.out); err != nil {
+		return &bodyErr{err: err}
+	}
+	h.body.StartRequest(&h.req, &h.feOpts)
+	if h.req.ExpectContinue() {
+		return nil
+	}
+	n, err := h.copyBody(conn, h.cli, &h.in, h.fe.cfg.TimeoutClient, true, false)
+	h.r.BytesIn += n
+	return err
+}
+
+// copyBody moves the body h.body follows from src (with buffered bytes in
+// in) to dst: buffered bytes first, then a Content-Length rest through
+// io.Copy (a splice between TCP sockets), chunked and until-close bodies
+// through the buffer, piece by piece as they arrive.
+func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fromClient, untilClose bool) (int64, error) {
+	var total int64
+	fail := func(err error, srcSide bool) error {
+		return &bodyErr{client: srcSide == fromClient, err: err}
+	}
+	for !h.body.Done() {
+		if d := in.data(); len(d) > 0 {
+			n, err := h.body.Consume(d)
+			if err != nil {
+				return total, fail(err, true)
+			}
+			if n > 0 {
+				if _, err := dst.Write(d[:n]); err != nil {
+					return total, fail(err, false)
+				}
+				total += int64(n)
+				in.consume(n)
+			}
+			if h.body.Done() {
+				break
+			}
+		}
+		if idle > 0 {
+			src.SetReadDeadline(time.Now().Add(idle))
+		}
+		if rem := h.body.Remaining(); rem > 0 {
+			h.lr.R, h.lr.N = src, rem
+			n, err := io.Copy(dst, &h.lr)
+			h.lr.R = nil
+			h.body.Skip(n)
+			total += n
+			if err == nil && n < rem {
+				err = io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				return total, fail(err, !isWriteErr(err))
+			}
+			continue
+		}
+		n, err := in.fill(src)
+		if err != nil && n == 0 {
+			if untilClose && err == io.EOF {
+				return total, nil
+			}
+			return total, fail(err, true)
+		}
+	}
+	src.SetReadDeadline(time.Time{})
+	return total, nil
+}
+
+// isWriteErr tells a failed write from a failed read in io.Copy's error.
+func isWriteErr(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "write"
+}
+
+// readResponse reads the response head, passing interim (1xx) answers on
+// to the client. It returns 0 when a final head is parsed, else the status
+// to answer (502, 504, or -2 for a connection closed before any byte) and
+// the termination state.
+func (h *httpConn) readResponse(conn net.Conn, be *backend) (int, [2]byte) {
+	for {
+		if d := be.cfg.TimeoutServer; d > 0 {
+			conn.SetReadDeadline(time.Now().Add(d))
+		}
+		for {
+			if h.sin.w > h.sin.r {
+				_, err := h.resp.Parse(h.sin.data(), &h.beOpts, h.method)
+				if err == nil {
+					break
+				}
+				if err != http1.ErrIncomplete {
+					return 502, [2]byte{termProxy, 'H'}
+				}
+			}
+			n, err := h.sin.fill(conn)
+			if err != nil && n == 0 {
+				switch {
+				case errors.Is(err, os.ErrDeadlineExceeded):
+					return 504, [2]byte{termServerTimeout, 'H'}
+				case errors.Is(err, errBufferFull):
+					return 502, [2]byte{termProxy, 'H'}
+				case h.sin.w == 0:
+					return -2, [2]byte{termServerAbort, 'H'}
+				}
+				return 502, [2]byte{termServerAbort, 'H'}
+			}
+		}
+		conn.SetReadDeadline(time.Time{})
+		if !h.resp.Interim() {
+			return 0, [2]byte{}
+		}
+		h.out = h.appendResponseHead(h.out[:0], false)
+		h.sin.consume(h.resp.HeadLen)
+		n, _ := h.cli.Write(h.out)
+		h.r.BytesOut += int64(n)
+	}
+}
+
+// relayResponse writes the response head and body to the client, then
+// decides what happens to both connections.
+func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr error) bool {
+	h.hrec.Status = h.resp.Status
+	mode := h.connMode()
+	upgrade := h.resp.SwitchesProtocols() && h.req.Upgrade()
+	clientKeep := h.req.KeepAlive() && mode != HTTPClose && h.resp.Framing != http1.BodyUntilClose &&
+		!upgrade && reqErr == nil
+	h.out = h.appendResponseHead(h.out[:0], clientKeep)
+	h.sin.consume(h.resp.HeadLen)
+	_, err := h.cli.Write(h.out)
+	h.r.BytesOut += htxSize(&h.resp)
+	if err != nil {
+		conn.Close()
+		h.r.Term = [2]byte{termClientAbort, 'H'}
+		return false
+	}
+	if upgrade {
+		return h.tunnel(conn, be)
+	}
+	bodyDone := h.expectDone
+	var resBody http1.Body
+	resBody.StartResponse(&h.resp, &h.beOpts)
+	reqBody := h.body
+	h.body = resBody
+	n64, err := h.copyBody(h.cli, conn, &h.sin, be.cfg.TimeoutServer, false, h.resp.Framing == http1.BodyUntilClose)
+	h.body = reqBody
+	h.r.BytesOut += n64
+	if bodyDone != nil {
+		if err != nil || !clientKeep {
+			h.cli.SetReadDeadline(time.Now())
+		}
+		if e := <-bodyDone; e != nil {
+			clientKeep = false
+		}
+		h.expectDone = nil
+	}
+	if err != nil {
+		conn.Close()
+		if err.(*bodyErr).client {
+			h.r.Term = [2]byte{termClientAbort, stateData}
+		} else {
+			h.r.Term = [2]byte{termServerAbort, stateData}
+		}
+		h.finishTimers()
+		return false
+	}
+	h.finishTimers()
+	if mode == KeepAlive && h.resp.KeepAlive() && reqErr == nil && h.sin.w == 0 && h.body.Done() {
+		h.srvConn, h.srv = conn, srv
+	} else {
+		conn.Close()
+	}
+	return clientKeep
+}
+
+// copyBodyExpect forwards an Expect: 100-continue request body. It uses
+// its own Body state and reads h.in only (h.sin belongs to the response).
+func (h *httpConn) copyBodyExpect(conn net.Conn) (int64, error) {
+	saved := h.body
+	x := &httpConn{body: saved, cli: h.cli}
+	n, err := x.copyBody(conn, h.cli, &h.in, h.fe.cfg.TimeoutClient, true, false)
+	return n, err
+}
+
+// tunnel joins the connections after a 101 answer, under timeout tunnel.
+func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
+	if d := h.sin.data(); len(d) > 0 {
+		n, _ := h.cli.Write(d)
+		h.r.BytesOut += int64(n)
+		h.sin.consume(len(d))
+	}
+	if d := h.in.data(); len(d) > 0 {
+		n, _ := conn.Write(d)
+		h.r.BytesIn += int64(n)
+		h.in.consume(len(d))
+	}
+	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg))
+	h.r.BytesIn += in
+	h.r.BytesOut += out
+	h.r.Term = term
+	conn.Close()
+	h.finishTimers()
+	return false
+}
+
+// fillBalance gives the balancer the request parts its algorithm hashes.
+func (h *httpConn) fillBalance(req *balance.Request, algo balance.Algo) {
+	switch algo {
+	case balance.URI, balance.URLParam:
+		req.URI = string(h.req.URI)
+		req.Method = string(h.req.Method)
+		if algo == balance.URLParam {
+			req.Body = h.in.data()
+		}
+	case balance.Hdr:
+		req.Header = func(name string) (string, bool) {
+			v, ok := h.req.Headers.Get(name)
+			return string(v), ok
+		}
+	}
+}
