@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"fulcrum/confparse"
+	"fulcrum/confparse/haproxycfg"
+	"fulcrum/haproxy"
+)
+
+// reporter prints diagnostics the way the reference does: a label padded
+// to 11 columns, the PID, "config : " and the message; the two NOTICE
+// header lines come before the first warning or alert.
+type reporter struct {
+	quiet     bool
+	diag      bool
+	pid       int
+	headerOut bool
+	warnings  int
+}
+
+func newReporter(f flags) *reporter {
+	return &reporter{quiet: f.quiet, diag: f.diagMode, pid: os.Getpid()}
+}
+
+func (r *reporter) line(label, text string) {
+	if r.quiet {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+label+"]", r.pid, text)
+}
+
+func (r *reporter) header() {
+	if r.headerOut {
+		return
+	}
+	r.headerOut = true
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	r.line("NOTICE", "haproxy version is "+version)
+	r.line("NOTICE", "path to executable is "+exe)
+}
+
+func (r *reporter) print(d confparse.Diagnostic) {
+	label := d.Severity.String()
+	msg := d.Message
+	if strings.HasPrefix(msg, haproxycfg.DiagPrefix) {
+		label, msg = "DIAG", strings.TrimPrefix(msg, haproxycfg.DiagPrefix)
+	}
+	if d.Severity >= confparse.Warning {
+		r.header()
+	}
+	if d.Severity == confparse.Warning {
+		r.warnings++
+	}
+	r.line(label, "config : "+msg)
+}
+
+func (r *reporter) alert(msg string) {
+	r.print(confparse.Diagnostic{Severity: confparse.Alert, Message: msg})
+}
+
+// stdout prints a summary line unless quiet.
+func (r *reporter) stdout(s string) {
+	if !r.quiet {
+		fmt.Println(s)
+	}
+}
+
+// loadAndReport reads the configuration and prints its diagnostics; a
+// "quiet" in the global section silences what follows it.
+func loadAndReport(f flags) (*haproxy.Config, []confparse.Diagnostic, *reporter) {
+	cfg, diags := haproxy.LoadWith(haproxy.Options{IgnoreResolveErrors: f.noResolve, Diag: f.diagMode}, f.files...)
+	r := newReporter(f)
+	for i, d := range diags {
+		if cfg != nil && cfg.Global.Quiet && i == cfg.QuietFrom {
+			r.quiet = true
+		}
+		r.print(d)
+	}
+	if cfg != nil && cfg.Global.Quiet {
+		r.quiet = true
+	}
+	return cfg, diags, r
+}
+
+// runCheck is -c: load, report, and exit like the reference.
+func runCheck(f flags) int {
+	cfg, diags, r := loadAndReport(f)
+	if os.Getenv("FULCRUM_SHOW_PENDING") == "1" && cfg != nil {
+		for _, d := range cfg.Pending {
+			r.print(d)
+		}
+	}
+	verdict := haproxy.Verdict(cfg, diags)
+	if verdict == haproxy.Invalid {
+		return 1
+	}
+	zeroWarn := f.zeroWarn || cfg.ZeroWarning()
+	if r.warnings > 0 && zeroWarn {
+		r.alert("Some warnings were found and 'zero-warning' is set. Aborting.")
+		return 1
+	}
+	if r.warnings > 0 {
+		r.stdout("Warnings were found.")
+	}
+	if verdict == haproxy.NoListener {
+		r.stdout("Configuration file has no error but will not start (no listener) => exit(2).")
+		return 2
+	}
+	r.stdout("Configuration file is valid")
+	return 0
+}
+
+// checkCondition is -cc: 0 when true, 1 when false, 2 on error.
+func checkCondition(f flags) int {
+	ok, err := haproxycfg.EvalCondition(f.condition, haproxy.DefaultBuild())
+	if err != nil {
+		newReporter(f).alert("Failed to evaluate condition: " + err.Error())
+		return 2
+	}
+	if ok {
+		return 0
+	}
+	return 1
+}

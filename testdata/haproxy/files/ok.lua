@@ -1,0 +1,2 @@
+-- a Lua file for the lua-load cases: loads, registers nothing
+local loaded = true
