@@ -519,7 +519,12 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 	b.mu.Unlock()
 	b.engine.log(Warning, msg)
 	if noneLeft && !up {
-		b.engine.log(Alert, fmt.Sprintf("backend '%s' has no server available!", b.cfg.Name))
+		// HAProxy names a listen section "proxy" here.
+		kind := "backend"
+		if b.engine.rt.Load().frontends[b.cfg.Name] != nil {
+			kind = "proxy"
+		}
+		b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
 	}
 }
 

@@ -395,3 +395,48 @@ func (l *limiter) release() {
 	l.changed = make(chan struct{})
 	l.mu.Unlock()
 }
+
+// DumpStates gives HAProxy's SIGHUP server state dump, one message per
+// proxy with servers, in configuration order: its servers, then a proxy
+// summary line.
+func (e *Engine) DumpStates() [][]string {
+	rt := e.rt.Load()
+	var out [][]string
+	for _, bc := range rt.cfg.Backends {
+		b := rt.backends[bc.Name]
+		var feCur, feTot int64
+		if f := rt.frontends[bc.Name]; f != nil {
+			feCur, feTot = f.counters.Cur.Load(), f.counters.Total.Load()
+		}
+		b.mu.Lock()
+		lines := []string{}
+		act, bck, pend := 0, 0, len(b.queue)
+		for _, s := range b.servers {
+			st := "DOWN"
+			if s.lb.Usable() {
+				st = "UP"
+				if s.cfg.Backup {
+					bck++
+				} else {
+					act++
+				}
+			}
+			if s.cfg.Disabled {
+				st = "MAINT"
+			}
+			pend += len(s.queue)
+			lines = append(lines, fmt.Sprintf("SIGHUP: Server %s is %s. Conn: %d act, %d pend, %d tot.",
+				s.id(), st, s.state.counters.Cur.Load(), len(s.queue), s.state.counters.Total.Load()))
+		}
+		conns := fmt.Sprintf("Conn: act(FE+BE): %d+%d, %d pend (%d unass), tot(FE+BE): %d+%d.",
+			feCur, b.counters.Cur.Load(), pend, len(b.queue), feTot, b.counters.Total.Load())
+		b.mu.Unlock()
+		if act+bck == 0 {
+			lines = append(lines, fmt.Sprintf("SIGHUP: Proxy %s has no server available ! %s", bc.Name, conns))
+		} else {
+			lines = append(lines, fmt.Sprintf("SIGHUP: Proxy %s has %d active servers and %d backup servers available. %s", bc.Name, act, bck, conns))
+		}
+		out = append(out, lines)
+	}
+	return out
+}
