@@ -198,7 +198,13 @@ func (e *Engine) Reload(cfg *Config) error {
 // Stop closes the listeners (logging HAProxy's "Proxy X stopped" lines, as
 // a soft stop does), lets connections in flight finish for up to grace,
 // then closes those left. It returns when every connection is gone.
-func (e *Engine) Stop(grace time.Duration) {
+func (e *Engine) Stop(grace time.Duration) { e.stop(grace, true) }
+
+// Close is a hard stop (SIGTERM): listeners and connections are closed
+// at once, without the soft-stop lines.
+func (e *Engine) Close() { e.stop(0, false) }
+
+func (e *Engine) stop(grace time.Duration, logLines bool) {
 	e.mu.Lock()
 	e.stopped = true
 	cancel := e.cancel
@@ -207,7 +213,7 @@ func (e *Engine) Stop(grace time.Duration) {
 	if rt := e.rt.Load(); rt != nil && rt.checks != nil {
 		rt.checks()
 	}
-	if rt := e.rt.Load(); rt != nil {
+	if rt := e.rt.Load(); rt != nil && logLines {
 		e.logStopped(rt)
 	}
 	e.liveMu.Lock()

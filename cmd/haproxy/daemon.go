@@ -187,13 +187,20 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 	for _, sec := range cfg.Order {
 		for _, l := range sec.Lines {
+			if l.Pos == d.Pos && sec.Kind == "global" {
+				return globalActedOn[l.Keyword]
+			}
 			if l.Pos == d.Pos {
-				return sec.Kind != "global" && proxy.ActsOn(l.Keyword)
+				return proxy.ActsOn(l.Keyword)
 			}
 		}
 	}
 	return false
 }
+
+// globalActedOn are global keywords the model does not count as built
+// that the daemon itself applies.
+var globalActedOn = map[string]bool{"hard-stop-after": true}
 
 // globalSettings are the global keywords the daemon reads from the
 // section's lines.
@@ -363,8 +370,7 @@ func (d *daemon) serve() int {
 		case syscall.SIGUSR1:
 			return d.softStop()
 		case syscall.SIGTERM, syscall.SIGINT:
-			d.engine.Stop(0)
-			return 128 + int(sig.(syscall.Signal))
+			return d.hardStop(sig.(syscall.Signal))
 		case syscall.SIGUSR2:
 			d.reload()
 		case syscall.SIGHUP:
@@ -401,6 +407,22 @@ func (d *daemon) softStop() int {
 	}
 	d.engine.Stop(grace)
 	return 0
+}
+
+// hardStop is SIGTERM/SIGINT: close everything now. A master exits 0
+// after saying so; a plain process dies of the signal, as HAProxy does.
+func (d *daemon) hardStop(sig syscall.Signal) int {
+	if d.opts.master {
+		d.r.line("WARNING", "Exiting Master process...")
+	}
+	d.engine.Close()
+	if d.opts.master {
+		return 0
+	}
+	signal.Reset(sig)
+	_ = syscall.Kill(os.Getpid(), sig)
+	time.Sleep(time.Second) // the signal ends the process meanwhile
+	return 128 + int(sig)
 }
 
 // reload is SIGUSR2 (and SIGHUP under -W): re-read the files, switch the
