@@ -129,7 +129,8 @@ func runDaemon(f flags) int {
 	for _, pid := range opts.hardPIDs {
 		_ = syscall.Kill(pid, syscall.SIGTERM)
 	}
-	if pidfile != "" {
+	// HAProxy writes the pidfile only as a daemon or a master.
+	if pidfile != "" && (opts.master || os.Getenv(envDaemonized) != "") {
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			r.alert(fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
 			engine.Stop(0)

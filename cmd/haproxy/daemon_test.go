@@ -93,9 +93,15 @@ type proc struct {
 	err  error
 }
 
-func startOurs(t *testing.T, env []string, args ...string) *proc {
+// binaries are the programs every daemon test runs: ours, and the
+// reference when it is installed (the same test must pass for both).
+func binaries(t *testing.T, test func(t *testing.T, bin string)) {
+	t.Run("ours", func(t *testing.T) { test(t, reftest.Ours(t, "haproxy")) })
+	t.Run("reference", func(t *testing.T) { test(t, reftest.HAProxy(t)) })
+}
+
+func startBin(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
-	bin := reftest.Ours(t, "haproxy")
 	p := &proc{out: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
@@ -174,8 +180,10 @@ func configCopy(t *testing.T, name string) string {
 	return path
 }
 
-// rrSetup starts three backends and our proxy in front of them.
-func rrSetup(t *testing.T, extra ...string) (front string, servers []*idServer, p *proc, cfg, pidfile string) {
+// rrSetup starts four backends and the proxy (roundrobin.cfg uses three
+// of them) and waits until it serves: under -W until the master says
+// "Loading success.", otherwise until a connection goes through.
+func rrSetup(t *testing.T, bin, mode string) (front string, servers []*idServer, p *proc, cfg, pidfile string) {
 	port := freePort(t)
 	env := []string{"FE_PORT=" + port}
 	for i := 1; i <= 4; i++ {
@@ -186,112 +194,126 @@ func rrSetup(t *testing.T, extra ...string) (front string, servers []*idServer, 
 	cfg = configCopy(t, "roundrobin.cfg")
 	pidfile = filepath.Join(t.TempDir(), "haproxy.pid")
 	front = "127.0.0.1:" + port
-	p = startOurs(t, env, append(extra, "-f", cfg, "-p", pidfile)...)
-	waitFor(t, "the pidfile", func() bool { _, err := os.Stat(pidfile); return err == nil })
+	p = startBin(t, bin, env, mode, "-f", cfg, "-p", pidfile)
+	if mode == "-W" {
+		waitFor(t, "Loading success", func() bool { return strings.Contains(p.out.String(), "Loading success.") })
+	} else {
+		waitFor(t, "the listener", func() bool { _, err := ask(front); return err == nil })
+	}
 	return front, servers, p, cfg, pidfile
 }
 
 func TestDaemonRoundRobinAndSoftStop(t *testing.T) {
-	front, _, p, _, pidfile := rrSetup(t, "-db")
-	pid, _ := os.ReadFile(pidfile)
-	if strings.TrimSpace(string(pid)) != strconv.Itoa(p.cmd.Process.Pid) {
-		t.Errorf("pidfile holds %q, process is %d", pid, p.cmd.Process.Pid)
-	}
-	counts := map[string]int{}
-	prev := ""
-	for i := 0; i < 9; i++ {
-		got, err := ask(front)
-		if err != nil {
-			t.Fatal(err)
+	binaries(t, func(t *testing.T, bin string) {
+		front, _, p, _, pidfile := rrSetup(t, bin, "-W")
+		pid, _ := os.ReadFile(pidfile)
+		if strings.TrimSpace(string(pid)) != strconv.Itoa(p.cmd.Process.Pid) {
+			t.Errorf("pidfile holds %q, process is %d", pid, p.cmd.Process.Pid)
 		}
-		if got == prev {
-			t.Errorf("round robin sent connection %d to %s twice in a row", i, got)
+		counts := map[string]int{}
+		prev := ""
+		for i := 0; i < 9; i++ {
+			got, err := ask(front)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == prev {
+				t.Errorf("round robin sent connection %d to %s twice in a row", i, got)
+			}
+			prev = got
+			counts[got]++
 		}
-		prev = got
-		counts[got]++
-	}
-	for _, s := range []string{"s1", "s2", "s3"} {
-		if counts[s] != 3 {
-			t.Errorf("%s got %d of 9 connections: %v", s, counts[s], counts)
+		for _, s := range []string{"s1", "s2", "s3"} {
+			if counts[s] != 3 {
+				t.Errorf("%s got %d of 9 connections: %v", s, counts[s], counts)
+			}
 		}
-	}
-	// option tcplog with a raw stdout target: one access line each.
-	waitFor(t, "access log lines", func() bool { return strings.Count(p.out.String(), " app app/s") >= 9 })
-	p.signal(t, syscall.SIGUSR1)
-	if code := p.waitExit(t); code != 0 {
-		t.Errorf("soft stop exit code %d", code)
-	}
-	for _, want := range []string{"Proxy app stopped (cumulated conns: FE: 9, BE: 9).", "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0)."} {
-		if !strings.Contains(p.out.String(), "[WARNING]  ("+strconv.Itoa(p.cmd.Process.Pid)+") : "+want) {
-			t.Errorf("missing %q", want)
+		// option tcplog with a raw stdout target: one access line each.
+		waitFor(t, "access log lines", func() bool { return strings.Count(p.out.String(), " app app/s") >= 9 })
+		p.signal(t, syscall.SIGUSR1)
+		if code := p.waitExit(t); code != 0 {
+			t.Errorf("soft stop exit code %d", code)
 		}
-	}
+		for _, want := range []string{"Exiting Master process...", "Proxy app stopped (cumulated conns: FE: 9, BE: 9).",
+			"Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0)."} {
+			if !strings.Contains(p.out.String(), ") : "+want) {
+				t.Errorf("missing %q", want)
+			}
+		}
+	})
 }
 
 func TestDaemonReloadChangesServers(t *testing.T) {
-	front, servers, p, cfg, _ := rrSetup(t, "-W")
-	waitFor(t, "Loading success", func() bool { return strings.Count(p.out.String(), "Loading success.") == 1 })
-	if got, err := ask(front); err != nil || got == "s4" || got == "" {
-		t.Fatalf("before reload got %q, %v", got, err)
-	}
-	data, err := os.ReadFile(filepath.Join("testdata", "daemon", "reloaded.cfg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfg, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p.signal(t, syscall.SIGUSR2)
-	waitFor(t, "the reload", func() bool { return strings.Count(p.out.String(), "Loading success.") == 2 })
-	if !strings.Contains(p.out.String(), "Reloading HAProxy") {
-		t.Error("no 'Reloading HAProxy' line")
-	}
-	for i := 0; i < 4; i++ {
-		if got, err := ask(front); err != nil || got != servers[3].name {
-			t.Fatalf("after reload connection %d got %q, %v; want s4", i, got, err)
+	binaries(t, func(t *testing.T, bin string) {
+		front, servers, p, cfg, _ := rrSetup(t, bin, "-W")
+		if got, err := ask(front); err != nil || got == "s4" || got == "" {
+			t.Fatalf("before reload got %q, %v", got, err)
 		}
-	}
-	p.signal(t, syscall.SIGUSR1)
-	if code := p.waitExit(t); code != 0 {
-		t.Errorf("exit code %d", code)
-	}
+		data, err := os.ReadFile(filepath.Join("testdata", "daemon", "reloaded.cfg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cfg, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p.signal(t, syscall.SIGUSR2)
+		waitFor(t, "the reload", func() bool { return strings.Count(p.out.String(), "Loading success.") == 2 })
+		if !strings.Contains(p.out.String(), "Reloading HAProxy") {
+			t.Error("no 'Reloading HAProxy' line")
+		}
+		// An old worker may take a last connection while it stops.
+		waitFor(t, "s4 to serve", func() bool { got, _ := ask(front); return got == servers[3].name })
+		for i := 0; i < 4; i++ {
+			if got, err := ask(front); err != nil || got != servers[3].name {
+				t.Fatalf("after reload connection %d got %q, %v; want s4", i, got, err)
+			}
+		}
+		p.signal(t, syscall.SIGUSR1)
+		if code := p.waitExit(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
 }
 
 func TestDaemonKilledBackendMarkedDown(t *testing.T) {
-	front, servers, p, _, _ := rrSetup(t, "-db")
-	servers[1].stop()
-	waitFor(t, "s2 marked DOWN", func() bool {
-		return strings.Contains(p.out.String(), "Server app/s2 is DOWN, reason: Layer4 connection problem")
-	})
-	for i := 0; i < 6; i++ {
-		if got, err := ask(front); err != nil || got == "s2" {
-			t.Fatalf("connection %d got %q, %v after s2 went down", i, got, err)
+	binaries(t, func(t *testing.T, bin string) {
+		front, servers, p, _, _ := rrSetup(t, bin, "-db")
+		servers[1].stop()
+		waitFor(t, "s2 marked DOWN", func() bool {
+			return strings.Contains(p.out.String(), "Server app/s2 is DOWN, reason: Layer4 connection problem")
+		})
+		for i := 0; i < 6; i++ {
+			if got, err := ask(front); err != nil || got == "s2" {
+				t.Fatalf("connection %d got %q, %v after s2 went down", i, got, err)
+			}
 		}
-	}
-	p.signal(t, syscall.SIGHUP)
-	waitFor(t, "the state dump", func() bool { return strings.Contains(p.out.String(), "SIGHUP: Server app/s2 is DOWN.") })
-	p.signal(t, syscall.SIGTERM)
-	p.waitExit(t)
+		p.signal(t, syscall.SIGHUP)
+		waitFor(t, "the state dump", func() bool { return strings.Contains(p.out.String(), "SIGHUP: Server app/s2 is DOWN.") })
+		p.signal(t, syscall.SIGTERM)
+		p.waitExit(t)
+		if strings.Contains(p.out.String(), "Proxy app stopped") {
+			t.Error("a hard stop printed the soft stop lines")
+		}
+	})
 }
 
 func TestDaemonSoftFinishTakesOver(t *testing.T) {
-	front, servers, old, cfg, _ := rrSetup(t, "-db")
-	if _, err := ask(front); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"FE_PORT=" + strings.TrimPrefix(front, "127.0.0.1:")}
-	for i, s := range servers {
-		env = append(env, "S"+strconv.Itoa(i+1)+"="+s.addr())
-	}
-	next := startOurs(t, env, "-db", "-f", cfg, "-sf", strconv.Itoa(old.cmd.Process.Pid))
-	if code := old.waitExit(t); code != 0 {
-		t.Errorf("old process exit code %d", code)
-	}
-	if got, err := ask(front); err != nil || got == "" {
-		t.Errorf("new process does not serve: %q, %v", got, err)
-	}
-	next.signal(t, syscall.SIGUSR1)
-	if code := next.waitExit(t); code != 0 {
-		t.Errorf("new process exit code %d", code)
-	}
+	binaries(t, func(t *testing.T, bin string) {
+		front, servers, old, cfg, _ := rrSetup(t, bin, "-db")
+		env := []string{"FE_PORT=" + strings.TrimPrefix(front, "127.0.0.1:")}
+		for i, s := range servers {
+			env = append(env, "S"+strconv.Itoa(i+1)+"="+s.addr())
+		}
+		next := startBin(t, bin, env, "-db", "-f", cfg, "-sf", strconv.Itoa(old.cmd.Process.Pid))
+		if code := old.waitExit(t); code != 0 {
+			t.Errorf("old process exit code %d", code)
+		}
+		if got, err := ask(front); err != nil || got == "" {
+			t.Errorf("new process does not serve: %q, %v", got, err)
+		}
+		next.signal(t, syscall.SIGUSR1)
+		if code := next.waitExit(t); code != 0 {
+			t.Errorf("new process exit code %d", code)
+		}
+	})
 }
