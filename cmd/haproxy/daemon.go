@@ -92,6 +92,11 @@ func runDaemon(f flags) int {
 	// needs it.
 	debug.SetGCPercent(100)
 	opts := parseDaemonArgs(f.daemonArgs)
+	// Signals are caught from the start: one that comes before serve()
+	// must wait for it, not take its default action.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP,
+		syscall.SIGTTOU, syscall.SIGTTIN, syscall.SIGQUIT)
 	cfg, ecfg, r, ok := loadEngineConfig(f)
 	if !ok {
 		return 1
@@ -150,7 +155,7 @@ func runDaemon(f flags) int {
 		sdNotify("READY=1\nMAINPID=" + strconv.Itoa(os.Getpid()))
 	}
 	d := &daemon{f: f, opts: opts, r: r, engine: engine, logs: logs, global: g}
-	return d.serve()
+	return d.serve(sigs)
 }
 
 // loadEngineConfig loads the files, reports the model's diagnostics, the
@@ -362,10 +367,7 @@ type daemon struct {
 }
 
 // serve handles signals until a stop; it returns the exit code.
-func (d *daemon) serve() int {
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP,
-		syscall.SIGTTOU, syscall.SIGTTIN, syscall.SIGQUIT)
+func (d *daemon) serve(sigs <-chan os.Signal) int {
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGUSR1:

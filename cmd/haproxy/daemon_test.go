@@ -57,15 +57,7 @@ func (s *idServer) addr() string { return s.ln.Addr().String() }
 func (s *idServer) stop() { s.ln.Close(); s.wg.Wait() }
 
 // freePort finds a loopback port nobody listens on now.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
+func freePort(t *testing.T) string { return strconv.Itoa(reftest.FreePort(t)) }
 
 // syncBuffer collects a process's output while it runs.
 type syncBuffer struct {
@@ -129,6 +121,39 @@ func (p *proc) signal(t *testing.T, sig syscall.Signal) {
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// softStopAfterReload sends SIGUSR1 until the process exits: the
+// reference's master re-executes itself on a reload and may miss a
+// signal that comes right after it says "Loading success.".
+func (p *proc) softStopAfterReload(t *testing.T) int {
+	t.Helper()
+	for range 10 {
+		p.signal(t, syscall.SIGUSR1)
+		select {
+		case <-p.done:
+			return p.cmd.ProcessState.ExitCode()
+		case <-time.After(time.Second):
+		}
+	}
+	return p.waitExit(t)
+}
+
+// reload sends SIGUSR2 until the process says "Reloading HAProxy": the
+// reference's master may miss a signal sent just after it started.
+func (p *proc) reload(t *testing.T) {
+	t.Helper()
+	before := strings.Count(p.out.String(), "Reloading HAProxy")
+	for range 10 {
+		p.signal(t, syscall.SIGUSR2)
+		for range 20 {
+			if strings.Count(p.out.String(), "Reloading HAProxy") > before {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	t.Fatal("no reload started")
 }
 
 // waitExit waits (bounded) for the process to end and returns its code.
@@ -256,11 +281,8 @@ func TestDaemonReloadChangesServers(t *testing.T) {
 		if err := os.WriteFile(cfg, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		p.signal(t, syscall.SIGUSR2)
+		p.reload(t)
 		waitFor(t, "the reload", func() bool { return strings.Count(p.out.String(), "Loading success.") == 2 })
-		if !strings.Contains(p.out.String(), "Reloading HAProxy") {
-			t.Error("no 'Reloading HAProxy' line")
-		}
 		// An old worker may take a last connection while it stops.
 		waitFor(t, "s4 to serve", func() bool { got, _ := ask(front); return got == servers[3].name })
 		for i := 0; i < 4; i++ {
@@ -268,8 +290,7 @@ func TestDaemonReloadChangesServers(t *testing.T) {
 				t.Fatalf("after reload connection %d got %q, %v; want s4", i, got, err)
 			}
 		}
-		p.signal(t, syscall.SIGUSR1)
-		if code := p.waitExit(t); code != 0 {
+		if code := p.softStopAfterReload(t); code != 0 {
 			t.Errorf("exit code %d", code)
 		}
 	})
@@ -315,5 +336,114 @@ func TestDaemonSoftFinishTakesOver(t *testing.T) {
 		if code := next.waitExit(t); code != 0 {
 			t.Errorf("new process exit code %d", code)
 		}
+	})
+}
+
+func TestDaemonSystemdNotify(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		sock := filepath.Join(t.TempDir(), "notify")
+		conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		states := make(chan string, 16)
+		go func() {
+			buf := make([]byte, 4096)
+			for {
+				n, err := conn.Read(buf)
+				if err != nil {
+					close(states)
+					return
+				}
+				states <- string(buf[:n])
+			}
+		}()
+		next := func(want string) {
+			t.Helper()
+			for {
+				select {
+				case s, ok := <-states:
+					if !ok {
+						t.Fatalf("socket closed before %q", want)
+					}
+					if strings.Contains(s, want) {
+						return
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("no %q notification", want)
+				}
+			}
+		}
+		port := freePort(t)
+		s := startIDServer(t, "s1")
+		env := []string{"NOTIFY_SOCKET=" + sock, "FE_PORT=" + port, "S4=" + s.addr()}
+		p := startBin(t, bin, env, "-Ws", "-f", configCopy(t, "reloaded.cfg"))
+		next("READY=1")
+		if got, err := ask("127.0.0.1:" + port); err != nil || got != "s1" {
+			t.Fatalf("after READY=1 got %q, %v", got, err)
+		}
+		p.reload(t)
+		next("RELOADING=1")
+		next("READY=1")
+		waitFor(t, "serving after the reload", func() bool { got, _ := ask("127.0.0.1:" + port); return got == "s1" })
+		if code := p.softStopAfterReload(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
+}
+
+func TestDaemonPauseResume(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		front, _, p, _, _ := rrSetup(t, bin, "-db")
+		p.signal(t, syscall.SIGTTOU)
+		waitFor(t, "the listener to pause", func() bool { _, err := ask(front); return err != nil })
+		p.signal(t, syscall.SIGTTIN)
+		waitFor(t, "the listener to resume", func() bool { _, err := ask(front); return err == nil })
+		p.signal(t, syscall.SIGUSR1)
+		if code := p.waitExit(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
+}
+
+func TestDaemonBackground(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		port := freePort(t)
+		s := startIDServer(t, "s1")
+		pidfile := filepath.Join(t.TempDir(), "haproxy.pid")
+		cmd := exec.Command(bin, "-D", "-f", configCopy(t, "reloaded.cfg"), "-p", pidfile)
+		cmd.Env = append(os.Environ(), "FE_PORT="+port, "S4="+s.addr())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("-D parent: %v\n%s", err, out)
+		}
+		data, err := os.ReadFile(pidfile)
+		if err != nil {
+			t.Fatalf("no pidfile after the parent returned: %v", err)
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid == cmd.Process.Pid {
+			t.Fatalf("pidfile holds %q (parent %d)", data, cmd.Process.Pid)
+		}
+		// The daemon is not our child: once it exits it may stay a
+		// zombie until its new parent reaps it.
+		alive := func() bool {
+			stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+			if err != nil {
+				return false
+			}
+			_, rest, _ := strings.Cut(string(stat), ") ")
+			return !strings.HasPrefix(rest, "Z")
+		}
+		t.Cleanup(func() {
+			if alive() {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		})
+		if got, err := ask("127.0.0.1:" + port); err != nil || got != "s1" {
+			t.Fatalf("daemon does not serve: %q, %v", got, err)
+		}
+		_ = syscall.Kill(pid, syscall.SIGUSR1)
+		waitFor(t, "the daemon to exit", func() bool { return !alive() })
 	})
 }
