@@ -253,6 +253,14 @@ func compileACL(expr []string) (Cond, error) {
 	if !ok {
 		return nil, fmt.Errorf("fetch '%s' is not supported by Fulcrum in tcp mode", name)
 	}
+	if name == "req.payload" {
+		off, ln, _ := strings.Cut(arg, ",")
+		o, err1 := strconv.Atoi(off)
+		l, err2 := strconv.Atoi(ln)
+		if err1 != nil || err2 != nil || o < 0 || l < 0 {
+			return nil, fmt.Errorf("fetch 'req.payload' expects two non-negative integers (got '%s')", arg)
+		}
+	}
 	match, icase := f.match, false
 	pats := expr[1:]
 	for len(pats) > 0 && strings.HasPrefix(pats[0], "-") {

@@ -219,3 +219,23 @@ func TestCompileACL(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCompileACL: no ACL expression or condition panics, compiled or run.
+func FuzzCompileACL(f *testing.F) {
+	for _, s := range []string{"src 10.0.0.0/8", "req.ssl_sni -i -m end .example.com", "req.payload(0,2) 1603",
+		"dst_port 80:90 443", "req.len ge 5", "req_ssl_ver 3.1", "src_port -m int lt 1024", "req.ssl_sni -m reg ^a.*$",
+		"nbsrv(b) lt 1", "req.payload(-1,1) 00", "-m", "src -- -x", "req.payload(a,b) zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		sess := &Session{Src: netip.MustParseAddrPort("10.0.0.1:1000"), Payload: []byte(expr), Complete: true}
+		if c, err := compileACL(strings.Fields(expr)); err == nil {
+			c(sess)
+		}
+		a := &adapter{}
+		words := append([]string{"if"}, strings.Fields(expr)...)
+		if c, ok := a.cond(map[string][]acl{"x": {{cond: builtinACL("TRUE")}}}, confparse.Pos{}, words); ok && c != nil {
+			c(sess)
+		}
+	})
+}
