@@ -168,6 +168,11 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 			a.tcpRequest(fe, acls, d)
 		}
 	}
+	for _, d := range lines {
+		if d.Keyword == "log-format" {
+			a.warn(d.Pos, "'log-format' is not acted on yet by Fulcrum: %s '%s' writes no access log (use 'option tcplog').", px.Kind, px.Name)
+		}
+	}
 	a.cfg.Frontends = append(a.cfg.Frontends, fe)
 }
 

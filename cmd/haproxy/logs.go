@@ -120,6 +120,8 @@ type logState struct {
 	// frontends maps a frontend to its targets when it logs with
 	// option tcplog.
 	frontends map[string][]*logTarget
+	// dontLogNull are the frontends with option dontlognull.
+	dontLogNull map[string]bool
 }
 
 func newLogger(cfg *haproxy.Config, pid int) *logger {
@@ -131,7 +133,7 @@ func newLogger(cfg *haproxy.Config, pid int) *logger {
 // configure builds the targets of cfg (global, and per frontend with
 // `log global` or its own targets).
 func (l *logger) configure(cfg *haproxy.Config) {
-	st := &logState{frontends: map[string][]*logTarget{}}
+	st := &logState{frontends: map[string][]*logTarget{}, dontLogNull: map[string]bool{}}
 	byName := map[string]*logTarget{}
 	target := func(args []string) *logTarget {
 		key := strings.Join(args, " ")
@@ -178,6 +180,7 @@ func (l *logger) configure(cfg *haproxy.Config) {
 			}
 		}
 		st.frontends[px.Name] = ts
+		st.dontLogNull[px.Name] = px.Options["dontlognull"]
 	}
 	if old := l.state.Swap(st); old != nil {
 		closeUnused(old, byName)
@@ -232,8 +235,9 @@ func (l *logger) engineMessage(lv proxy.Level, msg string) {
 
 // access logs a finished connection with option tcplog's line.
 func (l *logger) access(r *proxy.Record) {
-	ts := l.state.Load().frontends[r.Frontend]
-	if len(ts) == 0 {
+	st := l.state.Load()
+	ts := st.frontends[r.Frontend]
+	if len(ts) == 0 || st.dontLogNull[r.Frontend] && r.BytesIn == 0 {
 		return
 	}
 	l.send(ts, 6, proxy.TCPLog(r))
