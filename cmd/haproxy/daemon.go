@@ -118,7 +118,7 @@ func runDaemon(f flags) int {
 	if pidfile == "" {
 		pidfile = cfg.Global.PidFile
 	}
-	logs := newLogger(cfg, r.pid)
+	logs := newLogger(cfg, r.pid, r.quiet)
 	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access})
 	if err != nil {
 		r.alert(err.Error())

@@ -111,6 +111,7 @@ func (t *logTarget) write(pid, level int, msg string) {
 // configured targets.
 type logger struct {
 	pid   int
+	quiet bool // -q or global quiet: nothing on stderr
 	state atomic.Pointer[logState]
 }
 
@@ -124,8 +125,8 @@ type logState struct {
 	dontLogNull map[string]bool
 }
 
-func newLogger(cfg *haproxy.Config, pid int) *logger {
-	l := &logger{pid: pid}
+func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
+	l := &logger{pid: pid, quiet: quiet}
 	l.configure(cfg)
 	return l
 }
@@ -218,7 +219,9 @@ func (l *logger) send(targets []*logTarget, level int, msg string) {
 // labels it and sends it to the global log targets at the syslog level
 // HAProxy uses for it.
 func (l *logger) engineMessage(lv proxy.Level, msg string) {
-	fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+lv.String()+"]", l.pid, msg)
+	if !l.quiet {
+		fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+lv.String()+"]", l.pid, msg)
+	}
 	level := map[proxy.Level]int{proxy.Alert: 0, proxy.Warning: 4, proxy.Notice: 5, proxy.Info: 6}[lv]
 	switch {
 	case strings.Contains(msg, " is DOWN"):
