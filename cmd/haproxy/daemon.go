@@ -125,7 +125,8 @@ func runDaemon(f flags) int {
 		return 1
 	}
 	if err := engine.Start(context.Background()); err != nil {
-		r.alert("Starting proxies: " + err.Error())
+		r.line("ALERT", "Starting proxies: "+err.Error())
+		r.line("ALERT", "[haproxy.main()] Some protocols failed to start their listeners! Exiting.")
 		return 1
 	}
 	for _, pid := range opts.softPIDs {
@@ -137,8 +138,8 @@ func runDaemon(f flags) int {
 	// HAProxy writes the pidfile only as a daemon or a master.
 	if pidfile != "" && (opts.master || os.Getenv(envDaemonized) != "") {
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			r.alert(fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
-			engine.Stop(0)
+			r.line("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
+			engine.Close()
 			return 1
 		}
 	}
@@ -146,8 +147,8 @@ func runDaemon(f flags) int {
 		r.line("NOTICE", "Loading success.")
 	}
 	if err := dropPrivileges(cfg, opts.master, r); err != nil {
-		r.alert(err.Error())
-		engine.Stop(0)
+		r.line("ALERT", err.Error())
+		engine.Close()
 		return 1
 	}
 	signalReady()

@@ -447,3 +447,22 @@ func TestDaemonBackground(t *testing.T) {
 		waitFor(t, "the daemon to exit", func() bool { return !alive() })
 	})
 }
+
+func TestDaemonFailedReloadKeepsServing(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		front, _, p, cfg, _ := rrSetup(t, bin, "-W")
+		if err := os.WriteFile(cfg, []byte("listen app\n    bogus-keyword here\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p.reload(t)
+		waitFor(t, "the parse error", func() bool { return strings.Contains(p.out.String(), "unknown keyword 'bogus-keyword'") })
+		for i := 0; i < 3; i++ {
+			if got, err := ask(front); err != nil || !strings.HasPrefix(got, "s") {
+				t.Fatalf("after a failed reload connection %d got %q, %v", i, got, err)
+			}
+		}
+		if code := p.softStopAfterReload(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
+}
