@@ -412,7 +412,12 @@ func (b *backend) shouldRedispatch(s *server, retries int) bool {
 
 func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
 	d := net.Dialer{Timeout: b.cfg.TimeoutConnect}
-	conn, err := d.DialContext(ctx, "tcp", s.cfg.Addr.String())
+	addr := s.cfg.Addr
+	if s.cfg.MapPorts && sess != nil {
+		// No port or a relative one: the client's destination port.
+		addr = netip.AddrPortFrom(addr.Addr(), uint16(int(sess.Dst.Port())+s.cfg.PortOffset))
+	}
+	conn, err := d.DialContext(ctx, "tcp", addr.String())
 	if err != nil {
 		return nil, err
 	}

@@ -418,8 +418,12 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		return nil
 	}
 	if addr.Offset != "" || addr.Port == 0 {
-		a.alert(pos, "'server %s/%s' : a server without an explicit port (or with a relative one) is not supported by Fulcrum yet.", px.Name, name)
-		return nil
+		s.MapPorts = true
+		s.PortOffset, _ = strconv.Atoi(strings.TrimPrefix(addr.Offset, "+"))
+		if s.Check && s.CheckPort == 0 {
+			a.warn(pos, "'server %s/%s' : has neither service port nor check port. Check has been disabled.", px.Name, name)
+			s.Check = false
+		}
 	}
 	ip, ok := a.resolve(addr.Host, opts["init-addr"])
 	if !ok {

@@ -1,6 +1,11 @@
 package proxy
 
 import (
+	"context"
+	"fmt"
+	"fulcrum/internal/reftest"
+	"io"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -238,4 +243,50 @@ func FuzzCompileACL(f *testing.F) {
 			c(sess)
 		}
 	})
+}
+
+// TestServerWithoutPort: a server given no port gets the connection's
+// destination port (the frontend's port), as in HAProxy.
+func TestServerWithoutPort(t *testing.T) {
+	port := reftest.FreePort(t)
+	backend, err := net.Listen("tcp", fmt.Sprintf("127.0.0.2:%d", port))
+	if err != nil {
+		t.Skipf("127.0.0.2 not usable: %v", err)
+	}
+	defer backend.Close()
+	go func() {
+		for {
+			c, err := backend.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("mapped"))
+			c.Close()
+		}
+	}()
+	cfg, diags := adapt(t, fmt.Sprintf("listen app\n bind 127.0.0.1:%d\n timeout connect 1s\n server s 127.0.0.2 check\n", port))
+	if confparse.HasAlert(diags) {
+		t.Fatal(diags)
+	}
+	if s := cfg.Backends[0].Servers[0]; !s.MapPorts || s.Check {
+		t.Fatalf("server %+v: want mapped ports and the check disabled", s)
+	}
+	e, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	got, _ := io.ReadAll(c)
+	if string(got) != "mapped" {
+		t.Errorf("got %q through a port-less server", got)
+	}
 }
