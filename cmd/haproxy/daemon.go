@@ -111,7 +111,9 @@ func runDaemon(f flags) int {
 	if opts.master || cfg.Global.MasterWorker {
 		opts.master = true
 	}
-	if (opts.background || cfg.Global.Daemon) && !opts.foreground && os.Getenv(envDaemonized) == "" {
+	// -Ws runs under systemd (Type=notify), which wants the main process
+	// in the foreground: HAProxy ignores "daemon" there too.
+	if (opts.background || cfg.Global.Daemon) && !opts.foreground && !opts.systemd && os.Getenv(envDaemonized) == "" {
 		return daemonize()
 	}
 	pidfile := opts.pidfile

@@ -466,3 +466,25 @@ func TestDaemonFailedReloadKeepsServing(t *testing.T) {
 		}
 	})
 }
+
+func TestDaemonSystemdIgnoresDaemonKeyword(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		port := freePort(t)
+		s := startIDServer(t, "s1")
+		cfg := configCopy(t, "reloaded.cfg")
+		data, _ := os.ReadFile(cfg)
+		if err := os.WriteFile(cfg, bytes.Replace(data, []byte("global\n"), []byte("global\n    daemon\n"), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := startBin(t, bin, []string{"FE_PORT=" + port, "S4=" + s.addr()}, "-Ws", "-f", cfg)
+		waitFor(t, "the proxy to serve", func() bool { got, _ := ask("127.0.0.1:" + port); return got == "s1" })
+		select {
+		case <-p.done:
+			t.Fatal("-Ws with 'daemon' left the foreground")
+		default:
+		}
+		if code := p.softStopAfterReload(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
+}
