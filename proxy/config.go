@@ -173,7 +173,7 @@ type Server struct {
 	// connection goes to the client's destination port plus PortOffset.
 	MapPorts   bool
 	PortOffset int
-	ID   int // 0 = position in the backend
+	ID         int // 0 = position in the backend
 	// Weight is the user weight 0..256 (the adapter applies HAProxy's
 	// default of 1).
 	Weight   int

@@ -267,23 +267,48 @@ func (e *Engine) logStopped(rt *runtime) {
 func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
-	for _, b := range rt.backends {
+	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
+	// being the smallest first interval (fastinter, as a server starts
+	// between down and fully up).
+	type job struct {
+		b *backend
+		s *server
+	}
+	var jobs []job
+	minInter := time.Duration(0)
+	for _, bc := range rt.cfg.Backends {
+		b := rt.backends[bc.Name]
 		for _, s := range b.servers {
 			if !s.cfg.Check {
 				continue
 			}
-			s := s
-			c := check.New(&b.cfg.Check, b.checkTarget(s), func(t check.Transition) {
-				r := t.Result
-				b.setServerUp(s, t.Up, &r)
-			})
-			if h := s.state.health.Load(); h >= 0 {
-				c.SetHealth(int(h))
+			jobs = append(jobs, job{b, s})
+			t := b.checkTarget(s)
+			inter := t.FastInter
+			if inter <= 0 {
+				inter = t.Inter
 			}
-			go func() {
-				c.RunWith(ctx, func() { s.state.health.Store(int64(c.Health())) })
-			}()
+			if inter <= 0 {
+				inter = 2 * time.Second
+			}
+			if minInter == 0 || inter < minInter {
+				minInter = inter
+			}
 		}
+	}
+	for i, j := range jobs {
+		b, s := j.b, j.s
+		first := minInter * time.Duration(i) / time.Duration(len(jobs))
+		c := check.New(&b.cfg.Check, b.checkTarget(s), func(t check.Transition) {
+			r := t.Result
+			b.setServerUp(s, t.Up, &r)
+		})
+		if h := s.state.health.Load(); h >= 0 {
+			c.SetHealth(int(h))
+		}
+		go func() {
+			c.RunFrom(ctx, first, func() { s.state.health.Store(int64(c.Health())) })
+		}()
 	}
 }
 
@@ -402,12 +427,18 @@ func (l *limiter) release() {
 	l.mu.Unlock()
 }
 
-// DumpStates gives HAProxy's SIGHUP server state dump, one message per
-// proxy with servers, in configuration order: its servers, then a proxy
-// summary line.
-func (e *Engine) DumpStates() [][]string {
+// StateDump is one proxy's part of the SIGHUP dump.
+type StateDump struct {
+	Proxy string
+	Lines []string // one per server, then the proxy summary
+}
+
+// DumpStates gives HAProxy's SIGHUP server state dump for every proxy
+// with servers, in configuration order, then for the internal HTTP client
+// proxy every HAProxy 2.6 process has.
+func (e *Engine) DumpStates() []StateDump {
 	rt := e.rt.Load()
-	var out [][]string
+	var out []StateDump
 	for _, bc := range rt.cfg.Backends {
 		b := rt.backends[bc.Name]
 		var feCur, feTot int64
@@ -442,7 +473,11 @@ func (e *Engine) DumpStates() [][]string {
 		} else {
 			lines = append(lines, fmt.Sprintf("SIGHUP: Proxy %s has %d active servers and %d backup servers available. %s", bc.Name, act, bck, conns))
 		}
-		out = append(out, lines)
+		out = append(out, StateDump{Proxy: bc.Name, Lines: lines})
 	}
-	return out
+	return append(out, StateDump{Proxy: "<HTTPCLIENT>", Lines: []string{
+		"SIGHUP: Server <HTTPCLIENT>/<HTTPCLIENT> is UP. Conn: 0 act, 0 pend, 0 tot.",
+		"SIGHUP: Server <HTTPCLIENT>/<HTTPSCLIENT> is UP. Conn: 0 act, 0 pend, 0 tot.",
+		"SIGHUP: Proxy <HTTPCLIENT> has no server available ! Conn: act(FE+BE): 0+0, 0 pend (0 unass), tot(FE+BE): 0+0.",
+	}})
 }

@@ -461,8 +461,9 @@ func (d *daemon) reload() {
 // dumpStates is SIGHUP outside master-worker mode.
 func (d *daemon) dumpStates() {
 	d.r.line("WARNING", "SIGHUP received, dumping servers states.")
-	for _, lines := range d.engine.DumpStates() {
-		for _, l := range lines {
+	for _, dump := range d.engine.DumpStates() {
+		d.logs.send(nil, 5, "SIGHUP received, dumping servers states for proxy "+dump.Proxy+".")
+		for _, l := range dump.Lines {
 			d.r.line("WARNING", l)
 			d.logs.send(nil, 5, l)
 		}

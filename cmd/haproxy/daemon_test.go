@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -487,4 +488,31 @@ func TestDaemonSystemdIgnoresDaemonKeyword(t *testing.T) {
 			t.Errorf("exit code %d", code)
 		}
 	})
+}
+
+// TestDaemonMessagesMatchReference runs one life (a backup going DOWN, a
+// SIGHUP dump, a soft stop) through ours and the reference and compares
+// their messages, PIDs and check durations aside.
+func TestDaemonMessagesMatchReference(t *testing.T) {
+	ref := reftest.HAProxy(t)
+	norm := regexp.MustCompile(`\(\d+\)|check duration: \d+ms`)
+	life := func(bin string) string {
+		port := freePort(t)
+		s := startIDServer(t, "s1")
+		env := []string{"FE_PORT=" + port, "S1=" + s.addr(), "DEAD=127.0.0.1:" + freePort(t)}
+		p := startBin(t, bin, env, "-db", "-f", filepath.Join("testdata", "daemon", "states.cfg"))
+		waitFor(t, "s2 DOWN", func() bool { return strings.Contains(p.out.String(), "app/s2 is DOWN") })
+		p.signal(t, syscall.SIGHUP)
+		waitFor(t, "the dump", func() bool { return strings.Contains(p.out.String(), "SIGHUP: Proxy <HTTPCLIENT>") })
+		p.signal(t, syscall.SIGUSR1)
+		if code := p.waitExit(t); code != 0 {
+			t.Errorf("%s: exit code %d", bin, code)
+		}
+		return norm.ReplaceAllString(p.out.String(), "#")
+	}
+	want := life(ref)
+	got := life(reftest.Ours(t, "haproxy"))
+	if got != want {
+		t.Errorf("messages differ\nours:\n%s\nreference:\n%s", got, want)
+	}
 }
