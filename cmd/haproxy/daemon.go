@@ -24,8 +24,9 @@ type daemonOpts struct {
 	master     bool // -W / -Ws
 	systemd    bool // -Ws
 	pidfile    string
-	softPIDs   []int // -sf
-	hardPIDs   []int // -st
+	masterCLI  string // -S
+	softPIDs   []int  // -sf
+	hardPIDs   []int  // -st
 	notes      []string
 }
 
@@ -36,7 +37,6 @@ var daemonNoted = map[string]string{
 	"-dV": "server SSL verification", "-dL": "loaded objects dump", "-V": "verbose mode", "-m": "memory limit",
 	"-N": "default per-proxy maxconn", "-L": "local peer name", "-n": "maxconn from the command line",
 	"-x": "listening sockets from a unix socket (SO_REUSEPORT is used instead)",
-	"-S": "master CLI socket",
 }
 
 func parseDaemonArgs(args []string) daemonOpts {
@@ -55,6 +55,9 @@ func parseDaemonArgs(args []string) daemonOpts {
 		case a == "-p" && i+1 < len(args):
 			i++
 			o.pidfile = args[i]
+		case a == "-S" && i+1 < len(args):
+			i++
+			o.masterCLI = args[i]
 		case a == "-sf" || a == "-st":
 			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
 				i++
@@ -157,7 +160,24 @@ func runDaemon(f flags) int {
 	if opts.systemd {
 		sdNotify("READY=1\nMAINPID=" + strconv.Itoa(os.Getpid()))
 	}
-	d := &daemon{f: f, opts: opts, r: r, engine: engine, logs: logs, global: g}
+	d := &daemon{f: f, opts: opts, r: r, engine: engine, logs: logs, global: g, cliReload: make(chan chan struct{})}
+	if opts.masterCLI != "" {
+		if !opts.master {
+			r.line("WARNING", "-S is only used in master-worker mode (-W/-Ws); ignored.")
+		} else {
+			cli, notes, err := listenMasterCLI(opts.masterCLI, d.cliReload)
+			if err != nil {
+				r.line("ALERT", err.Error())
+				engine.Close()
+				return 1
+			}
+			defer cli.close()
+			for _, n := range notes {
+				r.line("WARNING", n)
+			}
+			d.cli = cli
+		}
+	}
 	return d.serve(sigs)
 }
 
@@ -367,11 +387,23 @@ type daemon struct {
 	engine *proxy.Engine
 	logs   *logger
 	global globalSettings
+	cli    *masterCLI // -S, or nil
+	// cliReload carries the master CLI's `reload` requests to the signal
+	// loop, which closes the channel it gets once the reload is done.
+	cliReload chan chan struct{}
 }
 
 // serve handles signals until a stop; it returns the exit code.
 func (d *daemon) serve(sigs <-chan os.Signal) int {
-	for sig := range sigs {
+	for {
+		var sig os.Signal
+		select {
+		case sig = <-sigs:
+		case done := <-d.cliReload:
+			d.reload()
+			close(done)
+			continue
+		}
 		switch sig {
 		case syscall.SIGUSR1:
 			return d.softStop()
@@ -395,7 +427,6 @@ func (d *daemon) serve(sigs <-chan os.Signal) int {
 			d.dumpStates()
 		}
 	}
-	return 0
 }
 
 // softStop is SIGUSR1: stop listening, let connections finish (up to
@@ -447,6 +478,9 @@ func (d *daemon) reload() {
 			d.logs.configure(cfg)
 			d.global = readGlobal(cfg)
 		}
+	}
+	if d.cli != nil {
+		d.cli.reloaded(ok)
 	}
 	if ok {
 		d.r.line("NOTICE", "Loading success.")

@@ -516,3 +516,61 @@ func TestDaemonMessagesMatchReference(t *testing.T) {
 		t.Errorf("messages differ\nours:\n%s\nreference:\n%s", got, want)
 	}
 }
+
+// cli sends one command line to a master CLI socket and returns the
+// reply ("" when the socket does not answer: the reference's master
+// re-executes itself on reload and reopens it).
+func cli(t *testing.T, sock, line string) string {
+	t.Helper()
+	c, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte(line + "\n")); err != nil {
+		return ""
+	}
+	// End of input, as `socat` gives it: the reference answers and closes.
+	_ = c.(*net.UnixConn).CloseWrite()
+	b, _ := io.ReadAll(c)
+	return string(b)
+}
+
+func TestDaemonMasterCLI(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		port := freePort(t)
+		s := startIDServer(t, "s1")
+		sock := filepath.Join(t.TempDir(), "master.sock")
+		p := startBin(t, bin, []string{"FE_PORT=" + port, "S4=" + s.addr()}, "-W", "-S", sock+",mode,600", "-f", configCopy(t, "reloaded.cfg"))
+		waitFor(t, "Loading success", func() bool { return strings.Contains(p.out.String(), "Loading success.") })
+		fi, err := os.Stat(sock)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("socket %v, %v: want mode 0600", fi, err)
+		}
+		show := ""
+		waitFor(t, "the master CLI", func() bool { show = cli(t, sock, "show proc"); return show != "" })
+		lines := strings.Split(show, "\n")
+		if !strings.HasPrefix(show, "#<PID>          <type>          <reloads>       <uptime>        <version>") ||
+			len(lines) < 4 || !strings.HasPrefix(lines[1], strconv.Itoa(p.cmd.Process.Pid)+" ") ||
+			!strings.Contains(lines[1], " master ") || lines[2] != "# workers" || !strings.Contains(lines[3], " worker ") {
+			t.Errorf("show proc:\n%s", show)
+		}
+		// The reference keeps the connection of a `reload` open: send it
+		// without waiting for the end of a reply.
+		c, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.Write([]byte("reload\n"))
+		c.Close()
+		waitFor(t, "the reload", func() bool { return strings.Count(p.out.String(), "Loading success.") == 2 })
+		waitFor(t, "reloads counted", func() bool { return strings.Contains(cli(t, sock, "show proc"), " master          1 [failed: 0] ") })
+		if got, err := ask("127.0.0.1:" + port); err != nil || got != "s1" {
+			t.Errorf("after the CLI reload got %q, %v", got, err)
+		}
+		if code := p.softStopAfterReload(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
+}
