@@ -25,6 +25,8 @@ type daemonOpts struct {
 	systemd    bool // -Ws
 	pidfile    string
 	masterCLI  string // -S
+	maxConn    int    // -n: replaces the global maxconn
+	feMaxConn  int    // -N: maxconn of frontends that set none
 	softPIDs   []int  // -sf
 	hardPIDs   []int  // -st
 	notes      []string
@@ -35,7 +37,7 @@ type daemonOpts struct {
 var daemonNoted = map[string]string{
 	"-de": "epoll", "-dp": "poll", "-dS": "splice", "-dG": "getaddrinfo", "-dR": "SO_REUSEPORT",
 	"-dV": "server SSL verification", "-dL": "loaded objects dump", "-V": "verbose mode", "-m": "memory limit",
-	"-N": "default per-proxy maxconn", "-L": "local peer name", "-n": "maxconn from the command line",
+	"-L": "local peer name",
 	"-x": "listening sockets from a unix socket (SO_REUSEPORT is used instead)",
 }
 
@@ -44,8 +46,19 @@ func parseDaemonArgs(args []string) daemonOpts {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
-		case a == "-db" || a == "-d":
+		case a == "-db":
 			o.foreground = true
+		case a == "-d":
+			o.foreground = true
+			o.notes = append(o.notes, "'-d' (debug mode): Fulcrum stays in the foreground but prints no per-connection traces.")
+		case (a == "-n" || a == "-N") && i+1 < len(args):
+			i++
+			n, _ := strconv.Atoi(args[i])
+			if a == "-n" {
+				o.maxConn = n
+			} else {
+				o.feMaxConn = n
+			}
 		case a == "-D":
 			o.background = true
 		case a == "-W":
@@ -203,6 +216,15 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 	if confparse.HasAlert(more) {
 		r.alert("Fatal errors found in configuration.")
 		return nil, nil, r, false
+	}
+	opts := parseDaemonArgs(f.daemonArgs)
+	if opts.maxConn > 0 {
+		ecfg.MaxConn = opts.maxConn
+	}
+	for _, fe := range ecfg.Frontends {
+		if fe.MaxConn == 0 {
+			fe.MaxConn = opts.feMaxConn
+		}
 	}
 	if len(ecfg.Frontends) == 0 {
 		r.alert("[haproxy.main()] No enabled listener found (check for 'bind' directives) ! Exiting.")

@@ -574,3 +574,66 @@ func TestDaemonMasterCLI(t *testing.T) {
 		}
 	})
 }
+
+// TestDaemonFrontendMaxConnFromFlag: -N 1 gives a frontend without its
+// own maxconn a limit of one connection; the second waits for the first.
+func TestDaemonFrontendMaxConnFromFlag(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					_, _ = c.Write([]byte("s1"))
+					_, _ = io.Copy(io.Discard, c) // hold until the client closes
+				}()
+			}
+		}()
+		port := freePort(t)
+		front := "127.0.0.1:" + port
+		p := startBin(t, bin, []string{"FE_PORT=" + port, "S4=" + ln.Addr().String()}, "-db", "-N", "1", "-f", configCopy(t, "reloaded.cfg"))
+		var first net.Conn
+		waitFor(t, "the first connection", func() bool {
+			c, err := net.Dial("tcp", front)
+			if err != nil {
+				return false
+			}
+			buf := make([]byte, 2)
+			_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			if _, err := io.ReadFull(c, buf); err != nil {
+				c.Close()
+				return false
+			}
+			first = c
+			return true
+		})
+		second, err := net.Dial("tcp", front)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer second.Close()
+		buf := make([]byte, 2)
+		_ = second.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if n, _ := io.ReadFull(second, buf); n > 0 {
+			t.Fatalf("second connection served while the first holds the only slot")
+		}
+		first.Close()
+		_ = second.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(second, buf); err != nil || string(buf) != "s1" {
+			t.Fatalf("second connection after the first closed: %q, %v", buf, err)
+		}
+		second.Close()
+		p.signal(t, syscall.SIGUSR1)
+		if code := p.waitExit(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
+}
