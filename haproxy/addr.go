@@ -159,7 +159,33 @@ func isIPOrAny(host string) bool {
 	if host == "" || host == "*" || host == "::" {
 		return true
 	}
-	return net.ParseIP(host) != nil
+	return net.ParseIP(host) != nil || inetAton(host)
+}
+
+// inetAton accepts the numeric forms the C library resolves without a
+// lookup: one to four parts, each decimal, octal (leading 0) or
+// hexadecimal (0x), as in "10.1" or "192".
+func inetAton(h string) bool {
+	parts := strings.Split(h, ".")
+	if len(parts) > 4 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" {
+			return false
+		}
+		digits := "0123456789"
+		switch {
+		case strings.HasPrefix(p, "0x") || strings.HasPrefix(p, "0X"):
+			p, digits = p[2:], "0123456789abcdefABCDEF"
+		case len(p) > 1 && p[0] == '0':
+			digits = "01234567"
+		}
+		if p == "" || strings.Trim(p, digits) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 var logFacilities = setOf("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "auth2",
@@ -175,6 +201,10 @@ func (l *loader) parseLog(d line) (Log, bool) {
 	}
 	args := d.args
 	if len(args) == 1 && args[0] == "global" {
+		if l.kind == "global" {
+			l.alert(d.pos, "log : 'global' is not supported for a global syslog server")
+			return Log{}, false
+		}
 		return Log{Global: true}, true
 	}
 	if len(args) < 2 {

@@ -11,7 +11,7 @@ import (
 
 // bindLine reads "bind ADDR[,ADDR...] [options]".
 func (l *loader) bindLine(px *Proxy, d line) {
-	b := &Bind{Options: map[string]string{}, Pos: d.pos}
+	b := &Bind{Spec: d.args[0], Options: map[string]string{}, Pos: d.pos}
 	for _, a := range strings.Split(d.args[0], ",") {
 		addr, msg := l.parseAddr(a, addrBind)
 		if msg != "" {
@@ -69,8 +69,12 @@ func (l *loader) bindFile(kw, val string) string {
 	switch kw {
 	case "crt":
 		path := l.basePath("crt-base", val)
-		if _, err := os.Stat(path); err != nil {
+		st, err := os.Stat(path)
+		if err != nil {
 			return fmt.Sprintf("unable to stat SSL certificate from file '%s' : No such file or directory.", path)
+		}
+		if st.Mode().IsRegular() {
+			return pemCertAndKey(path)
 		}
 	case "crt-list":
 		if !fileExists(val) {
@@ -78,7 +82,7 @@ func (l *loader) bindFile(kw, val string) string {
 		}
 	case "ca-file", "ca-verify-file", "crl-file":
 		path := l.basePath("ca-base", val)
-		if !fileExists(path) {
+		if !fileExists(path) || !pemHas(path, "CERTIFICATE", "X509 CRL") {
 			if kw == "crl-file" {
 				return fmt.Sprintf("'crl-file' : unable to load %s", path)
 			}
@@ -186,16 +190,27 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 			val += " " + args[i+1] + " " + args[i+2]
 			i += 2
 		}
+		if kw == "addr" {
+			// resolved while parsing, unlike the server's own address
+			if _, msg := l.parseAddr(val, addrLog); msg != "" {
+				l.alertBare(d.pos, fmt.Sprintf("%s : 'addr' : %s.", who, msg))
+				return false
+			}
+		}
 		if check := serverChecks[kw]; check != nil {
 			if msg := check(name, kw, val); msg != "" {
 				l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
 				return false
 			}
 		}
-		if kw == "ca-file" && !fileExists(l.basePath("ca-base", val)) {
-			path := l.basePath("ca-base", val)
-			l.alertBare(d.pos, fmt.Sprintf("%s : Couldn't open the ca-file '%s' (No such file or directory).", who, path))
-			l.emit(confparse.Alert, confparse.Pos{}, fmt.Sprintf("'ca-file' : unable to load %s.", path))
+		if path := l.basePath("ca-base", val); (kw == "ca-file" || kw == "crl-file") && !pemHas(path, "CERTIFICATE", "X509 CRL") {
+			// sic: the reference says "ca-file" for both
+			reason := "no certificate or crl found"
+			if !fileExists(path) {
+				reason = "No such file or directory"
+			}
+			l.alertBare(d.pos, fmt.Sprintf("%s : Couldn't open the ca-file '%s' (%s).", who, path, reason))
+			l.emit(confparse.Alert, confparse.Pos{}, fmt.Sprintf("'%s' : unable to load %s.", kw, path))
 			return false
 		}
 		if strings.HasPrefix(kw, "no-") {
@@ -204,4 +219,31 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 		opts[kw] = val
 	}
 	return true
+}
+
+// pemHas tells whether a file holds a PEM block of one of these types.
+func pemHas(path string, types ...string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, t := range types {
+		if strings.Contains(string(data), "-----BEGIN "+t+"-----") {
+			return true
+		}
+	}
+	return false
+}
+
+// pemCertAndKey checks a certificate file the way the reference loads
+// it: a certificate, and a private key in the file or in FILE.key.
+func pemCertAndKey(path string) string {
+	if !pemHas(path, "CERTIFICATE", "TRUSTED CERTIFICATE") {
+		return fmt.Sprintf("unable to load certificate from file '%s'.", path)
+	}
+	keys := []string{"PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"}
+	if !pemHas(path, keys...) && !pemHas(path+".key", keys...) {
+		return fmt.Sprintf("No Private Key found in '%s.key'.", path)
+	}
+	return ""
 }

@@ -48,27 +48,39 @@ func (l *loader) postChecks() {
 		fatal = true
 	}
 	// checkBackend resolves a backend a frontend switches to.
-	checkBackend := func(p *Proxy, name, kw, how string) {
+	// checkBackend reports whether the proxy's checks may go on.
+	checkBackend := func(p *Proxy, name, kw, how string) bool {
 		if isDynamicName(name) {
-			return
+			return true
 		}
 		be := findBE(name)
 		switch {
+		case be == p:
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': loop detected for %s: '%s'.", p.Name, kw, name))
+			return false
 		case be == nil:
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find required %s: '%s'.", p.Name, kw, name))
 		case modeOf(p) != modeOf(be) && !(modeOf(p) == "tcp" && modeOf(be) == "http"):
 			alert(confparse.Pos{}, fmt.Sprintf("%s %s '%s' (%s:%d) tries to use incompatible %s %s '%s' (%s:%d) %s (see 'mode').",
 				modeOf(p), p.Kind, p.Name, p.Section.Pos.File, p.Section.Pos.Line, modeOf(be), be.Kind, be.Name, be.Section.Pos.File, be.Section.Pos.Line, how))
 		}
+		return true
 	}
 	for _, p := range l.cfg.Proxies {
-		if p.hasFE() {
-			if p.DefaultBackend != "" {
-				checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend")
-			}
-			for _, u := range p.UseBackends {
-				checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
-			}
+		if t, ok := p.stickTable(); ok && !l.hasStickTable(t) {
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find stick-table '%s'.", p.Name, t))
+		}
+		// Backends too: the reference keeps their switching rules. A
+		// loop ends this proxy's checks.
+		if p.DefaultBackend != "" && !checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend") {
+			continue
+		}
+		loop := false
+		for _, u := range p.UseBackends {
+			loop = loop || !checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
+		}
+		if loop {
+			continue
 		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {
@@ -117,6 +129,21 @@ func (l *loader) postChecks() {
 				continue
 			}
 			seen[s.Name] = s
+			if r := s.Options["resolvers"]; r != "" && !l.hasSection("resolvers", r) {
+				alert(confparse.Pos{}, fmt.Sprintf("%s '%s', server '%s': unable to find required resolvers '%s'", proxyWord(p), p.Name, s.Name, r))
+			}
+			l.checkServerSSL(p, s, alert)
+		}
+	}
+	// TLS listeners are prepared after every proxy is checked.
+	for _, p := range l.cfg.Proxies {
+		for _, b := range p.Binds {
+			_, ssl := b.Options["ssl"]
+			_, crt := b.Options["crt"]
+			_, list := b.Options["crt-list"]
+			if ssl && !crt && !list {
+				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': no SSL certificate specified for bind '%s' at [%s:%d] (use 'crt').", p.Name, b.Spec, b.Pos.File, b.Pos.Line))
+			}
 		}
 	}
 	l.incompleteSections()
@@ -347,10 +374,7 @@ func (l *loader) checkNameservers() {
 // with no peer named after this host (the local peer) and about mailers
 // no proxy uses; both are dropped.
 func (l *loader) incompleteSections() {
-	local, _ := os.Hostname()
-	if i := strings.IndexByte(local, '.'); i >= 0 && false {
-		local = local[:i]
-	}
+	local, _ := os.Hostname() // the default local peer name is the full host name
 	if lp := l.globalArg("localpeer"); lp != "" {
 		local = lp
 	}
@@ -411,6 +435,78 @@ func (s *Section) has(kws ...string) bool {
 	for _, d := range s.Lines {
 		for _, kw := range kws {
 			if d.Keyword == kw && (len(d.Args) > 0 || kw == "disabled") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+const verifyHint = "verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default."
+
+// checkServerSSL makes the checks the reference makes when it prepares a
+// server's TLS context: the client certificate must exist, and without a
+// CA file verification must be turned off explicitly.
+func (l *loader) checkServerSSL(p *Proxy, s *Server, alert func(confparse.Pos, string)) {
+	opt := func(k string) bool { _, ok := s.Options[k]; return ok }
+	if !(opt("ssl") && !opt("no-ssl") || opt("check-ssl") && !opt("no-check-ssl")) {
+		return
+	}
+	where := fmt.Sprintf("[%s:%d] : 'server %s/%s' : ", s.Pos.File, s.Pos.Line, p.Name, s.Name)
+	mustVerify := s.Options["verify"] != "none" && l.globalArg("ssl-server-verify") != "none" && !opt("ca-file")
+	if crt := s.Options["crt"]; crt != "" {
+		if path := l.basePath("crt-base", crt); !fileExists(path) {
+			alert(s.Pos, where+fmt.Sprintf("unable to stat SSL certificate from file '%s' : No such file or directory.", path))
+			if mustVerify {
+				alert(confparse.Pos{}, verifyHint)
+			}
+			return
+		}
+	}
+	if mustVerify {
+		alert(s.Pos, where+verifyHint)
+	}
+}
+
+// hasSection tells whether an auxiliary section of this kind and name
+// exists.
+func (l *loader) hasSection(kind, name string) bool {
+	for _, s := range l.cfg.Others {
+		if s.Kind == kind && len(s.Args) > 0 && s.Args[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+// stickTable is the table the proxy's "stick" rules use (their "table"
+// argument, else the proxy itself); ok is false without such rules.
+func (p *Proxy) stickTable() (string, bool) {
+	if !p.hasBE() {
+		return "", false // the reference ignores "stick" there
+	}
+	for _, d := range p.Section.Lines {
+		if d.Keyword != "stick" {
+			continue
+		}
+		for i := 0; i+1 < len(d.Args); i++ {
+			if d.Args[i] == "table" {
+				return d.Args[i+1], true
+			}
+		}
+		return p.Name, true
+	}
+	return "", false
+}
+
+// hasStickTable tells whether a proxy of this name declares a stick-table.
+func (l *loader) hasStickTable(name string) bool {
+	for _, p := range l.cfg.Proxies {
+		if p.Name != name {
+			continue
+		}
+		for _, d := range p.Section.Lines {
+			if d.Keyword == "stick-table" {
 				return true
 			}
 		}

@@ -3,6 +3,8 @@ package haproxy
 import (
 	"fmt"
 	"os/user"
+
+	"fulcrum/confparse"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,12 +62,19 @@ func init() {
 		}
 		l.cfg.Global.Quiet = true
 	}
-	globalKeywords["chroot"] = func(l *loader, d line) { l.cfg.Global.Chroot = d.arg(0) }
+	globalKeywords["chroot"] = func(l *loader, d line) {
+		if l.cfg.Global.Chroot != "" {
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : 'chroot' already specified. Continuing.", d.pos.File, d.pos.Line))
+			return
+		}
+		l.cfg.Global.Chroot = d.arg(0)
+	}
 	globalKeywords["pidfile"] = func(l *loader, d line) { l.cfg.Global.PidFile = d.arg(0) }
 	globalKeywords["external-check"] = func(l *loader, d line) { l.cfg.Global.ExternalCheck = true }
 	globalKeywords["maxconn"] = func(l *loader, d line) {
-		if len(d.args) == 0 {
-			l.alert(d.pos, "'maxconn' expects an integer argument.")
+		if l.cfg.Global.MaxConn != 0 {
+			// reported as an alert, yet not an error
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : 'maxconn' already specified. Continuing.", d.pos.File, d.pos.Line))
 			return
 		}
 		l.cfg.Global.MaxConn = atoi(d.args[0])
@@ -82,6 +91,10 @@ func init() {
 		l.alert(d.pos, "nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available.")
 	}
 	globalKeywords["user"] = func(l *loader, d line) {
+		if l.cfg.Global.User != "" {
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : user/uid already specified. Continuing.", d.pos.File, d.pos.Line))
+			return
+		}
 		if _, err := user.Lookup(d.arg(0)); err != nil {
 			l.alert(d.pos, fmt.Sprintf("cannot find user id for '%s' (0:Success)", d.arg(0)))
 			return
@@ -89,6 +102,10 @@ func init() {
 		l.cfg.Global.User = d.arg(0)
 	}
 	globalKeywords["group"] = func(l *loader, d line) {
+		if l.cfg.Global.Group != "" {
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : gid/group was already specified. Continuing.", d.pos.File, d.pos.Line))
+			return
+		}
 		if _, err := user.LookupGroup(d.arg(0)); err != nil {
 			l.alert(d.pos, fmt.Sprintf("cannot find group id for '%s' (0:Success)", d.arg(0)))
 			return
@@ -111,8 +128,18 @@ func init() {
 	globalKeywords["stats"] = func(l *loader, d line) {
 		switch d.arg(0) {
 		case "socket":
-			for i := 2; i+1 < len(d.args); i++ {
-				if d.args[i] != "process" {
+			for i := 2; i < len(d.args); i++ {
+				n, known := bindOptions[d.args[i]]
+				if !known {
+					msg := fmt.Sprintf("'stats socket' : unknown keyword '%s'.", d.args[i])
+					if m := bestMatch(d.args[i], sortedKeys(bindOptions)); m != "" {
+						msg = fmt.Sprintf("'stats socket' : unknown keyword '%s'. Did you mean '%s' maybe ?", d.args[i], m)
+					}
+					l.alert(d.pos, msg)
+					return
+				}
+				if d.args[i] != "process" || i+1 >= len(d.args) {
+					i += n
 					continue
 				}
 				if !singleProcess(d.args[i+1]) {
@@ -120,12 +147,16 @@ func init() {
 					return
 				}
 				l.warn(d.pos, fmt.Sprintf("'stats socket' : 'process %s' on 'bind' lines is deprecated and will be removed in 2.7.", d.args[i+1]))
+				i++
 			}
 			l.cfg.Global.StatsSockets = append(l.cfg.Global.StatsSockets, d.arg(1))
 		case "bind-process":
 			if !singleProcess(d.arg(1)) {
 				l.alert(d.pos, fmt.Sprintf("'stats bind-process' : '%s' is not a valid number/range. It supports numbers from 1 to 1.\n", d.arg(1)))
 			}
+		case "maxconn", "timeout":
+		default:
+			l.alert(d.pos, fmt.Sprintf("'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got '%s')", d.arg(0)))
 		}
 	}
 }
@@ -162,10 +193,46 @@ func globalCandidates() []string {
 	return out
 }
 
+// globalOnce are global keywords the reference takes once: a repeat is
+// reported (as an alert, though only the *-base ones fail) and ignored.
+var globalOnce = map[string]struct {
+	msg   string
+	fatal bool
+}{
+	"ulimit-n": {msg: "'ulimit-n' already specified. Continuing."}, "pidfile": {msg: "'pidfile' already specified. Continuing."},
+	"maxconnrate": {msg: "'maxconnrate' already specified. Continuing."}, "maxsessrate": {msg: "'maxsessrate' already specified. Continuing."},
+	"maxsslrate": {msg: "'maxsslrate' already specified. Continuing."}, "maxpipes": {msg: "'maxpipes' already specified. Continuing."},
+	"tune.maxaccept": {msg: "'tune.maxaccept' already specified. Continuing."}, "tune.maxpollevents": {msg: "'tune.maxpollevents' already specified. Continuing."},
+	"tune.rcvbuf.client": {msg: "'tune.rcvbuf.client' already specified. Continuing."}, "server-state-base": {msg: "'server-state-base' already specified. Continuing."},
+	"server-state-file": {msg: "'server-state-file' already specified. Continuing."}, "cluster-secret": {msg: "'cluster-secret' already specified. Continuing."},
+	"fd-hard-limit": {msg: "'fd-hard-limit' already specified. Continuing."}, "tune.runqueue-depth": {msg: "'tune.runqueue-depth' already specified. Continuing."},
+	"ca-base": {msg: "'ca-base' already specified.", fatal: true}, "crt-base": {msg: "'crt-base' already specified.", fatal: true},
+}
+
 func (l *loader) globalKeyword(d line) {
+	if once, ok := globalOnce[d.kw]; ok && len(d.args) > 0 {
+		if l.globalSeen[d.kw] {
+			l.emit(confparse.Alert, d.pos, fmt.Sprintf("parsing [%s:%d] : %s", d.pos.File, d.pos.Line, once.msg))
+			if once.fatal {
+				l.fileFatal = true
+				l.fatals++
+			}
+			return
+		}
+		if l.globalSeen == nil {
+			l.globalSeen = map[string]bool{}
+		}
+		l.globalSeen[d.kw] = true
+	}
 	h, ok := globalKeywords[d.kw]
 	if !ok {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in 'global' section%s", d.kw, suggestion(d.kw, globalCandidates())))
+		return
+	}
+	if msg, ok := globalArgsRequired[d.kw]; ok && len(d.args) == 0 {
+		l.emit(confparse.Alert, d.pos, fmt.Sprintf(msg, d.pos.File, d.pos.Line))
+		l.fileFatal = true
+		l.fatals++
 		return
 	}
 	if check := globalShapes[d.kw]; check != nil && !check(l, d) {

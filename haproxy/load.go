@@ -36,9 +36,8 @@ const (
 	NoListener = 2 // valid, but nothing would listen
 )
 
-// Verdict is the check result: the exit status and whether warnings were
-// printed.
-func Verdict(cfg *Config, diags []confparse.Diagnostic) int {
+// Verdict is the check result as the reference's exit status.
+func Verdict(cfg *Config) int {
 	if cfg == nil || cfg.fatal {
 		return Invalid
 	}
@@ -58,13 +57,16 @@ type loader struct {
 	fatals    int  // fatal errors in the current file; the reference stops at 50
 	fatal     bool // a fatal error anywhere
 	abort     bool // an error that stops the reading at once
+	openFail  bool // ... reported by the reference as a file it could not open
 
 	// current section
 	kind      string
 	sec       *Section
 	px        *Proxy
 	badListen bool // a legacy "listen NAME ADDR": its lines are rejected
+	dupRing   bool // a ring named like an earlier one: it has no buffer
 
+	globalSeen   map[string]bool // global keywords taken once, already met
 	defaults     map[string]*Proxy
 	lastDefaults *Proxy
 	proxyNames   map[string]*Proxy
@@ -160,7 +162,11 @@ sections:
 	if f.Fatal {
 		l.fileFatal = true
 	}
-	if l.fileFatal || f.Aborted || l.abort {
+	switch {
+	case l.openFail:
+		l.emit(confparse.Alert, confparse.Pos{}, "Could not open configuration file "+f.Name+" : Success")
+		l.fatal = true
+	case l.fileFatal || f.Aborted || l.abort:
 		l.emit(confparse.Alert, confparse.Pos{}, "Error(s) found in configuration file : "+f.Name)
 		l.fatal = true
 	}
@@ -249,7 +255,7 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 	l.closeSection()
 	words = argsOf(words)
 	kind := words[0]
-	l.kind, l.badListen, l.px = kind, false, nil
+	l.kind, l.badListen, l.px, l.dupRing = kind, false, nil, false
 	l.sec = &Section{Kind: kind, Args: append([]string(nil), words[1:]...), Pos: pos}
 	l.cfg.Order = append(l.cfg.Order, l.sec)
 	switch {
@@ -258,6 +264,19 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 	case proxyKinds[kind]:
 		l.openProxy(pos, words)
 	default:
+		if kind == "ring" && len(words) > 1 && l.hasSection("ring", words[1]) {
+			l.alert(pos, fmt.Sprintf("sink named '%s' already exists.", words[1]))
+			l.dupRing = true
+		}
+		if kind == "resolvers" && len(words) > 1 {
+			for _, o := range l.cfg.Others {
+				if o.Kind == "resolvers" && len(o.Args) > 0 && o.Args[0] == words[1] {
+					l.emit(confparse.Alert, pos, fmt.Sprintf("Parsing [%s:%d]: resolvers '%s' has same name as another resolvers (declared at %s:%d).", pos.File, pos.Line, words[1], o.Pos.File, o.Pos.Line))
+					l.alert(pos, "out of memory.") // sic
+					l.abort = true
+				}
+			}
+		}
 		l.cfg.Others = append(l.cfg.Others, l.sec)
 	}
 }

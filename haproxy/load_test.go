@@ -112,7 +112,7 @@ func TestDiagnostics(t *testing.T) {
 		{"timeout", "frontend f\n bind :80\n timeout client 1x\n", "unexpected character 'x' in 'timeout client'", Invalid},
 	} {
 		cfg, diags := load(t, tc.text)
-		if got := Verdict(cfg, diags); got != tc.verdict {
+		if got := Verdict(cfg); got != tc.verdict {
 			t.Errorf("%s: verdict %d, want %d (%v)", tc.desc, got, tc.verdict, diags)
 		}
 		first := ""
@@ -159,8 +159,8 @@ func TestGoldenAndRoundTrip(t *testing.T) {
 	}
 	for _, c := range cases {
 		rel := filepath.Join("testdata", "haproxy", "cases", filepath.Base(c))
-		cfg, diags := LoadWith(Options{Resolve: noNetwork}, rel)
-		if Verdict(cfg, diags) == Invalid {
+		cfg, _ := LoadWith(Options{Resolve: noNetwork}, rel)
+		if Verdict(cfg) == Invalid {
 			continue
 		}
 		checked++
@@ -182,7 +182,7 @@ func TestGoldenAndRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		again, diags2 := LoadWith(Options{Resolve: noNetwork}, printed)
-		if Verdict(again, diags2) == Invalid {
+		if Verdict(again) == Invalid {
 			t.Errorf("%s: printed configuration does not load: %v\n%s", rel, diags2, cfg.Format())
 			continue
 		}
@@ -214,8 +214,8 @@ func FuzzLoad(f *testing.F) {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg, diags := LoadWith(Options{Resolve: noNetwork}, path)
-		_ = Verdict(cfg, diags)
+		cfg, _ := LoadWith(Options{Resolve: noNetwork}, path)
+		_ = Verdict(cfg)
 		_ = cfg.Format()
 	})
 }

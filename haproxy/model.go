@@ -104,6 +104,7 @@ type Proxy struct {
 
 // Bind is one listening address with its options.
 type Bind struct {
+	Spec    string            `json:"spec"` // the address list as written
 	Addrs   []Address         `json:"addrs"`
 	Options map[string]string `json:"options,omitempty"`
 	Pos     confparse.Pos     `json:"-"`
@@ -134,21 +135,24 @@ type ACL struct {
 	Name      string   `json:"name"`
 	Criterion string   `json:"criterion"`
 	Args      []string `json:"args,omitempty"`
+	Match     Match    `json:"match"`
 }
 
 // UseBackend is one use_backend switching rule.
 type UseBackend struct {
-	Backend string        `json:"backend"`
-	Cond    []string      `json:"cond,omitempty"`
-	Pos     confparse.Pos `json:"-"`
+	Backend   string        `json:"backend"`
+	Cond      []string      `json:"cond,omitempty"`
+	Condition *Condition    `json:"condition,omitempty"`
+	Pos       confparse.Pos `json:"-"`
 }
 
 // Rule is one http-request, http-response, http-after-response,
 // tcp-request or tcp-response rule: its action words and condition.
 type Rule struct {
-	Keyword string   `json:"kw"`
-	Action  []string `json:"action"`
-	Cond    []string `json:"cond,omitempty"`
+	Keyword   string     `json:"kw"`
+	Action    []string   `json:"action"`
+	Cond      []string   `json:"cond,omitempty"`
+	Condition *Condition `json:"condition,omitempty"`
 }
 
 func (p *Proxy) hasFE() bool { return p.Kind == "frontend" || p.Kind == "listen" }

@@ -119,7 +119,11 @@ func (l *loader) otherKeyword(d line) {
 		s.unknown(l, d)
 		return
 	}
-	if req, ok := otherArgsRequired[l.kind][d.kw]; ok && len(d.args) == 0 {
+	need := 1
+	if l.kind == "resolvers" && d.kw == "hold" {
+		need = 2 // an event and a time
+	}
+	if req, ok := otherArgsRequired[l.kind][d.kw]; ok && len(d.args) < need {
 		sev := confparse.Alert
 		if req.warn {
 			sev = confparse.Warning
@@ -143,6 +147,8 @@ func (l *loader) otherKeyword(d line) {
 		l.errorfile(nil, d)
 	case l.kind == "resolvers" && d.kw == "resolution_pool_size":
 		l.alert(d.pos, "'resolution_pool_size' directive is not supported anymore (it never appeared in a stable release).")
+	case l.kind == "ring" && d.kw == "size" && l.dupRing:
+		l.alert(d.pos, "'size' directive not usable with this type of sink.")
 	case l.kind == "ring" && d.kw == "size" && atoi(d.arg(0)) < 16384:
 		// The size is read as a plain number; the default buffer is kept.
 		// The reference also fails the file here, with no message of its own.

@@ -186,10 +186,15 @@ func init() {
 	set("acl", true, (*loader).aclLine)
 	set("use_backend", true, func(l *loader, px *Proxy, d line) {
 		cond := d.args[1:]
+		if len(cond) > 0 && cond[0] != "if" && cond[0] != "unless" {
+			l.alert(d.pos, fmt.Sprintf("unexpected keyword '%s' after switching rule, only 'if' and 'unless' are allowed.", cond[0]))
+			return
+		}
 		if !l.checkCond(px, d, cond, "switching rule") {
 			return
 		}
-		px.UseBackends = append(px.UseBackends, UseBackend{Backend: d.args[0], Cond: cond, Pos: d.pos})
+		px.UseBackends = append(px.UseBackends, UseBackend{Backend: d.args[0], Cond: cond, Pos: d.pos,
+			Condition: parseCondition(append([]string(nil), cond...))})
 	})
 	set("default_backend", true, func(l *loader, px *Proxy, d line) {
 		px.DefaultBackend, px.defaultBackendPos = d.args[0], d.pos
@@ -269,6 +274,7 @@ func init() {
 			}
 		}
 	})
+	set("stick-table", false, func(l *loader, px *Proxy, d line) { l.stickTableArgs(d) })
 	set("grace", false, func(l *loader, px *Proxy, d line) {
 		l.alertTight(d.pos, "the 'grace' keyword is not supported any more since HAProxy version 2.5.")
 	})
@@ -302,9 +308,22 @@ func (l *loader) proxyKeyword(d line) {
 	if l.missingArgs(px, d) {
 		return
 	}
+	if px.Kind == "defaults" && px.Name == "" {
+		switch {
+		case d.kw == "acl" || d.kw == "http-request" || d.kw == "http-response" || d.kw == "http-after-response":
+			l.alert(d.pos, fmt.Sprintf("'%s' not allowed in anonymous 'defaults' section.", d.kw))
+			return
+		case d.kw == "tcp-request":
+			l.alert(d.pos, fmt.Sprintf("tcp-request %s is not allowed in anonymous 'defaults' sections", d.arg(0)))
+			return
+		case d.kw == "tcp-response":
+			l.alert(d.pos, fmt.Sprintf("tcp-response %s is only allowed in 'backend' sections or 'defaults' section with a name", d.arg(0)))
+			return
+		}
+	}
 	if px.Kind == "defaults" {
 		switch d.kw {
-		case "bind", "description", "dispatch", "redirect", "stick", "use_backend":
+		case "bind", "description", "dispatch", "redirect", "stick", "use_backend", "monitor":
 			l.alert(d.pos, fmt.Sprintf("'%s' not allowed in 'defaults' section.", d.kw))
 			return
 		case "server", "server-template":
@@ -343,8 +362,8 @@ func (l *loader) proxyKeyword(d line) {
 		return
 	}
 	if (d.kw == "use_backend" || d.kw == "default_backend") && px.Kind == "backend" {
+		// The reference warns but still reads (and later checks) the rule.
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because backend '%s' has no frontend capability.", d.kw, px.Name))
-		return
 	}
 	if r.shape != nil && !r.shape(l, d) {
 		return
@@ -492,6 +511,30 @@ func (l *loader) checkMapFiles(d line) {
 			}
 			l.cfg.failedMaps[file] = true
 			l.alert(d.pos, fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>", conv, file))
+			return
+		}
+	}
+}
+
+// stickTableArgs checks the times of a stick-table line.
+func (l *loader) stickTableArgs(d line) {
+	for i := 0; i+1 < len(d.args); i++ {
+		if d.args[i] != "expire" {
+			continue
+		}
+		v := d.args[i+1]
+		if _, msg := parseTime(v); msg != "" {
+			bad := v[0]
+			for j := 0; j < len(v); j++ {
+				if v[j] < '0' || v[j] > '9' {
+					bad = v[j]
+					if _, unit := timeUnits[v[j:]]; unit {
+						bad = v[len(v)-1]
+					}
+					break
+				}
+			}
+			l.alert(d.pos, fmt.Sprintf("stick-table: unexpected character '%c' in argument of 'expire'.", bad))
 			return
 		}
 	}

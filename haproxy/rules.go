@@ -23,7 +23,7 @@ func (l *loader) aclLine(px *Proxy, d line) {
 		l.alert(d.pos, fmt.Sprintf("error detected while parsing ACL '%s' : %s.", name, msg))
 		return
 	}
-	px.ACLs = append(px.ACLs, ACL{Name: name, Criterion: expr[0], Args: append([]string(nil), expr[1:]...)})
+	px.ACLs = append(px.ACLs, ACL{Name: name, Criterion: expr[0], Args: append([]string(nil), expr[1:]...), Match: parseMatch(expr)})
 }
 
 // checkACLExpr checks a criterion's fetch name and its pattern files.
@@ -149,12 +149,18 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 			return
 		}
 	}
+	if extra := unexpectedAfterAction(action); extra != "" && strings.HasPrefix(d.kw, "http-") {
+		l.alertTight(d.pos, fmt.Sprintf("'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", d.kw, action[0], extra))
+		l.abort = true
+		return
+	}
 	if msg := actionArity(action); msg != "" {
 		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : %s", proxyWord(px), px.Name, d.kw, action[0], msg))
 		l.abort = true
 		return
 	}
-	px.Rules = append(px.Rules, Rule{Keyword: d.kw, Action: append([]string(nil), action...), Cond: append([]string(nil), cond...)})
+	px.Rules = append(px.Rules, Rule{Keyword: d.kw, Action: append([]string(nil), action...), Cond: append([]string(nil), cond...),
+		Condition: parseCondition(append([]string(nil), cond...))})
 }
 
 func firstN(s []string, n int) []string {
@@ -234,6 +240,32 @@ func actionArity(action []string) string {
 	case "set-header", "add-header":
 		if len(action) != 3 {
 			return "expects exactly 2 arguments."
+		}
+	}
+	return ""
+}
+
+// finalActionOptions are the options allow, deny, reject and tarpit take,
+// with the number of values each consumes.
+var finalActionOptions = map[string]int{"deny_status": 1, "status": 1, "content-type": 1, "errorfile": 1,
+	"errorfiles": 1, "file": 1, "lf-file": 1, "string": 1, "lf-string": 1, "hdr": 2, "default-errorfiles": 0}
+
+// unexpectedAfterAction returns the first word after a final action
+// (allow, deny, reject, tarpit) that is neither one of its options nor a
+// condition, or "".
+func unexpectedAfterAction(action []string) string {
+	switch action[0] {
+	case "allow", "reject":
+		if len(action) > 1 {
+			return action[1]
+		}
+	case "deny", "tarpit":
+		for i := 1; i < len(action); i++ {
+			n, ok := finalActionOptions[action[i]]
+			if !ok {
+				return action[i]
+			}
+			i += n
 		}
 	}
 	return ""

@@ -19,7 +19,7 @@ func serverTime(named string) serverOptionCheck {
 			for i := 0; i < len(val); i++ {
 				if val[i] < '0' || val[i] > '9' {
 					bad = val[i]
-					if _, ok := map[string]bool{"ms": true, "us": true, "s": true, "m": true, "h": true, "d": true}[val[i:]]; ok {
+					if _, ok := timeUnits[val[i:]]; ok {
 						bad = val[len(val)-1]
 					}
 					break

@@ -20,9 +20,8 @@ func parseTime(s string) (int64, string) {
 	if i == 0 {
 		return 0, fmt.Sprintf("unexpected character '%c' in '%%s'", s[0])
 	}
-	mult := map[string]int64{"": 1, "ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000, "us": 0}
 	unit := s[i:]
-	m, ok := mult[unit]
+	m, ok := timeUnits[unit]
 	if !ok {
 		j := i
 		if j < len(s) {
@@ -44,3 +43,6 @@ func parseTime(s string) (int64, string) {
 	}
 	return v, ""
 }
+
+// timeUnits are the time suffixes, in milliseconds ("us" is handled apart).
+var timeUnits = map[string]int64{"": 1, "ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000, "us": 0}

@@ -73,7 +73,7 @@ func (r *reporter) stdout(s string) {
 
 // loadAndReport reads the configuration and prints its diagnostics; a
 // "quiet" in the global section silences what follows it.
-func loadAndReport(f flags) (*haproxy.Config, []confparse.Diagnostic, *reporter) {
+func loadAndReport(f flags) (*haproxy.Config, *reporter) {
 	cfg, diags := haproxy.LoadWith(haproxy.Options{IgnoreResolveErrors: f.noResolve, Diag: f.diagMode}, f.files...)
 	r := newReporter(f)
 	for i, d := range diags {
@@ -85,18 +85,22 @@ func loadAndReport(f flags) (*haproxy.Config, []confparse.Diagnostic, *reporter)
 	if cfg != nil && cfg.Global.Quiet {
 		r.quiet = true
 	}
-	return cfg, diags, r
+	return cfg, r
 }
 
 // runCheck is -c: load, report, and exit like the reference.
 func runCheck(f flags) int {
-	cfg, diags, r := loadAndReport(f)
+	cfg, r := loadAndReport(f)
 	if os.Getenv("FULCRUM_SHOW_PENDING") == "1" && cfg != nil {
+		// Shown for information: they neither fail -dW nor add
+		// "Warnings were found.".
+		counted := r.warnings
 		for _, d := range cfg.Pending {
 			r.print(d)
 		}
+		r.warnings = counted
 	}
-	verdict := haproxy.Verdict(cfg, diags)
+	verdict := haproxy.Verdict(cfg)
 	if verdict == haproxy.Invalid {
 		return 1
 	}

@@ -197,8 +197,8 @@ func runDaemon(f flags) int {
 // loadEngineConfig loads the files, reports the model's diagnostics, the
 // notices of what is not acted on, and maps the model onto the engine.
 func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool) {
-	cfg, diags, r := loadAndReport(f)
-	if haproxy.Verdict(cfg, diags) == haproxy.Invalid {
+	cfg, r := loadAndReport(f)
+	if haproxy.Verdict(cfg) == haproxy.Invalid {
 		return nil, nil, r, false
 	}
 	for _, d := range cfg.Pending {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"fulcrum/confparse/haproxycfg"
 )
 
 // flags is the parsed command line.
@@ -118,7 +120,9 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if len(f.files) == 0 {
+	// A directory without *.cfg files leaves nothing to read: usage, as
+	// with no -f at all.
+	if len(haproxycfg.ExpandPaths(f.files)) == 0 {
 		usage()
 	}
 	if f.check {

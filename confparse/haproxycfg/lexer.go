@@ -24,6 +24,9 @@ type LexError struct {
 	Kind   string // e.g. "unmatched quote"
 	Offset int
 	Caret  bool // the reference prints the line and a caret under Offset
+	// CutAt, when not zero, is where the printed line ends: the
+	// reference has already overwritten the line there.
+	CutAt int
 }
 
 // Env looks up an environment variable; ok is false when it is unset.
@@ -36,6 +39,10 @@ type lineContext struct {
 	line    int
 	section string
 	comment *int // when set, receives the offset of an unquoted '#', or stays -1
+	// reparse: the reference's output buffer is too small for this line
+	// (the first line of a file, or one longer than any before), so it
+	// parses the line twice, the second time over its own edits.
+	reparse bool
 }
 
 // splitLine cuts one raw line (without its LF) into words following
@@ -44,6 +51,10 @@ type lineContext struct {
 // It returns the words and, for a fatal problem, a LexError (the words are
 // then meaningless).
 func splitLine(raw string, env Env, ctx lineContext) ([]Word, *LexError) {
+	// A CR ends the line, even inside quotes.
+	if cr := strings.IndexByte(raw, '\r'); cr >= 0 {
+		raw = raw[:cr]
+	}
 	if plain(raw) {
 		return splitPlain(raw, ctx)
 	}
@@ -194,6 +205,11 @@ func expand(raw string, i int, env Env, ctx lineContext) (val string, split bool
 		j++
 	}
 	name := raw[nameStart:j]
+	if name[0] == '.' && name != ".FILE" && name != ".LINE" && name != ".SECTION" {
+		// An unknown pseudo-variable: the reference has cut the line
+		// after the name by then.
+		return "", false, 0, &LexError{Kind: "forbidden first char in environment variable name", Offset: nameStart + 1, Caret: true, CutAt: j}
+	}
 	value, set := lookup(name, env, ctx)
 	if !brace {
 		return value, false, j, nil
@@ -209,6 +225,12 @@ func expand(raw string, i int, env Env, ctx lineContext) (val string, split bool
 		end := strings.IndexByte(raw[j:], '}')
 		if end < 0 {
 			return "", false, 0, &LexError{Kind: "unmatched brace in environment variable name", Offset: nameStart, Caret: true}
+		}
+		if ctx.reparse {
+			// The reference parses this line a second time (its output
+			// buffer grew) and the first pass has already replaced the
+			// closing brace: it then finds none.
+			return "", false, 0, &LexError{Kind: "unmatched brace in environment variable name", Offset: nameStart, Caret: true, CutAt: j + end}
 		}
 		if !set {
 			value = raw[j+1 : j+end]
@@ -259,7 +281,7 @@ func plain(raw string) bool {
 		case '"', '\'', '\\', '$', '#':
 			return false
 		default:
-			if c < ' ' && c != '\t' && c != '\r' {
+			if c < ' ' && c != '\t' {
 				return false
 			}
 		}

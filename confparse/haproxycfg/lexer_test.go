@@ -63,6 +63,14 @@ func TestSplitLine(t *testing.T) {
 	}
 }
 
+func TestDefaultOnReparsedLine(t *testing.T) {
+	// The reference fails a ${NAME-default} on the first line of a file.
+	f := Read("t.cfg", []byte(".notice \"${NOPE-d}\"\n.notice \"${NOPE-d}\"\n"), nil)
+	if len(f.Diags) != 2 || !strings.Contains(f.Diags[0].Message, "unmatched brace") || f.Diags[1].Message != "parsing [t.cfg:2]: 'd'." {
+		t.Errorf("diags %q", f.Diags)
+	}
+}
+
 func TestSplitLineColumns(t *testing.T) {
 	ws, err := splitLine(`  bind "a b" c`, nil, lineContext{file: "f", line: 3})
 	if err != nil {

@@ -137,6 +137,7 @@ func Read(name string, data []byte, b *Build) *File {
 		// A stray argument after .else/.endif stops the reading and the
 		// reference then also reports the open block.
 		unterminated bool
+		outBuf       int // size of the reference's output buffer so far
 	)
 	alert := func(line int, msg string) {
 		f.Fatal = true
@@ -167,6 +168,12 @@ func Read(name string, data []byte, b *Build) *File {
 			raw, rest = rest[:nl], rest[nl+1:]
 		}
 		if nul := strings.IndexByte(raw, 0); nul >= 0 {
+			if nul == 0 {
+				// The reference measures the line up to the NUL: an empty
+				// line, then, and one without its LF.
+				alert(linenum, "Missing LF on last line, file might have been truncated at position 1.")
+				continue
+			}
 			alert(linenum, fmt.Sprintf("Stray NUL character at position %d.", nul+1))
 			continue
 		}
@@ -176,7 +183,13 @@ func Read(name string, data []byte, b *Build) *File {
 			continue
 		}
 		comment := -1
-		words, lerr := splitLine(raw, b.Env, lineContext{file: name, line: linenum, section: section, comment: &comment})
+		// The reference's output buffer starts empty and grows by 1 kB
+		// steps: the first line, and any longer line, are parsed twice.
+		reparse := len(raw)+1 > outBuf
+		if reparse {
+			outBuf = (len(raw) + 1 + 1023) &^ 1023
+		}
+		words, lerr := splitLine(raw, b.Env, lineContext{file: name, line: linenum, section: section, comment: &comment, reparse: reparse})
 		if comment >= 0 {
 			f.Comments = append(f.Comments, Comment{Pos: confparse.Pos{File: name, Line: linenum, Col: comment + 1}, Text: raw[comment+1:]})
 		}
@@ -185,7 +198,12 @@ func Read(name string, data []byte, b *Build) *File {
 				// The offset counts from the line's start, but the line
 				// is shown without its indentation.
 				lead := len(raw) - len(trimmed)
-				alert(linenum, fmt.Sprintf("%s at position %d:\n  %s\n  %*s", lerr.Kind, lerr.Offset, trimmed, lerr.Offset-lead, "^"))
+				shown := trimmed
+				if lerr.CutAt > lead {
+					shown = raw[lead:lerr.CutAt]
+				}
+				shown = printable(shown)
+				alert(linenum, fmt.Sprintf("%s at position %d:\n  %s\n  %*s", lerr.Kind, lerr.Offset, shown, lerr.Offset-lead, "^"))
 			} else {
 				alert(linenum, lerr.Kind)
 			}
@@ -335,4 +353,15 @@ func (f *File) directive(alert func(int, string), line int, kw string, args []st
 		f.Fatal = true
 		f.Aborted = true
 	}
+}
+
+// printable shows control characters as spaces, as the reference does
+// when it quotes a line in an error.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' {
+			return ' '
+		}
+		return r
+	}, s)
 }
