@@ -2,10 +2,12 @@ package proxy
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -405,7 +407,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 			a.alert(pos, "'server %s/%s' : check 'addr %s' must be a literal IP address in Fulcrum.", px.Name, name, v)
 		}
 	}
-	for k := range opts {
+	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
 		case k == "ssl" && has("ssl") && !has("no-ssl"):
 			a.alert(pos, "'server %s/%s' : 'ssl' to servers is not supported by Fulcrum yet.", px.Name, name)
