@@ -637,3 +637,45 @@ func TestDaemonFrontendMaxConnFromFlag(t *testing.T) {
 		}
 	})
 }
+
+// TestDaemonReloadUnderLoadLosesNothing: connections made one after the
+// other while the process reloads twice all get an answer.
+func TestDaemonReloadUnderLoadLosesNothing(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		front, _, p, _, _ := rrSetup(t, bin, "-W")
+		stop := make(chan struct{})
+		type result struct{ ok, failed int }
+		res := make(chan result)
+		go func() {
+			var r result
+			for i := 0; i < 2000; i++ {
+				select {
+				case <-stop:
+					res <- r
+					return
+				default:
+				}
+				if got, err := ask(front); err != nil || !strings.HasPrefix(got, "s") {
+					r.failed++
+				} else {
+					r.ok++
+				}
+			}
+			<-stop
+			res <- r
+		}()
+		for range 2 {
+			p.reload(t)
+			n := strings.Count(p.out.String(), "Reloading HAProxy")
+			waitFor(t, "the reload", func() bool { return strings.Count(p.out.String(), "Loading success.") > n })
+		}
+		close(stop)
+		r := <-res
+		if r.failed > 0 || r.ok == 0 {
+			t.Errorf("%d connections failed, %d answered across two reloads", r.failed, r.ok)
+		}
+		if code := p.softStopAfterReload(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
+}
