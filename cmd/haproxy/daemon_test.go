@@ -320,24 +320,33 @@ func TestDaemonKilledBackendMarkedDown(t *testing.T) {
 }
 
 func TestDaemonSoftFinishTakesOver(t *testing.T) {
-	binaries(t, func(t *testing.T, bin string) {
-		front, servers, old, cfg, _ := rrSetup(t, bin, "-db")
-		env := []string{"FE_PORT=" + strings.TrimPrefix(front, "127.0.0.1:")}
-		for i, s := range servers {
-			env = append(env, "S"+strconv.Itoa(i+1)+"="+s.addr())
-		}
-		next := startBin(t, bin, env, "-db", "-f", cfg, "-sf", strconv.Itoa(old.cmd.Process.Pid))
-		if code := old.waitExit(t); code != 0 {
-			t.Errorf("old process exit code %d", code)
-		}
-		if got, err := ask(front); err != nil || got == "" {
-			t.Errorf("new process does not serve: %q, %v", got, err)
-		}
-		next.signal(t, syscall.SIGUSR1)
-		if code := next.waitExit(t); code != 0 {
-			t.Errorf("new process exit code %d", code)
-		}
-	})
+	for _, flag := range []string{"-sf", "-st"} {
+		t.Run(flag, func(t *testing.T) {
+			binaries(t, func(t *testing.T, bin string) {
+				front, servers, old, cfg, _ := rrSetup(t, bin, "-db")
+				env := []string{"FE_PORT=" + strings.TrimPrefix(front, "127.0.0.1:")}
+				for i, s := range servers {
+					env = append(env, "S"+strconv.Itoa(i+1)+"="+s.addr())
+				}
+				next := startBin(t, bin, env, "-db", "-f", cfg, flag, strconv.Itoa(old.cmd.Process.Pid))
+				code := old.waitExit(t)
+				// -sf: a soft stop (exit 0); -st: SIGTERM ends it.
+				if flag == "-sf" && code != 0 {
+					t.Errorf("old process exit code %d", code)
+				}
+				if flag == "-st" && strings.Contains(old.out.String(), "Proxy app stopped") {
+					t.Errorf("-st: the old process stopped softly")
+				}
+				if got, err := ask(front); err != nil || got == "" {
+					t.Errorf("new process does not serve: %q, %v", got, err)
+				}
+				next.signal(t, syscall.SIGUSR1)
+				if code := next.waitExit(t); code != 0 {
+					t.Errorf("new process exit code %d", code)
+				}
+			})
+		})
+	}
 }
 
 func TestDaemonSystemdNotify(t *testing.T) {
