@@ -425,7 +425,12 @@ func (b *backend) shouldRedispatch(s *server, retries int) bool {
 
 func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
 	d := net.Dialer{Timeout: b.cfg.TimeoutConnect}
-	conn, err := d.DialContext(ctx, "tcp", s.cfg.Addr.String())
+	addr := s.cfg.Addr
+	if s.cfg.MapPorts && sess != nil {
+		// No port or a relative one: the client's destination port.
+		addr = netip.AddrPortFrom(addr.Addr(), uint16(int(sess.Dst.Port())+s.cfg.PortOffset))
+	}
+	conn, err := d.DialContext(ctx, "tcp", addr.String())
 	if err != nil {
 		return nil, err
 	}
@@ -532,7 +537,12 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 	b.mu.Unlock()
 	b.engine.log(Warning, msg)
 	if noneLeft && !up {
-		b.engine.log(Alert, fmt.Sprintf("backend '%s' has no server available!", b.cfg.Name))
+		// HAProxy names a listen section "proxy" here.
+		kind := "backend"
+		if b.engine.rt.Load().frontends[b.cfg.Name] != nil {
+			kind = "proxy"
+		}
+		b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
 	}
 }
 

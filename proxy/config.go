@@ -178,7 +178,11 @@ type Server struct {
 	Name string
 	// Addr is the server address, host:port with a literal IP.
 	Addr netip.AddrPort
-	ID   int // 0 = position in the backend
+	// MapPorts: the server was given no port (or "+N"/"-N"), so each
+	// connection goes to the client's destination port plus PortOffset.
+	MapPorts   bool
+	PortOffset int
+	ID         int // 0 = position in the backend
 	// Weight is the user weight 0..256 (the adapter applies HAProxy's
 	// default of 1).
 	Weight   int

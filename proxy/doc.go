@@ -6,7 +6,8 @@
 //
 // The engine takes its own plain runtime configuration (Config, Frontend,
 // Backend, Server, Bind): values already validated and defaulted, no text.
-// An adapter in the haproxy model maps a parsed configuration onto it:
+// FromConfig (fromconfig.go, fromacl.go) maps a parsed haproxy.Config onto
+// it, reporting with file:line what the engine does not act on:
 // HAProxy defaults (weight 1, retries 3, rise 2, fall 3, inter 2s, hash-type
 // sdbm + avalanche for consistent), default-server and server-template
 // expansion, ACLs compiled into Cond predicates over Session's fetches,

@@ -201,7 +201,13 @@ func (e *Engine) Reload(cfg *Config) error {
 // Stop closes the listeners (logging HAProxy's "Proxy X stopped" lines, as
 // a soft stop does), lets connections in flight finish for up to grace,
 // then closes those left. It returns when every connection is gone.
-func (e *Engine) Stop(grace time.Duration) {
+func (e *Engine) Stop(grace time.Duration) { e.stop(grace, true) }
+
+// Close is a hard stop (SIGTERM): listeners and connections are closed
+// at once, without the soft-stop lines.
+func (e *Engine) Close() { e.stop(0, false) }
+
+func (e *Engine) stop(grace time.Duration, logLines bool) {
 	e.mu.Lock()
 	e.stopped = true
 	cancel := e.cancel
@@ -210,7 +216,7 @@ func (e *Engine) Stop(grace time.Duration) {
 	if rt := e.rt.Load(); rt != nil && rt.checks != nil {
 		rt.checks()
 	}
-	if rt := e.rt.Load(); rt != nil {
+	if rt := e.rt.Load(); rt != nil && logLines {
 		e.logStopped(rt)
 	}
 	e.liveMu.Lock()
@@ -267,23 +273,48 @@ func (e *Engine) logStopped(rt *runtime) {
 func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
-	for _, b := range rt.backends {
+	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
+	// being the smallest first interval (fastinter, as a server starts
+	// between down and fully up).
+	type job struct {
+		b *backend
+		s *server
+	}
+	var jobs []job
+	minInter := time.Duration(0)
+	for _, bc := range rt.cfg.Backends {
+		b := rt.backends[bc.Name]
 		for _, s := range b.servers {
 			if !s.cfg.Check {
 				continue
 			}
-			s := s
-			c := check.New(&b.cfg.Check, b.checkTarget(s), func(t check.Transition) {
-				r := t.Result
-				b.setServerUp(s, t.Up, &r)
-			})
-			if h := s.state.health.Load(); h >= 0 {
-				c.SetHealth(int(h))
+			jobs = append(jobs, job{b, s})
+			t := b.checkTarget(s)
+			inter := t.FastInter
+			if inter <= 0 {
+				inter = t.Inter
 			}
-			go func() {
-				c.RunWith(ctx, func() { s.state.health.Store(int64(c.Health())) })
-			}()
+			if inter <= 0 {
+				inter = 2 * time.Second
+			}
+			if minInter == 0 || inter < minInter {
+				minInter = inter
+			}
 		}
+	}
+	for i, j := range jobs {
+		b, s := j.b, j.s
+		first := minInter * time.Duration(i) / time.Duration(len(jobs))
+		c := check.New(&b.cfg.Check, b.checkTarget(s), func(t check.Transition) {
+			r := t.Result
+			b.setServerUp(s, t.Up, &r)
+		})
+		if h := s.state.health.Load(); h >= 0 {
+			c.SetHealth(int(h))
+		}
+		go func() {
+			c.RunFrom(ctx, first, func() { s.state.health.Store(int64(c.Health())) })
+		}()
 	}
 }
 
@@ -400,4 +431,59 @@ func (l *limiter) release() {
 	close(l.changed)
 	l.changed = make(chan struct{})
 	l.mu.Unlock()
+}
+
+// StateDump is one proxy's part of the SIGHUP dump.
+type StateDump struct {
+	Proxy string
+	Lines []string // one per server, then the proxy summary
+}
+
+// DumpStates gives HAProxy's SIGHUP server state dump for every proxy
+// with servers, in configuration order, then for the internal HTTP client
+// proxy every HAProxy 2.6 process has.
+func (e *Engine) DumpStates() []StateDump {
+	rt := e.rt.Load()
+	var out []StateDump
+	for _, bc := range rt.cfg.Backends {
+		b := rt.backends[bc.Name]
+		var feCur, feTot int64
+		if f := rt.frontends[bc.Name]; f != nil {
+			feCur, feTot = f.counters.Cur.Load(), f.counters.Total.Load()
+		}
+		b.mu.Lock()
+		lines := []string{}
+		act, bck, pend := 0, 0, len(b.queue)
+		for _, s := range b.servers {
+			st := "DOWN"
+			if s.lb.Usable() {
+				st = "UP"
+				if s.cfg.Backup {
+					bck++
+				} else {
+					act++
+				}
+			}
+			if s.cfg.Disabled {
+				st = "MAINT"
+			}
+			pend += len(s.queue)
+			lines = append(lines, fmt.Sprintf("SIGHUP: Server %s is %s. Conn: %d act, %d pend, %d tot.",
+				s.id(), st, s.state.counters.Cur.Load(), len(s.queue), s.state.counters.Total.Load()))
+		}
+		conns := fmt.Sprintf("Conn: act(FE+BE): %d+%d, %d pend (%d unass), tot(FE+BE): %d+%d.",
+			feCur, b.counters.Cur.Load(), pend, len(b.queue), feTot, b.counters.Total.Load())
+		b.mu.Unlock()
+		if act+bck == 0 {
+			lines = append(lines, fmt.Sprintf("SIGHUP: Proxy %s has no server available ! %s", bc.Name, conns))
+		} else {
+			lines = append(lines, fmt.Sprintf("SIGHUP: Proxy %s has %d active servers and %d backup servers available. %s", bc.Name, act, bck, conns))
+		}
+		out = append(out, StateDump{Proxy: bc.Name, Lines: lines})
+	}
+	return append(out, StateDump{Proxy: "<HTTPCLIENT>", Lines: []string{
+		"SIGHUP: Server <HTTPCLIENT>/<HTTPCLIENT> is UP. Conn: 0 act, 0 pend, 0 tot.",
+		"SIGHUP: Server <HTTPCLIENT>/<HTTPSCLIENT> is UP. Conn: 0 act, 0 pend, 0 tot.",
+		"SIGHUP: Proxy <HTTPCLIENT> has no server available ! Conn: act(FE+BE): 0+0, 0 pend (0 unass), tot(FE+BE): 0+0.",
+	}})
 }

@@ -1,17 +1,527 @@
 package main
 
-import "fulcrum/haproxy"
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
 
-// runDaemon starts the proxy. The engine is not part of this build yet;
-// the pending notices say which keywords it will not act on.
+	"fulcrum/confparse"
+	"fulcrum/haproxy"
+	"fulcrum/proxy"
+)
+
+// daemonOpts are the daemon-only command line flags.
+type daemonOpts struct {
+	foreground bool // -db or -d
+	background bool // -D
+	master     bool // -W / -Ws
+	systemd    bool // -Ws
+	pidfile    string
+	masterCLI  string // -S
+	maxConn    int    // -n: replaces the global maxconn
+	feMaxConn  int    // -N: maxconn of frontends that set none
+	softPIDs   []int  // -sf
+	hardPIDs   []int  // -st
+	notes      []string
+}
+
+// daemonNoted are flags HAProxy accepts that have no meaning for Fulcrum
+// (its event loop, memory debugging, splice and getaddrinfo switches).
+var daemonNoted = map[string]string{
+	"-de": "epoll", "-dp": "poll", "-dS": "splice", "-dG": "getaddrinfo", "-dR": "SO_REUSEPORT",
+	"-dV": "server SSL verification", "-dL": "loaded objects dump", "-V": "verbose mode", "-m": "memory limit",
+	"-L": "local peer name",
+	"-x": "listening sockets from a unix socket (SO_REUSEPORT is used instead)",
+}
+
+func parseDaemonArgs(args []string) daemonOpts {
+	var o daemonOpts
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-db":
+			o.foreground = true
+		case a == "-d":
+			o.foreground = true
+			o.notes = append(o.notes, "'-d' (debug mode): Fulcrum stays in the foreground but prints no per-connection traces.")
+		case (a == "-n" || a == "-N") && i+1 < len(args):
+			i++
+			n, _ := strconv.Atoi(args[i])
+			if a == "-n" {
+				o.maxConn = n
+			} else {
+				o.feMaxConn = n
+			}
+		case a == "-D":
+			o.background = true
+		case a == "-W":
+			o.master = true
+		case a == "-Ws":
+			o.master, o.systemd = true, true
+		case a == "-p" && i+1 < len(args):
+			i++
+			o.pidfile = args[i]
+		case a == "-S" && i+1 < len(args):
+			i++
+			o.masterCLI = args[i]
+		case a == "-sf" || a == "-st":
+			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+				i++
+				if pid, err := strconv.Atoi(args[i]); err == nil && pid > 0 {
+					if a == "-sf" {
+						o.softPIDs = append(o.softPIDs, pid)
+					} else {
+						o.hardPIDs = append(o.hardPIDs, pid)
+					}
+				}
+			}
+		case strings.HasPrefix(a, "-dM") || strings.HasPrefix(a, "-dK"):
+			o.notes = append(o.notes, fmt.Sprintf("'%s' (debugging option) accepted; it has no effect in Fulcrum.", a))
+		default:
+			what, ok := daemonNoted[a]
+			if !ok {
+				continue
+			}
+			if withValue[a] && i+1 < len(args) {
+				i++
+				a += " " + args[i]
+			}
+			o.notes = append(o.notes, fmt.Sprintf("'%s' (%s) accepted; it has no effect in Fulcrum.", a, what))
+		}
+	}
+	return o
+}
+
+// envDaemonized marks the detached child of -D.
+const envDaemonized = "FULCRUM_HAPROXY_DAEMONIZED"
+
+// runDaemon runs the proxy until it is told to stop.
 func runDaemon(f flags) int {
-	cfg, r := loadAndReport(f)
-	if haproxy.Verdict(cfg) == haproxy.Invalid {
+	// main turned the collector off for check mode; a long running proxy
+	// needs it.
+	debug.SetGCPercent(100)
+	opts := parseDaemonArgs(f.daemonArgs)
+	// Signals are caught from the start: one that comes before serve()
+	// must wait for it, not take its default action.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP,
+		syscall.SIGTTOU, syscall.SIGTTIN, syscall.SIGQUIT)
+	cfg, ecfg, r, ok := loadEngineConfig(f)
+	if !ok {
 		return 1
 	}
+	for _, n := range opts.notes {
+		r.line("NOTICE", n)
+	}
+	g := readGlobal(cfg)
+	if g.nbthread > 0 {
+		runtime.GOMAXPROCS(g.nbthread)
+	}
+	if opts.master || cfg.Global.MasterWorker {
+		opts.master = true
+	}
+	// -Ws runs under systemd (Type=notify), which wants the main process
+	// in the foreground: HAProxy ignores "daemon" there too.
+	if (opts.background || cfg.Global.Daemon) && !opts.foreground && !opts.systemd && os.Getenv(envDaemonized) == "" {
+		return daemonize()
+	}
+	pidfile := opts.pidfile
+	if pidfile == "" {
+		pidfile = cfg.Global.PidFile
+	}
+	logs := newLogger(cfg, r.pid, r.quiet)
+	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access})
+	if err != nil {
+		r.alert(err.Error())
+		return 1
+	}
+	if err := engine.Start(context.Background()); err != nil {
+		r.line("ALERT", "Starting proxies: "+err.Error())
+		r.line("ALERT", "[haproxy.main()] Some protocols failed to start their listeners! Exiting.")
+		return 1
+	}
+	for _, pid := range opts.softPIDs {
+		_ = syscall.Kill(pid, syscall.SIGUSR1)
+	}
+	for _, pid := range opts.hardPIDs {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+	}
+	// HAProxy writes the pidfile only as a daemon or a master.
+	if pidfile != "" && (opts.master || os.Getenv(envDaemonized) != "") {
+		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			r.line("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
+			engine.Close()
+			return 1
+		}
+	}
+	if opts.master && !f.quiet {
+		r.line("NOTICE", "Loading success.")
+	}
+	if err := dropPrivileges(cfg, opts.master, r); err != nil {
+		r.line("ALERT", err.Error())
+		engine.Close()
+		return 1
+	}
+	signalReady()
+	if opts.systemd {
+		sdNotify("READY=1\nMAINPID=" + strconv.Itoa(os.Getpid()))
+	}
+	d := &daemon{f: f, opts: opts, r: r, engine: engine, logs: logs, global: g, cliReload: make(chan chan struct{})}
+	if opts.masterCLI != "" {
+		if !opts.master {
+			r.line("WARNING", "-S is only used in master-worker mode (-W/-Ws); ignored.")
+		} else {
+			cli, notes, err := listenMasterCLI(opts.masterCLI, d.cliReload)
+			if err != nil {
+				r.line("ALERT", err.Error())
+				engine.Close()
+				return 1
+			}
+			defer cli.close()
+			for _, n := range notes {
+				r.line("WARNING", n)
+			}
+			d.cli = cli
+		}
+	}
+	return d.serve(sigs)
+}
+
+// loadEngineConfig loads the files, reports the model's diagnostics, the
+// notices of what is not acted on, and maps the model onto the engine.
+func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool) {
+	cfg, r := loadAndReport(f)
+	if haproxy.Verdict(cfg) == haproxy.Invalid {
+		return nil, nil, r, false
+	}
 	for _, d := range cfg.Pending {
+		if !actedOn(cfg, d) {
+			r.print(d)
+		}
+	}
+	for _, s := range cfg.Global.StatsSockets {
+		r.print(confparse.Diagnostic{Severity: confparse.Warning, Message: fmt.Sprintf("stats socket '%s' is not served by Fulcrum yet.", s)})
+	}
+	ecfg, more := proxy.FromConfig(cfg)
+	for _, d := range more {
 		r.print(d)
 	}
-	r.alert("the proxy engine is not built yet; only -c (check mode) works in this version.")
+	if confparse.HasAlert(more) {
+		r.alert("Fatal errors found in configuration.")
+		return nil, nil, r, false
+	}
+	opts := parseDaemonArgs(f.daemonArgs)
+	if opts.maxConn > 0 {
+		ecfg.MaxConn = opts.maxConn
+	}
+	for _, fe := range ecfg.Frontends {
+		if fe.MaxConn == 0 {
+			fe.MaxConn = opts.feMaxConn
+		}
+	}
+	if len(ecfg.Frontends) == 0 {
+		r.alert("[haproxy.main()] No enabled listener found (check for 'bind' directives) ! Exiting.")
+		return nil, nil, r, false
+	}
+	return cfg, ecfg, r, true
+}
+
+// actedOn reports whether a model notice about a proxy keyword is stale:
+// the engine adapter maps that keyword.
+func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
+	for _, sec := range cfg.Order {
+		for _, l := range sec.Lines {
+			if l.Pos == d.Pos && sec.Kind == "global" {
+				return globalActedOn[l.Keyword]
+			}
+			if l.Pos == d.Pos {
+				return proxy.ActsOn(l.Keyword)
+			}
+		}
+	}
+	return false
+}
+
+// globalActedOn are global keywords the model does not count as built
+// that the daemon itself applies.
+var globalActedOn = map[string]bool{"hard-stop-after": true}
+
+// globalSettings are the global keywords the daemon reads from the
+// section's lines.
+type globalSettings struct {
+	nbthread       int
+	hardStopAfter  time.Duration // 0 = wait for every connection
+	hasHardStopAft bool
+}
+
+func readGlobal(cfg *haproxy.Config) globalSettings {
+	g := globalSettings{nbthread: cfg.Global.NbThread}
+	if cfg.Global.Section == nil {
+		return g
+	}
+	for _, d := range cfg.Global.Section.Lines {
+		if d.Keyword == "hard-stop-after" && len(d.Args) > 0 {
+			if t, ok := parseDuration(d.Args[0]); ok {
+				g.hardStopAfter, g.hasHardStopAft = t, true
+			}
+		}
+	}
+	return g
+}
+
+// parseDuration reads a time with HAProxy's units (default ms).
+func parseDuration(s string) (time.Duration, bool) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	unit := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
+		"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[s[i:]]
+	if err != nil || unit == 0 {
+		return 0, false
+	}
+	return time.Duration(n) * unit, true
+}
+
+// daemonize re-executes this command detached from the terminal (a new
+// session, stdio on /dev/null) and returns once the child reports that
+// it is listening, like HAProxy's parent exits after the fork.
+func daemonize() int {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	p, err := os.StartProcess(exe, os.Args, &os.ProcAttr{
+		Env:   append(os.Environ(), envDaemonized+"=1"),
+		Files: []*os.File{null, null, null, wr},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	wr.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	buf := make([]byte, 2)
+	n, _ := rd.Read(buf)
+	if n == 2 && string(buf) == "ok" {
+		_ = p.Release()
+		return 0
+	}
+	st, _ := p.Wait()
+	if st != nil && st.ExitCode() > 0 {
+		return st.ExitCode()
+	}
 	return 1
+}
+
+// signalReady tells a -D parent that the listeners are up.
+func signalReady() {
+	if os.Getenv(envDaemonized) == "" {
+		return
+	}
+	os.Unsetenv(envDaemonized)
+	ready := os.NewFile(3, "ready")
+	if ready != nil {
+		_, _ = ready.Write([]byte("ok"))
+		ready.Close()
+	}
+}
+
+// sdNotify sends a state to systemd's $NOTIFY_SOCKET (-Ws).
+func sdNotify(state string) {
+	path := os.Getenv("NOTIFY_SOCKET")
+	if path == "" {
+		return
+	}
+	if path[0] == '@' {
+		path = "\x00" + path[1:]
+	}
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer syscall.Close(fd)
+	_ = syscall.Sendto(fd, []byte(state), 0, &syscall.SockaddrUnix{Name: path})
+}
+
+// dropPrivileges applies global chroot, group and user once listening.
+// Under -W reloads re-read the configuration in this process, so a chroot
+// or a lost root would break them: then they are reported, not applied.
+func dropPrivileges(cfg *haproxy.Config, master bool, r *reporter) error {
+	g := cfg.Global
+	if g.Chroot == "" && g.User == "" && g.Group == "" {
+		return nil
+	}
+	if master {
+		r.print(confparse.Diagnostic{Severity: confparse.Warning,
+			Message: "global 'chroot', 'user' and 'group' are not applied in master-worker mode by Fulcrum (reloads happen in the same process)."})
+		return nil
+	}
+	uid, gid, err := lookupIDs(g.User, g.Group)
+	if err != nil {
+		return err
+	}
+	if g.Chroot != "" {
+		if err := syscall.Chroot(g.Chroot); err != nil {
+			return fmt.Errorf("[%s.main()] Cannot chroot(%s).", os.Args[0], g.Chroot)
+		}
+		_ = os.Chdir("/")
+	}
+	if gid >= 0 {
+		if err := syscall.Setgroups([]int{gid}); err != nil {
+			return fmt.Errorf("[%s.main()] Failed to drop supplementary groups: %v", os.Args[0], err)
+		}
+		if err := syscall.Setgid(gid); err != nil {
+			return fmt.Errorf("[%s.main()] Cannot set gid %d.", os.Args[0], gid)
+		}
+	}
+	if uid >= 0 {
+		if err := syscall.Setuid(uid); err != nil {
+			return fmt.Errorf("[%s.main()] Cannot set uid %d.", os.Args[0], uid)
+		}
+	}
+	return nil
+}
+
+// daemon is the running process: its engine and its signal handling.
+type daemon struct {
+	f      flags
+	opts   daemonOpts
+	r      *reporter
+	engine *proxy.Engine
+	logs   *logger
+	global globalSettings
+	cli    *masterCLI // -S, or nil
+	// cliReload carries the master CLI's `reload` requests to the signal
+	// loop, which closes the channel it gets once the reload is done.
+	cliReload chan chan struct{}
+}
+
+// serve handles signals until a stop; it returns the exit code.
+func (d *daemon) serve(sigs <-chan os.Signal) int {
+	for {
+		var sig os.Signal
+		select {
+		case sig = <-sigs:
+		case done := <-d.cliReload:
+			d.reload()
+			close(done)
+			continue
+		}
+		switch sig {
+		case syscall.SIGUSR1:
+			return d.softStop()
+		case syscall.SIGTERM, syscall.SIGINT:
+			return d.hardStop(sig.(syscall.Signal))
+		case syscall.SIGUSR2:
+			d.reload()
+		case syscall.SIGHUP:
+			if d.opts.master {
+				d.reload()
+			} else {
+				d.dumpStates()
+			}
+		case syscall.SIGTTOU:
+			d.engine.Pause()
+		case syscall.SIGTTIN:
+			if err := d.engine.Resume(); err != nil {
+				d.r.line("ALERT", "Resuming listeners: "+err.Error())
+			}
+		case syscall.SIGQUIT:
+			d.dumpStates()
+		}
+	}
+}
+
+// softStop is SIGUSR1: stop listening, let connections finish (up to
+// hard-stop-after), exit 0.
+func (d *daemon) softStop() int {
+	grace := time.Duration(1<<63 - 1)
+	if d.global.hasHardStopAft {
+		grace = d.global.hardStopAfter
+	}
+	if d.opts.systemd {
+		sdNotify("STOPPING=1")
+	}
+	if d.opts.master {
+		d.r.line("WARNING", "Exiting Master process...")
+	}
+	d.engine.Stop(grace)
+	return 0
+}
+
+// hardStop is SIGTERM/SIGINT: close everything now. A master exits 0
+// after saying so; a plain process dies of the signal, as HAProxy does.
+func (d *daemon) hardStop(sig syscall.Signal) int {
+	if d.opts.master {
+		d.r.line("WARNING", "Exiting Master process...")
+	}
+	d.engine.Close()
+	if d.opts.master {
+		return 0
+	}
+	signal.Reset(sig)
+	_ = syscall.Kill(os.Getpid(), sig)
+	time.Sleep(time.Second) // the signal ends the process meanwhile
+	return 128 + int(sig)
+}
+
+// reload is SIGUSR2 (and SIGHUP under -W): re-read the files, switch the
+// engine to the new configuration; on failure the old one keeps running.
+func (d *daemon) reload() {
+	if d.opts.systemd {
+		sdNotify("RELOADING=1")
+	}
+	d.r.line("NOTICE", "Reloading HAProxy")
+	cfg, ecfg, r, ok := loadEngineConfig(d.f)
+	if ok {
+		if err := d.engine.Reload(ecfg); err != nil {
+			r.alert(err.Error())
+			ok = false
+		} else {
+			d.logs.configure(cfg)
+			d.global = readGlobal(cfg)
+		}
+	}
+	if d.cli != nil {
+		d.cli.reloaded(ok)
+	}
+	if ok {
+		d.r.line("NOTICE", "Loading success.")
+	} else {
+		d.r.line("ALERT", "Loading failure!")
+	}
+	if d.opts.systemd {
+		sdNotify("READY=1")
+	}
+}
+
+// dumpStates is SIGHUP outside master-worker mode.
+func (d *daemon) dumpStates() {
+	d.r.line("WARNING", "SIGHUP received, dumping servers states.")
+	for _, dump := range d.engine.DumpStates() {
+		d.logs.send(nil, 5, "SIGHUP received, dumping servers states for proxy "+dump.Proxy+".")
+		for _, l := range dump.Lines {
+			d.r.line("WARNING", l)
+			d.logs.send(nil, 5, l)
+		}
+	}
 }

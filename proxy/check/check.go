@@ -159,8 +159,12 @@ func (c *Checker) Run(ctx context.Context) { c.RunWith(ctx, nil) }
 
 // RunWith is Run calling after (when not nil) after every check, so the
 // owner can persist the health counter.
-func (c *Checker) RunWith(ctx context.Context, after func()) {
-	t := time.NewTimer(c.interval())
+func (c *Checker) RunWith(ctx context.Context, after func()) { c.RunFrom(ctx, c.interval(), after) }
+
+// RunFrom is RunWith with the first check after first (HAProxy spreads
+// the first checks of a process over its smallest interval).
+func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()) {
+	t := time.NewTimer(first)
 	defer t.Stop()
 	for {
 		select {

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fulcrum/haproxy"
+	"fulcrum/proxy"
+)
+
+// logTarget is one `log` destination with its format and filters.
+type logTarget struct {
+	name     string // as written: stdout, stderr, 1.2.3.4:514, /dev/log
+	format   string // rfc3164 (default), rfc5424, short, raw, ...
+	facility int
+	maxLevel int // messages above this syslog level are dropped
+	mu       sync.Mutex
+	conn     net.Conn // udp or unix datagram socket
+}
+
+var facilities = map[string]int{"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
+	"news": 7, "uucp": 8, "cron": 9, "auth2": 10, "ftp": 11, "ntp": 12, "audit": 13, "alert": 14, "cron2": 15,
+	"local0": 16, "local1": 17, "local2": 18, "local3": 19, "local4": 20, "local5": 21, "local6": 22, "local7": 23}
+
+var levels = map[string]int{"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7}
+
+// parseLogArgs reads "TARGET [len N] [format F] [sample R:S] FACILITY [MAX [MIN]]".
+func parseLogArgs(args []string) *logTarget {
+	if len(args) < 2 {
+		return nil
+	}
+	t := &logTarget{name: args[0], format: "rfc3164", maxLevel: 7}
+	i := 1
+	for i+1 < len(args) && (args[i] == "len" || args[i] == "format" || args[i] == "sample") {
+		if args[i] == "format" {
+			t.format = args[i+1]
+		}
+		i += 2
+	}
+	if i >= len(args) {
+		return nil
+	}
+	t.facility = facilities[args[i]]
+	if i+1 < len(args) {
+		if l, ok := levels[args[i+1]]; ok {
+			t.maxLevel = l
+		}
+	}
+	return t
+}
+
+// open connects a network target; stdout and stderr need nothing.
+func (t *logTarget) open() {
+	switch {
+	case t.name == "stdout" || t.name == "stderr" || strings.HasPrefix(t.name, "ring@"):
+	case strings.HasPrefix(t.name, "/") || strings.HasPrefix(t.name, "unix@"):
+		t.conn, _ = net.Dial("unixgram", strings.TrimPrefix(t.name, "unix@"))
+	default:
+		addr := strings.TrimPrefix(strings.TrimPrefix(t.name, "udp@"), "udp4@")
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			addr = net.JoinHostPort(addr, "514")
+		}
+		t.conn, _ = net.Dial("udp", addr)
+	}
+}
+
+// write formats one message at a syslog level and sends it.
+func (t *logTarget) write(pid, level int, msg string) {
+	if level > t.maxLevel {
+		return
+	}
+	pri := t.facility*8 + level
+	now := time.Now()
+	var line string
+	switch t.format {
+	case "raw":
+		line = msg
+	case "short":
+		line = fmt.Sprintf("<%d>%s", level, msg)
+	case "rfc5424":
+		line = fmt.Sprintf("<%d>1 %s - haproxy %d - - %s", pri, now.UTC().Format("2006-01-02T15:04:05.000000-07:00"), pid, msg)
+	case "timed":
+		line = fmt.Sprintf("<%d>%s %s", pri, now.Format("Jan _2 15:04:05"), msg)
+	case "iso":
+		line = fmt.Sprintf("<%d>%s %s", pri, now.UTC().Format("2006-01-02T15:04:05.000000-07:00"), msg)
+	case "priority":
+		line = fmt.Sprintf("<%d>%s", pri, msg)
+	default:
+		line = fmt.Sprintf("<%d>%s haproxy[%d]: %s", pri, now.Format("Jan _2 15:04:05"), pid, msg)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.name == "stdout":
+		fmt.Fprintln(os.Stdout, line)
+	case t.name == "stderr":
+		fmt.Fprintln(os.Stderr, line)
+	case t.conn != nil:
+		_, _ = t.conn.Write([]byte(line + "\n"))
+	}
+}
+
+// logger routes the engine's messages and access records to the
+// configured targets.
+type logger struct {
+	pid   int
+	quiet bool // -q or global quiet: nothing on stderr
+	state atomic.Pointer[logState]
+}
+
+// logState is one configuration's targets.
+type logState struct {
+	global []*logTarget
+	// frontends maps a frontend to its targets when it logs with
+	// option tcplog.
+	frontends map[string][]*logTarget
+	// dontLogNull are the frontends with option dontlognull.
+	dontLogNull map[string]bool
+}
+
+func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
+	l := &logger{pid: pid, quiet: quiet}
+	l.configure(cfg)
+	return l
+}
+
+// configure builds the targets of cfg (global, and per frontend with
+// `log global` or its own targets).
+func (l *logger) configure(cfg *haproxy.Config) {
+	st := &logState{frontends: map[string][]*logTarget{}, dontLogNull: map[string]bool{}}
+	byName := map[string]*logTarget{}
+	target := func(args []string) *logTarget {
+		key := strings.Join(args, " ")
+		if t := byName[key]; t != nil {
+			return t
+		}
+		t := parseLogArgs(args)
+		if t != nil {
+			t.open()
+			byName[key] = t
+		}
+		return t
+	}
+	if cfg.Global.Section != nil {
+		for _, d := range cfg.Global.Section.Lines {
+			if d.Keyword == "log" {
+				if t := target(d.Args); t != nil {
+					st.global = append(st.global, t)
+				}
+			}
+		}
+	}
+	// Formats come from the raw lines; the model keeps targets and levels.
+	raw := map[string][]string{}
+	for _, sec := range cfg.Order {
+		for _, d := range sec.Lines {
+			if d.Keyword == "log" && len(d.Args) > 1 {
+				raw[d.Args[0]] = d.Args
+			}
+		}
+	}
+	for _, px := range cfg.Proxies {
+		if px.Kind == "backend" || !px.Options["tcplog"] {
+			continue
+		}
+		var ts []*logTarget
+		for _, lg := range px.Logs {
+			if lg.Global {
+				ts = append(ts, st.global...)
+			} else if args := raw[lg.Target]; args != nil {
+				if t := target(args); t != nil {
+					ts = append(ts, t)
+				}
+			}
+		}
+		st.frontends[px.Name] = ts
+		st.dontLogNull[px.Name] = px.Options["dontlognull"]
+	}
+	if old := l.state.Swap(st); old != nil {
+		closeUnused(old, byName)
+	}
+}
+
+// closeUnused closes the sockets of an older configuration's targets.
+func closeUnused(old *logState, kept map[string]*logTarget) {
+	keep := map[*logTarget]bool{}
+	for _, t := range kept {
+		keep[t] = true
+	}
+	all := append([]*logTarget(nil), old.global...)
+	for _, ts := range old.frontends {
+		all = append(all, ts...)
+	}
+	for _, t := range all {
+		if !keep[t] && t.conn != nil {
+			t.conn.Close()
+		}
+	}
+}
+
+// send writes msg to targets (nil = the global ones).
+func (l *logger) send(targets []*logTarget, level int, msg string) {
+	if targets == nil {
+		targets = l.state.Load().global
+	}
+	for _, t := range targets {
+		t.write(l.pid, level, msg)
+	}
+}
+
+// engineMessage prints an engine message on stderr the way HAProxy
+// labels it and sends it to the global log targets at the syslog level
+// HAProxy uses for it.
+func (l *logger) engineMessage(lv proxy.Level, msg string) {
+	if !l.quiet {
+		fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+lv.String()+"]", l.pid, msg)
+	}
+	level := map[proxy.Level]int{proxy.Alert: 0, proxy.Warning: 4, proxy.Notice: 5, proxy.Info: 6}[lv]
+	switch {
+	case strings.Contains(msg, " is DOWN"):
+		level = 1
+	case strings.Contains(msg, " is UP"):
+		level = 5
+	}
+	if strings.HasSuffix(msg, " has no server available!") {
+		// The log line names the proxy without quotes.
+		msg = strings.ReplaceAll(msg, "'", "")
+	}
+	l.send(nil, level, msg)
+}
+
+// access logs a finished connection with option tcplog's line.
+func (l *logger) access(r *proxy.Record) {
+	st := l.state.Load()
+	ts := st.frontends[r.Frontend]
+	if len(ts) == 0 || st.dontLogNull[r.Frontend] && r.BytesIn == 0 {
+		return
+	}
+	l.send(ts, 6, proxy.TCPLog(r))
+}
+
+// lookupIDs resolves the global user and group (-1 when unset).
+func lookupIDs(userName, groupName string) (uid, gid int, err error) {
+	uid, gid = -1, -1
+	if userName != "" {
+		u, err := user.Lookup(userName)
+		if err != nil {
+			return 0, 0, fmt.Errorf("[%s.main()] Cannot find user id for '%s'", os.Args[0], userName)
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+		if groupName == "" {
+			gid, _ = strconv.Atoi(u.Gid)
+		}
+	}
+	if groupName != "" {
+		g, err := user.LookupGroup(groupName)
+		if err != nil {
+			return 0, 0, fmt.Errorf("[%s.main()] Cannot find group id for '%s'", os.Args[0], groupName)
+		}
+		gid, _ = strconv.Atoi(g.Gid)
+	}
+	return uid, gid, nil
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// masterCLI is the -S socket of master-worker mode: `show proc`,
+// `reload`, `show version`, `help`, `prompt`, `quit`. Fulcrum runs one
+// process that reloads in place, so `show proc` lists it as the master
+// and as the current worker (since the last successful load).
+type masterCLI struct {
+	ln     net.Listener
+	reload chan<- chan struct{} // asks the signal loop to reload; closed when done
+
+	mu       sync.Mutex
+	started  time.Time // process start
+	loaded   time.Time // last successful load
+	reloads  int
+	failures int
+}
+
+// listenMasterCLI opens "-S <addr>[,<option>...]": a unix socket path
+// (optionally unix@) or ipv4@/ipv6@ host:port; "mode", "user", "group",
+// "uid", "gid" apply to unix sockets.
+func listenMasterCLI(spec string, reload chan<- chan struct{}) (*masterCLI, []string, error) {
+	parts := strings.Split(spec, ",")
+	addr := parts[0]
+	var notes []string
+	network := "unix"
+	switch {
+	case strings.HasPrefix(addr, "unix@"):
+		addr = strings.TrimPrefix(addr, "unix@")
+	case strings.HasPrefix(addr, "ipv4@"), strings.HasPrefix(addr, "ipv6@"):
+		network, addr = "tcp", addr[5:]
+	case !strings.HasPrefix(addr, "/") && strings.Contains(addr, ":"):
+		network = "tcp"
+	}
+	if network == "unix" {
+		// A stale socket from a previous run is replaced, as HAProxy does.
+		if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			os.Remove(addr)
+		}
+	}
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("Cannot create master CLI socket '%s' : %v", spec, err)
+	}
+	words := strings.Fields(strings.Join(parts[1:], " "))
+	for i := 0; i < len(words); i++ {
+		val := ""
+		if i+1 < len(words) {
+			val = words[i+1]
+		}
+		switch words[i] {
+		case "mode":
+			if m, err := strconv.ParseUint(val, 8, 32); err == nil && network == "unix" {
+				_ = os.Chmod(addr, os.FileMode(m))
+			}
+			i++
+		case "uid", "gid", "user", "group":
+			if network == "unix" {
+				uid, gid := -1, -1
+				switch words[i] {
+				case "uid":
+					uid, _ = strconv.Atoi(val)
+				case "gid":
+					gid, _ = strconv.Atoi(val)
+				default:
+					var err error
+					if words[i] == "user" {
+						uid, _, err = lookupIDs(val, "")
+					} else {
+						_, gid, err = lookupIDs("", val)
+					}
+					if err != nil {
+						notes = append(notes, err.Error())
+					}
+				}
+				_ = os.Lchown(addr, uid, gid)
+			}
+			i++
+		default:
+			notes = append(notes, fmt.Sprintf("master CLI bind option '%s' is accepted but not acted on yet by Fulcrum.", words[i]))
+		}
+	}
+	now := time.Now()
+	m := &masterCLI{ln: ln, reload: reload, started: now, loaded: now}
+	go m.serve()
+	return m, notes, nil
+}
+
+func (m *masterCLI) close() { m.ln.Close() }
+
+// reloaded records the outcome of a reload.
+func (m *masterCLI) reloaded(ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reloads++
+	if ok {
+		m.loaded = time.Now()
+	} else {
+		m.failures++
+	}
+}
+
+func (m *masterCLI) serve() {
+	for {
+		c, err := m.ln.Accept()
+		if err != nil {
+			return
+		}
+		go m.session(c)
+	}
+}
+
+// session reads command lines; without `prompt` it answers one line and
+// closes, like HAProxy's CLI.
+func (m *masterCLI) session(c net.Conn) {
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	interactive := false
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Minute))
+		line, err := rd.ReadString('\n')
+		if err != nil && line == "" {
+			return
+		}
+		w := bufio.NewWriter(c)
+		quit := false
+		for _, cmd := range strings.Split(strings.TrimRight(line, "\r\n"), ";") {
+			switch words := strings.Fields(cmd); {
+			case len(words) == 0:
+			case words[0] == "prompt":
+				interactive = !interactive
+			case words[0] == "quit":
+				quit = true
+			default:
+				m.command(w, words)
+			}
+		}
+		if interactive && !quit {
+			w.WriteString("\nmaster> ")
+		}
+		w.Flush()
+		if !interactive || quit || err != nil {
+			return
+		}
+	}
+}
+
+func uptime(d time.Duration) string {
+	s := int(d.Seconds())
+	return fmt.Sprintf("%dd%02dh%02dm%02ds", s/86400, s/3600%24, s/60%60, s%60)
+}
+
+func (m *masterCLI) command(w *bufio.Writer, words []string) {
+	switch strings.Join(words, " ") {
+	case "show proc":
+		m.mu.Lock()
+		now := time.Now()
+		pid := strconv.Itoa(os.Getpid())
+		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %-15s\n", "#<PID>", "<type>", "<reloads>", "<uptime>", "<version>")
+		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %s\n", pid, "master", fmt.Sprintf("%d [failed: %d]", m.reloads, m.failures), uptime(now.Sub(m.started)), version)
+		fmt.Fprintf(w, "# workers\n")
+		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %s\n", pid, "worker", "0", uptime(now.Sub(m.loaded)), version)
+		fmt.Fprintf(w, "# programs\n\n")
+		m.mu.Unlock()
+	case "reload":
+		done := make(chan struct{})
+		m.reload <- done
+		<-done
+	case "show version":
+		fmt.Fprintf(w, "%s\n", version)
+	case "help":
+		w.WriteString(masterHelp)
+	default:
+		fmt.Fprintf(w, "Unknown command: '%s'\n%s", words[0], masterHelp)
+	}
+}
+
+const masterHelp = `The following commands are valid at this level:
+  reload                                  : reload haproxy
+  show proc                               : show processes status
+  show version                            : show version of the current process
+  help [<command>]                        : list matching or all commands
+  prompt                                  : toggle interactive mode with prompt
+  quit                                    : disconnect
+
+`
