@@ -37,7 +37,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
-	"server-template": true, "tcp-request": true, "default-server": true, "disabled": true, "enabled": true}
+	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true}
 
 type adapter struct {
 	hc    *haproxy.Config
@@ -135,21 +135,23 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 			return
 		}
 	}
-	if px.Mode == "http" {
-		a.alert(px.Section.Pos, "%s '%s' uses 'mode http': Fulcrum runs tcp mode only in this version; it refuses to start rather than pass HTTP as raw bytes.", px.Kind, px.Name)
-		return
-	}
 	a.cfg.Order = append(a.cfg.Order, px.Name)
 	acls := a.acls(px)
 	if px.Kind == "frontend" || px.Kind == "listen" {
-		a.frontend(px, lines, acls)
+		fe := a.frontend(px, lines, acls)
+		if px.Mode == "http" {
+			a.httpFrontend(fe, px, lines, acls)
+		}
 	}
 	if px.Kind == "backend" || px.Kind == "listen" {
-		a.backend(px, lines)
+		be := a.backend(px, lines)
+		if px.Mode == "http" {
+			a.httpBackend(be, px, lines, acls)
+		}
 	}
 }
 
-func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls map[string][]acl) {
+func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls map[string][]acl) *Frontend {
 	fe := &Frontend{Name: px.Name, MaxConn: px.MaxConn, DefaultBackend: px.DefaultBackend,
 		TimeoutClient: msDur(px.Timeouts["client"]), TimeoutClientFin: msDur(px.Timeouts["client-fin"])}
 	if px.Kind == "listen" && fe.DefaultBackend == "" {
@@ -172,10 +174,11 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 	}
 	for _, d := range lines {
 		if d.Keyword == "log-format" {
-			a.warn(d.Pos, "'log-format' is not acted on yet by Fulcrum: %s '%s' writes no access log (use 'option tcplog').", px.Kind, px.Name)
+			a.warn(d.Pos, "'log-format' is not acted on yet by Fulcrum: %s '%s' writes no access log (use 'option tcplog' or 'option httplog').", px.Kind, px.Name)
 		}
 	}
 	a.cfg.Frontends = append(a.cfg.Frontends, fe)
+	return fe
 }
 
 func first(s []string) string {
@@ -261,7 +264,7 @@ var bindValueOptions = map[string]bool{"name": true, "maxconn": true, "backlog":
 	"ciphersuites": true, "curves": true, "ecdhe": true, "ssl-min-ver": true, "ssl-max-ver": true, "proto": true,
 	"thread": true, "crl-file": true}
 
-func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) {
+func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend {
 	be := &Backend{Name: px.Name, Retries: 3, RedispatchAfter: -1,
 		TimeoutConnect: msDur(px.Timeouts["connect"]), TimeoutServer: msDur(px.Timeouts["server"]),
 		TimeoutServerFin: msDur(px.Timeouts["server-fin"]), TimeoutQueue: msDur(px.Timeouts["queue"]),
@@ -297,6 +300,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) {
 		}
 	}
 	a.cfg.Backends = append(a.cfg.Backends, be)
+	return be
 }
 
 func (a *adapter) balance(px *haproxy.Proxy, be *Backend) balance.Config {

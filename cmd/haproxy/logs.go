@@ -119,7 +119,7 @@ type logger struct {
 type logState struct {
 	global []*logTarget
 	// frontends maps a frontend to its targets when it logs with
-	// option tcplog.
+	// option tcplog or option httplog.
 	frontends map[string][]*logTarget
 	// dontLogNull are the frontends with option dontlognull.
 	dontLogNull map[string]bool
@@ -167,7 +167,7 @@ func (l *logger) configure(cfg *haproxy.Config) {
 		}
 	}
 	for _, px := range cfg.Proxies {
-		if px.Kind == "backend" || !px.Options["tcplog"] {
+		if px.Kind == "backend" || !px.Options["tcplog"] && !px.Options["httplog"] {
 			continue
 		}
 		var ts []*logTarget
@@ -236,11 +236,19 @@ func (l *logger) engineMessage(lv proxy.Level, msg string) {
 	l.send(nil, level, msg)
 }
 
-// access logs a finished connection with option tcplog's line.
+// access logs a finished connection (tcp mode) with option tcplog's
+// line, or a finished request (http mode) with option httplog's.
 func (l *logger) access(r *proxy.Record) {
 	st := l.state.Load()
 	ts := st.frontends[r.Frontend]
-	if len(ts) == 0 || st.dontLogNull[r.Frontend] && r.BytesIn == 0 {
+	if len(ts) == 0 {
+		return
+	}
+	if r.HTTP != nil {
+		l.send(ts, 6, proxy.HTTPLog(r))
+		return
+	}
+	if st.dontLogNull[r.Frontend] && r.BytesIn == 0 {
 		return
 	}
 	l.send(ts, 6, proxy.TCPLog(r))

@@ -1,0 +1,213 @@
+package proxy
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"fulcrum/confparse"
+	"fulcrum/haproxy"
+)
+
+// httpConnMode reads the persistent-connection option of a proxy: the
+// last of http-keep-alive, http-server-close and httpclose that the
+// proxy or its defaults turn on wins, as each resets the others in
+// HAProxy.
+func httpConnMode(lines []haproxy.Directive) ConnMode {
+	mode := KeepAlive
+	for _, d := range lines {
+		on, args, ok := optionLine(d)
+		if !ok || !on {
+			continue
+		}
+		switch args[0] {
+		case "http-keep-alive":
+			mode = KeepAlive
+		case "http-server-close":
+			mode = ServerClose
+		case "httpclose", "forceclose":
+			mode = HTTPClose
+		}
+	}
+	return mode
+}
+
+// optionLine reads an `option NAME ARGS...` or `no option NAME` line:
+// on is false for the negated form; ok is false for other lines.
+func optionLine(d haproxy.Directive) (on bool, args []string, ok bool) {
+	switch {
+	case d.Keyword == "option" && len(d.Args) > 0:
+		return true, d.Args, true
+	case d.Keyword == "no" && len(d.Args) > 1 && d.Args[0] == "option":
+		return false, d.Args[1:], true
+	}
+	return false, nil, false
+}
+
+// forwardFor reads `option forwardfor [except NET] [header NAME]
+// [if-none]`; the last one written wins, and `no option forwardfor`
+// removes it.
+func (a *adapter) forwardFor(lines []haproxy.Directive) *ForwardFor {
+	var ff *ForwardFor
+	for _, d := range lines {
+		on, args, ok := optionLine(d)
+		if !ok || args[0] != "forwardfor" {
+			continue
+		}
+		if !on {
+			ff = nil
+			continue
+		}
+		ff = &ForwardFor{}
+		for i := 1; i < len(args); i++ {
+			switch args[i] {
+			case "if-none":
+				ff.IfNone = true
+			case "header":
+				if i+1 < len(args) {
+					i++
+					ff.Header = args[i]
+				}
+			case "except":
+				if i+1 < len(args) {
+					i++
+					ff.Except = parseNet(args[i])
+				}
+			}
+		}
+	}
+	return ff
+}
+
+// parseNet reads an address or network as `except` takes it.
+func parseNet(s string) netip.Prefix {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked()
+	}
+	if ip, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(ip, ip.BitLen())
+	}
+	return netip.Prefix{}
+}
+
+// hasOption reports whether the last `option NAME` / `no option NAME`
+// among lines turns NAME on.
+func hasOption(lines []haproxy.Directive, name string) bool {
+	on := false
+	for _, d := range lines {
+		if o, args, ok := optionLine(d); ok && args[0] == name {
+			on = o
+		}
+	}
+	return on
+}
+
+// httpFrontend fills fe's http-mode settings from the proxy.
+func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Directive, acls map[string][]acl) {
+	fe.Mode = ModeHTTP
+	fe.HTTP.Conn = httpConnMode(lines)
+	fe.HTTP.TimeoutRequest = msDur(px.Timeouts["http-request"])
+	fe.HTTP.TimeoutKeepAlive = msDur(px.Timeouts["http-keep-alive"])
+	fe.HTTP.Parse.AcceptInvalid = hasOption(lines, "accept-invalid-http-request")
+	fe.HTTP.ForwardFor = a.forwardFor(lines)
+	fe.HTTP.RequestRules = a.httpRequestRules(px, acls)
+}
+
+// httpBackend fills be's http-mode settings from the proxy.
+func (a *adapter) httpBackend(be *Backend, px *haproxy.Proxy, lines []haproxy.Directive, acls map[string][]acl) {
+	be.Mode = ModeHTTP
+	be.HTTP.Conn = httpConnMode(lines)
+	be.HTTP.Parse.AcceptInvalid = hasOption(lines, "accept-invalid-http-response")
+	for _, d := range lines {
+		if d.Keyword == "http-reuse" {
+			be.HTTP.Reuse = map[string]Reuse{"safe": ReuseSafe, "aggressive": ReuseAggressive,
+				"always": ReuseAlways, "never": ReuseNever}[first(d.Args)]
+		}
+	}
+	if px.Kind == "backend" {
+		// A listen section's rules run once, as its frontend's.
+		be.HTTP.ForwardFor = a.forwardFor(lines)
+		be.HTTP.RequestRules = a.httpRequestRules(px, acls)
+	}
+}
+
+// httpRequestRules maps the proxy's own `http-request` lines. Actions the
+// engine does not have, and values holding log-format expressions, are
+// reported as not acted on (the rule is left out) so nothing is dropped
+// silently.
+func (a *adapter) httpRequestRules(px *haproxy.Proxy, acls map[string][]acl) []HTTPRule {
+	var rules []HTTPRule
+	for _, d := range px.Section.Lines {
+		if d.Keyword != "http-request" || len(d.Args) == 0 {
+			continue
+		}
+		words, condWords := splitCond(d.Args)
+		rule, ok := a.httpRule(d.Pos, words)
+		if !ok {
+			continue
+		}
+		cond, ok := a.cond(acls, d.Pos, condWords)
+		if !ok {
+			continue
+		}
+		rule.Cond = cond
+		rules = append(rules, rule)
+	}
+	return rules
+}
+
+// splitCond separates a rule's action words from its if/unless condition.
+func splitCond(args []string) (action, cond []string) {
+	for i, w := range args {
+		if w == "if" || w == "unless" {
+			return args[:i], args[i:]
+		}
+	}
+	return args, nil
+}
+
+func (a *adapter) httpRule(pos confparse.Pos, w []string) (HTTPRule, bool) {
+	notActed := func(why string) (HTTPRule, bool) {
+		a.warn(pos, "'http-request %s' is not acted on yet by Fulcrum (%s); the rule is ignored.", w[0], why)
+		return HTTPRule{}, false
+	}
+	literal := func(s string) bool { return !strings.Contains(s, "%[") && !strings.Contains(s, "%{") }
+	switch w[0] {
+	case "allow":
+		return HTTPRule{Action: HTTPAllow}, true
+	case "deny":
+		r := HTTPRule{Action: HTTPDeny}
+		for i := 1; i+1 < len(w); i++ {
+			if w[i] == "deny_status" {
+				r.Status, _ = strconv.Atoi(w[i+1])
+			}
+		}
+		return r, true
+	case "set-header", "add-header":
+		if len(w) < 3 || !literal(w[2]) {
+			return notActed("log-format values are not built yet")
+		}
+		act := HTTPSetHeader
+		if w[0] == "add-header" {
+			act = HTTPAddHeader
+		}
+		return HTTPRule{Action: act, Name: w[1], Value: w[2]}, true
+	case "del-header":
+		if len(w) != 2 {
+			return notActed("matching methods are not built yet")
+		}
+		return HTTPRule{Action: HTTPDelHeader, Name: w[1]}, true
+	case "redirect":
+		if len(w) < 3 || w[1] != "location" || !literal(w[2]) {
+			return notActed("only 'redirect location' with a literal target is built")
+		}
+		r := HTTPRule{Action: HTTPRedirect, Location: w[2]}
+		for i := 3; i+1 < len(w); i++ {
+			if w[i] == "code" {
+				r.Status, _ = strconv.Atoi(w[i+1])
+			}
+		}
+		return r, true
+	}
+	return notActed("action not built yet")
+}
