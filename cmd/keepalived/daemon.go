@@ -1,20 +1,471 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log/syslog"
 	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 
+	"fulcrum/confparse"
 	"fulcrum/keepalived"
+	"fulcrum/vip"
+	"fulcrum/vip/notify"
 )
 
-// runDaemon is where the daemon modes will start. Until the VRRP engine
-// exists it loads the configuration, prints what it would not act on, and
-// says plainly that the daemon is not built.
-func runDaemon(o *options) int {
-	_, diags := keepalived.Load(o.configFile, keepalived.LoadOptions{ConfigID: o.configID})
-	for _, d := range diags {
-		fmt.Fprintln(os.Stderr, d.String())
+// Environment variables the daemon reads.
+const (
+	// envDaemonChild marks the detached re-executed process (daemon mode
+	// without -n): it must not detach again.
+	envDaemonChild = "FULCRUM_KEEPALIVED_DETACHED"
+	// envDumpDir overrides /tmp as the directory of keepalived.data,
+	// keepalived.stats and keepalived.json. It exists for tests only, so
+	// parallel runs do not overwrite one another's (or a real daemon's)
+	// files; operators' exporters read /tmp as with the reference.
+	envDumpDir = "FULCRUM_KEEPALIVED_DUMP_DIR"
+)
+
+// The reference's default pid files.
+const (
+	defaultPidFile      = "/run/keepalived.pid"
+	defaultVRRPPidFile  = "/run/keepalived_vrrp.pid"
+	defaultCheckPidFile = "/run/keepalived_check.pid"
+)
+
+const versionLine = "Keepalived v2.2.7 (Fulcrum)"
+
+// sigJSON is SIGRTMIN+2 as glibc numbers it (SIGRTMIN is 34): the
+// reference's JSON dump signal.
+const sigJSON = syscall.Signal(36)
+
+// logger writes the reference's log lines: to syslog unless -G, and with
+// -l to the console, prefixed with the time as the reference prints it.
+type logger struct {
+	mu      sync.Mutex
+	console io.Writer
+	sys     *syslog.Writer
+}
+
+func (l *logger) log(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.console != nil {
+		fmt.Fprintf(l.console, "%s: %s\n", time.Now().Format("Mon Jan _2 15:04:05 2006"), line)
 	}
-	fmt.Fprintln(os.Stderr, "keepalived (Fulcrum): the daemon is not built yet; only -t/--config-test works today")
-	return 1
+	if l.sys != nil {
+		l.sys.Info(line)
+	}
+}
+
+func (l *logger) logf(format string, args ...any) { l.log(fmt.Sprintf(format, args...)) }
+
+// facilities are the values of -S.
+var facilities = map[string]syslog.Priority{"user": syslog.LOG_USER, "daemon": syslog.LOG_DAEMON,
+	"local0": syslog.LOG_LOCAL0, "local1": syslog.LOG_LOCAL1, "local2": syslog.LOG_LOCAL2, "local3": syslog.LOG_LOCAL3,
+	"local4": syslog.LOG_LOCAL4, "local5": syslog.LOG_LOCAL5, "local6": syslog.LOG_LOCAL6, "local7": syslog.LOG_LOCAL7}
+
+func facility(s string) (syslog.Priority, error) {
+	if s == "" {
+		return syslog.LOG_DAEMON, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 7 {
+		return syslog.LOG_LOCAL0 + syslog.Priority(n)<<3, nil
+	}
+	if f, ok := facilities[s]; ok {
+		return f, nil
+	}
+	return 0, fmt.Errorf("Invalid log facility '%s'", s)
+}
+
+// runDaemon runs VRRP until SIGTERM: detached unless -n.
+func runDaemon(o *options) int {
+	fac, err := facility(o.logFacility)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if !o.dontFork && os.Getenv(envDaemonChild) == "" {
+		return detach()
+	}
+	lg := &logger{}
+	if o.logConsole {
+		lg.console = os.Stderr
+	}
+	if !o.noSyslog {
+		lg.sys, _ = syslog.New(fac|syslog.LOG_INFO, "Keepalived")
+	}
+	d := &daemon{o: o, lg: lg}
+	return d.run()
+}
+
+// detach re-executes this program in a new session with no terminal, as
+// the reference's fork does, and returns the parent's exit code.
+func detach() int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer null.Close()
+	cmd := exec.Command(self, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), envDaemonChild+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// daemon is one running keepalived process.
+type daemon struct {
+	o        *options
+	lg       *logger
+	engine   *vip.Engine
+	plan     *vip.Plan
+	cfg      *keepalived.Config
+	unwatch  context.CancelFunc
+	fifo     *notify.FIFO
+	pidFiles []string
+}
+
+func (d *daemon) run() int {
+	o, lg := d.o, d.lg
+	lg.logf("Starting %s", versionLine)
+	lg.logf("Command line: %s", quoteArgs(os.Args))
+	lg.logf("Configuration file %s", o.configFile)
+	if _, err := os.Stat(o.configFile); err != nil {
+		lg.logf("Config files missing '%s'.", o.configFile)
+		lg.logf("Stopped %s", versionLine)
+		return 6 // as the reference
+	}
+	if err := d.writePidFiles(); err != nil {
+		lg.log(err.Error())
+		return 1
+	}
+	defer d.removePidFiles()
+
+	// Subscribe before starting so no signal is lost during start-up.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2, sigJSON)
+
+	cfg, plan, ok := d.load()
+	if !ok {
+		lg.logf("Stopped %s", versionLine)
+		return 1
+	}
+	if o.checkOnly && !o.vrrpOnly {
+		lg.log("WARNING: the health-checker (LVS) subsystem is not built in Fulcrum; -C/--check runs nothing")
+	}
+	runVRRP := !o.checkOnly || o.vrrpOnly
+	opt := vip.Options{Log: lg.log}
+	if plan.FIFO != "" && runVRRP {
+		f, err := notify.OpenFIFO(plan.FIFO)
+		if err != nil {
+			lg.logf("Unable to open notify_fifo %s: %v", plan.FIFO, err)
+		} else {
+			d.fifo, opt.FIFO = f, f
+		}
+	}
+	d.engine = vip.NewEngine(opt)
+	if runVRRP {
+		lg.logf("Starting VRRP child process, pid=%d", os.Getpid())
+		d.apply(cfg, plan)
+	}
+	lg.log("Startup complete")
+
+	for s := range sigs {
+		switch s {
+		case syscall.SIGHUP:
+			lg.log("Reloading ...")
+			lg.logf("Configuration file %s", o.configFile)
+			if cfg, plan, ok := d.load(); ok && runVRRP {
+				lg.log("Reloading")
+				d.apply(cfg, plan)
+				lg.log("Reload complete")
+			} else if ok {
+				lg.log("Reload complete")
+			}
+		case syscall.SIGTERM, syscall.SIGINT:
+			lg.log("Stopping")
+			if d.unwatch != nil {
+				d.unwatch()
+			}
+			d.engine.Stop()
+			if d.fifo != nil {
+				d.fifo.Close()
+			}
+			lg.log("Stopped")
+			lg.logf("Stopped %s", versionLine)
+			return 0
+		case syscall.SIGUSR1:
+			lg.logf("Printing VRRP data for process(%d) on signal", os.Getpid())
+			d.dump("keepalived.data", d.writeData)
+		case syscall.SIGUSR2:
+			lg.logf("Printing VRRP stats for process(%d) on signal", os.Getpid())
+			d.dump("keepalived.stats", func(w io.Writer) error { return vip.WriteStats(w, d.engine.Instances()...) })
+		case sigJSON:
+			d.dump("keepalived.json", d.writeJSON)
+		}
+	}
+	return 0
+}
+
+// load reads the configuration and prints its diagnostics and what the
+// engine will not act on. A configuration the reference would refuse to
+// run is not loaded.
+func (d *daemon) load() (*keepalived.Config, *vip.Plan, bool) {
+	cfg, diags := keepalived.Load(d.o.configFile, keepalived.LoadOptions{ConfigID: d.o.configID})
+	refused := false
+	for _, dg := range diags {
+		if strings.HasPrefix(dg.Message, "WARNING: '") && strings.HasSuffix(dg.Message, "it has no effect") {
+			continue // unbuilt keywords: the plan reports the ones that matter
+		}
+		if dg.Severity == confparse.Alert && strings.HasPrefix(dg.Message, "configuration cannot be run") {
+			refused = true
+		}
+		d.lg.log(diagLine(dg))
+	}
+	if refused || cfg == nil {
+		d.lg.log("Configuration cannot be run; keeping the current one")
+		return nil, nil, false
+	}
+	plan := vip.FromConfig(cfg)
+	for _, w := range plan.Warnings {
+		d.lg.log(diagLine(w))
+	}
+	return cfg, plan, true
+}
+
+func diagLine(dg confparse.Diagnostic) string {
+	if dg.Pos.File != "" && dg.Pos.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", dg.Pos.File, dg.Pos.Line, dg.Message)
+	}
+	return dg.Message
+}
+
+// apply makes the engine run plan: unchanged instances keep their state
+// and addresses; the trackers restart.
+func (d *daemon) apply(cfg *keepalived.Config, plan *vip.Plan) {
+	if d.unwatch != nil {
+		d.unwatch()
+	}
+	if d.plan == nil || len(plan.StaticAddrs)+len(plan.StaticRoutes) > 0 || len(d.plan.StaticAddrs)+len(d.plan.StaticRoutes) > 0 {
+		if err := d.engine.SetStatic(plan.StaticAddrs, plan.StaticRoutes); err != nil {
+			d.lg.log(err.Error())
+		}
+	}
+	if err := d.engine.Apply(plan.Instances, plan.Groups); err != nil {
+		d.lg.log(err.Error())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.unwatch = cancel
+	if err := vip.StartWatches(ctx, d.engine, plan.Watches, d.lg.log); err != nil {
+		d.lg.log(err.Error())
+	}
+	d.cfg, d.plan = cfg, plan
+}
+
+// writePidFiles writes our pid to the main and VRRP pid files (one
+// process plays both the reference's parent and VRRP child) unless a live
+// process already holds one.
+func (d *daemon) writePidFiles() error {
+	o := d.o
+	files := []string{or(o.pidFile, defaultPidFile)}
+	if !o.checkOnly || o.vrrpOnly {
+		files = append(files, or(o.vrrpPidFile, defaultVRRPPidFile))
+	}
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 && pid != os.Getpid() &&
+				syscall.Kill(pid, 0) == nil {
+				return fmt.Errorf("daemon is already running")
+			}
+		}
+	}
+	for _, f := range files {
+		if err := os.WriteFile(f, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			return fmt.Errorf("pidfile_write : Cannot open %s pidfile: %v", f, err)
+		}
+		d.pidFiles = append(d.pidFiles, f)
+	}
+	return nil
+}
+
+func (d *daemon) removePidFiles() {
+	for _, f := range d.pidFiles {
+		os.Remove(f)
+	}
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// dump writes name in the dump directory (/tmp, or $FULCRUM_KEEPALIVED_DUMP_DIR
+// in tests) through a temporary file, so a reader never sees half of it.
+func (d *daemon) dump(name string, write func(io.Writer) error) {
+	dir := or(os.Getenv(envDumpDir), "/tmp")
+	path := filepath.Join(dir, name)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err == nil {
+		err = errors.Join(write(f), f.Close())
+		if err == nil {
+			err = os.Rename(tmp, path)
+		}
+	}
+	if err != nil {
+		d.lg.logf("Can't open %s (%v)", path, err)
+		os.Remove(tmp)
+	}
+}
+
+// writeData writes the VRRP part of the reference's keepalived.data:
+// its section headers and, per instance, the lines an exporter reads.
+func (d *daemon) writeData(w io.Writer) error {
+	g := d.cfg.Global
+	fmt.Fprintf(w, "------< Global definitions >------\n")
+	fmt.Fprintf(w, " Router ID = %s\n", g.RouterID)
+	fmt.Fprintf(w, " VRRP IPv4 mcast group = %s\n", or(addrString(g.VRRPMcastGroup4), "224.0.0.18"))
+	fmt.Fprintf(w, " VRRP IPv6 mcast group = %s\n", or(addrString(g.VRRPMcastGroup6), "ff02::12"))
+	fmt.Fprintf(w, " VRRP skip check advert addresses = %t\n", g.VRRPSkipCheckAdvAddr)
+	fmt.Fprintf(w, " VRRP strict mode = %t\n", g.VRRPStrict)
+	fmt.Fprintf(w, "------< VRRP Topology >------\n")
+	for _, c := range d.plan.Instances {
+		inst := d.engine.Instance(c.Name)
+		if inst == nil {
+			continue
+		}
+		st := inst.State().String()
+		fmt.Fprintf(w, " VRRP Instance = %s\n", c.Name)
+		fmt.Fprintf(w, "   VRRP Version = %d\n", c.Version)
+		fmt.Fprintf(w, "   State = %s\n", st)
+		fmt.Fprintf(w, "   Interface = %s\n", c.Interface)
+		if c.SrcAddr.IsValid() {
+			fmt.Fprintf(w, "   Using src_ip = %s\n", c.SrcAddr)
+		}
+		fmt.Fprintf(w, "   Virtual Router ID = %d\n", c.VRID)
+		fmt.Fprintf(w, "   Priority = %d\n", c.Priority)
+		if c.Version == 3 {
+			fmt.Fprintf(w, "   Advert interval = %d milli-sec\n", c.Interval.Milliseconds())
+		} else {
+			fmt.Fprintf(w, "   Advert interval = %d sec\n", int(c.Interval.Seconds()))
+		}
+		fmt.Fprintf(w, "   Preempt = %s\n", map[bool]string{true: "disabled", false: "enabled"}[c.NoPreempt])
+		auth := "none"
+		if c.AuthPass != "" {
+			auth = "SIMPLE_PASSWORD"
+		}
+		fmt.Fprintf(w, "   Authentication type = %s\n", auth)
+		fmt.Fprintf(w, "   Virtual IP (%d):\n", len(c.VIPs))
+		for _, v := range c.VIPs {
+			dev := or(v.Dev, c.Interface)
+			set := map[bool]string{true: "set", false: "unset"}[st == "MASTER"]
+			fmt.Fprintf(w, "     %s dev %s scope %s %s\n", v.Prefix, dev, scopeName(v.Scope), set)
+		}
+	}
+	return nil
+}
+
+func addrString(a interface {
+	IsValid() bool
+	String() string
+}) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+func scopeName(n int) string {
+	switch n {
+	case 0:
+		return "global"
+	case 200:
+		return "site"
+	case 253:
+		return "link"
+	case 254:
+		return "host"
+	}
+	return strconv.Itoa(n)
+}
+
+// writeJSON writes the instances in the shape of the reference's
+// keepalived.json: a list of {"data": {...}, "stats": {...}} objects with
+// the reference's key names for the fields we have.
+func (d *daemon) writeJSON(w io.Writer) error {
+	type data struct {
+		Iname    string   `json:"iname"`
+		Ifp      string   `json:"ifp_ifname"`
+		State    int      `json:"state"`
+		VRID     int      `json:"vrid"`
+		BasePrio int      `json:"base_priority"`
+		AdverInt float64  `json:"adver_int"`
+		Version  int      `json:"version"`
+		VIPs     []string `json:"vips"`
+	}
+	type stats struct {
+		AdvertRcvd  uint64 `json:"advert_rcvd"`
+		AdvertSent  uint64 `json:"advert_sent"`
+		BecomeMast  uint64 `json:"become_master"`
+		ReleaseMast uint64 `json:"release_master"`
+		PriZeroRcvd uint64 `json:"pri_zero_rcvd"`
+		PriZeroSent uint64 `json:"pri_zero_sent"`
+	}
+	type entry struct {
+		Data  data  `json:"data"`
+		Stats stats `json:"stats"`
+	}
+	// The reference's numbering of states.
+	stateNum := map[string]int{"INIT": 0, "BACKUP": 1, "MASTER": 2, "FAULT": 3}
+	var out []entry
+	for _, c := range d.plan.Instances {
+		inst := d.engine.Instance(c.Name)
+		if inst == nil {
+			continue
+		}
+		s := inst.Stats()
+		e := entry{Data: data{Iname: c.Name, Ifp: c.Interface, State: stateNum[s.State.String()], VRID: int(c.VRID),
+			BasePrio: int(c.Priority), AdverInt: c.Interval.Seconds(), Version: c.Version},
+			Stats: stats{AdvertRcvd: s.Received, AdvertSent: s.Sent, BecomeMast: s.BecameMaster, ReleaseMast: s.ReleasedMaster,
+				PriZeroRcvd: s.PriorityZeroReceived, PriZeroSent: s.PriorityZeroSent}}
+		for _, v := range c.VIPs {
+			e.Data.VIPs = append(e.Data.VIPs, v.String())
+		}
+		out = append(out, e)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// quoteArgs prints the command line as the reference's "Command line:".
+func quoteArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = "'" + a + "'"
+	}
+	return strings.Join(q, " ")
 }
