@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"fulcrum/internal/netns"
+	"fulcrum/internal/reftest"
+)
+
+// patience bounds every wait for something the daemons must do; it is a
+// failure bound, not a performance threshold (protocol timings here are a
+// few seconds).
+const patience = 20 * time.Second
+
+// node is one keepalived process (ours or the reference) a test started
+// in a namespace; it is ended by its PID only.
+type node struct {
+	t    *testing.T
+	name string
+	ns   *netns.NS
+	dir  string
+	conf string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{}
+	exit int
+}
+
+func (n *node) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.out.Write(p)
+}
+
+func (n *node) log() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.out.String()
+}
+
+// vrrpConf is one VI_1 (VRID 51, PASS auth, VIP 10.77.0.100/24 on eth0)
+// with the given priority, plus extra instance blocks.
+func vrrpConf(prio int, extra string) string {
+	return fmt.Sprintf(`global_defs {
+	router_id node%d
+}
+vrrp_instance VI_1 {
+	state BACKUP
+	interface eth0
+	virtual_router_id 51
+	priority %d
+	advert_int 1
+	authentication {
+		auth_type PASS
+		auth_pass s3cr3t
+	}
+	virtual_ipaddress {
+		10.77.0.100/24
+	}
+}
+%s`, prio, prio, extra)
+}
+
+// start runs bin with conf in ns, in the foreground with console logs and
+// private pid files and dump directory.
+func start(t *testing.T, name, bin string, ns *netns.NS, conf string, extra ...string) *node {
+	t.Helper()
+	dir := t.TempDir()
+	n := &node{t: t, name: name, ns: ns, dir: dir, conf: filepath.Join(dir, "keepalived.conf"), done: make(chan struct{})}
+	n.writeConf(conf)
+	args := append([]string{"-n", "-l", "-G", "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"),
+		"-c", filepath.Join(dir, "c.pid"), "-f", n.conf}, extra...)
+	n.cmd = ns.Command(bin, args...)
+	n.cmd.Env = append(os.Environ(), envDumpDir+"="+dir)
+	n.cmd.Stdout, n.cmd.Stderr = n, n
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		n.cmd.Wait()
+		n.exit = n.cmd.ProcessState.ExitCode()
+		close(n.done)
+	}()
+	t.Cleanup(func() {
+		n.stop()
+		if t.Failed() {
+			t.Logf("%s log:\n%s", n.name, n.log())
+		}
+	})
+	return n
+}
+
+func (n *node) writeConf(text string) {
+	if err := os.WriteFile(n.conf, []byte(text), 0o644); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+// signal sends sig to the process we started.
+func (n *node) signal(sig syscall.Signal) {
+	if err := n.cmd.Process.Signal(sig); err != nil {
+		n.t.Fatalf("%s: %v", n.name, err)
+	}
+}
+
+// stop ends the process (SIGTERM, then SIGKILL if it does not end) and
+// waits for it.
+func (n *node) stop() {
+	select {
+	case <-n.done:
+		return
+	default:
+	}
+	n.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-n.done:
+	case <-time.After(patience):
+		n.cmd.Process.Kill()
+		<-n.done
+	}
+}
+
+// waitExit waits for the process to end and returns its exit code.
+func (n *node) waitExit() int {
+	select {
+	case <-n.done:
+		return n.exit
+	case <-time.After(patience):
+		n.t.Fatalf("%s did not exit", n.name)
+		return -1
+	}
+}
+
+// waitLog waits until the log holds s after offset from.
+func (n *node) waitLog(from int, s string) {
+	n.t.Helper()
+	waitFor(n.t, n.name+" logs "+s, func() bool { return strings.Contains(n.log()[from:], s) })
+}
+
+// hasVIP reports whether the node's namespace holds the VIP.
+func (n *node) hasVIP() bool {
+	out, _ := n.ns.Run("ip", "-4", "-br", "addr", "show", "dev", "eth0")
+	return strings.Contains(out, "10.77.0.100/24")
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// pair is two namespaces on one bridge, eth0 10.77.0.1 and .2.
+func pair(t *testing.T) (a, b *netns.NS) {
+	bed := netns.New(t)
+	a, b = bed.Add("a"), bed.Add("b")
+	bed.Bridge("eth0", []*netns.NS{a, b}, []string{"10.77.0.1/24", "10.77.0.2/24"})
+	return a, b
+}
+
+const masterLine = "(VI_1) Entering MASTER STATE"
+
+// exactlyOne checks the VIP is on master and not on backup.
+func exactlyOne(t *testing.T, master, backup *node) {
+	t.Helper()
+	waitFor(t, "VIP on "+master.name+" only", func() bool { return master.hasVIP() && !backup.hasVIP() })
+}
+
+// TestDaemonElectReloadStop: two of our daemons elect the higher
+// priority; SIGHUP with an added instance keeps VI_1 as it is (no state
+// change, VIP stays) and starts the new one; SIGTERM sends priority 0,
+// removes the VIP and the pid files, and the backup takes over.
+func TestDaemonElectReloadStop(t *testing.T) {
+	ours := reftest.Ours(t, "keepalived")
+	nsA, nsB := pair(t)
+	a := start(t, "A", ours, nsA, vrrpConf(150, ""))
+	b := start(t, "B", ours, nsB, vrrpConf(100, ""))
+	a.waitLog(0, masterLine)
+	exactlyOne(t, a, b)
+	if strings.Contains(b.log(), masterLine) {
+		t.Fatal("the lower priority node became MASTER too")
+	}
+	for _, f := range []string{"k.pid", "v.pid"} {
+		if got, _ := os.ReadFile(filepath.Join(a.dir, f)); strings.TrimSpace(string(got)) != fmt.Sprint(a.cmd.Process.Pid) {
+			t.Errorf("%s holds %q, want our pid %d", f, got, a.cmd.Process.Pid)
+		}
+	}
+
+	// Reload: VI_1 unchanged, VI_2 new.
+	mark := len(a.log())
+	a.writeConf(vrrpConf(150, `vrrp_instance VI_2 {
+	state BACKUP
+	interface eth0
+	virtual_router_id 52
+	priority 100
+	advert_int 1
+	virtual_ipaddress {
+		10.77.0.200/24
+	}
+}
+`))
+	a.signal(syscall.SIGHUP)
+	a.waitLog(mark, "Reload complete")
+	a.waitLog(mark, "(VI_2) Entering BACKUP STATE")
+	// VI_1 keeps being MASTER: B must hear it all along, so B never
+	// times out; wait until VI_2 (a fresh instance) has had longer than
+	// VI_1's Master_Down_Interval to become MASTER, then look.
+	a.waitLog(mark, "(VI_2) Entering MASTER STATE")
+	if after := a.log()[mark:]; strings.Contains(after, "(VI_1) Entering") || strings.Contains(after, "(VI_1) removing VIPs") {
+		t.Errorf("VI_1 changed state on a reload that did not change it:\n%s", after)
+	}
+	if !a.hasVIP() || strings.Contains(b.log(), masterLine) {
+		t.Errorf("VI_1's VIP moved during the reload (A has it: %v)", a.hasVIP())
+	}
+
+	// Stop: priority 0, VIP released, B takes over.
+	markB := len(b.log())
+	a.signal(syscall.SIGTERM)
+	if code := a.waitExit(); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+	if !strings.Contains(a.log(), "(VI_1) sent 0 priority") {
+		t.Error("no priority-0 advertisement logged")
+	}
+	b.waitLog(markB, masterLine)
+	exactlyOne(t, b, a)
+	for _, f := range []string{"k.pid", "v.pid"} {
+		if _, err := os.Stat(filepath.Join(a.dir, f)); err == nil {
+			t.Errorf("%s left behind", f)
+		}
+	}
+}
+
+// TestDaemonKilledMasterFailsOver: SIGKILL of the master (no priority 0)
+// moves the VIP to the backup after Master_Down_Interval.
+func TestDaemonKilledMasterFailsOver(t *testing.T) {
+	ours := reftest.Ours(t, "keepalived")
+	nsA, nsB := pair(t)
+	a := start(t, "A", ours, nsA, vrrpConf(150, ""))
+	b := start(t, "B", ours, nsB, vrrpConf(100, ""))
+	a.waitLog(0, masterLine)
+	exactlyOne(t, a, b)
+	a.signal(syscall.SIGKILL)
+	a.waitExit()
+	b.waitLog(0, masterLine)
+	waitFor(t, "VIP on B", b.hasVIP)
+	if !strings.Contains(b.log(), "(VI_1) Receive advertisement timeout") {
+		t.Error("B took over without the advertisement timeout")
+	}
+}
+
+// TestDaemonInterop runs our daemon next to the real keepalived with the
+// same configuration text, each as MASTER in turn; the VIP is on exactly
+// one of them and SIGTERM hands it to the other.
+func TestDaemonInterop(t *testing.T) {
+	ref := reftest.Keepalived(t)
+	ours := reftest.Ours(t, "keepalived")
+	for _, tc := range []struct {
+		desc         string
+		oursIsMaster bool
+	}{
+		{desc: "ours master", oursIsMaster: true},
+		{desc: "reference master", oursIsMaster: false},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			nsA, nsB := pair(t)
+			hiBin, loBin, hiName, loName := ours, ref, "ours", "reference"
+			if !tc.oursIsMaster {
+				hiBin, loBin, hiName, loName = ref, ours, "reference", "ours"
+			}
+			// -P: VRRP only, -R: the reference's child is not respawned.
+			hi := start(t, hiName, hiBin, nsA, vrrpConf(150, ""), "-P")
+			lo := start(t, loName, loBin, nsB, vrrpConf(100, ""), "-P")
+			hi.waitLog(0, masterLine)
+			exactlyOne(t, hi, lo)
+			if strings.Contains(lo.log(), masterLine) {
+				t.Fatalf("%s became MASTER next to a higher priority", loName)
+			}
+			hi.signal(syscall.SIGTERM)
+			if code := hi.waitExit(); code != 0 {
+				t.Errorf("%s exit %d after SIGTERM", hiName, code)
+			}
+			lo.waitLog(0, masterLine)
+			exactlyOne(t, lo, hi)
+		})
+	}
+}
+
+// TestDaemonWarnsUnbuilt: what the daemon reads but does not act on is a
+// WARNING with file:line at start.
+func TestDaemonWarnsUnbuilt(t *testing.T) {
+	ours := reftest.Ours(t, "keepalived")
+	bed := netns.New(t)
+	ns := bed.Add("w")
+	n := start(t, "ours", ours, ns, "global_defs {\n    lvs_flush\n}\n")
+	n.waitLog(0, "Startup complete")
+	want := n.conf + ":2: WARNING: 'global_defs/lvs_flush'"
+	if !strings.Contains(n.log(), want) {
+		t.Errorf("no %q in the start-up log", want)
+	}
+	n.signal(syscall.SIGTERM)
+	if code := n.waitExit(); code != 0 {
+		t.Errorf("exit %d after SIGTERM", code)
+	}
+}
