@@ -141,6 +141,15 @@ func (n *node) waitExit() int {
 	}
 }
 
+// terminate sends SIGTERM and expects exit code 0, as the reference.
+func (n *node) terminate() {
+	n.t.Helper()
+	n.signal(syscall.SIGTERM)
+	if code := n.waitExit(); code != 0 {
+		n.t.Errorf("%s: exit %d after SIGTERM, want 0", n.name, code)
+	}
+}
+
 // waitLog waits until the log holds s after offset from.
 func (n *node) waitLog(from int, s string) {
 	n.t.Helper()
@@ -229,10 +238,7 @@ func TestDaemonElectReloadStop(t *testing.T) {
 
 	// Stop: priority 0, VIP released, B takes over.
 	markB := len(b.log())
-	a.signal(syscall.SIGTERM)
-	if code := a.waitExit(); code != 0 {
-		t.Errorf("exit %d after SIGTERM, want 0", code)
-	}
+	a.terminate()
 	if !strings.Contains(a.log(), "(VI_1) sent 0 priority") {
 		t.Error("no priority-0 advertisement logged")
 	}
@@ -290,10 +296,7 @@ func TestDaemonInterop(t *testing.T) {
 			if strings.Contains(lo.log(), masterLine) {
 				t.Fatalf("%s became MASTER next to a higher priority", loName)
 			}
-			hi.signal(syscall.SIGTERM)
-			if code := hi.waitExit(); code != 0 {
-				t.Errorf("%s exit %d after SIGTERM", hiName, code)
-			}
+			hi.terminate()
 			lo.waitLog(0, masterLine)
 			exactlyOne(t, lo, hi)
 		})
@@ -312,8 +315,5 @@ func TestDaemonWarnsUnbuilt(t *testing.T) {
 	if !strings.Contains(n.log(), want) {
 		t.Errorf("no %q in the start-up log", want)
 	}
-	n.signal(syscall.SIGTERM)
-	if code := n.waitExit(); code != 0 {
-		t.Errorf("exit %d after SIGTERM", code)
-	}
+	n.terminate()
 }
