@@ -49,8 +49,8 @@ func (n *node) log() string {
 }
 
 // vrrpConf is one VI_1 (VRID 51, PASS auth, VIP 10.77.0.100/24 on eth0)
-// with the given priority, plus extra instance blocks.
-func vrrpConf(prio int, extra string) string {
+// with the given priority and more lines inVI1, plus extra blocks.
+func vrrpConf(prio int, inVI1, extra string) string {
 	return fmt.Sprintf(`global_defs {
 	router_id node%d
 }
@@ -67,8 +67,9 @@ vrrp_instance VI_1 {
 	virtual_ipaddress {
 		10.77.0.100/24
 	}
+%s
 }
-%s`, prio, prio, extra)
+%s`, prio, prio, inVI1, extra)
 }
 
 // start runs bin with conf in ns, in the foreground with console logs and
@@ -196,10 +197,13 @@ func exactlyOne(t *testing.T, master, backup *node) {
 func TestDaemonElectReloadStop(t *testing.T) {
 	ours := reftest.Ours(t, "keepalived")
 	nsA, nsB := pair(t)
-	a := start(t, "A", ours, nsA, vrrpConf(150, ""))
-	b := start(t, "B", ours, nsB, vrrpConf(100, ""))
+	stopMark := filepath.Join(t.TempDir(), "stopped")
+	notifyStop := "\tnotify_stop \"/bin/touch " + stopMark + "\""
+	a := start(t, "A", ours, nsA, vrrpConf(150, notifyStop, ""))
+	b := start(t, "B", ours, nsB, vrrpConf(100, "", ""))
 	a.waitLog(0, masterLine)
 	exactlyOne(t, a, b)
+	a.checkDumps()
 	if strings.Contains(b.log(), masterLine) {
 		t.Fatal("the lower priority node became MASTER too")
 	}
@@ -211,7 +215,7 @@ func TestDaemonElectReloadStop(t *testing.T) {
 
 	// Reload: VI_1 unchanged, VI_2 new.
 	mark := len(a.log())
-	a.writeConf(vrrpConf(150, `vrrp_instance VI_2 {
+	vi2 := `vrrp_instance VI_2 {
 	state BACKUP
 	interface eth0
 	virtual_router_id 52
@@ -221,7 +225,8 @@ func TestDaemonElectReloadStop(t *testing.T) {
 		10.77.0.200/24
 	}
 }
-`))
+`
+	a.writeConf(vrrpConf(150, notifyStop, vi2))
 	a.signal(syscall.SIGHUP)
 	a.waitLog(mark, "Reload complete")
 	a.waitLog(mark, "(VI_2) Entering BACKUP STATE")
@@ -236,7 +241,17 @@ func TestDaemonElectReloadStop(t *testing.T) {
 		t.Errorf("VI_1's VIP moved during the reload (A has it: %v)", a.hasVIP())
 	}
 
-	// Stop: priority 0, VIP released, B takes over.
+	// Reload without VI_2: it releases its address.
+	mark = len(a.log())
+	a.writeConf(vrrpConf(150, notifyStop, ""))
+	a.signal(syscall.SIGHUP)
+	a.waitLog(mark, "(VI_2) removing VIPs")
+	a.waitLog(mark, "Reload complete")
+	if out := a.ns.MustRun("ip", "-br", "addr"); strings.Contains(out, "10.77.0.200") || !a.hasVIP() {
+		t.Errorf("after removing VI_2: %s", out)
+	}
+
+	// Stop: priority 0, VIP released, notify_stop run, B takes over.
 	markB := len(b.log())
 	a.terminate()
 	if !strings.Contains(a.log(), "(VI_1) sent 0 priority") {
@@ -244,9 +259,35 @@ func TestDaemonElectReloadStop(t *testing.T) {
 	}
 	b.waitLog(markB, masterLine)
 	exactlyOne(t, b, a)
+	waitFor(t, "notify_stop ran", func() bool { _, err := os.Stat(stopMark); return err == nil })
 	for _, f := range []string{"k.pid", "v.pid"} {
 		if _, err := os.Stat(filepath.Join(a.dir, f)); err == nil {
 			t.Errorf("%s left behind", f)
+		}
+	}
+}
+
+// checkDumps sends the dump signals to a MASTER running VI_1 and reads
+// the files they write in its dump directory.
+func (n *node) checkDumps() {
+	n.t.Helper()
+	for _, d := range []struct {
+		sig  syscall.Signal
+		file string
+		want []string
+	}{
+		{syscall.SIGUSR1, "keepalived.data", []string{"------< VRRP Topology >------", " VRRP Instance = VI_1", "   State = MASTER", "10.77.0.100/24 dev eth0 scope global set"}},
+		{syscall.SIGUSR2, "keepalived.stats", []string{"VRRP Instance: VI_1\n  Advertisements:", "  Became master: 1\n"}},
+		{sigJSON, "keepalived.json", []string{`"iname": "VI_1"`, `"state": 2`}},
+	} {
+		path := filepath.Join(n.dir, d.file)
+		n.signal(d.sig)
+		waitFor(n.t, d.file+" written", func() bool { _, err := os.Stat(path); return err == nil })
+		b, _ := os.ReadFile(path)
+		for _, w := range d.want {
+			if !strings.Contains(string(b), w) {
+				n.t.Errorf("%s lacks %q:\n%s", d.file, w, b)
+			}
 		}
 	}
 }
@@ -256,8 +297,8 @@ func TestDaemonElectReloadStop(t *testing.T) {
 func TestDaemonKilledMasterFailsOver(t *testing.T) {
 	ours := reftest.Ours(t, "keepalived")
 	nsA, nsB := pair(t)
-	a := start(t, "A", ours, nsA, vrrpConf(150, ""))
-	b := start(t, "B", ours, nsB, vrrpConf(100, ""))
+	a := start(t, "A", ours, nsA, vrrpConf(150, "", ""))
+	b := start(t, "B", ours, nsB, vrrpConf(100, "", ""))
 	a.waitLog(0, masterLine)
 	exactlyOne(t, a, b)
 	a.signal(syscall.SIGKILL)
@@ -289,8 +330,8 @@ func TestDaemonInterop(t *testing.T) {
 				hiBin, loBin, hiName, loName = ref, ours, "reference", "ours"
 			}
 			// -P: VRRP only, -R: the reference's child is not respawned.
-			hi := start(t, hiName, hiBin, nsA, vrrpConf(150, ""), "-P")
-			lo := start(t, loName, loBin, nsB, vrrpConf(100, ""), "-P")
+			hi := start(t, hiName, hiBin, nsA, vrrpConf(150, "", ""), "-P")
+			lo := start(t, loName, loBin, nsB, vrrpConf(100, "", ""), "-P")
 			hi.waitLog(0, masterLine)
 			exactlyOne(t, hi, lo)
 			if strings.Contains(lo.log(), masterLine) {
