@@ -358,3 +358,40 @@ func TestDaemonWarnsUnbuilt(t *testing.T) {
 	}
 	n.terminate()
 }
+
+// TestDaemonDetaches: without -n the command returns at once and the
+// daemon, found by its pid file, runs VRRP and stops on SIGTERM, removing
+// the pid file.
+func TestDaemonDetaches(t *testing.T) {
+	ours := reftest.Ours(t, "keepalived")
+	bed := netns.New(t)
+	ns := bed.Add("d")
+	bed.Bridge("eth0", []*netns.NS{ns}, []string{"10.77.0.1/24"})
+	dir := t.TempDir()
+	conf, pidFile := filepath.Join(dir, "keepalived.conf"), filepath.Join(dir, "k.pid")
+	os.WriteFile(conf, []byte(vrrpConf(150, "", "")), 0o644)
+	cmd := ns.Command(ours, "-G", "-p", pidFile, "-r", filepath.Join(dir, "v.pid"), "-f", conf)
+	cmd.Env = append(os.Environ(), envDumpDir+"="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var pid int
+	waitFor(t, "pid file", func() bool {
+		b, _ := os.ReadFile(pidFile)
+		_, err := fmt.Sscan(string(b), &pid)
+		return err == nil && pid > 0
+	})
+	stop := func() { syscall.Kill(pid, syscall.SIGTERM) }
+	t.Cleanup(func() {
+		if syscall.Kill(pid, 0) == nil {
+			stop()
+		}
+	})
+	n := &node{t: t, ns: ns}
+	waitFor(t, "VIP on the detached daemon", n.hasVIP)
+	stop()
+	waitFor(t, "pid file removed", func() bool { _, err := os.Stat(pidFile); return err != nil })
+	if n.hasVIP() {
+		t.Error("VIP still held after SIGTERM")
+	}
+}
