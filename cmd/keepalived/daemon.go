@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,7 +141,7 @@ type daemon struct {
 	engine   *vip.Engine
 	plan     *vip.Plan
 	cfg      *keepalived.Config
-	unwatch  context.CancelFunc
+	watcher  *vip.Watcher
 	fifo     *notify.FIFO
 	pidFiles []string
 }
@@ -185,6 +185,7 @@ func (d *daemon) run() int {
 		}
 	}
 	d.engine = vip.NewEngine(opt)
+	d.watcher = vip.NewWatcher(d.engine, lg.log)
 	if runVRRP {
 		lg.logf("Starting VRRP child process, pid=%d", os.Getpid())
 		d.apply(cfg, plan)
@@ -205,9 +206,7 @@ func (d *daemon) run() int {
 			}
 		case syscall.SIGTERM, syscall.SIGINT:
 			lg.log("Stopping")
-			if d.unwatch != nil {
-				d.unwatch()
-			}
+			d.watcher.Stop()
 			d.engine.Stop()
 			if d.fifo != nil {
 				d.fifo.Close()
@@ -262,12 +261,10 @@ func diagLine(dg confparse.Diagnostic) string {
 }
 
 // apply makes the engine run plan: unchanged instances keep their state
-// and addresses; the trackers restart.
+// and addresses, unchanged trackers theirs, unchanged static addresses
+// and routes stay in place.
 func (d *daemon) apply(cfg *keepalived.Config, plan *vip.Plan) {
-	if d.unwatch != nil {
-		d.unwatch()
-	}
-	if d.plan == nil || len(plan.StaticAddrs)+len(plan.StaticRoutes) > 0 || len(d.plan.StaticAddrs)+len(d.plan.StaticRoutes) > 0 {
+	if d.plan == nil || !reflect.DeepEqual(plan.StaticAddrs, d.plan.StaticAddrs) || !reflect.DeepEqual(plan.StaticRoutes, d.plan.StaticRoutes) {
 		if err := d.engine.SetStatic(plan.StaticAddrs, plan.StaticRoutes); err != nil {
 			d.lg.log(err.Error())
 		}
@@ -275,9 +272,7 @@ func (d *daemon) apply(cfg *keepalived.Config, plan *vip.Plan) {
 	if err := d.engine.Apply(plan.Instances, plan.Groups); err != nil {
 		d.lg.log(err.Error())
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d.unwatch = cancel
-	if err := vip.StartWatches(ctx, d.engine, plan.Watches, d.lg.log); err != nil {
+	if err := d.watcher.Apply(plan.Watches); err != nil {
 		d.lg.log(err.Error())
 	}
 	d.cfg, d.plan = cfg, plan

@@ -395,3 +395,39 @@ func TestDaemonDetaches(t *testing.T) {
 		t.Error("VIP still held after SIGTERM")
 	}
 }
+
+// TestDaemonTrackScript: a failing track_script lowers the MASTER's
+// priority below the backup's, which takes the VIP; a reload that changes
+// nothing keeps the script's failed state (no priority change, no flap).
+func TestDaemonTrackScript(t *testing.T) {
+	ours := reftest.Ours(t, "keepalived")
+	nsA, nsB := pair(t)
+	dir := t.TempDir()
+	healthy, runs, check := filepath.Join(dir, "healthy"), filepath.Join(dir, "runs"), filepath.Join(dir, "check.sh")
+	os.WriteFile(healthy, nil, 0o644)
+	os.WriteFile(check, []byte("#!/bin/sh\necho run >> "+runs+"\ntest -e "+healthy+"\n"), 0o755)
+	script := "vrrp_script chk {\n\tscript " + check + "\n\tinterval 1\n\tweight -60\n}\n"
+	confA := script + vrrpConf(150, "\ttrack_script {\n\t\tchk\n\t}", "")
+	a := start(t, "A", ours, nsA, confA)
+	b := start(t, "B", ours, nsB, vrrpConf(100, "", ""))
+	a.waitLog(0, masterLine)
+	exactlyOne(t, a, b)
+
+	os.Remove(healthy)
+	b.waitLog(0, masterLine)
+	exactlyOne(t, b, a)
+	a.waitLog(0, "Changing effective priority from 150 to 90")
+
+	mark := len(a.log())
+	a.signal(syscall.SIGHUP)
+	a.waitLog(mark, "Reload complete")
+	count := func() int { out, _ := os.ReadFile(runs); return strings.Count(string(out), "run") }
+	seen := count()
+	waitFor(t, "two more script runs after the reload", func() bool { return count() >= seen+2 })
+	if after := a.log()[mark:]; strings.Contains(after, "Changing effective priority") || strings.Contains(after, "(VI_1) Entering") {
+		t.Errorf("reload changed the tracked state:\n%s", after)
+	}
+	if !b.hasVIP() || a.hasVIP() {
+		t.Error("the VIP moved on reload")
+	}
+}
