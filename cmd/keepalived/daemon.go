@@ -20,6 +20,7 @@ import (
 	"fulcrum/confparse"
 	"fulcrum/keepalived"
 	"fulcrum/vip"
+	"fulcrum/vip/elect"
 	"fulcrum/vip/notify"
 )
 
@@ -144,6 +145,22 @@ type daemon struct {
 	watcher  *vip.Watcher
 	fifo     *notify.FIFO
 	pidFiles []string
+
+	tmu         sync.Mutex
+	transitions map[string]time.Time // each instance's last state change, for the data dump
+}
+
+// transition records an instance's state change (the engine's Notify hook).
+func (d *daemon) transition(name string, _ elect.State, _ uint8) {
+	d.tmu.Lock()
+	defer d.tmu.Unlock()
+	d.transitions[name] = time.Now()
+}
+
+func (d *daemon) lastTransition(name string) time.Time {
+	d.tmu.Lock()
+	defer d.tmu.Unlock()
+	return d.transitions[name]
 }
 
 func (d *daemon) run() int {
@@ -175,7 +192,8 @@ func (d *daemon) run() int {
 		lg.log("WARNING: the health-checker (LVS) subsystem is not built in Fulcrum; -C/--check runs nothing")
 	}
 	runVRRP := !o.checkOnly || o.vrrpOnly
-	opt := vip.Options{Log: lg.log}
+	d.transitions = map[string]time.Time{}
+	opt := vip.Options{Log: lg.log, Notify: d.transition}
 	if plan.FIFO != "" && runVRRP {
 		f, err := notify.OpenFIFO(plan.FIFO)
 		if err != nil {
@@ -356,10 +374,21 @@ func (d *daemon) writeData(w io.Writer) error {
 		fmt.Fprintf(w, " VRRP Instance = %s\n", c.Name)
 		fmt.Fprintf(w, "   VRRP Version = %d\n", c.Version)
 		fmt.Fprintf(w, "   State = %s\n", st)
+		fmt.Fprintf(w, "   Wantstate = %s\n", st)
+		if at := d.lastTransition(c.Name); !at.IsZero() {
+			fmt.Fprintf(w, "   Last transition = %d.%06d (%s)\n", at.Unix(), at.Nanosecond()/1000, at.Format("Mon Jan _2 15:04:05.000000 2006"))
+		}
 		fmt.Fprintf(w, "   Interface = %s\n", c.Interface)
 		if c.SrcAddr.IsValid() {
 			fmt.Fprintf(w, "   Using src_ip = %s\n", c.SrcAddr)
 		}
+		if len(c.UnicastPeers) == 0 {
+			fmt.Fprintf(w, "   Multicast address %s\n", or(addrString(c.McastGroup), map[bool]string{false: "224.0.0.18", true: "ff02::12"}[c.IPv6()]))
+		}
+		fmt.Fprintf(w, "   Gratuitous ARP delay = %d\n", int(c.GARPDelay.Seconds()))
+		fmt.Fprintf(w, "   Gratuitous ARP repeat = %d\n", c.GARPRepeat)
+		fmt.Fprintf(w, "   Gratuitous ARP refresh = %d\n", int(c.GARPRefresh.Seconds()))
+		fmt.Fprintf(w, "   Gratuitous ARP refresh repeat = %d\n", c.GARPRefreshRepeat)
 		fmt.Fprintf(w, "   Virtual Router ID = %d\n", c.VRID)
 		fmt.Fprintf(w, "   Priority = %d\n", c.Priority)
 		if c.Version == 3 {
