@@ -76,12 +76,18 @@ vrrp_instance VI_1 {
 // private pid files and dump directory.
 func start(t *testing.T, name, bin string, ns *netns.NS, conf string, extra ...string) *node {
 	t.Helper()
-	dir := t.TempDir()
+	return startIn(t, t.TempDir(), name, []string{bin}, ns, conf, extra...)
+}
+
+// startIn is start with the node's files in dir, running the command
+// words cmd (the binary, or a wrapper such as unshare ending with it).
+func startIn(t *testing.T, dir, name string, cmd []string, ns *netns.NS, conf string, extra ...string) *node {
+	t.Helper()
 	n := &node{t: t, name: name, ns: ns, dir: dir, conf: filepath.Join(dir, "keepalived.conf"), done: make(chan struct{})}
 	n.writeConf(conf)
 	args := append([]string{"-n", "-l", "-G", "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"),
 		"-c", filepath.Join(dir, "c.pid"), "-f", n.conf}, extra...)
-	n.cmd = ns.Command(bin, args...)
+	n.cmd = ns.Command(cmd[0], append(cmd[1:len(cmd):len(cmd)], args...)...)
 	n.cmd.Env = append(os.Environ(), envDumpDir+"="+dir)
 	n.cmd.Stdout, n.cmd.Stderr = n, n
 	if err := n.cmd.Start(); err != nil {
@@ -429,5 +435,55 @@ func TestDaemonTrackScript(t *testing.T) {
 	}
 	if !b.hasVIP() || a.hasVIP() {
 		t.Error("the VIP moved on reload")
+	}
+}
+
+// TestDataDumpMatchesReference: each line of our keepalived.data (but the
+// transition time) is in the reference's, in the same order, for the same
+// configuration as MASTER. The reference writes /tmp/keepalived.data: it
+// runs with a private /tmp, read through /proc/PID/root.
+func TestDataDumpMatchesReference(t *testing.T) {
+	ref := reftest.Keepalived(t)
+	ours := reftest.Ours(t, "keepalived")
+	bed := netns.New(t)
+	ns := bed.Add("d")
+	bed.Bridge("eth0", []*netns.NS{ns}, []string{"10.77.0.1/24"})
+	dump := func(n *node, path string) []string {
+		n.waitLog(0, masterLine)
+		n.signal(syscall.SIGUSR1)
+		waitFor(t, path, func() bool { _, err := os.Stat(path); return err == nil })
+		var b []byte
+		// The file may still be written: wait until it ends in a VIP line.
+		waitFor(t, path+" complete", func() bool {
+			b, _ = os.ReadFile(path)
+			return strings.Contains(string(b), "------< VRRP Topology >------")
+		})
+		n.terminate()
+		return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	}
+	mine := start(t, "ours", ours, ns, vrrpConf(150, "", ""))
+	got := dump(mine, filepath.Join(mine.dir, "keepalived.data"))
+
+	dir, err := os.MkdirTemp("/run", "fct-kad-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	privateTmp := []string{"unshare", "-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs tmpfs /tmp && exec "$0" "$@"`, ref}
+	theirs := startIn(t, dir, "reference", privateTmp, ns, vrrpConf(150, "", ""), "-P")
+	want := dump(theirs, fmt.Sprintf("/proc/%d/root/tmp/keepalived.data", theirs.cmd.Process.Pid))
+
+	k := 0
+	for _, line := range got {
+		if strings.HasPrefix(line, "   Last transition = ") {
+			continue
+		}
+		for k < len(want) && want[k] != line {
+			k++
+		}
+		if k == len(want) {
+			t.Errorf("our line %q is not in the reference's dump (in this order):\n%s", line, strings.Join(want, "\n"))
+			return
+		}
 	}
 }
