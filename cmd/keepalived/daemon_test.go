@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -438,31 +440,46 @@ func TestDaemonTrackScript(t *testing.T) {
 	}
 }
 
-// TestDataDumpMatchesReference: each line of our keepalived.data (but the
-// transition time) is in the reference's, in the same order, for the same
-// configuration as MASTER. The reference writes /tmp/keepalived.data: it
-// runs with a private /tmp, read through /proc/PID/root.
-func TestDataDumpMatchesReference(t *testing.T) {
+// TestDumpsMatchReference: for the same configuration as MASTER, each
+// line of our keepalived.data (but the transition time) is in the
+// reference's, in the same order; our keepalived.json has the reference's
+// keys with the same values (but times and counters). The reference
+// writes in /tmp: it runs with a private /tmp, read through
+// /proc/PID/root.
+func TestDumpsMatchReference(t *testing.T) {
 	ref := reftest.Keepalived(t)
 	ours := reftest.Ours(t, "keepalived")
 	bed := netns.New(t)
 	ns := bed.Add("d")
 	bed.Bridge("eth0", []*netns.NS{ns}, []string{"10.77.0.1/24"})
-	dump := func(n *node, path string) []string {
+	// dumps returns n's keepalived.data lines and keepalived.json, read in
+	// dir, then stops n.
+	dumps := func(n *node, dir string) ([]string, []byte) {
 		n.waitLog(0, masterLine)
-		n.signal(syscall.SIGUSR1)
-		waitFor(t, path, func() bool { _, err := os.Stat(path); return err == nil })
-		var b []byte
-		// The file may still be written: wait until it ends in a VIP line.
-		waitFor(t, path+" complete", func() bool {
-			b, _ = os.ReadFile(path)
-			return strings.Contains(string(b), "------< VRRP Topology >------")
-		})
+		b, _ := os.ReadFile(filepath.Join(n.dir, "v.pid"))
+		var vrrpPid int
+		fmt.Sscan(string(b), &vrrpPid)
+		var data, js []byte
+		for _, d := range []struct {
+			sig      syscall.Signal
+			file     string
+			complete string
+			into     *[]byte
+		}{
+			{syscall.SIGUSR1, "keepalived.data", "------< VRRP Topology >------", &data},
+			{sigJSON, "keepalived.json", "]", &js},
+		} {
+			syscall.Kill(vrrpPid, d.sig)
+			waitFor(t, d.file, func() bool {
+				*d.into, _ = os.ReadFile(filepath.Join(dir, d.file))
+				return bytes.Contains(*d.into, []byte(d.complete))
+			})
+		}
 		n.terminate()
-		return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		return strings.Split(strings.TrimRight(string(data), "\n"), "\n"), js
 	}
 	mine := start(t, "ours", ours, ns, vrrpConf(150, "", ""))
-	got := dump(mine, filepath.Join(mine.dir, "keepalived.data"))
+	got, gotJSON := dumps(mine, mine.dir)
 
 	dir, err := os.MkdirTemp("/run", "fct-kad-")
 	if err != nil {
@@ -471,7 +488,7 @@ func TestDataDumpMatchesReference(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	privateTmp := []string{"unshare", "-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs tmpfs /tmp && exec "$0" "$@"`, ref}
 	theirs := startIn(t, dir, "reference", privateTmp, ns, vrrpConf(150, "", ""), "-P")
-	want := dump(theirs, fmt.Sprintf("/proc/%d/root/tmp/keepalived.data", theirs.cmd.Process.Pid))
+	want, wantJSON := dumps(theirs, fmt.Sprintf("/proc/%d/root/tmp", theirs.cmd.Process.Pid))
 
 	k := 0
 	for _, line := range got {
@@ -483,7 +500,26 @@ func TestDataDumpMatchesReference(t *testing.T) {
 		}
 		if k == len(want) {
 			t.Errorf("our line %q is not in the reference's dump (in this order):\n%s", line, strings.Join(want, "\n"))
-			return
+			break
+		}
+	}
+
+	type entry struct{ Data, Stats map[string]any }
+	var g, w []entry
+	if err := json.Unmarshal(gotJSON, &g); err != nil || len(g) != 1 {
+		t.Fatalf("our JSON: %v: %s", err, gotJSON)
+	}
+	if err := json.Unmarshal(wantJSON, &w); err != nil || len(w) != 1 {
+		t.Fatalf("reference JSON: %v: %s", err, wantJSON)
+	}
+	for key, v := range w[0].Data {
+		if gv, ok := g[0].Data[key]; !ok || (key != "last_transition" && !reflect.DeepEqual(gv, v)) {
+			t.Errorf("data %q: ours %v, reference %v", key, gv, v)
+		}
+	}
+	for key := range w[0].Stats {
+		if _, ok := g[0].Stats[key]; !ok {
+			t.Errorf("stats %q missing", key)
 		}
 	}
 }
