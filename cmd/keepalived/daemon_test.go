@@ -301,18 +301,48 @@ func (n *node) checkDumps() {
 }
 
 // TestDaemonKilledMasterFailsOver: SIGKILL of the master (no priority 0)
-// moves the VIP to the backup after Master_Down_Interval.
+// moves the VIP to the backup after Master_Down_Interval; the backup's
+// notify_fifo gets its BACKUP and MASTER lines.
 func TestDaemonKilledMasterFailsOver(t *testing.T) {
 	ours := reftest.Ours(t, "keepalived")
 	nsA, nsB := pair(t)
+	fifoPath := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifoPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo, err := os.OpenFile(fifoPath, os.O_RDWR, 0) // read-write: never blocks
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fifo.Close()
+	var fifoMu sync.Mutex
+	var fifoText strings.Builder
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			k, err := fifo.Read(buf)
+			if err != nil {
+				return
+			}
+			fifoMu.Lock()
+			fifoText.Write(buf[:k])
+			fifoMu.Unlock()
+		}
+	}()
 	a := start(t, "A", ours, nsA, vrrpConf(150, "", ""))
-	b := start(t, "B", ours, nsB, vrrpConf(100, "", ""))
+	b := start(t, "B", ours, nsB, strings.Replace(vrrpConf(100, "", ""), "global_defs {\n", "global_defs {\n\tnotify_fifo "+fifoPath+"\n", 1))
 	a.waitLog(0, masterLine)
 	exactlyOne(t, a, b)
 	a.signal(syscall.SIGKILL)
 	a.waitExit()
 	b.waitLog(0, masterLine)
 	waitFor(t, "VIP on B", b.hasVIP)
+	want := "INSTANCE \"VI_1\" BACKUP 100\nINSTANCE \"VI_1\" MASTER 100\n"
+	waitFor(t, "notify_fifo lines", func() bool {
+		fifoMu.Lock()
+		defer fifoMu.Unlock()
+		return fifoText.String() == want
+	})
 	if !strings.Contains(b.log(), "(VI_1) Receive advertisement timeout") {
 		t.Error("B took over without the advertisement timeout")
 	}
