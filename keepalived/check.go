@@ -104,14 +104,13 @@ func checkHandlers() map[string]handler {
 		"virtual_server/lb_kind":    forwarding("virtual"),
 		"virtual_server/lvs_method": forwarding("virtual"),
 		"virtual_server/persistence_timeout": func(p *parser, w []string) {
-			vs := p.load.vs
 			if len(w) >= 2 {
 				if _, ok := p.readUnsigned(w[1], 1, 86400*31); !ok {
 					p.report(kc.ClassGeneral, "persistence_timeout invalid")
 					return
 				}
 			}
-			_ = vs
+			p.load.vs.persistent = true
 		},
 		"virtual_server/real_server": func(p *parser, w []string) {
 			l := p.load

@@ -26,6 +26,7 @@ func defaultGlobal() Global {
 func globalHandlers() map[string]handler {
 	h := globalTypedHandlers()
 	globalNumberHandlers(h)
+	globalFlagHandlers(h)
 	return h
 }
 
@@ -146,6 +147,8 @@ func globalTypedHandlers() map[string]handler {
 			p.report(kc.ClassGeneral, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
 			p.load.cfg.Global.Settings = append(p.load.cfg.Global.Settings, Setting{Keyword: "nftables", Args: []string{"keepalived"}})
 		},
+		"global_defs/vrrp_garp_extra_if":   globalGarpExtraIf,
+		"global_defs/vrrp_vmac_garp_intvl": globalGarpExtraIf,
 		"global_defs/default_interface": func(p *parser, w []string) {
 			p.load.cfg.Global.DefaultInterface = p.arg(w, 1)
 		},
@@ -177,8 +180,36 @@ var globalNumbers = map[string]struct {
 	"vrrp_garp_lower_prio_repeat":     {0, 1<<31 - 1, false, "Invalid vrrp_garp_lower_prio_repeat '%s'"},
 	"vrrp_down_timer_adverts":         {1, 100, false, "Invalid vrrp_down_timer_adverts [1:100] '%s'"},
 	"random_seed":                     {0, 1<<32 - 1, false, "random_seed %s invalid"},
-	"vrrp_rx_bufs_multiplier":         {1, 1<<32 - 1, false, "Invalid vrrp_rx_bufs_multiplier %s"},
 	"vrrp_startup_delay":              {1000, 1<<32 - 1, true, "vrrp_startup_delay '%s' is invalid"},
+}
+
+// globalFlags are optional on/off global_defs keywords and the message
+// format for a value that is neither (%s is the value, %[2]s the keyword).
+var globalFlags = map[string]string{
+	"smtp_alert": "", "smtp_alert_vrrp": "", "smtp_alert_checker": "", "vrrp_notify_priority_changes": "",
+	"vrrp_netlink_monitor_rcv_bufs_force": "", "vrrp_netlink_cmd_rcv_bufs_force": "", "process_monitor_rcv_bufs_force": "",
+	"lvs_netlink_monitor_rcv_bufs_force": "", "lvs_netlink_cmd_rcv_bufs_force": "", "rs_init_notifies": "",
+	"no_checker_emails": "", "date_use_instance": "",
+	"checker_log_all_failures": "short", "vrrp_min_garp": "short", "vrrp_lower_prio_no_advert": "short",
+	"vrrp_higher_prio_send_advert": "short",
+}
+
+// globalFlagHandlers builds the handlers for globalFlags.
+func globalFlagHandlers(h map[string]handler) {
+	for kw, form := range globalFlags {
+		h["global_defs/"+kw] = func(p *parser, w []string) {
+			if len(w) >= 2 && checkTrueFalse(w[1]) < 0 {
+				if form == "short" {
+					p.report(kc.ClassGeneral, "Invalid value for "+w[0]+" specified")
+				} else {
+					p.report(kc.ClassGeneral, "Invalid value '"+w[1]+"' for global "+w[0]+" specified")
+				}
+				return
+			}
+			g := &p.load.cfg.Global
+			g.Settings = append(g.Settings, Setting{Keyword: w[0], Args: w[1:]})
+		}
+	}
 }
 
 // globalNumberHandlers builds the handlers for globalNumbers.
@@ -261,4 +292,37 @@ func stripRange(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// globalGarpExtraIf reads vrrp_garp_extra_if (old name
+// vrrp_vmac_garp_intvl): a delay of 1-86400 s and/or "all".
+func globalGarpExtraIf(p *parser, w []string) {
+	if w[0] == "vrrp_vmac_garp_intvl" {
+		p.report(kc.ClassDeprecated, "Keyword \"vrrp_vmac_garp_intvl\" is deprecated - please use \"vrrp_garp_extra_if\"")
+	}
+	if !p.extraIfDelay(w, 1, "") {
+		return
+	}
+	g := &p.load.cfg.Global
+	g.Settings = append(g.Settings, Setting{Keyword: w[0], Args: w[1:]})
+}
+
+// extraIfDelay checks the words of a garp_extra_if keyword: "all" and one
+// delay of lo-86400 seconds. prefix starts the messages ("(VI_1): ").
+func (p *parser) extraIfDelay(w []string, lo uint64, prefix string) bool {
+	delay := false
+	for _, a := range w[1:] {
+		if a == "all" {
+			continue
+		}
+		if _, ok := p.readUnsigned(a, lo, 86400); !ok {
+			p.report(kc.ClassGeneral, prefix+w[0]+" '"+a+"' invalid - ignoring")
+			return false
+		}
+		delay = true
+	}
+	if !delay {
+		p.report(kc.ClassGeneral, prefix+w[0]+" specified without time - ignoring")
+	}
+	return delay
 }

@@ -71,6 +71,8 @@ type loader struct {
 	bfdCheck        int      // current BFD_CHECK: 0 none/dropped, 1 open, 2 named
 	checkerBFDs     []string // bfd_instance names the checker pass has seen
 	vrrpBFDs        []string // and the VRRP pass
+	trackGroups     []string // track_group names
+	trackGroupSeen  bool     // the current track_group has its group list
 	urls            int      // usable urls of the current HTTP_GET/SSL_GET
 	urlPath         bool     // the current url has a path
 	urlDigest       bool     // the current url has a digest

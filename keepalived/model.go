@@ -9,20 +9,19 @@ import (
 
 // Config is a loaded keepalived.conf.
 type Config struct {
-	Global          Global                 `json:"global"`
-	Scripts         []*Script              `json:"vrrp_scripts,omitempty"`
-	TrackProcesses  []*TrackProcess        `json:"vrrp_track_processes,omitempty"`
-	TrackFiles      []*TrackFile           `json:"track_files,omitempty"`
-	Instances       []*Instance            `json:"vrrp_instances,omitempty"`
-	SyncGroups      []*SyncGroup           `json:"vrrp_sync_groups,omitempty"`
-	StaticAddresses []*Address             `json:"static_ipaddress,omitempty"`
-	StaticRoutes    []*Route               `json:"static_routes,omitempty"`
-	StaticRules     []*Rule                `json:"static_rules,omitempty"`
-	ServerGroups    []*VirtualServerGroup  `json:"virtual_server_groups,omitempty"`
-	VirtualServers  []*VirtualServer       `json:"virtual_servers,omitempty"`
-	BFDInstances    []*BFDInstance         `json:"bfd_instances,omitempty"`
-	Unbuilt         []Unbuilt              `json:"-"`
-	extra           map[string]interface{} // reserved
+	Global          Global                `json:"global"`
+	Scripts         []*Script             `json:"vrrp_scripts,omitempty"`
+	TrackProcesses  []*TrackProcess       `json:"vrrp_track_processes,omitempty"`
+	TrackFiles      []*TrackFile          `json:"track_files,omitempty"`
+	Instances       []*Instance           `json:"vrrp_instances,omitempty"`
+	SyncGroups      []*SyncGroup          `json:"vrrp_sync_groups,omitempty"`
+	StaticAddresses []*Address            `json:"static_ipaddress,omitempty"`
+	StaticRoutes    []*Route              `json:"static_routes,omitempty"`
+	StaticRules     []*Rule               `json:"static_rules,omitempty"`
+	ServerGroups    []*VirtualServerGroup `json:"virtual_server_groups,omitempty"`
+	VirtualServers  []*VirtualServer      `json:"virtual_servers,omitempty"`
+	BFDInstances    []*BFDInstance        `json:"bfd_instances,omitempty"`
+	Unbuilt         []Unbuilt             `json:"-"`
 }
 
 // Global is global_defs.
@@ -224,6 +223,7 @@ type VirtualServer struct {
 	fwmark     bool
 	proto      string
 	port       string // "" for none or 0
+	persistent bool   // a valid persistence_timeout was given
 	quorum     uint64
 	hysteresis uint64
 }

@@ -61,7 +61,7 @@ func (l *loader) validateCheck() {
 			l.noPos(kc.ClassGeneral, "Virtual server "+name+": no protocol set - defaulting to UDP")
 			vs.hasProto, vs.proto = true, "udp"
 		}
-		if f := strings.Fields(vs.Address); !group && !vs.fwmark && (len(f) < 2 || strings.Trim(f[1], "0") == "") && !hasSetting(vs.Settings, "persistence_timeout") {
+		if f := strings.Fields(vs.Address); !group && !vs.fwmark && (len(f) < 2 || strings.Trim(f[1], "0") == "") && !vs.persistent {
 			l.noPos(kc.ClassGeneral, "Virtual server "+vsName(vs)+": zero port only valid for persistent services - setting")
 		}
 		if vs.hasProto && vs.fwmark {
@@ -201,7 +201,7 @@ func (l *loader) validateVRRP() {
 			l.noPos(kc.ClassGeneral, "("+in.Name+") the virtual router id must be set")
 			return
 		}
-		if in.Interface == "" && len(in.UnicastPeers) == 0 {
+		if in.Interface == "" { // unicast is not known yet at this point in the reference
 			l.noPos(kc.ClassGeneral, "("+in.Name+") Unknown interface!")
 			return
 		}

@@ -28,6 +28,12 @@ func vrrpHandlers() map[string]handler {
 			}
 			l := p.load
 			if !p.namedBlock(w, "vrrp_instance must have a name", "vrrp instance", func(n string) bool { return l.instance(n) != nil }) {
+				if l.inst == nil {
+					// The reference goes on filling whatever its list
+					// head points at, named "(null)"; so do we, without
+					// keeping it.
+					l.inst = newInstance("(null)")
+				}
 				return
 			}
 			l.inst = newInstance(w[1])
@@ -248,6 +254,33 @@ func vrrpHandlers() map[string]handler {
 					in.TrackProcesses = append(in.TrackProcesses, t)
 				}
 			})
+		},
+		"vrrp_instance/linkbeat_use_polling": func(p *parser, w []string) {
+			in := p.load.inst
+			p.report(kc.ClassGeneral, "("+in.Name+") 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block")
+			in.Settings = append(in.Settings, Setting{Keyword: w[0], Args: w[1:]})
+		},
+		"track_group": func(p *parser, w []string) {
+			if w == nil {
+				return
+			}
+			l := p.load
+			if p.namedBlock(w, "track_group must have a name - skipping", "track_group", func(n string) bool { return contains(l.trackGroups, n) }) {
+				l.trackGroups = append(l.trackGroups, w[1])
+				l.trackGroupSeen = false
+			}
+		},
+		"track_group/group": func(p *parser, w []string) {
+			l := p.load
+			if l.trackGroupSeen {
+				p.report(kc.ClassGeneral, "Group list already specified for sync group "+l.trackGroups[len(l.trackGroups)-1])
+				p.skipBlock(true)
+				return
+			}
+			l.trackGroupSeen = true
+			if len(p.readValueBlock(w)) == 0 {
+				p.report(kc.ClassGeneral, "Warning - track group "+l.trackGroups[len(l.trackGroups)-1]+" has empty group block")
+			}
 		},
 		"vrrp_instance/unicast_ttl": func(p *parser, w []string) {
 			in := p.load.inst
@@ -551,19 +584,7 @@ func garpExtraIf(p *parser, w []string) {
 	if w[0] == "vmac_garp_intvl" {
 		p.report(kc.ClassDeprecated, "Keyword \"vmac_garp_intvl\" is deprecated - please use \"garp_extra_if\"")
 	}
-	delay := false
-	for _, a := range w[1:] {
-		if a == "all" {
-			continue
-		}
-		if _, ok := p.readUnsigned(a, 0, 86400); !ok {
-			p.report(kc.ClassGeneral, "("+in.Name+"): "+w[0]+" '"+a+"' invalid - ignoring")
-			return
-		}
-		delay = true
-	}
-	if !delay {
-		p.report(kc.ClassGeneral, "("+in.Name+"): "+w[0]+" specified without time - ignoring")
+	if !p.extraIfDelay(w, 0, "("+in.Name+"): ") {
 		return
 	}
 	in.Settings = append(in.Settings, Setting{Keyword: w[0], Args: w[1:]})
@@ -629,6 +650,13 @@ func vrrpClosers() map[string]func(*parser) {
 			if in != nil && len(in.UnicastPeers) == 0 && in.UnicastTTL != nil {
 				p.report(kc.ClassGeneral, "("+in.Name+"): Cannot use unicast_ttl without unicast peers - resetting")
 				in.UnicastTTL = nil
+			}
+		},
+		"vrrp_track_process": func(p *parser) {
+			t := p.load.tproc
+			if t != nil && len(t.Process) == 0 {
+				p.report(kc.ClassGeneral, "track process '"+t.Name+"' process name not specified")
+				p.load.cfg.TrackProcesses = p.load.cfg.TrackProcesses[:len(p.load.cfg.TrackProcesses)-1]
 			}
 		},
 		"vrrp_script": func(p *parser) {

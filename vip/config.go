@@ -40,8 +40,9 @@ type Config struct {
 	Interface string
 	VRID      uint8
 	Priority  uint8 // 1-255; 255 owns the addresses
-	// InitialMaster is `state MASTER`. Keepalived's only effect of it on
-	// the election is the default priority (255), which the model applies.
+	// InitialMaster is `state MASTER` (the model also sets it for
+	// priority 255 without a state): with priority 255 the instance is
+	// MASTER at once; otherwise it waits in BACKUP like everyone.
 	InitialMaster bool
 	Interval      time.Duration // advert_int
 	Version       int           // 2 or 3
@@ -52,6 +53,7 @@ type Config struct {
 	// primary address.
 	SrcAddr      netip.Addr
 	UnicastPeers []netip.Addr
+	UnicastTTL   int        // unicast_ttl; 0 means 255
 	McastGroup   netip.Addr // zero: 224.0.0.18
 	NoPreempt    bool
 	PreemptDelay time.Duration

@@ -39,6 +39,10 @@ type lab struct {
 	// privateTmp runs the reference with a /tmp of its own (for its
 	// dump files).
 	privateTmp bool
+	// refGlobal is extra global_defs text for the reference.
+	refGlobal string
+	// refInstance is extra vrrp_instance text for the reference.
+	refInstance string
 }
 
 func newLab(t testing.TB, n int) *lab {
@@ -108,6 +112,8 @@ func config6(name string, prio uint8) Config {
 func config(name string, prio uint8) Config {
 	c := Defaults()
 	c.Name, c.Interface, c.VRID, c.Priority = name, "eth0", 51, prio
+	// As the model does for priority 255 without `state`.
+	c.InitialMaster = prio == 255
 	c.AuthType, c.AuthPass = vrrp.AuthPass, "s3cr3t"
 	c.VIPs = []VIP{{Prefix: testVIP}}
 	c.GARPDelay = 0
@@ -417,10 +423,13 @@ func TestNotifications(t *testing.T) {
 			t.Fatalf("no fifo line %q", want)
 		}
 	}
-	want := []string{"master ", "any INSTANCE VI_1 MASTER 255", "stop ", "any INSTANCE VI_1 STOP 255"}
+	want := []string{"master", "any INSTANCE VI_1 MASTER 255", "stop", "any INSTANCE VI_1 STOP 255"}
 	waitFor(t, "the four script runs", func() bool {
 		b, _ := os.ReadFile(out)
-		got := strings.Split(strings.TrimSpace(string(b)), "\n")
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			got = append(got, strings.TrimSpace(line))
+		}
 		slices.Sort(got)
 		sorted := slices.Clone(want)
 		slices.Sort(sorted)

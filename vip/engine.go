@@ -77,7 +77,14 @@ func (e *Engine) Apply(cfgs []Config, groups []SyncGroup) error {
 		want[c.Name] = c
 	}
 	for name, r := range e.running {
-		if c, ok := want[name]; !ok || !reflect.DeepEqual(c, r.cfg) {
+		c, ok := want[name]
+		if ok && !reflect.DeepEqual(c, r.cfg) && softChange(r.cfg, c) {
+			if err := r.inst.update(c); err == nil {
+				r.cfg = c
+				continue
+			}
+		}
+		if !ok || !reflect.DeepEqual(c, r.cfg) {
 			e.publish(name, nil)
 			r.inst.Stop()
 			<-r.done
@@ -275,6 +282,21 @@ func (e *Engine) groupNotify(g *syncGroup) {
 	if e.opt.FIFO != nil {
 		e.opt.FIFO.Write("GROUP", g.cfg.Name, agreed.String(), 0)
 	}
+}
+
+// softChange reports whether b differs from a only in settings a running
+// instance takes without restarting (and so without a flap): priority
+// (not to or from 255), tracking, notifications, preemption, GARP timing.
+func softChange(a, b Config) bool {
+	if (a.Priority == 255) != (b.Priority == 255) {
+		return false
+	}
+	for _, c := range []*Config{&a, &b} {
+		c.Priority, c.Tracks, c.Notify = 0, nil, notify.Scripts{}
+		c.NoPreempt, c.PreemptDelay = false, 0
+		c.GARPDelay, c.GARPRepeat, c.GARPRefresh, c.GARPRefreshRepeat, c.GARPInterval, c.GNAInterval = 0, 0, 0, 0, 0, 0
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // publish records (or with nil forgets) the running instance called name.

@@ -78,6 +78,24 @@ func TestEngineReloadWithoutFlap(t *testing.T) {
 	if got := e.Instance("VI_2"); got == nil || got.cfg.Priority != 254 {
 		t.Fatal("the changed instance kept its old configuration")
 	}
+	// A priority change (not to or from 255) is taken in place.
+	c := config("VI_3", 100)
+	c.VRID, c.VIPs = 53, []VIP{{Prefix: netip.MustParsePrefix("10.213.0.201/24")}}
+	apply(b, c)
+	third := e.Instance("VI_3")
+	waitFor(t, "VI_3 BACKUP", func() bool { return third.State() == elect.Backup })
+	c.Priority = 120
+	apply(b, c)
+	if e.Instance("VI_3") != third {
+		t.Fatal("a priority change restarted the instance")
+	}
+	waitFor(t, "the new priority in effect", func() bool { return third.effectivePriority.Load() == 120 })
+	if n := count("(VI_3) Entering BACKUP STATE (init)"); n != 1 || third.State() != elect.Backup {
+		t.Fatalf("VI_3 restarted (%d inits) or left BACKUP (%v)", n, third.State())
+	}
+	if count("(VI_3) Changing effective priority from 100 to 120") != 1 {
+		t.Fatal("the priority change was not logged")
+	}
 	if err := e.Apply([]Config{a, a}, nil); err == nil {
 		t.Fatal("two instances with one name accepted")
 	}

@@ -75,7 +75,11 @@ type Instance struct {
 	sent, received, unknownVRID  atomic.Uint64
 	becameMaster, releasedMaster atomic.Uint64
 	pzReceived, pzSent           atomic.Uint64
-	reasons                      [vrrp.NumReasons]atomic.Uint64
+	// For the dumps: the last master's priority heard (0 as MASTER), the
+	// effective priority and the time of the last state change (ns).
+	masterPriority, effectivePriority atomic.Int32
+	lastTransition                    atomic.Int64
+	reasons                           [vrrp.NumReasons]atomic.Uint64
 
 	// groupHook, set by the Engine before Run, tells the instance's sync
 	// group about each state change.
@@ -107,6 +111,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 		ctl:    make(chan func(time.Time) ([]elect.Action, bool)), quit: make(chan struct{})}
 	defer func() {
 		if err != nil {
+			i.stopped = true // undo everything, the virtual MAC too
 			i.close()
 		}
 	}()
@@ -136,7 +141,7 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 		}
 	}
 	if i.conn, err = transport.Listen(transport.Config{Interface: sendDev, IPv6: cfg.IPv6(), Src: src,
-		Group: cfg.McastGroup, Peers: cfg.UnicastPeers}); err != nil {
+		Group: cfg.McastGroup, Peers: cfg.UnicastPeers, TTL: cfg.UnicastTTL}); err != nil {
 		return nil, err
 	}
 	if i.addrs, err = vaddr.New(); err != nil {
@@ -168,9 +173,15 @@ func Open(cfg Config, opt Options) (_ *Instance, err error) {
 			return nil, err
 		}
 	}
-	i.m = elect.New(cfg.Name, elect.Config{Priority: cfg.Priority, Interval: cfg.Interval, Version: cfg.Version,
-		Addr: i.conn.Src(), NoPreempt: cfg.NoPreempt, PreemptDelay: cfg.PreemptDelay, LowerPrioNoAdvert: cfg.Strict})
+	i.m = elect.New(cfg.Name, i.electConfig())
 	return i, nil
+}
+
+// electConfig is what the election needs from the configuration.
+func (i *Instance) electConfig() elect.Config {
+	c := &i.cfg
+	return elect.Config{Priority: c.Priority, Interval: c.Interval, Version: c.Version, Addr: i.conn.Src(),
+		InitialMaster: c.InitialMaster, NoPreempt: c.NoPreempt, PreemptDelay: c.PreemptDelay, LowerPrioNoAdvert: c.Strict}
 }
 
 // primaryTrack names the instance's own interface among its tracked
@@ -203,10 +214,13 @@ func (i *Instance) close() {
 	if i.addrs != nil {
 		i.addrs.Close()
 	}
-	if i.vmac != nil && i.stopped {
+	switch {
+	case i.vmac != nil && i.stopped:
 		if err := i.vmac.Remove(); err != nil {
 			i.opt.Log(fmt.Sprintf("(%s) %v", i.cfg.Name, err))
 		}
+	case i.vmac != nil:
+		i.vmac.Close()
 	}
 }
 
@@ -325,6 +339,9 @@ func (i *Instance) receive(r vrrp.Received) {
 		}
 	}
 	i.received.Add(1)
+	if i.m.State() != elect.Master {
+		i.masterPriority.Store(int32(p.Priority))
+	}
 	if p.Priority == 0 {
 		i.pzReceived.Add(1)
 	}
@@ -367,7 +384,13 @@ func (i *Instance) apply(acts []elect.Action) {
 			i.opt.Log(a.Text)
 		}
 	}
-	i.state.Store(int32(i.m.State()))
+	if st := int32(i.m.State()); i.state.Swap(st) != st {
+		i.lastTransition.Store(i.opt.Now().UnixNano())
+		if i.m.State() == elect.Master {
+			i.masterPriority.Store(0)
+		}
+	}
+	i.effectivePriority.Store(int32(i.m.Priority()))
 }
 
 // notify runs the notify scripts, writes the notify_fifo line and calls
@@ -488,6 +511,23 @@ func (i *Instance) retrack(record func()) error {
 		prio, fault := effectivePriority(i.cfg.Priority, i.cfg.Tracks, i.trackOK, i.trackValues)
 		if old := int(i.m.Priority()); old != prio {
 			i.opt.Log(fmt.Sprintf("(%s) Changing effective priority from %d to %d", i.cfg.Name, old, prio))
+		}
+		return append(i.m.SetPriority(prio), i.m.SetFault(now, fault)...), false
+	})
+}
+
+// update takes a configuration that differs only in what softChange
+// allows, keeping the state and addresses.
+func (i *Instance) update(cfg Config) error {
+	return i.do(func(now time.Time) ([]elect.Action, bool) {
+		if !cfg.DontTrackPrimary {
+			cfg.Tracks = append(slices.Clip(cfg.Tracks), Track{Name: primaryTrack})
+		}
+		i.cfg = cfg
+		i.m.Reconfigure(i.electConfig())
+		prio, fault := effectivePriority(cfg.Priority, cfg.Tracks, i.trackOK, i.trackValues)
+		if old := int(i.m.Priority()); old != prio {
+			i.opt.Log(fmt.Sprintf("(%s) Changing effective priority from %d to %d", cfg.Name, old, prio))
 		}
 		return append(i.m.SetPriority(prio), i.m.SetFault(now, fault)...), false
 	})

@@ -1,11 +1,14 @@
 package vip
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +18,7 @@ import (
 
 	"fulcrum/internal/reftest"
 	"fulcrum/vip/elect"
+	"fulcrum/vip/notify"
 )
 
 // refNode is the real Keepalived running in one of the lab's namespaces.
@@ -55,6 +59,20 @@ func (r *refNode) stop() {
 		r.cmd.Process.Kill()
 		<-r.done
 	}
+}
+
+// dump sends sig to the reference started with lab.privateTmp and returns
+// the file it writes into its own /tmp (name such as keepalived.stats).
+func (r *refNode) dump(sig syscall.Signal, name string) string {
+	r.t.Helper()
+	var out []byte
+	waitFor(r.t, "the reference's "+name, func() bool {
+		r.cmd.Process.Signal(sig)
+		var err error
+		out, err = exec.Command("nsenter", "-m", "-t", strconv.Itoa(r.cmd.Process.Pid), "cat", "/tmp/"+name).Output()
+		return err == nil && len(out) > 0
+	})
+	return string(out)
 }
 
 // killVRRP SIGKILLs the reference's VRRP child process (by the PID in its
@@ -100,6 +118,7 @@ func (l *lab) startReference(k int, prio int) *refNode {
 	}
 	text := fmt.Sprintf(`global_defs {
 	router_id ref%d
+	%s
 }
 vrrp_instance VI_1 {
 	state BACKUP
@@ -107,11 +126,12 @@ vrrp_instance VI_1 {
 	virtual_router_id 51
 	priority %d
 	advert_int 1%s
+	%s
 	virtual_ipaddress {
 		%s
 	}
 }
-`, k+1, prio, auth, l.vip)
+`, k+1, l.refGlobal, prio, auth, l.refInstance, l.vip)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		l.t.Fatal(err)
 	}
@@ -157,7 +177,7 @@ func (l *lab) vipLine(k int) string {
 // refAccepted fails when the reference complained about our packets.
 func refAccepted(t *testing.T, r *refNode) {
 	t.Helper()
-	for _, bad := range []string{"invalid", "Invalid", "mismatch", "wrong version", "too short", "too long"} {
+	for _, bad := range []string{"invalid", "Invalid", "mismatch", "wrong version", "too short", "too long", "Expected", "not a unicast peer"} {
 		if r.logged(bad) {
 			t.Fatalf("the reference rejected our advertisements (%q):\n%s", bad, r.log())
 		}
@@ -170,6 +190,16 @@ func refAccepted(t *testing.T, r *refNode) {
 func TestInteropOursPreemptsReference(t *testing.T) {
 	t.Parallel()
 	oursPreemptsReference(t, newLab(t, 2), config("VI_1", 150), "10.213.0.1")
+}
+
+// TestInteropUnicast: the same with unicast peers instead of multicast.
+func TestInteropUnicast(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, 2)
+	l.refInstance = "unicast_src_ip 10.213.0.2\n\tunicast_peer {\n\t\t10.213.0.1\n\t}"
+	cfg := config("VI_1", 150)
+	cfg.UnicastPeers = []netip.Addr{netip.MustParseAddr("10.213.0.2")}
+	oursPreemptsReference(t, l, cfg, "10.213.0.1")
 }
 
 // TestInteropIPv6: the same over VRRPv3 and IPv6.
@@ -243,4 +273,66 @@ func TestInteropReferencePreemptsOurs(t *testing.T) {
 		t.Fatalf("ours rejected reference adverts: %+v", s)
 	}
 	refAccepted(t, ref)
+}
+
+// TestNotifyFIFOLikeReference: an owner (priority 255) configured with
+// state BACKUP waits in BACKUP before becoming MASTER, and its notify_fifo
+// lines (BACKUP, MASTER, STOP) are the reference's.
+func TestNotifyFIFOLikeReference(t *testing.T) {
+	t.Parallel()
+	run := func(ours bool) []string {
+		l := newLab(t, 1)
+		path := filepath.Join(t.TempDir(), "fifo")
+		fifo, err := notify.OpenFIFO(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fifo.Close()
+		lines := make(chan string, 16)
+		go func() {
+			rd, err := os.Open(path)
+			if err != nil {
+				return
+			}
+			defer rd.Close()
+			for sc := bufio.NewScanner(rd); sc.Scan(); {
+				lines <- sc.Text()
+			}
+		}()
+		next := func() string {
+			select {
+			case s := <-lines:
+				return s
+			case <-time.After(settle):
+				t.Fatal("no notify_fifo line")
+			}
+			return ""
+		}
+		var got []string
+		if ours {
+			cfg := config("VI_1", 255)
+			cfg.InitialMaster = false // state BACKUP
+			n := &node{ran: make(chan error, 1)}
+			if err := l.nodes[0].Do(func() (err error) { n.Instance, err = Open(cfg, Options{FIFO: fifo}); return err }); err != nil {
+				t.Fatal(err)
+			}
+			go func() { n.ran <- n.Run() }()
+			got = append(got, next(), next())
+			n.Stop()
+		} else {
+			l.refGlobal = "notify_fifo " + path
+			ref := l.startReference(0, 255)
+			got = append(got, next(), next())
+			ref.stop()
+		}
+		return append(got, next())
+	}
+	ours, ref := run(true), run(false)
+	want := []string{`INSTANCE "VI_1" BACKUP 255`, `INSTANCE "VI_1" MASTER 255`, `INSTANCE "VI_1" STOP 255`}
+	if !slices.Equal(ref, want) {
+		t.Fatalf("the reference wrote %q, this test expects %q", ref, want)
+	}
+	if !slices.Equal(ours, ref) {
+		t.Fatalf("ours wrote %q, the reference %q", ours, ref)
+	}
 }

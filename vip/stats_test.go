@@ -2,9 +2,7 @@ package vip
 
 import (
 	"bytes"
-	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,14 +30,7 @@ func TestStatsLikeReference(t *testing.T) {
 		}
 		ref := l.startReference(0, 255)
 		waitFor(t, "password failures logged", func() bool { return strings.Count(ref.log(), "invalid passwd") >= 2 })
-		ref.cmd.Process.Signal(syscall.SIGUSR2)
-		var out []byte
-		waitFor(t, "the reference's stats file", func() bool {
-			var err error
-			out, err = exec.Command("nsenter", "-m", "-t", strconv.Itoa(ref.cmd.Process.Pid), "cat", "/tmp/keepalived.stats").Output()
-			return err == nil && len(out) > 0
-		})
-		return string(out)
+		return ref.dump(syscall.SIGUSR2, "keepalived.stats")
 	}
 	ours, ref := run(true), run(false)
 	numbers := regexp.MustCompile(`[0-9]+`)

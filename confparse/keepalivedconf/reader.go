@@ -701,6 +701,12 @@ func (r *Reader) glob(pattern, dir string, kind int) ([]string, bool) {
 		}
 		wild = true
 		ms, _ := filepath.Glob(full)
+		if len(ms) == 0 && !isDir(metaDir(full)) {
+			// glob could not open a directory on the way: the reference
+			// counts that as a missing file.
+			missing++
+			continue
+		}
 		sort.Strings(ms)
 		for _, m := range ms {
 			name := m
@@ -746,6 +752,16 @@ func isDir(p string) bool {
 }
 
 func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// metaDir is the directory holding the first path element with a
+// wildcard.
+func metaDir(p string) string {
+	i := strings.IndexAny(p, "*?[")
+	if i < 0 {
+		return filepath.Dir(p)
+	}
+	return filepath.Dir(p[:i] + "x")
+}
 
 // expandBraces expands {a,b} alternatives left to right, as GLOB_BRACE.
 func expandBraces(p string) []string {

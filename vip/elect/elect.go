@@ -50,9 +50,12 @@ type Config struct {
 	Version int
 	// Addr is our primary address, compared with the sender's when
 	// priorities are equal.
-	Addr         netip.Addr
-	NoPreempt    bool
-	PreemptDelay time.Duration
+	Addr netip.Addr
+	// InitialMaster is `state MASTER` (or priority 255 without a state):
+	// with priority 255 it makes the instance MASTER at once.
+	InitialMaster bool
+	NoPreempt     bool
+	PreemptDelay  time.Duration
 	// LowerPrioNoAdvert (implied by vrrp_strict): a master hearing a
 	// lower priority does not answer at once.
 	LowerPrioNoAdvert bool
@@ -157,8 +160,10 @@ func (m *Machine) Skew() time.Duration {
 // MasterDown is Master_Down_Interval: 3 x the master's interval + Skew_Time.
 func (m *Machine) MasterDown() time.Duration { return 3*m.masterAdvInt + m.Skew() }
 
-// Start leaves INIT: an address owner becomes MASTER at once, anyone else
-// (even with `state MASTER`) waits in BACKUP for Master_Down_Interval.
+// Start leaves INIT: an address owner (255) whose initial state is MASTER
+// becomes MASTER at once; anyone else (a non-owner with `state MASTER`, an
+// owner with `state BACKUP`) waits in BACKUP for Master_Down_Interval, as
+// the reference does.
 func (m *Machine) Start(now time.Time) []Action {
 	if m.state != Init {
 		return nil
@@ -166,11 +171,13 @@ func (m *Machine) Start(now time.Time) []Action {
 	if m.faults || m.groupFault {
 		return m.enterFault(now, nil)
 	}
-	if m.priority == Owner {
+	if m.ownsAndWantsMaster() {
 		return m.becomeMaster(now, nil)
 	}
 	return m.enterBackup(now, nil, m.cfg.Interval)
 }
+
+func (m *Machine) ownsAndWantsMaster() bool { return m.priority == Owner && m.cfg.InitialMaster }
 
 func (m *Machine) log(acts []Action, format string, args ...any) []Action {
 	return append(acts, Action{Kind: Log, Text: fmt.Sprintf("(%s) ", m.name) + fmt.Sprintf(format, args...)})
@@ -338,6 +345,15 @@ func (m *Machine) SetPriority(p int) []Action {
 	return nil
 }
 
+// Reconfigure takes new settings (a reload) keeping the state, timers and
+// effective priority; the caller sets the priority again with SetPriority.
+func (m *Machine) Reconfigure(cfg Config) {
+	if cfg.Version == 0 {
+		cfg.Version = 2
+	}
+	m.cfg = cfg
+}
+
 // SetFault enters FAULT (a tracked interface or script failed) or leaves it.
 func (m *Machine) SetFault(now time.Time, fault bool) []Action {
 	was := m.faults || m.groupFault
@@ -382,7 +398,7 @@ func (m *Machine) faultChanged(now time.Time, was bool) []Action {
 		return nil
 	case fault:
 		return m.enterFault(now, nil)
-	case m.priority == Owner:
+	case m.ownsAndWantsMaster():
 		return m.becomeMaster(now, nil)
 	}
 	return m.enterBackup(now, nil, m.cfg.Interval)

@@ -49,6 +49,7 @@ const becomeMaster = "add-vips garp notify(MASTER)"
 func TestMachine(t *testing.T) {
 	v2 := Config{Priority: 100, Interval: time.Second, Version: 2, Addr: us}
 	with := func(f func(c *Config)) Config { c := v2; f(&c); return c }
+	owner := with(func(c *Config) { c.Priority, c.InitialMaster = 255, true })
 	for _, tc := range []struct {
 		desc  string
 		cfg   Config
@@ -65,10 +66,13 @@ func TestMachine(t *testing.T) {
 		{"priority 150 waits 3.414s like the observed reference", with(func(c *Config) { c.Priority = 150 }), []step{
 			{ev: "start", want: "notify(BACKUP) timer(+3.4140625s)", state: Backup},
 		}},
-		{"owner becomes master at once", with(func(c *Config) { c.Priority = 255 }), []step{
+		{"owner with state MASTER becomes master at once", owner, []step{
 			{ev: "start", want: "advert(255) " + becomeMaster + " timer(+1s)", state: Master},
 		}},
-		{"owner ignores track weights", with(func(c *Config) { c.Priority = 255 }), []step{
+		{"owner with state BACKUP waits Master_Down like the reference", with(func(c *Config) { c.Priority = 255 }), []step{
+			{ev: "start", want: "notify(BACKUP) timer(+3.00390625s)", state: Backup},
+		}},
+		{"owner ignores track weights", owner, []step{
 			{ev: "prio", prio: 10, want: "", state: Init},
 			{ev: "start", want: "advert(255) " + becomeMaster + " timer(+1s)", state: Master},
 		}},
@@ -146,7 +150,7 @@ func TestMachine(t *testing.T) {
 			{at: 4 * time.Second, ev: "advert", adv: adv(upper, 0), state: Master, want: "advert(100) timer(+5s)",
 				log: "(VI_1) Master received priority 0 message"},
 		}},
-		{"stop as master sends priority 0 then releases", with(func(c *Config) { c.Priority = 255 }), []step{
+		{"stop as master sends priority 0 then releases", owner, []step{
 			{ev: "start", want: "advert(255) " + becomeMaster + " timer(+1s)", state: Master},
 			{at: 500 * time.Millisecond, ev: "stop", want: "advert(0) remove-vips notify(STOP)", state: Stopped},
 			{at: time.Second, ev: "timer", want: "", state: Stopped},
@@ -156,7 +160,7 @@ func TestMachine(t *testing.T) {
 			{ev: "start", want: "notify(BACKUP) timer(+3.609375s)", state: Backup},
 			{at: time.Second, ev: "stop", want: "notify(STOP)", state: Stopped},
 		}},
-		{"fault as master", with(func(c *Config) { c.Priority = 255 }), []step{
+		{"fault as master", owner, []step{
 			{ev: "start", want: "advert(255) " + becomeMaster + " timer(+1s)", state: Master},
 			{at: 500 * time.Millisecond, ev: "fault", want: "advert(0) remove-vips notify(FAULT)", state: Fault,
 				log: "(VI_1) Entering FAULT STATE"},
@@ -176,7 +180,7 @@ func TestMachine(t *testing.T) {
 			{at: 2 * time.Second, ev: "group-backup", want: "remove-vips notify(BACKUP) timer(+5.609375s)", state: Backup},
 			{at: 2 * time.Second, ev: "group-backup", want: "", state: Backup},
 		}},
-		{"sync group fault and own fault overlap", with(func(c *Config) { c.Priority = 255 }), []step{
+		{"sync group fault and own fault overlap", owner, []step{
 			{ev: "start", want: "advert(255) " + becomeMaster + " timer(+1s)", state: Master},
 			{ev: "group-fault", want: "advert(0) remove-vips notify(FAULT)", state: Fault},
 			{ev: "fault", want: "", state: Fault},
@@ -205,7 +209,7 @@ func TestMachine(t *testing.T) {
 					want: "timer(+3.21875s)", state: Backup},
 			}},
 		{"v3 master yielding waits with the new master's interval",
-			Config{Priority: 255, Interval: 500 * time.Millisecond, Version: 3, Addr: lower}, []step{
+			Config{Priority: 255, InitialMaster: true, Interval: 500 * time.Millisecond, Version: 3, Addr: lower}, []step{
 				{ev: "start", want: "advert(255) " + becomeMaster + " timer(+500ms)", state: Master},
 				{at: 100 * time.Millisecond, ev: "advert", adv: Advert{Src: upper, Priority: 255, Interval: time.Second},
 					want: "remove-vips notify(BACKUP) timer(+3.10390625s)", state: Backup},

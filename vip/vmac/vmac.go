@@ -105,3 +105,6 @@ func (l *Link) Remove() error {
 func sysctl(key, value string) error {
 	return os.WriteFile(filepath.Join("/proc/sys/net", key), []byte(value), 0)
 }
+
+// Close releases the handle and leaves the interface in place.
+func (l *Link) Close() { l.h.Close() }
