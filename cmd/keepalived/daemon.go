@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +21,6 @@ import (
 	"fulcrum/vip"
 	"fulcrum/vip/elect"
 	"fulcrum/vip/notify"
-	"fulcrum/vip/vrrp"
 )
 
 // Environment variables the daemon reads.
@@ -240,7 +238,7 @@ func (d *daemon) run() int {
 			lg.logf("Printing VRRP stats for process(%d) on signal", os.Getpid())
 			d.dump("keepalived.stats", func(w io.Writer) error { return vip.WriteStats(w, d.engine.Instances()...) })
 		case sigJSON:
-			d.dump("keepalived.json", d.writeJSON)
+			d.dump("keepalived.json", func(w io.Writer) error { return vip.WriteJSON(w, d.engine.Instances()...) })
 		}
 	}
 	return 0
@@ -435,67 +433,6 @@ func scopeName(n int) string {
 		return "host"
 	}
 	return strconv.Itoa(n)
-}
-
-// writeJSON writes the reference's keepalived.json: a list of
-// {"data": {...}, "stats": {...}} per instance with its key names, the
-// numbers as the reference gives them (states 0-3, booleans as 0/1 where
-// it uses numbers), addresses as keepalived.data prints them.
-func (d *daemon) writeJSON(w io.Writer) error {
-	// The reference's numbering of states.
-	stateNum := map[string]int{"INIT": 0, "BACKUP": 1, "MASTER": 2, "FAULT": 3}
-	b01 := map[bool]int{false: 0, true: 1}
-	var out []map[string]any
-	for _, c := range d.plan.Instances {
-		inst := d.engine.Instance(c.Name)
-		if inst == nil {
-			continue
-		}
-		s := inst.Stats()
-		st := stateNum[s.State.String()]
-		master := s.State.String() == "MASTER"
-		vips := []string{}
-		for _, v := range c.VIPs {
-			vips = append(vips, fmt.Sprintf("%s dev %s scope %s %s", v.Prefix, or(v.Dev, c.Interface), scopeName(v.Scope),
-				map[bool]string{true: "set", false: "unset"}[master]))
-		}
-		var last float64
-		if at := d.lastTransition(c.Name); !at.IsZero() {
-			last = float64(at.UnixMicro()) / 1e6
-		}
-		authType := 0
-		if c.AuthPass != "" {
-			authType = 1
-		}
-		vmac := ""
-		if c.UseVMAC {
-			vmac = c.VMACName
-		}
-		r := s.Reasons
-		data := map[string]any{
-			"iname": c.Name, "dont_track_primary": b01[c.DontTrackPrimary], "skip_check_adv_addr": b01[c.SkipCheckAdvAddr],
-			"strict_mode": b01[c.Strict], "vmac_ifname": vmac, "ifp_ifname": c.Interface, "master_priority": 0,
-			"last_transition": last, "garp_delay": int(c.GARPDelay.Seconds()), "garp_refresh": int(c.GARPRefresh.Seconds()),
-			"garp_rep": c.GARPRepeat, "garp_refresh_rep": c.GARPRefreshRepeat, "garp_lower_prio_delay": int(c.GARPDelay.Seconds()),
-			"garp_lower_prio_rep": c.GARPRepeat, "lower_prio_no_advert": b01[c.Strict], "higher_prio_send_advert": 0,
-			"vrid": c.VRID, "base_priority": c.Priority, "effective_priority": c.Priority, "vipset": master,
-			"promote_secondaries": false, "adver_int": c.Interval.Seconds(), "master_adver_int": c.Interval.Seconds(),
-			"accept": 1, "nopreempt": c.NoPreempt, "preempt_delay": int(c.PreemptDelay.Seconds()), "state": st, "wantstate": st,
-			"version": c.Version, "smtp_alert": false, "notify_deleted": false, "vips": vips, "auth_type": authType,
-		}
-		stats := map[string]uint64{
-			"advert_rcvd": s.Received, "advert_sent": s.Sent, "become_master": s.BecameMaster, "release_master": s.ReleasedMaster,
-			"packet_len_err": r[vrrp.ReasonLength] + r[vrrp.ReasonTotalLength], "advert_interval_err": r[vrrp.ReasonInterval],
-			"ip_ttl_err": r[vrrp.ReasonTTL], "invalid_type_rcvd": r[vrrp.ReasonType], "addr_list_err": r[vrrp.ReasonAddrList],
-			"invalid_authtype": 0, "authtype_mismatch": r[vrrp.ReasonAuthType], "auth_failure": r[vrrp.ReasonPassword],
-			"pri_zero_rcvd": s.PriorityZeroReceived, "pri_zero_sent": s.PriorityZeroSent,
-		}
-		if c.AuthPass != "" {
-			data["auth_data"] = c.AuthPass
-		}
-		out = append(out, map[string]any{"data": data, "stats": stats})
-	}
-	return json.NewEncoder(w).Encode(out)
 }
 
 // quoteArgs prints the command line as the reference's "Command line:".

@@ -286,7 +286,7 @@ func (n *node) checkDumps() {
 	}{
 		{syscall.SIGUSR1, "keepalived.data", []string{"------< VRRP Topology >------", " VRRP Instance = VI_1", "   State = MASTER", "10.77.0.100/24 dev eth0 scope global set"}},
 		{syscall.SIGUSR2, "keepalived.stats", []string{"VRRP Instance: VI_1\n  Advertisements:", "  Became master: 1\n"}},
-		{sigJSON, "keepalived.json", []string{`"iname": "VI_1"`, `"state": 2`}},
+		{sigJSON, "keepalived.json", []string{`"iname":"VI_1"`, `"state":2`}},
 	} {
 		path := filepath.Join(n.dir, d.file)
 		n.signal(d.sig)
