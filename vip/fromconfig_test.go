@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"fulcrum/internal/reftest"
 	"fulcrum/keepalived"
 	"fulcrum/vip/vrrp"
 )
@@ -246,4 +247,43 @@ func one(t *testing.T, p *Plan) Config {
 		t.Fatalf("%d instances, warnings %v", len(p.Instances), p.Warnings)
 	}
 	return p.Instances[0]
+}
+
+// TestFromConfigCorpus maps every real configuration of the corpus: no
+// panic, every instance the engine accepts (Validate), and each instance
+// the model kept either mapped or explained by a warning.
+func TestFromConfigCorpus(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(reftest.Corpus(t), "keepalived", "*.conf"))
+	if len(files) == 0 {
+		t.Fatal("no keepalived corpus files")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			cfg, _ := keepalived.Load(f, keepalived.LoadOptions{ConfigID: "x", Dir: filepath.Dir(f),
+				Interface: func(string) (bool, bool) { return true, false }, Resolve: func(string) bool { return true }})
+			p := FromConfig(cfg)
+			t.Logf("%d of %d instances mapped, %d warnings", len(p.Instances), len(cfg.Instances), len(p.Warnings))
+			for _, w := range p.Warnings {
+				if !strings.Contains(w.Message, "is read but not acted on") {
+					t.Log(w.Message)
+				}
+			}
+			for _, c := range p.Instances {
+				if err := c.Validate(); err != nil {
+					t.Errorf("%s: %v", c.Name, err)
+				}
+			}
+			if dropped := len(cfg.Instances) - len(p.Instances); dropped > 0 {
+				n := 0
+				for _, w := range p.Warnings {
+					if strings.Contains(w.Message, "instance not run") {
+						n++
+					}
+				}
+				if n != dropped {
+					t.Errorf("%d instances dropped, %d explained: %v", dropped, n, p.Warnings)
+				}
+			}
+		})
+	}
 }
