@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/syslog"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -208,11 +209,13 @@ func (d *daemon) run() int {
 		d.apply(cfg, plan)
 	}
 	lg.log("Startup complete")
+	sdNotify("READY=1")
 
 	for s := range sigs {
 		switch s {
 		case syscall.SIGHUP:
 			lg.log("Reloading ...")
+			sdNotify("RELOADING=1")
 			lg.logf("Configuration file %s", o.configFile)
 			if cfg, plan, ok := d.load(); ok && runVRRP {
 				lg.log("Reloading")
@@ -221,8 +224,10 @@ func (d *daemon) run() int {
 			} else if ok {
 				lg.log("Reload complete")
 			}
+			sdNotify("READY=1")
 		case syscall.SIGTERM, syscall.SIGINT:
 			lg.log("Stopping")
+			sdNotify("STOPPING=1")
 			d.watcher.Stop()
 			d.engine.Stop()
 			if d.fifo != nil {
@@ -433,6 +438,25 @@ func scopeName(n int) string {
 		return "host"
 	}
 	return strconv.Itoa(n)
+}
+
+// sdNotify tells systemd about our state when it runs us (the Debian unit
+// is Type=notify): a datagram to $NOTIFY_SOCKET ("@" for an abstract
+// socket). Nothing when the variable is unset.
+func sdNotify(state string) {
+	path := os.Getenv("NOTIFY_SOCKET")
+	if path == "" {
+		return
+	}
+	if path[0] == '@' {
+		path = "\x00" + path[1:]
+	}
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.Write([]byte(state))
 }
 
 // quoteArgs prints the command line as the reference's "Command line:".

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -552,4 +553,36 @@ func TestDumpsMatchReference(t *testing.T) {
 			t.Errorf("stats %q missing", key)
 		}
 	}
+}
+
+// TestSystemdNotify: under the Debian unit (Type=notify) the daemon says
+// READY=1 once started, RELOADING=1 and READY=1 around a SIGHUP reload
+// and STOPPING=1 on SIGTERM.
+func TestSystemdNotify(t *testing.T) {
+	ours := reftest.Ours(t, "keepalived")
+	bed := netns.New(t)
+	ns := bed.Add("s")
+	sock := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	t.Setenv("NOTIFY_SOCKET", sock)
+	n := start(t, "ours", ours, ns, "global_defs {\n\trouter_id s\n}\n")
+	next := func(want string) {
+		t.Helper()
+		conn.SetReadDeadline(time.Now().Add(patience))
+		buf := make([]byte, 256)
+		k, err := conn.Read(buf)
+		if err != nil || string(buf[:k]) != want {
+			t.Fatalf("notify %q (%v), want %q", buf[:k], err, want)
+		}
+	}
+	next("READY=1")
+	n.signal(syscall.SIGHUP)
+	next("RELOADING=1")
+	next("READY=1")
+	n.terminate()
+	next("STOPPING=1")
 }
