@@ -286,6 +286,9 @@ func diagLine(dg confparse.Diagnostic) string {
 // and addresses, unchanged trackers theirs, unchanged static addresses
 // and routes stay in place.
 func (d *daemon) apply(cfg *keepalived.Config, plan *vip.Plan) {
+	if d.plan != nil && plan.FIFO != d.plan.FIFO {
+		d.lg.logf("WARNING: notify_fifo changed from '%s' to '%s': Fulcrum applies it at the next start only", d.plan.FIFO, plan.FIFO)
+	}
 	if d.plan == nil || !reflect.DeepEqual(plan.StaticAddrs, d.plan.StaticAddrs) || !reflect.DeepEqual(plan.StaticRoutes, d.plan.StaticRoutes) {
 		if err := d.engine.SetStatic(plan.StaticAddrs, plan.StaticRoutes); err != nil {
 			d.lg.log(err.Error())
