@@ -144,6 +144,7 @@ type daemon struct {
 	cfg      *keepalived.Config
 	watcher  *vip.Watcher
 	fifo     *notify.FIFO
+	fifoPath string // the notify_fifo in use since start
 	pidFiles []string
 
 	tmu         sync.Mutex
@@ -199,7 +200,7 @@ func (d *daemon) run() int {
 		if err != nil {
 			lg.logf("Unable to open notify_fifo %s: %v", plan.FIFO, err)
 		} else {
-			d.fifo, opt.FIFO = f, f
+			d.fifo, d.fifoPath, opt.FIFO = f, plan.FIFO, f
 		}
 	}
 	d.engine = vip.NewEngine(opt)
@@ -286,8 +287,8 @@ func diagLine(dg confparse.Diagnostic) string {
 // and addresses, unchanged trackers theirs, unchanged static addresses
 // and routes stay in place.
 func (d *daemon) apply(cfg *keepalived.Config, plan *vip.Plan) {
-	if d.plan != nil && plan.FIFO != d.plan.FIFO {
-		d.lg.logf("WARNING: notify_fifo changed from '%s' to '%s': Fulcrum applies it at the next start only", d.plan.FIFO, plan.FIFO)
+	if d.plan != nil && plan.FIFO != d.fifoPath {
+		d.lg.logf("WARNING: notify_fifo changed from '%s' to '%s': Fulcrum applies it at the next start only", d.fifoPath, plan.FIFO)
 	}
 	if d.plan == nil || !reflect.DeepEqual(plan.StaticAddrs, d.plan.StaticAddrs) || !reflect.DeepEqual(plan.StaticRoutes, d.plan.StaticRoutes) {
 		if err := d.engine.SetStatic(plan.StaticAddrs, plan.StaticRoutes); err != nil {
