@@ -213,41 +213,50 @@ func (d *daemon) run() int {
 	sdNotify("READY=1")
 
 	for s := range sigs {
-		switch s {
-		case syscall.SIGHUP:
-			lg.log("Reloading ...")
-			sdNotify("RELOADING=1")
-			lg.logf("Configuration file %s", o.configFile)
-			if cfg, plan, ok := d.load(); ok && runVRRP {
-				lg.log("Reloading")
-				d.apply(cfg, plan)
-				lg.log("Reload complete")
-			} else if ok {
-				lg.log("Reload complete")
-			}
-			sdNotify("READY=1")
-		case syscall.SIGTERM, syscall.SIGINT:
-			lg.log("Stopping")
-			sdNotify("STOPPING=1")
-			d.watcher.Stop()
-			d.engine.Stop()
-			if d.fifo != nil {
-				d.fifo.Close()
-			}
-			lg.log("Stopped")
-			lg.logf("Stopped %s", versionLine)
+		if d.handle(s, runVRRP) {
 			return 0
-		case syscall.SIGUSR1:
-			lg.logf("Printing VRRP data for process(%d) on signal", os.Getpid())
-			d.dump("keepalived.data", d.writeData)
-		case syscall.SIGUSR2:
-			lg.logf("Printing VRRP stats for process(%d) on signal", os.Getpid())
-			d.dump("keepalived.stats", func(w io.Writer) error { return vip.WriteStats(w, d.engine.Instances()...) })
-		case sigJSON:
-			d.dump("keepalived.json", func(w io.Writer) error { return vip.WriteJSON(w, d.engine.Instances()...) })
 		}
 	}
 	return 0
+}
+
+// handle acts on one signal as the reference does; true means stop.
+func (d *daemon) handle(s os.Signal, runVRRP bool) (stop bool) {
+	lg := d.lg
+	switch s {
+	case syscall.SIGHUP:
+		lg.log("Reloading ...")
+		sdNotify("RELOADING=1")
+		lg.logf("Configuration file %s", d.o.configFile)
+		if cfg, plan, ok := d.load(); ok && runVRRP {
+			lg.log("Reloading")
+			d.apply(cfg, plan)
+			lg.log("Reload complete")
+		} else if ok {
+			lg.log("Reload complete")
+		}
+		sdNotify("READY=1")
+	case syscall.SIGTERM, syscall.SIGINT:
+		lg.log("Stopping")
+		sdNotify("STOPPING=1")
+		d.watcher.Stop()
+		d.engine.Stop()
+		if d.fifo != nil {
+			d.fifo.Close()
+		}
+		lg.log("Stopped")
+		lg.logf("Stopped %s", versionLine)
+		return true
+	case syscall.SIGUSR1:
+		lg.logf("Printing VRRP data for process(%d) on signal", os.Getpid())
+		d.dump("keepalived.data", d.writeData)
+	case syscall.SIGUSR2:
+		lg.logf("Printing VRRP stats for process(%d) on signal", os.Getpid())
+		d.dump("keepalived.stats", func(w io.Writer) error { return vip.WriteStats(w, d.engine.Instances()...) })
+	case sigJSON:
+		d.dump("keepalived.json", func(w io.Writer) error { return vip.WriteJSON(w, d.engine.Instances()...) })
+	}
+	return false
 }
 
 // load reads the configuration and prints its diagnostics and what the
