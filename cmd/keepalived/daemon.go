@@ -280,14 +280,20 @@ func (d *daemon) load() (*keepalived.Config, *vip.Plan, bool) {
 	}
 	plan := vip.FromConfig(cfg)
 	for _, w := range plan.Warnings {
+		if w.Pos.File == "" {
+			w.Pos.File = d.o.configFile // a whole-file matter the model keeps no line for
+		}
 		d.lg.log(diagLine(w))
 	}
 	return cfg, plan, true
 }
 
 func diagLine(dg confparse.Diagnostic) string {
-	if dg.Pos.File != "" && dg.Pos.Line > 0 {
+	switch {
+	case dg.Pos.File != "" && dg.Pos.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", dg.Pos.File, dg.Pos.Line, dg.Message)
+	case dg.Pos.File != "":
+		return dg.Pos.File + ": " + dg.Message
 	}
 	return dg.Message
 }
