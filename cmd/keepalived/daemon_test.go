@@ -350,17 +350,25 @@ func TestDaemonKilledMasterFailsOver(t *testing.T) {
 }
 
 // TestDaemonInterop runs our daemon next to the real keepalived with the
-// same configuration text, each as MASTER in turn; the VIP is on exactly
-// one of them and SIGTERM hands it to the other.
+// same configuration text, each as MASTER in turn, over multicast and
+// over unicast peers; the VIP is on exactly one of them and SIGTERM hands
+// it to the other.
 func TestDaemonInterop(t *testing.T) {
 	ref := reftest.Keepalived(t)
 	ours := reftest.Ours(t, "keepalived")
+	// unicast gives node k (10.77.0.k+1) its source and the other as peer.
+	unicast := func(k int) string {
+		return fmt.Sprintf("\tunicast_src_ip 10.77.0.%d\n\tunicast_peer {\n\t\t10.77.0.%d\n\t}", k+1, 2-k)
+	}
 	for _, tc := range []struct {
 		desc         string
 		oursIsMaster bool
+		unicast      bool
 	}{
 		{desc: "ours master", oursIsMaster: true},
 		{desc: "reference master", oursIsMaster: false},
+		{desc: "unicast ours master", oursIsMaster: true, unicast: true},
+		{desc: "unicast reference master", oursIsMaster: false, unicast: true},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			nsA, nsB := pair(t)
@@ -368,9 +376,13 @@ func TestDaemonInterop(t *testing.T) {
 			if !tc.oursIsMaster {
 				hiBin, loBin, hiName, loName = ref, ours, "reference", "ours"
 			}
-			// -P: VRRP only, -R: the reference's child is not respawned.
-			hi := start(t, hiName, hiBin, nsA, vrrpConf(150, "", ""), "-P")
-			lo := start(t, loName, loBin, nsB, vrrpConf(100, "", ""), "-P")
+			inA, inB := "", ""
+			if tc.unicast {
+				inA, inB = unicast(0), unicast(1)
+			}
+			// -P: VRRP only.
+			hi := start(t, hiName, hiBin, nsA, vrrpConf(150, inA, ""), "-P")
+			lo := start(t, loName, loBin, nsB, vrrpConf(100, inB, ""), "-P")
 			hi.waitLog(0, masterLine)
 			exactlyOne(t, hi, lo)
 			if strings.Contains(lo.log(), masterLine) {
