@@ -204,6 +204,7 @@ func exactlyOne(t *testing.T, master, backup *node) {
 // change, VIP stays) and starts the new one; SIGTERM sends priority 0,
 // removes the VIP and the pid files, and the backup takes over.
 func TestDaemonElectReloadStop(t *testing.T) {
+	t.Parallel() // namespaces and files of its own; mostly waiting on protocol timers
 	ours := reftest.Ours(t, "keepalived")
 	nsA, nsB := pair(t)
 	stopMark := filepath.Join(t.TempDir(), "stopped")
@@ -305,6 +306,7 @@ func (n *node) checkDumps() {
 // moves the VIP to the backup after Master_Down_Interval; the backup's
 // notify_fifo gets its BACKUP and MASTER lines.
 func TestDaemonKilledMasterFailsOver(t *testing.T) {
+	t.Parallel() // namespaces and files of its own; mostly waiting on protocol timers
 	ours := reftest.Ours(t, "keepalived")
 	nsA, nsB := pair(t)
 	fifoPath := filepath.Join(t.TempDir(), "fifo")
@@ -354,6 +356,7 @@ func TestDaemonKilledMasterFailsOver(t *testing.T) {
 // over unicast peers; the VIP is on exactly one of them and SIGTERM hands
 // it to the other.
 func TestDaemonInterop(t *testing.T) {
+	t.Parallel() // namespaces and files of its own; mostly waiting on protocol timers
 	ref := reftest.Keepalived(t)
 	ours := reftest.Ours(t, "keepalived")
 	// unicast gives node k (10.77.0.k+1) its source and the other as peer.
@@ -371,6 +374,7 @@ func TestDaemonInterop(t *testing.T) {
 		{desc: "unicast reference master", oursIsMaster: false, unicast: true},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
+			t.Parallel()
 			nsA, nsB := pair(t)
 			hiBin, loBin, hiName, loName := ours, ref, "ours", "reference"
 			if !tc.oursIsMaster {
@@ -398,6 +402,7 @@ func TestDaemonInterop(t *testing.T) {
 // TestDaemonWarnsUnbuilt: what the daemon reads but does not act on is a
 // WARNING with file:line at start.
 func TestDaemonWarnsUnbuilt(t *testing.T) {
+	t.Parallel() // namespaces and files of its own; mostly waiting on protocol timers
 	ours := reftest.Ours(t, "keepalived")
 	bed := netns.New(t)
 	ns := bed.Add("w")
@@ -414,6 +419,7 @@ func TestDaemonWarnsUnbuilt(t *testing.T) {
 // daemon, found by its pid file, runs VRRP and stops on SIGTERM, removing
 // the pid file.
 func TestDaemonDetaches(t *testing.T) {
+	t.Parallel() // namespaces and files of its own; mostly waiting on protocol timers
 	ours := reftest.Ours(t, "keepalived")
 	bed := netns.New(t)
 	ns := bed.Add("d")
@@ -451,6 +457,7 @@ func TestDaemonDetaches(t *testing.T) {
 // priority below the backup's, which takes the VIP; a reload that changes
 // nothing keeps the script's failed state (no priority change, no flap).
 func TestDaemonTrackScript(t *testing.T) {
+	t.Parallel() // namespaces and files of its own; mostly waiting on protocol timers
 	ours := reftest.Ours(t, "keepalived")
 	nsA, nsB := pair(t)
 	dir := t.TempDir()
@@ -490,6 +497,7 @@ func TestDaemonTrackScript(t *testing.T) {
 // writes in /tmp: it runs with a private /tmp, read through
 // /proc/PID/root.
 func TestDumpsMatchReference(t *testing.T) {
+	t.Parallel() // namespaces and files of its own; mostly waiting on protocol timers
 	ref := reftest.Keepalived(t)
 	ours := reftest.Ours(t, "keepalived")
 	bed := netns.New(t)
