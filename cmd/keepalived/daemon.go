@@ -168,7 +168,6 @@ func (d *daemon) run() int {
 	o, lg := d.o, d.lg
 	lg.logf("Starting %s", versionLine)
 	lg.logf("Command line: %s", quoteArgs(os.Args))
-	lg.logf("Configuration file %s", o.configFile)
 	if _, err := os.Stat(o.configFile); err != nil {
 		lg.logf("Config files missing '%s'.", o.configFile)
 		lg.logf("Stopped %s", versionLine)
@@ -208,6 +207,7 @@ func (d *daemon) run() int {
 	if runVRRP {
 		lg.logf("Starting VRRP child process, pid=%d", os.Getpid())
 		d.apply(cfg, plan)
+		d.awaitStates()
 	}
 	lg.log("Startup complete")
 	sdNotify("READY=1")
@@ -227,7 +227,6 @@ func (d *daemon) handle(s os.Signal, runVRRP bool) (stop bool) {
 	case syscall.SIGHUP:
 		lg.log("Reloading ...")
 		sdNotify("RELOADING=1")
-		lg.logf("Configuration file %s", d.o.configFile)
 		if cfg, plan, ok := d.load(); ok && runVRRP {
 			lg.log("Reloading")
 			d.apply(cfg, plan)
@@ -259,10 +258,25 @@ func (d *daemon) handle(s os.Signal, runVRRP bool) (stop bool) {
 	return false
 }
 
+// awaitStates waits (briefly, bounded) until every instance has left
+// INIT, so "Startup complete" follows their first "Entering ... STATE"
+// lines as in the reference's log.
+func (d *daemon) awaitStates() {
+	for _, inst := range d.engine.Instances() {
+		for k := 0; k < 100 && inst.State() == elect.Init; k++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
 // load reads the configuration and prints its diagnostics and what the
 // engine will not act on. A configuration the reference would refuse to
 // run is not loaded.
 func (d *daemon) load() (*keepalived.Config, *vip.Plan, bool) {
+	if d.o.logDetail {
+		d.lg.logf("Opening file '%s'.", d.o.configFile)
+	}
+	d.lg.logf("Configuration file %s", d.o.configFile)
 	cfg, diags := keepalived.Load(d.o.configFile, keepalived.LoadOptions{ConfigID: d.o.configID})
 	refused := false
 	for _, dg := range diags {
