@@ -193,7 +193,7 @@ func (d *daemon) run() int {
 	}
 	runVRRP := !o.checkOnly || o.vrrpOnly
 	d.transitions = map[string]time.Time{}
-	opt := vip.Options{Log: lg.log, Notify: d.transition}
+	opt := vip.Options{Log: d.vrrpLog, Notify: d.transition}
 	if plan.FIFO != "" && runVRRP {
 		f, err := notify.OpenFIFO(plan.FIFO)
 		if err != nil {
@@ -207,7 +207,6 @@ func (d *daemon) run() int {
 	if runVRRP {
 		lg.logf("Starting VRRP child process, pid=%d", os.Getpid())
 		d.apply(cfg, plan)
-		d.awaitStates()
 	}
 	lg.log("Startup complete")
 	sdNotify("READY=1")
@@ -253,20 +252,33 @@ func (d *daemon) handle(s os.Signal, runVRRP bool) (stop bool) {
 		lg.logf("Printing VRRP stats for process(%d) on signal", os.Getpid())
 		d.dump("keepalived.stats", func(w io.Writer) error { return vip.WriteStats(w, d.engine.Instances()...) })
 	case sigJSON:
+		lg.logf("Printing VRRP as json for process(%d) on signal", os.Getpid())
 		d.dump("keepalived.json", func(w io.Writer) error { return vip.WriteJSON(w, d.engine.Instances()...) })
 	}
 	return false
 }
 
-// awaitStates waits (briefly, bounded) until every instance has left
-// INIT, so "Startup complete" follows their first "Entering ... STATE"
-// lines as in the reference's log.
-func (d *daemon) awaitStates() {
-	for _, inst := range d.engine.Instances() {
-		for k := 0; k < 100 && inst.State() == elect.Init; k++ {
-			time.Sleep(10 * time.Millisecond)
+// detailOnly are the engine's lines the reference logs only with -D
+// (log_detail), matched by what follows the "(INSTANCE) " prefix.
+var detailOnly = []string{"Receive advertisement timeout", "setting VIPs.", "removing VIPs.",
+	"Sending/queueing gratuitous ARPs", "sent 0 priority", "Netlink reports "}
+
+// vrrpLog logs an engine line, the detailed ones only with -D.
+func (d *daemon) vrrpLog(line string) {
+	if !d.o.logDetail {
+		text := line
+		if strings.HasPrefix(text, "(") {
+			if _, rest, ok := strings.Cut(text, ") "); ok {
+				text = rest
+			}
+		}
+		for _, p := range detailOnly {
+			if strings.HasPrefix(text, p) {
+				return
+			}
 		}
 	}
+	d.lg.log(line)
 }
 
 // load reads the configuration and prints its diagnostics and what the

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -79,7 +80,8 @@ vrrp_instance VI_1 {
 // private pid files and dump directory.
 func start(t *testing.T, name, bin string, ns *netns.NS, conf string, extra ...string) *node {
 	t.Helper()
-	return startIn(t, t.TempDir(), name, []string{bin}, ns, conf, extra...)
+	// -D: the tests look for the reference's detailed lines.
+	return startIn(t, t.TempDir(), name, []string{bin}, ns, conf, append([]string{"-D"}, extra...)...)
 }
 
 // startIn is start with the node's files in dir, running the command
@@ -529,7 +531,8 @@ func TestDumpsMatchReference(t *testing.T) {
 		n.terminate()
 		return strings.Split(strings.TrimRight(string(data), "\n"), "\n"), js
 	}
-	mine := start(t, "ours", ours, ns, vrrpConf(150, "", ""))
+	// Without -D: the log is compared as the reference writes it by default.
+	mine := startIn(t, t.TempDir(), "ours", []string{ours}, ns, vrrpConf(150, "", ""))
 	got, gotJSON := dumps(mine, mine.dir)
 
 	dir, err := os.MkdirTemp("/run", "fct-kad-")
@@ -538,22 +541,15 @@ func TestDumpsMatchReference(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	privateTmp := []string{"unshare", "-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs tmpfs /tmp && exec "$0" "$@"`, ref}
-	theirs := startIn(t, dir, "reference", privateTmp, ns, vrrpConf(150, "", ""), "-P")
+	theirs := startIn(t, dir, "reference", privateTmp, ns, vrrpConf(150, "", ""))
 	want, wantJSON := dumps(theirs, fmt.Sprintf("/proc/%d/root/tmp", theirs.cmd.Process.Pid))
 
-	k := 0
-	for _, line := range got {
-		if strings.HasPrefix(line, "   Last transition = ") {
-			continue
-		}
-		for k < len(want) && want[k] != line {
-			k++
-		}
-		if k == len(want) {
-			t.Errorf("our line %q is not in the reference's dump (in this order):\n%s", line, strings.Join(want, "\n"))
-			break
-		}
-	}
+	inOrder(t, "dump", got, want, func(line string) bool { return strings.HasPrefix(line, "   Last transition = ") })
+	// The logs of the same run (start alone, MASTER, dumps, SIGTERM).
+	// "Startup complete": the reference's parent writes it while its VRRP
+	// child starts, before or after the first state line by chance.
+	inOrder(t, "log", logLines(mine.log(), mine.conf), logLines(theirs.log(), theirs.conf),
+		func(line string) bool { return line == "Startup complete" })
 
 	type entry struct{ Data, Stats map[string]any }
 	var g, w []entry
@@ -605,4 +601,49 @@ func TestSystemdNotify(t *testing.T) {
 	next("READY=1")
 	n.terminate()
 	next("STOPPING=1")
+}
+
+// logLines returns a console log without timestamps, with pids as N, the
+// version as the reference's, the configuration file as CONF, and without
+// the lines that name the command
+// line or the process's resource use.
+func logLines(log, conf string) []string {
+	var out []string
+	pid := regexp.MustCompile(`(pid=|process\()\d+`)
+	for _, line := range strings.Split(log, "\n") {
+		_, text, ok := strings.Cut(line, " 2026: ")
+		if !ok {
+			_, text, ok = strings.Cut(line, ": ")
+		}
+		if !ok || strings.HasPrefix(text, " ") || strings.HasPrefix(text, "Command line:") || strings.HasPrefix(text, "Running on ") ||
+			strings.HasPrefix(text, "CPU usage") || strings.HasPrefix(text, "NOTICE: setting config option max_auto_priority") {
+			continue
+		}
+		text = strings.ReplaceAll(text, "Keepalived v2.2.7 (Fulcrum)", "Keepalived v2.2.7 (01/16,2022)")
+		text = strings.ReplaceAll(text, conf, "CONF")
+		if strings.HasPrefix(text, "Stopped - used ") {
+			text = "Stopped"
+		}
+		out = append(out, pid.ReplaceAllString(text, "${1}N"))
+	}
+	return out
+}
+
+// inOrder checks each of our lines (but those skipped) is one of the
+// reference's, in the same order.
+func inOrder(t *testing.T, what string, ours, ref []string, skip func(string) bool) {
+	t.Helper()
+	k := 0
+	for _, line := range ours {
+		if skip(line) {
+			continue
+		}
+		for k < len(ref) && ref[k] != line {
+			k++
+		}
+		if k == len(ref) {
+			t.Errorf("our %s line %q is not in the reference's (in this order):\n%s", what, line, strings.Join(ref, "\n"))
+			return
+		}
+	}
 }
