@@ -145,7 +145,10 @@ type daemon struct {
 	watcher  *vip.Watcher
 	fifo     *notify.FIFO
 	fifoPath string // the notify_fifo in use since start
-	pidFiles []string
+	// badInterface: the configuration names an interface that does not
+	// exist, which stops the reference at start.
+	badInterface bool
+	pidFiles     []string
 
 	tmu         sync.Mutex
 	transitions map[string]time.Time // each instance's last state change, for the data dump
@@ -187,6 +190,14 @@ func (d *daemon) run() int {
 	if !ok {
 		lg.logf("Stopped %s", versionLine)
 		return 1
+	}
+	if d.badInterface {
+		// The reference's VRRP child exits with a configuration error
+		// and the parent ends with it.
+		lg.log("Stopped")
+		lg.logf("pid %d exited with permanent error CONFIG. Terminating", os.Getpid())
+		lg.logf("Stopped %s", versionLine)
+		return 2
 	}
 	if o.checkOnly && !o.vrrpOnly {
 		lg.log("WARNING: the health-checker (LVS) subsystem is not built in Fulcrum; -C/--check runs nothing")
@@ -258,6 +269,10 @@ func (d *daemon) handle(s os.Signal, runVRRP bool) (stop bool) {
 	return false
 }
 
+// nonExistentInterface is the reference's line for a vrrp_instance
+// interface that does not exist.
+const nonExistentInterface = "Non-existent interface specified in configuration"
+
 // detailOnly are the engine's lines the reference logs only with -D
 // (log_detail), matched by what follows the "(INSTANCE) " prefix.
 var detailOnly = []string{"Receive advertisement timeout", "setting VIPs.", "removing VIPs.",
@@ -298,6 +313,7 @@ func (d *daemon) load() (*keepalived.Config, *vip.Plan, bool) {
 		if dg.Severity == confparse.Alert && strings.HasPrefix(dg.Message, "configuration cannot be run") {
 			refused = true
 		}
+		d.badInterface = d.badInterface || dg.Message == nonExistentInterface
 		d.lg.log(diagLine(dg))
 	}
 	if refused || cfg == nil {

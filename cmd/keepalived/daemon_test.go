@@ -647,3 +647,15 @@ func inOrder(t *testing.T, what string, ours, ref []string, skip func(string) bo
 		}
 	}
 }
+
+// TestDaemonBadInterface: an instance on an interface that does not exist
+// stops the daemon at start with exit 2, as the reference.
+func TestDaemonBadInterface(t *testing.T) {
+	t.Parallel()
+	ours := reftest.Ours(t, "keepalived")
+	bed := netns.New(t)
+	n := start(t, "ours", ours, bed.Add("i"), vrrpConf(100, "", ""))
+	if code := n.waitExit(); code != 2 || !strings.Contains(n.log(), nonExistentInterface) {
+		t.Errorf("exit %d, want 2 with %q", code, nonExistentInterface)
+	}
+}
