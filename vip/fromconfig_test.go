@@ -113,6 +113,25 @@ func TestFromConfig(t *testing.T) {
 				t.Errorf("rules %+v", c.Rules)
 			}
 		}},
+		{desc: "routes the engine cannot install warn", conf: instance(`virtual_ipaddress {
+  10.0.0.1/24
+ }
+ virtual_routes {
+  blackhole 192.168.113.1/32
+  192.168.4.0/24 dev eth0
+ }`), check: func(t *testing.T, p *Plan) {
+			c := one(t, p)
+			if len(c.Routes) != 1 || c.Routes[0].Dst != netip.MustParsePrefix("192.168.4.0/24") {
+				t.Errorf("routes %+v", c.Routes)
+			}
+			found := false
+			for _, w := range p.Warnings {
+				found = found || (strings.Contains(w.Message, "blackhole") && strings.Contains(w.Message, "route not installed") && w.Pos.Line > 0)
+			}
+			if !found {
+				t.Errorf("no warning with a line for the blackhole route: %v", p.Warnings)
+			}
+		}},
 		{desc: "unicast", conf: instance(`unicast_src_ip 10.0.0.2
  unicast_peer {
   10.0.0.3
