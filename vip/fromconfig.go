@@ -177,6 +177,9 @@ func (p *Plan) instance(cfg *keepalived.Config, in *keepalived.Instance, watches
 		c.SrcAddr = in.UnicastSrcIP
 	}
 	c.UnicastPeers = slices.Clone(in.UnicastPeers)
+	if in.UnicastTTL != nil {
+		c.UnicastTTL = *in.UnicastTTL
+	}
 	if len(c.VIPs) > 0 && c.VIPs[0].Prefix.Addr().Is6() {
 		c.McastGroup = g.VRRPMcastGroup6
 	} else {
@@ -250,7 +253,6 @@ func (p *Plan) unacted(in *keepalived.Instance) {
 		kw  string
 	}{
 		{in.SMTPAlert, "smtp_alert (mail alerts are not built)"},
-		{in.UnicastTTL != nil, "unicast_ttl"},
 		{in.GarpLowerPrioDelay != nil, "garp_lower_prio_delay"},
 		{in.GarpLowerPrioRepeat != nil, "garp_lower_prio_repeat"},
 		{in.LowerPrioNoAdvert != nil, "lower_prio_no_advert"},

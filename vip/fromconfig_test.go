@@ -133,6 +133,7 @@ func TestFromConfig(t *testing.T) {
 			}
 		}},
 		{desc: "unicast", conf: instance(`unicast_src_ip 10.0.0.2
+ unicast_ttl 10
  unicast_peer {
   10.0.0.3
   10.0.0.4
@@ -141,7 +142,7 @@ func TestFromConfig(t *testing.T) {
   10.0.0.1/24
  }`), check: func(t *testing.T, p *Plan) {
 			c := one(t, p)
-			if c.SrcAddr != netip.MustParseAddr("10.0.0.2") || len(c.UnicastPeers) != 2 || c.UnicastPeers[1] != netip.MustParseAddr("10.0.0.4") {
+			if c.SrcAddr != netip.MustParseAddr("10.0.0.2") || c.UnicastTTL != 10 || len(c.UnicastPeers) != 2 || c.UnicastPeers[1] != netip.MustParseAddr("10.0.0.4") {
 				t.Errorf("%+v", c)
 			}
 		}},
