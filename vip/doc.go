@@ -9,6 +9,10 @@
 // notifications (vip/notify); tracked scripts and interfaces (vip/track)
 // report through SetTracked. An Engine runs a set of instances, reloads
 // them without flapping and moves vrrp_sync_group members together.
+// FromConfig maps a keepalived.Config onto these shapes (a Plan, with a
+// warning for each thing read that the engine does not act on); a
+// Watcher runs the tracked objects' watchers and keeps unchanged ones
+// across reloads.
 //
 // Sockets and netlink handles belong to the network namespace of the
 // thread that opens them: Open (and Engine.Apply) there.

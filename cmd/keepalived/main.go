@@ -1,7 +1,7 @@
 // Command keepalived is Fulcrum's drop-in replacement for the keepalived
 // binary. main.go parses the reference's command line and dispatches;
-// configtest.go implements -t; daemon.go is where the daemon modes start
-// (not built yet: it prints what it would not act on and exits 1).
+// configtest.go implements -t; daemon.go runs VRRP (the vip engine) as the
+// reference's daemon does: pid files, signals, log lines, dumps.
 package main
 
 import (
@@ -21,6 +21,7 @@ type options struct {
 	configID     string
 	logConsole   bool
 	logDetail    bool
+	noSyslog     bool
 	dontFork     bool
 	vrrpOnly     bool
 	checkOnly    bool
@@ -53,7 +54,7 @@ var specs = []flagSpec{
 	{'l', "log-console", 0, func(o *options, v string) { o.logConsole = true }},
 	{'D', "log-detail", 0, func(o *options, v string) { o.logDetail = true }},
 	{'S', "log-facility", 1, func(o *options, v string) { o.logFacility = v }},
-	{'G', "no-syslog", 0, func(o *options, v string) {}},
+	{'G', "no-syslog", 0, func(o *options, v string) { o.noSyslog = true }},
 	{'u', "umask", 1, func(o *options, v string) {}},
 	{'X', "release-vips", 0, func(o *options, v string) {}},
 	{'V', "dont-release-vrrp", 0, func(o *options, v string) {}},

@@ -96,15 +96,3 @@ func TestConfigTestLogFile(t *testing.T) {
 		t.Errorf("exit %d, log %q", r.Exit, b)
 	}
 }
-
-// TestDaemonModeIsHonest checks that without -t we say the daemon is not
-// built, list what would be ignored, and fail.
-func TestDaemonModeIsHonest(t *testing.T) {
-	ours := reftest.Ours(t, "keepalived")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "k.conf"), []byte("global_defs {\n    lvs_flush\n}\n"), 0o644)
-	r := reftest.Run(t, ours, reftest.Options{Dir: dir, Isolate: true}, "-n", "-f", "k.conf")
-	if r.Exit != 1 || !strings.Contains(r.Stderr, "daemon is not built yet") || !strings.Contains(r.Stderr, "global_defs/lvs_flush") {
-		t.Errorf("exit %d, stderr %q", r.Exit, r.Stderr)
-	}
-}
