@@ -2,7 +2,6 @@ package vip
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net/netip"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,25 +21,14 @@ import (
 
 // refNode is the real Keepalived running in one of the lab's namespaces.
 type refNode struct {
-	t    testing.TB
-	cmd  *exec.Cmd
-	dir  string // configuration and pid files
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan struct{}
+	t              testing.TB
+	cmd            *exec.Cmd
+	dir            string // configuration and pid files
+	done           chan struct{}
+	reftest.Output // the process's stdout and stderr
 }
 
-func (r *refNode) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.out.Write(p)
-}
-
-func (r *refNode) log() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.out.String()
-}
+func (r *refNode) log() string { return r.String() }
 
 func (r *refNode) logged(s string) bool { return strings.Contains(r.log(), s) }
 

@@ -60,28 +60,10 @@ func (s *idServer) stop() { s.ln.Close(); s.wg.Wait() }
 // freePort finds a loopback port nobody listens on now.
 func freePort(t *testing.T) string { return strconv.Itoa(reftest.FreePort(t)) }
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // proc is one run of our binary.
 type proc struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer // stdout and stderr, interleaved
+	out  *reftest.Output // stdout and stderr, interleaved
 	done chan struct{}
 	err  error
 }
@@ -95,7 +77,7 @@ func binaries(t *testing.T, test func(t *testing.T, bin string)) {
 
 func startBin(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{out: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{out: &reftest.Output{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out

@@ -28,29 +28,18 @@ const patience = 20 * time.Second
 // node is one keepalived process (ours or the reference) a test started
 // in a namespace; it is ended by its PID only.
 type node struct {
-	t    *testing.T
-	name string
-	ns   *netns.NS
-	dir  string
-	conf string
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan struct{}
-	exit int
+	t              *testing.T
+	name           string
+	ns             *netns.NS
+	dir            string
+	conf           string
+	cmd            *exec.Cmd
+	done           chan struct{}
+	exit           int
+	reftest.Output // the process's stdout and stderr
 }
 
-func (n *node) Write(p []byte) (int, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.out.Write(p)
-}
-
-func (n *node) log() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.out.String()
-}
+func (n *node) log() string { return n.String() }
 
 // vrrpConf is one VI_1 (VRID 51, PASS auth, VIP 10.77.0.100/24 on eth0)
 // with the given priority and more lines inVI1, plus extra blocks.

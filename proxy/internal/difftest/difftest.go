@@ -358,25 +358,7 @@ type Reference struct {
 	sock     string
 	cmd      *exec.Cmd
 	finished chan struct{}
-	out      *syncBuffer
-}
-
-// syncBuffer is a goroutine-safe output sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	out      *reftest.Output
 }
 
 // StartReference starts bin (the reference haproxy) in the foreground with
@@ -451,7 +433,7 @@ func startReferenceConfig(t testing.TB, bin, body string, flags ...string) (*Ref
 		return nil, err
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &syncBuffer{}}
+	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &reftest.Output{}}
 	// noreuseport: a port chosen by FreePort that another test process
 	// took meanwhile must fail to bind, not be shared silently.
 	// Master-worker reloads (-W) need SO_REUSEPORT to rebind.
