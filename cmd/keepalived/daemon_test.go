@@ -535,10 +535,13 @@ func TestDumpsMatchReference(t *testing.T) {
 
 	inOrder(t, "dump", got, want, func(line string) bool { return strings.HasPrefix(line, "   Last transition = ") })
 	// The logs of the same run (start alone, MASTER, dumps, SIGTERM).
-	// "Startup complete": the reference's parent writes it while its VRRP
-	// child starts, before or after the first state line by chance.
+	// "Starting VRRP child process" and "Startup complete": the
+	// reference's parent writes them while its VRRP child starts, before
+	// or after the child's first state line by chance.
 	inOrder(t, "log", logLines(mine.log(), mine.conf), logLines(theirs.log(), theirs.conf),
-		func(line string) bool { return line == "Startup complete" })
+		func(line string) bool {
+			return line == "Startup complete" || strings.HasPrefix(line, "Starting VRRP child process")
+		})
 
 	type entry struct{ Data, Stats map[string]any }
 	var g, w []entry
