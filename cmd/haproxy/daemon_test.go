@@ -106,10 +106,10 @@ func (p *proc) signal(t *testing.T, sig syscall.Signal) {
 	}
 }
 
-// softStopAfterReload sends SIGUSR1 until the process exits: the
-// reference's master re-executes itself on a reload and may miss a
-// signal that comes right after it says "Loading success.".
-func (p *proc) softStopAfterReload(t *testing.T) int {
+// softStop sends SIGUSR1 until the process exits: under -W the
+// reference's master re-executes itself after each "Loading success."
+// (at start and on every reload) and may miss a signal sent then.
+func (p *proc) softStop(t *testing.T) int {
 	t.Helper()
 	for range 10 {
 		p.signal(t, syscall.SIGUSR1)
@@ -238,8 +238,7 @@ func TestDaemonRoundRobinAndSoftStop(t *testing.T) {
 		}
 		// option tcplog with a raw stdout target: one access line each.
 		waitFor(t, "access log lines", func() bool { return strings.Count(p.out.String(), " app app/s") >= 9 })
-		p.signal(t, syscall.SIGUSR1)
-		if code := p.waitExit(t); code != 0 {
+		if code := p.softStop(t); code != 0 {
 			t.Errorf("soft stop exit code %d", code)
 		}
 		for _, want := range []string{"Exiting Master process...", "Proxy app stopped (cumulated conns: FE: 9, BE: 9).",
@@ -273,7 +272,7 @@ func TestDaemonReloadChangesServers(t *testing.T) {
 				t.Fatalf("after reload connection %d got %q, %v; want s4", i, got, err)
 			}
 		}
-		if code := p.softStopAfterReload(t); code != 0 {
+		if code := p.softStop(t); code != 0 {
 			t.Errorf("exit code %d", code)
 		}
 	})
@@ -379,7 +378,7 @@ func TestDaemonSystemdNotify(t *testing.T) {
 		next("RELOADING=1")
 		next("READY=1")
 		waitFor(t, "serving after the reload", func() bool { got, _ := ask("127.0.0.1:" + port); return got == "s1" })
-		if code := p.softStopAfterReload(t); code != 0 {
+		if code := p.softStop(t); code != 0 {
 			t.Errorf("exit code %d", code)
 		}
 	})
@@ -453,7 +452,7 @@ func TestDaemonFailedReloadKeepsServing(t *testing.T) {
 				t.Fatalf("after a failed reload connection %d got %q, %v", i, got, err)
 			}
 		}
-		if code := p.softStopAfterReload(t); code != 0 {
+		if code := p.softStop(t); code != 0 {
 			t.Errorf("exit code %d", code)
 		}
 	})
@@ -475,7 +474,7 @@ func TestDaemonSystemdIgnoresDaemonKeyword(t *testing.T) {
 			t.Fatal("-Ws with 'daemon' left the foreground")
 		default:
 		}
-		if code := p.softStopAfterReload(t); code != 0 {
+		if code := p.softStop(t); code != 0 {
 			t.Errorf("exit code %d", code)
 		}
 	})
@@ -560,7 +559,7 @@ func TestDaemonMasterCLI(t *testing.T) {
 		if got, err := ask("127.0.0.1:" + port); err != nil || got != "s1" {
 			t.Errorf("after the CLI reload got %q, %v", got, err)
 		}
-		if code := p.softStopAfterReload(t); code != 0 {
+		if code := p.softStop(t); code != 0 {
 			t.Errorf("exit code %d", code)
 		}
 	})
@@ -665,7 +664,7 @@ func TestDaemonReloadUnderLoadLosesNothing(t *testing.T) {
 		if r.failed > 0 || r.ok == 0 {
 			t.Errorf("%d connections failed, %d answered across two reloads", r.failed, r.ok)
 		}
-		if code := p.softStopAfterReload(t); code != 0 {
+		if code := p.softStop(t); code != 0 {
 			t.Errorf("exit code %d", code)
 		}
 	})
