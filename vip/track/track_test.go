@@ -101,11 +101,15 @@ func TestRunScript(t *testing.T) {
 	waitFor(t, "the initial report", r.has(&r.reports, "ok"))
 	os.Remove(flag)
 	waitFor(t, "the failure", r.has(&r.reports, "failed"))
-	if !r.has(&r.lines, "VRRP_Script(chk) failed (exited with status 1)")() {
-		t.Fatalf("log %q", r.lines)
-	}
+	// The log line and the report are separate events: wait for both.
+	waitFor(t, "the failure's log line", r.has(&r.lines, "VRRP_Script(chk) failed (exited with status 1)"))
 	os.WriteFile(flag, nil, 0o644)
 	waitFor(t, "the recovery", r.has(&r.lines, "VRRP_Script(chk) succeeded"))
+	waitFor(t, "the recovery's report", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.reports) >= 3
+	})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if strings.Join(r.reports, " ") != "ok failed ok" {
