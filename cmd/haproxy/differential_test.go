@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -141,31 +140,6 @@ func stubHosts(t *testing.T, path, dir string) string {
 	return out
 }
 
-// knownDisagreements reads testdata/haproxy/known-disagreements.tsv:
-// "variant<TAB>file<TAB>reason" per line, '#' comments.
-func knownDisagreements(t *testing.T) map[string]string {
-	t.Helper()
-	known := map[string]string{}
-	fh, err := os.Open(filepath.Join(reftest.Root(), "testdata", "haproxy", "known-disagreements.tsv"))
-	if err != nil {
-		return known
-	}
-	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		parts := strings.SplitN(line, "\t", 3)
-		if len(parts) < 3 || strings.TrimSpace(parts[2]) == "" {
-			t.Fatalf("known-disagreements.tsv: %q needs variant, file and a reason", line)
-		}
-		known[parts[0]+"\t"+parts[1]] = parts[2]
-	}
-	return known
-}
-
 type job struct {
 	variant string // "corpus", "corpus+stubs", "corpus+dW", "cases", "cases+stubs", "cases+dW"
 	dir     string // working directory
@@ -227,7 +201,7 @@ func TestDifferential(t *testing.T) {
 	close(next)
 	wg.Wait()
 
-	known := knownDisagreements(t)
+	known := reftest.KnownDisagreements(t, "haproxy")
 	type tally struct{ agree, total, sameOutput int }
 	tallies := map[string]*tally{}
 	for _, r := range results {

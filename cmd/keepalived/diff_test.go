@@ -142,27 +142,6 @@ func ownCases(t *testing.T) []caseFile {
 	return out
 }
 
-// known reads testdata/keepalived/known-disagreements.tsv: variant, file,
-// reason.
-func known(t *testing.T) map[string]string {
-	data, err := os.ReadFile(filepath.Join(reftest.Root(), "testdata", "keepalived", "known-disagreements.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.SplitN(line, "\t", 3)
-		if len(f) != 3 {
-			t.Fatalf("known-disagreements.tsv: bad line %q", line)
-		}
-		out[f[0]+" "+f[1]] = f[2]
-	}
-	return out
-}
-
 // TestConfigTestMatchesReference runs every corpus file and every case of
 // ours through the reference `keepalived -t` and ours, in the same network
 // namespace, as they are and with stub interfaces, and compares the exit
@@ -173,7 +152,7 @@ func TestConfigTestMatchesReference(t *testing.T) {
 	bed := netns.New(t)
 	plain := bed.Add("plain")
 	stubs := bed.Add("stubs")
-	kd := known(t)
+	kd := reftest.KnownDisagreements(t, "keepalived")
 	seen := map[string]bool{}
 
 	type group struct {
@@ -206,7 +185,7 @@ func TestConfigTestMatchesReference(t *testing.T) {
 				if r.exit == o.exit && r.first == o.first {
 					agree++
 				}
-				key := variant + " " + f.key
+				key := variant + "\t" + f.key
 				seen[key] = true
 				reason, listed := kd[key]
 				// The brief asks for the exit code and the first message; we
