@@ -113,6 +113,13 @@ type Options struct {
 	maps map[string]*Map
 }
 
+// UnknownError is a fetch or converter name the registry does not have.
+// Configuration loaders that already checked names against HAProxy's
+// full list can tell "not built here" apart with errors.As.
+type UnknownError struct{ Kind, Name string }
+
+func (e *UnknownError) Error() string { return "unknown " + e.Kind + " '" + e.Name + "'" }
+
 // Expr is a compiled sample expression: a fetch and its converters.
 type Expr struct {
 	Text  string
@@ -170,7 +177,7 @@ func parseExpr(text string, o *Options, stop func(byte) bool) (*Expr, string, er
 		}
 	}
 	if f == nil {
-		return nil, "", fmt.Errorf("unknown fetch method '%s'", name)
+		return nil, "", &UnknownError{Kind: "fetch method", Name: name}
 	}
 	x := &Expr{fetch: f}
 	var raw []string
@@ -191,7 +198,7 @@ func parseExpr(text string, o *Options, stop func(byte) bool) (*Expr, string, er
 		cname, rest := splitName(s[1:])
 		c, ok := convReg[cname]
 		if !ok {
-			return nil, "", fmt.Errorf("unknown converter '%s'", cname)
+			return nil, "", &UnknownError{Kind: "converter", Name: cname}
 		}
 		if !canCast(cur, c.In) {
 			return nil, "", fmt.Errorf("converter '%s' cannot be applied to a '%s' sample", cname, cur)
