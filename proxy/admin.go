@@ -68,7 +68,21 @@ type adminState struct {
 	stopping   bool // `set server health stopping`
 	checksOff  bool // `disable health`
 	dynamic    bool // added by `add server`
+	autoID     bool // its id was given by `add server`, not by `id`
 	lastChange time.Time
+	// uweight is the user weight set at run time; it lasts across
+	// reloads until the configured weight (cfgWeight) changes.
+	uweight, cfgWeight int
+}
+
+// weightFor returns the user weight of a server configured as cfg.
+func (a *adminState) weightFor(cfg *Server) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cfgWeight != cfg.Weight {
+		a.cfgWeight, a.uweight = cfg.Weight, cfg.Weight
+	}
+	return a.uweight
 }
 
 func (a *adminState) init(cfg *Server) {
@@ -232,11 +246,14 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	if weight < 0 || weight > 256 {
 		return ErrWeightRange
 	}
-	if staticAlgo(b.cfg.Balance.Algo) && weight != 0 && weight != s.cfg.Weight {
+	if staticAlgo(b.cfg.Balance) && weight != 0 && weight != s.cfg.Weight {
 		return ErrStaticWeight
 	}
 	b.mu.Lock()
 	s.uweight = weight
+	s.state.admin.mu.Lock()
+	s.state.admin.uweight = weight
+	s.state.admin.mu.Unlock()
 	b.applyAdminLocked(s)
 	b.dequeueAllLocked()
 	b.mu.Unlock()
@@ -246,8 +263,14 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 // staticAlgo reports the algorithms whose weights cannot change at run
 // time (the reference's non-dynamic LB: static-rr and the map-based
 // hashes).
-func staticAlgo(a balance.Algo) bool {
-	return a == balance.StaticRR
+func staticAlgo(c balance.Config) bool {
+	switch c.Algo {
+	case balance.StaticRR:
+		return true
+	case balance.Source, balance.URI, balance.URLParam, balance.Hdr, balance.RDPCookie, balance.Sample:
+		return !c.Consistent
+	}
+	return false
 }
 
 // SetServerHealth forces a server's operational state (`set server ...
@@ -374,8 +397,22 @@ func (e *Engine) SetFrontendMaxConn(name string, n int) error {
 }
 
 // SetGlobalMaxConn changes the process maxconn (`set maxconn global`).
+// Without a configured maxconn there is no limiter yet: one is installed
+// (in a copy of the current generation, published atomically). The
+// connections already accepted do not count against it.
 func (e *Engine) SetGlobalMaxConn(n int) error {
-	return e.rt.Load().global.setMax(n)
+	e.adminMu.Lock()
+	defer e.adminMu.Unlock()
+	rt := e.rt.Load()
+	if rt.global != nil {
+		return rt.global.setMax(n)
+	}
+	cp := *rt
+	cp.global = newLimiter(n)
+	if !e.rt.CompareAndSwap(rt, &cp) {
+		return errors.New("a reload happened meanwhile; try again")
+	}
+	return nil
 }
 
 // MaxConn returns the process maxconn (0 = unlimited).
@@ -477,13 +514,14 @@ func (e *Engine) AddServer(backendName string, sc *Server) error {
 	if b == nil {
 		return ErrNoBackend
 	}
-	if staticAlgo(b.cfg.Balance.Algo) {
+	if staticAlgo(b.cfg.Balance) {
 		return ErrDynamicLB
 	}
 	if b.byName[sc.Name] != nil {
 		return ErrServerExists
 	}
-	if sc.ID == 0 {
+	autoID := sc.ID == 0
+	if autoID {
 		used := map[int]bool{}
 		b.mu.Lock()
 		for _, x := range b.servers {
@@ -499,6 +537,7 @@ func (e *Engine) AddServer(backendName string, sc *Server) error {
 	st.admin.lastChange = time.Now()
 	st.admin.flags = admForcedMaint
 	st.admin.dynamic = true
+	st.admin.autoID = autoID
 	st.admin.checksOff = true
 	e.mu.Lock()
 	e.states[backendName+"/"+sc.Name] = st
@@ -574,7 +613,7 @@ func (e *Engine) ClearCounters(all bool) {
 		}
 	}
 	for _, c := range list {
-		c.Max.Store(c.Cur.Load())
+		c.Max.Store(0)
 		if all {
 			c.Total.Store(0)
 			c.BytesIn.Store(0)
@@ -604,6 +643,9 @@ type ServerStatus struct {
 	CheckState  int
 	Check       bool // the server has a configured health check
 	ForcedID    bool
+	// CheckPort and CheckAddr are the server's `port` and `addr`.
+	CheckPort uint16
+	CheckAddr netip.Addr
 }
 
 // ServersState reports every server of a backend, or of every backend
@@ -637,7 +679,7 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	up := s.state.up.Load()
 	st := ServerStatus{Backend: b.cfg.Name, Name: s.cfg.Name, ServerID: s.lb.ID, Addr: s.cfg.Addr,
 		AdminFlags: a.flags, UWeight: s.uweight, IWeight: s.cfg.Weight, LastChange: a.lastChange,
-		Check: s.cfg.Check, ForcedID: s.cfg.ID != 0}
+		Check: s.cfg.Check, ForcedID: s.cfg.ID != 0 && !a.autoID, CheckPort: s.cfg.CheckPort, CheckAddr: s.cfg.CheckAddr}
 	switch {
 	case a.flags&admForcedMaint != 0 || !up:
 		st.OpState = 0
@@ -673,4 +715,62 @@ func (a *adminState) checksPaused() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.checksOff || a.flags&admForcedMaint != 0
+}
+
+// BackendNames lists the backends (and listen sections) in configuration
+// order.
+func (e *Engine) BackendNames() []string {
+	var out []string
+	for _, b := range e.rt.Load().cfg.Backends {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
+// HasFrontend reports whether a frontend (or listen section) exists.
+func (e *Engine) HasFrontend(name string) bool { return e.rt.Load().frontends[name] != nil }
+
+// rateLimit bounds accepted connections per second (`set rate-limit
+// sessions global`); 0 means no limit.
+type rateLimit struct {
+	mu     sync.Mutex
+	limit  int
+	second int64
+	count  int
+}
+
+// wait takes one connection slot in the current second, waiting for the
+// next second when the limit is reached; false when done closed first.
+func (r *rateLimit) wait(done <-chan struct{}) bool {
+	for {
+		r.mu.Lock()
+		if r.limit <= 0 {
+			r.mu.Unlock()
+			return true
+		}
+		sec := time.Now().Unix()
+		if sec != r.second {
+			r.second, r.count = sec, 0
+		}
+		if r.count < r.limit {
+			r.count++
+			r.mu.Unlock()
+			return true
+		}
+		r.mu.Unlock()
+		select {
+		case <-time.After(time.Until(time.Unix(sec+1, 0))):
+		case <-done:
+			return false
+		}
+	}
+}
+
+// SetSessionRateLimit sets the process-wide limit of new connections per
+// second (0 = none).
+func (e *Engine) SetSessionRateLimit(n int) error {
+	e.sessRate.mu.Lock()
+	e.sessRate.limit = n
+	e.sessRate.mu.Unlock()
+	return nil
 }

@@ -141,7 +141,7 @@ func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counter
 		}
 		ls := &balance.Server{Name: sc.Name, ID: sc.ID, Weight: sc.Weight, Backup: sc.Backup,
 			MaxConn: sc.MaxConn, MinConn: sc.MinConn, MaxQueue: sc.MaxQueue}
-		s := &server{cfg: sc, be: b, lb: ls, state: st, uweight: sc.Weight}
+		s := &server{cfg: sc, be: b, lb: ls, state: st, uweight: st.admin.weightFor(sc)}
 		b.servers = append(b.servers, s)
 		b.byName[sc.Name] = s
 		b.byLB[ls] = s

@@ -58,6 +58,7 @@ type Engine struct {
 	stopped   bool
 	paused    bool       // Pause: listeners closed until Resume
 	adminMu   sync.Mutex // serialises add/del server (admin.go)
+	sessRate  rateLimit  // `set rate-limit sessions global` (admin.go)
 }
 
 // runtime is one compiled configuration generation.
