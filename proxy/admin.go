@@ -73,6 +73,10 @@ type adminState struct {
 	// uweight is the user weight set at run time; it lasts across
 	// reloads until the configured weight (cfgWeight) changes.
 	uweight, cfgWeight int
+	// health is the check health counter reported while no check runs:
+	// rise at start (0 for a `disabled` server), 0 on entering
+	// maintenance, as `set server ... health` sets it.
+	health int
 }
 
 // weightFor returns the user weight of a server configured as cfg.
@@ -86,8 +90,10 @@ func (a *adminState) weightFor(cfg *Server) int {
 }
 
 func (a *adminState) init(cfg *Server) {
+	a.health = max(cfg.Rise, 1)
 	if cfg.Disabled {
 		a.flags = admForcedMaint | admConfMaint
+		a.health = 0
 	}
 	a.lastChange = time.Now()
 }
@@ -151,6 +157,17 @@ func (b *backend) countUsableLocked() (act, bck int) {
 	return act, bck
 }
 
+// logNoServer is the reference's alert when a backend lost its last
+// usable server.
+func (b *backend) logNoServer() {
+	// HAProxy names a listen section "proxy" here.
+	kind := "backend"
+	if b.engine.rt.Load().frontends[b.cfg.Name] != nil {
+		kind = "proxy"
+	}
+	b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
+}
+
 // SetServerAdmin sets a server's administrative state (ready, drain or
 // maint), logging the change as the reference does.
 func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) error {
@@ -174,6 +191,9 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	if changed {
 		a.lastChange = time.Now()
 	}
+	if a.flags&admForcedMaint != 0 && old&admForcedMaint == 0 {
+		a.health = 0
+	}
 	a.mu.Unlock()
 	wasUsable := s.lb.Usable()
 	b.applyAdminLocked(s)
@@ -195,7 +215,7 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	case old&admForcedMaint != 0:
 		msg = fmt.Sprintf("Server %s is DOWN (leaving forced maintenance).", s.id())
 	case old&admForcedDrain != 0:
-		msg = fmt.Sprintf("Server %s is UP/READY (leaving forced drain).", s.id())
+		msg = fmt.Sprintf("Server %s is UP (leaving forced drain).", s.id())
 	}
 	if !wasUsable && s.lb.Usable() {
 		b.dequeueAllLocked()
@@ -203,6 +223,9 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	b.mu.Unlock()
 	if msg != "" {
 		e.log(Warning, msg)
+	}
+	if wasUsable && act+bck == 0 {
+		b.logNoServer()
 	}
 	return nil
 }
@@ -254,9 +277,14 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	s.state.admin.mu.Lock()
 	s.state.admin.uweight = weight
 	s.state.admin.mu.Unlock()
+	wasUsable := s.lb.Usable()
 	b.applyAdminLocked(s)
 	b.dequeueAllLocked()
+	act, bck := b.countUsableLocked()
 	b.mu.Unlock()
+	if wasUsable && act+bck == 0 {
+		b.logNoServer()
+	}
 	return nil
 }
 
@@ -286,6 +314,10 @@ func (e *Engine) SetServerHealth(backendName, serverName string, h HealthState) 
 	wasStopping := a.stopping
 	a.stopping = h == HealthStopping
 	a.lastChange = time.Now()
+	a.health = 0
+	if h != HealthDown {
+		a.health = max(s.cfg.Rise+s.cfg.Fall-1, 0)
+	}
 	a.mu.Unlock()
 	if wasStopping != a.stopping {
 		b.applyAdminLocked(s)
@@ -538,12 +570,13 @@ func (e *Engine) AddServer(backendName string, sc *Server) error {
 	st.admin.flags = admForcedMaint
 	st.admin.dynamic = true
 	st.admin.autoID = autoID
+	st.admin.cfgWeight, st.admin.uweight = sc.Weight, sc.Weight
 	st.admin.checksOff = true
 	e.mu.Lock()
 	e.states[backendName+"/"+sc.Name] = st
 	e.mu.Unlock()
 	bc := *b.cfg
-	bc.Servers = append(append([]*Server(nil), b.cfg.Servers...), sc)
+	bc.Servers = append(b.serverConfigs(""), sc)
 	return e.reloadBackend(rt, &bc)
 }
 
@@ -568,12 +601,7 @@ func (e *Engine) DelServer(backendName, serverName string) error {
 		return ErrDelHasConns
 	}
 	bc := *b.cfg
-	bc.Servers = nil
-	for _, x := range b.cfg.Servers {
-		if x.Name != serverName {
-			bc.Servers = append(bc.Servers, x)
-		}
-	}
+	bc.Servers = b.serverConfigs(serverName)
 	if err := e.reloadBackend(rt, &bc); err != nil {
 		return err
 	}
@@ -581,6 +609,20 @@ func (e *Engine) DelServer(backendName, serverName string) error {
 	delete(e.states, backendName+"/"+serverName)
 	e.mu.Unlock()
 	return nil
+}
+
+// serverConfigs lists the servers' configurations as changed at run
+// time (address, maxconn), but the one named skip.
+func (b *backend) serverConfigs(skip string) []*Server {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []*Server
+	for _, s := range b.servers {
+		if s.cfg.Name != skip {
+			out = append(out, s.cfg)
+		}
+	}
+	return out
 }
 
 // reloadBackend reloads the engine with one backend replaced: servers
@@ -688,23 +730,20 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	default:
 		st.OpState = 2
 	}
-	rise := max(s.cfg.Rise, 1)
-	switch h := s.state.health.Load(); {
-	case h >= 0:
+	st.CheckHealth = a.health
+	if h := s.state.health.Load(); h >= 0 && s.cfg.Check && !a.checksOff && a.flags&admForcedMaint == 0 {
 		st.CheckHealth = int(h)
-	case up && a.flags&admForcedMaint == 0:
-		st.CheckHealth = rise
 	}
-	// CHK_ST_CONFIGURED 0x02, CHK_ST_ENABLED 0x04, CHK_ST_PAUSED 0x08.
-	switch {
-	case s.cfg.Check && a.flags&admForcedMaint != 0:
-		st.CheckState = 0x02 | 0x08
-	case s.cfg.Check && !a.checksOff:
-		st.CheckState = 0x02 | 0x04
-	case s.cfg.Check:
+	// CHK_ST_CONFIGURED 0x02, CHK_ST_ENABLED 0x04, CHK_ST_PAUSED 0x08
+	// (the check of a server `disabled` in the configuration).
+	if s.cfg.Check {
 		st.CheckState = 0x02
-	case a.flags&admForcedMaint != 0 && !a.dynamic:
-		st.CheckState = 0x08
+		if !a.checksOff {
+			st.CheckState |= 0x04
+		}
+	}
+	if a.flags&admConfMaint != 0 {
+		st.CheckState |= 0x08
 	}
 	return st
 }

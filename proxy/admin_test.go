@@ -39,7 +39,7 @@ func TestAdminStateTakesServerOutOfRotation(t *testing.T) {
 		log   string
 	}{
 		{"drain", AdminDrain, map[string]int{"s2": 4}, "Server be/s1 enters drain state. 1 active and 0 backup servers online."},
-		{"ready after drain", AdminReady, map[string]int{"s1": 2, "s2": 2}, "Server be/s1 is UP/READY (leaving forced drain)."},
+		{"ready after drain", AdminReady, map[string]int{"s1": 2, "s2": 2}, "Server be/s1 is UP (leaving forced drain)."},
 		{"maint", AdminMaint, map[string]int{"s2": 4}, "Server be/s1 is going DOWN for maintenance. 1 active and 0 backup servers left."},
 		{"ready after maint", AdminReady, map[string]int{"s1": 2, "s2": 2}, "Server be/s1 is UP/READY (leaving forced maintenance)."},
 	} {

@@ -548,12 +548,7 @@ func (b *backend) setServerUpWhy(s *server, up bool, why string) {
 	b.mu.Unlock()
 	b.engine.log(Warning, msg)
 	if noneLeft && !up {
-		// HAProxy names a listen section "proxy" here.
-		kind := "backend"
-		if b.engine.rt.Load().frontends[b.cfg.Name] != nil {
-			kind = "proxy"
-		}
-		b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
+		b.logNoServer()
 	}
 }
 

@@ -337,7 +337,6 @@ func (s *session) setAddr(be, srv, val string, args []string) string {
 		}
 	}
 	msg.WriteString(" by 'stats socket command'")
-	s.srv.logf("%s", msg.String())
 	return msg.String() + "\n"
 }
 
@@ -491,6 +490,10 @@ func (s *session) addServer(args []string, _ string) string {
 	sc, err := s.srv.cfg.ParseServer(be, name, args[3:])
 	if err == nil {
 		err = e.AddServer(be, sc)
+	}
+	if errors.Is(err, proxy.ErrDynamicLB) {
+		// Checked before the server is parsed: a bare message.
+		return err.Error()
 	}
 	if err != nil {
 		s.srv.logf("CLI : 'server %s/%s' : %s", be, name, err)
