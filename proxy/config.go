@@ -7,6 +7,7 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/sample"
 )
 
 // Config is the engine's runtime configuration: plain values, already
@@ -23,6 +24,9 @@ type Config struct {
 	// configuration's order, for the messages HAProxy prints per proxy.
 	// Empty means frontends first, then backends.
 	Order []string
+	// Patterns are the pattern and map files loaded, which the Runtime
+	// API lists and changes (frompatterns.go).
+	Patterns *sample.Refs
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.

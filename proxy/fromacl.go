@@ -27,7 +27,7 @@ func (a *adapter) acls(px *haproxy.Proxy) map[string][]acl {
 		if d.Keyword != "acl" || len(d.Args) < 2 {
 			continue
 		}
-		c, err := compileACL(d.Args[1:])
+		c, err := compileACLWith(d.Args[1:], a.sampleOptions(d.Pos))
 		if err != nil {
 			a.alert(d.Pos, "acl '%s' : %v", d.Args[0], err)
 			c = func(*Session) Verdict { return False }
@@ -77,7 +77,7 @@ func (a *adapter) cond(acls map[string][]acl, pos confparse.Pos, words []string)
 				return nil, false
 			}
 			var err error
-			if c, err = compileACL(words[i+1 : end]); err != nil {
+			if c, err = compileACLWith(words[i+1:end], a.sampleOptions(pos)); err != nil {
 				a.alert(pos, "anonymous acl : %v", err)
 				return nil, false
 			}
@@ -170,11 +170,15 @@ func builtinACL(name string) Cond {
 // compileACL compiles "FETCH [FLAGS] [PATTERNS]" with the sample
 // package; pattern and map files are read here, at load time.
 func compileACL(expr []string) (Cond, error) {
-	a, err := sample.ParseACL(expr, &sample.Options{ReadFile: os.ReadFile})
+	return compileACLWith(expr, &sample.Options{ReadFile: os.ReadFile})
+}
+
+func compileACLWith(expr []string, o *sample.Options) (Cond, error) {
+	acl, err := sample.ParseACL(expr, o)
 	if err != nil {
 		return nil, notBuilt(err)
 	}
-	return condOf(a), nil
+	return condOf(acl), nil
 }
 
 // notBuilt rewords the sample package's "unknown" errors: the haproxy
@@ -196,7 +200,9 @@ func (a *adapter) useBackend(fe *Frontend, d haproxy.Directive, cond Cond) UseBa
 	if !strings.Contains(u.Backend, "%") {
 		return u
 	}
-	t, err := sample.ParseTemplate(u.Backend, &sample.Options{ReadFile: os.ReadFile})
+	o := a.sampleOptions(d.Pos)
+	o.Late = true // resolved after parsing, as the reference does
+	t, err := sample.ParseTemplate(u.Backend, o)
 	if err != nil {
 		a.alert(d.Pos, "'use_backend %s' : %v (not supported by Fulcrum yet).", u.Backend, notBuilt(err))
 		return u

@@ -317,3 +317,124 @@ func TestStatsSocketStatesInTraffic(t *testing.T) {
 		}
 	})
 }
+
+const apiMapConfig = `global
+    stats socket "${DIR}/admin.sock" level admin
+    stats socket "${DIR}/user.sock" level user
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    acl blocked src -f "${DIR}/blocked.acl"
+    tcp-request connection reject if blocked
+    use_backend %[src,map_ip("${DIR}/route.map",b1)]
+backend b1
+    server s1 "${S1}"
+backend b2
+    server s2 "${S2}"
+`
+
+// startMapAPI runs bin on apiMapConfig with its pattern files.
+func startMapAPI(t *testing.T, bin string, servers []*idServer) *apiRun {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "fulcrum-api-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	files := map[string]string{
+		"haproxy.cfg": apiMapConfig,
+		"blocked.acl": "10.0.0.0/8\n# comment\n192.168.1.1\n",
+		"route.map":   "10.1.0.0/16 b2\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	port := freePort(t)
+	env := []string{"DIR=" + dir, "FE_PORT=" + port, "S1=" + servers[0].addr(), "S2=" + servers[1].addr()}
+	r := &apiRun{p: startBin(t, bin, env, "-db", "-f", filepath.Join(dir, "haproxy.cfg")), dir: dir, front: "127.0.0.1:" + port}
+	waitFor(t, "the admin socket", func() bool { return strings.HasPrefix(r.cmd(t, "admin", "show map"), "# id") })
+	return r
+}
+
+// TestStatsSocketMapsAndACLs: the map and ACL commands answer as the
+// reference's, and what they change applies to the next connections.
+func TestStatsSocketMapsAndACLs(t *testing.T) {
+	servers := apiServers(t)
+	script := [][2]string{
+		{"admin", "show map"},
+		{"admin", "show acl"},
+		{"admin", "show map DIR/route.map"},
+		{"admin", "show acl DIR/blocked.acl"},
+		{"admin", "show acl #1"},
+		{"admin", "show map DIR/blocked.acl"},
+		{"admin", "show map #9"},
+		{"admin", "add map DIR/route.map 127.0.0.1 b2"},
+		{"admin", "add map DIR/route.map 127.0.0.1"},
+		{"admin", "add map DIR/route.map bogus b2"},
+		{"admin", "add acl DIR/blocked.acl 10.9.9.9"},
+		{"admin", "add acl DIR/blocked.acl bogus"},
+		{"admin", "add acl DIR/blocked.acl"},
+		{"admin", "show map DIR/route.map;show acl DIR/blocked.acl"},
+		{"admin", "set map DIR/route.map 10.1.0.0/16 b1"},
+		{"admin", "set map DIR/route.map 10.2.0.0/16 b1"},
+		{"admin", "set map DIR/route.map 10.1.0.0/16"},
+		{"admin", "del acl DIR/blocked.acl 10.9.9.9"},
+		{"admin", "del acl DIR/blocked.acl 10.9.9.9"},
+		{"admin", "del map DIR/route.map"},
+		{"admin", "show map DIR/route.map;show acl DIR/blocked.acl"},
+		{"user", "show map DIR/route.map"},
+		{"admin", "clear acl DIR/blocked.acl;clear map"},
+		{"admin", "show acl DIR/blocked.acl"},
+	}
+	var outs [][]string
+	binaries(t, func(t *testing.T, bin string) {
+		r := startMapAPI(t, bin, servers)
+		run := func(sock, line string) string {
+			out := r.cmd(t, sock, strings.ReplaceAll(line, "DIR", r.dir))
+			return maskAPI(strings.ReplaceAll(out, r.dir, "DIR"))
+		}
+		if got, _ := ask(r.front); got != "s1" {
+			t.Fatalf("before any change: %q", got)
+		}
+		var got []string
+		for _, step := range script[:8] {
+			got = append(got, run(step[0], step[1]))
+		}
+		// 127.0.0.1 now maps to b2.
+		if got, _ := ask(r.front); got != "s2" {
+			t.Errorf("after add map: %q, want s2", got)
+		}
+		for _, step := range script[8:] {
+			got = append(got, run(step[0], step[1]))
+		}
+		// Blocking the client's own address rejects it.
+		if out := run("admin", "add acl DIR/blocked.acl 127.0.0.1"); out != "\n" {
+			t.Fatalf("add acl: %q", out)
+		}
+		if got, _ := ask(r.front); got != "" {
+			t.Errorf("after add acl: %q, want a rejected connection", got)
+		}
+		run("admin", "del acl DIR/blocked.acl 127.0.0.1")
+		if got, _ := ask(r.front); got != "s2" {
+			t.Errorf("after del acl: %q, want s2", got)
+		}
+		run("admin", "clear map DIR/route.map")
+		if got, _ := ask(r.front); got != "s1" {
+			t.Errorf("after clear map: %q, want s1 (the default)", got)
+		}
+		outs = append(outs, got)
+	})
+	if len(outs) == 2 {
+		for i := range outs[0] {
+			if outs[0][i] != outs[1][i] {
+				t.Errorf("%q:\nours:\n%q\nreference:\n%q", script[i][1], outs[0][i], outs[1][i])
+			}
+		}
+	}
+}
