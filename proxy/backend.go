@@ -24,11 +24,13 @@ type Counters struct {
 	Retries, Redispatches atomic.Int64
 	Denied                atomic.Int64 // rejected by rules
 	QueueTimeouts         atomic.Int64
+	statCounters          // the statistics' own counters (statscount.go)
 }
 
 func (c *Counters) open() {
 	n := c.Cur.Add(1)
 	c.Total.Add(1)
+	c.tickSession()
 	for {
 		m := c.Max.Load()
 		if n <= m || c.Max.CompareAndSwap(m, n) {
@@ -44,6 +46,7 @@ type serverState struct {
 	counters Counters
 	up       atomic.Bool  // health
 	health   atomic.Int64 // check counter
+	srvStats              // health history for the statistics
 }
 
 // backend is the runtime of one Backend.
@@ -257,6 +260,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		b.queue = append(b.queue, w)
 	default:
 		s := b.byLB[ls]
+		countLB(b, s)
 		if b.lb.HasRoom(ls) {
 			b.takeLocked(s)
 			b.mu.Unlock()
@@ -341,6 +345,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 	for retries := 0; ; {
 		rec.Server = s.cfg.Name
 		start := time.Now()
+		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
 			rec.TConnect = time.Since(start)
@@ -473,6 +478,7 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 		return
 	}
 	s.state.up.Store(up)
+	s.state.noteChange(up)
 	s.warmGen++
 	if up && s.cfg.SlowStart > 0 {
 		b.lb.SetUpStarting(s.lb, s.cfg.SlowStart)
@@ -534,6 +540,7 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 		}
 	}
 	noneLeft := act == 0 && bck == 0
+	b.noteBackendHealth(!noneLeft)
 	b.mu.Unlock()
 	b.engine.log(Warning, msg)
 	if noneLeft && !up {

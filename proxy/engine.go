@@ -313,7 +313,10 @@ func (e *Engine) startChecks(rt *runtime) {
 			c.SetHealth(int(h))
 		}
 		go func() {
-			c.RunFrom(ctx, first, func() { s.state.health.Store(int64(c.Health())) })
+			c.RunFrom(ctx, first, func() {
+				s.state.noteCheck(c.Last(), int(s.state.health.Load()))
+				s.state.health.Store(int64(c.Health()))
+			})
 		}()
 	}
 }

@@ -297,6 +297,7 @@ func (h *httpConn) log() {
 	if h.hrec.TActive == 0 {
 		h.finishTimers()
 	}
+	h.account()
 	if h.e.opts.AccessLog == nil {
 		return
 	}
