@@ -314,7 +314,7 @@ func (e *Engine) startChecks(rt *runtime) {
 		}
 		go func() {
 			c.RunFrom(ctx, first, func() {
-				s.state.noteCheck(c.Last(), int(s.state.health.Load()))
+				s.state.noteCheck(c.Last(), healthBefore(s))
 				s.state.health.Store(int64(c.Health()))
 			})
 		}()

@@ -181,7 +181,7 @@ func TestStatsCSVDifferential(t *testing.T) {
 		"sid": true, "type": true, "check_status": true, "hrsp_1xx": true, "hrsp_2xx": true, "hrsp_3xx": true,
 		"hrsp_4xx": true, "hrsp_5xx": true, "hrsp_other": true, "req_tot": true, "check_desc": true,
 		"check_rise": true, "check_fall": true, "check_health": true, "addr": true, "mode": true, "algo": true,
-		"conn_tot": true, "uweight": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true}
+		"conn_tot": true, "uweight": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
 	// Fields present or empty depending on timing in the reference.
 	presence := map[string]bool{"last_chk": false}
 	for _, key := range refOrder {

@@ -244,3 +244,15 @@ func countConnect(b *backend, s *server) {
 	b.counters.Connects.Add(1)
 	s.state.counters.Connects.Add(1)
 }
+
+// healthBefore is the check health of s before its latest result was
+// applied (a server never checked starts at rise, as its checker).
+func healthBefore(s *server) int {
+	if h := s.state.health.Load(); h >= 0 {
+		return int(h)
+	}
+	if s.cfg.Rise > 0 {
+		return s.cfg.Rise
+	}
+	return 2
+}
