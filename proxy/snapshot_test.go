@@ -37,6 +37,9 @@ listen tl
 	mode tcp
 	bind 127.0.0.1:%[2]d
 	server t1 %[3]s id 7
+frontend prom
+	bind 127.0.0.1:%[5]d
+	http-request use-service prometheus-exporter
 `
 
 // parseCSV splits `show stat` output into the header's field names and
@@ -107,18 +110,30 @@ func sendRequests(t *testing.T, addr string, n int) {
 	}
 }
 
-// TestStatsCSVDifferential runs the same configuration on the reference
-// and on our engine, sends the same requests through both, and compares
-// `show stat` with our CSV: the header line byte for byte, for every row
-// which fields are empty, and the values that must agree.
-func TestStatsCSVDifferential(t *testing.T) {
+// statsPair is the reference and our engine running statsConfig, with
+// checks settled (s1 up, s3 down) and the same requests sent through
+// both frontends.
+type statsPair struct {
+	ref              *difftest.Reference
+	e                *Engine
+	refFE, refProm   string
+	ourFE, ourProm   string
+	refStat, ourStat func() string
+}
+
+// requestsPerSide is how many requests each side's frontend serves.
+const requestsPerSide = 12
+
+func startStatsPair(t *testing.T) *statsPair {
 	bin := reftest.HAProxy(t)
 	be := startHTTPBackend(t, "s")
 	dead := deadAddr(t)
-	refFE, refTL := difftest.FreePort(t), difftest.FreePort(t)
-	ref := difftest.StartReferenceConfig(t, bin, fmt.Sprintf(statsConfig, refFE, refTL, be.addr(), dead))
-	refStat := func() string {
-		out, err := ref.Command("show stat")
+	p := &statsPair{}
+	refFE, refProm := difftest.FreePort(t), difftest.FreePort(t)
+	p.refFE, p.refProm = fmt.Sprintf("127.0.0.1:%d", refFE), fmt.Sprintf("127.0.0.1:%d", refProm)
+	p.ref = difftest.StartReferenceConfig(t, bin, fmt.Sprintf(statsConfig, refFE, difftest.FreePort(t), be.addr(), dead, refProm))
+	p.refStat = func() string {
+		out, err := p.ref.Command("show stat")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +141,7 @@ func TestStatsCSVDifferential(t *testing.T) {
 	}
 
 	text := "global\n\tstats socket /nonexistent/admin.sock level admin\n" +
-		fmt.Sprintf(statsConfig, difftest.FreePort(t), difftest.FreePort(t), be.addr(), dead)
+		fmt.Sprintf(statsConfig, difftest.FreePort(t), difftest.FreePort(t), be.addr(), dead, difftest.FreePort(t))
 	cfg, diags := adapt(t, text)
 	for _, d := range diags {
 		t.Logf("adapter: %s", d.Message)
@@ -139,16 +154,25 @@ func TestStatsCSVDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Stop(2 * time.Second) })
-	oursStat := func() string { return ourCSV(t, e) }
+	p.e, p.ourFE, p.ourProm = e, feAddr(e, "fe"), feAddr(e, "prom")
+	p.ourStat = func() string { return ourCSV(t, e) }
 
-	waitStatus(t, "reference", refStat, "s3", "DOWN")
-	waitStatus(t, "ours", oursStat, "s3", "DOWN")
-	waitStatus(t, "reference", refStat, "s1", "UP")
-	waitStatus(t, "ours", oursStat, "s1", "UP")
-	const n = 12
-	sendRequests(t, fmt.Sprintf("127.0.0.1:%d", refFE), n)
-	sendRequests(t, feAddr(e, "fe"), n)
+	waitStatus(t, "reference", p.refStat, "s3", "DOWN")
+	waitStatus(t, "ours", p.ourStat, "s3", "DOWN")
+	waitStatus(t, "reference", p.refStat, "s1", "UP")
+	waitStatus(t, "ours", p.ourStat, "s1", "UP")
+	sendRequests(t, p.refFE, requestsPerSide)
+	sendRequests(t, p.ourFE, requestsPerSide)
+	return p
+}
 
+// TestStatsCSVDifferential runs the same configuration on the reference
+// and on our engine, sends the same requests through both, and compares
+// `show stat` with our CSV: the header line byte for byte, for every row
+// which fields are empty, and the values that must agree.
+func TestStatsCSVDifferential(t *testing.T) {
+	p := startStatsPair(t)
+	refStat, oursStat := p.refStat, p.ourStat
 	refOut, ourOut := refStat(), oursStat()
 	refHeader, _, _ := strings.Cut(refOut, "\n")
 	ourHeader, _, _ := strings.Cut(ourOut, "\n")

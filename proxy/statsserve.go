@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"fulcrum/proxy/http1"
 	"fulcrum/proxy/stats"
 )
 
@@ -222,8 +223,7 @@ func (h *httpConn) readSmallBody(limit int) ([]byte, bool) {
 		return nil, true
 	}
 	if h.req.ContentLength < 0 || h.req.ContentLength > int64(limit) || h.req.ContentLength > int64(len(h.in.b)) {
-		h.reply(413, termProxy, stateRequest)
-		h.log()
+		h.replyCodec(413)
 		return nil, false
 	}
 	n := int(h.req.ContentLength)
@@ -291,12 +291,23 @@ func (h *httpConn) servePrometheus() bool {
 	h.r.Server = "<PROMEX>"
 	opts, err := stats.ParsePromQuery(string(h.req.Query()))
 	if err != nil {
-		h.reply(400, termProxy, stateRequest)
-		h.log()
+		h.replyCodec(400)
 		return false
 	}
 	var buf bytes.Buffer
 	stats.WritePrometheus(&buf, h.e.Snapshot(), h.e.Info(Version, ReleaseDate), opts)
 	h.writeStatsResponse(200, "OK", "text/plain; version=0.0.4", nil, buf.Bytes())
 	return h.req.KeepAlive()
+}
+
+// replyCodec answers one of the codec's error pages (400, 413), logs the
+// request, and the connection then closes.
+func (h *httpConn) replyCodec(status int) {
+	page := http1.ErrorResponse(status)
+	h.cli.Write(page)
+	h.r.BytesOut += int64(len(page))
+	h.hrec.Status = status
+	h.r.Term = [2]byte{termProxy, stateRequest}
+	h.finishTimers()
+	h.log()
 }
