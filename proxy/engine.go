@@ -318,7 +318,10 @@ func (e *Engine) startChecks(rt *runtime) {
 			c.SetHealth(int(h))
 		}
 		go func() {
-			c.RunFrom(ctx, first, func() { s.state.health.Store(int64(c.Health())) })
+			c.RunFrom(ctx, first, func() {
+				s.state.noteCheck(c.Last(), healthBefore(s))
+				s.state.health.Store(int64(c.Health()))
+			})
 		}()
 	}
 }

@@ -28,6 +28,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}
+	a.cfg.Stats = a.statsGlobal()
 	return a.cfg, a.diags
 }
 

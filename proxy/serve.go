@@ -66,6 +66,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	defer func() {
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
+		e.accountTCP(rt, rec)
 		if e.opts.AccessLog != nil && rec.HTTP == nil { // http mode logs per request
 			e.opts.AccessLog(rec)
 		}
