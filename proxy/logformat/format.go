@@ -40,8 +40,8 @@ type Options struct {
 type nodeKind uint8
 
 const (
-	nodeText nodeKind = iota
-	nodeSeparator // a run of spaces: one space, unless one was just written
+	nodeText      nodeKind = iota
+	nodeSeparator          // a run of spaces: one space, unless one was just written
 	nodeVar
 	nodeSample
 )

@@ -21,8 +21,25 @@ func sampleValues() *Values {
 		BytesOut: 140, BytesIn: 103, Status: 200, Term: [2]byte{'-', '-'},
 		ActConn: 1, FeConn: 1, Retries: 0,
 		ReqCaptures: [][]byte{[]byte("127.0.0.1:37580"), []byte(`a"{|}#`)}, ResCaptures: [][]byte{[]byte("s1"), nil},
-		Request:     []byte(`GET /p/a%20b?x=1&y="2" HTTP/1.1`),
-		UniqueID:    []byte("7F000001:CF9E"), PID: 29274, Hostname: "vm", ReqCount: 3, LogCount: 0,
+		Request:  []byte(`GET /p/a%20b?x=1&y="2" HTTP/1.1`),
+		UniqueID: []byte("7F000001:CF9E"), PID: 29274, Hostname: "vm", ReqCount: 3, LogCount: 0,
+	}
+}
+
+type renderCase struct{ desc, format, want string }
+
+func checkRender(t *testing.T, tests []renderCase, v *Values) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			f, err := Compile(tc.format, Options{HTTP: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(f.Render(nil, v)); got != tc.want {
+				t.Errorf("%s\n got %s\nwant %s", tc.format, got, tc.want)
+			}
+		})
 	}
 }
 
@@ -30,7 +47,7 @@ func sampleValues() *Values {
 // them (values checked against haproxy 2.6.12 by hand, see the
 // differential test for the live comparison).
 func TestRender(t *testing.T) {
-	tests := []struct{ desc, format, want string }{
+	tests := []renderCase{
 		{"addresses", "%ci:%cp %fi:%fp %bi:%bp %si:%sp", "127.0.0.1:53150 127.0.0.1:37580 127.0.0.1:33562 127.0.0.1:37581"},
 		{"hex addresses", "%{+X}ci:%{+X}cp %{+Q,+X}si", "7F000001:CF9E 7F000001"},
 		{"quoted address, port never", "%{+Q}ci %{+Q}cp", `"127.0.0.1" 53150`},
@@ -51,17 +68,7 @@ func TestRender(t *testing.T) {
 		{"escape", "%{+E}[unique-id] %{+E,+Q}b", `7F000001:CF9E "be"`},
 	}
 	v := sampleValues()
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			f, err := Compile(tc.format, Options{HTTP: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := string(f.Render(nil, v)); got != tc.want {
-				t.Errorf("%s\n got %s\nwant %s", tc.format, got, tc.want)
-			}
-		})
-	}
+	checkRender(t, tests, v)
 }
 
 // TestSeparators: a run of spaces is one separator, dropped at the start
@@ -80,23 +87,13 @@ func TestSeparators(t *testing.T) {
 }
 
 func TestRenderNoCaptures(t *testing.T) {
-	tests := []struct{ desc, format, want string }{
+	tests := []renderCase{
 		{"httplog", HTTPLog, `127.0.0.1:53150 [24/Nov/2026:19:51:44.951] fe be/s1 1/0/1/3/8 200 140 - - ---- 1/1/0/0/0 0/0 "GET /p/a%20b?x=1&y=#222#22 HTTP/1.1"`},
 		{"clf", HTTPLogCLF, `127.0.0.1 - - [24/Nov/2026:19:51:44 +0000] "GET /p/a%20b?x=1&y=#222#22 HTTP/1.1" 200 140 "" "" 53150 949 "fe" "be" "s1" 1 0 1 3 8 ---- 1 1 0 0 0 0 0 "" "" `}, // the separator before the empty %hrl stays
 	}
 	v := sampleValues()
 	v.ReqCaptures, v.ResCaptures = nil, nil
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			f, err := Compile(tc.format, Options{HTTP: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := string(f.Render(nil, v)); got != tc.want {
-				t.Errorf("%s\n got %s\nwant %s", tc.format, got, tc.want)
-			}
-		})
-	}
+	checkRender(t, tests, v)
 }
 
 // TestRenderAbsent: what a refused request (no stream, no server) logs.

@@ -5,8 +5,8 @@ type Var uint8
 
 // The variables, in the 2.6 manual's order (section 8.2.4).
 const (
-	varNone Var = iota
-	VarGlobalOpts // %o: flags for every later node
+	varNone       Var = iota
+	VarGlobalOpts     // %o: flags for every later node
 	VarClientIP
 	VarClientPort
 	VarFrontendIP
