@@ -50,6 +50,7 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	r := &h.req
 	dst = http1.AppendRequestLine(dst, r.Method, r.URI, r.Proto)
 	dst = appendFields(dst, r.Headers)
+	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)
 	switch {
 	case r.Upgrade():
