@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"net"
 	"net/netip"
 	"os"
 	"sync"
@@ -137,9 +138,25 @@ func (r *Record) values(v *logformat.Values) {
 	}
 	v.RequestStart = h.Start.Add(max(h.TIdle, 0))
 	v.Ti, v.TR, v.Tr, v.Ta = max(h.TIdle, 0), h.TReq, h.TResp, h.TActive-max(h.TIdle, 0)
+	if r.TQueue >= 0 && h.TReq >= 0 {
+		// The engine times the queue from the exchange's start; %Tw
+		// starts once the request head is in.
+		v.Tw = max(r.TQueue-v.Ti-h.TReq, 0)
+	}
 	v.Status, v.Request, v.UniqueID = h.Status, h.Request, h.UniqueID
 	v.ReqCaptures, v.ResCaptures = h.ReqCaptures, h.ResCaptures
-	v.NoCaptures = string(h.Request) == "<BADREQ>"
+	v.NoStream = string(h.Request) == "<BADREQ>"
+}
+
+// routeSource is the local address the kernel picks towards dst, found
+// by connecting a UDP socket (which sends nothing).
+func routeSource(dst netip.AddrPort) netip.AddrPort {
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(dst))
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort()
 }
 
 // valuesPool keeps the renderer's input off the heap of each line.
@@ -165,6 +182,12 @@ func (r *Record) AppendSD(dst []byte) []byte {
 func (r *Record) render(dst []byte, f *logformat.Format, count bool) []byte {
 	v := valuesPool.Get().(*logformat.Values)
 	r.values(v)
+	if !v.BackendSrc.IsValid() && v.Server.IsValid() &&
+		(f.Uses(logformat.VarBackendSrcIP) || f.Uses(logformat.VarBackendSrcPort)) {
+		// Every connection attempt failed: the reference still logs the
+		// source its socket was bound to.
+		v.BackendSrc = routeSource(v.Server)
+	}
 	switch {
 	case r.Log == nil:
 	case count:

@@ -186,7 +186,7 @@ func (h *httpConn) exchange() bool {
 	h.captureRequest()
 	h.method = append(h.method[:0], h.req.Method...)
 	h.in.consume(h.req.HeadLen)
-	h.r.BytesIn = int64(h.req.HeadLen)
+	h.r.BytesIn = htxRequestSize(&h.req)
 
 	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules); st != 0 {
 		return keep

@@ -86,7 +86,7 @@ func TestSeparators(t *testing.T) {
 	}
 }
 
-func TestRenderNoCaptures(t *testing.T) {
+func TestRenderNoStream(t *testing.T) {
 	tests := []renderCase{
 		{"httplog", HTTPLog, `127.0.0.1:53150 [24/Nov/2026:19:51:44.951] fe be/s1 1/0/1/3/8 200 140 - - ---- 1/1/0/0/0 0/0 "GET /p/a%20b?x=1&y=#222#22 HTTP/1.1"`},
 		{"clf", HTTPLogCLF, `127.0.0.1 - - [24/Nov/2026:19:51:44 +0000] "GET /p/a%20b?x=1&y=#222#22 HTTP/1.1" 200 140 "" "" 53150 949 "fe" "be" "s1" 1 0 1 3 8 ---- 1 1 0 0 0 0 0 "" "" `}, // the separator before the empty %hrl stays
@@ -100,7 +100,7 @@ func TestRenderNoCaptures(t *testing.T) {
 func TestRenderAbsent(t *testing.T) {
 	v := &Values{Client: netip.MustParseAddrPort("127.0.0.1:1"), FrontendName: "fe", Status: 400,
 		Th: 0, Ti: 0, TR: -1, Tw: -1, Tc: -1, Tr: -1, Ta: -1, Term: [2]byte{'C', 'R'},
-		Request: []byte("<BADREQ>"), NoCaptures: true, ReqCaptures: [][]byte{nil}}
+		Request: []byte("<BADREQ>"), NoStream: true, ReqCaptures: [][]byte{nil}}
 	f, err := Compile("%bi:%bp %si %b/%s %TR/%Tq/%Tw/%Tc/%Tr/%Ta/%Tt/%Td %tsc %hr|%hrl|%r %HM %HQ %ID %{+Q}ID %{+Q}bi", Options{HTTP: true})
 	if err != nil {
 		t.Fatal(err)

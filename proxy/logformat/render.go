@@ -421,9 +421,9 @@ func appendVar(dst []byte, x Var, fl Flags, v *Values) []byte {
 	case VarBeQueue:
 		return strconv.AppendInt(dst, int64(v.BeQueue), 10)
 	case VarReqHdrs, VarReqHdrsList:
-		return appendCaptures(dst, v.ReqCaptures, v.NoCaptures, x == VarReqHdrsList, fl)
+		return appendCaptures(dst, v.ReqCaptures, v.NoStream, x == VarReqHdrsList, fl)
 	case VarResHdrs, VarResHdrsList:
-		return appendCaptures(dst, v.ResCaptures, v.NoCaptures, x == VarResHdrsList, fl)
+		return appendCaptures(dst, v.ResCaptures, v.NoStream, x == VarResHdrsList, fl)
 	case VarRequest:
 		return appendEncoded(dst, v.Request, &urlEncode, fl)
 	case VarMethod, VarVersion:
@@ -486,5 +486,5 @@ func (v *Values) td() time.Duration {
 	if v.Tc < 0 || v.Tr < 0 {
 		return -1
 	}
-	return v.Tt - max(v.tq(), 0) - max(v.Tw, 0) - v.Tc - max(v.Tr, 0)
+	return max(v.Tt-max(v.tq(), 0)-max(v.Tw, 0)-v.Tc-max(v.Tr, 0), 0)
 }

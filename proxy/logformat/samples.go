@@ -36,8 +36,12 @@ func BasicSamples(expr string) (Sample, error) {
 	case "fe_name":
 		return func(dst []byte, v *Values) ([]byte, bool) { return append(dst, v.FrontendName...), true }, nil
 	case "be_name":
+		// Without a backend the stream's backend is the frontend itself.
 		return func(dst []byte, v *Values) ([]byte, bool) {
-			return append(dst, v.BackendName...), v.BackendName != ""
+			if v.BackendName == "" {
+				return append(dst, v.FrontendName...), !v.NoStream
+			}
+			return append(dst, v.BackendName...), true
 		}, nil
 	case "srv_name":
 		return func(dst []byte, v *Values) ([]byte, bool) {

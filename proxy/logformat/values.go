@@ -38,10 +38,11 @@ type Values struct {
 
 	// ReqCaptures and ResCaptures are the captured headers, one entry per
 	// `capture request/response header` line; a nil entry was not seen.
-	// NoCaptures is true when no stream existed (a request refused by the
-	// parser), which hides even the braces of %hr.
 	ReqCaptures, ResCaptures [][]byte
-	NoCaptures               bool
+	// NoStream is true when the reference would have had no stream for
+	// the line (a request its parser refused): no captures at all (not
+	// even the braces of %hr), no backend for be_name.
+	NoStream bool
 
 	// Request is the HTTP request line (%r), "<BADREQ>" when refused.
 	Request  []byte
