@@ -121,7 +121,7 @@ func (e *Engine) compile(cfg *Config) (*runtime, error) {
 			return nil, fmt.Errorf("frontend '%s': unable to find required default_backend: '%s'", fc.Name, fc.DefaultBackend)
 		}
 		for _, u := range fc.UseBackend {
-			if rt.backends[u.Backend] == nil {
+			if u.Name == nil && rt.backends[u.Backend] == nil {
 				return nil, fmt.Errorf("frontend '%s': unable to find required use_backend: '%s'", fc.Name, u.Backend)
 			}
 		}

@@ -271,6 +271,9 @@ func decided(fc *Frontend, sess *Session) bool {
 func pickBackend(fc *Frontend, sess *Session) string {
 	for _, u := range fc.UseBackend {
 		if u.Cond == nil || u.Cond(sess) == True {
+			if u.Name != nil {
+				return u.Name(sess)
+			}
 			return u.Backend
 		}
 	}
