@@ -345,12 +345,12 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		return nil, nil, err
 	}
 	for retries := 0; ; {
-		rec.Server = s.cfg.Name
+		rec.Server, rec.SrvAddr = s.cfg.Name, s.cfg.Addr
 		start := time.Now()
 		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
-			rec.TConnect = time.Since(start)
+			rec.TConnect, rec.LocalAddr = time.Since(start), addrPort(conn.LocalAddr())
 			return conn, s, nil
 		}
 		if clientExpired(ctx) {

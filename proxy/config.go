@@ -56,6 +56,8 @@ type Frontend struct {
 	TimeoutClient time.Duration
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
+	// Log is the access-log settings (nil: no access log).
+	Log *AccessLog
 }
 
 // Bind is one listening address of a frontend, with its options.
