@@ -553,7 +553,9 @@ func (a *adapter) checkSpec(px *haproxy.Proxy, lines []haproxy.Directive) check.
 			kind, spec = o, check.Redis()
 		case "ssl-hello-chk":
 			kind, spec = o, check.SSLHello()
-		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check", "spop-check", "external-check":
+		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check":
+			kind, spec = o, a.protocolCheck(d)
+		case "spop-check", "external-check":
 			kind, spec = o, check.Spec{}
 			a.warn(d.Pos, "'option %s' is not acted on yet by Fulcrum: servers get a TCP connect check.", o)
 		}
