@@ -44,6 +44,7 @@ type serverState struct {
 	counters Counters
 	up       atomic.Bool  // health
 	health   atomic.Int64 // check counter
+	agent    agentState   // what the agent check said (agent.go)
 }
 
 // backend is the runtime of one Backend.

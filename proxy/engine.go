@@ -273,6 +273,7 @@ func (e *Engine) logStopped(rt *runtime) {
 func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
+	e.startAgents(ctx, rt)
 	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
 	// being the smallest first interval (fastinter, as a server starts
 	// between down and fully up).
@@ -307,7 +308,7 @@ func (e *Engine) startChecks(rt *runtime) {
 		first := minInter * time.Duration(i) / time.Duration(len(jobs))
 		c := check.New(&b.cfg.Check, b.checkTarget(s), func(t check.Transition) {
 			r := t.Result
-			b.setServerUp(s, t.Up, &r)
+			b.checkChanged(s, t.Up, &r)
 		})
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))

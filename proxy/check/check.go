@@ -175,6 +175,22 @@ func (c *Checker) RunWith(ctx context.Context, after func()) { c.RunFrom(ctx, c.
 // RunFrom is RunWith with the first check after first (HAProxy spreads
 // the first checks of a process over its smallest interval).
 func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()) {
+	every(ctx, first, func() time.Duration {
+		r := c.Once(ctx)
+		if ctx.Err() != nil {
+			return 0
+		}
+		c.Observe(r)
+		if after != nil {
+			after()
+		}
+		return c.interval()
+	})
+}
+
+// every calls check after first, then again after the delay each call
+// returns, until ctx ends.
+func every(ctx context.Context, first time.Duration, check func() time.Duration) {
 	t := time.NewTimer(first)
 	defer t.Stop()
 	for {
@@ -183,15 +199,11 @@ func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()
 			return
 		case <-t.C:
 		}
-		r := c.Once(ctx)
+		next := check()
 		if ctx.Err() != nil {
 			return
 		}
-		c.Observe(r)
-		if after != nil {
-			after()
-		}
-		t.Reset(c.interval())
+		t.Reset(next)
 	}
 }
 
@@ -233,8 +245,13 @@ func (c *Checker) Observe(r Result) {
 
 // Once runs a single check.
 func (c *Checker) Once(ctx context.Context) Result {
+	return c.timed(func() Result { return c.run(ctx) })
+}
+
+// timed runs one check and completes its result: duration, info text.
+func (c *Checker) timed(run func() Result) Result {
 	start := time.Now()
-	r := c.run(ctx)
+	r := run()
 	r.Duration = time.Since(start)
 	r.Info = descText(r.Info)
 	return r

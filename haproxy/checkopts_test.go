@@ -34,3 +34,15 @@ func TestMySQLCheckArgs(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentPort: the reference refuses agent-check without agent-port.
+func TestAgentPort(t *testing.T) {
+	_, diags := load(t, "backend be\n server s1 127.0.0.1:80 check agent-check\n")
+	if len(diags) == 0 || !strings.HasSuffix(diags[0].Message, ":2] : 'server be/s1' : server s1 does not have agent port. Agent check has been disabled.") {
+		t.Fatalf("diags %v", diags)
+	}
+	_, diags = load(t, "backend be\n server s1 127.0.0.1:80 check agent-check agent-port 9999\n")
+	if confparse.HasAlert(diags) {
+		t.Fatalf("diags %v", diags)
+	}
+}

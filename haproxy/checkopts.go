@@ -2,6 +2,17 @@ package haproxy
 
 import "fmt"
 
+// agentPort refuses an agent-check without agent-port, as the reference.
+func (l *loader) agentPort(d line, s *Server, who string) bool {
+	_, on := s.Options["agent-check"]
+	_, port := s.Options["agent-port"]
+	if on && !port {
+		l.alertBare(d.pos, fmt.Sprintf("%s : server %s does not have agent port. Agent check has been disabled.", who, s.Name))
+		return false
+	}
+	return true
+}
+
 // mysqlCheckArgs validates `option mysql-check [user <name> [<version>]]`
 // with the reference's wording. It also takes a later HAProxy's
 // "post-80" (which HAProxy 2.6 refuses), as the engine implements it.
