@@ -48,6 +48,7 @@ type serverState struct {
 	health   atomic.Int64 // check counter
 	admin    adminState   // set by the Runtime API (admin.go)
 	srvStats              // health history for the statistics
+	agent    agentState   // what the agent check said (agent.go)
 }
 
 // backend is the runtime of one Backend.

@@ -221,4 +221,6 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// Agent is the agent check (agent-check), nil when off.
+	Agent *AgentCheck
 }

@@ -256,3 +256,11 @@ func healthBefore(s *server) int {
 	}
 	return 2
 }
+
+// ms is a timer in milliseconds, -1 for one that never started.
+func ms(d time.Duration) int64 {
+	if d < 0 {
+		return -1
+	}
+	return d.Milliseconds()
+}

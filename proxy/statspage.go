@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"os"
 	"syscall"
 	"time"
 )
@@ -70,7 +69,3 @@ func defaultMaxConn() int {
 	return (n - 26) / 2
 }
 
-func hostname() string {
-	h, _ := os.Hostname()
-	return h
-}

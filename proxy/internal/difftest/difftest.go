@@ -530,6 +530,10 @@ func (r *Reference) command(cmd string) (string, error) {
 // ServerStatus returns the reference's status column for be/name.
 func (r *Reference) ServerStatus(name string) string { return r.statField(name, 17) }
 
+// StatField returns one `show stat` column of be/name (0-based: 17 is
+// status, 18 weight).
+func (r *Reference) StatField(name string, col int) string { return r.statField(name, col) }
+
 // statField returns one `show stat` column of be/name.
 func (r *Reference) statField(name string, col int) string {
 	out, err := r.command("show stat")
