@@ -280,16 +280,9 @@ func init() {
 	})
 }
 
-// proxyCandidates are the names offered as "did you mean" suggestions.
-var proxyCandidates = func() []string {
-	var out []string
-	for k := range proxyRules {
-		if _, gone := removedProxy[k]; !gone {
-			out = append(out, k)
-		}
-	}
-	return sortedStrings(out)
-}
+// proxyCandidates are the words offered as "did you mean" suggestions in
+// proxy sections, in the reference's order.
+func proxyCandidates() []string { return proxySuggest }
 
 func (l *loader) proxyKeyword(d line) {
 	px := l.px
@@ -386,7 +379,7 @@ func sortedStrings(s []string) []string {
 	return sortedKeys(m)
 }
 
-var optionCandidates = append([]string(nil), proxyOptions...)
+var optionCandidates = optionSuggest
 
 func (l *loader) proxyOption(px *Proxy, d line) {
 	name := d.arg(0)
