@@ -200,6 +200,9 @@ func (l *loader) globalKeyword(d line) {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in 'global' section%s", d.kw, suggestion(d.kw, globalCandidates())))
 		return
 	}
+	if l.tooManyArgs(globalMaxArgs, d) {
+		return
+	}
 	if msg, ok := globalArgsRequired[d.kw]; ok && len(d.args) == 0 {
 		l.emit(confparse.Alert, d.pos, fmt.Sprintf(msg, d.pos.File, d.pos.Line))
 		l.fileFatal = true

@@ -171,6 +171,10 @@ func init() {
 			l.alert(d.pos, fmt.Sprintf(msg, "timeout "+kind))
 			return
 		}
+		if len(d.args) > 2 {
+			l.alert(d.pos, fmt.Sprintf("'timeout %s' : unexpected extra argument '%s' after value '%s'.", kind, d.args[2], d.args[1]))
+			return
+		}
 		px.Timeouts[kind] = ms
 	})
 	set("option", true, (*loader).proxyOption)
@@ -358,6 +362,9 @@ func (l *loader) proxyKeyword(d line) {
 		// The reference warns but still reads (and later checks) the rule.
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because backend '%s' has no frontend capability.", d.kw, px.Name))
 	}
+	if l.tooManyArgs(proxyMaxArgs, d) {
+		return
+	}
 	if r.shape != nil && !r.shape(l, d) {
 		return
 	}
@@ -410,6 +417,9 @@ func (l *loader) proxyOption(px *Proxy, d line) {
 			msg += "."
 		}
 		l.alert(d.pos, msg)
+		return
+	}
+	if !l.optionArgs(px, d) {
 		return
 	}
 	switch name {

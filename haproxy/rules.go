@@ -154,6 +154,9 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.abort = true
 		return
 	}
+	if !l.httpActionArgs(px, d, action) {
+		return
+	}
 	if msg := actionArity(action); msg != "" {
 		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : %s", proxyWord(px), px.Name, d.kw, action[0], msg))
 		l.abort = true
