@@ -171,6 +171,7 @@ func init() {
 			l.alert(d.pos, fmt.Sprintf(msg, "timeout "+kind))
 			return
 		}
+		l.timerTrailer(d.args[1])
 		if len(d.args) > 2 {
 			l.alert(d.pos, fmt.Sprintf("'timeout %s' : unexpected extra argument '%s' after value '%s'.", kind, d.args[2], d.args[1]))
 			return
@@ -205,6 +206,10 @@ func init() {
 	})
 	set("log", true, func(l *loader, px *Proxy, d line) {
 		if d.mod == "no" {
+			if len(d.args) > 0 {
+				l.alert(d.pos, "log : 'no log' does not expect arguments")
+				return
+			}
 			px.Logs = nil
 			return
 		}
@@ -514,30 +519,6 @@ func (l *loader) checkMapFiles(d line) {
 			}
 			l.cfg.failedMaps[file] = true
 			l.alert(d.pos, fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>", conv, file))
-			return
-		}
-	}
-}
-
-// stickTableArgs checks the times of a stick-table line.
-func (l *loader) stickTableArgs(d line) {
-	for i := 0; i+1 < len(d.args); i++ {
-		if d.args[i] != "expire" {
-			continue
-		}
-		v := d.args[i+1]
-		if _, msg := parseTime(v); msg != "" {
-			bad := v[0]
-			for j := 0; j < len(v); j++ {
-				if v[j] < '0' || v[j] > '9' {
-					bad = v[j]
-					if _, unit := timeUnits[v[j:]]; unit {
-						bad = v[len(v)-1]
-					}
-					break
-				}
-			}
-			l.alert(d.pos, fmt.Sprintf("stick-table: unexpected character '%c' in argument of 'expire'.", bad))
 			return
 		}
 	}
