@@ -25,17 +25,6 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		return false
 	}
 	switch {
-	case strings.HasPrefix(name, "track-sc"):
-		// track-scN KEY [table TABLE]
-		n := 2
-		if len(action) > 2 && action[2] == "table" {
-			n = 4
-		}
-		if len(action) > n {
-			l.alertTight(d.pos, fmt.Sprintf("'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", d.kw, name, action[n]))
-			l.abort = true
-			return false
-		}
 	case formatActions[name]:
 		if len(action) != 2 {
 			return fail("expects exactly 1 argument <format>.")
@@ -52,5 +41,31 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 			return fail(fmt.Sprintf("unknown fetch method '%s'.", fetch))
 		}
 	}
+	// Actions of a fixed length: what follows must be the condition.
+	n := 0
+	switch {
+	case strings.HasPrefix(name, "track-sc"):
+		n = optionalPair(action, 2, "table") // track-scN KEY [table TABLE]
+	case name == "auth":
+		n = optionalPair(action, 1, "realm") // auth [realm REALM]
+	case name == "del-header":
+		n = optionalPair(action, 2, "-m") // del-header NAME [-m METH]
+	case name == "use-service", exprActions[name] || strings.HasPrefix(name, "set-var("):
+		n = 2
+	}
+	if n > 0 && len(action) > n {
+		l.alertTight(d.pos, fmt.Sprintf("'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", d.kw, name, action[n]))
+		l.abort = true
+		return false
+	}
 	return true
+}
+
+// optionalPair is the length of an action of base words followed by an
+// optional "KEYWORD VALUE" pair.
+func optionalPair(action []string, base int, keyword string) int {
+	if len(action) > base && action[base] == keyword {
+		return base + 2
+	}
+	return base
 }

@@ -348,6 +348,7 @@ func (p *Proxy) inherit(d *Proxy) {
 	for k, v := range d.Timeouts {
 		p.Timeouts[k] = v
 	}
+	p.baseTimeouts = d.Timeouts
 	for k, v := range d.Options {
 		p.Options[k] = v
 	}

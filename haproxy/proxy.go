@@ -172,11 +172,7 @@ func init() {
 			return
 		}
 		l.timerTrailer(d.args[1])
-		if len(d.args) > 2 {
-			l.alert(d.pos, fmt.Sprintf("'timeout %s' : unexpected extra argument '%s' after value '%s'.", kind, d.args[2], d.args[1]))
-			return
-		}
-		px.Timeouts[kind] = ms
+		l.timeoutValue(px, d, kind, ms)
 	})
 	set("option", true, (*loader).proxyOption)
 	set("bind", true, (*loader).bindLine)
