@@ -27,6 +27,9 @@ type Config struct {
 	// Patterns are the pattern and map files loaded, which the Runtime
 	// API lists and changes (frompatterns.go).
 	Patterns *sample.Refs
+	// Stats is the statistics configuration (ids, stats pages); nil =
+	// none.
+	Stats *StatsGlobal
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -57,6 +60,8 @@ type Frontend struct {
 	TimeoutClient time.Duration
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
+	// Log is the access-log settings (nil: no access log).
+	Log *AccessLog
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -220,4 +225,6 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// Agent is the agent check (agent-check), nil when off.
+	Agent *AgentCheck
 }
