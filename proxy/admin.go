@@ -220,6 +220,7 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	if !wasUsable && s.lb.Usable() {
 		b.dequeueAllLocked()
 	}
+	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
 	if msg != "" {
 		e.log(Warning, msg)
@@ -281,6 +282,7 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	b.applyAdminLocked(s)
 	b.dequeueAllLocked()
 	act, bck := b.countUsableLocked()
+	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()
@@ -812,4 +814,33 @@ func (e *Engine) SetSessionRateLimit(n int) error {
 	e.sessRate.limit = n
 	e.sessRate.mu.Unlock()
 	return nil
+}
+
+// ProxyIDs returns every proxy's numeric id, as the statistics number
+// them.
+func (e *Engine) ProxyIDs() map[string]int { return e.rt.Load().proxyIDs() }
+
+// statsView corrects a server's balancer view for the statistics: a
+// drained or stopping server keeps its user weight (the balancer gives
+// it none so that it takes no new connection).
+func (s *server) statsView(v balance.View) balance.View {
+	v.UserWeight = s.uweight
+	if s.state.admin.drained() {
+		v.Weight = s.uweight
+	}
+	return v
+}
+
+// statsStatus is the status the statistics show for an administrative
+// state other than maintenance: DRAIN, or NOLB while stopping.
+func (a *adminState) statsStatus() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.flags&admForcedDrain != 0:
+		return "DRAIN"
+	case a.stopping:
+		return "NOLB"
+	}
+	return ""
 }

@@ -36,6 +36,7 @@ func (s *session) showServersState(args []string, _ string) string {
 		return "Can't find backend.\n"
 	}
 	cfg := s.srv.config()
+	ids := s.srv.engine.ProxyIDs()
 	now := time.Now()
 	var b strings.Builder
 	b.WriteString(serversStateHeader)
@@ -48,7 +49,7 @@ func (s *session) showServersState(args []string, _ string) string {
 			srvForced = 1
 		}
 		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d - %d - 0 %d %s - 0\n",
-			cfg.ProxyIDs[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
+			ids[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
 			st.OpState, st.AdminFlags, st.UWeight, st.IWeight, int64(now.Sub(st.LastChange).Seconds()),
 			checkStatusInit, checkResultUnkwn, st.CheckHealth, st.CheckState, 0,
 			bkForced, srvForced, st.Addr.Port(), st.CheckPort, checkAddr(st.CheckAddr.String(), st.CheckAddr.IsValid()))
