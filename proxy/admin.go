@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/balance"
+	"fulcrum/proxy/check"
 )
 
 // This file holds the engine's administrative methods: what the Runtime
@@ -43,13 +44,13 @@ var (
 	ErrNoSession      = errors.New("No such session (use 'show sess').")
 	ErrNoHealthCheck  = errors.New("Health check was not configured on this server, cannot enable.")
 	ErrNoAgent        = errors.New("Agent was not configured on this server, cannot enable.")
+	ErrAgentOff       = errors.New("agent checks are not enabled on this server.")
 	ErrStaticWeight   = errors.New("Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
 	ErrWeightRange    = errors.New("Absolute weight can only be between 0 and 256 inclusive.")
 	ErrDynamicLB      = errors.New("Backend must use a dynamic load balancing to support dynamic servers.")
 	ErrServerExists   = errors.New("Already exists a server with the same name in backend.")
 	ErrDelNotMaint    = errors.New("Only servers in maintenance mode can be deleted.")
 	ErrDelHasConns    = errors.New("Server still has connections attached to it, cannot remove it.")
-	ErrDelNotDynamic  = errors.New("Only dynamic servers can be deleted.") // not a reference rule: see DelServer
 	ErrUnlimitedLimit = errors.New("This limit is unlimited in the configuration; Fulcrum can only change a configured maxconn at run time.")
 )
 
@@ -67,6 +68,7 @@ type adminState struct {
 	flags      int
 	stopping   bool // `set server health stopping`
 	checksOff  bool // `disable health`
+	agentOff   bool // `disable agent`
 	dynamic    bool // added by `add server`
 	autoID     bool // its id was given by `add server`, not by `id`
 	lastChange time.Time
@@ -270,7 +272,7 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	if weight < 0 || weight > 256 {
 		return ErrWeightRange
 	}
-	if staticAlgo(b.cfg.Balance) && weight != 0 && weight != s.cfg.Weight {
+	if lbStatic(b.cfg.Balance) && weight != 0 && weight != s.cfg.Weight {
 		return ErrStaticWeight
 	}
 	b.mu.Lock()
@@ -288,19 +290,6 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 		b.logNoServer()
 	}
 	return nil
-}
-
-// staticAlgo reports the algorithms whose weights cannot change at run
-// time (the reference's non-dynamic LB: static-rr and the map-based
-// hashes).
-func staticAlgo(c balance.Config) bool {
-	switch c.Algo {
-	case balance.StaticRR:
-		return true
-	case balance.Source, balance.URI, balance.URLParam, balance.Hdr, balance.RDPCookie, balance.Sample:
-		return !c.Consistent
-	}
-	return false
 }
 
 // SetServerHealth forces a server's operational state (`set server ...
@@ -368,15 +357,54 @@ func (e *Engine) ChecksEnabled(backendName, serverName string) bool {
 	return !s.state.admin.checksOff
 }
 
-// SetServerAgent enables or disables agent checks; Fulcrum has no agent
-// checks, so enabling one always fails as on a server without `agent-check`.
+// SetServerAgent enables or disables a server's agent check (`enable
+// agent`, `disable agent`); a disabled agent's replies are ignored.
 func (e *Engine) SetServerAgent(backendName, serverName string, on bool) error {
-	if _, _, err := e.lookup(backendName, serverName); err != nil {
+	_, s, err := e.lookup(backendName, serverName)
+	if err != nil {
 		return err
 	}
-	if on {
-		return ErrNoAgent
+	if s.cfg.Agent == nil {
+		if on {
+			return ErrNoAgent
+		}
+		return nil
 	}
+	s.state.admin.mu.Lock()
+	s.state.admin.agentOff = !on
+	s.state.admin.mu.Unlock()
+	return nil
+}
+
+// AgentEnabled reports whether a server has an agent check that is not
+// disabled.
+func (e *Engine) AgentEnabled(backendName, serverName string) bool {
+	_, s, err := e.lookup(backendName, serverName)
+	return err == nil && s.cfg.Agent != nil && !s.state.admin.agentPaused()
+}
+
+// agentPaused reports whether agent replies must be ignored.
+func (a *adminState) agentPaused() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.agentOff
+}
+
+// SetServerAgentHealth forces what the agent says (`set server ...
+// agent up|down`), as a reply would.
+func (e *Engine) SetServerAgentHealth(backendName, serverName string, up bool) error {
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Agent == nil || s.state.admin.agentPaused() {
+		return ErrAgentOff
+	}
+	s.state.agent.down.Store(!up)
+	s.state.admin.mu.Lock()
+	s.state.admin.lastChange = time.Now()
+	s.state.admin.mu.Unlock()
+	b.setServerUpWhy(s, up, "changed from CLI")
 	return nil
 }
 
@@ -548,7 +576,7 @@ func (e *Engine) AddServer(backendName string, sc *Server) error {
 	if b == nil {
 		return ErrNoBackend
 	}
-	if staticAlgo(b.cfg.Balance) {
+	if lbStatic(b.cfg.Balance) {
 		return ErrDynamicLB
 	}
 	if b.byName[sc.Name] != nil {
@@ -690,7 +718,19 @@ type ServerStatus struct {
 	// CheckPort and CheckAddr are the server's `port` and `addr`.
 	CheckPort uint16
 	CheckAddr netip.Addr
+	// AgentState are the agent check's CHK_ST_* flags; AgentAddr and
+	// AgentPort its `agent-addr` and `agent-port`.
+	AgentState int
+	AgentAddr  netip.Addr
+	AgentPort  uint16
+	// CheckStatus and CheckResult are the last check's HCHK_STATUS_* and
+	// CHK_RES_* codes (1 and 0 before any check).
+	CheckStatus, CheckResult int
 }
+
+// hchkStatus are the reference's HCHK_STATUS_* codes.
+var hchkStatus = map[check.Status]int{check.SOCKERR: 5, check.L4OK: 6, check.L4TOUT: 7, check.L4CON: 8,
+	check.L6OK: 9, check.L6TOUT: 10, check.L6RSP: 11, check.L7TOUT: 12, check.L7RSP: 13, check.L7OK: 15, check.L7STS: 17}
 
 // ServersState reports every server of a backend, or of every backend
 // when name is empty, in configuration order.
@@ -733,7 +773,7 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 		st.OpState = 2
 	}
 	st.CheckHealth = a.health
-	if h := s.state.health.Load(); h >= 0 && s.cfg.Check && !a.checksOff && a.flags&admForcedMaint == 0 {
+	if h := s.state.health.Load(); h >= 0 && s.cfg.Check && a.flags&admForcedMaint == 0 {
 		st.CheckHealth = int(h)
 	}
 	// CHK_ST_CONFIGURED 0x02, CHK_ST_ENABLED 0x04, CHK_ST_PAUSED 0x08
@@ -746,6 +786,32 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	}
 	if a.flags&admConfMaint != 0 {
 		st.CheckState |= 0x08
+	}
+	st.CheckStatus, st.CheckResult = 1, 0
+	s.state.srvStats.mu.Lock()
+	if s.state.srvStats.hasResult && s.cfg.Check {
+		last := s.state.srvStats.last
+		st.CheckStatus, st.CheckResult = hchkStatus[last.Status], 2 // CHK_RES_FAILED
+		if last.Status.Passed() {
+			st.CheckResult = 3 // CHK_RES_PASSED
+		}
+	}
+	s.state.srvStats.mu.Unlock()
+	if ac := s.cfg.Agent; ac != nil {
+		// CHK_ST_AGENT 0x10 with CONFIGURED, and ENABLED unless disabled.
+		st.AgentState = 0x10 | 0x02
+		if !a.agentOff {
+			st.AgentState |= 0x04
+		}
+		st.AgentAddr, st.AgentPort = ac.Addr, ac.Port
+	}
+	// A server's `addr` and `port` apply to its agent as well, unless
+	// agent-addr / agent-port say otherwise.
+	if !st.AgentAddr.IsValid() {
+		st.AgentAddr = s.cfg.CheckAddr
+	}
+	if st.AgentPort == 0 {
+		st.AgentPort = s.cfg.CheckPort
 	}
 	return st
 }

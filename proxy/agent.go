@@ -88,8 +88,9 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 // agentReport applies an agent's reply in HAProxy's order: the admin
 // state, the weight, maxconn, then the health.
 func (b *backend) agentReport(s *server, r check.AgentResult) {
-	if !r.Replied {
-		// A failure to reach the agent never marks the server down.
+	if !r.Replied || s.state.admin.agentPaused() {
+		// A failure to reach the agent never marks the server down;
+		// `disable agent` stops listening to it.
 		return
 	}
 	rep := r.Reply

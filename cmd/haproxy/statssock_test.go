@@ -57,6 +57,13 @@ type apiRun struct {
 // its admin socket.
 func startAPI(t *testing.T, bin string, servers []*idServer) *apiRun {
 	t.Helper()
+	return startAPIConfig(t, bin, apiConfig, servers)
+}
+
+// startAPIConfig runs bin on a configuration using ${DIR}, ${FE_PORT}
+// and ${S1}... for the servers.
+func startAPIConfig(t *testing.T, bin, config string, servers []*idServer) *apiRun {
+	t.Helper()
 	// Not t.TempDir: HAProxy reads commas in a socket path as address
 	// list separators, and subtest names may hold some.
 	dir, err := os.MkdirTemp("", "fulcrum-api-")
@@ -65,7 +72,7 @@ func startAPI(t *testing.T, bin string, servers []*idServer) *apiRun {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	cfg := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(cfg, []byte(apiConfig), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)
@@ -498,6 +505,69 @@ func TestStatsSocketMapsAndACLs(t *testing.T) {
 		for i := range outs[0] {
 			if outs[0][i] != outs[1][i] {
 				t.Errorf("%q:\nours:\n%q\nreference:\n%q", script[i][1], outs[0][i], outs[1][i])
+			}
+		}
+	}
+}
+
+const apiCheckConfig = `global
+    stats socket "${DIR}/admin.sock" level admin
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    timeout check 1s
+frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    default_backend ck
+backend ck
+    server up1 "${S1}" check inter 2s fastinter 100ms
+    server down1 "${S4}" check inter 2s fastinter 100ms downinter 2s rise 1 fall 1
+    server ag "${S2}" agent-check agent-port ${AGENT_PORT} agent-inter 60s agent-addr 127.0.0.1
+    server ckport "${S3}" check inter 2s fastinter 100ms port ${S3_PORT} addr 127.0.0.1
+`
+
+// TestStatsSocketChecksMatchReference: servers with health and agent
+// checks, once the checks settled (fastinter until then, then an inter
+// long enough that no check is in progress while compared), report the same check status, result,
+// health and states in `show servers state`, and the agent commands
+// answer the same.
+func TestStatsSocketChecksMatchReference(t *testing.T) {
+	servers := apiServers(t)
+	// down1 points at a port nobody listens on.
+	servers[3].stop()
+	agentPort := freePort(t)
+	_, s3port, _ := net.SplitHostPort(servers[2].addr())
+	config := strings.NewReplacer("${AGENT_PORT}", agentPort, "${S3_PORT}", s3port).Replace(apiCheckConfig)
+	script := []string{
+		"show servers state ck",
+		"disable agent ck/ag;show servers state ck",
+		"set server ck/ag agent up",
+		"enable agent ck/ag;set server ck/ag agent down;set server ck/ag agent foo",
+		"show servers state ck",
+		"set server ck/ag agent up;set server ck/up1 agent up",
+		"disable health ck/up1;show servers state ck",
+		"enable health ck/up1;enable health ck/ag",
+	}
+	var outs [][]string
+	binaries(t, func(t *testing.T, bin string) {
+		r := startAPIConfig(t, bin, config, servers)
+		waitFor(t, "the checks to settle", func() bool {
+			st := r.cmd(t, "admin", "show servers state ck")
+			return strings.Contains(st, " up1 127.0.0.1 2 0 1 1 ") && strings.Contains(st, " down1 127.0.0.1 0 0 ") &&
+				regexp.MustCompile(` up1 (\S+ ){8}4 `).MatchString(st)
+		})
+		var got []string
+		for _, line := range script {
+			got = append(got, maskAPI(r.cmd(t, "admin", line)))
+		}
+		outs = append(outs, got)
+	})
+	if len(outs) == 2 {
+		for i := range outs[0] {
+			if outs[0][i] != outs[1][i] {
+				t.Errorf("%q:\n%s", script[i], lineDiff(outs[0][i], outs[1][i]))
 			}
 		}
 	}
