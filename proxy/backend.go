@@ -238,7 +238,13 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 			req.RDPCookie = v
 		}
 	}
+	stuck := b.stickMatch(sess)
 	b.mu.Lock()
+	if stuck != nil && stuck != avoid && stuck.lb.Usable() && b.lb.HasRoom(stuck.lb) {
+		b.takeLocked(stuck)
+		b.mu.Unlock()
+		return stuck, nil
+	}
 	b.lb.BackendConns, b.lb.BackendQueue = b.conns, len(b.queue)
 	var avoidLB *balance.Server
 	if avoid != nil {
@@ -344,6 +350,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
 			rec.TConnect = time.Since(start)
+			b.stickStore(sess, s)
 			return conn, s, nil
 		}
 		if clientExpired(ctx) {

@@ -7,6 +7,7 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/stick"
 )
 
 // Config is the engine's runtime configuration: plain values, already
@@ -23,6 +24,8 @@ type Config struct {
 	// configuration's order, for the messages HAProxy prints per proxy.
 	// Empty means frontends first, then backends.
 	Order []string
+	// Tables are the stick tables, in configuration order.
+	Tables []stick.Spec
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -43,6 +46,8 @@ type Frontend struct {
 	UseBackend []UseBackend
 	// ConnectionRules are `tcp-request connection` rules, run at accept.
 	ConnectionRules []Rule
+	// SessionRules are `tcp-request session` rules, run after them.
+	SessionRules []Rule
 	// ContentRules are `tcp-request content` rules, run once the first
 	// bytes are in (or InspectDelay expired).
 	ContentRules []Rule
@@ -84,6 +89,7 @@ type Session struct {
 	// Engine gives predicates access to live counters (nbsrv, be_conn).
 	Engine *Engine
 	vars   map[string]string
+	stk    sessionStick // track-sc counters
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
 }
@@ -152,6 +158,8 @@ type Backend struct {
 	// nil or a nil result falls back to round robin like HAProxy.
 	HashKey func(*Session) []byte
 	Servers []*Server
+	// Stick are the `stick on|match|store-*` rules.
+	Stick []StickRule
 	// Retries is `retries` (HAProxy's default is 3).
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its

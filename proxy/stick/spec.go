@@ -4,8 +4,6 @@
 package stick
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -74,7 +72,7 @@ func ParseDataType(name string) (DataType, bool) {
 	return 0, false
 }
 
-// Spec is a parsed `stick-table` line.
+// Spec is a table's definition, as a `stick-table` line gives it.
 type Spec struct {
 	Name    string
 	Key     KeyType
@@ -89,176 +87,13 @@ type Spec struct {
 	Period [numTypes]time.Duration
 }
 
-// defaultKeyLen is HAProxy's key length of string and binary tables.
-const defaultKeyLen = 32
+// DefaultKeyLen is HAProxy's key length of string and binary tables.
+const DefaultKeyLen = 32
 
-// ParseSpec reads the arguments of `stick-table` (everything after the
-// keyword) for the table called name. Errors carry the reference's
-// wording where it has one.
-func ParseSpec(name string, args []string) (Spec, error) {
-	s := Spec{Name: name, Key: 255, Size: -1}
-	for i := 0; i < len(args); i++ {
-		next := func() (string, error) {
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("stick-table: missing argument after '%s'.", args[i])
-			}
-			i++
-			return args[i], nil
-		}
-		switch w := args[i]; w {
-		case "type":
-			v, err := next()
-			if err != nil {
-				return s, err
-			}
-			k, ok := map[string]KeyType{"ip": IP, "ipv6": IPv6, "integer": Integer, "string": String, "binary": Binary}[v]
-			if !ok {
-				return s, fmt.Errorf("stick-table: unknown type '%s'.", v)
-			}
-			s.Key = k
-			if k == String || k == Binary {
-				s.KeyLen = defaultKeyLen
-				if i+2 < len(args) && args[i+1] == "len" {
-					n, err := strconv.Atoi(args[i+2])
-					if err != nil || n <= 0 {
-						return s, fmt.Errorf("stick-table: key length must be a positive integer (got '%s').", args[i+2])
-					}
-					s.KeyLen = n
-					i += 2
-				}
-			}
-		case "size":
-			v, err := next()
-			if err != nil {
-				return s, err
-			}
-			n, ok := parseSize(v)
-			if !ok {
-				return s, fmt.Errorf("stick-table: unexpected character in argument of 'size' ('%s').", v)
-			}
-			s.Size = n
-		case "expire":
-			v, err := next()
-			if err != nil {
-				return s, err
-			}
-			d, ok := parseDuration(v)
-			if !ok {
-				return s, fmt.Errorf("stick-table: invalid time '%s' in argument of 'expire'.", v)
-			}
-			s.Expire = d
-		case "nopurge":
-			s.NoPurge = true
-		case "peers", "srvkey", "write-to", "recv-only":
-			v, err := next()
-			if err != nil {
-				return s, err
-			}
-			if w == "peers" {
-				s.Peers = v
-			}
-		case "store":
-			v, err := next()
-			if err != nil {
-				return s, err
-			}
-			if err := s.parseStore(v); err != nil {
-				return s, err
-			}
-		default:
-			return s, fmt.Errorf("stick-table: unknown argument '%s'.", w)
-		}
+// Store adds a data type to the table (period is for rate types).
+func (s *Spec) Store(d DataType, period time.Duration) {
+	s.Stored[d] = true
+	if d.IsRate() {
+		s.Period[d] = period
 	}
-	if s.Key == 255 {
-		return s, fmt.Errorf("stick-table: missing type.")
-	}
-	if s.Size < 0 {
-		return s, fmt.Errorf("stick-table: missing size.")
-	}
-	return s, nil
-}
-
-// parseStore reads one `store` list: comma-separated types, rates with a
-// period in parentheses.
-func (s *Spec) parseStore(list string) error {
-	for _, item := range splitTop(list) {
-		name, arg, hasArg := strings.Cut(item, "(")
-		dt, ok := ParseDataType(name)
-		if !ok {
-			return fmt.Errorf("stick-table: unknown data type '%s'.", name)
-		}
-		if dt.IsRate() {
-			if !hasArg || !strings.HasSuffix(arg, ")") {
-				return fmt.Errorf("stick-table: data type '%s' requires a period (eg: %s(10s)).", name, name)
-			}
-			d, ok := parseDuration(strings.TrimSuffix(arg, ")"))
-			if !ok || d <= 0 {
-				return fmt.Errorf("stick-table: invalid period '%s' for data type '%s'.", strings.TrimSuffix(arg, ")"), name)
-			}
-			s.Period[dt] = d
-		} else if hasArg {
-			return fmt.Errorf("stick-table: data type '%s' takes no argument.", name)
-		}
-		s.Stored[dt] = true
-	}
-	return nil
-}
-
-// splitTop splits on commas outside parentheses.
-func splitTop(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(out, s[start:])
-}
-
-// parseSize reads a count with an optional k/m/g suffix (powers of 1024).
-func parseSize(v string) (int, bool) {
-	mul := 1
-	switch {
-	case strings.HasSuffix(v, "k") || strings.HasSuffix(v, "K"):
-		mul = 1 << 10
-	case strings.HasSuffix(v, "m") || strings.HasSuffix(v, "M"):
-		mul = 1 << 20
-	case strings.HasSuffix(v, "g") || strings.HasSuffix(v, "G"):
-		mul = 1 << 30
-	}
-	if mul > 1 {
-		v = v[:len(v)-1]
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 || n > (1<<31-1)/mul {
-		return 0, false
-	}
-	return n * mul, true
-}
-
-// parseDuration reads an HAProxy time (default unit ms).
-func parseDuration(v string) (time.Duration, bool) {
-	i := 0
-	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
-		i++
-	}
-	if i == 0 {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(v[:i], 10, 64)
-	if err != nil || n > 1<<31 {
-		return 0, false
-	}
-	unit, ok := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
-		"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[v[i:]]
-	return time.Duration(n) * unit, ok
 }

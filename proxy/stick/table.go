@@ -327,6 +327,9 @@ func (t *Table) valueLocked(e *Entry, d DataType, now int64) uint64 {
 	return e.cnt[d]
 }
 
+// EntryKey is the stored key of e.
+func (t *Table) EntryKey(e *Entry) string { return e.key }
+
 // Refs is the number of trackers holding e (`use=` in show table).
 func (t *Table) Refs(e *Entry) int {
 	t.mu.Lock()
