@@ -33,6 +33,11 @@ func (a *adapter) stickTable(px *haproxy.Proxy) {
 			a.alert(d.Pos, "%v", err)
 			continue
 		}
+		if a.stickRulesUse(px.Name) {
+			// Persistence data are stored whatever the store list says.
+			spec.Store(stick.ServerID, 0)
+			spec.Store(stick.ServerKey, 0)
+		}
 		if spec.Peers != "" {
 			a.warn(d.Pos, "stick-table '%s' : 'peers %s' is accepted but not acted on yet by Fulcrum: the table is not replicated.", px.Name, spec.Peers)
 		}
@@ -140,6 +145,30 @@ func parseCount(v string) (int, bool) {
 		return 0, false
 	}
 	return n * mul, true
+}
+
+// stickRulesUse tells whether some backend's `stick` rules use the table.
+func (a *adapter) stickRulesUse(table string) bool {
+	for _, px := range a.hc.Proxies {
+		if px.Kind != "backend" && px.Kind != "listen" || px.Section == nil {
+			continue
+		}
+		for _, d := range px.Section.Lines {
+			if d.Keyword != "stick" {
+				continue
+			}
+			t := px.Name
+			for i := 0; i+1 < len(d.Args); i++ {
+				if d.Args[i] == "table" {
+					t = d.Args[i+1]
+				}
+			}
+			if t == table {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasTable tells whether some proxy of the configuration declares a

@@ -1,0 +1,262 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"fulcrum/confparse"
+	"fulcrum/internal/reftest"
+	"fulcrum/proxy/internal/difftest"
+	"fulcrum/proxy/stick"
+)
+
+// stickPair is one configuration run by the reference and by our engine.
+type stickPair struct {
+	ref              *difftest.Reference
+	refAddr, ourAddr string
+	ours             *Engine
+}
+
+// startStickPair starts the reference and our engine on the same
+// configuration text: BIND becomes each side's listening address and
+// S1/S2 the addresses of each side's own backends.
+func startStickPair(t *testing.T, text string, http bool, servers ...string) *stickPair {
+	t.Helper()
+	bin := reftest.HAProxy(t)
+	var srv []difftest.Server
+	for _, s := range servers {
+		srv = append(srv, difftest.Server{Name: s})
+	}
+	start := difftest.StartBackends
+	if http {
+		start = difftest.StartHTTPBackends
+	}
+	refBE, ourBE := start(t, srv), start(t, srv)
+	subst := func(be *difftest.Backends, bind string) string {
+		r := []string{"BIND", bind}
+		for i, s := range servers {
+			r = append(r, fmt.Sprintf("S%d", i+1), be.Addr(s))
+		}
+		return strings.NewReplacer(r...).Replace(text)
+	}
+	p := &stickPair{refAddr: fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))}
+	p.ref = difftest.StartReferenceConfig(t, bin, subst(refBE, p.refAddr))
+	cfg, diags := adapt(t, subst(ourBE, fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))))
+	if confparse.HasAlert(diags) {
+		t.Fatalf("adapter refused the configuration: %v", diags)
+	}
+	e, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Stop(time.Second) })
+	p.ours, p.ourAddr = e, feAddr(e, "fe")
+	return p
+}
+
+var (
+	entryIDRE  = regexp.MustCompile(`(?m)^0x[0-9a-f]+:`)
+	entryExpRE = regexp.MustCompile(` exp=\d+`)
+)
+
+// normTable masks what differs by nature in show table: entry pointers
+// and remaining times.
+func normTable(s string) string {
+	s = entryIDRE.ReplaceAllString(s, "ID:")
+	s = entryExpRE.ReplaceAllString(s, " exp=E")
+	return strings.TrimSpace(s)
+}
+
+// tables returns both sides' `show table NAME`.
+func (p *stickPair) tables(t *testing.T, name string) (ref, ours string) {
+	t.Helper()
+	out, err := p.ref.Command("show table " + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := p.ours.StickTable(name)
+	if tb == nil {
+		t.Fatalf("our engine has no table %q", name)
+	}
+	var b strings.Builder
+	tb.Show(&b, stick.Query{})
+	return normTable(out), normTable(b.String())
+}
+
+// sameTable compares both sides' table, retrying while the reference may
+// still be closing connections (conn_cur going down).
+func (p *stickPair) sameTable(t *testing.T, name string) {
+	t.Helper()
+	var ref, ours string
+	for range 100 {
+		if ref, ours = p.tables(t, name); ref == ours {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("show table %s:\nref:\n%s\nours:\n%s", name, ref, ours)
+}
+
+// answerOf shortens an HTTP body: a server's name, or the error page's
+// status line.
+func answerOf(body string, err error) string {
+	if err != nil {
+		return "error"
+	}
+	if i := strings.Index(body, "<h1>"); i >= 0 {
+		if j := strings.Index(body[i:], "</h1>"); j > 0 {
+			return body[i+4 : i+j]
+		}
+	}
+	return body
+}
+
+// TestStickRateLimitDifferential: "deny a source making more than N
+// requests per 10s" with sc-inc-gpc0 and src_get_gpc0 beside it; the same
+// requests get the same answers from the reference and from us, and the
+// tables read the same afterwards.
+func TestStickRateLimitDifferential(t *testing.T) {
+	p := startStickPair(t, `defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	bind BIND
+	stick-table type ip size 100 expire 30s store http_req_cnt,http_req_rate(10s),http_err_cnt,http_err_rate(10s),conn_cnt,conn_cur,conn_rate(10s),gpc0
+	http-request track-sc0 src
+	http-request sc-inc-gpc0(0) if { src 127.0.0.3 }
+	http-request deny deny_status 403 if { src_get_gpc0 ge 2 }
+	http-request deny deny_status 429 if { sc_http_req_rate(0) gt 4 }
+	default_backend be
+backend be
+	server s1 S1
+`, true, "s1")
+	run := func(addr string) []string {
+		var out []string
+		for _, src := range []string{"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.2", "127.0.0.3",
+			"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2"} {
+			out = append(out, src+" "+answerOf(difftest.DialHTTP(addr, src, "/", "")))
+		}
+		return out
+	}
+	ref, ours := run(p.refAddr), run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
+	}
+	if !strings.Contains(strings.Join(ref, "\n"), "429") {
+		t.Errorf("the reference never rate-limited: %q", ref)
+	}
+	p.sameTable(t, "fe")
+}
+
+// TestStickConnLimitDifferential: "limit concurrent connections per IP"
+// in tcp mode: the connection over the limit is refused, and conn_cur
+// goes back down when connections close.
+func TestStickConnLimitDifferential(t *testing.T) {
+	p := startStickPair(t, `defaults
+	mode tcp
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	bind BIND
+	stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,conn_rate(10s),sess_cnt,sess_rate(10s)
+	tcp-request connection track-sc0 src
+	tcp-request connection reject if { sc_conn_cur(0) gt 2 }
+	default_backend be
+backend be
+	server s1 S1
+`, false, "s1")
+	run := func(addr string) ([]string, []net.Conn) {
+		var out []string
+		var held []net.Conn
+		for _, src := range []string{"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.3"} {
+			name, c, err := difftest.Dial(addr, src)
+			if err != nil {
+				name = "refused"
+			} else {
+				held = append(held, c)
+			}
+			out = append(out, src+" "+name)
+		}
+		return out, held
+	}
+	ref, refHeld := run(p.refAddr)
+	ours, ourHeld := run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
+	}
+	if !strings.Contains(strings.Join(ref, "\n"), "refused") {
+		t.Errorf("the reference refused nothing: %q", ref)
+	}
+	p.sameTable(t, "fe")
+	for _, c := range append(refHeld, ourHeld...) {
+		c.Close()
+	}
+	p.sameTable(t, "fe")
+	r, o := p.tables(t, "fe")
+	if strings.Contains(r, "conn_cur=1") || strings.Contains(r, "conn_cur=2") || r != o {
+		t.Errorf("after close:\nref:\n%s\nours:\n%s", r, o)
+	}
+}
+
+// TestStickPersistenceDifferential: "stick users to a server" by source
+// (stick on src) and by a header through a string table (stick match +
+// stick store-request): each client keeps its first server where round
+// robin alone would alternate, the same way on both sides.
+func TestStickPersistenceDifferential(t *testing.T) {
+	for _, tc := range []struct {
+		desc, rules, table string
+		client             func(i int) (src, header string)
+	}{
+		{desc: "stick on src", rules: "\tstick-table type ip size 100 expire 30s\n\tstick on src\n",
+			client: func(i int) (string, string) { return difftest.Sources(3)[i], "" }},
+		{desc: "string table match",
+			rules: "\tstick-table type string len 16 size 100 expire 30s store http_req_cnt\n" +
+				"\tstick match req.hdr(x-user)\n\tstick store-request req.hdr(x-user)\n",
+			client: func(i int) (string, string) { return "127.0.0.2", fmt.Sprintf("X-User: user%d", i) }},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			p := startStickPair(t, `defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	bind BIND
+	default_backend be
+backend be
+	balance roundrobin
+`+tc.rules+`	server s1 S1
+	server s2 S2
+`, true, "s1", "s2")
+			run := func(addr string) []string {
+				var out []string
+				for round := 0; round < 3; round++ {
+					for i := 0; i < 3; i++ {
+						src, hdr := tc.client(i)
+						out = append(out, fmt.Sprintf("client%d %s", i, answerOf(difftest.DialHTTP(addr, src, "/", hdr))))
+					}
+				}
+				return out
+			}
+			ref, ours := run(p.refAddr), run(p.ourAddr)
+			if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+				t.Errorf("servers:\nref  %q\nours %q", ref, ours)
+			}
+			if ref[0] != ref[3] || ref[1] != ref[4] {
+				t.Errorf("the reference did not stick: %q", ref)
+			}
+			p.sameTable(t, "be")
+		})
+	}
+}
