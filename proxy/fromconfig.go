@@ -685,7 +685,7 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	}
 	var act Action
 	words, _ := splitCond(args[1:])
-	do, isStick := a.stickAction(d.Pos, fe.Name, words, args[0] == "content")
+	do, isStick := a.stickAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
 	switch {
 	case isStick && do == nil:
 		return

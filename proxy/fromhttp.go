@@ -144,7 +144,7 @@ func (a *adapter) httpRequestRules(px *haproxy.Proxy, acls map[string][]acl) []H
 		words, condWords := splitCond(d.Args)
 		var rule HTTPRule
 		var ok bool
-		if do, isStick := a.stickAction(d.Pos, px.Name, words, true); isStick {
+		if do, isStick := a.stickAction(d.Pos, px.Name, words, "http-request"); isStick {
 			rule, ok = HTTPRule{Action: HTTPDo, Do: do}, do != nil
 		} else {
 			rule, ok = a.httpRule(d.Pos, words)

@@ -190,7 +190,9 @@ func (a *adapter) hasTable(name string) bool {
 // stickAction maps a track-scN, sc-inc-gpcN(N) or sc-set-gpt0(N) action
 // (w without its condition) of a rule in proxy px; ok is false when w is
 // no such action, and do is nil when it is one that was reported.
-func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, stream bool) (do func(*Session), ok bool) {
+// ruleset is the rule's keyword and stage: "tcp-request connection",
+// "tcp-request session", "tcp-request content" or "http-request".
+func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset string) (do func(*Session), ok bool) {
 	act := w[0]
 	switch {
 	case strings.HasPrefix(act, "track-sc"):
@@ -202,7 +204,8 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, stream b
 			a.alert(pos, "'%s' expects a sample expression.", act)
 			return nil, true
 		}
-		tr := &Track{Slot: slot, Table: px, Stream: stream}
+		tr := &Track{Slot: slot, Table: px, HTTPRequest: ruleset == "http-request",
+			Stream: ruleset == "http-request" || ruleset == "tcp-request content"}
 		if len(w) >= 4 && w[2] == "table" {
 			tr.Table = w[3]
 		}

@@ -28,6 +28,7 @@ type sessionStick struct {
 	// inRequest: an HTTP request is being processed (its trackers and
 	// counts end with it).
 	inRequest bool
+	reqHead   int64 // the request head's size as the reference counts it
 }
 
 // StickKey reads a rule's key sample from a session and converts it to
@@ -42,6 +43,9 @@ type Track struct {
 	Key   StickKey
 	// Stream is true for tcp-request content and http-request rules.
 	Stream bool
+	// HTTPRequest: an http-request rule, whose tracking counts the
+	// request being processed.
+	HTTPRequest bool
 }
 
 // Do runs the rule on a session.
@@ -64,8 +68,7 @@ func (tr *Track) Do(s *Session) {
 	}
 	s.stk.sc[tr.Slot] = stickCounter{t: t, e: e, stream: tr.Stream}
 	t.Count(e, stick.EvConn, 1)
-	if tr.Stream && s.http != nil && s.stk.inRequest {
-		// http-request tracking counts the request being processed.
+	if tr.HTTPRequest {
 		t.Count(e, stick.EvHTTPReq, 1)
 	}
 }
@@ -134,6 +137,10 @@ func countBytes(c *stickCounter, in, out int64) {
 func (h *httpConn) stickRequest() bool {
 	s := h.sess
 	s.stk.inRequest = true
+	// The reference counts bytes_in from its internal (HTX) form of the
+	// head, not the wire bytes.
+	r := &h.req
+	s.stk.reqHead = 20 + int64(len(r.Method)+len(r.URI)+len(r.Proto)) + htxHeaderBytes(r.Headers) + 1
 	if !runRules(h.fe.cfg.ContentRules, s) {
 		return false
 	}
@@ -157,7 +164,7 @@ func (h *httpConn) stickRequestDone() {
 		if isErr {
 			c.t.Count(c.e, stick.EvHTTPErr, 1)
 		}
-		countBytes(c, h.r.BytesIn, h.r.BytesOut)
+		countBytes(c, h.r.BytesIn-int64(h.req.HeadLen)+s.stk.reqHead, h.r.BytesOut)
 		if c.stream {
 			c.t.Count(c.e, stick.EvConnEnd, 1)
 			c.t.Release(c.e)

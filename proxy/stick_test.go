@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -266,5 +267,52 @@ backend be
 			}
 			p.sameTable(t, "be")
 		})
+	}
+}
+
+// TestStickHTTPCountersDifferential: the counters of the three tracking
+// stages (connection, content, http-request) over keep-alive requests,
+// denied ones included, read the same as the reference's.
+func TestStickHTTPCountersDifferential(t *testing.T) {
+	p := startStickPair(t, `defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	bind BIND
+	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_req_rate(10s),http_err_cnt,bytes_in_cnt,bytes_out_cnt
+	tcp-request connection track-sc0 src
+	tcp-request content track-sc1 src table t1
+	http-request track-sc2 src table t2
+	http-request deny if { sc2_http_req_cnt gt 2 }
+	default_backend be
+backend be
+	server s1 S1
+backend t1
+	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,bytes_in_cnt,bytes_out_cnt
+backend t2
+	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,bytes_in_cnt,bytes_out_cnt
+`, true, "s1")
+	run := func(addr string) []string {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		rd := bufio.NewReader(c)
+		var out []string
+		for i := 0; i < 4; i++ {
+			resp, body := httpRoundTrip(t, c, rd, "GET /x HTTP/1.1\r\nHost: example.com\r\n\r\n")
+			out = append(out, fmt.Sprintf("%d %q", resp.StatusCode, body))
+		}
+		return out
+	}
+	ref, ours := run(p.refAddr), run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
+	}
+	for _, tb := range []string{"fe", "t1", "t2"} {
+		p.sameTable(t, tb)
 	}
 }
