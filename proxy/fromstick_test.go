@@ -12,7 +12,7 @@ import (
 func TestParseStickTable(t *testing.T) {
 	for _, tc := range []struct {
 		desc, def, err string
-		check      func(stick.Spec) bool
+		check          func(stick.Spec) bool
 	}{
 		{desc: "ip with rates", def: "type ip size 1m expire 30s store gpc0,conn_rate(10s),http_req_rate(1m)",
 			check: func(s stick.Spec) bool {
