@@ -2,11 +2,13 @@ package proxy
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
+	"fulcrum/proxy/sample"
 	"fulcrum/proxy/stick"
 )
 
@@ -17,9 +19,7 @@ import (
 func init() {
 	actedKeywords["stick-table"] = true
 	actedKeywords["stick"] = true
-	for name, f := range stickFetches() {
-		fetches[name] = f
-	}
+	registerStickSamples()
 }
 
 // stickTable maps the proxy's `stick-table` line (the last one wins).
@@ -242,34 +242,31 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset 
 
 // stickKey compiles the key sample of a track-sc or stick rule.
 func (a *adapter) stickKey(pos confparse.Pos, expr string) StickKey {
-	name, arg, _ := strings.Cut(strings.TrimSuffix(expr, ")"), "(")
-	switch {
-	case strings.Contains(expr, ","):
-		a.warn(pos, "sample '%s' : converters in stick keys are not acted on yet by Fulcrum; the rule is ignored.", expr)
+	x, err := sample.ParseExpr(expr, &sample.Options{ReadFile: os.ReadFile})
+	if err != nil {
+		a.warn(pos, "sample '%s' as a stick key : %v; the rule is ignored.", expr, notBuilt(err))
 		return nil
-	case name == "src":
-		return SrcKey
-	case name == "dst":
-		return DstKey
-	case name == "path":
-		return strKey(func(s *Session) (string, Verdict) { p, v := s.ReqPath(); return string(p), v })
-	case name == "hdr" || name == "req.hdr" || name == "req.fhdr":
-		return strKey(func(s *Session) (string, Verdict) { h, v := s.ReqHeader(arg); return string(h), v })
 	}
-	if al, ok := fetchAliases[name]; ok {
-		name = al
+	return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) {
+		var smp sample.Sample
+		if x.Eval(s, &smp) != sample.Found {
+			return nil, false
+		}
+		return sampleKey(t, buf, &smp)
 	}
-	f, ok := fetches[name]
-	switch {
-	case !ok || strings.HasPrefix(name, "sc") || strings.HasPrefix(name, "src_") || strings.HasPrefix(name, "table_"):
-		a.warn(pos, "sample '%s' as a stick key is not acted on yet by Fulcrum; the rule is ignored.", expr)
-		return nil
-	case f.ip != nil:
-		return addrKey(f.ip)
-	case f.num != nil:
-		return intKey(func(s *Session) (int, Verdict) { return f.num(s, arg) })
+}
+
+// sampleKey converts a sample to a table's key type.
+func sampleKey(t *stick.Table, buf []byte, smp *sample.Sample) ([]byte, bool) {
+	switch smp.Type {
+	case sample.IPv4, sample.IPv6:
+		return t.KeyFromAddr(buf, smp.IP)
+	case sample.Int, sample.Bool:
+		return t.KeyFromInt(buf, smp.Int)
+	case sample.Str, sample.Bin, sample.Meth:
+		return t.KeyFromString(buf, string(smp.Bytes))
 	}
-	return strKey(func(s *Session) (string, Verdict) { return f.str(s, arg) })
+	return nil, false
 }
 
 // stickRules maps a backend's `stick` lines.
@@ -364,59 +361,94 @@ func (op stickOp) apply(t *stick.Table, e *stick.Entry) (int, Verdict) {
 	return int(v), True
 }
 
-// stickFetches builds the fetch table entries.
-func stickFetches() map[string]fetchSpec {
-	out := map[string]fetchSpec{}
+// registerStickSamples adds the sc_*, scN_*, src_*, table_cnt/avl
+// fetches and the table_* converters to the sample registry.
+func registerStickSamples() {
+	sessionOf := func(c *sample.Call) *Session { s, _ := c.Env.(*Session); return s }
+	intResult := func(out *sample.Sample, n int, v Verdict) sample.Result {
+		*out = sample.Sample{Type: sample.Int, Int: int64(n)}
+		return sample.Result(v)
+	}
+	optTable := []sample.ArgType{sample.ArgStr}
 	for name, op := range stickOps() {
-		op := op
-		out["sc_"+name] = fetchSpec{match: mInt, num: func(s *Session, arg string) (int, Verdict) {
-			slot, table, _ := strings.Cut(arg, ",")
-			n, err := strconv.Atoi(slot)
-			if err != nil {
-				return 0, False
-			}
-			return s.scFetch(n, table, op)
-		}}
+		sample.RegisterFetch(sample.Fetch{Name: "sc_" + name, Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
+			MinArgs: 1, Out: sample.Int, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+				n, v := sessionOf(c).scFetch(int(c.Args[0].Int), c.Args[1].Str, op)
+				return intResult(out, n, v)
+			}})
 		for slot := 0; slot < stickCounters; slot++ {
-			slot := slot
-			out[fmt.Sprintf("sc%d_%s", slot, name)] = fetchSpec{match: mInt, num: func(s *Session, table string) (int, Verdict) {
-				return s.scFetch(slot, table, op)
-			}}
+			sample.RegisterFetch(sample.Fetch{Name: fmt.Sprintf("sc%d_%s", slot, name), Args: optTable, Out: sample.Int,
+				Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+					n, v := sessionOf(c).scFetch(slot, c.Args[0].Str, op)
+					return intResult(out, n, v)
+				}})
 		}
-		out["src_"+name] = fetchSpec{match: mInt, num: func(s *Session, table string) (int, Verdict) {
-			return s.srcFetch(table, op)
-		}}
+		sample.RegisterFetch(sample.Fetch{Name: "src_" + name, Args: optTable, Out: sample.Int,
+			Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+				n, v := sessionOf(c).srcFetch(c.Args[0].Str, op)
+				return intResult(out, n, v)
+			}})
+		if !op.isInc && !op.clr {
+			sample.RegisterConverter(sample.Converter{Name: "table_" + strings.TrimPrefix(name, "get_"),
+				Args: optTable, MinArgs: 1, In: sample.Any, Out: sample.Int,
+				Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
+					n, v := sessionOf(c).tableConv(args[0].Str, smp, op)
+					*smp = sample.Sample{Type: sample.Int, Int: int64(n)}
+					return v == True
+				}})
+		}
 	}
-	out["sc_trackers"] = fetchSpec{match: mInt, num: func(s *Session, arg string) (int, Verdict) {
-		slot, table, _ := strings.Cut(arg, ",")
-		n, _ := strconv.Atoi(slot)
-		return s.scTrackers(n, table)
-	}}
+	sample.RegisterFetch(sample.Fetch{Name: "sc_trackers", Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
+		MinArgs: 1, Out: sample.Int, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+			n, v := sessionOf(c).scTrackers(int(c.Args[0].Int))
+			return intResult(out, n, v)
+		}})
+	sample.RegisterFetch(sample.Fetch{Name: "sc_tracked", Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
+		MinArgs: 1, Out: sample.Bool, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+			_, v := sessionOf(c).scTrackers(int(c.Args[0].Int))
+			*out = sample.Sample{Type: sample.Bool, Int: int64(v)}
+			return sample.Found
+		}})
 	for slot := 0; slot < stickCounters; slot++ {
-		slot := slot
-		out[fmt.Sprintf("sc%d_trackers", slot)] = fetchSpec{match: mInt, num: func(s *Session, table string) (int, Verdict) {
-			return s.scTrackers(slot, table)
-		}}
-		out[fmt.Sprintf("sc%d_tracked", slot)] = fetchSpec{match: mFnd, num: func(s *Session, table string) (int, Verdict) {
-			if s.stk.sc[slot].e != nil {
-				return 1, True
-			}
-			return 0, False
-		}}
+		sample.RegisterFetch(sample.Fetch{Name: fmt.Sprintf("sc%d_trackers", slot), Args: optTable, Out: sample.Int,
+			Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+				n, v := sessionOf(c).scTrackers(slot)
+				return intResult(out, n, v)
+			}})
+		sample.RegisterFetch(sample.Fetch{Name: fmt.Sprintf("sc%d_tracked", slot), Args: optTable, Out: sample.Bool,
+			Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+				_, v := sessionOf(c).scTrackers(slot)
+				*out = sample.Sample{Type: sample.Bool, Int: int64(v)}
+				return sample.Found
+			}})
 	}
-	out["table_cnt"] = fetchSpec{match: mInt, num: func(s *Session, table string) (int, Verdict) {
-		if t := s.table(table); t != nil {
-			return t.Len(), True
-		}
-		return 0, False
-	}}
-	out["table_avl"] = fetchSpec{match: mInt, num: func(s *Session, table string) (int, Verdict) {
-		if t := s.table(table); t != nil {
-			return t.Available(), True
-		}
-		return 0, False
-	}}
-	return out
+	for _, f := range []struct {
+		name string
+		fn   func(*stick.Table) int
+	}{{"table_cnt", (*stick.Table).Len}, {"table_avl", (*stick.Table).Available}} {
+		sample.RegisterFetch(sample.Fetch{Name: f.name, Args: optTable, Out: sample.Int,
+			Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+				t := sessionOf(c).table(c.Args[0].Str)
+				if t == nil {
+					return sample.Miss
+				}
+				return intResult(out, f.fn(t), True)
+			}})
+	}
+	sample.RegisterConverter(sample.Converter{Name: "in_table", Args: optTable, MinArgs: 1, In: sample.Any, Out: sample.Bool,
+		Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
+			t := sessionOf(c).table(args[0].Str)
+			var buf [64]byte
+			key, ok := []byte(nil), t != nil
+			if ok {
+				key, ok = sampleKey(t, buf[:0], smp)
+			}
+			*smp = sample.Sample{Type: sample.Bool}
+			if ok && t.Lookup(key) != nil {
+				smp.Int = 1
+			}
+			return true
+		}})
 }
 
 // currentProxy is the proxy whose rules are running: the backend once
@@ -430,7 +462,7 @@ func (s *Session) currentProxy() string {
 
 // table is a fetch's table argument, or the current proxy's table.
 func (s *Session) table(name string) *stick.Table {
-	if s.Engine == nil {
+	if s == nil || s.Engine == nil {
 		return nil
 	}
 	if name == "" {
@@ -442,7 +474,7 @@ func (s *Session) table(name string) *stick.Table {
 // scFetch reads a tracked slot; with a table argument, the slot's key is
 // looked up in that table instead.
 func (s *Session) scFetch(slot int, table string, op stickOp) (int, Verdict) {
-	if slot < 0 || slot >= stickCounters {
+	if s == nil || slot < 0 || slot >= stickCounters {
 		return 0, False
 	}
 	c := s.stk.sc[slot]
@@ -457,6 +489,20 @@ func (s *Session) scFetch(slot int, table string, op stickOp) (int, Verdict) {
 		return 0, False
 	}
 	return op.apply(t, t.Lookup([]byte(c.t.EntryKey(c.e))))
+}
+
+// tableConv is a table_* converter: the sample as a key of the table.
+func (s *Session) tableConv(table string, smp *sample.Sample, op stickOp) (int, Verdict) {
+	t := s.table(table)
+	if t == nil {
+		return 0, False
+	}
+	var buf [64]byte
+	key, ok := sampleKey(t, buf[:0], smp)
+	if !ok {
+		return 0, False
+	}
+	return op.apply(t, t.Lookup(key))
 }
 
 // srcFetch reads the entry of the source address.
@@ -476,7 +522,10 @@ func (s *Session) srcFetch(table string, op stickOp) (int, Verdict) {
 	return op.apply(t, t.Lookup(key))
 }
 
-func (s *Session) scTrackers(slot int, table string) (int, Verdict) {
+func (s *Session) scTrackers(slot int) (int, Verdict) {
+	if s == nil {
+		return 0, False
+	}
 	if slot < 0 || slot >= stickCounters || s.stk.sc[slot].e == nil {
 		return 0, False
 	}

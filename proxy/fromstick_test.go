@@ -62,11 +62,12 @@ func TestStickAdapter(t *testing.T) {
 	tcp-request content track-sc2 src
 	http-request sc-inc-gpc0(0)
 	http-request track-sc1 req.hdr(x-a),lower table be
+	http-request track-sc2 ssl_fc_sni table be
 	default_backend be
 backend be
 	mode http
 	stick-table type string size 10
-	stick on req.hdr(x-user)
+	stick on req.hdr(x-user),lower
 	server s1 127.0.0.1:9000
 `)
 	fe := cfg.Frontends[0]
@@ -74,8 +75,8 @@ backend be
 		t.Errorf("tcp-request rules: %d connection, %d session, %d content; want 1 each",
 			len(fe.ConnectionRules), len(fe.SessionRules), len(fe.ContentRules))
 	}
-	if n := len(fe.HTTP.RequestRules); n != 1 {
-		t.Errorf("%d http-request rules, want 1 (the one with a converter left out)", n)
+	if n := len(fe.HTTP.RequestRules); n != 2 {
+		t.Errorf("%d http-request rules, want 2 (the one with a fetch not built left out)", n)
 	}
 	be := backendNamed(cfg, "be")
 	if len(be.Stick) != 1 || !be.Stick[0].Match || !be.Stick[0].Store {
@@ -92,7 +93,7 @@ backend be
 	}
 	all := strings.Join(warned, "\n")
 	for _, want := range []string{":4] : stick-table 'fe' : 'peers mypeers' is accepted but not acted on",
-		":9] : sample 'req.hdr(x-a),lower' : converters in stick keys are not acted on"} {
+		":10] : sample 'ssl_fc_sni' as a stick key : fetch method 'ssl_fc_sni' is not supported by Fulcrum yet"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no warning %q in:\n%s", want, all)
 		}

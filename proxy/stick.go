@@ -1,10 +1,6 @@
 package proxy
 
-import (
-	"net/netip"
-
-	"fulcrum/proxy/stick"
-)
+import "fulcrum/proxy/stick"
 
 // Stick tables in the engine: the tables of a configuration generation,
 // the sticky counters (HAProxy's stkctr) a session tracks, the events
@@ -286,41 +282,4 @@ func serverID(s *server) int {
 		}
 	}
 	return 0
-}
-
-// Keys of the fetches a track-sc or stick rule may use.
-
-// SrcKey is the `src` key.
-func SrcKey(s *Session, t *stick.Table, buf []byte) ([]byte, bool) {
-	return t.KeyFromAddr(buf, s.Src.Addr())
-}
-
-// DstKey is the `dst` key.
-func DstKey(s *Session, t *stick.Table, buf []byte) ([]byte, bool) {
-	return t.KeyFromAddr(buf, s.Dst.Addr())
-}
-
-// addrKey, strKey and intKey adapt a typed fetch to a StickKey.
-func addrKey(f func(*Session) netip.Addr) StickKey {
-	return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) { return t.KeyFromAddr(buf, f(s)) }
-}
-
-func strKey(f func(*Session) (string, Verdict)) StickKey {
-	return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) {
-		v, ok := f(s)
-		if ok != True {
-			return nil, false
-		}
-		return t.KeyFromString(buf, v)
-	}
-}
-
-func intKey(f func(*Session) (int, Verdict)) StickKey {
-	return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) {
-		v, ok := f(s)
-		if ok != True {
-			return nil, false
-		}
-		return t.KeyFromInt(buf, int64(v))
-	}
 }

@@ -316,3 +316,43 @@ backend t2
 		p.sameTable(t, tb)
 	}
 }
+
+// TestStickFetchesDifferential: the sc_*, src_*, table_* fetches and
+// table converters in conditions decide like the reference's.
+func TestStickFetchesDifferential(t *testing.T) {
+	p := startStickPair(t, `defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	bind BIND
+	stick-table type ip size 100 expire 30s store http_req_cnt,gpc0,gpc1
+	http-request track-sc0 src
+	http-request sc-inc-gpc1(0) if { sc_trackers(0) eq 1 } { sc0_tracked }
+	http-request deny deny_status 429 if { src,table_http_req_cnt(fe) gt 3 }
+	http-request deny deny_status 503 if { table_cnt(fe) ge 3 } { src 127.0.0.4 }
+	http-request deny deny_status 403 if { src,in_table(fe) } { src_get_gpc1 gt 2 }
+	http-request deny deny_status 403 if { sc_get_gpc0(1) ge 0 }
+	default_backend be
+backend be
+	server s1 S1
+`, true, "s1")
+	run := func(addr string) []string {
+		var out []string
+		for _, src := range []string{"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.4", "127.0.0.2", "127.0.0.3"} {
+			out = append(out, src+" "+answerOf(difftest.DialHTTP(addr, src, "/", "")))
+		}
+		return out
+	}
+	ref, ours := run(p.refAddr), run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
+	}
+	for _, want := range []string{"429", "503", "403", "s1"} {
+		if !strings.Contains(strings.Join(ref, "\n"), want) {
+			t.Errorf("no %s answer from the reference: the test lost its point: %q", want, ref)
+		}
+	}
+	p.sameTable(t, "fe")
+}
