@@ -106,6 +106,29 @@ func (p *stickPair) sameTable(t *testing.T, name string) {
 	t.Errorf("show table %s:\nref:\n%s\nours:\n%s", name, ref, ours)
 }
 
+// stickDefaults is the defaults section of the differential tests.
+func stickDefaults(mode string) string {
+	return "defaults\n\tmode " + mode + "\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n"
+}
+
+// bySource sends one request from each source in turn to both sides,
+// fails on any different answer, and returns the reference's answers.
+func (p *stickPair) bySource(t *testing.T, srcs ...string) []string {
+	t.Helper()
+	run := func(addr string) []string {
+		var out []string
+		for _, src := range srcs {
+			out = append(out, src+" "+answerOf(difftest.DialHTTP(addr, src, "/", "")))
+		}
+		return out
+	}
+	ref, ours := run(p.refAddr), run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
+	}
+	return ref
+}
+
 // answerOf shortens an HTTP body: a server's name, or the error page's
 // status line.
 func answerOf(body string, err error) string {
@@ -125,12 +148,7 @@ func answerOf(body string, err error) string {
 // requests get the same answers from the reference and from us, and the
 // tables read the same afterwards.
 func TestStickRateLimitDifferential(t *testing.T) {
-	p := startStickPair(t, `defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-frontend fe
+	p := startStickPair(t, stickDefaults("http")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store http_req_cnt,http_req_rate(10s),http_err_cnt,http_err_rate(10s),conn_cnt,conn_cur,conn_rate(10s),gpc0
 	http-request track-sc0 src
@@ -141,18 +159,8 @@ frontend fe
 backend be
 	server s1 S1
 `, true, "s1")
-	run := func(addr string) []string {
-		var out []string
-		for _, src := range []string{"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.2", "127.0.0.3",
-			"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2"} {
-			out = append(out, src+" "+answerOf(difftest.DialHTTP(addr, src, "/", "")))
-		}
-		return out
-	}
-	ref, ours := run(p.refAddr), run(p.ourAddr)
-	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
-		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
-	}
+	ref := p.bySource(t, "127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.2", "127.0.0.3",
+		"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2")
 	if !strings.Contains(strings.Join(ref, "\n"), "429") {
 		t.Errorf("the reference never rate-limited: %q", ref)
 	}
@@ -163,12 +171,7 @@ backend be
 // in tcp mode: the connection over the limit is refused, and conn_cur
 // goes back down when connections close.
 func TestStickConnLimitDifferential(t *testing.T) {
-	p := startStickPair(t, `defaults
-	mode tcp
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-frontend fe
+	p := startStickPair(t, stickDefaults("tcp")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,conn_rate(10s),sess_cnt,sess_rate(10s)
 	tcp-request connection track-sc0 src
@@ -235,12 +238,7 @@ func TestStickPersistenceDifferential(t *testing.T) {
 			client: func(i int) (string, string) { return "127.0.0.2", fmt.Sprintf("X-User: user%d", i) }},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			p := startStickPair(t, `defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-frontend fe
+			p := startStickPair(t, stickDefaults("http")+`frontend fe
 	bind BIND
 	default_backend be
 backend be
@@ -274,12 +272,7 @@ backend be
 // stages (connection, content, http-request) over keep-alive requests,
 // denied ones included, read the same as the reference's.
 func TestStickHTTPCountersDifferential(t *testing.T) {
-	p := startStickPair(t, `defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-frontend fe
+	p := startStickPair(t, stickDefaults("http")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_req_rate(10s),http_err_cnt,bytes_in_cnt,bytes_out_cnt
 	tcp-request connection track-sc0 src
@@ -320,12 +313,7 @@ backend t2
 // TestStickFetchesDifferential: the sc_*, src_*, table_* fetches and
 // table converters in conditions decide like the reference's.
 func TestStickFetchesDifferential(t *testing.T) {
-	p := startStickPair(t, `defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-frontend fe
+	p := startStickPair(t, stickDefaults("http")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store http_req_cnt,gpc0,gpc1
 	http-request track-sc0 src
@@ -338,17 +326,7 @@ frontend fe
 backend be
 	server s1 S1
 `, true, "s1")
-	run := func(addr string) []string {
-		var out []string
-		for _, src := range []string{"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.4", "127.0.0.2", "127.0.0.3"} {
-			out = append(out, src+" "+answerOf(difftest.DialHTTP(addr, src, "/", "")))
-		}
-		return out
-	}
-	ref, ours := run(p.refAddr), run(p.ourAddr)
-	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
-		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
-	}
+	ref := p.bySource(t, "127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.4", "127.0.0.2", "127.0.0.3")
 	for _, want := range []string{"429", "503", "403", "s1"} {
 		if !strings.Contains(strings.Join(ref, "\n"), want) {
 			t.Errorf("no %s answer from the reference: the test lost its point: %q", want, ref)
