@@ -352,7 +352,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
 			rec.TConnect = time.Since(start)
-			b.stickStore(sess, s)
+			b.stickStore(sess, s, false)
 			return conn, s, nil
 		}
 		if clientExpired(ctx) {

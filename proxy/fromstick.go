@@ -283,8 +283,10 @@ func (a *adapter) stickRules(px *haproxy.Proxy, acls map[string][]acl) []StickRu
 			r.Match, r.Store = true, true
 		case "match":
 			r.Match = true
-		case "store-request", "store-response":
+		case "store-request":
 			r.Store = true
+		case "store-response":
+			r.Store, r.Response = true, true
 		default:
 			continue // the model reported it
 		}

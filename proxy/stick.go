@@ -154,6 +154,9 @@ func (h *httpConn) stickRequestDone() {
 		return
 	}
 	s.stk.inRequest = false
+	if h.be != nil && h.r.Server != "" && h.be.byName[h.r.Server] != nil {
+		h.be.stickStore(s, h.be.byName[h.r.Server], true)
+	}
 	st := h.hrec.Status
 	isErr := st >= 400 && st < 500
 	s.stk.each(func(c *stickCounter) {
@@ -209,9 +212,12 @@ func newTables(cfg *Config) map[string]*stick.Table {
 // StickRule is a backend's `stick on|match|store-request|store-response`.
 type StickRule struct {
 	Match, Store bool
-	Table        string
-	Key          StickKey
-	Cond         Cond // nil = always
+	// Response: store-response, run once the response is in (http
+	// mode); store-request rules run when the server is connected.
+	Response bool
+	Table    string
+	Key      StickKey
+	Cond     Cond // nil = always
 }
 
 // applies evaluates the rule on a session: its table and the session's
@@ -255,12 +261,13 @@ func (b *backend) stickMatch(sess *Session) *server {
 	return nil
 }
 
-// stickStore records the server a connection went to for the store rules.
-func (b *backend) stickStore(sess *Session, s *server) {
+// stickStore records the server a connection went to for the
+// store-request rules (response false) or the store-response ones.
+func (b *backend) stickStore(sess *Session, s *server, response bool) {
 	var buf [64]byte
 	for i := range b.cfg.Stick {
 		r := &b.cfg.Stick[i]
-		if !r.Store {
+		if !r.Store || r.Response != response {
 			continue
 		}
 		if t, key, ok := r.applies(sess, b.engine, buf[:0]); ok {

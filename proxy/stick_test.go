@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,10 +27,10 @@ type stickPair struct {
 
 // startStickPair starts the reference and our engine on the same
 // configuration text: BIND becomes each side's listening address and
-// S1/S2 the addresses of each side's own backends.
+// S1/S2 the addresses of each side's own backends (difftest ones, HTTP
+// or TCP).
 func startStickPair(t *testing.T, text string, http bool, servers ...string) *stickPair {
 	t.Helper()
-	bin := reftest.HAProxy(t)
 	var srv []difftest.Server
 	for _, s := range servers {
 		srv = append(srv, difftest.Server{Name: s})
@@ -37,17 +39,24 @@ func startStickPair(t *testing.T, text string, http bool, servers ...string) *st
 	if http {
 		start = difftest.StartHTTPBackends
 	}
-	refBE, ourBE := start(t, srv), start(t, srv)
-	subst := func(be *difftest.Backends, bind string) string {
+	return startStickPairWith(t, text, servers, func() func(string) string { return start(t, srv).Addr })
+}
+
+// startStickPairWith is startStickPair with backends of the test's own:
+// start runs once per side and returns the address of each server name.
+func startStickPairWith(t *testing.T, text string, servers []string, start func() func(name string) string) *stickPair {
+	t.Helper()
+	bin := reftest.HAProxy(t)
+	subst := func(addr func(string) string, bind string) string {
 		r := []string{"BIND", bind}
 		for i, s := range servers {
-			r = append(r, fmt.Sprintf("S%d", i+1), be.Addr(s))
+			r = append(r, fmt.Sprintf("S%d", i+1), addr(s))
 		}
 		return strings.NewReplacer(r...).Replace(text)
 	}
 	p := &stickPair{refAddr: fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))}
-	p.ref = difftest.StartReferenceConfig(t, bin, subst(refBE, p.refAddr))
-	cfg, diags := adapt(t, subst(ourBE, fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))))
+	p.ref = difftest.StartReferenceConfig(t, bin, subst(start(), p.refAddr))
+	cfg, diags := adapt(t, subst(start(), fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))))
 	if confparse.HasAlert(diags) {
 		t.Fatalf("adapter refused the configuration: %v", diags)
 	}
@@ -333,4 +342,103 @@ backend be
 		}
 	}
 	p.sameTable(t, "fe")
+}
+
+// sessionServers are HTTP servers that hand out a session cookie
+// (SESSID=<server>-<n>) to requests without one, as application servers
+// do; the body is the server's name.
+func sessionServers(t *testing.T, names ...string) func(string) string {
+	addrs := map[string]string{}
+	for _, name := range names {
+		n := 0
+		var mu sync.Mutex
+		ln := difftest.Serve(t, difftest.BackendHost+":0", func(c net.Conn) {
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			rd := bufio.NewReader(c)
+			hasCookie := false
+			for {
+				line, err := rd.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if line == "\r\n" {
+					break
+				}
+				hasCookie = hasCookie || strings.HasPrefix(strings.ToLower(line), "cookie:")
+			}
+			set := ""
+			if !hasCookie {
+				mu.Lock()
+				n++
+				set = fmt.Sprintf("Set-Cookie: SESSID=%s-%d\r\n", name, n)
+				mu.Unlock()
+			}
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s", set, len(name), name)
+		})
+		addrs[name] = ln.Addr().String()
+	}
+	return func(name string) string { return addrs[name] }
+}
+
+// TestStickCookieTableDifferential: persistence on an application
+// cookie learnt from responses (stick store-response res.cook, stick
+// match req.cook), the classic cookie-less-insert recipe.
+func TestStickCookieTableDifferential(t *testing.T) {
+	servers := []string{"s1", "s2"}
+	p := startStickPairWith(t, stickDefaults("http")+`frontend fe
+	bind BIND
+	default_backend be
+backend be
+	balance roundrobin
+	stick-table type string len 32 size 100 expire 30s
+	stick store-response res.cook(SESSID)
+	stick match req.cook(SESSID)
+	server s1 S1
+	server s2 S2
+`, servers, func() func(string) string { return sessionServers(t, servers...) })
+	run := func(addr string) []string {
+		var out []string
+		cookies := make([]string, 3)
+		for round := 0; round < 3; round++ {
+			for user := range cookies {
+				hdr := ""
+				if cookies[user] != "" {
+					hdr = "Cookie: SESSID=" + cookies[user] + "\r\n"
+				}
+				resp, err := rawExchange(addr, "GET / HTTP/1.1\r\nHost: x\r\n"+hdr+"Connection: close\r\n\r\n")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i := strings.Index(resp, "SESSID="); i >= 0 {
+					cookies[user] = strings.TrimSpace(strings.SplitN(resp[i+7:], "\r\n", 2)[0])
+				}
+				_, body, _ := strings.Cut(resp, "\r\n\r\n")
+				out = append(out, fmt.Sprintf("user%d %s", user, body))
+			}
+		}
+		return out
+	}
+	ref, ours := run(p.refAddr), run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("servers:\nref  %q\nours %q", ref, ours)
+	}
+	if ref[0] != ref[3] || ref[1] != ref[4] || ref[0] == ref[1] {
+		t.Errorf("the reference did not stick: %q", ref)
+	}
+	p.sameTable(t, "be")
+}
+
+// rawExchange sends one raw request and reads the answer to the close.
+func rawExchange(addr, req string) (string, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte(req)); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(c)
+	return string(b), err
 }
