@@ -91,26 +91,7 @@ func md5Crypt(pw []byte, rest string) string {
 		}
 	}
 	final := ctx.Sum(nil)
-	for i := 0; i < 1000; i++ {
-		ctx.Reset()
-		if i&1 != 0 {
-			ctx.Write(pw)
-		} else {
-			ctx.Write(final)
-		}
-		if i%3 != 0 {
-			ctx.Write([]byte(salt))
-		}
-		if i%7 != 0 {
-			ctx.Write(pw)
-		}
-		if i&1 != 0 {
-			ctx.Write(final)
-		} else {
-			ctx.Write(pw)
-		}
-		final = ctx.Sum(final[:0])
-	}
+	final = mixRounds(ctx, 1000, final, pw, []byte(salt))
 	out := []byte("$1$" + salt + "$")
 	f := func(a, b, c int) uint32 { return uint32(final[a])<<16 | uint32(final[b])<<8 | uint32(final[c]) }
 	out = put64(out, f(0, 6, 12), 4)
@@ -194,27 +175,7 @@ func shaCrypt(pw []byte, rest string, sc shaScheme) (string, error) {
 	}
 	s := repeatTo(ds.Sum(nil), len(salt))
 
-	c := sc.new()
-	for i := 0; i < rounds; i++ {
-		c.Reset()
-		if i&1 != 0 {
-			c.Write(p)
-		} else {
-			c.Write(asum)
-		}
-		if i%3 != 0 {
-			c.Write(s)
-		}
-		if i%7 != 0 {
-			c.Write(p)
-		}
-		if i&1 != 0 {
-			c.Write(asum)
-		} else {
-			c.Write(p)
-		}
-		asum = c.Sum(asum[:0])
-	}
+	asum = mixRounds(sc.new(), rounds, asum, p, s)
 
 	out := []byte(sc.id)
 	if custom {
@@ -240,4 +201,31 @@ func repeatTo(sum []byte, n int) []byte {
 		out = append(out, sum...)
 	}
 	return append(out, sum[:n-len(out)]...)
+}
+
+// mixRounds is the stretching loop both schemes share: each round hashes
+// the previous sum with the password bytes p and the salt bytes s in an
+// order set by the round number.
+func mixRounds(h hash.Hash, rounds int, sum, p, s []byte) []byte {
+	for i := 0; i < rounds; i++ {
+		h.Reset()
+		if i&1 != 0 {
+			h.Write(p)
+		} else {
+			h.Write(sum)
+		}
+		if i%3 != 0 {
+			h.Write(s)
+		}
+		if i%7 != 0 {
+			h.Write(p)
+		}
+		if i&1 != 0 {
+			h.Write(sum)
+		} else {
+			h.Write(p)
+		}
+		sum = h.Sum(sum[:0])
+	}
+	return sum
 }
