@@ -23,6 +23,8 @@ type Config struct {
 	// configuration's order, for the messages HAProxy prints per proxy.
 	// Empty means frontends first, then backends.
 	Order []string
+	// Userlists are the `userlist` sections, by name.
+	Userlists map[string]*Userlist
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -213,4 +215,6 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// Cookie is the `cookie` value of cookie persistence ("" = none).
+	Cookie string
 }
