@@ -177,8 +177,12 @@ func (h *httpConn) cookieResponse(srv *server) {
 	if ck.PostOnly && !h.req.IsMethod("POST") {
 		return
 	}
-	if ck.Preserve && serverSetCookie(resp.Headers, ck.Name) {
-		return
+	if serverSetCookie(resp.Headers, ck.Name) {
+		if ck.Preserve {
+			return
+		}
+		// The server's own cookie of that name gives way to ours.
+		delSetCookie(&resp.Headers, ck.Name)
 	}
 	var b strings.Builder
 	b.WriteString(ck.Name + "=" + srv.cfg.Cookie + "; path=/")
@@ -195,10 +199,24 @@ func (h *httpConn) cookieResponse(srv *server) {
 	if ck.Secure {
 		b.WriteString("; Secure")
 	}
-	if ck.NoCache && cacheable(&h.req, resp) {
+	nocache := ck.NoCache && cacheable(&h.req, resp)
+	resp.Headers = append(resp.Headers, hdr("set-cookie", b.String()))
+	if nocache {
 		resp.Headers = append(resp.Headers, hdr("cache-control", "private"))
 	}
-	resp.Headers = append(resp.Headers, hdr("set-cookie", b.String()))
+}
+
+// delSetCookie removes the Set-Cookie headers of cookie name.
+func delSetCookie(hs *http1.Headers, name string) {
+	out := (*hs)[:0]
+	for _, f := range *hs {
+		n, _, _ := bytes.Cut(f.Value, []byte("="))
+		if bytes.EqualFold(f.Name, []byte("set-cookie")) && string(bytes.TrimSpace(n)) == name {
+			continue
+		}
+		out = append(out, f)
+	}
+	*hs = out
 }
 
 // serverSetCookie tells whether the server set the cookie itself.
@@ -215,8 +233,9 @@ func serverSetCookie(hs http1.Headers, name string) bool {
 }
 
 // cacheable approximates the reference's view of a response a shared
-// cache may store: a GET or HEAD answered with a cacheable status,
-// without cookies or a Cache-Control forbidding it.
+// cache may store: a GET or HEAD answered with a cacheable status, with
+// an explicit freshness (max-age, s-maxage or Expires), without a
+// Cache-Control forbidding it.
 func cacheable(req *http1.Request, resp *http1.Response) bool {
 	if !req.IsMethod("GET") && !req.IsMethod("HEAD") {
 		return false
@@ -226,18 +245,22 @@ func cacheable(req *http1.Request, resp *http1.Response) bool {
 	default:
 		return false
 	}
+	fresh := false
 	for i := range resp.Headers {
 		f := &resp.Headers[i]
 		switch {
-		case bytes.EqualFold(f.Name, []byte("set-cookie")):
-			return false
+		case bytes.EqualFold(f.Name, []byte("expires")):
+			fresh = true
 		case bytes.EqualFold(f.Name, []byte("cache-control")):
 			v := strings.ToLower(string(f.Value))
 			if strings.Contains(v, "private") || strings.Contains(v, "no-cache") || strings.Contains(v, "no-store") ||
 				strings.Contains(v, "max-age=0") {
 				return false
 			}
+			if strings.Contains(v, "max-age=") {
+				fresh = true
+			}
 		}
 	}
-	return true
+	return fresh
 }

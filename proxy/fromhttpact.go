@@ -435,9 +435,8 @@ func (a *adapter) errorPages(lines []haproxy.Directive) map[int]*Reply {
 			if d.Keyword == "errorloc303" {
 				code = 303
 			}
-			// The reference answers a bare redirect, closing.
-			pages[st] = &Reply{Status: code, Reason: StatusReason(code), Close: false,
-				Headers: http1.Headers{hdr("content-length", "0"), hdr("location", d.Args[1])}}
+			pages[st] = &Reply{Status: code, Reason: StatusReason(code), Headers: http1.Headers{
+				hdr("cache-control", "no-cache"), hdr("content-length", "0"), hdr("location", d.Args[1])}}
 		}
 	}
 	if len(pages) == 0 {

@@ -335,21 +335,25 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 			case HTTPAllow:
 				break rules
 			case HTTPDeny, HTTPReturn, HTTPRedirect:
+				// The server's answer is dropped with its connection;
+				// the client's persists.
 				conn.Close()
 				h.r.Term = [2]byte{termProxy, 'H'}
+				keep := h.req.KeepAlive() && h.connMode() != HTTPClose
 				if r.Action == HTTPRedirect {
 					h.redirect(r)
-					return false, true
+					return keep, true
 				}
 				rep := r.Reply
 				if r.Action == HTTPDeny {
 					rep = h.ruleReply(r, 502)
 				}
-				st, n := h.writeReply(rep, false)
+				keep = keep && !rep.Close
+				st, n := h.writeReply(rep, keep)
 				h.r.BytesOut += n
 				h.hrec.Status = st
 				h.finishTimers()
-				return false, true
+				return keep, true
 			default:
 				applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
 			}

@@ -16,9 +16,9 @@ type Reply struct {
 	Reason  string
 	Headers http1.Headers
 	Body    []byte
-	// Close: the body is delimited by the connection's end (an
-	// errorfile without Content-Length), so the connection closes after
-	// it, announced by "connection: close".
+	// Close: the connection closes after it, announced by "connection:
+	// close" (an errorfile without Content-Length, whose body the close
+	// delimits; the 400 and 408 pages).
 	Close bool
 }
 
@@ -41,22 +41,28 @@ func hdr(name, value string) http1.Header {
 // (the only ones deny_status and errorfile accept).
 var builtinPages = map[int]*Reply{
 	200: builtinPage(200, "OK", "Service ready."),
-	400: builtinPage(400, "Bad request", "Your browser sent an invalid request."),
+	400: closing(builtinPage(400, "Bad request", "Your browser sent an invalid request.")),
 	401: builtinPage(401, "Unauthorized", "You need a valid user and password to access this content."),
 	403: builtinPage(403, "Forbidden", "Request forbidden by administrative rules."),
 	404: builtinPage(404, "Not Found", "The resource could not be found."),
 	405: builtinPage(405, "Method Not Allowed", "A request was made of a resource using a request method not supported by that resource"),
 	407: builtinPage(407, "Unauthorized", "You need a valid user and password to access this content."),
-	408: builtinPage(408, "Request Time-out", "Your browser didn't send a complete request in time."),
+	408: closing(builtinPage(408, "Request Time-out", "Your browser didn't send a complete request in time.")),
 	410: builtinPage(410, "Gone", "The resource is no longer available and will not be available again."),
 	413: builtinPage(413, "Payload Too Large", "The request entity exceeds the maximum allowed."),
 	425: builtinPage(425, "Too Early", "Your browser sent early data."),
 	429: builtinPage(429, "Too Many Requests", "You have sent too many requests in a given amount of time."),
 	500: builtinPage(500, "Internal Server Error", "An internal server error occurred."),
-	501: builtinPage(501, "Not Implemented", "The server does not support the functionality required to fulfill the request."),
+	501: builtinPage(501, "Not Implemented", ".The server does not support the functionality required to fulfill the request."),
 	502: builtinPage(502, "Bad Gateway", "The server returned an invalid or incomplete response."),
 	503: builtinPage(503, "Service Unavailable", "No server is available to handle this request."),
 	504: builtinPage(504, "Gateway Time-out", "The server didn't respond in time."),
+}
+
+// closing marks a page after which the reference closes the connection.
+func closing(r *Reply) *Reply {
+	r.Close = true
+	return r
 }
 
 // HandledStatus tells whether the reference has an error page for status

@@ -158,7 +158,7 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{term, stateRequest}
 	}
-	keep := h.keepAfterAnswer() && !rep.Close && r.Action != HTTPTarpit
+	keep := h.keepAfterAnswer() && !rep.Close
 	st, n := h.writeReply(rep, keep)
 	h.r.BytesOut += n
 	h.hrec.Status = st
