@@ -237,8 +237,9 @@ func (rd *Redirect) location(req *http1.Request) []byte {
 }
 
 // redirect answers a redirect rule as the reference does: content-length
-// 0, location, cache-control for the temporary codes, a cookie.
-func (h *httpConn) redirect(r *HTTPRule) int {
+// 0, location, cache-control for the temporary codes, a cookie. It
+// returns the status and whether the client connection persists.
+func (h *httpConn) redirect(r *HTTPRule) (int, bool) {
 	rd := r.Redirect
 	if rd == nil {
 		rd = &Redirect{Kind: "location", Target: r.Location, Code: r.Status}
@@ -258,13 +259,14 @@ func (h *httpConn) redirect(r *HTTPRule) int {
 	case rd.ClearCookie != "":
 		rep.Headers = append(rep.Headers, hdr("set-cookie", rd.ClearCookie+"; path=/; Max-Age=0;"))
 	}
-	st, n := h.writeReply(rep, h.keepAfterAnswer())
+	keep := h.keepAfterAnswer()
+	st, n := h.writeReply(rep, keep)
 	h.r.BytesOut += n
 	h.hrec.Status = st
 	h.r.Term = [2]byte{'L', stateRequest}
 	h.finishTimers()
 	h.log()
-	return st
+	return st, keep
 }
 
 // responseRuleSets lists the rule sets of a stage: the backend's first,
@@ -341,7 +343,9 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 				h.r.Term = [2]byte{termProxy, 'H'}
 				keep := h.req.KeepAlive() && h.connMode() != HTTPClose
 				if r.Action == HTTPRedirect {
-					h.redirect(r)
+					// The request body went to the server already.
+					h.req.Framing = http1.BodyNone
+					_, keep = h.redirect(r)
 					return keep, true
 				}
 				rep := r.Reply

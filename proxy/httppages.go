@@ -137,8 +137,12 @@ func (h *httpConn) writeReply(rep *Reply, keep bool) (int, int64) {
 	for i := range hs {
 		h.out = appendLowerHeader(h.out, hs[i].Name, hs[i].Value)
 	}
-	if rep.Close {
+	is11 := h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1
+	switch {
+	case rep.Close || !h.req.KeepAlive() && h.req.Major > 0:
 		h.out = appendLowerHeader(h.out, hdrConnection, valClose)
+	case keep && !is11:
+		h.out = appendLowerHeader(h.out, hdrConnection, valKeepAlive)
 	}
 	h.out = append(h.out, '\r', '\n')
 	h.out = append(h.out, rep.Body...)

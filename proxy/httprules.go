@@ -114,7 +114,7 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 		case HTTPDeny, HTTPReturn, HTTPAuth, HTTPTarpit:
 			return h.answer(r)
 		case HTTPRedirect:
-			return h.redirect(r), h.keepAfterAnswer()
+			return h.redirect(r)
 		default:
 			h.rewriteRequest(r)
 		}
@@ -123,10 +123,24 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 }
 
 // keepAfterAnswer tells whether the client connection persists after the
-// proxy answered a request itself: the reference keeps it unless a
-// request body is left unread.
+// proxy answered a request itself: the reference keeps it unless the
+// client or the mode closes it or a request body is left unread. A body
+// already in the buffer is skipped. Call it once per answer.
 func (h *httpConn) keepAfterAnswer() bool {
-	return h.req.Framing == http1.BodyNone && h.req.KeepAlive() && h.connMode() != HTTPClose
+	if !h.req.KeepAlive() || h.connMode() == HTTPClose {
+		return false
+	}
+	switch h.req.Framing {
+	case http1.BodyNone:
+		return true
+	case http1.BodyLength:
+		if n := h.req.ContentLength; n <= int64(len(h.in.data())) {
+			h.in.consume(int(n))
+			h.r.BytesIn += n
+			return true
+		}
+	}
+	return false
 }
 
 // answer runs a final rule that answers the request itself.
