@@ -39,6 +39,14 @@ type CookieConfig struct {
 	Persist bool
 }
 
+// cookieFlag is a persistence flag as logged: '-' when unset.
+func cookieFlag(c byte) byte {
+	if c == 0 {
+		return '-'
+	}
+	return c
+}
+
 // cookieState is what the request's persistence cookie said.
 type cookieState struct {
 	// value is the server part of the request's cookie ("" = none).
@@ -57,6 +65,9 @@ func (h *httpConn) cookieRequest(be *backend) {
 	if ck == nil {
 		return
 	}
+	// Client side: N(one) until a value is read; I(nvalid) until it names
+	// a server, D(own) when that server cannot take it, V(alid).
+	h.hrec.Cookie = [2]byte{'N', 'N'}
 	hs := h.req.Headers
 	for i := 0; i < len(hs); i++ {
 		if !bytes.EqualFold(hs[i].Name, []byte("cookie")) {
@@ -65,6 +76,7 @@ func (h *httpConn) cookieRequest(be *backend) {
 		v, val, found := rewriteCookieHeader(hs[i].Value, ck)
 		if found && h.ck.value == "" {
 			h.ck.value = val
+			h.hrec.Cookie[0] = 'I'
 		}
 		if len(v) == 0 {
 			hs = append(hs[:i], hs[i+1:]...)
@@ -129,9 +141,11 @@ func (b *backend) cookieServer(sess *Session, avoid *server) *balance.Server {
 			continue
 		}
 		if s.cfg.Disabled || !s.state.up.Load() && !ck.Persist {
+			sess.http.hrec.Cookie[0] = 'D'
 			return nil
 		}
 		sess.http.ck.direct = true
+		sess.http.hrec.Cookie[0] = 'V'
 		return s.lb
 	}
 	return nil
@@ -168,6 +182,7 @@ func (h *httpConn) cookieResponse(srv *server) {
 				val = join([]byte(srv.cfg.Cookie+"~"), val)
 			}
 			f.Value = join(name, []byte("="), val, attrs)
+			h.hrec.Cookie[1] = 'R'
 		}
 		return
 	}
@@ -179,6 +194,7 @@ func (h *httpConn) cookieResponse(srv *server) {
 	}
 	if serverSetCookie(resp.Headers, ck.Name) {
 		if ck.Preserve {
+			h.hrec.Cookie[1] = 'P'
 			return
 		}
 		// The server's own cookie of that name gives way to ours.
@@ -199,6 +215,7 @@ func (h *httpConn) cookieResponse(srv *server) {
 	if ck.Secure {
 		b.WriteString("; Secure")
 	}
+	h.hrec.Cookie[1] = 'I'
 	nocache := ck.NoCache && cacheable(&h.req, resp)
 	resp.Headers = append(resp.Headers, hdr("set-cookie", b.String()))
 	if nocache {

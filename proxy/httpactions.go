@@ -263,8 +263,14 @@ func (h *httpConn) redirect(r *HTTPRule) (int, bool) {
 	st, n := h.writeReply(rep, keep)
 	h.r.BytesOut += n
 	h.hrec.Status = st
-	h.r.Term = [2]byte{'L', stateRequest}
 	h.finishTimers()
+	return st, keep
+}
+
+// redirectRequest answers an http-request redirect rule and logs it.
+func (h *httpConn) redirectRequest(r *HTTPRule) (int, bool) {
+	h.r.Term = [2]byte{'L', stateRequest}
+	st, keep := h.redirect(r)
 	h.log()
 	return st, keep
 }
@@ -326,6 +332,9 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 // connection is closed and keep says whether the client's goes on.
 func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered bool) {
 	resp := &h.resp
+	// %B counts the server's response head as it came, before the rules
+	// changed it: the caller adds the rewritten head's size.
+	orig := htxSize(resp)
 	for _, rules := range h.responseRuleSets(func(a *HTTPActions) []HTTPRule { return a.Response }) {
 	rules:
 		for i := range rules {
@@ -341,6 +350,15 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 				// the client's persists.
 				conn.Close()
 				h.r.Term = [2]byte{termProxy, 'H'}
+				if r.Action != HTTPDeny {
+					h.r.Term[0] = 'L'
+				}
+				h.hrec.TResp = -1
+				// The dropped response counts, body included.
+				h.r.BytesOut += orig
+				if resp.Framing == http1.BodyLength {
+					h.r.BytesOut += resp.ContentLength
+				}
 				keep := h.req.KeepAlive() && h.connMode() != HTTPClose
 				if r.Action == HTTPRedirect {
 					// The request body went to the server already.
@@ -365,5 +383,6 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 	}
 	h.cookieResponse(srv)
 	h.afterResponse(&resp.Status, &resp.Reason, &resp.Headers)
+	h.r.BytesOut += orig - htxSize(resp)
 	return false, false
 }

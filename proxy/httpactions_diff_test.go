@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,6 +160,8 @@ func actConfigText(dir string, ports []int, s1, s2 string) string {
 	expose-experimental-directives
 defaults
 	mode http
+	log stdout format raw local0
+	option httplog
 	timeout connect 1s
 	timeout client 5s
 	timeout server 5s
@@ -318,7 +321,7 @@ func TestHTTPActionsDifferential(t *testing.T) {
 	}
 
 	refPorts := freePorts()
-	difftest.StartReferenceConfig(t, bin, actConfigText(dir, refPorts, actBackend(t, "s1"), actBackend(t, "s2")))
+	ref := difftest.StartReferenceConfig(t, bin, actConfigText(dir, refPorts, actBackend(t, "s1"), actBackend(t, "s2")))
 
 	ourPorts := freePorts()
 	path := filepath.Join(dir, "ours.cfg")
@@ -335,7 +338,13 @@ func TestHTTPActionsDifferential(t *testing.T) {
 			t.Errorf("adapter: %s", d.Message)
 		}
 	}
-	e, err := New(cfg, Options{})
+	var mu sync.Mutex
+	var ourLog []string
+	e, err := New(cfg, Options{AccessLog: func(r *Record) {
+		mu.Lock()
+		ourLog = append(ourLog, HTTPLog(r))
+		mu.Unlock()
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,6 +357,8 @@ func TestHTTPActionsDifferential(t *testing.T) {
 		t.Run(c.desc, func(t *testing.T) {
 			ref := runActCase(t, fmt.Sprintf("127.0.0.1:%d", refPorts[i]), c)
 			ours := runActCase(t, fmt.Sprintf("127.0.0.1:%d", ourPorts[i]), c)
+			// The next case's log lines count active connections.
+			waitFor(t, "the case's connection to close", func() bool { return e.active.Load() == 0 })
 			for j := range max(len(ref), len(ours)) {
 				var r, o string
 				if j < len(ref) {
@@ -361,5 +372,43 @@ func TestHTTPActionsDifferential(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// The log lines, timers and ports masked, once all are out.
+	var refLog []string
+	for range 200 {
+		mu.Lock()
+		n := len(ourLog)
+		mu.Unlock()
+		refLog = refLog[:0]
+		for _, l := range strings.Split(ref.Output(), "\n") {
+			if httplogRE.MatchString(l) {
+				refLog = append(refLog, l)
+			}
+		}
+		if len(refLog) >= n && n > 0 {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Each case's lines come in order; cases may interleave (a line is
+	// written after its answer), so they are compared per frontend.
+	byFrontend := func(lines []string) map[string][]string {
+		m := map[string][]string{}
+		for _, l := range lines {
+			masked := maskHTTPLog(t, l)
+			fe := strings.Fields(masked)[2]
+			m[fe] = append(m[fe], masked)
+		}
+		return m
+	}
+	refBy, ourBy := byFrontend(refLog), byFrontend(ourLog)
+	for i := range actCases {
+		fe := fmt.Sprintf("c%d", i)
+		if r, o := strings.Join(refBy[fe], "\n"), strings.Join(ourBy[fe], "\n"); r != o {
+			t.Errorf("log lines of %q:\nref\n%s\nours\n%s", actCases[i].desc, r, o)
+		}
 	}
 }

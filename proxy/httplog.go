@@ -16,6 +16,10 @@ type HTTPRecord struct {
 	// Request is the request line (%r), "<BADREQ>" for one refused as
 	// malformed; valid during the AccessLog call only.
 	Request []byte
+	// Cookie is the persistence cookie's state (the last two %tsc
+	// characters: the client's cookie, the server's); "--" without
+	// cookie persistence.
+	Cookie [2]byte
 }
 
 // HTTPLog formats r (an http-mode record) as HAProxy's `option httplog`:
@@ -58,7 +62,7 @@ func AppendHTTPLog(dst []byte, r *Record) []byte {
 	dst = append(dst, ' ')
 	dst = strconv.AppendInt(dst, r.BytesOut, 10)
 	dst = append(dst, " - - "...)
-	dst = append(dst, r.Term[0], r.Term[1], '-', '-', ' ')
+	dst = append(dst, r.Term[0], r.Term[1], cookieFlag(h.Cookie[0]), cookieFlag(h.Cookie[1]), ' ')
 	for i, n := range [...]int64{r.ActConn, r.FeConn, r.BeConn, r.SrvConn} {
 		if i > 0 {
 			dst = append(dst, '/')

@@ -59,9 +59,11 @@ var builtinPages = map[int]*Reply{
 	504: builtinPage(504, "Gateway Time-out", "The server didn't respond in time."),
 }
 
-// closing marks a page after which the reference closes the connection.
+// closing marks a page after which the reference closes the connection
+// (its connection header, unlike one added on the way out, counts in %B).
 func closing(r *Reply) *Reply {
 	r.Close = true
+	r.Headers = append(r.Headers, hdr("connection", "close"))
 	return r
 }
 
@@ -139,15 +141,17 @@ func (h *httpConn) writeReply(rep *Reply, keep bool) (int, int64) {
 	}
 	is11 := h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1
 	switch {
+	case hs.Index("connection", 0) >= 0:
 	case rep.Close || !h.req.KeepAlive() && h.req.Major > 0:
 		h.out = appendLowerHeader(h.out, hdrConnection, valClose)
 	case keep && !is11:
 		h.out = appendLowerHeader(h.out, hdrConnection, valKeepAlive)
 	}
+	size := replySize(status, reason, hs, len(rep.Body))
 	h.out = append(h.out, '\r', '\n')
 	h.out = append(h.out, rep.Body...)
 	h.cli.Write(h.out)
-	return status, replySize(status, reason, hs, len(rep.Body))
+	return status, size
 }
 
 // bytes is the reply as written on the wire without rules (for tests).
@@ -156,7 +160,7 @@ func (r *Reply) bytes() []byte {
 	for i := range r.Headers {
 		out = appendLowerHeader(out, r.Headers[i].Name, r.Headers[i].Value)
 	}
-	if r.Close {
+	if r.Close && r.Headers.Index("connection", 0) < 0 {
 		out = appendLowerHeader(out, hdrConnection, valClose)
 	}
 	return append(append(out, '\r', '\n'), r.Body...)

@@ -114,7 +114,7 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 		case HTTPDeny, HTTPReturn, HTTPAuth, HTTPTarpit:
 			return h.answer(r)
 		case HTTPRedirect:
-			return h.redirect(r)
+			return h.redirectRequest(r)
 		default:
 			h.rewriteRequest(r)
 		}
@@ -147,25 +147,33 @@ func (h *httpConn) keepAfterAnswer() bool {
 func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 	term := byte(termProxy)
 	var rep *Reply
+	// The log shows the rule's status, even when an errorfile answers
+	// with another.
+	status := ruleStatus(r, 403)
 	switch r.Action {
 	case HTTPDeny:
 		rep = h.ruleReply(r, 403)
 	case HTTPReturn:
 		term = 'L'
 		rep = r.Reply
+		status = ruleStatus(r, 200)
 		if rep == nil {
 			rep = &Reply{Status: 200, Reason: "OK", Headers: http1.Headers{hdr("content-length", "0")}}
 		}
 	case HTTPAuth:
+		term, status = 'L', 401
 		rep = authReply(h.errorPage(401), r.Realm)
 	case HTTPTarpit:
+		status = ruleStatus(r, 500)
 		t := time.NewTimer(r.Tarpit)
 		select {
 		case <-t.C:
 		case <-h.e.ctx.Done():
 			t.Stop()
 		}
-		h.hrec.TReq = time.Since(h.hrec.Start)
+		// The log shows the hold as queue time (%Tw), %TR as -1.
+		h.r.TQueue = time.Since(h.hrec.Start)
+		h.hrec.TReq = -1
 		rep = h.ruleReply(r, 500)
 		h.r.Term = [2]byte{termProxy, 'T'}
 	}
@@ -173,12 +181,24 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 		h.r.Term = [2]byte{term, stateRequest}
 	}
 	keep := h.keepAfterAnswer() && !rep.Close
-	st, n := h.writeReply(rep, keep)
+	_, n := h.writeReply(rep, keep)
 	h.r.BytesOut += n
-	h.hrec.Status = st
+	h.hrec.Status = status
 	h.finishTimers()
 	h.log()
-	return st, keep
+	return status, keep
+}
+
+// ruleStatus is the status a final rule answers with: its own when the
+// reference has a page for it, else def.
+func ruleStatus(r *HTTPRule, def int) int {
+	if r.Reply != nil && r.Status == 0 {
+		return def
+	}
+	if r.Status == 0 || r.Reply == nil && !HandledStatus(r.Status) {
+		return def
+	}
+	return r.Status
 }
 
 // ruleReply is the answer of a deny or tarpit rule.
@@ -186,11 +206,7 @@ func (h *httpConn) ruleReply(r *HTTPRule, def int) *Reply {
 	if r.Reply != nil {
 		return r.Reply
 	}
-	st := r.Status
-	if st == 0 || !HandledStatus(st) {
-		st = def
-	}
-	return h.errorPage(st)
+	return h.errorPage(ruleStatus(r, def))
 }
 
 // authReply adds the Basic challenge to the 401 page.
