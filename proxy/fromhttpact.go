@@ -366,7 +366,11 @@ func (a *adapter) redirectRule(sc *ruleScope, pos confparse.Pos, w []string) (*R
 	}
 	target, ok := lfLiteral(w[2])
 	if !ok {
-		a.warn(pos, "'%s %s' : log-format targets are not built yet by Fulcrum; the rule is ignored.", sc.kw, w[1])
+		what := sc.kw
+		if what != "redirect" {
+			what += " redirect"
+		}
+		a.warn(pos, "'%s %s' : log-format targets are not built yet by Fulcrum; the rule is ignored.", what, w[1])
 		return nil, false
 	}
 	rd := &Redirect{Kind: w[1], Target: target}

@@ -79,7 +79,7 @@ func ParseErrorFile(raw []byte) (*Reply, error) {
 	opts := http1.DefaultOptions()
 	opts.Limits.BufSize = 0 // a file is read whole
 	n, err := r.Parse(raw, &opts, nil)
-	if err != nil {
+	if err != nil || r.Status < 100 || r.Status > 999 {
 		return nil, errors.New("not a valid HTTP response")
 	}
 	rep := &Reply{Status: r.Status, Reason: string(r.Reason), Body: bytes.Clone(raw[n:])}
