@@ -572,3 +572,79 @@ func TestStatsSocketChecksMatchReference(t *testing.T) {
 		}
 	}
 }
+
+const apiTableConfig = `global
+    stats socket "${DIR}/admin.sock" level admin
+    stats socket "${DIR}/user.sock" level user
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    stick-table type ip size 100 expire 10m store conn_cnt,conn_cur,gpc0
+    tcp-request connection track-sc0 src
+    default_backend be
+backend be
+    stick-table type string len 8 size 10 store gpc0
+    server s1 "${S1}"
+`
+
+var apiExp = regexp.MustCompile(` exp=\d+`)
+
+// TestStatsSocketTablesMatchReference: `show table` and `clear table`
+// answer as the reference after the same connections.
+func TestStatsSocketTablesMatchReference(t *testing.T) {
+	servers := apiServers(t)
+	script := [][2]string{
+		{"admin", "show table"},
+		{"admin", "show table nope"},
+		{"admin", "show table fe"},
+		{"admin", "show table fe key 127.0.0.1"},
+		{"admin", "show table fe key 10.9.9.9"},
+		{"admin", "show table fe key"},
+		{"admin", "show table fe data.conn_cnt gt 1"},
+		{"admin", "show table fe data.conn_cnt gt 100"},
+		{"admin", "show table fe data.bogus gt 1"},
+		{"admin", "show table fe data.conn_cnt zz 1"},
+		{"admin", "show table fe foo"},
+		{"admin", "show table be"},
+		{"user", "show table fe"},
+		{"user", "show table fe key 127.0.0.1"},
+		{"user", "clear table fe key 127.0.0.1"},
+		{"user", "show table fe data.conn_cnt gt 1"},
+		{"user", "clear table fe data.conn_cnt gt 1;show table fe data.conn_cnt gt 1"},
+		{"admin", "show table fe data.conn_cnt gt 1"},
+		{"admin", "clear table"},
+		{"admin", "clear table nope"},
+		{"admin", "clear table fe foo"},
+		{"admin", "clear table fe data.conn_cnt gt 100"},
+		{"admin", "show table fe"},
+		{"admin", "clear table fe key 127.0.0.1;show table fe"},
+	}
+	var outs [][]string
+	binaries(t, func(t *testing.T, bin string) {
+		r := startAPIConfig(t, bin, apiTableConfig, servers)
+		for range 3 {
+			if got, err := ask(r.front); got != "s1" {
+				t.Fatalf("through the proxy: %q %v", got, err)
+			}
+		}
+		waitFor(t, "the connections to end", func() bool {
+			return strings.Contains(r.cmd(t, "admin", "show table fe"), "conn_cnt=3 conn_cur=0\n")
+		})
+		var got []string
+		for _, step := range script {
+			got = append(got, apiExp.ReplaceAllString(maskAPI(r.cmd(t, step[0], step[1])), " exp=X"))
+		}
+		outs = append(outs, got)
+	})
+	if len(outs) == 2 {
+		for i := range outs[0] {
+			if outs[0][i] != outs[1][i] {
+				t.Errorf("%s socket, %q:\n%s", script[i][0], script[i][1], lineDiff(outs[0][i], outs[1][i]))
+			}
+		}
+	}
+}
