@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -645,6 +646,51 @@ func TestStatsSocketTablesMatchReference(t *testing.T) {
 			if outs[0][i] != outs[1][i] {
 				t.Errorf("%s socket, %q:\n%s", script[i][0], script[i][1], lineDiff(outs[0][i], outs[1][i]))
 			}
+		}
+	}
+}
+
+// TestStatsSocketAcrossReload: the sockets stay open over a reload (a
+// session in prompt mode survives it), the admin state set through them
+// carries over, and the unix socket files are removed at exit.
+func TestStatsSocketAcrossReload(t *testing.T) {
+	servers := apiServers(t)
+	r := startAPI(t, reftest.Ours(t, "haproxy"), servers)
+	c, err := net.Dial("unix", filepath.Join(r.dir, "admin.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, "prompt\n")
+	readPrompt := func() string {
+		var got string
+		buf := make([]byte, 4096)
+		for !strings.HasSuffix(got, "\n> ") {
+			n, err := c.Read(buf)
+			got += string(buf[:n])
+			if err != nil {
+				t.Fatalf("prompt session: %v after %q", err, got)
+			}
+		}
+		return got
+	}
+	readPrompt()
+	if out := r.cmd(t, "admin", "set server be/s2 state drain"); out != "\n" {
+		t.Fatalf("set server: %q", out)
+	}
+	r.p.reload(t)
+	waitFor(t, "the reload", func() bool { return strings.Contains(r.p.out.String(), "Loading success.") })
+	io.WriteString(c, "show servers state be\n")
+	if got := readPrompt(); !strings.Contains(got, " s2 127.0.0.1 2 8 3 3 ") {
+		t.Errorf("after the reload, from the session opened before: %q", got)
+	}
+	c.Close()
+	r.p.signal(t, syscall.SIGUSR1)
+	r.p.waitExit(t)
+	for _, name := range []string{"admin.sock", "user.sock", "oper.sock"} {
+		if _, err := os.Stat(filepath.Join(r.dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s left behind: %v", name, err)
 		}
 	}
 }

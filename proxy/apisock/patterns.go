@@ -12,9 +12,7 @@ import (
 // of each ACL, as the reference's pat_ref commands.
 
 func init() {
-	add := func(words, usage string, run func(*session, []string, string) string) {
-		commands = append(commands, &command{words: strings.Fields(words), usage: usage, run: run})
-	}
+	add := register
 	add("add acl", "add acl [@<ver>] <acl> <pattern>        : add an acl entry", (*session).addPattern)
 	add("add map", "add map [@<ver>] <map> <key> <val>      : add a map entry (payload supported instead of key/val)", (*session).addPattern)
 	add("clear acl", "clear acl [@<ver>] <acl>                : clear the contents of this acl", (*session).clearPatterns)

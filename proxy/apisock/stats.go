@@ -2,7 +2,6 @@ package apisock
 
 import (
 	"bytes"
-	"strings"
 
 	"fulcrum/proxy"
 	"fulcrum/proxy/stats"
@@ -12,9 +11,7 @@ import (
 // stats package, as the stats page does.
 
 func init() {
-	add := func(words, usage string, run func(*session, []string, string) string) {
-		commands = append(commands, &command{words: strings.Fields(words), usage: usage, run: run})
-	}
+	add := register
 	add("show info", "show info [desc|json|typed|float]*      : report information about the running process", (*session).showInfo)
 	add("show stat", "show stat [desc|json|no-maint|typed|up]*: report counters for each proxy and server", (*session).showStat)
 }

@@ -10,9 +10,7 @@ import (
 // configuration, printed by the stick package as the reference does.
 
 func init() {
-	add := func(words, usage string, run func(*session, []string, string) string) {
-		commands = append(commands, &command{words: strings.Fields(words), usage: usage, run: run})
-	}
+	add := register
 	add("clear table", "clear table <table> [<filter>]*         : remove an entry from a table (filter: data/key)", (*session).clearTable)
 	add("show table", "show table <table> [<filter>]*          : report table usage stats or dump this table's contents (filter: data/key)", (*session).showTable)
 }
