@@ -109,6 +109,9 @@ func (s *Session) SetVar(name, value string) {
 	s.vars[name] = value
 }
 
+// UnsetVar removes a session variable (unset-var actions).
+func (s *Session) UnsetVar(name string) { delete(s.vars, name) }
+
 // Var returns a session variable.
 func (s *Session) Var(name string) (string, bool) {
 	v, ok := s.vars[name]

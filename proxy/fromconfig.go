@@ -688,6 +688,9 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	var act Action
 	words, _ := splitCond(args[1:])
 	do, isStick := a.stickAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
+	if !isStick {
+		do, isStick = a.varAction(d.Pos, words)
+	}
 	switch {
 	case isStick && do == nil:
 		return
