@@ -24,7 +24,7 @@ func init() {
 			{Name: p + "hdr_val", Args: hdrArgs, Out: Int, Fn: multi(hdrIter(res, false), asInt)},
 			{Name: p + "hdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(hdrIter(res, false))},
 			{Name: p + "fhdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(hdrIter(res, true))},
-			{Name: p + "cook", Args: hdrArgs[:1], Out: Str, Fn: multi(cookieIter(res), asStr)},
+			{Name: p + "cook", Args: hdrArgs[:1], Out: Str, Fn: cookieFetch(res)},
 			{Name: p + "cook_val", Args: hdrArgs[:1], Out: Int, Fn: multi(cookieIter(res), asInt)},
 			{Name: p + "cook_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(cookieIter(res))},
 			{Name: p + "hdr_names", Args: hdrArgs[:1], Out: Str, Fn: hdrNames(res)},
@@ -175,7 +175,7 @@ func hdrIter(res, full bool) iter {
 // nextElem returns the element at (hi, off) of the headers called name.
 func nextElem(hs http1.Headers, name string, full bool, sep byte, hi, off int) ([]byte, int, int, bool) {
 	for ; hi < len(hs); hi, off = hi+1, 0 {
-		if name != "" && !equalFoldStr(hs[hi].Name, name) {
+		if name != "" && !equalFoldStr(hs[hi].Name, name) || hidden(hs[hi]) {
 			continue
 		}
 		v := hs[hi].Value
@@ -228,6 +228,18 @@ func cookieIter(res bool) iter {
 				return trimLWS(v[eq+1:]), hi, off, true
 			}
 		}
+	}
+}
+
+// cookieFetch is req.cook / res.cook: the last occurrence of the named
+// cookie, or the first cookie when no name is given.
+func cookieFetch(res bool) func(*Call, *Sample) Result {
+	last, first := multi(cookieIter(res), asStr), multi(cookieIter(res), asStr, true)
+	return func(c *Call, out *Sample) Result {
+		if c.Args[0].Str == "" {
+			return first(c, out)
+		}
+		return last(c, out)
 	}
 }
 
@@ -364,15 +376,37 @@ func hdrNames(res bool) func(*Call, *Sample) Result {
 			delim = c.Args[0].Str
 		}
 		c.Buf = c.Buf[:0]
-		for i, h := range hs {
-			if i > 0 {
+		for _, h := range hs {
+			if hidden(h) {
+				continue
+			}
+			if len(c.Buf) > 0 {
 				c.Buf = append(c.Buf, delim...)
 			}
-			c.Buf = append(c.Buf, h.Name...)
+			// HAProxy stores header names in lower case.
+			for _, ch := range h.Name {
+				c.Buf = append(c.Buf, lower(ch))
+			}
 		}
 		*out = strSample(c.Buf)
 		return Found
 	}
+}
+
+// hidden reports a header HAProxy's HTTP/1 parser drops before any
+// fetch sees it: a Connection header holding only close and keep-alive
+// (it sets the connection mode instead).
+func hidden(h http1.Header) bool {
+	if !equalFoldStr(h.Name, "connection") {
+		return false
+	}
+	for _, t := range bytes.Split(h.Value, []byte(",")) {
+		t = trimLWS(t)
+		if !equalFoldStr(t, "close") && !equalFoldStr(t, "keep-alive") {
+			return false
+		}
+	}
+	return true
 }
 
 func asStr(v []byte, out *Sample) bool { *out = strSample(v); return true }
