@@ -3,8 +3,6 @@ package proxy
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,20 +196,15 @@ func TestRoutingDifferential(t *testing.T) {
 }
 
 // sendRaw sends one raw request on its own connection and returns the
-// response's status line and body.
+// body of a 200 response (the backend's name), else the status line.
 func sendRaw(t *testing.T, addr, raw string) string {
-	c, err := net.Dial("tcp", addr)
+	head, body, err := difftest.RawHTTP(addr, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(c, raw)
-	resp, _ := io.ReadAll(c)
-	head, body, _ := strings.Cut(string(resp), "\r\n\r\n")
-	status, _, _ := strings.Cut(head, "\r\n")
-	if strings.HasPrefix(status, "HTTP/1.1 200") {
+	if strings.HasPrefix(head, "HTTP/1.1 200") {
 		return body
 	}
+	status, _, _ := strings.Cut(head, "\r\n")
 	return status
 }

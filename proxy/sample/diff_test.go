@@ -2,14 +2,11 @@ package sample
 
 import (
 	"fmt"
-	"io"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"fulcrum/haproxy"
 	"fulcrum/internal/reftest"
@@ -105,17 +102,13 @@ func TestExprDifferential(t *testing.T) {
 	}
 }
 
-// refAnswer sends raw and returns the response body.
+// refAnswer sends raw and returns the response body (the head when it
+// is not a 200).
 func refAnswer(t *testing.T, addr, raw string) string {
-	c, err := net.Dial("tcp", addr)
+	head, body, err := difftest.RawHTTP(addr, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(c, raw)
-	resp, _ := io.ReadAll(c)
-	head, body, _ := strings.Cut(string(resp), "\r\n\r\n")
 	if !strings.HasPrefix(head, "HTTP/1.1 200") {
 		return head
 	}
