@@ -237,3 +237,25 @@ func (a *adapter) warnHTTPFetches(px *haproxy.Proxy) {
 		}
 	}
 }
+
+// hashKey compiles `balance hash EXPR`: the expression's value as
+// binary is the key (src gives 4 or 16 bytes); no value falls back to
+// round robin, as in HAProxy.
+func (a *adapter) hashKey(px *haproxy.Proxy, be *Backend, expr string) {
+	if expr == "src" {
+		be.HashKey = (*Session).SrcBinary
+		return
+	}
+	x, err := sample.ParseExpr(expr, &sample.Options{ReadFile: os.ReadFile})
+	if err != nil {
+		a.warn(px.Section.Pos, "backend '%s' : 'balance hash %s' : %v; using roundrobin.", px.Name, expr, notBuilt(err))
+		return
+	}
+	be.HashKey = func(s *Session) []byte {
+		var smp sample.Sample
+		if x.Eval(s, &smp) != sample.Found || !smp.Cast(sample.Bin) {
+			return nil
+		}
+		return smp.Bytes
+	}
+}

@@ -320,12 +320,7 @@ func (a *adapter) balance(px *haproxy.Proxy, be *Backend) balance.Config {
 			c.Param = "mstshash"
 		}
 	case balance.Sample:
-		expr := strings.Join(words[1:], " ")
-		if expr == "src" {
-			be.HashKey = (*Session).SrcBinary
-		} else {
-			a.warn(px.Section.Pos, "backend '%s' : 'balance hash %s' : only 'src' is supported by Fulcrum, using roundrobin.", px.Name, expr)
-		}
+		a.hashKey(px, be, strings.Join(words[1:], " "))
 	default:
 		// uri, url_param, hdr need HTTP: HAProxy falls back to round
 		// robin in tcp mode.
