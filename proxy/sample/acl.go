@@ -178,12 +178,14 @@ func readPatternFile(name string, isMap bool, o *Options) ([]string, error) {
 // pattern, Wait when nothing matched yet but the sample may change,
 // Miss otherwise.
 func (a *ACL) Match(env Env) Result {
-	c := Call{Env: env, Iterate: true}
-	var s Sample
+	st := getState(env)
+	defer putState(st)
+	c, s := &st.call, &st.smp
+	c.Iterate = true
 	res := Miss
 	for {
-		r := a.expr.eval(&c, &s)
-		if r != Miss && s.Type != Any && a.pats.match(&s) >= 0 {
+		r := a.expr.eval(c, s)
+		if r != Miss && s.Type != Any && a.pats.match(s) >= 0 {
 			return Found
 		}
 		if r == Wait {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ArgType is the kind of one fetch or converter argument; it says how
@@ -356,8 +357,35 @@ func checkVarName(name string) error {
 // in out is a value that may still change (req.len); Wait without one
 // (out.Type == Any) means not known yet.
 func (x *Expr) Eval(env Env, out *Sample) Result {
-	c := Call{Env: env, Args: x.args}
-	return x.eval(&c, out)
+	st := getState(env)
+	r := x.eval(&st.call, out)
+	putState(st)
+	return r
+}
+
+// state is one evaluation's scratch: fetch and converter functions are
+// called through pointers, so a Call on the stack would escape; pooling
+// keeps evaluations free of allocations.
+type state struct {
+	call Call
+	smp  Sample
+}
+
+var statePool = sync.Pool{New: func() any { return new(state) }}
+
+func getState(env Env) *state {
+	st := statePool.Get().(*state)
+	st.call = Call{Env: env, Buf: st.call.Buf[:0]}
+	return st
+}
+
+func putState(st *state) {
+	st.call.Env, st.call.Args = nil, nil
+	st.smp = Sample{}
+	if cap(st.call.Buf) > 4096 {
+		st.call.Buf = nil
+	}
+	statePool.Put(st)
 }
 
 // eval runs the fetch once (for the value at c's cursor) and the
