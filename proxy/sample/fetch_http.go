@@ -22,11 +22,11 @@ func init() {
 			{Name: p + "fhdr", Args: hdrArgs, Out: Str, Fn: multi(hdrIter(res, true), asStr)},
 			{Name: p + "hdr_ip", Args: hdrArgs, Out: Addr, Fn: multi(hdrIter(res, false), asIP)},
 			{Name: p + "hdr_val", Args: hdrArgs, Out: Int, Fn: multi(hdrIter(res, false), asInt)},
-			{Name: p + "hdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(hdrIter(res, false))},
-			{Name: p + "fhdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(hdrIter(res, true))},
+			{Name: p + "hdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, hdrIter(res, false))},
+			{Name: p + "fhdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, hdrIter(res, true))},
 			{Name: p + "cook", Args: hdrArgs[:1], Out: Str, Fn: cookieFetch(res)},
 			{Name: p + "cook_val", Args: hdrArgs[:1], Out: Int, Fn: multi(cookieIter(res), asInt)},
-			{Name: p + "cook_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(cookieIter(res))},
+			{Name: p + "cook_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, cookieIter(res))},
 			{Name: p + "hdr_names", Args: hdrArgs[:1], Out: Str, Fn: hdrNames(res)},
 			{Name: p + "ver", Out: Str, Fn: version(res)},
 		} {
@@ -347,10 +347,11 @@ func multi(next iter, conv func([]byte, *Sample) bool, first ...bool) func(*Call
 	}
 }
 
-// count makes a fetch counting an iterator's values.
-func count(next iter) func(*Call, *Sample) Result {
+// count makes a fetch counting an iterator's values in the request
+// (or the response with res).
+func count(res bool, next iter) func(*Call, *Sample) Result {
 	return func(c *Call, out *Sample) Result {
-		if c.Env.HTTPRequest() == nil && c.Env.HTTPResponse() == nil {
+		if _, ok := headersOf(c, res); !ok {
 			return Miss
 		}
 		n := int64(0)

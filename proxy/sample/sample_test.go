@@ -63,6 +63,8 @@ func TestExprEval(t *testing.T) {
 		"nets.map":  "10.0.0.0/8 ten\n10.1.0.0/16 ten-one\n",
 		"ports.map": "80 http\n1000:5000 high\n",
 		"nums.map":  "a 1\nb 2\n",
+		"re.map":    "^/api/v[0-9]+ versioned\n^/api plain\n",
+		"dom.map":   "example.com ex\n",
 	}
 	o := &Options{ReadFile: func(n string) ([]byte, error) {
 		if s, ok := maps[n]; ok {
@@ -138,6 +140,10 @@ func TestExprEval(t *testing.T) {
 		{desc: "map_beg first in file", expr: "path,map_beg(paths.map)", want: "old"},
 		{desc: "map_ip longest prefix", expr: "str(10.1.9.9),map_ip(nets.map)", want: "ten-one"},
 		{desc: "map_int range", expr: "int(2000),map_int(ports.map)", want: "high"},
+		{desc: "map_reg", expr: "path,map_reg(re.map)", want: "versioned"},
+		{desc: "map_dom", expr: "hdr(host),field(1,:),lower,map_dom(dom.map)", want: "ex"},
+		{desc: "map_end", expr: "str(www.example.com),map_end(dom.map)", want: "ex"},
+		{desc: "map_sub miss", expr: "str(www.example.org),map_sub(dom.map)", miss: true},
 		{desc: "map_str_int", expr: "str(b),map_str_int(nums.map,0),add(1)", want: "3"},
 	}
 	for _, tc := range cases {
@@ -149,6 +155,40 @@ func TestExprEval(t *testing.T) {
 			got, ok := x.String(e)
 			if ok == tc.miss || ok && got != tc.want {
 				t.Errorf("%s = %q (found %v), want %q (found %v)", tc.expr, got, ok, tc.want, !tc.miss)
+			}
+		})
+	}
+}
+
+func TestResponseFetches(t *testing.T) {
+	e := httpEnv(t, testReq)
+	var r http1.Response
+	opts := http1.Options{Limits: http1.DefaultLimits()}
+	raw := "HTTP/1.1 404 Not Found\r\nSet-Cookie: sid=xyz; Path=/\r\nSet-Cookie: lang=en\r\nX-A: 1, 2\r\nContent-Length: 0\r\n\r\n"
+	if _, err := r.Parse([]byte(raw), &opts, []byte("GET")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ desc, expr, want string }{
+		{"status", "status", "404"},
+		{"res.hdr", "res.hdr(x-a)", "2"},
+		{"shdr alias occurrence", "shdr(x-a,1)", "1"},
+		{"res.hdr_cnt", "res.hdr_cnt(x-a)", "2"},
+		{"res.cook", "res.cook(sid)", "xyz"},
+		{"scook_cnt", "scook_cnt", "2"},
+		{"res.ver", "res.ver", "1.1"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			x, err := ParseExpr(tc.expr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.resp = nil
+			if _, ok := x.String(e); ok {
+				t.Errorf("%s has a value before the response", tc.expr)
+			}
+			e.resp = &r
+			if got, _ := x.String(e); got != tc.want {
+				t.Errorf("%s = %q, want %q", tc.expr, got, tc.want)
 			}
 		})
 	}
