@@ -86,6 +86,9 @@ type Session struct {
 	vars   map[string]string
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
+	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
+	// in tcp mode.
+	tcpHTTP *tcpHTTP
 }
 
 // SetVar sets a session variable (set-var actions).

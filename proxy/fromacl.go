@@ -19,9 +19,6 @@ type acl struct {
 // acls compiles a proxy's named ACLs (from its own lines: ACLs are not
 // inherited from defaults in HAProxy 2.6).
 func (a *adapter) acls(px *haproxy.Proxy) map[string][]acl {
-	if px.Mode != "http" {
-		a.warnHTTPFetches(px)
-	}
 	out := map[string][]acl{}
 	for _, d := range px.Section.Lines {
 		if d.Keyword != "acl" || len(d.Args) < 2 {
@@ -220,22 +217,6 @@ func (a *adapter) useBackend(fe *Frontend, d haproxy.Directive, cond Cond) UseBa
 		return dflt
 	}
 	return u
-}
-
-// warnHTTPFetches warns about ACLs of a tcp-mode proxy that read HTTP:
-// HAProxy parses HTTP out of the inspect buffer for them, Fulcrum does
-// not yet, so they never match here.
-func (a *adapter) warnHTTPFetches(px *haproxy.Proxy) {
-	for _, d := range px.Section.Lines {
-		for i, w := range d.Args {
-			if !(d.Keyword == "acl" && i == 1 || i > 0 && d.Args[i-1] == "{") {
-				continue
-			}
-			if acl, err := sample.ParseACL([]string{w}, nil); err == nil && acl.Expr().HTTP() {
-				a.warn(d.Pos, "'%s' reads HTTP, which Fulcrum does not parse in a tcp-mode %s ('%s'): it never matches here.", w, px.Kind, px.Name)
-			}
-		}
-	}
 }
 
 // hashKey compiles `balance hash EXPR`: the expression's value as

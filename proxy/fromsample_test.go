@@ -67,8 +67,6 @@ func TestSampleDiagnostics(t *testing.T) {
 		sev       confparse.Severity
 		want      string
 	}{
-		{"http fetch in tcp mode warned", "frontend f\n bind 127.0.0.1:8000\n use_backend b if { hdr(host) -i a }\n default_backend b\nbackend b\n server s 127.0.0.1:9000\n",
-			confparse.Warning, ":3] : 'hdr(host)' reads HTTP"},
 		{"fetch not built refused", "frontend f\n mode http\n bind 127.0.0.1:8000\n acl x ssl_fc\n use_backend b if x\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
 			confparse.Alert, "fetch method 'ssl_fc' is not supported by Fulcrum yet"},
 		{"bad ACL flag refused", "frontend f\n mode http\n bind 127.0.0.1:8000\n acl x path -z a\n use_backend b if x\nbackend b\n mode http\n server s 127.0.0.1:9000\n",

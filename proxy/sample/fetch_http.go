@@ -18,14 +18,14 @@ func init() {
 	}{{"req.", false}, {"res.", true}} {
 		p, res := side.prefix, side.res
 		for _, f := range []Fetch{
-			{Name: p + "hdr", Args: hdrArgs, Out: Str, Fn: multi(hdrIter(res, false), asStr)},
-			{Name: p + "fhdr", Args: hdrArgs, Out: Str, Fn: multi(hdrIter(res, true), asStr)},
-			{Name: p + "hdr_ip", Args: hdrArgs, Out: Addr, Fn: multi(hdrIter(res, false), asIP)},
-			{Name: p + "hdr_val", Args: hdrArgs, Out: Int, Fn: multi(hdrIter(res, false), asInt)},
+			{Name: p + "hdr", Args: hdrArgs, Out: Str, Fn: multi(res, hdrIter(res, false), asStr)},
+			{Name: p + "fhdr", Args: hdrArgs, Out: Str, Fn: multi(res, hdrIter(res, true), asStr)},
+			{Name: p + "hdr_ip", Args: hdrArgs, Out: Addr, Fn: multi(res, hdrIter(res, false), asIP)},
+			{Name: p + "hdr_val", Args: hdrArgs, Out: Int, Fn: multi(res, hdrIter(res, false), asInt)},
 			{Name: p + "hdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, hdrIter(res, false))},
 			{Name: p + "fhdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, hdrIter(res, true))},
 			{Name: p + "cook", Args: hdrArgs[:1], Out: Str, Fn: cookieFetch(res)},
-			{Name: p + "cook_val", Args: hdrArgs[:1], Out: Int, Fn: multi(cookieIter(res), asInt)},
+			{Name: p + "cook_val", Args: hdrArgs[:1], Out: Int, Fn: multi(res, cookieIter(res), asInt)},
 			{Name: p + "cook_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, cookieIter(res))},
 			{Name: p + "hdr_names", Args: hdrArgs[:1], Out: Str, Fn: hdrNames(res)},
 			{Name: p + "ver", Out: Str, Fn: version(res)},
@@ -36,9 +36,9 @@ func init() {
 	}
 	for _, f := range []Fetch{
 		{Name: "method", Out: Meth, Fn: func(c *Call, out *Sample) Result {
-			r := c.Env.HTTPRequest()
+			r, res := request(c)
 			if r == nil {
-				return Miss
+				return res
 			}
 			*out = Sample{Type: Meth, Bytes: r.Method}
 			return Found
@@ -48,9 +48,9 @@ func init() {
 		{Name: "url", Out: Str, Fn: reqPart(func(r *http1.Request) []byte { return r.URI })},
 		{Name: "query", Out: Str, Fn: reqPart(func(r *http1.Request) []byte { return r.Query() })},
 		{Name: "base", Out: Str, Fn: func(c *Call, out *Sample) Result {
-			r := c.Env.HTTPRequest()
+			r, res := request(c)
 			if r == nil {
-				return Miss
+				return res
 			}
 			path := r.Path()
 			if path == nil {
@@ -65,8 +65,8 @@ func init() {
 			*out = strSample(c.Buf)
 			return Found
 		}},
-		{Name: "url_param", Args: []ArgType{ArgStr, ArgStr}, Out: Str, Fn: multi(urlParamIter, asStr, true)},
-		{Name: "urlp_val", Args: []ArgType{ArgStr, ArgStr}, Out: Int, Fn: multi(urlParamIter, asInt, true)},
+		{Name: "url_param", Args: []ArgType{ArgStr, ArgStr}, Out: Str, Fn: multi(false, urlParamIter, asStr, true)},
+		{Name: "urlp_val", Args: []ArgType{ArgStr, ArgStr}, Out: Int, Fn: multi(false, urlParamIter, asInt, true)},
 		{Name: "status", Out: Int, Fn: func(c *Call, out *Sample) Result {
 			r := c.Env.HTTPResponse()
 			if r == nil {
@@ -76,12 +76,16 @@ func init() {
 			return Found
 		}},
 		{Name: "req.proto_http", Out: Bool, Fn: func(c *Call, out *Sample) Result {
-			*out = boolSample(c.Env.HTTPRequest() != nil)
+			r, res := request(c)
+			if res == Wait {
+				return Wait
+			}
+			*out = boolSample(r != nil)
 			return Found
 		}},
 		{Name: "http_first_req", Out: Bool, Fn: func(c *Call, out *Sample) Result {
-			if c.Env.HTTPRequest() == nil {
-				return Miss
+			if r, res := request(c); r == nil {
+				return res
 			}
 			*out = boolSample(c.Env.RequestIndex() == 0)
 			return Found
@@ -108,9 +112,9 @@ func pathQuery(r *http1.Request) []byte {
 // do not exist.
 func reqPart(part func(*http1.Request) []byte) func(*Call, *Sample) Result {
 	return func(c *Call, out *Sample) Result {
-		r := c.Env.HTTPRequest()
+		r, res := request(c)
 		if r == nil {
-			return Miss
+			return res
 		}
 		v := part(r)
 		if v == nil {
@@ -128,7 +132,11 @@ func version(res bool) func(*Call, *Sample) Result {
 			if r := c.Env.HTTPResponse(); r != nil {
 				proto = r.Proto
 			}
-		} else if r := c.Env.HTTPRequest(); r != nil {
+		} else {
+			r, res := request(c)
+			if r == nil {
+				return res
+			}
 			proto = r.Proto
 		}
 		if len(proto) < 5 {
@@ -137,6 +145,30 @@ func version(res bool) func(*Call, *Sample) Result {
 		*out = strSample(proto[5:])
 		return Found
 	}
+}
+
+// request returns the HTTP request, or why there is none: Wait while a
+// tcp-mode inspect buffer may still complete one, Miss otherwise.
+func request(c *Call) (*http1.Request, Result) {
+	if r := c.Env.HTTPRequest(); r != nil {
+		return r, Found
+	}
+	if c.Env.HTTPWaiting() {
+		return nil, Wait
+	}
+	return nil, Miss
+}
+
+// message reports whether the request (or response with res) is there.
+func message(c *Call, res bool) Result {
+	if res {
+		if c.Env.HTTPResponse() == nil {
+			return Miss
+		}
+		return Found
+	}
+	_, r := request(c)
+	return r
 }
 
 func headersOf(c *Call, res bool) (http1.Headers, bool) {
@@ -234,7 +266,7 @@ func cookieIter(res bool) iter {
 // cookieFetch is req.cook / res.cook: the last occurrence of the named
 // cookie, or the first cookie when no name is given.
 func cookieFetch(res bool) func(*Call, *Sample) Result {
-	last, first := multi(cookieIter(res), asStr), multi(cookieIter(res), asStr, true)
+	last, first := multi(res, cookieIter(res), asStr), multi(res, cookieIter(res), asStr, true)
 	return func(c *Call, out *Sample) Result {
 		if c.Args[0].Str == "" {
 			return first(c, out)
@@ -291,12 +323,15 @@ func urlParamIter(c *Call, hi, off int) ([]byte, int, int, bool) {
 // occurrence otherwise: the second argument's (1 = first, -1 = last), or
 // by default the last one (the first with first). conv turns a raw value
 // into the sample and may refuse it.
-func multi(next iter, conv func([]byte, *Sample) bool, first ...bool) func(*Call, *Sample) Result {
+func multi(res bool, next iter, conv func([]byte, *Sample) bool, first ...bool) func(*Call, *Sample) Result {
 	dflt := int64(-1)
 	if len(first) > 0 && first[0] {
 		dflt = 1
 	}
 	return func(c *Call, out *Sample) Result {
+		if r := message(c, res); r != Found {
+			return r
+		}
 		occ := int64(0)
 		if len(c.Args) > 1 && c.Args[1].Set {
 			occ = c.Args[1].Int
@@ -351,8 +386,8 @@ func multi(next iter, conv func([]byte, *Sample) bool, first ...bool) func(*Call
 // (or the response with res).
 func count(res bool, next iter) func(*Call, *Sample) Result {
 	return func(c *Call, out *Sample) Result {
-		if _, ok := headersOf(c, res); !ok {
-			return Miss
+		if r := message(c, res); r != Found {
+			return r
 		}
 		n := int64(0)
 		for hi, off := 0, 0; ; n++ {

@@ -26,6 +26,7 @@ func (e *env) Addrs() (netip.AddrPort, netip.AddrPort) { return e.src, e.dst }
 func (e *env) Buffered() ([]byte, bool)                { return e.payload, e.final }
 func (e *env) HTTPRequest() *http1.Request             { return e.req }
 func (e *env) HTTPResponse() *http1.Response           { return e.resp }
+func (e *env) HTTPWaiting() bool                       { return e.req == nil && !e.final }
 func (e *env) Var(n string) (string, bool)             { v, ok := e.vars[n]; return v, ok }
 func (e *env) Proxies() (string, string)               { return e.fe, e.be }
 func (e *env) RequestIndex() int                       { return e.nreq }
