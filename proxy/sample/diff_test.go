@@ -17,7 +17,7 @@ import (
 // lf-string "%[EXPR]"`) and by us on the same request; each is written
 // as it appears inside the configuration's double quotes.
 var diffExprs = []string{
-	"path", "pathq", "query", "url", "base", "method", "req.ver",
+	"path", "pathq", "query", "url", "base", "baseq", "base32", "base32+src,hex", "method", "req.ver",
 	"url_param(a)", "urlp(b)", "url_param(zz)", "urlp_val(b)",
 	"req.hdr(x-l)", "hdr(x-l,1)", "hdr(x-l,-2)", "req.fhdr(x-l)", "hdr_cnt(x-l)", "req.fhdr_cnt(x-l)",
 	"hdr_cnt", "hdr(nope)", "hdr_ip(x-ff)", "hdr_ip(x-ff,1)", "hdr_val(x-num)", "req.hdr_names", "req.hdr_names(;)",

@@ -234,7 +234,7 @@ func parseExpr(text string, o *Options, stop func(byte) bool) (*Expr, string, er
 // splitName splits a keyword name off s.
 func splitName(s string) (name, rest string) {
 	i := 0
-	for i < len(s) && (isAlnum(s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-') {
+	for i < len(s) && (isAlnum(s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-' || s[i] == '+') {
 		i++
 	}
 	return s[:i], s[i:]

@@ -2,8 +2,10 @@ package sample
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/netip"
 
+	"fulcrum/proxy/balance"
 	"fulcrum/proxy/http1"
 )
 
@@ -47,22 +49,28 @@ func init() {
 		{Name: "pathq", Out: Str, Fn: reqPart(pathQuery)},
 		{Name: "url", Out: Str, Fn: reqPart(func(r *http1.Request) []byte { return r.URI })},
 		{Name: "query", Out: Str, Fn: reqPart(func(r *http1.Request) []byte { return r.Query() })},
-		{Name: "base", Out: Str, Fn: func(c *Call, out *Sample) Result {
+		{Name: "base", Out: Str, Fn: baseFetch(false)},
+		{Name: "baseq", Out: Str, Fn: baseFetch(true)},
+		{Name: "base32", Out: Int, Fn: func(c *Call, out *Sample) Result {
 			r, res := request(c)
 			if r == nil {
 				return res
 			}
-			path := r.Path()
-			if path == nil {
-				return Miss
+			c.Buf = appendBase(c.Buf[:0], r, false)
+			*out = intSample(int64(base32(c.Buf)))
+			return Found
+		}},
+		{Name: "base32+src", Out: Bin, Fn: func(c *Call, out *Sample) Result {
+			r, res := request(c)
+			if r == nil {
+				return res
 			}
-			host, ok := r.Headers.Get("host")
-			if !ok || len(host) == 0 {
-				*out = strSample(path)
-				return Found
-			}
-			c.Buf = append(append(c.Buf[:0], host...), path...)
-			*out = strSample(c.Buf)
+			c.Buf = appendBase(c.Buf[:0], r, false)
+			h := base32(c.Buf)
+			src, _ := c.Env.Addrs()
+			c.Buf = binary.BigEndian.AppendUint32(c.Buf[:0], h)
+			c.Buf = append(c.Buf, src.Addr().Unmap().AsSlice()...)
+			*out = binSample(c.Buf)
 			return Found
 		}},
 		{Name: "url_param", Args: []ArgType{ArgStr, ArgStr}, Out: Str, Fn: multi(false, urlParamIter, asStr, true)},
@@ -93,6 +101,37 @@ func init() {
 	} {
 		f.HTTP = true
 		RegisterFetch(f)
+	}
+}
+
+// appendBase appends the first Host value and the path when it starts
+// with '/' (and the query with withQuery): the base and baseq fetches.
+func appendBase(dst []byte, r *http1.Request, withQuery bool) []byte {
+	if host, _, _, ok := nextElem(r.Headers, "host", false, ',', 0, 0); ok {
+		dst = append(dst, host...)
+	}
+	p := r.Path()
+	if withQuery {
+		p = pathQuery(r)
+	}
+	if len(p) > 0 && p[0] == '/' {
+		dst = append(dst, p...)
+	}
+	return dst
+}
+
+// base32 is HAProxy's hash of a base: sdbm, then a full avalanche.
+func base32(base []byte) uint32 { return balance.FullHash(balance.Hash(balance.SDBM, base)) }
+
+func baseFetch(withQuery bool) func(*Call, *Sample) Result {
+	return func(c *Call, out *Sample) Result {
+		r, res := request(c)
+		if r == nil {
+			return res
+		}
+		c.Buf = appendBase(c.Buf[:0], r, withQuery)
+		*out = strSample(c.Buf)
+		return Found
 	}
 }
 
