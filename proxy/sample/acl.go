@@ -19,6 +19,8 @@ func init() {
 		}
 	}
 	aclKeywords["req_ssl_ver"] = struct{ fetch, match string }{"req.ssl_ver", matchDottedVer}
+	aclKeywords["req_rdp_cookie"] = struct{ fetch, match string }{"req.rdp_cookie", MatchStr}
+	aclKeywords["req_rdp_cookie_cnt"] = struct{ fetch, match string }{"req.rdp_cookie_cnt", MatchInt}
 	aclKeywords["method"] = struct{ fetch, match string }{"method", MatchStr}
 	aclKeywords["req.ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
 	aclKeywords["req_ver"] = struct{ fetch, match string }{"req.ver", MatchStr}

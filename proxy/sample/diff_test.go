@@ -39,6 +39,12 @@ var diffExprs = []string{
 	"ipv4(1.2.3.4),add(0)", "ipv6(::ffff:1.2.3.4)", "bin(4142)", "bin(4142),hex",
 	"str(  ab ),ltrim( ),rtrim( )", "var(txn.nothing)", "nbsrv(be)", "be_conn(be)", "srv_is_up(be/s)",
 	"always_true", "always_false", "fe_name",
+	"str(a\\r\\nb),cut_crlf", "str(ff),hex2i", "str(-ff),hex2i", "str(zz),hex2i", "int(258),htonl,hex",
+	"str(example.com:8080),host_only", "str(example.com:8080),port_only", "str(example.com),port_only",
+	"str([::1]:443),host_only", "str([::1]:443),port_only", "str(::1),host_only", "int(1),iif(yes,no)", "int(0),iif(yes,no)",
+	"int(1500000000),http_date", "int(1500000000),http_date(3600)", "int(1500000000123),http_date(0,ms)", "int(1500000000123456),http_date(0,us)",
+	"str(abc),sha1,hex", "str(abc),sha2,hex", "str(abc),sha2(512),hex", "str(abc),crc32c", "str(abc),crc32c(1)",
+	"str(hi?>),ub64enc", "str(aGk_Pg),ub64dec", "str(a%20b+c),url_dec", "str(a%20b+c),url_dec(1)", "str(a%2),url_dec",
 }
 
 const diffRequest = "GET /api/v1/users?a=1&b=22&a=3 HTTP/1.1\r\n" +
