@@ -209,7 +209,7 @@ func TestRoutingDifferential(t *testing.T) {
 		{"absolute uri path", "GET http://www.example.org/api/x HTTP/1.1\r\nHost: www.example.org\r\nConnection: close\r\n\r\n"},
 	}
 	compare := func(desc, refAddr, ourAddr, raw string) {
-		ref, ours := sendRaw(t, refAddr, raw), sendRaw(t, ourAddr, raw)
+		ref, ours := sendRawBody(t, refAddr, raw), sendRawBody(t, ourAddr, raw)
 		if ref != ours {
 			t.Errorf("%s: reference %q, ours %q", desc, ref, ours)
 		} else if testing.Verbose() {
@@ -232,9 +232,9 @@ func TestRoutingDifferential(t *testing.T) {
 	}
 }
 
-// sendRaw sends one raw request on its own connection and returns the
+// sendRawBody sends one raw request on its own connection and returns the
 // body of a 200 response (the backend's name), else the status line.
-func sendRaw(t *testing.T, addr, raw string) string {
+func sendRawBody(t *testing.T, addr, raw string) string {
 	head, body, err := difftest.RawHTTP(addr, raw)
 	if err != nil {
 		t.Fatal(err)
