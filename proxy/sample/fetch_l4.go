@@ -188,7 +188,6 @@ var fetchAliases = map[string]string{
 	"shdr": "res.hdr", "shdr_cnt": "res.hdr_cnt", "shdr_ip": "res.hdr_ip", "shdr_val": "res.hdr_val",
 	"scook": "res.cook", "scook_cnt": "res.cook_cnt", "scook_val": "res.cook_val",
 	"req_ver": "req.ver", "resp_ver": "res.ver", "urlp": "url_param", "req_proto_http": "req.proto_http",
-	"http_auth": "",
 }
 
 func init() {
