@@ -99,6 +99,9 @@ type Session struct {
 	stk    sessionStick // track-sc counters
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
+	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
+	// in tcp mode.
+	tcpHTTP *tcpHTTP
 }
 
 // SetVar sets a session variable (set-var actions).
