@@ -8,6 +8,7 @@ import (
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 	"fulcrum/proxy/stick"
+	"fulcrum/proxy/userlist"
 )
 
 // Config is the engine's runtime configuration: plain values, already
@@ -30,7 +31,7 @@ type Config struct {
 	// Tables are the stick tables, in configuration order.
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
-	Userlists map[string]*Userlist
+	Userlists map[string]*userlist.List
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.

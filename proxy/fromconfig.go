@@ -26,7 +26,7 @@ import (
 // alerts, and then the Config must not be used.
 func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
-	a.cfg.Userlists = a.userlists()
+	a.cfg.Userlists = a.userlistsOf()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}

@@ -6,7 +6,8 @@ package userlist
 import (
 	"crypto/subtle"
 	"errors"
-	"strings"
+
+	"fulcrum/proxy/crypt"
 )
 
 // List is one userlist.
@@ -70,8 +71,8 @@ func (l *List) Check(name, password string) bool {
 	want := u.password
 	got := password
 	if !u.insecure {
-		var ok bool
-		if got, ok = Crypt(password, u.password); !ok {
+		var err error
+		if got, err = crypt.Crypt(password, u.password); err != nil {
 			return false
 		}
 	}
@@ -81,7 +82,5 @@ func (l *List) Check(name, password string) bool {
 // InGroup reports whether user belongs to group.
 func (l *List) InGroup(name, group string) bool { return l.groups[group][name] }
 
-// supported reports whether Crypt can verify a hash of this scheme.
-func supported(hash string) bool {
-	return strings.HasPrefix(hash, "$1$") || strings.HasPrefix(hash, "$5$") || strings.HasPrefix(hash, "$6$")
-}
+// supported reports whether a hash's scheme can be verified.
+func supported(hash string) bool { return crypt.Supported(hash) }
