@@ -43,6 +43,8 @@ type Record struct {
 	HTTP *HTTPRecord
 	// reqCount is %rt plus one (0: not numbered yet).
 	reqCount uint64
+	// sess is what `%[...]` samples read.
+	sess *Session
 }
 
 // AccessLog is a frontend's access-log settings: its format (option

@@ -76,6 +76,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	}()
 
 	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
+	rec.sess = sess
 	var buf []byte
 	if bind.AcceptProxy {
 		var err error
