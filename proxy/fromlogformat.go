@@ -29,9 +29,8 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 		if on, args, ok := optionLine(*d); ok {
 			switch args[0] {
 			case "tcplog", "httplog", "httpslog":
-				format, builtin = nil, ""
 				if !on {
-					continue
+					continue // the model refuses "no option tcplog/httplog"
 				}
 				format, builtin = d, logformat.TCPLog
 				if http && args[0] != "tcplog" {
