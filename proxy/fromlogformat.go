@@ -178,3 +178,22 @@ func (a *adapter) capture(l *AccessLog, d haproxy.Directive) {
 		l.ResCaptures = append(l.ResCaptures, Capture{Name: name, Len: n})
 	}
 }
+
+// LogFormatErrors compiles the log formats of every frontend as the
+// reference does during `haproxy -c`, and returns the alerts of those it
+// refuses (the rest of the mapping is the daemon's business).
+func LogFormatErrors(hc *haproxy.Config) []confparse.Diagnostic {
+	a := &adapter{hc: hc, cfg: &Config{}}
+	for _, px := range hc.Proxies {
+		if px.Kind == "frontend" || px.Kind == "listen" {
+			a.accessLog(&Frontend{}, px, a.linesOf(px))
+		}
+	}
+	var alerts []confparse.Diagnostic
+	for _, d := range a.diags {
+		if d.Severity == confparse.Alert {
+			alerts = append(alerts, d)
+		}
+	}
+	return alerts
+}
