@@ -23,6 +23,9 @@ type Config struct {
 	// configuration's order, for the messages HAProxy prints per proxy.
 	// Empty means frontends first, then backends.
 	Order []string
+	// Stats is the statistics configuration (ids, stats pages); nil =
+	// none.
+	Stats *StatsGlobal
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -218,4 +221,6 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// Agent is the agent check (agent-check), nil when off.
+	Agent *AgentCheck
 }

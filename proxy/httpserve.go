@@ -192,6 +192,9 @@ func (h *httpConn) exchange() bool {
 	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules); st != 0 {
 		return keep
 	}
+	if done, keep := h.serveFrontendStats(); done {
+		return keep
+	}
 	be := h.rt.backends[pickBackend(h.fe.cfg, h.sess)]
 	if be == nil {
 		h.reply(503, termProxy, stateRequest)
@@ -201,6 +204,9 @@ func (h *httpConn) exchange() bool {
 	h.be = be
 	h.r.Backend = be.cfg.Name
 	if st, keep := h.runRules(be.cfg.HTTP.RequestRules); st != 0 {
+		return keep
+	}
+	if done, keep := h.serveStats(be.cfg.Name); done {
 		return keep
 	}
 	be.counters.open()
@@ -304,6 +310,7 @@ func (h *httpConn) log() {
 	if h.hrec.TActive == 0 {
 		h.finishTimers()
 	}
+	h.account()
 	if h.e.opts.AccessLog == nil {
 		return
 	}

@@ -21,6 +21,8 @@ type liveConn struct {
 	mu      sync.Mutex
 	srv     net.Conn
 	aborted bool
+	fe      string    // frontend name, for `show sess`
+	start   time.Time // accept time, for `show sess`
 }
 
 func (c *liveConn) setServer(s net.Conn) bool {
@@ -53,7 +55,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 
 // serve runs one client connection to its end.
 func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
-	lc := &liveConn{cli: cli}
+	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now()}
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}
 	e.liveMu.Unlock()
@@ -64,6 +66,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	defer func() {
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
+		e.accountTCP(rt, rec)
 		if e.opts.AccessLog != nil && rec.HTTP == nil { // http mode logs per request
 			e.opts.AccessLog(rec)
 		}
