@@ -65,6 +65,9 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 		}
 		l.Format = a.compileFormat(format.Pos, "log-format", src, http)
 	}
+	if format == nil {
+		l.Format, l.AtAccept = a.compileFormat(confparse.Pos{}, "log-format", ConnectFormat(http), http), true
+	}
 	if sd != nil {
 		l.SD = a.compileFormat(sd.Pos, "log-format-sd", first(sd.Args), http)
 	}

@@ -17,7 +17,7 @@ func TestAccessLogAdapter(t *testing.T) {
 		wantDiag          string // a substring of the one diagnostic expected
 		check             func(t *testing.T, l *AccessLog)
 	}{
-		{desc: "no format", mode: "tcp"},
+		{desc: "no format", mode: "tcp", wantFormat: "Connect from %ci:%cp to %fi:%fp (%f/TCP)"},
 		{desc: "tcplog", mode: "tcp", lines: "option tcplog", wantFormat: "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq"},
 		{desc: "httplog in http", mode: "http", lines: "option httplog", wantFormat: "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"},
 		{desc: "httplog clf", mode: "http", lines: "option httplog clf", wantFormat: "%{+Q}o %{-Q}ci - - [%trg] %r %ST %B \"\" \"\" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl"},
@@ -47,7 +47,8 @@ func TestAccessLogAdapter(t *testing.T) {
 					t.Errorf("unique id %q header %q sd %q", l.UniqueID, l.UniqueIDHeader, l.SD)
 				}
 			}},
-		{desc: "capture cookie warned", mode: "http", lines: "capture cookie SRV len 10", wantDiag: "'capture cookie' is not acted on yet by Fulcrum"},
+		{desc: "capture cookie warned", mode: "http", lines: "capture cookie SRV len 10", wantDiag: "'capture cookie' is not acted on yet by Fulcrum",
+			wantFormat: "Connect from %ci:%cp to %fi:%fp (%f/HTTP)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -349,17 +349,79 @@ func TestLogOptionsMatchReference(t *testing.T) {
 			}
 
 			q1, q2 := difftest.FreePort(t), difftest.FreePort(t)
-			_, ours := startOurs(t, cfg(q1, q2), func(r *Record) (string, bool) {
+			e, ours := startOurs(t, cfg(q1, q2), func(r *Record) (string, bool) {
 				level, skip := r.Level()
 				return fmt.Sprintf("<%d>%s", level, r.AppendLine(nil)), !skip
 			})
 			run(fmt.Sprintf("127.0.0.1:%d", q1), fmt.Sprintf("127.0.0.1:%d", q2))
-			var got []string
-			waitFor(t, "our fe2 line", func() bool {
-				got = ours()
-				return len(got) > 0 && strings.Contains(got[len(got)-1], "L fe2")
-			})
+			e.Stop(2 * time.Second) // every line is out once the engine stopped
+			got := ours()
+			slices.Sort(want) // the two connections end in either order
+			slices.Sort(got)
 			if strings.Join(want, "\n") != strings.Join(got, "\n") {
+				t.Errorf("\nref  %q\nours %q", want, got)
+			}
+		})
+	}
+}
+
+// TestConnectLineMatchesReference: a frontend with log targets and no log
+// format logs the reference's "Connect from" line when a stream starts:
+// per connection in tcp mode, per parsed request in http mode (none for a
+// connection closed before a request, nor for a malformed one), even with
+// option dontlognull.
+func TestConnectLineMatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	for _, mode := range []string{"tcp", "http"} {
+		t.Run(mode, func(t *testing.T) {
+			be := difftest.StartBackends(t, []difftest.Server{{Name: "s1"}})
+			ok := startHTTPBackend(t, "s1")
+			cfg := func(port int) string {
+				server := be.Addr("s1")
+				if mode == "http" {
+					server = ok.addr().String()
+				}
+				return fmt.Sprintf("defaults\n\tmode %s\n\tlog stdout format raw local0\n\toption dontlognull\n\ttimeout connect 1s\n\ttimeout client 1s\n\ttimeout server 1s\n"+
+					"frontend fe\n\tbind 127.0.0.1:%d\n\tdefault_backend be\nbackend be\n\tserver s1 %s\n", mode, port, server)
+			}
+			// run makes an empty connection, then (http) two requests on
+			// one connection and a malformed one; the last line logged is
+			// the last request's (tcp: the second connection's).
+			run := func(addr string) {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Close()
+				if mode == "tcp" {
+					if c, err = net.Dial("tcp", addr); err != nil {
+						t.Fatal(err)
+					}
+					c.Close()
+					return
+				}
+				sendMalformed(t, addr)
+				c, err = net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				rd := bufio.NewReader(c)
+				for range 2 {
+					httpRoundTrip(t, c, rd, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+				}
+			}
+			n := 2
+			port := difftest.FreePort(t)
+			ref := difftest.StartReferenceConfig(t, bin, cfg(port))
+			run(fmt.Sprintf("127.0.0.1:%d", port))
+			want := refLines(ref, "Connect from", n)
+			e, ours := startOurs(t, cfg(difftest.FreePort(t)), plainLine)
+			run(feAddr(e, "fe"))
+			e.Stop(2 * time.Second) // every line is out once the engine stopped
+			ports := regexp.MustCompile(`:\d+`)
+			mask := func(ls []string) string { return ports.ReplaceAllString(strings.Join(ls, "\n"), ":PORT") }
+			if got := ours(); mask(want) != mask(got) || len(want) != n {
 				t.Errorf("\nref  %q\nours %q", want, got)
 			}
 		})
