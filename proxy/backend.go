@@ -24,11 +24,13 @@ type Counters struct {
 	Retries, Redispatches atomic.Int64
 	Denied                atomic.Int64 // rejected by rules
 	QueueTimeouts         atomic.Int64
+	statCounters          // the statistics' own counters (statscount.go)
 }
 
 func (c *Counters) open() {
 	n := c.Cur.Add(1)
 	c.Total.Add(1)
+	c.tickSession()
 	for {
 		m := c.Max.Load()
 		if n <= m || c.Max.CompareAndSwap(m, n) {
@@ -45,6 +47,8 @@ type serverState struct {
 	up       atomic.Bool  // health
 	health   atomic.Int64 // check counter
 	admin    adminState   // set by the Runtime API (admin.go)
+	srvStats              // health history for the statistics
+	agent    agentState   // what the agent check said (agent.go)
 }
 
 // backend is the runtime of one Backend.
@@ -265,6 +269,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		b.queue = append(b.queue, w)
 	default:
 		s := b.byLB[ls]
+		countLB(b, s)
 		if b.lb.HasRoom(ls) {
 			b.takeLocked(s)
 			b.mu.Unlock()
@@ -347,11 +352,12 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		return nil, nil, err
 	}
 	for retries := 0; ; {
-		rec.Server = s.cfg.Name
+		rec.Server, rec.SrvAddr = s.cfg.Name, s.cfg.Addr
 		start := time.Now()
+		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
-			rec.TConnect = time.Since(start)
+			rec.TConnect, rec.LocalAddr = time.Since(start), addrPort(conn.LocalAddr())
 			b.stickStore(sess, s, false)
 			return conn, s, nil
 		}
@@ -491,6 +497,7 @@ func (b *backend) setServerUpWhy(s *server, up bool, why string) {
 		return
 	}
 	s.state.up.Store(up)
+	s.state.noteChange(up)
 	s.warmGen++
 	if up && s.cfg.SlowStart > 0 {
 		b.lb.SetUpStarting(s.lb, s.cfg.SlowStart)
@@ -552,6 +559,7 @@ func (b *backend) setServerUpWhy(s *server, up bool, why string) {
 		}
 	}
 	noneLeft := act == 0 && bck == 0
+	b.noteBackendHealth(!noneLeft)
 	b.mu.Unlock()
 	b.engine.log(Warning, msg)
 	if noneLeft && !up {

@@ -26,6 +26,9 @@ type Config struct {
 	Order []string
 	// Tables are the stick tables, in configuration order.
 	Tables []stick.Spec
+	// Stats is the statistics configuration (ids, stats pages); nil =
+	// none.
+	Stats *StatsGlobal
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -58,6 +61,8 @@ type Frontend struct {
 	TimeoutClient time.Duration
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
+	// Log is the access-log settings (nil: no access log).
+	Log *AccessLog
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -224,4 +229,6 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// Agent is the agent check (agent-check), nil when off.
+	Agent *AgentCheck
 }

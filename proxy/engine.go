@@ -278,6 +278,7 @@ func (e *Engine) logStopped(rt *runtime) {
 func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
+	e.startAgents(ctx, rt)
 	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
 	// being the smallest first interval (fastinter, as a server starts
 	// between down and fully up).
@@ -315,13 +316,16 @@ func (e *Engine) startChecks(rt *runtime) {
 			if s.state.admin.checksPaused() {
 				return
 			}
-			b.setServerUp(s, t.Up, &r)
+			b.checkChanged(s, t.Up, &r)
 		})
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))
 		}
 		go func() {
-			c.RunFrom(ctx, first, func() { s.state.health.Store(int64(c.Health())) })
+			c.RunFrom(ctx, first, func() {
+				s.state.noteCheck(c.Last(), healthBefore(s))
+				s.state.health.Store(int64(c.Health()))
+			})
 		}()
 	}
 }

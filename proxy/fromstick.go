@@ -252,12 +252,12 @@ func (a *adapter) stickKey(pos confparse.Pos, expr string) StickKey {
 		if x.Eval(s, &smp) != sample.Found {
 			return nil, false
 		}
-		return sampleKey(t, buf, &smp)
+		return stickSampleKey(t, buf, &smp)
 	}
 }
 
-// sampleKey converts a sample to a table's key type.
-func sampleKey(t *stick.Table, buf []byte, smp *sample.Sample) ([]byte, bool) {
+// stickSampleKey converts a sample to a table's key type.
+func stickSampleKey(t *stick.Table, buf []byte, smp *sample.Sample) ([]byte, bool) {
 	switch smp.Type {
 	case sample.IPv4, sample.IPv6:
 		return t.KeyFromAddr(buf, smp.IP)
@@ -443,7 +443,7 @@ func registerStickSamples() {
 			var buf [64]byte
 			key, ok := []byte(nil), t != nil
 			if ok {
-				key, ok = sampleKey(t, buf[:0], smp)
+				key, ok = stickSampleKey(t, buf[:0], smp)
 			}
 			*smp = sample.Sample{Type: sample.Bool}
 			if ok && t.Lookup(key) != nil {
@@ -500,7 +500,7 @@ func (s *Session) tableConv(table string, smp *sample.Sample, op stickOp) (int, 
 		return 0, False
 	}
 	var buf [64]byte
-	key, ok := sampleKey(t, buf[:0], smp)
+	key, ok := stickSampleKey(t, buf[:0], smp)
 	if !ok {
 		return 0, False
 	}

@@ -62,10 +62,11 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	e.active.Add(1)
 	fe.counters.open()
 	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}}
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: addrPort(cli.LocalAddr())}
 	defer func() {
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
+		e.accountTCP(rt, rec)
 		if e.opts.AccessLog != nil && rec.HTTP == nil { // http mode logs per request
 			e.opts.AccessLog(rec)
 		}

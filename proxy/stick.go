@@ -24,7 +24,6 @@ type sessionStick struct {
 	// inRequest: an HTTP request is being processed (its trackers and
 	// counts end with it).
 	inRequest bool
-	reqHead   int64 // the request head's size as the reference counts it
 }
 
 // StickKey reads a rule's key sample from a session and converts it to
@@ -133,10 +132,6 @@ func countBytes(c *stickCounter, in, out int64) {
 func (h *httpConn) stickRequest() bool {
 	s := h.sess
 	s.stk.inRequest = true
-	// The reference counts bytes_in from its internal (HTX) form of the
-	// head, not the wire bytes.
-	r := &h.req
-	s.stk.reqHead = 20 + int64(len(r.Method)+len(r.URI)+len(r.Proto)) + htxHeaderBytes(r.Headers) + 1
 	if !runRules(h.fe.cfg.ContentRules, s) {
 		return false
 	}
@@ -163,7 +158,9 @@ func (h *httpConn) stickRequestDone() {
 		if isErr {
 			c.t.Count(c.e, stick.EvHTTPErr, 1)
 		}
-		countBytes(c, h.r.BytesIn-int64(h.req.HeadLen)+s.stk.reqHead, h.r.BytesOut)
+		// %U and %B are counted as the reference counts them (its
+		// internal form of the heads), as are its stick counters.
+		countBytes(c, h.r.BytesIn, h.r.BytesOut)
 		if c.stream {
 			c.t.Count(c.e, stick.EvConnEnd, 1)
 			c.t.Release(c.e)
