@@ -242,17 +242,23 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset 
 
 // stickKey compiles the key sample of a track-sc or stick rule.
 func (a *adapter) stickKey(pos confparse.Pos, expr string) StickKey {
+	switch expr {
+	case "src": // the usual key, read without the sample machinery
+		return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) { return t.KeyFromAddr(buf, s.Src.Addr()) }
+	case "dst":
+		return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) { return t.KeyFromAddr(buf, s.Dst.Addr()) }
+	}
 	x, err := sample.ParseExpr(expr, &sample.Options{ReadFile: os.ReadFile})
 	if err != nil {
 		a.warn(pos, "sample '%s' as a stick key : %v; the rule is ignored.", expr, notBuilt(err))
 		return nil
 	}
 	return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) {
-		var smp sample.Sample
-		if x.Eval(s, &smp) != sample.Found {
+		smp := &s.stk.smp
+		if x.Eval(s, smp) != sample.Found {
 			return nil, false
 		}
-		return stickSampleKey(t, buf, &smp)
+		return stickSampleKey(t, buf, smp)
 	}
 }
 

@@ -1,6 +1,9 @@
 package proxy
 
-import "fulcrum/proxy/stick"
+import (
+	"fulcrum/proxy/sample"
+	"fulcrum/proxy/stick"
+)
 
 // Stick tables in the engine: the tables of a configuration generation,
 // the sticky counters (HAProxy's stkctr) a session tracks, the events
@@ -24,6 +27,10 @@ type sessionStick struct {
 	// inRequest: an HTTP request is being processed (its trackers and
 	// counts end with it).
 	inRequest bool
+	// keyBuf and smp are scratch space for computing keys, kept here so
+	// that a lookup allocates nothing.
+	keyBuf [64]byte
+	smp    sample.Sample
 }
 
 // StickKey reads a rule's key sample from a session and converts it to
@@ -52,8 +59,7 @@ func (tr *Track) Do(s *Session) {
 	if t == nil {
 		return
 	}
-	var buf [64]byte
-	key, ok := tr.Key(s, t, buf[:0])
+	key, ok := tr.Key(s, t, s.stk.keyBuf[:0])
 	if !ok {
 		return
 	}
@@ -234,13 +240,12 @@ func (r *StickRule) applies(sess *Session, e *Engine, buf []byte) (*stick.Table,
 // stickMatch finds the server a `stick match`/`stick on` rule stored for
 // the session, or nil.
 func (b *backend) stickMatch(sess *Session) *server {
-	var buf [64]byte
 	for i := range b.cfg.Stick {
 		r := &b.cfg.Stick[i]
 		if !r.Match {
 			continue
 		}
-		t, key, ok := r.applies(sess, b.engine, buf[:0])
+		t, key, ok := r.applies(sess, b.engine, sess.stk.keyBuf[:0])
 		if !ok {
 			continue
 		}
@@ -261,13 +266,12 @@ func (b *backend) stickMatch(sess *Session) *server {
 // stickStore records the server a connection went to for the
 // store-request rules (response false) or the store-response ones.
 func (b *backend) stickStore(sess *Session, s *server, response bool) {
-	var buf [64]byte
 	for i := range b.cfg.Stick {
 		r := &b.cfg.Stick[i]
 		if !r.Store || r.Response != response {
 			continue
 		}
-		if t, key, ok := r.applies(sess, b.engine, buf[:0]); ok {
+		if t, key, ok := r.applies(sess, b.engine, sess.stk.keyBuf[:0]); ok {
 			if e := t.Get(key); e != nil {
 				t.SetServer(e, serverID(s), s.cfg.Name)
 			}
