@@ -182,7 +182,7 @@ backend be
 func TestStickConnLimitDifferential(t *testing.T) {
 	p := startStickPair(t, stickDefaults("tcp")+`frontend fe
 	bind BIND
-	stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,conn_rate(10s),sess_cnt,sess_rate(10s)
+	stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,conn_rate(10s),sess_cnt,sess_rate(10s),bytes_in_cnt,bytes_out_cnt
 	tcp-request connection track-sc0 src
 	tcp-request connection reject if { sc_conn_cur(0) gt 2 }
 	default_backend be
@@ -281,13 +281,13 @@ backend be
 // stages (connection, content, http-request) over keep-alive requests,
 // denied ones included, read the same as the reference's.
 func TestStickHTTPCountersDifferential(t *testing.T) {
-	p := startStickPair(t, stickDefaults("http")+`frontend fe
+	p := startStickPairWith(t, stickDefaults("http")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_req_rate(10s),http_err_cnt,bytes_in_cnt,bytes_out_cnt
 	tcp-request connection track-sc0 src
 	tcp-request content track-sc1 src table t1
 	http-request track-sc2 src table t2
-	http-request deny if { sc2_http_req_cnt gt 2 }
+	http-request deny if { sc2_http_req_cnt gt 3 }
 	default_backend be
 backend be
 	server s1 S1
@@ -295,7 +295,7 @@ backend t1
 	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,bytes_in_cnt,bytes_out_cnt
 backend t2
 	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,bytes_in_cnt,bytes_out_cnt
-`, true, "s1")
+`, []string{"s1"}, func() func(string) string { return sessionServers(t, "s1") })
 	run := func(addr string) []string {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -304,8 +304,9 @@ backend t2
 		defer c.Close()
 		rd := bufio.NewReader(c)
 		var out []string
-		for i := 0; i < 4; i++ {
-			resp, body := httpRoundTrip(t, c, rd, "GET /x HTTP/1.1\r\nHost: example.com\r\n\r\n")
+		// A server's 404 counts as an error, like the deny of the fifth.
+		for _, path := range []string{"/x", "/nf", "/x", "/x", "/x"} {
+			resp, body := httpRoundTrip(t, c, rd, "GET "+path+" HTTP/1.1\r\nHost: example.com\r\n\r\n")
 			out = append(out, fmt.Sprintf("%d %q", resp.StatusCode, body))
 		}
 		return out
@@ -346,7 +347,7 @@ backend be
 
 // sessionServers are HTTP servers that hand out a session cookie
 // (SESSID=<server>-<n>) to requests without one, as application servers
-// do; the body is the server's name.
+// do; the body is the server's name, the status 404 for the path /nf.
 func sessionServers(t *testing.T, names ...string) func(string) string {
 	addrs := map[string]string{}
 	for _, name := range names {
@@ -355,11 +356,14 @@ func sessionServers(t *testing.T, names ...string) func(string) string {
 		ln := difftest.Serve(t, difftest.BackendHost+":0", func(c net.Conn) {
 			c.SetDeadline(time.Now().Add(10 * time.Second))
 			rd := bufio.NewReader(c)
-			hasCookie := false
+			hasCookie, status := false, "200 OK"
 			for {
 				line, err := rd.ReadString('\n')
 				if err != nil {
 					return
+				}
+				if strings.HasPrefix(line, "GET /nf ") {
+					status = "404 Not Found"
 				}
 				if line == "\r\n" {
 					break
@@ -373,7 +377,7 @@ func sessionServers(t *testing.T, names ...string) func(string) string {
 				set = fmt.Sprintf("Set-Cookie: SESSID=%s-%d\r\n", name, n)
 				mu.Unlock()
 			}
-			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s", set, len(name), name)
+			fmt.Fprintf(c, "HTTP/1.1 %s\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, set, len(name), name)
 		})
 		addrs[name] = ln.Addr().String()
 	}
