@@ -332,6 +332,8 @@ type stickOp struct {
 	clr    bool        // clr_gpc0/1: reset, return the previous value
 	isInc  bool
 	kbytes bool
+	// trackers reads the entry's reference count (table_trackers).
+	trackers bool
 }
 
 func stickOps() map[string]stickOp {
@@ -348,6 +350,12 @@ func stickOps() map[string]stickOp {
 
 // apply runs the fetch's operation on an entry (nil: no entry, reads 0).
 func (op stickOp) apply(t *stick.Table, e *stick.Entry) (int, Verdict) {
+	if op.trackers {
+		if e == nil {
+			return 0, True
+		}
+		return t.Refs(e), True
+	}
 	if !t.Stores(op.data) {
 		return 0, False // not stored: no sample
 	}
@@ -378,6 +386,14 @@ func registerStickSamples() {
 		return sample.Result(v)
 	}
 	optTable := []sample.ArgType{sample.ArgStr}
+	tableConv := func(name string, op stickOp) {
+		sample.RegisterConverter(sample.Converter{Name: name, Args: optTable, MinArgs: 1, In: sample.Any, Out: sample.Int,
+			Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
+				n, v := sessionOf(c).tableConv(args[0].Str, smp, op)
+				*smp = sample.Sample{Type: sample.Int, Int: int64(n)}
+				return v == True
+			}})
+	}
 	for name, op := range stickOps() {
 		sample.RegisterFetch(sample.Fetch{Name: "sc_" + name, Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
 			MinArgs: 1, Out: sample.Int, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
@@ -397,15 +413,11 @@ func registerStickSamples() {
 				return intResult(out, n, v)
 			}})
 		if !op.isInc && !op.clr {
-			sample.RegisterConverter(sample.Converter{Name: "table_" + strings.TrimPrefix(name, "get_"),
-				Args: optTable, MinArgs: 1, In: sample.Any, Out: sample.Int,
-				Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
-					n, v := sessionOf(c).tableConv(args[0].Str, smp, op)
-					*smp = sample.Sample{Type: sample.Int, Int: int64(n)}
-					return v == True
-				}})
+			tableConv("table_"+strings.TrimPrefix(name, "get_"), op)
 		}
 	}
+	tableConv("table_server_id", stickOp{data: stick.ServerID})
+	tableConv("table_trackers", stickOp{trackers: true})
 	sample.RegisterFetch(sample.Fetch{Name: "sc_trackers", Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
 		MinArgs: 1, Out: sample.Int, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
 			n, v := sessionOf(c).scTrackers(int(c.Args[0].Int))
