@@ -354,7 +354,8 @@ func (op stickOp) apply(t *stick.Table, e *stick.Entry) (int, Verdict) {
 		if e == nil {
 			return 0, True
 		}
-		return t.Refs(e), True
+		// The reference counts the reference its own lookup holds.
+		return t.Refs(e) + 1, True
 	}
 	if !t.Stores(op.data) {
 		return 0, False // not stored: no sample

@@ -332,7 +332,7 @@ func TestStickFetchesDifferential(t *testing.T) {
 	http-request deny deny_status 503 if { table_cnt(fe) ge 3 } { src 127.0.0.4 }
 	http-request deny deny_status 403 if { src,in_table(fe) } { src_get_gpc1 gt 2 }
 	http-request deny deny_status 403 if { sc_get_gpc0(1) ge 0 }
-	http-request deny deny_status 502 if !{ src,table_trackers(fe) eq 1 }
+	http-request deny deny_status 502 if !{ src,table_trackers(fe) eq 2 }
 	default_backend be
 backend be
 	server s1 S1
