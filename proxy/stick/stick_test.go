@@ -1,6 +1,7 @@
 package stick
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -215,7 +216,7 @@ func TestShow(t *testing.T) {
 	got := maskIDs(b.String())
 	want := "# table: tb, type: ip, size:1024, used:2\n" +
 		"ID: key=10.0.0.1 use=1 exp=29990 server_id=2 gpc0=0 conn_rate(10000)=1 server_key=s2\n" +
-		"ID: key=10.0.0.2 use=0 exp=29990 server_id=0 gpc0=2 conn_rate(10000)=0 server_key=\n"
+		"ID: key=10.0.0.2 use=0 exp=29990 server_id=0 gpc0=2 conn_rate(10000)=0 server_key=-\n"
 	if got != want {
 		t.Errorf("show table:\n%s\nwant:\n%s", got, want)
 	}
@@ -301,4 +302,33 @@ func FuzzParseQuery(f *testing.F) {
 			tb.ClearQuery(q)
 		}
 	})
+}
+
+func TestSetQuery(t *testing.T) {
+	tb, _ := newTable(t, "type integer size 10 store gpc0,gpt0,http_req_rate:10000")
+	for _, tc := range []struct{ desc, words, err string }{
+		{"set two values", "key 8 data.gpc0 2 data.http_req_rate 4", ""},
+		{"no key value", "key", "Key value expected"},
+		{"bad key", "key x data.gpc0 1", "Invalid key"},
+		{"unknown type", "key 7 data.foo 1", "Unknown data type"},
+		{"not stored", "key 7 data.gpc1 1", "Data type not stored in this table"},
+		{"no value", "key 7 data.gpc0", "Require a valid integer value to store"},
+		{"not data", "key 9 foo 1", `"data.<type>" followed by a value expected`},
+	} {
+		err := tb.SetQuery(strings.Fields(tc.words))
+		if got := fmt.Sprint(err); tc.err == "" && err != nil || tc.err != "" && got != tc.err {
+			t.Errorf("%s: %v, want %q", tc.desc, err, tc.err)
+		}
+	}
+	k, _ := tb.ParseKey("8")
+	e := tb.Lookup(k)
+	if e == nil {
+		t.Fatal("set table created no entry")
+	}
+	if v, _ := tb.Value(e, GPC0); v != 2 {
+		t.Errorf("gpc0 %d, want 2", v)
+	}
+	if v, _ := tb.Value(e, HTTPReqRate); v != 4 {
+		t.Errorf("http_req_rate %d, want 4", v)
+	}
 }
