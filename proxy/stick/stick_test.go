@@ -2,6 +2,7 @@ package stick
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -330,5 +331,62 @@ func TestSetQuery(t *testing.T) {
 	}
 	if v, _ := tb.Value(e, HTTPReqRate); v != 4 {
 		t.Errorf("http_req_rate %d, want 4", v)
+	}
+}
+
+// TestRemovedEntryStaysOut: an unreferenced entry a caller still holds
+// when it is evicted is not relinked by a later update, and a new entry
+// of the same key is not disturbed.
+func TestRemovedEntryStaysOut(t *testing.T) {
+	tb, _ := newTable(t, "type integer size 1 store gpc0")
+	k1, _ := tb.KeyFromInt(nil, 1)
+	k2, _ := tb.KeyFromInt(nil, 2)
+	old := tb.Get(k1)
+	tb.Get(k2) // evicts k1
+	tb.Inc(old, EvGPC0)
+	fresh := tb.Get(k1) // evicts k2, new entry for k1
+	tb.Get(k2)          // evicts fresh
+	if tb.Len() != 1 || tb.Lookup(k2) == nil {
+		t.Errorf("table corrupted: len %d", tb.Len())
+	}
+	if fresh == old {
+		t.Error("evicted entry came back")
+	}
+}
+
+// TestConcurrentUse: trackers, readers and the dump at once keep the
+// counts exact (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	tb, _ := newTable(t, "type ip size 4 expire 60000 store http_req_cnt,conn_cur")
+	const workers, rounds = 8, 200
+	done := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			defer func() { done <- struct{}{} }()
+			k := ipKey(t, tb, fmt.Sprintf("10.0.0.%d", w%2))
+			for i := 0; i < rounds; i++ {
+				e := tb.Track(k)
+				tb.Count(e, EvConn, 1)
+				tb.Count(e, EvHTTPReq, 1)
+				tb.Value(e, HTTPReqCnt)
+				tb.Count(e, EvConnEnd, 1)
+				tb.Release(e)
+				if i%50 == 0 {
+					tb.Show(io.Discard, Query{})
+				}
+			}
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	for i := 0; i < 2; i++ {
+		e := tb.Lookup(ipKey(t, tb, fmt.Sprintf("10.0.0.%d", i)))
+		if v, _ := tb.Value(e, HTTPReqCnt); v != workers/2*rounds {
+			t.Errorf("10.0.0.%d: http_req_cnt %d, want %d", i, v, workers/2*rounds)
+		}
+		if v, _ := tb.Value(e, ConnCur); v != 0 {
+			t.Errorf("10.0.0.%d: conn_cur %d, want 0", i, v)
+		}
 	}
 }

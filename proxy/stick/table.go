@@ -72,8 +72,12 @@ func (t *Table) unlink(e *Entry) {
 	e.prev, e.next = nil, nil
 }
 
-// touch renews e's expiry and moves it to the recent end.
+// touch renews e's expiry and moves it to the recent end. An entry
+// already removed (held by a caller across an eviction) stays out.
 func (t *Table) touch(e *Entry, now int64) {
+	if e.dead {
+		return
+	}
 	e.exp = now + t.spec.Expire.Milliseconds()
 	if t.tail == e {
 		return
@@ -213,9 +217,7 @@ func (t *Table) Release(e *Entry) {
 	if e.refs > 0 {
 		e.refs--
 	}
-	if !e.dead {
-		t.touch(e, t.now())
-	}
+	t.touch(e, t.now())
 }
 
 // Event is something counted on tracked entries.
@@ -245,9 +247,7 @@ func (t *Table) Count(e *Entry, ev Event, n uint64) {
 	defer t.mu.Unlock()
 	now := t.now()
 	t.countLocked(e, ev, n, now)
-	if !e.dead {
-		t.touch(e, now)
-	}
+	t.touch(e, now)
 }
 
 func (t *Table) countLocked(e *Entry, ev Event, n uint64, now int64) {
