@@ -164,8 +164,8 @@ func (h *httpConn) stickRequestDone() {
 		if isErr {
 			c.t.Count(c.e, stick.EvHTTPErr, 1)
 		}
-		// %U and %B are counted as the reference counts them (its
-		// internal form of the heads), as are its stick counters.
+		// %U counts the request as the reference does (its internal
+		// form of the head, htxRequestSize), and so do its counters.
 		countBytes(c, h.r.BytesIn, h.r.BytesOut)
 		if c.stream {
 			c.t.Count(c.e, stick.EvConnEnd, 1)
