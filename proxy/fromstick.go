@@ -205,7 +205,7 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset 
 			return nil, true
 		}
 		tr := &Track{Slot: slot, Table: px, HTTPRequest: ruleset == "http-request",
-			Stream: ruleset == "http-request" || ruleset == "tcp-request content"}
+			Stream: ruleset != "tcp-request connection" && ruleset != "tcp-request session"}
 		if len(w) >= 4 && w[2] == "table" {
 			tr.Table = w[3]
 		}

@@ -27,6 +27,9 @@ type sessionStick struct {
 	// inRequest: an HTTP request is being processed (its trackers and
 	// counts end with it).
 	inRequest bool
+	// returned: the request was answered by a `return` rule, whose 4xx
+	// the reference does not count as errors.
+	returned bool
 	// keyBuf and smp are scratch space for computing keys, kept here so
 	// that a lookup allocates nothing.
 	keyBuf [64]byte
@@ -148,7 +151,6 @@ func (h *httpConn) stickRequest() bool {
 // stickRequestDone ends an HTTP request on the trackers: 4xx answers
 // count as errors (except the `return` action's, as in the reference),
 // the bytes are counted, and the request's own trackers end.
-// TODO(httpact): the `return` action's answers must not count as errors.
 func (h *httpConn) stickRequestDone() {
 	s := h.sess
 	if !s.stk.inRequest {
@@ -159,7 +161,8 @@ func (h *httpConn) stickRequestDone() {
 		h.be.stickStore(s, h.be.byName[h.r.Server], true)
 	}
 	st := h.hrec.Status
-	isErr := st >= 400 && st < 500
+	isErr := st >= 400 && st < 500 && !s.stk.returned
+	s.stk.returned = false
 	s.stk.each(func(c *stickCounter) {
 		if isErr {
 			c.t.Count(c.e, stick.EvHTTPErr, 1)

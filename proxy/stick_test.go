@@ -447,3 +447,42 @@ func rawExchange(addr, req string) (string, error) {
 	b, err := io.ReadAll(c)
 	return string(b), err
 }
+
+// TestStickHTTPErrorsDifferential: which answers count in http_err_cnt
+// (server 4xx, deny, return, auth, tarpit-less 4xx), per path, and
+// sc-inc-gpc0 in http-response rules.
+func TestStickHTTPErrorsDifferential(t *testing.T) {
+	p := startStickPairWith(t, stickDefaults("http")+`userlist users
+	user admin insecure-password secret
+frontend fe
+	bind BIND
+	stick-table type string len 16 size 100 expire 30s store http_req_cnt,http_err_cnt,gpc0
+	http-request track-sc0 path
+	http-request return status 404 if { path /ret404 }
+	http-request return status 400 if { path /ret400 }
+	http-request deny if { path /deny }
+	http-request deny deny_status 429 if { path /deny429 }
+	http-request auth if { path /auth }
+	http-request redirect location /x if { path /redir }
+	http-response sc-inc-gpc0(0) if { status 404 }
+	default_backend be
+backend be
+	server s1 S1
+`, []string{"s1"}, func() func(string) string { return sessionServers(t, "s1") })
+	run := func(addr string) []string {
+		var out []string
+		for _, path := range []string{"/ret404", "/ret400", "/deny", "/deny429", "/auth", "/redir", "/nf", "/ok", "/nf"} {
+			resp, err := rawExchange(addr, "GET "+path+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, path+" "+strings.SplitN(resp, "\r\n", 2)[0])
+		}
+		return out
+	}
+	ref, ours := run(p.refAddr), run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
+	}
+	p.sameTable(t, "fe")
+}
