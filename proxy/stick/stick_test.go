@@ -390,3 +390,48 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestShowOrder: entries come in the reference's tree order: integers by
+// their little-endian bytes (256 before 3), addresses numerically.
+func TestShowOrder(t *testing.T) {
+	for _, tc := range []struct {
+		desc, def string
+		keys      []string
+		want      []string
+	}{
+		{"integers", "type integer size 10", []string{"3", "256", "5"}, []string{"256", "3", "5"}},
+		{"addresses", "type ip size 10", []string{"10.0.0.10", "10.0.0.9", "9.0.0.1"}, []string{"9.0.0.1", "10.0.0.9", "10.0.0.10"}},
+		{"strings", "type string size 10", []string{"b", "a", "ab"}, []string{"a", "ab", "b"}},
+	} {
+		tb, _ := newTable(t, tc.def)
+		for _, k := range tc.keys {
+			key, _ := tb.ParseKey(k)
+			tb.Get(key)
+		}
+		var b strings.Builder
+		tb.Show(&b, Query{})
+		var got []string
+		for _, l := range strings.Split(b.String(), "\n") {
+			if _, rest, ok := strings.Cut(l, "key="); ok {
+				got = append(got, strings.Fields(rest)[0])
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s: order %q, want %q", tc.desc, got, tc.want)
+		}
+	}
+}
+
+// TestEvictionBatch: a full table frees size/256+1 entries at once.
+func TestEvictionBatch(t *testing.T) {
+	tb, _ := newTable(t, "type integer size 256")
+	for i := int64(1); i <= 256; i++ {
+		k, _ := tb.KeyFromInt(nil, i)
+		tb.Get(k)
+	}
+	k, _ := tb.KeyFromInt(nil, 999)
+	tb.Get(k)
+	if n := tb.Len(); n != 255 {
+		t.Errorf("len %d after one insert into a full table of 256, want 255 (two evicted)", n)
+	}
+}

@@ -120,16 +120,13 @@ func (t *Table) purge(now int64) {
 }
 
 // evict frees room for one entry by removing the least recently touched
-// unreferenced entries (a batch of size/256, at least one), as HAProxy
-// does when a table is full. It reports whether room was made.
+// unreferenced entries (a batch of size/256+1), as HAProxy does when a
+// table is full. It reports whether room was made.
 func (t *Table) evict() bool {
 	if t.spec.NoPurge {
 		return false
 	}
-	batch := t.spec.Size >> 8
-	if batch < 1 {
-		batch = 1
-	}
+	batch := t.spec.Size>>8 + 1
 	freed := 0
 	for e := t.head; e != nil && freed < batch; {
 		next := e.next
