@@ -486,3 +486,83 @@ backend be
 	}
 	p.sameTable(t, "fe")
 }
+
+// tableCommand runs a Runtime API `show|set|clear table NAME ...` line
+// on our engine's tables the way the Runtime API uses the stick package,
+// for comparison with the reference's answer.
+func tableCommand(e *Engine, line string) string {
+	w := strings.Fields(line)
+	if len(w) < 3 || w[1] != "table" {
+		return "bad test command"
+	}
+	t := e.StickTable(w[2])
+	if t == nil {
+		return "No such table"
+	}
+	var b strings.Builder
+	var err error
+	switch w[0] {
+	case "show":
+		var q stick.Query
+		if q, err = t.ParseQuery(w[3:], false); err == nil {
+			t.Show(&b, q)
+		}
+	case "clear":
+		var q stick.Query
+		if q, err = t.ParseQuery(w[3:], true); err == nil {
+			t.ClearQuery(q)
+		}
+	case "set":
+		err = t.SetQuery(w[3:])
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return b.String()
+}
+
+// TestStickTableCommandsDifferential: show, set and clear table give the
+// reference's answers (entries, order, filters, errors) on every key type.
+func TestStickTableCommandsDifferential(t *testing.T) {
+	p := startStickPair(t, stickDefaults("http")+`frontend fe
+	bind BIND
+	default_backend be
+backend be
+	server s1 S1
+backend tint
+	stick-table type integer size 10 store gpc0,http_req_rate(10s)
+backend tip
+	stick-table type ip size 3 store gpc0,gpt0
+backend tip6
+	stick-table type ipv6 size 10 store gpc0
+backend tstr
+	stick-table type string len 6 size 10 expire 1m store gpc0,server_id
+backend tbin
+	stick-table type binary len 4 size 10 store gpc0
+`, true, "s1")
+	cmds := []string{
+		"set table tint key 3 data.gpc0 1", "set table tint key 256 data.gpc0 2 data.http_req_rate 5",
+		"set table tint key 5", "set table tint key x data.gpc0 1", "set table tint key 7 data.gpc1 1",
+		"set table tint key 7 data.gpc0", "set table tint key 9 foo 1", "set table tint key",
+		"show table tint", "show table tint data.gpc0 gt 1", "show table tint data.http_req_rate ge 5",
+		"show table tint data.gpc0 eq 1 data.http_req_rate lt 3", "show table tint key 3",
+		"show table tint data.foo gt 1", "show table tint data.gpc1 gt 1", "show table tint data.gpc0",
+		"show table tint data.gpc0 gt x", "show table tint foo",
+		"clear table tint key 3", "show table tint", "clear table tint data.gpc0 eq 0", "show table tint",
+		"set table tip key 10.0.0.10 data.gpc0 1", "set table tip key 10.0.0.9 data.gpt0 2",
+		"set table tip key 9.0.0.1", "set table tip key 8.0.0.1", "show table tip",
+		"set table tip6 key ::1 data.gpc0 3", "set table tip6 key 127.0.0.1", "show table tip6",
+		"set table tstr key abcdefgh data.gpc0 1", "set table tstr key b data.server_id 2", "show table tstr",
+		"show table tstr key abcdef", "clear table tstr", "show table tstr",
+		"show table tbin", "show table tbin key 00", "clear table tbin key 00", "show table nope",
+	}
+	for _, c := range cmds {
+		ref, err := p.ref.Command(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, o := normTable(ref), normTable(tableCommand(p.ours, c)); r != o {
+			t.Errorf("%s:\nref:\n%s\nours:\n%s", c, r, o)
+		}
+	}
+}

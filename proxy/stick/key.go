@@ -107,9 +107,23 @@ func leadingInt(s string) (int64, bool) {
 	return n, err == nil
 }
 
-// ParseKey reads a key as the Runtime API gives it (`key K`).
+// ParseKey reads a key as the Runtime API gives it (`key K`). As in the
+// reference, an ip table takes anything (what is no IPv4 address is
+// 0.0.0.0) and an ipv6 table only IPv6 addresses.
 func (t *Table) ParseKey(text string) ([]byte, bool) {
 	switch t.spec.Key {
+	case IP:
+		a, err := netip.ParseAddr(text)
+		if err != nil || !a.Is4() {
+			a = netip.IPv4Unspecified()
+		}
+		return t.KeyFromAddr(nil, a)
+	case IPv6:
+		a, err := netip.ParseAddr(text)
+		if err != nil || !a.Is6() {
+			return nil, false
+		}
+		return t.KeyFromAddr(nil, a)
 	case Integer:
 		n, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {

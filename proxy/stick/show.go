@@ -218,11 +218,15 @@ func (t *Table) SetQuery(words []string) error {
 	if !ok {
 		return fmt.Errorf("Invalid key")
 	}
-	type set struct {
-		d DataType
-		v uint64
+	// The entry exists from here on, even when a data word is wrong.
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	e := t.getLocked(key, now)
+	if e == nil {
+		return fmt.Errorf("Unable to allocate a new entry")
 	}
-	var sets []set
+	t.touch(e, now)
 	for i := 2; i < len(words); i += 2 {
 		name, isData := strings.CutPrefix(words[i], "data.")
 		if !isData {
@@ -243,24 +247,13 @@ func (t *Table) SetQuery(words []string) error {
 		if err != nil {
 			return fmt.Errorf("Require a valid integer value to store")
 		}
-		sets = append(sets, set{d, v})
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	e := t.getLocked(key, now)
-	if e == nil {
-		return fmt.Errorf("Unable to allocate a new entry")
-	}
-	for _, s := range sets {
 		switch {
-		case s.d == ServerKey:
-		case s.d.IsRate():
-			e.rate[s.d] = freq{tick: now, curr: s.v}
+		case d == ServerKey:
+		case d.IsRate():
+			e.rate[d] = freq{tick: now, curr: v}
 		default:
-			e.cnt[s.d] = s.v
+			e.cnt[d] = v
 		}
 	}
-	t.touch(e, now)
 	return nil
 }
