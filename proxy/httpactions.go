@@ -321,6 +321,8 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 		h.sess.SetVar(r.Name, r.Value)
 	case HTTPUnsetVar:
 		delete(h.sess.vars, r.Name)
+	case HTTPDo:
+		r.Do(h.sess)
 	default:
 		rewriteHeaders(hs, r)
 	}
