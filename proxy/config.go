@@ -25,6 +25,9 @@ type Config struct {
 	Order []string
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*Userlist
+	// Stats is the statistics configuration (ids, stats pages); nil =
+	// none.
+	Stats *StatsGlobal
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -55,6 +58,8 @@ type Frontend struct {
 	TimeoutClient time.Duration
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
+	// Log is the access-log settings (nil: no access log).
+	Log *AccessLog
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -122,6 +127,9 @@ const (
 type UseBackend struct {
 	Backend string
 	Cond    Cond // nil = always
+	// Name, when set, computes the backend's name (`use_backend
+	// %[expr]`) and replaces Backend.
+	Name func(*Session) string
 }
 
 // Action is what a tcp-request rule does when its condition matches.
@@ -217,4 +225,6 @@ type Server struct {
 	SendProxyV2 bool
 	// Cookie is the `cookie` value of cookie persistence ("" = none).
 	Cookie string
+	// Agent is the agent check (agent-check), nil when off.
+	Agent *AgentCheck
 }

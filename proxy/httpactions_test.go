@@ -182,12 +182,11 @@ func TestUserlistAndAuth(t *testing.T) {
 func TestHTTPActionDiagnostics(t *testing.T) {
 	base := "listen f\n mode http\n bind 127.0.0.1:8000\n %s\n server s 127.0.0.1:9000\n"
 	for _, tc := range []struct{ desc, line, want string }{
-		{"log-format header value", "http-request set-header X %[src]", ":4] : 'http-request set-header' is not acted on yet by Fulcrum (log-format values are not built yet)"},
-		{"log-format redirect", "http-request redirect location /%[path]", ":4] : 'http-request redirect location' : log-format targets are not built yet"},
-		{"log-format return string", "http-request return status 200 content-type text/plain lf-string %[src]", ":4] : 'http-request return' : log-format payloads are not built yet"},
-		{"use-service", "http-request use-service prometheus-exporter", ":4] : 'http-request use-service' is not acted on yet by Fulcrum (service 'prometheus-exporter' is not built)"},
+		{"log-format header value", "http-request set-header X %ci", ":4] : 'http-request set-header' is not acted on yet by Fulcrum (log-format value: log-format variable '%ci' is not a sample expression)"},
+		{"log-format redirect", "http-request redirect location /%ci", ":4] : 'http-request redirect location' : target '/%ci' : log-format value: log-format variable '%ci'"},
+		{"log-format return string", "http-request return status 200 content-type text/plain lf-string %ci", ":4] : 'http-request return' : payload '%ci' : log-format value"},
 		{"set-log-level", "http-request set-log-level silent", ":4] : 'http-request set-log-level' is accepted but has no effect in Fulcrum."},
-		{"set-var from a fetch", "http-request set-var(txn.x) req.hdr(host)", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum (only str() and int() samples are built yet)"},
+		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_sni", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},
 		{"cookie maxidle", "cookie SRV insert maxidle 30m", ":4] : 'cookie' option 'maxidle' is not acted on yet by Fulcrum."},
 	} {

@@ -66,8 +66,12 @@ func (ul *Userlist) InGroup(user string, groups ...string) bool {
 
 // basicAuth decodes the request's "Authorization: Basic" credentials.
 func (s *Session) basicAuth() (user, password string, ok bool) {
-	v, found := s.ReqHeader("authorization")
-	if found != True {
+	req := s.HTTPRequest()
+	if req == nil {
+		return "", "", false
+	}
+	v, found := req.Headers.Get("authorization")
+	if !found {
 		return "", "", false
 	}
 	scheme, cred, _ := bytes.Cut(bytes.TrimSpace(v), []byte(" "))
@@ -99,6 +103,17 @@ func (s *Session) HTTPAuth(list string) bool {
 	ul := s.userlist(list)
 	user, pw, ok := s.basicAuth()
 	return ok && ul != nil && ul.Check(user, pw)
+}
+
+// authGroups are the groups of the user whose valid credentials the
+// request carries (none without valid ones).
+func (s *Session) authGroups(list string) []string {
+	ul := s.userlist(list)
+	user, pw, ok := s.basicAuth()
+	if !ok || ul == nil || !ul.Check(user, pw) {
+		return nil
+	}
+	return ul.Users[user].Groups
 }
 
 // HTTPAuthGroup is http_auth_group(userlist) matched against groups: the
