@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"fulcrum/proxy/http1"
+	"fulcrum/proxy/sample"
 )
 
 // HTTPActions are a proxy's HTTP rules beyond http-request and its error
@@ -68,45 +69,46 @@ func (h *httpConn) rewriteRequest(r *HTTPRule) {
 	switch r.Action {
 	case HTTPSetPath:
 		pre, _, q := splitURI(req)
-		req.URI = join(pre, []byte(r.Value), q)
+		req.URI = join(pre, []byte(h.value(r)), q)
 	case HTTPSetPathQ:
 		pre, _, _ := splitURI(req)
-		req.URI = join(pre, []byte(r.Value), nil)
+		req.URI = join(pre, []byte(h.value(r)), nil)
 	case HTTPSetQuery:
 		pre, p, _ := splitURI(req)
-		req.URI = join(pre, p, []byte("?"+r.Value))
+		req.URI = join(pre, p, []byte("?"+h.value(r)))
 	case HTTPSetURI:
-		req.URI = []byte(r.Value)
+		req.URI = []byte(h.value(r))
 	case HTTPSetMethod:
-		req.Method = []byte(r.Value)
+		req.Method = []byte(h.value(r))
 	case HTTPReplacePath:
 		pre, p, q := splitURI(req)
-		if np, ok := replaceAll(r.Regex, p, r.Value); ok {
+		if np, ok := replaceAll(r.Regex, p, h.value(r)); ok {
 			req.URI = join(pre, np, q)
 		}
 	case HTTPReplaceURI:
-		if nu, ok := replaceAll(r.Regex, req.URI, r.Value); ok {
+		if nu, ok := replaceAll(r.Regex, req.URI, h.value(r)); ok {
 			req.URI = nu
 		}
 	case HTTPNormalizeURI:
 		req.URI = r.Normalizer(req.URI)
 	case HTTPSetVar:
-		h.sess.SetVar(r.Name, r.Value)
+		h.sess.SetVar(r.Name, h.value(r))
 	case HTTPUnsetVar:
 		delete(h.sess.vars, r.Name)
 	default:
-		rewriteHeaders(&req.Headers, r)
+		rewriteHeaders(&req.Headers, r, h.value(r))
 	}
 }
 
-// rewriteHeaders applies a header rule to a message's headers.
-func rewriteHeaders(hs *http1.Headers, r *HTTPRule) {
+// rewriteHeaders applies a header rule to a message's headers; value is
+// the rule's value for this message.
+func rewriteHeaders(hs *http1.Headers, r *HTTPRule, value string) {
 	switch r.Action {
 	case HTTPSetHeader:
 		hs.Del(r.Name)
-		*hs = append(*hs, hdr(r.Name, r.Value))
+		*hs = append(*hs, hdr(r.Name, value))
 	case HTTPAddHeader:
-		*hs = append(*hs, hdr(r.Name, r.Value))
+		*hs = append(*hs, hdr(r.Name, value))
 	case HTTPDelHeader:
 		hs.Del(r.Name)
 	case HTTPReplaceHeader:
@@ -115,7 +117,7 @@ func rewriteHeaders(hs *http1.Headers, r *HTTPRule) {
 			if !bytes.EqualFold(f.Name, []byte(r.Name)) {
 				continue
 			}
-			if v, ok := replaceAll(r.Regex, f.Value, r.Value); ok {
+			if v, ok := replaceAll(r.Regex, f.Value, value); ok {
 				f.Value = v
 			}
 		}
@@ -123,7 +125,7 @@ func rewriteHeaders(hs *http1.Headers, r *HTTPRule) {
 		for i := range *hs {
 			f := &(*hs)[i]
 			if bytes.EqualFold(f.Name, []byte(r.Name)) {
-				f.Value = replaceValues(r.Regex, f.Value, r.Value)
+				f.Value = replaceValues(r.Regex, f.Value, value)
 			}
 		}
 	}
@@ -211,12 +213,18 @@ type Redirect struct {
 	AppendSlash bool
 	// SetCookie is "NAME=value", ClearCookie "NAME=" (or "NAME").
 	SetCookie, ClearCookie string
+	// TargetTmpl computes Target per request when it holds samples.
+	TargetTmpl *sample.Template
 }
 
 // location computes where the redirect sends the client.
-func (rd *Redirect) location(req *http1.Request) []byte {
+func (rd *Redirect) location(req *http1.Request, env sample.Env) []byte {
+	target := rd.Target
+	if rd.TargetTmpl != nil {
+		target = rd.TargetTmpl.String(env)
+	}
 	if rd.Kind == "location" {
-		return []byte(rd.Target)
+		return []byte(target)
 	}
 	_, p, q := splitURI(req)
 	path := join(p, q)
@@ -228,12 +236,12 @@ func (rd *Redirect) location(req *http1.Request) []byte {
 	}
 	if rd.Kind == "scheme" {
 		host, _ := req.Headers.Get("host")
-		return join([]byte(rd.Target+"://"), host, path)
+		return join([]byte(target+"://"), host, path)
 	}
-	if rd.Target == "/" {
+	if target == "/" {
 		return path
 	}
-	return join([]byte(rd.Target), path)
+	return join([]byte(target), path)
 }
 
 // redirect answers a redirect rule as the reference does: content-length
@@ -249,7 +257,7 @@ func (h *httpConn) redirect(r *HTTPRule) (int, bool) {
 		st = 302
 	}
 	rep := &Reply{Status: st, Reason: StatusReason(st), Headers: http1.Headers{
-		hdr("content-length", "0"), {Name: []byte("location"), Value: rd.location(&h.req)}}}
+		hdr("content-length", "0"), {Name: []byte("location"), Value: rd.location(&h.req, h.sess)}}}
 	if st == 302 || st == 303 || st == 307 {
 		rep.Headers = append(rep.Headers, hdr("cache-control", "no-cache"))
 	}
@@ -318,11 +326,11 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 			*reason = []byte(StatusReason(r.Status))
 		}
 	case HTTPSetVar:
-		h.sess.SetVar(r.Name, r.Value)
+		h.sess.SetVar(r.Name, h.value(r))
 	case HTTPUnsetVar:
 		delete(h.sess.vars, r.Name)
 	default:
-		rewriteHeaders(hs, r)
+		rewriteHeaders(hs, r, h.value(r))
 	}
 }
 

@@ -141,6 +141,21 @@ var actCases = []actCase{
 		[]string{"POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nhi"}},
 	{"http/1.0 client", "http-request return status 200 content-type text/plain string ok",
 		[]string{"GET / HTTP/1.0\r\n\r\n"}},
+	{"sample values", `http-request set-header X-Src %[src]
+	http-request add-header X-Host "%[req.hdr(x-h),lower] on %[path]"
+	http-request set-var(txn.p) path
+	http-request set-header X-P %[var(txn.p)]
+	http-request set-path /v2%[path]
+	http-response set-header X-Status %[status]`,
+		[]string{get("/a?b", "X-H: Example.COM")}},
+	{"sample redirect", "http-request redirect location https://%[hdr(host)]%[path]?moved code 301", []string{get("/x?y")}},
+	{"sample return", `http-request return status 200 content-type text/plain lf-string "path=%[path] src=%[src]"`, []string{get("/here")}},
+	{"conditions", `http-request deny deny_status 404 if { path_beg /admin }
+	http-request return status 200 content-type text/plain string public if { path /public } || { hdr(x-pub) -m found }
+	http-request set-header X-Seen yes unless { method POST }`,
+		[]string{get("/admin/x"), get("/public"), get("/p", "X-Pub: 1"), get("/other")}},
+	{"auth group", "http-request auth realm Admins unless { http_auth_group(ul) admins }",
+		[]string{get("/"), get("/", credBob), get("/", credAl)}},
 	{"tarpit", "timeout tarpit 50ms\n\thttp-request tarpit", []string{get("/")}},
 	{"tarpit status", "timeout tarpit 50ms\n\thttp-request tarpit deny_status 429", []string{get("/")}},
 }

@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"regexp"
+	"strconv"
 	"time"
 
 	"fulcrum/proxy/http1"
+	"fulcrum/proxy/sample"
 )
 
 // HTTPAction is what an http-request, http-response or
@@ -85,6 +87,24 @@ type HTTPRule struct {
 	Tarpit time.Duration
 	// Normalizer rewrites the URI for normalize-uri.
 	Normalizer func([]byte) []byte
+	// Tmpl computes Value per request when it holds `%[expr]` samples;
+	// Expr is set-var's sample expression when it is not a constant.
+	Tmpl *sample.Template
+	Expr *sample.Expr
+	// Body computes a return/deny lf-string payload per request.
+	Body *sample.Template
+}
+
+// value is the rule's value for the current message.
+func (h *httpConn) value(r *HTTPRule) string {
+	switch {
+	case r.Tmpl != nil:
+		return r.Tmpl.String(h.sess)
+	case r.Expr != nil:
+		v, _ := r.Expr.String(h.sess)
+		return v
+	}
+	return r.Value
 }
 
 // applies evaluates the rule's condition.
@@ -179,6 +199,16 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 	}
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{term, stateRequest}
+	}
+	if r.Body != nil && rep != nil {
+		body := r.Body.Append(nil, h.sess)
+		dyn := *rep
+		dyn.Body = body
+		dyn.Headers = append(http1.Headers(nil), rep.Headers...)
+		if i := dyn.Headers.Index("content-length", 0); i >= 0 {
+			dyn.Headers[i].Value = []byte(strconv.Itoa(len(body)))
+		}
+		rep = &dyn
 	}
 	keep := h.keepAfterAnswer() && !rep.Close
 	_, n := h.writeReply(rep, keep)
