@@ -249,3 +249,22 @@ func TestCookiePersistenceDown(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorfileOnStreamErrors: the stream layer's own errors (503 when no
+// server answers) use the proxy's errorfile and pass through
+// http-after-response.
+func TestErrorfileOnStreamErrors(t *testing.T) {
+	cfg := httpConfig(t, netip.MustParseAddrPort(deadAddr(t)))
+	page, err := ParseErrorFile([]byte("HTTP/1.1 503 Busy\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nbusy\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Backends[0].HTTP.Actions.Errors = map[int]*Reply{503: page}
+	cfg.Frontends[0].HTTP.Actions.After = []HTTPRule{{Action: HTTPSetHeader, Name: "X-After", Value: "1"}}
+	e := startEngine(t, cfg, nil)
+	c := dialFE(t, e)
+	resp, body := httpRoundTrip(t, c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp.StatusCode != 503 || resp.Status != "503 Busy" || body != "busy\n" || resp.Header.Get("X-After") != "1" {
+		t.Errorf("got %q %q %v", resp.Status, body, resp.Header)
+	}
+}
