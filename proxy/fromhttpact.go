@@ -391,6 +391,9 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 		st := r.Status
 		if st == 0 {
 			st = map[HTTPAction]int{HTTPDeny: 403, HTTPTarpit: 500, HTTPReturn: 200}[r.Action]
+			if r.Action == HTTPDeny && sc.kw != "http-request" {
+				st = 502
+			}
 		}
 		r.Reply = NewReply(st, headers, contentType, body)
 		if r.Body != nil && contentType != "" && r.Reply.Headers.Index("content-type", 0) < 0 {
