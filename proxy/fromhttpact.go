@@ -190,15 +190,12 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 			return HTTPRule{}, false
 		}
 		return HTTPRule{Action: HTTPRedirect, Redirect: rd}, true
-	case "set-header", "add-header":
+	case "set-header", "add-header", "early-hint":
 		v, t, err := value(2)
 		if err != nil {
 			return notActed(err.Error())
 		}
-		act := HTTPSetHeader
-		if w[0] == "add-header" {
-			act = HTTPAddHeader
-		}
+		act := map[string]HTTPAction{"set-header": HTTPSetHeader, "add-header": HTTPAddHeader, "early-hint": HTTPEarlyHint}[name]
 		return HTTPRule{Action: act, Name: w[1], Value: v, Tmpl: t}, true
 	case "del-header":
 		if len(w) == 4 && w[2] == "-m" && w[3] == "str" {

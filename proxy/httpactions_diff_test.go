@@ -169,6 +169,11 @@ var actCases = []actCase{
 	{"errorloc302", "errorloc302 503 /busy\n\thttp-request deny deny_status 503", []string{get("/")}},
 	{"response deny with payload", "http-response deny content-type text/plain string nope hdr X-Why rule", []string{get("/")}},
 	{"response deny with status and payload", "http-response deny deny_status 503 content-type text/plain string nope", []string{get("/")}},
+	{"early-hint", `http-request early-hint link "</style.css>; rel=preload; as=style"
+	http-request early-hint link "</script.js>; rel=preload; as=script"
+	http-request set-header X-A 1
+	http-request early-hint x-late %[path]`,
+		[]string{get("/eh"), "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"}},
 	{"tarpit", "timeout tarpit 50ms\n\thttp-request tarpit", []string{get("/")}},
 	{"tarpit status", "timeout tarpit 50ms\n\thttp-request tarpit deny_status 429", []string{get("/")}},
 }
@@ -272,32 +277,43 @@ func actBackend(t *testing.T, name string) string {
 	return ln.Addr().String()
 }
 
-// readRawResponse reads one response as bytes: the head, then a
-// Content-Length body or everything until the connection closes.
+// readRawResponse reads one response as bytes: interim (1xx) heads, the
+// final head, then a Content-Length body or everything until the
+// connection closes.
 func readRawResponse(rd *bufio.Reader) (string, error) {
-	var head strings.Builder
-	length := -1
+	var out strings.Builder
 	for {
-		line, err := rd.ReadString('\n')
-		if err != nil {
-			return head.String(), err
+		status, length := 0, -1
+		for first := true; ; first = false {
+			line, err := rd.ReadString('\n')
+			out.WriteString(line)
+			if err != nil {
+				return out.String(), err
+			}
+			if line == "\r\n" {
+				break
+			}
+			if first && len(line) >= 12 {
+				status, _ = strconv.Atoi(line[9:12])
+			}
+			name, val, _ := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
+			if strings.EqualFold(name, "content-length") {
+				length, _ = strconv.Atoi(strings.TrimSpace(val))
+			}
 		}
-		head.WriteString(line)
-		if line == "\r\n" {
-			break
+		if status >= 100 && status < 200 {
+			continue
 		}
-		name, val, _ := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
-		if strings.EqualFold(name, "content-length") {
-			length, _ = strconv.Atoi(strings.TrimSpace(val))
+		if length < 0 {
+			rest, err := io.ReadAll(rd)
+			out.Write(rest)
+			return out.String(), err
 		}
+		body := make([]byte, length)
+		_, err := io.ReadFull(rd, body)
+		out.Write(body)
+		return out.String(), err
 	}
-	if length < 0 {
-		rest, err := io.ReadAll(rd)
-		return head.String() + string(rest), err
-	}
-	body := make([]byte, length)
-	_, err := io.ReadFull(rd, body)
-	return head.String() + string(body), err
 }
 
 // runActCase sends the case's requests on one connection, then a probe

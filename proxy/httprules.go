@@ -58,6 +58,9 @@ const (
 	HTTPSetStatus
 	// HTTPNormalizeURI applies the Normalizer to the URI.
 	HTTPNormalizeURI
+	// HTTPEarlyHint adds a Name: Value header to a 103 Early Hints
+	// interim answer, sent once the run of early-hint rules ends.
+	HTTPEarlyHint
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -135,11 +138,33 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 			return h.answer(r)
 		case HTTPRedirect:
 			return h.redirectRequest(r)
+		case HTTPEarlyHint:
+			h.earlyHint(r, i+1 == len(rules) || rules[i+1].Action != HTTPEarlyHint)
 		default:
 			h.rewriteRequest(r)
 		}
 	}
 	return 0, false
+}
+
+// earlyHint adds the rule's header to the 103 answer being built and
+// sends it when last is set (the next rule is no early-hint), as the
+// reference does; HTTP/1.0 clients get none.
+func (h *httpConn) earlyHint(r *HTTPRule, last bool) {
+	if h.req.Major < 1 || h.req.Major == 1 && h.req.Minor == 0 {
+		return
+	}
+	if len(h.hints) == 0 {
+		h.hints = append(h.hints, "HTTP/1.1 103 Early Hints\r\n"...)
+		h.r.BytesOut += replySize(103, []byte("Early Hints"), nil, 0)
+	}
+	v := h.value(r)
+	h.hints = appendLowerHeader(h.hints, []byte(r.Name), []byte(v))
+	h.r.BytesOut += int64(len(r.Name) + len(v))
+	if last {
+		h.cli.Write(append(h.hints, '\r', '\n'))
+		h.hints = h.hints[:0]
+	}
 }
 
 // keepAfterAnswer tells whether the client connection persists after the

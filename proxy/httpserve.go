@@ -106,6 +106,7 @@ type httpConn struct {
 	expectDone chan error
 	nreq       int // requests completed on this client connection
 	ck         cookieState
+	hints      []byte // a 103 answer being built by early-hint rules
 	lf         logScratch
 }
 
