@@ -39,14 +39,6 @@ type CookieConfig struct {
 	Persist bool
 }
 
-// cookieFlag is a persistence flag as logged: '-' when unset.
-func cookieFlag(c byte) byte {
-	if c == 0 {
-		return '-'
-	}
-	return c
-}
-
 // cookieState is what the request's persistence cookie said.
 type cookieState struct {
 	// value is the server part of the request's cookie ("" = none).

@@ -140,6 +140,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	}
 	a.cfg.Order = append(a.cfg.Order, px.Name)
 	acls := a.acls(px)
+	a.stickTable(px)
 	if px.Kind == "frontend" || px.Kind == "listen" {
 		fe := a.frontend(px, lines, acls)
 		if px.Mode == "http" {
@@ -148,6 +149,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	}
 	if px.Kind == "backend" || px.Kind == "listen" {
 		be := a.backend(px, lines)
+		be.Stick = a.stickRules(px, acls)
 		if px.Mode == "http" {
 			a.httpBackend(be, px, lines, acls)
 		}
@@ -679,15 +681,21 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 		}
 		return
 	}
-	if len(args) < 2 || (args[0] != "connection" && args[0] != "content") {
+	if len(args) < 2 || (args[0] != "connection" && args[0] != "content" && args[0] != "session") {
 		a.warn(d.Pos, "'tcp-request %s' is not acted on yet by Fulcrum.", first(args))
 		return
 	}
 	var act Action
-	switch args[1] {
-	case "accept":
+	words, _ := splitCond(args[1:])
+	do, isStick := a.stickAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
+	switch {
+	case isStick && do == nil:
+		return
+	case isStick:
+		act = Do
+	case args[1] == "accept":
 		act = Accept
-	case "reject":
+	case args[1] == "reject":
 		act = Reject
 	default:
 		a.warn(d.Pos, "'tcp-request %s %s' is not acted on yet by Fulcrum.", args[0], args[1])
@@ -704,10 +712,13 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	if !ok {
 		return
 	}
-	r := Rule{Action: act, Cond: cond}
-	if args[0] == "connection" {
+	r := Rule{Action: act, Cond: cond, Do: do}
+	switch args[0] {
+	case "connection":
 		fe.ConnectionRules = append(fe.ConnectionRules, r)
-	} else {
+	case "session":
+		fe.SessionRules = append(fe.SessionRules, r)
+	default:
 		fe.ContentRules = append(fe.ContentRules, r)
 	}
 }

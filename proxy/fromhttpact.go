@@ -73,7 +73,13 @@ func (a *adapter) httpRules(px *haproxy.Proxy, kw string, lines []haproxy.Direct
 			continue
 		}
 		words, condWords := splitCond(d.Args)
-		rule, ok := a.httpAction(sc, d.Pos, words)
+		var rule HTTPRule
+		var ok bool
+		if do, isStick := a.stickAction(d.Pos, px.Name, words, kw); isStick {
+			rule, ok = HTTPRule{Action: HTTPDo, Do: do}, do != nil
+		} else {
+			rule, ok = a.httpAction(sc, d.Pos, words)
+		}
 		if !ok {
 			continue
 		}
@@ -279,6 +285,10 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		a.warn(pos, "'%s %s' is accepted but has no effect in Fulcrum.", sc.kw, w[0])
 		return HTTPRule{}, false
 	case "use-service":
+		if arg(1) == "prometheus-exporter" {
+			// Mapped with the statistics (fromstats.go: services).
+			return HTTPRule{}, false
+		}
 		return notActed("service '" + arg(1) + "' is not built")
 	}
 	return notActed("action not built yet")

@@ -61,6 +61,8 @@ const (
 	// HTTPEarlyHint adds a Name: Value header to a 103 Early Hints
 	// interim answer, sent once the run of early-hint rules ends.
 	HTTPEarlyHint
+	// HTTPDo calls Do (track-sc, sc-inc-gpc0, ...) and goes on.
+	HTTPDo
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -77,6 +79,8 @@ type HTTPRule struct {
 	Reason string
 	// Location is a redirect's target when Redirect is nil.
 	Location string
+	// Do is HTTPDo's action.
+	Do func(*Session)
 	// Redirect is a full redirect rule.
 	Redirect *Redirect
 	// Reply is a deny/tarpit/return answer built from the rule's options
@@ -140,6 +144,8 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 			return h.redirectRequest(r)
 		case HTTPEarlyHint:
 			h.earlyHint(r, i+1 == len(rules) || rules[i+1].Action != HTTPEarlyHint)
+		case HTTPDo:
+			r.Do(h.sess)
 		default:
 			h.rewriteRequest(r)
 		}

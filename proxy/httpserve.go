@@ -190,6 +190,9 @@ func (h *httpConn) exchange() bool {
 	h.method = append(h.method[:0], h.req.Method...)
 	h.in.consume(h.req.HeadLen)
 	h.r.BytesIn = htxRequestSize(&h.req)
+	if !h.stickRequest() {
+		return false
+	}
 
 	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules, h.fe.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep
@@ -309,6 +312,7 @@ func (h *httpConn) finishTimers() {
 
 // log hands the request's record to the access log.
 func (h *httpConn) log() {
+	h.stickRequestDone()
 	if h.hrec.TActive == 0 {
 		h.finishTimers()
 	}

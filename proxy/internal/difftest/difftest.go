@@ -513,6 +513,10 @@ func (r *Reference) WaitLog(substr string) string {
 // Addr is the reference frontend's address.
 func (r *Reference) Addr() string { return r.addr }
 
+// Command sends one Runtime API command to the reference's admin socket
+// and returns its answer.
+func (r *Reference) Command(cmd string) (string, error) { return r.command(cmd) }
+
 func (r *Reference) command(cmd string) (string, error) {
 	c, err := net.Dial("unix", r.sock)
 	if err != nil {
@@ -633,7 +637,3 @@ func RunReference(t *testing.T, bin string, sc Scenario) []string {
 		t.Logf("discarding reference run %d: %d DOWN / %d UP transitions, the scenario made %d / %d:\n%s", attempt, down, up, wantDown, wantUp, out)
 	}
 }
-
-// Command sends one Runtime API command to the reference's admin socket
-// and returns its whole answer.
-func (r *Reference) Command(cmd string) (string, error) { return r.command(cmd) }
