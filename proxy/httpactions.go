@@ -344,6 +344,8 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 		h.sess.SetVar(r.Name, h.value(r))
 	case HTTPUnsetVar:
 		delete(h.sess.vars, r.Name)
+	case HTTPDo:
+		r.Do(h.sess)
 	default:
 		rewriteHeaders(hs, r, h.value(r))
 	}
