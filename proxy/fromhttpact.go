@@ -173,7 +173,9 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 	regex := func(i int) (*regexp.Regexp, bool) {
 		re, err := regexp.Compile(arg(i))
 		if err != nil {
-			a.alert(pos, "'%s %s' : regex '%s' : %v", sc.kw, w[0], arg(i), err)
+			// The reference's PCRE takes more than Go's RE2 does
+			// (back-references, look-arounds).
+			a.warn(pos, "'%s %s' : regex '%s' is not supported by Fulcrum (%v); the rule is ignored.", sc.kw, w[0], arg(i), err)
 			return nil, false
 		}
 		return re, true

@@ -188,6 +188,7 @@ func TestHTTPActionDiagnostics(t *testing.T) {
 		{"set-log-level", "http-request set-log-level silent", ":4] : 'http-request set-log-level' is accepted but has no effect in Fulcrum."},
 		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_sni", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},
+		{"PCRE-only regex", `http-request replace-header X (?=a)b c`, ":4] : 'http-request replace-header' : regex '(?=a)b' is not supported by Fulcrum"},
 		{"cookie maxidle", "cookie SRV insert maxidle 30m", ":4] : 'cookie' option 'maxidle' is not acted on yet by Fulcrum."},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
