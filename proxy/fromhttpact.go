@@ -283,7 +283,13 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 			return notActed("this normalizer is not built yet")
 		}
 		return HTTPRule{Action: HTTPNormalizeURI, Normalizer: f}, true
-	case "set-log-level", "set-nice":
+	case "set-log-level":
+		if arg(1) == "silent" {
+			return HTTPRule{Action: HTTPSilent}, true
+		}
+		a.warn(pos, "'%s set-log-level %s' is accepted but has no effect in Fulcrum (only 'silent' is built).", sc.kw, arg(1))
+		return HTTPRule{}, false
+	case "set-nice":
 		a.warn(pos, "'%s %s' is accepted but has no effect in Fulcrum.", sc.kw, w[0])
 		return HTTPRule{}, false
 	case "use-service":

@@ -106,6 +106,8 @@ func (h *httpConn) rewriteRequest(r *HTTPRule) {
 		}
 	case HTTPNormalizeURI:
 		req.URI = r.Normalizer(req.URI)
+	case HTTPSilent:
+		h.r.Log = nil
 	case HTTPSetVar:
 		h.sess.SetVar(r.Name, h.value(r))
 	case HTTPUnsetVar:
@@ -346,6 +348,8 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 		delete(h.sess.vars, r.Name)
 	case HTTPDo:
 		r.Do(h.sess)
+	case HTTPSilent:
+		h.r.Log = nil
 	default:
 		rewriteHeaders(hs, r, h.value(r))
 	}

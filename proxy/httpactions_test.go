@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"fulcrum/confparse"
 	"fulcrum/proxy/http1"
@@ -185,7 +186,8 @@ func TestHTTPActionDiagnostics(t *testing.T) {
 		{"log-format header value", "http-request set-header X %ci", ":4] : 'http-request set-header' is not acted on yet by Fulcrum (log-format value: log-format variable '%ci' is not a sample expression)"},
 		{"log-format redirect", "http-request redirect location /%ci", ":4] : 'http-request redirect location' : target '/%ci' : log-format value: log-format variable '%ci'"},
 		{"log-format return string", "http-request return status 200 content-type text/plain lf-string %ci", ":4] : 'http-request return' : payload '%ci' : log-format value"},
-		{"set-log-level", "http-request set-log-level silent", ":4] : 'http-request set-log-level' is accepted but has no effect in Fulcrum."},
+		{"set-log-level", "http-request set-log-level err", ":4] : 'http-request set-log-level err' is accepted but has no effect in Fulcrum (only 'silent' is built)."},
+		{"set-nice", "http-request set-nice 10", ":4] : 'http-request set-nice' is accepted but has no effect in Fulcrum."},
 		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_sni", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},
 		{"PCRE-only regex", `http-request replace-header X (?=a)b c`, ":4] : 'http-request replace-header' : regex '(?=a)b' is not supported by Fulcrum"},
@@ -267,5 +269,31 @@ func TestErrorfileOnStreamErrors(t *testing.T) {
 	resp, body := httpRoundTrip(t, c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	if resp.StatusCode != 503 || resp.Status != "503 Busy" || body != "busy\n" || resp.Header.Get("X-After") != "1" {
 		t.Errorf("got %q %q %v", resp.Status, body, resp.Header)
+	}
+}
+
+// TestSetLogLevelSilent: a request matched by `set-log-level silent`
+// carries no access-log settings, so no line is written for it.
+func TestSetLogLevelSilent(t *testing.T) {
+	s1 := startHTTPBackend(t, "s1")
+	cfg := httpConfig(t, s1.addr())
+	cfg.Frontends[0].Log = &AccessLog{}
+	cfg.Frontends[0].HTTP.RequestRules = []HTTPRule{{Action: HTTPSilent, Cond: PathBeg("/health")}}
+	logged := make(chan bool, 2)
+	e, err := New(cfg, Options{AccessLog: func(r *Record) { logged <- r.Log != nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Stop(time.Second) })
+	c := dialFE(t, e)
+	rd := bufio.NewReader(c)
+	for _, path := range []string{"/health", "/app"} {
+		httpRoundTrip(t, c, rd, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n")
+		if got, want := <-logged, path != "/health"; got != want {
+			t.Errorf("%s: logged %v, want %v", path, got, want)
+		}
 	}
 }

@@ -61,6 +61,8 @@ const (
 	// HTTPEarlyHint adds a Name: Value header to a 103 Early Hints
 	// interim answer, sent once the run of early-hint rules ends.
 	HTTPEarlyHint
+	// HTTPSilent is `set-log-level silent`: the request is not logged.
+	HTTPSilent
 	// HTTPDo calls Do (track-sc, sc-inc-gpc0, ...) and goes on.
 	HTTPDo
 )
