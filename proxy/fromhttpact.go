@@ -278,8 +278,8 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		}
 		return r, true
 	case "normalize-uri":
-		f, ok := uriNormalizers[arg(1)]
-		if !ok || len(w) > 2 {
+		f, ok := uriNormalizer(w[1:])
+		if !ok {
 			return notActed("this normalizer is not built yet")
 		}
 		return HTTPRule{Action: HTTPNormalizeURI, Normalizer: f}, true

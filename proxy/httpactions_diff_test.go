@@ -105,6 +105,9 @@ var actCases = []actCase{
 	http-request normalize-uri query-sort-by-name
 	http-request normalize-uri percent-to-uppercase`,
 		[]string{get("//a//b/../c/./d?z=1&a=2&m=3&a=1"), get("/x%2fy/..")}},
+	{"normalize-uri more", `http-request normalize-uri percent-decode-unreserved
+	http-request normalize-uri path-strip-dotdot full`,
+		[]string{get("/%41%62%2F%7e%20x/../../../y?q=%61"), get("/../..")}},
 	{"response header rules", `http-response set-status 299 reason Fine
 	http-response set-header X-Resp 1
 	http-response add-header X-Added 2

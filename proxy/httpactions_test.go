@@ -56,6 +56,9 @@ func TestURINormalizers(t *testing.T) {
 		{"percent-to-uppercase", "/a%2fb?c=%3d", "/a%2Fb?c=%3D"},
 		{"query-sort-by-name", "/p?z=1&a=2&m=3&a=1", "/p?a=2&a=1&m=3&z=1"},
 		{"fragment-strip", "/p#frag", "/p"},
+		{"fragment-encode", "/p#frag", "/p%23frag"},
+		{"percent-decode-unreserved", "/%41%2F%7e%20", "/A%2F~%20"},
+		{"path-strip-dotdot full", "/../a/../../b", "/b"},
 	} {
 		t.Run(tc.name+" "+tc.in, func(t *testing.T) {
 			if got := string(uriNormalizers[tc.name]([]byte(tc.in))); got != tc.want {
