@@ -235,7 +235,7 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		act := map[string]HTTPAction{"set-path": HTTPSetPath, "set-pathq": HTTPSetPathQ, "set-query": HTTPSetQuery,
 			"set-uri": HTTPSetURI, "set-method": HTTPSetMethod}[name]
 		return HTTPRule{Action: act, Value: v, Tmpl: t}, true
-	case "replace-path", "replace-uri":
+	case "replace-path", "replace-pathq", "replace-uri":
 		v, t, err := value(2)
 		if err != nil {
 			return notActed(err.Error())
@@ -244,10 +244,8 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		if !ok {
 			return HTTPRule{}, false
 		}
-		act := HTTPReplacePath
-		if name == "replace-uri" {
-			act = HTTPReplaceURI
-		}
+		act := map[string]HTTPAction{"replace-path": HTTPReplacePath, "replace-pathq": HTTPReplacePathQ,
+			"replace-uri": HTTPReplaceURI}[name]
 		return HTTPRule{Action: act, Regex: re, Value: v, Tmpl: t}, true
 	case "set-var", "unset-var":
 		v, ok := strings.CutSuffix(strings.TrimPrefix(w[0], name+"("), ")")

@@ -100,6 +100,11 @@ func (h *httpConn) rewriteRequest(r *HTTPRule) {
 		if np, ok := replaceAll(r.Regex, p, h.value(r)); ok {
 			req.URI = join(pre, np, q)
 		}
+	case HTTPReplacePathQ:
+		pre, p, q := splitURI(req)
+		if np, ok := replaceAll(r.Regex, join(p, q), h.value(r)); ok {
+			req.URI = join(pre, np)
+		}
 	case HTTPReplaceURI:
 		if nu, ok := replaceAll(r.Regex, req.URI, h.value(r)); ok {
 			req.URI = nu

@@ -98,6 +98,7 @@ var actCases = []actCase{
 	{"set-method", "http-request set-method PUT", []string{get("/m")}},
 	{"set-pathq", "http-request set-pathq /pq?k", []string{get("/spq?a=b")}},
 	{"replace-path", `http-request replace-path /rp(.*) /replaced\1`, []string{get("/rp/x?a=b"), get("/other")}},
+	{"replace-pathq", `http-request replace-pathq /pq(.*)\?a=(.*) /new\1?b=\2`, []string{get("/pq/x?a=1"), get("http://h.example/pq/y?a=2")}},
 	{"replace-uri", `http-request replace-uri ^/ru(.*) /ruri\1`, []string{get("/ru/x?a=b")}},
 	{"normalize-uri", `http-request normalize-uri path-merge-slashes
 	http-request normalize-uri path-strip-dotdot

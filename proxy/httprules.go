@@ -50,6 +50,7 @@ const (
 	// HTTPReplacePath and HTTPReplaceURI rewrite the path or the URI when
 	// Regex matches it.
 	HTTPReplacePath
+	HTTPReplacePathQ
 	HTTPReplaceURI
 	// HTTPSetVar sets the variable Name to Value; HTTPUnsetVar removes it.
 	HTTPSetVar
