@@ -28,6 +28,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}
+	a.cfg.Stats = a.statsGlobal()
 	return a.cfg, a.diags
 }
 
@@ -37,7 +38,8 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
-	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true}
+	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
+	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
 
 type adapter struct {
 	hc    *haproxy.Config
@@ -166,17 +168,13 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 		case "use_backend":
 			cond, ok := a.cond(acls, d.Pos, d.Args[1:])
 			if ok {
-				fe.UseBackend = append(fe.UseBackend, UseBackend{Backend: d.Args[0], Cond: cond})
+				fe.UseBackend = append(fe.UseBackend, a.useBackend(fe, d, cond))
 			}
 		case "tcp-request":
 			a.tcpRequest(fe, acls, d)
 		}
 	}
-	for _, d := range lines {
-		if d.Keyword == "log-format" {
-			a.warn(d.Pos, "'log-format' is not acted on yet by Fulcrum: %s '%s' writes no access log (use 'option tcplog' or 'option httplog').", px.Kind, px.Name)
-		}
-	}
+	a.accessLog(fe, px, lines)
 	a.cfg.Frontends = append(a.cfg.Frontends, fe)
 	return fe
 }

@@ -79,6 +79,7 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	r := &h.req
 	dst = http1.AppendRequestLine(dst, r.Method, r.URI, requestProto(r))
 	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
+	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)
 	switch {
 	case r.Upgrade():

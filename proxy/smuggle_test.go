@@ -80,7 +80,7 @@ func TestMalformedInputDifferential(t *testing.T) {
 			refBE, ourBE := startHTTPBackend(t, "s1"), startHTTPBackend(t, "s1")
 			port := difftest.FreePort(t)
 			difftest.StartReferenceConfig(t, bin, fmt.Sprintf(smuggleConfig, port, refBE.addr()))
-			ref := sendRaw(t, fmt.Sprintf("127.0.0.1:%d", port), raw)
+			ref := statusesOf(t, fmt.Sprintf("127.0.0.1:%d", port), raw)
 
 			cfg, diags := adapt(t, fmt.Sprintf(smuggleConfig, difftest.FreePort(t), ourBE.addr()))
 			if cfg == nil {
@@ -94,7 +94,7 @@ func TestMalformedInputDifferential(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { e.Stop(time.Second) })
-			ours := sendRaw(t, feAddr(e, "fe"), raw)
+			ours := statusesOf(t, feAddr(e, "fe"), raw)
 
 			if ref != ours {
 				t.Errorf("client received:\nref  %s\nours %s", ref, ours)
@@ -110,9 +110,9 @@ func TestMalformedInputDifferential(t *testing.T) {
 
 var statusLineRE = regexp.MustCompile(`HTTP/1\.[01] (\d{3})`)
 
-// sendRaw writes raw on a new connection, reads until the proxy closes it
+// statusesOf writes raw on a new connection, reads until the proxy closes it
 // (bounded), and returns the status codes of the responses, in order.
-func sendRaw(t *testing.T, addr, raw string) string {
+func statusesOf(t *testing.T, addr, raw string) string {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {

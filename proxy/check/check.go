@@ -129,6 +129,7 @@ type Checker struct {
 	// health is HAProxy's check->health: 0..rise+fall-1, up when >= rise.
 	health int
 	report func(Transition)
+	last   Result // the latest result, for the statistics
 }
 
 // New prepares a checker starting in the up state with HAProxy's initial
@@ -223,6 +224,7 @@ func (c *Checker) interval() time.Duration {
 // Observe applies one result to the health counter and reports a state
 // change, as set_server_check_status does.
 func (c *Checker) Observe(r Result) {
+	c.last = r
 	wasUp := c.Up()
 	max := c.target.Rise + c.target.Fall - 1
 	if r.Status.Passed() {
@@ -242,6 +244,10 @@ func (c *Checker) Observe(r Result) {
 		c.report(Transition{Up: up, Result: r})
 	}
 }
+
+// Last returns the latest result Observe applied (call it from the
+// checker's goroutine, e.g. in RunWith's after).
+func (c *Checker) Last() Result { return c.last }
 
 // Once runs a single check.
 func (c *Checker) Once(ctx context.Context) Result {

@@ -633,3 +633,7 @@ func RunReference(t *testing.T, bin string, sc Scenario) []string {
 		t.Logf("discarding reference run %d: %d DOWN / %d UP transitions, the scenario made %d / %d:\n%s", attempt, down, up, wantDown, wantUp, out)
 	}
 }
+
+// Command sends one Runtime API command to the reference's admin socket
+// and returns its whole answer.
+func (r *Reference) Command(cmd string) (string, error) { return r.command(cmd) }
