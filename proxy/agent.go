@@ -3,14 +3,11 @@ package proxy
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 )
 
@@ -26,15 +23,13 @@ type AgentCheck struct {
 // rest of its state.
 type agentState struct {
 	down atomic.Bool // the agent's last health word was down/stopped/fail
-	// warned holds the reply words Fulcrum does not act on yet and has
-	// already warned about, per server.
-	warned sync.Map
+	off  atomic.Bool // `disable agent` (Runtime API): replies are ignored
 }
 
 // checkChanged applies a health check's state change: a server the
 // agent reported down stays down (check_notify_success).
 func (b *backend) checkChanged(s *server, up bool, r *check.Result) {
-	if up && s.cfg.Agent != nil && s.state.agent.down.Load() {
+	if up && s.cfg.Agent != nil && !s.state.agent.off.Load() && s.state.agent.down.Load() {
 		return
 	}
 	b.setServerUp(s, up, r)
@@ -85,29 +80,32 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 	}
 }
 
+// agentAdmin are the admin words of an agent reply.
+var agentAdmin = map[string]AdminState{"ready": AdminReady, "drain": AdminDrain, "maint": AdminMaint}
+
 // agentReport applies an agent's reply in HAProxy's order: the admin
 // state, the weight, maxconn, then the health.
 func (b *backend) agentReport(s *server, r check.AgentResult) {
-	if !r.Replied {
+	if !r.Replied || s.state.agent.off.Load() {
 		// A failure to reach the agent never marks the server down.
 		return
 	}
+	e, be, name := b.engine, b.cfg.Name, s.cfg.Name
 	rep := r.Reply
 	if rep.Admin != "" {
-		b.notActedOn(s, "'"+strings.ToLower(rep.Admin)+"'")
+		e.SetServerAdmin(be, name, agentAdmin[strings.ToLower(rep.Admin)])
 	}
 	warn := ""
 	if rep.Weight != "" {
-		w, msg := check.AgentWeight(rep.Weight, s.cfg.Weight, lbStatic(b.cfg.Balance))
+		w, msg := check.AgentWeight(rep.Weight, s.cfg.Weight, staticAlgo(b.cfg.Balance))
 		if warn = msg; msg == "" {
-			b.engine.SetServerWeight(b.cfg.Name, s.cfg.Name, w)
+			e.SetServerWeight(be, name, w)
 		}
 	}
-	if rep.MaxConn != "" {
-		if _, msg := check.AgentMaxConn(rep.MaxConn); msg != "" {
-			warn = cmp.Or(warn, msg)
-		} else {
-			b.notActedOn(s, "'maxconn:'")
+	if rep.HasMaxConn {
+		n, msg := check.AgentMaxConn(rep.MaxConn)
+		if warn = cmp.Or(warn, msg); msg == "" {
+			e.SetServerMaxConn(be, name, n)
 		}
 	}
 	if rep.Health == "" {
@@ -115,6 +113,17 @@ func (b *backend) agentReport(s *server, r check.AgentResult) {
 	}
 	res := r.Result
 	res.Status, res.Info = rep.HealthStatus(), rep.HealthText(warn)
+	if s.state.admin.maint() {
+		// In maintenance the reference logs no health change; leaving
+		// it reports the health the checks and the agent left.
+		s.state.agent.down.Store(res.Status != check.L7OK)
+		up := res.Status == check.L7OK && checkUp(s)
+		b.mu.Lock()
+		s.state.up.Store(up)
+		b.lb.SetUp(s.lb, up)
+		b.mu.Unlock()
+		return
+	}
 	if res.Status == check.L7OK {
 		s.state.agent.down.Store(false)
 		if checkUp(s) {
@@ -124,25 +133,4 @@ func (b *backend) agentReport(s *server, r check.AgentResult) {
 	}
 	s.state.agent.down.Store(true)
 	b.setServerUp(s, false, &res)
-}
-
-// notActedOn warns once per server about an agent reply word Fulcrum
-// reads but does not apply yet.
-func (b *backend) notActedOn(s *server, word string) {
-	if _, done := s.state.agent.warned.LoadOrStore(word, true); done {
-		return
-	}
-	b.engine.log(Warning, fmt.Sprintf("Agent of server %s replied %s, which Fulcrum does not act on yet.", s.id(), word))
-}
-
-// lbStatic tells whether a backend's algorithm takes no weight change
-// at run time (static-rr, and map-based hashing).
-func lbStatic(c balance.Config) bool {
-	switch c.Algo {
-	case balance.StaticRR:
-		return true
-	case balance.RoundRobin, balance.LeastConn, balance.First, balance.Random:
-		return false
-	}
-	return !c.Consistent
 }
