@@ -23,8 +23,8 @@ type AgentReply struct {
 	MaxConn string // the value after "maxconn:"
 	// HasMaxConn: a "maxconn:" word came, MaxConn may still be empty.
 	HasMaxConn bool
-	Comment string // after '#', leading blanks skipped
-	Err     string // the first word not understood
+	Comment    string // after '#', leading blanks skipped
+	Err        string // the first word not understood
 }
 
 // ParseAgentReply splits an agent's line (without its line end).
