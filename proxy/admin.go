@@ -709,6 +709,11 @@ type ServerStatus struct {
 	// CheckPort and CheckAddr are the server's `port` and `addr`.
 	CheckPort uint16
 	CheckAddr netip.Addr
+	// AgentState is the agent check's CHK_ST_* flags (0 without one);
+	// AgentAddr and AgentPort its agent-addr and agent-port.
+	AgentState int
+	AgentAddr  netip.Addr
+	AgentPort  uint16
 }
 
 // ServersState reports every server of a backend, or of every backend
@@ -765,6 +770,13 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	}
 	if a.flags&admConfMaint != 0 {
 		st.CheckState |= 0x08
+	}
+	if ag := s.cfg.Agent; ag != nil {
+		// CHK_ST_CONFIGURED 0x02, CHK_ST_ENABLED 0x04, CHK_ST_AGENT 0x10
+		st.AgentState, st.AgentAddr, st.AgentPort = 0x12, ag.Addr, ag.Port
+		if !s.state.agent.off.Load() {
+			st.AgentState |= 0x04
+		}
 	}
 	return st
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -133,4 +134,30 @@ func (b *backend) agentReport(s *server, r check.AgentResult) {
 	}
 	s.state.agent.down.Store(true)
 	b.setServerUp(s, false, &res)
+}
+
+// ErrAgentOff is the Runtime API's answer for a server without a running
+// agent check.
+var ErrAgentOff = errors.New("agent checks are not enabled on this server.")
+
+// AgentEnabled reports whether a server has an agent check running.
+func (e *Engine) AgentEnabled(backendName, serverName string) bool {
+	_, s, err := e.lookup(backendName, serverName)
+	return err == nil && s.cfg.Agent != nil && !s.state.agent.off.Load()
+}
+
+// SetAgentHealth forces what the agent says of a server (`set server ...
+// agent up|down`): as the reference, the server is set running or stopped
+// at once, "changed from CLI".
+func (e *Engine) SetAgentHealth(backendName, serverName string, up bool) error {
+	if !e.AgentEnabled(backendName, serverName) {
+		return ErrAgentOff
+	}
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	s.state.agent.down.Store(!up)
+	b.setServerUpWhy(s, up, "changed from CLI")
+	return nil
 }
