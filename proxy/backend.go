@@ -47,6 +47,7 @@ type serverState struct {
 	up       atomic.Bool  // health
 	health   atomic.Int64 // check counter
 	srvStats              // health history for the statistics
+	admin    adminState   // set by the Runtime API (admin.go)
 }
 
 // backend is the runtime of one Backend.
@@ -80,6 +81,8 @@ type server struct {
 	conns map[*liveConn]struct{}
 	// idle holds persistent connections for HTTP requests (http-reuse).
 	idle idlePool
+	// uweight is the user weight, changed by the Runtime API (admin.go).
+	uweight int
 }
 
 // attach records an established connection on s; detach forgets it.
@@ -137,10 +140,11 @@ func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counter
 			st = &serverState{}
 			st.up.Store(true)
 			st.health.Store(-1)
+			st.admin.init(sc)
 		}
 		ls := &balance.Server{Name: sc.Name, ID: sc.ID, Weight: sc.Weight, Backup: sc.Backup,
 			MaxConn: sc.MaxConn, MinConn: sc.MinConn, MaxQueue: sc.MaxQueue}
-		s := &server{cfg: sc, be: b, lb: ls, state: st}
+		s := &server{cfg: sc, be: b, lb: ls, state: st, uweight: st.admin.weightFor(sc)}
 		b.servers = append(b.servers, s)
 		b.byName[sc.Name] = s
 		b.byLB[ls] = s
@@ -152,9 +156,7 @@ func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counter
 	}
 	b.lb = lb
 	for _, s := range b.servers {
-		if s.cfg.Disabled {
-			lb.SetMaint(s.lb, true)
-		}
+		b.applyAdminLocked(s)
 		if !s.state.up.Load() {
 			lb.SetUp(s.lb, false)
 		}
@@ -472,6 +474,15 @@ func isTimeout(err error) bool {
 // setServerUp applies a health change to the balancer and logs it as the
 // reference does.
 func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
+	reason := ""
+	if r != nil {
+		reason = r.Reason()
+	}
+	b.setServerUpWhy(s, up, reason)
+}
+
+// setServerUpWhy is setServerUp with the reason of the change in words.
+func (b *backend) setServerUpWhy(s *server, up bool, why string) {
 	b.mu.Lock()
 	if s.state.up.Load() == up {
 		b.mu.Unlock()
@@ -513,8 +524,8 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 		kind = "Backup Server"
 	}
 	reason := ""
-	if r != nil {
-		reason = ", " + r.Reason()
+	if why != "" {
+		reason = ", " + why
 	}
 	running := ""
 	if bck > 0 && act == 0 {
@@ -544,12 +555,7 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 	b.mu.Unlock()
 	b.engine.log(Warning, msg)
 	if noneLeft && !up {
-		// HAProxy names a listen section "proxy" here.
-		kind := "backend"
-		if b.engine.rt.Load().frontends[b.cfg.Name] != nil {
-			kind = "proxy"
-		}
-		b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
+		b.logNoServer()
 	}
 }
 
@@ -587,21 +593,6 @@ func (e *Engine) SetServerUp(backendName, serverName string, up bool) error {
 		return err
 	}
 	b.setServerUp(s, up, nil)
-	return nil
-}
-
-// SetServerWeight changes a server's weight at run time (the Runtime
-// API's `set weight`); it carries no further across reloads than the
-// configuration does.
-func (e *Engine) SetServerWeight(backendName, serverName string, weight int) error {
-	b, s, err := e.lookupServer(backendName, serverName)
-	if err != nil {
-		return err
-	}
-	b.mu.Lock()
-	b.lb.SetWeight(s.lb, weight)
-	b.dequeueAllLocked()
-	b.mu.Unlock()
 	return nil
 }
 

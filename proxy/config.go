@@ -123,6 +123,9 @@ const (
 type UseBackend struct {
 	Backend string
 	Cond    Cond // nil = always
+	// Name, when set, computes the backend's name (`use_backend
+	// %[expr]`) and replaces Backend.
+	Name func(*Session) string
 }
 
 // Action is what a tcp-request rule does when its condition matches.

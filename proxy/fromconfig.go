@@ -167,7 +167,7 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 		case "use_backend":
 			cond, ok := a.cond(acls, d.Pos, d.Args[1:])
 			if ok {
-				fe.UseBackend = append(fe.UseBackend, UseBackend{Backend: d.Args[0], Cond: cond})
+				fe.UseBackend = append(fe.UseBackend, a.useBackend(fe, d, cond))
 			}
 		case "tcp-request":
 			a.tcpRequest(fe, acls, d)

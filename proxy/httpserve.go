@@ -99,6 +99,7 @@ type httpConn struct {
 	be      *backend
 	srv     *server  // server of srvConn
 	srvConn net.Conn // server connection kept between requests
+	chunks  []byte   // a chunked body re-encoded for the next hop
 	reused  bool     // the connection in use was open before this request
 	// expectDone reports the end of an Expect: 100-continue body being
 	// forwarded beside the response.
@@ -251,6 +252,9 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 	for {
 		if h.in.w > h.in.r {
 			_, err := h.req.Parse(h.in.data(), &h.feOpts)
+			if err == nil {
+				err = h.req.CheckBuffered(h.in.data()[h.req.HeadLen:], &h.feOpts)
+			}
 			if err == nil {
 				h.hrec.TReq = time.Since(first)
 				h.cli.SetReadDeadline(time.Time{})
@@ -473,14 +477,25 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 	}
 	for !h.body.Done() {
 		if d := in.data(); len(d) > 0 {
-			n, err := h.body.Consume(d)
+			var n int
+			var err error
+			out := d
+			if h.body.Chunked() {
+				h.chunks, n, err = h.body.Rechunk(h.chunks[:0], d)
+				out = h.chunks
+			} else {
+				n, err = h.body.Consume(d)
+				out = d[:n]
+			}
 			if err != nil {
 				return total, fail(err, true)
 			}
-			if n > 0 {
-				if _, err := dst.Write(d[:n]); err != nil {
+			if len(out) > 0 {
+				if _, err := dst.Write(out); err != nil {
 					return total, fail(err, false)
 				}
+			}
+			if n > 0 {
 				total += int64(n)
 				in.consume(n)
 			}

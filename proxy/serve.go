@@ -21,6 +21,8 @@ type liveConn struct {
 	mu      sync.Mutex
 	srv     net.Conn
 	aborted bool
+	fe      string    // frontend name, for `show sess`
+	start   time.Time // accept time, for `show sess`
 }
 
 func (c *liveConn) setServer(s net.Conn) bool {
@@ -53,7 +55,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 
 // serve runs one client connection to its end.
 func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
-	lc := &liveConn{cli: cli}
+	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now()}
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}
 	e.liveMu.Unlock()
@@ -272,6 +274,9 @@ func decided(fc *Frontend, sess *Session) bool {
 func pickBackend(fc *Frontend, sess *Session) string {
 	for _, u := range fc.UseBackend {
 		if u.Cond == nil || u.Cond(sess) == True {
+			if u.Name != nil {
+				return u.Name(sess)
+			}
 			return u.Backend
 		}
 	}
