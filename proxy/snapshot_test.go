@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,7 +164,27 @@ func startStatsPair(t *testing.T) *statsPair {
 	waitStatus(t, "ours", p.ourStat, "s1", "UP")
 	sendRequests(t, p.refFE, requestsPerSide)
 	sendRequests(t, p.ourFE, requestsPerSide)
+	// The last request is accounted for once its log is out, which
+	// can be after the client read the response.
+	n := strconv.Itoa(requestsPerSide)
+	waitField(t, "reference", p.refStat, "be/BACKEND", "req_tot", n)
+	waitField(t, "ours", p.ourStat, "be/BACKEND", "req_tot", n)
+	waitField(t, "reference", p.refStat, "be/BACKEND", "scur", "0")
+	waitField(t, "ours", p.ourStat, "be/BACKEND", "scur", "0")
 	return p
+}
+
+// waitField polls a CSV source until row key's field is want.
+func waitField(t *testing.T, what string, get func() string, key, field, want string) {
+	t.Helper()
+	for range 400 {
+		if _, rows := parseCSV(t, get()); rows[key][field] == want {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, rows := parseCSV(t, get())
+	t.Fatalf("%s: %s %s never %s (%q)", what, key, field, want, rows[key][field])
 }
 
 // TestStatsCSVDifferential runs the same configuration on the reference
