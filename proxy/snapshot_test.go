@@ -141,20 +141,7 @@ func startStatsPair(t *testing.T) *statsPair {
 		return out
 	}
 
-	text := "global\n\tstats socket /nonexistent/admin.sock level admin\n" +
-		fmt.Sprintf(statsConfig, difftest.FreePort(t), difftest.FreePort(t), be.addr(), dead, difftest.FreePort(t))
-	cfg, diags := adapt(t, text)
-	for _, d := range diags {
-		t.Logf("adapter: %s", d.Message)
-	}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Stop(2 * time.Second) })
+	e := startAdapted(t, fmt.Sprintf(statsConfig, difftest.FreePort(t), difftest.FreePort(t), be.addr(), dead, difftest.FreePort(t)))
 	p.e, p.ourFE, p.ourProm = e, feAddr(e, "fe"), feAddr(e, "prom")
 	p.ourStat = func() string { return ourCSV(t, e) }
 
@@ -247,4 +234,24 @@ func TestStatsCSVDifferential(t *testing.T) {
 	if t.Failed() {
 		t.Logf("reference:\n%s\nours:\n%s", refOut, ourOut)
 	}
+}
+
+// startAdapted maps a configuration body (after a global section with a
+// stats socket, as the reference's differential runs have) and runs it
+// until the test ends.
+func startAdapted(t *testing.T, body string) *Engine {
+	t.Helper()
+	cfg, diags := adapt(t, "global\n\tstats socket /nonexistent/admin.sock level admin\n"+body)
+	for _, d := range diags {
+		t.Logf("adapter: %s", d.Message)
+	}
+	e, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Stop(2 * time.Second) })
+	return e
 }

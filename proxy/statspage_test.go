@@ -40,21 +40,7 @@ listen st
 
 // startPageEngine runs pageConfig on our engine.
 func startPageEngine(t *testing.T, srv string) string {
-	text := "global\n\tstats socket /nonexistent/admin.sock level admin\n" +
-		fmt.Sprintf(pageConfig, difftest.FreePort(t), srv, srv)
-	cfg, diags := adapt(t, text)
-	for _, d := range diags {
-		t.Logf("adapter: %s", d.Message)
-	}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Stop(2 * time.Second) })
-	return feAddr(e, "st")
+	return feAddr(startAdapted(t, fmt.Sprintf(pageConfig, difftest.FreePort(t), srv, srv)), "st")
 }
 
 // pageAnswer is what a client sees of one page request, without what
