@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"strconv"
@@ -245,13 +244,5 @@ func startAdapted(t *testing.T, body string) *Engine {
 	for _, d := range diags {
 		t.Logf("adapter: %s", d.Message)
 	}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Stop(2 * time.Second) })
-	return e
+	return startEngine(t, cfg, nil)
 }
