@@ -256,3 +256,29 @@ func healthBefore(s *server) int {
 	}
 	return 2
 }
+
+// clearStats resets the statistics' own counters as `clear counters`
+// does: the maximums, and with all every counter.
+func (c *Counters) clearStats(all bool) {
+	for _, r := range []*rate{&c.sessRate, &c.reqRate} {
+		r.mu.Lock()
+		r.max = 0
+		r.mu.Unlock()
+	}
+	c.times.mu.Lock()
+	c.times.maxs = [4]int64{}
+	if all {
+		c.times.n, c.times.sum = 0, [4]float64{}
+	}
+	c.times.mu.Unlock()
+	if !all {
+		return
+	}
+	for _, a := range []*atomic.Int64{&c.Requests, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
+		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts} {
+		a.Store(0)
+	}
+	for i := range c.Hrsp {
+		c.Hrsp[i].Store(0)
+	}
+}
