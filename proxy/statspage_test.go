@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -251,6 +252,69 @@ func TestStatsPageRendersInChromium(t *testing.T) {
 	if keep := os.Getenv("STATSPAGE_PNG"); keep != "" {
 		if err := os.WriteFile(keep, png, 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// optionsConfig exercises the page's display options: hidden version,
+// node and description (global ones and the page's own), a scope, and a
+// `stats http-request deny` rule.
+const optionsConfig = `global
+	node gnode
+	description global desc
+defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+listen st
+	bind 127.0.0.1:%d
+	stats uri /s
+	stats hide-version
+	stats show-node
+	stats show-desc my desc
+	stats scope zz
+	stats http-request deny if { path_end /forbidden }
+	server x %s
+backend zz
+	server a %s
+backend yy
+	server b %s
+`
+
+var pageHeadRE = regexp.MustCompile(`<title>.*</title>|<h1>.*</h1>|<h2>.*</h2>|name="[a-z]+"></a>`)
+
+// TestStatsPageOptionsDifferential compares the page's title lines, the
+// proxies it shows and the CSV rows under display options and a stats
+// http-request rule, with the reference.
+func TestStatsPageOptionsDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	be := startHTTPBackend(t, "s")
+	srv := be.addr().String()
+	refPort := difftest.FreePort(t)
+	difftest.StartReferenceConfig(t, bin, fmt.Sprintf(optionsConfig, refPort, srv, srv, srv))
+	bases := map[string]string{"ref": fmt.Sprintf("http://127.0.0.1:%d/s", refPort),
+		"ours": "http://" + feAddr(startAdapted(t, fmt.Sprintf(optionsConfig, difftest.FreePort(t), srv, srv, srv)), "st") + "/s"}
+	pid := regexp.MustCompile(`pid \d+`)
+	for _, tc := range []struct{ desc, suffix string }{{"page", ""}, {"csv", ";csv"}, {"denied", "/forbidden"}} {
+		got := map[string]string{}
+		for side, base := range bases {
+			a := pageRequest(t, "GET", base+tc.suffix, "", false)
+			summary := fmt.Sprintf("%d ", a.status)
+			switch tc.desc {
+			case "page":
+				summary += strings.Join(pageHeadRE.FindAllString(a.body, -1), "\n")
+			case "csv":
+				for _, l := range strings.Split(a.body, "\n") {
+					if f := strings.SplitN(l, ",", 3); len(f) == 3 {
+						summary += f[0] + "," + f[1] + " "
+					}
+				}
+			}
+			got[side] = pid.ReplaceAllString(summary, "pid N")
+		}
+		if got["ref"] != got["ours"] {
+			t.Errorf("%s:\nref  %s\nours %s", tc.desc, got["ref"], got["ours"])
 		}
 	}
 }
