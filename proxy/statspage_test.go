@@ -19,14 +19,17 @@ import (
 	"fulcrum/proxy/internal/difftest"
 )
 
-// pageConfig is a listen section serving the statistics page with
-// authentication, admin actions and a refresh, in front of two servers.
-const pageConfig = `defaults
+// httpDefaults are the defaults of the page tests' configurations.
+const httpDefaults = `defaults
 	mode http
 	timeout connect 1s
 	timeout client 5s
 	timeout server 5s
-listen st
+`
+
+// pageConfig is a listen section serving the statistics page with
+// authentication, admin actions and a refresh, in front of two servers.
+const pageConfig = httpDefaults + `listen st
 	bind 127.0.0.1:%d
 	stats enable
 	stats uri /admin?stats
@@ -262,12 +265,7 @@ func TestStatsPageRendersInChromium(t *testing.T) {
 const optionsConfig = `global
 	node gnode
 	description global desc
-defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-listen st
+` + httpDefaults + `listen st
 	bind 127.0.0.1:%d
 	stats uri /s
 	stats hide-version
