@@ -82,6 +82,12 @@ func (l *loader) postChecks() {
 		if loop {
 			continue
 		}
+		tables, actions := p.trackTables()
+		for i, t := range tables {
+			if !l.hasStickTable(t) {
+				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, t, actions[i]))
+			}
+		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'option external-check' unable to find required 'global.external-check'.", p.Name))

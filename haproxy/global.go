@@ -7,7 +7,6 @@ import (
 	"fulcrum/confparse"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // globalKeywords are the keywords HAProxy 2.6 (Debian build) accepts in
@@ -161,37 +160,9 @@ func init() {
 	}
 }
 
-// globalRegistered are the global keywords the reference registers in
-// tables (`haproxy -dKall`); its "did you mean" looks at them before the
-// ones its parser hard-codes, and keeps the first of equally close words.
-var globalRegistered = strings.Fields(`ca-base close-spread-time crt-base default-path grace
-	h1-accept-payload-with-any-method h1-case-adjust h1-case-adjust-file hard-stop-after httpclient.resolvers.id
-	httpclient.resolvers.prefer httpclient.ssl.ca-file httpclient.ssl.verify issuers-chain-path lua-load
-	lua-load-per-thread lua-prepend-path maxsslconn mworker-max-reloads nbthread no-memory-trimming
-	pp2-never-send-local profiling.tasks set-var set-var-fmt ssl-default-bind-ciphers ssl-default-bind-ciphersuites
-	ssl-default-bind-curves ssl-default-bind-options ssl-default-server-ciphers ssl-default-server-ciphersuites
-	ssl-default-server-options ssl-dh-param-file ssl-load-extra-del-ext ssl-load-extra-files ssl-mode-async
-	ssl-propquery ssl-provider ssl-provider-path ssl-skip-self-issued-ca stats thread-group thread-groups
-	tune.fail-alloc tune.fd.edge-triggered tune.h2.header-table-size tune.h2.initial-window-size
-	tune.h2.max-concurrent-streams tune.h2.max-frame-size tune.idle-pool.shared tune.listener.multi-queue
-	tune.lua.forced-yield tune.lua.maxmem tune.lua.service-timeout tune.lua.session-timeout tune.lua.task-timeout
-	tune.peers.max-updates-at-once tune.pool-high-fd-ratio tune.pool-low-fd-ratio tune.sched.low-latency
-	tune.ssl.cachesize tune.ssl.capture-buffer-size tune.ssl.capture-cipherlist-size tune.ssl.default-dh-param
-	tune.ssl.force-private-cache tune.ssl.hard-maxrecord tune.ssl.keylog tune.ssl.lifetime tune.ssl.maxrecord
-	tune.ssl.ssl-ctx-cache-size tune.vars.check-max-size tune.vars.global-max-size tune.vars.proc-max-size
-	tune.vars.reqres-max-size tune.vars.sess-max-size tune.vars.txn-max-size`)
-
-// globalCandidates: registered keywords first, then the others.
-func globalCandidates() []string {
-	out := append([]string(nil), globalRegistered...)
-	reg := setOf(globalRegistered...)
-	for _, k := range sortedKeys(globalKeywords) {
-		if !reg[k] {
-			out = append(out, k)
-		}
-	}
-	return out
-}
+// globalCandidates are the words offered as "did you mean" suggestions
+// in the global section, in the reference's order.
+func globalCandidates() []string { return globalSuggest }
 
 // globalOnce are global keywords the reference takes once: a repeat is
 // reported (as an alert, though only the *-base ones fail) and ignored.
@@ -227,6 +198,9 @@ func (l *loader) globalKeyword(d line) {
 	h, ok := globalKeywords[d.kw]
 	if !ok {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in 'global' section%s", d.kw, suggestion(d.kw, globalCandidates())))
+		return
+	}
+	if l.tooManyArgs(globalMaxArgs, d) {
 		return
 	}
 	if msg, ok := globalArgsRequired[d.kw]; ok && len(d.args) == 0 {

@@ -348,6 +348,7 @@ func (p *Proxy) inherit(d *Proxy) {
 	for k, v := range d.Timeouts {
 		p.Timeouts[k] = v
 	}
+	p.baseTimeouts = d.Timeouts
 	for k, v := range d.Options {
 		p.Options[k] = v
 	}
@@ -382,7 +383,13 @@ func (l *loader) keyword(pos confparse.Pos, words []string) {
 			l.alertTight(pos, "negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.")
 		}
 		mod = words[0]
-		words = words[1:]
+		if mod == "default" && len(words) > 1 {
+			// The reference shifts the words left without clearing the
+			// last one: it is seen twice.
+			words = append(words[1:len(words):len(words)], words[len(words)-1])
+		} else {
+			words = words[1:]
+		}
 		if len(words) == 0 {
 			return
 		}

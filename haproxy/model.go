@@ -97,9 +97,10 @@ type Proxy struct {
 	Section        *Section          `json:"-"`
 
 	defaultBackendPos confparse.Pos
-	rulesSeen         map[string]bool // rule stages met so far, for misplaced-rule warnings
-	logFormatPos      confparse.Pos   // where a log format (httplog, log-format, ...) was set
-	stats             bool            // a "stats" statement enables the statistics page
+	rulesSeen         map[string]bool  // rule stages met so far, for misplaced-rule warnings
+	logFormatPos      confparse.Pos    // where a log format (httplog, log-format, ...) was set
+	baseTimeouts      map[string]int64 // the timeouts of the defaults section it starts from
+	stats             bool             // a "stats" statement enables the statistics page
 }
 
 // Bind is one listening address with its options.

@@ -171,7 +171,8 @@ func init() {
 			l.alert(d.pos, fmt.Sprintf(msg, "timeout "+kind))
 			return
 		}
-		px.Timeouts[kind] = ms
+		l.timerTrailer(d.args[1])
+		l.timeoutValue(px, d, kind, ms)
 	})
 	set("option", true, (*loader).proxyOption)
 	set("bind", true, (*loader).bindLine)
@@ -201,6 +202,10 @@ func init() {
 	})
 	set("log", true, func(l *loader, px *Proxy, d line) {
 		if d.mod == "no" {
+			if len(d.args) > 0 {
+				l.alert(d.pos, "log : 'no log' does not expect arguments")
+				return
+			}
 			px.Logs = nil
 			return
 		}
@@ -280,16 +285,9 @@ func init() {
 	})
 }
 
-// proxyCandidates are the names offered as "did you mean" suggestions.
-var proxyCandidates = func() []string {
-	var out []string
-	for k := range proxyRules {
-		if _, gone := removedProxy[k]; !gone {
-			out = append(out, k)
-		}
-	}
-	return sortedStrings(out)
-}
+// proxyCandidates are the words offered as "did you mean" suggestions in
+// proxy sections, in the reference's order.
+func proxyCandidates() []string { return proxySuggest }
 
 func (l *loader) proxyKeyword(d line) {
 	px := l.px
@@ -365,6 +363,9 @@ func (l *loader) proxyKeyword(d line) {
 		// The reference warns but still reads (and later checks) the rule.
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because backend '%s' has no frontend capability.", d.kw, px.Name))
 	}
+	if l.tooManyArgs(proxyMaxArgs, d) {
+		return
+	}
 	if r.shape != nil && !r.shape(l, d) {
 		return
 	}
@@ -386,7 +387,7 @@ func sortedStrings(s []string) []string {
 	return sortedKeys(m)
 }
 
-var optionCandidates = append([]string(nil), proxyOptions...)
+var optionCandidates = optionSuggest
 
 func (l *loader) proxyOption(px *Proxy, d line) {
 	name := d.arg(0)
@@ -419,6 +420,9 @@ func (l *loader) proxyOption(px *Proxy, d line) {
 		l.alert(d.pos, msg)
 		return
 	}
+	if !l.optionArgs(px, d) {
+		return
+	}
 	switch name {
 	case "http-restrict-req-hdr-names":
 		switch d.arg(1) {
@@ -430,6 +434,10 @@ func (l *loader) proxyOption(px *Proxy, d line) {
 	case "httpchk":
 		if strings.Contains(d.arg(3), "\r\n") {
 			l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: 'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.", d.pos.File, d.pos.Line))
+		}
+	case "mysql-check":
+		if !l.mysqlCheckArgs(d) {
+			return
 		}
 	case "pgsql-check":
 		if d.arg(1) != "user" || d.arg(2) == "" {
@@ -511,30 +519,6 @@ func (l *loader) checkMapFiles(d line) {
 			}
 			l.cfg.failedMaps[file] = true
 			l.alert(d.pos, fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s>", conv, file))
-			return
-		}
-	}
-}
-
-// stickTableArgs checks the times of a stick-table line.
-func (l *loader) stickTableArgs(d line) {
-	for i := 0; i+1 < len(d.args); i++ {
-		if d.args[i] != "expire" {
-			continue
-		}
-		v := d.args[i+1]
-		if _, msg := parseTime(v); msg != "" {
-			bad := v[0]
-			for j := 0; j < len(v); j++ {
-				if v[j] < '0' || v[j] > '9' {
-					bad = v[j]
-					if _, unit := timeUnits[v[j:]]; unit {
-						bad = v[len(v)-1]
-					}
-					break
-				}
-			}
-			l.alert(d.pos, fmt.Sprintf("stick-table: unexpected character '%c' in argument of 'expire'.", bad))
 			return
 		}
 	}

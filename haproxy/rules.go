@@ -154,6 +154,9 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.abort = true
 		return
 	}
+	if !l.httpActionArgs(px, d, action) {
+		return
+	}
 	if msg := actionArity(action); msg != "" {
 		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s %s' rule : %s", proxyWord(px), px.Name, d.kw, action[0], msg))
 		l.abort = true
@@ -177,6 +180,9 @@ func proxyWord(px *Proxy) string {
 	return px.Kind
 }
 
+// missingBrace is the reference's complaint about "{" without "}".
+const missingBrace = "missing closing '}' in condition"
+
 // condProblem finds what is wrong in an "if"/"unless" condition: a named
 // ACL not declared before (missing), or an anonymous ACL { ... } that
 // does not parse (anonErr).
@@ -192,6 +198,9 @@ func (l *loader) condProblem(px *Proxy, cond []string) (missing, anonErr string)
 			end := i + 1
 			for end < len(words) && words[end] != "}" {
 				end++
+			}
+			if end == len(words) {
+				return "", missingBrace
 			}
 			if end > i+1 {
 				if msg := l.checkACLExpr(words[i+1 : end]); msg != "" {
@@ -215,6 +224,9 @@ func (l *loader) condProblem(px *Proxy, cond []string) (missing, anonErr string)
 func (l *loader) checkCond(px *Proxy, d line, cond []string, where string) bool {
 	missing, anonErr := l.condProblem(px, cond)
 	switch {
+	case anonErr == missingBrace:
+		l.alert(d.pos, fmt.Sprintf("error detected while parsing %s : %s.", where, anonErr))
+		return false
 	case anonErr != "":
 		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s' condition : %s", proxyWord(px), px.Name, cond[0], anonErr))
 		return false

@@ -2,9 +2,10 @@ package haproxy
 
 import "fmt"
 
-// fingerprint counts the characters and the character pairs of a word,
-// letters folded to 1-26, digits to 27 and anything else (and both word
-// ends) to 28, like the reference's "did you mean" matcher.
+// fingerprint marks which characters a word has and counts its character
+// pairs, letters folded to 1-26, digits to 27 and anything else (and both
+// word ends) to 28, like the reference's "did you mean" matcher: row 0
+// records presence only, not a count.
 func fingerprint(word string) [1024]uint8 {
 	var fp [1024]uint8
 	from := 28
@@ -19,7 +20,7 @@ func fingerprint(word string) [1024]uint8 {
 		case c >= '0' && c <= '9':
 			to = 27
 		}
-		fp[to]++
+		fp[to] = 1
 		fp[32*from+to]++
 		from = to
 	}

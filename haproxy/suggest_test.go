@@ -17,6 +17,10 @@ func TestSuggestion(t *testing.T) {
 		{"tune.zlib.memlevel", "tune.comp.maxlevel", globalCandidates()},
 		{"tune.lua.bool-sample-conversion", "tune.lua.session-timeout", globalCandidates()},
 		{"rise", "", proxyCandidates()},
+		// presence, not count, of a character; first of equals kept
+		{"http-use-htx", "httpclose", optionCandidates},
+		{"tune.zlib.windowsize", "tune.bufsize", globalCandidates()},
+		{"reqisetbe", "retries", proxyCandidates()},
 	} {
 		if got := bestMatch(tc.word, tc.cands); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.word, got, tc.want)

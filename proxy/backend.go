@@ -46,8 +46,9 @@ type serverState struct {
 	counters Counters
 	up       atomic.Bool  // health
 	health   atomic.Int64 // check counter
-	srvStats              // health history for the statistics
 	admin    adminState   // set by the Runtime API (admin.go)
+	srvStats              // health history for the statistics
+	agent    agentState   // what the agent check said (agent.go)
 }
 
 // backend is the runtime of one Backend.
@@ -243,7 +244,13 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 			req.RDPCookie = v
 		}
 	}
+	stuck := b.stickMatch(sess)
 	b.mu.Lock()
+	if stuck != nil && stuck != avoid && stuck.lb.Usable() && b.lb.HasRoom(stuck.lb) {
+		b.takeLocked(stuck)
+		b.mu.Unlock()
+		return stuck, nil
+	}
 	b.lb.BackendConns, b.lb.BackendQueue = b.conns, len(b.queue)
 	var avoidLB *balance.Server
 	if avoid != nil {
@@ -345,12 +352,13 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		return nil, nil, err
 	}
 	for retries := 0; ; {
-		rec.Server = s.cfg.Name
+		rec.Server, rec.SrvAddr = s.cfg.Name, s.cfg.Addr
 		start := time.Now()
 		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
-			rec.TConnect = time.Since(start)
+			rec.TConnect, rec.LocalAddr = time.Since(start), addrPort(conn.LocalAddr())
+			b.stickStore(sess, s, false)
 			return conn, s, nil
 		}
 		if clientExpired(ctx) {

@@ -7,6 +7,7 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/stick"
 )
 
 // Config is the engine's runtime configuration: plain values, already
@@ -26,6 +27,8 @@ type Config struct {
 	// Stats is the statistics configuration (ids, stats pages); nil =
 	// none.
 	Stats *StatsGlobal
+	// Tables are the stick tables, in configuration order.
+	Tables []stick.Spec
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -46,6 +49,8 @@ type Frontend struct {
 	UseBackend []UseBackend
 	// ConnectionRules are `tcp-request connection` rules, run at accept.
 	ConnectionRules []Rule
+	// SessionRules are `tcp-request session` rules, run after them.
+	SessionRules []Rule
 	// ContentRules are `tcp-request content` rules, run once the first
 	// bytes are in (or InspectDelay expired).
 	ContentRules []Rule
@@ -56,6 +61,8 @@ type Frontend struct {
 	TimeoutClient time.Duration
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
+	// Log is the access-log settings (nil: no access log).
+	Log *AccessLog
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -87,6 +94,7 @@ type Session struct {
 	// Engine gives predicates access to live counters (nbsrv, be_conn).
 	Engine *Engine
 	vars   map[string]string
+	stk    sessionStick // track-sc counters
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
 }
@@ -158,6 +166,8 @@ type Backend struct {
 	// nil or a nil result falls back to round robin like HAProxy.
 	HashKey func(*Session) []byte
 	Servers []*Server
+	// Stick are the `stick on|match|store-*` rules.
+	Stick []StickRule
 	// Retries is `retries` (HAProxy's default is 3).
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its
@@ -219,4 +229,6 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// Agent is the agent check (agent-check), nil when off.
+	Agent *AgentCheck
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/stick"
 )
 
 // Level is a log severity.
@@ -68,6 +69,7 @@ type runtime struct {
 	backends  map[string]*backend
 	global    *limiter
 	checks    context.CancelFunc
+	tables    map[string]*stick.Table
 }
 
 // frontend is the runtime of one Frontend.
@@ -99,6 +101,7 @@ func (e *Engine) log(l Level, msg string) {
 // by name.
 func (e *Engine) compile(cfg *Config) (*runtime, error) {
 	rt := &runtime{cfg: cfg, frontends: map[string]*frontend{}, backends: map[string]*backend{}, global: newLimiter(cfg.MaxConn)}
+	rt.tables = newTables(cfg)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, bc := range cfg.Backends {
@@ -275,6 +278,7 @@ func (e *Engine) logStopped(rt *runtime) {
 func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
+	e.startAgents(ctx, rt)
 	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
 	// being the smallest first interval (fastinter, as a server starts
 	// between down and fully up).
@@ -312,7 +316,7 @@ func (e *Engine) startChecks(rt *runtime) {
 			if s.state.admin.checksPaused() {
 				return
 			}
-			b.setServerUp(s, t.Up, &r)
+			b.checkChanged(s, t.Up, &r)
 		})
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))

@@ -38,7 +38,8 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
-	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true}
+	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
+	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
 
 type adapter struct {
 	hc    *haproxy.Config
@@ -138,6 +139,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	}
 	a.cfg.Order = append(a.cfg.Order, px.Name)
 	acls := a.acls(px)
+	a.stickTable(px)
 	if px.Kind == "frontend" || px.Kind == "listen" {
 		fe := a.frontend(px, lines, acls)
 		if px.Mode == "http" {
@@ -146,6 +148,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	}
 	if px.Kind == "backend" || px.Kind == "listen" {
 		be := a.backend(px, lines)
+		be.Stick = a.stickRules(px, acls)
 		if px.Mode == "http" {
 			a.httpBackend(be, px, lines, acls)
 		}
@@ -173,11 +176,7 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 			a.tcpRequest(fe, acls, d)
 		}
 	}
-	for _, d := range lines {
-		if d.Keyword == "log-format" {
-			a.warn(d.Pos, "'log-format' is not acted on yet by Fulcrum: %s '%s' writes no access log (use 'option tcplog' or 'option httplog').", px.Kind, px.Name)
-		}
-	}
+	a.accessLog(fe, px, lines)
 	a.cfg.Frontends = append(a.cfg.Frontends, fe)
 	return fe
 }
@@ -365,8 +364,7 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 var serverIgnored = map[string]bool{"cookie": true, "observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
 	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "non-stick": true,
-	"stick": true, "redir": true, "track": true, "agent-check": true, "agent-inter": true, "agent-port": true,
-	"agent-send": true, "agent-addr": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
+	"stick": true, "redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
 	"check-ssl": true, "verify": true, "sni": true, "ca-file": true, "crt": true, "alpn": true}
 
 // server maps one server's options (default-server already merged).
@@ -402,6 +400,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	if t := dur("inter"); t > 0 {
 		s.Inter = t
 	}
+	s.Agent = a.agentCheck(px, name, opts, pos)
 	if p := num("port", 0); p > 0 {
 		s.CheckPort = uint16(p)
 	}
@@ -554,7 +553,9 @@ func (a *adapter) checkSpec(px *haproxy.Proxy, lines []haproxy.Directive) check.
 			kind, spec = o, check.Redis()
 		case "ssl-hello-chk":
 			kind, spec = o, check.SSLHello()
-		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check", "spop-check", "external-check":
+		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check":
+			kind, spec = o, a.protocolCheck(d)
+		case "spop-check", "external-check":
 			kind, spec = o, check.Spec{}
 			a.warn(d.Pos, "'option %s' is not acted on yet by Fulcrum: servers get a TCP connect check.", o)
 		}
@@ -678,15 +679,21 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 		}
 		return
 	}
-	if len(args) < 2 || (args[0] != "connection" && args[0] != "content") {
+	if len(args) < 2 || (args[0] != "connection" && args[0] != "content" && args[0] != "session") {
 		a.warn(d.Pos, "'tcp-request %s' is not acted on yet by Fulcrum.", first(args))
 		return
 	}
 	var act Action
-	switch args[1] {
-	case "accept":
+	words, _ := splitCond(args[1:])
+	do, isStick := a.stickAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
+	switch {
+	case isStick && do == nil:
+		return
+	case isStick:
+		act = Do
+	case args[1] == "accept":
 		act = Accept
-	case "reject":
+	case args[1] == "reject":
 		act = Reject
 	default:
 		a.warn(d.Pos, "'tcp-request %s %s' is not acted on yet by Fulcrum.", args[0], args[1])
@@ -703,10 +710,13 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	if !ok {
 		return
 	}
-	r := Rule{Action: act, Cond: cond}
-	if args[0] == "connection" {
+	r := Rule{Action: act, Cond: cond, Do: do}
+	switch args[0] {
+	case "connection":
 		fe.ConnectionRules = append(fe.ConnectionRules, r)
-	} else {
+	case "session":
+		fe.SessionRules = append(fe.SessionRules, r)
+	default:
 		fe.ContentRules = append(fe.ContentRules, r)
 	}
 }

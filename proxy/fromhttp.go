@@ -142,7 +142,13 @@ func (a *adapter) httpRequestRules(px *haproxy.Proxy, acls map[string][]acl) []H
 			continue
 		}
 		words, condWords := splitCond(d.Args)
-		rule, ok := a.httpRule(d.Pos, words)
+		var rule HTTPRule
+		var ok bool
+		if do, isStick := a.stickAction(d.Pos, px.Name, words, "http-request"); isStick {
+			rule, ok = HTTPRule{Action: HTTPDo, Do: do}, do != nil
+		} else {
+			rule, ok = a.httpRule(d.Pos, words)
+		}
 		if !ok {
 			continue
 		}

@@ -20,6 +20,7 @@ func builtinPage(status int, reason, text string) []byte {
 
 var builtinPages = map[int][]byte{
 	403: builtinPage(403, "Forbidden", "Request forbidden by administrative rules."),
+	429: builtinPage(429, "Too Many Requests", "You have sent too many requests in a given amount of time."),
 	502: builtinPage(502, "Bad Gateway", "The server returned an invalid or incomplete response."),
 	503: builtinPage(503, "Service Unavailable", "No server is available to handle this request."),
 	504: builtinPage(504, "Gateway Time-out", "The server didn't respond in time."),

@@ -19,6 +19,8 @@ const (
 	HTTPAddHeader
 	// HTTPDelHeader removes every Name header.
 	HTTPDelHeader
+	// HTTPDo calls Do (track-sc, sc-inc-gpc0, ...) and goes on.
+	HTTPDo
 )
 
 // HTTPRule is one `http-request` rule with a literal value (log-format
@@ -32,6 +34,8 @@ type HTTPRule struct {
 	Status int
 	// Location is a redirect's target.
 	Location string
+	// Do is HTTPDo's action.
+	Do func(*Session)
 }
 
 // runRules applies http-request rules to the current request. A non-zero
@@ -69,6 +73,8 @@ func (h *httpConn) runRules(rules []HTTPRule) (status int, keep bool) {
 			h.req.Headers = append(h.req.Headers, http1.Header{Name: []byte(r.Name), Value: []byte(r.Value)})
 		case HTTPDelHeader:
 			h.req.Headers.Del(r.Name)
+		case HTTPDo:
+			r.Do(h.sess)
 		}
 	}
 	return 0, false

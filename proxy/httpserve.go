@@ -105,6 +105,7 @@ type httpConn struct {
 	// forwarded beside the response.
 	expectDone chan error
 	nreq       int // requests completed on this client connection
+	lf         logScratch
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
@@ -168,7 +169,7 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = nil
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec}
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
 	status, got := h.readRequest(start)
 	if status != 0 {
@@ -183,9 +184,13 @@ func (h *httpConn) exchange() bool {
 	}
 	h.hrec.Request = http1.AppendRequestLine(h.hrec.Request[:0], h.req.Method, h.req.URI, h.req.Proto)
 	h.hrec.Request = h.hrec.Request[:len(h.hrec.Request)-2]
+	h.captureRequest()
 	h.method = append(h.method[:0], h.req.Method...)
 	h.in.consume(h.req.HeadLen)
-	h.r.BytesIn = int64(h.req.HeadLen)
+	h.r.BytesIn = htxRequestSize(&h.req)
+	if !h.stickRequest() {
+		return false
+	}
 
 	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules); st != 0 {
 		return keep
@@ -269,6 +274,7 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 		n, err := h.in.fill(h.cli)
 		if n > 0 && first.IsZero() {
 			first = time.Now()
+			h.hrec.TIdle = first.Sub(start)
 			setDeadline()
 		}
 		if err != nil && n == 0 {
@@ -304,6 +310,7 @@ func (h *httpConn) finishTimers() {
 
 // log hands the request's record to the access log.
 func (h *httpConn) log() {
+	h.stickRequestDone()
 	if h.hrec.TActive == 0 {
 		h.finishTimers()
 	}
@@ -439,6 +446,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		return h.reply(status, term[0], term[1])
 	}
 	h.hrec.TResp = time.Since(sentAt)
+	h.captureResponse()
 	return h.relayResponse(conn, srv, be, errc)
 }
 

@@ -188,7 +188,7 @@ func TestRoutingDifferential(t *testing.T) {
 		{"absolute uri path", "GET http://www.example.org/api/x HTTP/1.1\r\nHost: www.example.org\r\nConnection: close\r\n\r\n"},
 	}
 	for _, rq := range requests {
-		ref, ours := sendRaw(t, refAddr, rq.raw), sendRaw(t, ourAddr, rq.raw)
+		ref, ours := sendRawBody(t, refAddr, rq.raw), sendRawBody(t, ourAddr, rq.raw)
 		if ref != ours {
 			t.Errorf("%s: reference %q, ours %q", rq.desc, ref, ours)
 		} else if testing.Verbose() {
@@ -197,9 +197,9 @@ func TestRoutingDifferential(t *testing.T) {
 	}
 }
 
-// sendRaw sends one raw request on its own connection and returns the
+// sendRawBody sends one raw request on its own connection and returns the
 // response's status line and body.
-func sendRaw(t *testing.T, addr, raw string) string {
+func sendRawBody(t *testing.T, addr, raw string) string {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

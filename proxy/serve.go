@@ -62,7 +62,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	e.active.Add(1)
 	fe.counters.open()
 	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}}
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: addrPort(cli.LocalAddr())}
 	defer func() {
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
@@ -88,11 +88,13 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		}
 		rec.Client = sess.Src
 	}
-	if !runRules(fe.cfg.ConnectionRules, sess) {
+	defer func() { sess.stickClose(rec.BytesIn, rec.BytesOut) }()
+	if !runRules(fe.cfg.ConnectionRules, sess) || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
 		return
 	}
+	sess.stickSession()
 	if fe.cfg.Mode == ModeHTTP {
 		e.serveHTTP(rt, fe, lc, sess, cli, buf, rec)
 		return

@@ -282,3 +282,11 @@ func (c *Counters) clearStats(all bool) {
 		c.Hrsp[i].Store(0)
 	}
 }
+
+// ms is a timer in milliseconds, -1 for one that never started.
+func ms(d time.Duration) int64 {
+	if d < 0 {
+		return -1
+	}
+	return d.Milliseconds()
+}

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"os"
 	"syscall"
 	"time"
 )
@@ -68,9 +67,4 @@ func defaultMaxConn() int {
 		n = 1 << 20
 	}
 	return (n - 26) / 2
-}
-
-func hostname() string {
-	h, _ := os.Hostname()
-	return h
 }

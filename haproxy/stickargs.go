@@ -1,0 +1,154 @@
+package haproxy
+
+import (
+	"fmt"
+	"strings"
+
+	"fulcrum/confparse"
+)
+
+// stickStore are the data a stick table stores: plain counters, rates
+// (with a period) and arrays (with a count; gpc_rate with both).
+var (
+	stickStorePlain = setOf("server_id", "gpt0", "gpc0", "gpc1", "conn_cnt", "conn_cur", "sess_cnt", "http_req_cnt",
+		"http_err_cnt", "http_fail_cnt", "bytes_in_cnt", "bytes_out_cnt", "server_key", "server_name")
+	stickStoreRate = setOf("gpc0_rate", "gpc1_rate", "conn_rate", "sess_rate", "http_req_rate", "http_err_rate",
+		"http_fail_rate", "bytes_in_rate", "bytes_out_rate")
+	stickStoreArray = setOf("gpt", "gpc", "gpc_rate")
+	stickTypes      = setOf("ip", "ipv6", "integer", "string", "binary")
+)
+
+// stickTableArgs checks "stick-table type T [len N] size N [expire T]
+// [nopurge] [peers P] [srvkey K] [store LIST]..." in the reference's order,
+// stopping at the first problem as it does.
+func (l *loader) stickTableArgs(d line) {
+	fail := func(format string, a ...any) { l.alert(d.pos, "stick-table: "+fmt.Sprintf(format, a...)) }
+	hasType, hasSize := false, false
+	for i := 0; i < len(d.args); i++ {
+		kw := d.args[i]
+		switch kw {
+		case "nopurge":
+			continue
+		case "type", "size", "expire", "peers", "srvkey", "store":
+		default:
+			fail("unknown argument '%s'.", kw)
+			return
+		}
+		if i+1 >= len(d.args) {
+			if kw == "store" {
+				return
+			}
+			fail("missing argument after '%s'.", kw)
+			return
+		}
+		i++
+		v := d.args[i]
+		switch kw {
+		case "type":
+			if !stickTypes[v] {
+				fail("unknown type '%s'.", v)
+				return
+			}
+			hasType = true
+			if (v == "string" || v == "binary") && i+2 < len(d.args) && d.args[i+1] == "len" {
+				i += 2
+			}
+		case "size":
+			if bad, ok := badSizeChar(v); !ok {
+				fail("unexpected character '%c' in argument of 'size'.", bad)
+				return
+			}
+			hasSize = atoi(v) > 0
+		case "expire":
+			if _, msg := parseTime(v); msg != "" {
+				fail("unexpected character '%c' in argument of 'expire'.", badTimeChar(v))
+				return
+			}
+			l.timerTrailer(v)
+		case "store":
+			if !l.stickStoreArgs(v, fail) {
+				return
+			}
+		}
+	}
+	switch {
+	case !hasType:
+		fail("missing type.")
+	case !hasSize:
+		fail("missing size.")
+	}
+}
+
+// stickStoreArgs checks a comma-separated store list.
+func (l *loader) stickStoreArgs(list string, fail func(string, ...any)) bool {
+	for _, item := range splitTopLevel(list) {
+		name, arg, hasArg := strings.Cut(item, "(")
+		arg = strings.TrimSuffix(arg, ")")
+		switch {
+		case stickStorePlain[name]:
+		case stickStoreRate[name]:
+			if !hasArg || arg == "" {
+				fail("missing argument to store option '%s'.", name)
+				return false
+			}
+			if _, msg := parseTime(arg); msg != "" {
+				fail("error when processing store option '%s'.", name)
+				return false
+			}
+		case stickStoreArray[name]:
+			if !hasArg || arg == "" || name == "gpc_rate" && !strings.Contains(arg, ",") {
+				fail("missing argument to store option '%s'.", name)
+				return false
+			}
+		default:
+			fail("unknown store option '%s'.", name)
+			return false
+		}
+	}
+	return true
+}
+
+// badSizeChar finds the character the reference complains about in a
+// size: digits, then an optional k/m/g suffix, nothing after.
+func badSizeChar(v string) (byte, bool) {
+	i := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	if i == 0 && len(v) > 0 {
+		return v[0], false
+	}
+	if i < len(v) && strings.ContainsRune("kKmMgG", rune(v[i])) {
+		i++
+	}
+	if i < len(v) {
+		return v[i], false
+	}
+	return 0, true
+}
+
+// timerTrailer warns about characters after a time's unit.
+func (l *loader) timerTrailer(v string) {
+	if msg := timerTrailer(v); msg != "" {
+		l.emit(confparse.Warning, confparse.Pos{}, msg)
+	}
+}
+
+// badTimeChar is the character the reference names in a bad time: the
+// first non-digit, or the last one when a known unit starts there.
+func badTimeChar(v string) byte {
+	if v == "" {
+		return 0
+	}
+	bad := v[0]
+	for j := 0; j < len(v); j++ {
+		if v[j] < '0' || v[j] > '9' {
+			bad = v[j]
+			if _, unit := timeUnits[v[j:]]; unit {
+				bad = v[len(v)-1]
+			}
+			break
+		}
+	}
+	return bad
+}
