@@ -246,3 +246,33 @@ func startAdapted(t *testing.T, body string) *Engine {
 	}
 	return startEngine(t, cfg, nil)
 }
+
+// TestInfoFieldsMatchReference compares `show info typed` of the
+// reference with ours: the same fields in the same order with the same
+// tags and types (values differ by nature: pids, times, memory).
+func TestInfoFieldsMatchReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	const body = "global\n\tnode n1\ndefaults\n\tmode http\n\ttimeout connect 1s\n\ttimeout client 1s\n\ttimeout server 1s\nfrontend fe\n\tbind 127.0.0.1:%d\n"
+	ref := difftest.StartReferenceConfig(t, bin, fmt.Sprintf(body, difftest.FreePort(t)))
+	out, err := ref.Command("show info typed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startAdapted(t, fmt.Sprintf(body, difftest.FreePort(t)))
+	var ours bytes.Buffer
+	stats.WriteInfo(&ours, e.Info(Version, ReleaseDate), stats.Typed)
+	shape := func(s string) []string {
+		var keys []string
+		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+			// pos.name.proc:TAGS:type:value -> without the value
+			if parts := strings.SplitN(l, ":", 4); len(parts) == 4 {
+				keys = append(keys, strings.Join(parts[:3], ":"))
+			}
+		}
+		return keys
+	}
+	r, o := shape(out), shape(ours.String())
+	if strings.Join(r, "\n") != strings.Join(o, "\n") {
+		t.Errorf("show info typed fields:\nref  %v\nours %v", r, o)
+	}
+}
