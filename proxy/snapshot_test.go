@@ -233,6 +233,27 @@ func TestStatsCSVDifferential(t *testing.T) {
 	if t.Failed() {
 		t.Logf("reference:\n%s\nours:\n%s", refOut, ourOut)
 	}
+
+	// `show stat typed`: the same fields with the same tags and types.
+	refTyped, err := p.ref.Command("show stat typed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ourTyped bytes.Buffer
+	stats.WriteTyped(&ourTyped, p.e.Snapshot(), stats.Options{})
+	typedKeys := func(s string) string {
+		var keys []string
+		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+			parts := strings.SplitN(l, ":", 4)
+			if len(parts) == 4 && !strings.Contains(parts[0], ".last_chk.") {
+				keys = append(keys, strings.Join(parts[:3], ":"))
+			}
+		}
+		return strings.Join(keys, "\n")
+	}
+	if r, o := typedKeys(refTyped), typedKeys(ourTyped.String()); r != o {
+		t.Errorf("show stat typed fields differ:\nref\n%s\nours\n%s", r, o)
+	}
 }
 
 // startAdapted maps a configuration body (after a global section with a
