@@ -145,6 +145,7 @@ func (r *Record) values(v *logformat.Values) {
 	}
 	v.Status, v.Request, v.UniqueID = h.Status, h.Request, h.UniqueID
 	v.ReqCaptures, v.ResCaptures = h.ReqCaptures, h.ResCaptures
+	v.Cookie = h.Cookie
 	v.NoStream = string(h.Request) == "<BADREQ>"
 }
 

@@ -256,7 +256,10 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 	if avoid != nil {
 		avoidLB = avoid.lb
 	}
-	ls, err := b.lb.Pick(req, avoidLB)
+	ls, err := b.cookieServer(sess, avoid), error(nil)
+	if ls == nil {
+		ls, err = b.lb.Pick(req, avoidLB)
+	}
 	w := &waiter{got: make(chan *server, 1), queued: true}
 	switch {
 	case errors.Is(err, balance.ErrNoServer):

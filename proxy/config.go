@@ -29,6 +29,8 @@ type Config struct {
 	Stats *StatsGlobal
 	// Tables are the stick tables, in configuration order.
 	Tables []stick.Spec
+	// Userlists are the `userlist` sections, by name.
+	Userlists map[string]*Userlist
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -231,4 +233,6 @@ type Server struct {
 	SendProxyV2 bool
 	// Agent is the agent check (agent-check), nil when off.
 	Agent *AgentCheck
+	// Cookie is the `cookie` value of cookie persistence ("" = none).
+	Cookie string
 }

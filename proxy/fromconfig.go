@@ -25,6 +25,7 @@ import (
 // alerts, and then the Config must not be used.
 func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
+	a.cfg.Userlists = a.userlists()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}
@@ -361,7 +362,7 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true, "check-via-socks4": true, "sni-auto": true}
 
 // serverIgnored are options with no effect on a tcp-mode engine.
-var serverIgnored = map[string]bool{"cookie": true, "observe": true, "error-limit": true, "resolvers": true,
+var serverIgnored = map[string]bool{"observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
 	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "non-stick": true,
 	"stick": true, "redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
@@ -396,7 +397,8 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		CheckSendProxy: has("check-send-proxy") && !has("no-check-send-proxy"),
 		ShutdownOnDown: opts["on-marked-down"] == "shutdown-sessions",
 		// HAProxy's keyword is "shutdown-backup-sessions".
-		ShutdownBackupsOnUp: opts["on-marked-up"] == "shutdown-backup-sessions"}
+		ShutdownBackupsOnUp: opts["on-marked-up"] == "shutdown-backup-sessions",
+		Cookie:              opts["cookie"]}
 	if t := dur("inter"); t > 0 {
 		s.Inter = t
 	}

@@ -200,21 +200,6 @@ func (a *adapter) services(px *haproxy.Proxy) []ServiceRule {
 		if cond, ok := a.cond(acls, d.Pos, d.Args[2:]); ok {
 			out = append(out, ServiceRule{Cond: cond})
 		}
-		a.dropNotActed(d.Pos, "use-service")
 	}
 	return out
-}
-
-// dropNotActed removes the http rules adapter's "not acted on" warning
-// for the line at pos, which this file acts on.
-func (a *adapter) dropNotActed(pos confparse.Pos, what string) {
-	kept := a.diags[:0]
-	for _, d := range a.diags {
-		if d.Pos == pos && d.Severity == confparse.Warning && strings.Contains(d.Message, what) &&
-			strings.Contains(d.Message, "not acted on") {
-			continue
-		}
-		kept = append(kept, d)
-	}
-	a.diags = kept
 }

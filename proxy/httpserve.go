@@ -106,6 +106,7 @@ type httpConn struct {
 	expectDone chan error
 	nreq       int // requests completed on this client connection
 	lf         logScratch
+	ck         cookieState
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
@@ -192,7 +193,7 @@ func (h *httpConn) exchange() bool {
 		return false
 	}
 
-	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules); st != 0 {
+	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules, h.fe.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep
 	}
 	if done, keep := h.serveFrontendStats(); done {
@@ -206,12 +207,13 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
-	if st, keep := h.runRules(be.cfg.HTTP.RequestRules); st != 0 {
+	if st, keep := h.runRules(be.cfg.HTTP.RequestRules, be.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep
 	}
 	if done, keep := h.serveStats(be.cfg.Name); done {
 		return keep
 	}
+	h.cookieRequest(be)
 	be.counters.open()
 	keep := h.forward(be)
 	be.counters.close()
@@ -293,8 +295,7 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 
 // reply sends one of the built-in answers and ends the connection.
 func (h *httpConn) reply(status int, who, when byte) bool {
-	h.cli.Write(builtinPages[status])
-	h.r.BytesOut += pageBytes[status]
+	h.r.BytesOut += h.sendPage(status)
 	h.hrec.Status = status
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{who, when}
@@ -592,6 +593,9 @@ func (h *httpConn) readResponse(conn net.Conn, be *backend) (int, [2]byte) {
 // relayResponse writes the response head and body to the client, then
 // decides what happens to both connections.
 func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr error) bool {
+	if keep, answered := h.responseRules(conn, srv); answered {
+		return keep
+	}
 	h.hrec.Status = h.resp.Status
 	mode := h.connMode()
 	upgrade := h.resp.SwitchesProtocols() && h.req.Upgrade()

@@ -25,6 +25,7 @@ type sessionStick struct {
 	// counts end with it).
 	inRequest bool
 	reqHead   int64 // the request head's size as the reference counts it
+	headIn    int64 // the record's BytesIn once the head was in (the log's count)
 }
 
 // StickKey reads a rule's key sample from a session and converts it to
@@ -137,6 +138,7 @@ func (h *httpConn) stickRequest() bool {
 	// head, not the wire bytes.
 	r := &h.req
 	s.stk.reqHead = 20 + int64(len(r.Method)+len(r.URI)+len(r.Proto)) + htxHeaderBytes(r.Headers) + 1
+	s.stk.headIn = h.r.BytesIn // what the log counts for the head; the body adds to it
 	if !runRules(h.fe.cfg.ContentRules, s) {
 		return false
 	}
@@ -163,7 +165,7 @@ func (h *httpConn) stickRequestDone() {
 		if isErr {
 			c.t.Count(c.e, stick.EvHTTPErr, 1)
 		}
-		countBytes(c, h.r.BytesIn-int64(h.req.HeadLen)+s.stk.reqHead, h.r.BytesOut)
+		countBytes(c, h.r.BytesIn-s.stk.headIn+s.stk.reqHead, h.r.BytesOut)
 		if c.stream {
 			c.t.Count(c.e, stick.EvConnEnd, 1)
 			c.t.Release(c.e)
