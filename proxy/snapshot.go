@@ -290,6 +290,9 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	r.Set(stats.Downtime, stats.U32(down))
 	r.Set(stats.Mode, stats.Str(modeName(b.cfg.Mode)))
 	r.Set(stats.Algo, stats.Str(algoName(b.cfg.Balance.Algo)))
+	if ck := b.cfg.HTTP.Actions.Cookie; ck != nil && b.cfg.Mode == ModeHTTP {
+		r.Set(stats.Cookie, stats.Str(ck.Name))
+	}
 	setProxyModules(&r)
 	if b.cfg.Mode == ModeHTTP {
 		setHTTPStatus(&r, c)
@@ -460,6 +463,9 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 		}
 	}
 	r.Set(stats.Addr, stats.Str(s.cfg.Addr.String()))
+	if s.cfg.Cookie != "" {
+		r.Set(stats.Cookie, stats.Str(s.cfg.Cookie))
+	}
 	r.Set(stats.Mode, stats.Str(modeName(b.cfg.Mode)))
 	if b.cfg.Mode == ModeHTTP {
 		setHTTPStatus(&r, c)

@@ -28,7 +28,8 @@ frontend fe
 	bind 127.0.0.1:%[1]d
 	default_backend be
 backend be
-	server s1 %[3]s check inter 100
+	cookie SRV insert
+	server s1 %[3]s check inter 100 cookie c1
 	server s2 %[3]s backup
 	server s3 %[4]s check inter 100
 	server s4 %[3]s disabled
@@ -212,7 +213,7 @@ func TestStatsCSVDifferential(t *testing.T) {
 		"sid": true, "type": true, "check_status": true, "hrsp_1xx": true, "hrsp_2xx": true, "hrsp_3xx": true,
 		"hrsp_4xx": true, "hrsp_5xx": true, "hrsp_other": true, "req_tot": true, "check_desc": true,
 		"check_rise": true, "check_fall": true, "check_health": true, "addr": true, "mode": true, "algo": true,
-		"conn_tot": true, "uweight": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
+		"conn_tot": true, "uweight": true, "cookie": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
 	// Fields present or empty depending on timing in the reference.
 	presence := map[string]bool{"last_chk": false}
 	for _, key := range refOrder {
