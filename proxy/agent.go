@@ -88,6 +88,7 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 // agentReport applies an agent's reply in HAProxy's order: the admin
 // state, the weight, maxconn, then the health.
 func (b *backend) agentReport(s *server, r check.AgentResult) {
+	s.state.noteAgent(r.Result)
 	if !r.Replied {
 		// A failure to reach the agent never marks the server down.
 		return

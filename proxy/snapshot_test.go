@@ -31,7 +31,7 @@ backend be
 	cookie SRV insert
 	server s1 %[3]s check inter 100 cookie c1
 	server s2 %[3]s backup
-	server s3 %[4]s check inter 100
+	server s3 %[4]s check inter 100 agent-check agent-port 1 agent-inter 100
 	server s4 %[3]s disabled
 	server s5 %[3]s weight 5 maxconn 10 maxqueue 4
 listen tl
@@ -149,6 +149,8 @@ func startStatsPair(t *testing.T) *statsPair {
 	waitStatus(t, "ours", p.ourStat, "s3", "DOWN")
 	waitStatus(t, "reference", p.refStat, "s1", "UP")
 	waitStatus(t, "ours", p.ourStat, "s1", "UP")
+	waitField(t, "reference", p.refStat, "be/s3", "agent_status", "L4CON")
+	waitField(t, "ours", p.ourStat, "be/s3", "agent_status", "L4CON")
 	sendRequests(t, p.refFE, requestsPerSide)
 	sendRequests(t, p.ourFE, requestsPerSide)
 	// The last request is accounted for once its log is out, which
@@ -213,7 +215,7 @@ func TestStatsCSVDifferential(t *testing.T) {
 		"sid": true, "type": true, "check_status": true, "hrsp_1xx": true, "hrsp_2xx": true, "hrsp_3xx": true,
 		"hrsp_4xx": true, "hrsp_5xx": true, "hrsp_other": true, "req_tot": true, "check_desc": true,
 		"check_rise": true, "check_fall": true, "check_health": true, "addr": true, "mode": true, "algo": true,
-		"conn_tot": true, "uweight": true, "cookie": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
+		"conn_tot": true, "uweight": true, "cookie": true, "agent_status": true, "agent_desc": true, "agent_rise": true, "agent_fall": true, "agent_health": true, "last_agt": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
 	// Fields present or empty depending on timing in the reference.
 	presence := map[string]bool{"last_chk": false}
 	for _, key := range refOrder {
