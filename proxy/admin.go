@@ -677,6 +677,7 @@ func (e *Engine) ClearCounters(all bool) {
 	}
 	for _, c := range list {
 		c.Max.Store(0)
+		c.clearStats(all)
 		if all {
 			c.Total.Store(0)
 			c.BytesIn.Store(0)

@@ -86,6 +86,7 @@ var agentAdmin = map[string]AdminState{"ready": AdminReady, "drain": AdminDrain,
 // agentReport applies an agent's reply in HAProxy's order: the admin
 // state, the weight, maxconn, then the health.
 func (b *backend) agentReport(s *server, r check.AgentResult) {
+	s.state.noteAgent(r.Result)
 	if !r.Replied || s.state.agent.off.Load() {
 		// A failure to reach the agent never marks the server down.
 		return
