@@ -9,6 +9,7 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/sample"
 )
 
 // This file holds the engine's administrative methods: what the Runtime
@@ -49,7 +50,6 @@ var (
 	ErrNoSession      = errors.New("No such session (use 'show sess').")
 	ErrNoHealthCheck  = errors.New("Health check was not configured on this server, cannot enable.")
 	ErrNoAgent        = errors.New("Agent was not configured on this server, cannot enable.")
-	ErrAgentOff       = errors.New("agent checks are not enabled on this server.")
 	ErrStaticWeight   = errors.New("Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
 	ErrWeightRange    = errors.New("Absolute weight can only be between 0 and 256 inclusive.")
 	ErrDynamicLB      = errors.New("Backend must use a dynamic load balancing to support dynamic servers.")
@@ -73,7 +73,6 @@ type adminState struct {
 	flags      int
 	stopping   bool // `set server health stopping`
 	checksOff  bool // `disable health`
-	agentOff   bool // `disable agent`
 	dynamic    bool // added by `add server`
 	autoID     bool // its id was given by `add server`, not by `id`
 	lastChange time.Time
@@ -217,10 +216,17 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	case st == AdminDrain && old&admForcedDrain == 0:
 		msg = fmt.Sprintf("Server %s enters drain state. %d active and %d backup servers online. %d sessions requeued, %d total in queue.",
 			s.id(), act, bck, 0, len(s.queue))
-	case old&admForcedMaint != 0 && up:
-		msg = fmt.Sprintf("Server %s is UP/READY (leaving forced maintenance).", s.id())
 	case old&admForcedMaint != 0:
-		msg = fmt.Sprintf("Server %s is DOWN (leaving forced maintenance).", s.id())
+		// "UP/READY", "DOWN/READY", "UP/DRAIN": the health the checks
+		// (and agent) left, then the admin state.
+		health, admin := "DOWN", "READY"
+		if up {
+			health = "UP"
+		}
+		if a.flags&admForcedDrain != 0 {
+			admin = "DRAIN"
+		}
+		msg = fmt.Sprintf("Server %s is %s/%s (leaving forced maintenance).", s.id(), health, admin)
 	case old&admForcedDrain != 0:
 		msg = fmt.Sprintf("Server %s is UP (leaving forced drain).", s.id())
 	}
@@ -277,13 +283,14 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	if weight < 0 || weight > 256 {
 		return ErrWeightRange
 	}
-	if lbStatic(b.cfg.Balance) && weight != 0 && weight != s.cfg.Weight {
+	if staticAlgo(b.cfg.Balance) && weight != 0 && weight != s.cfg.Weight {
 		return ErrStaticWeight
 	}
 	b.mu.Lock()
 	s.uweight = weight
 	s.state.admin.mu.Lock()
 	s.state.admin.uweight = weight
+	drained := s.state.admin.flags&admForcedDrain != 0
 	s.state.admin.mu.Unlock()
 	wasUsable := s.lb.Usable()
 	b.applyAdminLocked(s)
@@ -291,10 +298,31 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	act, bck := b.countUsableLocked()
 	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
+	if drained {
+		// The reference says so on every weight change during a drain.
+		kind := "Server"
+		if s.cfg.Backup {
+			kind = "Backup Server"
+		}
+		e.log(Warning, fmt.Sprintf("%s %s remains in forced drain mode.", kind, s.id()))
+	}
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()
 	}
 	return nil
+}
+
+// staticAlgo reports the algorithms whose weights cannot change at run
+// time (the reference's non-dynamic LB: static-rr and the map-based
+// hashes).
+func staticAlgo(c balance.Config) bool {
+	switch c.Algo {
+	case balance.StaticRR:
+		return true
+	case balance.Source, balance.URI, balance.URLParam, balance.Hdr, balance.RDPCookie, balance.Sample:
+		return !c.Consistent
+	}
+	return false
 }
 
 // SetServerHealth forces a server's operational state (`set server ...
@@ -363,7 +391,7 @@ func (e *Engine) ChecksEnabled(backendName, serverName string) bool {
 }
 
 // SetServerAgent enables or disables a server's agent check (`enable
-// agent`, `disable agent`); a disabled agent's replies are ignored.
+// agent`, `disable agent`); enabling fails on a server without one.
 func (e *Engine) SetServerAgent(backendName, serverName string, on bool) error {
 	_, s, err := e.lookup(backendName, serverName)
 	if err != nil {
@@ -375,41 +403,7 @@ func (e *Engine) SetServerAgent(backendName, serverName string, on bool) error {
 		}
 		return nil
 	}
-	s.state.admin.mu.Lock()
-	s.state.admin.agentOff = !on
-	s.state.admin.mu.Unlock()
-	return nil
-}
-
-// AgentEnabled reports whether a server has an agent check that is not
-// disabled.
-func (e *Engine) AgentEnabled(backendName, serverName string) bool {
-	_, s, err := e.lookup(backendName, serverName)
-	return err == nil && s.cfg.Agent != nil && !s.state.admin.agentPaused()
-}
-
-// agentPaused reports whether agent replies must be ignored.
-func (a *adminState) agentPaused() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.agentOff
-}
-
-// SetServerAgentHealth forces what the agent says (`set server ...
-// agent up|down`), as a reply would.
-func (e *Engine) SetServerAgentHealth(backendName, serverName string, up bool) error {
-	b, s, err := e.lookup(backendName, serverName)
-	if err != nil {
-		return err
-	}
-	if s.cfg.Agent == nil || s.state.admin.agentPaused() {
-		return ErrAgentOff
-	}
-	s.state.agent.down.Store(!up)
-	s.state.admin.mu.Lock()
-	s.state.admin.lastChange = time.Now()
-	s.state.admin.mu.Unlock()
-	b.setServerUpWhy(s, up, "changed from CLI")
+	s.state.agent.off.Store(!on)
 	return nil
 }
 
@@ -581,7 +575,7 @@ func (e *Engine) AddServer(backendName string, sc *Server) error {
 	if b == nil {
 		return ErrNoBackend
 	}
-	if lbStatic(b.cfg.Balance) {
+	if staticAlgo(b.cfg.Balance) {
 		return ErrDynamicLB
 	}
 	if b.byName[sc.Name] != nil {
@@ -691,6 +685,7 @@ func (e *Engine) ClearCounters(all bool) {
 	}
 	for _, c := range list {
 		c.Max.Store(0)
+		c.clearStats(all)
 		if all {
 			c.Total.Store(0)
 			c.BytesIn.Store(0)
@@ -805,7 +800,7 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	if ac := s.cfg.Agent; ac != nil {
 		// CHK_ST_AGENT 0x10 with CONFIGURED, and ENABLED unless disabled.
 		st.AgentState = 0x10 | 0x02
-		if !a.agentOff {
+		if !s.state.agent.off.Load() {
 			st.AgentState |= 0x04
 		}
 		st.AgentAddr, st.AgentPort = ac.Addr, ac.Port
@@ -891,31 +886,6 @@ func (e *Engine) SetSessionRateLimit(n int) error {
 // them.
 func (e *Engine) ProxyIDs() map[string]int { return e.rt.Load().proxyIDs() }
 
-// statsView corrects a server's balancer view for the statistics: a
-// drained or stopping server keeps its user weight (the balancer gives
-// it none so that it takes no new connection).
-func (s *server) statsView(v balance.View) balance.View {
-	v.UserWeight = s.uweight
-	if s.state.admin.drained() {
-		v.Weight = s.uweight
-	}
-	return v
-}
-
-// statsStatus is the status the statistics show for an administrative
-// state other than maintenance: DRAIN, or NOLB while stopping.
-func (a *adminState) statsStatus() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch {
-	case a.flags&admForcedDrain != 0:
-		return "DRAIN"
-	case a.stopping:
-		return "NOLB"
-	}
-	return ""
-}
-
 // Captures returns how many refused requests were captured since start
 // (the total of `show errors`).
 func (e *Engine) Captures() uint64 { return e.captures.Load() }
@@ -929,3 +899,7 @@ func (e *Engine) FrontendNames() []string {
 	}
 	return out
 }
+
+// Patterns returns the pattern and map files of the running
+// configuration (`show map`, `add acl`, ...).
+func (e *Engine) Patterns() *sample.Refs { return e.rt.Load().cfg.Patterns }

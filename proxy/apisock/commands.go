@@ -298,10 +298,11 @@ func (s *session) setServer(args []string, _ string) string {
 		if !e.AgentEnabled(be, srv) {
 			return engineError(proxy.ErrAgentOff)
 		}
-		if val != "up" && val != "down" {
+		up, ok := map[string]bool{"up": true, "down": false}[val]
+		if !ok {
 			return "'set server <srv> agent' expects 'up' or 'down'.\n"
 		}
-		return engineError(e.SetServerAgentHealth(be, srv, val == "up"))
+		return engineError(e.SetAgentHealth(be, srv, up))
 	case "addr":
 		if val == "" {
 			return "set server <b>/<s> addr requires an address and optionally a port.\n"

@@ -20,6 +20,9 @@ func init() {
 		}
 	}
 	aclKeywords["req_ssl_ver"] = struct{ fetch, match string }{"req.ssl_ver", matchDottedVer}
+	aclKeywords["req_rdp_cookie"] = struct{ fetch, match string }{"req.rdp_cookie", MatchStr}
+	aclKeywords["req_rdp_cookie_cnt"] = struct{ fetch, match string }{"req.rdp_cookie_cnt", MatchInt}
+	aclKeywords["http_auth_group"] = struct{ fetch, match string }{"http_auth_group", matchAuthGroup}
 	aclKeywords["method"] = struct{ fetch, match string }{"method", MatchStr}
 	aclKeywords["req.ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
 	aclKeywords["req_ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
@@ -133,6 +136,9 @@ done:
 	if match == MatchInt && x.fetch.Match == matchDottedVer && len(x.convs) == 0 {
 		match = matchDottedVer
 	}
+	if match == MatchStr && x.fetch.Match == matchAuthGroup && len(x.convs) == 0 {
+		match = matchAuthGroup
+	}
 	inline := append([]string(nil), pats...)
 	words = inline
 	var refs []*Ref
@@ -150,19 +156,26 @@ done:
 	if err != nil {
 		return nil, err
 	}
+	prep := func(p *patterns) {
+		if match == matchAuthGroup {
+			p.users = x.args[0].Users
+		}
+	}
+	prep(p)
 	a := &ACL{expr: x}
 	a.pats.Store(p)
 	if o.Refs != nil {
 		// The inline patterns are a reference too, after the files'.
 		refs = append(refs, o.Refs.inline(name, o.Where, inline, o.Late))
-		a.follow(refs, nil, match, icase, isMap)
+		a.follow(refs, nil, match, icase, isMap, prep)
 	}
 	return a, nil
 }
 
 // follow recompiles the ACL's patterns when one of its pattern files
 // changes at run time: the inline patterns, then each file's entries.
-func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bool) {
+// prep completes a compiled pattern set (the userlist of auth groups).
+func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bool, prep func(*patterns)) {
 	rebuild := func() {
 		words := append([]string(nil), inline...)
 		for _, r := range refs {
@@ -171,6 +184,7 @@ func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bo
 			}
 		}
 		if p, err := newPatterns(match, icase, words); err == nil {
+			prep(p)
 			a.pats.Store(p)
 		}
 	}
@@ -191,6 +205,7 @@ func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bo
 					}
 				}
 				if p, err := newPatterns(match, icase, words); err == nil {
+					prep(p)
 					a.pats.Store(p)
 				}
 			},
@@ -245,12 +260,14 @@ func readPatternFile(name string, isMap bool, o *Options) ([]string, *Ref, error
 // pattern, Wait when nothing matched yet but the sample may change,
 // Miss otherwise.
 func (a *ACL) Match(env Env) Result {
-	c := Call{Env: env, Iterate: true}
-	var s Sample
+	st := getState(env)
+	defer putState(st)
+	c, s := &st.call, &st.smp
+	c.Iterate = true
 	res := Miss
 	for {
-		r := a.expr.eval(&c, &s)
-		if r != Miss && s.Type != Any && a.pats.Load().match(&s) >= 0 {
+		r := a.expr.eval(c, s)
+		if r != Miss && s.Type != Any && a.pats.Load().match(s) >= 0 {
 			return Found
 		}
 		if r == Wait {
