@@ -321,7 +321,7 @@ func TestStatsSocketPrompt(t *testing.T) {
 		// One request at a time, reading each answer up to its prompt,
 		// as an operator typing would.
 		buf := make([]byte, 4096)
-		for _, line := range []string{"prompt", "show backend", "get weight be/s2", "set server be/s1 state drain;get weight be/s1", "prompt"} {
+		for _, line := range []string{"prompt", "show backend", "get weight be/s2", "set server be/s1 state drain;get weight be/s1"} {
 			io.WriteString(c, line+"\n")
 			var got string
 			for !strings.HasSuffix(got, "\n> ") && !(line == "prompt" && strings.HasSuffix(got, "\n") && strings.Count(all.String(), "> ") > 0) {
@@ -333,8 +333,9 @@ func TestStatsSocketPrompt(t *testing.T) {
 			}
 			all.WriteString(got)
 		}
-		// Prompt off: the next command is answered, then the socket closes.
-		io.WriteString(c, "show backend\n")
+		// Prompt off with a command already sent after it: that one is
+		// answered, then the socket closes.
+		io.WriteString(c, "prompt\nshow backend\n")
 		rest, _ := io.ReadAll(c)
 		all.Write(rest)
 		answers = append(answers, all.String())
