@@ -142,7 +142,7 @@ func (l *loader) newServer(px *Proxy, d line, addrAt int, dnsName string) *Serve
 		return nil
 	}
 	s.Addr = addr
-	if !l.serverOptions(px, d, d.args[addrAt+1:], s.Options, who, s.Name) || !l.checkResolvable(px, d, dnsName, s) {
+	if !l.serverOptions(px, d, d.args[addrAt+1:], s.Options, who, s.Name) || !l.checkResolvable(px, d, dnsName, s) || !l.agentPort(d, s, who) {
 		return nil
 	}
 	s.Typed = s.Params()

@@ -149,3 +149,7 @@ func setOf(names ...string) map[string]bool {
 	}
 	return m
 }
+
+// IsFetch reports whether name is a sample fetch the reference knows
+// (for `%[...]` expressions checked outside the model).
+func IsFetch(name string) bool { return fetchNames[name] }

@@ -435,6 +435,10 @@ func (l *loader) proxyOption(px *Proxy, d line) {
 		if strings.Contains(d.arg(3), "\r\n") {
 			l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: 'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.", d.pos.File, d.pos.Line))
 		}
+	case "mysql-check":
+		if !l.mysqlCheckArgs(d) {
+			return
+		}
 	case "pgsql-check":
 		if d.arg(1) != "user" || d.arg(2) == "" {
 			l.alert(d.pos, "'option pgsql-check' expects 'user <username>' as argument.")

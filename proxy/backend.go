@@ -24,11 +24,13 @@ type Counters struct {
 	Retries, Redispatches atomic.Int64
 	Denied                atomic.Int64 // rejected by rules
 	QueueTimeouts         atomic.Int64
+	statCounters          // the statistics' own counters (statscount.go)
 }
 
 func (c *Counters) open() {
 	n := c.Cur.Add(1)
 	c.Total.Add(1)
+	c.tickSession()
 	for {
 		m := c.Max.Load()
 		if n <= m || c.Max.CompareAndSwap(m, n) {
@@ -44,6 +46,9 @@ type serverState struct {
 	counters Counters
 	up       atomic.Bool  // health
 	health   atomic.Int64 // check counter
+	admin    adminState   // set by the Runtime API (admin.go)
+	srvStats              // health history for the statistics
+	agent    agentState   // what the agent check said (agent.go)
 }
 
 // backend is the runtime of one Backend.
@@ -77,6 +82,8 @@ type server struct {
 	conns map[*liveConn]struct{}
 	// idle holds persistent connections for HTTP requests (http-reuse).
 	idle idlePool
+	// uweight is the user weight, changed by the Runtime API (admin.go).
+	uweight int
 }
 
 // attach records an established connection on s; detach forgets it.
@@ -134,10 +141,11 @@ func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counter
 			st = &serverState{}
 			st.up.Store(true)
 			st.health.Store(-1)
+			st.admin.init(sc)
 		}
 		ls := &balance.Server{Name: sc.Name, ID: sc.ID, Weight: sc.Weight, Backup: sc.Backup,
 			MaxConn: sc.MaxConn, MinConn: sc.MinConn, MaxQueue: sc.MaxQueue}
-		s := &server{cfg: sc, be: b, lb: ls, state: st}
+		s := &server{cfg: sc, be: b, lb: ls, state: st, uweight: st.admin.weightFor(sc)}
 		b.servers = append(b.servers, s)
 		b.byName[sc.Name] = s
 		b.byLB[ls] = s
@@ -149,9 +157,7 @@ func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counter
 	}
 	b.lb = lb
 	for _, s := range b.servers {
-		if s.cfg.Disabled {
-			lb.SetMaint(s.lb, true)
-		}
+		b.applyAdminLocked(s)
 		if !s.state.up.Load() {
 			lb.SetUp(s.lb, false)
 		}
@@ -257,6 +263,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		b.queue = append(b.queue, w)
 	default:
 		s := b.byLB[ls]
+		countLB(b, s)
 		if b.lb.HasRoom(ls) {
 			b.takeLocked(s)
 			b.mu.Unlock()
@@ -339,11 +346,12 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		return nil, nil, err
 	}
 	for retries := 0; ; {
-		rec.Server = s.cfg.Name
+		rec.Server, rec.SrvAddr = s.cfg.Name, s.cfg.Addr
 		start := time.Now()
+		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
-			rec.TConnect = time.Since(start)
+			rec.TConnect, rec.LocalAddr = time.Since(start), addrPort(conn.LocalAddr())
 			return conn, s, nil
 		}
 		if clientExpired(ctx) {
@@ -467,12 +475,22 @@ func isTimeout(err error) bool {
 // setServerUp applies a health change to the balancer and logs it as the
 // reference does.
 func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
+	reason := ""
+	if r != nil {
+		reason = r.Reason()
+	}
+	b.setServerUpWhy(s, up, reason)
+}
+
+// setServerUpWhy is setServerUp with the reason of the change in words.
+func (b *backend) setServerUpWhy(s *server, up bool, why string) {
 	b.mu.Lock()
 	if s.state.up.Load() == up {
 		b.mu.Unlock()
 		return
 	}
 	s.state.up.Store(up)
+	s.state.noteChange(up)
 	s.warmGen++
 	if up && s.cfg.SlowStart > 0 {
 		b.lb.SetUpStarting(s.lb, s.cfg.SlowStart)
@@ -507,8 +525,8 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 		kind = "Backup Server"
 	}
 	reason := ""
-	if r != nil {
-		reason = ", " + r.Reason()
+	if why != "" {
+		reason = ", " + why
 	}
 	running := ""
 	if bck > 0 && act == 0 {
@@ -534,15 +552,11 @@ func (b *backend) setServerUp(s *server, up bool, r *check.Result) {
 		}
 	}
 	noneLeft := act == 0 && bck == 0
+	b.noteBackendHealth(!noneLeft)
 	b.mu.Unlock()
 	b.engine.log(Warning, msg)
 	if noneLeft && !up {
-		// HAProxy names a listen section "proxy" here.
-		kind := "backend"
-		if b.engine.rt.Load().frontends[b.cfg.Name] != nil {
-			kind = "proxy"
-		}
-		b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
+		b.logNoServer()
 	}
 }
 
@@ -580,21 +594,6 @@ func (e *Engine) SetServerUp(backendName, serverName string, up bool) error {
 		return err
 	}
 	b.setServerUp(s, up, nil)
-	return nil
-}
-
-// SetServerWeight changes a server's weight at run time (the Runtime
-// API's `set weight`); it carries no further across reloads than the
-// configuration does.
-func (e *Engine) SetServerWeight(backendName, serverName string, weight int) error {
-	b, s, err := e.lookupServer(backendName, serverName)
-	if err != nil {
-		return err
-	}
-	b.mu.Lock()
-	b.lb.SetWeight(s.lb, weight)
-	b.dequeueAllLocked()
-	b.mu.Unlock()
 	return nil
 }
 

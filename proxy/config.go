@@ -23,6 +23,9 @@ type Config struct {
 	// configuration's order, for the messages HAProxy prints per proxy.
 	// Empty means frontends first, then backends.
 	Order []string
+	// Stats is the statistics configuration (ids, stats pages); nil =
+	// none.
+	Stats *StatsGlobal
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -53,6 +56,8 @@ type Frontend struct {
 	TimeoutClient time.Duration
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
+	// Log is the access-log settings (nil: no access log).
+	Log *AccessLog
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -120,6 +125,9 @@ const (
 type UseBackend struct {
 	Backend string
 	Cond    Cond // nil = always
+	// Name, when set, computes the backend's name (`use_backend
+	// %[expr]`) and replaces Backend.
+	Name func(*Session) string
 }
 
 // Action is what a tcp-request rule does when its condition matches.
@@ -213,4 +221,6 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// Agent is the agent check (agent-check), nil when off.
+	Agent *AgentCheck
 }

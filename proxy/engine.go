@@ -56,7 +56,9 @@ type Engine struct {
 	liveMu    sync.Mutex   // live, draining, and conns.Add against Wait
 	draining  bool
 	stopped   bool
-	paused    bool // Pause: listeners closed until Resume
+	paused    bool       // Pause: listeners closed until Resume
+	adminMu   sync.Mutex // serialises add/del server (admin.go)
+	sessRate  rateLimit  // `set rate-limit sessions global` (admin.go)
 }
 
 // runtime is one compiled configuration generation.
@@ -121,7 +123,7 @@ func (e *Engine) compile(cfg *Config) (*runtime, error) {
 			return nil, fmt.Errorf("frontend '%s': unable to find required default_backend: '%s'", fc.Name, fc.DefaultBackend)
 		}
 		for _, u := range fc.UseBackend {
-			if rt.backends[u.Backend] == nil {
+			if u.Name == nil && rt.backends[u.Backend] == nil {
 				return nil, fmt.Errorf("frontend '%s': unable to find required use_backend: '%s'", fc.Name, u.Backend)
 			}
 		}
@@ -273,6 +275,7 @@ func (e *Engine) logStopped(rt *runtime) {
 func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
+	e.startAgents(ctx, rt)
 	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
 	// being the smallest first interval (fastinter, as a server starts
 	// between down and fully up).
@@ -307,13 +310,19 @@ func (e *Engine) startChecks(rt *runtime) {
 		first := minInter * time.Duration(i) / time.Duration(len(jobs))
 		c := check.New(&b.cfg.Check, b.checkTarget(s), func(t check.Transition) {
 			r := t.Result
-			b.setServerUp(s, t.Up, &r)
+			if s.state.admin.checksPaused() {
+				return
+			}
+			b.checkChanged(s, t.Up, &r)
 		})
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))
 		}
 		go func() {
-			c.RunFrom(ctx, first, func() { s.state.health.Store(int64(c.Health())) })
+			c.RunFrom(ctx, first, func() {
+				s.state.noteCheck(c.Last(), healthBefore(s))
+				s.state.health.Store(int64(c.Health()))
+			})
 		}()
 	}
 }
@@ -464,7 +473,7 @@ func (e *Engine) DumpStates() []StateDump {
 					act++
 				}
 			}
-			if s.cfg.Disabled {
+			if s.state.admin.maint() {
 				st = "MAINT"
 			}
 			pend += len(s.queue)

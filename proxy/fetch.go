@@ -1,27 +1,146 @@
 package proxy
 
 import (
-	"errors"
-	"strings"
+	"net/netip"
 
-	"fulcrum/proxy/tlshello"
+	"fulcrum/proxy/http1"
+	"fulcrum/proxy/sample"
 )
 
-// The layer-4/5 sample fetches of tcp mode. Each returns the value and a
-// Verdict: True when the value is known, Unknown when more request bytes
-// may still change it, False when it does not exist. The ACL layer builds
-// Conds from them.
+// Session is the sample package's Env: fetches read the connection, the
+// inspect buffer, the HTTP request in flight and live counters through
+// these methods.
+var _ sample.Env = (*Session)(nil)
+
+// Addrs returns the client and local addresses (src, dst).
+func (s *Session) Addrs() (src, dst netip.AddrPort) { return s.Src, s.Dst }
+
+// Buffered returns the inspected request bytes and whether no more can
+// arrive.
+func (s *Session) Buffered() ([]byte, bool) { return s.Payload, s.Complete }
+
+// HTTPRequest is the request being processed in http mode.
+func (s *Session) HTTPRequest() *http1.Request {
+	if s.http == nil {
+		return nil
+	}
+	return &s.http.req
+}
+
+// HTTPResponse is the response being processed, nil before its head
+// arrived.
+func (s *Session) HTTPResponse() *http1.Response {
+	if s.http == nil || s.http.resp.Status == 0 {
+		return nil
+	}
+	return &s.http.resp
+}
+
+// Proxies returns the frontend's name and the backend's once chosen.
+func (s *Session) Proxies() (frontend, backend string) {
+	if s.http != nil && s.http.be != nil {
+		return s.Frontend, s.http.be.cfg.Name
+	}
+	return s.Frontend, ""
+}
+
+// RequestIndex is how many requests the connection carried before.
+func (s *Session) RequestIndex() int {
+	if s.http == nil {
+		return 0
+	}
+	return s.http.nreq
+}
+
+// Stat reads live figures for nbsrv, be_conn, fe_conn, queue,
+// srv_is_up, srv_conn and srv_queue.
+func (s *Session) Stat(what sample.Stat, proxy, server string) (int, bool) {
+	if s.Engine == nil {
+		return 0, false
+	}
+	rt := s.Engine.rt.Load()
+	if what == sample.StatFrontendConns {
+		if f := rt.frontends[proxy]; f != nil {
+			return int(f.counters.Cur.Load()), true
+		}
+		return 0, false
+	}
+	b := rt.backends[proxy]
+	if b == nil {
+		return 0, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch what {
+	case sample.StatBackendConns:
+		return int(b.counters.Cur.Load()), true
+	case sample.StatUsableServers:
+		n := 0
+		for _, sv := range b.servers {
+			if sv.lb.Usable() {
+				n++
+			}
+		}
+		return n, true
+	case sample.StatQueue:
+		n := len(b.queue)
+		for _, sv := range b.servers {
+			n += len(sv.queue)
+		}
+		return n, true
+	}
+	sv := b.byName[server]
+	if sv == nil {
+		return 0, false
+	}
+	switch what {
+	case sample.StatServerUp:
+		if sv.lb.Usable() {
+			return 1, true
+		}
+		return 0, true
+	case sample.StatServerConns:
+		return int(sv.state.counters.Cur.Load()), true
+	case sample.StatServerQueue:
+		return len(sv.queue), true
+	}
+	return 0, false
+}
 
 // SrcBinary is the src fetch converted to binary, as `balance hash src`
 // hashes it: 4 bytes for IPv4, 16 for IPv6.
 func (s *Session) SrcBinary() []byte { return s.Src.Addr().Unmap().AsSlice() }
 
-// ReqLen is req.len: bytes of request buffered so far.
-func (s *Session) ReqLen() (int, Verdict) {
-	if s.Complete {
-		return len(s.Payload), True
+// BackendConns is be_conn(name): connections currently on a backend.
+func (s *Session) BackendConns(backend string) int {
+	n, _ := s.Stat(sample.StatBackendConns, backend, "")
+	return n
+}
+
+// NbSrv is nbsrv(name): usable servers of a backend.
+func (s *Session) NbSrv(backend string) int {
+	n, _ := s.Stat(sample.StatUsableServers, backend, "")
+	return n
+}
+
+// condOf turns a compiled ACL into a Cond.
+func condOf(a *sample.ACL) Cond {
+	return func(s *Session) Verdict { return Verdict(a.Match(s)) }
+}
+
+// mustACL compiles a fixed ACL for the ready-made conditions below.
+func mustACL(words ...string) Cond {
+	a, err := sample.ParseACL(words, nil)
+	if err != nil {
+		panic(err)
 	}
-	return len(s.Payload), Unknown
+	return condOf(a)
+}
+
+// SNIIs is a ready-made condition: req.ssl_sni -i NAME... (case-insensitive
+// exact match), the usual TLS passthrough routing rule.
+func SNIIs(names ...string) Cond {
+	return mustACL(append([]string{"req.ssl_sni", "-i", "--"}, names...)...)
 }
 
 // ReqPayload is req.payload(offset,length); length 0 means to the end.
@@ -39,130 +158,8 @@ func (s *Session) ReqPayload(offset, length int) ([]byte, Verdict) {
 	return s.Payload[offset:end], True
 }
 
-// tlsVerdict maps a tlshello error onto a Verdict.
-func (s *Session) tlsVerdict(err error) Verdict {
-	switch {
-	case err == nil:
-		return True
-	case errors.Is(err, tlshello.ErrNeedMore) && !s.Complete:
-		return Unknown
-	}
-	return False
-}
-
-// ReqSSLSNI is req.ssl_sni.
-func (s *Session) ReqSSLSNI() (string, Verdict) {
-	sni, err := tlshello.SNI(s.Payload)
-	if v := s.tlsVerdict(err); v != True {
-		return "", v
-	}
-	if sni == "" {
-		return "", False
-	}
-	return sni, True
-}
-
-// ReqSSLHelloType is req.ssl_hello_type.
-func (s *Session) ReqSSLHelloType() (int, Verdict) {
-	t, err := tlshello.HelloType(s.Payload)
-	return t, s.tlsVerdict(err)
-}
-
-// ReqSSLVer is req.ssl_ver.
-func (s *Session) ReqSSLVer() (int, Verdict) {
-	v, err := tlshello.Version(s.Payload)
-	return v, s.tlsVerdict(err)
-}
-
-// ReqRDPCookie is req.rdp_cookie(name): the value of the RDP connection
-// request's "Cookie: name=value" line (any name when name is ""), read
-// exactly as HAProxy's fetch_rdp_cookie_name: after the 11-byte TPKT and
-// X.224 headers.
+// ReqRDPCookie is req.rdp_cookie(name) (any name when name is "").
 func (s *Session) ReqRDPCookie(name string) ([]byte, Verdict) {
-	more := Unknown
-	if s.Complete {
-		more = False
-	}
-	d := s.Payload
-	if len(d) <= 11 {
-		return nil, more
-	}
-	d = d[11:]
-	if len(d) <= 7 {
-		return nil, more
-	}
-	if !strings.EqualFold(string(d[:7]), "Cookie:") {
-		return nil, False
-	}
-	d = d[7:]
-	for len(d) > 0 && d[0] == ' ' {
-		d = d[1:]
-	}
-	if name != "" {
-		if len(d) <= len(name) {
-			return nil, more
-		}
-		if d[len(name)] != '=' || !strings.EqualFold(string(d[:len(name)]), name) {
-			return nil, False
-		}
-		d = d[len(name)+1:]
-	} else {
-		for len(d) > 0 && d[0] != '=' {
-			if d[0] == '\r' || d[0] == '\n' {
-				return nil, False
-			}
-			d = d[1:]
-		}
-		if len(d) < 1 {
-			return nil, more
-		}
-		d = d[1:]
-	}
-	end := 0
-	for end < len(d) && d[end] != '\r' {
-		end++
-	}
-	if len(d)-end < 2 {
-		return nil, more
-	}
-	if d[end+1] != '\n' {
-		return nil, False
-	}
-	return d[:end], True
-}
-
-// BackendConns is be_conn(name): connections currently on a backend.
-func (s *Session) BackendConns(backend string) int {
-	if s.Engine == nil {
-		return 0
-	}
-	if c := s.Engine.BackendCounters(backend); c != nil {
-		return int(c.Cur.Load())
-	}
-	return 0
-}
-
-// NbSrv is nbsrv(name): usable servers of a backend.
-func (s *Session) NbSrv(backend string) int {
-	if s.Engine == nil {
-		return 0
-	}
-	return s.Engine.UsableServers(backend)
-}
-
-// SNIIs is a ready-made condition: req.ssl_sni -i NAME... (case-insensitive
-// exact match), the usual TLS passthrough routing rule.
-func SNIIs(names ...string) Cond {
-	return func(s *Session) Verdict {
-		sni, v := s.ReqSSLSNI()
-		if v != True {
-			return v
-		}
-		for _, n := range names {
-			if strings.EqualFold(sni, n) {
-				return True
-			}
-		}
-		return False
-	}
+	v, r := sample.RDPCookie(s.Payload, name, s.Complete)
+	return v, Verdict(r)
 }

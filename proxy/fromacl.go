@@ -1,15 +1,14 @@
 package proxy
 
 import (
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"net/netip"
-	"regexp"
-	"strconv"
+	"os"
 	"strings"
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
+	"fulcrum/proxy/sample"
 )
 
 // acl is one compiled `acl` line; lines with the same name are ORed.
@@ -20,6 +19,9 @@ type acl struct {
 // acls compiles a proxy's named ACLs (from its own lines: ACLs are not
 // inherited from defaults in HAProxy 2.6).
 func (a *adapter) acls(px *haproxy.Proxy) map[string][]acl {
+	if px.Mode != "http" {
+		a.warnHTTPFetches(px)
+	}
 	out := map[string][]acl{}
 	for _, d := range px.Section.Lines {
 		if d.Keyword != "acl" || len(d.Args) < 2 {
@@ -155,309 +157,83 @@ func orGroups(groups [][]Cond) Cond {
 	}
 }
 
-// builtinACL are HAProxy's predefined ACL names usable in tcp mode.
+// builtinACL are HAProxy's predefined ACL names (TRUE, LOCALHOST,
+// METH_GET, HTTP_1.1, ...).
 func builtinACL(name string) Cond {
-	switch name {
-	case "TRUE":
-		return func(*Session) Verdict { return True }
-	case "FALSE":
-		return func(*Session) Verdict { return False }
-	case "LOCALHOST":
-		c, _ := compileACL([]string{"src", "127.0.0.1/8", "::1"})
-		return c
-	case "REQ_CONTENT":
-		return func(s *Session) Verdict {
-			n, v := s.ReqLen()
-			if n > 0 {
-				return True
-			}
-			return v
-		}
-	}
-	return nil
-}
-
-// matcher kinds of `-m`.
-const (
-	mStr = "str"
-	mBeg = "beg"
-	mEnd = "end"
-	mSub = "sub"
-	mReg = "reg"
-	mInt = "int"
-	mIP  = "ip"
-	mFnd = "found"
-	mLen = "len"
-)
-
-// fetchSpec is one tcp-mode sample fetch: its default match and how it
-// reads a session. Exactly one of str/num/ip is set.
-type fetchSpec struct {
-	match string
-	str   func(s *Session, arg string) (string, Verdict)
-	num   func(s *Session, arg string) (int, Verdict)
-	ip    func(s *Session) netip.Addr
-}
-
-var fetches = map[string]fetchSpec{
-	"src":                {match: mIP, ip: func(s *Session) netip.Addr { return s.Src.Addr().Unmap() }},
-	"dst":                {match: mIP, ip: func(s *Session) netip.Addr { return s.Dst.Addr().Unmap() }},
-	"src_port":           {match: mInt, num: func(s *Session, _ string) (int, Verdict) { return int(s.Src.Port()), True }},
-	"dst_port":           {match: mInt, num: func(s *Session, _ string) (int, Verdict) { return int(s.Dst.Port()), True }},
-	"req.len":            {match: mInt, num: func(s *Session, _ string) (int, Verdict) { return s.ReqLen() }},
-	"req.ssl_sni":        {match: mStr, str: func(s *Session, _ string) (string, Verdict) { return s.ReqSSLSNI() }},
-	"req.ssl_hello_type": {match: mInt, num: func(s *Session, _ string) (int, Verdict) { return s.ReqSSLHelloType() }},
-	"req.ssl_ver":        {match: mInt, num: func(s *Session, _ string) (int, Verdict) { return s.ReqSSLVer() }},
-	"always_true":        {match: mFnd, num: func(*Session, string) (int, Verdict) { return 1, True }},
-	"always_false":       {match: mFnd, num: func(*Session, string) (int, Verdict) { return 0, False }},
-	"nbsrv":              {match: mInt, num: func(s *Session, be string) (int, Verdict) { return s.NbSrv(beOr(s, be)), True }},
-	"be_conn":            {match: mInt, num: func(s *Session, be string) (int, Verdict) { return s.BackendConns(beOr(s, be)), True }},
-	"req.payload": {match: mBin, str: func(s *Session, arg string) (string, Verdict) {
-		off, ln, _ := strings.Cut(arg, ",")
-		o, _ := strconv.Atoi(off)
-		l, _ := strconv.Atoi(ln)
-		b, v := s.ReqPayload(o, l)
-		return string(b), v
-	}},
-	"req.rdp_cookie": {match: mStr, str: func(s *Session, arg string) (string, Verdict) {
-		b, v := s.ReqRDPCookie(arg)
-		return string(b), v
-	}},
-}
-
-// mBin matches hex patterns against binary samples.
-const mBin = "bin"
-
-// fetchAliases are the older spellings HAProxy still accepts.
-var fetchAliases = map[string]string{"req_len": "req.len", "req_ssl_sni": "req.ssl_sni",
-	"req_ssl_hello_type": "req.ssl_hello_type", "req_ssl_ver": "req.ssl_ver", "payload": "req.payload",
-	"req_rdp_cookie": "req.rdp_cookie", "rdp_cookie": "req.rdp_cookie"}
-
-func beOr(s *Session, be string) string {
-	if be == "" {
-		return s.Frontend
-	}
-	return be
-}
-
-// compileACL compiles "FETCH [-i] [-m METHOD] [--] PATTERN...".
-func compileACL(expr []string) (Cond, error) {
-	if len(expr) == 0 {
-		return nil, fmt.Errorf("missing fetch")
-	}
-	name, arg, _ := strings.Cut(strings.TrimSuffix(expr[0], ")"), "(")
-	if al, ok := fetchAliases[name]; ok {
-		name = al
-	}
-	f, ok := fetches[name]
+	expr, ok := sample.Builtin[name]
 	if !ok {
-		return nil, fmt.Errorf("fetch '%s' is not supported by Fulcrum in tcp mode", name)
+		return nil
 	}
-	if name == "req.payload" {
-		off, ln, _ := strings.Cut(arg, ",")
-		o, err1 := strconv.Atoi(off)
-		l, err2 := strconv.Atoi(ln)
-		if err1 != nil || err2 != nil || o < 0 || l < 0 {
-			return nil, fmt.Errorf("fetch 'req.payload' expects two non-negative integers (got '%s')", arg)
-		}
-	}
-	match, icase := f.match, false
-	pats := expr[1:]
-	for len(pats) > 0 && strings.HasPrefix(pats[0], "-") {
-		switch pats[0] {
-		case "-i":
-			icase = true
-		case "-m":
-			if len(pats) < 2 {
-				return nil, fmt.Errorf("'-m' expects a method")
-			}
-			match = pats[1]
-			pats = pats[1:]
-		case "-n", "-I":
-		case "--":
-			pats = pats[1:]
-			goto done
-		default:
-			return nil, fmt.Errorf("flag '%s' is not supported by Fulcrum", pats[0])
-		}
-		pats = pats[1:]
-	}
-done:
-	if name == "req.ssl_ver" {
-		for i, p := range pats {
-			if maj, mnr, ok := strings.Cut(p, "."); ok {
-				a, _ := strconv.Atoi(maj)
-				b, _ := strconv.Atoi(mnr)
-				pats[i] = strconv.Itoa(a<<8 | b)
-			}
-		}
-	}
-	switch {
-	case f.ip != nil:
-		return ipMatcher(f, pats)
-	case f.num != nil && (match == mInt || match == mFnd):
-		return intMatcher(f, arg, match, pats)
-	case f.str != nil:
-		return strMatcher(f, arg, match, icase, pats)
-	}
-	return nil, fmt.Errorf("match method '%s' is not supported for fetch '%s' by Fulcrum", match, name)
+	return mustACL(strings.Fields(expr)...)
 }
 
-func ipMatcher(f fetchSpec, pats []string) (Cond, error) {
-	var nets []netip.Prefix
-	for _, p := range pats {
-		if !strings.Contains(p, "/") {
-			ip, err := netip.ParseAddr(p)
-			if err != nil {
-				return nil, fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", p)
-			}
-			nets = append(nets, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
-			continue
-		}
-		pf, err := netip.ParsePrefix(p)
-		if err != nil {
-			return nil, fmt.Errorf("'%s' is not a valid IPv4 or IPv6 network", p)
-		}
-		nets = append(nets, pf.Masked())
-	}
-	return func(s *Session) Verdict {
-		ip := f.ip(s)
-		for _, n := range nets {
-			if n.Contains(ip) {
-				return True
-			}
-		}
-		return False
-	}, nil
-}
-
-// intRange is one integer pattern: "N", "A:B", or "OP N".
-type intRange struct{ lo, hi int }
-
-func intMatcher(f fetchSpec, arg, match string, pats []string) (Cond, error) {
-	var rs []intRange
-	const inf = int(^uint(0) >> 1)
-	for i := 0; i < len(pats); i++ {
-		p := pats[i]
-		if op := map[string]bool{"eq": true, "ge": true, "gt": true, "le": true, "lt": true}[p]; op && i+1 < len(pats) {
-			n, err := strconv.Atoi(pats[i+1])
-			if err != nil {
-				return nil, fmt.Errorf("'%s' is not a number", pats[i+1])
-			}
-			r := map[string]intRange{"eq": {n, n}, "ge": {n, inf}, "gt": {n + 1, inf}, "le": {-inf, n}, "lt": {-inf, n - 1}}[p]
-			rs = append(rs, r)
-			i++
-			continue
-		}
-		lo, hi, isRange := strings.Cut(p, ":")
-		var r intRange
-		var err error
-		if r.lo, err = atoiOr(lo, -inf); err != nil {
-			return nil, err
-		}
-		r.hi = r.lo
-		if isRange {
-			if r.hi, err = atoiOr(hi, inf); err != nil {
-				return nil, err
-			}
-		}
-		rs = append(rs, r)
-	}
-	return func(s *Session) Verdict {
-		n, v := f.num(s, arg)
-		if v != True {
-			return v
-		}
-		if match == mFnd || len(rs) == 0 && match == mFnd {
-			return True
-		}
-		for _, r := range rs {
-			if n >= r.lo && n <= r.hi {
-				return True
-			}
-		}
-		return False
-	}, nil
-}
-
-func atoiOr(s string, def int) (int, error) {
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
+// compileACL compiles "FETCH [FLAGS] [PATTERNS]" with the sample
+// package; pattern and map files are read here, at load time.
+func compileACL(expr []string) (Cond, error) {
+	a, err := sample.ParseACL(expr, &sample.Options{ReadFile: os.ReadFile})
 	if err != nil {
-		return 0, fmt.Errorf("'%s' is not a number", s)
+		return nil, notBuilt(err)
 	}
-	return n, nil
+	return condOf(a), nil
 }
 
-func strMatcher(f fetchSpec, arg, match string, icase bool, pats []string) (Cond, error) {
-	var res []*regexp.Regexp
-	var test func(v, p string) bool
-	fold := func(s string) string {
-		if icase {
-			return strings.ToLower(s)
-		}
-		return s
+// notBuilt rewords the sample package's "unknown" errors: the haproxy
+// model already refused names HAProxy does not know, so what is unknown
+// here is known to HAProxy and not built in Fulcrum.
+func notBuilt(err error) error {
+	var u *sample.UnknownError
+	if errors.As(err, &u) {
+		return fmt.Errorf("%s '%s' is not supported by Fulcrum yet", u.Kind, u.Name)
 	}
-	switch match {
-	case mStr:
-		test = func(v, p string) bool { return v == p }
-	case mBeg:
-		test = strings.HasPrefix
-	case mEnd:
-		test = strings.HasSuffix
-	case mSub:
-		test = strings.Contains
-	case mFnd:
-		test = nil
-	case mBin:
-		for i, p := range pats {
-			b, err := hex.DecodeString(p)
-			if err != nil {
-				return nil, fmt.Errorf("'%s' is not a valid hex string", p)
-			}
-			pats[i] = string(b)
-		}
-		test = func(v, p string) bool { return v == p }
-	case mReg:
-		for _, p := range pats {
-			if icase {
-				p = "(?i)" + p
-			}
-			re, err := regexp.Compile(p)
-			if err != nil {
-				return nil, fmt.Errorf("regex '%s' : %v", p, err)
-			}
-			res = append(res, re)
-		}
-	case mLen:
-		return nil, fmt.Errorf("'-m len' is not supported by Fulcrum yet")
-	default:
-		return nil, fmt.Errorf("match method '%s' is not supported by Fulcrum", match)
+	return err
+}
+
+// useBackend maps one use_backend rule. A name holding `%[expr]` is
+// computed per stream; when it names no backend, the frontend's default
+// backend serves, as in HAProxy (the remaining rules are not tried).
+func (a *adapter) useBackend(fe *Frontend, d haproxy.Directive, cond Cond) UseBackend {
+	u := UseBackend{Backend: d.Args[0], Cond: cond}
+	if !strings.Contains(u.Backend, "%") {
+		return u
 	}
-	for i := range pats {
-		pats[i] = fold(pats[i])
+	t, err := sample.ParseTemplate(u.Backend, &sample.Options{ReadFile: os.ReadFile})
+	if err != nil {
+		a.alert(d.Pos, "'use_backend %s' : %v (not supported by Fulcrum yet).", u.Backend, notBuilt(err))
+		return u
 	}
-	return func(s *Session) Verdict {
-		v, vd := f.str(s, arg)
-		if vd != True {
-			return vd
+	if lit, ok := t.Literal(); ok {
+		u.Backend = lit
+		return u
+	}
+	backends := map[string]string{}
+	for _, px := range a.hc.Proxies {
+		if px.Kind == "backend" || px.Kind == "listen" {
+			backends[px.Name] = px.Name
 		}
-		if match == mFnd {
-			return True
+	}
+	dflt := fe.DefaultBackend
+	u.Name = func(s *Session) string {
+		var buf [64]byte
+		if name, ok := backends[string(t.Append(buf[:0], s))]; ok {
+			return name
 		}
-		for _, re := range res {
-			if re.MatchString(v) {
-				return True
+		return dflt
+	}
+	return u
+}
+
+// warnHTTPFetches warns about ACLs of a tcp-mode proxy that read HTTP:
+// HAProxy parses HTTP out of the inspect buffer for them, Fulcrum does
+// not yet, so they never match here.
+func (a *adapter) warnHTTPFetches(px *haproxy.Proxy) {
+	for _, d := range px.Section.Lines {
+		for i, w := range d.Args {
+			if !(d.Keyword == "acl" && i == 1 || i > 0 && d.Args[i-1] == "{") {
+				continue
+			}
+			if acl, err := sample.ParseACL([]string{w}, nil); err == nil && acl.Expr().HTTP() {
+				a.warn(d.Pos, "'%s' reads HTTP, which Fulcrum does not parse in a tcp-mode %s ('%s'): it never matches here.", w, px.Kind, px.Name)
 			}
 		}
-		v = fold(v)
-		for _, p := range pats {
-			if test != nil && test(v, p) {
-				return True
-			}
-		}
-		return False
-	}, nil
+	}
 }

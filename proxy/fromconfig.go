@@ -28,6 +28,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}
+	a.cfg.Stats = a.statsGlobal()
 	return a.cfg, a.diags
 }
 
@@ -37,7 +38,8 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
-	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true}
+	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
+	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
 
 type adapter struct {
 	hc    *haproxy.Config
@@ -166,17 +168,13 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 		case "use_backend":
 			cond, ok := a.cond(acls, d.Pos, d.Args[1:])
 			if ok {
-				fe.UseBackend = append(fe.UseBackend, UseBackend{Backend: d.Args[0], Cond: cond})
+				fe.UseBackend = append(fe.UseBackend, a.useBackend(fe, d, cond))
 			}
 		case "tcp-request":
 			a.tcpRequest(fe, acls, d)
 		}
 	}
-	for _, d := range lines {
-		if d.Keyword == "log-format" {
-			a.warn(d.Pos, "'log-format' is not acted on yet by Fulcrum: %s '%s' writes no access log (use 'option tcplog' or 'option httplog').", px.Kind, px.Name)
-		}
-	}
+	a.accessLog(fe, px, lines)
 	a.cfg.Frontends = append(a.cfg.Frontends, fe)
 	return fe
 }
@@ -364,8 +362,7 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 var serverIgnored = map[string]bool{"cookie": true, "observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
 	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "non-stick": true,
-	"stick": true, "redir": true, "track": true, "agent-check": true, "agent-inter": true, "agent-port": true,
-	"agent-send": true, "agent-addr": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
+	"stick": true, "redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
 	"check-ssl": true, "verify": true, "sni": true, "ca-file": true, "crt": true, "alpn": true}
 
 // server maps one server's options (default-server already merged).
@@ -401,6 +398,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	if t := dur("inter"); t > 0 {
 		s.Inter = t
 	}
+	s.Agent = a.agentCheck(px, name, opts, pos)
 	if p := num("port", 0); p > 0 {
 		s.CheckPort = uint16(p)
 	}
@@ -553,7 +551,9 @@ func (a *adapter) checkSpec(px *haproxy.Proxy, lines []haproxy.Directive) check.
 			kind, spec = o, check.Redis()
 		case "ssl-hello-chk":
 			kind, spec = o, check.SSLHello()
-		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check", "spop-check", "external-check":
+		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check":
+			kind, spec = o, a.protocolCheck(d)
+		case "spop-check", "external-check":
 			kind, spec = o, check.Spec{}
 			a.warn(d.Pos, "'option %s' is not acted on yet by Fulcrum: servers get a TCP connect check.", o)
 		}

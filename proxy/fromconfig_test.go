@@ -177,8 +177,8 @@ func TestFromConfigDiagnostics(t *testing.T) {
 			sev: confparse.Warning, want: "log-format values are not built yet"},
 		{desc: "unsupported fetch refused", cfg: "frontend f\n bind 127.0.0.1:8000\n acl x sc0_conn_rate gt 3\n use_backend b if x\nbackend b\n server s 127.0.0.1:9000\n",
 			sev: confparse.Alert, want: "'sc0_conn_rate' is not supported"},
-		{desc: "unacted check option warned", cfg: "backend b\n option mysql-check\n server s 127.0.0.1:9000 check\n",
-			sev: confparse.Warning, want: ":2] : 'option mysql-check' is not acted on"},
+		{desc: "unacted check option warned", cfg: "backend b\n option spop-check\n server s 127.0.0.1:9000 check\n",
+			sev: confparse.Warning, want: ":2] : 'option spop-check' is not acted on"},
 		{desc: "unacted tcp-request action warned", cfg: "frontend f\n bind 127.0.0.1:8000\n tcp-request connection track-sc0 src\n default_backend b\nbackend b\n server s 127.0.0.1:9000\n",
 			sev: confparse.Warning, want: ":3] : 'tcp-request connection track-sc0' is not acted on"},
 	}

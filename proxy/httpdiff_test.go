@@ -143,6 +143,17 @@ backend be
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+	// Ours logs a request once its connection's turn is over, which may be
+	// just after the client read the answer: wait (bounded) for as many.
+	for range 200 {
+		mu.Lock()
+		n := len(ourLog)
+		mu.Unlock()
+		if n >= len(refLog) {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(refLog) != len(ourLog) {

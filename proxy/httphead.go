@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"strconv"
 
 	"fulcrum/proxy/http1"
 )
@@ -32,10 +33,27 @@ var (
 	hdrXFF        = []byte("x-forwarded-for")
 )
 
-// appendFields appends every header but Connection.
-func appendFields(dst []byte, hs http1.Headers) []byte {
+var hdrContentLength = []byte("content-length")
+
+// appendFields appends every header but Connection, with the framing
+// headers as the reference's HTTP/1 output writes them: a chunked message
+// loses its Content-Length (left in, it contradicts the chunking for the
+// next hop: CL.TE smuggling), and repeated or listed equal Content-Length
+// values become one header with the number.
+func appendFields(dst []byte, hs http1.Headers, framing http1.Framing, length int64) []byte {
+	wroteLength := false
 	for i := range hs {
-		if bytes.EqualFold(hs[i].Name, hdrConnection) {
+		switch {
+		case bytes.EqualFold(hs[i].Name, hdrConnection):
+			continue
+		case bytes.EqualFold(hs[i].Name, hdrContentLength):
+			if framing == http1.BodyChunked || wroteLength {
+				continue
+			}
+			dst = append(dst, "content-length: "...)
+			dst = strconv.AppendInt(dst, max(length, 0), 10)
+			dst = append(dst, '\r', '\n')
+			wroteLength = true
 			continue
 		}
 		dst = appendLowerHeader(dst, hs[i].Name, hs[i].Value)
@@ -43,21 +61,35 @@ func appendFields(dst []byte, hs http1.Headers) []byte {
 	return dst
 }
 
+var http11 = []byte("HTTP/1.1")
+
+// requestProto is the version the request goes out with: the reference
+// speaks HTTP/1.1 to the server for any 1.x request above 1.0.
+func requestProto(r *http1.Request) []byte {
+	if r.Proto != nil && r.Major == 1 && r.Minor > 1 {
+		return http11
+	}
+	return r.Proto
+}
+
 // appendRequestHead writes the request head for the server: the request
 // line, the headers, X-Forwarded-For when configured, and the Connection
 // header this hop needs.
 func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	r := &h.req
-	dst = http1.AppendRequestLine(dst, r.Method, r.URI, r.Proto)
-	dst = appendFields(dst, r.Headers)
+	dst = http1.AppendRequestLine(dst, r.Method, r.URI, requestProto(r))
+	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
+	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)
 	switch {
 	case r.Upgrade():
 		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
 	case h.connMode() != KeepAlive:
 		dst = appendLowerHeader(dst, hdrConnection, valClose)
-	case r.Major == 1 && r.Minor == 0:
-		// The server side persists even when a 1.0 client does not.
+	case r.Major == 1 && r.Minor == 0 && r.Framing != http1.BodyChunked:
+		// The server side persists even when a 1.0 client does not,
+		// except after a chunked 1.0 request, which HTTP/1.1 says must
+		// close the connection.
 		dst = appendLowerHeader(dst, hdrConnection, valKeepAlive)
 	}
 	return append(dst, '\r', '\n')
@@ -68,7 +100,7 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 func (h *httpConn) appendResponseHead(dst []byte, keep bool) []byte {
 	r := &h.resp
 	dst = http1.AppendStatusLine(dst, r.Proto, r.Status, r.Reason)
-	dst = appendFields(dst, r.Headers)
+	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
 	is11 := h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1
 	switch {
 	case r.SwitchesProtocols():

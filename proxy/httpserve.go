@@ -99,11 +99,13 @@ type httpConn struct {
 	be      *backend
 	srv     *server  // server of srvConn
 	srvConn net.Conn // server connection kept between requests
+	chunks  []byte   // a chunked body re-encoded for the next hop
 	reused  bool     // the connection in use was open before this request
 	// expectDone reports the end of an Expect: 100-continue body being
 	// forwarded beside the response.
 	expectDone chan error
 	nreq       int // requests completed on this client connection
+	lf         logScratch
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
@@ -167,7 +169,7 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = nil
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec}
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
 	status, got := h.readRequest(start)
 	if status != 0 {
@@ -182,11 +184,15 @@ func (h *httpConn) exchange() bool {
 	}
 	h.hrec.Request = http1.AppendRequestLine(h.hrec.Request[:0], h.req.Method, h.req.URI, h.req.Proto)
 	h.hrec.Request = h.hrec.Request[:len(h.hrec.Request)-2]
+	h.captureRequest()
 	h.method = append(h.method[:0], h.req.Method...)
 	h.in.consume(h.req.HeadLen)
-	h.r.BytesIn = int64(h.req.HeadLen)
+	h.r.BytesIn = htxRequestSize(&h.req)
 
 	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules); st != 0 {
+		return keep
+	}
+	if done, keep := h.serveFrontendStats(); done {
 		return keep
 	}
 	be := h.rt.backends[pickBackend(h.fe.cfg, h.sess)]
@@ -198,6 +204,9 @@ func (h *httpConn) exchange() bool {
 	h.be = be
 	h.r.Backend = be.cfg.Name
 	if st, keep := h.runRules(be.cfg.HTTP.RequestRules); st != 0 {
+		return keep
+	}
+	if done, keep := h.serveStats(be.cfg.Name); done {
 		return keep
 	}
 	be.counters.open()
@@ -246,6 +255,9 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 		if h.in.w > h.in.r {
 			_, err := h.req.Parse(h.in.data(), &h.feOpts)
 			if err == nil {
+				err = h.req.CheckBuffered(h.in.data()[h.req.HeadLen:], &h.feOpts)
+			}
+			if err == nil {
 				h.hrec.TReq = time.Since(first)
 				h.cli.SetReadDeadline(time.Time{})
 				return 0, true
@@ -259,6 +271,7 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 		n, err := h.in.fill(h.cli)
 		if n > 0 && first.IsZero() {
 			first = time.Now()
+			h.hrec.TIdle = first.Sub(start)
 			setDeadline()
 		}
 		if err != nil && n == 0 {
@@ -297,6 +310,7 @@ func (h *httpConn) log() {
 	if h.hrec.TActive == 0 {
 		h.finishTimers()
 	}
+	h.account()
 	if h.e.opts.AccessLog == nil {
 		return
 	}
@@ -428,6 +442,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		return h.reply(status, term[0], term[1])
 	}
 	h.hrec.TResp = time.Since(sentAt)
+	h.captureResponse()
 	return h.relayResponse(conn, srv, be, errc)
 }
 
@@ -466,14 +481,25 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 	}
 	for !h.body.Done() {
 		if d := in.data(); len(d) > 0 {
-			n, err := h.body.Consume(d)
+			var n int
+			var err error
+			out := d
+			if h.body.Chunked() {
+				h.chunks, n, err = h.body.Rechunk(h.chunks[:0], d)
+				out = h.chunks
+			} else {
+				n, err = h.body.Consume(d)
+				out = d[:n]
+			}
 			if err != nil {
 				return total, fail(err, true)
 			}
-			if n > 0 {
-				if _, err := dst.Write(d[:n]); err != nil {
+			if len(out) > 0 {
+				if _, err := dst.Write(out); err != nil {
 					return total, fail(err, false)
 				}
+			}
+			if n > 0 {
 				total += int64(n)
 				in.consume(n)
 			}

@@ -185,7 +185,7 @@ func (e *Engine) acceptLoop(l *listener) {
 		lim := l.limit.Load()
 		// Pause while any limit is reached: connections wait in the
 		// kernel backlog, as with HAProxy's paused listeners.
-		if !l.waitResumed() || !g.available(l.done) || !fl.available(l.done) || !lim.available(l.done) {
+		if !l.waitResumed() || !g.available(l.done) || !fl.available(l.done) || !lim.available(l.done) || !e.sessRate.wait(l.done) {
 			return
 		}
 		c, err := l.ln.Accept()

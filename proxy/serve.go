@@ -21,6 +21,8 @@ type liveConn struct {
 	mu      sync.Mutex
 	srv     net.Conn
 	aborted bool
+	fe      string    // frontend name, for `show sess`
+	start   time.Time // accept time, for `show sess`
 }
 
 func (c *liveConn) setServer(s net.Conn) bool {
@@ -53,17 +55,18 @@ func addrPort(a net.Addr) netip.AddrPort {
 
 // serve runs one client connection to its end.
 func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
-	lc := &liveConn{cli: cli}
+	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now()}
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}
 	e.liveMu.Unlock()
 	e.active.Add(1)
 	fe.counters.open()
 	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}}
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: addrPort(cli.LocalAddr())}
 	defer func() {
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
+		e.accountTCP(rt, rec)
 		if e.opts.AccessLog != nil && rec.HTTP == nil { // http mode logs per request
 			e.opts.AccessLog(rec)
 		}
@@ -271,6 +274,9 @@ func decided(fc *Frontend, sess *Session) bool {
 func pickBackend(fc *Frontend, sess *Session) string {
 	for _, u := range fc.UseBackend {
 		if u.Cond == nil || u.Cond(sess) == True {
+			if u.Name != nil {
+				return u.Name(sess)
+			}
 			return u.Backend
 		}
 	}

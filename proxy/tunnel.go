@@ -106,6 +106,14 @@ func minNonZero(a, b time.Duration) time.Duration {
 	return a
 }
 
+// tcpPair returns src and dst as TCP connections when both are, the case
+// spliceCopy serves.
+func tcpPair(src, dst net.Conn) (s, d *net.TCPConn, ok bool) {
+	s, ok1 := src.(*net.TCPConn)
+	d, ok2 := dst.(*net.TCPConn)
+	return s, d, ok1 && ok2
+}
+
 func closeWrite(c net.Conn) {
 	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
@@ -126,7 +134,14 @@ func pump(src, dst net.Conn, idle *atomic.Int64, last *atomic.Int64) (int64, err
 			src.SetReadDeadline(time.Time{})
 		}
 		lr.N = chunk
-		n, err := io.Copy(dst, lr)
+		var n int64
+		var err error
+		if s, d, ok := tcpPair(src, dst); ok {
+			n, err = spliceCopy(d, s, chunk)
+			lr.N -= n
+		} else {
+			n, err = io.Copy(dst, lr)
+		}
 		total += n
 		if n > 0 {
 			last.Store(time.Now().UnixNano())

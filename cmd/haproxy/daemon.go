@@ -15,6 +15,7 @@ import (
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
 	"fulcrum/proxy"
+	"fulcrum/proxy/apisock"
 )
 
 // daemonOpts are the daemon-only command line flags.
@@ -147,6 +148,12 @@ func runDaemon(f flags) int {
 		r.line("ALERT", "[haproxy.main()] Some protocols failed to start their listeners! Exiting.")
 		return 1
 	}
+	api, ok := statsSockets(cfg, ecfg, engine, r)
+	if !ok {
+		engine.Close()
+		return 1
+	}
+	defer api.Close()
 	for _, pid := range opts.softPIDs {
 		_ = syscall.Kill(pid, syscall.SIGUSR1)
 	}
@@ -173,7 +180,7 @@ func runDaemon(f flags) int {
 	if opts.systemd {
 		sdNotify("READY=1\nMAINPID=" + strconv.Itoa(os.Getpid()))
 	}
-	d := &daemon{f: f, opts: opts, r: r, engine: engine, logs: logs, global: g, cliReload: make(chan chan struct{})}
+	d := &daemon{f: f, opts: opts, r: r, engine: engine, logs: logs, global: g, cliReload: make(chan chan struct{}), api: api}
 	if opts.masterCLI != "" {
 		if !opts.master {
 			r.line("WARNING", "-S is only used in master-worker mode (-W/-Ws); ignored.")
@@ -205,9 +212,6 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 		if !actedOn(cfg, d) {
 			r.print(d)
 		}
-	}
-	for _, s := range cfg.Global.StatsSockets {
-		r.print(confparse.Diagnostic{Severity: confparse.Warning, Message: fmt.Sprintf("stats socket '%s' is not served by Fulcrum yet.", s)})
 	}
 	ecfg, more := proxy.FromConfig(cfg)
 	for _, d := range more {
@@ -410,6 +414,7 @@ type daemon struct {
 	logs   *logger
 	global globalSettings
 	cli    *masterCLI // -S, or nil
+	api    *apisock.Server
 	// cliReload carries the master CLI's `reload` requests to the signal
 	// loop, which closes the channel it gets once the reload is done.
 	cliReload chan chan struct{}
@@ -475,6 +480,7 @@ func (d *daemon) hardStop(sig syscall.Signal) int {
 		d.r.line("WARNING", "Exiting Master process...")
 	}
 	d.engine.Close()
+	d.api.Close() // the process may die of the signal below, before deferred calls
 	if d.opts.master {
 		return 0
 	}
@@ -499,6 +505,9 @@ func (d *daemon) reload() {
 		} else {
 			d.logs.configure(cfg)
 			d.global = readGlobal(cfg)
+			if err := updateStatsSockets(d.api, cfg, ecfg, r); err != nil {
+				r.line("ALERT", err.Error())
+			}
 		}
 	}
 	if d.cli != nil {

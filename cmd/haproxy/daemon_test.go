@@ -111,15 +111,44 @@ func (p *proc) signal(t *testing.T, sig syscall.Signal) {
 // (at start and on every reload) and may miss a signal sent then.
 func (p *proc) softStop(t *testing.T) int {
 	t.Helper()
+	stopping := func() int {
+		out := p.out.String()
+		return strings.Count(out, "Exiting Master process") + strings.Count(out, "stopped (cumulated")
+	}
 	for range 10 {
+		before := stopping()
 		p.signal(t, syscall.SIGUSR1)
 		select {
 		case <-p.done:
 			return p.cmd.ProcessState.ExitCode()
 		case <-time.After(time.Second):
 		}
+		// Resend only to a process that shows no sign of stopping: the
+		// reference's master can miss a signal sent just after it started
+		// or reloaded, but one that is already stopping may crash on a
+		// second SIGUSR1 (seen as exit 139 on a loaded machine).
+		if stopping() > before {
+			return p.waitExit(t)
+		}
 	}
 	return p.waitExit(t)
+}
+
+// expectCleanStop soft-stops the process and expects exit code 0. The
+// reference 2.6.12's worker sometimes segfaults while stopping (its master
+// then reports "exited with code 139 (Segmentation fault)"); that is a bug
+// of the reference, logged loudly, not a behaviour we copy or fail on.
+func (p *proc) expectCleanStop(t *testing.T) {
+	t.Helper()
+	code := p.softStop(t)
+	if code == 0 {
+		return
+	}
+	if reftest.IsReference(p.cmd.Path) && code == 139 && strings.Contains(p.out.String(), "(Segmentation fault)") {
+		t.Logf("NOTE: the reference crashed while stopping (exit 139, a reference bug); output:\n%s", p.out.String())
+		return
+	}
+	t.Errorf("soft stop exit code %d", code)
 }
 
 // reload sends SIGUSR2 until the process says "Reloading HAProxy": the
@@ -238,9 +267,7 @@ func TestDaemonRoundRobinAndSoftStop(t *testing.T) {
 		}
 		// option tcplog with a raw stdout target: one access line each.
 		waitFor(t, "access log lines", func() bool { return strings.Count(p.out.String(), " app app/s") >= 9 })
-		if code := p.softStop(t); code != 0 {
-			t.Errorf("soft stop exit code %d", code)
-		}
+		p.expectCleanStop(t)
 		for _, want := range []string{"Exiting Master process...", "Proxy app stopped (cumulated conns: FE: 9, BE: 9).",
 			"Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0)."} {
 			if !strings.Contains(p.out.String(), ") : "+want) {
@@ -272,9 +299,7 @@ func TestDaemonReloadChangesServers(t *testing.T) {
 				t.Fatalf("after reload connection %d got %q, %v; want s4", i, got, err)
 			}
 		}
-		if code := p.softStop(t); code != 0 {
-			t.Errorf("exit code %d", code)
-		}
+		p.expectCleanStop(t)
 	})
 }
 
@@ -378,9 +403,7 @@ func TestDaemonSystemdNotify(t *testing.T) {
 		next("RELOADING=1")
 		next("READY=1")
 		waitFor(t, "serving after the reload", func() bool { got, _ := ask("127.0.0.1:" + port); return got == "s1" })
-		if code := p.softStop(t); code != 0 {
-			t.Errorf("exit code %d", code)
-		}
+		p.expectCleanStop(t)
 	})
 }
 
@@ -452,9 +475,7 @@ func TestDaemonFailedReloadKeepsServing(t *testing.T) {
 				t.Fatalf("after a failed reload connection %d got %q, %v", i, got, err)
 			}
 		}
-		if code := p.softStop(t); code != 0 {
-			t.Errorf("exit code %d", code)
-		}
+		p.expectCleanStop(t)
 	})
 }
 
@@ -474,9 +495,7 @@ func TestDaemonSystemdIgnoresDaemonKeyword(t *testing.T) {
 			t.Fatal("-Ws with 'daemon' left the foreground")
 		default:
 		}
-		if code := p.softStop(t); code != 0 {
-			t.Errorf("exit code %d", code)
-		}
+		p.expectCleanStop(t)
 	})
 }
 
@@ -559,9 +578,7 @@ func TestDaemonMasterCLI(t *testing.T) {
 		if got, err := ask("127.0.0.1:" + port); err != nil || got != "s1" {
 			t.Errorf("after the CLI reload got %q, %v", got, err)
 		}
-		if code := p.softStop(t); code != 0 {
-			t.Errorf("exit code %d", code)
-		}
+		p.expectCleanStop(t)
 	})
 }
 
@@ -664,8 +681,6 @@ func TestDaemonReloadUnderLoadLosesNothing(t *testing.T) {
 		if r.failed > 0 || r.ok == 0 {
 			t.Errorf("%d connections failed, %d answered across two reloads", r.failed, r.ok)
 		}
-		if code := p.softStop(t); code != 0 {
-			t.Errorf("exit code %d", code)
-		}
+		p.expectCleanStop(t)
 	})
 }

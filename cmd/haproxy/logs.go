@@ -23,6 +23,7 @@ type logTarget struct {
 	maxLevel int // messages above this syslog level are dropped
 	mu       sync.Mutex
 	conn     net.Conn // udp or unix datagram socket
+	buf      []byte   // the line being written, reused (under mu)
 }
 
 var facilities = map[string]int{"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
@@ -71,39 +72,56 @@ func (t *logTarget) open() {
 	}
 }
 
-// write formats one message at a syslog level and sends it.
-func (t *logTarget) write(pid, level int, msg string) {
+// write formats one message at a syslog level and sends it; sd is the
+// structured-data part of RFC 5424 lines ("" for "-").
+func (t *logTarget) write(pid, level int, sd, msg []byte) {
 	if level > t.maxLevel {
 		return
 	}
 	pri := t.facility*8 + level
-	now := time.Now()
-	var line string
-	switch t.format {
-	case "raw":
-		line = msg
-	case "short":
-		line = fmt.Sprintf("<%d>%s", level, msg)
-	case "rfc5424":
-		line = fmt.Sprintf("<%d>1 %s - haproxy %d - - %s", pri, now.UTC().Format("2006-01-02T15:04:05.000000-07:00"), pid, msg)
-	case "timed":
-		line = fmt.Sprintf("<%d>%s %s", pri, now.Format("Jan _2 15:04:05"), msg)
-	case "iso":
-		line = fmt.Sprintf("<%d>%s %s", pri, now.UTC().Format("2006-01-02T15:04:05.000000-07:00"), msg)
-	case "priority":
-		line = fmt.Sprintf("<%d>%s", pri, msg)
-	default:
-		line = fmt.Sprintf("<%d>%s haproxy[%d]: %s", pri, now.Format("Jan _2 15:04:05"), pid, msg)
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	b := t.buf[:0]
+	if t.format != "raw" {
+		b = append(b, '<')
+		if t.format == "short" {
+			pri = level
+		}
+		b = strconv.AppendInt(b, int64(pri), 10)
+		b = append(b, '>')
+	}
+	switch t.format {
+	case "raw", "short", "priority":
+	case "rfc5424":
+		b = append(b, "1 "...)
+		b = time.Now().UTC().AppendFormat(b, "2006-01-02T15:04:05.000000-07:00")
+		b = append(b, " - haproxy "...)
+		b = strconv.AppendInt(b, int64(pid), 10)
+		b = append(b, " - "...)
+		if len(sd) == 0 {
+			b = append(b, '-')
+		}
+		b = append(b, sd...)
+		b = append(b, ' ')
+	case "timed":
+		b = time.Now().AppendFormat(b, "Jan _2 15:04:05 ")
+	case "iso":
+		b = time.Now().UTC().AppendFormat(b, "2006-01-02T15:04:05.000000-07:00 ")
+	default:
+		b = time.Now().AppendFormat(b, "Jan _2 15:04:05 haproxy[")
+		b = strconv.AppendInt(b, int64(pid), 10)
+		b = append(b, "]: "...)
+	}
+	b = append(b, msg...)
+	b = append(b, '\n')
+	t.buf = b
 	switch {
 	case t.name == "stdout":
-		fmt.Fprintln(os.Stdout, line)
+		os.Stdout.Write(b)
 	case t.name == "stderr":
-		fmt.Fprintln(os.Stderr, line)
+		os.Stderr.Write(b)
 	case t.conn != nil:
-		_, _ = t.conn.Write([]byte(line + "\n"))
+		_, _ = t.conn.Write(b)
 	}
 }
 
@@ -118,11 +136,9 @@ type logger struct {
 // logState is one configuration's targets.
 type logState struct {
 	global []*logTarget
-	// frontends maps a frontend to its targets when it logs with
-	// option tcplog or option httplog.
+	// frontends maps a frontend to its log targets; what it logs and
+	// in which format comes with each Record (Record.Log).
 	frontends map[string][]*logTarget
-	// dontLogNull are the frontends with option dontlognull.
-	dontLogNull map[string]bool
 }
 
 func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
@@ -134,7 +150,7 @@ func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
 // configure builds the targets of cfg (global, and per frontend with
 // `log global` or its own targets).
 func (l *logger) configure(cfg *haproxy.Config) {
-	st := &logState{frontends: map[string][]*logTarget{}, dontLogNull: map[string]bool{}}
+	st := &logState{frontends: map[string][]*logTarget{}}
 	byName := map[string]*logTarget{}
 	target := func(args []string) *logTarget {
 		key := strings.Join(args, " ")
@@ -167,7 +183,7 @@ func (l *logger) configure(cfg *haproxy.Config) {
 		}
 	}
 	for _, px := range cfg.Proxies {
-		if px.Kind == "backend" || !px.Options["tcplog"] && !px.Options["httplog"] {
+		if px.Kind == "backend" {
 			continue
 		}
 		var ts []*logTarget
@@ -180,8 +196,9 @@ func (l *logger) configure(cfg *haproxy.Config) {
 				}
 			}
 		}
-		st.frontends[px.Name] = ts
-		st.dontLogNull[px.Name] = px.Options["dontlognull"]
+		if len(ts) > 0 {
+			st.frontends[px.Name] = ts
+		}
 	}
 	if old := l.state.Swap(st); old != nil {
 		closeUnused(old, byName)
@@ -207,11 +224,15 @@ func closeUnused(old *logState, kept map[string]*logTarget) {
 
 // send writes msg to targets (nil = the global ones).
 func (l *logger) send(targets []*logTarget, level int, msg string) {
+	l.sendBytes(targets, level, nil, []byte(msg))
+}
+
+func (l *logger) sendBytes(targets []*logTarget, level int, sd, msg []byte) {
 	if targets == nil {
 		targets = l.state.Load().global
 	}
 	for _, t := range targets {
-		t.write(l.pid, level, msg)
+		t.write(l.pid, level, sd, msg)
 	}
 }
 
@@ -236,23 +257,28 @@ func (l *logger) engineMessage(lv proxy.Level, msg string) {
 	l.send(nil, level, msg)
 }
 
-// access logs a finished connection (tcp mode) with option tcplog's
-// line, or a finished request (http mode) with option httplog's.
+// access logs a finished connection (tcp mode) or request (http mode)
+// in its frontend's format (option tcplog, option httplog, log-format),
+// at the level its log options give.
 func (l *logger) access(r *proxy.Record) {
-	st := l.state.Load()
-	ts := st.frontends[r.Frontend]
+	ts := l.state.Load().frontends[r.Frontend]
 	if len(ts) == 0 {
 		return
 	}
-	if r.HTTP != nil {
-		l.send(ts, 6, proxy.HTTPLog(r))
+	level, skip := r.Level()
+	if skip {
 		return
 	}
-	if st.dontLogNull[r.Frontend] && r.BytesIn == 0 {
-		return
-	}
-	l.send(ts, 6, proxy.TCPLog(r))
+	bp := lineBufs.Get().(*[]byte)
+	line := r.AppendLine((*bp)[:0])
+	sd := r.AppendSD(line[len(line):])
+	l.sendBytes(ts, level, sd, line)
+	*bp = line[:0]
+	lineBufs.Put(bp)
 }
+
+// lineBufs keeps access lines' buffers between lines.
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // lookupIDs resolves the global user and group (-1 when unset).
 func lookupIDs(userName, groupName string) (uid, gid int, err error) {

@@ -41,6 +41,18 @@ func Keepalived(t testing.TB) string {
 	return reference(t, "FULCRUM_REF_KEEPALIVED", defaultKeepalived, "keepalived")
 }
 
+// IsReference reports whether bin is one of the reference binaries (as
+// HAProxy and Keepalived resolve them), for tests that run both and must
+// tell a reference bug from ours.
+func IsReference(bin string) bool {
+	for env, def := range map[string]string{"FULCRUM_REF_HAPROXY": defaultHAProxy, "FULCRUM_REF_KEEPALIVED": defaultKeepalived} {
+		if path := os.Getenv(env); bin == path || path == "" && bin == def {
+			return true
+		}
+	}
+	return false
+}
+
 func reference(t testing.TB, env, def, pkg string) string {
 	t.Helper()
 	path := os.Getenv(env)

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -78,6 +77,18 @@ func (r Result) Reason() string {
 	return b.String()
 }
 
+// descText is what HAProxy keeps of a check's info text: a C string in
+// a 128-byte buffer.
+func descText(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 127 {
+		s = s[:127]
+	}
+	return s
+}
+
 // asciiEncode escapes non-printable bytes and double quotes as HAProxy's
 // chunk_asciiencode.
 func asciiEncode(s string) string {
@@ -118,6 +129,7 @@ type Checker struct {
 	// health is HAProxy's check->health: 0..rise+fall-1, up when >= rise.
 	health int
 	report func(Transition)
+	last   Result // the latest result, for the statistics
 }
 
 // New prepares a checker starting in the up state with HAProxy's initial
@@ -164,6 +176,22 @@ func (c *Checker) RunWith(ctx context.Context, after func()) { c.RunFrom(ctx, c.
 // RunFrom is RunWith with the first check after first (HAProxy spreads
 // the first checks of a process over its smallest interval).
 func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()) {
+	every(ctx, first, func() time.Duration {
+		r := c.Once(ctx)
+		if ctx.Err() != nil {
+			return 0
+		}
+		c.Observe(r)
+		if after != nil {
+			after()
+		}
+		return c.interval()
+	})
+}
+
+// every calls check after first, then again after the delay each call
+// returns, until ctx ends.
+func every(ctx context.Context, first time.Duration, check func() time.Duration) {
 	t := time.NewTimer(first)
 	defer t.Stop()
 	for {
@@ -172,15 +200,11 @@ func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()
 			return
 		case <-t.C:
 		}
-		r := c.Once(ctx)
+		next := check()
 		if ctx.Err() != nil {
 			return
 		}
-		c.Observe(r)
-		if after != nil {
-			after()
-		}
-		t.Reset(c.interval())
+		t.Reset(next)
 	}
 }
 
@@ -200,6 +224,7 @@ func (c *Checker) interval() time.Duration {
 // Observe applies one result to the health counter and reports a state
 // change, as set_server_check_status does.
 func (c *Checker) Observe(r Result) {
+	c.last = r
 	wasUp := c.Up()
 	max := c.target.Rise + c.target.Fall - 1
 	if r.Status.Passed() {
@@ -220,11 +245,21 @@ func (c *Checker) Observe(r Result) {
 	}
 }
 
+// Last returns the latest result Observe applied (call it from the
+// checker's goroutine, e.g. in RunWith's after).
+func (c *Checker) Last() Result { return c.last }
+
 // Once runs a single check.
 func (c *Checker) Once(ctx context.Context) Result {
+	return c.timed(func() Result { return c.run(ctx) })
+}
+
+// timed runs one check and completes its result: duration, info text.
+func (c *Checker) timed(run func() Result) Result {
 	start := time.Now()
-	r := c.run(ctx)
+	r := run()
 	r.Duration = time.Since(start)
+	r.Info = descText(r.Info)
 	return r
 }
 
@@ -344,7 +379,6 @@ func evalHTTP(e *Expect, resp []byte) Result {
 
 func (c *Checker) runTCPCheck(ctx context.Context) Result {
 	var conn net.Conn
-	var rd *bufio.Reader
 	defer func() {
 		if conn != nil {
 			conn.Close()
@@ -358,12 +392,10 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 		steps = append([]Step{{Kind: Connect}}, steps...)
 		first = 0
 	}
-	var data []byte
-	success := ""
-	if !c.spec.Preset {
-		success = "(tcp-check)"
-	}
-	okStatus := L7OK
+	// in is HAProxy's check input buffer: a send empties it, consecutive
+	// expect rules all look at the same bytes (MySQL's and SMTP's checks
+	// rely on it).
+	in := &input{}
 	for i, st := range steps {
 		step := i + first
 		switch st.Kind {
@@ -379,8 +411,7 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 				}
 				return *fail
 			}
-			rd = bufio.NewReader(conn)
-			data = data[:0]
+			in = &input{rd: conn}
 		case Send, SendBinary:
 			b := []byte(st.Data)
 			if st.Build != nil {
@@ -394,55 +425,108 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 			if _, err := conn.Write(b); err != nil {
 				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", errnoText(err), step)}
 			}
+			in.data, in.mustRead = in.data[:0], true
 		case ExpectStep:
-			if r, ok := c.expect(rd, st.Expect, step, &data); !ok {
+			if r, ok := c.expect(in, st.Expect, step); !ok {
 				return r
 			}
-			if st.Expect.OnSuccess != "" {
-				success = st.Expect.OnSuccess
-			}
-			if st.Expect.OkStatus != 0 {
-				okStatus = st.Expect.OkStatus
-			}
-			data = data[:0]
 		}
 	}
-	if len(c.spec.Steps) > 0 && c.spec.Kind == TCPCheck {
-		return Result{Status: okStatus, Info: success}
-	}
-	return Result{Status: L4OK}
+	return c.passed(steps[len(steps)-1], in.data, first == 0 && len(steps) == 1)
 }
 
-// expect reads until e matches (or, negated, until the first data
-// proves it does not), the peer closes, or the check times out, and
-// words a failure as HAProxy does.
-func (c *Checker) expect(rd *bufio.Reader, e *Expect, step int, data *[]byte) (Result, bool) {
-	buf := make([]byte, 4096)
-	var rerr error
-	// With min-recv, a mismatch is conclusive once that much arrived;
-	// without, HAProxy waits for a match until the check times out.
-	conclusive := func() bool {
-		if e.MinRecv > 0 {
-			return len(*data) >= e.MinRecv
-		}
-		return matchData(e, *data)
+// passed is the result of a script that ran to its end, from its last
+// rule as HAProxy words it.
+func (c *Checker) passed(last Step, data []byte, implicit bool) Result {
+	switch {
+	case last.Kind == Connect && implicit:
+		return Result{Status: L4OK}
+	case last.Kind == Connect:
+		return Result{Status: L4OK, Info: "(tcp-check)"}
+	case last.Kind != ExpectStep:
+		return Result{Status: L7OK, Info: "(tcp-check)"}
 	}
-	for !conclusive() {
-		n, err := rd.Read(buf)
-		*data = append(*data, buf[:n]...)
-		if err != nil {
-			rerr = err
-			break
-		}
-		if e.Negate && n > 0 {
-			break
-		}
+	e := last.Expect
+	r := Result{Status: L7OK, Info: e.OnSuccess}
+	if e.OkStatus != 0 {
+		r.Status = e.OkStatus
 	}
-	matched := len(*data) >= e.MinRecv && matchData(e, *data)
-	if matched != e.Negate {
+	if e.SuccessInfo != nil {
+		r.Info = e.SuccessInfo(data)
+	}
+	if r.Info == "" && !c.spec.Preset {
+		r.Info = "(tcp-check)"
+	}
+	if e.StatusCode != nil {
+		r.Code = e.StatusCode(data)
+	}
+	return r
+}
+
+// input is what a check has read from its connection.
+type input struct {
+	rd       io.Reader
+	data     []byte
+	eof      bool
+	mustRead bool
+}
+
+// bufSize is HAProxy's check buffer (tune.chksize): a full buffer is as
+// final as the end of the stream.
+const bufSize = 16384
+
+// read appends what the next read returns; the error is the read's,
+// io.EOF included.
+func (in *input) read() error {
+	var buf [4096]byte
+	n, err := in.rd.Read(buf[:min(len(buf), bufSize-len(in.data))])
+	in.data = append(in.data, buf[:n]...)
+	if err == io.EOF || len(in.data) >= bufSize {
+		in.eof = true
+	}
+	return err
+}
+
+// Verdict is what an expect rule decides on the data so far.
+type Verdict int
+
+// Expect verdicts (TCPCHK_EVAL_*).
+const (
+	Wait     Verdict = iota // need more data
+	Continue                // matched: go on with the next rule
+	Stop                    // failed: the result is final
+)
+
+// expect evaluates e, reading more while it waits, and words a failure
+// as HAProxy does.
+func (c *Checker) expect(in *input, e *Expect, step int) (Result, bool) {
+	for {
+		if in.mustRead || len(in.data) == 0 && !in.eof {
+			in.mustRead = false
+			if r, ok := c.recv(in, e, step); !ok {
+				return r, false
+			}
+		}
+		v, r := c.evalExpect(e, in.data, in.eof, step)
+		switch v {
+		case Continue:
+			return Result{}, true
+		case Stop:
+			return r, false
+		}
+		in.mustRead = true
+	}
+}
+
+// recv reads once for an expect rule: a timeout, or an end of stream
+// with nothing received, ends the check.
+func (c *Checker) recv(in *input, e *Expect, step int) (Result, bool) {
+	if in.eof {
 		return Result{}, true
 	}
-	if isTimeout(rerr) {
+	err := in.read()
+	switch {
+	case isTimeout(err):
 		r := Result{Status: L7TOUT}
 		if e.TimeoutStatus != 0 {
 			r.Status = e.TimeoutStatus
@@ -451,6 +535,39 @@ func (c *Checker) expect(rd *bufio.Reader, e *Expect, step int, data *[]byte) (R
 			r.Info = fmt.Sprintf(" at step %d of tcp-check (expect %s)", step, expectDesc(e))
 		}
 		return r, false
+	case err != nil && err != io.EOF && len(in.data) == 0:
+		return Result{Status: L7RSP, Info: errnoText(err)}, false
+	case in.eof && len(in.data) == 0:
+		r := Result{Status: L7RSP, Info: fmt.Sprintf("TCPCHK got an empty response at step %d", step)}
+		if e.ErrorStatus != 0 {
+			r.Status = e.ErrorStatus
+		}
+		return r, false
+	case err != nil:
+		in.eof = true
+	}
+	return Result{}, true
+}
+
+// evalExpect is tcpcheck_eval_expect: it decides on the data so far.
+func (c *Checker) evalExpect(e *Expect, data []byte, eof bool, step int) (Verdict, Result) {
+	if e.Kind == ExpectCustom {
+		return e.Custom(data, eof)
+	}
+	if !eof {
+		if (e.Kind == ExpectString || e.Kind == ExpectBinary) && len(data) < len(e.Pattern)/patternWidth(e) {
+			return Wait, Result{}
+		}
+		if e.MinRecv > 0 && len(data) < e.MinRecv {
+			return Wait, Result{}
+		}
+	}
+	matched := matchData(e, data)
+	if !matched && !eof && e.MinRecv <= 0 {
+		return Wait, Result{}
+	}
+	if matched != e.Negate {
+		return Continue, Result{}
 	}
 	r := Result{Status: L7RSP}
 	if e.ErrorStatus != 0 {
@@ -458,7 +575,7 @@ func (c *Checker) expect(rd *bufio.Reader, e *Expect, step int, data *[]byte) (R
 	}
 	switch {
 	case e.OnError != nil:
-		r.Info = e.OnError(*data)
+		r.Info = e.OnError(data)
 	case c.spec.Preset:
 	default:
 		verb := "TCPCHK did not match content"
@@ -467,7 +584,18 @@ func (c *Checker) expect(rd *bufio.Reader, e *Expect, step int, data *[]byte) (R
 		}
 		r.Info = verb + mismatchDesc(e) + fmt.Sprintf(" at step %d", step)
 	}
-	return r, false
+	if e.StatusCode != nil {
+		r.Code = e.StatusCode(data)
+	}
+	return Stop, r
+}
+
+// patternWidth is how many pattern characters make one byte of data.
+func patternWidth(e *Expect) int {
+	if e.Kind == ExpectBinary {
+		return 2
+	}
+	return 1
 }
 
 func mismatchDesc(e *Expect) string {

@@ -52,6 +52,7 @@ const (
 	ExpectRString                   // body/data matches a regex
 	ExpectBinary                    // tcp data contains hex-decoded bytes
 	ExpectRBinary                   // the hex dump of tcp data matches a regex
+	ExpectCustom                    // a protocol's own reply parser (Custom)
 )
 
 // Expect is one expect rule.
@@ -68,6 +69,14 @@ type Expect struct {
 	// OnSuccess is the info text of a successful final match
 	// (`on-success`).
 	OnSuccess string
+	// SuccessInfo, when set, computes the success info text from the
+	// data received instead.
+	SuccessInfo func(data []byte) string
+	// StatusCode is `status-code`: the check's code from the data.
+	StatusCode func(data []byte) int
+	// Custom decides for an ExpectCustom rule, from the data so far and
+	// whether the stream ended.
+	Custom func(data []byte, eof bool) (Verdict, Result)
 	// OkStatus and TimeoutStatus replace L7OK and L7TOUT (`ok-status`,
 	// `tout-status`). MinRecv is `min-recv`: once that many bytes are in,
 	// a mismatch is final; 0 means unset (wait for a match).

@@ -53,6 +53,36 @@ func (b *Body) Consume(p []byte) (int, error) {
 	return 0, nil
 }
 
+// Chunked reports whether the body uses the chunked coding, which a
+// proxy forwards through Rechunk rather than as it came.
+func (b *Body) Chunked() bool { return b.framing == BodyChunked }
+
+// Rechunk is Consume for a chunked body: it appends the body bytes of p
+// to dst re-encoded as ChunkedDecoder.Rechunk does, and returns dst and
+// how many bytes of p belonged to the body.
+func (b *Body) Rechunk(dst, p []byte) ([]byte, int, error) {
+	if b.done {
+		return dst, 0, nil
+	}
+	dst, n, err := b.dec.Rechunk(dst, p)
+	b.done = b.dec.Done()
+	return dst, n, err
+}
+
+// CheckBuffered validates the chunked framing of the body bytes that
+// arrived together with the head (p, from the end of the head on), as
+// the reference does when it parses a buffer holding both: a broken chunk
+// there makes the whole request a bad one, refused before any server is
+// contacted.
+func (r *Request) CheckBuffered(p []byte, opts *Options) error {
+	if r.Framing != BodyChunked || len(p) == 0 {
+		return nil
+	}
+	d := ChunkedDecoder{Status: 400, AcceptInvalid: opts.AcceptInvalid}
+	_, err := d.Scan(p)
+	return err
+}
+
 // Done reports whether the whole body has passed. A body delimited by
 // the connection's close is never done: it ends with the connection.
 func (b *Body) Done() bool { return b.done }

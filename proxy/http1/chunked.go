@@ -1,5 +1,7 @@
 package http1
 
+import "strconv"
+
 // ChunkedDecoder is a streaming decoder of the chunked transfer coding
 // (RFC 9112 7.1) with the reference's strictness. It holds no buffer: feed
 // it whatever has arrived, forward what it returns, feed the rest later.
@@ -49,10 +51,10 @@ func (d *ChunkedDecoder) fail(off int, reason string) *Error {
 	return reject(st, off, reason)
 }
 
-// Decode consumes framing from p until it reaches chunk data or the end of
-// the body. It returns how many bytes of p it used and, when it reached
-// data, that data (a slice of p, counted in n). Call it again with p[n:].
-// n < len(p) with no data and no error means the body ended (Done) and the
+// Decode consumes framing from p until it reaches chunk data, the end of
+// the last-chunk line (where trailers start) or the end of the body. It
+// returns how many bytes of p it used and, when it reached data, that data
+// (a slice of p, counted in n). Call it again with p[n:]. Once Done, the
 // rest of p belongs to the next message; n == len(p) means feed more.
 func (d *ChunkedDecoder) Decode(p []byte) (n int, data []byte, err error) {
 	for n < len(p) {
@@ -99,24 +101,30 @@ func (d *ChunkedDecoder) Decode(p []byte) (n int, data []byte, err error) {
 				n++
 			case c == '\n':
 				n++
-				d.endSizeLine()
+				if d.endSizeLine() {
+					return n, nil, nil
+				}
 			default:
 				return n, nil, d.fail(n, "invalid chunk size line")
 			}
 		case csExt:
+			n++
 			switch c {
 			case '\r':
 				d.state = csSizeLF
 			case '\n':
-				d.endSizeLine()
+				if d.endSizeLine() {
+					return n, nil, nil
+				}
 			}
-			n++
 		case csSizeLF:
 			if c != '\n' {
 				return n, nil, d.fail(n, "CR not followed by LF in chunk size line")
 			}
 			n++
-			d.endSizeLine()
+			if d.endSizeLine() {
+				return n, nil, nil
+			}
 		case csDataCR:
 			switch c {
 			case '\r':
@@ -181,12 +189,15 @@ func (d *ChunkedDecoder) Decode(p []byte) (n int, data []byte, err error) {
 	return n, nil, nil
 }
 
-func (d *ChunkedDecoder) endSizeLine() {
+// endSizeLine ends a size line; it reports whether that was the last
+// chunk's, so Decode can stop where the trailers begin.
+func (d *ChunkedDecoder) endSizeLine() bool {
 	if d.remain == 0 {
 		d.state = csTrailer
-		return
+		return true
 	}
 	d.state = csData
+	return false
 }
 
 func (d *ChunkedDecoder) startChunk() {
@@ -209,6 +220,39 @@ func (d *ChunkedDecoder) Scan(p []byte) (int, error) {
 		}
 	}
 	return off, nil
+}
+
+// Rechunk decodes p like Scan and appends the body to dst the way the
+// reference's HTTP/1 output writes it: each piece of data as a chunk with
+// a bare lower-case hex size (leading zeros and chunk extensions, a known
+// smuggling vector, dropped), the last chunk as "0", then the trailers and
+// the final line as they came. It returns dst and how many bytes of p
+// belong to the body.
+func (d *ChunkedDecoder) Rechunk(dst, p []byte) ([]byte, int, error) {
+	off := 0
+	for off < len(p) && !d.Done() {
+		inTrailers := d.state >= csTrailer
+		n, data, err := d.Decode(p[off:])
+		if err != nil {
+			return dst, off + n, err
+		}
+		switch {
+		case len(data) > 0:
+			dst = strconv.AppendUint(dst, uint64(len(data)), 16)
+			dst = append(dst, '\r', '\n')
+			dst = append(dst, data...)
+			dst = append(dst, '\r', '\n')
+		case inTrailers:
+			dst = append(dst, p[off:off+n]...)
+		case d.state == csTrailer:
+			dst = append(dst, '0', '\r', '\n')
+		}
+		off += n
+		if n == 0 {
+			break
+		}
+	}
+	return dst, off, nil
 }
 
 func unhex(c byte) int {

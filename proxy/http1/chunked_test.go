@@ -3,6 +3,7 @@ package http1
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -87,5 +88,48 @@ func TestAppendChunkHeader(t *testing.T) {
 	b = append(b, "x"...)
 	if string(b) != "ff\r\nx" {
 		t.Errorf("%q", b)
+	}
+}
+
+func TestRechunk(t *testing.T) {
+	for _, tc := range []struct {
+		desc, in, want string
+		split          int // feed the input in two parts at this offset (0 = whole)
+	}{
+		{"one chunk", "3\r\nabc\r\n0\r\n\r\n", "3\r\nabc\r\n0\r\n\r\n", 0},
+		{"leading zeros and upper case", "000A\r\n0123456789\r\n0\r\n\r\n", "a\r\n0123456789\r\n0\r\n\r\n", 0},
+		{"extensions dropped", "3;a=b\r\nabc\r\n0;last\r\n\r\n", "3\r\nabc\r\n0\r\n\r\n", 0},
+		{"trailers kept", "1\r\nx\r\n0\r\nX-T: 1\r\n\r\n", "1\r\nx\r\n0\r\nX-T: 1\r\n\r\n", 0},
+		{"data split across reads", "5\r\nhello\r\n0\r\n\r\n", "2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n", 5},
+		{"split inside the size line", "10\r\n0123456789abcdef\r\n0\r\n\r\n", "10\r\n0123456789abcdef\r\n0\r\n\r\n", 1},
+		{"next message left alone", "0\r\n\r\nGET / HTTP/1.1\r\n", "0\r\n\r\n", 0},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			var d ChunkedDecoder
+			parts := []string{tc.in}
+			if tc.split > 0 {
+				parts = []string{tc.in[:tc.split], tc.in[tc.split:]}
+			}
+			var out []byte
+			used := 0
+			for _, p := range parts {
+				var n int
+				var err error
+				out, n, err = d.Rechunk(out, []byte(p))
+				if err != nil {
+					t.Fatal(err)
+				}
+				used += n
+			}
+			if string(out) != tc.want {
+				t.Errorf("got %q, want %q", out, tc.want)
+			}
+			if !d.Done() {
+				t.Error("not done at the end of the body")
+			}
+			if rest := tc.in[used:]; strings.Contains(tc.desc, "next message") && rest != "GET / HTTP/1.1\r\n" {
+				t.Errorf("left %q for the next message", rest)
+			}
+		})
 	}
 }

@@ -121,6 +121,19 @@ func FuzzChunkedDecoder(f *testing.F) {
 		if u1 > len(data) {
 			t.Fatalf("used %d of %d", u1, len(data))
 		}
+		// Re-encoding (what the proxy forwards) carries the same payload
+		// and is itself a complete, valid chunked body.
+		if e1 == nil {
+			var d ChunkedDecoder
+			out, n, err := d.Rechunk(nil, data)
+			if err != nil || n != u1 {
+				t.Fatalf("Rechunk: used %d, %v; Decode used %d", n, err, u1)
+			}
+			p3, u3, e3 := decodeAll(out, len(out)+1)
+			if e3 != nil || u3 != len(out) || !bytes.Equal(p3, p1) {
+				t.Fatalf("re-encoded %q decodes to %q (%d, %v), want %q", out, p3, u3, e3, p1)
+			}
+		}
 	})
 }
 

@@ -530,6 +530,10 @@ func (r *Reference) command(cmd string) (string, error) {
 // ServerStatus returns the reference's status column for be/name.
 func (r *Reference) ServerStatus(name string) string { return r.statField(name, 17) }
 
+// StatField returns one `show stat` column of be/name (0-based: 17 is
+// status, 18 weight).
+func (r *Reference) StatField(name string, col int) string { return r.statField(name, col) }
+
 // statField returns one `show stat` column of be/name.
 func (r *Reference) statField(name string, col int) string {
 	out, err := r.command("show stat")
@@ -629,3 +633,7 @@ func RunReference(t *testing.T, bin string, sc Scenario) []string {
 		t.Logf("discarding reference run %d: %d DOWN / %d UP transitions, the scenario made %d / %d:\n%s", attempt, down, up, wantDown, wantUp, out)
 	}
 }
+
+// Command sends one Runtime API command to the reference's admin socket
+// and returns its whole answer.
+func (r *Reference) Command(cmd string) (string, error) { return r.command(cmd) }

@@ -1,0 +1,118 @@
+# Shared by the proxy benchmarks (sourced, not run): starts an nginx
+# backend on CPU 1, runs ours and the reference alternately on CPU 0 (one
+# thread each: nbthread 1, GOMAXPROCS=1) under wrk on CPU 1, and prints per
+# round requests/s, the proxy's CPU seconds per 100k requests
+# (utime+stime from /proc/PID/stat), p50/p99 latency at a fixed offered
+# rate and RSS, then the ratios ours/reference with min-max over rounds.
+# CPU per request is the figure that counts: wrk and nginx on one core cap
+# the request rate, so a throughput ratio saturates near 1.
+#
+# The caller sets ROUNDS, SECS, CONNS, OURS, REF and calls:
+#   bench_setup                  (checks tools, makes $work, ports, nginx)
+#   bench_case NAME CFG PATH     (one comparison; CFG is a haproxy.cfg body
+#                                 using $fe_port and $be_port)
+
+bench_setup() {
+  for tool in wrk nginx taskset go; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool missing; run 'make deps'" >&2; exit 1; }
+  done
+  [ -x "$OURS" ] || { echo "bench: $OURS missing; run 'make build' first" >&2; exit 1; }
+  [ -x "$REF" ] || { echo "bench: reference $REF missing; run 'make deps'" >&2; exit 1; }
+  [ "$(nproc)" -ge 2 ] || { echo "bench: needs 2 CPUs (proxy on CPU 0, load on CPU 1)" >&2; exit 1; }
+  work=$(mktemp -d)
+  chmod 755 "$work" # nginx workers run as nobody and read the 16k file
+  pids=()
+  trap bench_cleanup EXIT
+  # Ports below the ephemeral range, so wrk's own sockets cannot take them.
+  be_port=$((20000 + RANDOM % 5000))
+  fe_port=$((be_port + 5000))
+  hz=$(getconf CLK_TCK)
+  go build -o "$work/ratelat" ./bench/ratelat
+  head -c 16384 /dev/zero | tr '\0' x > "$work/16k"
+  cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx.err;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$be_port;
+    location / { return 200 "ok\n"; }
+    location = /16k { root $work; default_type text/plain; try_files /16k =404; }
+  }
+}
+NGINX
+  taskset -c 1 nginx -c "$work/nginx.conf" -p "$work" &
+  pids+=($!)
+  bench_wait_port "$be_port"
+}
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+
+bench_wait_port() {
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return; fi
+    sleep 0.05
+  done
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+# bench_one BIN PATH: prints "REQS_PER_SEC CPU_S_PER_100K P50_MS P99_MS RSS_MIB".
+bench_one() {
+  local bin=$1 path=$2 pid out reqs rps t0 t1 lat rss
+  GOMAXPROCS=1 taskset -c 0 "$bin" -db -q -f "$work/haproxy.cfg" &
+  pid=$!
+  pids+=("$pid")
+  bench_wait_port "$fe_port"
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "bench: $bin did not start on this configuration" >&2
+    return 1
+  fi
+  taskset -c 1 wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:$fe_port$path" >/dev/null
+  t0=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" "http://127.0.0.1:$fe_port$path")
+  t1=$(cpu_ticks "$pid")
+  rss=$(rss_kib "$pid")
+  # Latency at a fixed offered rate well below saturation.
+  lat=$(taskset -c 1 "$work/ratelat" -addr "127.0.0.1:$fe_port" -path "$path" -rate "$RATE" -conns 10 -dur "${SECS}s")
+  kill -USR1 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
+  awk -v r="$reqs" -v rps="$rps" -v d=$((t1 - t0)) -v hz="$hz" -v lat="$lat" -v rss="$rss" \
+    'BEGIN { printf "%.0f %.4f %s %.1f\n", rps, (d / hz) / (r / 100000), lat, rss / 1024 }'
+}
+
+# bench_case NAME PATH: runs the rounds of one case on $work/haproxy.cfg.
+bench_case() {
+  local name=$1 path=$2 r res ratios=()
+  echo "== $name: $CONNS connections, ${SECS}s per run, $ROUNDS rounds, latency at $RATE req/s"
+  printf "%-6s %-10s %10s %15s %9s %9s %8s\n" round proxy "req/s" "CPU s/100k" "p50 ms" "p99 ms" "RSS MiB"
+  for ((r = 1; r <= ROUNDS; r++)); do
+    res=$(bench_one "$REF" "$path") || return 0
+    read -r a_rps a_cpu a_p50 a_p99 a_rss <<<"$res"
+    printf "%-6s %-10s %10s %15s %9s %9s %8s\n" "$r" reference "$a_rps" "$a_cpu" "$a_p50" "$a_p99" "$a_rss"
+    res=$(bench_one "$OURS" "$path") || return 0
+    read -r b_rps b_cpu b_p50 b_p99 b_rss <<<"$res"
+    printf "%-6s %-10s %10s %15s %9s %9s %8s\n" "$r" ours "$b_rps" "$b_cpu" "$b_p50" "$b_p99" "$b_rss"
+    ratios+=("$(awk -v a="$b_cpu" -v b="$a_cpu" -v c="$b_rps" -v d="$a_rps" -v e="$b_p99" -v f="$a_p99" -v g="$b_rss" -v h="$a_rss" \
+      'BEGIN { printf "%.3f %.3f %.3f %.3f", a / b, c / d, (f > 0 ? e / f : 0), g / h }')")
+  done
+  printf '%s\n' "${ratios[@]}" | awk -v goal="$CPU_GOAL" '
+    NR == 1 { for (i = 1; i <= 4; i++) { mn[i] = mx[i] = $i } }
+    { for (i = 1; i <= 4; i++) { if ($i < mn[i]) mn[i] = $i; if ($i > mx[i]) mx[i] = $i; s[i] += $i } }
+    END {
+      printf "  CPU per request, ours/reference: mean %.3f (min %.3f, max %.3f); goal <= %s\n", s[1] / NR, mn[1], mx[1], goal
+      printf "  requests/s, ours/reference:      mean %.3f (min %.3f, max %.3f); goal >= 1.0\n", s[2] / NR, mn[2], mx[2]
+      printf "  p99 latency, ours/reference:     mean %.3f (min %.3f, max %.3f)\n", s[3] / NR, mn[3], mx[3]
+      printf "  RSS, ours/reference:             mean %.3f (min %.3f, max %.3f)\n", s[4] / NR, mn[4], mx[4]
+    }'
+}

@@ -1,0 +1,815 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	"fulcrum/proxy/balance"
+)
+
+// This file holds the engine's administrative methods: what the Runtime
+// API (`stats socket`) and the stats page's admin form change at run time.
+// Their errors carry the reference's wording so the callers print them
+// as they are.
+
+// AdminState is a server's administrative state (`set server ... state`).
+type AdminState int
+
+// Administrative states.
+const (
+	AdminReady AdminState = iota // in the rotation
+	AdminDrain                   // no new balanced connections; persistence still honoured
+	AdminMaint                   // out of service
+)
+
+// HealthState is an operational state forced by `set server ... health`.
+type HealthState int
+
+// Forced health states.
+const (
+	HealthUp HealthState = iota
+	HealthStopping
+	HealthDown
+)
+
+// Errors of the administrative methods, worded as the reference's CLI.
+var (
+	ErrNoBackend      = errors.New("No such backend.")
+	ErrNoServer       = errors.New("No such server.")
+	ErrNoFrontend     = errors.New("No such frontend.")
+	ErrNoSession      = errors.New("No such session (use 'show sess').")
+	ErrNoHealthCheck  = errors.New("Health check was not configured on this server, cannot enable.")
+	ErrNoAgent        = errors.New("Agent was not configured on this server, cannot enable.")
+	ErrStaticWeight   = errors.New("Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
+	ErrWeightRange    = errors.New("Absolute weight can only be between 0 and 256 inclusive.")
+	ErrDynamicLB      = errors.New("Backend must use a dynamic load balancing to support dynamic servers.")
+	ErrServerExists   = errors.New("Already exists a server with the same name in backend.")
+	ErrDelNotMaint    = errors.New("Only servers in maintenance mode can be deleted.")
+	ErrDelHasConns    = errors.New("Server still has connections attached to it, cannot remove it.")
+	ErrDelNotDynamic  = errors.New("Only dynamic servers can be deleted.") // not a reference rule: see DelServer
+	ErrUnlimitedLimit = errors.New("This limit is unlimited in the configuration; Fulcrum can only change a configured maxconn at run time.")
+)
+
+// Admin flags, as HAProxy's SRV_ADMF_* (show servers state prints them).
+const (
+	admForcedMaint = 0x01
+	admConfMaint   = 0x04
+	admForcedDrain = 0x08
+)
+
+// adminState is the part of a server's state the Runtime API sets. It
+// lives in serverState, so it carries over reloads like health does.
+type adminState struct {
+	mu         sync.Mutex
+	flags      int
+	stopping   bool // `set server health stopping`
+	checksOff  bool // `disable health`
+	dynamic    bool // added by `add server`
+	autoID     bool // its id was given by `add server`, not by `id`
+	lastChange time.Time
+	// uweight is the user weight set at run time; it lasts across
+	// reloads until the configured weight (cfgWeight) changes.
+	uweight, cfgWeight int
+	// health is the check health counter reported while no check runs:
+	// rise at start (0 for a `disabled` server), 0 on entering
+	// maintenance, as `set server ... health` sets it.
+	health int
+}
+
+// weightFor returns the user weight of a server configured as cfg.
+func (a *adminState) weightFor(cfg *Server) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cfgWeight != cfg.Weight {
+		a.cfgWeight, a.uweight = cfg.Weight, cfg.Weight
+	}
+	return a.uweight
+}
+
+func (a *adminState) init(cfg *Server) {
+	a.health = max(cfg.Rise, 1)
+	if cfg.Disabled {
+		a.flags = admForcedMaint | admConfMaint
+		a.health = 0
+	}
+	a.lastChange = time.Now()
+}
+
+func (a *adminState) maint() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.flags&admForcedMaint != 0
+}
+
+func (a *adminState) drained() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.flags&admForcedDrain != 0 || a.stopping
+}
+
+// applyAdminLocked pushes the admin state of s onto the balancer (with
+// backend.mu held): maintenance takes it out, drain and stopping give it
+// an effective weight of 0 while its user weight is kept.
+func (b *backend) applyAdminLocked(s *server) {
+	b.lb.SetMaint(s.lb, s.state.admin.maint())
+	w := s.uweight
+	if s.state.admin.drained() {
+		w = 0
+	}
+	if s.lb.Weight != w {
+		b.lb.SetWeight(s.lb, w)
+	}
+}
+
+// lookup finds a backend, and a server of it when serverName is not
+// empty, in the current generation.
+func (e *Engine) lookup(backendName, serverName string) (*backend, *server, error) {
+	b := e.rt.Load().backends[backendName]
+	if b == nil {
+		return nil, nil, ErrNoBackend
+	}
+	if serverName == "" {
+		return b, nil, nil
+	}
+	b.mu.Lock()
+	s := b.byName[serverName]
+	b.mu.Unlock()
+	if s == nil {
+		return nil, nil, ErrNoServer
+	}
+	return b, s, nil
+}
+
+// countUsableLocked counts the usable active and backup servers of b.
+func (b *backend) countUsableLocked() (act, bck int) {
+	for _, x := range b.servers {
+		if x.lb.Usable() {
+			if x.cfg.Backup {
+				bck++
+			} else {
+				act++
+			}
+		}
+	}
+	return act, bck
+}
+
+// logNoServer is the reference's alert when a backend lost its last
+// usable server.
+func (b *backend) logNoServer() {
+	// HAProxy names a listen section "proxy" here.
+	kind := "backend"
+	if b.engine.rt.Load().frontends[b.cfg.Name] != nil {
+		kind = "proxy"
+	}
+	b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
+}
+
+// SetServerAdmin sets a server's administrative state (ready, drain or
+// maint), logging the change as the reference does.
+func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) error {
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	a := &s.state.admin
+	b.mu.Lock()
+	a.mu.Lock()
+	old := a.flags
+	switch st {
+	case AdminReady:
+		a.flags &^= admForcedMaint | admForcedDrain
+	case AdminDrain:
+		a.flags = a.flags&^admForcedMaint | admForcedDrain
+	case AdminMaint:
+		a.flags |= admForcedMaint
+	}
+	changed := a.flags != old
+	if changed {
+		a.lastChange = time.Now()
+	}
+	if a.flags&admForcedMaint != 0 && old&admForcedMaint == 0 {
+		a.health = 0
+	}
+	a.mu.Unlock()
+	wasUsable := s.lb.Usable()
+	b.applyAdminLocked(s)
+	act, bck := b.countUsableLocked()
+	var msg string
+	up := s.state.up.Load()
+	switch {
+	case !changed:
+	case st == AdminMaint && old&admForcedMaint == 0 && !up:
+		msg = fmt.Sprintf("Server %s was DOWN and now enters maintenance.", s.id())
+	case st == AdminMaint && old&admForcedMaint == 0:
+		msg = fmt.Sprintf("Server %s is going DOWN for maintenance. %d active and %d backup servers left. %d sessions active, %d requeued, %d remaining in queue.",
+			s.id(), act, bck, s.lb.Served(), 0, len(s.queue))
+	case st == AdminDrain && old&admForcedDrain == 0:
+		msg = fmt.Sprintf("Server %s enters drain state. %d active and %d backup servers online. %d sessions requeued, %d total in queue.",
+			s.id(), act, bck, 0, len(s.queue))
+	case old&admForcedMaint != 0 && up:
+		msg = fmt.Sprintf("Server %s is UP/READY (leaving forced maintenance).", s.id())
+	case old&admForcedMaint != 0:
+		msg = fmt.Sprintf("Server %s is DOWN (leaving forced maintenance).", s.id())
+	case old&admForcedDrain != 0:
+		msg = fmt.Sprintf("Server %s is UP (leaving forced drain).", s.id())
+	}
+	if !wasUsable && s.lb.Usable() {
+		b.dequeueAllLocked()
+	}
+	b.mu.Unlock()
+	if msg != "" {
+		e.log(Warning, msg)
+	}
+	if wasUsable && act+bck == 0 {
+		b.logNoServer()
+	}
+	return nil
+}
+
+// ServerAdmin returns a server's administrative state.
+func (e *Engine) ServerAdmin(backendName, serverName string) (AdminState, error) {
+	_, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return AdminReady, err
+	}
+	switch a := &s.state.admin; {
+	case a.maint():
+		return AdminMaint, nil
+	case a.drained():
+		return AdminDrain, nil
+	}
+	return AdminReady, nil
+}
+
+// ServerWeight returns a server's current user weight and its weight in
+// the configuration (`get weight`).
+func (e *Engine) ServerWeight(backendName, serverName string) (cur, initial int, err error) {
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return 0, 0, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return s.uweight, s.cfg.Weight, nil
+}
+
+// SetServerWeight changes a server's user weight at run time (`set
+// weight`, `set server ... weight`). Static algorithms only take 0 or the
+// configured weight, as in the reference. The weight lasts until the
+// next reload, which applies the configuration's.
+func (e *Engine) SetServerWeight(backendName, serverName string, weight int) error {
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	if weight < 0 || weight > 256 {
+		return ErrWeightRange
+	}
+	if staticAlgo(b.cfg.Balance) && weight != 0 && weight != s.cfg.Weight {
+		return ErrStaticWeight
+	}
+	b.mu.Lock()
+	s.uweight = weight
+	s.state.admin.mu.Lock()
+	s.state.admin.uweight = weight
+	s.state.admin.mu.Unlock()
+	wasUsable := s.lb.Usable()
+	b.applyAdminLocked(s)
+	b.dequeueAllLocked()
+	act, bck := b.countUsableLocked()
+	b.mu.Unlock()
+	if wasUsable && act+bck == 0 {
+		b.logNoServer()
+	}
+	return nil
+}
+
+// staticAlgo reports the algorithms whose weights cannot change at run
+// time (the reference's non-dynamic LB: static-rr and the map-based
+// hashes).
+func staticAlgo(c balance.Config) bool {
+	switch c.Algo {
+	case balance.StaticRR:
+		return true
+	case balance.Source, balance.URI, balance.URLParam, balance.Hdr, balance.RDPCookie, balance.Sample:
+		return !c.Consistent
+	}
+	return false
+}
+
+// SetServerHealth forces a server's operational state (`set server ...
+// health up|stopping|down`).
+func (e *Engine) SetServerHealth(backendName, serverName string, h HealthState) error {
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	a := &s.state.admin
+	b.mu.Lock()
+	a.mu.Lock()
+	wasStopping := a.stopping
+	a.stopping = h == HealthStopping
+	a.lastChange = time.Now()
+	a.health = 0
+	if h != HealthDown {
+		a.health = max(s.cfg.Rise+s.cfg.Fall-1, 0)
+	}
+	a.mu.Unlock()
+	if wasStopping != a.stopping {
+		b.applyAdminLocked(s)
+	}
+	rise, fall := s.cfg.Rise, s.cfg.Fall
+	b.mu.Unlock()
+	if h == HealthDown {
+		s.state.health.Store(0)
+	} else {
+		s.state.health.Store(int64(max(rise+fall-1, 0)))
+	}
+	b.setServerUpWhy(s, h != HealthDown, "changed from CLI")
+	return nil
+}
+
+// SetServerChecks enables or disables a server's health checks (`enable
+// health`, `disable health`); a disabled check keeps the server's current
+// state.
+func (e *Engine) SetServerChecks(backendName, serverName string, on bool) error {
+	_, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	if !s.cfg.Check {
+		if on {
+			return ErrNoHealthCheck
+		}
+		return nil
+	}
+	a := &s.state.admin
+	a.mu.Lock()
+	a.checksOff = !on
+	a.mu.Unlock()
+	return nil
+}
+
+// ChecksEnabled reports whether a server's health checks run (its
+// configured check, not disabled from the CLI).
+func (e *Engine) ChecksEnabled(backendName, serverName string) bool {
+	_, s, err := e.lookup(backendName, serverName)
+	if err != nil || !s.cfg.Check {
+		return false
+	}
+	s.state.admin.mu.Lock()
+	defer s.state.admin.mu.Unlock()
+	return !s.state.admin.checksOff
+}
+
+// SetServerAgent enables or disables agent checks; Fulcrum has no agent
+// checks, so enabling one always fails as on a server without `agent-check`.
+func (e *Engine) SetServerAgent(backendName, serverName string, on bool) error {
+	if _, _, err := e.lookup(backendName, serverName); err != nil {
+		return err
+	}
+	if on {
+		return ErrNoAgent
+	}
+	return nil
+}
+
+// SetServerAddr changes a server's address and, when port is not 0, its
+// port (`set server ... addr`). It returns the previous address.
+func (e *Engine) SetServerAddr(backendName, serverName string, addr netip.Addr, port uint16) (netip.AddrPort, error) {
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	old := s.cfg.Addr
+	if port == 0 {
+		port = old.Port()
+	}
+	// The configuration is shared with other generations: copy it. The
+	// copy is published under backend.mu, which every connection takes
+	// (acquire) before it reads the address.
+	c := *s.cfg
+	c.Addr = netip.AddrPortFrom(addr, port)
+	s.cfg = &c
+	s.state.admin.mu.Lock()
+	s.state.admin.lastChange = time.Now()
+	s.state.admin.mu.Unlock()
+	return old, nil
+}
+
+// SetServerMaxConn changes a server's maxconn (`set maxconn server`).
+func (e *Engine) SetServerMaxConn(backendName, serverName string, n int) error {
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	c := *s.cfg
+	c.MaxConn = n
+	s.cfg = &c
+	s.lb.MaxConn = n
+	b.dequeueLocked(s)
+	b.mu.Unlock()
+	return nil
+}
+
+// SetFrontendMaxConn changes a frontend's maxconn (`set maxconn frontend`).
+func (e *Engine) SetFrontendMaxConn(name string, n int) error {
+	f := e.rt.Load().frontends[name]
+	if f == nil {
+		return ErrNoFrontend
+	}
+	return f.limit.setMax(n)
+}
+
+// SetGlobalMaxConn changes the process maxconn (`set maxconn global`).
+// Without a configured maxconn there is no limiter yet: one is installed
+// (in a copy of the current generation, published atomically). The
+// connections already accepted do not count against it.
+func (e *Engine) SetGlobalMaxConn(n int) error {
+	e.adminMu.Lock()
+	defer e.adminMu.Unlock()
+	rt := e.rt.Load()
+	if rt.global != nil {
+		return rt.global.setMax(n)
+	}
+	cp := *rt
+	cp.global = newLimiter(n)
+	if !e.rt.CompareAndSwap(rt, &cp) {
+		return errors.New("a reload happened meanwhile; try again")
+	}
+	return nil
+}
+
+// MaxConn returns the process maxconn (0 = unlimited).
+func (e *Engine) MaxConn() int { return e.rt.Load().global.cap() }
+
+// setMax changes a limiter's capacity and wakes the listeners waiting
+// on it. A nil (unlimited) limiter cannot be changed: the listeners took
+// no slots from it.
+func (l *limiter) setMax(n int) error {
+	if l == nil {
+		return ErrUnlimitedLimit
+	}
+	l.mu.Lock()
+	l.max = n
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
+	return nil
+}
+
+// ShutdownServerSessions closes every established connection of a
+// server (`shutdown sessions server`).
+func (e *Engine) ShutdownServerSessions(backendName, serverName string) error {
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	shutdownLocked(s)
+	b.mu.Unlock()
+	return nil
+}
+
+// SessionInfo describes one connection in flight (`show sess`).
+type SessionInfo struct {
+	ID       string // stable while the connection lives ("0x..." like the reference's pointers)
+	Src      string
+	Frontend string
+	Backend  string // "<NONE>" before a backend is chosen
+	Server   string // "<none>" before a server is connected
+	Age      time.Duration
+}
+
+func sessionID(lc *liveConn) string { return fmt.Sprintf("%p", lc) }
+
+// Sessions lists the connections in flight.
+func (e *Engine) Sessions() []SessionInfo {
+	onServer := map[*liveConn]*server{}
+	for _, b := range e.rt.Load().backends {
+		b.mu.Lock()
+		for _, s := range b.servers {
+			for c := range s.conns {
+				onServer[c] = s
+			}
+		}
+		b.mu.Unlock()
+	}
+	e.liveMu.Lock()
+	defer e.liveMu.Unlock()
+	out := make([]SessionInfo, 0, len(e.live))
+	for lc := range e.live {
+		si := SessionInfo{ID: sessionID(lc), Src: lc.cli.RemoteAddr().String(), Frontend: lc.fe,
+			Backend: "<NONE>", Server: "<none>", Age: time.Since(lc.start)}
+		if s := onServer[lc]; s != nil {
+			si.Backend, si.Server = s.be.cfg.Name, s.cfg.Name
+		}
+		out = append(out, si)
+	}
+	return out
+}
+
+// ShutdownSession closes the connection with the given ID (`shutdown
+// session`).
+func (e *Engine) ShutdownSession(id string) error {
+	e.liveMu.Lock()
+	var found *liveConn
+	for lc := range e.live {
+		if sessionID(lc) == id {
+			found = lc
+		}
+	}
+	e.liveMu.Unlock()
+	if found == nil {
+		return ErrNoSession
+	}
+	found.abort()
+	return nil
+}
+
+// AddServer adds a server to a backend at run time (`add server`). As in
+// the reference it starts in maintenance and its checks start disabled;
+// the backend must use a dynamic algorithm. The server lasts until the
+// next reload, which applies the configuration.
+func (e *Engine) AddServer(backendName string, sc *Server) error {
+	e.adminMu.Lock()
+	defer e.adminMu.Unlock()
+	rt := e.rt.Load()
+	b := rt.backends[backendName]
+	if b == nil {
+		return ErrNoBackend
+	}
+	if staticAlgo(b.cfg.Balance) {
+		return ErrDynamicLB
+	}
+	if b.byName[sc.Name] != nil {
+		return ErrServerExists
+	}
+	autoID := sc.ID == 0
+	if autoID {
+		used := map[int]bool{}
+		b.mu.Lock()
+		for _, x := range b.servers {
+			used[x.lb.ID] = true
+		}
+		b.mu.Unlock()
+		for sc.ID = 1; used[sc.ID]; sc.ID++ {
+		}
+	}
+	st := &serverState{}
+	st.up.Store(true)
+	st.health.Store(-1)
+	st.admin.lastChange = time.Now()
+	st.admin.flags = admForcedMaint
+	st.admin.dynamic = true
+	st.admin.autoID = autoID
+	st.admin.cfgWeight, st.admin.uweight = sc.Weight, sc.Weight
+	st.admin.checksOff = true
+	e.mu.Lock()
+	e.states[backendName+"/"+sc.Name] = st
+	e.mu.Unlock()
+	bc := *b.cfg
+	bc.Servers = append(b.serverConfigs(""), sc)
+	return e.reloadBackend(rt, &bc)
+}
+
+// DelServer removes a server added by AddServer (`del server`); it must be
+// in maintenance with no connection left. Fulcrum refuses to delete a
+// configured server: a reload would bring it back.
+func (e *Engine) DelServer(backendName, serverName string) error {
+	e.adminMu.Lock()
+	defer e.adminMu.Unlock()
+	rt := e.rt.Load()
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	if !s.state.admin.maint() {
+		return ErrDelNotMaint
+	}
+	b.mu.Lock()
+	busy := len(s.conns) > 0 || len(s.queue) > 0 || s.lb.Served() > 0
+	b.mu.Unlock()
+	if busy || s.state.counters.Cur.Load() > 0 {
+		return ErrDelHasConns
+	}
+	bc := *b.cfg
+	bc.Servers = b.serverConfigs(serverName)
+	if err := e.reloadBackend(rt, &bc); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	delete(e.states, backendName+"/"+serverName)
+	e.mu.Unlock()
+	return nil
+}
+
+// serverConfigs lists the servers' configurations as changed at run
+// time (address, maxconn), but the one named skip.
+func (b *backend) serverConfigs(skip string) []*Server {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []*Server
+	for _, s := range b.servers {
+		if s.cfg.Name != skip {
+			out = append(out, s.cfg)
+		}
+	}
+	return out
+}
+
+// reloadBackend reloads the engine with one backend replaced: servers
+// keep their state and counters by name, as in any reload.
+func (e *Engine) reloadBackend(rt *runtime, bc *Backend) error {
+	cfg := *rt.cfg
+	cfg.Backends = make([]*Backend, len(rt.cfg.Backends))
+	for i, x := range rt.cfg.Backends {
+		if x.Name == bc.Name {
+			x = bc
+		}
+		cfg.Backends[i] = x
+	}
+	return e.Reload(&cfg)
+}
+
+// ClearCounters resets the maximum values (all=false, `clear counters`)
+// or every counter (`clear counters all`) of frontends, backends and
+// servers.
+func (e *Engine) ClearCounters(all bool) {
+	rt := e.rt.Load()
+	var list []*Counters
+	for _, f := range rt.frontends {
+		list = append(list, f.counters)
+	}
+	for _, b := range rt.backends {
+		list = append(list, b.counters)
+		for _, s := range b.servers {
+			list = append(list, &s.state.counters)
+		}
+	}
+	for _, c := range list {
+		c.Max.Store(0)
+		if all {
+			c.Total.Store(0)
+			c.BytesIn.Store(0)
+			c.BytesOut.Store(0)
+			c.FailedConns.Store(0)
+			c.Retries.Store(0)
+			c.Redispatches.Store(0)
+			c.Denied.Store(0)
+			c.QueueTimeouts.Store(0)
+		}
+	}
+}
+
+// ServerStatus is one line of `show servers state`.
+type ServerStatus struct {
+	Backend, Name string
+	ServerID      int
+	Addr          netip.AddrPort
+	// OpState is SRV_ST_*: 0 stopped, 1 starting, 2 running, 3 stopping.
+	OpState int
+	// AdminFlags is SRV_ADMF_*.
+	AdminFlags       int
+	UWeight, IWeight int
+	LastChange       time.Time
+	// Check health counter, and the check's state flags (CHK_ST_*).
+	CheckHealth int
+	CheckState  int
+	Check       bool // the server has a configured health check
+	ForcedID    bool
+	// CheckPort and CheckAddr are the server's `port` and `addr`.
+	CheckPort uint16
+	CheckAddr netip.Addr
+}
+
+// ServersState reports every server of a backend, or of every backend
+// when name is empty, in configuration order.
+func (e *Engine) ServersState(name string) ([]ServerStatus, error) {
+	rt := e.rt.Load()
+	var out []ServerStatus
+	found := name == ""
+	for _, bc := range rt.cfg.Backends {
+		if name != "" && bc.Name != name {
+			continue
+		}
+		found = true
+		b := rt.backends[bc.Name]
+		b.mu.Lock()
+		for _, s := range b.servers {
+			out = append(out, b.statusLocked(s))
+		}
+		b.mu.Unlock()
+	}
+	if !found {
+		return nil, ErrNoBackend
+	}
+	return out, nil
+}
+
+func (b *backend) statusLocked(s *server) ServerStatus {
+	a := &s.state.admin
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	up := s.state.up.Load()
+	st := ServerStatus{Backend: b.cfg.Name, Name: s.cfg.Name, ServerID: s.lb.ID, Addr: s.cfg.Addr,
+		AdminFlags: a.flags, UWeight: s.uweight, IWeight: s.cfg.Weight, LastChange: a.lastChange,
+		Check: s.cfg.Check, ForcedID: s.cfg.ID != 0 && !a.autoID, CheckPort: s.cfg.CheckPort, CheckAddr: s.cfg.CheckAddr}
+	switch {
+	case a.flags&admForcedMaint != 0 || !up:
+		st.OpState = 0
+	case a.stopping:
+		st.OpState = 3
+	default:
+		st.OpState = 2
+	}
+	st.CheckHealth = a.health
+	if h := s.state.health.Load(); h >= 0 && s.cfg.Check && !a.checksOff && a.flags&admForcedMaint == 0 {
+		st.CheckHealth = int(h)
+	}
+	// CHK_ST_CONFIGURED 0x02, CHK_ST_ENABLED 0x04, CHK_ST_PAUSED 0x08
+	// (the check of a server `disabled` in the configuration).
+	if s.cfg.Check {
+		st.CheckState = 0x02
+		if !a.checksOff {
+			st.CheckState |= 0x04
+		}
+	}
+	if a.flags&admConfMaint != 0 {
+		st.CheckState |= 0x08
+	}
+	return st
+}
+
+// checksPaused reports whether check results must be ignored: checks
+// disabled from the CLI, or the server in maintenance.
+func (a *adminState) checksPaused() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.checksOff || a.flags&admForcedMaint != 0
+}
+
+// BackendNames lists the backends (and listen sections) in configuration
+// order.
+func (e *Engine) BackendNames() []string {
+	var out []string
+	for _, b := range e.rt.Load().cfg.Backends {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
+// HasFrontend reports whether a frontend (or listen section) exists.
+func (e *Engine) HasFrontend(name string) bool { return e.rt.Load().frontends[name] != nil }
+
+// rateLimit bounds accepted connections per second (`set rate-limit
+// sessions global`); 0 means no limit.
+type rateLimit struct {
+	mu     sync.Mutex
+	limit  int
+	second int64
+	count  int
+}
+
+// wait takes one connection slot in the current second, waiting for the
+// next second when the limit is reached; false when done closed first.
+func (r *rateLimit) wait(done <-chan struct{}) bool {
+	for {
+		r.mu.Lock()
+		if r.limit <= 0 {
+			r.mu.Unlock()
+			return true
+		}
+		sec := time.Now().Unix()
+		if sec != r.second {
+			r.second, r.count = sec, 0
+		}
+		if r.count < r.limit {
+			r.count++
+			r.mu.Unlock()
+			return true
+		}
+		r.mu.Unlock()
+		select {
+		case <-time.After(time.Until(time.Unix(sec+1, 0))):
+		case <-done:
+			return false
+		}
+	}
+}
+
+// SetSessionRateLimit sets the process-wide limit of new connections per
+// second (0 = none).
+func (e *Engine) SetSessionRateLimit(n int) error {
+	e.sessRate.mu.Lock()
+	e.sessRate.limit = n
+	e.sessRate.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,154 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fulcrum/internal/reftest"
+	"fulcrum/proxy/internal/difftest"
+)
+
+// fakeAgent answers every connection with the current reply, after
+// reading what the check sends, and counts the connections it served
+// with each reply.
+type fakeAgent struct {
+	mu     sync.Mutex
+	reply  string
+	gen    int
+	served map[int]int
+	got    string
+	addr   string
+}
+
+func newFakeAgent(t *testing.T) *fakeAgent {
+	a := &fakeAgent{served: map[int]int{}}
+	ln := difftest.Serve(t, difftest.BackendHost+":0", func(c net.Conn) {
+		a.mu.Lock()
+		reply, gen := a.reply, a.gen
+		a.mu.Unlock()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		buf := make([]byte, 64)
+		n, _ := c.Read(buf) // agent-send
+		c.Write([]byte(reply))
+		a.mu.Lock()
+		a.served[gen]++
+		a.got = string(buf[:n])
+		a.mu.Unlock()
+	})
+	a.addr = ln.Addr().String()
+	return a
+}
+
+func (a *fakeAgent) say(reply string) {
+	a.mu.Lock()
+	a.reply = reply
+	a.gen++
+	a.mu.Unlock()
+}
+
+// settle waits until n agent checks got the current reply.
+func (a *fakeAgent) settle(t *testing.T, n int) {
+	for range 500 {
+		a.mu.Lock()
+		done := a.served[a.gen] >= n
+		a.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("the agent was not asked %d times", n)
+}
+
+// TestAgentCheckMatchesReference plays agent replies to the reference
+// and to our engine: after each, the server's state-change lines so far
+// and its weight must be the same.
+func TestAgentCheckMatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	replies := []string{
+		"down\n", "up\n", "50%\n", "stopped #going away\n", "up 75% # back\n",
+		"fail\n", "foo\n", "up 50%x\n", "DOWN, 0%\n", "up 100% bar\n", "up 1000%\n",
+		"maxconn:10 up\n", "fail\n", "up maxconn:5x 7%\n", "up", "down\r\n", "#only a comment\n", "\tUp\n",
+	}
+	type snapshot struct {
+		lines  []string
+		weight string
+	}
+	play := func(start func(cfg string) (lines func() []string, weight func() string)) []snapshot {
+		healthy := difftest.Serve(t, difftest.BackendHost+":0", func(net.Conn) {})
+		agent := newFakeAgent(t)
+		host, port, _ := net.SplitHostPort(agent.addr)
+		cfg := "defaults\n\tmode tcp\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n\ttimeout check 500ms\n" +
+			fmt.Sprintf("backend be\n\tserver s1 %s weight 40 check inter 100ms rise 1 fall 1 agent-check agent-addr %s agent-port %s agent-inter 100ms agent-send \"hello\\n\"\n",
+				healthy.Addr(), host, port) +
+			fmt.Sprintf("\tserver s2 %s check inter 100ms\n", healthy.Addr())
+		agent.say("ready\n")
+		lines, weight := start(cfg)
+		agent.settle(t, 2)
+		var snaps []snapshot
+		for _, r := range replies {
+			agent.say(r)
+			agent.settle(t, 3)
+			snaps = append(snaps, snapshot{lines(), weight()})
+		}
+		agent.mu.Lock()
+		defer agent.mu.Unlock()
+		if agent.got != "hello\n" {
+			t.Errorf("the agent got %q, want the agent-send string", agent.got)
+		}
+		return snaps
+	}
+	// Our warning about reply words not acted on yet is ours alone.
+	keep := func(msg string) bool {
+		return (strings.Contains(msg, "be/s1") || strings.Contains(msg, "'be'")) && !strings.HasPrefix(msg, "Agent of server")
+	}
+	want := play(func(cfg string) (func() []string, func() string) {
+		ref := difftest.StartReferenceConfig(t, bin, cfg)
+		return func() []string {
+				var l []string
+				for _, line := range strings.Split(ref.Output(), "\n") {
+					if _, msg, ok := strings.Cut(line, ") : "); ok && keep(msg) {
+						l = append(l, normCheck(msg))
+					}
+				}
+				return l
+			}, func() string {
+				return ref.StatField("s1", 18)
+			}
+	})
+	got := play(func(text string) (func() []string, func() string) {
+		c, diags := adapt(t, text)
+		for _, d := range diags {
+			t.Errorf("adapter: %v", d)
+		}
+		sink := &logSink{}
+		e := startEngine(t, c, sink)
+		return func() []string {
+				sink.mu.Lock()
+				defer sink.mu.Unlock()
+				var l []string
+				for _, x := range sink.lines {
+					if _, msg, ok := strings.Cut(x, "] "); ok && keep(msg) {
+						l = append(l, normCheck(msg))
+					}
+				}
+				return l
+			}, func() string {
+				b := e.rt.Load().backends["be"]
+				b.mu.Lock()
+				defer b.mu.Unlock()
+				return strconv.Itoa(b.byName["s1"].lb.Weight)
+			}
+	})
+	for i, r := range replies {
+		if strings.Join(got[i].lines, "\n") != strings.Join(want[i].lines, "\n") || got[i].weight != want[i].weight {
+			t.Errorf("after the agent said %q:\nref  (weight %s):\n%s\nours (weight %s):\n%s", r,
+				want[i].weight, strings.Join(want[i].lines, "\n"), got[i].weight, strings.Join(got[i].lines, "\n"))
+		}
+	}
+}

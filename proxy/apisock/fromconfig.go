@@ -1,0 +1,184 @@
+package apisock
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+
+	"fulcrum/confparse"
+	"fulcrum/haproxy"
+)
+
+// FromConfig reads the Runtime API settings of a loaded configuration:
+// the global `stats socket` and `stats timeout` lines and the proxies'
+// ids. Options it does not act on are warnings with their position;
+// unusable values are alerts.
+func FromConfig(hc *haproxy.Config) (Config, []confparse.Diagnostic) {
+	var cfg Config
+	var diags []confparse.Diagnostic
+	warn := func(pos confparse.Pos, sev confparse.Severity, format string, a ...any) {
+		diags = append(diags, confparse.Diagnostic{Pos: pos, Severity: sev, Message: fmt.Sprintf(format, a...)})
+	}
+	if hc.Global.Section != nil {
+		for _, d := range hc.Global.Section.Lines {
+			if d.Keyword != "stats" || len(d.Args) < 2 {
+				continue
+			}
+			switch d.Args[0] {
+			case "socket":
+				sock, err := parseSocket(d.Args[1], d.Args[2:], func(msg string) { warn(d.Pos, confparse.Warning, "%s", msg) })
+				if err != nil {
+					warn(d.Pos, confparse.Alert, "'stats socket' : %v", err)
+					continue
+				}
+				cfg.Sockets = append(cfg.Sockets, sock)
+			case "timeout":
+				t, ok := parseTime(d.Args[1])
+				if !ok || t <= 0 {
+					warn(d.Pos, confparse.Alert, "'stats timeout' : invalid timeout value '%s'", d.Args[1])
+					continue
+				}
+				cfg.Timeout = t
+			}
+		}
+	}
+	cfg.ProxyIDs, cfg.ForcedIDs = proxyIDs(hc, len(cfg.Sockets) > 0)
+	return cfg, diags
+}
+
+// proxyIDs numbers the proxies as the reference: explicit `id` values
+// first, then configuration order, skipping the ids taken; the CLI's own
+// frontend (present with a stats socket) takes the first free id.
+func proxyIDs(hc *haproxy.Config, withCLI bool) (map[string]int, map[string]bool) {
+	ids, forced := map[string]int{}, map[string]bool{}
+	used := map[int]bool{}
+	for _, px := range hc.Proxies {
+		if px.Section == nil {
+			continue
+		}
+		for _, d := range px.Section.Lines {
+			if d.Keyword == "id" && len(d.Args) > 0 {
+				if n, err := strconv.Atoi(d.Args[0]); err == nil && n > 0 {
+					ids[px.Name], forced[px.Name], used[n] = n, true, true
+				}
+			}
+		}
+	}
+	next := 1
+	take := func() int {
+		for used[next] {
+			next++
+		}
+		used[next] = true
+		return next
+	}
+	if withCLI {
+		take()
+	}
+	for _, px := range hc.Proxies {
+		if _, ok := ids[px.Name]; !ok {
+			ids[px.Name] = take()
+		}
+	}
+	return ids, forced
+}
+
+// parseSocket reads a `stats socket` address and its bind options.
+func parseSocket(addr string, opts []string, warn func(string)) (Socket, error) {
+	sock := Socket{Network: "unix", Addr: addr, FD: -1, UID: -1, GID: -1, Level: LevelOperator}
+	switch {
+	case strings.HasPrefix(addr, "unix@"):
+		sock.Addr = addr[len("unix@"):]
+	case strings.HasPrefix(addr, "abns@"):
+		sock.Addr = "@" + addr[len("abns@"):]
+	case strings.HasPrefix(addr, "fd@"):
+		n, err := strconv.Atoi(addr[len("fd@"):])
+		if err != nil || n < 0 {
+			return sock, fmt.Errorf("invalid file descriptor '%s'", addr)
+		}
+		sock.Network, sock.Addr, sock.FD = "fd", "", n
+	case strings.HasPrefix(addr, "ipv4@"):
+		sock.Network, sock.Addr = "tcp4", addr[len("ipv4@"):]
+	case strings.HasPrefix(addr, "ipv6@"):
+		sock.Network, sock.Addr = "tcp6", bracketHost(addr[len("ipv6@"):])
+	case !strings.HasPrefix(addr, "/") && strings.Contains(addr, ":"):
+		sock.Network = "tcp"
+	}
+	for i := 0; i < len(opts); i++ {
+		kw, val := opts[i], arg(opts, i+1)
+		switch kw {
+		case "mode":
+			m, err := strconv.ParseUint(val, 8, 32)
+			if err != nil {
+				return sock, fmt.Errorf("'mode' : invalid mode '%s'", val)
+			}
+			sock.Mode = os.FileMode(m)
+			i++
+		case "uid", "gid":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return sock, fmt.Errorf("'%s' : invalid %s '%s'", kw, kw, val)
+			}
+			if kw == "uid" {
+				sock.UID = n
+			} else {
+				sock.GID = n
+			}
+			i++
+		case "user":
+			u, err := user.Lookup(val)
+			if err != nil {
+				return sock, fmt.Errorf("'user' : unknown user name '%s'", val)
+			}
+			sock.UID, _ = strconv.Atoi(u.Uid)
+			i++
+		case "group":
+			g, err := user.LookupGroup(val)
+			if err != nil {
+				return sock, fmt.Errorf("'group' : unknown group name '%s'", val)
+			}
+			sock.GID, _ = strconv.Atoi(g.Gid)
+			i++
+		case "level":
+			l, ok := map[string]Level{"user": LevelUser, "operator": LevelOperator, "admin": LevelAdmin}[val]
+			if !ok {
+				return sock, fmt.Errorf("'level' only supports 'user', 'operator', and 'admin' (got '%s')", val)
+			}
+			sock.Level = l
+			i++
+		case "expose-fd":
+			if val != "listeners" {
+				return sock, fmt.Errorf("'expose-fd' only supports 'listeners' (got '%s')", val)
+			}
+			sock.ExposeFD = true
+			i++
+		case "process", "thread":
+			i++
+		default:
+			warn(fmt.Sprintf("'stats socket %s' : option '%s' is accepted but not acted on yet by Fulcrum.", addr, kw))
+			if bindValued[kw] {
+				i++
+			}
+		}
+	}
+	return sock, nil
+}
+
+// bracketHost turns "::1:9999" into "[::1]:9999" for net.Listen; a
+// bracketed address is kept.
+func bracketHost(hp string) string {
+	if strings.HasPrefix(hp, "[") {
+		return hp
+	}
+	i := strings.LastIndexByte(hp, ':')
+	if i < 0 {
+		return hp
+	}
+	return "[" + hp[:i] + "]" + hp[i:]
+}
+
+// bindValued are the other bind options that take a value.
+var bindValued = map[string]bool{"name": true, "maxconn": true, "backlog": true, "id": true, "interface": true,
+	"nice": true, "severity-output": true, "mss": true, "namespace": true, "tcp-ut": true, "accept-netscaler-cip": true}

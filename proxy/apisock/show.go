@@ -1,0 +1,131 @@
+package apisock
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+func (s *session) showBackend(_ []string, _ string) string {
+	var b strings.Builder
+	b.WriteString("# name\n")
+	for _, name := range s.srv.engine.BackendNames() {
+		b.WriteString(name + "\n")
+	}
+	return b.String()
+}
+
+// serversStateHeader is the 2.6 `show servers state` format: version 1.
+const serversStateHeader = "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n"
+
+// Check statuses and results of `show servers state` for a server whose
+// check has not reported yet (HCHK_STATUS_INI, CHK_RES_UNKNOWN).
+const (
+	checkStatusInit  = 1
+	checkResultUnkwn = 0
+)
+
+func (s *session) showServersState(args []string, _ string) string {
+	name := arg(args, 3)
+	if name != "" && !s.srv.hasBackend(name) {
+		return "Can't find backend.\n"
+	}
+	list, err := s.srv.engine.ServersState(name)
+	if err != nil {
+		return "Can't find backend.\n"
+	}
+	cfg := s.srv.config()
+	now := time.Now()
+	var b strings.Builder
+	b.WriteString(serversStateHeader)
+	for _, st := range list {
+		bkForced, srvForced := 0, 0
+		if cfg.ForcedIDs[st.Backend] {
+			bkForced = 1
+		}
+		if st.ForcedID {
+			srvForced = 1
+		}
+		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d - %d - 0 %d %s - 0\n",
+			cfg.ProxyIDs[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
+			st.OpState, st.AdminFlags, st.UWeight, st.IWeight, int64(now.Sub(st.LastChange).Seconds()),
+			checkStatusInit, checkResultUnkwn, st.CheckHealth, st.CheckState, 0,
+			bkForced, srvForced, st.Addr.Port(), st.CheckPort, checkAddr(st.CheckAddr.String(), st.CheckAddr.IsValid()))
+	}
+	return b.String()
+}
+
+func checkAddr(s string, valid bool) string {
+	if !valid {
+		return "-"
+	}
+	return s
+}
+
+func (s *session) showErrors(args []string, _ string) string {
+	if s.level < LevelOperator {
+		return permissionDenied
+	}
+	if px := arg(args, 2); px != "" && px != "-1" && !s.srv.hasBackend(px) && !s.srv.hasFrontend(px) {
+		return "No such proxy.\n"
+	}
+	// Fulcrum's engine keeps no captures of invalid requests yet: the
+	// total is honest, the list is empty.
+	return fmt.Sprintf("Total events captured on [%s] : 0\n", time.Now().Format("02/Jan/2006:15:04:05.000"))
+}
+
+func (s *session) showSess(args []string, _ string) string {
+	if s.level < LevelOperator {
+		return permissionDenied
+	}
+	type row struct {
+		id, line string
+	}
+	var rows []row
+	now := time.Now()
+	for _, ss := range s.srv.cliSessions() {
+		proto, src := "unix_stream", "unix:1"
+		if ss.conn.LocalAddr().Network() == "tcp" {
+			proto, src = "tcpv4", ss.conn.RemoteAddr().String()
+			if strings.HasPrefix(src, "[") {
+				proto = "tcpv6"
+			}
+		}
+		rows = append(rows, row{ss.id(), fmt.Sprintf("%s: proto=%s src=%s fe=GLOBAL be=<NONE> srv=<none> ts=00 epoch=0 age=%s",
+			ss.id(), proto, src, humanAge(now.Sub(ss.start)))})
+	}
+	for _, si := range s.srv.engine.Sessions() {
+		proto := "tcpv4"
+		if strings.HasPrefix(si.Src, "[") {
+			proto = "tcpv6"
+		}
+		rows = append(rows, row{si.ID, fmt.Sprintf("%s: proto=%s src=%s fe=%s be=%s srv=%s ts=00 epoch=0 age=%s",
+			si.ID, proto, si.Src, si.Frontend, si.Backend, si.Server, humanAge(si.Age))})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].id < rows[j].id })
+	want := arg(args, 2)
+	var b strings.Builder
+	for _, r := range rows {
+		if want != "" && want != "all" && r.id != want {
+			continue
+		}
+		b.WriteString(r.line + "\n")
+	}
+	return b.String()
+}
+
+// humanAge prints a duration as the reference's human_time: the two
+// largest units among d, h, m, s.
+func humanAge(d time.Duration) string {
+	sec := int64(d.Seconds())
+	switch {
+	case sec < 60:
+		return fmt.Sprintf("%ds", sec)
+	case sec < 3600:
+		return fmt.Sprintf("%dm%ds", sec/60, sec%60)
+	case sec < 86400:
+		return fmt.Sprintf("%dh%dm", sec/3600, sec/60%60)
+	}
+	return fmt.Sprintf("%dd%dh", sec/86400, sec/3600%24)
+}
