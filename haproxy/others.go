@@ -141,6 +141,9 @@ func (l *loader) otherKeyword(d line) {
 		l.abort = l.abort || req.abort
 		return
 	}
+	if !l.auxArgs(d) {
+		return
+	}
 	l.notBuilt(d.pos, l.kind+" "+d.kw)
 	switch {
 	case l.kind == "http-errors" && d.kw == "errorfile":
