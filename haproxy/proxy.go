@@ -115,6 +115,7 @@ func init() {
 	proxyRules["http-reuse"].shape = choice("'%s' only supports 'never', 'safe', 'aggressive', 'always'.%.0s", "never", "safe", "aggressive", "always")
 	proxyRules["load-server-state-from-file"].shape = choice("'%s' expects 'global', 'local' or 'none'. Got '%s'", "global", "local", "none")
 	proxyRules["cookie"].shape = cookieArgs
+	proxyRules["stick"].shape = stickRuleArgs
 	proxyRules["rate-limit"].shape = choice("'%s' only supports 'sessions' (got '%s')", "sessions")
 	capOf(capFcgi, "use-fcgi-app")
 	set := func(kw string, built bool, h func(l *loader, px *Proxy, d line)) {

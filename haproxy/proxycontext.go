@@ -41,6 +41,11 @@ func (l *loader) proxyContext(px *Proxy, d line) bool {
 		return false
 	}
 	switch {
+	case !px.hasBE() && (d.kw == "tcp-check" || d.kw == "http-check" && (d.arg(0) == "disable-on-404" || d.arg(0) == "send-state")):
+		// sic: the reference follows its warning with an empty one
+		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.", d.kw, px.Kind, px.Name))
+		l.warn(d.pos, "(null)")
+		return true
 	case d.kw == "declare" && !px.hasFE():
 		l.alert(d.pos, "'declare' only available in frontend or listen section")
 		return true
