@@ -9,7 +9,6 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
-	"fulcrum/proxy/sample"
 )
 
 // This file holds the engine's administrative methods: what the Runtime
@@ -50,6 +49,7 @@ var (
 	ErrNoSession      = errors.New("No such session (use 'show sess').")
 	ErrNoHealthCheck  = errors.New("Health check was not configured on this server, cannot enable.")
 	ErrNoAgent        = errors.New("Agent was not configured on this server, cannot enable.")
+	ErrAgentOff       = errors.New("agent checks are not enabled on this server.")
 	ErrStaticWeight   = errors.New("Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
 	ErrWeightRange    = errors.New("Absolute weight can only be between 0 and 256 inclusive.")
 	ErrDynamicLB      = errors.New("Backend must use a dynamic load balancing to support dynamic servers.")
@@ -310,19 +310,6 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 		b.logNoServer()
 	}
 	return nil
-}
-
-// staticAlgo reports the algorithms whose weights cannot change at run
-// time (the reference's non-dynamic LB: static-rr and the map-based
-// hashes).
-func staticAlgo(c balance.Config) bool {
-	switch c.Algo {
-	case balance.StaticRR:
-		return true
-	case balance.Source, balance.URI, balance.URLParam, balance.Hdr, balance.RDPCookie, balance.Sample:
-		return !c.Consistent
-	}
-	return false
 }
 
 // SetServerHealth forces a server's operational state (`set server ...
@@ -886,6 +873,30 @@ func (e *Engine) SetSessionRateLimit(n int) error {
 // them.
 func (e *Engine) ProxyIDs() map[string]int { return e.rt.Load().proxyIDs() }
 
+// statsView corrects a server's balancer view for the statistics: a
+// drained or stopping server keeps its user weight (the balancer gives
+// it none so that it takes no new connection).
+func (s *server) statsView(v balance.View) balance.View {
+	v.UserWeight = s.uweight
+	if s.state.admin.drained() {
+		v.Weight = s.uweight
+	}
+	return v
+}
+
+// staticAlgo reports the algorithms whose weights cannot change at run
+// time (the reference's non-dynamic LB: static-rr and the map-based
+// hashes).
+func staticAlgo(c balance.Config) bool {
+	switch c.Algo {
+	case balance.StaticRR:
+		return true
+	case balance.Source, balance.URI, balance.URLParam, balance.Hdr, balance.RDPCookie, balance.Sample:
+		return !c.Consistent
+	}
+	return false
+}
+
 // Captures returns how many refused requests were captured since start
 // (the total of `show errors`).
 func (e *Engine) Captures() uint64 { return e.captures.Load() }
@@ -899,7 +910,3 @@ func (e *Engine) FrontendNames() []string {
 	}
 	return out
 }
-
-// Patterns returns the pattern and map files of the running
-// configuration (`show map`, `add acl`, ...).
-func (e *Engine) Patterns() *sample.Refs { return e.rt.Load().cfg.Patterns }

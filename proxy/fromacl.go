@@ -25,7 +25,7 @@ func (a *adapter) acls(px *haproxy.Proxy) map[string][]acl {
 		if d.Keyword != "acl" || len(d.Args) < 2 {
 			continue
 		}
-		c, err := a.compileACL(d.Args[1:], d.Pos)
+		c, err := compileACLWith(d.Args[1:], a.sampleOptions(d.Pos))
 		if err != nil {
 			a.alert(d.Pos, "acl '%s' : %v", d.Args[0], err)
 			c = func(*Session) Verdict { return False }
@@ -75,7 +75,7 @@ func (a *adapter) cond(acls map[string][]acl, pos confparse.Pos, words []string)
 				return nil, false
 			}
 			var err error
-			if c, err = a.compileACL(words[i+1:end], pos); err != nil {
+			if c, err = compileACLWith(words[i+1:end], a.sampleOptions(pos)); err != nil {
 				a.alert(pos, "anonymous acl : %v", err)
 				return nil, false
 			}
@@ -167,32 +167,16 @@ func builtinACL(name string) Cond {
 
 // compileACL compiles "FETCH [FLAGS] [PATTERNS]" with the sample
 // package; pattern and map files are read here, at load time.
-func compileACL(expr []string) (Cond, error) { return (&adapter{}).compileACL(expr, confparse.Pos{}) }
+func compileACL(expr []string) (Cond, error) {
+	return compileACLWith(expr, &sample.Options{ReadFile: os.ReadFile})
+}
 
-func (a *adapter) compileACL(expr []string, pos confparse.Pos) (Cond, error) {
-	acl, err := sample.ParseACL(expr, a.sampleOptions(pos))
+func compileACLWith(expr []string, o *sample.Options) (Cond, error) {
+	acl, err := sample.ParseACL(expr, o)
 	if err != nil {
 		return nil, notBuilt(err)
 	}
 	return condOf(acl), nil
-}
-
-// sampleOptions are what sample expressions of the line at pos may
-// refer to: files (read here, at load time, and registered for the
-// Runtime API's map and acl commands), and the configuration's
-// userlists.
-func (a *adapter) sampleOptions(pos confparse.Pos) *sample.Options {
-	o := &sample.Options{ReadFile: os.ReadFile, Userlist: func(name string) (sample.Userlist, bool) {
-		l, ok := a.userlistsOf()[name]
-		return l, ok
-	}}
-	if a.cfg != nil {
-		if a.cfg.Patterns == nil {
-			a.cfg.Patterns = &sample.Refs{}
-		}
-		o.Refs, o.Where = a.cfg.Patterns, fmt.Sprintf("file '%s' line %d", pos.File, pos.Line)
-	}
-	return o
 }
 
 // userlistsOf builds the userlist sections once: "user NAME [password

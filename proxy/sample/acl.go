@@ -164,7 +164,9 @@ done:
 	prep(p)
 	a := &ACL{expr: x}
 	a.pats.Store(p)
-	if o.Refs != nil {
+	// Group patterns keep the userlist they were compiled with: they are
+	// not files the Runtime API can change.
+	if o.Refs != nil && match != matchAuthGroup {
 		// The inline patterns are a reference too, after the files'.
 		refs = append(refs, o.Refs.inline(name, o.Where, inline, o.Late))
 		a.follow(refs, nil, match, icase, isMap, prep)

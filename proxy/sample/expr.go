@@ -118,6 +118,8 @@ type Options struct {
 	// ServerExists checks server arguments ("" backend = the current
 	// one); nil accepts any.
 	ServerExists func(backend, server string) bool
+	// Userlist finds a userlist section by name; nil knows none.
+	Userlist func(name string) (Userlist, bool)
 	// Refs, when set, registers the pattern and map files loaded, for
 	// the Runtime API to list and change; Where describes the user
 	// ("file 'x.cfg' line 3").
@@ -126,8 +128,6 @@ type Options struct {
 	// Late marks expressions the reference resolves after parsing
 	// (use_backend names): their files are numbered after its own.
 	Late bool
-	// Userlist finds a userlist section by name; nil knows none.
-	Userlist func(name string) (Userlist, bool)
 	// maps caches files loaded by this parse, by kind and name.
 	maps map[string]*Map
 }
