@@ -385,10 +385,13 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 			page = a.httpErrors(val)[r.Status]
 		case "hdr":
 			if i+2 < len(w) {
-				v, ok := lfLiteral(w[i+2])
-				if !ok {
-					a.warn(pos, "'%s %s' : log-format header values are not built yet by Fulcrum; the rule is ignored.", sc.kw, w[0])
+				v, t, err := lfValue(w[i+2])
+				if err != nil {
+					a.warn(pos, "'%s %s' : header '%s' : %v; the rule is ignored.", sc.kw, w[0], w[i+1], err)
 					return HTTPRule{}, false
+				}
+				if t != nil {
+					r.HdrTmpl = append(r.HdrTmpl, hdrTemplate{index: len(headers), tmpl: t})
 				}
 				headers = append(headers, hdr(w[i+1], v))
 				custom = true

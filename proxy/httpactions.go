@@ -400,9 +400,9 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 					_, keep = h.redirect(r)
 					return keep, true
 				}
-				rep := r.Reply
+				rep := h.evalReply(r, r.Reply)
 				if r.Action == HTTPDeny {
-					rep = h.ruleReply(r, 502)
+					rep = h.evalReply(r, h.ruleReply(r, 502))
 				}
 				keep = keep && !rep.Close
 				st, n := h.writeReply(rep, keep)

@@ -162,6 +162,7 @@ var actCases = []actCase{
 	http-response set-header X-Status %[status]`,
 		[]string{get("/a?b", "X-H: Example.COM")}},
 	{"sample redirect", "http-request redirect location https://%[hdr(host)]%[path]?moved code 301", []string{get("/x?y")}},
+	{"sample hdr", `http-request return status 200 hdr X-Path %[path] hdr X-Lit "a b"`, []string{get("/hp")}},
 	{"sample return", `http-request return status 200 content-type text/plain lf-string "path=%[path] src=%[src]"`, []string{get("/here")}},
 	{"conditions", `http-request deny deny_status 404 if { path_beg /admin }
 	http-request return status 200 content-type text/plain string public if { path /public } || { hdr(x-pub) -m found }
