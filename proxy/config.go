@@ -7,7 +7,9 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/sample"
 	"fulcrum/proxy/stick"
+	"fulcrum/proxy/userlist"
 )
 
 // Config is the engine's runtime configuration: plain values, already
@@ -24,13 +26,16 @@ type Config struct {
 	// configuration's order, for the messages HAProxy prints per proxy.
 	// Empty means frontends first, then backends.
 	Order []string
+	// Patterns are the pattern and map files loaded, which the Runtime
+	// API lists and changes (frompatterns.go).
+	Patterns *sample.Refs
 	// Stats is the statistics configuration (ids, stats pages); nil =
 	// none.
 	Stats *StatsGlobal
 	// Tables are the stick tables, in configuration order.
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
-	Userlists map[string]*Userlist
+	Userlists map[string]*userlist.List
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -99,6 +104,9 @@ type Session struct {
 	stk    sessionStick // track-sc counters
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
+	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
+	// in tcp mode.
+	tcpHTTP *tcpHTTP
 }
 
 // SetVar sets a session variable (set-var actions).
@@ -108,6 +116,9 @@ func (s *Session) SetVar(name, value string) {
 	}
 	s.vars[name] = value
 }
+
+// UnsetVar removes a session variable (unset-var actions).
+func (s *Session) UnsetVar(name string) { delete(s.vars, name) }
 
 // Var returns a session variable.
 func (s *Session) Var(name string) (string, bool) {

@@ -218,6 +218,7 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 		rep = h.ruleReply(r, 403)
 	case HTTPReturn:
 		term = 'L'
+		h.sess.stk.returned = true // not an error for the stick counters
 		rep = r.Reply
 		status = ruleStatus(r, 200)
 		if rep == nil {
