@@ -572,7 +572,20 @@ func (a *adapter) cookie(lines []haproxy.Directive) *CookieConfig {
 					i++
 					ck.Domains = append(ck.Domains, d.Args[i])
 				}
-			case "maxidle", "maxlife", "attr":
+			case "maxidle", "maxlife":
+				if i+1 < len(d.Args) {
+					i++
+					t, _ := parseTime(d.Args[i])
+					if t < time.Second {
+						t = 0
+					}
+					if d.Args[i-1] == "maxidle" {
+						ck.MaxIdle = t
+					} else {
+						ck.MaxLife = t
+					}
+				}
+			case "attr":
 				i++
 				a.warn(d.Pos, "'cookie' option '%s' is not acted on yet by Fulcrum.", d.Args[i-1])
 			default:
