@@ -35,6 +35,8 @@ type CookieConfig struct {
 	HTTPOnly bool
 	Secure   bool
 	Domains  []string
+	// Attrs are `attr` values, appended as they are.
+	Attrs []string
 	// Persist is `option persist`: a cookie still sends its client to a
 	// server that is down.
 	Persist bool
@@ -288,6 +290,9 @@ func (h *httpConn) cookieResponse(srv *server) {
 	}
 	if ck.Secure {
 		b.WriteString("; Secure")
+	}
+	for _, at := range ck.Attrs {
+		b.WriteString("; " + at)
 	}
 	h.hrec.Cookie[1] = 'I'
 	if h.ck.direct && h.ck.value == srv.cfg.Cookie {

@@ -586,8 +586,10 @@ func (a *adapter) cookie(lines []haproxy.Directive) *CookieConfig {
 					}
 				}
 			case "attr":
-				i++
-				a.warn(d.Pos, "'cookie' option '%s' is not acted on yet by Fulcrum.", d.Args[i-1])
+				if i+1 < len(d.Args) {
+					i++
+					ck.Attrs = append(ck.Attrs, d.Args[i])
+				}
 			default:
 				a.warn(d.Pos, "'cookie' option '%s' is not acted on yet by Fulcrum.", d.Args[i])
 			}

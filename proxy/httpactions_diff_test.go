@@ -149,6 +149,8 @@ var actCases = []actCase{
 		[]string{get("/setcookie"), get("/", "Cookie: SRV=c2~abc; z=1"), get("/", "Cookie: SRV=abc")}},
 	{"cookie maxidle maxlife", "cookie SRV insert indirect maxidle 30m maxlife 1h",
 		[]string{get("/"), get("/", "Cookie: SRV=c2"), get("/", "Cookie: SRV=c2|AAAAB|AAAAB"), get("/", "Cookie: SRV=c1|/////")}},
+	{"cookie attrs", "cookie SRV insert domain a.example domain b.example httponly attr SameSite=Strict attr Partitioned",
+		[]string{get("/")}},
 	{"cookie maxlife only", "cookie SRV insert maxlife 1h",
 		[]string{get("/"), get("/", "Cookie: SRV=c1")}},
 	{"cookie to a server in maintenance", "cookie SRV insert indirect\n\tserver s3 127.0.0.1:9 cookie c3 disabled",
