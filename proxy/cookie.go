@@ -37,6 +37,9 @@ type CookieConfig struct {
 	Domains  []string
 	// Attrs are `attr` values, appended as they are.
 	Attrs []string
+	// dynamic: servers without a cookie get one from their address and
+	// the backend's dynamic-cookie-key (the adapter computes it).
+	dynamic bool
 	// Persist is `option persist`: a cookie still sends its client to a
 	// server that is down.
 	Persist bool

@@ -1,8 +1,10 @@
 package proxy
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
@@ -13,11 +15,12 @@ import (
 	"fulcrum/haproxy"
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/xxhash"
 )
 
 func init() {
 	for _, k := range []string{"http-response", "http-after-response", "redirect", "errorfile", "errorfiles",
-		"errorloc", "errorloc302", "errorloc303", "cookie"} {
+		"errorloc", "errorloc302", "errorloc303", "cookie", "dynamic-cookie-key"} {
 		actedKeywords[k] = true
 	}
 }
@@ -536,6 +539,28 @@ func (a *adapter) backendActions(be *Backend, px *haproxy.Proxy, lines []haproxy
 		be.HTTP.Actions.Redirects = nil
 	}
 	be.HTTP.Actions.Cookie = a.cookie(lines)
+	if ck := be.HTTP.Actions.Cookie; ck != nil && ck.dynamic {
+		key := ""
+		for _, d := range lines {
+			if d.Keyword == "dynamic-cookie-key" {
+				key = first(d.Args)
+			}
+		}
+		for _, s := range be.Servers {
+			if s.Cookie == "" && key != "" {
+				s.Cookie = dynamicCookie(key, s.Addr)
+			}
+		}
+	}
+}
+
+// dynamicCookie is the cookie value the reference gives a server without
+// one under `cookie ... dynamic`: XXH64 of the key, the address's bytes
+// and the port as a 32-bit big-endian number, in hex.
+func dynamicCookie(key string, addr netip.AddrPort) string {
+	b := append([]byte(key), addr.Addr().Unmap().AsSlice()...)
+	b = binary.BigEndian.AppendUint32(b, uint32(addr.Port()))
+	return fmt.Sprintf("%016x", xxhash.Sum64(b, 0))
 }
 
 // cookie reads the last `cookie NAME insert|rewrite|prefix [options]`
@@ -585,6 +610,8 @@ func (a *adapter) cookie(lines []haproxy.Directive) *CookieConfig {
 						ck.MaxLife = t
 					}
 				}
+			case "dynamic":
+				ck.dynamic = true
 			case "attr":
 				if i+1 < len(d.Args) {
 					i++

@@ -165,7 +165,7 @@ func TestHTTPActionDiagnostics(t *testing.T) {
 		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_sni", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},
 		{"PCRE-only regex", `http-request replace-header X (?=a)b c`, ":4] : 'http-request replace-header' : regex '(?=a)b' is not supported by Fulcrum"},
-		{"cookie dynamic", "cookie SRV insert dynamic", ":4] : 'cookie' option 'dynamic' is not acted on yet by Fulcrum."},
+		{"cookie rewrite option", "cookie SRV insert somethingelse", ":4] : 'cookie' option 'somethingelse' is not acted on yet by Fulcrum."},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			_, diags := adapt(t, strings.Replace(base, "%s", tc.line, 1))
@@ -286,5 +286,20 @@ func TestCookieDates(t *testing.T) {
 		if parseCookieDate(bad) != 0 {
 			t.Errorf("parseCookieDate(%q) != 0", bad)
 		}
+	}
+}
+
+// TestDynamicCookie: servers without a cookie get the one the reference
+// computes (seen on HAProxy 2.6 for 127.0.0.1:49311 and key mysecret);
+// a static cookie stays.
+func TestDynamicCookie(t *testing.T) {
+	c, diags := adapt(t, "backend b\n mode http\n cookie SRV insert dynamic\n dynamic-cookie-key mysecret\n"+
+		" server s1 127.0.0.1:49310 cookie c1\n server s2 127.0.0.1:49311\n")
+	if confparse.HasAlert(diags) {
+		t.Fatal(diags)
+	}
+	be := backendNamed(c, "b")
+	if be.Servers[0].Cookie != "c1" || be.Servers[1].Cookie != "9f73cf724293fed0" {
+		t.Errorf("cookies %q, %q", be.Servers[0].Cookie, be.Servers[1].Cookie)
 	}
 }
