@@ -165,7 +165,6 @@ func TestHTTPActionDiagnostics(t *testing.T) {
 		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_sni", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},
 		{"PCRE-only regex", `http-request replace-header X (?=a)b c`, ":4] : 'http-request replace-header' : regex '(?=a)b' is not supported by Fulcrum"},
-		{"cookie rewrite option", "cookie SRV insert somethingelse", ":4] : 'cookie' option 'somethingelse' is not acted on yet by Fulcrum."},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			_, diags := adapt(t, strings.Replace(base, "%s", tc.line, 1))
