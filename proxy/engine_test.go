@@ -225,7 +225,12 @@ func TestRetriesRedispatch(t *testing.T) {
 	cfg := simpleConfig(t, deadAddr(t), echoServer(t))
 	cfg.Backends[0].Redispatch = true
 	cfg.Backends[0].Retries = 1
-	cfg.Backends[0].TimeoutConnect = 50 * time.Millisecond
+	// The dead server refuses at once (nothing listens on that loopback
+	// address), so the timeout only bounds a connect to the live one:
+	// it must be far above what a loaded machine takes to accept on
+	// loopback, or the live server times out too and the client is
+	// reset.
+	cfg.Backends[0].TimeoutConnect = 5 * time.Second
 	e := startEngine(t, cfg, nil)
 	for i := range 4 {
 		c := dialFE(t, e)
