@@ -228,7 +228,15 @@ func TestStatsCSVDifferential(t *testing.T) {
 				t.Errorf("%s %s: ref %q, ours %q (one is empty)", key, f, r[f], o[f])
 				continue
 			}
-			if same[f] && r[f] != o[f] {
+			rv, ov := r[f], o[f]
+			if f == "check_status" || f == "agent_status" {
+				// The reference prefixes "* " while that check is
+				// running at the moment of the snapshot (its
+				// CHK_ST_INPROGRESS flag): a matter of timing, not
+				// of state, so the marker is not compared.
+				rv, ov = strings.TrimPrefix(rv, "* "), strings.TrimPrefix(ov, "* ")
+			}
+			if same[f] && rv != ov {
 				t.Errorf("%s %s: ref %q, ours %q", key, f, r[f], o[f])
 			}
 		}
