@@ -358,7 +358,7 @@ type Reference struct {
 	sock     string
 	cmd      *exec.Cmd
 	finished chan struct{}
-	out      *reftest.Output
+	out      *reftest.FileOutput
 }
 
 // StartReference starts bin (the reference haproxy) in the foreground with
@@ -433,7 +433,13 @@ func startReferenceConfig(t testing.TB, bin, body string, flags ...string) (*Ref
 		return nil, err
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: &reftest.Output{}}
+	// The output goes to a file, not a pipe: a log line is readable as
+	// soon as the reference wrote it.
+	out, err := reftest.NewFileOutput(t, dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reference{t: t, sock: filepath.Join(dir, "admin.sock"), out: out}
 	// noreuseport: a port chosen by FreePort that another test process
 	// took meanwhile must fail to bind, not be shared silently.
 	// Master-worker reloads (-W) need SO_REUSEPORT to rebind.
@@ -447,7 +453,7 @@ func startReferenceConfig(t testing.TB, bin, body string, flags ...string) (*Ref
 		return nil, err
 	}
 	r.cmd = exec.Command(bin, append(append([]string{"-db"}, flags...), "-f", path)...)
-	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
+	r.cmd.Stdout, r.cmd.Stderr = r.out.File(), r.out.File()
 	if err := r.cmd.Start(); err != nil {
 		return nil, err
 	}
