@@ -100,6 +100,7 @@ type Backends struct {
 	mu    sync.Mutex
 	addrs map[string]string
 	lns   map[string]net.Listener
+	holds map[string]func() // stopped servers' ports, see holdPort
 	conns []net.Conn
 }
 
@@ -115,7 +116,7 @@ func StartHTTPBackends(t testing.TB, servers []Server) *Backends {
 }
 
 func startBackends(t testing.TB, servers []Server, http bool) *Backends {
-	b := &Backends{t: t, http: http, addrs: map[string]string{}, lns: map[string]net.Listener{}}
+	b := &Backends{t: t, http: http, addrs: map[string]string{}, lns: map[string]net.Listener{}, holds: map[string]func(){}}
 	for _, s := range servers {
 		b.listen(s.Name, BackendHost+":0")
 	}
@@ -187,13 +188,30 @@ func (b *Backends) Stop(name string) {
 	ln := b.lns[name]
 	delete(b.lns, name)
 	b.mu.Unlock()
-	if ln != nil {
-		ln.Close()
+	if ln == nil {
+		return
 	}
+	ln.Close()
+	release, err := holdPort(ln.Addr().String())
+	if err != nil {
+		b.t.Fatalf("stopping %s: %v", name, err)
+	}
+	b.mu.Lock()
+	b.holds[name] = release
+	b.mu.Unlock()
 }
 
 // Start listens again on the named backend's address.
-func (b *Backends) Start(name string) { b.listen(name, b.Addr(name)) }
+func (b *Backends) Start(name string) {
+	b.mu.Lock()
+	release := b.holds[name]
+	delete(b.holds, name)
+	b.mu.Unlock()
+	if release != nil {
+		release()
+	}
+	b.listen(name, b.Addr(name))
+}
 
 // Close stops every backend and its connections.
 func (b *Backends) Close() {
@@ -205,7 +223,10 @@ func (b *Backends) Close() {
 	for _, c := range b.conns {
 		c.Close()
 	}
-	b.lns = map[string]net.Listener{}
+	for _, release := range b.holds {
+		release()
+	}
+	b.lns, b.holds = map[string]net.Listener{}, map[string]func(){}
 }
 
 // Dial connects to addr from src and returns the greeting's server name.
