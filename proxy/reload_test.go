@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -209,12 +211,13 @@ func TestReloadUnderLoadReference(t *testing.T) {
 		fmt.Sprintf("backend be\n\tserver s1 %s\n\tserver s2 %s\n", echoes[0], echoes[1])
 	ref := difftest.StartReferenceConfig(t, bin, body, "-W")
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	// The master takes SIGUSR2 only once it is fully started (after
-	// "Loading success" and its re-exec's notices): wait for that.
+	// The master takes SIGUSR2 only once it is fully started: it prints
+	// "Loading success" while its re-executed image still has the signal
+	// blocked and not yet handled, so wait for its handler too (a fixed
+	// pause after the notice was too short on a loaded machine).
 	waitLoaded := func(n int) error {
-		for range 500 {
-			if strings.Count(ref.Output(), "Loading success") >= n {
-				time.Sleep(200 * time.Millisecond)
+		for range 3000 {
+			if strings.Count(ref.Output(), "Loading success") >= n && catchesSignal(t, ref.Pid(), syscall.SIGUSR2) {
 				return nil
 			}
 			time.Sleep(10 * time.Millisecond)
@@ -252,4 +255,30 @@ func TestReloadRejectsBadConfig(t *testing.T) {
 	if err := roundTrip(feAddr(e, "fe"), "still"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// catchesSignal reports whether process pid has a handler for sig and
+// does not block it, from /proc/PID/status (SigCgt and SigBlk are hex
+// masks, bit sig-1 for signal sig).
+func catchesSignal(t *testing.T, pid int, sig syscall.Signal) bool {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatalf("reading the reference's signal state: %v", err)
+	}
+	mask := func(name string) uint64 {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, name+":"); ok {
+				m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+				if err != nil {
+					t.Fatalf("%s of pid %d: %v", name, pid, err)
+				}
+				return m
+			}
+		}
+		t.Fatalf("no %s in /proc/%d/status", name, pid)
+		return 0
+	}
+	bit := uint64(1) << (sig - 1)
+	return mask("SigCgt")&bit != 0 && mask("SigBlk")&bit == 0
 }

@@ -516,6 +516,9 @@ func (r *Reference) Signal(sig os.Signal, wait bool) {
 	}
 }
 
+// Pid is the reference process's id (the master in master-worker mode).
+func (r *Reference) Pid() int { return r.cmd.Process.Pid }
+
 // Output is everything the reference printed so far.
 func (r *Reference) Output() string { return r.out.String() }
 
