@@ -37,8 +37,9 @@ func maskHTTPLog(t *testing.T, line string) string {
 // runHTTPSession sends the differential requests to addr: three on one
 // keep-alive connection (GET with a query, POST with a body, a redirect, a
 // deny, HTTP/1.0),
-// then a malformed one on its own connection.
-func runHTTPSession(t *testing.T, addr string) []string {
+// then a malformed one on its own connection once idle says the proxy
+// ended the first.
+func runHTTPSession(t *testing.T, addr string, idle func()) []string {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +57,8 @@ func runHTTPSession(t *testing.T, addr string) []string {
 		resp, body := httpRoundTrip(t, c, rd, raw)
 		out = append(out, fmt.Sprintf("%d %q close=%v", resp.StatusCode, body, resp.Close))
 	}
+	c.Close()
+	idle()
 	return append(out, sendMalformed(t, addr))
 }
 
@@ -84,7 +87,7 @@ frontend fe
 backend be
 	server s1 %s
 `, port, refBE.addr()))
-	refAnswers := runHTTPSession(t, fmt.Sprintf("127.0.0.1:%d", port))
+	refAnswers := runHTTPSession(t, fmt.Sprintf("127.0.0.1:%d", port), func() { waitRefFrontendIdle(t, ref, "fe") })
 
 	cfg := httpConfig(t, ourBE.addr())
 	cfg.Frontends[0].HTTP.TimeoutRequest = 0
@@ -107,7 +110,7 @@ backend be
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Stop(2 * time.Second) })
-	ourAnswers := runHTTPSession(t, feAddr(e, "fe"))
+	ourAnswers := runHTTPSession(t, feAddr(e, "fe"), func() { waitFrontendIdle(t, e, "fe") })
 
 	for i := range refAnswers {
 		if refAnswers[i] != ourAnswers[i] {

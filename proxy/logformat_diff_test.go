@@ -225,11 +225,15 @@ backend be
 			}
 			port := difftest.FreePort(t)
 			ref := difftest.StartReferenceConfig(t, bin, cfg(port, refBE.addr()))
-			refAnswers := runLogSession(t, fmt.Sprintf("127.0.0.1:%d", port), func(n int) { refLines(ref, "L^", n) })
+			refAnswers := runLogSession(t, fmt.Sprintf("127.0.0.1:%d", port), func(n int) {
+				refLines(ref, "L^", n)
+				waitRefFrontendIdle(t, ref, "fe")
+			})
 			e, ours := startOurs(t, cfg(difftest.FreePort(t), ourBE.addr()), plainLine)
 			addr := feAddr(e, "fe")
 			ourAnswers := runLogSession(t, addr, func(n int) {
 				waitFor(t, "our log lines", func() bool { return len(ours()) >= n })
+				waitFrontendIdle(t, e, "fe")
 			})
 			if strings.Join(refAnswers, "\n") != strings.Join(ourAnswers, "\n") {
 				t.Errorf("answers:\nref  %q\nours %q", refAnswers, ourAnswers)
