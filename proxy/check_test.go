@@ -25,6 +25,7 @@ type switchable struct {
 	addr   string
 	mu     sync.Mutex
 	ln     net.Listener
+	hold   func() // releases the port held while stopped
 	status atomic.Int64
 }
 
@@ -32,7 +33,7 @@ func newSwitchable(t *testing.T) *switchable {
 	s := &switchable{t: t}
 	s.status.Store(200)
 	s.start(difftest.BackendHost + ":0")
-	t.Cleanup(s.stop)
+	t.Cleanup(func() { s.stop(); s.release() })
 	return s
 }
 
@@ -59,16 +60,36 @@ func (s *switchable) start(addr string) {
 	s.mu.Unlock()
 }
 
+// stop closes the listener and holds the port (difftest.HoldPort) so that
+// no other test process's listener takes it before restart.
 func (s *switchable) stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ln != nil {
 		s.ln.Close()
 		s.ln = nil
+		hold, err := difftest.HoldPort(s.addr)
+		if err != nil {
+			s.t.Errorf("stopping %s: %v", s.addr, err)
+			return
+		}
+		s.hold = hold
 	}
 }
 
-func (s *switchable) restart() { s.start(s.addr) }
+func (s *switchable) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		s.hold()
+		s.hold = nil
+	}
+}
+
+func (s *switchable) restart() {
+	s.release()
+	s.start(s.addr)
+}
 
 var durationRE = regexp.MustCompile(`check duration: \d+ms`)
 

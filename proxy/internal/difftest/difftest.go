@@ -100,7 +100,7 @@ type Backends struct {
 	mu    sync.Mutex
 	addrs map[string]string
 	lns   map[string]net.Listener
-	holds map[string]func() // stopped servers' ports, see holdPort
+	holds map[string]func() // stopped servers' ports, see HoldPort
 	conns []net.Conn
 }
 
@@ -192,7 +192,7 @@ func (b *Backends) Stop(name string) {
 		return
 	}
 	ln.Close()
-	release, err := holdPort(ln.Addr().String())
+	release, err := HoldPort(ln.Addr().String())
 	if err != nil {
 		b.t.Fatalf("stopping %s: %v", name, err)
 	}

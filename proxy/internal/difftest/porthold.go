@@ -6,13 +6,13 @@ import (
 	"syscall"
 )
 
-// holdPort binds a TCP socket to addr without listening on it. A connect
+// HoldPort binds a TCP socket to addr without listening on it. A connect
 // to addr is refused as with nothing bound, but the kernel no longer
 // hands the port out to another socket binding port 0: a stopped test
 // server's address cannot be taken over by a listener of another test
 // process (which the reference's health check would then find UP) before
 // the server starts again. close releases the port.
-func holdPort(addr string) (close func(), err error) {
+func HoldPort(addr string) (close func(), err error) {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil || !ap.Addr().Is4() {
 		return nil, fmt.Errorf("hold %s: not an IPv4 address and port", addr)
