@@ -95,3 +95,7 @@ func (l *loader) hasInspectDelay(p *Proxy) bool {
 	}
 	return dflt != nil && dflt.Section != nil && sets(dflt.Section)
 }
+
+// SplitTopLevel cuts "a,b(c,d),e" at the commas outside parentheses (a
+// `store` list, where gpc_rate(2,10s) holds one).
+func SplitTopLevel(s string) []string { return splitTopLevel(s) }

@@ -28,10 +28,13 @@ func (a *adapter) stickTable(px *haproxy.Proxy) {
 		if d.Keyword != "stick-table" {
 			continue
 		}
-		spec, err := parseStickTable(px.Name, d.Args)
+		spec, unbuilt, err := parseStickTable(px.Name, d.Args)
 		if err != nil {
 			a.alert(d.Pos, "%v", err)
 			continue
+		}
+		for _, u := range unbuilt {
+			a.warn(d.Pos, "stick-table '%s' : data type '%s' is accepted but not acted on yet by Fulcrum: it is not stored.", px.Name, u)
 		}
 		if a.stickRulesUse(px.Name) {
 			// Persistence data are stored whatever the store list says.
@@ -45,8 +48,13 @@ func (a *adapter) stickTable(px *haproxy.Proxy) {
 	}
 }
 
-// parseStickTable reads the words of a `stick-table` line.
-func parseStickTable(name string, args []string) (stick.Spec, error) {
+// unbuiltData are data types HAProxy 2.6 stores that Fulcrum does not.
+var unbuiltData = map[string]bool{"http_fail_cnt": true, "http_fail_rate": true, "gpc": true, "gpc_rate": true, "gpt": true}
+
+// parseStickTable reads the words of a `stick-table` line; unbuilt lists
+// the data types it accepts without storing them.
+func parseStickTable(name string, args []string) (stick.Spec, []string, error) {
+	var unbuilt []string
 	s := stick.Spec{Name: name, Size: -1}
 	typed := false
 	for i := 0; i < len(args); i++ {
@@ -56,7 +64,7 @@ func parseStickTable(name string, args []string) (stick.Spec, error) {
 			continue
 		}
 		if i+1 >= len(args) {
-			return s, fmt.Errorf("stick-table: missing argument after '%s'.", w)
+			return s, nil, fmt.Errorf("stick-table: missing argument after '%s'.", w)
 		}
 		i++
 		v := args[i]
@@ -65,7 +73,7 @@ func parseStickTable(name string, args []string) (stick.Spec, error) {
 			k, ok := map[string]stick.KeyType{"ip": stick.IP, "ipv6": stick.IPv6, "integer": stick.Integer,
 				"string": stick.String, "binary": stick.Binary}[v]
 			if !ok {
-				return s, fmt.Errorf("stick-table: unknown type '%s'.", v)
+				return s, nil, fmt.Errorf("stick-table: unknown type '%s'.", v)
 			}
 			s.Key, typed = k, true
 			if k == stick.String || k == stick.Binary {
@@ -73,7 +81,7 @@ func parseStickTable(name string, args []string) (stick.Spec, error) {
 				if i+2 < len(args) && args[i+1] == "len" {
 					n, err := strconv.Atoi(args[i+2])
 					if err != nil || n <= 0 {
-						return s, fmt.Errorf("stick-table: key length must be a positive integer (got '%s').", args[i+2])
+						return s, nil, fmt.Errorf("stick-table: key length must be a positive integer (got '%s').", args[i+2])
 					}
 					s.KeyLen = n
 					i += 2
@@ -82,46 +90,49 @@ func parseStickTable(name string, args []string) (stick.Spec, error) {
 		case "size":
 			n, ok := parseCount(v)
 			if !ok {
-				return s, fmt.Errorf("stick-table: unexpected character in argument of 'size' ('%s').", v)
+				return s, nil, fmt.Errorf("stick-table: unexpected character in argument of 'size' ('%s').", v)
 			}
 			s.Size = n
 		case "expire":
 			d, ok := parseTime(v)
 			if !ok {
-				return s, fmt.Errorf("stick-table: invalid time '%s' in argument of 'expire'.", v)
+				return s, nil, fmt.Errorf("stick-table: invalid time '%s' in argument of 'expire'.", v)
 			}
 			s.Expire = d
 		case "peers":
 			s.Peers = v
 		case "srvkey", "write-to", "recv-only":
 		case "store":
-			// Periods never hold commas, so a plain split is enough.
-			for _, item := range strings.Split(v, ",") {
+			for _, item := range haproxy.SplitTopLevel(v) {
 				dname, arg, hasArg := strings.Cut(item, "(")
+				if unbuiltData[dname] {
+					unbuilt = append(unbuilt, dname)
+					continue
+				}
 				dt, ok := stick.ParseDataType(dname)
 				if !ok {
-					return s, fmt.Errorf("stick-table: unknown data type '%s'.", dname)
+					return s, nil, fmt.Errorf("stick-table: unknown data type '%s'.", dname)
 				}
 				if dt.IsRate() != hasArg || hasArg && !strings.HasSuffix(arg, ")") {
-					return s, fmt.Errorf("stick-table: data type '%s' needs a period such as '%s(10s)' (rates only).", dname, dname)
+					return s, nil, fmt.Errorf("stick-table: data type '%s' needs a period such as '%s(10s)' (rates only).", dname, dname)
 				}
 				period, ok := parseTime(strings.TrimSuffix(arg, ")"))
 				if hasArg && (!ok || period <= 0) {
-					return s, fmt.Errorf("stick-table: invalid period '%s' for data type '%s'.", arg, dname)
+					return s, nil, fmt.Errorf("stick-table: invalid period '%s' for data type '%s'.", arg, dname)
 				}
 				s.Store(dt, period)
 			}
 		default:
-			return s, fmt.Errorf("stick-table: unknown argument '%s'.", w)
+			return s, nil, fmt.Errorf("stick-table: unknown argument '%s'.", w)
 		}
 	}
 	if !typed {
-		return s, fmt.Errorf("stick-table: missing type.")
+		return s, nil, fmt.Errorf("stick-table: missing type.")
 	}
 	if s.Size < 0 {
-		return s, fmt.Errorf("stick-table: missing size.")
+		return s, nil, fmt.Errorf("stick-table: missing size.")
 	}
-	return s, nil
+	return s, unbuilt, nil
 }
 
 // parseCount reads a size with an optional k/m/g suffix (powers of 1024).

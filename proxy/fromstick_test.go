@@ -28,6 +28,8 @@ func TestParseStickTable(t *testing.T) {
 			check: func(s stick.Spec) bool {
 				return s.Size == 10240 && s.Stored[stick.GPC0] && s.Stored[stick.GPC1] && s.NoPurge && s.Peers == "p"
 			}},
+		{desc: "data types not built", def: "type ip size 1 store http_fail_cnt,gpc_rate(2,10s),gpc0",
+			check: func(s stick.Spec) bool { return s.Stored[stick.GPC0] }},
 		{desc: "missing size", def: "type ip", err: "missing size"},
 		{desc: "missing type", def: "size 10", err: "missing type"},
 		{desc: "bad type", def: "type foo size 1", err: "unknown type"},
@@ -38,7 +40,7 @@ func TestParseStickTable(t *testing.T) {
 		{desc: "bad expire", def: "type ip size 1 expire 10q", err: "expire"},
 		{desc: "dangling word", def: "type ip size", err: "missing argument"},
 	} {
-		s, err := parseStickTable("t", strings.Fields(tc.def))
+		s, _, err := parseStickTable("t", strings.Fields(tc.def))
 		switch {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: error %v, want %q", tc.desc, err, tc.err)
@@ -106,7 +108,7 @@ func FuzzParseStickTable(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		spec, err := parseStickTable("f", strings.Fields(s))
+		spec, _, err := parseStickTable("f", strings.Fields(s))
 		if err != nil {
 			return
 		}
