@@ -41,13 +41,15 @@ func (s *logScratch) capture(slots [][]byte, caps []Capture, hs http1.Headers) [
 	return slots
 }
 
-// captureRequest runs once a request head is parsed: it captures the
+// captureRequest runs once a request head is parsed: it writes the
+// "Connect from" line of a frontend without a format, captures the
 // configured request headers and builds the unique ID.
 func (h *httpConn) captureRequest() {
 	l := h.fe.cfg.Log
 	if l == nil {
 		return
 	}
+	h.e.logAccept(&h.r) // each request is a stream of its own
 	s := &h.lf
 	s.buf = s.buf[:0]
 	if len(l.ReqCaptures) > 0 {

@@ -9,9 +9,7 @@ import (
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
-	"fulcrum/proxy/crypt"
 	"fulcrum/proxy/http1"
-	"fulcrum/proxy/sample"
 )
 
 func init() {
@@ -19,21 +17,6 @@ func init() {
 		"errorloc", "errorloc302", "errorloc303", "cookie"} {
 		actedKeywords[k] = true
 	}
-	// http_auth(userlist): the request's Basic credentials are valid in
-	// the userlist (it needs the running configuration's userlists, so it
-	// is registered here rather than in proxy/sample).
-	sample.RegisterFetch(sample.Fetch{Name: "http_auth", Args: []sample.ArgType{sample.ArgStr}, MinArgs: 1,
-		Out: sample.Bool, HTTP: true, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
-			s, ok := c.Env.(*Session)
-			if !ok || s.HTTPRequest() == nil {
-				return sample.Miss
-			}
-			out.Type, out.Int = sample.Bool, 0
-			if s.HTTPAuth(c.Args[0].Str) {
-				out.Int = 1
-			}
-			return sample.Found
-		}})
 }
 
 // ruleScope is what an HTTP rule's adapter needs of the proxy it is in.
@@ -500,51 +483,6 @@ func (a *adapter) httpErrors(name string) map[int]*Reply {
 		}
 	}
 	return pages
-}
-
-// userlists reads the `userlist` sections.
-func (a *adapter) userlists() map[string]*Userlist {
-	out := map[string]*Userlist{}
-	for _, sec := range a.hc.Others {
-		if sec.Kind != "userlist" || len(sec.Args) == 0 {
-			continue
-		}
-		ul := &Userlist{Name: sec.Args[0], Users: map[string]*User{}, Groups: map[string]bool{}}
-		for _, d := range sec.Lines {
-			switch d.Keyword {
-			case "group":
-				if len(d.Args) == 0 {
-					continue
-				}
-				ul.Groups[d.Args[0]] = true
-				if len(d.Args) > 2 && d.Args[1] == "users" {
-					for _, u := range strings.Split(d.Args[2], ",") {
-						ul.user(u).Groups = append(ul.user(u).Groups, d.Args[0])
-					}
-				}
-			case "user":
-				if len(d.Args) == 0 {
-					continue
-				}
-				u := ul.user(d.Args[0])
-				for i := 1; i+1 < len(d.Args); i += 2 {
-					switch d.Args[i] {
-					case "password":
-						u.Password, u.Hashed = d.Args[i+1], true
-						if !crypt.Supported(u.Password) {
-							a.warn(d.Pos, "userlist '%s' user '%s' : this password hash scheme is not supported by Fulcrum (only $1$, $5$ and $6$); the user cannot log in.", ul.Name, u.Name)
-						}
-					case "insecure-password":
-						u.Password, u.Hashed = d.Args[i+1], false
-					case "groups":
-						u.Groups = append(u.Groups, strings.Split(d.Args[i+1], ",")...)
-					}
-				}
-			}
-		}
-		out[ul.Name] = ul
-	}
-	return out
 }
 
 // backendActions fills a backend's rules beyond http-request, its error

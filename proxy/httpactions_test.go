@@ -2,14 +2,12 @@ package proxy
 
 import (
 	"bufio"
-	"encoding/base64"
 	"net/netip"
 	"regexp"
 	"strings"
 	"testing"
 
 	"fulcrum/confparse"
-	"fulcrum/proxy/http1"
 )
 
 func TestLFLiteral(t *testing.T) {
@@ -147,33 +145,6 @@ func TestUserlistAndAuth(t *testing.T) {
 	}
 	if ul.InGroup("al", "admins") {
 		t.Error("al is not an admin")
-	}
-
-	// The fetches read the request's Basic credentials.
-	e, err := New(c, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &httpConn{}
-	s := &Session{Engine: e, http: h, Src: netip.MustParseAddrPort("127.0.0.1:1")}
-	parse := func(auth string) {
-		raw := "GET / HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n"
-		opts := http1.DefaultOptions()
-		if _, err := h.req.Parse([]byte(raw), &opts); err != nil {
-			t.Fatal(err)
-		}
-	}
-	parse("Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("bob:secret")) + "\r\n")
-	if !s.HTTPAuth("ul") || !s.HTTPAuthGroup("ul", "admins") || s.HTTPAuthGroup("ul", "ops") || s.HTTPAuth("other") {
-		t.Error("bob's credentials misjudged")
-	}
-	parse("Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("bob:nope")) + "\r\n")
-	if s.HTTPAuth("ul") {
-		t.Error("a wrong password passed")
-	}
-	parse("")
-	if s.HTTPAuth("ul") {
-		t.Error("no credentials passed")
 	}
 }
 

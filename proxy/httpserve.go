@@ -169,8 +169,9 @@ func (h *httpConn) exchange() bool {
 		start = time.Now()
 	}
 	h.be = nil
+	h.resp.Reset() // res.* fetches see no response before this one's
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener}
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
 	status, got := h.readRequest(start)
 	if status != 0 {
