@@ -118,20 +118,16 @@ func (s *Session) stickSession() {
 // tcp mode the connection's bytes are counted.
 func (s *Session) stickClose(bytesIn, bytesOut int64) {
 	s.stk.each(func(c *stickCounter) {
-		countBytes(c, bytesIn, bytesOut)
-		c.t.Count(c.e, stick.EvConnEnd, 1)
-		c.t.Release(c.e)
+		c.t.Apply(c.e, stick.Update{In: nonNeg(bytesIn), Out: nonNeg(bytesOut), End: true})
 		*c = stickCounter{}
 	})
 }
 
-func countBytes(c *stickCounter, in, out int64) {
-	if in > 0 {
-		c.t.Count(c.e, stick.EvBytesIn, uint64(in))
+func nonNeg(n int64) uint64 {
+	if n < 0 {
+		return 0
 	}
-	if out > 0 {
-		c.t.Count(c.e, stick.EvBytesOut, uint64(out))
-	}
+	return uint64(n)
 }
 
 // stickRequest starts an HTTP request: the frontend's tcp-request content
@@ -164,15 +160,10 @@ func (h *httpConn) stickRequestDone() {
 	isErr := st >= 400 && st < 500 && !s.stk.returned
 	s.stk.returned = false
 	s.stk.each(func(c *stickCounter) {
-		if isErr {
-			c.t.Count(c.e, stick.EvHTTPErr, 1)
-		}
 		// %U counts the request as the reference does (its internal
 		// form of the head, htxRequestSize), and so do its counters.
-		countBytes(c, h.r.BytesIn, h.r.BytesOut)
+		c.t.Apply(c.e, stick.Update{Err: isErr, In: nonNeg(h.r.BytesIn), Out: nonNeg(h.r.BytesOut), End: c.stream})
 		if c.stream {
-			c.t.Count(c.e, stick.EvConnEnd, 1)
-			c.t.Release(c.e)
 			*c = stickCounter{}
 		}
 	})

@@ -266,6 +266,38 @@ func (t *Table) countLocked(e *Entry, ev Event, n uint64, now int64) {
 	}
 }
 
+// Update is what the end of a request or connection counts on a tracked
+// entry, applied under one lock.
+type Update struct {
+	Err     bool   // an HTTP error (http_err_cnt, http_err_rate)
+	In, Out uint64 // bytes from the client and to it
+	// End: the tracking ends (conn_cur down, the reference dropped).
+	End bool
+}
+
+// Apply counts u on e and renews it.
+func (t *Table) Apply(e *Entry, u Update) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if u.Err {
+		t.countLocked(e, EvHTTPErr, 1, now)
+	}
+	if u.In > 0 {
+		t.countLocked(e, EvBytesIn, u.In, now)
+	}
+	if u.Out > 0 {
+		t.countLocked(e, EvBytesOut, u.Out, now)
+	}
+	if u.End {
+		t.countLocked(e, EvConnEnd, 1, now)
+		if e.refs > 0 {
+			e.refs--
+		}
+	}
+	t.touch(e, now)
+}
+
 // Inc is sc-inc-gpc0/1: it counts one event and returns the counter's
 // new value (0 when the table does not store it).
 func (t *Table) Inc(e *Entry, ev Event) uint64 {
