@@ -259,7 +259,11 @@ func (b *backend) stickMatch(sess *Session) *server {
 
 // stickStore records the server a connection went to for the
 // store-request rules (response false) or the store-response ones.
+// A non-stick server is never recorded.
 func (b *backend) stickStore(sess *Session, s *server, response bool) {
+	if s.cfg.NonStick {
+		return
+	}
 	for i := range b.cfg.Stick {
 		r := &b.cfg.Stick[i]
 		if !r.Store || r.Response != response {
