@@ -84,7 +84,7 @@ func (l *loader) postChecks() {
 		}
 		tables, actions := p.trackTables()
 		for i, t := range tables {
-			if !l.hasStickTable(t) {
+			if !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, t, actions[i]))
 			}
 		}

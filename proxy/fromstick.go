@@ -19,6 +19,7 @@ import (
 func init() {
 	actedKeywords["stick-table"] = true
 	actedKeywords["stick"] = true
+	actedKeywords["table"] = true // in peers sections
 	registerStickSamples()
 }
 
@@ -33,23 +34,44 @@ func (a *adapter) stickTable(px *haproxy.Proxy) {
 			a.alert(d.Pos, "%v", err)
 			continue
 		}
-		for _, u := range unbuilt {
-			a.warn(d.Pos, "stick-table '%s' : data type '%s' is accepted but not acted on yet by Fulcrum: it is not stored.", px.Name, u)
-		}
-		if a.stickRulesUse(px.Name) {
-			// Persistence data are stored whatever the store list says.
-			spec.Store(stick.ServerID, 0)
-			spec.Store(stick.ServerKey, 0)
-		}
 		if spec.Peers != "" {
 			a.warn(d.Pos, "stick-table '%s' : 'peers %s' is accepted but not acted on yet by Fulcrum: the table is not replicated.", px.Name, spec.Peers)
 		}
-		a.cfg.Tables = append(a.cfg.Tables, spec)
+		a.addTable(spec, unbuilt, d.Pos)
 	}
+}
+
+// addTable adds a table to the configuration, with the data the stick
+// rules need.
+func (a *adapter) addTable(spec stick.Spec, unbuilt []string, pos confparse.Pos) {
+	for _, u := range unbuilt {
+		a.warn(pos, "stick-table '%s' : data type '%s' is accepted but not acted on yet by Fulcrum: it is not stored.", spec.Name, u)
+	}
+	if a.stickRulesUse(spec.Name) {
+		// Persistence data are stored whatever the store list says.
+		spec.Store(stick.ServerID, 0)
+		spec.Store(stick.ServerKey, 0)
+	}
+	a.cfg.Tables = append(a.cfg.Tables, spec)
 }
 
 // unbuiltData are data types HAProxy 2.6 stores that Fulcrum does not.
 var unbuiltData = map[string]bool{"http_fail_cnt": true, "http_fail_rate": true, "gpc": true, "gpc_rate": true, "gpt": true}
+
+// peersTables maps the `table` lines of peers sections (tables called
+// "PEERS/NAME"); replication itself is not built.
+func (a *adapter) peersTables() {
+	names, lines := a.hc.PeersTables()
+	for i, d := range lines {
+		spec, unbuilt, err := parseStickTable(names[i], d.Args[1:])
+		if err != nil {
+			a.alert(d.Pos, "%v", err)
+			continue
+		}
+		a.addTable(spec, unbuilt, d.Pos)
+		a.warn(d.Pos, "table '%s' : peers replication is not built in Fulcrum; the table is local.", names[i])
+	}
+}
 
 // parseStickTable reads the words of a `stick-table` line; unbuilt lists
 // the data types it accepts without storing them.
@@ -185,6 +207,12 @@ func (a *adapter) stickRulesUse(table string) bool {
 // hasTable tells whether some proxy of the configuration declares a
 // stick-table of that name.
 func (a *adapter) hasTable(name string) bool {
+	names, _ := a.hc.PeersTables()
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
 	for _, px := range a.hc.Proxies {
 		if px.Name != name || px.Section == nil {
 			continue

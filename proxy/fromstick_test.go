@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,32 @@ backend be
 		if !strings.Contains(all, want) {
 			t.Errorf("no warning %q in:\n%s", want, all)
 		}
+	}
+}
+
+// TestPeersTable: a peers section's table is a local table called
+// PEERS/NAME that rules can track in.
+func TestPeersTable(t *testing.T) {
+	cfg, diags := adapt(t, `peers mypeers
+	peer local 127.0.0.1:18490
+	table t1 type ip size 10 store gpc0
+frontend fe
+	bind 127.0.0.1:8000
+	mode http
+	http-request track-sc0 src table mypeers/t1
+	default_backend be
+backend be
+	mode http
+	server s1 127.0.0.1:9000
+`)
+	if len(cfg.Tables) != 1 || cfg.Tables[0].Name != "mypeers/t1" || !cfg.Tables[0].Stored[stick.GPC0] {
+		t.Fatalf("tables %+v, want mypeers/t1 storing gpc0", cfg.Tables)
+	}
+	if len(cfg.Frontends[0].HTTP.RequestRules) != 1 {
+		t.Errorf("the track-sc0 rule on the peers table was not mapped")
+	}
+	if !strings.Contains(fmt.Sprint(diags), "peers replication is not built") {
+		t.Errorf("no warning about replication in %v", diags)
 	}
 }
 
