@@ -67,7 +67,7 @@ func (l *loader) postChecks() {
 		return true
 	}
 	for _, p := range l.cfg.Proxies {
-		if t, ok := p.stickTable(); ok && !l.hasStickTable(t) {
+		if t, ok := p.stickTable(); ok && !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find stick-table '%s'.", p.Name, t))
 		}
 		// Backends too: the reference keeps their switching rules. A
