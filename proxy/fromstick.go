@@ -267,12 +267,16 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset 
 			g.Event = stick.EvGPC1
 		case strings.HasPrefix(act, "sc-set-gpt0("):
 			g.SetGPT0 = true
-			v, err := strconv.ParseUint(first(w[1:]), 10, 32)
+			if v, err := strconv.ParseUint(first(w[1:]), 10, 32); err == nil {
+				g.Value = v
+				break
+			}
+			x, err := sample.ParseExpr(first(w[1:]), &sample.Options{ReadFile: os.ReadFile})
 			if err != nil {
-				a.warn(pos, "'%s %s' : only an integer value is acted on by Fulcrum yet; the rule is ignored.", act, first(w[1:]))
+				a.warn(pos, "'%s %s' : %v; the rule is ignored.", act, first(w[1:]), notBuilt(err))
 				return nil, true
 			}
-			g.Value = v
+			g.Expr = x
 		}
 		return g.Do, true
 	}

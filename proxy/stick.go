@@ -84,6 +84,8 @@ type GPCAction struct {
 	Event   stick.Event
 	SetGPT0 bool
 	Value   uint64
+	// Expr, when set, computes sc-set-gpt0's value (an integer sample).
+	Expr *sample.Expr
 }
 
 // Do runs the action on a session's tracked slot (nothing when untracked).
@@ -93,7 +95,15 @@ func (g *GPCAction) Do(s *Session) {
 		return
 	}
 	if g.SetGPT0 {
-		c.t.Set(c.e, stick.GPT0, g.Value)
+		v := g.Value
+		if g.Expr != nil {
+			smp := &s.stk.smp
+			if g.Expr.Eval(s, smp) != sample.Found || !smp.Cast(sample.Int) {
+				return
+			}
+			v = uint64(uint32(smp.Int)) // gpt0 is a 32-bit value
+		}
+		c.t.Set(c.e, stick.GPT0, v)
 		return
 	}
 	c.t.Inc(c.e, g.Event)
