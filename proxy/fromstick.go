@@ -462,6 +462,35 @@ func registerStickSamples() {
 	}
 	tableConv("table_server_id", stickOp{data: stick.ServerID})
 	tableConv("table_trackers", stickOp{trackers: true})
+	for _, name := range []string{"table_expire", "table_idle"} {
+		idle := name == "table_idle"
+		sample.RegisterConverter(sample.Converter{Name: name, Args: []sample.ArgType{sample.ArgStr, sample.ArgInt},
+			MinArgs: 1, In: sample.Any, Out: sample.Int, Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
+				n, ok := sessionOf(c).tableTime(args[0].Str, smp, idle)
+				if !ok && !args[1].Set {
+					return false // no entry and no default
+				}
+				if !ok {
+					n = args[1].Int
+				}
+				*smp = sample.Sample{Type: sample.Int, Int: n}
+				return true
+			}})
+	}
+	sample.RegisterFetch(sample.Fetch{Name: "src_updt_conn_cnt", Args: optTable, Out: sample.Int,
+		Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+			s := sessionOf(c)
+			t := s.table(c.Args[0].Str)
+			if t == nil || !t.Stores(stick.ConnCnt) {
+				return sample.Miss
+			}
+			key, ok := t.KeyFromAddr(s.stk.keyBuf[:0], s.Src.Addr())
+			e := t.Get(key)
+			if !ok || e == nil {
+				return sample.Miss
+			}
+			return intResult(out, int(t.Add(e, stick.ConnCnt, 1)), True)
+		}})
 	sample.RegisterFetch(sample.Fetch{Name: "sc_trackers", Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
 		MinArgs: 1, Out: sample.Int, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
 			n, v := sessionOf(c).scTrackers(int(c.Args[0].Int))
@@ -567,6 +596,29 @@ func (s *Session) tableConv(table string, smp *sample.Sample, op stickOp) (int, 
 		return 0, False
 	}
 	return op.apply(t, t.Lookup(key))
+}
+
+// tableTime is table_expire / table_idle: the entry's remaining time or
+// idle time in ms; ok is false without an entry.
+func (s *Session) tableTime(table string, smp *sample.Sample, idle bool) (int64, bool) {
+	t := s.table(table)
+	if t == nil {
+		return 0, false
+	}
+	var buf [64]byte
+	key, ok := stickSampleKey(t, buf[:0], smp)
+	if !ok {
+		return 0, false
+	}
+	e := t.Lookup(key)
+	if e == nil {
+		return 0, false
+	}
+	rem, idl := t.Times(e)
+	if idle {
+		return idl, true
+	}
+	return rem, true
 }
 
 // srcFetch reads the entry of the source address.

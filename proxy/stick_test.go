@@ -328,8 +328,9 @@ backend t2
 func TestStickFetchesDifferential(t *testing.T) {
 	p := startStickPair(t, stickDefaults("http")+`frontend fe
 	bind BIND
-	stick-table type ip size 100 expire 30s store http_req_cnt,gpc0,gpc1,gpt0
+	stick-table type ip size 100 expire 30s store http_req_cnt,gpc0,gpc1,gpt0,conn_cnt
 	http-request track-sc0 src
+	http-request deny deny_status 502 if { src_updt_conn_cnt lt 0 } || { src,table_expire(fe) lt 20000 } || { src,table_idle(fe) gt 1000 }
 	http-request sc-set-gpt0(0) src_port,mul(0),add(7) if { src 127.0.0.2 }
 	http-request sc-set-gpt0(0) 3 if { src 127.0.0.3 }
 	http-request sc-inc-gpc1(0) if { sc_trackers(0) eq 1 } { sc0_tracked }

@@ -322,6 +322,32 @@ func (t *Table) Set(e *Entry, d DataType, v uint64) bool {
 	return true
 }
 
+// Add adds n to a plain counter (src_updt_conn_cnt) and returns its new
+// value; 0 when the table does not store it.
+func (t *Table) Add(e *Entry, d DataType, n uint64) uint64 {
+	if !t.spec.Stored[d] || d.IsRate() || d == ServerKey {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e.cnt[d] += n
+	t.touch(e, t.now())
+	return e.cnt[d]
+}
+
+// Times returns how long e has before it expires (0 in a table without
+// expire) and how long since it was last updated, in milliseconds.
+func (t *Table) Times(e *Entry) (remaining, idle int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	last := e.exp - t.spec.Expire.Milliseconds()
+	if t.spec.Expire > 0 {
+		remaining = max(e.exp-now, 0)
+	}
+	return remaining, max(now-last, 0)
+}
+
 // SetServer records server persistence: server_id and server_key.
 func (t *Table) SetServer(e *Entry, id int, name string) {
 	t.mu.Lock()
