@@ -530,14 +530,9 @@ func registerStickSamples() {
 	}
 	sample.RegisterConverter(sample.Converter{Name: "in_table", Args: optTable, MinArgs: 1, In: sample.Any, Out: sample.Bool,
 		Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
-			t := sessionOf(c).table(args[0].Str)
-			var buf [64]byte
-			key, ok := []byte(nil), t != nil
-			if ok {
-				key, ok = stickSampleKey(t, buf[:0], smp)
-			}
+			_, e, _ := sessionOf(c).lookupSample(args[0].Str, smp)
 			*smp = sample.Sample{Type: sample.Bool}
-			if ok && t.Lookup(key) != nil {
+			if e != nil {
 				smp.Int = 1
 			}
 			return true
@@ -584,34 +579,34 @@ func (s *Session) scFetch(slot int, table string, op stickOp) (int, Verdict) {
 	return op.apply(t, t.Lookup([]byte(c.t.EntryKey(c.e))))
 }
 
-// tableConv is a table_* converter: the sample as a key of the table.
-func (s *Session) tableConv(table string, smp *sample.Sample, op stickOp) (int, Verdict) {
-	t := s.table(table)
-	if t == nil {
-		return 0, False
+// lookupSample finds the entry of a converter's input sample in a table
+// (e nil when absent); ok is false without such a table or key.
+func (s *Session) lookupSample(table string, smp *sample.Sample) (t *stick.Table, e *stick.Entry, ok bool) {
+	if t = s.table(table); t == nil {
+		return nil, nil, false
 	}
 	var buf [64]byte
 	key, ok := stickSampleKey(t, buf[:0], smp)
 	if !ok {
+		return nil, nil, false
+	}
+	return t, t.Lookup(key), true
+}
+
+// tableConv is a table_* converter: the sample as a key of the table.
+func (s *Session) tableConv(table string, smp *sample.Sample, op stickOp) (int, Verdict) {
+	t, e, ok := s.lookupSample(table, smp)
+	if !ok {
 		return 0, False
 	}
-	return op.apply(t, t.Lookup(key))
+	return op.apply(t, e)
 }
 
 // tableTime is table_expire / table_idle: the entry's remaining time or
 // idle time in ms; ok is false without an entry.
 func (s *Session) tableTime(table string, smp *sample.Sample, idle bool) (int64, bool) {
-	t := s.table(table)
-	if t == nil {
-		return 0, false
-	}
-	var buf [64]byte
-	key, ok := stickSampleKey(t, buf[:0], smp)
-	if !ok {
-		return 0, false
-	}
-	e := t.Lookup(key)
-	if e == nil {
+	t, e, ok := s.lookupSample(table, smp)
+	if !ok || e == nil {
 		return 0, false
 	}
 	rem, idl := t.Times(e)
