@@ -20,6 +20,7 @@ import (
 
 	"fulcrum/internal/netns"
 	"fulcrum/internal/reftest"
+	"fulcrum/vip"
 )
 
 // scrape GETs path from addr inside ns. The connection is made on the
@@ -213,5 +214,43 @@ func TestStatusEndpoint(t *testing.T) {
 	}
 	if s := st.Scripts[0]; s.Name != "chk_ok" || s.Status != "GOOD" {
 		t.Errorf("status.json script: %+v", s)
+	}
+}
+
+// TestApplyStatus: the endpoint starts, moves when its address changes on
+// reload, and stops when the keyword goes away.
+func TestApplyStatus(t *testing.T) {
+	e := vip.NewEngine(vip.Options{})
+	d := &daemon{lg: &logger{}, engine: e, watcher: vip.NewWatcher(e, nil)}
+	get := func() error {
+		resp, err := http.Get("http://" + d.status.srv.Addr().String() + "/status.json")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	d.applyStatus("127.0.0.1:0")
+	if d.status.srv == nil {
+		t.Fatal("no endpoint")
+	}
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	first := d.status.srv
+	d.applyStatus("127.0.0.1:0") // same words: kept
+	if d.status.srv != first {
+		t.Error("an unchanged address restarted the endpoint")
+	}
+	d.applyStatus("127.0.0.2:0")
+	if d.status.srv == first || d.status.srv == nil {
+		t.Fatal("a new address did not move the endpoint")
+	}
+	addr := first.Addr().String()
+	if _, err := http.Get("http://" + addr + "/metrics"); err == nil {
+		t.Error("the old endpoint still answers")
+	}
+	d.applyStatus("")
+	if d.status.srv != nil {
+		t.Error("the endpoint outlived its keyword")
 	}
 }
