@@ -116,6 +116,7 @@ type statusJSON struct {
 	Scripts []struct {
 		Name   string `json:"name"`
 		Status string `json:"status"`
+		State  string `json:"state"`
 	} `json:"scripts"`
 }
 
@@ -185,6 +186,9 @@ func TestStatusEndpoint(t *testing.T) {
 		map[string]string{"iname": "VI_1", "intf": "eth0", "vrid": "51", "ip_address": "10.77.0.200/24"}); got != 2 {
 		t.Errorf("A's excluded address: keepalived_vrrp_excluded_state = %v, want 2", got)
 	}
+	if st := sample(t, fb, "keepalived_script_state", gauge, map[string]string{"name": "chk_ok"}); st != 0 && st != 1 {
+		t.Errorf("B's script state %v, want 0 (idle) or 1 (running)", st)
+	}
 	if f := fb["keepalived_vrrp_excluded_state"]; f != nil {
 		t.Errorf("B has no excluded address, yet: %v", f)
 	}
@@ -212,7 +216,7 @@ func TestStatusEndpoint(t *testing.T) {
 		i.Counters.BecomeMaster != 1 || i.Counters.AdvertRcvd == 0 || len(i.VIPs) != 1 || i.VIPs[0] != "10.77.0.100/24 dev eth0" {
 		t.Errorf("status.json instance: %+v", i)
 	}
-	if s := st.Scripts[0]; s.Name != "chk_ok" || s.Status != "GOOD" {
+	if s := st.Scripts[0]; s.Name != "chk_ok" || s.Status != "GOOD" || s.State != "idle" && s.State != "running" {
 		t.Errorf("status.json script: %+v", s)
 	}
 }
