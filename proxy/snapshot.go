@@ -445,6 +445,9 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 			}
 		}
 	}
+	if s.cfg.Agent != nil && !s.state.agent.off.Load() {
+		agentStats(&r, &s.state.agent)
+	}
 	r.Set(stats.Addr, stats.Str(s.cfg.Addr.String()))
 	r.Set(stats.Mode, stats.Str(modeName(b.cfg.Mode)))
 	if b.cfg.Mode == ModeHTTP {
