@@ -105,8 +105,9 @@ type httpConn struct {
 	// forwarded beside the response.
 	expectDone chan error
 	nreq       int // requests completed on this client connection
-	lf         logScratch
 	ck         cookieState
+	hints      []byte // a 103 answer being built by early-hint rules
+	lf         logScratch
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
