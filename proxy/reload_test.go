@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -217,7 +215,7 @@ func TestReloadUnderLoadReference(t *testing.T) {
 	// pause after the notice was too short on a loaded machine).
 	waitLoaded := func(n int) error {
 		for range 3000 {
-			if strings.Count(ref.Output(), "Loading success") >= n && catchesSignal(t, ref.Pid(), syscall.SIGUSR2) {
+			if strings.Count(ref.Output(), "Loading success") >= n && masterReady(t, ref.Pid()) {
 				return nil
 			}
 			time.Sleep(10 * time.Millisecond)
@@ -257,28 +255,12 @@ func TestReloadRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// catchesSignal reports whether process pid has a handler for sig and
-// does not block it, from /proc/PID/status (SigCgt and SigBlk are hex
-// masks, bit sig-1 for signal sig).
-func catchesSignal(t *testing.T, pid int, sig syscall.Signal) bool {
+// masterReady tells whether the reference master handles SIGUSR2 now.
+func masterReady(t *testing.T, pid int) bool {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	ok, err := reftest.Catches(pid, syscall.SIGUSR2)
 	if err != nil {
 		t.Fatalf("reading the reference's signal state: %v", err)
 	}
-	mask := func(name string) uint64 {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, name+":"); ok {
-				m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-				if err != nil {
-					t.Fatalf("%s of pid %d: %v", name, pid, err)
-				}
-				return m
-			}
-		}
-		t.Fatalf("no %s in /proc/%d/status", name, pid)
-		return 0
-	}
-	bit := uint64(1) << (sig - 1)
-	return mask("SigCgt")&bit != 0 && mask("SigBlk")&bit == 0
+	return ok
 }

@@ -117,6 +117,7 @@ func (p *proc) softStop(t *testing.T) int {
 	}
 	for range 10 {
 		before := stopping()
+		p.waitHandles(t, syscall.SIGUSR1)
 		p.signal(t, syscall.SIGUSR1)
 		select {
 		case <-p.done:
@@ -157,6 +158,7 @@ func (p *proc) reload(t *testing.T) {
 	t.Helper()
 	before := strings.Count(p.out.String(), "Reloading HAProxy")
 	for range 10 {
+		p.waitHandles(t, syscall.SIGUSR2)
 		p.signal(t, syscall.SIGUSR2)
 		for range 20 {
 			if strings.Count(p.out.String(), "Reloading HAProxy") > before {
@@ -166,6 +168,27 @@ func (p *proc) reload(t *testing.T) {
 		}
 	}
 	t.Fatal("no reload started")
+}
+
+// waitHandles waits (bounded) until the process has a handler for sig
+// and does not block it (reftest.Catches): the reference's master
+// re-executes itself at start and on each reload, and a signal sent
+// while its new image is not ready is lost. It returns at once if the
+// process has ended.
+func (p *proc) waitHandles(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	for range 1000 {
+		select {
+		case <-p.done:
+			return
+		default:
+		}
+		if ok, err := reftest.Catches(p.cmd.Process.Pid, sig); ok || err != nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("NOTE: pid %d never showed a handler for %v; signalling anyway", p.cmd.Process.Pid, sig)
 }
 
 // waitExit waits (bounded) for the process to end and returns its code.
