@@ -422,7 +422,12 @@ func TestConnectLineMatchesReference(t *testing.T) {
 			want := refLines(ref, "Connect from", n)
 			e, ours := startOurs(t, cfg(difftest.FreePort(t)), plainLine)
 			run(feAddr(e, "fe"))
-			e.Stop(2 * time.Second) // every line is out once the engine stopped
+			// The client's dial completes in the kernel's backlog,
+			// before the engine accepts: wait for the lines (as for
+			// the reference) rather than stop, which would reset a
+			// connection not accepted yet and never log it.
+			waitFor(t, "our connect lines", func() bool { return len(ours()) >= n })
+			e.Stop(2 * time.Second)
 			ports := regexp.MustCompile(`:\d+`)
 			mask := func(ls []string) string { return ports.ReplaceAllString(strings.Join(ls, "\n"), ":PORT") }
 			if got := ours(); mask(want) != mask(got) || len(want) != n {
