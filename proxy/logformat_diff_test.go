@@ -272,7 +272,7 @@ func TestLogFormatTCPMatchesReference(t *testing.T) {
 			dead := deadAddr(t)
 			cfg := func(port int) string {
 				return fmt.Sprintf("defaults\n\tmode tcp\n\tlog stdout format raw local0\n\ttimeout connect 100ms\n\ttimeout client 5s\n\ttimeout server 2s\n\tretries 1\n"+
-					"frontend fe\n\tbind 127.0.0.1:%d\n\tlog-format \"%s\"\n\tdefault_backend %s\n"+
+					"frontend fe\n\tbind 127.0.0.1:%d\n\tlog-format \"%s\"\n\tdefault_backend %s\n\tunique-id-format %%{+X}o\\ %%ci:%%cp_%%Ts:%%pid\n"+
 					"backend be\n\tserver s1 %s\nbackend dead\n\tserver s9 %s\n", port, format, tc.backend, be.Addr("s1"), dead)
 			}
 			run := func(addr string) {
