@@ -58,15 +58,13 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 			}
 		}
 	}
-	if format != nil {
-		src := builtin
-		if src == "" {
-			src = first(format.Args)
-		}
-		l.Format = a.compileFormat(format.Pos, "log-format", src, http)
-	}
-	if format == nil {
+	switch {
+	case format == nil:
 		l.Format, l.AtAccept = a.compileFormat(confparse.Pos{}, "log-format", ConnectFormat(http), http), true
+	case builtin != "":
+		l.Format = a.compileFormat(format.Pos, "log-format", builtin, http)
+	default:
+		l.Format = a.compileFormat(format.Pos, "log-format", first(format.Args), http)
 	}
 	if sd != nil {
 		l.SD = a.compileFormat(sd.Pos, "log-format-sd", first(sd.Args), http)
