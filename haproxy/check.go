@@ -67,8 +67,8 @@ func (l *loader) postChecks() {
 		return true
 	}
 	for _, p := range l.cfg.Proxies {
-		if t, ok := p.stickTable(); ok && !l.hasStickTable(t) {
-			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find stick-table '%s'.", p.Name, t))
+		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) {
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find %s '%s'.", p.Name, what, t))
 		}
 		// Backends too: the reference keeps their switching rules. A
 		// loop ends this proxy's checks.
@@ -81,6 +81,15 @@ func (l *loader) postChecks() {
 		}
 		if loop {
 			continue
+		}
+		tables, actions := p.trackTables()
+		for i, t := range tables {
+			if !l.hasStickTable(t) {
+				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, t, actions[i]))
+			}
+		}
+		for _, w := range l.contentTrackWarnings(p) {
+			l.emit(confparse.Warning, confparse.Pos{}, w)
 		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {
@@ -103,8 +112,12 @@ func (l *loader) postChecks() {
 				"   | with such a configuration. To fix this, please ensure that all following\n"+
 				"   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.", proxyWord(p), p.Name))
 		}
+		l.warnChecksWithoutOption(p)
 		if p.hasFE() && p.Options["log-format"] && !l.hasLogTarget(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("log format ignored for %s '%s' since it has no log address.", proxyWord(p), p.Name))
+		}
+		if statsAuthAndRules(p) {
+			alert(confparse.Pos{}, fmt.Sprintf("proxy '%s': stats 'auth'/'realm' and 'http-request' can't be used at the same time.", p.Name))
 		}
 		if modeOf(p) != "http" {
 			if p.stats {
@@ -481,22 +494,26 @@ func (l *loader) hasSection(kind, name string) bool {
 
 // stickTable is the table the proxy's "stick" rules use (their "table"
 // argument, else the proxy itself); ok is false without such rules.
-func (p *Proxy) stickTable() (string, bool) {
+func (p *Proxy) stickTable() (name, what string, ok bool) {
 	if !p.hasBE() {
-		return "", false // the reference ignores "stick" there
+		return "", "", false // the reference ignores "stick" there
 	}
 	for _, d := range p.Section.Lines {
 		if d.Keyword != "stick" {
 			continue
 		}
+		what = "stick-table"
+		if len(d.Args) > 0 && strings.HasPrefix(d.Args[0], "store-") {
+			what = "store table"
+		}
 		for i := 0; i+1 < len(d.Args); i++ {
 			if d.Args[i] == "table" {
-				return d.Args[i+1], true
+				return d.Args[i+1], what, true
 			}
 		}
-		return p.Name, true
+		return p.Name, what, true
 	}
-	return "", false
+	return "", "", false
 }
 
 // hasStickTable tells whether a proxy of this name declares a stick-table.
@@ -512,4 +529,20 @@ func (l *loader) hasStickTable(name string) bool {
 		}
 	}
 	return false
+}
+
+// statsAuthAndRules reports a proxy mixing `stats auth`/`stats realm`
+// with `stats http-request`, which the reference refuses.
+func statsAuthAndRules(p *Proxy) bool {
+	if p.Section == nil {
+		return false
+	}
+	auth, rules := false, false
+	for _, d := range p.Section.Lines {
+		if d.Keyword == "stats" && len(d.Args) > 0 {
+			auth = auth || d.Args[0] == "auth" || d.Args[0] == "realm"
+			rules = rules || d.Args[0] == "http-request"
+		}
+	}
+	return auth && rules
 }

@@ -178,8 +178,9 @@ func (r *Record) values(v *logformat.Values) {
 		// starts once the request head is in.
 		v.Tw = max(r.TQueue-v.Ti-h.TReq, 0)
 	}
-	v.Status, v.Request, v.UniqueID = h.Status, h.Request, h.UniqueID
+	v.Status, v.Request, v.UniqueID, v.Cookie = h.Status, h.Request, h.UniqueID, h.Cookie
 	v.ReqCaptures, v.ResCaptures = h.ReqCaptures, h.ResCaptures
+	v.Cookie = h.Cookie
 	v.NoStream = string(h.Request) == "<BADREQ>"
 }
 

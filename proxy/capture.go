@@ -95,11 +95,5 @@ func (h *httpConn) appendUniqueID(dst []byte) []byte {
 // its internal blocks' payload, as htxSize for a response (the
 // Connection header, rebuilt per hop, left out).
 func htxRequestSize(r *http1.Request) int64 {
-	n := 20 + len(r.Method) + len(r.URI) + len(r.Proto) + 1
-	for i := range r.Headers {
-		if !bytes.EqualFold(r.Headers[i].Name, hdrConnection) {
-			n += len(r.Headers[i].Name) + len(r.Headers[i].Value)
-		}
-	}
-	return int64(n)
+	return int64(20+len(r.Method)+len(r.URI)+len(r.Proto)+1) + htxHeaderBytes(r.Headers)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/stick"
 )
 
 // Level is a log severity.
@@ -68,6 +69,7 @@ type runtime struct {
 	backends  map[string]*backend
 	global    *limiter
 	checks    context.CancelFunc
+	tables    map[string]*stick.Table
 }
 
 // frontend is the runtime of one Frontend.
@@ -99,6 +101,7 @@ func (e *Engine) log(l Level, msg string) {
 // by name.
 func (e *Engine) compile(cfg *Config) (*runtime, error) {
 	rt := &runtime{cfg: cfg, frontends: map[string]*frontend{}, backends: map[string]*backend{}, global: newLimiter(cfg.MaxConn)}
+	rt.tables = newTables(cfg)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, bc := range cfg.Backends {
@@ -318,6 +321,7 @@ func (e *Engine) startChecks(rt *runtime) {
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))
 		}
+		c.Paused = s.state.admin.checksPaused
 		go func() {
 			c.RunFrom(ctx, first, func() {
 				s.state.noteCheck(c.Last(), healthBefore(s))

@@ -89,11 +89,13 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		}
 		rec.Client = sess.Src
 	}
-	if !runRules(fe.cfg.ConnectionRules, sess) {
+	defer func() { sess.stickClose(rec.BytesIn, rec.BytesOut) }()
+	if !runRules(fe.cfg.ConnectionRules, sess) || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
 		return
 	}
+	sess.stickSession()
 	if fe.cfg.Mode == ModeHTTP {
 		e.serveHTTP(rt, fe, lc, sess, cli, buf, rec)
 		return
