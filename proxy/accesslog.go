@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"fulcrum/confparse"
 	"fulcrum/proxy/logformat"
 )
 
@@ -73,6 +74,9 @@ type AccessLog struct {
 	AtAccept bool
 
 	logCount atomic.Uint64 // %lc
+	// ruleSlots are the capture slots of `http-request capture ... len
+	// N` rules, by the rule's position.
+	ruleSlots map[confparse.Pos]int
 }
 
 // Capture is one captured header: its name ("" for a `declare capture`

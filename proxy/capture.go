@@ -5,6 +5,7 @@ import (
 
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/logformat"
+	"fulcrum/proxy/sample"
 )
 
 // logScratch holds one client connection's captured headers and unique ID
@@ -96,4 +97,27 @@ func (h *httpConn) appendUniqueID(dst []byte) []byte {
 // Connection header, rebuilt per hop, left out).
 func htxRequestSize(r *http1.Request) int64 {
 	return int64(20+len(r.Method)+len(r.URI)+len(r.Proto)+1) + htxHeaderBytes(r.Headers)
+}
+
+// captureSample stores the value of x in a capture slot (a capture
+// rule), cut to the slot's length.
+func (h *httpConn) captureSample(x *sample.Expr, slot int, response bool) {
+	l := h.fe.cfg.Log
+	caps, slots := l.ReqCaptures, h.hrec.ReqCaptures
+	if response {
+		caps, slots = l.ResCaptures, h.hrec.ResCaptures
+	}
+	if slot >= len(slots) || slot >= len(caps) {
+		return
+	}
+	start := len(h.lf.buf)
+	out, ok := x.AppendString(h.lf.buf, h.sess)
+	if !ok {
+		return
+	}
+	if len(out)-start > caps[slot].Len {
+		out = out[:start+caps[slot].Len]
+	}
+	h.lf.buf = out
+	slots[slot] = out[start:len(out):len(out)]
 }

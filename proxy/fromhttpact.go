@@ -152,6 +152,8 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 	switch name {
 	case "allow":
 		return HTTPRule{Action: HTTPAllow}, true
+	case "capture":
+		return a.captureRule(sc, pos, w)
 	case "deny", "tarpit", "return":
 		return a.finalRule(sc, pos, w)
 	case "auth":

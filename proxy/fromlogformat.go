@@ -152,8 +152,9 @@ func headersNeeded(fetch string) string {
 	return "HTTP request headers"
 }
 
-// capture reads `capture request|response header NAME len N` and
-// `declare capture request|response len N`.
+// capture reads `capture request|response header NAME len N`,
+// `declare capture request|response len N` and the slots of
+// `http-request capture SAMPLE len N` rules.
 func (a *adapter) capture(l *AccessLog, d haproxy.Directive) {
 	args := d.Args
 	var side, name, length string
@@ -162,6 +163,17 @@ func (a *adapter) capture(l *AccessLog, d haproxy.Directive) {
 		side, name, length = args[0], args[2], args[4]
 	case d.Keyword == "declare" && len(args) >= 4 && args[0] == "capture" && args[2] == "len":
 		side, length = args[1], args[3]
+	case d.Keyword == "http-request" && len(args) >= 4 && args[0] == "capture" && args[2] == "len":
+		// A capture rule with a length declares a slot of its own, in
+		// line order with the other captures.
+		if n, err := strconv.Atoi(args[3]); err == nil && n > 0 {
+			if l.ruleSlots == nil {
+				l.ruleSlots = map[confparse.Pos]int{}
+			}
+			l.ruleSlots[d.Pos] = len(l.ReqCaptures)
+			l.ReqCaptures = append(l.ReqCaptures, Capture{Len: n})
+		}
+		return
 	case d.Keyword == "capture" && len(args) > 0 && args[0] == "cookie":
 		a.warn(d.Pos, "'capture cookie' is not acted on yet by Fulcrum: %%CC and %%CS log '-'.")
 		return
@@ -197,4 +209,48 @@ func LogFormatErrors(hc *haproxy.Config) []confparse.Diagnostic {
 		}
 	}
 	return alerts
+}
+
+// captureRule maps `http-request capture SAMPLE len N|id N` and
+// `http-response capture SAMPLE id N`: the sample's text goes into a
+// capture slot of the frontend, logged by %hr / %hs.
+func (a *adapter) captureRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPRule, bool) {
+	notActed := func(why string) (HTTPRule, bool) {
+		a.warn(pos, "'%s capture' is not acted on yet by Fulcrum (%s); the rule is ignored.", sc.kw, why)
+		return HTTPRule{}, false
+	}
+	var l *AccessLog
+	for _, fe := range a.cfg.Frontends {
+		if fe.Name == sc.px.Name {
+			l = fe.Log
+		}
+	}
+	if l == nil || len(w) < 4 {
+		return notActed("captures exist in frontends only")
+	}
+	x, err := sample.ParseExpr(w[1], &sample.Options{ReadFile: os.ReadFile})
+	if err != nil {
+		return notActed(notBuilt(err).Error())
+	}
+	response := sc.kw != "http-request"
+	slot, ok := -1, false
+	switch w[2] {
+	case "len":
+		slot, ok = l.ruleSlots[pos]
+	case "id":
+		n, err := strconv.Atoi(w[3])
+		slots := l.ReqCaptures
+		if response {
+			slots = l.ResCaptures
+		}
+		slot, ok = n, err == nil && n >= 0 && n < len(slots)
+	}
+	if !ok {
+		return notActed("no such capture slot")
+	}
+	return HTTPRule{Action: HTTPDo, Do: func(s *Session) {
+		if s.http != nil {
+			s.http.captureSample(x, slot, response)
+		}
+	}}, true
 }
