@@ -58,10 +58,10 @@ func (h *httpConn) captureRequest() {
 		h.hrec.ReqCaptures = s.req
 	}
 	if len(l.ResCaptures) > 0 {
-		h.hrec.ResCaptures = s.res[:0]
-		for range l.ResCaptures {
-			h.hrec.ResCaptures = append(h.hrec.ResCaptures, nil)
-		}
+		// Empty slots until the response comes (the log of a request
+		// without one shows "{|}").
+		s.res = s.capture(s.res, l.ResCaptures, nil)
+		h.hrec.ResCaptures = s.res
 	}
 	if l.UniqueID != nil {
 		h.r.values(&s.vals)
