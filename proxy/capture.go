@@ -16,6 +16,7 @@ type logScratch struct {
 	buf      []byte   // captured values and the unique ID, back to back
 	req, res [][]byte // slices of buf, one per capture slot
 	vals     logformat.Values
+	tmp      []byte // a rule value being rendered
 }
 
 // capture copies the headers of hs named in caps into slots (the last

@@ -100,6 +100,12 @@ func (a *adapter) compileFormat(pos confparse.Pos, what, src string, http bool) 
 // logs "-"; fetches of HTTP headers are refused, as by the reference,
 // since the headers are gone when a line is written.
 func (a *adapter) logSamples(pos confparse.Pos, what string) logformat.SampleCompiler {
+	return a.formatSamples(pos, what, true)
+}
+
+// formatSamples is logSamples; atLog false is for rule values, computed
+// while the request (and its headers) is at hand.
+func (a *adapter) formatSamples(pos confparse.Pos, what string, atLog bool) logformat.SampleCompiler {
 	return func(expr string) (logformat.Sample, error) {
 		// The record knows the stream's names and addresses best (the
 		// session does not carry a tcp-mode backend, nor the server).
@@ -115,10 +121,10 @@ func (a *adapter) logSamples(pos confparse.Pos, what string) logformat.SampleCom
 		case err != nil:
 			return nil, errors.New(strings.TrimSuffix(err.Error(), ".") + ".")
 		}
-		if x.HTTP() && !logTimeFetches[x.FetchName()] {
+		if atLog && x.HTTP() && !logTimeFetches[x.FetchName()] {
 			return nil, &logformat.UnavailableError{Needs: headersNeeded(x.FetchName())}
 		}
-		if responseFetches[x.FetchName()] {
+		if atLog && responseFetches[x.FetchName()] {
 			// Accepted, but the response is gone when the line is written.
 			return func(dst []byte, _ *logformat.Values) ([]byte, bool) { return dst, false }, nil
 		}
@@ -130,6 +136,21 @@ func (a *adapter) logSamples(pos confparse.Pos, what string) logformat.SampleCom
 			return x.AppendString(dst, r.sess)
 		}, nil
 	}
+}
+
+// headerFormat compiles a set-header/add-header value holding log-format
+// variables (%ci, %ID, %{+Q}[src] ...), rendered per request.
+func (a *adapter) headerFormat(pos confparse.Pos, value string, http bool) (*logformat.Format, error) {
+	return logformat.Compile(value, logformat.Options{HTTP: http, Sample: a.formatSamples(pos, "a header value", false), RuleValue: true})
+}
+
+// headerValue renders a rule's log-format value for the current request.
+func (h *httpConn) headerValue(f *logformat.Format) string {
+	v := &h.lf.vals
+	h.r.values(v)
+	h.lf.tmp = f.Render(h.lf.tmp[:0], v)
+	*v = logformat.Values{}
+	return string(h.lf.tmp)
 }
 
 // logTimeFetches are the HTTP fetches the reference still serves when a

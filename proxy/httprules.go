@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/http1"
+	"fulcrum/proxy/logformat"
 	"fulcrum/proxy/sample"
 )
 
@@ -103,11 +104,15 @@ type HTTPRule struct {
 	Expr *sample.Expr
 	// Body computes a return/deny lf-string payload per request.
 	Body *sample.Template
+	// LF computes Value per request when it holds log-format variables.
+	LF *logformat.Format
 }
 
 // value is the rule's value for the current message.
 func (h *httpConn) value(r *HTTPRule) string {
 	switch {
+	case r.LF != nil:
+		return h.headerValue(r.LF)
 	case r.Tmpl != nil:
 		return r.Tmpl.String(h.sess)
 	case r.Expr != nil:

@@ -221,6 +221,7 @@ frontend fe
 	http-request capture req.hdr(User-Agent) len 2
 	http-request capture path id 2
 	http-response capture res.hdr(X-Server) id 2
+	http-request set-header X-LF "%%ci %%{+Q}f %%{+Q}HM %%{+Q}[req.hdr(host)] %%[src,ipmask(16)]"
 	unique-id-format %%{+X}o\ %%ci:%%cp_%%fi:%%fp_%%Ts_%%rt:%%pid
 	unique-id-header X-Unique-ID
 	log-format "%s"
