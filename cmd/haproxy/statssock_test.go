@@ -591,6 +591,10 @@ frontend fe
 backend be
     stick-table type string len 8 size 10 store gpc0
     server s1 "${S1}"
+# Declared last and named last: "show table" lists it first, as the
+# reference lists tables last declared first, not by name.
+backend zz
+    stick-table type integer size 10
 `
 
 var apiExp = regexp.MustCompile(` exp=\d+`)
