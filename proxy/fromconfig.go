@@ -16,7 +16,6 @@ import (
 	"fulcrum/haproxy"
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
-	"fulcrum/proxy/userlist"
 )
 
 // FromConfig maps a parsed haproxy.cfg onto the engine's Config, with
@@ -47,8 +46,6 @@ type adapter struct {
 	hc    *haproxy.Config
 	cfg   *Config
 	diags []confparse.Diagnostic
-	// userlists are the userlist sections, built on first use.
-	userlists map[string]*userlist.List
 }
 
 func (a *adapter) add(sev confparse.Severity, pos confparse.Pos, format string, args ...any) {
