@@ -13,8 +13,7 @@
 // expansion, ACLs compiled by proxy/sample into Cond predicates (Session
 // is the sample package's Env: addresses, inspect buffer, HTTP request
 // and response, counters), dynamic `use_backend %[expr]` names,
-// userlists for http_auth, tcp-request rules into Rules, bind words
-// through ParseListenAddrs.
+// tcp-request rules into Rules, bind words through ParseListenAddrs.
 //
 // Lifecycle: New, Start (binds everything, starts checks), Reload (a new
 // generation: sockets kept by address, server health and counters kept by
@@ -24,5 +23,5 @@
 // Sub-packages: balance (HAProxy's server selection algorithms), check
 // (health checks), proxyproto (PROXY protocol), tlshello (ClientHello
 // fetches for SNI routing), sample (fetches, converters, ACL matching,
-// %[expr] templates), userlist (users and crypt passwords).
+// %[expr] templates).
 package proxy
