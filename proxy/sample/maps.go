@@ -58,6 +58,7 @@ func loadMap(name, method string, out Type, o *Options) (*Map, error) {
 		}
 		m.values = append(m.values, v)
 	}
+	m.keys.index()
 	if o.maps == nil {
 		o.maps = map[string]*Map{}
 	}

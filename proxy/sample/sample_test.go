@@ -2,6 +2,7 @@ package sample
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -447,4 +448,46 @@ func FuzzParse(f *testing.F) {
 			tm.String(e)
 		}
 	})
+}
+
+// TestIndexedLookups: large exact-string and network lists answer through
+// their index exactly as the linear scan does.
+func TestIndexedLookups(t *testing.T) {
+	var hosts, nets []string
+	for i := range 40 {
+		hosts = append(hosts, fmt.Sprintf("Host%d.Example.com", i))
+		nets = append(nets, fmt.Sprintf("10.%d.0.0/16", i), fmt.Sprintf("10.%d.%d.0/24", i, i))
+	}
+	nets = append(nets, "10.0.0.0/8", "2001:db8::/32", "2001:db8:1::/48", "192.0.2.7")
+	for _, tc := range []struct {
+		desc, method string
+		icase        bool
+		pats         []string
+		samples      []Sample
+	}{
+		{"str", MatchStr, false, hosts, []Sample{strSample([]byte("Host3.Example.com")), strSample([]byte("host3.example.com")), strSample(nil)}},
+		{"str -i", MatchStr, true, hosts, []Sample{strSample([]byte("HOST39.example.COM")), strSample([]byte("host40.example.com"))}},
+		{"ip", MatchIP, false, nets, []Sample{
+			ipSample(netip.MustParseAddr("10.5.5.1")), ipSample(netip.MustParseAddr("10.5.6.1")), ipSample(netip.MustParseAddr("10.200.0.1")),
+			ipSample(netip.MustParseAddr("11.0.0.1")), ipSample(netip.MustParseAddr("2001:db8:1::5")), ipSample(netip.MustParseAddr("2001:db8:2::5")),
+			ipSample(netip.MustParseAddr("192.0.2.7")), ipSample(netip.MustParseAddr("::ffff:10.1.1.1"))}},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			indexed, err := newPatterns(tc.method, tc.icase, tc.pats)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if indexed.strIndex == nil && indexed.netIndex == nil {
+				t.Fatal("no index built")
+			}
+			linear := *indexed
+			linear.strIndex, linear.netIndex = nil, nil
+			for _, s := range tc.samples {
+				a, b := s, s
+				if got, want := indexed.match(&a), linear.match(&b); got != want {
+					t.Errorf("%s: indexed %d, linear %d", s.AppendText(nil), got, want)
+				}
+			}
+		})
+	}
 }
