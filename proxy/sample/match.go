@@ -342,6 +342,17 @@ func (p *patterns) match(s *Sample) int {
 	if p.strIndex != nil {
 		return p.lookupStr(v)
 	}
+	if p.method == MatchBeg && !p.icase {
+		// HAProxy keeps case-sensitive prefixes in a tree: the longest
+		// one wins (map_beg), not the first in the file.
+		best := -1
+		for i, pat := range p.strs {
+			if p.strMatch(v, pat) && (best < 0 || len(pat) > len(p.strs[best])) {
+				best = i
+			}
+		}
+		return best
+	}
 	for i, pat := range p.strs {
 		if p.strMatch(v, pat) {
 			return i

@@ -61,7 +61,7 @@ func TestExprEval(t *testing.T) {
 	e := httpEnv(t, testReq)
 	maps := map[string]string{
 		"hosts.map": "# comment\nwww.example.com:8080 web\napi.example.com api\n",
-		"paths.map": "/api/v2 new\n/api old\n",
+		"paths.map": "/api old\n/api/v2 new\n",
 		"nets.map":  "10.0.0.0/8 ten\n10.1.0.0/16 ten-one\n",
 		"ports.map": "80 http\n1000:5000 high\n",
 		"nums.map":  "a 1\nb 2\n",
@@ -139,7 +139,8 @@ func TestExprEval(t *testing.T) {
 		{desc: "map_str", expr: "hdr(host),lower,map(hosts.map)", want: "web"},
 		{desc: "map default", expr: "str(x),map(hosts.map,other)", want: "other"},
 		{desc: "map miss", expr: "str(x),map(hosts.map)", miss: true},
-		{desc: "map_beg first in file", expr: "path,map_beg(paths.map)", want: "old"},
+		{desc: "map_beg longest prefix", expr: "path,map_beg(paths.map)", want: "old"},
+		{desc: "map_beg longest prefix wins over file order", expr: "str(/api/v2/x),map_beg(paths.map)", want: "new"},
 		{desc: "map_ip longest prefix", expr: "str(10.1.9.9),map_ip(nets.map)", want: "ten-one"},
 		{desc: "map_int range", expr: "int(2000),map_int(ports.map)", want: "high"},
 		{desc: "map_reg", expr: "path,map_reg(re.map)", want: "versioned"},
