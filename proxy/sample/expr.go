@@ -324,7 +324,7 @@ func convertArgs(raw []string, kinds []ArgType, min int, o *Options) ([]Arg, err
 		case ArgReg:
 			re, err := regexp.Compile(r)
 			if err != nil {
-				return nil, fmt.Errorf("invalid regex '%s' : %v", r, err)
+				return nil, regexError(r, err)
 			}
 			a.Re = re
 		case ArgVar:

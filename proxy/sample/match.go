@@ -179,7 +179,7 @@ func (p *patterns) add(w string, words []string, i *int) error {
 		}
 		re, err := regexp.Compile(w)
 		if err != nil {
-			return fmt.Errorf("regex '%s' is invalid : %v", w, err)
+			return regexError(w, err)
 		}
 		p.res = append(p.res, re)
 	case MatchInt, MatchLen, matchDottedVer:
@@ -426,6 +426,13 @@ func matchWord(v, pat []byte, icase bool, delims string) bool {
 		mayMatch = false
 	}
 	return false
+}
+
+// regexError explains a regex Go cannot compile: HAProxy uses PCRE, so a
+// pattern it accepts may use what RE2 lacks (back-references,
+// look-arounds, possessive quantifiers).
+func regexError(re string, err error) error {
+	return fmt.Errorf("regex '%s' cannot be compiled by Fulcrum (Go RE2 syntax: no back-references or look-arounds) : %v", re, err)
 }
 
 // parseHex decodes a hex pattern or bin() argument.
