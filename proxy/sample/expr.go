@@ -359,6 +359,11 @@ func checkVarName(name string) error {
 func (x *Expr) Eval(env Env, out *Sample) Result {
 	st := getState(env)
 	r := x.eval(&st.call, out)
+	if len(st.call.Buf) > 0 {
+		// out may point into the scratch buffer (base, hdr_names...):
+		// it goes with out to the caller instead of back to the pool.
+		st.call.Buf = nil
+	}
 	putState(st)
 	return r
 }

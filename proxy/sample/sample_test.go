@@ -492,3 +492,25 @@ func TestIndexedLookups(t *testing.T) {
 		})
 	}
 }
+
+// TestEvalResultOwned: a value built in the evaluation's scratch buffer
+// stays intact after later evaluations reuse the pool.
+func TestEvalResultOwned(t *testing.T) {
+	e := httpEnv(t, testReq)
+	x, err := ParseExpr("base", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := ParseExpr("req.hdr_names(;)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b Sample
+	x.Eval(e, &a)
+	for range 10 {
+		y.Eval(e, &b)
+	}
+	if got := string(a.Bytes); got != "WWW.Example.com:8080/api/v1/users" {
+		t.Errorf("base was overwritten: %q", got)
+	}
+}
