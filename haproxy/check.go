@@ -88,6 +88,9 @@ func (l *loader) postChecks() {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, t, actions[i]))
 			}
 		}
+		for _, w := range l.contentTrackWarnings(p) {
+			l.emit(confparse.Warning, confparse.Pos{}, w)
+		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'option external-check' unable to find required 'global.external-check'.", p.Name))
@@ -111,6 +114,9 @@ func (l *loader) postChecks() {
 		}
 		if p.hasFE() && p.Options["log-format"] && !l.hasLogTarget(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("log format ignored for %s '%s' since it has no log address.", proxyWord(p), p.Name))
+		}
+		if statsAuthAndRules(p) {
+			alert(confparse.Pos{}, fmt.Sprintf("proxy '%s': stats 'auth'/'realm' and 'http-request' can't be used at the same time.", p.Name))
 		}
 		if modeOf(p) != "http" {
 			if p.stats {
@@ -518,4 +524,20 @@ func (l *loader) hasStickTable(name string) bool {
 		}
 	}
 	return false
+}
+
+// statsAuthAndRules reports a proxy mixing `stats auth`/`stats realm`
+// with `stats http-request`, which the reference refuses.
+func statsAuthAndRules(p *Proxy) bool {
+	if p.Section == nil {
+		return false
+	}
+	auth, rules := false, false
+	for _, d := range p.Section.Lines {
+		if d.Keyword == "stats" && len(d.Args) > 0 {
+			auth = auth || d.Args[0] == "auth" || d.Args[0] == "realm"
+			rules = rules || d.Args[0] == "http-request"
+		}
+	}
+	return auth && rules
 }

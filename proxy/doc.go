@@ -13,7 +13,8 @@
 // expansion, ACLs compiled by proxy/sample into Cond predicates (Session
 // is the sample package's Env: addresses, inspect buffer, HTTP request
 // and response, counters), dynamic `use_backend %[expr]` names,
-// tcp-request rules into Rules, bind words through ParseListenAddrs.
+// userlists for http_auth, tcp-request rules into Rules, bind words
+// through ParseListenAddrs.
 //
 // Lifecycle: New, Start (binds everything, starts checks), Reload (a new
 // generation: sockets kept by address, server health and counters kept by
@@ -23,5 +24,5 @@
 // Sub-packages: balance (HAProxy's server selection algorithms), check
 // (health checks), proxyproto (PROXY protocol), tlshello (ClientHello
 // fetches for SNI routing), sample (fetches, converters, ACL matching,
-// %[expr] templates).
+// %[expr] templates), userlist (users and crypt passwords).
 package proxy

@@ -9,6 +9,7 @@ import (
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/userlist"
 )
 
 // acl is one compiled `acl` line; lines with the same name are ORed.
@@ -176,10 +177,58 @@ func (a *adapter) compileACL(expr []string) (Cond, error) {
 	return condOf(acl), nil
 }
 
-// sampleOptions are what sample expressions may refer to: files are
-// read here, at load time.
+// sampleOptions are what sample expressions may refer to: files, and
+// the configuration's userlists.
 func (a *adapter) sampleOptions() *sample.Options {
-	return &sample.Options{ReadFile: os.ReadFile}
+	return &sample.Options{ReadFile: os.ReadFile, Userlist: func(name string) (sample.Userlist, bool) {
+		l, ok := a.userlistsOf()[name]
+		return l, ok
+	}}
+}
+
+// userlistsOf builds the userlist sections once: "user NAME [password
+// HASH | insecure-password PASS] [groups G,...]" and "group NAME [users
+// U,...]".
+func (a *adapter) userlistsOf() map[string]*userlist.List {
+	if a.userlists != nil || a.hc == nil {
+		return a.userlists
+	}
+	a.userlists = map[string]*userlist.List{}
+	for _, sec := range a.hc.Others {
+		if sec.Kind != "userlist" || len(sec.Args) == 0 {
+			continue
+		}
+		l := userlist.New(sec.Args[0])
+		a.userlists[l.Name] = l
+		for _, d := range sec.Lines {
+			if len(d.Args) == 0 {
+				continue
+			}
+			opt := map[string]string{}
+			for i := 1; i+1 < len(d.Args); i += 2 {
+				opt[d.Args[i]] = d.Args[i+1]
+			}
+			list := func(k string) []string {
+				if opt[k] == "" {
+					return nil
+				}
+				return strings.Split(opt[k], ",")
+			}
+			switch d.Keyword {
+			case "group":
+				l.AddGroup(d.Args[0], list("users"))
+			case "user":
+				pw, insecure := opt["password"], false
+				if p, ok := opt["insecure-password"]; ok {
+					pw, insecure = p, true
+				}
+				if err := l.AddUser(d.Args[0], pw, insecure, list("groups")); err != nil {
+					a.warn(d.Pos, "userlist '%s' user '%s' : %v in Fulcrum (MD5, SHA-256 and SHA-512 crypt are); this user cannot log in.", l.Name, d.Args[0], err)
+				}
+			}
+		}
+	}
+	return a.userlists
 }
 
 // notBuilt rewords the sample package's "unknown" errors: the haproxy

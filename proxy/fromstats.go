@@ -145,6 +145,7 @@ func (a *adapter) statsLine(p *StatsPage, d haproxy.Directive, acls map[string][
 		p.ShowLegends = true
 	case "show-modules":
 		p.ShowModules = true
+		a.warn(d.Pos, "'stats show-modules' is not acted on yet by Fulcrum: the page shows no module columns.")
 	case "scope":
 		p.Scope = append(p.Scope, arg(1))
 	case "http-request":

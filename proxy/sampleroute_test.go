@@ -18,7 +18,7 @@ import (
 // has one server answering with the backend's name.
 var routeBackends = []string{"be_dflt", "be_api", "be_static", "be_img", "be_admin", "be_shop", "be_org",
 	"be_token", "be_debug", "be_beta", "be_bot", "be_xff", "be_multi", "be_post", "be_v2", "be_long",
-	"be_http10", "be_mapped", "be_listed", "be_dyn_a", "be_dyn_b", "be_local", "be_fixed", "be_mapfound", "be_neg", "be_auth"}
+	"be_http10", "be_mapped", "be_listed", "be_dyn_a", "be_dyn_b", "be_local", "be_fixed", "be_mapfound", "be_neg", "be_auth", "be_authgrp"}
 
 // tcpBackends serve the tcp-mode frontend, which routes on HTTP fetches
 // parsed out of its inspect buffer. HAProxy evaluates use_backend once,
@@ -54,6 +54,7 @@ userlist L
 	user carol password $1$saltstri$qQY4WxjABChYG1ccLpfkz/
 frontend fe
 	bind 127.0.0.1:%d
+	use_backend be_authgrp if { http_auth_group(L) admins }
 	use_backend be_auth if { http_auth(L) }
 	acl is_api path_beg /api/ /rest
 	acl is_static path_end .css .js
@@ -213,7 +214,7 @@ func TestRoutingDifferential(t *testing.T) {
 		{"dynamic map no entry", get("/", "x", "X-Route: zzz")},
 		{"dynamic field", get("/dyn/a/x", "x")},
 		{"dynamic field unknown", get("/dyn/c/x", "x")},
-		{"auth sha256", get("/", "x", "Authorization: Basic YWxpY2U6cGFzc3dvcmQ=")},
+		{"auth sha256 user in group", get("/", "x", "Authorization: Basic YWxpY2U6cGFzc3dvcmQ=")},
 		{"auth plain password", get("/", "x", "Authorization: Basic Ym9iOnMzY3JldA==")},
 		{"auth md5 password", get("/", "x", "Authorization: Basic Y2Fyb2w6cGFzc3dvcmQ=")},
 		{"auth wrong password", get("/", "x", "Authorization: Basic YWxpY2U6d3Jvbmc=")},

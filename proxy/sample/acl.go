@@ -21,6 +21,7 @@ func init() {
 	aclKeywords["req_ssl_ver"] = struct{ fetch, match string }{"req.ssl_ver", matchDottedVer}
 	aclKeywords["req_rdp_cookie"] = struct{ fetch, match string }{"req.rdp_cookie", MatchStr}
 	aclKeywords["req_rdp_cookie_cnt"] = struct{ fetch, match string }{"req.rdp_cookie_cnt", MatchInt}
+	aclKeywords["http_auth_group"] = struct{ fetch, match string }{"http_auth_group", matchAuthGroup}
 	aclKeywords["method"] = struct{ fetch, match string }{"method", MatchStr}
 	aclKeywords["req.ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
 	aclKeywords["req_ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
@@ -134,6 +135,9 @@ done:
 	if match == MatchInt && x.fetch.Match == matchDottedVer && len(x.convs) == 0 {
 		match = matchDottedVer
 	}
+	if match == MatchStr && x.fetch.Match == matchAuthGroup && len(x.convs) == 0 {
+		match = matchAuthGroup
+	}
 	words = append([]string(nil), pats...)
 	for _, f := range files {
 		lines, err := readPatternFile(f, isMap, o)
@@ -145,6 +149,9 @@ done:
 	p, err := newPatterns(match, icase, words)
 	if err != nil {
 		return nil, err
+	}
+	if match == matchAuthGroup {
+		p.users = x.args[0].Users
 	}
 	return &ACL{expr: x, pats: p}, nil
 }

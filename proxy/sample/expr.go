@@ -23,7 +23,14 @@ const (
 	ArgReg                     // a regular expression
 	ArgVar                     // a variable name with its scope
 	ArgMap                     // a map file, loaded through Options.ReadFile
+	ArgUserlist                // a userlist name, found through Options.Userlist
 )
+
+// Userlist checks credentials for the http_auth fetches.
+type Userlist interface {
+	Check(user, password string) bool
+	InGroup(user, group string) bool
+}
 
 // Arg is one parsed argument.
 type Arg struct {
@@ -33,7 +40,8 @@ type Arg struct {
 	Proxy string
 	Re    *regexp.Regexp
 	Map   *Map
-	Set   bool // the argument was given (optional ones may be absent)
+	Users Userlist // ArgUserlist
+	Set   bool     // the argument was given (optional ones may be absent)
 }
 
 // Call carries one evaluation of a fetch: the environment, the parsed
@@ -110,6 +118,8 @@ type Options struct {
 	// ServerExists checks server arguments ("" backend = the current
 	// one); nil accepts any.
 	ServerExists func(backend, server string) bool
+	// Userlist finds a userlist section by name; nil knows none.
+	Userlist func(name string) (Userlist, bool)
 	// maps caches files loaded by this parse, by kind and name.
 	maps map[string]*Map
 }
@@ -333,7 +343,14 @@ func convertArgs(raw []string, kinds []ArgType, min int, o *Options) ([]Arg, err
 			}
 		case ArgMap:
 			// Loaded by parseExpr, which knows the match method.
-
+		case ArgUserlist:
+			var ok bool
+			if o.Userlist != nil {
+				a.Users, ok = o.Userlist(r)
+			}
+			if !ok {
+				return nil, fmt.Errorf("unable to find userlist '%s'", r)
+			}
 		}
 	}
 	return args, nil

@@ -5,12 +5,33 @@ import (
 	"encoding/base64"
 )
 
-// The http_auth_* fetches read HTTP Basic credentials from the first
-// Authorization header. http_auth and http_auth_group, which need the
-// configuration's userlists, are registered by the proxy package.
+// The http_auth fetches read HTTP Basic credentials from the first
+// Authorization header.
 
 func init() {
 	for _, f := range []Fetch{
+		{Name: "http_auth", Args: []ArgType{ArgUserlist}, MinArgs: 1, Out: Bool, Fn: func(c *Call, out *Sample) Result {
+			user, pass, r := basicAuth(c)
+			if r != Found {
+				return r
+			}
+			*out = boolSample(c.Args[0].Users.Check(string(user), string(pass)))
+			return Found
+		}},
+		// http_auth_group gives the user name when the credentials are
+		// valid; its ACL patterns are group names (see ACL.Match).
+		{Name: "http_auth_group", Args: []ArgType{ArgUserlist}, MinArgs: 1, Out: Str, Match: matchAuthGroup,
+			Fn: func(c *Call, out *Sample) Result {
+				user, pass, r := basicAuth(c)
+				if r != Found {
+					return r
+				}
+				if !c.Args[0].Users.Check(string(user), string(pass)) {
+					return Miss
+				}
+				*out = strSample(user)
+				return Found
+			}},
 		{Name: "http_auth_type", Out: Str, Fn: func(c *Call, out *Sample) Result {
 			r, res := request(c)
 			if r == nil {

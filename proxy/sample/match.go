@@ -31,6 +31,9 @@ const (
 	// matchDottedVer is int matching with "major.minor" patterns
 	// (req.ssl_ver).
 	matchDottedVer = "dotted_ver"
+	// matchAuthGroup matches a user name against group names of a
+	// userlist (http_auth_group).
+	matchAuthGroup = "auth_group"
 )
 
 // defaultMatch is the method HAProxy uses for a sample type.
@@ -59,6 +62,7 @@ type patterns struct {
 	res    []*regexp.Regexp
 	ints   []intRange // int len
 	nets   []netip.Prefix
+	users  Userlist // auth_group
 	// Indexes of large exact-string and network lists (see index).
 	strIndex     map[string]int
 	netIndex     map[netip.Prefix]int
@@ -161,7 +165,7 @@ func (p *patterns) lookupNet(ip netip.Addr) int {
 // words after *i.
 func (p *patterns) add(w string, words []string, i *int) error {
 	switch p.method {
-	case MatchStr, MatchBeg, MatchEnd, MatchSub, MatchDom, MatchDir:
+	case MatchStr, MatchBeg, MatchEnd, MatchSub, MatchDom, MatchDir, matchAuthGroup:
 		b := []byte(w)
 		if p.icase {
 			b = bytes.ToLower(b)
@@ -331,6 +335,13 @@ func (p *patterns) match(s *Sample) int {
 			}
 		}
 		return best
+	case matchAuthGroup:
+		for i, g := range p.strs {
+			if p.users != nil && p.users.InGroup(string(v), string(g)) {
+				return i
+			}
+		}
+		return -1
 	case MatchReg:
 		for i, re := range p.res {
 			if re.Match(v) {

@@ -197,34 +197,46 @@ func TestResponseFetches(t *testing.T) {
 	}
 }
 
+// users is a test Userlist: alice/pw in group admin.
+type users struct{}
+
+func (users) Check(u, p string) bool   { return u == "alice" && p == "pw" }
+func (users) InGroup(u, g string) bool { return u == "alice" && g == "admin" }
+
 func TestAuthFetches(t *testing.T) {
+	o := &Options{Userlist: func(n string) (Userlist, bool) { return users{}, n == "L" }}
 	req := func(auth string) *env {
 		return httpEnv(t, "GET / HTTP/1.1\r\nHost: a\r\n"+auth+"\r\n")
 	}
 	good := req("Authorization: Basic YWxpY2U6cHc=\r\n") // alice:pw
-	bearer := req("Authorization: Bearer abc\r\n")
+	bad := req("Authorization: Basic YWxpY2U6eHg=\r\n")  // alice:xx
 	none := req("")
 	for _, tc := range []struct {
-		desc, expr string
-		e          *env
-		want       string
-		found      bool
+		desc, acl string
+		e         *env
+		want      Result
 	}{
-		{"user", "http_auth_user", good, "alice", true},
-		{"pass", "http_auth_pass", good, "pw", true},
-		{"type", "http_auth_type", bearer, "Bearer", true},
-		{"no basic credentials", "http_auth_user", bearer, "", false},
-		{"no header", "http_auth_type", none, "", false},
+		{"valid", "http_auth(L)", good, Found},
+		{"wrong password", "http_auth(L)", bad, Miss},
+		{"no credentials", "http_auth(L)", none, Miss},
+		{"group", "http_auth_group(L) admin", good, Found},
+		{"other group", "http_auth_group(L) dev", good, Miss},
+		{"group needs a valid password", "http_auth_group(L) admin", bad, Miss},
+		{"user", "http_auth_user alice", bad, Found},
+		{"type", "http_auth_type -i basic", good, Found},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			x, err := ParseExpr(tc.expr, nil)
+			a, err := ParseACL(strings.Fields(tc.acl), o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, ok := x.String(tc.e); ok != tc.found || got != tc.want {
-				t.Errorf("%s = %q (%v), want %q (%v)", tc.expr, got, ok, tc.want, tc.found)
+			if got := a.Match(tc.e); got != tc.want {
+				t.Errorf("%s: %v, want %v", tc.acl, got, tc.want)
 			}
 		})
+	}
+	if _, err := ParseACL([]string{"http_auth(nope)"}, o); err == nil || !strings.Contains(err.Error(), "unable to find userlist 'nope'") {
+		t.Errorf("unknown userlist: %v", err)
 	}
 }
 
