@@ -254,6 +254,11 @@ func (p *patterns) parseInt(s string) (int64, error) {
 // parseNet reads "ADDR", "ADDR/LEN" or "ADDR/MASK".
 func parseNet(s string) (netip.Prefix, error) {
 	a, m, hasMask := strings.Cut(s, "/")
+	if strings.EqualFold(a, "localhost") {
+		// HAProxy resolves host names in IP patterns; the engine
+		// resolves none but this one (as /etc/hosts has it).
+		a = "127.0.0.1"
+	}
 	ip, err := netip.ParseAddr(a)
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", s)

@@ -526,3 +526,32 @@ func TestEvalResultOwned(t *testing.T) {
 		t.Errorf("base was overwritten: %q", got)
 	}
 }
+
+func TestMoreFetches(t *testing.T) {
+	abs := httpEnv(t, "GET http://10.1.2.3:8080/x HTTP/1.1\r\nHost: 10.1.2.3:8080\r\n\r\n")
+	lv := &env{payload: []byte("\x00\x03abcdef"), final: true}
+	for _, tc := range []struct {
+		desc, expr string
+		e          *env
+		want       string
+		found      bool
+	}{
+		{"url_ip", "url_ip", abs, "10.1.2.3", true},
+		{"url_port", "url_port", abs, "8080", true},
+		{"payload_lv", "req.payload_lv(0,2)", lv, "abc", true},
+		{"payload_lv offset", "payload_lv(0,2,+1)", lv, "bcd", true},
+		{"payload_lv too short", "req.payload_lv(4,2)", lv, "", false},
+		{"ssl_fc", "ssl_fc", lv, "0", true},
+		{"uuid shape", "uuid,length", lv, "36", true},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			x, err := ParseExpr(tc.expr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := x.String(tc.e); ok != tc.found || got != tc.want {
+				t.Errorf("%s = %q (%v), want %q (%v)", tc.expr, got, ok, tc.want, tc.found)
+			}
+		})
+	}
+}
