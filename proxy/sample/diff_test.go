@@ -38,7 +38,7 @@ var diffExprs = []string{
 	"str(12abc),add(1)", "str(x12),add(1)", "str(-4),add(1)", "bool(1)", "int(-3)", "str(1.2.3.4),ipmask(32)",
 	"ipv4(1.2.3.4),add(0)", "ipv6(::ffff:1.2.3.4)", "bin(4142)", "bin(4142),hex",
 	"str(  ab ),ltrim( ),rtrim( )", "var(txn.nothing)", "nbsrv(be)", "be_conn(be)", "srv_is_up(be/s)",
-	"always_true", "always_false", "fe_name", "ssl_fc", "ssl_fc_sni", "ssl_fc_has_sni", "url_ip", "url_port",
+	"always_true", "always_false", "fe_name", "ssl_fc", "url_ip", "url_port",
 	"path,map_beg(MAPDIR/beg.map)", "path,map_beg(MAPDIR/beg.map,none),upper", "path,map_str(MAPDIR/beg.map,none)",
 	"path,map_sub(MAPDIR/beg.map)", "path,map_reg(MAPDIR/reg.map)", "src,map_ip(MAPDIR/ip.map)", "int(1500),map_int(MAPDIR/int.map)",
 	"str(a\\r\\nb),cut_crlf", "str(ff),hex2i", "str(-ff),hex2i", "str(zz),hex2i", "int(258),htonl,hex",

@@ -12,15 +12,10 @@ import (
 func init() {
 	for _, f := range []Fetch{
 		// Fulcrum terminates no TLS (binds with `ssl` are refused), so
-		// no connection it accepts is an SSL one: ssl_fc is false and
-		// the TLS session fetches have no value, as on HAProxy's
-		// non-SSL binds. A TLS-terminating engine replaces these.
+		// no connection it accepts is an SSL one: ssl_fc is false, as on
+		// HAProxy's non-SSL binds (the usual `redirect scheme https
+		// unless { ssl_fc }`). A TLS-terminating engine replaces it.
 		{Name: "ssl_fc", Out: Bool, Fn: func(c *Call, out *Sample) Result { *out = boolSample(false); return Found }},
-		{Name: "ssl_fc_sni", Out: Str, Fn: noValue},
-		{Name: "ssl_fc_alpn", Out: Str, Fn: noValue},
-		{Name: "ssl_fc_protocol", Out: Str, Fn: noValue},
-		{Name: "ssl_fc_cipher", Out: Str, Fn: noValue},
-		{Name: "ssl_fc_has_sni", Out: Bool, Fn: func(c *Call, out *Sample) Result { *out = boolSample(false); return Found }},
 		{Name: "url_ip", Out: IPv4, HTTP: true, Fn: func(c *Call, out *Sample) Result {
 			host, _, r := absoluteHost(c)
 			if r != Found {
@@ -64,8 +59,6 @@ func init() {
 	}
 	fetchAliases["payload_lv"] = "req.payload_lv"
 }
-
-func noValue(*Call, *Sample) Result { return Miss }
 
 // absoluteHost splits the host and port of an absolute request URI
 // ("http://host:port/..."); others have none.
