@@ -134,6 +134,10 @@ type RejectedRequest struct {
 	Client   string
 	Status   int
 	Request  []byte // the bytes received, up to a buffer
+	// ErrorAt is where parsing stopped in Request; Event numbers the
+	// captures of the process (both for `show errors`).
+	ErrorAt int
+	Event   uint64
 }
 
 // LastRejected returns the last request a frontend refused as
@@ -200,7 +204,8 @@ func (h *httpConn) account() {
 	if string(h.hrec.Request) == "<BADREQ>" && st >= 400 {
 		h.fe.counters.ReqErrors.Add(1)
 		h.fe.counters.lastRejected.Store(&RejectedRequest{When: time.Now(), Frontend: h.fe.cfg.Name,
-			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...)})
+			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...),
+			ErrorAt: h.badAt, Event: h.e.captures.Add(1) - 1})
 	}
 	h.fe.counters.Requests.Add(1)
 	h.fe.counters.reqRate.tick(time.Now())
