@@ -45,7 +45,7 @@ var diffExprs = []string{
 	"str(example.com:8080),host_only", "str(example.com:8080),port_only", "str(example.com),port_only",
 	"str([::1]:443),host_only", "str([::1]:443),port_only", "str(::1),host_only", "int(1),iif(yes,no)", "int(0),iif(yes,no)",
 	"int(1500000000),http_date", "int(1500000000),http_date(3600)", "int(1500000000123),http_date(0,ms)", "int(1500000000123456),http_date(0,us)",
-	"str(abc),sha1,hex", "str(abc),sha2,hex", "str(abc),sha2(512),hex", "str(abc),crc32c", "str(abc),crc32c(1)",
+	"str(abc),sha1,hex", "str(abc),sha2,hex", "str(abc),sha2(512),hex", "str(abc),crc32c", "str(abc),crc32c(1)", "str(abc),xxh64", "str(abc),xxh64(7)", "path,xxh64",
 	"str(hi?>),ub64enc", "str(aGk_Pg),ub64dec", "str(a%20b+c),url_dec", "str(a%20b+c),url_dec(1)", "str(a%2),url_dec",
 }
 
