@@ -160,15 +160,6 @@ type srvStats struct {
 	chkDown    int64
 	last       check.Result
 	hasResult  bool
-	agent      check.Result // the agent check's latest result
-	hasAgent   bool
-}
-
-// noteAgent records an agent check's result.
-func (s *srvStats) noteAgent(r check.Result) {
-	s.mu.Lock()
-	s.agent, s.hasAgent = r, true
-	s.mu.Unlock()
 }
 
 // noteChange records a server state change (up or down).
