@@ -262,13 +262,16 @@ func TestStatsCSVDifferential(t *testing.T) {
 // startAdapted maps a configuration body (after a global section with a
 // stats socket, as the reference's differential runs have) and runs it
 // until the test ends.
-func startAdapted(t *testing.T, body string) *Engine {
+func startAdapted(t *testing.T, body string) *Engine { return startAdaptedLog(t, body, nil) }
+
+// startAdaptedLog is startAdapted with the engine's messages in sink.
+func startAdaptedLog(t *testing.T, body string, sink *logSink) *Engine {
 	t.Helper()
 	cfg, diags := adapt(t, "global\n\tstats socket /nonexistent/admin.sock level admin\n"+body)
 	for _, d := range diags {
 		t.Logf("adapter: %s", d.Message)
 	}
-	return startEngine(t, cfg, nil)
+	return startEngine(t, cfg, sink)
 }
 
 // TestInfoFieldsMatchReference compares `show info typed` of the

@@ -272,8 +272,10 @@ func (h *httpConn) statsAdmin(form string) string {
 		return "NONE"
 	}
 	done := 0
-	for _, s := range servers {
-		if err := h.e.statsAction(backend, s, action); err == nil {
+	// The reference reads the form from its end: the last server
+	// checked is acted on first.
+	for i := len(servers) - 1; i >= 0; i-- {
+		if err := h.e.statsAction(backend, servers[i], action); err == nil {
 			done++
 		} else if err == errUnknownAction {
 			return "ERRP"
