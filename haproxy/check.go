@@ -88,6 +88,9 @@ func (l *loader) postChecks() {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, t, actions[i]))
 			}
 		}
+		for _, w := range l.contentTrackWarnings(p) {
+			l.emit(confparse.Warning, confparse.Pos{}, w)
+		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'option external-check' unable to find required 'global.external-check'.", p.Name))

@@ -141,7 +141,9 @@ func (l *loader) otherKeyword(d line) {
 		l.abort = l.abort || req.abort
 		return
 	}
-	l.notBuilt(d.pos, l.kind+" "+d.kw)
+	if l.kind != "userlist" { // userlists are built (proxy/userlist)
+		l.notBuilt(d.pos, l.kind+" "+d.kw)
+	}
 	switch {
 	case l.kind == "http-errors" && d.kw == "errorfile":
 		l.errorfile(nil, d)

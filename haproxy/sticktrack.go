@@ -1,6 +1,9 @@
 package haproxy
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // trackTables lists, in the order the reference checks them (tcp-request
 // rules, then http-request, then http-response), the tables the
@@ -26,4 +29,69 @@ func (p *Proxy) trackTables() (tables, actions []string) {
 		}
 	}
 	return tables, actions
+}
+
+// layer4Fetches read only the connection: a tcp-request content rule
+// tracking one of them does not depend on the request's contents.
+var layer4Fetches = setOf("src", "dst", "src_port", "dst_port", "so_id", "so_name", "src_is_local", "dst_is_local")
+
+// contentTrackWarnings are the reference's warnings about the
+// `tcp-request content track-sc*` rules of a frontend: in http mode one
+// tracking only connection data belongs at the session level; one
+// reading the request needs an inspect delay.
+func (l *loader) contentTrackWarnings(p *Proxy) []string {
+	if !p.hasFE() {
+		return nil
+	}
+	var out []string
+	for _, r := range p.Rules {
+		if r.Keyword != "tcp-request" || len(r.Action) < 3 || r.Action[0] != "content" ||
+			!strings.HasPrefix(r.Action[1], "track-sc") {
+			continue
+		}
+		fetch := r.Action[2]
+		if i := strings.IndexAny(fetch, "(,"); i >= 0 {
+			fetch = fetch[:i]
+		}
+		switch {
+		case layer4Fetches[fetch] || strings.HasPrefix(fetch, "fc_"):
+			if modeOf(p) == "http" {
+				out = append(out, fmt.Sprintf("%s '%s' : a 'tcp-request content track-sc*' rule not depending on request contents for an HTTP frontend should be executed at the session level, using a 'tcp-request session' rule (mandatory to track invalid HTTP requests).", proxyWord(p), p.Name))
+			}
+		case !l.hasInspectDelay(p):
+			out = append(out, fmt.Sprintf("%s '%s' : a 'tcp-request content track-sc*' rule explicitly depending on request contents without any 'tcp-request inspect-delay' setting. This means that this rule will randomly find its contents. This can be fixed by setting the tcp-request inspect-delay.", proxyWord(p), p.Name))
+		}
+	}
+	return out
+}
+
+// hasInspectDelay tells whether the proxy or its defaults section sets
+// `tcp-request inspect-delay`.
+func (l *loader) hasInspectDelay(p *Proxy) bool {
+	sets := func(s *Section) bool {
+		for _, d := range s.Lines {
+			if d.Keyword == "tcp-request" && len(d.Args) > 1 && d.Args[0] == "inspect-delay" {
+				return true
+			}
+		}
+		return false
+	}
+	if sets(p.Section) {
+		return true
+	}
+	var dflt *Proxy
+	for _, sec := range l.cfg.Order {
+		if sec == p.Section {
+			break
+		}
+		for _, d := range l.cfg.Defaults {
+			if d.Section == sec {
+				dflt = d
+			}
+		}
+	}
+	if p.From != "" {
+		dflt = l.defaults[p.From]
+	}
+	return dflt != nil && dflt.Section != nil && sets(dflt.Section)
 }

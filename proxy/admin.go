@@ -210,10 +210,17 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	case st == AdminDrain && old&admForcedDrain == 0:
 		msg = fmt.Sprintf("Server %s enters drain state. %d active and %d backup servers online. %d sessions requeued, %d total in queue.",
 			s.id(), act, bck, 0, len(s.queue))
-	case old&admForcedMaint != 0 && up:
-		msg = fmt.Sprintf("Server %s is UP/READY (leaving forced maintenance).", s.id())
 	case old&admForcedMaint != 0:
-		msg = fmt.Sprintf("Server %s is DOWN (leaving forced maintenance).", s.id())
+		// "UP/READY", "DOWN/READY", "UP/DRAIN": the health the checks
+		// (and agent) left, then the admin state.
+		health, admin := "DOWN", "READY"
+		if up {
+			health = "UP"
+		}
+		if a.flags&admForcedDrain != 0 {
+			admin = "DRAIN"
+		}
+		msg = fmt.Sprintf("Server %s is %s/%s (leaving forced maintenance).", s.id(), health, admin)
 	case old&admForcedDrain != 0:
 		msg = fmt.Sprintf("Server %s is UP (leaving forced drain).", s.id())
 	}
@@ -276,12 +283,21 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	s.uweight = weight
 	s.state.admin.mu.Lock()
 	s.state.admin.uweight = weight
+	drained := s.state.admin.flags&admForcedDrain != 0
 	s.state.admin.mu.Unlock()
 	wasUsable := s.lb.Usable()
 	b.applyAdminLocked(s)
 	b.dequeueAllLocked()
 	act, bck := b.countUsableLocked()
 	b.mu.Unlock()
+	if drained {
+		// The reference says so on every weight change during a drain.
+		kind := "Server"
+		if s.cfg.Backup {
+			kind = "Backup Server"
+		}
+		e.log(Warning, fmt.Sprintf("%s %s remains in forced drain mode.", kind, s.id()))
+	}
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()
 	}
@@ -366,15 +382,20 @@ func (e *Engine) ChecksEnabled(backendName, serverName string) bool {
 	return !s.state.admin.checksOff
 }
 
-// SetServerAgent enables or disables agent checks; Fulcrum has no agent
-// checks, so enabling one always fails as on a server without `agent-check`.
+// SetServerAgent enables or disables a server's agent check (`enable
+// agent`, `disable agent`); enabling fails on a server without one.
 func (e *Engine) SetServerAgent(backendName, serverName string, on bool) error {
-	if _, _, err := e.lookup(backendName, serverName); err != nil {
+	_, s, err := e.lookup(backendName, serverName)
+	if err != nil {
 		return err
 	}
-	if on {
-		return ErrNoAgent
+	if s.cfg.Agent == nil {
+		if on {
+			return ErrNoAgent
+		}
+		return nil
 	}
+	s.state.agent.off.Store(!on)
 	return nil
 }
 
@@ -689,6 +710,11 @@ type ServerStatus struct {
 	// CheckPort and CheckAddr are the server's `port` and `addr`.
 	CheckPort uint16
 	CheckAddr netip.Addr
+	// AgentState is the agent check's CHK_ST_* flags (0 without one);
+	// AgentAddr and AgentPort its agent-addr and agent-port.
+	AgentState int
+	AgentAddr  netip.Addr
+	AgentPort  uint16
 }
 
 // ServersState reports every server of a backend, or of every backend
@@ -745,6 +771,13 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	}
 	if a.flags&admConfMaint != 0 {
 		st.CheckState |= 0x08
+	}
+	if ag := s.cfg.Agent; ag != nil {
+		// CHK_ST_CONFIGURED 0x02, CHK_ST_ENABLED 0x04, CHK_ST_AGENT 0x10
+		st.AgentState, st.AgentAddr, st.AgentPort = 0x12, ag.Addr, ag.Port
+		if !s.state.agent.off.Load() {
+			st.AgentState |= 0x04
+		}
 	}
 	return st
 }

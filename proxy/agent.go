@@ -3,14 +3,12 @@ package proxy
 import (
 	"cmp"
 	"context"
-	"fmt"
+	"errors"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 )
 
@@ -26,15 +24,13 @@ type AgentCheck struct {
 // rest of its state.
 type agentState struct {
 	down atomic.Bool // the agent's last health word was down/stopped/fail
-	// warned holds the reply words Fulcrum does not act on yet and has
-	// already warned about, per server.
-	warned sync.Map
+	off  atomic.Bool // `disable agent` (Runtime API): replies are ignored
 }
 
 // checkChanged applies a health check's state change: a server the
 // agent reported down stays down (check_notify_success).
 func (b *backend) checkChanged(s *server, up bool, r *check.Result) {
-	if up && s.cfg.Agent != nil && s.state.agent.down.Load() {
+	if up && s.cfg.Agent != nil && !s.state.agent.off.Load() && s.state.agent.down.Load() {
 		return
 	}
 	b.setServerUp(s, up, r)
@@ -75,40 +71,42 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 		if t.Inter <= 0 {
 			t.Inter = 2 * time.Second
 		}
-		t.FastInter, t.DownInter, t.Rise, t.Fall = t.Inter, t.Inter, 1, 1
-		if b.cfg.TimeoutCheck <= 0 {
-			t.Timeout = t.Inter
-		}
+		// The agent's own rise and fall are 1; check-send-proxy is for the
+		// health check only. Timeout: timeout check, else the agent's inter.
+		t.FastInter, t.DownInter, t.Rise, t.Fall, t.SendProxy = t.Inter, t.Inter, 1, 1, false
 		a := check.NewAgent(t, ac.Send)
 		first := t.Inter * time.Duration(i) / time.Duration(len(jobs))
 		go a.Run(ctx, first, func(r check.AgentResult) { b.agentReport(s, r) })
 	}
 }
 
+// agentAdmin are the admin words of an agent reply.
+var agentAdmin = map[string]AdminState{"ready": AdminReady, "drain": AdminDrain, "maint": AdminMaint}
+
 // agentReport applies an agent's reply in HAProxy's order: the admin
 // state, the weight, maxconn, then the health.
 func (b *backend) agentReport(s *server, r check.AgentResult) {
 	s.state.noteAgent(r.Result)
-	if !r.Replied {
+	if !r.Replied || s.state.agent.off.Load() {
 		// A failure to reach the agent never marks the server down.
 		return
 	}
+	e, be, name := b.engine, b.cfg.Name, s.cfg.Name
 	rep := r.Reply
 	if rep.Admin != "" {
-		b.notActedOn(s, "'"+strings.ToLower(rep.Admin)+"'")
+		e.SetServerAdmin(be, name, agentAdmin[strings.ToLower(rep.Admin)])
 	}
 	warn := ""
 	if rep.Weight != "" {
-		w, msg := check.AgentWeight(rep.Weight, s.cfg.Weight, lbStatic(b.cfg.Balance))
+		w, msg := check.AgentWeight(rep.Weight, s.cfg.Weight, staticAlgo(b.cfg.Balance))
 		if warn = msg; msg == "" {
-			b.engine.SetServerWeight(b.cfg.Name, s.cfg.Name, w)
+			e.SetServerWeight(be, name, w)
 		}
 	}
-	if rep.MaxConn != "" {
-		if _, msg := check.AgentMaxConn(rep.MaxConn); msg != "" {
-			warn = cmp.Or(warn, msg)
-		} else {
-			b.notActedOn(s, "'maxconn:'")
+	if rep.HasMaxConn {
+		n, msg := check.AgentMaxConn(rep.MaxConn)
+		if warn = cmp.Or(warn, msg); msg == "" {
+			e.SetServerMaxConn(be, name, n)
 		}
 	}
 	if rep.Health == "" {
@@ -116,6 +114,17 @@ func (b *backend) agentReport(s *server, r check.AgentResult) {
 	}
 	res := r.Result
 	res.Status, res.Info = rep.HealthStatus(), rep.HealthText(warn)
+	if s.state.admin.maint() {
+		// In maintenance the reference logs no health change; leaving
+		// it reports the health the checks and the agent left.
+		s.state.agent.down.Store(res.Status != check.L7OK)
+		up := res.Status == check.L7OK && checkUp(s)
+		b.mu.Lock()
+		s.state.up.Store(up)
+		b.lb.SetUp(s.lb, up)
+		b.mu.Unlock()
+		return
+	}
 	if res.Status == check.L7OK {
 		s.state.agent.down.Store(false)
 		if checkUp(s) {
@@ -127,23 +136,28 @@ func (b *backend) agentReport(s *server, r check.AgentResult) {
 	b.setServerUp(s, false, &res)
 }
 
-// notActedOn warns once per server about an agent reply word Fulcrum
-// reads but does not apply yet.
-func (b *backend) notActedOn(s *server, word string) {
-	if _, done := s.state.agent.warned.LoadOrStore(word, true); done {
-		return
-	}
-	b.engine.log(Warning, fmt.Sprintf("Agent of server %s replied %s, which Fulcrum does not act on yet.", s.id(), word))
+// ErrAgentOff is the Runtime API's answer for a server without a running
+// agent check.
+var ErrAgentOff = errors.New("agent checks are not enabled on this server.")
+
+// AgentEnabled reports whether a server has an agent check running.
+func (e *Engine) AgentEnabled(backendName, serverName string) bool {
+	_, s, err := e.lookup(backendName, serverName)
+	return err == nil && s.cfg.Agent != nil && !s.state.agent.off.Load()
 }
 
-// lbStatic tells whether a backend's algorithm takes no weight change
-// at run time (static-rr, and map-based hashing).
-func lbStatic(c balance.Config) bool {
-	switch c.Algo {
-	case balance.StaticRR:
-		return true
-	case balance.RoundRobin, balance.LeastConn, balance.First, balance.Random:
-		return false
+// SetAgentHealth forces what the agent says of a server (`set server ...
+// agent up|down`): as the reference, the server is set running or stopped
+// at once, "changed from CLI".
+func (e *Engine) SetAgentHealth(backendName, serverName string, up bool) error {
+	if !e.AgentEnabled(backendName, serverName) {
+		return ErrAgentOff
 	}
-	return !c.Consistent
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	s.state.agent.down.Store(!up)
+	b.setServerUpWhy(s, up, "changed from CLI")
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 	"fulcrum/proxy/stick"
+	"fulcrum/proxy/userlist"
 )
 
 // Config is the engine's runtime configuration: plain values, already
@@ -30,7 +31,7 @@ type Config struct {
 	// Tables are the stick tables, in configuration order.
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
-	Userlists map[string]*Userlist
+	Userlists map[string]*userlist.List
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -99,6 +100,9 @@ type Session struct {
 	stk    sessionStick // track-sc counters
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
+	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
+	// in tcp mode.
+	tcpHTTP *tcpHTTP
 }
 
 // SetVar sets a session variable (set-var actions).
@@ -108,6 +112,9 @@ func (s *Session) SetVar(name, value string) {
 	}
 	s.vars[name] = value
 }
+
+// UnsetVar removes a session variable (unset-var actions).
+func (s *Session) UnsetVar(name string) { delete(s.vars, name) }
 
 // Var returns a session variable.
 func (s *Session) Var(name string) (string, bool) {

@@ -16,6 +16,7 @@ import (
 	"fulcrum/haproxy"
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/userlist"
 )
 
 // FromConfig maps a parsed haproxy.cfg onto the engine's Config, with
@@ -25,7 +26,7 @@ import (
 // alerts, and then the Config must not be used.
 func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
-	a.cfg.Userlists = a.userlists()
+	a.cfg.Userlists = a.userlistsOf()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}
@@ -46,6 +47,8 @@ type adapter struct {
 	hc    *haproxy.Config
 	cfg   *Config
 	diags []confparse.Diagnostic
+	// userlists are the userlist sections, built on first use.
+	userlists map[string]*userlist.List
 }
 
 func (a *adapter) add(sev confparse.Severity, pos confparse.Pos, format string, args ...any) {
@@ -321,12 +324,7 @@ func (a *adapter) balance(px *haproxy.Proxy, be *Backend) balance.Config {
 			c.Param = "mstshash"
 		}
 	case balance.Sample:
-		expr := strings.Join(words[1:], " ")
-		if expr == "src" {
-			be.HashKey = (*Session).SrcBinary
-		} else {
-			a.warn(px.Section.Pos, "backend '%s' : 'balance hash %s' : only 'src' is supported by Fulcrum, using roundrobin.", px.Name, expr)
-		}
+		a.hashKey(px, be, strings.Join(words[1:], " "))
 	default:
 		// uri, url_param, hdr need HTTP: HAProxy falls back to round
 		// robin in tcp mode.
@@ -688,6 +686,9 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	var act Action
 	words, _ := splitCond(args[1:])
 	do, isStick := a.stickAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
+	if !isStick {
+		do, isStick = a.varAction(d.Pos, words)
+	}
 	switch {
 	case isStick && do == nil:
 		return

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strconv"
@@ -9,7 +11,6 @@ import (
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
-	"fulcrum/proxy/crypt"
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/sample"
 )
@@ -19,21 +20,6 @@ func init() {
 		"errorloc", "errorloc302", "errorloc303", "cookie"} {
 		actedKeywords[k] = true
 	}
-	// http_auth(userlist): the request's Basic credentials are valid in
-	// the userlist (it needs the running configuration's userlists, so it
-	// is registered here rather than in proxy/sample).
-	sample.RegisterFetch(sample.Fetch{Name: "http_auth", Args: []sample.ArgType{sample.ArgStr}, MinArgs: 1,
-		Out: sample.Bool, HTTP: true, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
-			s, ok := c.Env.(*Session)
-			if !ok || s.HTTPRequest() == nil {
-				return sample.Miss
-			}
-			out.Type, out.Int = sample.Bool, 0
-			if s.HTTPAuth(c.Args[0].Str) {
-				out.Int = 1
-			}
-			return sample.Found
-		}})
 }
 
 // ruleScope is what an HTTP rule's adapter needs of the proxy it is in.
@@ -97,6 +83,21 @@ func (a *adapter) httpActions(act *HTTPActions, px *haproxy.Proxy, lines []hapro
 	act.Errors = a.errorPages(lines)
 }
 
+// lfValue compiles a log-format value: its text when it holds no
+// variable, else a template of `%[expr]` samples. Other log-format
+// variables (%ci, %{+Q}r...) are not built for rule values: the error
+// names them.
+func lfValue(s string) (string, *sample.Template, error) {
+	if lit, ok := lfLiteral(s); ok {
+		return lit, nil, nil
+	}
+	t, err := sample.ParseTemplate(s, &sample.Options{ReadFile: os.ReadFile})
+	if err != nil {
+		return "", nil, fmt.Errorf("log-format value: %w", notBuilt(err))
+	}
+	return "", t, nil
+}
+
 // lfLiteral reads a log-format string that holds no variable ("%%" is a
 // percent sign); ok is false when it has variables.
 func lfLiteral(s string) (string, bool) {
@@ -125,18 +126,24 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		a.warn(pos, "'%s %s' is not acted on yet by Fulcrum (%s); the rule is ignored.", sc.kw, w[0], why)
 		return HTTPRule{}, false
 	}
-	lf := "log-format values are not built yet"
 	arg := func(i int) string {
 		if i < len(w) {
 			return w[i]
 		}
 		return ""
 	}
-	literal := func(i int) (string, bool) { return lfLiteral(arg(i)) }
+	value := func(i int) (string, *sample.Template, error) {
+		if i >= len(w) {
+			return "", nil, errors.New("a value is expected")
+		}
+		return lfValue(w[i])
+	}
 	regex := func(i int) (*regexp.Regexp, bool) {
 		re, err := regexp.Compile(arg(i))
 		if err != nil {
-			a.alert(pos, "'%s %s' : regex '%s' : %v", sc.kw, w[0], arg(i), err)
+			// The reference's PCRE takes more than Go's RE2 does
+			// (back-references, look-arounds).
+			a.warn(pos, "'%s %s' : regex '%s' is not supported by Fulcrum (%v); the rule is ignored.", sc.kw, w[0], arg(i), err)
 			return nil, false
 		}
 		return re, true
@@ -159,16 +166,13 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 			return HTTPRule{}, false
 		}
 		return HTTPRule{Action: HTTPRedirect, Redirect: rd}, true
-	case "set-header", "add-header":
-		v, ok := literal(2)
-		if len(w) < 3 || !ok {
-			return notActed(lf)
+	case "set-header", "add-header", "early-hint":
+		v, t, err := value(2)
+		if err != nil {
+			return notActed(err.Error())
 		}
-		act := HTTPSetHeader
-		if w[0] == "add-header" {
-			act = HTTPAddHeader
-		}
-		return HTTPRule{Action: act, Name: w[1], Value: v}, true
+		act := map[string]HTTPAction{"set-header": HTTPSetHeader, "add-header": HTTPAddHeader, "early-hint": HTTPEarlyHint}[name]
+		return HTTPRule{Action: act, Name: w[1], Value: v, Tmpl: t}, true
 	case "del-header":
 		if len(w) == 4 && w[2] == "-m" && w[3] == "str" {
 			w = w[:2]
@@ -178,9 +182,9 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		}
 		return HTTPRule{Action: HTTPDelHeader, Name: w[1]}, true
 	case "replace-header", "replace-value":
-		v, ok := literal(3)
-		if !ok {
-			return notActed(lf)
+		v, t, err := value(3)
+		if err != nil {
+			return notActed(err.Error())
 		}
 		re, ok := regex(2)
 		if !ok {
@@ -190,29 +194,27 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		if name == "replace-value" {
 			act = HTTPReplaceValue
 		}
-		return HTTPRule{Action: act, Name: arg(1), Regex: re, Value: v}, true
+		return HTTPRule{Action: act, Name: arg(1), Regex: re, Value: v, Tmpl: t}, true
 	case "set-path", "set-pathq", "set-query", "set-uri", "set-method":
-		v, ok := literal(1)
-		if !ok {
-			return notActed(lf)
+		v, t, err := value(1)
+		if err != nil {
+			return notActed(err.Error())
 		}
 		act := map[string]HTTPAction{"set-path": HTTPSetPath, "set-pathq": HTTPSetPathQ, "set-query": HTTPSetQuery,
 			"set-uri": HTTPSetURI, "set-method": HTTPSetMethod}[name]
-		return HTTPRule{Action: act, Value: v}, true
-	case "replace-path", "replace-uri":
-		v, ok := literal(2)
-		if !ok {
-			return notActed(lf)
+		return HTTPRule{Action: act, Value: v, Tmpl: t}, true
+	case "replace-path", "replace-pathq", "replace-uri":
+		v, t, err := value(2)
+		if err != nil {
+			return notActed(err.Error())
 		}
 		re, ok := regex(1)
 		if !ok {
 			return HTTPRule{}, false
 		}
-		act := HTTPReplacePath
-		if name == "replace-uri" {
-			act = HTTPReplaceURI
-		}
-		return HTTPRule{Action: act, Regex: re, Value: v}, true
+		act := map[string]HTTPAction{"replace-path": HTTPReplacePath, "replace-pathq": HTTPReplacePathQ,
+			"replace-uri": HTTPReplaceURI}[name]
+		return HTTPRule{Action: act, Regex: re, Value: v, Tmpl: t}, true
 	case "set-var", "unset-var":
 		v, ok := strings.CutSuffix(strings.TrimPrefix(w[0], name+"("), ")")
 		if !ok || v == "" {
@@ -221,11 +223,15 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		if name == "unset-var" {
 			return HTTPRule{Action: HTTPUnsetVar, Name: v}, true
 		}
-		val, ok := literalSample(strings.Join(w[1:], " "))
-		if !ok {
-			return notActed("only str() and int() samples are built yet")
+		expr := strings.Join(w[1:], " ")
+		if val, ok := literalSample(expr); ok {
+			return HTTPRule{Action: HTTPSetVar, Name: v, Value: val}, true
 		}
-		return HTTPRule{Action: HTTPSetVar, Name: v, Value: val}, true
+		x, err := sample.ParseExpr(expr, &sample.Options{ReadFile: os.ReadFile})
+		if err != nil {
+			return notActed(notBuilt(err).Error())
+		}
+		return HTTPRule{Action: HTTPSetVar, Name: v, Expr: x}, true
 	case "set-status":
 		st, err := strconv.Atoi(arg(1))
 		if err != nil || st < 100 || st > 999 {
@@ -238,12 +244,18 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		}
 		return r, true
 	case "normalize-uri":
-		f, ok := uriNormalizers[arg(1)]
-		if !ok || len(w) > 2 {
+		f, ok := uriNormalizer(w[1:])
+		if !ok {
 			return notActed("this normalizer is not built yet")
 		}
 		return HTTPRule{Action: HTTPNormalizeURI, Normalizer: f}, true
-	case "set-log-level", "set-nice":
+	case "set-log-level":
+		if arg(1) == "silent" {
+			return HTTPRule{Action: HTTPSilent}, true
+		}
+		a.warn(pos, "'%s set-log-level %s' is accepted but has no effect in Fulcrum (only 'silent' is built).", sc.kw, arg(1))
+		return HTTPRule{}, false
+	case "set-nice":
 		a.warn(pos, "'%s %s' is accepted but has no effect in Fulcrum.", sc.kw, w[0])
 		return HTTPRule{}, false
 	case "use-service":
@@ -303,13 +315,13 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 			contentType, custom = val, true
 			i++
 		case "string", "lf-string":
-			s, ok := val, true
+			s := val
 			if opt == "lf-string" {
-				s, ok = lfLiteral(val)
-			}
-			if !ok {
-				a.warn(pos, "'%s %s' : log-format payloads are not built yet by Fulcrum; the rule is ignored.", sc.kw, w[0])
-				return HTTPRule{}, false
+				var err error
+				if s, r.Body, err = lfValue(val); err != nil {
+					a.warn(pos, "'%s %s' : payload '%s' : %v; the rule is ignored.", sc.kw, w[0], val, err)
+					return HTTPRule{}, false
+				}
 			}
 			body, custom = []byte(s), true
 			i++
@@ -327,9 +339,13 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 				}
 				continue
 			}
-			if opt == "lf-file" && strings.Contains(string(data), "%") {
-				a.warn(pos, "'%s %s' : log-format payloads are not built yet by Fulcrum; the rule is ignored.", sc.kw, w[0])
-				return HTTPRule{}, false
+			if opt == "lf-file" {
+				s, t, err := lfValue(string(data))
+				if err != nil {
+					a.warn(pos, "'%s %s' : payload file '%s' : %v; the rule is ignored.", sc.kw, w[0], val, err)
+					return HTTPRule{}, false
+				}
+				data, r.Body = []byte(s), t
 			}
 			body, custom = data, true
 		case "errorfiles":
@@ -356,8 +372,14 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 		st := r.Status
 		if st == 0 {
 			st = map[HTTPAction]int{HTTPDeny: 403, HTTPTarpit: 500, HTTPReturn: 200}[r.Action]
+			if r.Action == HTTPDeny && sc.kw != "http-request" {
+				st = 502
+			}
 		}
 		r.Reply = NewReply(st, headers, contentType, body)
+		if r.Body != nil && contentType != "" && r.Reply.Headers.Index("content-type", 0) < 0 {
+			r.Reply.Headers = append(r.Reply.Headers, hdr("content-type", contentType))
+		}
 	}
 	return r, true
 }
@@ -384,16 +406,16 @@ func (a *adapter) redirectRule(sc *ruleScope, pos confparse.Pos, w []string) (*R
 		a.alert(pos, "'%s' : redirection type expected ('prefix', 'location', or 'scheme').", sc.kw)
 		return nil, false
 	}
-	target, ok := lfLiteral(w[2])
-	if !ok {
+	target, tmpl, err := lfValue(w[2])
+	if err != nil {
 		what := sc.kw
 		if what != "redirect" {
 			what += " redirect"
 		}
-		a.warn(pos, "'%s %s' : log-format targets are not built yet by Fulcrum; the rule is ignored.", what, w[1])
+		a.warn(pos, "'%s %s' : target '%s' : %v; the rule is ignored.", what, w[1], w[2], err)
 		return nil, false
 	}
-	rd := &Redirect{Kind: w[1], Target: target}
+	rd := &Redirect{Kind: w[1], Target: target, TargetTmpl: tmpl}
 	for i := 3; i < len(w); i++ {
 		switch w[i] {
 		case "code":
@@ -500,51 +522,6 @@ func (a *adapter) httpErrors(name string) map[int]*Reply {
 		}
 	}
 	return pages
-}
-
-// userlists reads the `userlist` sections.
-func (a *adapter) userlists() map[string]*Userlist {
-	out := map[string]*Userlist{}
-	for _, sec := range a.hc.Others {
-		if sec.Kind != "userlist" || len(sec.Args) == 0 {
-			continue
-		}
-		ul := &Userlist{Name: sec.Args[0], Users: map[string]*User{}, Groups: map[string]bool{}}
-		for _, d := range sec.Lines {
-			switch d.Keyword {
-			case "group":
-				if len(d.Args) == 0 {
-					continue
-				}
-				ul.Groups[d.Args[0]] = true
-				if len(d.Args) > 2 && d.Args[1] == "users" {
-					for _, u := range strings.Split(d.Args[2], ",") {
-						ul.user(u).Groups = append(ul.user(u).Groups, d.Args[0])
-					}
-				}
-			case "user":
-				if len(d.Args) == 0 {
-					continue
-				}
-				u := ul.user(d.Args[0])
-				for i := 1; i+1 < len(d.Args); i += 2 {
-					switch d.Args[i] {
-					case "password":
-						u.Password, u.Hashed = d.Args[i+1], true
-						if !crypt.Supported(u.Password) {
-							a.warn(d.Pos, "userlist '%s' user '%s' : this password hash scheme is not supported by Fulcrum (only $1$, $5$ and $6$); the user cannot log in.", ul.Name, u.Name)
-						}
-					case "insecure-password":
-						u.Password, u.Hashed = d.Args[i+1], false
-					case "groups":
-						u.Groups = append(u.Groups, strings.Split(d.Args[i+1], ",")...)
-					}
-				}
-			}
-		}
-		out[ul.Name] = ul
-	}
-	return out
 }
 
 // backendActions fills a backend's rules beyond http-request, its error

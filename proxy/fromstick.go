@@ -205,7 +205,7 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset 
 			return nil, true
 		}
 		tr := &Track{Slot: slot, Table: px, HTTPRequest: ruleset == "http-request",
-			Stream: ruleset == "http-request" || ruleset == "tcp-request content"}
+			Stream: ruleset != "tcp-request connection" && ruleset != "tcp-request session"}
 		if len(w) >= 4 && w[2] == "table" {
 			tr.Table = w[3]
 		}
@@ -242,22 +242,28 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset 
 
 // stickKey compiles the key sample of a track-sc or stick rule.
 func (a *adapter) stickKey(pos confparse.Pos, expr string) StickKey {
+	switch expr {
+	case "src": // the usual key, read without the sample machinery
+		return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) { return t.KeyFromAddr(buf, s.Src.Addr()) }
+	case "dst":
+		return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) { return t.KeyFromAddr(buf, s.Dst.Addr()) }
+	}
 	x, err := sample.ParseExpr(expr, &sample.Options{ReadFile: os.ReadFile})
 	if err != nil {
 		a.warn(pos, "sample '%s' as a stick key : %v; the rule is ignored.", expr, notBuilt(err))
 		return nil
 	}
 	return func(s *Session, t *stick.Table, buf []byte) ([]byte, bool) {
-		var smp sample.Sample
-		if x.Eval(s, &smp) != sample.Found {
+		smp := &s.stk.smp
+		if x.Eval(s, smp) != sample.Found {
 			return nil, false
 		}
-		return sampleKey(t, buf, &smp)
+		return stickSampleKey(t, buf, smp)
 	}
 }
 
-// sampleKey converts a sample to a table's key type.
-func sampleKey(t *stick.Table, buf []byte, smp *sample.Sample) ([]byte, bool) {
+// stickSampleKey converts a sample to a table's key type.
+func stickSampleKey(t *stick.Table, buf []byte, smp *sample.Sample) ([]byte, bool) {
 	switch smp.Type {
 	case sample.IPv4, sample.IPv6:
 		return t.KeyFromAddr(buf, smp.IP)
@@ -326,6 +332,8 @@ type stickOp struct {
 	clr    bool        // clr_gpc0/1: reset, return the previous value
 	isInc  bool
 	kbytes bool
+	// trackers reads the entry's reference count (table_trackers).
+	trackers bool
 }
 
 func stickOps() map[string]stickOp {
@@ -342,6 +350,13 @@ func stickOps() map[string]stickOp {
 
 // apply runs the fetch's operation on an entry (nil: no entry, reads 0).
 func (op stickOp) apply(t *stick.Table, e *stick.Entry) (int, Verdict) {
+	if op.trackers {
+		if e == nil {
+			return 0, True
+		}
+		// The reference counts the reference its own lookup holds.
+		return t.Refs(e) + 1, True
+	}
 	if !t.Stores(op.data) {
 		return 0, False // not stored: no sample
 	}
@@ -372,6 +387,14 @@ func registerStickSamples() {
 		return sample.Result(v)
 	}
 	optTable := []sample.ArgType{sample.ArgStr}
+	tableConv := func(name string, op stickOp) {
+		sample.RegisterConverter(sample.Converter{Name: name, Args: optTable, MinArgs: 1, In: sample.Any, Out: sample.Int,
+			Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
+				n, v := sessionOf(c).tableConv(args[0].Str, smp, op)
+				*smp = sample.Sample{Type: sample.Int, Int: int64(n)}
+				return v == True
+			}})
+	}
 	for name, op := range stickOps() {
 		sample.RegisterFetch(sample.Fetch{Name: "sc_" + name, Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
 			MinArgs: 1, Out: sample.Int, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
@@ -391,15 +414,11 @@ func registerStickSamples() {
 				return intResult(out, n, v)
 			}})
 		if !op.isInc && !op.clr {
-			sample.RegisterConverter(sample.Converter{Name: "table_" + strings.TrimPrefix(name, "get_"),
-				Args: optTable, MinArgs: 1, In: sample.Any, Out: sample.Int,
-				Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
-					n, v := sessionOf(c).tableConv(args[0].Str, smp, op)
-					*smp = sample.Sample{Type: sample.Int, Int: int64(n)}
-					return v == True
-				}})
+			tableConv("table_"+strings.TrimPrefix(name, "get_"), op)
 		}
 	}
+	tableConv("table_server_id", stickOp{data: stick.ServerID})
+	tableConv("table_trackers", stickOp{trackers: true})
 	sample.RegisterFetch(sample.Fetch{Name: "sc_trackers", Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
 		MinArgs: 1, Out: sample.Int, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
 			n, v := sessionOf(c).scTrackers(int(c.Args[0].Int))
@@ -443,7 +462,7 @@ func registerStickSamples() {
 			var buf [64]byte
 			key, ok := []byte(nil), t != nil
 			if ok {
-				key, ok = sampleKey(t, buf[:0], smp)
+				key, ok = stickSampleKey(t, buf[:0], smp)
 			}
 			*smp = sample.Sample{Type: sample.Bool}
 			if ok && t.Lookup(key) != nil {
@@ -500,7 +519,7 @@ func (s *Session) tableConv(table string, smp *sample.Sample, op stickOp) (int, 
 		return 0, False
 	}
 	var buf [64]byte
-	key, ok := sampleKey(t, buf[:0], smp)
+	key, ok := stickSampleKey(t, buf[:0], smp)
 	if !ok {
 		return 0, False
 	}

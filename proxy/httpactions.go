@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"fulcrum/proxy/http1"
+	"fulcrum/proxy/sample"
 )
 
 // HTTPActions are a proxy's HTTP rules beyond http-request and its error
@@ -26,26 +27,41 @@ type HTTPActions struct {
 }
 
 // statusReasons are the reason phrases the reference writes for the
-// statuses it generates.
-var statusReasons = map[int]string{100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created",
-	202: "Accepted", 203: "Non-Authoritative Information", 204: "No Content", 205: "Reset Content",
-	206: "Partial Content", 300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other",
+// statuses it sets itself (its http_get_reason table).
+var statusReasons = map[int]string{100: "Continue", 101: "Switching Protocols", 102: "Processing",
+	103: "Early Hints", 200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information",
+	204: "No Content", 205: "Reset Content", 206: "Partial Content", 207: "Multi-Status", 208: "Already Reported",
+	226: "IM Used", 300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other",
 	304: "Not Modified", 305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect",
 	400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
 	405: "Method Not Allowed", 406: "Not Acceptable", 407: "Proxy Authentication Required",
 	408: "Request Timeout", 409: "Conflict", 410: "Gone", 411: "Length Required", 412: "Precondition Failed",
 	413: "Payload Too Large", 414: "URI Too Long", 415: "Unsupported Media Type", 416: "Range Not Satisfiable",
 	417: "Expectation Failed", 418: "I'm a teapot", 421: "Misdirected Request", 422: "Unprocessable Content",
-	425: "Too Early", 426: "Upgrade Required", 428: "Precondition Required", 429: "Too Many Requests",
-	431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons", 500: "Internal Server Error",
-	501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
-	505: "HTTP Version Not Supported"}
+	423: "Locked", 424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required",
+	428: "Precondition Required", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
+	451: "Unavailable For Legal Reasons", 500: "Internal Server Error", 501: "Not Implemented",
+	502: "Bad Gateway or Proxy Error", 503: "Service Unavailable", 504: "Gateway Time-out",
+	505: "HTTP Version Not Supported", 506: "Variant Also Negotiates", 507: "Insufficient Storage",
+	508: "Loop Detected", 510: "Not Extended", 511: "Network Authentication Required"}
 
-// StatusReason is the reference's reason phrase for status ("Other" for
-// an unknown one).
+// StatusReason is the reference's reason phrase for status: its table's,
+// else the class's name.
 func StatusReason(status int) string {
 	if r, ok := statusReasons[status]; ok {
 		return r
+	}
+	switch status / 100 {
+	case 1:
+		return "Informational"
+	case 2:
+		return "Success"
+	case 3:
+		return "Redirection"
+	case 4:
+		return "Client Error"
+	case 5:
+		return "Server Error"
 	}
 	return "Other"
 }
@@ -68,45 +84,53 @@ func (h *httpConn) rewriteRequest(r *HTTPRule) {
 	switch r.Action {
 	case HTTPSetPath:
 		pre, _, q := splitURI(req)
-		req.URI = join(pre, []byte(r.Value), q)
+		req.URI = join(pre, []byte(h.value(r)), q)
 	case HTTPSetPathQ:
 		pre, _, _ := splitURI(req)
-		req.URI = join(pre, []byte(r.Value), nil)
+		req.URI = join(pre, []byte(h.value(r)), nil)
 	case HTTPSetQuery:
 		pre, p, _ := splitURI(req)
-		req.URI = join(pre, p, []byte("?"+r.Value))
+		req.URI = join(pre, p, []byte("?"+h.value(r)))
 	case HTTPSetURI:
-		req.URI = []byte(r.Value)
+		req.URI = []byte(h.value(r))
 	case HTTPSetMethod:
-		req.Method = []byte(r.Value)
+		req.Method = []byte(h.value(r))
 	case HTTPReplacePath:
 		pre, p, q := splitURI(req)
-		if np, ok := replaceAll(r.Regex, p, r.Value); ok {
+		if np, ok := replaceAll(r.Regex, p, h.value(r)); ok {
 			req.URI = join(pre, np, q)
 		}
+	case HTTPReplacePathQ:
+		pre, p, q := splitURI(req)
+		if np, ok := replaceAll(r.Regex, join(p, q), h.value(r)); ok {
+			req.URI = join(pre, np)
+		}
 	case HTTPReplaceURI:
-		if nu, ok := replaceAll(r.Regex, req.URI, r.Value); ok {
+		if nu, ok := replaceAll(r.Regex, req.URI, h.value(r)); ok {
 			req.URI = nu
 		}
 	case HTTPNormalizeURI:
 		req.URI = r.Normalizer(req.URI)
+	case HTTPSilent:
+		h.r.Log = nil
 	case HTTPSetVar:
-		h.sess.SetVar(r.Name, r.Value)
+		h.sess.SetVar(r.Name, h.value(r))
 	case HTTPUnsetVar:
 		delete(h.sess.vars, r.Name)
 	default:
-		rewriteHeaders(&req.Headers, r)
+		rewriteHeaders(&req.Headers, r, h.value(r))
 	}
 }
 
-// rewriteHeaders applies a header rule to a message's headers.
-func rewriteHeaders(hs *http1.Headers, r *HTTPRule) {
+// rewriteHeaders applies a header rule to a message's headers; value is
+// the rule's value for this message.
+func rewriteHeaders(hs *http1.Headers, r *HTTPRule, value string) {
 	switch r.Action {
 	case HTTPSetHeader:
 		hs.Del(r.Name)
-		*hs = append(*hs, hdr(r.Name, r.Value))
+		*hs = append(*hs, hdr(r.Name, value))
 	case HTTPAddHeader:
-		*hs = append(*hs, hdr(r.Name, r.Value))
+		*hs = append(*hs, hdr(r.Name, value))
 	case HTTPDelHeader:
 		hs.Del(r.Name)
 	case HTTPReplaceHeader:
@@ -115,7 +139,7 @@ func rewriteHeaders(hs *http1.Headers, r *HTTPRule) {
 			if !bytes.EqualFold(f.Name, []byte(r.Name)) {
 				continue
 			}
-			if v, ok := replaceAll(r.Regex, f.Value, r.Value); ok {
+			if v, ok := replaceAll(r.Regex, f.Value, value); ok {
 				f.Value = v
 			}
 		}
@@ -123,7 +147,7 @@ func rewriteHeaders(hs *http1.Headers, r *HTTPRule) {
 		for i := range *hs {
 			f := &(*hs)[i]
 			if bytes.EqualFold(f.Name, []byte(r.Name)) {
-				f.Value = replaceValues(r.Regex, f.Value, r.Value)
+				f.Value = replaceValues(r.Regex, f.Value, value)
 			}
 		}
 	}
@@ -211,12 +235,18 @@ type Redirect struct {
 	AppendSlash bool
 	// SetCookie is "NAME=value", ClearCookie "NAME=" (or "NAME").
 	SetCookie, ClearCookie string
+	// TargetTmpl computes Target per request when it holds samples.
+	TargetTmpl *sample.Template
 }
 
 // location computes where the redirect sends the client.
-func (rd *Redirect) location(req *http1.Request) []byte {
+func (rd *Redirect) location(req *http1.Request, env sample.Env) []byte {
+	target := rd.Target
+	if rd.TargetTmpl != nil {
+		target = rd.TargetTmpl.String(env)
+	}
 	if rd.Kind == "location" {
-		return []byte(rd.Target)
+		return []byte(target)
 	}
 	_, p, q := splitURI(req)
 	path := join(p, q)
@@ -228,12 +258,12 @@ func (rd *Redirect) location(req *http1.Request) []byte {
 	}
 	if rd.Kind == "scheme" {
 		host, _ := req.Headers.Get("host")
-		return join([]byte(rd.Target+"://"), host, path)
+		return join([]byte(target+"://"), host, path)
 	}
-	if rd.Target == "/" {
+	if target == "/" {
 		return path
 	}
-	return join([]byte(rd.Target), path)
+	return join([]byte(target), path)
 }
 
 // redirect answers a redirect rule as the reference does: content-length
@@ -249,7 +279,7 @@ func (h *httpConn) redirect(r *HTTPRule) (int, bool) {
 		st = 302
 	}
 	rep := &Reply{Status: st, Reason: StatusReason(st), Headers: http1.Headers{
-		hdr("content-length", "0"), {Name: []byte("location"), Value: rd.location(&h.req)}}}
+		hdr("content-length", "0"), {Name: []byte("location"), Value: rd.location(&h.req, h.sess)}}}
 	if st == 302 || st == 303 || st == 307 {
 		rep.Headers = append(rep.Headers, hdr("cache-control", "no-cache"))
 	}
@@ -318,11 +348,15 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 			*reason = []byte(StatusReason(r.Status))
 		}
 	case HTTPSetVar:
-		h.sess.SetVar(r.Name, r.Value)
+		h.sess.SetVar(r.Name, h.value(r))
 	case HTTPUnsetVar:
 		delete(h.sess.vars, r.Name)
+	case HTTPDo:
+		r.Do(h.sess)
+	case HTTPSilent:
+		h.r.Log = nil
 	default:
-		rewriteHeaders(hs, r)
+		rewriteHeaders(hs, r, h.value(r))
 	}
 }
 

@@ -98,6 +98,7 @@ var actCases = []actCase{
 	{"set-method", "http-request set-method PUT", []string{get("/m")}},
 	{"set-pathq", "http-request set-pathq /pq?k", []string{get("/spq?a=b")}},
 	{"replace-path", `http-request replace-path /rp(.*) /replaced\1`, []string{get("/rp/x?a=b"), get("/other")}},
+	{"replace-pathq", `http-request replace-pathq /pq(.*)\?a=(.*) /new\1?b=\2`, []string{get("/pq/x?a=1"), get("http://h.example/pq/y?a=2")}},
 	{"replace-uri", `http-request replace-uri ^/ru(.*) /ruri\1`, []string{get("/ru/x?a=b")}},
 	{"normalize-uri", `http-request normalize-uri path-merge-slashes
 	http-request normalize-uri path-strip-dotdot
@@ -105,6 +106,9 @@ var actCases = []actCase{
 	http-request normalize-uri query-sort-by-name
 	http-request normalize-uri percent-to-uppercase`,
 		[]string{get("//a//b/../c/./d?z=1&a=2&m=3&a=1"), get("/x%2fy/..")}},
+	{"normalize-uri more", `http-request normalize-uri percent-decode-unreserved
+	http-request normalize-uri path-strip-dotdot full`,
+		[]string{get("/%41%62%2F%7e%20x/../../../y?q=%61"), get("/../..")}},
 	{"response header rules", `http-response set-status 299 reason Fine
 	http-response set-header X-Resp 1
 	http-response add-header X-Added 2
@@ -112,6 +116,15 @@ var actCases = []actCase{
 	http-response del-header x-gone`,
 		[]string{get("/")}},
 	{"response set-status standard reason", "http-response set-status 404", []string{get("/")}},
+	{"response set-status 502", "http-response set-status 502", []string{get("/")}},
+	{"response set-status 504", "http-response set-status 504", []string{get("/")}},
+	{"response set-status 422", "http-response set-status 422", []string{get("/")}},
+	{"response set-status 418", "http-response set-status 418", []string{get("/")}},
+	{"response set-status classes", "http-response set-status 299", []string{get("/")}},
+	{"response set-status 350", "http-response set-status 350", []string{get("/")}},
+	{"response set-status 460", "http-response set-status 460", []string{get("/")}},
+	{"response set-status 599", "http-response set-status 599", []string{get("/")}},
+	{"response set-status 999", "http-response set-status 999", []string{get("/")}},
 	{"response deny", "http-response deny", []string{get("/"), get("/")}},
 	{"response deny status", "http-response deny deny_status 403", []string{get("/")}},
 	{"response redirect", "http-response redirect location /elsewhere code 303",
@@ -141,6 +154,30 @@ var actCases = []actCase{
 		[]string{"POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nhi"}},
 	{"http/1.0 client", "http-request return status 200 content-type text/plain string ok",
 		[]string{"GET / HTTP/1.0\r\n\r\n"}},
+	{"sample values", `http-request set-header X-Src %[src]
+	http-request add-header X-Host "%[req.hdr(x-h),lower] on %[path]"
+	http-request set-var(txn.p) path
+	http-request set-header X-P %[var(txn.p)]
+	http-request set-path /v2%[path]
+	http-response set-header X-Status %[status]`,
+		[]string{get("/a?b", "X-H: Example.COM")}},
+	{"sample redirect", "http-request redirect location https://%[hdr(host)]%[path]?moved code 301", []string{get("/x?y")}},
+	{"sample return", `http-request return status 200 content-type text/plain lf-string "path=%[path] src=%[src]"`, []string{get("/here")}},
+	{"conditions", `http-request deny deny_status 404 if { path_beg /admin }
+	http-request return status 200 content-type text/plain string public if { path /public } || { hdr(x-pub) -m found }
+	http-request set-header X-Seen yes unless { method POST }`,
+		[]string{get("/admin/x"), get("/public"), get("/p", "X-Pub: 1"), get("/other")}},
+	{"auth group", "http-request auth realm Admins unless { http_auth_group(ul) admins }",
+		[]string{get("/"), get("/", credBob), get("/", credAl)}},
+	{"return errorfiles", "http-request return status 503 errorfiles myerrs", []string{get("/")}},
+	{"errorloc302", "errorloc302 503 /busy\n\thttp-request deny deny_status 503", []string{get("/")}},
+	{"response deny with payload", "http-response deny content-type text/plain string nope hdr X-Why rule", []string{get("/")}},
+	{"response deny with status and payload", "http-response deny deny_status 503 content-type text/plain string nope", []string{get("/")}},
+	{"early-hint", `http-request early-hint link "</style.css>; rel=preload; as=style"
+	http-request early-hint link "</script.js>; rel=preload; as=script"
+	http-request set-header X-A 1
+	http-request early-hint x-late %[path]`,
+		[]string{get("/eh"), "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"}},
 	{"tarpit", "timeout tarpit 50ms\n\thttp-request tarpit", []string{get("/")}},
 	{"tarpit status", "timeout tarpit 50ms\n\thttp-request tarpit deny_status 429", []string{get("/")}},
 }
@@ -244,32 +281,43 @@ func actBackend(t *testing.T, name string) string {
 	return ln.Addr().String()
 }
 
-// readRawResponse reads one response as bytes: the head, then a
-// Content-Length body or everything until the connection closes.
+// readRawResponse reads one response as bytes: interim (1xx) heads, the
+// final head, then a Content-Length body or everything until the
+// connection closes.
 func readRawResponse(rd *bufio.Reader) (string, error) {
-	var head strings.Builder
-	length := -1
+	var out strings.Builder
 	for {
-		line, err := rd.ReadString('\n')
-		if err != nil {
-			return head.String(), err
+		status, length := 0, -1
+		for first := true; ; first = false {
+			line, err := rd.ReadString('\n')
+			out.WriteString(line)
+			if err != nil {
+				return out.String(), err
+			}
+			if line == "\r\n" {
+				break
+			}
+			if first && len(line) >= 12 {
+				status, _ = strconv.Atoi(line[9:12])
+			}
+			name, val, _ := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
+			if strings.EqualFold(name, "content-length") {
+				length, _ = strconv.Atoi(strings.TrimSpace(val))
+			}
 		}
-		head.WriteString(line)
-		if line == "\r\n" {
-			break
+		if status >= 100 && status < 200 {
+			continue
 		}
-		name, val, _ := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
-		if strings.EqualFold(name, "content-length") {
-			length, _ = strconv.Atoi(strings.TrimSpace(val))
+		if length < 0 {
+			rest, err := io.ReadAll(rd)
+			out.Write(rest)
+			return out.String(), err
 		}
+		body := make([]byte, length)
+		_, err := io.ReadFull(rd, body)
+		out.Write(body)
+		return out.String(), err
 	}
-	if length < 0 {
-		rest, err := io.ReadAll(rd)
-		return head.String() + string(rest), err
-	}
-	body := make([]byte, length)
-	_, err := io.ReadFull(rd, body)
-	return head.String() + string(body), err
 }
 
 // runActCase sends the case's requests on one connection, then a probe

@@ -2,14 +2,13 @@ package proxy
 
 import (
 	"bufio"
-	"encoding/base64"
 	"net/netip"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"fulcrum/confparse"
-	"fulcrum/proxy/http1"
 )
 
 func TestLFLiteral(t *testing.T) {
@@ -55,6 +54,9 @@ func TestURINormalizers(t *testing.T) {
 		{"percent-to-uppercase", "/a%2fb?c=%3d", "/a%2Fb?c=%3D"},
 		{"query-sort-by-name", "/p?z=1&a=2&m=3&a=1", "/p?a=2&a=1&m=3&z=1"},
 		{"fragment-strip", "/p#frag", "/p"},
+		{"fragment-encode", "/p#frag", "/p%23frag"},
+		{"percent-decode-unreserved", "/%41%2F%7e%20", "/A%2F~%20"},
+		{"path-strip-dotdot full", "/../a/../../b", "/b"},
 	} {
 		t.Run(tc.name+" "+tc.in, func(t *testing.T) {
 			if got := string(uriNormalizers[tc.name]([]byte(tc.in))); got != tc.want {
@@ -148,33 +150,6 @@ func TestUserlistAndAuth(t *testing.T) {
 	if ul.InGroup("al", "admins") {
 		t.Error("al is not an admin")
 	}
-
-	// The fetches read the request's Basic credentials.
-	e, err := New(c, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &httpConn{}
-	s := &Session{Engine: e, http: h, Src: netip.MustParseAddrPort("127.0.0.1:1")}
-	parse := func(auth string) {
-		raw := "GET / HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n"
-		opts := http1.DefaultOptions()
-		if _, err := h.req.Parse([]byte(raw), &opts); err != nil {
-			t.Fatal(err)
-		}
-	}
-	parse("Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("bob:secret")) + "\r\n")
-	if !s.HTTPAuth("ul") || !s.HTTPAuthGroup("ul", "admins") || s.HTTPAuthGroup("ul", "ops") || s.HTTPAuth("other") {
-		t.Error("bob's credentials misjudged")
-	}
-	parse("Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("bob:nope")) + "\r\n")
-	if s.HTTPAuth("ul") {
-		t.Error("a wrong password passed")
-	}
-	parse("")
-	if s.HTTPAuth("ul") {
-		t.Error("no credentials passed")
-	}
 }
 
 // TestHTTPActionDiagnostics: what the engine cannot do is a WARNING with
@@ -182,12 +157,14 @@ func TestUserlistAndAuth(t *testing.T) {
 func TestHTTPActionDiagnostics(t *testing.T) {
 	base := "listen f\n mode http\n bind 127.0.0.1:8000\n %s\n server s 127.0.0.1:9000\n"
 	for _, tc := range []struct{ desc, line, want string }{
-		{"log-format header value", "http-request set-header X %[src]", ":4] : 'http-request set-header' is not acted on yet by Fulcrum (log-format values are not built yet)"},
-		{"log-format redirect", "http-request redirect location /%[path]", ":4] : 'http-request redirect location' : log-format targets are not built yet"},
-		{"log-format return string", "http-request return status 200 content-type text/plain lf-string %[src]", ":4] : 'http-request return' : log-format payloads are not built yet"},
-		{"set-log-level", "http-request set-log-level silent", ":4] : 'http-request set-log-level' is accepted but has no effect in Fulcrum."},
-		{"set-var from a fetch", "http-request set-var(txn.x) req.hdr(host)", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum (only str() and int() samples are built yet)"},
+		{"log-format header value", "http-request set-header X %ci", ":4] : 'http-request set-header' is not acted on yet by Fulcrum (log-format value: log-format variable '%ci' is not a sample expression)"},
+		{"log-format redirect", "http-request redirect location /%ci", ":4] : 'http-request redirect location' : target '/%ci' : log-format value: log-format variable '%ci'"},
+		{"log-format return string", "http-request return status 200 content-type text/plain lf-string %ci", ":4] : 'http-request return' : payload '%ci' : log-format value"},
+		{"set-log-level", "http-request set-log-level err", ":4] : 'http-request set-log-level err' is accepted but has no effect in Fulcrum (only 'silent' is built)."},
+		{"set-nice", "http-request set-nice 10", ":4] : 'http-request set-nice' is accepted but has no effect in Fulcrum."},
+		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_sni", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},
+		{"PCRE-only regex", `http-request replace-header X (?=a)b c`, ":4] : 'http-request replace-header' : regex '(?=a)b' is not supported by Fulcrum"},
 		{"cookie maxidle", "cookie SRV insert maxidle 30m", ":4] : 'cookie' option 'maxidle' is not acted on yet by Fulcrum."},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -266,5 +243,31 @@ func TestErrorfileOnStreamErrors(t *testing.T) {
 	resp, body := httpRoundTrip(t, c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	if resp.StatusCode != 503 || resp.Status != "503 Busy" || body != "busy\n" || resp.Header.Get("X-After") != "1" {
 		t.Errorf("got %q %q %v", resp.Status, body, resp.Header)
+	}
+}
+
+// TestSetLogLevelSilent: a request matched by `set-log-level silent`
+// carries no access-log settings, so no line is written for it.
+func TestSetLogLevelSilent(t *testing.T) {
+	s1 := startHTTPBackend(t, "s1")
+	cfg := httpConfig(t, s1.addr())
+	cfg.Frontends[0].Log = &AccessLog{}
+	cfg.Frontends[0].HTTP.RequestRules = []HTTPRule{{Action: HTTPSilent, Cond: PathBeg("/health")}}
+	logged := make(chan bool, 2)
+	e, err := New(cfg, Options{AccessLog: func(r *Record) { logged <- r.Log != nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Stop(time.Second) })
+	c := dialFE(t, e)
+	rd := bufio.NewReader(c)
+	for _, path := range []string{"/health", "/app"} {
+		httpRoundTrip(t, c, rd, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n")
+		if got, want := <-logged, path != "/health"; got != want {
+			t.Errorf("%s: logged %v, want %v", path, got, want)
+		}
 	}
 }

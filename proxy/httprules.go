@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"regexp"
+	"strconv"
 	"time"
 
 	"fulcrum/proxy/http1"
+	"fulcrum/proxy/sample"
 )
 
 // HTTPAction is what an http-request, http-response or
@@ -48,6 +50,7 @@ const (
 	// HTTPReplacePath and HTTPReplaceURI rewrite the path or the URI when
 	// Regex matches it.
 	HTTPReplacePath
+	HTTPReplacePathQ
 	HTTPReplaceURI
 	// HTTPSetVar sets the variable Name to Value; HTTPUnsetVar removes it.
 	HTTPSetVar
@@ -56,6 +59,11 @@ const (
 	HTTPSetStatus
 	// HTTPNormalizeURI applies the Normalizer to the URI.
 	HTTPNormalizeURI
+	// HTTPEarlyHint adds a Name: Value header to a 103 Early Hints
+	// interim answer, sent once the run of early-hint rules ends.
+	HTTPEarlyHint
+	// HTTPSilent is `set-log-level silent`: the request is not logged.
+	HTTPSilent
 	// HTTPDo calls Do (track-sc, sc-inc-gpc0, ...) and goes on.
 	HTTPDo
 )
@@ -89,6 +97,24 @@ type HTTPRule struct {
 	Tarpit time.Duration
 	// Normalizer rewrites the URI for normalize-uri.
 	Normalizer func([]byte) []byte
+	// Tmpl computes Value per request when it holds `%[expr]` samples;
+	// Expr is set-var's sample expression when it is not a constant.
+	Tmpl *sample.Template
+	Expr *sample.Expr
+	// Body computes a return/deny lf-string payload per request.
+	Body *sample.Template
+}
+
+// value is the rule's value for the current message.
+func (h *httpConn) value(r *HTTPRule) string {
+	switch {
+	case r.Tmpl != nil:
+		return r.Tmpl.String(h.sess)
+	case r.Expr != nil:
+		v, _ := r.Expr.String(h.sess)
+		return v
+	}
+	return r.Value
 }
 
 // applies evaluates the rule's condition.
@@ -119,6 +145,8 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 			return h.answer(r)
 		case HTTPRedirect:
 			return h.redirectRequest(r)
+		case HTTPEarlyHint:
+			h.earlyHint(r, i+1 == len(rules) || rules[i+1].Action != HTTPEarlyHint)
 		case HTTPDo:
 			r.Do(h.sess)
 		default:
@@ -126,6 +154,26 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 		}
 	}
 	return 0, false
+}
+
+// earlyHint adds the rule's header to the 103 answer being built and
+// sends it when last is set (the next rule is no early-hint), as the
+// reference does; HTTP/1.0 clients get none.
+func (h *httpConn) earlyHint(r *HTTPRule, last bool) {
+	if h.req.Major < 1 || h.req.Major == 1 && h.req.Minor == 0 {
+		return
+	}
+	if len(h.hints) == 0 {
+		h.hints = append(h.hints, "HTTP/1.1 103 Early Hints\r\n"...)
+		h.r.BytesOut += replySize(103, []byte("Early Hints"), nil, 0)
+	}
+	v := h.value(r)
+	h.hints = appendLowerHeader(h.hints, []byte(r.Name), []byte(v))
+	h.r.BytesOut += int64(len(r.Name) + len(v))
+	if last {
+		h.cli.Write(append(h.hints, '\r', '\n'))
+		h.hints = h.hints[:0]
+	}
 }
 
 // keepAfterAnswer tells whether the client connection persists after the
@@ -161,6 +209,7 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 		rep = h.ruleReply(r, 403)
 	case HTTPReturn:
 		term = 'L'
+		h.sess.stk.returned = true // not an error for the stick counters
 		rep = r.Reply
 		status = ruleStatus(r, 200)
 		if rep == nil {
@@ -185,6 +234,16 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 	}
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{term, stateRequest}
+	}
+	if r.Body != nil && rep != nil {
+		body := r.Body.Append(nil, h.sess)
+		dyn := *rep
+		dyn.Body = body
+		dyn.Headers = append(http1.Headers(nil), rep.Headers...)
+		if i := dyn.Headers.Index("content-length", 0); i >= 0 {
+			dyn.Headers[i].Value = []byte(strconv.Itoa(len(body)))
+		}
+		rep = &dyn
 	}
 	keep := h.keepAfterAnswer() && !rep.Close
 	_, n := h.writeReply(rep, keep)

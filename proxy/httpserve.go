@@ -105,8 +105,9 @@ type httpConn struct {
 	// forwarded beside the response.
 	expectDone chan error
 	nreq       int // requests completed on this client connection
-	lf         logScratch
 	ck         cookieState
+	hints      []byte // a 103 answer being built by early-hint rules
+	lf         logScratch
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
@@ -169,8 +170,9 @@ func (h *httpConn) exchange() bool {
 		start = time.Now()
 	}
 	h.be = nil
+	h.resp.Reset() // res.* fetches see no response before this one's
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener}
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
 	status, got := h.readRequest(start)
 	if status != 0 {

@@ -3,17 +3,27 @@ package proxy
 import (
 	"bytes"
 	"slices"
+	"strings"
 )
 
 // uriNormalizers are the `http-request normalize-uri` variants built, by
 // name; each takes and returns the request target.
 var uriNormalizers = map[string]func([]byte) []byte{
-	"path-merge-slashes":   onPath(mergeSlashes),
-	"path-strip-dot":       onPath(stripDot),
-	"path-strip-dotdot":    onPath(stripDotDot),
-	"percent-to-uppercase": percentUpper,
-	"query-sort-by-name":   sortQuery,
-	"fragment-strip":       stripFragment,
+	"path-merge-slashes":        onPath(mergeSlashes),
+	"path-strip-dot":            onPath(stripDot),
+	"path-strip-dotdot":         onPath(stripDotDot),
+	"percent-to-uppercase":      percentUpper,
+	"query-sort-by-name":        sortQuery,
+	"fragment-strip":            stripFragment,
+	"fragment-encode":           encodeFragment,
+	"percent-decode-unreserved": percentDecodeUnreserved,
+	"path-strip-dotdot full":    onPath(stripDotDotFull),
+}
+
+// uriNormalizer finds the normalizer of `normalize-uri NAME [OPTION]`.
+func uriNormalizer(args []string) (func([]byte) []byte, bool) {
+	f, ok := uriNormalizers[strings.Join(args, " ")]
+	return f, ok
 }
 
 // onPath applies f to the part of an origin-form target before '?'.
@@ -55,6 +65,19 @@ func stripDot(p []byte) []byte {
 		out = append(out, s)
 	}
 	return append([]byte("/"), bytes.Join(out, []byte("/"))...)
+}
+
+// stripDotDotFull is stripDotDot that also drops ".." segments with
+// nothing before them.
+func stripDotDotFull(p []byte) []byte {
+	p = stripDotDot(p)
+	for bytes.HasPrefix(p, []byte("/../")) || string(p) == "/.." {
+		p = p[3:]
+		if len(p) == 0 {
+			p = []byte("/")
+		}
+	}
+	return p
 }
 
 // stripDotDot resolves ".." segments against the previous one; a ".."
@@ -105,6 +128,42 @@ func sortQuery(u []byte) []byte {
 	name := func(p []byte) []byte { n, _, _ := bytes.Cut(p, []byte("=")); return n }
 	slices.SortStableFunc(params, func(a, b []byte) int { return bytes.Compare(name(a), name(b)) })
 	return join(u[:i+1], bytes.Join(params, []byte("&")))
+}
+
+// percentDecodeUnreserved decodes %XX sequences of unreserved characters
+// (letters, digits, '-', '.', '_', '~').
+func percentDecodeUnreserved(u []byte) []byte {
+	out := make([]byte, 0, len(u))
+	for i := 0; i < len(u); i++ {
+		if u[i] == '%' && i+2 < len(u) && isHex(u[i+1]) && isHex(u[i+2]) {
+			c := unhex(u[i+1])<<4 | unhex(u[i+2])
+			if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+				out = append(out, c)
+				i += 2
+				continue
+			}
+		}
+		out = append(out, u[i])
+	}
+	return out
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+// encodeFragment turns the fragment's '#' into "%23".
+func encodeFragment(u []byte) []byte {
+	if i := bytes.IndexByte(u, '#'); i >= 0 {
+		return join(u[:i], []byte("%23"), u[i+1:])
+	}
+	return u
 }
 
 func stripFragment(u []byte) []byte {

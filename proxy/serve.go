@@ -79,6 +79,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	}()
 
 	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
+	rec.sess = sess
 	var buf []byte
 	if bind.AcceptProxy {
 		var err error
@@ -99,6 +100,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		e.serveHTTP(rt, fe, lc, sess, cli, buf, rec)
 		return
 	}
+	e.logAccept(rec) // the stream starts (per request in http mode)
 	var ok bool
 	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
 		fe.counters.Denied.Add(1)

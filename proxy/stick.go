@@ -1,6 +1,9 @@
 package proxy
 
-import "fulcrum/proxy/stick"
+import (
+	"fulcrum/proxy/sample"
+	"fulcrum/proxy/stick"
+)
 
 // Stick tables in the engine: the tables of a configuration generation,
 // the sticky counters (HAProxy's stkctr) a session tracks, the events
@@ -24,8 +27,13 @@ type sessionStick struct {
 	// inRequest: an HTTP request is being processed (its trackers and
 	// counts end with it).
 	inRequest bool
-	reqHead   int64 // the request head's size as the reference counts it
-	headIn    int64 // the record's BytesIn once the head was in (the log's count)
+	// returned: the request was answered by a `return` rule, whose 4xx
+	// the reference does not count as errors.
+	returned bool
+	// keyBuf and smp are scratch space for computing keys, kept here so
+	// that a lookup allocates nothing.
+	keyBuf [64]byte
+	smp    sample.Sample
 }
 
 // StickKey reads a rule's key sample from a session and converts it to
@@ -54,8 +62,7 @@ func (tr *Track) Do(s *Session) {
 	if t == nil {
 		return
 	}
-	var buf [64]byte
-	key, ok := tr.Key(s, t, buf[:0])
+	key, ok := tr.Key(s, t, s.stk.keyBuf[:0])
 	if !ok {
 		return
 	}
@@ -134,11 +141,6 @@ func countBytes(c *stickCounter, in, out int64) {
 func (h *httpConn) stickRequest() bool {
 	s := h.sess
 	s.stk.inRequest = true
-	// The reference counts bytes_in from its internal (HTX) form of the
-	// head, not the wire bytes.
-	r := &h.req
-	s.stk.reqHead = 20 + int64(len(r.Method)+len(r.URI)+len(r.Proto)) + htxHeaderBytes(r.Headers) + 1
-	s.stk.headIn = h.r.BytesIn // what the log counts for the head; the body adds to it
 	if !runRules(h.fe.cfg.ContentRules, s) {
 		return false
 	}
@@ -149,7 +151,6 @@ func (h *httpConn) stickRequest() bool {
 // stickRequestDone ends an HTTP request on the trackers: 4xx answers
 // count as errors (except the `return` action's, as in the reference),
 // the bytes are counted, and the request's own trackers end.
-// TODO(httpact): the `return` action's answers must not count as errors.
 func (h *httpConn) stickRequestDone() {
 	s := h.sess
 	if !s.stk.inRequest {
@@ -160,12 +161,15 @@ func (h *httpConn) stickRequestDone() {
 		h.be.stickStore(s, h.be.byName[h.r.Server], true)
 	}
 	st := h.hrec.Status
-	isErr := st >= 400 && st < 500
+	isErr := st >= 400 && st < 500 && !s.stk.returned
+	s.stk.returned = false
 	s.stk.each(func(c *stickCounter) {
 		if isErr {
 			c.t.Count(c.e, stick.EvHTTPErr, 1)
 		}
-		countBytes(c, h.r.BytesIn-s.stk.headIn+s.stk.reqHead, h.r.BytesOut)
+		// %U counts the request as the reference does (its internal
+		// form of the head, htxRequestSize), and so do its counters.
+		countBytes(c, h.r.BytesIn, h.r.BytesOut)
 		if c.stream {
 			c.t.Count(c.e, stick.EvConnEnd, 1)
 			c.t.Release(c.e)
@@ -239,13 +243,12 @@ func (r *StickRule) applies(sess *Session, e *Engine, buf []byte) (*stick.Table,
 // stickMatch finds the server a `stick match`/`stick on` rule stored for
 // the session, or nil.
 func (b *backend) stickMatch(sess *Session) *server {
-	var buf [64]byte
 	for i := range b.cfg.Stick {
 		r := &b.cfg.Stick[i]
 		if !r.Match {
 			continue
 		}
-		t, key, ok := r.applies(sess, b.engine, buf[:0])
+		t, key, ok := r.applies(sess, b.engine, sess.stk.keyBuf[:0])
 		if !ok {
 			continue
 		}
@@ -266,13 +269,12 @@ func (b *backend) stickMatch(sess *Session) *server {
 // stickStore records the server a connection went to for the
 // store-request rules (response false) or the store-response ones.
 func (b *backend) stickStore(sess *Session, s *server, response bool) {
-	var buf [64]byte
 	for i := range b.cfg.Stick {
 		r := &b.cfg.Stick[i]
 		if !r.Store || r.Response != response {
 			continue
 		}
-		if t, key, ok := r.applies(sess, b.engine, buf[:0]); ok {
+		if t, key, ok := r.applies(sess, b.engine, sess.stk.keyBuf[:0]); ok {
 			if e := t.Get(key); e != nil {
 				t.SetServer(e, serverID(s), s.cfg.Name)
 			}

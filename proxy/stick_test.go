@@ -182,7 +182,7 @@ backend be
 func TestStickConnLimitDifferential(t *testing.T) {
 	p := startStickPair(t, stickDefaults("tcp")+`frontend fe
 	bind BIND
-	stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,conn_rate(10s),sess_cnt,sess_rate(10s)
+	stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,conn_rate(10s),sess_cnt,sess_rate(10s),bytes_in_cnt,bytes_out_cnt
 	tcp-request connection track-sc0 src
 	tcp-request connection reject if { sc_conn_cur(0) gt 2 }
 	default_backend be
@@ -281,13 +281,13 @@ backend be
 // stages (connection, content, http-request) over keep-alive requests,
 // denied ones included, read the same as the reference's.
 func TestStickHTTPCountersDifferential(t *testing.T) {
-	p := startStickPair(t, stickDefaults("http")+`frontend fe
+	p := startStickPairWith(t, stickDefaults("http")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_req_rate(10s),http_err_cnt,bytes_in_cnt,bytes_out_cnt
 	tcp-request connection track-sc0 src
 	tcp-request content track-sc1 src table t1
 	http-request track-sc2 src table t2
-	http-request deny if { sc2_http_req_cnt gt 2 }
+	http-request deny if { sc2_http_req_cnt gt 3 }
 	default_backend be
 backend be
 	server s1 S1
@@ -295,7 +295,7 @@ backend t1
 	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,bytes_in_cnt,bytes_out_cnt
 backend t2
 	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_err_cnt,bytes_in_cnt,bytes_out_cnt
-`, true, "s1")
+`, []string{"s1"}, func() func(string) string { return sessionServers(t, "s1") })
 	run := func(addr string) []string {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -304,8 +304,9 @@ backend t2
 		defer c.Close()
 		rd := bufio.NewReader(c)
 		var out []string
-		for i := 0; i < 4; i++ {
-			resp, body := httpRoundTrip(t, c, rd, "GET /x HTTP/1.1\r\nHost: example.com\r\n\r\n")
+		// A server's 404 counts as an error, like the deny of the fifth.
+		for _, path := range []string{"/x", "/nf", "/x", "/x", "/x"} {
+			resp, body := httpRoundTrip(t, c, rd, "GET "+path+" HTTP/1.1\r\nHost: example.com\r\n\r\n")
 			out = append(out, fmt.Sprintf("%d %q", resp.StatusCode, body))
 		}
 		return out
@@ -331,6 +332,7 @@ func TestStickFetchesDifferential(t *testing.T) {
 	http-request deny deny_status 503 if { table_cnt(fe) ge 3 } { src 127.0.0.4 }
 	http-request deny deny_status 403 if { src,in_table(fe) } { src_get_gpc1 gt 2 }
 	http-request deny deny_status 403 if { sc_get_gpc0(1) ge 0 }
+	http-request deny deny_status 502 if !{ src,table_trackers(fe) eq 2 }
 	default_backend be
 backend be
 	server s1 S1
@@ -346,7 +348,7 @@ backend be
 
 // sessionServers are HTTP servers that hand out a session cookie
 // (SESSID=<server>-<n>) to requests without one, as application servers
-// do; the body is the server's name.
+// do; the body is the server's name, the status 404 for the path /nf.
 func sessionServers(t *testing.T, names ...string) func(string) string {
 	addrs := map[string]string{}
 	for _, name := range names {
@@ -355,11 +357,14 @@ func sessionServers(t *testing.T, names ...string) func(string) string {
 		ln := difftest.Serve(t, difftest.BackendHost+":0", func(c net.Conn) {
 			c.SetDeadline(time.Now().Add(10 * time.Second))
 			rd := bufio.NewReader(c)
-			hasCookie := false
+			hasCookie, status := false, "200 OK"
 			for {
 				line, err := rd.ReadString('\n')
 				if err != nil {
 					return
+				}
+				if strings.HasPrefix(line, "GET /nf ") {
+					status = "404 Not Found"
 				}
 				if line == "\r\n" {
 					break
@@ -373,7 +378,7 @@ func sessionServers(t *testing.T, names ...string) func(string) string {
 				set = fmt.Sprintf("Set-Cookie: SESSID=%s-%d\r\n", name, n)
 				mu.Unlock()
 			}
-			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s", set, len(name), name)
+			fmt.Fprintf(c, "HTTP/1.1 %s\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, set, len(name), name)
 		})
 		addrs[name] = ln.Addr().String()
 	}
@@ -441,4 +446,123 @@ func rawExchange(addr, req string) (string, error) {
 	}
 	b, err := io.ReadAll(c)
 	return string(b), err
+}
+
+// TestStickHTTPErrorsDifferential: which answers count in http_err_cnt
+// (server 4xx, deny, return, auth, tarpit-less 4xx), per path, and
+// sc-inc-gpc0 in http-response rules.
+func TestStickHTTPErrorsDifferential(t *testing.T) {
+	p := startStickPairWith(t, stickDefaults("http")+`userlist users
+	user admin insecure-password secret
+frontend fe
+	bind BIND
+	stick-table type string len 16 size 100 expire 30s store http_req_cnt,http_err_cnt,gpc0
+	http-request track-sc0 path
+	http-request return status 404 if { path /ret404 }
+	http-request return status 400 if { path /ret400 }
+	http-request deny if { path /deny }
+	http-request deny deny_status 429 if { path /deny429 }
+	http-request auth if { path /auth }
+	http-request redirect location /x if { path /redir }
+	http-response sc-inc-gpc0(0) if { status 404 }
+	default_backend be
+backend be
+	server s1 S1
+`, []string{"s1"}, func() func(string) string { return sessionServers(t, "s1") })
+	run := func(addr string) []string {
+		var out []string
+		for _, path := range []string{"/ret404", "/ret400", "/deny", "/deny429", "/auth", "/redir", "/nf", "/ok", "/nf"} {
+			resp, err := rawExchange(addr, "GET "+path+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, path+" "+strings.SplitN(resp, "\r\n", 2)[0])
+		}
+		return out
+	}
+	ref, ours := run(p.refAddr), run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
+	}
+	p.sameTable(t, "fe")
+}
+
+// tableCommand runs a Runtime API `show|set|clear table NAME ...` line
+// on our engine's tables the way the Runtime API uses the stick package,
+// for comparison with the reference's answer.
+func tableCommand(e *Engine, line string) string {
+	w := strings.Fields(line)
+	if len(w) < 3 || w[1] != "table" {
+		return "bad test command"
+	}
+	t := e.StickTable(w[2])
+	if t == nil {
+		return "No such table"
+	}
+	var b strings.Builder
+	var err error
+	switch w[0] {
+	case "show":
+		var q stick.Query
+		if q, err = t.ParseQuery(w[3:], false); err == nil {
+			t.Show(&b, q)
+		}
+	case "clear":
+		var q stick.Query
+		if q, err = t.ParseQuery(w[3:], true); err == nil {
+			t.ClearQuery(q)
+		}
+	case "set":
+		err = t.SetQuery(w[3:])
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return b.String()
+}
+
+// TestStickTableCommandsDifferential: show, set and clear table give the
+// reference's answers (entries, order, filters, errors) on every key type.
+func TestStickTableCommandsDifferential(t *testing.T) {
+	p := startStickPair(t, stickDefaults("http")+`frontend fe
+	bind BIND
+	default_backend be
+backend be
+	server s1 S1
+backend tint
+	stick-table type integer size 10 store gpc0,http_req_rate(10s)
+backend tip
+	stick-table type ip size 3 store gpc0,gpt0
+backend tip6
+	stick-table type ipv6 size 10 store gpc0
+backend tstr
+	stick-table type string len 6 size 10 expire 1m store gpc0,server_id
+backend tbin
+	stick-table type binary len 4 size 10 store gpc0
+`, true, "s1")
+	cmds := []string{
+		"set table tint key 3 data.gpc0 1", "set table tint key 256 data.gpc0 2 data.http_req_rate 5",
+		"set table tint key 5", "set table tint key x data.gpc0 1", "set table tint key 7 data.gpc1 1",
+		"set table tint key 7 data.gpc0", "set table tint key 9 foo 1", "set table tint key",
+		"show table tint", "show table tint data.gpc0 gt 1", "show table tint data.http_req_rate ge 5",
+		"show table tint data.gpc0 eq 1 data.http_req_rate lt 3", "show table tint key 3",
+		"show table tint data.foo gt 1", "show table tint data.gpc1 gt 1", "show table tint data.gpc0",
+		"show table tint data.gpc0 gt x", "show table tint foo",
+		"clear table tint key 3", "show table tint", "clear table tint data.gpc0 eq 0", "show table tint",
+		"set table tip key 10.0.0.10 data.gpc0 1", "set table tip key 10.0.0.9 data.gpt0 2",
+		"set table tip key 9.0.0.1", "set table tip key 8.0.0.1", "show table tip",
+		"set table tip6 key ::1 data.gpc0 3", "set table tip6 key 127.0.0.1", "show table tip6",
+		"set table tstr key abcdefgh data.gpc0 1", "set table tstr key b data.server_id 2", "show table tstr",
+		"show table tstr key abcdef", "clear table tstr", "show table tstr",
+		"show table tbin", "show table tbin key 00", "clear table tbin key 00", "show table nope",
+	}
+	for _, c := range cmds {
+		ref, err := p.ref.Command(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, o := normTable(ref), normTable(tableCommand(p.ours, c)); r != o {
+			t.Errorf("%s:\nref:\n%s\nours:\n%s", c, r, o)
+		}
+	}
 }

@@ -291,8 +291,14 @@ func (s *session) setServer(args []string, _ string) string {
 		}
 		return engineError(e.SetServerHealth(be, srv, h))
 	case "agent":
-		// Fulcrum has no agent checks: never enabled.
-		return "agent checks are not enabled on this server.\n"
+		if !e.AgentEnabled(be, srv) {
+			return engineError(proxy.ErrAgentOff)
+		}
+		up, ok := map[string]bool{"up": true, "down": false}[val]
+		if !ok {
+			return "'set server <srv> agent' expects 'up' or 'down'.\n"
+		}
+		return engineError(e.SetAgentHealth(be, srv, up))
 	case "addr":
 		if val == "" {
 			return "set server <b>/<s> addr requires an address and optionally a port.\n"

@@ -47,11 +47,12 @@ func (s *session) showServersState(args []string, _ string) string {
 		if st.ForcedID {
 			srvForced = 1
 		}
-		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d - %d - 0 %d %s - 0\n",
+		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d - %d - 0 %d %s %s %d\n",
 			cfg.ProxyIDs[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
 			st.OpState, st.AdminFlags, st.UWeight, st.IWeight, int64(now.Sub(st.LastChange).Seconds()),
-			checkStatusInit, checkResultUnkwn, st.CheckHealth, st.CheckState, 0,
-			bkForced, srvForced, st.Addr.Port(), st.CheckPort, checkAddr(st.CheckAddr.String(), st.CheckAddr.IsValid()))
+			checkStatusInit, checkResultUnkwn, st.CheckHealth, st.CheckState, st.AgentState,
+			bkForced, srvForced, st.Addr.Port(), st.CheckPort, checkAddr(st.CheckAddr.String(), st.CheckAddr.IsValid()),
+			checkAddr(st.AgentAddr.String(), st.AgentAddr.IsValid()), st.AgentPort)
 	}
 	return b.String()
 }

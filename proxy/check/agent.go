@@ -21,8 +21,10 @@ type AgentReply struct {
 	Admin   string // "ready", "drain", "maint" (as written), or ""
 	Weight  string // the last word starting with a digit and holding a '%'
 	MaxConn string // the value after "maxconn:"
-	Comment string // after '#', leading blanks skipped
-	Err     string // the first word not understood
+	// HasMaxConn: a "maxconn:" word came, MaxConn may still be empty.
+	HasMaxConn bool
+	Comment    string // after '#', leading blanks skipped
+	Err        string // the first word not understood
 }
 
 // ParseAgentReply splits an agent's line (without its line end).
@@ -53,7 +55,7 @@ func ParseAgentReply(line string) AgentReply {
 		case w[0] >= '0' && w[0] <= '9' && strings.IndexByte(w, '%') >= 0:
 			r.Weight = w
 		case strings.HasPrefix(lw, "maxconn:"):
-			r.MaxConn = w[len("maxconn:"):]
+			r.MaxConn, r.HasMaxConn = w[len("maxconn:"):], true
 		case r.Err == "":
 			r.Err = w
 		}

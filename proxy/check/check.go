@@ -89,13 +89,13 @@ func descText(s string) string {
 	return s
 }
 
-// asciiEncode escapes non-printable bytes and double quotes as HAProxy's
-// chunk_asciiencode.
+// asciiEncode escapes non-printable bytes, '<', '>' and double quotes as
+// HAProxy's chunk_asciiencode.
 func asciiEncode(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' {
 			fmt.Fprintf(&b, "<%02X>", c)
 			continue
 		}

@@ -76,3 +76,25 @@ func FuzzCrypt(f *testing.F) {
 		Crypt(pw, setting)
 	})
 }
+
+// The vectors are what `openssl passwd -1/-5/-6` and glibc's crypt(3)
+// give for these passwords and salts.
+func TestPublishedVectors(t *testing.T) {
+	for _, tc := range []struct{ desc, password, want string }{
+		{"md5", "password", "$1$saltstri$qQY4WxjABChYG1ccLpfkz/"},
+		{"sha256", "password", "$5$saltstring$OH4IDuTlsuTYPdED1gsuiRMyTAwNlRWyA6Xr3I4/dQ5"},
+		{"sha512", "password", "$6$saltstring$adDbXsJjcDlq2662QPgd.tkSOVmnG9Tt3oXl4HR60SusC3AGjirnDenVZp3DGwLwqy6iYKCzannhaX9DR72nN1"},
+		{"sha256 rounds", "Hello world!", "$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA"},
+		{"sha512 rounds", "Hello world!", "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v."},
+		{"empty password", "", "$5$salt$HrcUzzoef72uxM/YhTU5BAi419Fblqlq//zyM.rIOG0"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			if got, err := Crypt(tc.password, tc.want); err != nil || got != tc.want {
+				t.Errorf("Crypt = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := Crypt("x", "ab01FAX.bQRSU"); err == nil {
+		t.Error("DES crypt claimed")
+	}
+}

@@ -19,6 +19,9 @@ func init() {
 		}
 	}
 	aclKeywords["req_ssl_ver"] = struct{ fetch, match string }{"req.ssl_ver", matchDottedVer}
+	aclKeywords["req_rdp_cookie"] = struct{ fetch, match string }{"req.rdp_cookie", MatchStr}
+	aclKeywords["req_rdp_cookie_cnt"] = struct{ fetch, match string }{"req.rdp_cookie_cnt", MatchInt}
+	aclKeywords["http_auth_group"] = struct{ fetch, match string }{"http_auth_group", matchAuthGroup}
 	aclKeywords["method"] = struct{ fetch, match string }{"method", MatchStr}
 	aclKeywords["req.ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
 	aclKeywords["req_ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
@@ -132,6 +135,9 @@ done:
 	if match == MatchInt && x.fetch.Match == matchDottedVer && len(x.convs) == 0 {
 		match = matchDottedVer
 	}
+	if match == MatchStr && x.fetch.Match == matchAuthGroup && len(x.convs) == 0 {
+		match = matchAuthGroup
+	}
 	words = append([]string(nil), pats...)
 	for _, f := range files {
 		lines, err := readPatternFile(f, isMap, o)
@@ -143,6 +149,9 @@ done:
 	p, err := newPatterns(match, icase, words)
 	if err != nil {
 		return nil, err
+	}
+	if match == matchAuthGroup {
+		p.users = x.args[0].Users
 	}
 	return &ACL{expr: x, pats: p}, nil
 }
@@ -178,12 +187,14 @@ func readPatternFile(name string, isMap bool, o *Options) ([]string, error) {
 // pattern, Wait when nothing matched yet but the sample may change,
 // Miss otherwise.
 func (a *ACL) Match(env Env) Result {
-	c := Call{Env: env, Iterate: true}
-	var s Sample
+	st := getState(env)
+	defer putState(st)
+	c, s := &st.call, &st.smp
+	c.Iterate = true
 	res := Miss
 	for {
-		r := a.expr.eval(&c, &s)
-		if r != Miss && s.Type != Any && a.pats.match(&s) >= 0 {
+		r := a.expr.eval(c, s)
+		if r != Miss && s.Type != Any && a.pats.match(s) >= 0 {
 			return Found
 		}
 		if r == Wait {

@@ -90,11 +90,12 @@ func init() {
 	outs := map[string]Type{"str": Str, "int": Int, "ip": Addr}
 	for m, in := range methods {
 		for o, out := range outs {
+			// map_str_str is spelled map_str.
 			name := "map_" + m + "_" + o
-			RegisterConverter(mapConverter(name, m, in, out))
 			if o == "str" {
-				RegisterConverter(mapConverter("map_"+m, m, in, out))
+				name = "map_" + m
 			}
+			RegisterConverter(mapConverter(name, m, in, out))
 		}
 	}
 	RegisterConverter(mapConverter("map", "str", Str, Str))

@@ -9,8 +9,9 @@ import (
 )
 
 // Keys are the raw bytes HAProxy stores: 4 bytes for ip, 16 for ipv6, a
-// big-endian 32-bit integer, the string truncated to the key length, or
-// the binary value zero-padded to it. The Key* functions append the key
+// 32-bit integer in the host's (little-endian) order, the string
+// truncated to the key length, or the binary value zero-padded to it.
+// Show sorts entries by these bytes, as the reference walks its tree. The Key* functions append the key
 // of a sample to dst (pass a stack buffer: no allocation) and report
 // false when the sample cannot be converted to the table's type.
 
@@ -36,7 +37,7 @@ func (t *Table) KeyFromAddr(dst []byte, a netip.Addr) ([]byte, bool) {
 			return nil, false
 		}
 		b := a.As4()
-		return append(dst, b[:]...), true
+		return t.KeyFromInt(dst, int64(binary.BigEndian.Uint32(b[:])))
 	}
 	return t.KeyFromString(dst, a.Unmap().String())
 }
@@ -75,7 +76,9 @@ func (t *Table) KeyFromString(dst []byte, s string) ([]byte, bool) {
 // KeyFromInt converts an integer sample.
 func (t *Table) KeyFromInt(dst []byte, n int64) ([]byte, bool) {
 	switch t.spec.Key {
-	case Integer, IP:
+	case Integer:
+		return binary.LittleEndian.AppendUint32(dst, uint32(n)), true
+	case IP:
 		return binary.BigEndian.AppendUint32(dst, uint32(n)), true
 	case IPv6:
 		var b [16]byte
@@ -104,9 +107,23 @@ func leadingInt(s string) (int64, bool) {
 	return n, err == nil
 }
 
-// ParseKey reads a key as the Runtime API gives it (`key K`).
+// ParseKey reads a key as the Runtime API gives it (`key K`). As in the
+// reference, an ip table takes anything (what is no IPv4 address is
+// 0.0.0.0) and an ipv6 table only IPv6 addresses.
 func (t *Table) ParseKey(text string) ([]byte, bool) {
 	switch t.spec.Key {
+	case IP:
+		a, err := netip.ParseAddr(text)
+		if err != nil || !a.Is4() {
+			a = netip.IPv4Unspecified()
+		}
+		return t.KeyFromAddr(nil, a)
+	case IPv6:
+		a, err := netip.ParseAddr(text)
+		if err != nil || !a.Is6() {
+			return nil, false
+		}
+		return t.KeyFromAddr(nil, a)
 	case Integer:
 		n, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {
@@ -136,7 +153,7 @@ func (t *Table) FormatKey(key string) string {
 		}
 	case Integer:
 		if len(key) == 4 {
-			return strconv.FormatUint(uint64(binary.BigEndian.Uint32([]byte(key))), 10)
+			return strconv.FormatUint(uint64(binary.LittleEndian.Uint32([]byte(key))), 10)
 		}
 	case Binary:
 		return strings.ToUpper(hex.EncodeToString([]byte(key)))

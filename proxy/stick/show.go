@@ -170,6 +170,8 @@ func (t *Table) formatLocked(b *bytes.Buffer, e *Entry, now int64) {
 		b.WriteByte(' ')
 		b.WriteString(d.String())
 		switch {
+		case d == ServerKey && e.srvKey == "":
+			b.WriteString("=-")
 		case d == ServerKey:
 			b.WriteString("=" + e.srvKey)
 		case d.IsRate():
@@ -200,4 +202,58 @@ func (t *Table) ClearQuery(q Query) int {
 		e = next
 	}
 	return n
+}
+
+// SetQuery is `set table NAME key K [data.<type> <value>]...`: it creates
+// the entry if needed and sets each value (a rate's current period
+// count). Errors are the reference's messages.
+func (t *Table) SetQuery(words []string) error {
+	if len(words) == 0 {
+		return nil // the reference silently does nothing
+	}
+	if words[0] != "key" || len(words) < 2 {
+		return fmt.Errorf("Key value expected")
+	}
+	key, ok := t.ParseKey(words[1])
+	if !ok {
+		return fmt.Errorf("Invalid key")
+	}
+	// The entry exists from here on, even when a data word is wrong.
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	e := t.getLocked(key, now)
+	if e == nil {
+		return fmt.Errorf("Unable to allocate a new entry")
+	}
+	t.touch(e, now)
+	for i := 2; i < len(words); i += 2 {
+		name, isData := strings.CutPrefix(words[i], "data.")
+		if !isData {
+			return fmt.Errorf("\"data.<type>\" followed by a value expected")
+		}
+		d, ok := ParseDataType(name)
+		if !ok {
+			return fmt.Errorf("Unknown data type")
+		}
+		if !t.spec.Stored[d] {
+			return fmt.Errorf("Data type not stored in this table")
+		}
+		var v uint64
+		var err error = strconv.ErrSyntax
+		if i+1 < len(words) {
+			v, err = strconv.ParseUint(words[i+1], 10, 64)
+		}
+		if err != nil {
+			return fmt.Errorf("Require a valid integer value to store")
+		}
+		switch {
+		case d == ServerKey:
+		case d.IsRate():
+			e.rate[d] = freq{tick: now, curr: v}
+		default:
+			e.cnt[d] = v
+		}
+	}
+	return nil
 }

@@ -1,6 +1,13 @@
 // Package stick implements HAProxy's stick tables: keyed entries holding
 // counters, frequency counters and server persistence data, with expiry
 // and size-bounded eviction, and the Runtime API's `show table` text.
+//
+// For the Runtime API: `show table` without a name prints each table's
+// Header line (the reference lists them last declared first); `show
+// table NAME [args]` is ParseQuery(args, false) then Show; `clear table
+// NAME [args]` is ParseQuery(args, true) then ClearQuery; `set table NAME
+// key K [data.T V]...` is SetQuery. Their errors are the reference's
+// messages, and every response ends with the blank line the API adds.
 package stick
 
 import (

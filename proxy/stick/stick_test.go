@@ -1,6 +1,8 @@
 package stick
 
 import (
+	"fmt"
+	"io"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -215,7 +217,7 @@ func TestShow(t *testing.T) {
 	got := maskIDs(b.String())
 	want := "# table: tb, type: ip, size:1024, used:2\n" +
 		"ID: key=10.0.0.1 use=1 exp=29990 server_id=2 gpc0=0 conn_rate(10000)=1 server_key=s2\n" +
-		"ID: key=10.0.0.2 use=0 exp=29990 server_id=0 gpc0=2 conn_rate(10000)=0 server_key=\n"
+		"ID: key=10.0.0.2 use=0 exp=29990 server_id=0 gpc0=2 conn_rate(10000)=0 server_key=-\n"
 	if got != want {
 		t.Errorf("show table:\n%s\nwant:\n%s", got, want)
 	}
@@ -301,4 +303,135 @@ func FuzzParseQuery(f *testing.F) {
 			tb.ClearQuery(q)
 		}
 	})
+}
+
+func TestSetQuery(t *testing.T) {
+	tb, _ := newTable(t, "type integer size 10 store gpc0,gpt0,http_req_rate:10000")
+	for _, tc := range []struct{ desc, words, err string }{
+		{"set two values", "key 8 data.gpc0 2 data.http_req_rate 4", ""},
+		{"no key value", "key", "Key value expected"},
+		{"bad key", "key x data.gpc0 1", "Invalid key"},
+		{"unknown type", "key 7 data.foo 1", "Unknown data type"},
+		{"not stored", "key 7 data.gpc1 1", "Data type not stored in this table"},
+		{"no value", "key 7 data.gpc0", "Require a valid integer value to store"},
+		{"not data", "key 9 foo 1", `"data.<type>" followed by a value expected`},
+	} {
+		err := tb.SetQuery(strings.Fields(tc.words))
+		if got := fmt.Sprint(err); tc.err == "" && err != nil || tc.err != "" && got != tc.err {
+			t.Errorf("%s: %v, want %q", tc.desc, err, tc.err)
+		}
+	}
+	k, _ := tb.ParseKey("8")
+	e := tb.Lookup(k)
+	if e == nil {
+		t.Fatal("set table created no entry")
+	}
+	if v, _ := tb.Value(e, GPC0); v != 2 {
+		t.Errorf("gpc0 %d, want 2", v)
+	}
+	if v, _ := tb.Value(e, HTTPReqRate); v != 4 {
+		t.Errorf("http_req_rate %d, want 4", v)
+	}
+}
+
+// TestRemovedEntryStaysOut: an unreferenced entry a caller still holds
+// when it is evicted is not relinked by a later update, and a new entry
+// of the same key is not disturbed.
+func TestRemovedEntryStaysOut(t *testing.T) {
+	tb, _ := newTable(t, "type integer size 1 store gpc0")
+	k1, _ := tb.KeyFromInt(nil, 1)
+	k2, _ := tb.KeyFromInt(nil, 2)
+	old := tb.Get(k1)
+	tb.Get(k2) // evicts k1
+	tb.Inc(old, EvGPC0)
+	fresh := tb.Get(k1) // evicts k2, new entry for k1
+	tb.Get(k2)          // evicts fresh
+	if tb.Len() != 1 || tb.Lookup(k2) == nil {
+		t.Errorf("table corrupted: len %d", tb.Len())
+	}
+	if fresh == old {
+		t.Error("evicted entry came back")
+	}
+}
+
+// TestConcurrentUse: trackers, readers and the dump at once keep the
+// counts exact (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	tb, _ := newTable(t, "type ip size 4 expire 60000 store http_req_cnt,conn_cur")
+	const workers, rounds = 8, 200
+	done := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			defer func() { done <- struct{}{} }()
+			k := ipKey(t, tb, fmt.Sprintf("10.0.0.%d", w%2))
+			for i := 0; i < rounds; i++ {
+				e := tb.Track(k)
+				tb.Count(e, EvConn, 1)
+				tb.Count(e, EvHTTPReq, 1)
+				tb.Value(e, HTTPReqCnt)
+				tb.Count(e, EvConnEnd, 1)
+				tb.Release(e)
+				if i%50 == 0 {
+					tb.Show(io.Discard, Query{})
+				}
+			}
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	for i := 0; i < 2; i++ {
+		e := tb.Lookup(ipKey(t, tb, fmt.Sprintf("10.0.0.%d", i)))
+		if v, _ := tb.Value(e, HTTPReqCnt); v != workers/2*rounds {
+			t.Errorf("10.0.0.%d: http_req_cnt %d, want %d", i, v, workers/2*rounds)
+		}
+		if v, _ := tb.Value(e, ConnCur); v != 0 {
+			t.Errorf("10.0.0.%d: conn_cur %d, want 0", i, v)
+		}
+	}
+}
+
+// TestShowOrder: entries come in the reference's tree order: integers by
+// their little-endian bytes (256 before 3), addresses numerically.
+func TestShowOrder(t *testing.T) {
+	for _, tc := range []struct {
+		desc, def string
+		keys      []string
+		want      []string
+	}{
+		{"integers", "type integer size 10", []string{"3", "256", "5"}, []string{"256", "3", "5"}},
+		{"addresses", "type ip size 10", []string{"10.0.0.10", "10.0.0.9", "9.0.0.1"}, []string{"9.0.0.1", "10.0.0.9", "10.0.0.10"}},
+		{"strings", "type string size 10", []string{"b", "a", "ab"}, []string{"a", "ab", "b"}},
+	} {
+		tb, _ := newTable(t, tc.def)
+		for _, k := range tc.keys {
+			key, _ := tb.ParseKey(k)
+			tb.Get(key)
+		}
+		var b strings.Builder
+		tb.Show(&b, Query{})
+		var got []string
+		for _, l := range strings.Split(b.String(), "\n") {
+			if _, rest, ok := strings.Cut(l, "key="); ok {
+				got = append(got, strings.Fields(rest)[0])
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s: order %q, want %q", tc.desc, got, tc.want)
+		}
+	}
+}
+
+// TestEvictionBatch: a full table frees size/256+1 entries at once.
+func TestEvictionBatch(t *testing.T) {
+	tb, _ := newTable(t, "type integer size 256")
+	for i := int64(1); i <= 256; i++ {
+		k, _ := tb.KeyFromInt(nil, i)
+		tb.Get(k)
+	}
+	k, _ := tb.KeyFromInt(nil, 999)
+	tb.Get(k)
+	if n := tb.Len(); n != 255 {
+		t.Errorf("len %d after one insert into a full table of 256, want 255 (two evicted)", n)
+	}
 }

@@ -72,8 +72,12 @@ func (t *Table) unlink(e *Entry) {
 	e.prev, e.next = nil, nil
 }
 
-// touch renews e's expiry and moves it to the recent end.
+// touch renews e's expiry and moves it to the recent end. An entry
+// already removed (held by a caller across an eviction) stays out.
 func (t *Table) touch(e *Entry, now int64) {
+	if e.dead {
+		return
+	}
 	e.exp = now + t.spec.Expire.Milliseconds()
 	if t.tail == e {
 		return
@@ -116,16 +120,13 @@ func (t *Table) purge(now int64) {
 }
 
 // evict frees room for one entry by removing the least recently touched
-// unreferenced entries (a batch of size/256, at least one), as HAProxy
-// does when a table is full. It reports whether room was made.
+// unreferenced entries (a batch of size/256+1), as HAProxy does when a
+// table is full. It reports whether room was made.
 func (t *Table) evict() bool {
 	if t.spec.NoPurge {
 		return false
 	}
-	batch := t.spec.Size >> 8
-	if batch < 1 {
-		batch = 1
-	}
+	batch := t.spec.Size>>8 + 1
 	freed := 0
 	for e := t.head; e != nil && freed < batch; {
 		next := e.next
@@ -213,9 +214,7 @@ func (t *Table) Release(e *Entry) {
 	if e.refs > 0 {
 		e.refs--
 	}
-	if !e.dead {
-		t.touch(e, t.now())
-	}
+	t.touch(e, t.now())
 }
 
 // Event is something counted on tracked entries.
@@ -245,9 +244,7 @@ func (t *Table) Count(e *Entry, ev Event, n uint64) {
 	defer t.mu.Unlock()
 	now := t.now()
 	t.countLocked(e, ev, n, now)
-	if !e.dead {
-		t.touch(e, now)
-	}
+	t.touch(e, now)
 }
 
 func (t *Table) countLocked(e *Entry, ev Event, n uint64, now int64) {

@@ -637,3 +637,21 @@ func RunReference(t *testing.T, bin string, sc Scenario) []string {
 		t.Logf("discarding reference run %d: %d DOWN / %d UP transitions, the scenario made %d / %d:\n%s", attempt, down, up, wantDown, wantUp, out)
 	}
 }
+
+// RawHTTP sends raw (a whole request, usually with Connection: close) on
+// a new connection to addr and returns the response's head and body,
+// read until the server closes.
+func RawHTTP(addr, raw string) (head, body string, err error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return "", "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, raw); err != nil {
+		return "", "", err
+	}
+	resp, err := io.ReadAll(c)
+	head, body, _ = strings.Cut(string(resp), "\r\n\r\n")
+	return head, body, err
+}
