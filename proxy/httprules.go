@@ -142,6 +142,7 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 		case HTTPAllow:
 			return 0, false
 		case HTTPDeny, HTTPReturn, HTTPAuth, HTTPTarpit:
+			h.countDenied(r)
 			return h.answer(r)
 		case HTTPRedirect:
 			return h.redirectRequest(r)

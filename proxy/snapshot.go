@@ -161,7 +161,11 @@ func (e *Engine) frontendRow(rt *runtime, f *frontend, iid int, now time.Time) s
 		slim = rt.cfg.Stats.MaxConn
 	}
 	r.Set(stats.Slim, stats.U32(int64(slim)))
-	r.Set(stats.Dreq, stats.U64(c.Denied.Load()))
+	// Connections refused before the session began are no sessions:
+	// they count in dcon, not in stot or dreq.
+	dcon := c.DeniedConns.Load()
+	r.Set(stats.Stot, stats.U64(c.Total.Load()-dcon))
+	r.Set(stats.Dreq, stats.U64(c.Denied.Load()-dcon))
 	r.Set(stats.Ereq, stats.U64(c.ReqErrors.Load()))
 	status := "OPEN"
 	e.mu.Lock()
@@ -178,7 +182,7 @@ func (e *Engine) frontendRow(rt *runtime, f *frontend, iid int, now time.Time) s
 	r.Set(stats.ConnRate, stats.U32(cur))
 	r.Set(stats.ConnRateMax, stats.U32(max))
 	r.Set(stats.ConnTot, stats.U64(c.Total.Load()))
-	r.Set(stats.Dcon, stats.U64(0))
+	r.Set(stats.Dcon, stats.U64(dcon))
 	r.Set(stats.Dses, stats.U64(0))
 	qcur, qmax := c.reqRate.read(now)
 	r.Set(stats.ReqRate, stats.U32(qcur))
@@ -257,7 +261,7 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	setTimes(&r, c, now)
 	r.Set(stats.Qcur, stats.U32(int64(len(b.queue))))
 	r.Set(stats.Slim, stats.U32(int64(b.fullConn(rt))))
-	r.Set(stats.Dreq, stats.U64(0))
+	r.Set(stats.Dreq, stats.U64(c.Denied.Load()))
 	weight, uweight := wact, uwact
 	if act == 0 {
 		// The reference shows the backup servers' weight then (the

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -17,8 +18,9 @@ import (
 
 // statsConfig is the configuration both sides run in the statistics
 // differential tests: an http frontend, a backend with servers in every
-// state (checked up, backup, checked down, disabled, limited) and a tcp
-// listen.
+// state (checked up, backup, checked down, disabled, limited), a tcp
+// listen, the exporter, and proxies refusing connections, tcp content and
+// http requests.
 const statsConfig = `defaults
 	mode http
 	timeout connect 1s
@@ -41,6 +43,21 @@ listen tl
 frontend prom
 	bind 127.0.0.1:%[5]d
 	http-request use-service prometheus-exporter
+listen tc
+	mode tcp
+	bind 127.0.0.1:%[6]d
+	tcp-request connection reject
+	server x %[3]s
+listen tq
+	mode tcp
+	bind 127.0.0.1:%[7]d
+	tcp-request inspect-delay 1s
+	tcp-request content reject if { req.len gt 0 }
+	server x %[3]s
+listen hd
+	bind 127.0.0.1:%[8]d
+	http-request deny if { path /deny }
+	server x %[3]s
 `
 
 // parseCSV splits `show stat` output into the header's field names and
@@ -132,7 +149,9 @@ func startStatsPair(t *testing.T) *statsPair {
 	p := &statsPair{}
 	refFE, refProm := difftest.FreePort(t), difftest.FreePort(t)
 	p.refFE, p.refProm = fmt.Sprintf("127.0.0.1:%d", refFE), fmt.Sprintf("127.0.0.1:%d", refProm)
-	p.ref = difftest.StartReferenceConfig(t, bin, fmt.Sprintf(statsConfig, refFE, difftest.FreePort(t), be.addr(), dead, refProm))
+	refTC, refTQ, refHD := difftest.FreePort(t), difftest.FreePort(t), difftest.FreePort(t)
+	p.ref = difftest.StartReferenceConfig(t, bin, fmt.Sprintf(statsConfig, refFE, difftest.FreePort(t), be.addr(), dead, refProm,
+		refTC, refTQ, refHD))
 	p.refStat = func() string {
 		out, err := p.ref.Command("show stat")
 		if err != nil {
@@ -141,7 +160,8 @@ func startStatsPair(t *testing.T) *statsPair {
 		return out
 	}
 
-	e := startAdapted(t, fmt.Sprintf(statsConfig, difftest.FreePort(t), difftest.FreePort(t), be.addr(), dead, difftest.FreePort(t)))
+	e := startAdapted(t, fmt.Sprintf(statsConfig, difftest.FreePort(t), difftest.FreePort(t), be.addr(), dead, difftest.FreePort(t),
+		difftest.FreePort(t), difftest.FreePort(t), difftest.FreePort(t)))
 	p.e, p.ourFE, p.ourProm = e, feAddr(e, "fe"), feAddr(e, "prom")
 	p.ourStat = func() string { return ourCSV(t, e) }
 
@@ -153,6 +173,20 @@ func startStatsPair(t *testing.T) *statsPair {
 	waitField(t, "ours", p.ourStat, "be/s3", "agent_status", "L4CON")
 	sendRequests(t, p.refFE, requestsPerSide)
 	sendRequests(t, p.ourFE, requestsPerSide)
+	refused := map[string][3]string{
+		"ref":  {fmt.Sprintf("127.0.0.1:%d", refTC), fmt.Sprintf("127.0.0.1:%d", refTQ), fmt.Sprintf("127.0.0.1:%d", refHD)},
+		"ours": {feAddr(e, "tc"), feAddr(e, "tq"), feAddr(e, "hd")}}
+	for _, side := range []string{"ref", "ours"} {
+		a := refused[side]
+		sendRefused(t, a[0], "")
+		sendRefused(t, a[1], "x")
+		sendRefused(t, a[2], "GET /deny HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	}
+	for side, get := range map[string]func() string{"reference": p.refStat, "ours": p.ourStat} {
+		waitField(t, side, get, "tc/FRONTEND", "dcon", "1")
+		waitField(t, side, get, "tq/FRONTEND", "dreq", "1")
+		waitField(t, side, get, "hd/FRONTEND", "dreq", "1")
+	}
 	// The last request is accounted for once its log is out, which
 	// can be after the client read the response.
 	n := strconv.Itoa(requestsPerSide)
@@ -161,6 +195,22 @@ func startStatsPair(t *testing.T) *statsPair {
 	waitField(t, "reference", p.refStat, "be/BACKEND", "scur", "0")
 	waitField(t, "ours", p.ourStat, "be/BACKEND", "scur", "0")
 	return p
+}
+
+// sendRefused connects to addr, sends data and reads until the proxy
+// closes the connection (or resets it while connecting).
+func sendRefused(t *testing.T, addr, data string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return // reset at once: refused as expected
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if data != "" {
+		c.Write([]byte(data))
+	}
+	io.Copy(io.Discard, c)
 }
 
 // waitField polls a CSV source until row key's field is want.
@@ -215,7 +265,7 @@ func TestStatsCSVDifferential(t *testing.T) {
 		"sid": true, "type": true, "check_status": true, "hrsp_1xx": true, "hrsp_2xx": true, "hrsp_3xx": true,
 		"hrsp_4xx": true, "hrsp_5xx": true, "hrsp_other": true, "req_tot": true, "check_desc": true,
 		"check_rise": true, "check_fall": true, "check_health": true, "addr": true, "mode": true, "algo": true,
-		"conn_tot": true, "uweight": true, "cookie": true, "agent_status": true, "agent_desc": true, "agent_rise": true, "agent_fall": true, "agent_health": true, "last_agt": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
+		"conn_tot": true, "uweight": true, "cookie": true, "dcon": true, "dses": true, "dresp": true, "agent_status": true, "agent_desc": true, "agent_rise": true, "agent_fall": true, "agent_health": true, "last_agt": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
 	// Fields present or empty depending on timing in the reference.
 	presence := map[string]bool{"last_chk": false}
 	for _, key := range refOrder {

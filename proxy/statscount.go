@@ -92,6 +92,7 @@ func (t *timeAvg) read() (avg, maxs [4]int64) {
 // engine itself uses; they live in Counters.
 type statCounters struct {
 	Requests     atomic.Int64    // req_tot
+	DeniedConns  atomic.Int64    // dcon: refused by tcp-request connection/session rules (part of Denied)
 	Hrsp         [6]atomic.Int64 // 1xx..5xx, other
 	ReqErrors    atomic.Int64    // ereq
 	RespErrors   atomic.Int64    // eresp
@@ -287,7 +288,7 @@ func (c *Counters) clearStats(all bool) {
 	if !all {
 		return
 	}
-	for _, a := range []*atomic.Int64{&c.Requests, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
+	for _, a := range []*atomic.Int64{&c.Requests, &c.DeniedConns, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
 		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts} {
 		a.Store(0)
 	}
@@ -318,4 +319,18 @@ func countAborts(term [2]byte, status int, cs ...*Counters) {
 			c.RespErrors.Add(1)
 		}
 	}
+}
+
+// countDenied counts a request refused by an http-request deny or tarpit
+// rule (dreq) on the proxy whose rules refused it: the frontend while no
+// backend is chosen.
+func (h *httpConn) countDenied(r *HTTPRule) {
+	if r.Action != HTTPDeny && r.Action != HTTPTarpit {
+		return
+	}
+	if h.be != nil {
+		h.be.counters.Denied.Add(1)
+		return
+	}
+	h.fe.counters.Denied.Add(1)
 }
