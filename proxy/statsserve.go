@@ -204,6 +204,9 @@ func (h *httpConn) writeStatsResponse(status int, reason, ctype string, extra []
 	h.r.BytesOut += n
 	h.hrec.Status = status
 	h.r.Term = [2]byte{'L', stateRequest}
+	// The reference logs an applet's queue, connect and response
+	// times as 0.
+	h.r.TQueue, h.r.TConnect, h.hrec.TResp = 0, 0, 0
 	for _, c := range []*Counters{h.fe.counters, h.beCounters()} {
 		if c != nil {
 			c.BytesIn.Add(h.r.BytesIn)
