@@ -149,7 +149,7 @@ func (h *httpConn) serveStats(name string) (done, keep bool) {
 		extra = append(extra, "refresh: "+strconv.Itoa(int(page.Refresh/time.Second)))
 	}
 	h.writeStatsResponse(200, "OK", ctype, extra, buf.Bytes())
-	return true, h.req.KeepAlive()
+	return true, h.keepAfterAnswer()
 }
 
 // authorized checks the request's Basic credentials against the users.
@@ -181,7 +181,7 @@ const unauthorizedBody = "<html><body><h1>401 Unauthorized</h1>\nYou need a vali
 func (h *httpConn) statsUnauthorized(realm string) bool {
 	h.writeStatsResponse(401, "Unauthorized", "text/html",
 		[]string{fmt.Sprintf("www-authenticate: Basic realm=\"%s\"", realm)}, []byte(unauthorizedBody))
-	return h.req.KeepAlive() && h.req.Framing == 0
+	return h.keepAfterAnswer()
 }
 
 // writeStatsResponse sends a complete response the proxy makes itself
@@ -306,7 +306,7 @@ func (h *httpConn) servePrometheus() bool {
 	var buf bytes.Buffer
 	stats.WritePrometheus(&buf, h.e.Snapshot(), h.e.Info(Version, ReleaseDate), opts)
 	h.writeStatsResponse(200, "OK", "text/plain; version=0.0.4", nil, buf.Bytes())
-	return h.req.KeepAlive()
+	return h.keepAfterAnswer()
 }
 
 // replyCodec answers one of the codec's error pages (400, 413), logs the
