@@ -66,6 +66,9 @@ const (
 	HTTPSilent
 	// HTTPDo calls Do (track-sc, sc-inc-gpc0, ...) and goes on.
 	HTTPDo
+	// HTTPUseService answers with a service (prometheus-exporter:
+	// statsserve.go).
+	HTTPUseService
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -144,6 +147,8 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 		case HTTPDeny, HTTPReturn, HTTPAuth, HTTPTarpit:
 			h.countDenied(r)
 			return h.answer(r)
+		case HTTPUseService:
+			return 200, h.servePrometheus()
 		case HTTPRedirect:
 			return h.redirectRequest(r)
 		case HTTPEarlyHint:

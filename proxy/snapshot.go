@@ -28,14 +28,7 @@ type StatsGlobal struct {
 	Node, Description string
 	// Pages are the statistics pages, by proxy name.
 	Pages map[string]*StatsPage
-	// Services are the `http-request use-service prometheus-exporter`
-	// rules, by proxy name.
-	Services map[string][]ServiceRule
 }
-
-// ServiceRule is an `http-request use-service prometheus-exporter [if
-// COND]` rule.
-type ServiceRule struct{ Cond Cond }
 
 // checkStatusNames are the reference's short check status names
 // (get_check_status_info).

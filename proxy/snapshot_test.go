@@ -42,7 +42,8 @@ listen tl
 	server t1 %[3]s id 7
 frontend prom
 	bind 127.0.0.1:%[5]d
-	http-request use-service prometheus-exporter
+	http-request use-service prometheus-exporter if { path /metrics }
+	http-request deny
 listen tc
 	mode tcp
 	bind 127.0.0.1:%[6]d

@@ -29,18 +29,13 @@ func (h *httpConn) serveFrontendStats() (done, keep bool) {
 	return h.serveStats(h.fe.cfg.Name)
 }
 
-// serveStats answers the request when it is for the statistics page or
-// a service (prometheus-exporter) of the proxy name. done reports whether
-// it did; keep whether the client connection goes on.
+// serveStats answers the request when it is for the statistics page of
+// the proxy name. done reports whether it did; keep whether the client
+// connection goes on.
 func (h *httpConn) serveStats(name string) (done, keep bool) {
 	g := h.rt.cfg.Stats
 	if g == nil {
 		return false, false
-	}
-	for _, svc := range g.Services[name] {
-		if svc.Cond == nil || svc.Cond(h.sess) == True {
-			return true, h.servePrometheus()
-		}
 	}
 	page := g.Pages[name]
 	if page == nil || !bytes.HasPrefix(h.req.URI, []byte(page.URI)) {
