@@ -67,8 +67,8 @@ func (l *loader) postChecks() {
 		return true
 	}
 	for _, p := range l.cfg.Proxies {
-		if t, ok := p.stickTable(); ok && !l.hasStickTable(t) {
-			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find stick-table '%s'.", p.Name, t))
+		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) {
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find %s '%s'.", p.Name, what, t))
 		}
 		// Backends too: the reference keeps their switching rules. A
 		// loop ends this proxy's checks.
@@ -112,6 +112,7 @@ func (l *loader) postChecks() {
 				"   | with such a configuration. To fix this, please ensure that all following\n"+
 				"   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.", proxyWord(p), p.Name))
 		}
+		l.warnChecksWithoutOption(p)
 		if p.hasFE() && p.Options["log-format"] && !l.hasLogTarget(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("log format ignored for %s '%s' since it has no log address.", proxyWord(p), p.Name))
 		}
@@ -493,22 +494,26 @@ func (l *loader) hasSection(kind, name string) bool {
 
 // stickTable is the table the proxy's "stick" rules use (their "table"
 // argument, else the proxy itself); ok is false without such rules.
-func (p *Proxy) stickTable() (string, bool) {
+func (p *Proxy) stickTable() (name, what string, ok bool) {
 	if !p.hasBE() {
-		return "", false // the reference ignores "stick" there
+		return "", "", false // the reference ignores "stick" there
 	}
 	for _, d := range p.Section.Lines {
 		if d.Keyword != "stick" {
 			continue
 		}
+		what = "stick-table"
+		if len(d.Args) > 0 && strings.HasPrefix(d.Args[0], "store-") {
+			what = "store table"
+		}
 		for i := 0; i+1 < len(d.Args); i++ {
 			if d.Args[i] == "table" {
-				return d.Args[i+1], true
+				return d.Args[i+1], what, true
 			}
 		}
-		return p.Name, true
+		return p.Name, what, true
 	}
-	return "", false
+	return "", "", false
 }
 
 // hasStickTable tells whether a proxy of this name declares a stick-table.

@@ -25,8 +25,8 @@ var (
 	// optionNeedsFE and optionNeedsBE are the options a proxy without a
 	// frontend (backend) side ignores with a warning.
 	optionNeedsFE = setOf("accept-invalid-http-request", "clitcpka", "contstats", "disable-h2-upgrade", "dontlog-normal",
-		"dontlognull", "h1-case-adjust-bogus-client", "http-buffer-request", "http-ignore-probes", "http-use-proxy-header",
-		"idle-close-on-response", "log-separate-errors", "logasap", "nolinger", "socket-stats", "tcp-smart-accept")
+		"dontlognull", "h1-case-adjust-bogus-client", "http-ignore-probes", "http-use-proxy-header",
+		"idle-close-on-response", "log-separate-errors", "logasap", "socket-stats", "tcp-smart-accept")
 	optionNeedsBE = setOf("abortonclose", "accept-invalid-http-response", "allbackups", "checkcache",
 		"h1-case-adjust-bogus-server", "http-pretend-keepalive", "log-health-checks", "persist", "prefer-last-server",
 		"srvtcpka", "tcp-smart-connect", "transparent",
@@ -115,6 +115,9 @@ func validNet(s string) bool {
 		return true
 	}
 	if n, err := strconv.Atoi(mask); err == nil {
+		if net.ParseIP(addr).To4() != nil {
+			return n >= 0 && n <= 32
+		}
 		return n >= 0 && n <= 128
 	}
 	return net.ParseIP(mask) != nil

@@ -141,6 +141,9 @@ func (l *loader) otherKeyword(d line) {
 		l.abort = l.abort || req.abort
 		return
 	}
+	if !l.auxArgs(d) {
+		return
+	}
 	if l.kind != "userlist" { // userlists are built (proxy/userlist)
 		l.notBuilt(d.pos, l.kind+" "+d.kw)
 	}

@@ -104,7 +104,8 @@ func init() {
 			proxyRules[n].cap = c
 		}
 	}
-	capOf(capNeedFE, "backlog", "capture", "declare")
+	capOf(capNeedFE, "backlog", "capture", "declare", "monitor", "monitor-uri")
+	capOf(capNeedBE, "ignore-persist", "http-check", "http-reuse", "dispatch", "dynamic-cookie-key", "http-send-name-header")
 	capOf(capNeedBE, "balance", "cookie", "fullconn", "hash-type", "retries", "server-state-file-name", "source",
 		"stick", "tcp-check", "use-server", "force-persist")
 	capOf(capServerish, "server-template")
@@ -113,6 +114,8 @@ func init() {
 	}
 	proxyRules["http-reuse"].shape = choice("'%s' only supports 'never', 'safe', 'aggressive', 'always'.%.0s", "never", "safe", "aggressive", "always")
 	proxyRules["load-server-state-from-file"].shape = choice("'%s' expects 'global', 'local' or 'none'. Got '%s'", "global", "local", "none")
+	proxyRules["cookie"].shape = cookieArgs
+	proxyRules["stick"].shape = stickRuleArgs
 	proxyRules["rate-limit"].shape = choice("'%s' only supports 'sessions' (got '%s')", "sessions")
 	capOf(capFcgi, "use-fcgi-app")
 	set := func(kw string, built bool, h func(l *loader, px *Proxy, d line)) {
@@ -225,6 +228,9 @@ func init() {
 		switch d.arg(0) {
 		case "admin", "uri", "realm", "auth", "scope", "enable", "hide-version", "show-node", "show-desc",
 			"show-legends", "show-modules", "refresh", "http-request":
+			if !l.statsArgs(d) {
+				return
+			}
 			px.stats = true
 		case "bind-process":
 		case "":
@@ -303,6 +309,12 @@ func (l *loader) proxyKeyword(d line) {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in '%s' section%s", d.kw, px.Kind, suggestion(d.kw, proxyCandidates())))
 		return
 	}
+	backendOnly := px.Kind == "backend" && (d.kw == "bind" || d.kw == "use_backend" || d.kw == "default_backend")
+	if backendOnly {
+		// The reference warns before it looks at the arguments, and
+		// still reads the line.
+		l.warn(d.pos, fmt.Sprintf("'%s' ignored because backend '%s' has no frontend capability.", d.kw, px.Name))
+	}
 	if l.missingArgs(px, d) {
 		return
 	}
@@ -321,7 +333,7 @@ func (l *loader) proxyKeyword(d line) {
 	}
 	if px.Kind == "defaults" {
 		switch d.kw {
-		case "bind", "description", "dispatch", "redirect", "stick", "use_backend", "monitor":
+		case "bind", "dispatch", "redirect", "stick", "use_backend", "monitor":
 			l.alert(d.pos, fmt.Sprintf("'%s' not allowed in 'defaults' section.", d.kw))
 			return
 		case "server", "server-template":
@@ -331,6 +343,9 @@ func (l *loader) proxyKeyword(d line) {
 			l.alert(d.pos, "'stick-table' is not supported in 'defaults' section.")
 			return
 		}
+	}
+	if l.proxyContext(px, d) {
+		return
 	}
 	switch {
 	case r.cap == capNeedFE && !px.hasFE() && px.Kind != "defaults":
@@ -353,15 +368,12 @@ func (l *loader) proxyKeyword(d line) {
 		l.alert(d.pos, "'use-fcgi-app' only available in backend or listen section")
 		return
 	}
-	if d.kw == "bind" && px.Kind == "backend" {
-		// The reference warns, yet still creates the listener.
-		l.warn(d.pos, fmt.Sprintf("'bind' ignored because backend '%s' has no frontend capability.", px.Name))
+	if d.kw == "bind" && backendOnly {
+		// The reference checks the line and creates the listener, but
+		// the backend never uses it.
+		l.bindLine(&Proxy{Kind: px.Kind, Name: px.Name, Section: px.Section}, d)
 		l.cfg.auxBinds++
 		return
-	}
-	if (d.kw == "use_backend" || d.kw == "default_backend") && px.Kind == "backend" {
-		// The reference warns but still reads (and later checks) the rule.
-		l.warn(d.pos, fmt.Sprintf("'%s' ignored because backend '%s' has no frontend capability.", d.kw, px.Name))
 	}
 	if l.tooManyArgs(proxyMaxArgs, d) {
 		return

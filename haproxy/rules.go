@@ -42,16 +42,23 @@ func (l *loader) checkACLExpr(expr []string) string {
 		}
 		return fmt.Sprintf("invalid args in converter '%s' : failed to open pattern file <%s> in ACL expression '%s'", conv, file, fetch)
 	}
-	patterns, endOfFlags, method := false, false, ""
+	// Flags come first: after the first pattern every word is one.
+	patterns, endOfFlags, literal, method := false, false, false, ""
 	for i := 1; i < len(expr); i++ {
 		switch {
-		case endOfFlags || !strings.HasPrefix(expr[i], "-"):
-			patterns = true
+		case endOfFlags || literal || !strings.HasPrefix(expr[i], "-"):
+			if msg := l.aclPatternProblem(fetch, method, expr[i]); msg != "" {
+				return msg
+			}
+			patterns, literal = true, true
 		case expr[i] == "--":
 			endOfFlags = true
 		case expr[i] == "-f" && i+1 < len(expr):
 			if !fileExists(expr[i+1]) {
 				return fmt.Sprintf("failed to open pattern file <%s>", expr[i+1])
+			}
+			if msg := l.aclPatternFileProblem(fetch, method, expr[i+1]); msg != "" {
+				return msg
 			}
 			patterns = true
 			i++

@@ -152,3 +152,42 @@ func badTimeChar(v string) byte {
 	}
 	return bad
 }
+
+// stickRuleArgs checks "stick on|match|store-request|store-response
+// PATTERN [table TABLE] [if|unless CONDITION]".
+func stickRuleArgs(l *loader, d line) bool {
+	switch d.arg(0) {
+	case "on", "match", "store-request", "store-response":
+	default:
+		l.alert(d.pos, "'stick' expects 'on', 'match', or 'store'.")
+		return false
+	}
+	if len(d.args) < 2 {
+		l.alert(d.pos, "'stick' expects a fetch method.")
+		return false
+	}
+	fetch := d.args[1]
+	if i := strings.IndexAny(fetch, "(,"); i >= 0 {
+		fetch = fetch[:i]
+	}
+	if !fetchNames[fetch] {
+		l.alert(d.pos, fmt.Sprintf("'stick': unknown fetch method '%s'", fetch))
+		return false
+	}
+	for i := 2; i < len(d.args); i++ {
+		switch d.args[i] {
+		case "table":
+			i++
+		case "if", "unless":
+			if missing, _ := l.condProblem(l.px, d.args[i:]); missing != "" {
+				l.alert(d.pos, fmt.Sprintf("'stick': error detected while parsing sticking condition : no such ACL : '%s'.", missing))
+				return false
+			}
+			return true
+		default:
+			l.alert(d.pos, fmt.Sprintf("'stick': unknown keyword '%s'.", d.args[i]))
+			return false
+		}
+	}
+	return true
+}

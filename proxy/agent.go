@@ -3,7 +3,6 @@ package proxy
 import (
 	"cmp"
 	"context"
-	"errors"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -136,10 +135,6 @@ func (b *backend) agentReport(s *server, r check.AgentResult) {
 	b.setServerUp(s, false, &res)
 }
 
-// ErrAgentOff is the Runtime API's answer for a server without a running
-// agent check.
-var ErrAgentOff = errors.New("agent checks are not enabled on this server.")
-
 // AgentEnabled reports whether a server has an agent check running.
 func (e *Engine) AgentEnabled(backendName, serverName string) bool {
 	_, s, err := e.lookup(backendName, serverName)
@@ -158,6 +153,9 @@ func (e *Engine) SetAgentHealth(backendName, serverName string, up bool) error {
 		return err
 	}
 	s.state.agent.down.Store(!up)
+	s.state.admin.mu.Lock()
+	s.state.admin.lastChange = time.Now()
+	s.state.admin.mu.Unlock()
 	b.setServerUpWhy(s, up, "changed from CLI")
 	return nil
 }

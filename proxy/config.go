@@ -7,6 +7,7 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/sample"
 	"fulcrum/proxy/stick"
 	"fulcrum/proxy/userlist"
 )
@@ -25,6 +26,9 @@ type Config struct {
 	// configuration's order, for the messages HAProxy prints per proxy.
 	// Empty means frontends first, then backends.
 	Order []string
+	// Patterns are the pattern and map files loaded, which the Runtime
+	// API lists and changes (frompatterns.go).
+	Patterns *sample.Refs
 	// Stats is the statistics configuration (ids, stats pages); nil =
 	// none.
 	Stats *StatsGlobal

@@ -321,6 +321,7 @@ func (e *Engine) startChecks(rt *runtime) {
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))
 		}
+		c.Paused = s.state.admin.checksPaused
 		go func() {
 			c.RunFrom(ctx, first, func() {
 				s.state.noteCheck(c.Last(), healthBefore(s))

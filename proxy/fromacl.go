@@ -25,7 +25,7 @@ func (a *adapter) acls(px *haproxy.Proxy) map[string][]acl {
 		if d.Keyword != "acl" || len(d.Args) < 2 {
 			continue
 		}
-		c, err := a.compileACL(d.Args[1:])
+		c, err := compileACLWith(d.Args[1:], a.sampleOptions(d.Pos))
 		if err != nil {
 			a.alert(d.Pos, "acl '%s' : %v", d.Args[0], err)
 			c = func(*Session) Verdict { return False }
@@ -75,7 +75,7 @@ func (a *adapter) cond(acls map[string][]acl, pos confparse.Pos, words []string)
 				return nil, false
 			}
 			var err error
-			if c, err = a.compileACL(words[i+1 : end]); err != nil {
+			if c, err = compileACLWith(words[i+1:end], a.sampleOptions(pos)); err != nil {
 				a.alert(pos, "anonymous acl : %v", err)
 				return nil, false
 			}
@@ -167,23 +167,16 @@ func builtinACL(name string) Cond {
 
 // compileACL compiles "FETCH [FLAGS] [PATTERNS]" with the sample
 // package; pattern and map files are read here, at load time.
-func compileACL(expr []string) (Cond, error) { return (&adapter{}).compileACL(expr) }
+func compileACL(expr []string) (Cond, error) {
+	return compileACLWith(expr, &sample.Options{ReadFile: os.ReadFile})
+}
 
-func (a *adapter) compileACL(expr []string) (Cond, error) {
-	acl, err := sample.ParseACL(expr, a.sampleOptions())
+func compileACLWith(expr []string, o *sample.Options) (Cond, error) {
+	acl, err := sample.ParseACL(expr, o)
 	if err != nil {
 		return nil, notBuilt(err)
 	}
 	return condOf(acl), nil
-}
-
-// sampleOptions are what sample expressions may refer to: files, and
-// the configuration's userlists.
-func (a *adapter) sampleOptions() *sample.Options {
-	return &sample.Options{ReadFile: os.ReadFile, Userlist: func(name string) (sample.Userlist, bool) {
-		l, ok := a.userlistsOf()[name]
-		return l, ok
-	}}
 }
 
 // userlistsOf builds the userlist sections once: "user NAME [password
@@ -250,7 +243,9 @@ func (a *adapter) useBackend(fe *Frontend, d haproxy.Directive, cond Cond) UseBa
 	if !strings.Contains(u.Backend, "%") {
 		return u
 	}
-	t, err := sample.ParseTemplate(u.Backend, a.sampleOptions())
+	o := a.sampleOptions(d.Pos)
+	o.Late = true // resolved after parsing, as the reference does
+	t, err := sample.ParseTemplate(u.Backend, o)
 	if err != nil {
 		a.alert(d.Pos, "'use_backend %s' : %v (not supported by Fulcrum yet).", u.Backend, notBuilt(err))
 		return u
@@ -284,7 +279,7 @@ func (a *adapter) hashKey(px *haproxy.Proxy, be *Backend, expr string) {
 		be.HashKey = (*Session).SrcBinary
 		return
 	}
-	x, err := sample.ParseExpr(expr, a.sampleOptions())
+	x, err := sample.ParseExpr(expr, a.sampleOptions(px.Section.Pos))
 	if err != nil {
 		a.warn(px.Section.Pos, "backend '%s' : 'balance hash %s' : %v; using roundrobin.", px.Name, expr, notBuilt(err))
 		return

@@ -233,7 +233,7 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	var out []stats.Row
 	act, bck, wact, wbck, uwact, uwbck := 0, 0, 0, 0, 0, 0
 	for _, s := range b.servers {
-		v := b.lb.View(s.lb)
+		v := s.statsView(b.lb.View(s.lb))
 		out = append(out, b.serverRow(rt, s, v, iid, now))
 		if !s.lb.Usable() {
 			continue

@@ -175,31 +175,18 @@ func TestDifferential(t *testing.T) {
 	}
 	hostsDir := t.TempDir()
 	results := make([]outcome, len(jobs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < 3; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := jobs[i]
-				hosts := ""
-				if strings.HasSuffix(j.variant, "+stubs") {
-					hosts = stubHosts(t, filepath.Join(j.dir, j.file), filepath.Join(hostsDir, j.variant))
-				}
-				dW := strings.HasSuffix(j.variant, "+dW")
-				results[i] = outcome{job: j, ref: run(t, ref, j.dir, j.file, hosts, dW), ours: run(t, ours, j.dir, j.file, hosts, dW)}
-			}
-		}()
-	}
 	for _, v := range []string{"cases+stubs", "corpus+stubs"} {
 		os.MkdirAll(filepath.Join(hostsDir, v), 0o755)
 	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	inParallel(len(jobs), func(i int) {
+		j := jobs[i]
+		hosts := ""
+		if strings.HasSuffix(j.variant, "+stubs") {
+			hosts = stubHosts(t, filepath.Join(j.dir, j.file), filepath.Join(hostsDir, j.variant))
+		}
+		dW := strings.HasSuffix(j.variant, "+dW")
+		results[i] = outcome{job: j, ref: run(t, ref, j.dir, j.file, hosts, dW), ours: run(t, ours, j.dir, j.file, hosts, dW)}
+	})
 
 	known := reftest.KnownDisagreements(t, "haproxy")
 	type tally struct{ agree, total, sameOutput int }
@@ -255,6 +242,27 @@ func TestDifferential(t *testing.T) {
 	}
 	t.Logf("agreement: %s", strings.Join(summary, "; "))
 	fmt.Printf("haproxy -c agreement: %s\n", strings.Join(summary, "; "))
+}
+
+// inParallel calls job(0) ... job(n-1) from three goroutines: the
+// checks are separate processes and the machine has few cores.
+func inParallel(n int, job func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < 3; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				job(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // corpusDir is ../shared/corpus beside the repository, or "".

@@ -51,9 +51,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	add := func(words, usage string, run func(*session, []string, string) string) {
-		commands = append(commands, &command{words: strings.Fields(words), usage: usage, run: run})
-	}
+	add := register
 	add("add server", "add server <bk>/<srv>                   : create a new server", (*session).addServer)
 	add("clear counters", "clear counters [all]                    : clear max statistics counters (or all counters)", (*session).clearCounters)
 	add("del server", "del server <bk>/<srv>                   : remove a dynamically added server", (*session).delServer)
@@ -101,6 +99,12 @@ func init() {
 		return e.ShutdownServerSessions(be, srv)
 	}))
 	add("user", "user                                    : lower the level of the current CLI session to user", (*session).setLevel)
+}
+
+// register adds a command to the table: its words, its help line
+// (exactly the reference's) and what it does.
+func register(words, usage string, run func(*session, []string, string) string) {
+	commands = append(commands, &command{words: strings.Fields(words), usage: usage, run: run})
 }
 
 // arg returns args[i], or "" past the end (the reference's unused

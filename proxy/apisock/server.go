@@ -37,9 +37,7 @@ type Config struct {
 	// Timeout is `stats timeout`: an idle session is closed after it
 	// (default 10s).
 	Timeout time.Duration
-	// ProxyIDs are the proxies' numeric ids (explicit `id` or the
-	// reference's numbering), ForcedIDs those set with `id`.
-	ProxyIDs  map[string]int
+	// ForcedIDs are the proxies whose id is set with `id`.
 	ForcedIDs map[string]bool
 	// HardMaxConn bounds `set maxconn global` (0 = no bound).
 	HardMaxConn int

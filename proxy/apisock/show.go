@@ -2,6 +2,7 @@ package apisock
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -19,13 +20,6 @@ func (s *session) showBackend(_ []string, _ string) string {
 // serversStateHeader is the 2.6 `show servers state` format: version 1.
 const serversStateHeader = "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n"
 
-// Check statuses and results of `show servers state` for a server whose
-// check has not reported yet (HCHK_STATUS_INI, CHK_RES_UNKNOWN).
-const (
-	checkStatusInit  = 1
-	checkResultUnkwn = 0
-)
-
 func (s *session) showServersState(args []string, _ string) string {
 	name := arg(args, 3)
 	if name != "" && !s.srv.hasBackend(name) {
@@ -36,6 +30,7 @@ func (s *session) showServersState(args []string, _ string) string {
 		return "Can't find backend.\n"
 	}
 	cfg := s.srv.config()
+	ids := s.srv.engine.ProxyIDs()
 	now := time.Now()
 	var b strings.Builder
 	b.WriteString(serversStateHeader)
@@ -48,20 +43,20 @@ func (s *session) showServersState(args []string, _ string) string {
 			srvForced = 1
 		}
 		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d - %d - 0 %d %s %s %d\n",
-			cfg.ProxyIDs[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
+			ids[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
 			st.OpState, st.AdminFlags, st.UWeight, st.IWeight, int64(now.Sub(st.LastChange).Seconds()),
-			checkStatusInit, checkResultUnkwn, st.CheckHealth, st.CheckState, st.AgentState,
-			bkForced, srvForced, st.Addr.Port(), st.CheckPort, checkAddr(st.CheckAddr.String(), st.CheckAddr.IsValid()),
-			checkAddr(st.AgentAddr.String(), st.AgentAddr.IsValid()), st.AgentPort)
+			st.CheckStatus, st.CheckResult, st.CheckHealth, st.CheckState, st.AgentState,
+			bkForced, srvForced, st.Addr.Port(), st.CheckPort, addrOrDash(st.CheckAddr), addrOrDash(st.AgentAddr), st.AgentPort)
 	}
 	return b.String()
 }
 
-func checkAddr(s string, valid bool) string {
-	if !valid {
+// addrOrDash prints an optional address as `show servers state` does.
+func addrOrDash(a netip.Addr) string {
+	if !a.IsValid() {
 		return "-"
 	}
-	return s
+	return a.String()
 }
 
 func (s *session) showErrors(args []string, _ string) string {

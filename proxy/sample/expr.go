@@ -120,6 +120,14 @@ type Options struct {
 	ServerExists func(backend, server string) bool
 	// Userlist finds a userlist section by name; nil knows none.
 	Userlist func(name string) (Userlist, bool)
+	// Refs, when set, registers the pattern and map files loaded, for
+	// the Runtime API to list and change; Where describes the user
+	// ("file 'x.cfg' line 3").
+	Refs  *Refs
+	Where string
+	// Late marks expressions the reference resolves after parsing
+	// (use_backend names): their files are numbered after its own.
+	Late bool
 	// maps caches files loaded by this parse, by kind and name.
 	maps map[string]*Map
 }
