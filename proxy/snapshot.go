@@ -283,6 +283,10 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	r.Set(stats.Chkdown, stats.U64(b.counters.beHealth.chkDown))
 	b.counters.beHealth.mu.Unlock()
 	lc, down := c.beHealth.ages(now)
+	// A server's state change is the backend's last change too.
+	for _, sr := range out {
+		lc = min(lc, sr.Values[stats.Lastchg].Num)
+	}
 	r.Set(stats.Lastchg, stats.U32(lc))
 	r.Set(stats.Downtime, stats.U32(down))
 	r.Set(stats.Mode, stats.Str(modeName(b.cfg.Mode)))
@@ -429,6 +433,12 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 	if lastChange.IsZero() {
 		lastChange = processStart
 	}
+	// Administrative changes (maint, drain, health forced) count too.
+	s.state.admin.mu.Lock()
+	if s.state.admin.lastChange.After(lastChange) {
+		lastChange = s.state.admin.lastChange
+	}
+	s.state.admin.mu.Unlock()
 	r.Set(stats.Lastchg, stats.U32(int64(now.Sub(lastChange)/time.Second)))
 	if s.cfg.Check {
 		if !downSince.IsZero() {
@@ -437,6 +447,8 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 		r.Set(stats.Chkfail, stats.U64(chkFail))
 		r.Set(stats.Chkdown, stats.U64(chkDown))
 		r.Set(stats.Downtime, stats.U32(int64(downtime/time.Second)))
+	}
+	if s.cfg.Check && checksRunning(s, v) {
 		rise, fall := s.cfg.Rise, s.cfg.Fall
 		if rise <= 0 {
 			rise = 2
@@ -482,6 +494,16 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 	}
 	r.Set(stats.NeedConnEst, stats.U32(need))
 	return r
+}
+
+// checksRunning tells whether the health check of s is enabled: the
+// reference shows no check fields for a server in maintenance or whose
+// checks were disabled.
+func checksRunning(s *server, v balance.View) bool {
+	a := &s.state.admin
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !v.Maint && a.flags&admForcedMaint == 0 && !a.checksOff
 }
 
 // ages returns a backend's lastchg and downtime in seconds.

@@ -265,9 +265,9 @@ func TestStatsCSVDifferential(t *testing.T) {
 		"sid": true, "type": true, "check_status": true, "hrsp_1xx": true, "hrsp_2xx": true, "hrsp_3xx": true,
 		"hrsp_4xx": true, "hrsp_5xx": true, "hrsp_other": true, "req_tot": true, "check_desc": true,
 		"check_rise": true, "check_fall": true, "check_health": true, "addr": true, "mode": true, "algo": true,
-		"conn_tot": true, "uweight": true, "cookie": true, "lbtot": true, "connect": true, "intercepted": true, "dcon": true, "dses": true, "dresp": true, "agent_status": true, "agent_desc": true, "agent_rise": true, "agent_fall": true, "agent_health": true, "last_agt": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
+		"conn_tot": true, "uweight": true, "cookie": true, "lbtot": true, "connect": true, "intercepted": true, "dcon": true, "dses": true, "dresp": true, "agent_status": true, "agent_desc": true, "agent_rise": true, "agent_fall": true, "agent_health": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
 	// Fields present or empty depending on timing in the reference.
-	presence := map[string]bool{"last_chk": false}
+	presence := map[string]bool{"last_chk": false, "last_agt": false}
 	for _, key := range refOrder {
 		r, o := refRows[key], ourRows[key]
 		for _, f := range names {
@@ -352,5 +352,43 @@ func TestInfoFieldsMatchReference(t *testing.T) {
 	r, o := shape(out), shape(ours.String())
 	if strings.Join(r, "\n") != strings.Join(o, "\n") {
 		t.Errorf("show info typed fields:\nref  %v\nours %v", r, o)
+	}
+}
+
+// TestStatsMaintDifferential puts a checked server into maintenance and
+// takes another out of it, through the reference's Runtime API and our
+// engine's admin methods, and compares the two servers' rows: a server in
+// maintenance shows no check fields, and the change resets lastchg.
+func TestStatsMaintDifferential(t *testing.T) {
+	p := startStatsPair(t)
+	for _, cmd := range []string{"set server be/s1 state maint", "set server be/s4 state ready"} {
+		if out, err := p.ref.Command(cmd); err != nil || strings.TrimSpace(out) != "" {
+			t.Fatalf("%s: %q %v", cmd, out, err)
+		}
+	}
+	if err := p.e.SetServerAdmin("be", "s1", AdminMaint); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.e.SetServerAdmin("be", "s4", AdminReady); err != nil {
+		t.Fatal(err)
+	}
+	_, refRows := parseCSV(t, p.refStat())
+	names, ourRows := parseCSV(t, p.ourStat())
+	same := map[string]bool{"status": true, "weight": true, "act": true, "bck": true, "chkfail": true,
+		"chkdown": true, "check_rise": true, "check_fall": true, "check_health": true}
+	for _, key := range []string{"be/s1", "be/s4", "be/BACKEND"} {
+		r, o := refRows[key], ourRows[key]
+		for _, f := range names {
+			if (r[f] == "") != (o[f] == "") || same[f] && r[f] != o[f] {
+				t.Errorf("%s %s: ref %q, ours %q", key, f, r[f], o[f])
+			}
+		}
+		// Seconds since the change: both just changed (a second
+		// boundary may fall between the two reads).
+		rl, _ := strconv.Atoi(r["lastchg"])
+		ol, _ := strconv.Atoi(o["lastchg"])
+		if rl > 1 || ol > 1 {
+			t.Errorf("%s lastchg: ref %d, ours %d (both just changed)", key, rl, ol)
+		}
 	}
 }

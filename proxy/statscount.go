@@ -184,6 +184,16 @@ func (s *srvStats) noteChange(up bool) {
 	s.mu.Unlock()
 }
 
+// noteAdmin records a server entering or leaving maintenance as a
+// transition of its state, as the reference counts them (chkdown,
+// downtime): only a server its checks hold up changes.
+func (s *srvStats) noteAdmin(oldFlags, newFlags int, up bool) {
+	was, is := oldFlags&admForcedMaint != 0, newFlags&admForcedMaint != 0
+	if was != is && up {
+		s.noteChange(was)
+	}
+}
+
 // noteCheck records one check result; healthBefore is the check's health
 // counter before the result was applied.
 func (s *srvStats) noteCheck(r check.Result, healthBefore int) {
