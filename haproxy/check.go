@@ -67,7 +67,7 @@ func (l *loader) postChecks() {
 		return true
 	}
 	for _, p := range l.cfg.Proxies {
-		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) {
+		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find %s '%s'.", p.Name, what, t))
 		}
 		// Backends too: the reference keeps their switching rules. A
@@ -84,7 +84,7 @@ func (l *loader) postChecks() {
 		}
 		tables, actions := p.trackTables()
 		for i, t := range tables {
-			if !l.hasStickTable(t) {
+			if !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, t, actions[i]))
 			}
 		}

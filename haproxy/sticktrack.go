@@ -95,3 +95,33 @@ func (l *loader) hasInspectDelay(p *Proxy) bool {
 	}
 	return dflt != nil && dflt.Section != nil && sets(dflt.Section)
 }
+
+// SplitTopLevel cuts "a,b(c,d),e" at the commas outside parentheses (a
+// `store` list, where gpc_rate(2,10s) holds one).
+func SplitTopLevel(s string) []string { return splitTopLevel(s) }
+
+// PeersTables lists the `table NAME ...` lines of the peers sections,
+// each with its full name "PEERS/NAME" (how rules refer to it).
+func (c *Config) PeersTables() (names []string, lines []Directive) {
+	for _, sec := range c.Others {
+		if sec.Kind != "peers" || len(sec.Args) == 0 {
+			continue
+		}
+		for _, d := range sec.Lines {
+			if d.Keyword == "table" && len(d.Args) > 0 {
+				names, lines = append(names, sec.Args[0]+"/"+d.Args[0]), append(lines, d)
+			}
+		}
+	}
+	return names, lines
+}
+
+func (c *Config) hasPeersTable(name string) bool {
+	names, _ := c.PeersTables()
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}

@@ -24,6 +24,8 @@ func TestTrackChecks(t *testing.T) {
 			cfg:  "listen l\n bind :80\n stick-table type string size 1\n tcp-request content track-sc0 req.hdr(host)\n",
 			want: []string{"proxy 'l' : a 'tcp-request content track-sc*' rule explicitly depending on request contents without any 'tcp-request inspect-delay'"}},
 		{desc: "inspect delay from defaults", cfg: "defaults\n tcp-request inspect-delay 1s\nlisten l\n bind :80\n stick-table type string size 1\n tcp-request content track-sc0 req.hdr(host)\n"},
+		{desc: "a peers section's table", cfg: "peers p\n peer local 127.0.0.1:1\n table t type ip size 1\nfrontend f\n bind :80\n mode http\n http-request track-sc0 src table p/t\n"},
+		{desc: "stick rules on a peers section's table", cfg: "peers p\n peer local 127.0.0.1:1\n table t type ip size 1\nbackend b\n stick on src table p/t\n server s 127.0.0.1:9\n"},
 		{desc: "src in tcp mode", cfg: "listen l\n bind :80\n stick-table type ip size 1\n tcp-request content track-sc0 src\n"},
 	} {
 		path := filepath.Join(t.TempDir(), "h.cfg")
@@ -31,7 +33,7 @@ func TestTrackChecks(t *testing.T) {
 		_, diags := Load(path)
 		var got []string
 		for _, d := range diags {
-			if strings.Contains(d.Message, "track-sc") {
+			if strings.Contains(d.Message, "track-sc") || strings.Contains(d.Message, "stick-table") {
 				got = append(got, d.Message)
 			}
 		}

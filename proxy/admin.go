@@ -16,6 +16,11 @@ import (
 // Their errors carry the reference's wording so the callers print them
 // as they are.
 
+func init() {
+	// A proxy's `id` numbers it in the statistics and the Runtime API.
+	actedKeywords["id"] = true
+}
+
 // AdminState is a server's administrative state (`set server ... state`).
 type AdminState int
 
@@ -891,4 +896,18 @@ func staticAlgo(c balance.Config) bool {
 		return !c.Consistent
 	}
 	return false
+}
+
+// Captures returns how many refused requests were captured since start
+// (the total of `show errors`).
+func (e *Engine) Captures() uint64 { return e.captures.Load() }
+
+// FrontendNames lists the frontends (and listen sections) in
+// configuration order.
+func (e *Engine) FrontendNames() []string {
+	var out []string
+	for _, f := range e.rt.Load().cfg.Frontends {
+		out = append(out, f.Name)
+	}
+	return out
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/stats"
 )
 
 // AgentCheck is a server's `agent-check` with its agent-* options.
@@ -24,6 +26,59 @@ type AgentCheck struct {
 type agentState struct {
 	down atomic.Bool // the agent's last health word was down/stopped/fail
 	off  atomic.Bool // `disable agent` (Runtime API): replies are ignored
+
+	mu   sync.Mutex
+	last agentLast // for the statistics (agentStats)
+}
+
+// agentLast is the agent check's last status as HAProxy's statistics
+// show it: status name, code, duration and info text ("desc").
+type agentLast struct {
+	status, desc, info string
+	code               int
+	hasCode            bool
+	duration           time.Duration
+}
+
+// note records an agent check's outcome for the statistics.
+func (a *agentState) note(r check.AgentResult, info string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l := agentLast{status: checkStatusNames[r.Status], desc: checkDescs[r.Status], info: info, duration: r.Duration}
+	switch {
+	case !r.Replied && r.Info == check.AgentIncomplete:
+		// HAProxy keeps the status and changes the text only.
+		l.status, l.desc, l.code, l.hasCode = a.last.status, a.last.desc, a.last.code, a.last.hasCode
+	case r.Replied && r.Reply.Health == "":
+		l.status, l.desc = "CHECKED", "No status change"
+	case r.Status == check.L7OK || r.Status == check.L7STS:
+		l.code, l.hasCode = r.Code, true
+	}
+	a.last = l
+}
+
+// agentStats fills the agent columns of a server's statistics.
+func agentStats(r *stats.Row, a *agentState) {
+	a.mu.Lock()
+	l := a.last
+	a.mu.Unlock()
+	if l.status == "" {
+		l.status, l.desc = "INI", "Initializing"
+	}
+	r.Set(stats.AgentStatus, stats.Str(l.status))
+	if l.hasCode {
+		r.Set(stats.AgentCode, stats.U32(int64(l.code)))
+	}
+	r.Set(stats.AgentDuration, stats.U64(l.duration.Milliseconds()))
+	r.Set(stats.AgentDesc, stats.Str(l.desc))
+	r.Set(stats.LastAgt, stats.Str(l.info))
+	health := int64(1)
+	if a.down.Load() {
+		health = 0
+	}
+	r.Set(stats.AgentRise, stats.U32(1))
+	r.Set(stats.AgentFall, stats.U32(1))
+	r.Set(stats.AgentHealth, stats.U32(health))
 }
 
 // checkChanged applies a health check's state change: a server the
@@ -85,9 +140,12 @@ var agentAdmin = map[string]AdminState{"ready": AdminReady, "drain": AdminDrain,
 // agentReport applies an agent's reply in HAProxy's order: the admin
 // state, the weight, maxconn, then the health.
 func (b *backend) agentReport(s *server, r check.AgentResult) {
-	s.state.noteAgent(r.Result)
-	if !r.Replied || s.state.agent.off.Load() {
+	if s.state.agent.off.Load() {
+		return
+	}
+	if !r.Replied {
 		// A failure to reach the agent never marks the server down.
+		s.state.agent.note(r, r.Info)
 		return
 	}
 	e, be, name := b.engine, b.cfg.Name, s.cfg.Name
@@ -109,10 +167,19 @@ func (b *backend) agentReport(s *server, r check.AgentResult) {
 		}
 	}
 	if rep.Health == "" {
+		info := ""
+		switch {
+		case rep.Err != "":
+			info = "agent reports an error : " + rep.Err
+		case warn != "":
+			info = "agent warns : " + warn
+		}
+		s.state.agent.note(r, info)
 		return
 	}
 	res := r.Result
 	res.Status, res.Info = rep.HealthStatus(), rep.HealthText(warn)
+	s.state.agent.note(check.AgentResult{Result: res, Reply: rep, Replied: true}, res.Info)
 	if s.state.admin.maint() {
 		// In maintenance the reference logs no health change; leaving
 		// it reports the health the checks and the agent left.

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
 	"net"
 	"regexp"
@@ -13,6 +15,7 @@ import (
 
 	"fulcrum/internal/reftest"
 	"fulcrum/proxy/internal/difftest"
+	"fulcrum/proxy/stats"
 )
 
 // fakeAgent answers every connection with the current reply, after
@@ -67,9 +70,34 @@ func (a *fakeAgent) settle(t *testing.T, n int) {
 	t.Fatalf("the agent was not asked %d times", n)
 }
 
+// agentColumns picks be/s1's agent columns from `show stat` CSV
+// (agent_duration, a time, left out; the "* " the reference puts before
+// agent_status while an agent check is under way removed).
+func agentColumns(t *testing.T, csvText string) string {
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvText, "# "))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("show stat: %v\n%s", err, csvText)
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	for _, r := range rows[1:] {
+		if len(r) == len(rows[0]) && r[0] == "be" && r[1] == "s1" {
+			var b strings.Builder
+			for _, name := range []string{"agent_status", "agent_code", "agent_desc", "last_agt", "agent_rise", "agent_fall", "agent_health"} {
+				fmt.Fprintf(&b, "%s=%s ", name, strings.TrimPrefix(r[col[name]], "* "))
+			}
+			return b.String()
+		}
+	}
+	t.Fatalf("no be/s1 in show stat:\n%s", csvText)
+	return ""
+}
+
 // TestAgentCheckMatchesReference plays agent replies to the reference
-// and to our engine: after each, the server's state-change lines so far
-// and its weight must be the same.
+// and to our engine: after each, the server's state-change lines so far,
+// its weight and the agent columns of its statistics must be the same.
 func TestAgentCheckMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	replies := []string{
@@ -118,7 +146,11 @@ func TestAgentCheckMatchesReference(t *testing.T) {
 				}
 				return l
 			}, func() string {
-				return ref.StatField("s1", 18)
+				out, err := ref.Command("show stat")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return "weight=" + ref.StatField("s1", 18) + " " + agentColumns(t, out)
 			}
 	})
 	got := play(func(text string) (func() []string, func() string) {
@@ -139,10 +171,17 @@ func TestAgentCheckMatchesReference(t *testing.T) {
 				}
 				return l
 			}, func() string {
+				var buf bytes.Buffer
+				if err := stats.WriteCSV(&buf, e.Snapshot(), stats.Options{}); err != nil {
+					t.Fatal(err)
+				}
+				// The user weight, as the reference shows it, also during a
+				// drain (our statistics show 0 then).
 				b := e.rt.Load().backends["be"]
 				b.mu.Lock()
-				defer b.mu.Unlock()
-				return strconv.Itoa(b.byName["s1"].uweight) // the user weight, as show stat
+				w := b.byName["s1"].uweight
+				b.mu.Unlock()
+				return "weight=" + strconv.Itoa(w) + " " + agentColumns(t, buf.String())
 			}
 	})
 	for i, r := range replies {
@@ -151,7 +190,7 @@ func TestAgentCheckMatchesReference(t *testing.T) {
 		// reply is not fixed.
 		got[i].lines, want[i].lines = slices.Compact(got[i].lines), slices.Compact(want[i].lines)
 		if !slices.EqualFunc(want[i].lines, got[i].lines, sameUpLine) || got[i].weight != want[i].weight {
-			t.Errorf("after the agent said %q:\nref  (weight %s):\n%s\nours (weight %s):\n%s", r,
+			t.Errorf("after the agent said %q:\nref  (%s):\n%s\nours (%s):\n%s", r,
 				want[i].weight, strings.Join(want[i].lines, "\n"), got[i].weight, strings.Join(got[i].lines, "\n"))
 		}
 	}

@@ -242,6 +242,8 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// NonStick is `non-stick`: stick store rules never record it.
+	NonStick bool
 	// Agent is the agent check (agent-check), nil when off.
 	Agent *AgentCheck
 	// Cookie is the `cookie` value of cookie persistence ("" = none).

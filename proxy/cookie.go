@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"strings"
+	"time"
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/http1"
@@ -34,15 +35,60 @@ type CookieConfig struct {
 	HTTPOnly bool
 	Secure   bool
 	Domains  []string
+	// Attrs are `attr` values, appended as they are.
+	Attrs []string
+	// dynamic: servers without a cookie get one from their address and
+	// the backend's dynamic-cookie-key (the adapter computes it).
+	dynamic bool
 	// Persist is `option persist`: a cookie still sends its client to a
 	// server that is down.
 	Persist bool
+	// MaxIdle and MaxLife (insert mode) add the last-seen and first-seen
+	// dates to the cookie's value ("VALUE|LAST|FIRST"); a cookie idle or
+	// older than that is ignored.
+	MaxIdle, MaxLife time.Duration
 }
+
+// cookieDateChars is the reference's base64 alphabet for cookie dates.
+const cookieDateChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// appendCookieDate appends a date as the reference writes it in a
+// cookie: its Unix time in 4-second units, 5 base64 digits, most
+// significant first.
+func appendCookieDate(dst []byte, unix int64) []byte {
+	v := uint32(unix>>2) & (1<<30 - 1)
+	for shift := 24; shift >= 0; shift -= 6 {
+		dst = append(dst, cookieDateChars[v>>shift&63])
+	}
+	return dst
+}
+
+// parseCookieDate reads appendCookieDate's digits (0 when absent or
+// malformed).
+func parseCookieDate(s string) int64 {
+	if len(s) != 5 {
+		return 0
+	}
+	var v int64
+	for i := 0; i < 5; i++ {
+		d := strings.IndexByte(cookieDateChars, s[i])
+		if d < 0 {
+			return 0
+		}
+		v = v<<6 | int64(d)
+	}
+	return v << 2
+}
+
+// now is the clock of cookie dates (a variable for tests).
+var now = time.Now
 
 // cookieState is what the request's persistence cookie said.
 type cookieState struct {
 	// value is the server part of the request's cookie ("" = none).
 	value string
+	// last and first are its dates (Unix seconds, 0 = none).
+	last, first int64
 	// direct is set when that value named a usable server, which then
 	// served the request.
 	direct bool
@@ -69,6 +115,7 @@ func (h *httpConn) cookieRequest(be *backend) {
 		if found && h.ck.value == "" {
 			h.ck.value = val
 			h.hrec.Cookie[0] = 'I'
+			h.cookieDates(ck)
 		}
 		if len(v) == 0 {
 			hs = append(hs[:i], hs[i+1:]...)
@@ -78,6 +125,26 @@ func (h *httpConn) cookieRequest(be *backend) {
 		hs[i].Value = v
 	}
 	h.req.Headers = hs
+}
+
+// cookieDates splits the dates off the request cookie's value and
+// forgets a cookie idle or alive for too long (flags E and O).
+func (h *httpConn) cookieDates(ck *CookieConfig) {
+	srv, dates, _ := strings.Cut(h.ck.value, "|")
+	last, first, _ := strings.Cut(dates, "|")
+	h.ck.value, h.ck.last, h.ck.first = srv, parseCookieDate(last), parseCookieDate(first)
+	// The reference computes in 32-bit ints: a date past 2038 wraps
+	// negative and counts as expired.
+	t := int32(now().Unix())
+	expired := func(date int64, limit time.Duration) bool {
+		return limit > 0 && date != 0 && int32(date)+int32(limit/time.Second)-t < 0
+	}
+	switch {
+	case expired(h.ck.first, ck.MaxLife):
+		h.ck.value, h.hrec.Cookie[0] = "", 'O'
+	case expired(h.ck.last, ck.MaxIdle):
+		h.ck.value, h.hrec.Cookie[0] = "", 'E'
+	}
 }
 
 // rewriteCookieHeader finds ck's cookie in one Cookie header value and
@@ -178,7 +245,13 @@ func (h *httpConn) cookieResponse(srv *server) {
 		}
 		return
 	}
-	if h.ck.direct && h.ck.value == srv.cfg.Cookie {
+	t := now().Unix()
+	dated := ck.MaxIdle > 0 || ck.MaxLife > 0
+	// A client already on this server gets the cookie again only to
+	// refresh its last-seen date, or to add or drop its first-seen one.
+	refresh := (ck.MaxIdle > 0 || h.ck.last != 0) && (h.ck.last == 0 || h.ck.last < t) ||
+		ck.MaxLife > 0 && h.ck.first == 0 || ck.MaxLife == 0 && h.ck.first != 0
+	if h.ck.direct && h.ck.value == srv.cfg.Cookie && !refresh {
 		return
 	}
 	if ck.PostOnly && !h.req.IsMethod("POST") {
@@ -193,7 +266,21 @@ func (h *httpConn) cookieResponse(srv *server) {
 		delSetCookie(&resp.Headers, ck.Name)
 	}
 	var b strings.Builder
-	b.WriteString(ck.Name + "=" + srv.cfg.Cookie + "; path=/")
+	b.WriteString(ck.Name + "=" + srv.cfg.Cookie)
+	if dated && srv.cfg.Cookie != "" {
+		// Dates are rounded up to the next 4-second unit; the last-seen
+		// one is always there.
+		d := appendCookieDate([]byte{'|'}, t+3)
+		if ck.MaxLife > 0 {
+			first := h.ck.first
+			if first == 0 {
+				first = t + 3
+			}
+			d = appendCookieDate(append(d, '|'), first)
+		}
+		b.Write(d)
+	}
+	b.WriteString("; path=/")
 	if srv.cfg.Cookie == "" {
 		b.Reset()
 		b.WriteString(ck.Name + "=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/")
@@ -207,7 +294,13 @@ func (h *httpConn) cookieResponse(srv *server) {
 	if ck.Secure {
 		b.WriteString("; Secure")
 	}
+	for _, at := range ck.Attrs {
+		b.WriteString("; " + at)
+	}
 	h.hrec.Cookie[1] = 'I'
+	if h.ck.direct && h.ck.value == srv.cfg.Cookie {
+		h.hrec.Cookie[1] = 'U' // the dates are refreshed
+	}
 	nocache := ck.NoCache && cacheable(&h.req, resp)
 	resp.Headers = append(resp.Headers, hdr("set-cookie", b.String()))
 	if nocache {

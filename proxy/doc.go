@@ -14,7 +14,9 @@
 // is the sample package's Env: addresses, inspect buffer, HTTP request
 // and response, counters), dynamic `use_backend %[expr]` names,
 // userlists for http_auth, tcp-request rules into Rules, bind words
-// through ParseListenAddrs.
+// through ParseListenAddrs, stick tables and their rules (fromstick.go:
+// track-sc, sc-inc/set actions, stick on/match/store, sc_/src_/table_
+// fetches and converters; the engine side is stick.go).
 //
 // Lifecycle: New, Start (binds everything, starts checks), Reload (a new
 // generation: sockets kept by address, server health and counters kept by
@@ -24,5 +26,7 @@
 // Sub-packages: balance (HAProxy's server selection algorithms), check
 // (health checks), proxyproto (PROXY protocol), tlshello (ClientHello
 // fetches for SNI routing), sample (fetches, converters, ACL matching,
-// %[expr] templates), userlist (users and crypt passwords).
+// %[expr] templates), userlist (users and crypt passwords), stick (stick
+// tables: counters, rates, expiry, eviction, the show/set/clear table
+// text).
 package proxy

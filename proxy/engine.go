@@ -57,9 +57,10 @@ type Engine struct {
 	liveMu    sync.Mutex   // live, draining, and conns.Add against Wait
 	draining  bool
 	stopped   bool
-	paused    bool       // Pause: listeners closed until Resume
-	adminMu   sync.Mutex // serialises add/del server (admin.go)
-	sessRate  rateLimit  // `set rate-limit sessions global` (admin.go)
+	paused    bool          // Pause: listeners closed until Resume
+	adminMu   sync.Mutex    // serialises add/del server (admin.go)
+	sessRate  rateLimit     // `set rate-limit sessions global` (admin.go)
+	captures  atomic.Uint64 // requests captured for `show errors`
 }
 
 // runtime is one compiled configuration generation.

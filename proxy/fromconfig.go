@@ -27,6 +27,7 @@ import (
 func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
 	a.cfg.Userlists = a.userlistsOf()
+	a.peersTables()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}
@@ -362,8 +363,8 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 // serverIgnored are options with no effect on a tcp-mode engine.
 var serverIgnored = map[string]bool{"observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
-	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "non-stick": true,
-	"stick": true, "redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
+	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true,
+	"redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
 	"check-ssl": true, "verify": true, "sni": true, "ca-file": true, "crt": true, "alpn": true}
 
 // server maps one server's options (default-server already merged).
@@ -392,6 +393,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		Disabled:       has("disabled") && !has("enabled"),
 		SendProxy:      has("send-proxy") && !has("no-send-proxy"),
 		SendProxyV2:    has("send-proxy-v2") && !has("no-send-proxy-v2"),
+		NonStick:       has("non-stick") && !has("stick"),
 		CheckSendProxy: has("check-send-proxy") && !has("no-check-send-proxy"),
 		ShutdownOnDown: opts["on-marked-down"] == "shutdown-sessions",
 		// HAProxy's keyword is "shutdown-backup-sessions".

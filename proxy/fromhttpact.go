@@ -1,8 +1,10 @@
 package proxy
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
@@ -13,11 +15,12 @@ import (
 	"fulcrum/haproxy"
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/xxhash"
 )
 
 func init() {
 	for _, k := range []string{"http-response", "http-after-response", "redirect", "errorfile", "errorfiles",
-		"errorloc", "errorloc302", "errorloc303", "cookie"} {
+		"errorloc", "errorloc302", "errorloc303", "cookie", "dynamic-cookie-key"} {
 		actedKeywords[k] = true
 	}
 }
@@ -352,10 +355,13 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 			page = a.httpErrors(val)[r.Status]
 		case "hdr":
 			if i+2 < len(w) {
-				v, ok := lfLiteral(w[i+2])
-				if !ok {
-					a.warn(pos, "'%s %s' : log-format header values are not built yet by Fulcrum; the rule is ignored.", sc.kw, w[0])
+				v, t, err := lfValue(w[i+2])
+				if err != nil {
+					a.warn(pos, "'%s %s' : header '%s' : %v; the rule is ignored.", sc.kw, w[0], w[i+1], err)
 					return HTTPRule{}, false
+				}
+				if t != nil {
+					r.HdrTmpl = append(r.HdrTmpl, hdrTemplate{index: len(headers), tmpl: t})
 				}
 				headers = append(headers, hdr(w[i+1], v))
 				custom = true
@@ -532,6 +538,28 @@ func (a *adapter) backendActions(be *Backend, px *haproxy.Proxy, lines []haproxy
 		be.HTTP.Actions.Redirects = nil
 	}
 	be.HTTP.Actions.Cookie = a.cookie(lines)
+	if ck := be.HTTP.Actions.Cookie; ck != nil && ck.dynamic {
+		key := ""
+		for _, d := range lines {
+			if d.Keyword == "dynamic-cookie-key" {
+				key = first(d.Args)
+			}
+		}
+		for _, s := range be.Servers {
+			if s.Cookie == "" && key != "" {
+				s.Cookie = dynamicCookie(key, s.Addr)
+			}
+		}
+	}
+}
+
+// dynamicCookie is the cookie value the reference gives a server without
+// one under `cookie ... dynamic`: XXH64 of the key, the address's bytes
+// and the port as a 32-bit big-endian number, in hex.
+func dynamicCookie(key string, addr netip.AddrPort) string {
+	b := append([]byte(key), addr.Addr().Unmap().AsSlice()...)
+	b = binary.BigEndian.AppendUint32(b, uint32(addr.Port()))
+	return fmt.Sprintf("%016x", xxhash.Sum64(b, 0))
 }
 
 // cookie reads the last `cookie NAME insert|rewrite|prefix [options]`
@@ -568,9 +596,26 @@ func (a *adapter) cookie(lines []haproxy.Directive) *CookieConfig {
 					i++
 					ck.Domains = append(ck.Domains, d.Args[i])
 				}
-			case "maxidle", "maxlife", "attr":
-				i++
-				a.warn(d.Pos, "'cookie' option '%s' is not acted on yet by Fulcrum.", d.Args[i-1])
+			case "maxidle", "maxlife":
+				if i+1 < len(d.Args) {
+					i++
+					t, _ := parseTime(d.Args[i])
+					if t < time.Second {
+						t = 0
+					}
+					if d.Args[i-1] == "maxidle" {
+						ck.MaxIdle = t
+					} else {
+						ck.MaxLife = t
+					}
+				}
+			case "dynamic":
+				ck.dynamic = true
+			case "attr":
+				if i+1 < len(d.Args) {
+					i++
+					ck.Attrs = append(ck.Attrs, d.Args[i])
+				}
 			default:
 				a.warn(d.Pos, "'cookie' option '%s' is not acted on yet by Fulcrum.", d.Args[i])
 			}

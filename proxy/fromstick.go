@@ -19,6 +19,7 @@ import (
 func init() {
 	actedKeywords["stick-table"] = true
 	actedKeywords["stick"] = true
+	actedKeywords["table"] = true // in peers sections
 	registerStickSamples()
 }
 
@@ -28,25 +29,54 @@ func (a *adapter) stickTable(px *haproxy.Proxy) {
 		if d.Keyword != "stick-table" {
 			continue
 		}
-		spec, err := parseStickTable(px.Name, d.Args)
+		spec, unbuilt, err := parseStickTable(px.Name, d.Args)
 		if err != nil {
 			a.alert(d.Pos, "%v", err)
 			continue
 		}
-		if a.stickRulesUse(px.Name) {
-			// Persistence data are stored whatever the store list says.
-			spec.Store(stick.ServerID, 0)
-			spec.Store(stick.ServerKey, 0)
-		}
 		if spec.Peers != "" {
 			a.warn(d.Pos, "stick-table '%s' : 'peers %s' is accepted but not acted on yet by Fulcrum: the table is not replicated.", px.Name, spec.Peers)
 		}
-		a.cfg.Tables = append(a.cfg.Tables, spec)
+		a.addTable(spec, unbuilt, d.Pos)
 	}
 }
 
-// parseStickTable reads the words of a `stick-table` line.
-func parseStickTable(name string, args []string) (stick.Spec, error) {
+// addTable adds a table to the configuration, with the data the stick
+// rules need.
+func (a *adapter) addTable(spec stick.Spec, unbuilt []string, pos confparse.Pos) {
+	for _, u := range unbuilt {
+		a.warn(pos, "stick-table '%s' : data type '%s' is accepted but not acted on yet by Fulcrum: it is not stored.", spec.Name, u)
+	}
+	if a.stickRulesUse(spec.Name) {
+		// Persistence data are stored whatever the store list says.
+		spec.Store(stick.ServerID, 0)
+		spec.Store(stick.ServerKey, 0)
+	}
+	a.cfg.Tables = append(a.cfg.Tables, spec)
+}
+
+// unbuiltData are data types HAProxy 2.6 stores that Fulcrum does not.
+var unbuiltData = map[string]bool{"http_fail_cnt": true, "http_fail_rate": true, "gpc": true, "gpc_rate": true, "gpt": true}
+
+// peersTables maps the `table` lines of peers sections (tables called
+// "PEERS/NAME"); replication itself is not built.
+func (a *adapter) peersTables() {
+	names, lines := a.hc.PeersTables()
+	for i, d := range lines {
+		spec, unbuilt, err := parseStickTable(names[i], d.Args[1:])
+		if err != nil {
+			a.alert(d.Pos, "%v", err)
+			continue
+		}
+		a.addTable(spec, unbuilt, d.Pos)
+		a.warn(d.Pos, "table '%s' : peers replication is not built in Fulcrum; the table is local.", names[i])
+	}
+}
+
+// parseStickTable reads the words of a `stick-table` line; unbuilt lists
+// the data types it accepts without storing them.
+func parseStickTable(name string, args []string) (stick.Spec, []string, error) {
+	var unbuilt []string
 	s := stick.Spec{Name: name, Size: -1}
 	typed := false
 	for i := 0; i < len(args); i++ {
@@ -56,7 +86,7 @@ func parseStickTable(name string, args []string) (stick.Spec, error) {
 			continue
 		}
 		if i+1 >= len(args) {
-			return s, fmt.Errorf("stick-table: missing argument after '%s'.", w)
+			return s, nil, fmt.Errorf("stick-table: missing argument after '%s'.", w)
 		}
 		i++
 		v := args[i]
@@ -65,7 +95,7 @@ func parseStickTable(name string, args []string) (stick.Spec, error) {
 			k, ok := map[string]stick.KeyType{"ip": stick.IP, "ipv6": stick.IPv6, "integer": stick.Integer,
 				"string": stick.String, "binary": stick.Binary}[v]
 			if !ok {
-				return s, fmt.Errorf("stick-table: unknown type '%s'.", v)
+				return s, nil, fmt.Errorf("stick-table: unknown type '%s'.", v)
 			}
 			s.Key, typed = k, true
 			if k == stick.String || k == stick.Binary {
@@ -73,7 +103,7 @@ func parseStickTable(name string, args []string) (stick.Spec, error) {
 				if i+2 < len(args) && args[i+1] == "len" {
 					n, err := strconv.Atoi(args[i+2])
 					if err != nil || n <= 0 {
-						return s, fmt.Errorf("stick-table: key length must be a positive integer (got '%s').", args[i+2])
+						return s, nil, fmt.Errorf("stick-table: key length must be a positive integer (got '%s').", args[i+2])
 					}
 					s.KeyLen = n
 					i += 2
@@ -82,46 +112,49 @@ func parseStickTable(name string, args []string) (stick.Spec, error) {
 		case "size":
 			n, ok := parseCount(v)
 			if !ok {
-				return s, fmt.Errorf("stick-table: unexpected character in argument of 'size' ('%s').", v)
+				return s, nil, fmt.Errorf("stick-table: unexpected character in argument of 'size' ('%s').", v)
 			}
 			s.Size = n
 		case "expire":
 			d, ok := parseTime(v)
 			if !ok {
-				return s, fmt.Errorf("stick-table: invalid time '%s' in argument of 'expire'.", v)
+				return s, nil, fmt.Errorf("stick-table: invalid time '%s' in argument of 'expire'.", v)
 			}
 			s.Expire = d
 		case "peers":
 			s.Peers = v
 		case "srvkey", "write-to", "recv-only":
 		case "store":
-			// Periods never hold commas, so a plain split is enough.
-			for _, item := range strings.Split(v, ",") {
+			for _, item := range haproxy.SplitTopLevel(v) {
 				dname, arg, hasArg := strings.Cut(item, "(")
+				if unbuiltData[dname] {
+					unbuilt = append(unbuilt, dname)
+					continue
+				}
 				dt, ok := stick.ParseDataType(dname)
 				if !ok {
-					return s, fmt.Errorf("stick-table: unknown data type '%s'.", dname)
+					return s, nil, fmt.Errorf("stick-table: unknown data type '%s'.", dname)
 				}
 				if dt.IsRate() != hasArg || hasArg && !strings.HasSuffix(arg, ")") {
-					return s, fmt.Errorf("stick-table: data type '%s' needs a period such as '%s(10s)' (rates only).", dname, dname)
+					return s, nil, fmt.Errorf("stick-table: data type '%s' needs a period such as '%s(10s)' (rates only).", dname, dname)
 				}
 				period, ok := parseTime(strings.TrimSuffix(arg, ")"))
 				if hasArg && (!ok || period <= 0) {
-					return s, fmt.Errorf("stick-table: invalid period '%s' for data type '%s'.", arg, dname)
+					return s, nil, fmt.Errorf("stick-table: invalid period '%s' for data type '%s'.", arg, dname)
 				}
 				s.Store(dt, period)
 			}
 		default:
-			return s, fmt.Errorf("stick-table: unknown argument '%s'.", w)
+			return s, nil, fmt.Errorf("stick-table: unknown argument '%s'.", w)
 		}
 	}
 	if !typed {
-		return s, fmt.Errorf("stick-table: missing type.")
+		return s, nil, fmt.Errorf("stick-table: missing type.")
 	}
 	if s.Size < 0 {
-		return s, fmt.Errorf("stick-table: missing size.")
+		return s, nil, fmt.Errorf("stick-table: missing size.")
 	}
-	return s, nil
+	return s, unbuilt, nil
 }
 
 // parseCount reads a size with an optional k/m/g suffix (powers of 1024).
@@ -174,6 +207,12 @@ func (a *adapter) stickRulesUse(table string) bool {
 // hasTable tells whether some proxy of the configuration declares a
 // stick-table of that name.
 func (a *adapter) hasTable(name string) bool {
+	names, _ := a.hc.PeersTables()
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
 	for _, px := range a.hc.Proxies {
 		if px.Name != name || px.Section == nil {
 			continue
@@ -228,12 +267,16 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset 
 			g.Event = stick.EvGPC1
 		case strings.HasPrefix(act, "sc-set-gpt0("):
 			g.SetGPT0 = true
-			v, err := strconv.ParseUint(first(w[1:]), 10, 32)
+			if v, err := strconv.ParseUint(first(w[1:]), 10, 32); err == nil {
+				g.Value = v
+				break
+			}
+			x, err := sample.ParseExpr(first(w[1:]), &sample.Options{ReadFile: os.ReadFile})
 			if err != nil {
-				a.warn(pos, "'%s %s' : only an integer value is acted on by Fulcrum yet; the rule is ignored.", act, first(w[1:]))
+				a.warn(pos, "'%s %s' : %v; the rule is ignored.", act, first(w[1:]), notBuilt(err))
 				return nil, true
 			}
-			g.Value = v
+			g.Expr = x
 		}
 		return g.Do, true
 	}
@@ -419,6 +462,35 @@ func registerStickSamples() {
 	}
 	tableConv("table_server_id", stickOp{data: stick.ServerID})
 	tableConv("table_trackers", stickOp{trackers: true})
+	for _, name := range []string{"table_expire", "table_idle"} {
+		idle := name == "table_idle"
+		sample.RegisterConverter(sample.Converter{Name: name, Args: []sample.ArgType{sample.ArgStr, sample.ArgInt},
+			MinArgs: 1, In: sample.Any, Out: sample.Int, Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
+				n, ok := sessionOf(c).tableTime(args[0].Str, smp, idle)
+				if !ok && !args[1].Set {
+					return false // no entry and no default
+				}
+				if !ok {
+					n = args[1].Int
+				}
+				*smp = sample.Sample{Type: sample.Int, Int: n}
+				return true
+			}})
+	}
+	sample.RegisterFetch(sample.Fetch{Name: "src_updt_conn_cnt", Args: optTable, Out: sample.Int,
+		Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+			s := sessionOf(c)
+			t := s.table(c.Args[0].Str)
+			if t == nil || !t.Stores(stick.ConnCnt) {
+				return sample.Miss
+			}
+			key, ok := t.KeyFromAddr(s.stk.keyBuf[:0], s.Src.Addr())
+			e := t.Get(key)
+			if !ok || e == nil {
+				return sample.Miss
+			}
+			return intResult(out, int(t.Add(e, stick.ConnCnt, 1)), True)
+		}})
 	sample.RegisterFetch(sample.Fetch{Name: "sc_trackers", Args: []sample.ArgType{sample.ArgInt, sample.ArgStr},
 		MinArgs: 1, Out: sample.Int, Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
 			n, v := sessionOf(c).scTrackers(int(c.Args[0].Int))
@@ -458,14 +530,9 @@ func registerStickSamples() {
 	}
 	sample.RegisterConverter(sample.Converter{Name: "in_table", Args: optTable, MinArgs: 1, In: sample.Any, Out: sample.Bool,
 		Fn: func(c *sample.Call, args []sample.Arg, smp *sample.Sample) bool {
-			t := sessionOf(c).table(args[0].Str)
-			var buf [64]byte
-			key, ok := []byte(nil), t != nil
-			if ok {
-				key, ok = stickSampleKey(t, buf[:0], smp)
-			}
+			_, e, _ := sessionOf(c).lookupSample(args[0].Str, smp)
 			*smp = sample.Sample{Type: sample.Bool}
-			if ok && t.Lookup(key) != nil {
+			if e != nil {
 				smp.Int = 1
 			}
 			return true
@@ -512,18 +579,41 @@ func (s *Session) scFetch(slot int, table string, op stickOp) (int, Verdict) {
 	return op.apply(t, t.Lookup([]byte(c.t.EntryKey(c.e))))
 }
 
-// tableConv is a table_* converter: the sample as a key of the table.
-func (s *Session) tableConv(table string, smp *sample.Sample, op stickOp) (int, Verdict) {
-	t := s.table(table)
-	if t == nil {
-		return 0, False
+// lookupSample finds the entry of a converter's input sample in a table
+// (e nil when absent); ok is false without such a table or key.
+func (s *Session) lookupSample(table string, smp *sample.Sample) (t *stick.Table, e *stick.Entry, ok bool) {
+	if t = s.table(table); t == nil {
+		return nil, nil, false
 	}
 	var buf [64]byte
 	key, ok := stickSampleKey(t, buf[:0], smp)
 	if !ok {
+		return nil, nil, false
+	}
+	return t, t.Lookup(key), true
+}
+
+// tableConv is a table_* converter: the sample as a key of the table.
+func (s *Session) tableConv(table string, smp *sample.Sample, op stickOp) (int, Verdict) {
+	t, e, ok := s.lookupSample(table, smp)
+	if !ok {
 		return 0, False
 	}
-	return op.apply(t, t.Lookup(key))
+	return op.apply(t, e)
+}
+
+// tableTime is table_expire / table_idle: the entry's remaining time or
+// idle time in ms; ok is false without an entry.
+func (s *Session) tableTime(table string, smp *sample.Sample, idle bool) (int64, bool) {
+	t, e, ok := s.lookupSample(table, smp)
+	if !ok || e == nil {
+		return 0, false
+	}
+	rem, idl := t.Times(e)
+	if idle {
+		return idl, true
+	}
+	return rem, true
 }
 
 // srcFetch reads the entry of the source address.

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,8 @@ func TestParseStickTable(t *testing.T) {
 			check: func(s stick.Spec) bool {
 				return s.Size == 10240 && s.Stored[stick.GPC0] && s.Stored[stick.GPC1] && s.NoPurge && s.Peers == "p"
 			}},
+		{desc: "data types not built", def: "type ip size 1 store http_fail_cnt,gpc_rate(2,10s),gpc0",
+			check: func(s stick.Spec) bool { return s.Stored[stick.GPC0] }},
 		{desc: "missing size", def: "type ip", err: "missing size"},
 		{desc: "missing type", def: "size 10", err: "missing type"},
 		{desc: "bad type", def: "type foo size 1", err: "unknown type"},
@@ -38,7 +41,7 @@ func TestParseStickTable(t *testing.T) {
 		{desc: "bad expire", def: "type ip size 1 expire 10q", err: "expire"},
 		{desc: "dangling word", def: "type ip size", err: "missing argument"},
 	} {
-		s, err := parseStickTable("t", strings.Fields(tc.def))
+		s, _, err := parseStickTable("t", strings.Fields(tc.def))
 		switch {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: error %v, want %q", tc.desc, err, tc.err)
@@ -100,13 +103,39 @@ backend be
 	}
 }
 
+// TestPeersTable: a peers section's table is a local table called
+// PEERS/NAME that rules can track in.
+func TestPeersTable(t *testing.T) {
+	cfg, diags := adapt(t, `peers mypeers
+	peer local 127.0.0.1:18490
+	table t1 type ip size 10 store gpc0
+frontend fe
+	bind 127.0.0.1:8000
+	mode http
+	http-request track-sc0 src table mypeers/t1
+	default_backend be
+backend be
+	mode http
+	server s1 127.0.0.1:9000
+`)
+	if len(cfg.Tables) != 1 || cfg.Tables[0].Name != "mypeers/t1" || !cfg.Tables[0].Stored[stick.GPC0] {
+		t.Fatalf("tables %+v, want mypeers/t1 storing gpc0", cfg.Tables)
+	}
+	if len(cfg.Frontends[0].HTTP.RequestRules) != 1 {
+		t.Errorf("the track-sc0 rule on the peers table was not mapped")
+	}
+	if !strings.Contains(fmt.Sprint(diags), "peers replication is not built") {
+		t.Errorf("no warning about replication in %v", diags)
+	}
+}
+
 func FuzzParseStickTable(f *testing.F) {
 	for _, s := range []string{"type ip size 1k expire 30s store gpc0,conn_rate(10s)", "type string len 8 size 1",
 		"type binary size 1m store http_req_rate(", "store ,,(", "type integer size 99999999999k", "type string len"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		spec, err := parseStickTable("f", strings.Fields(s))
+		spec, _, err := parseStickTable("f", strings.Fields(s))
 		if err != nil {
 			return
 		}

@@ -305,6 +305,12 @@ func (h *httpConn) redirectRequest(r *HTTPRule) (int, bool) {
 	return st, keep
 }
 
+// rewritesResponses tells whether anything of a may act on a server's
+// response.
+func (a *HTTPActions) rewritesResponses() bool {
+	return len(a.Response) > 0 || len(a.After) > 0 || a.Cookie != nil
+}
+
 // responseRuleSets lists the rule sets of a stage: the backend's first,
 // then the frontend's when it is another proxy, as the reference runs
 // them.
@@ -366,6 +372,9 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 // connection is closed and keep says whether the client's goes on.
 func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered bool) {
 	resp := &h.resp
+	if !h.be.cfg.HTTP.Actions.rewritesResponses() && !h.fe.cfg.HTTP.Actions.rewritesResponses() {
+		return false, false // the common case costs nothing
+	}
 	// %B counts the server's response head as it came, before the rules
 	// changed it: the caller adds the rewritten head's size.
 	orig := htxSize(resp)
@@ -400,9 +409,9 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 					_, keep = h.redirect(r)
 					return keep, true
 				}
-				rep := r.Reply
+				rep := h.evalReply(r, r.Reply)
 				if r.Action == HTTPDeny {
-					rep = h.ruleReply(r, 502)
+					rep = h.evalReply(r, h.ruleReply(r, 502))
 				}
 				keep = keep && !rep.Close
 				st, n := h.writeReply(rep, keep)

@@ -165,7 +165,6 @@ func TestHTTPActionDiagnostics(t *testing.T) {
 		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_sni", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},
 		{"PCRE-only regex", `http-request replace-header X (?=a)b c`, ":4] : 'http-request replace-header' : regex '(?=a)b' is not supported by Fulcrum"},
-		{"cookie maxidle", "cookie SRV insert maxidle 30m", ":4] : 'cookie' option 'maxidle' is not acted on yet by Fulcrum."},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			_, diags := adapt(t, strings.Replace(base, "%s", tc.line, 1))
@@ -269,5 +268,37 @@ func TestSetLogLevelSilent(t *testing.T) {
 		if got, want := <-logged, path != "/health"; got != want {
 			t.Errorf("%s: logged %v, want %v", path, got, want)
 		}
+	}
+}
+
+func TestCookieDates(t *testing.T) {
+	// Seen on the reference at Unix time 1795553231 (rounded up).
+	if got := string(appendCookieDate(nil, 1795553231+3)); got != "awX30" {
+		t.Errorf("date = %q, want awX30", got)
+	}
+	for _, unix := range []int64{0, 4, 1795553232, 1<<32 - 4} {
+		if got := parseCookieDate(string(appendCookieDate(nil, unix))); got != unix {
+			t.Errorf("round trip of %d gave %d", unix, got)
+		}
+	}
+	for _, bad := range []string{"", "abc", "ab$de", "abcdef"} {
+		if parseCookieDate(bad) != 0 {
+			t.Errorf("parseCookieDate(%q) != 0", bad)
+		}
+	}
+}
+
+// TestDynamicCookie: servers without a cookie get the one the reference
+// computes (seen on HAProxy 2.6 for 127.0.0.1:49311 and key mysecret);
+// a static cookie stays.
+func TestDynamicCookie(t *testing.T) {
+	c, diags := adapt(t, "backend b\n mode http\n cookie SRV insert dynamic\n dynamic-cookie-key mysecret\n"+
+		" server s1 127.0.0.1:49310 cookie c1\n server s2 127.0.0.1:49311\n")
+	if confparse.HasAlert(diags) {
+		t.Fatal(diags)
+	}
+	be := backendNamed(c, "b")
+	if be.Servers[0].Cookie != "c1" || be.Servers[1].Cookie != "9f73cf724293fed0" {
+		t.Errorf("cookies %q, %q", be.Servers[0].Cookie, be.Servers[1].Cookie)
 	}
 }

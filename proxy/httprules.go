@@ -104,8 +104,17 @@ type HTTPRule struct {
 	// Expr is set-var's sample expression when it is not a constant.
 	Tmpl *sample.Template
 	Expr *sample.Expr
-	// Body computes a return/deny lf-string payload per request.
-	Body *sample.Template
+	// Body computes a return/deny lf-string payload per request, HdrTmpl
+	// its `hdr` values that hold samples.
+	Body    *sample.Template
+	HdrTmpl []hdrTemplate
+}
+
+// hdrTemplate is the value of the Reply header at index, computed per
+// request.
+type hdrTemplate struct {
+	index int
+	tmpl  *sample.Template
 }
 
 // value is the rule's value for the current message.
@@ -241,16 +250,7 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{term, stateRequest}
 	}
-	if r.Body != nil && rep != nil {
-		body := r.Body.Append(nil, h.sess)
-		dyn := *rep
-		dyn.Body = body
-		dyn.Headers = append(http1.Headers(nil), rep.Headers...)
-		if i := dyn.Headers.Index("content-length", 0); i >= 0 {
-			dyn.Headers[i].Value = []byte(strconv.Itoa(len(body)))
-		}
-		rep = &dyn
-	}
+	rep = h.evalReply(r, rep)
 	keep := h.keepAfterAnswer() && !rep.Close
 	_, n := h.writeReply(rep, keep)
 	h.r.BytesOut += n
@@ -258,6 +258,26 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 	h.finishTimers()
 	h.log()
 	return status, keep
+}
+
+// evalReply computes the parts of a rule's answer that hold samples (an
+// lf-string payload, hdr values) for the current message.
+func (h *httpConn) evalReply(r *HTTPRule, rep *Reply) *Reply {
+	if r.Body == nil && r.HdrTmpl == nil || rep == nil {
+		return rep
+	}
+	dyn := *rep
+	dyn.Headers = append(http1.Headers(nil), rep.Headers...)
+	for _, ht := range r.HdrTmpl {
+		dyn.Headers[ht.index].Value = ht.tmpl.Append(nil, h.sess)
+	}
+	if r.Body != nil {
+		dyn.Body = r.Body.Append(nil, h.sess)
+		if i := dyn.Headers.Index("content-length", 0); i >= 0 {
+			dyn.Headers[i].Value = []byte(strconv.Itoa(len(dyn.Body)))
+		}
+	}
+	return &dyn
 }
 
 // ruleStatus is the status a final rule answers with: its own when the

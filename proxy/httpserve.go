@@ -84,6 +84,7 @@ type httpConn struct {
 	hrec HTTPRecord
 
 	feOpts, beOpts http1.Options
+	badAt          int    // where a refused request's parsing stopped (show errors)
 	in, sin        rbuf   // client and server bytes
 	out            []byte // heads being written
 	reqLine        []byte // copy of the request line, for the log
@@ -271,6 +272,7 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 			}
 			var perr *http1.Error
 			if errors.As(err, &perr) {
+				h.badAt = perr.Offset
 				h.r.Term = [2]byte{termProxy, stateRequest}
 				return perr.Status, true
 			}

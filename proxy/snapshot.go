@@ -425,11 +425,7 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 	h.mu.Lock()
 	lastChange, downSince, downtime := h.lastChange, h.downSince, h.downtime
 	chkFail, chkDown, last, hasResult := h.chkFail, h.chkDown, h.last, h.hasResult
-	agent, hasAgent := h.agent, h.hasAgent
 	h.mu.Unlock()
-	if s.cfg.Agent != nil {
-		setAgent(&r, s, agent, hasAgent)
-	}
 	if lastChange.IsZero() {
 		lastChange = processStart
 	}
@@ -474,6 +470,9 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 				r.Set(stats.LastChk, stats.Str(last.Info))
 			}
 		}
+	}
+	if s.cfg.Agent != nil && !s.state.agent.off.Load() {
+		agentStats(&r, &s.state.agent)
 	}
 	r.Set(stats.Addr, stats.Str(s.cfg.Addr.String()))
 	if s.cfg.Cookie != "" {
@@ -575,25 +574,4 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 		p.MaxSessRate = max(p.MaxSessRate, mx)
 	}
 	return stats.NewInfo(p)
-}
-
-// setAgent fills the agent check fields of a server row (the agent runs
-// with rise and fall 1; an unreachable agent leaves the server as it is).
-func setAgent(r *stats.Row, s *server, last check.Result, has bool) {
-	r.Set(stats.AgentRise, stats.U32(1))
-	r.Set(stats.AgentFall, stats.U32(1))
-	health := int64(1)
-	if s.state.agent.down.Load() {
-		health = 0
-	}
-	r.Set(stats.AgentHealth, stats.U32(health))
-	if !has {
-		return
-	}
-	r.Set(stats.AgentStatus, stats.Str(checkStatusNames[last.Status]))
-	r.Set(stats.AgentDuration, stats.U64(last.Duration.Milliseconds()))
-	r.Set(stats.AgentDesc, stats.Str(checkDescs[last.Status]))
-	if last.Info != "" {
-		r.Set(stats.LastAgt, stats.Str(last.Info))
-	}
 }

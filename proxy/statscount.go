@@ -135,6 +135,10 @@ type RejectedRequest struct {
 	Client   string
 	Status   int
 	Request  []byte // the bytes received, up to a buffer
+	// ErrorAt is where parsing stopped in Request; Event numbers the
+	// captures of the process (both for `show errors`).
+	ErrorAt int
+	Event   uint64
 }
 
 // LastRejected returns the last request a frontend refused as
@@ -157,15 +161,6 @@ type srvStats struct {
 	chkDown    int64
 	last       check.Result
 	hasResult  bool
-	agent      check.Result // the agent check's latest result
-	hasAgent   bool
-}
-
-// noteAgent records an agent check's result.
-func (s *srvStats) noteAgent(r check.Result) {
-	s.mu.Lock()
-	s.agent, s.hasAgent = r, true
-	s.mu.Unlock()
 }
 
 // noteChange records a server state change (up or down).
@@ -211,7 +206,8 @@ func (h *httpConn) account() {
 	if string(h.hrec.Request) == "<BADREQ>" && st >= 400 {
 		h.fe.counters.ReqErrors.Add(1)
 		h.fe.counters.lastRejected.Store(&RejectedRequest{When: time.Now(), Frontend: h.fe.cfg.Name,
-			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...)})
+			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...),
+			ErrorAt: h.badAt, Event: h.e.captures.Add(1) - 1})
 	}
 	h.fe.counters.Requests.Add(1)
 	h.fe.counters.reqRate.tick(time.Now())

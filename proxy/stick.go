@@ -84,6 +84,8 @@ type GPCAction struct {
 	Event   stick.Event
 	SetGPT0 bool
 	Value   uint64
+	// Expr, when set, computes sc-set-gpt0's value (an integer sample).
+	Expr *sample.Expr
 }
 
 // Do runs the action on a session's tracked slot (nothing when untracked).
@@ -93,7 +95,15 @@ func (g *GPCAction) Do(s *Session) {
 		return
 	}
 	if g.SetGPT0 {
-		c.t.Set(c.e, stick.GPT0, g.Value)
+		v := g.Value
+		if g.Expr != nil {
+			smp := &s.stk.smp
+			if g.Expr.Eval(s, smp) != sample.Found || !smp.Cast(sample.Int) {
+				return
+			}
+			v = uint64(uint32(smp.Int)) // gpt0 is a 32-bit value
+		}
+		c.t.Set(c.e, stick.GPT0, v)
 		return
 	}
 	c.t.Inc(c.e, g.Event)
@@ -118,20 +128,16 @@ func (s *Session) stickSession() {
 // tcp mode the connection's bytes are counted.
 func (s *Session) stickClose(bytesIn, bytesOut int64) {
 	s.stk.each(func(c *stickCounter) {
-		countBytes(c, bytesIn, bytesOut)
-		c.t.Count(c.e, stick.EvConnEnd, 1)
-		c.t.Release(c.e)
+		c.t.Apply(c.e, stick.Update{In: nonNeg(bytesIn), Out: nonNeg(bytesOut), End: true})
 		*c = stickCounter{}
 	})
 }
 
-func countBytes(c *stickCounter, in, out int64) {
-	if in > 0 {
-		c.t.Count(c.e, stick.EvBytesIn, uint64(in))
+func nonNeg(n int64) uint64 {
+	if n < 0 {
+		return 0
 	}
-	if out > 0 {
-		c.t.Count(c.e, stick.EvBytesOut, uint64(out))
-	}
+	return uint64(n)
 }
 
 // stickRequest starts an HTTP request: the frontend's tcp-request content
@@ -164,15 +170,10 @@ func (h *httpConn) stickRequestDone() {
 	isErr := st >= 400 && st < 500 && !s.stk.returned
 	s.stk.returned = false
 	s.stk.each(func(c *stickCounter) {
-		if isErr {
-			c.t.Count(c.e, stick.EvHTTPErr, 1)
-		}
 		// %U counts the request as the reference does (its internal
 		// form of the head, htxRequestSize), and so do its counters.
-		countBytes(c, h.r.BytesIn, h.r.BytesOut)
+		c.t.Apply(c.e, stick.Update{Err: isErr, In: nonNeg(h.r.BytesIn), Out: nonNeg(h.r.BytesOut), End: c.stream})
 		if c.stream {
-			c.t.Count(c.e, stick.EvConnEnd, 1)
-			c.t.Release(c.e)
 			*c = stickCounter{}
 		}
 	})
@@ -268,7 +269,11 @@ func (b *backend) stickMatch(sess *Session) *server {
 
 // stickStore records the server a connection went to for the
 // store-request rules (response false) or the store-response ones.
+// A non-stick server is never recorded.
 func (b *backend) stickStore(sess *Session, s *server, response bool) {
+	if s.cfg.NonStick {
+		return
+	}
 	for i := range b.cfg.Stick {
 		r := &b.cfg.Stick[i]
 		if !r.Store || r.Response != response {

@@ -237,6 +237,7 @@ backend be
 func TestStickPersistenceDifferential(t *testing.T) {
 	for _, tc := range []struct {
 		desc, rules, table string
+		s2                 string // options of server s2
 		client             func(i int) (src, header string)
 	}{
 		{desc: "stick on src", rules: "\tstick-table type ip size 100 expire 30s\n\tstick on src\n",
@@ -245,6 +246,8 @@ func TestStickPersistenceDifferential(t *testing.T) {
 			rules: "\tstick-table type string len 16 size 100 expire 30s store http_req_cnt\n" +
 				"\tstick match req.hdr(x-user)\n\tstick store-request req.hdr(x-user)\n",
 			client: func(i int) (string, string) { return "127.0.0.2", fmt.Sprintf("X-User: user%d", i) }},
+		{desc: "non-stick server", rules: "\tstick-table type ip size 100 expire 30s\n\tstick on src\n", s2: " non-stick",
+			client: func(i int) (string, string) { return difftest.Sources(3)[i], "" }},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			p := startStickPair(t, stickDefaults("http")+`frontend fe
@@ -253,7 +256,7 @@ func TestStickPersistenceDifferential(t *testing.T) {
 backend be
 	balance roundrobin
 `+tc.rules+`	server s1 S1
-	server s2 S2
+	server s2 S2`+tc.s2+`
 `, true, "s1", "s2")
 			run := func(addr string) []string {
 				var out []string
@@ -269,7 +272,7 @@ backend be
 			if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
 				t.Errorf("servers:\nref  %q\nours %q", ref, ours)
 			}
-			if ref[0] != ref[3] || ref[1] != ref[4] {
+			if ref[0] != ref[3] || tc.s2 == "" && ref[1] != ref[4] {
 				t.Errorf("the reference did not stick: %q", ref)
 			}
 			p.sameTable(t, "be")
@@ -325,8 +328,11 @@ backend t2
 func TestStickFetchesDifferential(t *testing.T) {
 	p := startStickPair(t, stickDefaults("http")+`frontend fe
 	bind BIND
-	stick-table type ip size 100 expire 30s store http_req_cnt,gpc0,gpc1
+	stick-table type ip size 100 expire 30s store http_req_cnt,gpc0,gpc1,gpt0,conn_cnt
 	http-request track-sc0 src
+	http-request deny deny_status 502 if { src_updt_conn_cnt lt 0 } || { src,table_expire(fe) lt 20000 } || { src,table_idle(fe) gt 1000 }
+	http-request sc-set-gpt0(0) src_port,mul(0),add(7) if { src 127.0.0.2 }
+	http-request sc-set-gpt0(0) 3 if { src 127.0.0.3 }
 	http-request sc-inc-gpc1(0) if { sc_trackers(0) eq 1 } { sc0_tracked }
 	http-request deny deny_status 429 if { src,table_http_req_cnt(fe) gt 3 }
 	http-request deny deny_status 503 if { table_cnt(fe) ge 3 } { src 127.0.0.4 }

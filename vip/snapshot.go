@@ -68,6 +68,9 @@ type ScriptStatus struct {
 	// Good is the script's own verdict (before any `reverse` of the
 	// instances tracking it).
 	Good bool
+	// Running: a run of the script is under way (Keepalived's state
+	// "running"; "idle" otherwise).
+	Running bool
 }
 
 // Scripts reports the vrrp_scripts that have given a result, in name
@@ -82,7 +85,7 @@ func (x *Watcher) Scripts() []ScriptStatus {
 		}
 		r.mu.Lock()
 		if r.reported {
-			out = append(out, ScriptStatus{Name: r.w.Script.Name, Good: r.ok != r.w.Reverse})
+			out = append(out, ScriptStatus{Name: r.w.Script.Name, Good: r.ok != r.w.Reverse, Running: r.running})
 		}
 		r.mu.Unlock()
 	}

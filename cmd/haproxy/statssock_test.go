@@ -321,7 +321,7 @@ func TestStatsSocketPrompt(t *testing.T) {
 		// One request at a time, reading each answer up to its prompt,
 		// as an operator typing would.
 		buf := make([]byte, 4096)
-		for _, line := range []string{"prompt", "show backend", "get weight be/s2", "set server be/s1 state drain;get weight be/s1", "prompt"} {
+		for _, line := range []string{"prompt", "show backend", "get weight be/s2", "set server be/s1 state drain;get weight be/s1"} {
 			io.WriteString(c, line+"\n")
 			var got string
 			for !strings.HasSuffix(got, "\n> ") && !(line == "prompt" && strings.HasSuffix(got, "\n") && strings.Count(all.String(), "> ") > 0) {
@@ -333,8 +333,9 @@ func TestStatsSocketPrompt(t *testing.T) {
 			}
 			all.WriteString(got)
 		}
-		// Prompt off: the next command is answered, then the socket closes.
-		io.WriteString(c, "show backend\n")
+		// Prompt off with a command already sent after it: that one is
+		// answered, then the socket closes.
+		io.WriteString(c, "prompt\nshow backend\n")
 		rest, _ := io.ReadAll(c)
 		all.Write(rest)
 		answers = append(answers, all.String())
@@ -590,6 +591,10 @@ frontend fe
 backend be
     stick-table type string len 8 size 10 store gpc0
     server s1 "${S1}"
+# Declared last and named last: "show table" lists it first, as the
+# reference lists tables last declared first, not by name.
+backend zz
+    stick-table type integer size 10
 `
 
 var apiExp = regexp.MustCompile(` exp=\d+`)
@@ -691,6 +696,60 @@ func TestStatsSocketAcrossReload(t *testing.T) {
 	for _, name := range []string{"admin.sock", "user.sock", "oper.sock"} {
 		if _, err := os.Stat(filepath.Join(r.dir, name)); !os.IsNotExist(err) {
 			t.Errorf("%s left behind: %v", name, err)
+		}
+	}
+}
+
+const apiErrorsConfig = `global
+    stats socket "${DIR}/admin.sock" level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    default_backend be
+backend be
+    server s1 "${S1}"
+`
+
+// TestStatsSocketErrorsMatchReference: requests the HTTP parser refuses
+// are captured and `show errors` shows the last one per frontend as the
+// reference does (its HTTP/1 parser's internal flag lines apart).
+func TestStatsSocketErrorsMatchReference(t *testing.T) {
+	servers := apiServers(t)
+	bad := []string{"GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n", "BAD\x01REQ\\\t\x1b\r\n\r\n"}
+	script := []string{"show errors", "show errors fe", "show errors 2", "show errors be", "show errors nope",
+		"show errors fe response", "show errors -1 request"}
+	h1Flags := regexp.MustCompile(`(?m)^  H1 .*\n`)
+	var outs [][]string
+	binaries(t, func(t *testing.T, bin string) {
+		r := startAPIConfig(t, bin, apiErrorsConfig, servers)
+		for _, req := range bad {
+			c, err := net.Dial("tcp", r.front)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(c, req)
+			io.ReadAll(c)
+			c.Close()
+		}
+		waitFor(t, "the captures", func() bool { return strings.Contains(r.cmd(t, "admin", "show errors"), "event #1,") })
+		var got []string
+		for _, line := range script {
+			out := h1Flags.ReplaceAllString(r.cmd(t, "admin", line), "")
+			out = regexp.MustCompile(`src 127\.0\.0\.1:\d+`).ReplaceAllString(maskAPI(out), "src 127.0.0.1:PORT")
+			got = append(got, out)
+		}
+		outs = append(outs, got)
+	})
+	if len(outs) == 2 {
+		for i := range outs[0] {
+			if outs[0][i] != outs[1][i] {
+				t.Errorf("%q:\n%s", script[i], lineDiff(outs[0][i], outs[1][i]))
+			}
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"fulcrum/internal/netns"
 	"fulcrum/internal/reftest"
+	"fulcrum/vip"
 )
 
 // scrape GETs path from addr inside ns. The connection is made on the
@@ -115,6 +116,7 @@ type statusJSON struct {
 	Scripts []struct {
 		Name   string `json:"name"`
 		Status string `json:"status"`
+		State  string `json:"state"`
 	} `json:"scripts"`
 }
 
@@ -184,6 +186,9 @@ func TestStatusEndpoint(t *testing.T) {
 		map[string]string{"iname": "VI_1", "intf": "eth0", "vrid": "51", "ip_address": "10.77.0.200/24"}); got != 2 {
 		t.Errorf("A's excluded address: keepalived_vrrp_excluded_state = %v, want 2", got)
 	}
+	if st := sample(t, fb, "keepalived_script_state", gauge, map[string]string{"name": "chk_ok"}); st != 0 && st != 1 {
+		t.Errorf("B's script state %v, want 0 (idle) or 1 (running)", st)
+	}
 	if f := fb["keepalived_vrrp_excluded_state"]; f != nil {
 		t.Errorf("B has no excluded address, yet: %v", f)
 	}
@@ -211,7 +216,45 @@ func TestStatusEndpoint(t *testing.T) {
 		i.Counters.BecomeMaster != 1 || i.Counters.AdvertRcvd == 0 || len(i.VIPs) != 1 || i.VIPs[0] != "10.77.0.100/24 dev eth0" {
 		t.Errorf("status.json instance: %+v", i)
 	}
-	if s := st.Scripts[0]; s.Name != "chk_ok" || s.Status != "GOOD" {
+	if s := st.Scripts[0]; s.Name != "chk_ok" || s.Status != "GOOD" || s.State != "idle" && s.State != "running" {
 		t.Errorf("status.json script: %+v", s)
+	}
+}
+
+// TestApplyStatus: the endpoint starts, moves when its address changes on
+// reload, and stops when the keyword goes away.
+func TestApplyStatus(t *testing.T) {
+	e := vip.NewEngine(vip.Options{})
+	d := &daemon{lg: &logger{}, engine: e, watcher: vip.NewWatcher(e, nil)}
+	get := func() error {
+		resp, err := http.Get("http://" + d.status.srv.Addr().String() + "/status.json")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	d.applyStatus("127.0.0.1:0")
+	if d.status.srv == nil {
+		t.Fatal("no endpoint")
+	}
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	first := d.status.srv
+	d.applyStatus("127.0.0.1:0") // same words: kept
+	if d.status.srv != first {
+		t.Error("an unchanged address restarted the endpoint")
+	}
+	d.applyStatus("127.0.0.2:0")
+	if d.status.srv == first || d.status.srv == nil {
+		t.Fatal("a new address did not move the endpoint")
+	}
+	addr := first.Addr().String()
+	if _, err := http.Get("http://" + addr + "/metrics"); err == nil {
+		t.Error("the old endpoint still answers")
+	}
+	d.applyStatus("")
+	if d.status.srv != nil {
+		t.Error("the endpoint outlived its keyword")
 	}
 }

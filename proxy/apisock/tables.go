@@ -2,7 +2,6 @@ package apisock
 
 import (
 	"bytes"
-	"sort"
 	"strings"
 )
 
@@ -24,16 +23,12 @@ func (s *session) showTable(args []string, _ string) string {
 	e := s.srv.engine
 	name := arg(args, 2)
 	if name == "" {
-		// The reference lists its tables by name.
-		var heads []string
-		for _, t := range e.StickTables() {
-			heads = append(heads, t.Name()+"\x00"+t.Header()+"\n")
-		}
-		sort.Strings(heads)
+		// The reference lists its tables last declared first.
+		tables := e.StickTables()
 		var b strings.Builder
-		for _, h := range heads {
-			_, line, _ := strings.Cut(h, "\x00")
-			b.WriteString(line)
+		for i := len(tables) - 1; i >= 0; i-- {
+			b.WriteString(tables[i].Header())
+			b.WriteByte('\n')
 		}
 		return b.String()
 	}

@@ -133,6 +133,10 @@ func leadingInt(s string) (n int, rest string, ok bool) {
 	return n, s[i:], true
 }
 
+// AgentIncomplete is the info of an agent check whose agent hung up
+// before ending its line: HAProxy keeps the previous status with it.
+const AgentIncomplete = "Ignoring incomplete line from agent"
+
 // AgentResult is what one agent check found.
 type AgentResult struct {
 	// Result is the check's outcome; Status is L7OK for "up", L7STS for
@@ -188,7 +192,7 @@ func (a *Agent) Once(ctx context.Context) AgentResult {
 				return Result{Status: L7OK}
 			}
 			if in.eof {
-				return Result{Status: L7RSP, Info: "Ignoring incomplete line from agent"}
+				return Result{Status: L7RSP, Info: AgentIncomplete}
 			}
 			if r, ok := a.c.recv(in, &Expect{}, 1); !ok {
 				return r

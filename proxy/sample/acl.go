@@ -156,9 +156,12 @@ done:
 	if err != nil {
 		return nil, err
 	}
-	if match == matchAuthGroup {
-		p.users = x.args[0].Users
+	prep := func(p *patterns) {
+		if match == matchAuthGroup {
+			p.users = x.args[0].Users
+		}
 	}
+	prep(p)
 	a := &ACL{expr: x}
 	a.pats.Store(p)
 	// Group patterns keep the userlist they were compiled with: they are
@@ -166,14 +169,15 @@ done:
 	if o.Refs != nil && match != matchAuthGroup {
 		// The inline patterns are a reference too, after the files'.
 		refs = append(refs, o.Refs.inline(name, o.Where, inline, o.Late))
-		a.follow(refs, nil, match, icase, isMap)
+		a.follow(refs, nil, match, icase, isMap, prep)
 	}
 	return a, nil
 }
 
 // follow recompiles the ACL's patterns when one of its pattern files
 // changes at run time: the inline patterns, then each file's entries.
-func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bool) {
+// prep completes a compiled pattern set (the userlist of auth groups).
+func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bool, prep func(*patterns)) {
 	rebuild := func() {
 		words := append([]string(nil), inline...)
 		for _, r := range refs {
@@ -182,6 +186,7 @@ func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bo
 			}
 		}
 		if p, err := newPatterns(match, icase, words); err == nil {
+			prep(p)
 			a.pats.Store(p)
 		}
 	}
@@ -202,6 +207,7 @@ func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bo
 					}
 				}
 				if p, err := newPatterns(match, icase, words); err == nil {
+					prep(p)
 					a.pats.Store(p)
 				}
 			},

@@ -435,3 +435,22 @@ func TestEvictionBatch(t *testing.T) {
 		t.Errorf("len %d after one insert into a full table of 256, want 255 (two evicted)", n)
 	}
 }
+
+func TestApply(t *testing.T) {
+	tb, _ := newTable(t, "type ip size 10 store conn_cur,http_err_cnt,bytes_in_cnt,bytes_out_rate:1000")
+	e := tb.Track(ipKey(t, tb, "10.0.0.1"))
+	tb.Count(e, EvConn, 1)
+	tb.Apply(e, Update{Err: true, In: 10, Out: 20})
+	tb.Apply(e, Update{In: 5, End: true})
+	for _, c := range []struct {
+		d    DataType
+		want uint64
+	}{{ConnCur, 0}, {HTTPErrCnt, 1}, {BytesInCnt, 15}, {BytesOutRate, 20}} {
+		if v, _ := tb.Value(e, c.d); v != c.want {
+			t.Errorf("%s = %d, want %d", c.d, v, c.want)
+		}
+	}
+	if tb.Refs(e) != 0 {
+		t.Errorf("use=%d after the end, want 0", tb.Refs(e))
+	}
+}

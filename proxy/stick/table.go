@@ -266,6 +266,38 @@ func (t *Table) countLocked(e *Entry, ev Event, n uint64, now int64) {
 	}
 }
 
+// Update is what the end of a request or connection counts on a tracked
+// entry, applied under one lock.
+type Update struct {
+	Err     bool   // an HTTP error (http_err_cnt, http_err_rate)
+	In, Out uint64 // bytes from the client and to it
+	// End: the tracking ends (conn_cur down, the reference dropped).
+	End bool
+}
+
+// Apply counts u on e and renews it.
+func (t *Table) Apply(e *Entry, u Update) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if u.Err {
+		t.countLocked(e, EvHTTPErr, 1, now)
+	}
+	if u.In > 0 {
+		t.countLocked(e, EvBytesIn, u.In, now)
+	}
+	if u.Out > 0 {
+		t.countLocked(e, EvBytesOut, u.Out, now)
+	}
+	if u.End {
+		t.countLocked(e, EvConnEnd, 1, now)
+		if e.refs > 0 {
+			e.refs--
+		}
+	}
+	t.touch(e, now)
+}
+
 // Inc is sc-inc-gpc0/1: it counts one event and returns the counter's
 // new value (0 when the table does not store it).
 func (t *Table) Inc(e *Entry, ev Event) uint64 {
@@ -288,6 +320,32 @@ func (t *Table) Set(e *Entry, d DataType, v uint64) bool {
 	e.cnt[d] = v
 	t.touch(e, t.now())
 	return true
+}
+
+// Add adds n to a plain counter (src_updt_conn_cnt) and returns its new
+// value; 0 when the table does not store it.
+func (t *Table) Add(e *Entry, d DataType, n uint64) uint64 {
+	if !t.spec.Stored[d] || d.IsRate() || d == ServerKey {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e.cnt[d] += n
+	t.touch(e, t.now())
+	return e.cnt[d]
+}
+
+// Times returns how long e has before it expires (0 in a table without
+// expire) and how long since it was last updated, in milliseconds.
+func (t *Table) Times(e *Entry) (remaining, idle int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	last := e.exp - t.spec.Expire.Milliseconds()
+	if t.spec.Expire > 0 {
+		remaining = max(e.exp-now, 0)
+	}
+	return remaining, max(now-last, 0)
 }
 
 // SetServer records server persistence: server_id and server_key.

@@ -155,6 +155,16 @@ func WriteMetrics(w io.Writer, insts []vip.Snapshot, scripts []vip.ScriptStatus)
 		}
 		fmt.Fprintf(&b, "keepalived_script_status%s %d\n", labels("name", sc.Name), v)
 	}
+	// keepalived-exporter's numbers: 0 idle, 1 running (2 and 3, the
+	// termination states, do not occur here).
+	family("keepalived_script_state", "Tracker Script State", "gauge")
+	for _, sc := range scripts {
+		v := 0
+		if sc.Running {
+			v = 1
+		}
+		fmt.Fprintf(&b, "keepalived_script_state%s %d\n", labels("name", sc.Name), v)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -193,6 +203,7 @@ type statusInstance struct {
 type statusScript struct {
 	Name   string `json:"name"`
 	Status string `json:"status"` // GOOD or BAD, as Keepalived's data dump
+	State  string `json:"state"`  // idle or running
 }
 
 type statusDoc struct {
@@ -221,7 +232,11 @@ func WriteJSON(w io.Writer, insts []vip.Snapshot, scripts []vip.ScriptStatus) er
 		if sc.Good {
 			st = "GOOD"
 		}
-		doc.Scripts = append(doc.Scripts, statusScript{Name: sc.Name, Status: st})
+		state := "idle"
+		if sc.Running {
+			state = "running"
+		}
+		doc.Scripts = append(doc.Scripts, statusScript{Name: sc.Name, Status: st, State: state})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -29,7 +29,7 @@ func snapshots() []vip.Snapshot {
 // state sample.
 func TestMetricsParse(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteMetrics(&buf, snapshots(), []vip.ScriptStatus{{Name: "chk", Good: false}}); err != nil {
+	if err := WriteMetrics(&buf, snapshots(), []vip.ScriptStatus{{Name: "chk", Good: false, Running: true}}); err != nil {
 		t.Fatal(err)
 	}
 	p := expfmt.NewTextParser(model.LegacyValidation)
@@ -53,6 +53,9 @@ func TestMetricsParse(t *testing.T) {
 	}
 	if s := fams["keepalived_script_status"].GetMetric(); len(s) != 1 || s[0].GetGauge().GetValue() != 0 {
 		t.Errorf("script status: %v", s)
+	}
+	if s := fams["keepalived_script_state"].GetMetric(); len(s) != 1 || s[0].GetGauge().GetValue() != 1 {
+		t.Errorf("script state: %v", s)
 	}
 	if c := fams["keepalived_advertisements_sent_total"].GetMetric()[0].GetCounter().GetValue(); c != 12 {
 		t.Errorf("sent: %v", c)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fulcrum/confparse"
+	"fulcrum/proxy/sample"
 
 	"fulcrum/proxy/stick"
 )
@@ -32,5 +33,34 @@ func TestStickTrackAllocations(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Errorf("%v allocations per tracked connection, want 0", allocs)
+	}
+}
+
+// TestStickConverterDefaults: table_expire and table_idle give their
+// default without an entry, and fail without one.
+func TestStickConverterDefaults(t *testing.T) {
+	spec := stick.Spec{Name: "fe", Key: stick.IP, Size: 10}
+	e, err := New(&Config{Tables: []stick.Spec{spec}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{Frontend: "fe", Src: netip.MustParseAddrPort("10.0.0.1:1"), Engine: e}
+	for _, tc := range []struct {
+		expr string
+		want string
+		ok   bool
+	}{
+		{"src,table_expire(fe,7)", "7", true},
+		{"src,table_idle(fe,9)", "9", true},
+		{"src,table_expire(fe)", "", false},
+	} {
+		x, err := sample.ParseExpr(tc.expr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := x.String(s)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("%s = %q, %v; want %q, %v", tc.expr, got, ok, tc.want, tc.ok)
+		}
 	}
 }
