@@ -429,12 +429,6 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 	if lastChange.IsZero() {
 		lastChange = processStart
 	}
-	// Administrative changes (maint, drain, health forced) count too.
-	s.state.admin.mu.Lock()
-	if s.state.admin.lastChange.After(lastChange) {
-		lastChange = s.state.admin.lastChange
-	}
-	s.state.admin.mu.Unlock()
 	r.Set(stats.Lastchg, stats.U32(int64(now.Sub(lastChange)/time.Second)))
 	if s.cfg.Check {
 		if !downSince.IsZero() {
@@ -459,7 +453,11 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 			hl = int64(rise)
 		}
 		r.Set(stats.CheckHealth, stats.U32(hl))
-		if hasResult {
+		if !hasResult {
+			// No result since the start or the end of a maintenance.
+			r.Set(stats.CheckStatus, stats.Str("INI"))
+			r.Set(stats.CheckDesc, stats.Str("Initializing"))
+		} else {
 			r.Set(stats.CheckStatus, stats.Str(checkStatusNames[last.Status]))
 			if last.Status == check.L7OK || last.Status == check.L7STS {
 				r.Set(stats.CheckCode, stats.U32(int64(last.Code)))

@@ -179,13 +179,26 @@ func (s *srvStats) noteChange(up bool) {
 	s.mu.Unlock()
 }
 
-// noteAdmin records a server entering or leaving maintenance as a
-// transition of its state, as the reference counts them (chkdown,
-// downtime): only a server its checks hold up changes.
+// noteAdmin records an administrative change of a server as the
+// reference counts it: entering or leaving maintenance is a transition
+// (chkdown, downtime) for a server its checks hold up, leaving it or
+// changing the drain state restarts lastchg, and the checks start over
+// (INI) after a maintenance. A down server entering maintenance does not
+// change.
 func (s *srvStats) noteAdmin(oldFlags, newFlags int, up bool) {
 	was, is := oldFlags&admForcedMaint != 0, newFlags&admForcedMaint != 0
-	if was != is && up {
+	switch {
+	case was != is && up:
 		s.noteChange(was)
+	case was && !is, (oldFlags^newFlags)&admForcedDrain != 0:
+		s.mu.Lock()
+		s.lastChange = time.Now()
+		s.mu.Unlock()
+	}
+	if was && !is {
+		s.mu.Lock()
+		s.hasResult = false
+		s.mu.Unlock()
 	}
 }
 
