@@ -273,8 +273,7 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		return HTTPRule{}, false
 	case "use-service":
 		if arg(1) == "prometheus-exporter" {
-			// Mapped with the statistics (fromstats.go: services).
-			return HTTPRule{}, false
+			return HTTPRule{Action: HTTPUseService}, true
 		}
 		return notActed("service '" + arg(1) + "' is not built")
 	}

@@ -67,6 +67,9 @@ const (
 	HTTPSilent
 	// HTTPDo calls Do (track-sc, sc-inc-gpc0, ...) and goes on.
 	HTTPDo
+	// HTTPUseService answers with a service (prometheus-exporter:
+	// statsserve.go).
+	HTTPUseService
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -156,7 +159,10 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 		case HTTPAllow:
 			return 0, false
 		case HTTPDeny, HTTPReturn, HTTPAuth, HTTPTarpit:
+			h.countDenied(r)
 			return h.answer(r)
+		case HTTPUseService:
+			return 200, h.servePrometheus()
 		case HTTPRedirect:
 			return h.redirectRequest(r)
 		case HTTPEarlyHint:
