@@ -116,6 +116,9 @@ func init() {
 	proxyRules["load-server-state-from-file"].shape = choice("'%s' expects 'global', 'local' or 'none'. Got '%s'", "global", "local", "none")
 	proxyRules["cookie"].shape = cookieArgs
 	proxyRules["stick"].shape = stickRuleArgs
+	proxyRules["http-check"].shape, proxyRules["tcp-check"].shape = checkRuleArgs, checkRuleArgs
+	proxyRules["external-check"].shape, proxyRules["compression"].shape = externalCheckArgs, compressionArgs
+	proxyRules["source"].shape = sourceArgs
 	proxyRules["rate-limit"].shape = choice("'%s' only supports 'sessions' (got '%s')", "sessions")
 	capOf(capFcgi, "use-fcgi-app")
 	set := func(kw string, built bool, h func(l *loader, px *Proxy, d line)) {
