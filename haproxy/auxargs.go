@@ -1,6 +1,11 @@
 package haproxy
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"fulcrum/confparse"
+)
 
 // auxMaxArgs are the single-valued keywords of the auxiliary sections.
 var auxMaxArgs = map[string]map[string]int{
@@ -14,6 +19,12 @@ var resolverHoldEvents = setOf("nx", "timeout", "valid", "obsolete", "other", "r
 // reference does; false when the line is refused.
 func (l *loader) auxArgs(d line) bool {
 	if l.tooManyArgs(auxMaxArgs[l.kind], d) {
+		return false
+	}
+	switch {
+	case l.kind == "userlist" && !l.userlistArgs(d):
+		return false
+	case (l.kind == "mailers" && d.kw == "mailer" || l.kind == "resolvers" && d.kw == "nameserver") && !l.serverLikeArgs(d):
 		return false
 	}
 	badTime := func(what, v string) bool {
@@ -60,4 +71,68 @@ func (l *loader) auxArgs(d line) bool {
 		}
 	}
 	return true
+}
+
+// logFormats are the formats of a "log" line.
+var logFormats = setOf("local", "rfc3164", "rfc5424", "short", "raw", "timed", "iso", "priority")
+
+// userlistArgs checks the options of "user" and "group" in a userlist.
+func (l *loader) userlistArgs(d line) bool {
+	for i := 1; i < len(d.args); i += 2 {
+		a := d.args[i]
+		switch {
+		case d.kw == "user" && (a == "password" || a == "insecure-password" || a == "groups"):
+		case d.kw == "group" && a == "users":
+		case d.kw == "user":
+			l.alertTight(d.pos, "'user' only supports 'password', 'insecure-password' and 'groups' options.")
+			return false
+		default:
+			l.alertTight(d.pos, "'group' only supports 'users' option.")
+			return false
+		}
+	}
+	return true
+}
+
+// serverLikeArgs checks "mailer NAME ADDR:PORT" and "nameserver NAME
+// ADDR[:PORT]".
+func (l *loader) serverLikeArgs(d line) bool {
+	if len(d.args) < 2 {
+		l.alert(d.pos, fmt.Sprintf("'%s' expects <name> and <addr>[:<port>] as arguments.", d.kw))
+		return false
+	}
+	msg := ""
+	if _, port, ok := strings.Cut(d.args[1], ":"); ok && strings.Contains(port, "-") && !strings.Contains(port, ":") {
+		msg = fmt.Sprintf("port range not permitted here in '%s'", d.args[1])
+	} else {
+		_, msg = l.parseAddr(d.args[1], addrBind) // a port is required
+	}
+	if msg != "" {
+		l.alert(d.pos, fmt.Sprintf("'%s %s' : %s", d.kw, d.args[0], msg))
+		return false
+	}
+	return true
+}
+
+// logFormatOverride gives the reference's warning when a log format
+// replaces another one set earlier in the same defaults section.
+func (l *loader) logFormatOverride(px *Proxy, d line, what string) {
+	if px.Kind != "defaults" {
+		return
+	}
+	lines := px.Section.Lines
+	for i := len(lines) - 2; i >= 0; i-- {
+		prev := lines[i]
+		name := ""
+		switch {
+		case prev.Keyword == "log-format":
+			name = "log-format"
+		case prev.Keyword == "option" && len(prev.Args) > 0 && (prev.Args[0] == "httplog" || prev.Args[0] == "tcplog" || prev.Args[0] == "httpslog"):
+			name = "option " + prev.Args[0]
+		}
+		if name != "" {
+			l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: '%s' overrides previous '%s' in 'defaults' section.", d.pos.File, d.pos.Line, what, name))
+			return
+		}
+	}
 }

@@ -111,3 +111,26 @@ func init() {
 	globalShapes["uid"], globalShapes["gid"] = idArgs, idArgs
 	globalShapes["default-path"] = defaultPathArgs
 }
+
+// masterWorkerArgs: "master-worker [no-exit-on-failure]".
+func masterWorkerArgs(l *loader, d line) bool {
+	if len(d.args) > 0 && d.args[0] != "no-exit-on-failure" {
+		l.alert(d.pos, "'master-worker' only supports 'no-exit-on-failure' option.")
+		return false
+	}
+	return true
+}
+
+// luaPrependPathArgs: "lua-prepend-path PATH [path|cpath]".
+func luaPrependPathArgs(l *loader, d line) bool {
+	if len(d.args) > 1 && d.args[1] != "path" && d.args[1] != "cpath" {
+		l.alert(d.pos, "'lua-prepend-path' expects <type> to either be 'path' or 'cpath'")
+		return false
+	}
+	return true
+}
+
+func init() {
+	globalShapes["master-worker"] = masterWorkerArgs
+	globalShapes["lua-prepend-path"] = luaPrependPathArgs
+}
