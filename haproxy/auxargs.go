@@ -9,7 +9,8 @@ import (
 
 // auxMaxArgs are the single-valued keywords of the auxiliary sections.
 var auxMaxArgs = map[string]map[string]int{
-	"cache": {"total-max-size": 1, "max-object-size": 1, "max-age": 1, "process-vary": 1, "max-secondary-entries": 1},
+	"cache":       {"total-max-size": 1, "max-object-size": 1, "max-age": 1, "process-vary": 1, "max-secondary-entries": 1},
+	"log-forward": {"maxconn": 1, "backlog": 1},
 }
 
 // resolverHoldEvents are the events "hold" accepts in a resolvers section.
@@ -22,6 +23,13 @@ func (l *loader) auxArgs(d line) bool {
 		return false
 	}
 	switch {
+	case l.kind == "fcgi-app" && (d.kw == "docroot" || d.kw == "index" || d.kw == "path-info") && len(d.args) > 1:
+		l.alert(d.pos, fmt.Sprintf("'%s %s' cannot handle unexpected argument '%s'.", d.kw, d.args[0], d.args[1]))
+		return false
+	case l.kind == "log-forward" && (d.kw == "bind" || d.kw == "dgram-bind") && !l.logForwardBindArgs(d):
+		return false
+	case l.kind == "peers" && (d.kw == "server" || d.kw == "peer") && !l.peerArgs(d):
+		return false
 	case l.kind == "userlist" && !l.userlistArgs(d):
 		return false
 	case (l.kind == "mailers" && d.kw == "mailer" || l.kind == "resolvers" && d.kw == "nameserver") && !l.serverLikeArgs(d):
@@ -135,4 +143,52 @@ func (l *loader) logFormatOverride(px *Proxy, d line, what string) {
 			return
 		}
 	}
+}
+
+// logForwardBindArgs checks the address and options of a log-forward
+// bind or dgram-bind line.
+func (l *loader) logForwardBindArgs(d line) bool {
+	if len(d.args) == 0 {
+		return true // the reference says nothing of a bare bind there
+	}
+	if _, msg := l.parseAddr(d.arg(0), addrBind); msg != "" {
+		l.alert(d.pos, fmt.Sprintf("'%s %s' : %s", d.kw, d.arg(0), msg))
+		return false
+	}
+	if d.kw != "bind" {
+		return true
+	}
+	for i := 1; i < len(d.args); i++ {
+		n, ok := bindOptions[d.args[i]]
+		if !ok {
+			l.alert(d.pos, fmt.Sprintf("'bind %s' in section 'log-forward': unknown keyword '%s'.", d.arg(0), d.args[i]))
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// peerArgs checks the address and options of a peers section's "peer"
+// or "server" line (a server line may have no address).
+func (l *loader) peerArgs(d line) bool {
+	if len(d.args) < 2 {
+		return true
+	}
+	who := fmt.Sprintf("'server (null)/%s'", d.args[0])
+	if _, msg := l.parseAddr(d.args[1], addrServer); msg != "" {
+		l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
+		return false
+	}
+	for i := 2; i < len(d.args); i++ {
+		n, ok := serverOptions[d.args[i]]
+		if !ok {
+			l.alertBare(d.pos, fmt.Sprintf("%s : unknown keyword '%s'.", who, d.args[i]))
+			return false
+		}
+		if n > 0 {
+			i += n
+		}
+	}
+	return true
 }

@@ -46,6 +46,9 @@ func checkRuleArgs(l *loader, d line) bool {
 	}
 	what := d.kw + " " + verb
 	args := d.args[1:]
+	if (verb == "disable-on-404" || verb == "send-state") && len(args) > 0 {
+		return fail("'http-check' cannot handle unexpected argument '%s'.", args[0])
+	}
 	switch verb {
 	case "comment":
 		if len(args) == 0 {

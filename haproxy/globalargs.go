@@ -24,6 +24,11 @@ func (l *loader) globalStatsArgs(d line) bool {
 					l.alert(d.pos, fmt.Sprintf("'stats socket' : ''level' only supports 'user', 'operator', and 'admin' (got '%s')'", v))
 					return false
 				}
+			case "expose-fd":
+				if v != "listeners" {
+					l.alert(d.pos, fmt.Sprintf("'stats socket' : ''expose-fd' only supports 'listeners' (got '%s')'", v))
+					return false
+				}
 			case "mode":
 				if v == "" || strings.Trim(v, "01234567") != "" {
 					l.alert(d.pos, fmt.Sprintf("'stats socket' : ''mode' : missing or invalid mode '%s' (octal integer expected)'", v))
@@ -31,6 +36,10 @@ func (l *loader) globalStatsArgs(d line) bool {
 				}
 			}
 			i += bindOptions[d.args[i]]
+		}
+		if n := len(d.args); n > 2 && d.args[n-1] == "process" {
+			l.alert(d.pos, "'stats socket' : ''process' : '' is not a valid number/range. It supports numbers from 1 to 1.\n'")
+			return false
 		}
 	case "timeout":
 		v := d.arg(1)
