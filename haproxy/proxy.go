@@ -278,6 +278,9 @@ func init() {
 		}
 	})
 	set("bind-process", false, func(l *loader, px *Proxy, d line) {
+		if !l.bindProcessArgs(d) {
+			return
+		}
 		l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: 'bind-process' has no effect, is deprecated, and will be removed in version 2.7.", d.pos.File, d.pos.Line))
 	})
 	set("compression", false, func(l *loader, px *Proxy, d line) {

@@ -20,6 +20,14 @@ func init() {
 		}
 		return ""
 	}
+	serverChecks["socks4"] = func(server, kw, val string) string {
+		if i := strings.LastIndexByte(val, ':'); i >= 0 {
+			if p := val[i+1:]; strings.Trim(p, "0123456789") == "" && atoi(p) > 65535 {
+				return fmt.Sprintf("'socks4 %s' : invalid port '%s'.", val, p)
+			}
+		}
+		return ""
+	}
 	serverChecks["pool-purge-delay"] = func(server, kw, val string) string {
 		if _, msg := parseTime(val); msg != "" {
 			return fmt.Sprintf("unexpected character '%c' in argument to <pool-purge-delay>..", badTimeChar(val))
