@@ -67,7 +67,7 @@ func (l *loader) postChecks() {
 		return true
 	}
 	for _, p := range l.cfg.Proxies {
-		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) {
+		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find %s '%s'.", p.Name, what, t))
 		}
 		for _, tr := range p.trackedTables() {
@@ -86,6 +86,15 @@ func (l *loader) postChecks() {
 		}
 		if loop {
 			continue
+		}
+		tables, actions := p.trackTables()
+		for i, t := range tables {
+			if !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
+				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, t, actions[i]))
+			}
+		}
+		for _, w := range l.contentTrackWarnings(p) {
+			l.emit(confparse.Warning, confparse.Pos{}, w)
 		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {
@@ -112,6 +121,9 @@ func (l *loader) postChecks() {
 		l.warnIgnoredSettings(p)
 		if p.hasFE() && p.Options["log-format"] && !l.hasLogTarget(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("log format ignored for %s '%s' since it has no log address.", proxyWord(p), p.Name))
+		}
+		if statsAuthAndRules(p) {
+			alert(confparse.Pos{}, fmt.Sprintf("proxy '%s': stats 'auth'/'realm' and 'http-request' can't be used at the same time.", p.Name))
 		}
 		if modeOf(p) != "http" {
 			if p.stats {
@@ -523,4 +535,20 @@ func (l *loader) hasStickTable(name string) bool {
 		}
 	}
 	return false
+}
+
+// statsAuthAndRules reports a proxy mixing `stats auth`/`stats realm`
+// with `stats http-request`, which the reference refuses.
+func statsAuthAndRules(p *Proxy) bool {
+	if p.Section == nil {
+		return false
+	}
+	auth, rules := false, false
+	for _, d := range p.Section.Lines {
+		if d.Keyword == "stats" && len(d.Args) > 0 {
+			auth = auth || d.Args[0] == "auth" || d.Args[0] == "realm"
+			rules = rules || d.Args[0] == "http-request"
+		}
+	}
+	return auth && rules
 }

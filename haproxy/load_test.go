@@ -110,6 +110,7 @@ func TestDiagnostics(t *testing.T) {
 		{"missing file", "frontend f\n bind :80\n errorfile 503 /nonexistent\n", "errorfile : error opening file '/nonexistent'.", Invalid},
 		{"acl", "frontend f\n bind :80\n http-request deny if nope\n", "no such ACL : 'nope'", Invalid},
 		{"timeout", "frontend f\n bind :80\n timeout client 1x\n", "unexpected character 'x' in 'timeout client'", Invalid},
+		{"stats auth and rules", "listen l\n mode http\n bind :80\n stats auth a:b\n stats http-request allow\n", "stats 'auth'/'realm' and 'http-request' can't be used at the same time.", Invalid},
 	} {
 		cfg, diags := load(t, tc.text)
 		if got := Verdict(cfg); got != tc.verdict {

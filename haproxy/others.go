@@ -144,7 +144,9 @@ func (l *loader) otherKeyword(d line) {
 	if !l.auxArgs(d) {
 		return
 	}
-	l.notBuilt(d.pos, l.kind+" "+d.kw)
+	if l.kind != "userlist" { // userlists are built (proxy/userlist)
+		l.notBuilt(d.pos, l.kind+" "+d.kw)
+	}
 	switch {
 	case l.kind == "http-errors" && d.kw == "errorfile":
 		l.errorfile(nil, d)

@@ -27,6 +27,7 @@ func globalHandlers() map[string]handler {
 	h := globalTypedHandlers()
 	globalNumberHandlers(h)
 	globalFlagHandlers(h)
+	h["global_defs/status_http_listen"] = statusHTTPListen
 	return h
 }
 

@@ -11,7 +11,8 @@ import (
 // registered but inactive in that pass (its block is skipped silently),
 // `=` its handler reads a value block itself (`virtual_ipaddress { ... }`),
 // `{` it has sub-keywords, `a` its handler needs an argument (the
-// reference stops with "missing a parameter" when there is none). It was derived from the registration order of
+// reference stops with "missing a parameter" when there is none), `x` it
+// is a Fulcrum extension the reference does not know. It was derived from the registration order of
 // Keepalived 2.2.7 with the Debian build's options and is checked against
 // the reference binary by TestKeywordTableMatchesReference.
 //
@@ -40,6 +41,7 @@ type keyword struct {
 	active     bool
 	valueBlock bool
 	needsArg   bool // the reference's handler reads word 1 unchecked
+	extension  bool // Fulcrum's own: the reference calls it unknown
 	sub        []*keyword
 }
 
@@ -65,6 +67,7 @@ func parseKeywordTrees(text string) map[Pass][]*keyword {
 			k.active = !strings.Contains(fields[1], "-")
 			k.valueBlock = strings.Contains(fields[1], "=")
 			k.needsArg = strings.Contains(fields[1], "a")
+			k.extension = strings.Contains(fields[1], "x")
 		}
 		stack = stack[:depth-1]
 		if depth == 1 {

@@ -44,6 +44,9 @@ type Global struct {
 	DefaultInterface      string        `json:"default_interface,omitempty"`
 	MaxAutoPriority       int           `json:"max_auto_priority,omitempty"`
 	Settings              []Setting     `json:"settings,omitempty"` // every other global keyword, as written
+
+	// StatusHTTPListen is Fulcrum's status endpoint address (status.go).
+	StatusHTTPListen string `json:"status_http_listen,omitempty"`
 }
 
 // Setting is a keyword kept as written because its engine is not built.

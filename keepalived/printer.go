@@ -218,6 +218,9 @@ func (p *printer) global(g *Global) {
 	if g.MaxAutoPriority != 0 {
 		p.line("max_auto_priority", strconv.Itoa(g.MaxAutoPriority))
 	}
+	if g.StatusHTTPListen != "" {
+		p.line("status_http_listen", g.StatusHTTPListen)
+	}
 	p.settings(g.Settings)
 	p.close()
 }

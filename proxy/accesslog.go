@@ -43,6 +43,10 @@ type Record struct {
 	HTTP *HTTPRecord
 	// reqCount is %rt plus one (0: not numbered yet).
 	reqCount uint64
+	// sess is what `%[...]` samples read.
+	sess *Session
+	// accepted marks the accept-time call of an AtAccept frontend.
+	accepted bool
 }
 
 // AccessLog is a frontend's access-log settings: its format (option
@@ -63,6 +67,10 @@ type AccessLog struct {
 	// header carrying it to the server (`unique-id-header`).
 	UniqueID       *logformat.Format
 	UniqueIDHeader string
+	// AtAccept is the reference's default format, used when a frontend
+	// sets none: one "Connect from" line (Format) per stream, when it
+	// starts.
+	AtAccept bool
 
 	logCount atomic.Uint64 // %lc
 }
@@ -72,6 +80,27 @@ type AccessLog struct {
 type Capture struct {
 	Name string
 	Len  int
+}
+
+// ConnectFormat is the reference's line for a frontend without a log
+// format: "Connect from" when a stream starts (at accept in tcp mode,
+// once a request is parsed in http mode), whatever the log options.
+func ConnectFormat(http bool) string {
+	if http {
+		return "Connect from %ci:%cp to %fi:%fp (%f/HTTP)"
+	}
+	return "Connect from %ci:%cp to %fi:%fp (%f/TCP)"
+}
+
+// logAccept writes the "Connect from" line of a frontend that has no
+// log format.
+func (e *Engine) logAccept(r *Record) {
+	if r.Log == nil || !r.Log.AtAccept || e.opts.AccessLog == nil {
+		return
+	}
+	r.accepted = true
+	e.opts.AccessLog(r)
+	r.accepted = false
 }
 
 // Syslog levels of access lines.
@@ -86,6 +115,12 @@ func (r *Record) Level() (level int, skip bool) {
 	l := r.Log
 	if l == nil || l.Format == nil {
 		return 0, true
+	}
+	if l.AtAccept != r.accepted {
+		return 0, true
+	}
+	if r.accepted {
+		return levelInfo, false
 	}
 	if l.DontLogNull && r.BytesIn == 0 {
 		return 0, true
@@ -143,8 +178,9 @@ func (r *Record) values(v *logformat.Values) {
 		// starts once the request head is in.
 		v.Tw = max(r.TQueue-v.Ti-h.TReq, 0)
 	}
-	v.Status, v.Request, v.UniqueID = h.Status, h.Request, h.UniqueID
+	v.Status, v.Request, v.UniqueID, v.Cookie = h.Status, h.Request, h.UniqueID, h.Cookie
 	v.ReqCaptures, v.ResCaptures = h.ReqCaptures, h.ResCaptures
+	v.Cookie = h.Cookie
 	v.NoStream = string(h.Request) == "<BADREQ>"
 }
 

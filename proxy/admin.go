@@ -8,12 +8,18 @@ import (
 	"time"
 
 	"fulcrum/proxy/balance"
+	"fulcrum/proxy/check"
 )
 
 // This file holds the engine's administrative methods: what the Runtime
 // API (`stats socket`) and the stats page's admin form change at run time.
 // Their errors carry the reference's wording so the callers print them
 // as they are.
+
+func init() {
+	// A proxy's `id` numbers it in the statistics and the Runtime API.
+	actedKeywords["id"] = true
+}
 
 // AdminState is a server's administrative state (`set server ... state`).
 type AdminState int
@@ -43,13 +49,13 @@ var (
 	ErrNoSession      = errors.New("No such session (use 'show sess').")
 	ErrNoHealthCheck  = errors.New("Health check was not configured on this server, cannot enable.")
 	ErrNoAgent        = errors.New("Agent was not configured on this server, cannot enable.")
+	ErrAgentOff       = errors.New("agent checks are not enabled on this server.")
 	ErrStaticWeight   = errors.New("Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
 	ErrWeightRange    = errors.New("Absolute weight can only be between 0 and 256 inclusive.")
 	ErrDynamicLB      = errors.New("Backend must use a dynamic load balancing to support dynamic servers.")
 	ErrServerExists   = errors.New("Already exists a server with the same name in backend.")
 	ErrDelNotMaint    = errors.New("Only servers in maintenance mode can be deleted.")
 	ErrDelHasConns    = errors.New("Server still has connections attached to it, cannot remove it.")
-	ErrDelNotDynamic  = errors.New("Only dynamic servers can be deleted.") // not a reference rule: see DelServer
 	ErrUnlimitedLimit = errors.New("This limit is unlimited in the configuration; Fulcrum can only change a configured maxconn at run time.")
 )
 
@@ -210,16 +216,24 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	case st == AdminDrain && old&admForcedDrain == 0:
 		msg = fmt.Sprintf("Server %s enters drain state. %d active and %d backup servers online. %d sessions requeued, %d total in queue.",
 			s.id(), act, bck, 0, len(s.queue))
-	case old&admForcedMaint != 0 && up:
-		msg = fmt.Sprintf("Server %s is UP/READY (leaving forced maintenance).", s.id())
 	case old&admForcedMaint != 0:
-		msg = fmt.Sprintf("Server %s is DOWN (leaving forced maintenance).", s.id())
+		// "UP/READY", "DOWN/READY", "UP/DRAIN": the health the checks
+		// (and agent) left, then the admin state.
+		health, admin := "DOWN", "READY"
+		if up {
+			health = "UP"
+		}
+		if a.flags&admForcedDrain != 0 {
+			admin = "DRAIN"
+		}
+		msg = fmt.Sprintf("Server %s is %s/%s (leaving forced maintenance).", s.id(), health, admin)
 	case old&admForcedDrain != 0:
 		msg = fmt.Sprintf("Server %s is UP (leaving forced drain).", s.id())
 	}
 	if !wasUsable && s.lb.Usable() {
 		b.dequeueAllLocked()
 	}
+	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
 	if msg != "" {
 		e.log(Warning, msg)
@@ -276,29 +290,26 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	s.uweight = weight
 	s.state.admin.mu.Lock()
 	s.state.admin.uweight = weight
+	drained := s.state.admin.flags&admForcedDrain != 0
 	s.state.admin.mu.Unlock()
 	wasUsable := s.lb.Usable()
 	b.applyAdminLocked(s)
 	b.dequeueAllLocked()
 	act, bck := b.countUsableLocked()
+	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
+	if drained {
+		// The reference says so on every weight change during a drain.
+		kind := "Server"
+		if s.cfg.Backup {
+			kind = "Backup Server"
+		}
+		e.log(Warning, fmt.Sprintf("%s %s remains in forced drain mode.", kind, s.id()))
+	}
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()
 	}
 	return nil
-}
-
-// staticAlgo reports the algorithms whose weights cannot change at run
-// time (the reference's non-dynamic LB: static-rr and the map-based
-// hashes).
-func staticAlgo(c balance.Config) bool {
-	switch c.Algo {
-	case balance.StaticRR:
-		return true
-	case balance.Source, balance.URI, balance.URLParam, balance.Hdr, balance.RDPCookie, balance.Sample:
-		return !c.Consistent
-	}
-	return false
 }
 
 // SetServerHealth forces a server's operational state (`set server ...
@@ -366,15 +377,20 @@ func (e *Engine) ChecksEnabled(backendName, serverName string) bool {
 	return !s.state.admin.checksOff
 }
 
-// SetServerAgent enables or disables agent checks; Fulcrum has no agent
-// checks, so enabling one always fails as on a server without `agent-check`.
+// SetServerAgent enables or disables a server's agent check (`enable
+// agent`, `disable agent`); enabling fails on a server without one.
 func (e *Engine) SetServerAgent(backendName, serverName string, on bool) error {
-	if _, _, err := e.lookup(backendName, serverName); err != nil {
+	_, s, err := e.lookup(backendName, serverName)
+	if err != nil {
 		return err
 	}
-	if on {
-		return ErrNoAgent
+	if s.cfg.Agent == nil {
+		if on {
+			return ErrNoAgent
+		}
+		return nil
 	}
+	s.state.agent.off.Store(!on)
 	return nil
 }
 
@@ -656,6 +672,7 @@ func (e *Engine) ClearCounters(all bool) {
 	}
 	for _, c := range list {
 		c.Max.Store(0)
+		c.clearStats(all)
 		if all {
 			c.Total.Store(0)
 			c.BytesIn.Store(0)
@@ -688,7 +705,19 @@ type ServerStatus struct {
 	// CheckPort and CheckAddr are the server's `port` and `addr`.
 	CheckPort uint16
 	CheckAddr netip.Addr
+	// AgentState are the agent check's CHK_ST_* flags; AgentAddr and
+	// AgentPort its `agent-addr` and `agent-port`.
+	AgentState int
+	AgentAddr  netip.Addr
+	AgentPort  uint16
+	// CheckStatus and CheckResult are the last check's HCHK_STATUS_* and
+	// CHK_RES_* codes (1 and 0 before any check).
+	CheckStatus, CheckResult int
 }
+
+// hchkStatus are the reference's HCHK_STATUS_* codes.
+var hchkStatus = map[check.Status]int{check.SOCKERR: 5, check.L4OK: 6, check.L4TOUT: 7, check.L4CON: 8,
+	check.L6OK: 9, check.L6TOUT: 10, check.L6RSP: 11, check.L7TOUT: 12, check.L7RSP: 13, check.L7OK: 15, check.L7STS: 17}
 
 // ServersState reports every server of a backend, or of every backend
 // when name is empty, in configuration order.
@@ -731,7 +760,7 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 		st.OpState = 2
 	}
 	st.CheckHealth = a.health
-	if h := s.state.health.Load(); h >= 0 && s.cfg.Check && !a.checksOff && a.flags&admForcedMaint == 0 {
+	if h := s.state.health.Load(); h >= 0 && s.cfg.Check && a.flags&admForcedMaint == 0 {
 		st.CheckHealth = int(h)
 	}
 	// CHK_ST_CONFIGURED 0x02, CHK_ST_ENABLED 0x04, CHK_ST_PAUSED 0x08
@@ -744,6 +773,32 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	}
 	if a.flags&admConfMaint != 0 {
 		st.CheckState |= 0x08
+	}
+	st.CheckStatus, st.CheckResult = 1, 0
+	s.state.srvStats.mu.Lock()
+	if s.state.srvStats.hasResult && s.cfg.Check {
+		last := s.state.srvStats.last
+		st.CheckStatus, st.CheckResult = hchkStatus[last.Status], 2 // CHK_RES_FAILED
+		if last.Status.Passed() {
+			st.CheckResult = 3 // CHK_RES_PASSED
+		}
+	}
+	s.state.srvStats.mu.Unlock()
+	if ac := s.cfg.Agent; ac != nil {
+		// CHK_ST_AGENT 0x10 with CONFIGURED, and ENABLED unless disabled.
+		st.AgentState = 0x10 | 0x02
+		if !s.state.agent.off.Load() {
+			st.AgentState |= 0x04
+		}
+		st.AgentAddr, st.AgentPort = ac.Addr, ac.Port
+	}
+	// A server's `addr` and `port` apply to its agent as well, unless
+	// agent-addr / agent-port say otherwise.
+	if !st.AgentAddr.IsValid() {
+		st.AgentAddr = s.cfg.CheckAddr
+	}
+	if st.AgentPort == 0 {
+		st.AgentPort = s.cfg.CheckPort
 	}
 	return st
 }
@@ -812,4 +867,46 @@ func (e *Engine) SetSessionRateLimit(n int) error {
 	e.sessRate.limit = n
 	e.sessRate.mu.Unlock()
 	return nil
+}
+
+// ProxyIDs returns every proxy's numeric id, as the statistics number
+// them.
+func (e *Engine) ProxyIDs() map[string]int { return e.rt.Load().proxyIDs() }
+
+// statsView corrects a server's balancer view for the statistics: a
+// drained or stopping server keeps its user weight (the balancer gives
+// it none so that it takes no new connection).
+func (s *server) statsView(v balance.View) balance.View {
+	v.UserWeight = s.uweight
+	if s.state.admin.drained() {
+		v.Weight = s.uweight
+	}
+	return v
+}
+
+// staticAlgo reports the algorithms whose weights cannot change at run
+// time (the reference's non-dynamic LB: static-rr and the map-based
+// hashes).
+func staticAlgo(c balance.Config) bool {
+	switch c.Algo {
+	case balance.StaticRR:
+		return true
+	case balance.Source, balance.URI, balance.URLParam, balance.Hdr, balance.RDPCookie, balance.Sample:
+		return !c.Consistent
+	}
+	return false
+}
+
+// Captures returns how many refused requests were captured since start
+// (the total of `show errors`).
+func (e *Engine) Captures() uint64 { return e.captures.Load() }
+
+// FrontendNames lists the frontends (and listen sections) in
+// configuration order.
+func (e *Engine) FrontendNames() []string {
+	var out []string
+	for _, f := range e.rt.Load().cfg.Frontends {
+		out = append(out, f.Name)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"fulcrum/proxy/internal/difftest"
@@ -127,4 +128,27 @@ func TestAdminAddDelServerCarriesState(t *testing.T) {
 	if st, _ := e.ServersState("be"); len(st) != 1 {
 		t.Errorf("after del: %+v", st)
 	}
+}
+
+func TestAdminSessions(t *testing.T) {
+	be := difftest.StartBackends(t, []difftest.Server{{Name: "s1"}})
+	e := startEngine(t, greeterConfig(t, be, "s1"), nil)
+	c := dialFE(t, e)
+	defer c.Close()
+	if got := greeting(t, c); got != "s1" {
+		t.Fatalf("greeting %q", got)
+	}
+	var sess []SessionInfo
+	waitFor(t, "the session on s1", func() bool {
+		sess = e.Sessions()
+		return len(sess) == 1 && sess[0].Server == "s1"
+	})
+	if s := sess[0]; s.Frontend != "fe" || s.Backend != "be" || s.Src != c.LocalAddr().String() || !strings.HasPrefix(s.ID, "0x") {
+		t.Errorf("session %+v", s)
+	}
+	if err := e.ShutdownSession(sess[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	expectEOF(t, c, "after shutdown session")
+	waitFor(t, "the session to end", func() bool { return len(e.Sessions()) == 0 })
 }

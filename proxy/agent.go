@@ -3,15 +3,14 @@ package proxy
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/stats"
 )
 
 // AgentCheck is a server's `agent-check` with its agent-* options.
@@ -26,15 +25,66 @@ type AgentCheck struct {
 // rest of its state.
 type agentState struct {
 	down atomic.Bool // the agent's last health word was down/stopped/fail
-	// warned holds the reply words Fulcrum does not act on yet and has
-	// already warned about, per server.
-	warned sync.Map
+	off  atomic.Bool // `disable agent` (Runtime API): replies are ignored
+
+	mu   sync.Mutex
+	last agentLast // for the statistics (agentStats)
+}
+
+// agentLast is the agent check's last status as HAProxy's statistics
+// show it: status name, code, duration and info text ("desc").
+type agentLast struct {
+	status, desc, info string
+	code               int
+	hasCode            bool
+	duration           time.Duration
+}
+
+// note records an agent check's outcome for the statistics.
+func (a *agentState) note(r check.AgentResult, info string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l := agentLast{status: checkStatusNames[r.Status], desc: checkDescs[r.Status], info: info, duration: r.Duration}
+	switch {
+	case !r.Replied && r.Info == check.AgentIncomplete:
+		// HAProxy keeps the status and changes the text only.
+		l.status, l.desc, l.code, l.hasCode = a.last.status, a.last.desc, a.last.code, a.last.hasCode
+	case r.Replied && r.Reply.Health == "":
+		l.status, l.desc = "CHECKED", "No status change"
+	case r.Status == check.L7OK || r.Status == check.L7STS:
+		l.code, l.hasCode = r.Code, true
+	}
+	a.last = l
+}
+
+// agentStats fills the agent columns of a server's statistics.
+func agentStats(r *stats.Row, a *agentState) {
+	a.mu.Lock()
+	l := a.last
+	a.mu.Unlock()
+	if l.status == "" {
+		l.status, l.desc = "INI", "Initializing"
+	}
+	r.Set(stats.AgentStatus, stats.Str(l.status))
+	if l.hasCode {
+		r.Set(stats.AgentCode, stats.U32(int64(l.code)))
+	}
+	r.Set(stats.AgentDuration, stats.U64(l.duration.Milliseconds()))
+	r.Set(stats.AgentDesc, stats.Str(l.desc))
+	r.Set(stats.LastAgt, stats.Str(l.info))
+	health := int64(1)
+	if a.down.Load() {
+		health = 0
+	}
+	r.Set(stats.AgentRise, stats.U32(1))
+	r.Set(stats.AgentFall, stats.U32(1))
+	r.Set(stats.AgentHealth, stats.U32(health))
 }
 
 // checkChanged applies a health check's state change: a server the
 // agent reported down stays down (check_notify_success).
 func (b *backend) checkChanged(s *server, up bool, r *check.Result) {
-	if up && s.cfg.Agent != nil && s.state.agent.down.Load() {
+	if up && s.cfg.Agent != nil && !s.state.agent.off.Load() && s.state.agent.down.Load() {
 		return
 	}
 	b.setServerUp(s, up, r)
@@ -75,46 +125,72 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 		if t.Inter <= 0 {
 			t.Inter = 2 * time.Second
 		}
-		t.FastInter, t.DownInter, t.Rise, t.Fall = t.Inter, t.Inter, 1, 1
-		if b.cfg.TimeoutCheck <= 0 {
-			t.Timeout = t.Inter
-		}
+		// The agent's own rise and fall are 1; check-send-proxy is for the
+		// health check only. Timeout: timeout check, else the agent's inter.
+		t.FastInter, t.DownInter, t.Rise, t.Fall, t.SendProxy = t.Inter, t.Inter, 1, 1, false
 		a := check.NewAgent(t, ac.Send)
 		first := t.Inter * time.Duration(i) / time.Duration(len(jobs))
 		go a.Run(ctx, first, func(r check.AgentResult) { b.agentReport(s, r) })
 	}
 }
 
+// agentAdmin are the admin words of an agent reply.
+var agentAdmin = map[string]AdminState{"ready": AdminReady, "drain": AdminDrain, "maint": AdminMaint}
+
 // agentReport applies an agent's reply in HAProxy's order: the admin
 // state, the weight, maxconn, then the health.
 func (b *backend) agentReport(s *server, r check.AgentResult) {
-	if !r.Replied {
-		// A failure to reach the agent never marks the server down.
+	if s.state.agent.off.Load() {
 		return
 	}
+	if !r.Replied {
+		// A failure to reach the agent never marks the server down.
+		s.state.agent.note(r, r.Info)
+		return
+	}
+	e, be, name := b.engine, b.cfg.Name, s.cfg.Name
 	rep := r.Reply
 	if rep.Admin != "" {
-		b.notActedOn(s, "'"+strings.ToLower(rep.Admin)+"'")
+		e.SetServerAdmin(be, name, agentAdmin[strings.ToLower(rep.Admin)])
 	}
 	warn := ""
 	if rep.Weight != "" {
-		w, msg := check.AgentWeight(rep.Weight, s.cfg.Weight, lbStatic(b.cfg.Balance))
+		w, msg := check.AgentWeight(rep.Weight, s.cfg.Weight, staticAlgo(b.cfg.Balance))
 		if warn = msg; msg == "" {
-			b.engine.SetServerWeight(b.cfg.Name, s.cfg.Name, w)
+			e.SetServerWeight(be, name, w)
 		}
 	}
-	if rep.MaxConn != "" {
-		if _, msg := check.AgentMaxConn(rep.MaxConn); msg != "" {
-			warn = cmp.Or(warn, msg)
-		} else {
-			b.notActedOn(s, "'maxconn:'")
+	if rep.HasMaxConn {
+		n, msg := check.AgentMaxConn(rep.MaxConn)
+		if warn = cmp.Or(warn, msg); msg == "" {
+			e.SetServerMaxConn(be, name, n)
 		}
 	}
 	if rep.Health == "" {
+		info := ""
+		switch {
+		case rep.Err != "":
+			info = "agent reports an error : " + rep.Err
+		case warn != "":
+			info = "agent warns : " + warn
+		}
+		s.state.agent.note(r, info)
 		return
 	}
 	res := r.Result
 	res.Status, res.Info = rep.HealthStatus(), rep.HealthText(warn)
+	s.state.agent.note(check.AgentResult{Result: res, Reply: rep, Replied: true}, res.Info)
+	if s.state.admin.maint() {
+		// In maintenance the reference logs no health change; leaving
+		// it reports the health the checks and the agent left.
+		s.state.agent.down.Store(res.Status != check.L7OK)
+		up := res.Status == check.L7OK && checkUp(s)
+		b.mu.Lock()
+		s.state.up.Store(up)
+		b.lb.SetUp(s.lb, up)
+		b.mu.Unlock()
+		return
+	}
 	if res.Status == check.L7OK {
 		s.state.agent.down.Store(false)
 		if checkUp(s) {
@@ -126,23 +202,27 @@ func (b *backend) agentReport(s *server, r check.AgentResult) {
 	b.setServerUp(s, false, &res)
 }
 
-// notActedOn warns once per server about an agent reply word Fulcrum
-// reads but does not apply yet.
-func (b *backend) notActedOn(s *server, word string) {
-	if _, done := s.state.agent.warned.LoadOrStore(word, true); done {
-		return
-	}
-	b.engine.log(Warning, fmt.Sprintf("Agent of server %s replied %s, which Fulcrum does not act on yet.", s.id(), word))
+// AgentEnabled reports whether a server has an agent check running.
+func (e *Engine) AgentEnabled(backendName, serverName string) bool {
+	_, s, err := e.lookup(backendName, serverName)
+	return err == nil && s.cfg.Agent != nil && !s.state.agent.off.Load()
 }
 
-// lbStatic tells whether a backend's algorithm takes no weight change
-// at run time (static-rr, and map-based hashing).
-func lbStatic(c balance.Config) bool {
-	switch c.Algo {
-	case balance.StaticRR:
-		return true
-	case balance.RoundRobin, balance.LeastConn, balance.First, balance.Random:
-		return false
+// SetAgentHealth forces what the agent says of a server (`set server ...
+// agent up|down`): as the reference, the server is set running or stopped
+// at once, "changed from CLI".
+func (e *Engine) SetAgentHealth(backendName, serverName string, up bool) error {
+	if !e.AgentEnabled(backendName, serverName) {
+		return ErrAgentOff
 	}
-	return !c.Consistent
+	b, s, err := e.lookup(backendName, serverName)
+	if err != nil {
+		return err
+	}
+	s.state.agent.down.Store(!up)
+	s.state.admin.mu.Lock()
+	s.state.admin.lastChange = time.Now()
+	s.state.admin.mu.Unlock()
+	b.setServerUpWhy(s, up, "changed from CLI")
+	return nil
 }

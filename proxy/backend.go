@@ -244,13 +244,22 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 			req.RDPCookie = v
 		}
 	}
+	stuck := b.stickMatch(sess)
 	b.mu.Lock()
+	if stuck != nil && stuck != avoid && stuck.lb.Usable() && b.lb.HasRoom(stuck.lb) {
+		b.takeLocked(stuck)
+		b.mu.Unlock()
+		return stuck, nil
+	}
 	b.lb.BackendConns, b.lb.BackendQueue = b.conns, len(b.queue)
 	var avoidLB *balance.Server
 	if avoid != nil {
 		avoidLB = avoid.lb
 	}
-	ls, err := b.lb.Pick(req, avoidLB)
+	ls, err := b.cookieServer(sess, avoid), error(nil)
+	if ls == nil {
+		ls, err = b.lb.Pick(req, avoidLB)
+	}
 	w := &waiter{got: make(chan *server, 1), queued: true}
 	switch {
 	case errors.Is(err, balance.ErrNoServer):
@@ -352,6 +361,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
 			rec.TConnect, rec.LocalAddr = time.Since(start), addrPort(conn.LocalAddr())
+			b.stickStore(sess, s, false)
 			return conn, s, nil
 		}
 		if clientExpired(ctx) {

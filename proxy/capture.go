@@ -41,13 +41,15 @@ func (s *logScratch) capture(slots [][]byte, caps []Capture, hs http1.Headers) [
 	return slots
 }
 
-// captureRequest runs once a request head is parsed: it captures the
+// captureRequest runs once a request head is parsed: it writes the
+// "Connect from" line of a frontend without a format, captures the
 // configured request headers and builds the unique ID.
 func (h *httpConn) captureRequest() {
 	l := h.fe.cfg.Log
 	if l == nil {
 		return
 	}
+	h.e.logAccept(&h.r) // each request is a stream of its own
 	s := &h.lf
 	s.buf = s.buf[:0]
 	if len(l.ReqCaptures) > 0 {
@@ -93,11 +95,5 @@ func (h *httpConn) appendUniqueID(dst []byte) []byte {
 // its internal blocks' payload, as htxSize for a response (the
 // Connection header, rebuilt per hop, left out).
 func htxRequestSize(r *http1.Request) int64 {
-	n := 20 + len(r.Method) + len(r.URI) + len(r.Proto) + 1
-	for i := range r.Headers {
-		if !bytes.EqualFold(r.Headers[i].Name, hdrConnection) {
-			n += len(r.Headers[i].Name) + len(r.Headers[i].Value)
-		}
-	}
-	return int64(n)
+	return int64(20+len(r.Method)+len(r.URI)+len(r.Proto)+1) + htxHeaderBytes(r.Headers)
 }

@@ -7,6 +7,9 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/sample"
+	"fulcrum/proxy/stick"
+	"fulcrum/proxy/userlist"
 )
 
 // Config is the engine's runtime configuration: plain values, already
@@ -23,9 +26,16 @@ type Config struct {
 	// configuration's order, for the messages HAProxy prints per proxy.
 	// Empty means frontends first, then backends.
 	Order []string
+	// Patterns are the pattern and map files loaded, which the Runtime
+	// API lists and changes (frompatterns.go).
+	Patterns *sample.Refs
 	// Stats is the statistics configuration (ids, stats pages); nil =
 	// none.
 	Stats *StatsGlobal
+	// Tables are the stick tables, in configuration order.
+	Tables []stick.Spec
+	// Userlists are the `userlist` sections, by name.
+	Userlists map[string]*userlist.List
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -46,6 +56,8 @@ type Frontend struct {
 	UseBackend []UseBackend
 	// ConnectionRules are `tcp-request connection` rules, run at accept.
 	ConnectionRules []Rule
+	// SessionRules are `tcp-request session` rules, run after them.
+	SessionRules []Rule
 	// ContentRules are `tcp-request content` rules, run once the first
 	// bytes are in (or InspectDelay expired).
 	ContentRules []Rule
@@ -89,8 +101,12 @@ type Session struct {
 	// Engine gives predicates access to live counters (nbsrv, be_conn).
 	Engine *Engine
 	vars   map[string]string
+	stk    sessionStick // track-sc counters
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
+	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
+	// in tcp mode.
+	tcpHTTP *tcpHTTP
 }
 
 // SetVar sets a session variable (set-var actions).
@@ -100,6 +116,9 @@ func (s *Session) SetVar(name, value string) {
 	}
 	s.vars[name] = value
 }
+
+// UnsetVar removes a session variable (unset-var actions).
+func (s *Session) UnsetVar(name string) { delete(s.vars, name) }
 
 // Var returns a session variable.
 func (s *Session) Var(name string) (string, bool) {
@@ -160,6 +179,8 @@ type Backend struct {
 	// nil or a nil result falls back to round robin like HAProxy.
 	HashKey func(*Session) []byte
 	Servers []*Server
+	// Stick are the `stick on|match|store-*` rules.
+	Stick []StickRule
 	// Retries is `retries` (HAProxy's default is 3).
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its
@@ -221,6 +242,10 @@ type Server struct {
 	// SendProxy sends a PROXY protocol v1 (or v2) header first.
 	SendProxy   bool
 	SendProxyV2 bool
+	// NonStick is `non-stick`: stick store rules never record it.
+	NonStick bool
 	// Agent is the agent check (agent-check), nil when off.
 	Agent *AgentCheck
+	// Cookie is the `cookie` value of cookie persistence ("" = none).
+	Cookie string
 }

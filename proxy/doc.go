@@ -10,8 +10,13 @@
 // it, reporting with file:line what the engine does not act on:
 // HAProxy defaults (weight 1, retries 3, rise 2, fall 3, inter 2s, hash-type
 // sdbm + avalanche for consistent), default-server and server-template
-// expansion, ACLs compiled into Cond predicates over Session's fetches,
-// tcp-request rules into Rules, bind words through ParseListenAddrs.
+// expansion, ACLs compiled by proxy/sample into Cond predicates (Session
+// is the sample package's Env: addresses, inspect buffer, HTTP request
+// and response, counters), dynamic `use_backend %[expr]` names,
+// userlists for http_auth, tcp-request rules into Rules, bind words
+// through ParseListenAddrs, stick tables and their rules (fromstick.go:
+// track-sc, sc-inc/set actions, stick on/match/store, sc_/src_/table_
+// fetches and converters; the engine side is stick.go).
 //
 // Lifecycle: New, Start (binds everything, starts checks), Reload (a new
 // generation: sockets kept by address, server health and counters kept by
@@ -20,5 +25,8 @@
 //
 // Sub-packages: balance (HAProxy's server selection algorithms), check
 // (health checks), proxyproto (PROXY protocol), tlshello (ClientHello
-// fetches for SNI routing).
+// fetches for SNI routing), sample (fetches, converters, ACL matching,
+// %[expr] templates), userlist (users and crypt passwords), stick (stick
+// tables: counters, rates, expiry, eviction, the show/set/clear table
+// text).
 package proxy

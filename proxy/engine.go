@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/stick"
 )
 
 // Level is a log severity.
@@ -56,9 +57,10 @@ type Engine struct {
 	liveMu    sync.Mutex   // live, draining, and conns.Add against Wait
 	draining  bool
 	stopped   bool
-	paused    bool       // Pause: listeners closed until Resume
-	adminMu   sync.Mutex // serialises add/del server (admin.go)
-	sessRate  rateLimit  // `set rate-limit sessions global` (admin.go)
+	paused    bool          // Pause: listeners closed until Resume
+	adminMu   sync.Mutex    // serialises add/del server (admin.go)
+	sessRate  rateLimit     // `set rate-limit sessions global` (admin.go)
+	captures  atomic.Uint64 // requests captured for `show errors`
 }
 
 // runtime is one compiled configuration generation.
@@ -68,6 +70,7 @@ type runtime struct {
 	backends  map[string]*backend
 	global    *limiter
 	checks    context.CancelFunc
+	tables    map[string]*stick.Table
 }
 
 // frontend is the runtime of one Frontend.
@@ -99,6 +102,7 @@ func (e *Engine) log(l Level, msg string) {
 // by name.
 func (e *Engine) compile(cfg *Config) (*runtime, error) {
 	rt := &runtime{cfg: cfg, frontends: map[string]*frontend{}, backends: map[string]*backend{}, global: newLimiter(cfg.MaxConn)}
+	rt.tables = newTables(cfg)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, bc := range cfg.Backends {
@@ -318,6 +322,7 @@ func (e *Engine) startChecks(rt *runtime) {
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))
 		}
+		c.Paused = s.state.admin.checksPaused
 		go func() {
 			c.RunFrom(ctx, first, func() {
 				s.state.noteCheck(c.Last(), healthBefore(s))

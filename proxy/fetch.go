@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"net/netip"
 
 	"fulcrum/proxy/http1"
@@ -19,12 +20,53 @@ func (s *Session) Addrs() (src, dst netip.AddrPort) { return s.Src, s.Dst }
 // arrive.
 func (s *Session) Buffered() ([]byte, bool) { return s.Payload, s.Complete }
 
-// HTTPRequest is the request being processed in http mode.
+// HTTPRequest is the request being processed in http mode. In tcp mode
+// it is the request head at the start of the inspect buffer, once it is
+// complete and valid, as HAProxy parses one for HTTP fetches there.
 func (s *Session) HTTPRequest() *http1.Request {
-	if s.http == nil {
+	if s.http != nil {
+		return &s.http.req
+	}
+	if len(s.Payload) == 0 {
 		return nil
 	}
-	return &s.http.req
+	if s.tcpHTTP == nil {
+		s.tcpHTTP = &tcpHTTP{n: -1}
+	}
+	return s.tcpHTTP.parse(s.Payload)
+}
+
+// HTTPWaiting reports whether a tcp-mode inspect buffer holds the start
+// of a request head that more bytes may complete.
+func (s *Session) HTTPWaiting() bool {
+	if s.http != nil || s.Complete {
+		return false
+	}
+	return s.tcpHTTP == nil || s.tcpHTTP.n != len(s.Payload) || s.tcpHTTP.incomplete
+}
+
+// tcpHTTP caches the parse of a tcp-mode inspect buffer; it is redone
+// only when more bytes arrived.
+type tcpHTTP struct {
+	n          int
+	ok         bool
+	incomplete bool   // the head is not complete yet (else it is invalid)
+	buf        []byte // a copy: parsing normalises in place, the payload is forwarded as is
+	req        http1.Request
+}
+
+func (t *tcpHTTP) parse(payload []byte) *http1.Request {
+	if t.n != len(payload) {
+		t.n = len(payload)
+		t.buf = append(t.buf[:0], payload...)
+		opts := http1.Options{Limits: http1.DefaultLimits()}
+		_, err := t.req.Parse(t.buf, &opts)
+		t.ok, t.incomplete = err == nil, errors.Is(err, http1.ErrIncomplete)
+	}
+	if !t.ok {
+		return nil
+	}
+	return &t.req
 }
 
 // HTTPResponse is the response being processed, nil before its head

@@ -9,6 +9,7 @@ import (
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/userlist"
 )
 
 // acl is one compiled `acl` line; lines with the same name are ORed.
@@ -19,15 +20,12 @@ type acl struct {
 // acls compiles a proxy's named ACLs (from its own lines: ACLs are not
 // inherited from defaults in HAProxy 2.6).
 func (a *adapter) acls(px *haproxy.Proxy) map[string][]acl {
-	if px.Mode != "http" {
-		a.warnHTTPFetches(px)
-	}
 	out := map[string][]acl{}
 	for _, d := range px.Section.Lines {
 		if d.Keyword != "acl" || len(d.Args) < 2 {
 			continue
 		}
-		c, err := compileACL(d.Args[1:])
+		c, err := compileACLWith(d.Args[1:], a.sampleOptions(d.Pos))
 		if err != nil {
 			a.alert(d.Pos, "acl '%s' : %v", d.Args[0], err)
 			c = func(*Session) Verdict { return False }
@@ -77,7 +75,7 @@ func (a *adapter) cond(acls map[string][]acl, pos confparse.Pos, words []string)
 				return nil, false
 			}
 			var err error
-			if c, err = compileACL(words[i+1 : end]); err != nil {
+			if c, err = compileACLWith(words[i+1:end], a.sampleOptions(pos)); err != nil {
 				a.alert(pos, "anonymous acl : %v", err)
 				return nil, false
 			}
@@ -170,11 +168,60 @@ func builtinACL(name string) Cond {
 // compileACL compiles "FETCH [FLAGS] [PATTERNS]" with the sample
 // package; pattern and map files are read here, at load time.
 func compileACL(expr []string) (Cond, error) {
-	a, err := sample.ParseACL(expr, &sample.Options{ReadFile: os.ReadFile})
+	return compileACLWith(expr, &sample.Options{ReadFile: os.ReadFile})
+}
+
+func compileACLWith(expr []string, o *sample.Options) (Cond, error) {
+	acl, err := sample.ParseACL(expr, o)
 	if err != nil {
 		return nil, notBuilt(err)
 	}
-	return condOf(a), nil
+	return condOf(acl), nil
+}
+
+// userlistsOf builds the userlist sections once: "user NAME [password
+// HASH | insecure-password PASS] [groups G,...]" and "group NAME [users
+// U,...]".
+func (a *adapter) userlistsOf() map[string]*userlist.List {
+	if a.userlists != nil || a.hc == nil {
+		return a.userlists
+	}
+	a.userlists = map[string]*userlist.List{}
+	for _, sec := range a.hc.Others {
+		if sec.Kind != "userlist" || len(sec.Args) == 0 {
+			continue
+		}
+		l := userlist.New(sec.Args[0])
+		a.userlists[l.Name] = l
+		for _, d := range sec.Lines {
+			if len(d.Args) == 0 {
+				continue
+			}
+			opt := map[string]string{}
+			for i := 1; i+1 < len(d.Args); i += 2 {
+				opt[d.Args[i]] = d.Args[i+1]
+			}
+			list := func(k string) []string {
+				if opt[k] == "" {
+					return nil
+				}
+				return strings.Split(opt[k], ",")
+			}
+			switch d.Keyword {
+			case "group":
+				l.AddGroup(d.Args[0], list("users"))
+			case "user":
+				pw, insecure := opt["password"], false
+				if p, ok := opt["insecure-password"]; ok {
+					pw, insecure = p, true
+				}
+				if err := l.AddUser(d.Args[0], pw, insecure, list("groups")); err != nil {
+					a.warn(d.Pos, "userlist '%s' user '%s' : %v in Fulcrum (MD5, SHA-256 and SHA-512 crypt are); this user cannot log in.", l.Name, d.Args[0], err)
+				}
+			}
+		}
+	}
+	return a.userlists
 }
 
 // notBuilt rewords the sample package's "unknown" errors: the haproxy
@@ -196,7 +243,9 @@ func (a *adapter) useBackend(fe *Frontend, d haproxy.Directive, cond Cond) UseBa
 	if !strings.Contains(u.Backend, "%") {
 		return u
 	}
-	t, err := sample.ParseTemplate(u.Backend, &sample.Options{ReadFile: os.ReadFile})
+	o := a.sampleOptions(d.Pos)
+	o.Late = true // resolved after parsing, as the reference does
+	t, err := sample.ParseTemplate(u.Backend, o)
 	if err != nil {
 		a.alert(d.Pos, "'use_backend %s' : %v (not supported by Fulcrum yet).", u.Backend, notBuilt(err))
 		return u
@@ -222,18 +271,24 @@ func (a *adapter) useBackend(fe *Frontend, d haproxy.Directive, cond Cond) UseBa
 	return u
 }
 
-// warnHTTPFetches warns about ACLs of a tcp-mode proxy that read HTTP:
-// HAProxy parses HTTP out of the inspect buffer for them, Fulcrum does
-// not yet, so they never match here.
-func (a *adapter) warnHTTPFetches(px *haproxy.Proxy) {
-	for _, d := range px.Section.Lines {
-		for i, w := range d.Args {
-			if !(d.Keyword == "acl" && i == 1 || i > 0 && d.Args[i-1] == "{") {
-				continue
-			}
-			if acl, err := sample.ParseACL([]string{w}, nil); err == nil && acl.Expr().HTTP() {
-				a.warn(d.Pos, "'%s' reads HTTP, which Fulcrum does not parse in a tcp-mode %s ('%s'): it never matches here.", w, px.Kind, px.Name)
-			}
+// hashKey compiles `balance hash EXPR`: the expression's value as
+// binary is the key (src gives 4 or 16 bytes); no value falls back to
+// round robin, as in HAProxy.
+func (a *adapter) hashKey(px *haproxy.Proxy, be *Backend, expr string) {
+	if expr == "src" {
+		be.HashKey = (*Session).SrcBinary
+		return
+	}
+	x, err := sample.ParseExpr(expr, a.sampleOptions(px.Section.Pos))
+	if err != nil {
+		a.warn(px.Section.Pos, "backend '%s' : 'balance hash %s' : %v; using roundrobin.", px.Name, expr, notBuilt(err))
+		return
+	}
+	be.HashKey = func(s *Session) []byte {
+		var smp sample.Sample
+		if x.Eval(s, &smp) != sample.Found || !smp.Cast(sample.Bin) {
+			return nil
 		}
+		return smp.Bytes
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"fulcrum/haproxy"
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/userlist"
 )
 
 // FromConfig maps a parsed haproxy.cfg onto the engine's Config, with
@@ -25,6 +26,8 @@ import (
 // alerts, and then the Config must not be used.
 func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
+	a.cfg.Userlists = a.userlistsOf()
+	a.peersTables()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}
@@ -45,6 +48,8 @@ type adapter struct {
 	hc    *haproxy.Config
 	cfg   *Config
 	diags []confparse.Diagnostic
+	// userlists are the userlist sections, built on first use.
+	userlists map[string]*userlist.List
 }
 
 func (a *adapter) add(sev confparse.Severity, pos confparse.Pos, format string, args ...any) {
@@ -139,6 +144,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	}
 	a.cfg.Order = append(a.cfg.Order, px.Name)
 	acls := a.acls(px)
+	a.stickTable(px)
 	if px.Kind == "frontend" || px.Kind == "listen" {
 		fe := a.frontend(px, lines, acls)
 		if px.Mode == "http" {
@@ -147,6 +153,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	}
 	if px.Kind == "backend" || px.Kind == "listen" {
 		be := a.backend(px, lines)
+		be.Stick = a.stickRules(px, acls)
 		if px.Mode == "http" {
 			a.httpBackend(be, px, lines, acls)
 		}
@@ -318,12 +325,7 @@ func (a *adapter) balance(px *haproxy.Proxy, be *Backend) balance.Config {
 			c.Param = "mstshash"
 		}
 	case balance.Sample:
-		expr := strings.Join(words[1:], " ")
-		if expr == "src" {
-			be.HashKey = (*Session).SrcBinary
-		} else {
-			a.warn(px.Section.Pos, "backend '%s' : 'balance hash %s' : only 'src' is supported by Fulcrum, using roundrobin.", px.Name, expr)
-		}
+		a.hashKey(px, be, strings.Join(words[1:], " "))
 	default:
 		// uri, url_param, hdr need HTTP: HAProxy falls back to round
 		// robin in tcp mode.
@@ -359,10 +361,10 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true, "check-via-socks4": true, "sni-auto": true}
 
 // serverIgnored are options with no effect on a tcp-mode engine.
-var serverIgnored = map[string]bool{"cookie": true, "observe": true, "error-limit": true, "resolvers": true,
+var serverIgnored = map[string]bool{"observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
-	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "non-stick": true,
-	"stick": true, "redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
+	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true,
+	"redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
 	"check-ssl": true, "verify": true, "sni": true, "ca-file": true, "crt": true, "alpn": true}
 
 // server maps one server's options (default-server already merged).
@@ -391,10 +393,12 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		Disabled:       has("disabled") && !has("enabled"),
 		SendProxy:      has("send-proxy") && !has("no-send-proxy"),
 		SendProxyV2:    has("send-proxy-v2") && !has("no-send-proxy-v2"),
+		NonStick:       has("non-stick") && !has("stick"),
 		CheckSendProxy: has("check-send-proxy") && !has("no-check-send-proxy"),
 		ShutdownOnDown: opts["on-marked-down"] == "shutdown-sessions",
 		// HAProxy's keyword is "shutdown-backup-sessions".
-		ShutdownBackupsOnUp: opts["on-marked-up"] == "shutdown-backup-sessions"}
+		ShutdownBackupsOnUp: opts["on-marked-up"] == "shutdown-backup-sessions",
+		Cookie:              opts["cookie"]}
 	if t := dur("inter"); t > 0 {
 		s.Inter = t
 	}
@@ -677,15 +681,24 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 		}
 		return
 	}
-	if len(args) < 2 || (args[0] != "connection" && args[0] != "content") {
+	if len(args) < 2 || (args[0] != "connection" && args[0] != "content" && args[0] != "session") {
 		a.warn(d.Pos, "'tcp-request %s' is not acted on yet by Fulcrum.", first(args))
 		return
 	}
 	var act Action
-	switch args[1] {
-	case "accept":
+	words, _ := splitCond(args[1:])
+	do, isStick := a.stickAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
+	if !isStick {
+		do, isStick = a.varAction(d.Pos, words)
+	}
+	switch {
+	case isStick && do == nil:
+		return
+	case isStick:
+		act = Do
+	case args[1] == "accept":
 		act = Accept
-	case "reject":
+	case args[1] == "reject":
 		act = Reject
 	default:
 		a.warn(d.Pos, "'tcp-request %s %s' is not acted on yet by Fulcrum.", args[0], args[1])
@@ -702,10 +715,13 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	if !ok {
 		return
 	}
-	r := Rule{Action: act, Cond: cond}
-	if args[0] == "connection" {
+	r := Rule{Action: act, Cond: cond, Do: do}
+	switch args[0] {
+	case "connection":
 		fe.ConnectionRules = append(fe.ConnectionRules, r)
-	} else {
+	case "session":
+		fe.SessionRules = append(fe.SessionRules, r)
+	default:
 		fe.ContentRules = append(fe.ContentRules, r)
 	}
 }

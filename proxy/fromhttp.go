@@ -2,10 +2,7 @@ package proxy
 
 import (
 	"net/netip"
-	"strconv"
-	"strings"
 
-	"fulcrum/confparse"
 	"fulcrum/haproxy"
 )
 
@@ -110,7 +107,8 @@ func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.
 	fe.HTTP.TimeoutKeepAlive = msDur(px.Timeouts["http-keep-alive"])
 	fe.HTTP.Parse.AcceptInvalid = hasOption(lines, "accept-invalid-http-request")
 	fe.HTTP.ForwardFor = a.forwardFor(lines)
-	fe.HTTP.RequestRules = a.httpRequestRules(px, acls)
+	fe.HTTP.RequestRules = a.httpRules(px, "http-request", lines, acls)
+	a.httpActions(&fe.HTTP.Actions, px, lines, acls)
 }
 
 // httpBackend fills be's http-mode settings from the proxy.
@@ -127,33 +125,9 @@ func (a *adapter) httpBackend(be *Backend, px *haproxy.Proxy, lines []haproxy.Di
 	if px.Kind == "backend" {
 		// A listen section's rules run once, as its frontend's.
 		be.HTTP.ForwardFor = a.forwardFor(lines)
-		be.HTTP.RequestRules = a.httpRequestRules(px, acls)
+		be.HTTP.RequestRules = a.httpRules(px, "http-request", lines, acls)
 	}
-}
-
-// httpRequestRules maps the proxy's own `http-request` lines. Actions the
-// engine does not have, and values holding log-format expressions, are
-// reported as not acted on (the rule is left out) so nothing is dropped
-// silently.
-func (a *adapter) httpRequestRules(px *haproxy.Proxy, acls map[string][]acl) []HTTPRule {
-	var rules []HTTPRule
-	for _, d := range px.Section.Lines {
-		if d.Keyword != "http-request" || len(d.Args) == 0 {
-			continue
-		}
-		words, condWords := splitCond(d.Args)
-		rule, ok := a.httpRule(d.Pos, words)
-		if !ok {
-			continue
-		}
-		cond, ok := a.cond(acls, d.Pos, condWords)
-		if !ok {
-			continue
-		}
-		rule.Cond = cond
-		rules = append(rules, rule)
-	}
-	return rules
+	a.backendActions(be, px, lines, acls)
 }
 
 // splitCond separates a rule's action words from its if/unless condition.
@@ -164,50 +138,4 @@ func splitCond(args []string) (action, cond []string) {
 		}
 	}
 	return args, nil
-}
-
-func (a *adapter) httpRule(pos confparse.Pos, w []string) (HTTPRule, bool) {
-	notActed := func(why string) (HTTPRule, bool) {
-		a.warn(pos, "'http-request %s' is not acted on yet by Fulcrum (%s); the rule is ignored.", w[0], why)
-		return HTTPRule{}, false
-	}
-	literal := func(s string) bool { return !strings.Contains(s, "%[") && !strings.Contains(s, "%{") }
-	switch w[0] {
-	case "allow":
-		return HTTPRule{Action: HTTPAllow}, true
-	case "deny":
-		r := HTTPRule{Action: HTTPDeny}
-		for i := 1; i+1 < len(w); i++ {
-			if w[i] == "deny_status" {
-				r.Status, _ = strconv.Atoi(w[i+1])
-			}
-		}
-		return r, true
-	case "set-header", "add-header":
-		if len(w) < 3 || !literal(w[2]) {
-			return notActed("log-format values are not built yet")
-		}
-		act := HTTPSetHeader
-		if w[0] == "add-header" {
-			act = HTTPAddHeader
-		}
-		return HTTPRule{Action: act, Name: w[1], Value: w[2]}, true
-	case "del-header":
-		if len(w) != 2 {
-			return notActed("matching methods are not built yet")
-		}
-		return HTTPRule{Action: HTTPDelHeader, Name: w[1]}, true
-	case "redirect":
-		if len(w) < 3 || w[1] != "location" || !literal(w[2]) {
-			return notActed("only 'redirect location' with a literal target is built")
-		}
-		r := HTTPRule{Action: HTTPRedirect, Location: w[2]}
-		for i := 3; i+1 < len(w); i++ {
-			if w[i] == "code" {
-				r.Status, _ = strconv.Atoi(w[i+1])
-			}
-		}
-		return r, true
-	}
-	return notActed("action not built yet")
 }

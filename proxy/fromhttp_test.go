@@ -79,7 +79,7 @@ func TestFromConfigHTTP(t *testing.T) {
 				if rules[2].Action != HTTPDelHeader || rules[2].Name != "X-B" {
 					t.Errorf("del-header rule: %+v", rules[2])
 				}
-				if rules[3].Action != HTTPRedirect || rules[3].Location != "/new" || rules[3].Status != 301 {
+				if rd := rules[3].Redirect; rules[3].Action != HTTPRedirect || rd == nil || rd.Kind != "location" || rd.Target != "/new" || rd.Code != 301 {
 					t.Errorf("redirect rule: %+v", rules[3])
 				}
 			}},

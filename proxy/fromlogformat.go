@@ -3,18 +3,15 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
 	"fulcrum/proxy/logformat"
+	"fulcrum/proxy/sample"
 )
-
-// SampleCompiler, when set, compiles the `%[...]` expressions of log
-// formats (the sample-expression package plugs in here); nil keeps
-// logformat.BasicSamples.
-var SampleCompiler logformat.SampleCompiler
 
 // accessLog maps a frontend's logging keywords: the format of `option
 // tcplog`, `option httplog [clf]` or `log-format` (the last one written
@@ -32,9 +29,8 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 		if on, args, ok := optionLine(*d); ok {
 			switch args[0] {
 			case "tcplog", "httplog", "httpslog":
-				format, builtin = nil, ""
 				if !on {
-					continue
+					continue // the model refuses "no option tcplog/httplog"
 				}
 				format, builtin = d, logformat.TCPLog
 				if http && args[0] != "tcplog" {
@@ -69,6 +65,9 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 		}
 		l.Format = a.compileFormat(format.Pos, "log-format", src, http)
 	}
+	if format == nil {
+		l.Format, l.AtAccept = a.compileFormat(confparse.Pos{}, "log-format", ConnectFormat(http), http), true
+	}
 	if sd != nil {
 		l.SD = a.compileFormat(sd.Pos, "log-format-sd", first(sd.Args), http)
 	}
@@ -86,25 +85,7 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 // compileFormat compiles one format string, reporting errors as the
 // reference does and warning about samples not evaluated yet.
 func (a *adapter) compileFormat(pos confparse.Pos, what, src string, http bool) *logformat.Format {
-	compile := SampleCompiler
-	if compile == nil {
-		compile = func(expr string) (logformat.Sample, error) {
-			smp, err := logformat.BasicSamples(expr)
-			var us *logformat.UnsupportedSample
-			if !errors.As(err, &us) {
-				return smp, err
-			}
-			name := expr
-			if i := strings.IndexAny(name, "(,"); i >= 0 {
-				name = name[:i]
-			}
-			if !haproxy.IsFetch(name) {
-				return nil, fmt.Errorf("unknown fetch method '%s'.", name)
-			}
-			a.warn(pos, "sample expression '%%[%s]' of %s is not evaluated by Fulcrum yet: it logs '-'.", expr, what)
-			return func(dst []byte, _ *logformat.Values) ([]byte, bool) { return dst, false }, nil
-		}
-	}
+	compile := a.logSamples(pos, what)
 	f, err := logformat.Compile(src, logformat.Options{HTTP: http, Sample: compile})
 	if err != nil {
 		a.diags = append(a.diags, confparse.Diagnostic{Pos: pos, Severity: confparse.Alert,
@@ -112,6 +93,65 @@ func (a *adapter) compileFormat(pos confparse.Pos, what, src string, http bool) 
 		return nil
 	}
 	return f
+}
+
+// logSamples compiles the `%[...]` nodes of a format: the plain fetches
+// of logformat.BasicSamples from the record, the others with the sample
+// package; these read the stream's session when the line is written. A
+// fetch the reference has but the sample package not yet is warned and
+// logs "-"; fetches of HTTP headers are refused, as by the reference,
+// since the headers are gone when a line is written.
+func (a *adapter) logSamples(pos confparse.Pos, what string) logformat.SampleCompiler {
+	return func(expr string) (logformat.Sample, error) {
+		// The record knows the stream's names and addresses best (the
+		// session does not carry a tcp-mode backend, nor the server).
+		if smp, err := logformat.BasicSamples(expr); err == nil {
+			return smp, nil
+		}
+		x, err := sample.ParseExpr(expr, &sample.Options{ReadFile: os.ReadFile})
+		var unknown *sample.UnknownError
+		switch {
+		case errors.As(err, &unknown) && unknown.Kind == "fetch method" && haproxy.IsFetch(unknown.Name):
+			a.warn(pos, "sample fetch '%s' in %s is not evaluated by Fulcrum yet: it logs '-'.", unknown.Name, what)
+			return func(dst []byte, _ *logformat.Values) ([]byte, bool) { return dst, false }, nil
+		case err != nil:
+			return nil, errors.New(strings.TrimSuffix(err.Error(), ".") + ".")
+		}
+		if x.HTTP() && !logTimeFetches[x.FetchName()] {
+			return nil, &logformat.UnavailableError{Needs: headersNeeded(x.FetchName())}
+		}
+		if responseFetches[x.FetchName()] {
+			// Accepted, but the response is gone when the line is written.
+			return func(dst []byte, _ *logformat.Values) ([]byte, bool) { return dst, false }, nil
+		}
+		return func(dst []byte, v *logformat.Values) ([]byte, bool) {
+			r, _ := v.Ctx.(*Record)
+			if r == nil || r.sess == nil || v.NoStream && x.HTTP() {
+				return dst, false
+			}
+			return x.AppendString(dst, r.sess)
+		}, nil
+	}
+}
+
+// logTimeFetches are the HTTP fetches the reference still serves when a
+// log line is written (kept in the transaction, not read from headers).
+var logTimeFetches = map[string]bool{"method": true, "status": true, "txn.status": true, "capture.req.method": true,
+	"capture.req.uri": true, "capture.req.ver": true, "capture.res.ver": true, "unique-id": true}
+
+// responseFetches are accepted in formats but find no response when the
+// line is written: the reference logs "-".
+var responseFetches = map[string]bool{"status": true}
+
+// headersNeeded names what a header fetch needs, in the reference's words.
+func headersNeeded(fetch string) string {
+	switch {
+	case strings.HasPrefix(fetch, "res.") || strings.HasPrefix(fetch, "s") && strings.Contains(fetch, "hdr"):
+		return "HTTP response headers"
+	case fetch == "hdr" || fetch == "fhdr" || strings.HasPrefix(fetch, "hdr_") || fetch == "cook" || strings.HasPrefix(fetch, "cook_"):
+		return "HTTP request headers,HTTP response headers"
+	}
+	return "HTTP request headers"
 }
 
 // capture reads `capture request|response header NAME len N` and
@@ -140,4 +180,23 @@ func (a *adapter) capture(l *AccessLog, d haproxy.Directive) {
 	case "response":
 		l.ResCaptures = append(l.ResCaptures, Capture{Name: name, Len: n})
 	}
+}
+
+// LogFormatErrors compiles the log formats of every frontend as the
+// reference does during `haproxy -c`, and returns the alerts of those it
+// refuses (the rest of the mapping is the daemon's business).
+func LogFormatErrors(hc *haproxy.Config) []confparse.Diagnostic {
+	a := &adapter{hc: hc, cfg: &Config{}}
+	for _, px := range hc.Proxies {
+		if px.Kind == "frontend" || px.Kind == "listen" {
+			a.accessLog(&Frontend{}, px, a.linesOf(px))
+		}
+	}
+	var alerts []confparse.Diagnostic
+	for _, d := range a.diags {
+		if d.Severity == confparse.Alert {
+			alerts = append(alerts, d)
+		}
+	}
+	return alerts
 }

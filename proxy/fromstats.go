@@ -145,6 +145,7 @@ func (a *adapter) statsLine(p *StatsPage, d haproxy.Directive, acls map[string][
 		p.ShowLegends = true
 	case "show-modules":
 		p.ShowModules = true
+		a.warn(d.Pos, "'stats show-modules' is not acted on yet by Fulcrum: the page shows no module columns.")
 	case "scope":
 		p.Scope = append(p.Scope, arg(1))
 	case "http-request":
@@ -199,21 +200,6 @@ func (a *adapter) services(px *haproxy.Proxy) []ServiceRule {
 		if cond, ok := a.cond(acls, d.Pos, d.Args[2:]); ok {
 			out = append(out, ServiceRule{Cond: cond})
 		}
-		a.dropNotActed(d.Pos, "use-service")
 	}
 	return out
-}
-
-// dropNotActed removes the http rules adapter's "not acted on" warning
-// for the line at pos, which this file acts on.
-func (a *adapter) dropNotActed(pos confparse.Pos, what string) {
-	kept := a.diags[:0]
-	for _, d := range a.diags {
-		if d.Pos == pos && d.Severity == confparse.Warning && strings.Contains(d.Message, what) &&
-			strings.Contains(d.Message, "not acted on") {
-			continue
-		}
-		kept = append(kept, d)
-	}
-	a.diags = kept
 }

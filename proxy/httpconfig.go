@@ -78,6 +78,8 @@ type HTTPFrontend struct {
 	// RequestRules are the frontend's `http-request` rules, run before
 	// use_backend.
 	RequestRules []HTTPRule
+	// Actions: legacy redirects, response rules, error pages.
+	Actions HTTPActions
 }
 
 // HTTPBackend is a backend's http-mode settings.
@@ -91,4 +93,6 @@ type HTTPBackend struct {
 	// RequestRules are the backend's `http-request` rules, run after the
 	// frontend's once the backend is chosen.
 	RequestRules []HTTPRule
+	// Actions: legacy redirects, response rules, error pages, cookie.
+	Actions HTTPActions
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"regexp"
 	"strings"
@@ -57,15 +56,7 @@ func runHTTPSession(t *testing.T, addr string) []string {
 		resp, body := httpRoundTrip(t, c, rd, raw)
 		out = append(out, fmt.Sprintf("%d %q close=%v", resp.StatusCode, body, resp.Close))
 	}
-	bad, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bad.Close()
-	bad.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(bad, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
-	got, _ := io.ReadAll(bad)
-	return append(out, string(got))
+	return append(out, sendMalformed(t, addr))
 }
 
 // TestHTTPDifferential: the same requests through the reference and

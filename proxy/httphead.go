@@ -152,9 +152,16 @@ func htxSize(r *http1.Response) int64 {
 	for s := r.Status; s > 0; s /= 10 {
 		n++
 	}
-	for i := range r.Headers {
-		if !bytes.EqualFold(r.Headers[i].Name, hdrConnection) {
-			n += len(r.Headers[i].Name) + len(r.Headers[i].Value)
+	return int64(n) + htxHeaderBytes(r.Headers)
+}
+
+// htxHeaderBytes is the HTX payload of a head's headers: names and
+// values, without Connection, which the reference's parser consumes.
+func htxHeaderBytes(hs http1.Headers) int64 {
+	n := 0
+	for i := range hs {
+		if !bytes.EqualFold(hs[i].Name, hdrConnection) {
+			n += len(hs[i].Name) + len(hs[i].Value)
 		}
 	}
 	return int64(n)

@@ -19,6 +19,10 @@ type HTTPRecord struct {
 	Request                  []byte
 	ReqCaptures, ResCaptures [][]byte
 	UniqueID                 []byte
+	// Cookie is the persistence cookie's state (the last two %tsc
+	// characters: the client's cookie, the server's); "--" without
+	// cookie persistence.
+	Cookie [2]byte
 }
 
 // HTTPLog formats r (an http-mode record) as HAProxy's `option httplog`:

@@ -84,6 +84,7 @@ type httpConn struct {
 	hrec HTTPRecord
 
 	feOpts, beOpts http1.Options
+	badAt          int    // where a refused request's parsing stopped (show errors)
 	in, sin        rbuf   // client and server bytes
 	out            []byte // heads being written
 	reqLine        []byte // copy of the request line, for the log
@@ -105,6 +106,8 @@ type httpConn struct {
 	// forwarded beside the response.
 	expectDone chan error
 	nreq       int // requests completed on this client connection
+	ck         cookieState
+	hints      []byte // a 103 answer being built by early-hint rules
 	lf         logScratch
 }
 
@@ -168,8 +171,9 @@ func (h *httpConn) exchange() bool {
 		start = time.Now()
 	}
 	h.be = nil
+	h.resp.Reset() // res.* fetches see no response before this one's
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener}
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
 	status, got := h.readRequest(start)
 	if status != 0 {
@@ -188,8 +192,11 @@ func (h *httpConn) exchange() bool {
 	h.method = append(h.method[:0], h.req.Method...)
 	h.in.consume(h.req.HeadLen)
 	h.r.BytesIn = htxRequestSize(&h.req)
+	if !h.stickRequest() {
+		return false
+	}
 
-	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules); st != 0 {
+	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules, h.fe.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep
 	}
 	if done, keep := h.serveFrontendStats(); done {
@@ -203,12 +210,13 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
-	if st, keep := h.runRules(be.cfg.HTTP.RequestRules); st != 0 {
+	if st, keep := h.runRules(be.cfg.HTTP.RequestRules, be.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep
 	}
 	if done, keep := h.serveStats(be.cfg.Name); done {
 		return keep
 	}
+	h.cookieRequest(be)
 	be.counters.open()
 	keep := h.forward(be)
 	be.counters.close()
@@ -264,6 +272,7 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 			}
 			var perr *http1.Error
 			if errors.As(err, &perr) {
+				h.badAt = perr.Offset
 				h.r.Term = [2]byte{termProxy, stateRequest}
 				return perr.Status, true
 			}
@@ -290,8 +299,7 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 
 // reply sends one of the built-in answers and ends the connection.
 func (h *httpConn) reply(status int, who, when byte) bool {
-	h.cli.Write(builtinPages[status])
-	h.r.BytesOut += pageBytes[status]
+	h.r.BytesOut += h.sendPage(status)
 	h.hrec.Status = status
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{who, when}
@@ -307,6 +315,7 @@ func (h *httpConn) finishTimers() {
 
 // log hands the request's record to the access log.
 func (h *httpConn) log() {
+	h.stickRequestDone()
 	if h.hrec.TActive == 0 {
 		h.finishTimers()
 	}
@@ -588,6 +597,9 @@ func (h *httpConn) readResponse(conn net.Conn, be *backend) (int, [2]byte) {
 // relayResponse writes the response head and body to the client, then
 // decides what happens to both connections.
 func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr error) bool {
+	if keep, answered := h.responseRules(conn, srv); answered {
+		return keep
+	}
 	h.hrec.Status = h.resp.Status
 	mode := h.connMode()
 	upgrade := h.resp.SwitchesProtocols() && h.req.Upgrade()

@@ -274,8 +274,8 @@ func TestHTTPErrors(t *testing.T) {
 	}{
 		{"malformed", good.addr(), "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", http1.ErrorResponse(400)},
 		{"slow client", good.addr(), "GET / HTTP/1.1\r\nHost: x\r\n", http1.ErrorResponse(408)},
-		{"no server", netip.MustParseAddrPort(deadAddr(t)), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", builtinPages[503]},
-		{"bad response", netip.MustParseAddrPort(garbage.Addr().String()), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", builtinPages[502]},
+		{"no server", netip.MustParseAddrPort(deadAddr(t)), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", builtinPages[503].bytes()},
+		{"bad response", netip.MustParseAddrPort(garbage.Addr().String()), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", builtinPages[502].bytes()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
@@ -308,7 +308,7 @@ func TestHTTPServerDown503(t *testing.T) {
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	got, _ := io.ReadAll(c)
-	if string(got) != string(builtinPages[503]) || s1.conns.Load() != 0 {
+	if string(got) != string(builtinPages[503].bytes()) || s1.conns.Load() != 0 {
 		t.Fatalf("got %q, server connections %d", got, s1.conns.Load())
 	}
 }

@@ -37,8 +37,8 @@ func scrape(t *testing.T, url string) (map[string]*dto.MetricFamily, *http.Respo
 	return fams, resp
 }
 
-// sampleKey names a sample by its labels (sorted).
-func sampleKey(m *dto.Metric) string {
+// metricKey names a sample by its labels (sorted).
+func metricKey(m *dto.Metric) string {
 	var l []string
 	for _, lp := range m.GetLabel() {
 		l = append(l, lp.GetName()+"="+lp.GetValue())
@@ -91,10 +91,10 @@ func TestPrometheusDifferential(t *testing.T) {
 		}
 		ours := map[string]*dto.Metric{}
 		for _, m := range of.GetMetric() {
-			ours[sampleKey(m)] = m
+			ours[metricKey(m)] = m
 		}
 		for _, rm := range rf.GetMetric() {
-			key := sampleKey(rm)
+			key := metricKey(rm)
 			om := ours[key]
 			if om == nil {
 				t.Errorf("%s{%s}: missing", name, key)

@@ -3,8 +3,6 @@ package proxy
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +18,26 @@ import (
 // has one server answering with the backend's name.
 var routeBackends = []string{"be_dflt", "be_api", "be_static", "be_img", "be_admin", "be_shop", "be_org",
 	"be_token", "be_debug", "be_beta", "be_bot", "be_xff", "be_multi", "be_post", "be_v2", "be_long",
-	"be_http10", "be_mapped", "be_listed", "be_dyn_a", "be_dyn_b", "be_local", "be_fixed", "be_mapfound", "be_neg"}
+	"be_http10", "be_mapped", "be_listed", "be_dyn_a", "be_dyn_b", "be_local", "be_fixed", "be_mapfound", "be_neg", "be_auth", "be_authgrp"}
+
+// tcpBackends serve the tcp-mode frontend, which routes on HTTP fetches
+// parsed out of its inspect buffer. HAProxy evaluates use_backend once,
+// after the content rules: the accept rule makes it wait for a whole
+// request head, so the test does not race the client's first bytes.
+var tcpBackends = []string{"t_dflt", "t_api", "t_host", "t_http", "t_sni"}
+
+// tcpRouteConfig is that frontend; %d is its port.
+const tcpRouteConfig = `frontend fe_tcp
+	mode tcp
+	bind 127.0.0.1:%d
+	tcp-request inspect-delay 3s
+	tcp-request content accept if HTTP
+	use_backend t_sni if { req.ssl_sni -i a.example }
+	use_backend t_api if { path_beg /api }
+	use_backend t_host if { hdr(host) -i t.example } METH_GET
+	use_backend t_http if HTTP
+	default_backend t_dflt
+`
 
 // routeConfig is a frontend with many ACL forms; %s are the listening
 // port, the pattern file, the map file, then the backends.
@@ -29,8 +46,16 @@ const routeConfig = `defaults
 	timeout connect 2s
 	timeout client 10s
 	timeout server 10s
+userlist L
+	group admins users alice
+	group devs
+	user alice password $5$saltstring$OH4IDuTlsuTYPdED1gsuiRMyTAwNlRWyA6Xr3I4/dQ5
+	user bob insecure-password s3cret groups devs
+	user carol password $1$saltstri$qQY4WxjABChYG1ccLpfkz/
 frontend fe
 	bind 127.0.0.1:%d
+	use_backend be_authgrp if { http_auth_group(L) admins }
+	use_backend be_auth if { http_auth(L) }
 	acl is_api path_beg /api/ /rest
 	acl is_static path_end .css .js
 	acl is_img path_reg ^/img/[0-9]+\.png$
@@ -96,23 +121,27 @@ func TestRoutingDifferential(t *testing.T) {
 		}
 	}
 	var servers []difftest.Server
-	for _, b := range routeBackends {
+	for _, b := range append(routeBackends, tcpBackends...) {
 		servers = append(servers, difftest.Server{Name: b})
 	}
 	refBE := difftest.StartHTTPBackends(t, servers)
 	ourBE := difftest.StartHTTPBackends(t, servers)
-	cfgText := func(port int, be *difftest.Backends) string {
+	cfgText := func(port, tcpPort int, be *difftest.Backends) string {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, routeConfig, port, listFile, mapFile, routeMap)
 		for _, b := range routeBackends {
 			fmt.Fprintf(&sb, "backend %s\n\tserver s %s\n", b, be.Addr(b))
 		}
+		fmt.Fprintf(&sb, tcpRouteConfig, tcpPort)
+		for _, b := range tcpBackends {
+			fmt.Fprintf(&sb, "backend %s\n\tmode tcp\n\tserver s %s\n", b, be.Addr(b))
+		}
 		return sb.String()
 	}
-	refPort := difftest.FreePort(t)
-	difftest.StartReferenceConfig(t, bin, cfgText(refPort, refBE))
-	refAddr := fmt.Sprintf("127.0.0.1:%d", refPort)
-	cfg, diags := adapt(t, cfgText(difftest.FreePort(t), ourBE))
+	refPort, refTCP := difftest.FreePort(t), difftest.FreePort(t)
+	difftest.StartReferenceConfig(t, bin, cfgText(refPort, refTCP, refBE))
+	refAddr, refTCPAddr := fmt.Sprintf("127.0.0.1:%d", refPort), fmt.Sprintf("127.0.0.1:%d", refTCP)
+	cfg, diags := adapt(t, cfgText(difftest.FreePort(t), difftest.FreePort(t), ourBE))
 	for _, d := range diags {
 		if d.Severity == confparse.Alert {
 			t.Fatalf("adapter: %v", d)
@@ -126,7 +155,7 @@ func TestRoutingDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Stop(time.Second) })
-	ourAddr := feAddr(e, "fe")
+	ourAddr, ourTCPAddr := feAddr(e, "fe"), feAddr(e, "fe_tcp")
 
 	get := func(uri, host string, headers ...string) string {
 		h := ""
@@ -185,33 +214,48 @@ func TestRoutingDifferential(t *testing.T) {
 		{"dynamic map no entry", get("/", "x", "X-Route: zzz")},
 		{"dynamic field", get("/dyn/a/x", "x")},
 		{"dynamic field unknown", get("/dyn/c/x", "x")},
+		{"auth sha256 user in group", get("/", "x", "Authorization: Basic YWxpY2U6cGFzc3dvcmQ=")},
+		{"auth plain password", get("/", "x", "Authorization: Basic Ym9iOnMzY3JldA==")},
+		{"auth md5 password", get("/", "x", "Authorization: Basic Y2Fyb2w6cGFzc3dvcmQ=")},
+		{"auth wrong password", get("/", "x", "Authorization: Basic YWxpY2U6d3Jvbmc=")},
+		{"auth not base64", get("/", "x", "Authorization: Basic !!!")},
+		{"auth bearer", get("/", "x", "Authorization: Bearer YWxpY2U6cGFzc3dvcmQ=")},
 		{"absolute uri path", "GET http://www.example.org/api/x HTTP/1.1\r\nHost: www.example.org\r\nConnection: close\r\n\r\n"},
 	}
-	for _, rq := range requests {
-		ref, ours := sendRawBody(t, refAddr, rq.raw), sendRawBody(t, ourAddr, rq.raw)
+	compare := func(desc, refAddr, ourAddr, raw string) {
+		ref, ours := sendRawBody(t, refAddr, raw), sendRawBody(t, ourAddr, raw)
 		if ref != ours {
-			t.Errorf("%s: reference %q, ours %q", rq.desc, ref, ours)
+			t.Errorf("%s: reference %q, ours %q", desc, ref, ours)
 		} else if testing.Verbose() {
-			t.Logf("%s: %s", rq.desc, ours)
+			t.Logf("%s: %s", desc, ours)
 		}
+	}
+	for _, rq := range requests {
+		compare(rq.desc, refAddr, ourAddr, rq.raw)
+	}
+	for _, rq := range []struct{ desc, raw string }{
+		{"tcp: path", get("/api/x", "x")},
+		{"tcp: host and method", get("/", "T.example")},
+		{"tcp: host but POST", "POST / HTTP/1.1\r\nHost: t.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
+		{"tcp: any HTTP", get("/other", "x")},
+		{"tcp: not HTTP", "HELLO\r\n\r\n"},
+		{"tcp: path, other host", get("/api/x", "t.example")},
+		{"tcp: HTTP/1.0 without host", "GET /api/x HTTP/1.0\r\n\r\n"},
+	} {
+		compare(rq.desc, refTCPAddr, ourTCPAddr, rq.raw)
 	}
 }
 
 // sendRawBody sends one raw request on its own connection and returns the
-// response's status line and body.
+// body of a 200 response (the backend's name), else the status line.
 func sendRawBody(t *testing.T, addr, raw string) string {
-	c, err := net.Dial("tcp", addr)
+	head, body, err := difftest.RawHTTP(addr, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(c, raw)
-	resp, _ := io.ReadAll(c)
-	head, body, _ := strings.Cut(string(resp), "\r\n\r\n")
-	status, _, _ := strings.Cut(head, "\r\n")
-	if strings.HasPrefix(status, "HTTP/1.1 200") {
+	if strings.HasPrefix(head, "HTTP/1.1 200") {
 		return body
 	}
+	status, _, _ := strings.Cut(head, "\r\n")
 	return status
 }

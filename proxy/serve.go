@@ -79,6 +79,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	}()
 
 	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
+	rec.sess = sess
 	var buf []byte
 	if bind.AcceptProxy {
 		var err error
@@ -88,15 +89,18 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		}
 		rec.Client = sess.Src
 	}
-	if !runRules(fe.cfg.ConnectionRules, sess) {
+	defer func() { sess.stickClose(rec.BytesIn, rec.BytesOut) }()
+	if !runRules(fe.cfg.ConnectionRules, sess) || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
 		return
 	}
+	sess.stickSession()
 	if fe.cfg.Mode == ModeHTTP {
 		e.serveHTTP(rt, fe, lc, sess, cli, buf, rec)
 		return
 	}
+	e.logAccept(rec) // the stream starts (per request in http mode)
 	var ok bool
 	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
 		fe.counters.Denied.Add(1)

@@ -236,7 +236,7 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	var out []stats.Row
 	act, bck, wact, wbck, uwact, uwbck := 0, 0, 0, 0, 0, 0
 	for _, s := range b.servers {
-		v := b.lb.View(s.lb)
+		v := s.statsView(b.lb.View(s.lb))
 		out = append(out, b.serverRow(rt, s, v, iid, now))
 		if !s.lb.Usable() {
 			continue
@@ -290,6 +290,9 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	r.Set(stats.Downtime, stats.U32(down))
 	r.Set(stats.Mode, stats.Str(modeName(b.cfg.Mode)))
 	r.Set(stats.Algo, stats.Str(algoName(b.cfg.Balance.Algo)))
+	if ck := b.cfg.HTTP.Actions.Cookie; ck != nil && b.cfg.Mode == ModeHTTP {
+		r.Set(stats.Cookie, stats.Str(ck.Name))
+	}
 	setProxyModules(&r)
 	if b.cfg.Mode == ModeHTTP {
 		setHTTPStatus(&r, c)
@@ -339,14 +342,24 @@ func usesBackend(f *Frontend, name string) bool {
 }
 
 // serverStatus is the status field of a server as the reference words
-// it (srv_hlt_st plus the admin states).
+// it: the health (with the rise/fall progress while changing), then the
+// administrative states over it.
 func serverStatus(s *server, v balance.View) string {
+	a := &s.state.admin
+	a.mu.Lock()
+	maint, drain, stopping, checksOff := a.flags&admForcedMaint != 0, a.flags&admForcedDrain != 0, a.stopping, a.checksOff
+	a.mu.Unlock()
+	up := s.state.up.Load()
 	switch {
-	case v.Maint:
+	case maint || v.Maint:
 		return "MAINT"
-	case !s.cfg.Check && !s.state.up.Load():
+	case !up && (!s.cfg.Check || checksOff):
 		return "DOWN"
-	case !s.cfg.Check:
+	case drain:
+		return "DRAIN"
+	case stopping:
+		return "NOLB"
+	case !s.cfg.Check || checksOff:
 		return "no check"
 	}
 	h := int(s.state.health.Load())
@@ -357,20 +370,18 @@ func serverStatus(s *server, v balance.View) string {
 	if fall <= 0 {
 		fall = 3
 	}
-	up := s.state.up.Load()
 	if h < 0 {
 		h = rise
 	}
-	st := "DOWN"
 	switch {
 	case up && h < rise+fall-1 && h >= rise:
-		st = "UP " + itoa(h-rise+1) + "/" + itoa(fall) // going down
+		return "UP " + itoa(h-rise+1) + "/" + itoa(fall) // going down
 	case up:
-		st = "UP"
+		return "UP"
 	case h > 0:
-		st = "DOWN " + itoa(h) + "/" + itoa(rise) // going up
+		return "DOWN " + itoa(h) + "/" + itoa(rise) // going up
 	}
-	return st
+	return "DOWN"
 }
 
 func itoa(n int) string { return stats.U32(int64(n)).String() }
@@ -391,8 +402,14 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 	r.Set(stats.Status, stats.Str(status))
 	r.Maint = v.Maint
 	r.Down = !s.state.up.Load()
-	r.Set(stats.Weight, stats.U32(int64(v.Weight)))
-	r.Set(stats.Uweight, stats.U32(int64(v.UserWeight)))
+	weight := v.Weight
+	if s.state.admin.drained() {
+		// Draining keeps the weight shown; only the balancer sees 0.
+		weight = s.uweight
+	}
+	r.Set(stats.Weight, stats.U32(int64(weight)))
+	r.Set(stats.Uweight, stats.U32(int64(s.uweight)))
+	r.Maint = r.Maint || s.state.admin.maint()
 	if s.cfg.Backup {
 		r.Set(stats.Act, stats.U32(0))
 		r.Set(stats.Bck, stats.U32(1))
@@ -445,7 +462,13 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 			}
 		}
 	}
+	if s.cfg.Agent != nil && !s.state.agent.off.Load() {
+		agentStats(&r, &s.state.agent)
+	}
 	r.Set(stats.Addr, stats.Str(s.cfg.Addr.String()))
+	if s.cfg.Cookie != "" {
+		r.Set(stats.Cookie, stats.Str(s.cfg.Cookie))
+	}
 	r.Set(stats.Mode, stats.Str(modeName(b.cfg.Mode)))
 	if b.cfg.Mode == ModeHTTP {
 		setHTTPStatus(&r, c)

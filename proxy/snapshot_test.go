@@ -3,9 +3,9 @@ package proxy
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,9 +28,10 @@ frontend fe
 	bind 127.0.0.1:%[1]d
 	default_backend be
 backend be
-	server s1 %[3]s check inter 100
+	cookie SRV insert
+	server s1 %[3]s check inter 100 cookie c1
 	server s2 %[3]s backup
-	server s3 %[4]s check inter 100
+	server s3 %[4]s check inter 100 agent-check agent-port 1 agent-inter 100
 	server s4 %[3]s disabled
 	server s5 %[3]s weight 5 maxconn 10 maxqueue 4
 listen tl
@@ -140,20 +141,7 @@ func startStatsPair(t *testing.T) *statsPair {
 		return out
 	}
 
-	text := "global\n\tstats socket /nonexistent/admin.sock level admin\n" +
-		fmt.Sprintf(statsConfig, difftest.FreePort(t), difftest.FreePort(t), be.addr(), dead, difftest.FreePort(t))
-	cfg, diags := adapt(t, text)
-	for _, d := range diags {
-		t.Logf("adapter: %s", d.Message)
-	}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Stop(2 * time.Second) })
+	e := startAdapted(t, fmt.Sprintf(statsConfig, difftest.FreePort(t), difftest.FreePort(t), be.addr(), dead, difftest.FreePort(t)))
 	p.e, p.ourFE, p.ourProm = e, feAddr(e, "fe"), feAddr(e, "prom")
 	p.ourStat = func() string { return ourCSV(t, e) }
 
@@ -161,9 +149,31 @@ func startStatsPair(t *testing.T) *statsPair {
 	waitStatus(t, "ours", p.ourStat, "s3", "DOWN")
 	waitStatus(t, "reference", p.refStat, "s1", "UP")
 	waitStatus(t, "ours", p.ourStat, "s1", "UP")
+	waitField(t, "reference", p.refStat, "be/s3", "agent_status", "L4CON")
+	waitField(t, "ours", p.ourStat, "be/s3", "agent_status", "L4CON")
 	sendRequests(t, p.refFE, requestsPerSide)
 	sendRequests(t, p.ourFE, requestsPerSide)
+	// The last request is accounted for once its log is out, which
+	// can be after the client read the response.
+	n := strconv.Itoa(requestsPerSide)
+	waitField(t, "reference", p.refStat, "be/BACKEND", "req_tot", n)
+	waitField(t, "ours", p.ourStat, "be/BACKEND", "req_tot", n)
+	waitField(t, "reference", p.refStat, "be/BACKEND", "scur", "0")
+	waitField(t, "ours", p.ourStat, "be/BACKEND", "scur", "0")
 	return p
+}
+
+// waitField polls a CSV source until row key's field is want.
+func waitField(t *testing.T, what string, get func() string, key, field, want string) {
+	t.Helper()
+	for range 400 {
+		if _, rows := parseCSV(t, get()); rows[key][field] == want {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, rows := parseCSV(t, get())
+	t.Fatalf("%s: %s %s never %s (%q)", what, key, field, want, rows[key][field])
 }
 
 // TestStatsCSVDifferential runs the same configuration on the reference
@@ -205,7 +215,7 @@ func TestStatsCSVDifferential(t *testing.T) {
 		"sid": true, "type": true, "check_status": true, "hrsp_1xx": true, "hrsp_2xx": true, "hrsp_3xx": true,
 		"hrsp_4xx": true, "hrsp_5xx": true, "hrsp_other": true, "req_tot": true, "check_desc": true,
 		"check_rise": true, "check_fall": true, "check_health": true, "addr": true, "mode": true, "algo": true,
-		"conn_tot": true, "uweight": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
+		"conn_tot": true, "uweight": true, "cookie": true, "agent_status": true, "agent_desc": true, "agent_rise": true, "agent_fall": true, "agent_health": true, "last_agt": true, "cli_abrt": true, "srv_abrt": true, "agg_server_status": true, "chkfail": true}
 	// Fields present or empty depending on timing in the reference.
 	presence := map[string]bool{"last_chk": false}
 	for _, key := range refOrder {
@@ -225,5 +235,68 @@ func TestStatsCSVDifferential(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("reference:\n%s\nours:\n%s", refOut, ourOut)
+	}
+
+	// `show stat typed`: the same fields with the same tags and types.
+	refTyped, err := p.ref.Command("show stat typed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ourTyped bytes.Buffer
+	stats.WriteTyped(&ourTyped, p.e.Snapshot(), stats.Options{})
+	typedKeys := func(s string) string {
+		var keys []string
+		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+			parts := strings.SplitN(l, ":", 4)
+			if len(parts) == 4 && !strings.Contains(parts[0], ".last_chk.") {
+				keys = append(keys, strings.Join(parts[:3], ":"))
+			}
+		}
+		return strings.Join(keys, "\n")
+	}
+	if r, o := typedKeys(refTyped), typedKeys(ourTyped.String()); r != o {
+		t.Errorf("show stat typed fields differ:\nref\n%s\nours\n%s", r, o)
+	}
+}
+
+// startAdapted maps a configuration body (after a global section with a
+// stats socket, as the reference's differential runs have) and runs it
+// until the test ends.
+func startAdapted(t *testing.T, body string) *Engine {
+	t.Helper()
+	cfg, diags := adapt(t, "global\n\tstats socket /nonexistent/admin.sock level admin\n"+body)
+	for _, d := range diags {
+		t.Logf("adapter: %s", d.Message)
+	}
+	return startEngine(t, cfg, nil)
+}
+
+// TestInfoFieldsMatchReference compares `show info typed` of the
+// reference with ours: the same fields in the same order with the same
+// tags and types (values differ by nature: pids, times, memory).
+func TestInfoFieldsMatchReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	const body = "global\n\tnode n1\ndefaults\n\tmode http\n\ttimeout connect 1s\n\ttimeout client 1s\n\ttimeout server 1s\nfrontend fe\n\tbind 127.0.0.1:%d\n"
+	ref := difftest.StartReferenceConfig(t, bin, fmt.Sprintf(body, difftest.FreePort(t)))
+	out, err := ref.Command("show info typed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startAdapted(t, fmt.Sprintf(body, difftest.FreePort(t)))
+	var ours bytes.Buffer
+	stats.WriteInfo(&ours, e.Info(Version, ReleaseDate), stats.Typed)
+	shape := func(s string) []string {
+		var keys []string
+		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+			// pos.name.proc:TAGS:type:value -> without the value
+			if parts := strings.SplitN(l, ":", 4); len(parts) == 4 {
+				keys = append(keys, strings.Join(parts[:3], ":"))
+			}
+		}
+		return keys
+	}
+	r, o := shape(out), shape(ours.String())
+	if strings.Join(r, "\n") != strings.Join(o, "\n") {
+		t.Errorf("show info typed fields:\nref  %v\nours %v", r, o)
 	}
 }

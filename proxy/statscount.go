@@ -134,6 +134,10 @@ type RejectedRequest struct {
 	Client   string
 	Status   int
 	Request  []byte // the bytes received, up to a buffer
+	// ErrorAt is where parsing stopped in Request; Event numbers the
+	// captures of the process (both for `show errors`).
+	ErrorAt int
+	Event   uint64
 }
 
 // LastRejected returns the last request a frontend refused as
@@ -191,7 +195,8 @@ func (h *httpConn) account() {
 	if string(h.hrec.Request) == "<BADREQ>" && st >= 400 {
 		h.fe.counters.ReqErrors.Add(1)
 		h.fe.counters.lastRejected.Store(&RejectedRequest{When: time.Now(), Frontend: h.fe.cfg.Name,
-			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...)})
+			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...),
+			ErrorAt: h.badAt, Event: h.e.captures.Add(1) - 1})
 	}
 	h.fe.counters.Requests.Add(1)
 	h.fe.counters.reqRate.tick(time.Now())
@@ -206,6 +211,7 @@ func (h *httpConn) account() {
 		h.be.counters.countStatus(st)
 	}
 	if s := h.be.byName[h.r.Server]; s != nil {
+		countAborts(h.r.Term, st, h.be.counters, &s.state.counters)
 		s.state.counters.Requests.Add(1)
 		if st > 0 {
 			s.state.counters.countStatus(st)
@@ -225,6 +231,9 @@ func (e *Engine) accountTCP(rt *runtime, rec *Record) {
 	b := rt.backends[rec.Backend]
 	if b == nil {
 		return
+	}
+	if s := b.byName[rec.Server]; s != nil {
+		countAborts(rec.Term, 0, b.counters, &s.state.counters)
 	}
 	if s := b.byName[rec.Server]; s != nil && rec.TConnect >= 0 {
 		t := [4]int64{ms(rec.TQueue), ms(rec.TConnect), -1, ms(rec.TTotal)}
@@ -257,10 +266,52 @@ func healthBefore(s *server) int {
 	return 2
 }
 
+// clearStats resets the statistics' own counters as `clear counters`
+// does: the maximums, and with all every counter.
+func (c *Counters) clearStats(all bool) {
+	for _, r := range []*rate{&c.sessRate, &c.reqRate} {
+		r.mu.Lock()
+		r.max = 0
+		r.mu.Unlock()
+	}
+	c.times.mu.Lock()
+	c.times.maxs = [4]int64{}
+	if all {
+		c.times.n, c.times.sum = 0, [4]float64{}
+	}
+	c.times.mu.Unlock()
+	if !all {
+		return
+	}
+	for _, a := range []*atomic.Int64{&c.Requests, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
+		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts} {
+		a.Store(0)
+	}
+	for i := range c.Hrsp {
+		c.Hrsp[i].Store(0)
+	}
+}
+
 // ms is a timer in milliseconds, -1 for one that never started.
 func ms(d time.Duration) int64 {
 	if d < 0 {
 		return -1
 	}
 	return d.Milliseconds()
+}
+
+// countAborts counts a connection the client or the server cut while
+// data flowed (cli_abrt, srv_abrt), and a server's invalid response
+// (eresp: the 502 the proxy answered in its place).
+func countAborts(term [2]byte, status int, cs ...*Counters) {
+	for _, c := range cs {
+		switch {
+		case term[0] == termClientAbort && term[1] == stateData:
+			c.CliAborts.Add(1)
+		case term[0] == termServerAbort && term[1] == stateData:
+			c.SrvAborts.Add(1)
+		case status == 502 && term[0] == termServerAbort:
+			c.RespErrors.Add(1)
+		}
+	}
 }

@@ -68,4 +68,3 @@ func defaultMaxConn() int {
 	}
 	return (n - 26) / 2
 }
-

@@ -49,7 +49,9 @@ func (h *httpConn) serveStats(name string) (done, keep bool) {
 	rest := string(h.req.URI[len(page.URI):])
 	h.r.Server = "<STATS>"
 	h.fe.counters.Intercepted.Add(1)
-	// stats http-request rules, then stats auth.
+	// stats http-request rules (the first that matches decides; allow
+	// skips the authentication), then stats auth.
+	allowed := false
 	for _, r := range page.Rules {
 		if r.Cond != nil && r.Cond(h.sess) != True {
 			continue
@@ -59,6 +61,8 @@ func (h *httpConn) serveStats(name string) (done, keep bool) {
 			h.reply(403, termProxy, stateRequest)
 			h.log()
 			return true, false
+		case StatsAllow:
+			allowed = true
 		case StatsAuth:
 			if !page.authorized(h) || len(page.Users) == 0 {
 				realm := r.Realm
@@ -70,7 +74,7 @@ func (h *httpConn) serveStats(name string) (done, keep bool) {
 		}
 		break
 	}
-	if len(page.Users) > 0 && !page.authorized(h) {
+	if !allowed && len(page.Users) > 0 && !page.authorized(h) {
 		return true, h.statsUnauthorized(page.Realm)
 	}
 	admin := false

@@ -107,7 +107,7 @@ func minNonZero(a, b time.Duration) time.Duration {
 }
 
 // tcpPair returns src and dst as TCP connections when both are, the case
-// spliceCopy serves.
+// relay serves.
 func tcpPair(src, dst net.Conn) (s, d *net.TCPConn, ok bool) {
 	s, ok1 := src.(*net.TCPConn)
 	d, ok2 := dst.(*net.TCPConn)
@@ -137,7 +137,7 @@ func pump(src, dst net.Conn, idle *atomic.Int64, last *atomic.Int64) (int64, err
 		var n int64
 		var err error
 		if s, d, ok := tcpPair(src, dst); ok {
-			n, err = spliceCopy(d, s, chunk)
+			n, err = relay(d, s, chunk)
 			lr.N -= n
 		} else {
 			n, err = io.Copy(dst, lr)

@@ -3,7 +3,7 @@
 # quick when everything is already there.
 set -euo pipefail
 
-packages=(haproxy keepalived iproute2 wrk socat tcpdump iputils-ping nginx-light procps util-linux)
+packages=(haproxy keepalived iproute2 wrk socat tcpdump iputils-ping nginx-light procps util-linux chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -31,6 +31,7 @@ type runningWatch struct {
 	reported  bool
 	ok        bool
 	value     int
+	running   bool // a vrrp_script run is under way (snapshot.go)
 }
 
 // NewWatcher returns a Watcher reporting to e; log receives the trackers'
@@ -100,7 +101,11 @@ func (r *runningWatch) start(ctx context.Context, e *Engine, log func(string)) e
 	case WatchInterface:
 		return track.WatchLinks(ctx, []string{w.Interface}, func(_ string, up bool) { report(up) })
 	case WatchScript:
-		go track.RunScript(ctx, w.Script, report, log)
+		go track.RunScriptObserved(ctx, w.Script, report, log, func(on bool) {
+			r.mu.Lock()
+			r.running = on
+			r.mu.Unlock()
+		})
 	case WatchProcess:
 		go track.WatchProcess(ctx, w.Process, 0, report)
 	case WatchFile:

@@ -8,6 +8,7 @@ import (
 	"fulcrum/confparse"
 	"fulcrum/confparse/haproxycfg"
 	"fulcrum/haproxy"
+	"fulcrum/proxy"
 )
 
 // reporter prints diagnostics the way the reference does: a label padded
@@ -102,6 +103,13 @@ func runCheck(f flags) int {
 	}
 	verdict := haproxy.Verdict(cfg)
 	if verdict == haproxy.Invalid {
+		return 1
+	}
+	if alerts := proxy.LogFormatErrors(cfg); len(alerts) > 0 {
+		for _, d := range alerts {
+			r.print(d)
+		}
+		r.alert("Fatal errors found in configuration.")
 		return 1
 	}
 	zeroWarn := f.zeroWarn || cfg.ZeroWarning()

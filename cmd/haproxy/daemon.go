@@ -254,8 +254,9 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 }
 
 // globalActedOn are global keywords the model does not count as built
-// that the daemon itself applies.
-var globalActedOn = map[string]bool{"hard-stop-after": true}
+// that the daemon itself applies (node and description: the statistics
+// show them).
+var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true}
 
 // globalSettings are the global keywords the daemon reads from the
 // section's lines.

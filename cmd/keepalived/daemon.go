@@ -149,6 +149,7 @@ type daemon struct {
 	// exist, which stops the reference at start.
 	badInterface bool
 	pidFiles     []string
+	status       statusEndpoint // status_http_listen (status.go)
 
 	tmu         sync.Mutex
 	transitions map[string]time.Time // each instance's last state change, for the data dump
@@ -358,6 +359,7 @@ func (d *daemon) apply(cfg *keepalived.Config, plan *vip.Plan) {
 	if err := d.watcher.Apply(plan.Watches); err != nil {
 		d.lg.log(err.Error())
 	}
+	d.applyStatus(cfg.Global.StatusHTTPListen)
 	d.cfg, d.plan = cfg, plan
 }
 

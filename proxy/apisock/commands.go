@@ -51,9 +51,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	add := func(words, usage string, run func(*session, []string, string) string) {
-		commands = append(commands, &command{words: strings.Fields(words), usage: usage, run: run})
-	}
+	add := register
 	add("add server", "add server <bk>/<srv>                   : create a new server", (*session).addServer)
 	add("clear counters", "clear counters [all]                    : clear max statistics counters (or all counters)", (*session).clearCounters)
 	add("del server", "del server <bk>/<srv>                   : remove a dynamically added server", (*session).delServer)
@@ -101,6 +99,12 @@ func init() {
 		return e.ShutdownServerSessions(be, srv)
 	}))
 	add("user", "user                                    : lower the level of the current CLI session to user", (*session).setLevel)
+}
+
+// register adds a command to the table: its words, its help line
+// (exactly the reference's) and what it does.
+func register(words, usage string, run func(*session, []string, string) string) {
+	commands = append(commands, &command{words: strings.Fields(words), usage: usage, run: run})
 }
 
 // arg returns args[i], or "" past the end (the reference's unused
@@ -291,8 +295,14 @@ func (s *session) setServer(args []string, _ string) string {
 		}
 		return engineError(e.SetServerHealth(be, srv, h))
 	case "agent":
-		// Fulcrum has no agent checks: never enabled.
-		return "agent checks are not enabled on this server.\n"
+		if !e.AgentEnabled(be, srv) {
+			return engineError(proxy.ErrAgentOff)
+		}
+		up, ok := map[string]bool{"up": true, "down": false}[val]
+		if !ok {
+			return "'set server <srv> agent' expects 'up' or 'down'.\n"
+		}
+		return engineError(e.SetAgentHealth(be, srv, up))
 	case "addr":
 		if val == "" {
 			return "set server <b>/<s> addr requires an address and optionally a port.\n"

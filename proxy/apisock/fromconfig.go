@@ -12,8 +12,8 @@ import (
 )
 
 // FromConfig reads the Runtime API settings of a loaded configuration:
-// the global `stats socket` and `stats timeout` lines and the proxies'
-// ids. Options it does not act on are warnings with their position;
+// the global `stats socket` and `stats timeout` lines and which proxies
+// have an explicit id. Options it does not act on are warnings with their position;
 // unusable values are alerts.
 func FromConfig(hc *haproxy.Config) (Config, []confparse.Diagnostic) {
 	var cfg Config
@@ -44,16 +44,13 @@ func FromConfig(hc *haproxy.Config) (Config, []confparse.Diagnostic) {
 			}
 		}
 	}
-	cfg.ProxyIDs, cfg.ForcedIDs = proxyIDs(hc, len(cfg.Sockets) > 0)
+	cfg.ForcedIDs = forcedIDs(hc)
 	return cfg, diags
 }
 
-// proxyIDs numbers the proxies as the reference: explicit `id` values
-// first, then configuration order, skipping the ids taken; the CLI's own
-// frontend (present with a stats socket) takes the first free id.
-func proxyIDs(hc *haproxy.Config, withCLI bool) (map[string]int, map[string]bool) {
-	ids, forced := map[string]int{}, map[string]bool{}
-	used := map[int]bool{}
+// forcedIDs are the proxies with an `id` line.
+func forcedIDs(hc *haproxy.Config) map[string]bool {
+	forced := map[string]bool{}
 	for _, px := range hc.Proxies {
 		if px.Section == nil {
 			continue
@@ -61,28 +58,12 @@ func proxyIDs(hc *haproxy.Config, withCLI bool) (map[string]int, map[string]bool
 		for _, d := range px.Section.Lines {
 			if d.Keyword == "id" && len(d.Args) > 0 {
 				if n, err := strconv.Atoi(d.Args[0]); err == nil && n > 0 {
-					ids[px.Name], forced[px.Name], used[n] = n, true, true
+					forced[px.Name] = true
 				}
 			}
 		}
 	}
-	next := 1
-	take := func() int {
-		for used[next] {
-			next++
-		}
-		used[next] = true
-		return next
-	}
-	if withCLI {
-		take()
-	}
-	for _, px := range hc.Proxies {
-		if _, ok := ids[px.Name]; !ok {
-			ids[px.Name] = take()
-		}
-	}
-	return ids, forced
+	return forced
 }
 
 // parseSocket reads a `stats socket` address and its bind options.

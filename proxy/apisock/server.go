@@ -37,9 +37,7 @@ type Config struct {
 	// Timeout is `stats timeout`: an idle session is closed after it
 	// (default 10s).
 	Timeout time.Duration
-	// ProxyIDs are the proxies' numeric ids (explicit `id` or the
-	// reference's numbering), ForcedIDs those set with `id`.
-	ProxyIDs  map[string]int
+	// ForcedIDs are the proxies whose id is set with `id`.
 	ForcedIDs map[string]bool
 	// HardMaxConn bounds `set maxconn global` (0 = no bound).
 	HardMaxConn int
@@ -225,12 +223,7 @@ func (s *Server) serve(l *listener) {
 		}
 		s.sessions[ss] = struct{}{}
 		s.mu.Unlock()
-		go func() {
-			ss.run()
-			s.mu.Lock()
-			delete(s.sessions, ss)
-			s.mu.Unlock()
-		}()
+		go ss.run()
 	}
 }
 
@@ -248,7 +241,12 @@ type session struct {
 // the idle timeout, or (outside prompt mode) the end of what the client
 // sent in one go.
 func (ss *session) run() {
-	defer ss.conn.Close()
+	// The session leaves the list before the client sees the end, so
+	// that its next connection's `show sess` does not list it.
+	defer func() {
+		ss.srv.forget(ss)
+		ss.conn.Close()
+	}()
 	rd := bufio.NewReaderSize(ss.conn, 16384)
 	w := bufio.NewWriter(ss.conn)
 	defer w.Flush()
@@ -320,6 +318,12 @@ func (ss *session) execute(words []string, payload string) (out string, lf bool)
 		return out, false
 	}
 	return out, true
+}
+
+func (s *Server) forget(ss *session) {
+	s.mu.Lock()
+	delete(s.sessions, ss)
+	s.mu.Unlock()
 }
 
 func (s *Server) hasBackend(name string) bool {

@@ -2,6 +2,7 @@ package apisock
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -19,13 +20,6 @@ func (s *session) showBackend(_ []string, _ string) string {
 // serversStateHeader is the 2.6 `show servers state` format: version 1.
 const serversStateHeader = "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n"
 
-// Check statuses and results of `show servers state` for a server whose
-// check has not reported yet (HCHK_STATUS_INI, CHK_RES_UNKNOWN).
-const (
-	checkStatusInit  = 1
-	checkResultUnkwn = 0
-)
-
 func (s *session) showServersState(args []string, _ string) string {
 	name := arg(args, 3)
 	if name != "" && !s.srv.hasBackend(name) {
@@ -36,6 +30,7 @@ func (s *session) showServersState(args []string, _ string) string {
 		return "Can't find backend.\n"
 	}
 	cfg := s.srv.config()
+	ids := s.srv.engine.ProxyIDs()
 	now := time.Now()
 	var b strings.Builder
 	b.WriteString(serversStateHeader)
@@ -47,32 +42,127 @@ func (s *session) showServersState(args []string, _ string) string {
 		if st.ForcedID {
 			srvForced = 1
 		}
-		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d - %d - 0 %d %s - 0\n",
-			cfg.ProxyIDs[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
+		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d - %d - 0 %d %s %s %d\n",
+			ids[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
 			st.OpState, st.AdminFlags, st.UWeight, st.IWeight, int64(now.Sub(st.LastChange).Seconds()),
-			checkStatusInit, checkResultUnkwn, st.CheckHealth, st.CheckState, 0,
-			bkForced, srvForced, st.Addr.Port(), st.CheckPort, checkAddr(st.CheckAddr.String(), st.CheckAddr.IsValid()))
+			st.CheckStatus, st.CheckResult, st.CheckHealth, st.CheckState, st.AgentState,
+			bkForced, srvForced, st.Addr.Port(), st.CheckPort, addrOrDash(st.CheckAddr), addrOrDash(st.AgentAddr), st.AgentPort)
 	}
 	return b.String()
 }
 
-func checkAddr(s string, valid bool) string {
-	if !valid {
+// addrOrDash prints an optional address as `show servers state` does.
+func addrOrDash(a netip.Addr) string {
+	if !a.IsValid() {
 		return "-"
 	}
-	return s
+	return a.String()
 }
 
 func (s *session) showErrors(args []string, _ string) string {
 	if s.level < LevelOperator {
 		return permissionDenied
 	}
-	if px := arg(args, 2); px != "" && px != "-1" && !s.srv.hasBackend(px) && !s.srv.hasFrontend(px) {
-		return "No such proxy.\n"
+	e := s.srv.engine
+	ids := e.ProxyIDs()
+	only := -1
+	if px := arg(args, 2); px != "" {
+		id, ok := ids[px]
+		if !ok {
+			id = atoi(px)
+		}
+		if id == 0 || (!ok && !knownID(ids, id)) {
+			if px != "-1" {
+				return "No such proxy.\n"
+			}
+			id = -1
+		}
+		only = id
 	}
-	// Fulcrum's engine keeps no captures of invalid requests yet: the
-	// total is honest, the list is empty.
-	return fmt.Sprintf("Total events captured on [%s] : 0\n", time.Now().Format("02/Jan/2006:15:04:05.000"))
+	var b strings.Builder
+	fmt.Fprintf(&b, "Total events captured on [%s] : %d\n", time.Now().Format(errorDate), e.Captures())
+	if arg(args, 3) == "response" {
+		// Fulcrum captures no invalid responses.
+		return b.String()
+	}
+	for _, name := range e.FrontendNames() {
+		c := e.LastRejected(name)
+		if c == nil || (only >= 0 && ids[name] != only) {
+			continue
+		}
+		host, port := c.Client, "0"
+		if ap, err := netip.ParseAddrPort(c.Client); err == nil {
+			host, port = ap.Addr().String(), fmt.Sprint(ap.Port())
+		}
+		fmt.Fprintf(&b, " \n[%s] frontend %s (#%d): invalid request\n", c.When.Format(errorDate), name, ids[name])
+		fmt.Fprintf(&b, "  backend <NONE> (#-1), server <NONE> (#-1), event #%d, src %s:%s\n", c.Event, host, port)
+		fmt.Fprintf(&b, "  buffer starts at 0 (including 0 out), %d free,\n", bufSize-len(c.Request))
+		// The wrap point is what the reference reports for a request at
+		// the start of a fresh buffer. Its HTTP/1 parser's internal
+		// flags that follow in the reference are not shown.
+		fmt.Fprintf(&b, "  len %d, wraps at 16336, error at position %d\n  \n", len(c.Request), c.ErrorAt)
+		dumpText(&b, c.Request)
+	}
+	return b.String()
+}
+
+// bufSize is the reference's default tune.bufsize.
+const bufSize = 16384
+
+// errorDate is the reference's date format in `show errors`.
+const errorDate = "02/Jan/2006:15:04:05.000"
+
+func knownID(ids map[string]int, id int) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// dumpText writes data as the reference's dump_text_line: one line per
+// input line, "  OFFSET  text" with \t \n \r \e \\ and \xHH escapes,
+// at most 80 columns (a longer line goes on with "+" after its offset).
+func dumpText(b *strings.Builder, data []byte) {
+	bol := 0
+	for ptr := 0; ptr < len(data); {
+		mark := ' '
+		if ptr != bol {
+			mark = '+'
+		}
+		line := fmt.Sprintf("  %05d%c ", ptr, mark)
+		for ptr < len(data) {
+			c := data[ptr]
+			var out string
+			switch {
+			case c >= 0x20 && c < 0x7f && c != '\\':
+				out = string(c)
+			case c == '\t':
+				out = `\t`
+			case c == '\n':
+				out = `\n`
+			case c == '\r':
+				out = `\r`
+			case c == 0x1b:
+				out = `\e`
+			case c == '\\':
+				out = `\\`
+			default:
+				out = fmt.Sprintf(`\x%02X`, c)
+			}
+			if len(line) > 79-len(out) {
+				break
+			}
+			line += out
+			ptr++
+			if c == '\n' {
+				bol = ptr
+				break
+			}
+		}
+		b.WriteString(line + "\n")
+	}
 }
 
 func (s *session) showSess(args []string, _ string) string {

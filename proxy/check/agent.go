@@ -21,8 +21,10 @@ type AgentReply struct {
 	Admin   string // "ready", "drain", "maint" (as written), or ""
 	Weight  string // the last word starting with a digit and holding a '%'
 	MaxConn string // the value after "maxconn:"
-	Comment string // after '#', leading blanks skipped
-	Err     string // the first word not understood
+	// HasMaxConn: a "maxconn:" word came, MaxConn may still be empty.
+	HasMaxConn bool
+	Comment    string // after '#', leading blanks skipped
+	Err        string // the first word not understood
 }
 
 // ParseAgentReply splits an agent's line (without its line end).
@@ -53,7 +55,7 @@ func ParseAgentReply(line string) AgentReply {
 		case w[0] >= '0' && w[0] <= '9' && strings.IndexByte(w, '%') >= 0:
 			r.Weight = w
 		case strings.HasPrefix(lw, "maxconn:"):
-			r.MaxConn = w[len("maxconn:"):]
+			r.MaxConn, r.HasMaxConn = w[len("maxconn:"):], true
 		case r.Err == "":
 			r.Err = w
 		}
@@ -131,6 +133,10 @@ func leadingInt(s string) (n int, rest string, ok bool) {
 	return n, s[i:], true
 }
 
+// AgentIncomplete is the info of an agent check whose agent hung up
+// before ending its line: HAProxy keeps the previous status with it.
+const AgentIncomplete = "Ignoring incomplete line from agent"
+
 // AgentResult is what one agent check found.
 type AgentResult struct {
 	// Result is the check's outcome; Status is L7OK for "up", L7STS for
@@ -186,7 +192,7 @@ func (a *Agent) Once(ctx context.Context) AgentResult {
 				return Result{Status: L7OK}
 			}
 			if in.eof {
-				return Result{Status: L7RSP, Info: "Ignoring incomplete line from agent"}
+				return Result{Status: L7RSP, Info: AgentIncomplete}
 			}
 			if r, ok := a.c.recv(in, &Expect{}, 1); !ok {
 				return r

@@ -14,7 +14,8 @@ func TestParseAgentReply(t *testing.T) {
 		{"last word of a kind wins", "up,drain ready 10% 20%", AgentReply{Health: "up", Admin: "ready", Weight: "20%"}},
 		{"comment", "stopped\t# going away ", AgentReply{Health: "stopped", Comment: "going away "}},
 		{"first unknown word", "foo bar UP", AgentReply{Health: "UP", Err: "foo"}},
-		{"maxconn", "maxconn:12", AgentReply{MaxConn: "12"}},
+		{"maxconn", "maxconn:12", AgentReply{MaxConn: "12", HasMaxConn: true}},
+		{"empty maxconn", "MAXCONN:", AgentReply{HasMaxConn: true}},
 		{"digit without percent is unknown", "50", AgentReply{Err: "50"}},
 	}
 	for _, tt := range tests {

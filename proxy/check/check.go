@@ -89,13 +89,13 @@ func descText(s string) string {
 	return s
 }
 
-// asciiEncode escapes non-printable bytes and double quotes as HAProxy's
-// chunk_asciiencode.
+// asciiEncode escapes non-printable bytes, '<', '>' and double quotes as
+// HAProxy's chunk_asciiencode.
 func asciiEncode(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' {
 			fmt.Fprintf(&b, "<%02X>", c)
 			continue
 		}
@@ -130,6 +130,9 @@ type Checker struct {
 	health int
 	report func(Transition)
 	last   Result // the latest result, for the statistics
+	// Paused, when set and true, lets an interval pass without a check
+	// (checks disabled from the Runtime API, server in maintenance).
+	Paused func() bool
 }
 
 // New prepares a checker starting in the up state with HAProxy's initial
@@ -177,6 +180,9 @@ func (c *Checker) RunWith(ctx context.Context, after func()) { c.RunFrom(ctx, c.
 // the first checks of a process over its smallest interval).
 func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()) {
 	every(ctx, first, func() time.Duration {
+		if c.Paused != nil && c.Paused() {
+			return c.interval()
+		}
 		r := c.Once(ctx)
 		if ctx.Err() != nil {
 			return 0

@@ -28,6 +28,12 @@ type Sample func(dst []byte, v *Values) (out []byte, ok bool)
 // prefix.
 type SampleCompiler func(expr string) (Sample, error)
 
+// UnavailableError is a sample compiler's answer for a fetch that reads
+// what no longer exists when a line is written (HTTP headers).
+type UnavailableError struct{ Needs string }
+
+func (e *UnavailableError) Error() string { return "needs " + e.Needs }
+
 // Options drive the compilation of one format.
 type Options struct {
 	// HTTP is true for an http-mode proxy; otherwise the HTTP-only
@@ -228,7 +234,11 @@ scan:
 		return node{}, 0, errorf("failed to parse sample expression <%s> : missing fetch method.", rest)
 	}
 	smp, err := compile(expr)
-	if err != nil {
+	var ue *UnavailableError
+	switch {
+	case errors.As(err, &ue):
+		return node{}, 0, errorf("sample fetch <%s> may not be reliably used here because it needs '%s' which is not available here.", rest, ue.Needs)
+	case err != nil:
 		return node{}, 0, errorf("failed to parse sample expression <%s> : %s", rest, err.Error())
 	}
 	if j >= len(s) {

@@ -143,16 +143,21 @@ func appendEncoded(dst []byte, b []byte, enc *[256]bool, fl Flags) []byte {
 	if fl&Quote != 0 {
 		dst = append(dst, '"')
 	}
-	for _, c := range b {
+	esc := fl&Escape != 0
+	plain := 0 // start of the run of bytes copied as they are
+	for i, c := range b {
 		switch {
 		case enc[c]:
+			dst = append(dst, b[plain:i]...)
 			dst = append(dst, '#', hexDigits[c>>4], hexDigits[c&15])
-		case fl&Escape != 0 && (c == '"' || c == '\\' || c == ']'):
+			plain = i + 1
+		case esc && (c == '"' || c == '\\' || c == ']'):
+			dst = append(dst, b[plain:i]...)
 			dst = append(dst, '\\', c)
-		default:
-			dst = append(dst, c)
+			plain = i + 1
 		}
 	}
+	dst = append(dst, b[plain:]...)
 	if fl&Quote != 0 {
 		dst = append(dst, '"')
 	}

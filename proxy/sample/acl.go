@@ -3,6 +3,7 @@ package sample
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // aclKeywords are HAProxy's ACL-only keywords: a fetch with a match
@@ -19,6 +20,9 @@ func init() {
 		}
 	}
 	aclKeywords["req_ssl_ver"] = struct{ fetch, match string }{"req.ssl_ver", matchDottedVer}
+	aclKeywords["req_rdp_cookie"] = struct{ fetch, match string }{"req.rdp_cookie", MatchStr}
+	aclKeywords["req_rdp_cookie_cnt"] = struct{ fetch, match string }{"req.rdp_cookie_cnt", MatchInt}
+	aclKeywords["http_auth_group"] = struct{ fetch, match string }{"http_auth_group", matchAuthGroup}
 	aclKeywords["method"] = struct{ fetch, match string }{"method", MatchStr}
 	aclKeywords["req.ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
 	aclKeywords["req_ver"] = struct{ fetch, match string }{"req.ver", MatchStr}
@@ -57,7 +61,7 @@ var Builtin = map[string]string{
 // method and its patterns.
 type ACL struct {
 	expr *Expr
-	pats *patterns
+	pats atomic.Pointer[patterns] // swapped whole when a pattern file changes
 }
 
 // Expr is the ACL's sample expression.
@@ -132,19 +136,95 @@ done:
 	if match == MatchInt && x.fetch.Match == matchDottedVer && len(x.convs) == 0 {
 		match = matchDottedVer
 	}
-	words = append([]string(nil), pats...)
+	if match == MatchStr && x.fetch.Match == matchAuthGroup && len(x.convs) == 0 {
+		match = matchAuthGroup
+	}
+	inline := append([]string(nil), pats...)
+	words = inline
+	var refs []*Ref
 	for _, f := range files {
-		lines, err := readPatternFile(f, isMap, o)
+		lines, ref, err := readPatternFile(f, isMap, o)
 		if err != nil {
 			return nil, err
 		}
 		words = append(words, lines...)
+		if ref != nil {
+			refs = append(refs, ref)
+		}
 	}
 	p, err := newPatterns(match, icase, words)
 	if err != nil {
 		return nil, err
 	}
-	return &ACL{expr: x, pats: p}, nil
+	prep := func(p *patterns) {
+		if match == matchAuthGroup {
+			p.users = x.args[0].Users
+		}
+	}
+	prep(p)
+	a := &ACL{expr: x}
+	a.pats.Store(p)
+	// Group patterns keep the userlist they were compiled with: they are
+	// not files the Runtime API can change.
+	if o.Refs != nil && match != matchAuthGroup {
+		// The inline patterns are a reference too, after the files'.
+		refs = append(refs, o.Refs.inline(name, o.Where, inline, o.Late))
+		a.follow(refs, nil, match, icase, isMap, prep)
+	}
+	return a, nil
+}
+
+// follow recompiles the ACL's patterns when one of its pattern files
+// changes at run time: the inline patterns, then each file's entries.
+// prep completes a compiled pattern set (the userlist of auth groups).
+func (a *ACL) follow(refs []*Ref, inline []string, match string, icase, isMap bool, prep func(*patterns)) {
+	rebuild := func() {
+		words := append([]string(nil), inline...)
+		for _, r := range refs {
+			for _, e := range r.Entries() {
+				words = append(words, patternOf(e, isMap))
+			}
+		}
+		if p, err := newPatterns(match, icase, words); err == nil {
+			prep(p)
+			a.pats.Store(p)
+		}
+	}
+	for _, r := range refs {
+		r.subscribe(refUser{
+			check: func(e Entry) error { _, err := newPatterns(match, icase, []string{patternOf(e, isMap)}); return err },
+			// Called with r's lock held: read the other files' entries,
+			// and this one's from list.
+			rebuild: func(list []Entry) {
+				words := append([]string(nil), inline...)
+				for _, x := range refs {
+					entries := list
+					if x != r {
+						entries = x.Entries()
+					}
+					for _, e := range entries {
+						words = append(words, patternOf(e, isMap))
+					}
+				}
+				if p, err := newPatterns(match, icase, words); err == nil {
+					prep(p)
+					a.pats.Store(p)
+				}
+			},
+		})
+	}
+	if len(refs) > 0 {
+		rebuild()
+	}
+}
+
+// patternOf is the ACL pattern of a file entry: the key of a map file
+// (-M), the whole line otherwise.
+func patternOf(e Entry, isMap bool) string {
+	if isMap || e.Value == "" {
+		return e.Key
+	}
+	return e.Key + " " + e.Value
 }
 
 var methodOK = map[string]struct{}{MatchStr: {}, MatchBeg: {}, MatchEnd: {}, MatchSub: {}, MatchReg: {},
@@ -152,13 +232,17 @@ var methodOK = map[string]struct{}{MatchStr: {}, MatchBeg: {}, MatchEnd: {}, Mat
 
 // readPatternFile reads one pattern per line (or the keys of a map file
 // with isMap); blank lines and '#' comments are skipped.
-func readPatternFile(name string, isMap bool, o *Options) ([]string, error) {
+func readPatternFile(name string, isMap bool, o *Options) ([]string, *Ref, error) {
 	if o.ReadFile == nil {
-		return nil, fmt.Errorf("failed to open pattern file <%s>", name)
+		return nil, nil, fmt.Errorf("failed to open pattern file <%s>", name)
 	}
 	data, err := o.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("failed to open pattern file <%s> : %v", name, err)
+		return nil, nil, fmt.Errorf("failed to open pattern file <%s> : %v", name, err)
+	}
+	var ref *Ref
+	if o.Refs != nil {
+		ref = o.Refs.get(name, false, isMap, "acl at "+o.Where, data, o.Late)
 	}
 	var out []string
 	for _, l := range strings.Split(string(data), "\n") {
@@ -171,19 +255,21 @@ func readPatternFile(name string, isMap bool, o *Options) ([]string, error) {
 		}
 		out = append(out, l)
 	}
-	return out, nil
+	return out, ref, nil
 }
 
 // Match runs the ACL: Found when any value of the sample matches any
 // pattern, Wait when nothing matched yet but the sample may change,
 // Miss otherwise.
 func (a *ACL) Match(env Env) Result {
-	c := Call{Env: env, Iterate: true}
-	var s Sample
+	st := getState(env)
+	defer putState(st)
+	c, s := &st.call, &st.smp
+	c.Iterate = true
 	res := Miss
 	for {
-		r := a.expr.eval(&c, &s)
-		if r != Miss && s.Type != Any && a.pats.match(&s) >= 0 {
+		r := a.expr.eval(c, s)
+		if r != Miss && s.Type != Any && a.pats.Load().match(s) >= 0 {
 			return Found
 		}
 		if r == Wait {

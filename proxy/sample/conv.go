@@ -24,13 +24,12 @@ func init() {
 	for _, c := range []Converter{
 		str("lower", func(b []byte) []byte { return bytes.ToLower(b) }),
 		str("upper", func(b []byte) []byte { return bytes.ToUpper(b) }),
-		{Name: "len", In: Str, Out: Int, Fn: func(_ *Call, _ []Arg, s *Sample) bool {
+		{Name: "length", In: Str, Out: Int, Fn: func(_ *Call, _ []Arg, s *Sample) bool {
 			*s = intSample(int64(len(s.Bytes)))
 			return true
 		}},
 		{Name: "hex", In: Bin, Out: Str, Fn: func(_ *Call, _ []Arg, s *Sample) bool {
-			*s = Sample{Type: Bin, Bytes: s.Bytes}
-			*s = strSample(s.AppendText(nil))
+			*s = strSample(appendHex(nil, s.Bytes))
 			return true
 		}},
 		{Name: "base64", In: Bin, Out: Str, Fn: func(_ *Call, _ []Arg, s *Sample) bool {
@@ -235,23 +234,24 @@ func convField(_ *Call, a []Arg, s *Sample) bool {
 }
 
 // convWord is word(index,delimiters[,count]): like field, but runs of
-// delimiters count as one and words are never empty.
+// delimiters count as one and words are never empty. Once the wanted
+// word is reached, later words extend it while count lasts.
 func convWord(_ *Call, a []Arg, s *Sample) bool {
 	v, idx, count, delim := s.Bytes, a[0].Int, fieldCount(a), a[1].Str
 	isSep := func(c byte) bool { return strings.IndexByte(delim, c) >= 0 }
+	word, inWord := int64(0), false
 	if idx > 0 {
-		word, inWord, start := int64(0), false, 0
+		start := 0
 		for end := 0; end < len(v); end++ {
 			sep := isSep(v[end])
-			if !inWord {
-				if !sep {
-					if word+1 == idx {
-						start = end
-					}
-					inWord = true
+			switch {
+			case !inWord && !sep:
+				if word != idx {
 					word++
+					start = end
 				}
-			} else if sep {
+				inWord = true
+			case inWord && sep:
 				if word == idx {
 					if count == 1 {
 						s.Bytes = v[start:end]
@@ -269,18 +269,17 @@ func convWord(_ *Call, a []Arg, s *Sample) bool {
 		s.Bytes = v[start:]
 		return true
 	}
-	word, inWord, end := int64(0), false, len(v)
+	end := len(v)
 	for start := len(v); start > 0; start-- {
 		sep := isSep(v[start-1])
-		if !inWord {
-			if !sep {
-				if word-1 == idx {
-					end = start
-				}
-				inWord = true
+		switch {
+		case !inWord && !sep:
+			if word != idx {
 				word--
+				end = start
 			}
-		} else if sep {
+			inWord = true
+		case inWord && sep:
 			if word == idx {
 				if count == 1 {
 					s.Bytes = v[start:end]

@@ -16,8 +16,14 @@ type Env interface {
 	// inspect buffer) and whether no more can arrive (the inspect delay
 	// expired, the buffer is full or the client half-closed).
 	Buffered() (data []byte, final bool)
-	// HTTPRequest is the request being processed, nil outside http mode.
+	// HTTPRequest is the request being processed; in tcp mode the
+	// request head at the start of the inspect buffer, nil when there
+	// is none.
 	HTTPRequest() *http1.Request
+	// HTTPWaiting reports, when HTTPRequest is nil, whether more bytes
+	// may still complete a request head (a partial one in a tcp-mode
+	// inspect buffer): HTTP fetches then wait instead of failing.
+	HTTPWaiting() bool
 	// HTTPResponse is the response being processed, nil before one.
 	HTTPResponse() *http1.Response
 	// Var returns a variable ("txn.name", "sess.name", "req.name",

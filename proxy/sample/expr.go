@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ArgType is the kind of one fetch or converter argument; it says how
@@ -22,7 +23,14 @@ const (
 	ArgReg                     // a regular expression
 	ArgVar                     // a variable name with its scope
 	ArgMap                     // a map file, loaded through Options.ReadFile
+	ArgUserlist                // a userlist name, found through Options.Userlist
 )
+
+// Userlist checks credentials for the http_auth fetches.
+type Userlist interface {
+	Check(user, password string) bool
+	InGroup(user, group string) bool
+}
 
 // Arg is one parsed argument.
 type Arg struct {
@@ -32,7 +40,8 @@ type Arg struct {
 	Proxy string
 	Re    *regexp.Regexp
 	Map   *Map
-	Set   bool // the argument was given (optional ones may be absent)
+	Users Userlist // ArgUserlist
+	Set   bool     // the argument was given (optional ones may be absent)
 }
 
 // Call carries one evaluation of a fetch: the environment, the parsed
@@ -109,6 +118,16 @@ type Options struct {
 	// ServerExists checks server arguments ("" backend = the current
 	// one); nil accepts any.
 	ServerExists func(backend, server string) bool
+	// Userlist finds a userlist section by name; nil knows none.
+	Userlist func(name string) (Userlist, bool)
+	// Refs, when set, registers the pattern and map files loaded, for
+	// the Runtime API to list and change; Where describes the user
+	// ("file 'x.cfg' line 3").
+	Refs  *Refs
+	Where string
+	// Late marks expressions the reference resolves after parsing
+	// (use_backend names): their files are numbered after its own.
+	Late bool
 	// maps caches files loaded by this parse, by kind and name.
 	maps map[string]*Map
 }
@@ -233,7 +252,7 @@ func parseExpr(text string, o *Options, stop func(byte) bool) (*Expr, string, er
 // splitName splits a keyword name off s.
 func splitName(s string) (name, rest string) {
 	i := 0
-	for i < len(s) && (isAlnum(s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-') {
+	for i < len(s) && (isAlnum(s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-' || s[i] == '+') {
 		i++
 	}
 	return s[:i], s[i:]
@@ -331,8 +350,15 @@ func convertArgs(raw []string, kinds []ArgType, min int, o *Options) ([]Arg, err
 				return nil, err
 			}
 		case ArgMap:
-			// Loaded by the map converter's Check, which knows the
-			// match method.
+			// Loaded by parseExpr, which knows the match method.
+		case ArgUserlist:
+			var ok bool
+			if o.Userlist != nil {
+				a.Users, ok = o.Userlist(r)
+			}
+			if !ok {
+				return nil, fmt.Errorf("unable to find userlist '%s'", r)
+			}
 		}
 	}
 	return args, nil
@@ -356,8 +382,35 @@ func checkVarName(name string) error {
 // in out is a value that may still change (req.len); Wait without one
 // (out.Type == Any) means not known yet.
 func (x *Expr) Eval(env Env, out *Sample) Result {
-	c := Call{Env: env, Args: x.args}
-	return x.eval(&c, out)
+	st := getState(env)
+	r := x.eval(&st.call, out)
+	putState(st)
+	return r
+}
+
+// state is one evaluation's scratch: fetch and converter functions are
+// called through pointers, so a Call on the stack would escape; pooling
+// keeps evaluations free of allocations.
+type state struct {
+	call Call
+	smp  Sample
+}
+
+var statePool = sync.Pool{New: func() any { return new(state) }}
+
+func getState(env Env) *state {
+	st := statePool.Get().(*state)
+	st.call = Call{Env: env, Buf: st.call.Buf[:0]}
+	return st
+}
+
+func putState(st *state) {
+	st.call.Env, st.call.Args = nil, nil
+	st.smp = Sample{}
+	if cap(st.call.Buf) > 4096 {
+		st.call.Buf = nil
+	}
+	statePool.Put(st)
 }
 
 // eval runs the fetch once (for the value at c's cursor) and the

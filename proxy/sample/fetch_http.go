@@ -2,8 +2,10 @@ package sample
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/netip"
 
+	"fulcrum/proxy/balance"
 	"fulcrum/proxy/http1"
 )
 
@@ -18,15 +20,15 @@ func init() {
 	}{{"req.", false}, {"res.", true}} {
 		p, res := side.prefix, side.res
 		for _, f := range []Fetch{
-			{Name: p + "hdr", Args: hdrArgs, Out: Str, Fn: multi(hdrIter(res, false), asStr)},
-			{Name: p + "fhdr", Args: hdrArgs, Out: Str, Fn: multi(hdrIter(res, true), asStr)},
-			{Name: p + "hdr_ip", Args: hdrArgs, Out: Addr, Fn: multi(hdrIter(res, false), asIP)},
-			{Name: p + "hdr_val", Args: hdrArgs, Out: Int, Fn: multi(hdrIter(res, false), asInt)},
-			{Name: p + "hdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(hdrIter(res, false))},
-			{Name: p + "fhdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(hdrIter(res, true))},
-			{Name: p + "cook", Args: hdrArgs[:1], Out: Str, Fn: multi(cookieIter(res), asStr)},
-			{Name: p + "cook_val", Args: hdrArgs[:1], Out: Int, Fn: multi(cookieIter(res), asInt)},
-			{Name: p + "cook_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(cookieIter(res))},
+			{Name: p + "hdr", Args: hdrArgs, Out: Str, Fn: multi(res, hdrIter(res, false), asStr)},
+			{Name: p + "fhdr", Args: hdrArgs, Out: Str, Fn: multi(res, hdrIter(res, true), asStr)},
+			{Name: p + "hdr_ip", Args: hdrArgs, Out: Addr, Fn: multi(res, hdrIter(res, false), asIP)},
+			{Name: p + "hdr_val", Args: hdrArgs, Out: Int, Fn: multi(res, hdrIter(res, false), asInt)},
+			{Name: p + "hdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, hdrIter(res, false))},
+			{Name: p + "fhdr_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, hdrIter(res, true))},
+			{Name: p + "cook", Args: hdrArgs[:1], Out: Str, Fn: cookieFetch(res)},
+			{Name: p + "cook_val", Args: hdrArgs[:1], Out: Int, Fn: multi(res, cookieIter(res), asInt)},
+			{Name: p + "cook_cnt", Args: hdrArgs[:1], Out: Int, Fn: count(res, cookieIter(res))},
 			{Name: p + "hdr_names", Args: hdrArgs[:1], Out: Str, Fn: hdrNames(res)},
 			{Name: p + "ver", Out: Str, Fn: version(res)},
 		} {
@@ -36,9 +38,9 @@ func init() {
 	}
 	for _, f := range []Fetch{
 		{Name: "method", Out: Meth, Fn: func(c *Call, out *Sample) Result {
-			r := c.Env.HTTPRequest()
+			r, res := request(c)
 			if r == nil {
-				return Miss
+				return res
 			}
 			*out = Sample{Type: Meth, Bytes: r.Method}
 			return Found
@@ -47,26 +49,32 @@ func init() {
 		{Name: "pathq", Out: Str, Fn: reqPart(pathQuery)},
 		{Name: "url", Out: Str, Fn: reqPart(func(r *http1.Request) []byte { return r.URI })},
 		{Name: "query", Out: Str, Fn: reqPart(func(r *http1.Request) []byte { return r.Query() })},
-		{Name: "base", Out: Str, Fn: func(c *Call, out *Sample) Result {
-			r := c.Env.HTTPRequest()
+		{Name: "base", Out: Str, Fn: baseFetch(false)},
+		{Name: "baseq", Out: Str, Fn: baseFetch(true)},
+		{Name: "base32", Out: Int, Fn: func(c *Call, out *Sample) Result {
+			r, res := request(c)
 			if r == nil {
-				return Miss
+				return res
 			}
-			path := r.Path()
-			if path == nil {
-				return Miss
-			}
-			host, ok := r.Headers.Get("host")
-			if !ok || len(host) == 0 {
-				*out = strSample(path)
-				return Found
-			}
-			c.Buf = append(append(c.Buf[:0], host...), path...)
-			*out = strSample(c.Buf)
+			c.Buf = appendBase(c.Buf[:0], r, false)
+			*out = intSample(int64(base32(c.Buf)))
 			return Found
 		}},
-		{Name: "url_param", Args: []ArgType{ArgStr, ArgStr}, Out: Str, Fn: multi(urlParamIter, asStr, true)},
-		{Name: "urlp_val", Args: []ArgType{ArgStr, ArgStr}, Out: Int, Fn: multi(urlParamIter, asInt, true)},
+		{Name: "base32+src", Out: Bin, Fn: func(c *Call, out *Sample) Result {
+			r, res := request(c)
+			if r == nil {
+				return res
+			}
+			c.Buf = appendBase(c.Buf[:0], r, false)
+			h := base32(c.Buf)
+			src, _ := c.Env.Addrs()
+			c.Buf = binary.BigEndian.AppendUint32(c.Buf[:0], h)
+			c.Buf = append(c.Buf, src.Addr().Unmap().AsSlice()...)
+			*out = binSample(c.Buf)
+			return Found
+		}},
+		{Name: "url_param", Args: []ArgType{ArgStr, ArgStr}, Out: Str, Fn: multi(false, urlParamIter, asStr, true)},
+		{Name: "urlp_val", Args: []ArgType{ArgStr, ArgStr}, Out: Int, Fn: multi(false, urlParamIter, asInt, true)},
 		{Name: "status", Out: Int, Fn: func(c *Call, out *Sample) Result {
 			r := c.Env.HTTPResponse()
 			if r == nil {
@@ -76,12 +84,16 @@ func init() {
 			return Found
 		}},
 		{Name: "req.proto_http", Out: Bool, Fn: func(c *Call, out *Sample) Result {
-			*out = boolSample(c.Env.HTTPRequest() != nil)
+			r, res := request(c)
+			if res == Wait {
+				return Wait
+			}
+			*out = boolSample(r != nil)
 			return Found
 		}},
 		{Name: "http_first_req", Out: Bool, Fn: func(c *Call, out *Sample) Result {
-			if c.Env.HTTPRequest() == nil {
-				return Miss
+			if r, res := request(c); r == nil {
+				return res
 			}
 			*out = boolSample(c.Env.RequestIndex() == 0)
 			return Found
@@ -89,6 +101,37 @@ func init() {
 	} {
 		f.HTTP = true
 		RegisterFetch(f)
+	}
+}
+
+// appendBase appends the first Host value and the path when it starts
+// with '/' (and the query with withQuery): the base and baseq fetches.
+func appendBase(dst []byte, r *http1.Request, withQuery bool) []byte {
+	if host, _, _, ok := nextElem(r.Headers, "host", false, ',', 0, 0); ok {
+		dst = append(dst, host...)
+	}
+	p := r.Path()
+	if withQuery {
+		p = pathQuery(r)
+	}
+	if len(p) > 0 && p[0] == '/' {
+		dst = append(dst, p...)
+	}
+	return dst
+}
+
+// base32 is HAProxy's hash of a base: sdbm, then a full avalanche.
+func base32(base []byte) uint32 { return balance.FullHash(balance.Hash(balance.SDBM, base)) }
+
+func baseFetch(withQuery bool) func(*Call, *Sample) Result {
+	return func(c *Call, out *Sample) Result {
+		r, res := request(c)
+		if r == nil {
+			return res
+		}
+		c.Buf = appendBase(c.Buf[:0], r, withQuery)
+		*out = strSample(c.Buf)
+		return Found
 	}
 }
 
@@ -108,9 +151,9 @@ func pathQuery(r *http1.Request) []byte {
 // do not exist.
 func reqPart(part func(*http1.Request) []byte) func(*Call, *Sample) Result {
 	return func(c *Call, out *Sample) Result {
-		r := c.Env.HTTPRequest()
+		r, res := request(c)
 		if r == nil {
-			return Miss
+			return res
 		}
 		v := part(r)
 		if v == nil {
@@ -128,7 +171,11 @@ func version(res bool) func(*Call, *Sample) Result {
 			if r := c.Env.HTTPResponse(); r != nil {
 				proto = r.Proto
 			}
-		} else if r := c.Env.HTTPRequest(); r != nil {
+		} else {
+			r, res := request(c)
+			if r == nil {
+				return res
+			}
 			proto = r.Proto
 		}
 		if len(proto) < 5 {
@@ -137,6 +184,30 @@ func version(res bool) func(*Call, *Sample) Result {
 		*out = strSample(proto[5:])
 		return Found
 	}
+}
+
+// request returns the HTTP request, or why there is none: Wait while a
+// tcp-mode inspect buffer may still complete one, Miss otherwise.
+func request(c *Call) (*http1.Request, Result) {
+	if r := c.Env.HTTPRequest(); r != nil {
+		return r, Found
+	}
+	if c.Env.HTTPWaiting() {
+		return nil, Wait
+	}
+	return nil, Miss
+}
+
+// message reports whether the request (or response with res) is there.
+func message(c *Call, res bool) Result {
+	if res {
+		if c.Env.HTTPResponse() == nil {
+			return Miss
+		}
+		return Found
+	}
+	_, r := request(c)
+	return r
 }
 
 func headersOf(c *Call, res bool) (http1.Headers, bool) {
@@ -175,7 +246,7 @@ func hdrIter(res, full bool) iter {
 // nextElem returns the element at (hi, off) of the headers called name.
 func nextElem(hs http1.Headers, name string, full bool, sep byte, hi, off int) ([]byte, int, int, bool) {
 	for ; hi < len(hs); hi, off = hi+1, 0 {
-		if name != "" && !equalFoldStr(hs[hi].Name, name) {
+		if name != "" && !equalFoldStr(hs[hi].Name, name) || hidden(hs[hi]) {
 			continue
 		}
 		v := hs[hi].Value
@@ -231,6 +302,18 @@ func cookieIter(res bool) iter {
 	}
 }
 
+// cookieFetch is req.cook / res.cook: the last occurrence of the named
+// cookie, or the first cookie when no name is given.
+func cookieFetch(res bool) func(*Call, *Sample) Result {
+	last, first := multi(res, cookieIter(res), asStr), multi(res, cookieIter(res), asStr, true)
+	return func(c *Call, out *Sample) Result {
+		if c.Args[0].Str == "" {
+			return first(c, out)
+		}
+		return last(c, out)
+	}
+}
+
 // urlParamIter walks the values of url_param(name[,delim]): the
 // parameters after the first delim ('?' by default), separated by '&'
 // (or delim).
@@ -279,12 +362,15 @@ func urlParamIter(c *Call, hi, off int) ([]byte, int, int, bool) {
 // occurrence otherwise: the second argument's (1 = first, -1 = last), or
 // by default the last one (the first with first). conv turns a raw value
 // into the sample and may refuse it.
-func multi(next iter, conv func([]byte, *Sample) bool, first ...bool) func(*Call, *Sample) Result {
+func multi(res bool, next iter, conv func([]byte, *Sample) bool, first ...bool) func(*Call, *Sample) Result {
 	dflt := int64(-1)
 	if len(first) > 0 && first[0] {
 		dflt = 1
 	}
 	return func(c *Call, out *Sample) Result {
+		if r := message(c, res); r != Found {
+			return r
+		}
 		occ := int64(0)
 		if len(c.Args) > 1 && c.Args[1].Set {
 			occ = c.Args[1].Int
@@ -335,11 +421,12 @@ func multi(next iter, conv func([]byte, *Sample) bool, first ...bool) func(*Call
 	}
 }
 
-// count makes a fetch counting an iterator's values.
-func count(next iter) func(*Call, *Sample) Result {
+// count makes a fetch counting an iterator's values in the request
+// (or the response with res).
+func count(res bool, next iter) func(*Call, *Sample) Result {
 	return func(c *Call, out *Sample) Result {
-		if c.Env.HTTPRequest() == nil && c.Env.HTTPResponse() == nil {
-			return Miss
+		if r := message(c, res); r != Found {
+			return r
 		}
 		n := int64(0)
 		for hi, off := 0, 0; ; n++ {
@@ -364,15 +451,37 @@ func hdrNames(res bool) func(*Call, *Sample) Result {
 			delim = c.Args[0].Str
 		}
 		c.Buf = c.Buf[:0]
-		for i, h := range hs {
-			if i > 0 {
+		for _, h := range hs {
+			if hidden(h) {
+				continue
+			}
+			if len(c.Buf) > 0 {
 				c.Buf = append(c.Buf, delim...)
 			}
-			c.Buf = append(c.Buf, h.Name...)
+			// HAProxy stores header names in lower case.
+			for _, ch := range h.Name {
+				c.Buf = append(c.Buf, lower(ch))
+			}
 		}
 		*out = strSample(c.Buf)
 		return Found
 	}
+}
+
+// hidden reports a header HAProxy's HTTP/1 parser drops before any
+// fetch sees it: a Connection header holding only close and keep-alive
+// (it sets the connection mode instead).
+func hidden(h http1.Header) bool {
+	if !equalFoldStr(h.Name, "connection") {
+		return false
+	}
+	for _, t := range bytes.Split(h.Value, []byte(",")) {
+		t = trimLWS(t)
+		if !equalFoldStr(t, "close") && !equalFoldStr(t, "keep-alive") {
+			return false
+		}
+	}
+	return true
 }
 
 func asStr(v []byte, out *Sample) bool { *out = strSample(v); return true }

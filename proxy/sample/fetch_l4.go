@@ -181,14 +181,13 @@ func init() {
 // fetchAliases are the older names HAProxy still accepts.
 var fetchAliases = map[string]string{
 	"req_len": "req.len", "req_ssl_sni": "req.ssl_sni", "req_ssl_hello_type": "req.ssl_hello_type",
-	"req_ssl_ver": "req.ssl_ver", "payload": "req.payload", "req_rdp_cookie": "req.rdp_cookie",
+	"req_ssl_ver": "req.ssl_ver", "payload": "req.payload",
 	"rdp_cookie": "req.rdp_cookie", "rdp_cookie_cnt": "req.rdp_cookie_cnt", "req.ssl_st_ext": "",
 	"hdr": "req.hdr", "hdr_cnt": "req.hdr_cnt", "hdr_ip": "req.hdr_ip", "hdr_val": "req.hdr_val",
-	"fhdr": "req.fhdr", "cook": "req.cook", "cook_cnt": "req.cook_cnt", "cook_val": "req.cook_val",
+	"cook": "req.cook", "cook_cnt": "req.cook_cnt", "cook_val": "req.cook_val",
 	"shdr": "res.hdr", "shdr_cnt": "res.hdr_cnt", "shdr_ip": "res.hdr_ip", "shdr_val": "res.hdr_val",
 	"scook": "res.cook", "scook_cnt": "res.cook_cnt", "scook_val": "res.cook_val",
 	"req_ver": "req.ver", "resp_ver": "res.ver", "urlp": "url_param", "req_proto_http": "req.proto_http",
-	"http_auth": "", "hdr_names": "req.hdr_names",
 }
 
 func init() {

@@ -10,19 +10,19 @@ import (
 // Map is a loaded map file: keys compiled as patterns of one match
 // method, and their values.
 type Map struct {
-	Name   string
-	keys   *patterns
-	values []Sample
+	Name  string
+	table mapTable // swapped whole when the Runtime API changes the file
 }
 
 // Lookup returns the value of the first key s matches (the longest
 // network for ip maps).
 func (m *Map) Lookup(s Sample) (Sample, bool) {
-	i := m.keys.match(&s)
-	if i < 0 || i >= len(m.values) {
+	t := m.table.Load()
+	i := t.keys.match(&s)
+	if i < 0 || i >= len(t.values) {
 		return Sample{}, false
 	}
-	return m.values[i], true
+	return t.values[i], true
 }
 
 // loadMap reads "KEY VALUE" lines: the key is the first word, the value
@@ -39,7 +39,8 @@ func loadMap(name, method string, out Type, o *Options) (*Map, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to load map file '%s' : %v", name, err)
 	}
-	m := &Map{Name: name, keys: &patterns{method: method}}
+	m := &Map{Name: name}
+	t := &compiledMap{keys: &patterns{method: method}}
 	for n, l := range strings.Split(string(data), "\n") {
 		l = strings.TrimRight(strings.TrimLeft(l, " \t"), "\r")
 		if l == "" || l[0] == '#' {
@@ -53,10 +54,25 @@ func loadMap(name, method string, out Type, o *Options) (*Map, error) {
 		if err != nil {
 			return nil, fmt.Errorf("map file '%s' line %d : %v", name, n+1, err)
 		}
-		if err := m.keys.add(key, nil, nil); err != nil {
+		if err := t.keys.add(key, nil, nil); err != nil {
 			return nil, fmt.Errorf("map file '%s' line %d : %v", name, n+1, err)
 		}
-		m.values = append(m.values, v)
+		t.values = append(t.values, v)
+	}
+	m.table.Store(t)
+	if o.Refs != nil {
+		ref := o.Refs.get(name, true, true, "map at "+o.Where, data, o.Late)
+		entries := ref.subscribe(refUser{
+			check: func(e Entry) error { _, err := compileMap(method, out, []Entry{e}); return err },
+			rebuild: func(list []Entry) {
+				if c, err := compileMap(method, out, list); err == nil {
+					m.table.Store(c)
+				}
+			},
+		})
+		if c, err := compileMap(method, out, entries); err == nil {
+			m.table.Store(c)
+		}
 	}
 	if o.maps == nil {
 		o.maps = map[string]*Map{}
@@ -90,11 +106,12 @@ func init() {
 	outs := map[string]Type{"str": Str, "int": Int, "ip": Addr}
 	for m, in := range methods {
 		for o, out := range outs {
+			// map_str_str is spelled map_str.
 			name := "map_" + m + "_" + o
-			RegisterConverter(mapConverter(name, m, in, out))
 			if o == "str" {
-				RegisterConverter(mapConverter("map_"+m, m, in, out))
+				name = "map_" + m
 			}
+			RegisterConverter(mapConverter(name, m, in, out))
 		}
 	}
 	RegisterConverter(mapConverter("map", "str", Str, Str))

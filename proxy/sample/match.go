@@ -30,6 +30,9 @@ const (
 	// matchDottedVer is int matching with "major.minor" patterns
 	// (req.ssl_ver).
 	matchDottedVer = "dotted_ver"
+	// matchAuthGroup matches a user name against group names of a
+	// userlist (http_auth_group).
+	matchAuthGroup = "auth_group"
 )
 
 // defaultMatch is the method HAProxy uses for a sample type.
@@ -58,6 +61,7 @@ type patterns struct {
 	res    []*regexp.Regexp
 	ints   []intRange // int len
 	nets   []netip.Prefix
+	users  Userlist // auth_group
 }
 
 // newPatterns compiles pattern words for method.
@@ -75,7 +79,7 @@ func newPatterns(method string, icase bool, words []string) (*patterns, error) {
 // words after *i.
 func (p *patterns) add(w string, words []string, i *int) error {
 	switch p.method {
-	case MatchStr, MatchBeg, MatchEnd, MatchSub, MatchDom, MatchDir:
+	case MatchStr, MatchBeg, MatchEnd, MatchSub, MatchDom, MatchDir, matchAuthGroup:
 		b := []byte(w)
 		if p.icase {
 			b = bytes.ToLower(b)
@@ -242,6 +246,13 @@ func (p *patterns) match(s *Sample) int {
 			}
 		}
 		return best
+	case matchAuthGroup:
+		for i, g := range p.strs {
+			if p.users != nil && p.users.InGroup(string(v), string(g)) {
+				return i
+			}
+		}
+		return -1
 	case MatchReg:
 		for i, re := range p.res {
 			if re.Match(v) {

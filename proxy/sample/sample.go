@@ -192,10 +192,11 @@ func (s *Sample) Cast(to Type) bool {
 	case Str:
 		switch to {
 		case Bool, Int:
-			n, ok := strToInt(s.Bytes)
-			if !ok {
+			// c_str2int: an empty string fails, "x" is 0, "12abc" 12.
+			if len(s.Bytes) == 0 {
 				return false
 			}
+			n, _ := strToInt(s.Bytes)
 			*s = intSample(n)
 			if to == Bool {
 				s.Type, s.Int = Bool, b2i(n != 0)
@@ -243,12 +244,12 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-// strToInt reads an optionally signed decimal prefix, as HAProxy's
-// c_str2int: "12abc" is 12, "abc" is not a number.
+// strToInt reads an optionally negative decimal prefix (HAProxy's
+// read_int64); ok is false when there is no digit.
 func strToInt(b []byte) (int64, bool) {
 	i, neg := 0, false
-	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
-		neg = b[0] == '-'
+	if len(b) > 0 && b[0] == '-' {
+		neg = true
 		i++
 	}
 	start := i
@@ -266,20 +267,22 @@ func strToInt(b []byte) (int64, bool) {
 }
 
 // AppendText appends the sample as a log line or a header value shows
-// it (its cast to string).
+// it: its cast to string (binary samples as their raw bytes).
 func (s Sample) AppendText(dst []byte) []byte {
 	switch s.Type {
 	case Bool, Int:
 		return strconv.AppendInt(dst, s.Int, 10)
 	case IPv4, IPv6:
 		return s.IP.AppendTo(dst)
-	case Bin:
-		// HAProxy prints binary samples in log formats as hex.
-		const digits = "0123456789ABCDEF"
-		for _, c := range s.Bytes {
-			dst = append(dst, digits[c>>4], digits[c&15])
-		}
-		return dst
 	}
 	return append(dst, s.Bytes...)
+}
+
+// appendHex appends b in upper-case hexadecimal (the hex converter).
+func appendHex(dst, b []byte) []byte {
+	const digits = "0123456789ABCDEF"
+	for _, c := range b {
+		dst = append(dst, digits[c>>4], digits[c&15])
+	}
+	return dst
 }

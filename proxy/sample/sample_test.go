@@ -26,6 +26,7 @@ func (e *env) Addrs() (netip.AddrPort, netip.AddrPort) { return e.src, e.dst }
 func (e *env) Buffered() ([]byte, bool)                { return e.payload, e.final }
 func (e *env) HTTPRequest() *http1.Request             { return e.req }
 func (e *env) HTTPResponse() *http1.Response           { return e.resp }
+func (e *env) HTTPWaiting() bool                       { return e.req == nil && !e.final }
 func (e *env) Var(n string) (string, bool)             { v, ok := e.vars[n]; return v, ok }
 func (e *env) Proxies() (string, string)               { return e.fe, e.be }
 func (e *env) RequestIndex() int                       { return e.nreq }
@@ -63,6 +64,8 @@ func TestExprEval(t *testing.T) {
 		"nets.map":  "10.0.0.0/8 ten\n10.1.0.0/16 ten-one\n",
 		"ports.map": "80 http\n1000:5000 high\n",
 		"nums.map":  "a 1\nb 2\n",
+		"re.map":    "^/api/v[0-9]+ versioned\n^/api plain\n",
+		"dom.map":   "example.com ex\n",
 	}
 	o := &Options{ReadFile: func(n string) ([]byte, error) {
 		if s, ok := maps[n]; ok {
@@ -116,9 +119,9 @@ func TestExprEval(t *testing.T) {
 		{desc: "regsub groups", expr: `path,regsub("^/api/(v[0-9]+)/(.*)$","\2-\1")`, want: "users-v1"},
 		{desc: "regsub icase", expr: "str(ABC),regsub(b,x,i)", want: "AxC"},
 		{desc: "base64", expr: "str(hello),base64", want: "aGVsbG8="},
-		{desc: "b64dec", expr: "str(aGVsbG8=),b64dec", want: "68656C6C6F"},
+		{desc: "b64dec", expr: "str(aGVsbG8=),b64dec", want: "hello"},
 		{desc: "hex", expr: "str(AB),hex", want: "4142"},
-		{desc: "len", expr: "path,len", want: "13"},
+		{desc: "len", expr: "path,length", want: "13"},
 		{desc: "bytes", expr: "str(abcdef),bytes(1,3),hex", want: "626364"},
 		{desc: "ipmask", expr: "src,ipmask(24)", want: "192.168.1.0"},
 		{desc: "ipmask dotted", expr: "src,ipmask(255.255.0.0)", want: "192.168.0.0"},
@@ -138,6 +141,10 @@ func TestExprEval(t *testing.T) {
 		{desc: "map_beg first in file", expr: "path,map_beg(paths.map)", want: "old"},
 		{desc: "map_ip longest prefix", expr: "str(10.1.9.9),map_ip(nets.map)", want: "ten-one"},
 		{desc: "map_int range", expr: "int(2000),map_int(ports.map)", want: "high"},
+		{desc: "map_reg", expr: "path,map_reg(re.map)", want: "versioned"},
+		{desc: "map_dom", expr: "hdr(host),field(1,:),lower,map_dom(dom.map)", want: "ex"},
+		{desc: "map_end", expr: "str(www.example.com),map_end(dom.map)", want: "ex"},
+		{desc: "map_sub miss", expr: "str(www.example.org),map_sub(dom.map)", miss: true},
 		{desc: "map_str_int", expr: "str(b),map_str_int(nums.map,0),add(1)", want: "3"},
 	}
 	for _, tc := range cases {
@@ -151,6 +158,83 @@ func TestExprEval(t *testing.T) {
 				t.Errorf("%s = %q (found %v), want %q (found %v)", tc.expr, got, ok, tc.want, !tc.miss)
 			}
 		})
+	}
+}
+
+func TestResponseFetches(t *testing.T) {
+	e := httpEnv(t, testReq)
+	var r http1.Response
+	opts := http1.Options{Limits: http1.DefaultLimits()}
+	raw := "HTTP/1.1 404 Not Found\r\nSet-Cookie: sid=xyz; Path=/\r\nSet-Cookie: lang=en\r\nX-A: 1, 2\r\nContent-Length: 0\r\n\r\n"
+	if _, err := r.Parse([]byte(raw), &opts, []byte("GET")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ desc, expr, want string }{
+		{"status", "status", "404"},
+		{"res.hdr", "res.hdr(x-a)", "2"},
+		{"shdr alias occurrence", "shdr(x-a,1)", "1"},
+		{"res.hdr_cnt", "res.hdr_cnt(x-a)", "2"},
+		{"res.cook", "res.cook(sid)", "xyz"},
+		{"scook_cnt", "scook_cnt", "2"},
+		{"res.ver", "res.ver", "1.1"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			x, err := ParseExpr(tc.expr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.resp = nil
+			if _, ok := x.String(e); ok {
+				t.Errorf("%s has a value before the response", tc.expr)
+			}
+			e.resp = &r
+			if got, _ := x.String(e); got != tc.want {
+				t.Errorf("%s = %q, want %q", tc.expr, got, tc.want)
+			}
+		})
+	}
+}
+
+// users is a test Userlist: alice/pw in group admin.
+type users struct{}
+
+func (users) Check(u, p string) bool   { return u == "alice" && p == "pw" }
+func (users) InGroup(u, g string) bool { return u == "alice" && g == "admin" }
+
+func TestAuthFetches(t *testing.T) {
+	o := &Options{Userlist: func(n string) (Userlist, bool) { return users{}, n == "L" }}
+	req := func(auth string) *env {
+		return httpEnv(t, "GET / HTTP/1.1\r\nHost: a\r\n"+auth+"\r\n")
+	}
+	good := req("Authorization: Basic YWxpY2U6cHc=\r\n") // alice:pw
+	bad := req("Authorization: Basic YWxpY2U6eHg=\r\n")  // alice:xx
+	none := req("")
+	for _, tc := range []struct {
+		desc, acl string
+		e         *env
+		want      Result
+	}{
+		{"valid", "http_auth(L)", good, Found},
+		{"wrong password", "http_auth(L)", bad, Miss},
+		{"no credentials", "http_auth(L)", none, Miss},
+		{"group", "http_auth_group(L) admin", good, Found},
+		{"other group", "http_auth_group(L) dev", good, Miss},
+		{"group needs a valid password", "http_auth_group(L) admin", bad, Miss},
+		{"user", "http_auth_user alice", bad, Found},
+		{"type", "http_auth_type -i basic", good, Found},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			a, err := ParseACL(strings.Fields(tc.acl), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Match(tc.e); got != tc.want {
+				t.Errorf("%s: %v, want %v", tc.acl, got, tc.want)
+			}
+		})
+	}
+	if _, err := ParseACL([]string{"http_auth(nope)"}, o); err == nil || !strings.Contains(err.Error(), "unable to find userlist 'nope'") {
+		t.Errorf("unknown userlist: %v", err)
 	}
 }
 
@@ -223,7 +307,7 @@ func TestACL(t *testing.T) {
 		{"-m sub on fetch", "req.hdr(host) -m sub -i example", Found},
 		{"-m beg with --", "path -m beg -- /api", Found},
 		{"converter then default str match", "hdr(host),lower www.example.com:8080", Found},
-		{"converter output int", "path,len gt 10", Found},
+		{"converter output int", "path,length gt 10", Found},
 		{"always_true", "always_true", Found},
 		{"always_false", "always_false", Miss},
 		{"bool method", "var(txn.x) -m bool", Found},
@@ -330,7 +414,8 @@ func TestCasts(t *testing.T) {
 	}{
 		{"int to str", intSample(-12), Str, true, "-12"},
 		{"str to int", strSample([]byte("34")), Int, true, "34"},
-		{"str not int", strSample([]byte("x")), Int, false, ""},
+		{"str without digits is 0", strSample([]byte("x")), Int, true, "0"},
+		{"empty str not int", strSample(nil), Int, false, ""},
 		{"ipv4 to int", ipSample(netip.MustParseAddr("0.0.1.2")), Int, true, "258"},
 		{"int to ipv4", intSample(258), IPv4, true, "0.0.1.2"},
 		{"ipv4 to ipv6", ipSample(netip.MustParseAddr("1.2.3.4")), IPv6, true, "::ffff:1.2.3.4"},
@@ -338,7 +423,7 @@ func TestCasts(t *testing.T) {
 		{"str to ip", strSample([]byte("10.0.0.1")), IPv4, true, "10.0.0.1"},
 		{"bool to str", boolSample(true), Str, true, "1"},
 		{"bin to int refused", binSample([]byte{1}), Int, false, ""},
-		{"int to bin", intSample(1), Bin, true, "0000000000000001"},
+		{"int to bin", intSample(1), Bin, true, "\x00\x00\x00\x00\x00\x00\x00\x01"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			s := tc.in

@@ -178,3 +178,14 @@ func jsonQuote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// WriteStat writes `show stat` in the given form: CSV, typed or JSON.
+func WriteStat(w io.Writer, snap *Snapshot, format Format, opts Options) error {
+	switch format {
+	case Typed:
+		return WriteTyped(w, snap, opts)
+	case JSON:
+		return WriteJSON(w, snap, opts)
+	}
+	return WriteCSV(w, snap, opts)
+}

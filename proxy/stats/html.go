@@ -107,10 +107,10 @@ func WritePage(w io.Writer, snap *Snapshot, info *Info, p Page, opts Options) er
 	if p.Node != "" {
 		bw.WriteString(" on " + e(p.Node))
 	}
-	bw.WriteString("</h2>\n")
 	if p.Desc != "" {
-		bw.WriteString("<h2>" + e(p.Desc) + "</h2>\n")
+		bw.WriteString(": " + e(p.Desc))
 	}
+	bw.WriteString("</h2>\n")
 	bw.WriteString("<hr width=\"100%\" class=\"hr\">\n<h3>&gt; General process information</h3>\n")
 	writeGeneral(bw, info, p, opts)
 	if p.Status != "" {

@@ -57,6 +57,16 @@ func (c *counter) result(success bool) bool {
 // RunScript runs s every interval until ctx ends and calls report with the
 // initial state and after each change. log receives Keepalived's lines.
 func RunScript(ctx context.Context, s Script, report func(ok bool), log func(string)) {
+	RunScriptObserved(ctx, s, report, log, nil)
+}
+
+// RunScriptObserved is RunScript calling running (when not nil) as each
+// run of the script starts and ends: Keepalived's script state, "running"
+// or "idle", for status endpoints.
+func RunScriptObserved(ctx context.Context, s Script, report func(ok bool), log func(string), running func(bool)) {
+	if running == nil {
+		running = func(bool) {}
+	}
 	if s.Interval <= 0 {
 		s.Interval = time.Second
 	}
@@ -68,7 +78,9 @@ func RunScript(ctx context.Context, s Script, report func(ok bool), log func(str
 	tick := time.NewTicker(s.Interval)
 	defer tick.Stop()
 	for {
+		running(true)
 		success, why := runOnce(ctx, s)
+		running(false)
 		if ctx.Err() != nil {
 			return
 		}

@@ -513,6 +513,10 @@ func (r *Reference) WaitLog(substr string) string {
 // Addr is the reference frontend's address.
 func (r *Reference) Addr() string { return r.addr }
 
+// Command sends one Runtime API command to the reference's admin socket
+// and returns its answer.
+func (r *Reference) Command(cmd string) (string, error) { return r.command(cmd) }
+
 func (r *Reference) command(cmd string) (string, error) {
 	c, err := net.Dial("unix", r.sock)
 	if err != nil {
@@ -634,6 +638,20 @@ func RunReference(t *testing.T, bin string, sc Scenario) []string {
 	}
 }
 
-// Command sends one Runtime API command to the reference's admin socket
-// and returns its whole answer.
-func (r *Reference) Command(cmd string) (string, error) { return r.command(cmd) }
+// RawHTTP sends raw (a whole request, usually with Connection: close) on
+// a new connection to addr and returns the response's head and body,
+// read until the server closes.
+func RawHTTP(addr, raw string) (head, body string, err error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return "", "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, raw); err != nil {
+		return "", "", err
+	}
+	resp, err := io.ReadAll(c)
+	head, body, _ = strings.Cut(string(resp), "\r\n\r\n")
+	return head, body, err
+}

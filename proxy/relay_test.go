@@ -30,7 +30,7 @@ func loopbackPair(t *testing.T) (*net.TCPConn, *net.TCPConn) {
 	return c.(*net.TCPConn), s.(*net.TCPConn)
 }
 
-func TestSpliceCopy(t *testing.T) {
+func TestRelay(t *testing.T) {
 	for _, tc := range []struct {
 		desc        string
 		size, limit int64
@@ -42,16 +42,16 @@ func TestSpliceCopy(t *testing.T) {
 		{"empty stream", 0, 1 << 20, 0},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			srcW, src := loopbackPair(t) // we write srcW, spliceCopy reads src
-			dst, dstR := loopbackPair(t) // spliceCopy writes dst, we read dstR
+			srcW, src := loopbackPair(t) // we write srcW, relay reads src
+			dst, dstR := loopbackPair(t) // relay writes dst, we read dstR
 			data := make([]byte, tc.size)
 			rand.Read(data)
 			go func() { srcW.Write(data); srcW.CloseWrite() }()
 			got := make(chan []byte, 1)
 			go func() { b, _ := io.ReadAll(dstR); got <- b }()
-			n, err := spliceCopy(dst, src, tc.limit)
+			n, err := relay(dst, src, tc.limit)
 			if err != nil || n != tc.wantN {
-				t.Fatalf("spliceCopy = %d, %v; want %d, nil", n, err, tc.wantN)
+				t.Fatalf("relay = %d, %v; want %d, nil", n, err, tc.wantN)
 			}
 			dst.CloseWrite()
 			if b := <-got; !bytes.Equal(b, data[:tc.wantN]) {
@@ -61,7 +61,7 @@ func TestSpliceCopy(t *testing.T) {
 	}
 }
 
-func TestSpliceCopyWriteError(t *testing.T) {
+func TestRelayWriteError(t *testing.T) {
 	srcW, src := loopbackPair(t)
 	dst, dstR := loopbackPair(t)
 	dstR.SetLinger(0)
@@ -75,7 +75,7 @@ func TestSpliceCopyWriteError(t *testing.T) {
 		}
 		srcW.CloseWrite()
 	}()
-	if _, err := spliceCopy(dst, src, 8<<20); err == nil {
+	if _, err := relay(dst, src, 8<<20); err == nil {
 		t.Fatal("copy to a reset peer reported no error")
 	}
 }
