@@ -70,11 +70,6 @@ func (l *loader) postChecks() {
 		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find %s '%s'.", p.Name, what, t))
 		}
-		for _, tr := range p.trackedTables() {
-			if !l.hasStickTable(tr.table) {
-				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, tr.table, tr.action))
-			}
-		}
 		// Backends too: the reference keeps their switching rules. A
 		// loop ends this proxy's checks.
 		if p.DefaultBackend != "" && !checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend") {

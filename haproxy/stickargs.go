@@ -195,33 +195,3 @@ func stickRuleArgs(l *loader, d line) bool {
 	}
 	return true
 }
-
-// trackedTable is a table a track-sc action refers to.
-type trackedTable struct{ action, table string }
-
-// trackedTables lists the tables the proxy's track-sc actions use: the
-// one after "table", or the proxy's own.
-func (p *Proxy) trackedTables() []trackedTable {
-	var out []trackedTable
-	for _, d := range p.Section.Lines {
-		args := d.Args
-		switch d.Keyword {
-		case "tcp-request", "tcp-response":
-			if len(args) > 0 {
-				args = args[1:]
-			}
-		case "http-request", "http-response":
-		default:
-			continue
-		}
-		if len(args) < 2 || !strings.HasPrefix(args[0], "track-sc") {
-			continue
-		}
-		t := p.Name
-		if len(args) > 3 && args[2] == "table" {
-			t = args[3]
-		}
-		out = append(out, trackedTable{args[0], t})
-	}
-	return out
-}
