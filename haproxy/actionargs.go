@@ -16,7 +16,7 @@ var exprActions = setOf("set-dst", "set-dst-port", "set-src", "set-src-port")
 // the line is refused (the reference stops reading the file).
 func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 	if !strings.HasPrefix(d.kw, "http-") {
-		return true
+		return l.tcpActionArgs(px, d)
 	}
 	name := action[0]
 	fail := func(msg string) bool {
@@ -25,11 +25,17 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		return false
 	}
 	switch {
+	case name == "redirect":
+		if msg := redirectProblem(action[1:]); msg != "" {
+			return fail(msg)
+		}
+	case name == "del-header" && len(action) < 2:
+		return fail("expects at least 1 argument.")
 	case formatActions[name]:
 		if len(action) != 2 {
 			return fail("expects exactly 1 argument <format>.")
 		}
-	case exprActions[name] || strings.HasPrefix(name, "set-var("):
+	case exprActions[name] || strings.HasPrefix(name, "set-var(") || strings.HasPrefix(name, "track-sc"):
 		if len(action) < 2 {
 			return fail("missing fetch method.")
 		}
@@ -68,4 +74,80 @@ func optionalPair(action []string, base int, keyword string) int {
 		return base + 2
 	}
 	return base
+}
+
+// tcpActionWords is how many words follow a tcp rule action before its
+// condition; -1 when not checked.
+func tcpActionWords(action []string) int {
+	name := action[0]
+	switch {
+	case name == "accept" || name == "reject" || name == "silent-drop" || name == "close" ||
+		name == "expect-netscaler-cip" || strings.HasPrefix(name, "sc-inc-gpc") || strings.HasPrefix(name, "unset-var("):
+		return 0
+	case name == "expect-proxy" || name == "set-src" || name == "set-dst" || name == "set-src-port" ||
+		name == "set-dst-port" || name == "set-mark" || name == "set-tos" || name == "set-log-level" || name == "set-nice" ||
+		name == "use-service" || strings.HasPrefix(name, "set-var(") || strings.HasPrefix(name, "set-var-fmt("):
+		return 1
+	case strings.HasPrefix(name, "track-sc"):
+		return optionalPair(action, 2, "table") - 1
+	case name == "capture":
+		return 3
+	}
+	return -1
+}
+
+// tcpActionArgs checks what follows a tcp-request/tcp-response action.
+func (l *loader) tcpActionArgs(px *Proxy, d line) bool {
+	if len(d.args) < 2 {
+		return true
+	}
+	action := d.args[1:]
+	for i, a := range action {
+		if a == "if" || a == "unless" {
+			action = action[:i]
+			break
+		}
+	}
+	if action[0] == "use-service" {
+		switch {
+		case len(action) < 2:
+			l.alert(d.pos, fmt.Sprintf("'%s' expects a service name.", d.kw))
+			return false
+		case action[1] != "prometheus-exporter" && !strings.HasPrefix(action[1], "lua."):
+			l.alert(d.pos, fmt.Sprintf("'%s' unknown service name.", d.arg(0))) // sic: the ruleset word
+			return false
+		}
+	}
+	if n := tcpActionWords(action); n >= 0 && len(action) > n+1 {
+		l.alert(d.pos, fmt.Sprintf("'%s %s %s' only accepts 'if' or 'unless', in %s '%s' (got '%s')", d.kw, d.arg(0), action[0], proxyWord(px), px.Name, action[n+1]))
+		return false
+	}
+	return true
+}
+
+// redirectProblem checks the words of a redirect rule (after "redirect"):
+// what the reference says about the first bad one, or "".
+func redirectProblem(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; a {
+		case "if", "unless":
+			return ""
+		case "drop-query", "append-slash", "ignore-empty":
+		case "code", "prefix", "location", "scheme", "set-cookie", "clear-cookie":
+			if i+1 >= len(args) {
+				return fmt.Sprintf("missing argument for '%s'.", a)
+			}
+			i++
+			if a == "code" {
+				switch args[i] {
+				case "301", "302", "303", "307", "308":
+				default:
+					return fmt.Sprintf("'code': unsupported HTTP code '%s' (must be one of 301, 302, 303, 307 or 308).", args[i])
+				}
+			}
+		default:
+			return fmt.Sprintf("expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '%s').", a)
+		}
+	}
+	return ""
 }

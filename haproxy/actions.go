@@ -88,7 +88,7 @@ func (l *loader) checkAction(px *Proxy, d line) bool {
 			expect = "'inspect-delay' or 'content'"
 		}
 		if act == "inspect-delay" {
-			return true
+			return l.inspectDelay(px, d)
 		}
 		list, ok := sets[act]
 		if !ok {

@@ -218,6 +218,10 @@ func (l *loader) parseLog(d line) (Log, bool) {
 	lg := Log{Target: args[0]}
 	i := 1
 	for i+1 < len(args) && (args[i] == "len" || args[i] == "format" || args[i] == "sample") {
+		if args[i] == "format" && !logFormats[args[i+1]] {
+			l.alert(d.pos, fmt.Sprintf("log : unknown log format '%s'", args[i+1]))
+			return Log{}, false
+		}
 		i += 2
 	}
 	if i >= len(args) {
@@ -239,6 +243,10 @@ func (l *loader) parseLog(d line) (Log, bool) {
 		lg.Level = args[i+1]
 		if !logLevels[lg.Level] {
 			l.alert(d.pos, fmt.Sprintf("log : unknown optional log level '%s'", lg.Level))
+			return Log{}, false
+		}
+		if i+2 < len(args) && !logLevels[args[i+2]] {
+			l.alert(d.pos, fmt.Sprintf("log : unknown optional minimum log level '%s'", args[i+2]))
 			return Log{}, false
 		}
 	}

@@ -1,10 +1,16 @@
 package haproxy
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"fulcrum/confparse"
+)
 
 // auxMaxArgs are the single-valued keywords of the auxiliary sections.
 var auxMaxArgs = map[string]map[string]int{
-	"cache": {"total-max-size": 1, "max-object-size": 1, "max-age": 1, "process-vary": 1, "max-secondary-entries": 1},
+	"cache":       {"total-max-size": 1, "max-object-size": 1, "max-age": 1, "process-vary": 1, "max-secondary-entries": 1},
+	"log-forward": {"maxconn": 1, "backlog": 1},
 }
 
 // resolverHoldEvents are the events "hold" accepts in a resolvers section.
@@ -14,6 +20,19 @@ var resolverHoldEvents = setOf("nx", "timeout", "valid", "obsolete", "other", "r
 // reference does; false when the line is refused.
 func (l *loader) auxArgs(d line) bool {
 	if l.tooManyArgs(auxMaxArgs[l.kind], d) {
+		return false
+	}
+	switch {
+	case l.kind == "fcgi-app" && (d.kw == "docroot" || d.kw == "index" || d.kw == "path-info") && len(d.args) > 1:
+		l.alert(d.pos, fmt.Sprintf("'%s %s' cannot handle unexpected argument '%s'.", d.kw, d.args[0], d.args[1]))
+		return false
+	case l.kind == "log-forward" && (d.kw == "bind" || d.kw == "dgram-bind") && !l.logForwardBindArgs(d):
+		return false
+	case l.kind == "peers" && (d.kw == "server" || d.kw == "peer") && !l.peerArgs(d):
+		return false
+	case l.kind == "userlist" && !l.userlistArgs(d):
+		return false
+	case (l.kind == "mailers" && d.kw == "mailer" || l.kind == "resolvers" && d.kw == "nameserver") && !l.serverLikeArgs(d):
 		return false
 	}
 	badTime := func(what, v string) bool {
@@ -57,6 +76,118 @@ func (l *loader) auxArgs(d line) bool {
 		if atoi(d.arg(0)) <= 0 {
 			l.alert(d.pos, fmt.Sprintf("invalid size '%s' for new sink buffer.", d.arg(0)))
 			return false
+		}
+	}
+	return true
+}
+
+// logFormats are the formats of a "log" line.
+var logFormats = setOf("local", "rfc3164", "rfc5424", "short", "raw", "timed", "iso", "priority")
+
+// userlistArgs checks the options of "user" and "group" in a userlist.
+func (l *loader) userlistArgs(d line) bool {
+	for i := 1; i < len(d.args); i += 2 {
+		a := d.args[i]
+		switch {
+		case d.kw == "user" && (a == "password" || a == "insecure-password" || a == "groups"):
+		case d.kw == "group" && a == "users":
+		case d.kw == "user":
+			l.alertTight(d.pos, "'user' only supports 'password', 'insecure-password' and 'groups' options.")
+			return false
+		default:
+			l.alertTight(d.pos, "'group' only supports 'users' option.")
+			return false
+		}
+	}
+	return true
+}
+
+// serverLikeArgs checks "mailer NAME ADDR:PORT" and "nameserver NAME
+// ADDR[:PORT]".
+func (l *loader) serverLikeArgs(d line) bool {
+	if len(d.args) < 2 {
+		l.alert(d.pos, fmt.Sprintf("'%s' expects <name> and <addr>[:<port>] as arguments.", d.kw))
+		return false
+	}
+	msg := ""
+	if _, port, ok := strings.Cut(d.args[1], ":"); ok && strings.Contains(port, "-") && !strings.Contains(port, ":") {
+		msg = fmt.Sprintf("port range not permitted here in '%s'", d.args[1])
+	} else {
+		_, msg = l.parseAddr(d.args[1], addrBind) // a port is required
+	}
+	if msg != "" {
+		l.alert(d.pos, fmt.Sprintf("'%s %s' : %s", d.kw, d.args[0], msg))
+		return false
+	}
+	return true
+}
+
+// logFormatOverride gives the reference's warning when a log format
+// replaces another one set earlier in the same defaults section.
+func (l *loader) logFormatOverride(px *Proxy, d line, what string) {
+	if px.Kind != "defaults" {
+		return
+	}
+	lines := px.Section.Lines
+	for i := len(lines) - 2; i >= 0; i-- {
+		prev := lines[i]
+		name := ""
+		switch {
+		case prev.Keyword == "log-format":
+			name = "log-format"
+		case prev.Keyword == "option" && len(prev.Args) > 0 && (prev.Args[0] == "httplog" || prev.Args[0] == "tcplog" || prev.Args[0] == "httpslog"):
+			name = "option " + prev.Args[0]
+		}
+		if name != "" {
+			l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: '%s' overrides previous '%s' in 'defaults' section.", d.pos.File, d.pos.Line, what, name))
+			return
+		}
+	}
+}
+
+// logForwardBindArgs checks the address and options of a log-forward
+// bind or dgram-bind line.
+func (l *loader) logForwardBindArgs(d line) bool {
+	if len(d.args) == 0 {
+		return true // the reference says nothing of a bare bind there
+	}
+	if _, msg := l.parseAddr(d.arg(0), addrBind); msg != "" {
+		l.alert(d.pos, fmt.Sprintf("'%s %s' : %s", d.kw, d.arg(0), msg))
+		return false
+	}
+	if d.kw != "bind" {
+		return true
+	}
+	for i := 1; i < len(d.args); i++ {
+		n, ok := bindOptions[d.args[i]]
+		if !ok {
+			l.alert(d.pos, fmt.Sprintf("'bind %s' in section 'log-forward': unknown keyword '%s'.", d.arg(0), d.args[i]))
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// peerArgs checks the address and options of a peers section's "peer"
+// or "server" line (a server line may have no address).
+func (l *loader) peerArgs(d line) bool {
+	if len(d.args) < 2 {
+		return true
+	}
+	who := fmt.Sprintf("'server (null)/%s'", d.args[0])
+	if _, msg := l.parseAddr(d.args[1], addrServer); msg != "" {
+		l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
+		return false
+	}
+	for i := 2; i < len(d.args); i++ {
+		n, ok := serverOptions[d.args[i]]
+		if !ok {
+			l.alertBare(d.pos, fmt.Sprintf("%s : unknown keyword '%s'.", who, d.args[i]))
+			return false
+		}
+		if n > 0 {
+			i += n
 		}
 	}
 	return true

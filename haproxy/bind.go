@@ -125,6 +125,10 @@ func (l *loader) serverTemplate(px *Proxy, d line) {
 		l.alertBare(d.pos, "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments.")
 		return
 	}
+	if !templateRangeOK(d.args[1]) {
+		l.alertBare(d.pos, fmt.Sprintf("Wrong server-template number or range arg '%s'.", d.args[1]))
+		return
+	}
 	l.newServer(px, d, 2, "(null)")
 }
 

@@ -113,6 +113,7 @@ func (l *loader) postChecks() {
 				"   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.", proxyWord(p), p.Name))
 		}
 		l.warnChecksWithoutOption(p)
+		l.warnIgnoredSettings(p)
 		if p.hasFE() && p.Options["log-format"] && !l.hasLogTarget(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("log format ignored for %s '%s' since it has no log address.", proxyWord(p), p.Name))
 		}

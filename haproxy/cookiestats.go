@@ -1,6 +1,9 @@
 package haproxy
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // cookieFlags are the cookie options without a value; cookieModes the
 // ones of which only one may be given.
@@ -56,14 +59,27 @@ func (l *loader) statsArgs(d line) bool {
 	switch d.arg(0) {
 	case "refresh":
 		if v == "" {
-			// The reference fails the file without a message of its own.
-			l.fileFatal = true
-			l.fatals++
+			// sic: the reference prints the NUL that ends the value
+			l.alertTight(d.pos, "unexpected character '")
 			return false
 		}
 		if _, msg := parseTime(v); msg != "" {
 			l.alertTight(d.pos, fmt.Sprintf("unexpected character '%c' in argument to stats refresh interval.", badTimeChar(v)))
 			return false
+		}
+	case "auth":
+		if v == "" {
+			l.alert(d.pos, "'auth' needs a user:password account.")
+			return false
+		}
+	case "http-request":
+		// Read like an http-request rule, into a scratch copy: the
+		// stats page's rules are not the proxy's.
+		if px := l.px; px != nil {
+			scratch, errors := *px, l.fatals
+			scratch.Rules = nil
+			l.ruleLine(&scratch, line{pos: d.pos, kw: "http-request", args: d.args[1:]})
+			return l.fatals == errors
 		}
 	case "uri", "realm", "scope":
 		need := map[string]string{"uri": "an URI prefix", "realm": "an realm name", "scope": "a proxy name"}
@@ -79,6 +95,23 @@ func (l *loader) statsArgs(d line) bool {
 	case "admin":
 		if v != "if" && v != "unless" {
 			l.alert(d.pos, "'stats admin' requires either 'if' or 'unless' followed by a condition.")
+			return false
+		}
+	}
+	return true
+}
+
+// bindProcessArgs checks the process sets of "bind-process": 2.6 has one
+// process.
+func (l *loader) bindProcessArgs(d line) bool {
+	for _, a := range d.args {
+		switch {
+		case a == "all" || a == "odd" || a == "even" || singleProcess(a):
+		case strings.Trim(a, "0123456789-") == "" && a != "":
+			l.alert(d.pos, fmt.Sprintf("bind-process : '%s' is not a valid number/range. It supports numbers from 1 to 1.", a))
+			return false
+		default:
+			l.alert(d.pos, fmt.Sprintf("bind-process : '%s' is not a valid number/range.", a))
 			return false
 		}
 	}

@@ -11,7 +11,15 @@
 // registered fetch, converter and rule-action names, and the auxiliary
 // sections' lists. One rule per argument shape (shapes.go: flag, on/off,
 // choice, time, integer range, digits; addresses in addr.go; times in
-// timefmt.go) serves many keywords.
+// timefmt.go) serves many keywords. Keywords with richer arguments have
+// their checks beside them: options (optionargs.go), single-valued
+// keywords (maxargs.go), timeouts (timeoutargs.go), actions
+// (actionargs.go), stick tables and rules (stickargs.go), health-check
+// steps, compression and source (checkargs.go), cookie and stats
+// (cookiestats.go), where a keyword may appear (proxycontext.go), ACL
+// patterns (aclpatterns.go), global values (globalargs.go, sslopts.go)
+// and the auxiliary sections (auxargs.go); the "did you mean" candidates
+// are in the reference's order (suggestorder.go).
 // After parsing it makes the reference's post-parse checks in the same
 // order: backend references and modes, missing timeouts, duplicate
 // servers, then server name resolution.

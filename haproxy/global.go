@@ -125,6 +125,9 @@ func init() {
 		}
 	}
 	globalKeywords["stats"] = func(l *loader, d line) {
+		if !l.globalStatsArgs(d) {
+			return
+		}
 		switch d.arg(0) {
 		case "socket":
 			for i := 2; i < len(d.args); i++ {

@@ -349,6 +349,7 @@ func (p *Proxy) inherit(d *Proxy) {
 		p.Timeouts[k] = v
 	}
 	p.baseTimeouts = d.Timeouts
+	p.inheritedLines = append(append([]Directive(nil), d.inheritedLines...), d.Section.Lines...)
 	for k, v := range d.Options {
 		p.Options[k] = v
 	}

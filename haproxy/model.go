@@ -100,6 +100,7 @@ type Proxy struct {
 	rulesSeen         map[string]bool  // rule stages met so far, for misplaced-rule warnings
 	logFormatPos      confparse.Pos    // where a log format (httplog, log-format, ...) was set
 	baseTimeouts      map[string]int64 // the timeouts of the defaults section it starts from
+	inheritedLines    []Directive      // the lines of the defaults sections it starts from
 	stats             bool             // a "stats" statement enables the statistics page
 }
 

@@ -65,6 +65,11 @@ func (l *loader) optionArgs(px *Proxy, d line) bool {
 			l.alert(d.pos, fmt.Sprintf("'option mysql-check' only supports optional values: 'user' (got '%s').", d.args[1]))
 			return false
 		}
+	case "pgsql-check":
+		if len(d.args) > 3 {
+			l.alert(d.pos, fmt.Sprintf("'option pgsql-check' cannot handle unexpected argument '%s'.", d.args[3]))
+			return false
+		}
 	case "httplog":
 		if len(d.args) > 1 && d.args[1] != "clf" {
 			l.alert(d.pos, "keyword 'httplog' only supports option 'clf'.")

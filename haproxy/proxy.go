@@ -116,6 +116,11 @@ func init() {
 	proxyRules["load-server-state-from-file"].shape = choice("'%s' expects 'global', 'local' or 'none'. Got '%s'", "global", "local", "none")
 	proxyRules["cookie"].shape = cookieArgs
 	proxyRules["stick"].shape = stickRuleArgs
+	proxyRules["http-check"].shape, proxyRules["tcp-check"].shape = checkRuleArgs, checkRuleArgs
+	proxyRules["external-check"].shape, proxyRules["compression"].shape = externalCheckArgs, compressionArgs
+	proxyRules["source"].shape = sourceArgs
+	proxyRules["ignore-persist"].shape, proxyRules["force-persist"].shape = persistRuleArgs, persistRuleArgs
+	proxyRules["monitor"].shape = monitorArgs
 	proxyRules["rate-limit"].shape = choice("'%s' only supports 'sessions' (got '%s')", "sessions")
 	capOf(capFcgi, "use-fcgi-app")
 	set := func(kw string, built bool, h func(l *loader, px *Proxy, d line)) {
@@ -217,6 +222,7 @@ func init() {
 		}
 	})
 	set("log-format", true, func(l *loader, px *Proxy, d line) {
+		l.logFormatOverride(px, d, "log-format")
 		delete(px.Options, "httplog")
 		delete(px.Options, "tcplog")
 		delete(px.Options, "httpslog")
@@ -258,6 +264,10 @@ func init() {
 		}
 	})
 	set("redirect", false, func(l *loader, px *Proxy, d line) {
+		if msg := redirectProblem(d.args); msg != "" {
+			l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing redirect rule : %s", proxyWord(px), px.Name, msg))
+			return
+		}
 		for i, a := range d.args {
 			if a == "if" || a == "unless" {
 				if missing, _ := l.condProblem(px, d.args[i:]); missing != "" {
@@ -268,6 +278,9 @@ func init() {
 		}
 	})
 	set("bind-process", false, func(l *loader, px *Proxy, d line) {
+		if !l.bindProcessArgs(d) {
+			return
+		}
 		l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: 'bind-process' has no effect, is deprecated, and will be removed in version 2.7.", d.pos.File, d.pos.Line))
 	})
 	set("compression", false, func(l *loader, px *Proxy, d line) {
@@ -463,6 +476,7 @@ func (l *loader) proxyOption(px *Proxy, d line) {
 			l.warn(d.pos, fmt.Sprintf("backend '%s' : 'option %s' directive is ignored in backends.", px.Name, name))
 			return
 		}
+		l.logFormatOverride(px, d, "option "+name)
 		// One log format replaces another.
 		delete(px.Options, "httplog")
 		delete(px.Options, "tcplog")

@@ -46,6 +46,9 @@ func (l *loader) proxyContext(px *Proxy, d line) bool {
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.", d.kw, px.Kind, px.Name))
 		l.warn(d.pos, "(null)")
 		return true
+	case d.kw == "tcp-response" && !px.hasBE() && (d.arg(0) == "inspect-delay" || d.arg(0) == "content"):
+		l.alert(d.pos, fmt.Sprintf("tcp-response %s is only allowed in 'backend' sections or 'defaults' section with a name", d.arg(0)))
+		return true
 	case d.kw == "declare" && !px.hasFE():
 		l.alert(d.pos, "'declare' only available in frontend or listen section")
 		return true

@@ -51,6 +51,10 @@ func (l *loader) stickTableArgs(d line) {
 			}
 			hasType = true
 			if (v == "string" || v == "binary") && i+2 < len(d.args) && d.args[i+1] == "len" {
+				if n := d.args[i+2]; strings.Trim(n, "0123456789") != "" {
+					fail("unknown type '%s'.", n) // sic
+					return
+				}
 				i += 2
 			}
 		case "size":

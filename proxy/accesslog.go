@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"fulcrum/confparse"
 	"fulcrum/proxy/logformat"
 )
 
@@ -73,6 +74,9 @@ type AccessLog struct {
 	AtAccept bool
 
 	logCount atomic.Uint64 // %lc
+	// ruleSlots are the capture slots of `http-request capture ... len
+	// N` rules, by the rule's position.
+	ruleSlots map[confparse.Pos]int
 }
 
 // Capture is one captured header: its name ("" for a `declare capture`
@@ -195,6 +199,9 @@ func routeSource(dst netip.AddrPort) netip.AddrPort {
 	return c.LocalAddr().(*net.UDPAddr).AddrPort()
 }
 
+// idBufs hold unique IDs built for a line.
+var idBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
 // valuesPool keeps the renderer's input off the heap of each line.
 var valuesPool = sync.Pool{New: func() any { return new(logformat.Values) }}
 
@@ -223,6 +230,13 @@ func (r *Record) render(dst []byte, f *logformat.Format, count bool) []byte {
 		// Every connection attempt failed: the reference still logs the
 		// source its socket was bound to.
 		v.BackendSrc = routeSource(v.Server)
+	}
+	if v.UniqueID == nil && !v.NoStream && r.Log != nil && r.Log.UniqueID != nil && f.Uses(logformat.VarUniqueID) {
+		// tcp mode: the ID is built when the line needs it.
+		bp := idBufs.Get().(*[]byte)
+		*bp = r.Log.UniqueID.Render((*bp)[:0], v)
+		v.UniqueID = *bp
+		defer idBufs.Put(bp)
 	}
 	switch {
 	case r.Log == nil:

@@ -230,6 +230,7 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	case old&admForcedDrain != 0:
 		msg = fmt.Sprintf("Server %s is UP (leaving forced drain).", s.id())
 	}
+	s.state.noteAdmin(old, a.flags, up)
 	if !wasUsable && s.lb.Usable() {
 		b.dequeueAllLocked()
 	}

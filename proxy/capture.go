@@ -5,6 +5,7 @@ import (
 
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/logformat"
+	"fulcrum/proxy/sample"
 )
 
 // logScratch holds one client connection's captured headers and unique ID
@@ -15,6 +16,7 @@ type logScratch struct {
 	buf      []byte   // captured values and the unique ID, back to back
 	req, res [][]byte // slices of buf, one per capture slot
 	vals     logformat.Values
+	tmp      []byte // a rule value being rendered
 }
 
 // capture copies the headers of hs named in caps into slots (the last
@@ -57,10 +59,10 @@ func (h *httpConn) captureRequest() {
 		h.hrec.ReqCaptures = s.req
 	}
 	if len(l.ResCaptures) > 0 {
-		h.hrec.ResCaptures = s.res[:0]
-		for range l.ResCaptures {
-			h.hrec.ResCaptures = append(h.hrec.ResCaptures, nil)
-		}
+		// Empty slots until the response comes (the log of a request
+		// without one shows "{|}").
+		s.res = s.capture(s.res, l.ResCaptures, nil)
+		h.hrec.ResCaptures = s.res
 	}
 	if l.UniqueID != nil {
 		h.r.values(&s.vals)
@@ -96,4 +98,27 @@ func (h *httpConn) appendUniqueID(dst []byte) []byte {
 // Connection header, rebuilt per hop, left out).
 func htxRequestSize(r *http1.Request) int64 {
 	return int64(20+len(r.Method)+len(r.URI)+len(r.Proto)+1) + htxHeaderBytes(r.Headers)
+}
+
+// captureSample stores the value of x in a capture slot (a capture
+// rule), cut to the slot's length.
+func (h *httpConn) captureSample(x *sample.Expr, slot int, response bool) {
+	l := h.fe.cfg.Log
+	caps, slots := l.ReqCaptures, h.hrec.ReqCaptures
+	if response {
+		caps, slots = l.ResCaptures, h.hrec.ResCaptures
+	}
+	if slot >= len(slots) || slot >= len(caps) {
+		return
+	}
+	start := len(h.lf.buf)
+	out, ok := x.AppendString(h.lf.buf, h.sess)
+	if !ok {
+		return
+	}
+	if len(out)-start > caps[slot].Len {
+		out = out[:start+caps[slot].Len]
+	}
+	h.lf.buf = out
+	slots[slot] = out[start:len(out):len(out)]
 }

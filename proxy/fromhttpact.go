@@ -155,6 +155,8 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 	switch name {
 	case "allow":
 		return HTTPRule{Action: HTTPAllow}, true
+	case "capture":
+		return a.captureRule(sc, pos, w)
 	case "deny", "tarpit", "return":
 		return a.finalRule(sc, pos, w)
 	case "auth":
@@ -170,11 +172,19 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		}
 		return HTTPRule{Action: HTTPRedirect, Redirect: rd}, true
 	case "set-header", "add-header", "early-hint":
+		act := map[string]HTTPAction{"set-header": HTTPSetHeader, "add-header": HTTPAddHeader, "early-hint": HTTPEarlyHint}[name]
 		v, t, err := value(2)
+		if err != nil && len(w) > 2 {
+			// Log-format variables (%ci, %ID...): the log-format compiler.
+			f, ferr := a.headerFormat(pos, w[2], sc.px.Mode == "http")
+			if ferr != nil {
+				return notActed(ferr.Error())
+			}
+			return HTTPRule{Action: act, Name: w[1], LF: f}, true
+		}
 		if err != nil {
 			return notActed(err.Error())
 		}
-		act := map[string]HTTPAction{"set-header": HTTPSetHeader, "add-header": HTTPAddHeader, "early-hint": HTTPEarlyHint}[name]
 		return HTTPRule{Action: act, Name: w[1], Value: v, Tmpl: t}, true
 	case "del-header":
 		if len(w) == 4 && w[2] == "-m" && w[3] == "str" {
@@ -263,8 +273,7 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		return HTTPRule{}, false
 	case "use-service":
 		if arg(1) == "prometheus-exporter" {
-			// Mapped with the statistics (fromstats.go: services).
-			return HTTPRule{}, false
+			return HTTPRule{Action: HTTPUseService}, true
 		}
 		return notActed("service '" + arg(1) + "' is not built")
 	}

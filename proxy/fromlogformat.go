@@ -58,15 +58,13 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 			}
 		}
 	}
-	if format != nil {
-		src := builtin
-		if src == "" {
-			src = first(format.Args)
-		}
-		l.Format = a.compileFormat(format.Pos, "log-format", src, http)
-	}
-	if format == nil {
+	switch {
+	case format == nil:
 		l.Format, l.AtAccept = a.compileFormat(confparse.Pos{}, "log-format", ConnectFormat(http), http), true
+	case builtin != "":
+		l.Format = a.compileFormat(format.Pos, "log-format", builtin, http)
+	default:
+		l.Format = a.compileFormat(format.Pos, "log-format", first(format.Args), http)
 	}
 	if sd != nil {
 		l.SD = a.compileFormat(sd.Pos, "log-format-sd", first(sd.Args), http)
@@ -102,6 +100,12 @@ func (a *adapter) compileFormat(pos confparse.Pos, what, src string, http bool) 
 // logs "-"; fetches of HTTP headers are refused, as by the reference,
 // since the headers are gone when a line is written.
 func (a *adapter) logSamples(pos confparse.Pos, what string) logformat.SampleCompiler {
+	return a.formatSamples(pos, what, true)
+}
+
+// formatSamples is logSamples; atLog false is for rule values, computed
+// while the request (and its headers) is at hand.
+func (a *adapter) formatSamples(pos confparse.Pos, what string, atLog bool) logformat.SampleCompiler {
 	return func(expr string) (logformat.Sample, error) {
 		// The record knows the stream's names and addresses best (the
 		// session does not carry a tcp-mode backend, nor the server).
@@ -117,10 +121,10 @@ func (a *adapter) logSamples(pos confparse.Pos, what string) logformat.SampleCom
 		case err != nil:
 			return nil, errors.New(strings.TrimSuffix(err.Error(), ".") + ".")
 		}
-		if x.HTTP() && !logTimeFetches[x.FetchName()] {
+		if atLog && x.HTTP() && !logTimeFetches[x.FetchName()] {
 			return nil, &logformat.UnavailableError{Needs: headersNeeded(x.FetchName())}
 		}
-		if responseFetches[x.FetchName()] {
+		if atLog && responseFetches[x.FetchName()] {
 			// Accepted, but the response is gone when the line is written.
 			return func(dst []byte, _ *logformat.Values) ([]byte, bool) { return dst, false }, nil
 		}
@@ -132,6 +136,21 @@ func (a *adapter) logSamples(pos confparse.Pos, what string) logformat.SampleCom
 			return x.AppendString(dst, r.sess)
 		}, nil
 	}
+}
+
+// headerFormat compiles a set-header/add-header value holding log-format
+// variables (%ci, %ID, %{+Q}[src] ...), rendered per request.
+func (a *adapter) headerFormat(pos confparse.Pos, value string, http bool) (*logformat.Format, error) {
+	return logformat.Compile(value, logformat.Options{HTTP: http, Sample: a.formatSamples(pos, "a header value", false), RuleValue: true})
+}
+
+// headerValue renders a rule's log-format value for the current request.
+func (h *httpConn) headerValue(f *logformat.Format) string {
+	v := &h.lf.vals
+	h.r.values(v)
+	h.lf.tmp = f.Render(h.lf.tmp[:0], v)
+	*v = logformat.Values{}
+	return string(h.lf.tmp)
 }
 
 // logTimeFetches are the HTTP fetches the reference still serves when a
@@ -154,8 +173,9 @@ func headersNeeded(fetch string) string {
 	return "HTTP request headers"
 }
 
-// capture reads `capture request|response header NAME len N` and
-// `declare capture request|response len N`.
+// capture reads `capture request|response header NAME len N`,
+// `declare capture request|response len N` and the slots of
+// `http-request capture SAMPLE len N` rules.
 func (a *adapter) capture(l *AccessLog, d haproxy.Directive) {
 	args := d.Args
 	var side, name, length string
@@ -164,6 +184,17 @@ func (a *adapter) capture(l *AccessLog, d haproxy.Directive) {
 		side, name, length = args[0], args[2], args[4]
 	case d.Keyword == "declare" && len(args) >= 4 && args[0] == "capture" && args[2] == "len":
 		side, length = args[1], args[3]
+	case d.Keyword == "http-request" && len(args) >= 4 && args[0] == "capture" && args[2] == "len":
+		// A capture rule with a length declares a slot of its own, in
+		// line order with the other captures.
+		if n, err := strconv.Atoi(args[3]); err == nil && n > 0 {
+			if l.ruleSlots == nil {
+				l.ruleSlots = map[confparse.Pos]int{}
+			}
+			l.ruleSlots[d.Pos] = len(l.ReqCaptures)
+			l.ReqCaptures = append(l.ReqCaptures, Capture{Len: n})
+		}
+		return
 	case d.Keyword == "capture" && len(args) > 0 && args[0] == "cookie":
 		a.warn(d.Pos, "'capture cookie' is not acted on yet by Fulcrum: %%CC and %%CS log '-'.")
 		return
@@ -199,4 +230,48 @@ func LogFormatErrors(hc *haproxy.Config) []confparse.Diagnostic {
 		}
 	}
 	return alerts
+}
+
+// captureRule maps `http-request capture SAMPLE len N|id N` and
+// `http-response capture SAMPLE id N`: the sample's text goes into a
+// capture slot of the frontend, logged by %hr / %hs.
+func (a *adapter) captureRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPRule, bool) {
+	notActed := func(why string) (HTTPRule, bool) {
+		a.warn(pos, "'%s capture' is not acted on yet by Fulcrum (%s); the rule is ignored.", sc.kw, why)
+		return HTTPRule{}, false
+	}
+	var l *AccessLog
+	for _, fe := range a.cfg.Frontends {
+		if fe.Name == sc.px.Name {
+			l = fe.Log
+		}
+	}
+	if l == nil || len(w) < 4 {
+		return notActed("captures exist in frontends only")
+	}
+	x, err := sample.ParseExpr(w[1], &sample.Options{ReadFile: os.ReadFile})
+	if err != nil {
+		return notActed(notBuilt(err).Error())
+	}
+	response := sc.kw != "http-request"
+	slot, ok := -1, false
+	switch w[2] {
+	case "len":
+		slot, ok = l.ruleSlots[pos]
+	case "id":
+		n, err := strconv.Atoi(w[3])
+		slots := l.ReqCaptures
+		if response {
+			slots = l.ResCaptures
+		}
+		slot, ok = n, err == nil && n >= 0 && n < len(slots)
+	}
+	if !ok {
+		return notActed("no such capture slot")
+	}
+	return HTTPRule{Action: HTTPDo, Do: func(s *Session) {
+		if s.http != nil {
+			s.http.captureSample(x, slot, response)
+		}
+	}}, true
 }

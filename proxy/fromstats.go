@@ -14,8 +14,7 @@ func init() { actedKeywords["stats"] = true }
 // proxy ids, the process maxconn, node and description, and the `stats`
 // lines of every proxy.
 func (a *adapter) statsGlobal() *StatsGlobal {
-	g := &StatsGlobal{ProxyIDs: map[string]int{}, Pages: map[string]*StatsPage{}, Services: map[string][]ServiceRule{},
-		MaxConn: a.hc.Global.MaxConn}
+	g := &StatsGlobal{ProxyIDs: map[string]int{}, Pages: map[string]*StatsPage{}, MaxConn: a.hc.Global.MaxConn}
 	if g.MaxConn == 0 {
 		g.MaxConn = defaultMaxConn()
 	}
@@ -59,7 +58,6 @@ func (a *adapter) statsGlobal() *StatsGlobal {
 			if page := a.statsPage(px); page != nil {
 				g.Pages[px.Name] = page
 			}
-			g.Services[px.Name] = a.services(px)
 		}
 	}
 	next := 1
@@ -184,22 +182,4 @@ func (a *adapter) statsHTTPRequest(p *StatsPage, d haproxy.Directive, acls map[s
 	}
 	r.Cond = cond
 	p.Rules = append(p.Rules, r)
-}
-
-// services maps the proxy's `http-request use-service
-// prometheus-exporter` rules. The engine answers them after the proxy's
-// other http-request rules.
-func (a *adapter) services(px *haproxy.Proxy) []ServiceRule {
-	var out []ServiceRule
-	acls := a.acls(px)
-	for _, d := range px.Section.Lines {
-		if d.Keyword != "http-request" || first(d.Args) != "use-service" || len(d.Args) < 2 ||
-			d.Args[1] != "prometheus-exporter" {
-			continue
-		}
-		if cond, ok := a.cond(acls, d.Pos, d.Args[2:]); ok {
-			out = append(out, ServiceRule{Cond: cond})
-		}
-	}
-	return out
 }

@@ -57,8 +57,14 @@ backend other
 	if g.Pages["be"] == nil || g.Pages["be"].URI != "/haproxy?stats" || g.Pages["be"].Refresh != 10*time.Second {
 		t.Errorf("defaults' stats refresh not inherited by be: %+v", g.Pages["be"])
 	}
-	if len(g.Services["fe"]) != 1 {
-		t.Errorf("services %v", g.Services)
+	var services int
+	for _, r := range cfg.Frontends[0].HTTP.RequestRules {
+		if r.Action == HTTPUseService {
+			services++
+		}
+	}
+	if services != 1 {
+		t.Errorf("%d use-service rules in fe, want 1", services)
 	}
 	var warned []string
 	for _, d := range diags {

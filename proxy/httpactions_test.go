@@ -157,7 +157,7 @@ func TestUserlistAndAuth(t *testing.T) {
 func TestHTTPActionDiagnostics(t *testing.T) {
 	base := "listen f\n mode http\n bind 127.0.0.1:8000\n %s\n server s 127.0.0.1:9000\n"
 	for _, tc := range []struct{ desc, line, want string }{
-		{"log-format header value", "http-request set-header X %ci", ":4] : 'http-request set-header' is not acted on yet by Fulcrum (log-format value: log-format variable '%ci' is not a sample expression)"},
+		{"log-format path value", "http-request set-path /%ci", ":4] : 'http-request set-path' is not acted on yet by Fulcrum (log-format value: log-format variable '%ci' is not a sample expression)"},
 		{"log-format redirect", "http-request redirect location /%ci", ":4] : 'http-request redirect location' : target '/%ci' : log-format value: log-format variable '%ci'"},
 		{"log-format return string", "http-request return status 200 content-type text/plain lf-string %ci", ":4] : 'http-request return' : payload '%ci' : log-format value"},
 		{"set-log-level", "http-request set-log-level err", ":4] : 'http-request set-log-level err' is accepted but has no effect in Fulcrum (only 'silent' is built)."},

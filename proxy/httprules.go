@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/http1"
+	"fulcrum/proxy/logformat"
 	"fulcrum/proxy/sample"
 )
 
@@ -66,6 +67,9 @@ const (
 	HTTPSilent
 	// HTTPDo calls Do (track-sc, sc-inc-gpc0, ...) and goes on.
 	HTTPDo
+	// HTTPUseService answers with a service (prometheus-exporter:
+	// statsserve.go).
+	HTTPUseService
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -105,6 +109,8 @@ type HTTPRule struct {
 	// its `hdr` values that hold samples.
 	Body    *sample.Template
 	HdrTmpl []hdrTemplate
+	// LF computes Value per request when it holds log-format variables.
+	LF *logformat.Format
 }
 
 // hdrTemplate is the value of the Reply header at index, computed per
@@ -117,6 +123,8 @@ type hdrTemplate struct {
 // value is the rule's value for the current message.
 func (h *httpConn) value(r *HTTPRule) string {
 	switch {
+	case r.LF != nil:
+		return h.headerValue(r.LF)
 	case r.Tmpl != nil:
 		return r.Tmpl.String(h.sess)
 	case r.Expr != nil:
@@ -151,7 +159,10 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 		case HTTPAllow:
 			return 0, false
 		case HTTPDeny, HTTPReturn, HTTPAuth, HTTPTarpit:
+			h.countDenied(r)
 			return h.answer(r)
+		case HTTPUseService:
+			return 200, h.servePrometheus()
 		case HTTPRedirect:
 			return h.redirectRequest(r)
 		case HTTPEarlyHint:

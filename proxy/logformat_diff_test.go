@@ -192,7 +192,8 @@ var httpLogTerms = []string{"L", "%ci", "%cp", "%fi", "%fp", "%bi", "%bp", "%si"
 // TestLogFormatHTTPMatchesReference: the same requests (kept-alive ones,
 // a body, HTTP/1.0, a malformed one) through the reference
 // and through our engine with the same configuration (captures, unique
-// ID, a log-format of every variable) give the same log lines, field by
+// ID, capture rules, a log-format of every variable) give the same log
+// lines, field by
 // field, and the servers receive the same unique-ID header.
 func TestLogFormatHTTPMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
@@ -215,6 +216,12 @@ frontend fe
 	capture request header User-Agent len 3
 	capture response header X-Server len 10
 	capture response header Nope len 4
+	declare capture request len 5
+	declare capture response len 3
+	http-request capture req.hdr(User-Agent) len 2
+	http-request capture path id 2
+	http-response capture res.hdr(X-Server) id 2
+	http-request set-header X-LF "%%ci %%{+Q}f %%{+Q}HM %%{+Q}[req.hdr(host)] %%[src,ipmask(16)]"
 	unique-id-format %%{+X}o\ %%ci:%%cp_%%fi:%%fp_%%Ts_%%rt:%%pid
 	unique-id-header X-Unique-ID
 	log-format "%s"
@@ -276,7 +283,7 @@ func TestLogFormatTCPMatchesReference(t *testing.T) {
 			dead := deadAddr(t)
 			cfg := func(port int) string {
 				return fmt.Sprintf("defaults\n\tmode tcp\n\tlog stdout format raw local0\n\ttimeout connect 100ms\n\ttimeout client 5s\n\ttimeout server 2s\n\tretries 1\n"+
-					"frontend fe\n\tbind 127.0.0.1:%d\n\tlog-format \"%s\"\n\tdefault_backend %s\n"+
+					"frontend fe\n\tbind 127.0.0.1:%d\n\tlog-format \"%s\"\n\tdefault_backend %s\n\tunique-id-format %%{+X}o\\ %%ci:%%cp_%%Ts:%%pid\n"+
 					"backend be\n\tserver s1 %s\nbackend dead\n\tserver s9 %s\n", port, format, tc.backend, be.Addr("s1"), dead)
 			}
 			run := func(addr string) {

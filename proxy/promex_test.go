@@ -118,6 +118,13 @@ func TestPrometheusDifferential(t *testing.T) {
 		}
 	}
 
+	// The rule after use-service answers what it does not serve.
+	for _, base := range []string{p.refProm, p.ourProm} {
+		if _, resp := scrape(t, "http://"+base+"/other"); resp.StatusCode != 403 {
+			t.Errorf("%s/other: status %d, want the deny rule's 403", base, resp.StatusCode)
+		}
+	}
+
 	for _, tc := range []struct {
 		desc, query string
 		status      int

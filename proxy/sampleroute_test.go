@@ -96,6 +96,7 @@ frontend fe
 	use_backend be_fixed if fixed
 	use_backend be_neg if neg_prio
 	use_backend be_local if { hdr(x-local) -m found } LOCALHOST
+	use_backend be_local if { hdr(x-lh) -m found } { src LOCALHOST }
 	use_backend %%[req.hdr(x-route),lower,map(%s)] if { req.hdr(x-route) -m found }
 	use_backend be_dyn_%%[path,field(3,/)] if { path_beg /dyn/ }
 	default_backend be_dflt
@@ -208,6 +209,7 @@ func TestRoutingDifferential(t *testing.T) {
 		{"negative value", get("/", "x", "X-Prio: -5")},
 		{"not a number", get("/", "x", "X-Prio: abc")},
 		{"localhost builtin", get("/", "x", "X-Local: 1")},
+		{"localhost as an address pattern", get("/", "x", "X-LH: 1")},
 		{"dynamic map a", get("/", "x", "X-Route: A")},
 		{"dynamic map b", get("/", "x", "X-Route: b")},
 		{"dynamic map unknown backend", get("/", "x", "X-Route: missing")},

@@ -92,6 +92,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	defer func() { sess.stickClose(rec.BytesIn, rec.BytesOut) }()
 	if !runRules(fe.cfg.ConnectionRules, sess) || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
+		fe.counters.DeniedConns.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
 		return
 	}

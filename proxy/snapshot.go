@@ -28,14 +28,7 @@ type StatsGlobal struct {
 	Node, Description string
 	// Pages are the statistics pages, by proxy name.
 	Pages map[string]*StatsPage
-	// Services are the `http-request use-service prometheus-exporter`
-	// rules, by proxy name.
-	Services map[string][]ServiceRule
 }
-
-// ServiceRule is an `http-request use-service prometheus-exporter [if
-// COND]` rule.
-type ServiceRule struct{ Cond Cond }
 
 // checkStatusNames are the reference's short check status names
 // (get_check_status_info).
@@ -161,7 +154,11 @@ func (e *Engine) frontendRow(rt *runtime, f *frontend, iid int, now time.Time) s
 		slim = rt.cfg.Stats.MaxConn
 	}
 	r.Set(stats.Slim, stats.U32(int64(slim)))
-	r.Set(stats.Dreq, stats.U64(c.Denied.Load()))
+	// Connections refused before the session began are no sessions:
+	// they count in dcon, not in stot or dreq.
+	dcon := c.DeniedConns.Load()
+	r.Set(stats.Stot, stats.U64(c.Total.Load()-dcon))
+	r.Set(stats.Dreq, stats.U64(c.Denied.Load()-dcon))
 	r.Set(stats.Ereq, stats.U64(c.ReqErrors.Load()))
 	status := "OPEN"
 	e.mu.Lock()
@@ -178,7 +175,7 @@ func (e *Engine) frontendRow(rt *runtime, f *frontend, iid int, now time.Time) s
 	r.Set(stats.ConnRate, stats.U32(cur))
 	r.Set(stats.ConnRateMax, stats.U32(max))
 	r.Set(stats.ConnTot, stats.U64(c.Total.Load()))
-	r.Set(stats.Dcon, stats.U64(0))
+	r.Set(stats.Dcon, stats.U64(dcon))
 	r.Set(stats.Dses, stats.U64(0))
 	qcur, qmax := c.reqRate.read(now)
 	r.Set(stats.ReqRate, stats.U32(qcur))
@@ -257,7 +254,7 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	setTimes(&r, c, now)
 	r.Set(stats.Qcur, stats.U32(int64(len(b.queue))))
 	r.Set(stats.Slim, stats.U32(int64(b.fullConn(rt))))
-	r.Set(stats.Dreq, stats.U64(0))
+	r.Set(stats.Dreq, stats.U64(c.Denied.Load()))
 	weight, uweight := wact, uwact
 	if act == 0 {
 		// The reference shows the backup servers' weight then (the
@@ -286,6 +283,10 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	r.Set(stats.Chkdown, stats.U64(b.counters.beHealth.chkDown))
 	b.counters.beHealth.mu.Unlock()
 	lc, down := c.beHealth.ages(now)
+	// A server's state change is the backend's last change too.
+	for _, sr := range out {
+		lc = min(lc, sr.Values[stats.Lastchg].Num)
+	}
 	r.Set(stats.Lastchg, stats.U32(lc))
 	r.Set(stats.Downtime, stats.U32(down))
 	r.Set(stats.Mode, stats.Str(modeName(b.cfg.Mode)))
@@ -436,6 +437,8 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 		r.Set(stats.Chkfail, stats.U64(chkFail))
 		r.Set(stats.Chkdown, stats.U64(chkDown))
 		r.Set(stats.Downtime, stats.U32(int64(downtime/time.Second)))
+	}
+	if s.cfg.Check && checksRunning(s, v) {
 		rise, fall := s.cfg.Rise, s.cfg.Fall
 		if rise <= 0 {
 			rise = 2
@@ -450,7 +453,11 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 			hl = int64(rise)
 		}
 		r.Set(stats.CheckHealth, stats.U32(hl))
-		if hasResult {
+		if !hasResult {
+			// No result since the start or the end of a maintenance.
+			r.Set(stats.CheckStatus, stats.Str("INI"))
+			r.Set(stats.CheckDesc, stats.Str("Initializing"))
+		} else {
 			r.Set(stats.CheckStatus, stats.Str(checkStatusNames[last.Status]))
 			if last.Status == check.L7OK || last.Status == check.L7STS {
 				r.Set(stats.CheckCode, stats.U32(int64(last.Code)))
@@ -484,6 +491,16 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 	}
 	r.Set(stats.NeedConnEst, stats.U32(need))
 	return r
+}
+
+// checksRunning tells whether the health check of s is enabled: the
+// reference shows no check fields for a server in maintenance or whose
+// checks were disabled.
+func checksRunning(s *server, v balance.View) bool {
+	a := &s.state.admin
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !v.Maint && a.flags&admForcedMaint == 0 && !a.checksOff
 }
 
 // ages returns a backend's lastchg and downtime in seconds.

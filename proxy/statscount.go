@@ -92,6 +92,7 @@ func (t *timeAvg) read() (avg, maxs [4]int64) {
 // engine itself uses; they live in Counters.
 type statCounters struct {
 	Requests     atomic.Int64    // req_tot
+	DeniedConns  atomic.Int64    // dcon: refused by tcp-request connection/session rules (part of Denied)
 	Hrsp         [6]atomic.Int64 // 1xx..5xx, other
 	ReqErrors    atomic.Int64    // ereq
 	RespErrors   atomic.Int64    // eresp
@@ -176,6 +177,29 @@ func (s *srvStats) noteChange(up bool) {
 		s.downSince = now
 	}
 	s.mu.Unlock()
+}
+
+// noteAdmin records an administrative change of a server as the
+// reference counts it: entering or leaving maintenance is a transition
+// (chkdown, downtime) for a server its checks hold up, leaving it or
+// changing the drain state restarts lastchg, and the checks start over
+// (INI) after a maintenance. A down server entering maintenance does not
+// change.
+func (s *srvStats) noteAdmin(oldFlags, newFlags int, up bool) {
+	was, is := oldFlags&admForcedMaint != 0, newFlags&admForcedMaint != 0
+	switch {
+	case was != is && up:
+		s.noteChange(was)
+	case was && !is, (oldFlags^newFlags)&admForcedDrain != 0:
+		s.mu.Lock()
+		s.lastChange = time.Now()
+		s.mu.Unlock()
+	}
+	if was && !is {
+		s.mu.Lock()
+		s.hasResult = false
+		s.mu.Unlock()
+	}
 }
 
 // noteCheck records one check result; healthBefore is the check's health
@@ -283,7 +307,7 @@ func (c *Counters) clearStats(all bool) {
 	if !all {
 		return
 	}
-	for _, a := range []*atomic.Int64{&c.Requests, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
+	for _, a := range []*atomic.Int64{&c.Requests, &c.DeniedConns, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
 		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts} {
 		a.Store(0)
 	}
@@ -314,4 +338,18 @@ func countAborts(term [2]byte, status int, cs ...*Counters) {
 			c.RespErrors.Add(1)
 		}
 	}
+}
+
+// countDenied counts a request refused by an http-request deny or tarpit
+// rule (dreq) on the proxy whose rules refused it: the frontend while no
+// backend is chosen.
+func (h *httpConn) countDenied(r *HTTPRule) {
+	if r.Action != HTTPDeny && r.Action != HTTPTarpit {
+		return
+	}
+	if h.be != nil {
+		h.be.counters.Denied.Add(1)
+		return
+	}
+	h.fe.counters.Denied.Add(1)
 }

@@ -42,9 +42,10 @@ const pageConfig = httpDefaults + `listen st
 	server y %s
 `
 
-// startPageEngine runs pageConfig on our engine.
-func startPageEngine(t *testing.T, srv string) string {
-	return feAddr(startAdapted(t, fmt.Sprintf(pageConfig, difftest.FreePort(t), srv, srv)), "st")
+// startPageEngine runs pageConfig on our engine, its messages in sink
+// (nil: dropped).
+func startPageEngine(t *testing.T, srv string, sink *logSink) string {
+	return feAddr(startAdaptedLog(t, fmt.Sprintf(pageConfig, difftest.FreePort(t), srv, srv), sink), "st")
 }
 
 // pageAnswer is what a client sees of one page request, without what
@@ -109,9 +110,10 @@ func TestStatsPageDifferential(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	be := startHTTPBackend(t, "s")
 	refPort := difftest.FreePort(t)
-	difftest.StartReferenceConfig(t, bin, fmt.Sprintf(pageConfig, refPort, be.addr(), be.addr()))
+	ref := difftest.StartReferenceConfig(t, bin, fmt.Sprintf(pageConfig, refPort, be.addr(), be.addr()))
+	sink := &logSink{}
 	bases := map[string]string{"ref": fmt.Sprintf("http://127.0.0.1:%d/admin?stats", refPort),
-		"ours": "http://" + startPageEngine(t, be.addr().String()) + "/admin?stats"}
+		"ours": "http://" + startPageEngine(t, be.addr().String(), sink) + "/admin?stats"}
 
 	steps := []struct {
 		desc, method, suffix, form string
@@ -171,6 +173,26 @@ func TestStatsPageDifferential(t *testing.T) {
 			}
 		}
 	}
+
+	// The admin actions are logged as the reference logs them.
+	last := "Server st/y is UP/READY (leaving forced maintenance)."
+	ref.WaitLog(last)
+	sink.wait(t, last)
+	serverLines := func(lines []string) string {
+		var out []string
+		for _, l := range lines {
+			if i := strings.Index(l, "Server st/"); i >= 0 {
+				out = append(out, l[i:])
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	sink.mu.Lock()
+	ours := serverLines(sink.lines)
+	sink.mu.Unlock()
+	if r := serverLines(strings.Split(ref.Output(), "\n")); r != ours {
+		t.Errorf("admin action logs:\nref\n%s\nours\n%s", r, ours)
+	}
 }
 
 // jsonShape summarises a ;json answer: per row its object type and the
@@ -220,7 +242,7 @@ func chromium(t *testing.T) string {
 func TestStatsPageRendersInChromium(t *testing.T) {
 	bin := chromium(t)
 	be := startHTTPBackend(t, "s")
-	addr := startPageEngine(t, be.addr().String())
+	addr := startPageEngine(t, be.addr().String(), nil)
 	// The page needs credentials: a URL with them works in Chromium.
 	url := "http://admin:secret@" + addr + "/admin?stats"
 	run := func(args ...string) []byte {

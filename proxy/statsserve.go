@@ -29,18 +29,13 @@ func (h *httpConn) serveFrontendStats() (done, keep bool) {
 	return h.serveStats(h.fe.cfg.Name)
 }
 
-// serveStats answers the request when it is for the statistics page or
-// a service (prometheus-exporter) of the proxy name. done reports whether
-// it did; keep whether the client connection goes on.
+// serveStats answers the request when it is for the statistics page of
+// the proxy name. done reports whether it did; keep whether the client
+// connection goes on.
 func (h *httpConn) serveStats(name string) (done, keep bool) {
 	g := h.rt.cfg.Stats
 	if g == nil {
 		return false, false
-	}
-	for _, svc := range g.Services[name] {
-		if svc.Cond == nil || svc.Cond(h.sess) == True {
-			return true, h.servePrometheus()
-		}
 	}
 	page := g.Pages[name]
 	if page == nil || !bytes.HasPrefix(h.req.URI, []byte(page.URI)) {
@@ -149,7 +144,7 @@ func (h *httpConn) serveStats(name string) (done, keep bool) {
 		extra = append(extra, "refresh: "+strconv.Itoa(int(page.Refresh/time.Second)))
 	}
 	h.writeStatsResponse(200, "OK", ctype, extra, buf.Bytes())
-	return true, h.req.KeepAlive()
+	return true, h.keepAfterAnswer()
 }
 
 // authorized checks the request's Basic credentials against the users.
@@ -181,7 +176,7 @@ const unauthorizedBody = "<html><body><h1>401 Unauthorized</h1>\nYou need a vali
 func (h *httpConn) statsUnauthorized(realm string) bool {
 	h.writeStatsResponse(401, "Unauthorized", "text/html",
 		[]string{fmt.Sprintf("www-authenticate: Basic realm=\"%s\"", realm)}, []byte(unauthorizedBody))
-	return h.req.KeepAlive() && h.req.Framing == 0
+	return h.keepAfterAnswer()
 }
 
 // writeStatsResponse sends a complete response the proxy makes itself
@@ -204,6 +199,9 @@ func (h *httpConn) writeStatsResponse(status int, reason, ctype string, extra []
 	h.r.BytesOut += n
 	h.hrec.Status = status
 	h.r.Term = [2]byte{'L', stateRequest}
+	// The reference logs an applet's queue, connect and response
+	// times as 0.
+	h.r.TQueue, h.r.TConnect, h.hrec.TResp = 0, 0, 0
 	for _, c := range []*Counters{h.fe.counters, h.beCounters()} {
 		if c != nil {
 			c.BytesIn.Add(h.r.BytesIn)
@@ -272,8 +270,10 @@ func (h *httpConn) statsAdmin(form string) string {
 		return "NONE"
 	}
 	done := 0
-	for _, s := range servers {
-		if err := h.e.statsAction(backend, s, action); err == nil {
+	// The reference reads the form from its end: the last server
+	// checked is acted on first.
+	for i := len(servers) - 1; i >= 0; i-- {
+		if err := h.e.statsAction(backend, servers[i], action); err == nil {
 			done++
 		} else if err == errUnknownAction {
 			return "ERRP"
@@ -301,7 +301,7 @@ func (h *httpConn) servePrometheus() bool {
 	var buf bytes.Buffer
 	stats.WritePrometheus(&buf, h.e.Snapshot(), h.e.Info(Version, ReleaseDate), opts)
 	h.writeStatsResponse(200, "OK", "text/plain; version=0.0.4", nil, buf.Bytes())
-	return h.req.KeepAlive()
+	return h.keepAfterAnswer()
 }
 
 // replyCodec answers one of the codec's error pages (400, 413), logs the

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"fulcrum/internal/reftest"
@@ -61,4 +64,42 @@ func TestCheckLogFormat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDaemonLogLineLength: a target's `len` cuts the line (header
+// included) to len-1 bytes, and the default of 1024 applies without it;
+// an RFC 3164 stdout line names the host "localhost". Ours as the
+// reference.
+func TestDaemonLogLineLength(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		s := startIDServer(t, "s1")
+		port := freePort(t)
+		p := startBin(t, bin, []string{"FE_PORT=" + port, "S1=" + s.addr()}, "-db", "-f", configCopy(t, "loglen.cfg"))
+		front := "127.0.0.1:" + port
+		waitFor(t, "the listener", func() bool {
+			c, err := net.Dial("tcp", front) // closed before a request: no line
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
+		c, err := net.Dial("tcp", front)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "GET /%s HTTP/1.1\r\nHost: a\r\n\r\n", strings.Repeat("a", 3000))
+		io.Copy(io.Discard, c)
+		c.Close()
+		short := regexp.MustCompile(`(?m)^<134>\w{3} [ \d]\d \d\d:\d\d:\d\d localhost haproxy\[\d+\]: 127\.0\.0\.1:\d+ \[.*a$`)
+		long := regexp.MustCompile(`(?m)^127\.0\.0\.1:\d+ \[.* "GET /aaaa.*a$`)
+		var cut, full string
+		waitFor(t, "both lines", func() bool {
+			out := p.out.String()
+			cut, full = short.FindString(out), long.FindString(out)
+			return cut != "" && full != ""
+		})
+		if len(cut) != 199 || len(full) != 1023 {
+			t.Errorf("lines of %d and %d bytes, want 199 and 1023:\n%s\n%s", len(cut), len(full), cut, full)
+		}
+	})
 }

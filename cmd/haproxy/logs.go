@@ -21,6 +21,7 @@ type logTarget struct {
 	format   string // rfc3164 (default), rfc5424, short, raw, ...
 	facility int
 	maxLevel int // messages above this syslog level are dropped
+	maxLen   int // `len`: a line is cut to maxLen-1 bytes before its LF
 	mu       sync.Mutex
 	conn     net.Conn // udp or unix datagram socket
 	buf      []byte   // the line being written, reused (under mu)
@@ -37,11 +38,16 @@ func parseLogArgs(args []string) *logTarget {
 	if len(args) < 2 {
 		return nil
 	}
-	t := &logTarget{name: args[0], format: "rfc3164", maxLevel: 7}
+	t := &logTarget{name: args[0], format: "rfc3164", maxLevel: 7, maxLen: 1024}
 	i := 1
 	for i+1 < len(args) && (args[i] == "len" || args[i] == "format" || args[i] == "sample") {
-		if args[i] == "format" {
+		switch args[i] {
+		case "format":
 			t.format = args[i+1]
+		case "len":
+			if n, err := strconv.Atoi(args[i+1]); err == nil && n > 1 {
+				t.maxLen = n
+			}
 		}
 		i += 2
 	}
@@ -108,11 +114,19 @@ func (t *logTarget) write(pid, level int, sd, msg []byte) {
 	case "iso":
 		b = time.Now().UTC().AppendFormat(b, "2006-01-02T15:04:05.000000-07:00 ")
 	default:
-		b = time.Now().AppendFormat(b, "Jan _2 15:04:05 haproxy[")
+		b = time.Now().AppendFormat(b, "Jan _2 15:04:05 ")
+		if t.name == "stdout" || t.name == "stderr" {
+			// The reference names the host on its fd sinks only.
+			b = append(b, "localhost "...)
+		}
+		b = append(b, "haproxy["...)
 		b = strconv.AppendInt(b, int64(pid), 10)
 		b = append(b, "]: "...)
 	}
 	b = append(b, msg...)
+	if len(b) > t.maxLen-1 {
+		b = b[:t.maxLen-1] // as the reference, which cuts at its buffer
+	}
 	b = append(b, '\n')
 	t.buf = b
 	switch {

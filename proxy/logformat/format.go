@@ -41,6 +41,9 @@ type Options struct {
 	HTTP bool
 	// Sample compiles `%[...]` expressions; nil uses BasicSamples.
 	Sample SampleCompiler
+	// RuleValue is for values of http-request rules, where the
+	// reference does not quote samples (+Q quotes variables only).
+	RuleValue bool
 }
 
 type nodeKind uint8
@@ -152,6 +155,9 @@ func Compile(s string, o Options) (*Format, error) {
 			}
 			flush()
 			n.flags = flags
+			if o.RuleValue {
+				n.flags &^= Quote
+			}
 			f.nodes = append(f.nodes, n)
 			i = next
 		case isAlpha(s[i]):

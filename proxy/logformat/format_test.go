@@ -185,3 +185,15 @@ func TestValid(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleValueQuotes: in rule values the reference quotes variables but
+// not samples (set-header X "%{+Q}ci %{+Q}[src]" sends "127.0.0.1" 127.0.0.1).
+func TestRuleValueQuotes(t *testing.T) {
+	f, err := Compile("%{+Q}ci %{+Q}[src] %{+Q}f", Options{HTTP: true, RuleValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(f.Render(nil, sampleValues())), `"127.0.0.1" 127.0.0.1 "fe"`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,34 @@ func BenchmarkACL(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(acl, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if a.Match(e) != Found {
+					b.Fatal("no match")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLargeLists: ACLs over thousands of hosts or networks (block
+// lists, host maps) cost a map lookup, not a scan.
+func BenchmarkLargeLists(b *testing.B) {
+	e := httpEnv(b, testReq)
+	hosts := []string{"hdr(host)", "-i"}
+	nets := []string{"src"}
+	for i := range 5000 {
+		hosts = append(hosts, fmt.Sprintf("h%d.example.com", i))
+		nets = append(nets, fmt.Sprintf("10.%d.%d.0/24", i/256, i%256))
+	}
+	hosts = append(hosts, "www.example.com:8080")
+	nets = append(nets, "192.168.1.0/24")
+	for name, words := range map[string][]string{"5000 hosts": hosts, "5000 networks": nets} {
+		a, err := ParseACL(words, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if a.Match(e) != Found {

@@ -310,7 +310,7 @@ func checkRegsub(a []Arg) error {
 	}
 	r, err := regexp.Compile(re)
 	if err != nil {
-		return err
+		return regexError(a[0].Str, err)
 	}
 	a[0].Re = r
 	return nil

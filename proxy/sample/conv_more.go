@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/balance"
+	"fulcrum/proxy/xxhash"
 )
 
 // Less common converters, checked against the reference like the others.
@@ -123,6 +124,10 @@ func init() {
 				return false
 			}
 			*s = binSample(b)
+			return true
+		}},
+		{Name: "xxh64", Args: []ArgType{ArgInt}, In: Bin, Out: Int, Fn: func(_ *Call, a []Arg, s *Sample) bool {
+			*s = intSample(int64(xxhash.Sum64(s.Bytes, uint64(a[0].Int))))
 			return true
 		}},
 		{Name: "url_dec", Args: []ArgType{ArgInt}, In: Str, Out: Str, Fn: func(_ *Call, a []Arg, s *Sample) bool {

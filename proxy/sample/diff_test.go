@@ -38,12 +38,14 @@ var diffExprs = []string{
 	"str(12abc),add(1)", "str(x12),add(1)", "str(-4),add(1)", "bool(1)", "int(-3)", "str(1.2.3.4),ipmask(32)",
 	"ipv4(1.2.3.4),add(0)", "ipv6(::ffff:1.2.3.4)", "bin(4142)", "bin(4142),hex",
 	"str(  ab ),ltrim( ),rtrim( )", "var(txn.nothing)", "nbsrv(be)", "be_conn(be)", "srv_is_up(be/s)",
-	"always_true", "always_false", "fe_name",
+	"always_true", "always_false", "fe_name", "ssl_fc", "url_ip", "url_port",
+	"path,map_beg(MAPDIR/beg.map)", "path,map_beg(MAPDIR/beg.map,none),upper", "path,map_str(MAPDIR/beg.map,none)",
+	"path,map_sub(MAPDIR/beg.map)", "path,map_reg(MAPDIR/reg.map)", "src,map_ip(MAPDIR/ip.map)", "int(1500),map_int(MAPDIR/int.map)",
 	"str(a\\r\\nb),cut_crlf", "str(ff),hex2i", "str(-ff),hex2i", "str(zz),hex2i", "int(258),htonl,hex",
 	"str(example.com:8080),host_only", "str(example.com:8080),port_only", "str(example.com),port_only",
 	"str([::1]:443),host_only", "str([::1]:443),port_only", "str(::1),host_only", "int(1),iif(yes,no)", "int(0),iif(yes,no)",
 	"int(1500000000),http_date", "int(1500000000),http_date(3600)", "int(1500000000123),http_date(0,ms)", "int(1500000000123456),http_date(0,us)",
-	"str(abc),sha1,hex", "str(abc),sha2,hex", "str(abc),sha2(512),hex", "str(abc),crc32c", "str(abc),crc32c(1)",
+	"str(abc),sha1,hex", "str(abc),sha2,hex", "str(abc),sha2(512),hex", "str(abc),crc32c", "str(abc),crc32c(1)", "str(abc),xxh64", "str(abc),xxh64(7)", "path,xxh64",
 	"str(hi?>),ub64enc", "str(aGk_Pg),ub64dec", "str(a%20b+c),url_dec", "str(a%20b+c),url_dec(1)", "str(a%2),url_dec",
 }
 
@@ -60,10 +62,22 @@ func TestExprDifferential(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	be := difftest.StartHTTPBackends(t, []difftest.Server{{Name: "s"}})
 	port := difftest.FreePort(t)
+	mapDir := t.TempDir()
+	for name, body := range map[string]string{
+		"beg.map": "/api old\n/api/v1 new\n/api/v1/users exact\n/ap short\n",
+		"reg.map": "^/api first\n^/api/v1 second\n",
+		"ip.map":  "127.0.0.0/8 eight\n127.0.0.0/24 twentyfour\n0.0.0.0/0 any\n",
+		"int.map": "1000:2000 range\n1500 exact\n",
+	} {
+		if err := os.WriteFile(filepath.Join(mapDir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "defaults\n\tmode http\n\ttimeout connect 2s\n\ttimeout client 5s\n\ttimeout server 5s\n"+
 		"frontend fe\n\tbind 127.0.0.1:%d\n", port)
 	for i, x := range diffExprs {
+		x = strings.ReplaceAll(x, "MAPDIR", mapDir)
 		fmt.Fprintf(&sb, "\thttp-request return status 200 content-type text/plain lf-string \"[%%[%s]]\" if { req.hdr(x-n) %d }\n", x, i)
 	}
 	fmt.Fprintf(&sb, "\tdefault_backend be\nbackend be\n\tserver s %s\n", be.Addr("s"))
@@ -96,7 +110,7 @@ func TestExprDifferential(t *testing.T) {
 		e.dst = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 		e.vars = nil
 		e.stats = map[string]int{"0be/": 1, "1be/": 0, "4be/s": 1}
-		tm, err := ParseTemplate(words[i], nil)
+		tm, err := ParseTemplate(words[i], &Options{ReadFile: os.ReadFile})
 		if err != nil {
 			t.Errorf("%s: reference %q, ours refused: %v", x, ref, err)
 			continue

@@ -342,7 +342,7 @@ func convertArgs(raw []string, kinds []ArgType, min int, o *Options) ([]Arg, err
 		case ArgReg:
 			re, err := regexp.Compile(r)
 			if err != nil {
-				return nil, fmt.Errorf("invalid regex '%s' : %v", r, err)
+				return nil, regexError(r, err)
 			}
 			a.Re = re
 		case ArgVar:
@@ -384,6 +384,11 @@ func checkVarName(name string) error {
 func (x *Expr) Eval(env Env, out *Sample) Result {
 	st := getState(env)
 	r := x.eval(&st.call, out)
+	if len(st.call.Buf) > 0 {
+		// out may point into the scratch buffer (base, hdr_names...):
+		// it goes with out to the caller instead of back to the pool.
+		st.call.Buf = nil
+	}
 	putState(st)
 	return r
 }

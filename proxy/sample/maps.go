@@ -59,6 +59,7 @@ func loadMap(name, method string, out Type, o *Options) (*Map, error) {
 		}
 		t.values = append(t.values, v)
 	}
+	t.keys.index()
 	m.table.Store(t)
 	if o.Refs != nil {
 		ref := o.Refs.get(name, true, true, "map at "+o.Where, data, o.Late)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -62,6 +63,10 @@ type patterns struct {
 	ints   []intRange // int len
 	nets   []netip.Prefix
 	users  Userlist // auth_group
+	// Indexes of large exact-string and network lists (see index).
+	strIndex     map[string]int
+	netIndex     map[netip.Prefix]int
+	bits4, bits6 []int
 }
 
 // newPatterns compiles pattern words for method.
@@ -72,7 +77,88 @@ func newPatterns(method string, icase bool, words []string) (*patterns, error) {
 			return nil, err
 		}
 	}
+	p.index()
 	return p, nil
+}
+
+// indexMin is the pattern count from which exact strings and networks
+// are looked up in maps instead of scanned (HAProxy uses trees for
+// them): host lists and address block lists run to thousands of lines.
+const indexMin = 8
+
+// index builds the lookup maps once every pattern is in.
+func (p *patterns) index() {
+	switch {
+	case (p.method == MatchStr || p.method == MatchBin) && len(p.strs) >= indexMin:
+		p.strIndex = make(map[string]int, len(p.strs))
+		for i, s := range p.strs {
+			if _, dup := p.strIndex[string(s)]; !dup {
+				p.strIndex[string(s)] = i
+			}
+		}
+	case p.method == MatchIP && len(p.nets) >= indexMin:
+		p.netIndex = map[netip.Prefix]int{}
+		seen := map[int]bool{}
+		for i, n := range p.nets {
+			if _, dup := p.netIndex[n]; !dup {
+				p.netIndex[n] = i
+			}
+			key := n.Bits()
+			if n.Addr().Is6() {
+				key += 1000
+			}
+			if !seen[key] {
+				seen[key] = true
+				if n.Addr().Is4() {
+					p.bits4 = append(p.bits4, n.Bits())
+				} else {
+					p.bits6 = append(p.bits6, n.Bits())
+				}
+			}
+		}
+		// Longest prefixes first: the first hit is the best one.
+		slices.Sort(p.bits4)
+		slices.Reverse(p.bits4)
+		slices.Sort(p.bits6)
+		slices.Reverse(p.bits6)
+	}
+}
+
+// lookupStr finds v among the exact patterns through the index.
+func (p *patterns) lookupStr(v []byte) int {
+	key := v
+	if p.icase {
+		var buf [256]byte
+		key = buf[:0]
+		if len(v) > len(buf) {
+			key = make([]byte, 0, len(v))
+		}
+		for _, c := range v {
+			key = append(key, lower(c))
+		}
+	}
+	if i, ok := p.strIndex[string(key)]; ok {
+		return i
+	}
+	return -1
+}
+
+// lookupNet finds the longest network holding ip through the index.
+func (p *patterns) lookupNet(ip netip.Addr) int {
+	bits := p.bits4
+	if ip.Is6() {
+		bits = p.bits6
+	}
+	for _, b := range bits {
+		pf, err := ip.Prefix(b)
+		if err != nil {
+			continue
+		}
+		if i, ok := p.netIndex[pf]; ok {
+			return i
+		}
+	}
+	return -1
 }
 
 // add compiles one pattern; int methods read an operator's operand from
@@ -97,7 +183,7 @@ func (p *patterns) add(w string, words []string, i *int) error {
 		}
 		re, err := regexp.Compile(w)
 		if err != nil {
-			return fmt.Errorf("regex '%s' is invalid : %v", w, err)
+			return regexError(w, err)
 		}
 		p.res = append(p.res, re)
 	case MatchInt, MatchLen, matchDottedVer:
@@ -168,6 +254,11 @@ func (p *patterns) parseInt(s string) (int64, error) {
 // parseNet reads "ADDR", "ADDR/LEN" or "ADDR/MASK".
 func parseNet(s string) (netip.Prefix, error) {
 	a, m, hasMask := strings.Cut(s, "/")
+	if strings.EqualFold(a, "localhost") {
+		// HAProxy resolves host names in IP patterns; the engine
+		// resolves none but this one (as /etc/hosts has it).
+		a = "127.0.0.1"
+	}
 	ip, err := netip.ParseAddr(a)
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", s)
@@ -239,6 +330,9 @@ func (p *patterns) match(s *Sample) int {
 		}
 		return -1
 	case MatchIP:
+		if p.netIndex != nil {
+			return p.lookupNet(s.IP.Unmap())
+		}
 		ip, best, bestBits := s.IP.Unmap(), -1, -1
 		for i, n := range p.nets {
 			if n.Contains(ip) && n.Bits() > bestBits {
@@ -260,6 +354,20 @@ func (p *patterns) match(s *Sample) int {
 			}
 		}
 		return -1
+	}
+	if p.strIndex != nil {
+		return p.lookupStr(v)
+	}
+	if p.method == MatchBeg && !p.icase {
+		// HAProxy keeps case-sensitive prefixes in a tree: the longest
+		// one wins (map_beg), not the first in the file.
+		best := -1
+		for i, pat := range p.strs {
+			if p.strMatch(v, pat) && (best < 0 || len(pat) > len(p.strs[best])) {
+				best = i
+			}
+		}
+		return best
 	}
 	for i, pat := range p.strs {
 		if p.strMatch(v, pat) {
@@ -334,6 +442,13 @@ func matchWord(v, pat []byte, icase bool, delims string) bool {
 		mayMatch = false
 	}
 	return false
+}
+
+// regexError explains a regex Go cannot compile: HAProxy uses PCRE, so a
+// pattern it accepts may use what RE2 lacks (back-references,
+// look-arounds, possessive quantifiers).
+func regexError(re string, err error) error {
+	return fmt.Errorf("regex '%s' cannot be compiled by Fulcrum (Go RE2 syntax: no back-references or look-arounds) : %v", re, err)
 }
 
 // parseHex decodes a hex pattern or bin() argument.

@@ -289,6 +289,7 @@ func compileMap(method string, out Type, entries []Entry) (*compiledMap, error) 
 		}
 		c.values = append(c.values, v)
 	}
+	c.keys.index()
 	return c, nil
 }
 

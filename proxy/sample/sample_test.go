@@ -2,6 +2,7 @@ package sample
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -60,7 +61,7 @@ func TestExprEval(t *testing.T) {
 	e := httpEnv(t, testReq)
 	maps := map[string]string{
 		"hosts.map": "# comment\nwww.example.com:8080 web\napi.example.com api\n",
-		"paths.map": "/api/v2 new\n/api old\n",
+		"paths.map": "/api old\n/api/v2 new\n",
 		"nets.map":  "10.0.0.0/8 ten\n10.1.0.0/16 ten-one\n",
 		"ports.map": "80 http\n1000:5000 high\n",
 		"nums.map":  "a 1\nb 2\n",
@@ -138,7 +139,8 @@ func TestExprEval(t *testing.T) {
 		{desc: "map_str", expr: "hdr(host),lower,map(hosts.map)", want: "web"},
 		{desc: "map default", expr: "str(x),map(hosts.map,other)", want: "other"},
 		{desc: "map miss", expr: "str(x),map(hosts.map)", miss: true},
-		{desc: "map_beg first in file", expr: "path,map_beg(paths.map)", want: "old"},
+		{desc: "map_beg longest prefix", expr: "path,map_beg(paths.map)", want: "old"},
+		{desc: "map_beg longest prefix wins over file order", expr: "str(/api/v2/x),map_beg(paths.map)", want: "new"},
 		{desc: "map_ip longest prefix", expr: "str(10.1.9.9),map_ip(nets.map)", want: "ten-one"},
 		{desc: "map_int range", expr: "int(2000),map_int(ports.map)", want: "high"},
 		{desc: "map_reg", expr: "path,map_reg(re.map)", want: "versioned"},
@@ -459,4 +461,97 @@ func FuzzParse(f *testing.F) {
 			tm.String(e)
 		}
 	})
+}
+
+// TestIndexedLookups: large exact-string and network lists answer through
+// their index exactly as the linear scan does.
+func TestIndexedLookups(t *testing.T) {
+	var hosts, nets []string
+	for i := range 40 {
+		hosts = append(hosts, fmt.Sprintf("Host%d.Example.com", i))
+		nets = append(nets, fmt.Sprintf("10.%d.0.0/16", i), fmt.Sprintf("10.%d.%d.0/24", i, i))
+	}
+	nets = append(nets, "10.0.0.0/8", "2001:db8::/32", "2001:db8:1::/48", "192.0.2.7")
+	for _, tc := range []struct {
+		desc, method string
+		icase        bool
+		pats         []string
+		samples      []Sample
+	}{
+		{"str", MatchStr, false, hosts, []Sample{strSample([]byte("Host3.Example.com")), strSample([]byte("host3.example.com")), strSample(nil)}},
+		{"str -i", MatchStr, true, hosts, []Sample{strSample([]byte("HOST39.example.COM")), strSample([]byte("host40.example.com"))}},
+		{"ip", MatchIP, false, nets, []Sample{
+			ipSample(netip.MustParseAddr("10.5.5.1")), ipSample(netip.MustParseAddr("10.5.6.1")), ipSample(netip.MustParseAddr("10.200.0.1")),
+			ipSample(netip.MustParseAddr("11.0.0.1")), ipSample(netip.MustParseAddr("2001:db8:1::5")), ipSample(netip.MustParseAddr("2001:db8:2::5")),
+			ipSample(netip.MustParseAddr("192.0.2.7")), ipSample(netip.MustParseAddr("::ffff:10.1.1.1"))}},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			indexed, err := newPatterns(tc.method, tc.icase, tc.pats)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if indexed.strIndex == nil && indexed.netIndex == nil {
+				t.Fatal("no index built")
+			}
+			linear := *indexed
+			linear.strIndex, linear.netIndex = nil, nil
+			for _, s := range tc.samples {
+				a, b := s, s
+				if got, want := indexed.match(&a), linear.match(&b); got != want {
+					t.Errorf("%s: indexed %d, linear %d", s.AppendText(nil), got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestEvalResultOwned: a value built in the evaluation's scratch buffer
+// stays intact after later evaluations reuse the pool.
+func TestEvalResultOwned(t *testing.T) {
+	e := httpEnv(t, testReq)
+	x, err := ParseExpr("base", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := ParseExpr("req.hdr_names(;)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b Sample
+	x.Eval(e, &a)
+	for range 10 {
+		y.Eval(e, &b)
+	}
+	if got := string(a.Bytes); got != "WWW.Example.com:8080/api/v1/users" {
+		t.Errorf("base was overwritten: %q", got)
+	}
+}
+
+func TestMoreFetches(t *testing.T) {
+	abs := httpEnv(t, "GET http://10.1.2.3:8080/x HTTP/1.1\r\nHost: 10.1.2.3:8080\r\n\r\n")
+	lv := &env{payload: []byte("\x00\x03abcdef"), final: true}
+	for _, tc := range []struct {
+		desc, expr string
+		e          *env
+		want       string
+		found      bool
+	}{
+		{"url_ip", "url_ip", abs, "10.1.2.3", true},
+		{"url_port", "url_port", abs, "8080", true},
+		{"payload_lv", "req.payload_lv(0,2)", lv, "abc", true},
+		{"payload_lv offset", "payload_lv(0,2,+1)", lv, "bcd", true},
+		{"payload_lv too short", "req.payload_lv(4,2)", lv, "", false},
+		{"ssl_fc", "ssl_fc", lv, "0", true},
+		{"uuid shape", "uuid,length", lv, "36", true},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			x, err := ParseExpr(tc.expr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := x.String(tc.e); ok != tc.found || got != tc.want {
+				t.Errorf("%s = %q (%v), want %q (%v)", tc.expr, got, ok, tc.want, tc.found)
+			}
+		})
+	}
 }

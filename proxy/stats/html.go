@@ -442,7 +442,9 @@ func writeRow(bw *bufio.Writer, r *Row, admin bool) {
 		bw.WriteString("<td class=ac colspan=8></td></tr>\n")
 		return
 	case Server:
-		if !v[Lastchg].IsEmpty() && v[Status].Str != "no check" {
+		if v[Status].Str == "no check" {
+			status = "<i>no check</i>"
+		} else if !v[Lastchg].IsEmpty() {
 			status = humanTime(v[Lastchg].Num) + " " + status
 		}
 	case Backend:
