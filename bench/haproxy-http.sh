@@ -6,15 +6,9 @@
 # Usage: make build && bash bench/haproxy-http.sh [rounds] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${1:-3}
-SECS=${2:-5}
-CONNS=${CONNS:-50}
-RATE=${RATE:-5000}
 CPU_GOAL=1.0
-OURS=${OURS:-bin/haproxy}
-REF=${FULCRUM_REF_HAPROXY:-/usr/sbin/haproxy}
 . bench/lib/proxybench.sh
-bench_setup
+bench_setup "$@"
 
 # config [RULES]: an http listen section, with extra lines in it.
 config() {

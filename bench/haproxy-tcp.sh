@@ -6,15 +6,9 @@
 # Usage: make build && bash bench/haproxy-tcp.sh [rounds] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${1:-3}
-SECS=${2:-5}
-CONNS=${CONNS:-50}
-RATE=${RATE:-5000}
 CPU_GOAL=0.8
-OURS=${OURS:-bin/haproxy}
-REF=${FULCRUM_REF_HAPROXY:-/usr/sbin/haproxy}
 . bench/lib/proxybench.sh
-bench_setup
+bench_setup "$@"
 
 cat > "$work/haproxy.cfg" <<CFG
 global

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"fulcrum/confparse"
 	"fulcrum/internal/reftest"
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/internal/difftest"
@@ -70,6 +71,17 @@ func startEngine(t *testing.T, cfg *Config, sink *logSink) *Engine {
 	}
 	t.Cleanup(func() { e.Stop(2 * time.Second) })
 	return e
+}
+
+// startText maps a configuration text and runs it until the test ends;
+// an ALERT from the model or the adapter fails the test.
+func startText(t *testing.T, text string) *Engine {
+	t.Helper()
+	cfg, diags := adapt(t, text)
+	if cfg == nil || confparse.HasAlert(diags) {
+		t.Fatalf("adapter refused the configuration: %v", diags)
+	}
+	return startEngine(t, cfg, nil)
 }
 
 func feAddr(e *Engine, fe string) string { return e.Addrs()[fe][0].String() }

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -45,18 +44,7 @@ func TestSlowloris(t *testing.T) {
 			if side == "reference" {
 				difftest.StartReferenceConfig(t, bin, body)
 			} else {
-				cfg, diags := adapt(t, body)
-				if cfg == nil {
-					t.Fatalf("adapter refused the configuration: %v", diags)
-				}
-				e, err := New(cfg, Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := e.Start(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { e.Stop(time.Second) })
+				e := startText(t, body)
 				addr = feAddr(e, "fe")
 			}
 			const tricklers = 20

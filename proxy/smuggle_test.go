@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -82,18 +81,7 @@ func TestMalformedInputDifferential(t *testing.T) {
 			difftest.StartReferenceConfig(t, bin, fmt.Sprintf(smuggleConfig, port, refBE.addr()))
 			ref := statusesOf(t, fmt.Sprintf("127.0.0.1:%d", port), raw)
 
-			cfg, diags := adapt(t, fmt.Sprintf(smuggleConfig, difftest.FreePort(t), ourBE.addr()))
-			if cfg == nil {
-				t.Fatalf("adapter refused the configuration: %v", diags)
-			}
-			e, err := New(cfg, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := e.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { e.Stop(time.Second) })
+			e := startText(t, fmt.Sprintf(smuggleConfig, difftest.FreePort(t), ourBE.addr()))
 			ours := statusesOf(t, feAddr(e, "fe"), raw)
 
 			if ref != ours {

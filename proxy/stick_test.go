@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"fulcrum/confparse"
 	"fulcrum/internal/reftest"
 	"fulcrum/proxy/internal/difftest"
 	"fulcrum/proxy/stick"
@@ -56,18 +54,7 @@ func startStickPairWith(t *testing.T, text string, servers []string, start func(
 	}
 	p := &stickPair{refAddr: fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))}
 	p.ref = difftest.StartReferenceConfig(t, bin, subst(start(), p.refAddr))
-	cfg, diags := adapt(t, subst(start(), fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))))
-	if confparse.HasAlert(diags) {
-		t.Fatalf("adapter refused the configuration: %v", diags)
-	}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Stop(time.Second) })
+	e := startText(t, subst(start(), fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))))
 	p.ours, p.ourAddr = e, feAddr(e, "fe")
 	return p
 }

@@ -7,12 +7,20 @@
 # CPU per request is the figure that counts: wrk and nginx on one core cap
 # the request rate, so a throughput ratio saturates near 1.
 #
-# The caller sets ROUNDS, SECS, CONNS, OURS, REF and calls:
-#   bench_setup                  (checks tools, makes $work, ports, nginx)
+# The caller sets CPU_GOAL and calls:
+#   bench_setup [ROUNDS] [SECS]  (defaults, tools, $work, ports, nginx;
+#                                 CONNS, RATE, OURS, FULCRUM_REF_HAPROXY
+#                                 may be set in the environment)
 #   bench_case NAME CFG PATH     (one comparison; CFG is a haproxy.cfg body
 #                                 using $fe_port and $be_port)
 
 bench_setup() {
+  ROUNDS=${1:-3}
+  SECS=${2:-5}
+  CONNS=${CONNS:-50}
+  RATE=${RATE:-5000}
+  OURS=${OURS:-bin/haproxy}
+  REF=${FULCRUM_REF_HAPROXY:-/usr/sbin/haproxy}
   for tool in wrk nginx taskset go; do
     command -v "$tool" >/dev/null || { echo "bench: $tool missing; run 'make deps'" >&2; exit 1; }
   done
