@@ -62,6 +62,12 @@ func startEngine(t *testing.T, cfg *Config, sink *logSink) *Engine {
 	if sink != nil {
 		opts.Log = sink.log
 	}
+	return startEngineOpts(t, cfg, opts)
+}
+
+// startEngineOpts runs cfg with opts until the test ends.
+func startEngineOpts(t *testing.T, cfg *Config, opts Options) *Engine {
+	t.Helper()
 	e, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +77,26 @@ func startEngine(t *testing.T, cfg *Config, sink *logSink) *Engine {
 	}
 	t.Cleanup(func() { e.Stop(2 * time.Second) })
 	return e
+}
+
+// httpLogLines collects the httplog lines of our engine's access log.
+type httpLogLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *httpLogLines) add(r *Record) {
+	line := HTTPLog(r)
+	l.mu.Lock()
+	l.lines = append(l.lines, line)
+	l.mu.Unlock()
+}
+
+// get returns the lines logged so far.
+func (l *httpLogLines) get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.lines)
 }
 
 // startText maps a configuration text and runs it until the test ends;

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -11,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -413,20 +411,8 @@ func TestHTTPActionsDifferential(t *testing.T) {
 			t.Errorf("adapter: %s", d.Message)
 		}
 	}
-	var mu sync.Mutex
-	var ourLog []string
-	e, err := New(cfg, Options{AccessLog: func(r *Record) {
-		mu.Lock()
-		ourLog = append(ourLog, HTTPLog(r))
-		mu.Unlock()
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Stop(time.Second) })
+	ours := &httpLogLines{}
+	e := startEngineOpts(t, cfg, Options{AccessLog: ours.add})
 
 	for i, c := range actCases {
 		t.Run(c.desc, func(t *testing.T) {
@@ -451,11 +437,10 @@ func TestHTTPActionsDifferential(t *testing.T) {
 	}
 
 	// The log lines, timers and ports masked, once all are out.
-	var refLog []string
+	var refLog, ourLog []string
 	for range 200 {
-		mu.Lock()
+		ourLog = ours.get()
 		n := len(ourLog)
-		mu.Unlock()
 		refLog = refLog[:0]
 		for _, l := range strings.Split(ref.Output(), "\n") {
 			if httplogRE.MatchString(l) {
@@ -467,8 +452,6 @@ func TestHTTPActionsDifferential(t *testing.T) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	// Each case's lines come in order; cases may interleave (a line is
 	// written after its answer), so they are compared per frontend.
 	byFrontend := func(lines []string) map[string][]string {

@@ -2,12 +2,10 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,20 +94,8 @@ backend be
 		{Action: HTTPRedirect, Cond: PathBeg("/old"), Status: 301, Location: "/new"},
 		{Action: HTTPDeny, Cond: PathBeg("/admin")},
 	}
-	var mu sync.Mutex
-	var ourLog []string
-	e, err := New(cfg, Options{AccessLog: func(r *Record) {
-		mu.Lock()
-		ourLog = append(ourLog, HTTPLog(r))
-		mu.Unlock()
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Stop(2 * time.Second) })
+	ours := &httpLogLines{}
+	e := startEngineOpts(t, cfg, Options{AccessLog: ours.add})
 	ourAnswers := runHTTPSession(t, feAddr(e, "fe"), func() { waitFrontendIdle(t, e, "fe") })
 
 	for i := range refAnswers {
@@ -139,17 +125,13 @@ backend be
 	}
 	// Ours logs a request once its connection's turn is over, which may be
 	// just after the client read the answer: wait (bounded) for as many.
+	var ourLog []string
 	for range 200 {
-		mu.Lock()
-		n := len(ourLog)
-		mu.Unlock()
-		if n >= len(refLog) {
+		if ourLog = ours.get(); len(ourLog) >= len(refLog) {
 			break
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if len(refLog) != len(ourLog) {
 		t.Fatalf("log lines:\nref  %q\nours %q", refLog, ourLog)
 	}
