@@ -117,7 +117,7 @@ var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
 // other while both sides keep the connection alive.
 func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Session, cli net.Conn, pre []byte, conn *Record) {
 	h := httpConnPool.Get().(*httpConn)
-	h.e, h.rt, h.fe, h.lc, h.sess, h.cli, h.conn = e, rt, fe, lc, sess, cli, conn
+	h.e, h.rt, h.fe, h.lc, h.sess, h.cli, h.conn = e, rt, fe, lc, sess, fastConn(cli), conn
 	h.feOpts = parseOptions(fe.cfg.HTTP.Parse)
 	h.in.b = getBuf(h.feOpts.Limits.BufSize)
 	h.in.w = copy(h.in.b, pre)
@@ -350,7 +350,16 @@ func (h *httpConn) dialServer(ctx context.Context, s *server, sess *Session) (ne
 		}
 	}
 	h.reused = false
-	return s.be.dial(ctx, s, sess)
+	return h.dialNew(ctx, s)
+}
+
+// dialNew opens a new connection to s, with the raw data path.
+func (h *httpConn) dialNew(ctx context.Context, s *server) (net.Conn, error) {
+	c, err := s.be.dial(ctx, s, h.sess)
+	if err != nil {
+		return nil, err
+	}
+	return fastConn(c), nil
 }
 
 // parkServer gives the kept server connection to its server's idle pool
@@ -396,7 +405,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	if errc != nil && h.reused && bodyless {
 		// An idle connection the server closed meanwhile: one fresh try.
 		conn.Close()
-		if conn, err = be.dial(h.e.ctx, srv, h.sess); err != nil {
+		if conn, err = h.dialNew(h.e.ctx, srv); err != nil {
 			return h.reply(503, termServerAbort, stateConnect)
 		}
 		h.lc.setServer(conn)
@@ -428,7 +437,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	if status == -2 && h.reused && bodyless && h.sin.w == 0 {
 		conn.Close()
-		if conn, err = be.dial(h.e.ctx, srv, h.sess); err != nil {
+		if conn, err = h.dialNew(h.e.ctx, srv); err != nil {
 			return h.reply(503, termServerAbort, stateConnect)
 		}
 		h.lc.setServer(conn)
@@ -467,16 +476,37 @@ func (e *bodyErr) Error() string { return e.err.Error() }
 // body of an Expect: 100-continue request is left for relayResponse.
 func (h *httpConn) sendRequest(conn net.Conn, be *backend) error {
 	h.out = h.appendRequestHead(h.out[:0], be)
+	h.body.StartRequest(&h.req, &h.feOpts)
+	expect := h.req.ExpectContinue()
+	early := 0
+	if !expect {
+		early = h.takeEarlyBody(&h.in)
+	}
 	if _, err := conn.Write(h.out); err != nil {
 		return &bodyErr{err: err}
 	}
-	h.body.StartRequest(&h.req, &h.feOpts)
-	if h.req.ExpectContinue() {
+	h.r.BytesIn += int64(early)
+	if expect {
 		return nil
 	}
 	n, err := h.copyBody(conn, h.cli, &h.in, h.fe.cfg.TimeoutClient, true, false)
 	h.r.BytesIn += n
 	return err
+}
+
+// takeEarlyBody moves the body bytes that arrived with the head from in to
+// the end of h.out, so that they leave with the head: one write, so one
+// segment and one wakeup of the peer instead of two. A chunked body is
+// left to copyBody, which re-encodes it and may refuse it.
+func (h *httpConn) takeEarlyBody(in *rbuf) int {
+	d := in.data()
+	if len(d) == 0 || h.body.Chunked() {
+		return 0
+	}
+	n, _ := h.body.Consume(d) // cannot fail unchunked
+	h.out = append(h.out, d[:n]...)
+	in.consume(n)
+	return n
 }
 
 // copyBody moves the body h.body follows from src (with buffered bytes in
@@ -520,9 +550,15 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 			src.SetReadDeadline(time.Now().Add(idle))
 		}
 		if rem := h.body.Remaining(); rem > 0 {
-			h.lr.R, h.lr.N = src, rem
-			n, err := io.Copy(dst, &h.lr)
-			h.lr.R = nil
+			var n int64
+			var err error
+			if s, d, ok := tcpPair(src, dst); ok {
+				n, err = relay(d, s, rem)
+			} else {
+				h.lr.R, h.lr.N = src, rem
+				n, err = io.Copy(dst, &h.lr)
+				h.lr.R = nil
+			}
 			h.body.Skip(n)
 			total += n
 			if err == nil && n < rem {
@@ -607,21 +643,25 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		!upgrade && reqErr == nil
 	h.out = h.appendResponseHead(h.out[:0], clientKeep)
 	h.sin.consume(h.resp.HeadLen)
+	reqBody := h.body
+	h.body.StartResponse(&h.resp, &h.beOpts)
+	early := 0
+	if !upgrade {
+		early = h.takeEarlyBody(&h.sin)
+	}
 	_, err := h.cli.Write(h.out)
-	h.r.BytesOut += htxSize(&h.resp)
+	h.r.BytesOut += htxSize(&h.resp) + int64(early)
 	if err != nil {
+		h.body = reqBody
 		conn.Close()
 		h.r.Term = [2]byte{termClientAbort, 'H'}
 		return false
 	}
 	if upgrade {
+		h.body = reqBody
 		return h.tunnel(conn, be)
 	}
 	bodyDone := h.expectDone
-	var resBody http1.Body
-	resBody.StartResponse(&h.resp, &h.beOpts)
-	reqBody := h.body
-	h.body = resBody
 	n64, err := h.copyBody(h.cli, conn, &h.sin, be.cfg.TimeoutServer, false, h.resp.Framing == http1.BodyUntilClose)
 	h.body = reqBody
 	h.r.BytesOut += n64

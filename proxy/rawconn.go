@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,14 +47,14 @@ func fastConn(c net.Conn) net.Conn {
 
 func (c *rawTCP) readOnce(fd uintptr) bool {
 	for {
-		n, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&c.rbuf[0])), uintptr(len(c.rbuf)))
+		n, e := rawIO(unix.SYS_RECVFROM, fd, c.rbuf)
 		switch e {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
 			return false // wait until readable
 		case 0:
-			c.rn = int(n)
+			c.rn = n
 		}
 		c.rerrno = e
 		return true
@@ -83,14 +82,14 @@ func (c *rawTCP) Read(b []byte) (int, error) {
 
 func (c *rawTCP) writeSome(fd uintptr) bool {
 	for c.wn < len(c.wbuf) {
-		n, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&c.wbuf[c.wn])), uintptr(len(c.wbuf)-c.wn))
+		n, e := rawIO(unix.SYS_SENDTO, fd, c.wbuf[c.wn:])
 		switch e {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
 			return false // wait until writable
 		case 0:
-			c.wn += int(n)
+			c.wn += n
 			continue
 		}
 		c.werrno = e

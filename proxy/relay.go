@@ -55,7 +55,7 @@ func relay(dst, src *net.TCPConn, limit int64) (int64, error) {
 			if bulk {
 				in, rerrno = splice(int(fd), p.in, want)
 			} else {
-				in, rerrno = rawIO(unix.SYS_READ, fd, buf[:want])
+				in, rerrno = rawIO(unix.SYS_RECVFROM, fd, buf[:want])
 			}
 			if rerrno != syscall.EINTR {
 				return rerrno != syscall.EAGAIN
@@ -69,7 +69,7 @@ func relay(dst, src *net.TCPConn, limit int64) (int64, error) {
 			if bulk {
 				n, e = splice(p.out, int(fd), left)
 			} else {
-				n, e = rawIO(unix.SYS_WRITE, fd, buf[in-left:in])
+				n, e = rawIO(unix.SYS_SENDTO, fd, buf[in-left:in])
 			}
 			switch e {
 			case 0:
@@ -139,9 +139,13 @@ func relay(dst, src *net.TCPConn, limit int64) (int64, error) {
 // size.
 var relayBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 
-// rawIO is one read(2) or write(2) on b, as a raw system call.
+// rawIO is one recvfrom(2) or sendto(2) on b without addresses or flags,
+// as a raw system call. On a socket these do what read(2) and write(2)
+// do, but enter the socket layer directly instead of passing through the
+// VFS (file position lock, rw_verify_area, the iter wrappers): about 5% of
+// the proxy's CPU time in the tcp benchmark.
 func rawIO(call, fd uintptr, b []byte) (int, syscall.Errno) {
-	r, _, e := unix.RawSyscall(call, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	r, _, e := unix.RawSyscall6(call, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
 	return int(r), e
 }
 

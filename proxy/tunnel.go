@@ -109,9 +109,20 @@ func minNonZero(a, b time.Duration) time.Duration {
 // tcpPair returns src and dst as TCP connections when both are, the case
 // relay serves.
 func tcpPair(src, dst net.Conn) (s, d *net.TCPConn, ok bool) {
-	s, ok1 := src.(*net.TCPConn)
-	d, ok2 := dst.(*net.TCPConn)
+	s, ok1 := asTCP(src)
+	d, ok2 := asTCP(dst)
 	return s, d, ok1 && ok2
+}
+
+// asTCP returns the TCP connection under c, a plain one or rawTCP's.
+func asTCP(c net.Conn) (*net.TCPConn, bool) {
+	switch c := c.(type) {
+	case *net.TCPConn:
+		return c, true
+	case *rawTCP:
+		return c.TCPConn, true
+	}
+	return nil, false
 }
 
 func closeWrite(c net.Conn) {
