@@ -72,6 +72,9 @@ type AccessLog struct {
 	// sets none: one "Connect from" line (Format) per stream, when it
 	// starts.
 	AtAccept bool
+	// ASAP is option logasap: an http request is logged as soon as the
+	// response head is sent (httpgaps.go).
+	ASAP bool
 
 	logCount atomic.Uint64 // %lc
 	// ruleSlots are the capture slots of `http-request capture ... len
@@ -186,6 +189,7 @@ func (r *Record) values(v *logformat.Values) {
 	v.ReqCaptures, v.ResCaptures = h.ReqCaptures, h.ResCaptures
 	v.Cookie = h.Cookie
 	v.NoStream = string(h.Request) == "<BADREQ>"
+	v.Partial = h.ASAP
 }
 
 // routeSource is the local address the kernel picks towards dst, found

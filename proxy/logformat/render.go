@@ -387,15 +387,15 @@ func appendVar(dst []byte, x Var, fl Flags, v *Values) []byte {
 	case VarTr:
 		return appendMS(dst, v.Tr)
 	case VarTa:
-		return appendMS(dst, v.ta())
+		return appendMS(partial(dst, v), v.ta())
 	case VarTt:
-		return appendMS(dst, v.Tt)
+		return appendMS(partial(dst, v), v.Tt)
 	case VarTu:
 		return appendMS(dst, v.Tt-max(v.Ti, 0))
 	case VarTd:
 		return appendMS(dst, v.td())
 	case VarBytesOut:
-		return strconv.AppendInt(dst, v.BytesOut, 10)
+		return strconv.AppendInt(partial(dst, v), v.BytesOut, 10)
 	case VarBytesIn:
 		return strconv.AppendInt(dst, v.BytesIn, 10)
 	case VarStatus:

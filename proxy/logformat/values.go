@@ -43,6 +43,9 @@ type Values struct {
 	// the line (a request its parser refused): no captures at all (not
 	// even the braces of %hr), no backend for be_name.
 	NoStream bool
+	// Partial marks a line written before the stream ended (option
+	// logasap): %Ta, %Tt and %B are values so far, with a '+' prefix.
+	Partial bool
 
 	// Request is the HTTP request line (%r), "<BADREQ>" when refused.
 	Request  []byte
@@ -54,4 +57,12 @@ type Values struct {
 
 	// Ctx is handed to sample evaluators (the engine's session).
 	Ctx any
+}
+
+// partial appends the '+' of a value known only so far (Partial lines).
+func partial(dst []byte, v *Values) []byte {
+	if v.Partial {
+		return append(dst, '+')
+	}
+	return dst
 }
