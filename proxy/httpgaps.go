@@ -35,6 +35,7 @@ type gapState struct {
 	reads       int       // reads that brought body bytes (one buffer block each in the reference)
 	headDone    time.Time // when the head was parsed
 	loggedEarly bool      // the request's line went out at the response head (logasap)
+	bodyLeft    bool      // the proxy answered before the request body was in: the connection closes
 	dec         http1.ChunkedDecoder
 	chunks      []byte // a chunked body's data, decoded for the fetches
 }
@@ -50,7 +51,7 @@ var (
 // the frontend's tcp-request content rules, which in http mode see each
 // request (false: a reject rule closed the connection).
 func (h *httpConn) startRequest() bool {
-	h.gaps.headAt, h.gaps.headDone, h.gaps.reads = h.in.r, time.Now(), 0
+	h.gaps.headAt, h.gaps.headDone, h.gaps.reads, h.gaps.bodyLeft = h.in.r, time.Now(), 0, false
 	h.sess.endTransaction()
 	if len(h.in.data()) > h.req.HeadLen {
 		h.gaps.reads = 1
@@ -215,8 +216,12 @@ func (s *Session) HTXLength() (int64, bool) {
 	if s.http == nil {
 		return 0, false
 	}
-	b, _, _ := s.http.bufferedBody()
-	return htxRequestSize(&s.http.req) + int64(len(b)), true
+	b, _, complete := s.http.bufferedBody()
+	n := htxRequestSize(&s.http.req) + int64(len(b))
+	if complete && s.http.req.Framing == http1.BodyChunked {
+		n++ // the end-of-trailers block
+	}
+	return n, true
 }
 
 // CapturedLine is the request line as logged.
@@ -286,4 +291,46 @@ func (s *Session) endTransaction() {
 			delete(s.vars, k)
 		}
 	}
+}
+
+// skipBufferedChunked drops a chunked request body that is wholly in the
+// client buffer (as after a body wait), so the connection can serve the
+// next request; false when it is not all there (or is malformed).
+func (h *httpConn) skipBufferedChunked() bool {
+	d := h.in.data()
+	dec := http1.ChunkedDecoder{AcceptInvalid: h.feOpts.AcceptInvalid}
+	n, err := dec.Scan(d)
+	if err != nil || !dec.Done() {
+		return false
+	}
+	h.in.consume(n)
+	h.r.BytesIn += int64(n)
+	return true
+}
+
+// lingerTime bounds how long a connection closed with a request body
+// left unread is drained.
+const lingerTime = 500 * time.Millisecond
+
+// lingerClose ends a connection the proxy answered before the request
+// body was in without resetting it: the client's unread bytes would make
+// the close a reset that can destroy the answer in flight. The write side
+// is shut, and what the client still sends is read and dropped for a
+// while, as the reference does.
+func (h *httpConn) lingerClose() {
+	if !h.gaps.bodyLeft {
+		return
+	}
+	h.gaps.bodyLeft = false
+	cw, ok := h.cli.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	h.cli.SetReadDeadline(time.Now().Add(lingerTime))
+	for {
+		if _, err := h.cli.Read(h.in.b); err != nil {
+			break
+		}
+	}
+	h.cli.SetReadDeadline(time.Time{})
 }

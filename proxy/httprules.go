@@ -222,7 +222,12 @@ func (h *httpConn) keepAfterAnswer() bool {
 			h.r.BytesIn += n
 			return true
 		}
+	case http1.BodyChunked:
+		if h.skipBufferedChunked() {
+			return true
+		}
 	}
+	h.gaps.bodyLeft = true // the answer closes, and says so (httpgaps.go)
 	return false
 }
 

@@ -133,6 +133,7 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 			break
 		}
 	}
+	h.lingerClose()
 	h.release()
 }
 
