@@ -350,17 +350,20 @@ type dialFunc func(ctx context.Context, s *server, sess *Session) (net.Conn, err
 // connectWith is connect with the server connection obtained by dial.
 func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, dial dialFunc) (net.Conn, *server, error) {
 	s, err := b.acquire(ctx, sess, nil, rec)
-	rec.TQueue = time.Since(rec.Accept)
+	start := time.Now()
+	rec.TQueue = start.Sub(rec.Accept)
 	if err != nil {
 		return nil, nil, err
 	}
 	for retries := 0; ; {
 		rec.Server, rec.SrvAddr = s.cfg.Name, s.cfg.Addr
-		start := time.Now()
+		if retries > 0 {
+			start = time.Now()
+		}
 		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
-			rec.TConnect, rec.LocalAddr = time.Since(start), addrPort(conn.LocalAddr())
+			rec.TConnect, rec.LocalAddr = time.Since(start), localAddrPort(conn)
 			b.stickStore(sess, s, false)
 			return conn, s, nil
 		}
