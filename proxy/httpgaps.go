@@ -31,11 +31,10 @@ type BodyWait struct {
 
 // gapState is one request's state for these pieces.
 type gapState struct {
-	headAt      int       // offset of the request head in the client buffer
-	reads       int       // reads that brought body bytes (one buffer block each in the reference)
-	headDone    time.Time // when the head was parsed
-	loggedEarly bool      // the request's line went out at the response head (logasap)
-	bodyLeft    bool      // the proxy answered before the request body was in: the connection closes
+	headAt      int  // offset of the request head in the client buffer
+	reads       int  // reads that brought body bytes (one buffer block each in the reference)
+	loggedEarly bool // the request's line went out at the response head (logasap)
+	bodyLeft    bool // the proxy answered before the request body was in: the connection closes
 	dec         http1.ChunkedDecoder
 	chunks      []byte // a chunked body's data, decoded for the fetches
 }
@@ -51,7 +50,7 @@ var (
 // the frontend's tcp-request content rules, which in http mode see each
 // request (false: a reject rule closed the connection).
 func (h *httpConn) startRequest() bool {
-	h.gaps.headAt, h.gaps.headDone, h.gaps.reads, h.gaps.bodyLeft = h.in.r, time.Now(), 0, false
+	h.gaps.headAt, h.gaps.reads, h.gaps.bodyLeft = h.in.r, 0, false
 	h.sess.endTransaction()
 	if len(h.in.data()) > h.req.HeadLen {
 		h.gaps.reads = 1
@@ -195,8 +194,8 @@ func (h *httpConn) waitBody(w *BodyWait) int {
 		return -1
 	}
 	if h.hrec.TReq >= 0 {
-		h.hrec.TReq += time.Since(h.gaps.headDone)
-		h.gaps.headDone = time.Now()
+		// %TR ends once the body is in.
+		h.hrec.TReq = time.Since(h.hrec.Start.Add(max(h.hrec.TIdle, 0)))
 	}
 	return 0
 }
