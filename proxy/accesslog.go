@@ -171,6 +171,7 @@ func (r *Record) values(v *logformat.Values) {
 	if r.Server == "<NOSRV>" {
 		v.ServerName = ""
 	}
+	r.tlsValues(v)
 	if r.TConnect >= 0 {
 		v.Tr = 0 // tcp: the data phase starts at the connection
 	}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net/netip"
 	"os"
 	"time"
@@ -86,6 +87,9 @@ type Bind struct {
 	// Unix socket ownership and permissions (unix@ binds).
 	Mode     os.FileMode
 	UID, GID int // -1 = leave unchanged
+	// TLS terminates TLS on the bind's connections (ssl crt ...); nil
+	// for plain ones (tls.go).
+	TLS *tls.Config
 }
 
 // Session is what rules and predicates see of a connection.
@@ -104,6 +108,8 @@ type Session struct {
 	stk    sessionStick // track-sc counters
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
+	// tls is the client connection's TLS state, nil on a plain bind.
+	tls *tls.ConnectionState
 	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
 	// in tcp mode.
 	tcpHTTP *tcpHTTP

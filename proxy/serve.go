@@ -81,6 +81,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
 	rec.sess = sess
 	var buf []byte
+	ok := true
 	if bind.AcceptProxy {
 		var err error
 		if buf, err = readProxyHeader(cli, sess, fe.cfg.TimeoutClient); err != nil {
@@ -90,6 +91,9 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		rec.Client = sess.Src
 	}
 	defer func() { sess.stickClose(rec.BytesIn, rec.BytesOut) }()
+	if cli, buf, ok = startTLS(fe, bind, cli, buf, sess, rec); !ok {
+		return
+	}
 	if !runRules(fe.cfg.ConnectionRules, sess) || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
 		fe.counters.DeniedConns.Add(1)
@@ -102,7 +106,6 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		return
 	}
 	e.logAccept(rec) // the stream starts (per request in http mode)
-	var ok bool
 	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
 		fe.counters.Denied.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}

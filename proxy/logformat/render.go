@@ -400,10 +400,18 @@ func appendVar(dst []byte, x Var, fl Flags, v *Values) []byte {
 		return strconv.AppendInt(dst, v.BytesIn, 10)
 	case VarStatus:
 		return strconv.AppendInt(dst, int64(v.Status), 10)
-	case VarReqCookie, VarResCookie, VarSSLCipher, VarSSLVersion:
-		// No cookie capture, no TLS termination: absent, as in the
-		// reference without them.
+	case VarReqCookie, VarResCookie:
+		// No cookie capture: absent, as in the reference without one.
 		return appendAbsent(dst, fl)
+	case VarSSLCipher, VarSSLVersion:
+		s := v.SSLCipher
+		if x == VarSSLVersion {
+			s = v.SSLVersion
+		}
+		if s == "" {
+			return appendAbsent(dst, fl)
+		}
+		return appendText(dst, s, fl)
 	case VarTermCookie:
 		return append(dst, orDash(v.Term[0]), orDash(v.Term[1]), orDash(v.Cookie[0]), orDash(v.Cookie[1]))
 	case VarTerm:

@@ -17,9 +17,12 @@ type Values struct {
 	RequestStart time.Time // %tr (http); zero: Accept
 
 	FrontendName string
-	SSL          bool   // the listener terminated TLS (%ft gets a '~')
-	BackendName  string // "" when no backend: the frontend's name is logged
-	ServerName   string // "" when no server: "<NOSRV>"
+	SSL          bool // the listener terminated TLS (%ft gets a '~')
+	// SSLCipher and SSLVersion are %sslc and %sslv (OpenSSL's names), ""
+	// on a plain connection.
+	SSLCipher, SSLVersion string
+	BackendName           string // "" when no backend: the frontend's name is logged
+	ServerName            string // "" when no server: "<NOSRV>"
 
 	// The timers, as HAProxy defines them in its manual (section 8.4).
 	Th, Ti, TR, Tw, Tc, Tr, Tt time.Duration
