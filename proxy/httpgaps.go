@@ -163,6 +163,7 @@ func (h *httpConn) waitBody(w *BodyWait) int {
 	}
 	h.cli.SetReadDeadline(until)
 	defer h.cli.SetReadDeadline(time.Time{})
+	h.continueBody()
 	for {
 		body, _, complete := h.bufferedBody()
 		if complete || w.AtLeast > 0 && int64(len(body)) >= w.AtLeast ||
@@ -198,6 +199,23 @@ func (h *httpConn) waitBody(w *BodyWait) int {
 		h.hrec.TReq = time.Since(h.hrec.Start.Add(max(h.hrec.TIdle, 0)))
 	}
 	return 0
+}
+
+// continueBody answers an HTTP/1.1 client waiting for a 100 Continue
+// before it sends the body the proxy now waits for, as the reference
+// does: the interim answer goes out (counted in %B) and the Expect
+// header is dropped, its job done.
+func (h *httpConn) continueBody() {
+	if !h.req.ExpectContinue() || h.req.Major < 1 || h.req.Major == 1 && h.req.Minor == 0 {
+		return
+	}
+	if _, _, complete := h.bufferedBody(); complete {
+		return
+	}
+	h.cli.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+	h.r.BytesOut += replySize(100, []byte("Continue"), nil, 0)
+	h.req.Headers.Del("expect")
+	h.req.Flags &^= http1.FlagExpectContinue
 }
 
 // RequestBody is the request body buffered so far (req.body fetches).

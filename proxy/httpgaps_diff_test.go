@@ -54,6 +54,10 @@ var gapCases = []actCase{
 	http-request set-header X-Body %[req.body]
 	http-request set-header X-Len %[req.body_len]`,
 		[]string{post("/fwd", "ab"+gapPause+"cde"), postChunked("/fwdc", "12", "345"), get("/after")}},
+	{"expect 100-continue while waiting", `option http-buffer-request
+	http-request return status 200 content-type text/plain lf-string "l=%[req.body_len] e=%[req.hdr(expect)]" if { path /e }`,
+		[]string{post("/e", gapPause+"abcde", "Expect: 100-continue"), post("/ef", gapPause+"abc", "Expect: 100-continue"),
+			"POST /e10 HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n" + gapPause + "hi"}},
 	{"capture fetches", `capture request header Host len 10
 	capture request header X-A len 3
 	declare capture request len 8
