@@ -721,7 +721,7 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		h.r.BytesIn += int64(n)
 		h.in.consume(len(d))
 	}
-	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg))
+	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
 	h.r.BytesIn += in
 	h.r.BytesOut += out
 	h.r.Term = term
