@@ -423,11 +423,11 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		// flows while the response is read and relayed.
 		done := make(chan error, 1)
 		h.expectDone = done
-		go func() {
+		go func(conn net.Conn) { // an argument, so that conn itself stays off the heap
 			n, err := h.copyBodyExpect(conn)
 			h.r.BytesIn += n
 			done <- err
-		}()
+		}(conn)
 	}
 	status, term := h.readResponse(conn, be, sentAt)
 	if status != 0 && h.expectDone != nil {
