@@ -428,11 +428,11 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		// flows while the response is read and relayed.
 		done := make(chan error, 1)
 		h.expectDone = done
-		go func() {
+		go func(conn net.Conn) { // an argument, so that conn itself stays off the heap
 			n, err := h.copyBodyExpect(conn)
 			h.r.BytesIn += n
 			done <- err
-		}()
+		}(conn)
 	}
 	status, term := h.readResponse(conn, be, sentAt)
 	if status != 0 && h.expectDone != nil {
@@ -727,7 +727,7 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		h.r.BytesIn += int64(n)
 		h.in.consume(len(d))
 	}
-	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg))
+	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
 	h.r.BytesIn += in
 	h.r.BytesOut += out
 	h.r.Term = term
