@@ -48,6 +48,9 @@ type Record struct {
 	sess *Session
 	// accepted marks the accept-time call of an AtAccept frontend.
 	accepted bool
+	// connError is the line of a connection that ended before a stream
+	// began (a failed TLS handshake), in the reference's fixed form.
+	connError *connError
 }
 
 // AccessLog is a frontend's access-log settings: its format (option
@@ -122,6 +125,9 @@ func (r *Record) Level() (level int, skip bool) {
 	l := r.Log
 	if l == nil || l.Format == nil {
 		return 0, true
+	}
+	if r.connError != nil {
+		return r.connError.level(l)
 	}
 	if l.AtAccept != r.accepted {
 		return 0, true
@@ -213,6 +219,9 @@ var valuesPool = sync.Pool{New: func() any { return new(logformat.Values) }}
 // AppendLine appends r's access line in its frontend's format (nothing
 // when it has none). It counts the line for %lc.
 func (r *Record) AppendLine(dst []byte) []byte {
+	if r.connError != nil {
+		return r.connError.appendLine(dst, r)
+	}
 	if r.Log == nil || r.Log.Format == nil {
 		return dst
 	}
@@ -221,7 +230,7 @@ func (r *Record) AppendLine(dst []byte) []byte {
 
 // AppendSD appends the `log-format-sd` part of r's line.
 func (r *Record) AppendSD(dst []byte) []byte {
-	if r.Log == nil || r.Log.SD == nil {
+	if r.Log == nil || r.Log.SD == nil || r.connError != nil {
 		return dst
 	}
 	return r.render(dst, r.Log.SD, false)

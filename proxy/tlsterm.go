@@ -2,7 +2,11 @@ package proxy
 
 import (
 	"crypto/tls"
+	"errors"
+	"io"
 	"net"
+	"strconv"
+	"syscall"
 	"slices"
 	"time"
 
@@ -23,23 +27,39 @@ func startTLS(fe *frontend, bind Bind, cli net.Conn, pre []byte, sess *Session, 
 	if bind.TLS == nil {
 		return cli, pre, true
 	}
-	raw := cli
+	var raw net.Conn = cli
 	if len(pre) > 0 {
 		raw = &prefixConn{Conn: cli, pre: pre}
 	}
-	tc := tls.Server(raw, bind.TLS)
+	counted := &countingConn{Conn: raw, got: len(pre) > 0}
+	tc := tls.Server(counted, bind.TLS)
 	if d := fe.cfg.TimeoutClient; d > 0 {
 		tc.SetDeadline(time.Now().Add(d))
 	}
 	if err := tc.Handshake(); err != nil {
 		rec.Term = [2]byte{termClientAbort, stateRequest}
-		rec.HTTP = &HTTPRecord{} // no stream was created: no access line
+		rec.connError = handshakeError(err, counted.got)
+		rec.connError.listener = listenerName(fe, bind)
 		return cli, nil, false
 	}
 	tc.SetDeadline(time.Time{})
 	st := tc.ConnectionState()
 	sess.tls = &st
 	return tc, nil, true
+}
+
+// listenerName is how the reference names a listener in connection
+// error lines: its name, else its number among the frontend's.
+func listenerName(fe *frontend, bind Bind) string {
+	if bind.Name != "" {
+		return bind.Name
+	}
+	for i, b := range fe.cfg.Binds {
+		if b.Addr == bind.Addr {
+			return strconv.Itoa(i + 1)
+		}
+	}
+	return "?"
 }
 
 // prefixConn reads pre before the connection's own bytes.
@@ -91,4 +111,67 @@ func withALPN(cfg *tls.Config) *tls.Config {
 		return plain, nil
 	}
 	return out
+}
+
+// connError is how a connection ended before any stream: the reference
+// logs it as "CLIENT [DATE] FRONTEND/LISTENER: MESSAGE".
+type connError struct {
+	listener string // the bind's name, else its number in the frontend
+	msg      string
+	empty    bool // nothing was received (not logged under dontlognull)
+}
+
+// connErrorPrefix renders the line's client, accept date and frontend.
+var connErrorPrefix = func() *logformat.Format {
+	f, err := logformat.Compile("%ci:%cp [%tr] %f/", logformat.Options{HTTP: true})
+	if err != nil {
+		panic(err)
+	}
+	return f
+}()
+
+func (c *connError) appendLine(dst []byte, r *Record) []byte {
+	v := valuesPool.Get().(*logformat.Values)
+	defer valuesPool.Put(v)
+	*v = logformat.Values{Client: r.Client, Accept: r.Accept, FrontendName: r.Frontend}
+	dst = connErrorPrefix.Render(dst, v)
+	return append(append(append(dst, c.listener...), ": "...), c.msg...)
+}
+
+func (c *connError) level(l *AccessLog) (int, bool) {
+	if l.DontLogNull && c.empty {
+		return 0, true
+	}
+	if l.SeparateErrors {
+		return levelErr, false
+	}
+	return levelInfo, false
+}
+
+// handshakeError names a failed handshake as the reference does.
+func handshakeError(err error, got bool) *connError {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return &connError{msg: "Timeout during SSL handshake", empty: !got}
+	case !got && errors.Is(err, io.EOF):
+		return &connError{msg: "Connection closed during SSL handshake", empty: true}
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF):
+		return &connError{msg: "Connection error during SSL handshake", empty: !got}
+	}
+	return &connError{msg: "SSL handshake failure"}
+}
+
+// countingConn notes whether any byte was read.
+type countingConn struct {
+	net.Conn
+	got bool
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		c.got = true
+	}
+	return n, err
 }
