@@ -5,9 +5,9 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"syscall"
-	"slices"
 	"time"
 
 	"fulcrum/proxy/logformat"
