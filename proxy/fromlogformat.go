@@ -39,7 +39,7 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 						builtin = logformat.HTTPLogCLF
 					}
 					if args[0] == "httpslog" {
-						a.warn(d.Pos, "'option httpslog' logs as 'option httplog' in Fulcrum (its TLS fields are not built).")
+						builtin = logformat.HTTPSLog
 					}
 				}
 			}

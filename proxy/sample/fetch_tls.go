@@ -37,6 +37,15 @@ func init() {
 			*out = intSample(int64(alg))
 			return alg > 0
 		})},
+		// Connection and TLS error codes: a connection that got this
+		// far had none (0); the TLS ones have no value on a plain one.
+		{Name: "fc_err", Out: Int, Fn: func(c *Call, out *Sample) Result {
+			*out = intSample(0)
+			return Found
+		}},
+		{Name: "ssl_fc_err", Out: Int, Fn: tlsZero},
+		{Name: "ssl_c_err", Out: Int, Fn: tlsZero},
+		{Name: "ssl_c_ca_err", Out: Int, Fn: tlsZero},
 		{Name: "ssl_c_used", Out: Bool, Fn: tlsFetch(func(st *tls.ConnectionState, out *Sample) bool {
 			*out = boolSample(len(st.PeerCertificates) > 0)
 			return true
@@ -63,6 +72,15 @@ func tlsFetch(get func(*tls.ConnectionState, *Sample) bool) func(*Call, *Sample)
 		}
 		return Found
 	}
+}
+
+// tlsZero is an error code of a TLS connection without error.
+func tlsZero(c *Call, out *Sample) Result {
+	if tlsState(c) == nil {
+		return Miss
+	}
+	*out = intSample(0)
+	return Found
 }
 
 // tlsBool makes a boolean fetch of the TLS state, false on a plain
