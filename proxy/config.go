@@ -188,6 +188,9 @@ type Backend struct {
 	Servers []*Server
 	// Stick are the `stick on|match|store-*` rules.
 	Stick []StickRule
+	// ContentRules are the backend's `tcp-request content` rules, run
+	// once it is chosen (httpgaps.go).
+	ContentRules []Rule
 	// Retries is `retries` (HAProxy's default is 3).
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its

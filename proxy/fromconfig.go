@@ -154,6 +154,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	if px.Kind == "backend" || px.Kind == "listen" {
 		be := a.backend(px, lines)
 		be.Stick = a.stickRules(px, acls)
+		be.ContentRules = a.backendContentRules(px, acls)
 		if px.Mode == "http" {
 			a.httpBackend(be, px, lines, acls)
 		}

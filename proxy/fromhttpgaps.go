@@ -75,3 +75,22 @@ func (a *adapter) logASAP(lines []haproxy.Directive, http bool) bool {
 	}
 	return true
 }
+
+// backendContentRules maps a backend's `tcp-request content` rules (a
+// listen section's are its frontend's); the inspect delay of a backend
+// adds nothing to the frontend's and is not kept.
+func (a *adapter) backendContentRules(px *haproxy.Proxy, acls map[string][]acl) []Rule {
+	if px.Kind != "backend" || px.Section == nil {
+		return nil
+	}
+	tmp := &Frontend{Name: px.Name}
+	for _, d := range px.Section.Lines {
+		switch {
+		case d.Keyword == "tcp-request" && first(d.Args) == "content":
+			a.tcpRequest(tmp, acls, d)
+		case d.Keyword == "tcp-request" && first(d.Args) == "inspect-delay" && px.Mode != "http":
+			a.warn(d.Pos, "'tcp-request inspect-delay' in a backend is not acted on yet by Fulcrum: its rules see what the frontend's inspection read.")
+		}
+	}
+	return tmp.ContentRules
+}

@@ -351,3 +351,18 @@ func (h *httpConn) lingerClose() {
 	}
 	h.cli.SetReadDeadline(time.Time{})
 }
+
+// backendContent runs the chosen backend's tcp-request content rules on
+// the request; a reject closes the connection, logged with the request,
+// status -1 and PR-- (false).
+func (h *httpConn) backendContent() bool {
+	rules := h.be.cfg.ContentRules
+	if len(rules) == 0 || runRules(rules, h.sess) {
+		return true
+	}
+	h.be.counters.Denied.Add(1)
+	h.hrec.Status, h.hrec.TReq = -1, -1
+	h.r.Term = [2]byte{termProxy, stateRequest}
+	h.log()
+	return false
+}

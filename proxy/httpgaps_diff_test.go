@@ -81,6 +81,7 @@ var gapCases = []actCase{
 	http-request return status 200 content-type text/plain lf-string "r=%[sc0_http_req_cnt] c=%[sc0_conn_cnt]"`,
 		[]string{get("/1"), get("/2"), get("/3")}},
 	{"logasap", "option logasap", []string{get("/"), post("/p", "hi")}},
+	{"backend tcp-request content rules", "use_backend gbk", []string{get("/a"), get("/x")}},
 }
 
 // gapConfigText is the configuration both sides run.
@@ -93,6 +94,11 @@ func gapConfigText(_ string, ports []int, s1, s2 string) string {
 	timeout connect 1s
 	timeout client 5s
 	timeout server 5s
+`)
+	b.WriteString(`backend gbk
+	tcp-request content set-var(txn.b) str(seen)
+	tcp-request content reject if { path /x }
+	http-request return status 200 content-type text/plain lf-string "b=%[var(txn.b)]"
 `)
 	for i, c := range gapCases {
 		fmt.Fprintf(&b, "listen g%d\n\tbind 127.0.0.1:%d\n\tbalance roundrobin\n\t%s\n\tserver s1 %s\n\tserver s2 %s\n",

@@ -215,6 +215,9 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
+	if !h.backendContent() {
+		return false
+	}
 	if st, keep := h.runRules(be.cfg.HTTP.RequestRules, be.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep
 	}

@@ -133,6 +133,11 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		return
 	}
 	rec.Backend = be.cfg.Name
+	if !runRules(be.cfg.ContentRules, sess) {
+		be.counters.Denied.Add(1)
+		rec.Term = [2]byte{termProxy, stateRequest}
+		return
+	}
 	be.counters.open()
 	srvConn, srv := e.serveBackend(be, lc, sess, cli, buf, fe, rec)
 	be.counters.close()
