@@ -156,7 +156,8 @@ func (h *httpConn) headerValue(f *logformat.Format) string {
 // logTimeFetches are the HTTP fetches the reference still serves when a
 // log line is written (kept in the transaction, not read from headers).
 var logTimeFetches = map[string]bool{"method": true, "status": true, "txn.status": true, "capture.req.method": true,
-	"capture.req.uri": true, "capture.req.ver": true, "capture.res.ver": true, "unique-id": true}
+	"capture.req.uri": true, "capture.req.ver": true, "capture.res.ver": true, "unique-id": true,
+	"capture.req.hdr": true, "capture.res.hdr": true}
 
 // responseFetches are accepted in formats but find no response when the
 // line is written: the reference logs "-".

@@ -5,6 +5,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"fulcrum/internal/reftest"
+	"fulcrum/proxy/internal/difftest"
 )
 
 // gapPause splits a request into writes 200ms apart (a body that comes
@@ -133,4 +137,48 @@ func maskGapLog(t *testing.T, line string) string {
 func TestHTTPGapsDifferential(t *testing.T) {
 	runListenDiff(t, t.TempDir(), listenDiff{cases: gapCases, prefix: "g", config: gapConfigText, run: runActCase,
 		logRE: gapLogRE, maskLog: maskGapLog})
+}
+
+// TestCaptureLogFormatDifferential: the capture fetches in a log-format
+// (a body captured by a rule, a response header, the request line's
+// parts and the versions) log as the reference's, for a request answered
+// by the proxy and for one a server answered.
+func TestCaptureLogFormatDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	srv := actBackend(t, "s1")
+	text := func(port int) string {
+		return fmt.Sprintf(`defaults
+	mode http
+	log stdout format raw local0
+	timeout client 5s
+	timeout connect 1s
+	timeout server 5s
+frontend cap
+	bind 127.0.0.1:%d
+	option http-buffer-request
+	declare capture request len 40
+	capture response header X-Server len 5
+	http-request capture req.body id 0
+	log-format "cap %%[capture.req.hdr(0)] %%[capture.res.hdr(0)] %%[capture.req.method] %%[capture.req.uri] %%[capture.req.ver] %%[capture.res.ver] %%{+Q}r"
+	http-request return status 200 content-type text/plain string ok if { path /local }
+	server s1 %s
+`, port, srv)
+	}
+	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
+	ref := difftest.StartReferenceConfig(t, bin, strings.Replace(text(refPort), "frontend cap", "listen cap", 1))
+	_, lines := startOurs(t, strings.Replace(text(ourPort), "frontend cap", "listen cap", 1), plainLine)
+	c := actCase{reqs: []string{post("/local?q", gapPause+"a=1&b=2"), "GET http://h.example/srv HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"}}
+	runActCase(t, fmt.Sprintf("127.0.0.1:%d", refPort), c)
+	runActCase(t, fmt.Sprintf("127.0.0.1:%d", ourPort), c)
+	want := refLines(ref, "cap ", 3)
+	var got []string
+	for range 200 {
+		if got = lines(); len(got) >= len(want) {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if len(want) != 3 || strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("log lines:\nref\n%s\nours\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
 }
