@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"net"
 	"net/netip"
 	"os"
 	"time"
@@ -69,6 +70,9 @@ type Frontend struct {
 	TimeoutClient time.Duration
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
+	// ClientKeepAlive is TCP keep-alive on client connections (option
+	// clitcpka or tcpka); off by default, as in HAProxy.
+	ClientKeepAlive TCPKeepAlive
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
 }
@@ -201,6 +205,9 @@ type Backend struct {
 	TimeoutServer   time.Duration
 	// TimeoutServerFin replaces TimeoutServer once the server half-closed.
 	TimeoutServerFin time.Duration
+	// ServerKeepAlive is TCP keep-alive on server connections (option
+	// srvtcpka or tcpka); off by default, as in HAProxy.
+	ServerKeepAlive TCPKeepAlive
 	// TimeoutQueue bounds the wait in a queue (0 = TimeoutConnect).
 	TimeoutQueue time.Duration
 	// TimeoutTunnel, when set, replaces client and server timeouts once
@@ -258,4 +265,36 @@ type Server struct {
 	Agent *AgentCheck
 	// Cookie is the `cookie` value of cookie persistence ("" = none).
 	Cookie string
+}
+
+// TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe
+// timing of *tcpka-idle, *tcpka-intvl and *tcpka-cnt (zero: the system's).
+type TCPKeepAlive struct {
+	On             bool
+	Idle, Interval time.Duration
+	Count          int
+}
+
+// apply turns keep-alive on for c when k asks for it. Listeners and the
+// dialer leave it off (Go's default would turn it on with its own
+// timings), so there is nothing to do otherwise.
+func (k TCPKeepAlive) apply(c net.Conn) {
+	if !k.On {
+		return
+	}
+	tc, ok := asTCP(c)
+	if !ok {
+		return
+	}
+	orSystem := func(d time.Duration) time.Duration {
+		if d <= 0 {
+			return -1
+		}
+		return d
+	}
+	count := k.Count
+	if count <= 0 {
+		count = -1
+	}
+	tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: orSystem(k.Idle), Interval: orSystem(k.Interval), Count: count})
 }
