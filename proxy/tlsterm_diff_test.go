@@ -58,8 +58,9 @@ const tlsFetchesText = `http-request return status 200 content-type text/plain l
 
 // tlsConfigText has two frontends with a TLS and a plain bind each
 // (ports in that order): "tls" answers with the fetches, "tlss" logs
-// with option httpslog.
-func tlsConfigText(cert string, ports [4]int) string {
+// with option httpslog; "tlsr" (one TLS bind) refuses the SNI "bad" by
+// a session rule.
+func tlsConfigText(cert string, ports [5]int) string {
 	return fmt.Sprintf(`defaults
 	mode http
 	log stdout format raw local0
@@ -75,7 +76,12 @@ frontend tlss
 	bind 127.0.0.1:%d
 	option httpslog
 	http-request return status 200 content-type text/plain string ok
-`, ports[0], cert, ports[1], tlsFetchesText, ports[2], cert, ports[3])
+frontend tlsr
+	bind 127.0.0.1:%d ssl crt %s
+	option httplog
+	tcp-request session reject if { ssl_fc_sni -m str bad }
+	http-request return status 200 content-type text/plain string ok
+`, ports[0], cert, ports[1], tlsFetchesText, ports[2], cert, ports[3], ports[4], cert)
 }
 
 // tlsCase is one client: plain, or TLS with its version, suites, SNI and
@@ -157,7 +163,7 @@ func TestTLSTerminationDifferential(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	dir := t.TempDir()
 	cert := writeTestCert(t, dir)
-	ports := func() (p [4]int) {
+	ports := func() (p [5]int) {
 		for i := range p {
 			p[i] = difftest.FreePort(t)
 		}
@@ -184,6 +190,17 @@ func TestTLSTerminationDifferential(t *testing.T) {
 			}
 		})
 	}
+	for _, sni := range []string{"bad", "good"} {
+		c := tlsCase{desc: "session rule on SNI " + sni, version: tls.VersionTLS12, sni: sni}
+		t.Run(c.desc, func(t *testing.T) {
+			r := runTLSCase(t, addr(refPorts[4]), "", c)
+			o := runTLSCase(t, addr(ourPorts[4]), "", c)
+			if r != o {
+				t.Errorf("answer:\nref  %q\nours %q", r, o)
+			}
+		})
+	}
+	nlines := 2*len(tlsCases) + 2
 	var want, got []string
 	for range 200 {
 		want = want[:0]
@@ -192,7 +209,7 @@ func TestTLSTerminationDifferential(t *testing.T) {
 				want = append(want, maskTLSLine(l))
 			}
 		}
-		if got = lines(); len(got) >= 2*len(tlsCases) && len(want) >= 2*len(tlsCases) {
+		if got = lines(); len(got) >= nlines && len(want) >= nlines {
 			break
 		}
 		time.Sleep(25 * time.Millisecond)
@@ -211,7 +228,7 @@ func TestTLSTerminationDifferential(t *testing.T) {
 
 // connErrorRE matches a connection error line or an httpslog line, and
 // what differs by nature in it: the client port and the date.
-var connErrorRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] (tls/|tlss)`)
+var connErrorRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] (tls/|tlss|tlsr)`)
 
 // timersRE are the timers of an httpslog line of an answer.
 var timersRE = regexp.MustCompile(` \d+/-1/-1/-1/\d+ `)
