@@ -58,6 +58,10 @@ var gapCases = []actCase{
 	http-request set-header X-Body %[req.body]
 	http-request set-header X-Len %[req.body_len]`,
 		[]string{post("/fwd", "ab"+gapPause+"cde"), postChunked("/fwdc", "12", "345"), get("/after")}},
+	{"body larger than the buffer to the server", `option http-buffer-request
+	http-request set-header X-Len %[req.body_len]
+	http-request set-header X-Size %[req.body_size]`,
+		[]string{post("/bigfwd", strings.Repeat("b", 20000)), get("/after")}},
 	{"expect 100-continue while waiting", `option http-buffer-request
 	http-request return status 200 content-type text/plain lf-string "l=%[req.body_len] e=%[req.hdr(expect)]" if { path /e }`,
 		[]string{post("/e", gapPause+"abcde", "Expect: 100-continue"), post("/ef", gapPause+"abc", "Expect: 100-continue"),
