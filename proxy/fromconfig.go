@@ -255,7 +255,9 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 			}
 		case "process", "id", "nice", "tfo", "npn":
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
-		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn":
+		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn", "ssl-min-ver", "ssl-max-ver", "no-sslv3", "no-tlsv10",
+			"no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3", "force-tlsv10", "force-tlsv11", "force-tlsv12",
+			"force-tlsv13", "no-tls-tickets", "ciphers", "ciphersuites":
 			// read by bindTLS (fromtls.go)
 		default:
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)

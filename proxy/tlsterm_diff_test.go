@@ -59,9 +59,12 @@ const tlsFetchesText = `http-request return status 200 content-type text/plain l
 // tlsConfigText has two frontends with a TLS and a plain bind each
 // (ports in that order): "tls" answers with the fetches, "tlss" logs
 // with option httpslog; "tlsr" (one TLS bind) refuses the SNI "bad" by
-// a session rule.
-func tlsConfigText(cert string, ports [5]int) string {
-	return fmt.Sprintf(`defaults
+// a session rule; "tlsv" has a TLS 1.3-only bind and one with a cipher
+// list (where no-tlsv13 is ignored: the global defaults set a minimum).
+func tlsConfigText(cert string, ports [7]int) string {
+	return fmt.Sprintf(`global
+	ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+defaults
 	mode http
 	log stdout format raw local0
 	timeout connect 1s
@@ -81,7 +84,12 @@ frontend tlsr
 	option httplog
 	tcp-request session reject if { ssl_fc_sni -m str bad }
 	http-request return status 200 content-type text/plain string ok
-`, ports[0], cert, ports[1], tlsFetchesText, ports[2], cert, ports[3], ports[4], cert)
+frontend tlsv
+	bind 127.0.0.1:%d ssl crt %s ssl-min-ver TLSv1.3
+	bind 127.0.0.1:%d ssl crt %s ciphers ECDHE-ECDSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256 no-tlsv13
+	option httplog
+	http-request return status 200 content-type text/plain lf-string "%%[ssl_fc_protocol] %%[ssl_fc_cipher]"
+`, ports[0], cert, ports[1], tlsFetchesText, ports[2], cert, ports[3], ports[4], cert, ports[5], cert, ports[6], cert)
 }
 
 // tlsCase is one client: plain, or TLS with its version, suites, SNI and
@@ -163,7 +171,7 @@ func TestTLSTerminationDifferential(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	dir := t.TempDir()
 	cert := writeTestCert(t, dir)
-	ports := func() (p [5]int) {
+	ports := func() (p [7]int) {
 		for i := range p {
 			p[i] = difftest.FreePort(t)
 		}
@@ -200,7 +208,24 @@ func TestTLSTerminationDifferential(t *testing.T) {
 			}
 		})
 	}
-	nlines := 2*len(tlsCases) + 2
+	for _, c := range []struct {
+		port int
+		tlsCase
+	}{
+		{5, tlsCase{desc: "TLS 1.2 to a TLS 1.3 bind", version: tls.VersionTLS12, suite: tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}},
+		{5, tlsCase{desc: "TLS 1.3 to a TLS 1.3 bind", version: tls.VersionTLS13}},
+		{6, tlsCase{desc: "a suite out of the bind's list", version: tls.VersionTLS12, suite: tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
+		{6, tlsCase{desc: "the suite of the bind's list", version: tls.VersionTLS12, suite: tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}},
+	} {
+		t.Run(c.desc, func(t *testing.T) {
+			r := maskTLS13Suite(runTLSCase(t, addr(refPorts[c.port]), "", c.tlsCase))
+			o := maskTLS13Suite(runTLSCase(t, addr(ourPorts[c.port]), "", c.tlsCase))
+			if r != o {
+				t.Errorf("answer:\nref  %q\nours %q", r, o)
+			}
+		})
+	}
+	nlines := 2*len(tlsCases) + 2 + 4
 	var want, got []string
 	for range 200 {
 		want = want[:0]
@@ -228,7 +253,7 @@ func TestTLSTerminationDifferential(t *testing.T) {
 
 // connErrorRE matches a connection error line or an httpslog line, and
 // what differs by nature in it: the client port and the date.
-var connErrorRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] (tls/|tlss|tlsr)`)
+var connErrorRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] (tls/|tlss|tlsr|tlsv)`)
 
 // timersRE are the timers of an httpslog line of an answer.
 var timersRE = regexp.MustCompile(` \d+/-1/-1/-1/\d+ `)

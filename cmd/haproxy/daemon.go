@@ -243,7 +243,7 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 	for _, sec := range cfg.Order {
 		for _, l := range sec.Lines {
 			if l.Pos == d.Pos && sec.Kind == "global" {
-				return globalActedOn[l.Keyword]
+				return globalActedOn[l.Keyword] || proxy.ActsOnGlobal(l.Keyword)
 			}
 			if l.Pos == d.Pos {
 				return proxy.ActsOn(l.Keyword)
