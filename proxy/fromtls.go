@@ -274,11 +274,11 @@ func (a *adapter) applyTLS(cfg *tls.Config, s tlsSettings) {
 		if ids, ok := cipherList(s.ciphers); ok {
 			cfg.CipherSuites = ids
 		} else {
-			a.warn(s.ciphersPos, "cipher list '%s' is not acted on by Fulcrum (only lists of cipher names are): OpenSSL's default list is used.", s.ciphers)
+			a.warnOnce(s.ciphersPos, "cipher list '%s' is not acted on by Fulcrum (only lists of cipher names are): OpenSSL's default list is used.", s.ciphers)
 		}
 	}
 	if s.suites13 != "" && !allTLS13(s.suites13) {
-		a.warn(s.suitesPos, "TLS 1.3 cipher suites '%s' are not acted on by Fulcrum: Go's TLS 1.3 suites cannot be restricted.", s.suites13)
+		a.warnOnce(s.suitesPos, "TLS 1.3 cipher suites '%s' are not acted on by Fulcrum: Go's TLS 1.3 suites cannot be restricted.", s.suites13)
 	}
 }
 
@@ -317,4 +317,17 @@ func allTLS13(list string) bool {
 		}
 	}
 	return n == 3
+}
+
+// warnOnce warns unless the same warning was given (a global setting
+// applies to every bind).
+func (a *adapter) warnOnce(pos confparse.Pos, format string, args ...any) {
+	n := len(a.diags)
+	a.warn(pos, format, args...)
+	for _, d := range a.diags[:n] {
+		if d.Pos == pos && d.Message == a.diags[n].Message {
+			a.diags = a.diags[:n]
+			return
+		}
+	}
 }
