@@ -110,3 +110,39 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyTLS: protocol ranges and suite lists from bind words.
+func TestApplyTLS(t *testing.T) {
+	for _, tc := range []struct {
+		desc     string
+		words    [][2]string
+		min, max uint16
+		suites   int // -1: the default list kept
+	}{
+		{"default", nil, tls.VersionTLS12, tls.VersionTLS13, -1},
+		{"min 1.3", [][2]string{{"ssl-min-ver", "TLSv1.3"}}, tls.VersionTLS13, tls.VersionTLS13, -1},
+		{"max 1.1 from 1.0", [][2]string{{"ssl-min-ver", "TLSv1.0"}, {"ssl-max-ver", "TLSv1.1"}}, tls.VersionTLS10, tls.VersionTLS11, -1},
+		{"no-tlsv13 alone", [][2]string{{"no-tlsv13", ""}}, tls.VersionTLS12, tls.VersionTLS12, -1},
+		{"no-tlsv13 under a minimum", [][2]string{{"ssl-min-ver", "TLSv1.2"}, {"no-tlsv13", ""}}, tls.VersionTLS12, tls.VersionTLS13, -1},
+		{"force-tlsv12", [][2]string{{"force-tlsv12", ""}}, tls.VersionTLS12, tls.VersionTLS12, -1},
+		{"cipher names", [][2]string{{"ciphers", "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256:AES128-SHA"}}, tls.VersionTLS12, tls.VersionTLS13, 2},
+		{"cipher keywords", [][2]string{{"ciphers", "HIGH:!aNULL"}}, tls.VersionTLS12, tls.VersionTLS13, -1},
+		{"system profile", [][2]string{{"ciphers", "PROFILE=SYSTEM"}}, tls.VersionTLS12, tls.VersionTLS13, -1},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			var s tlsSettings
+			for _, w := range tc.words {
+				s.word(w[0], w[1], confparse.Pos{})
+			}
+			cfg := &tls.Config{CipherSuites: allSuites()}
+			a := &adapter{}
+			a.applyTLS(cfg, s)
+			if cfg.MinVersion != tc.min || cfg.MaxVersion != tc.max {
+				t.Errorf("versions %x-%x, want %x-%x", cfg.MinVersion, cfg.MaxVersion, tc.min, tc.max)
+			}
+			if tc.suites >= 0 && len(cfg.CipherSuites) != tc.suites || tc.suites < 0 && len(cfg.CipherSuites) != len(allSuites()) {
+				t.Errorf("%d suites, want %d", len(cfg.CipherSuites), tc.suites)
+			}
+		})
+	}
+}
