@@ -18,7 +18,7 @@ import (
 // them. What is parsed but not built is warned.
 func (a *adapter) bindTLS(d haproxy.Directive) *tls.Config {
 	ssl := false
-	var crts []string
+	var sources []certSource
 	var alpn string
 	settings := a.globalTLS()
 	for i := 1; i < len(d.Args); i++ {
@@ -31,10 +31,12 @@ func (a *adapter) bindTLS(d haproxy.Directive) *tls.Config {
 		case "ssl":
 			ssl = true
 		case "crt":
-			crts = append(crts, a.basePath("crt-base", val))
+			sources = append(sources, certSource{path: a.basePath("crt-base", val)})
+		case "crt-list":
+			sources = append(sources, certSource{path: val, list: true})
 		case "alpn":
 			alpn = val
-		case "crt-list", "ca-file", "verify":
+		case "ca-file", "verify":
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
 		default:
 			if tlsOptions[opt] {
@@ -52,21 +54,22 @@ func (a *adapter) bindTLS(d haproxy.Directive) *tls.Config {
 	// which Go leaves out unless they are named.
 	cfg := &tls.Config{CipherSuites: allSuites()}
 	a.applyTLS(cfg, settings)
-	for _, path := range crts {
-		certs, err := loadCertificates(path)
-		if err != nil {
-			a.alert(d.Pos, "'bind %s' : unable to load SSL certificate from '%s' : %v.", first(d.Args), path, err)
+	var sel certSelector
+	for _, src := range sources {
+		if err := a.loadSource(&sel, src, d); err != nil {
+			a.alert(d.Pos, "'bind %s' : unable to load SSL certificate from '%s' : %v.", first(d.Args), src.path, err)
 			return nil
 		}
-		cfg.Certificates = append(cfg.Certificates, certs...)
 	}
-	if len(cfg.Certificates) == 0 {
-		a.alert(d.Pos, "'bind %s' : no SSL certificate that Fulcrum can load (crt-list is not built).", first(d.Args))
+	if len(sel.certs) == 0 {
+		a.alert(d.Pos, "'bind %s' : no SSL certificate to load.", first(d.Args))
 		return nil
 	}
-	if alpn != "" {
-		cfg.NextProtos = strings.Split(alpn, ",")
+	for _, c := range sel.certs {
+		cfg.Certificates = append(cfg.Certificates, *c)
 	}
+	cfg.GetCertificate = sel.get
+	cfg.NextProtos = a.alpnList(alpn, d)
 	return withALPN(cfg)
 }
 
@@ -330,4 +333,125 @@ func (a *adapter) warnOnce(pos confparse.Pos, format string, args ...any) {
 			return
 		}
 	}
+}
+
+// alpnList is a bind's ALPN offer without "h2": Fulcrum speaks HTTP/1
+// only, and a client that agreed on h2 would then fail.
+func (a *adapter) alpnList(alpn string, d haproxy.Directive) []string {
+	if alpn == "" {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(alpn, ",") {
+		if p == "h2" {
+			a.warn(d.Pos, "bind option 'alpn' : 'h2' is left out of the offer: Fulcrum does not speak HTTP/2 yet.")
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// certSource is a `crt` file or directory, or a `crt-list` file.
+type certSource struct {
+	path string
+	list bool
+}
+
+// certSelector picks a bind's certificate for a handshake's SNI, as the
+// reference does: an exact name, then a wildcard one, else the first
+// certificate loaded. A certificate's names are its crt-list filters,
+// else its own DNS names and common name; negative filters take names
+// away from it.
+type certSelector struct {
+	certs       []*tls.Certificate
+	exact, wild map[string]*tls.Certificate
+	excluded    map[*tls.Certificate]map[string]bool
+}
+
+// add registers c under its filters (nil: its own names).
+func (s *certSelector) add(c *tls.Certificate, filters []string) {
+	if s.exact == nil {
+		s.exact, s.wild, s.excluded = map[string]*tls.Certificate{}, map[string]*tls.Certificate{}, map[*tls.Certificate]map[string]bool{}
+	}
+	s.certs = append(s.certs, c)
+	names := filters
+	if len(names) == 0 && c.Leaf != nil {
+		names = append(names, c.Leaf.DNSNames...)
+		if cn := c.Leaf.Subject.CommonName; cn != "" {
+			names = append(names, cn)
+		}
+	}
+	for _, n := range names {
+		n = strings.ToLower(n)
+		switch {
+		case strings.HasPrefix(n, "!"):
+			if s.excluded[c] == nil {
+				s.excluded[c] = map[string]bool{}
+			}
+			s.excluded[c][n[1:]] = true
+		case strings.HasPrefix(n, "*."):
+			if s.wild[n[2:]] == nil {
+				s.wild[n[2:]] = c
+			}
+		default:
+			if s.exact[n] == nil {
+				s.exact[n] = c
+			}
+		}
+	}
+}
+
+func (s *certSelector) get(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	name := strings.ToLower(hello.ServerName)
+	if c := s.exact[name]; c != nil && !s.excluded[c][name] {
+		return c, nil
+	}
+	if _, parent, ok := strings.Cut(name, "."); ok {
+		if c := s.wild[parent]; c != nil && !s.excluded[c][name] {
+			return c, nil
+		}
+	}
+	return s.certs[0], nil
+}
+
+// loadSource loads a crt file or directory, or each line of a crt-list
+// ("PATH [OPTIONS] [FILTER ...]"; paths relative to crt-base, options
+// warned as not acted on).
+func (a *adapter) loadSource(sel *certSelector, src certSource, d haproxy.Directive) error {
+	if !src.list {
+		certs, err := loadCertificates(src.path)
+		for i := range certs {
+			sel.add(&certs[i], nil)
+		}
+		return err
+	}
+	data, err := os.ReadFile(src.path)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		path, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimSpace(rest)
+		if strings.HasPrefix(rest, "[") {
+			opts, after, _ := strings.Cut(rest[1:], "]")
+			if strings.TrimSpace(opts) != "" {
+				a.warn(d.Pos, "crt-list '%s' : options [%s] of '%s' are not acted on yet by Fulcrum.", src.path, strings.TrimSpace(opts), path)
+			}
+			rest = after
+		}
+		certs, err := loadCertificates(a.basePath("crt-base", path))
+		if err != nil {
+			return err
+		}
+		filters := strings.Fields(rest)
+		for i := range certs {
+			sel.add(&certs[i], filters)
+		}
+	}
+	return nil
 }

@@ -44,7 +44,7 @@ func TestBindTLS(t *testing.T) {
 	}{
 		{desc: "file with chain and key", bind: "ssl crt " + both, certs: 1},
 		{desc: "directory with a .key file", bind: "ssl crt " + certs, certs: 2},
-		{desc: "crt-base", global: "crt-base " + dir, bind: "ssl crt site.pem crt certs alpn h2,http/1.1", certs: 3, alpn: "h2,http/1.1"},
+		{desc: "crt-base", global: "crt-base " + dir, bind: "ssl crt site.pem crt certs alpn h2x,http/1.1", certs: 3, alpn: "h2x,http/1.1"},
 		{desc: "alpn without ssl", bind: "alpn h2", diag: "bind option 'alpn' is accepted but not acted on yet"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -144,5 +144,48 @@ func TestApplyTLS(t *testing.T) {
 				t.Errorf("%d suites, want %d", len(cfg.CipherSuites), tc.suites)
 			}
 		})
+	}
+}
+
+// TestCertSelection: the certificate for an SNI, as the reference picks
+// it (checked by hand against it): crt-list filters replace a
+// certificate's own names, wildcards match one label, negative filters
+// take names away, anything else gets the first certificate loaded.
+func TestCertSelection(t *testing.T) {
+	dir := t.TempDir()
+	writeNamedCert(t, dir, "a.pem", "a.example", "a.example")
+	writeNamedCert(t, dir, "b.pem", "b.example", "b.example")
+	writeNamedCert(t, dir, "c.pem", "c.example", "c.example", "*.c.example")
+	list := filepath.Join(dir, "list")
+	os.WriteFile(list, []byte("# certificates\nb.pem [alpn h2] other.example *.wild.example !x.wild.example\n\nc.pem\n"), 0o644)
+	cfg, diags := adapt(t, "global\n crt-base "+dir+"\nfrontend f\n mode http\n bind 127.0.0.1:8443 ssl crt a.pem crt-list "+list+"\n timeout client 1s\n")
+	var warned bool
+	for _, d := range diags {
+		warned = warned || strings.Contains(d.Message, "options [alpn h2] of 'b.pem' are not acted on")
+	}
+	if !warned {
+		t.Errorf("crt-list options not warned: %v", diags)
+	}
+	sel := cfg.Frontends[0].Binds[0].TLS.GetCertificate
+	for sni, want := range map[string]string{"a.example": "a.example", "b.example": "a.example", "other.example": "b.example",
+		"y.wild.example": "b.example", "x.wild.example": "a.example", "c.example": "c.example", "z.c.example": "c.example",
+		"": "a.example", "OTHER.example": "b.example"} {
+		c, err := sel(&tls.ClientHelloInfo{ServerName: sni})
+		if err != nil || c.Leaf.Subject.CommonName != want {
+			t.Errorf("SNI %q: %s, want %s", sni, c.Leaf.Subject.CommonName, want)
+		}
+	}
+}
+
+// TestALPNWithoutH2: h2 is left out of the offer, with a warning.
+func TestALPNWithoutH2(t *testing.T) {
+	dir := t.TempDir()
+	cert := writeTestCert(t, dir)
+	cfg, diags := adapt(t, "frontend f\n mode http\n bind 127.0.0.1:8443 ssl crt "+cert+" alpn h2,http/1.1\n timeout client 1s\n")
+	if got := strings.Join(cfg.Frontends[0].Binds[0].TLS.NextProtos, ","); got != "http/1.1" {
+		t.Errorf("ALPN %q, want http/1.1", got)
+	}
+	if len(diags) == 0 || !strings.Contains(diags[len(diags)-1].Message, "'h2' is left out") {
+		t.Errorf("no warning: %v", diags)
 	}
 }

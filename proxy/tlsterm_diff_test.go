@@ -28,12 +28,19 @@ import (
 // PEM file, as `bind ... crt` reads them.
 func writeTestCert(t *testing.T, dir string) string {
 	t.Helper()
+	return writeNamedCert(t, dir, "site.pem", "example.com", "example.com")
+}
+
+// writeNamedCert writes a self-signed certificate for cn and names (its
+// DNS names) with its key in dir/file.
+func writeNamedCert(t *testing.T, dir, file, cn string, names ...string) string {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "example.com"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), DNSNames: []string{"example.com"}}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), DNSNames: names}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +51,7 @@ func writeTestCert(t *testing.T, dir string) string {
 	}
 	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	data = append(data, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})...)
-	path := filepath.Join(dir, "site.pem")
+	path := filepath.Join(dir, file)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
