@@ -281,3 +281,48 @@ func maskTLS13Suite(s string) string {
 	}
 	return s
 }
+
+// TestCertSelectionDifferential: for each SNI, the certificate served
+// (its common name) is the reference's, with a crt file and a crt-list
+// of filters, wildcards and exclusions.
+func TestCertSelectionDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	dir := t.TempDir()
+	writeNamedCert(t, dir, "a.pem", "a.example", "a.example")
+	writeNamedCert(t, dir, "b.pem", "b.example", "b.example")
+	writeNamedCert(t, dir, "c.pem", "c.example", "c.example", "*.c.example")
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte("b.pem other.example *.wild.example !x.wild.example\nc.pem\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := func(port int) string {
+		return fmt.Sprintf(`global
+	crt-base %s
+defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend sel
+	bind 127.0.0.1:%d ssl crt a.pem crt-list %s
+	http-request return status 200
+`, dir, port, list)
+	}
+	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
+	difftest.StartReferenceConfig(t, bin, text(refPort))
+	startOurs(t, text(ourPort), plainLine)
+	served := func(port int, sni string) string {
+		c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{InsecureSkipVerify: true, ServerName: sni})
+		if err != nil {
+			return "handshake: " + err.Error()
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].Subject.CommonName
+	}
+	for _, sni := range []string{"a.example", "b.example", "other.example", "y.wild.example", "x.wild.example",
+		"c.example", "z.c.example", "OTHER.example", "nothing.example", ""} {
+		if r, o := served(refPort, sni), served(ourPort, sni); r != o {
+			t.Errorf("SNI %q: ref %s, ours %s", sni, r, o)
+		}
+	}
+}
