@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,7 @@ import (
 func (a *adapter) bindTLS(d haproxy.Directive) *tls.Config {
 	ssl := false
 	var sources []certSource
-	var alpn string
+	var alpn, caFile, verify string
 	settings := a.globalTLS()
 	for i := 1; i < len(d.Args); i++ {
 		opt, val := d.Args[i], ""
@@ -36,8 +37,10 @@ func (a *adapter) bindTLS(d haproxy.Directive) *tls.Config {
 			sources = append(sources, certSource{path: val, list: true})
 		case "alpn":
 			alpn = val
-		case "ca-file", "verify":
-			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
+		case "ca-file":
+			caFile = a.basePath("ca-base", val)
+		case "verify":
+			verify = val
 		default:
 			if tlsOptions[opt] {
 				settings.word(opt, val, d.Pos)
@@ -70,6 +73,9 @@ func (a *adapter) bindTLS(d haproxy.Directive) *tls.Config {
 	}
 	cfg.GetCertificate = sel.get
 	cfg.NextProtos = a.alpnList(alpn, d)
+	if !a.clientAuth(cfg, caFile, verify, d) {
+		return nil
+	}
 	return withALPN(cfg)
 }
 
@@ -454,4 +460,27 @@ func (a *adapter) loadSource(sel *certSelector, src certSource, d haproxy.Direct
 		}
 	}
 	return nil
+}
+
+// clientAuth maps `ca-file` and `verify none|optional|required`: client
+// certificates are requested unless verify is none (the default), and
+// checked against the CA file.
+func (a *adapter) clientAuth(cfg *tls.Config, caFile, verify string, d haproxy.Directive) bool {
+	if verify == "" || verify == "none" {
+		return true
+	}
+	pool := x509.NewCertPool()
+	if caFile != "" {
+		data, err := os.ReadFile(caFile)
+		if err != nil || !pool.AppendCertsFromPEM(data) {
+			a.alert(d.Pos, "'bind %s' : unable to load the CA file '%s'.", first(d.Args), caFile)
+			return false
+		}
+	}
+	cfg.ClientCAs = pool
+	cfg.ClientAuth = tls.VerifyClientCertIfGiven
+	if verify == "required" {
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return true
 }

@@ -92,17 +92,21 @@ var gapCases = []actCase{
 	{"backend tcp-request content rules", "use_backend gbk", []string{get("/a"), get("/x")}},
 }
 
-// gapConfigText is the configuration both sides run.
-func gapConfigText(_ string, ports []int, s1, s2 string) string {
-	var b strings.Builder
-	b.WriteString(`defaults
+// httpLogDefaults are the defaults of the differential configurations:
+// http mode, httplog lines on stdout.
+const httpLogDefaults = `defaults
 	mode http
 	log stdout format raw local0
 	option httplog
 	timeout connect 1s
 	timeout client 5s
 	timeout server 5s
-`)
+`
+
+// gapConfigText is the configuration both sides run.
+func gapConfigText(_ string, ports []int, s1, s2 string) string {
+	var b strings.Builder
+	b.WriteString(httpLogDefaults)
 	b.WriteString(`backend gbk
 	tcp-request content set-var(txn.b) str(seen)
 	tcp-request content reject if { path /x }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -163,7 +164,11 @@ func (c *connError) level(l *AccessLog) (int, bool) {
 // handshakeError names a failed handshake as the reference does.
 func handshakeError(err error, got bool) *connError {
 	var ne net.Error
+	var unknownCA x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
 	switch {
+	case errors.As(err, &unknownCA) || errors.As(err, &invalid):
+		return &connError{msg: "SSL client certificate not trusted"}
 	case errors.As(err, &ne) && ne.Timeout():
 		return &connError{msg: "Timeout during SSL handshake", empty: !got}
 	case !got && errors.Is(err, io.EOF):

@@ -326,3 +326,141 @@ frontend sel
 		}
 	}
 }
+
+// testPKI is a CA, a client certificate it signed and a self-signed
+// one, for client certificate checks.
+type testPKI struct {
+	caFile        string
+	client, rogue tls.Certificate
+}
+
+func newTestPKI(t *testing.T, dir string) testPKI {
+	t.Helper()
+	newKey := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	mkCert := func(tmpl, parent *x509.Certificate, pub *ecdsa.PublicKey, signer *ecdsa.PrivateKey) *x509.Certificate {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := x509.ParseCertificate(der)
+		return c
+	}
+	now := time.Now()
+	caKey := newKey()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(10), Subject: pkix.Name{Country: []string{"FR"}, Organization: []string{"Test CA"}, CommonName: "ca.example"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	ca := mkCert(caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	clKey := newKey()
+	cl := mkCert(&x509.Certificate{SerialNumber: big.NewInt(11), Subject: pkix.Name{Country: []string{"FR"}, Province: []string{"IDF"},
+		Organization: []string{"Client Org"}, CommonName: "client1"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature}, ca, &clKey.PublicKey, caKey)
+	rgKey := newKey()
+	rgTmpl := &x509.Certificate{SerialNumber: big.NewInt(12), Subject: pkix.Name{CommonName: "rogue"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	rg := mkCert(rgTmpl, rgTmpl, &rgKey.PublicKey, rgKey)
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return testPKI{caFile: caFile,
+		client: tls.Certificate{Certificate: [][]byte{cl.Raw}, PrivateKey: clKey},
+		rogue:  tls.Certificate{Certificate: [][]byte{rg.Raw}, PrivateKey: rgKey}}
+}
+
+// TestClientCertDifferential: `ca-file` with `verify required|optional`
+// accepts and refuses the same client certificates as the reference,
+// the ssl_c_* fetches give its values, and refusals are logged alike.
+func TestClientCertDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	dir := t.TempDir()
+	cert := writeTestCert(t, dir)
+	pki := newTestPKI(t, dir)
+	text := func(req, opt int) string {
+		return fmt.Sprintf(httpLogDefaults+`frontend req
+	bind 127.0.0.1:%d ssl crt %s ca-file %s verify required
+	http-request return status 200 content-type text/plain lf-string "u=%%[ssl_c_used] v=%%[ssl_c_verify] s=%%[ssl_c_s_dn] i=%%[ssl_c_i_dn] cn=%%[ssl_c_s_dn(cn)] o=%%[ssl_c_i_dn(O,1)]"
+frontend opt
+	bind 127.0.0.1:%d ssl crt %s ca-file %s verify optional
+	http-request return status 200 content-type text/plain lf-string "u=%%[ssl_c_used] v=%%[ssl_c_verify] s=%%[ssl_c_s_dn]"
+`, req, cert, pki.caFile, opt, cert, pki.caFile)
+	}
+	refReq, refOpt, ourReq, ourOpt := difftest.FreePort(t), difftest.FreePort(t), difftest.FreePort(t), difftest.FreePort(t)
+	ref := difftest.StartReferenceConfig(t, bin, text(refReq, refOpt))
+	_, lines := startOurs(t, text(ourReq, ourOpt), plainLine)
+	ask := func(port int, c *tls.Certificate) string {
+		cfg := &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12}
+		if c != nil {
+			// Sent even when its issuer is not among the CAs the
+			// server names (Go's client would send none).
+			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return c, nil }
+		}
+		conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), cfg)
+		if err != nil {
+			return "handshake: " + err.Error()
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(conn, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+		got, err := io.ReadAll(conn)
+		if err != nil && len(got) == 0 {
+			return "refused: " + err.Error()
+		}
+		_, body, _ := strings.Cut(string(got), "\r\n\r\n")
+		return body
+	}
+	for _, c := range []struct {
+		desc string
+		opt  bool
+		cert *tls.Certificate
+	}{
+		{"required, signed", false, &pki.client},
+		{"required, none", false, nil},
+		{"required, rogue", false, &pki.rogue},
+		{"optional, signed", true, &pki.client},
+		{"optional, none", true, nil},
+		{"optional, rogue", true, &pki.rogue},
+	} {
+		rp, op := refReq, ourReq
+		if c.opt {
+			rp, op = refOpt, ourOpt
+		}
+		if r, o := ask(rp, c.cert), ask(op, c.cert); r != o {
+			t.Errorf("%s:\nref  %q\nours %q", c.desc, r, o)
+		}
+	}
+	var want, got []string
+	for range 200 {
+		want = want[:0]
+		for _, l := range strings.Split(ref.Output(), "\n") {
+			if clientCertRE.MatchString(l) {
+				want = append(want, clientCertRE.ReplaceAllString(l, "$1:PORT [DATE] $2"))
+			}
+		}
+		if got = lines(); len(got) >= 6 && len(want) >= 6 {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	for i := range got {
+		got[i] = clientCertRE.ReplaceAllString(got[i], "$1:PORT [DATE] $2")
+		got[i] = timersRE.ReplaceAllString(got[i], " T/-1/-1/-1/T ")
+	}
+	for i := range want {
+		want[i] = timersRE.ReplaceAllString(want[i], " T/-1/-1/-1/T ")
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("log lines:\nref\n%s\nours\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+}
+
+// clientCertRE matches the log lines of TestClientCertDifferential.
+var clientCertRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] ((req|opt)[/~ ])`)
