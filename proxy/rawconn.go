@@ -87,6 +87,11 @@ func (c *rawTCP) Read(b []byte) (int, error) {
 	c.rbuf, c.rn, c.rerrno = b, 0, 0
 	err := c.rc.Read(c.onRead)
 	c.rbuf = nil
+	return c.readResult(err)
+}
+
+// readResult is what Read returns after the read call ended with err.
+func (c *rawTCP) readResult(err error) (int, error) {
 	switch {
 	case err != nil:
 		return 0, err
@@ -161,15 +166,7 @@ func (c *rawTCP) SendRecv(out, in []byte) (int, error) {
 		return c.Read(in)
 	}
 	c.wbuf = nil
-	switch {
-	case err != nil:
-		return 0, err
-	case c.rerrno != 0:
-		return 0, wrapOp("read", c.TCPConn, c.rerrno)
-	case c.rn == 0:
-		return 0, io.EOF
-	}
-	return c.rn, nil
+	return c.readResult(err)
 }
 
 func (c *rawTCP) sendThenRead(fd uintptr) bool {
