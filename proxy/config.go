@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"os"
@@ -90,6 +91,9 @@ type Bind struct {
 	// Unix socket ownership and permissions (unix@ binds).
 	Mode     os.FileMode
 	UID, GID int // -1 = leave unchanged
+	// TLS terminates TLS on the bind's connections (ssl crt ...); nil
+	// for plain ones (tls.go).
+	TLS *tls.Config
 }
 
 // Session is what rules and predicates see of a connection.
@@ -109,6 +113,8 @@ type Session struct {
 	balReq balance.Request // the balancer's input, reused by each pick
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
+	// tls is the client connection's TLS state, nil on a plain bind.
+	tls *tls.ConnectionState
 	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
 	// in tcp mode.
 	tcpHTTP *tcpHTTP
@@ -186,6 +192,9 @@ type Backend struct {
 	Servers []*Server
 	// Stick are the `stick on|match|store-*` rules.
 	Stick []StickRule
+	// ContentRules are the backend's `tcp-request content` rules, run
+	// once it is chosen (httpgaps.go).
+	ContentRules []Rule
 	// Retries is `retries` (HAProxy's default is 3).
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its

@@ -159,6 +159,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	if px.Kind == "backend" || px.Kind == "listen" {
 		be := a.backend(px, lines)
 		be.Stick = a.stickRules(px, acls)
+		be.ContentRules = a.backendContentRules(px, acls)
 		if px.Mode == "http" {
 			a.httpBackend(be, px, lines, acls)
 		}
@@ -252,14 +253,15 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 			if g, err := user.LookupGroup(val); err == nil {
 				tmpl.GID, _ = strconv.Atoi(g.Gid)
 			}
-		case "process", "id", "nice", "tfo", "alpn", "npn":
+		case "process", "id", "nice", "tfo", "npn":
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
-		case "ssl", "crt", "crt-list", "ca-file", "verify":
-			a.alert(d.Pos, "bind option '%s' : TLS termination is not supported by Fulcrum yet.", opt)
+		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn":
+			// read by bindTLS (fromtls.go)
 		default:
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
 		}
 	}
+	tmpl.TLS = a.bindTLS(d)
 	for _, addr := range addrs {
 		b := tmpl
 		b.Addr = addr

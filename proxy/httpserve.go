@@ -127,6 +127,7 @@ type httpConn struct {
 	ck          cookieState
 	hints       []byte // a 103 answer being built by early-hint rules
 	lf          logScratch
+	gaps        gapState // body wait, tcp content rules, logasap (httpgaps.go)
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
@@ -150,6 +151,7 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 			break
 		}
 	}
+	h.lingerClose()
 	h.release()
 }
 
@@ -208,6 +210,9 @@ func (h *httpConn) exchange() bool {
 	h.hrec.Request = h.hrec.Request[:len(h.hrec.Request)-2]
 	h.captureRequest()
 	h.method = append(h.method[:0], h.req.Method...)
+	if !h.startRequest() {
+		return false
+	}
 	h.in.consume(h.req.HeadLen)
 	h.r.BytesIn = htxRequestSize(&h.req)
 	if !h.stickRequest() {
@@ -228,6 +233,9 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
+	if !h.backendContent() {
+		return false
+	}
 	if st, keep := h.runRules(be.cfg.HTTP.RequestRules, be.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep
 	}
@@ -344,7 +352,7 @@ func (h *httpConn) log() {
 		h.finishTimers()
 	}
 	h.account()
-	if h.e.opts.AccessLog == nil {
+	if h.e.opts.AccessLog == nil || h.loggedEarly() {
 		return
 	}
 	h.r.ActConn, h.r.FeConn = h.e.active.Load(), h.fe.counters.Cur.Load()
@@ -692,6 +700,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	}
 	_, err := h.cli.Write(h.out)
 	h.r.BytesOut += htxSize(&h.resp) + int64(early)
+	h.logEarly()
 	if err != nil {
 		h.body = reqBody
 		conn.Close()
