@@ -107,7 +107,12 @@ func (h *httpConn) bufferedBody() (body []byte, size int64, complete bool) {
 	if h.resp.Status != 0 {
 		return nil, 0, true
 	}
-	d := h.in.data()
+	// The body starts past the head, which tcp-request content rules
+	// see still in the buffer.
+	var d []byte
+	if start := max(h.in.r, h.headEnd()); start <= h.in.w {
+		d = h.in.b[start:h.in.w]
+	}
 	switch h.req.Framing {
 	case http1.BodyLength:
 		n := int64(len(d))

@@ -83,6 +83,11 @@ var gapCases = []actCase{
 	tcp-request content set-var(txn.after) str(yes)
 	http-request return status 200 content-type text/plain lf-string "txn=%[var(txn.cnt)] sess=%[var(sess.seen)] after=%[var(txn.after)] len=%[req.len]"`,
 		[]string{get("/a"), get("/acc"), get("/bad")}},
+	{"tcp-request content rules see the body", `tcp-request inspect-delay 1s
+	tcp-request content set-var(txn.l) req.len
+	tcp-request content set-var(txn.b) req.body
+	http-request return status 200 content-type text/plain lf-string "l=%[var(txn.l)] b=%[var(txn.b)] l2=%[req.len] b2=%[req.body]"`,
+		[]string{post("/b", "hello"), post("/b", "he"+gapPause+"llo")}},
 	{"tcp-request content track-sc", `stick-table type ip size 10 store http_req_cnt,conn_cnt
 	tcp-request inspect-delay 1s
 	tcp-request content track-sc0 src
