@@ -66,6 +66,9 @@ var gapCases = []actCase{
 	http-request return status 200 content-type text/plain lf-string "l=%[req.body_len] e=%[req.hdr(expect)]" if { path /e }`,
 		[]string{post("/e", gapPause+"abcde", "Expect: 100-continue"), post("/ef", gapPause+"abc", "Expect: 100-continue"),
 			"POST /e10 HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n" + gapPause + "hi"}},
+	{"response body fetches", `http-response set-header X-Body "l=%[res.body_len] s=%[res.body_size] b=%[res.body,length]"
+	http-after-response set-header X-After "%[res.body_len]"`,
+		[]string{get("/r"), post("/r2", "hi")}},
 	{"capture fetches", `capture request header Host len 10
 	capture request header X-A len 3
 	declare capture request len 8
