@@ -7,29 +7,21 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 // masterCLI is the -S socket of master-worker mode: `show proc`,
-// `reload`, `show version`, `help`, `prompt`, `quit`. Fulcrum runs one
-// process that reloads in place, so `show proc` lists it as the master
-// and as the current worker (since the last successful load).
+// `reload`, `show version`, `help`, `prompt`, `quit`.
 type masterCLI struct {
 	ln     net.Listener
-	reload chan<- chan struct{} // asks the signal loop to reload; closed when done
-
-	mu       sync.Mutex
-	started  time.Time // process start
-	loaded   time.Time // last successful load
-	reloads  int
-	failures int
+	reload chan<- chan struct{} // asks the master's loop to reload; closed when started
+	show   func() string        // `show proc`
 }
 
 // listenMasterCLI opens "-S <addr>[,<option>...]": a unix socket path
 // (optionally unix@) or ipv4@/ipv6@ host:port; "mode", "user", "group",
 // "uid", "gid" apply to unix sockets.
-func listenMasterCLI(spec string, reload chan<- chan struct{}) (*masterCLI, []string, error) {
+func listenMasterCLI(spec string, reload chan<- chan struct{}, show func() string) (*masterCLI, []string, error) {
 	parts := strings.Split(spec, ",")
 	addr := parts[0]
 	var notes []string
@@ -90,25 +82,12 @@ func listenMasterCLI(spec string, reload chan<- chan struct{}) (*masterCLI, []st
 			notes = append(notes, fmt.Sprintf("master CLI bind option '%s' is accepted but not acted on yet by Fulcrum.", words[i]))
 		}
 	}
-	now := time.Now()
-	m := &masterCLI{ln: ln, reload: reload, started: now, loaded: now}
+	m := &masterCLI{ln: ln, reload: reload, show: show}
 	go m.serve()
 	return m, notes, nil
 }
 
 func (m *masterCLI) close() { m.ln.Close() }
-
-// reloaded records the outcome of a reload.
-func (m *masterCLI) reloaded(ok bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.reloads++
-	if ok {
-		m.loaded = time.Now()
-	} else {
-		m.failures++
-	}
-}
 
 func (m *masterCLI) serve() {
 	for {
@@ -163,15 +142,7 @@ func uptime(d time.Duration) string {
 func (m *masterCLI) command(w *bufio.Writer, words []string) {
 	switch strings.Join(words, " ") {
 	case "show proc":
-		m.mu.Lock()
-		now := time.Now()
-		pid := strconv.Itoa(os.Getpid())
-		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %-15s\n", "#<PID>", "<type>", "<reloads>", "<uptime>", "<version>")
-		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %s\n", pid, "master", fmt.Sprintf("%d [failed: %d]", m.reloads, m.failures), uptime(now.Sub(m.started)), version)
-		fmt.Fprintf(w, "# workers\n")
-		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %s\n", pid, "worker", "0", uptime(now.Sub(m.loaded)), version)
-		fmt.Fprintf(w, "# programs\n\n")
-		m.mu.Unlock()
+		w.WriteString(m.show())
 	case "reload":
 		done := make(chan struct{})
 		m.reload <- done

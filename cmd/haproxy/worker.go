@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"fulcrum/proxy/apisock"
+)
+
+// A worker of -W/-Ws: the master's configuration served on the sockets
+// the master bound (see master.go), with chroot, group and user applied
+// once everything is open.
+
+// inherited are a worker's listening sockets by key (workerEnv.Sockets);
+// empty outside a worker. The descriptors stay open for the process's
+// life: each use takes a duplicate, so a paused and resumed listener can
+// be made again.
+var inherited map[string]int
+
+// dupFD duplicates a descriptor (close-on-exec).
+func dupFD(fd int) (int, error) {
+	return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+}
+
+// inheritedListener is the engine's Options.Inherit in a worker.
+func inheritedListener(key string) net.Listener {
+	fd, ok := inherited[key]
+	if !ok {
+		return nil
+	}
+	dup, err := dupFD(fd)
+	if err != nil {
+		return nil
+	}
+	f := os.NewFile(uintptr(dup), key)
+	defer f.Close()
+	ln, err := net.FileListener(f)
+	if err != nil {
+		return nil
+	}
+	return ln
+}
+
+// adoptInherited points the stats sockets of acfg at the inherited ones:
+// a worker serves the sockets its master bound.
+func adoptInherited(acfg *apisock.Config) {
+	for i, s := range acfg.Sockets {
+		fd, ok := inherited[statsKey(s)]
+		if !ok {
+			continue
+		}
+		// apisock takes the duplicate over (and closes it).
+		if dup, err := dupFD(fd); err == nil {
+			acfg.Sockets[i].FD = dup
+		}
+	}
+}
+
+// runWorker serves as a worker until a stop; it returns the exit code.
+func runWorker(f flags, spec string, sigs <-chan os.Signal) int {
+	var env workerEnv
+	if err := json.Unmarshal([]byte(spec), &env); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: invalid %s: %v\n", os.Args[0], envWorker, err)
+		return 1
+	}
+	os.Unsetenv(envWorker)
+	inherited = env.Sockets
+	ctl := os.NewFile(uintptr(env.Ctl), "master")
+	// The master reported the configuration's diagnostics already.
+	quiet := f.quiet
+	f.quiet = true
+	cfg, ecfg, r, ok := loadEngineConfig(f)
+	r.quiet = quiet || (cfg != nil && cfg.Global.Quiet)
+	if !ok {
+		r.alert("The configuration the master loaded no longer loads in the worker.")
+		return 1
+	}
+	d, ok := startServing(f, cfg, ecfg, r, inheritedListener)
+	if !ok {
+		return 1
+	}
+	defer d.api.Close()
+	if err := dropPrivileges(cfg); err != nil {
+		r.line("ALERT", err.Error())
+		d.engine.Close()
+		return 1
+	}
+	if _, err := ctl.Write([]byte("R")); err != nil {
+		d.engine.Close()
+		return 1
+	}
+	// The master keeps its end open while it lives: EOF means it is gone,
+	// and a worker without a master exits, as HAProxy's do.
+	gone := make(chan struct{})
+	go func() {
+		buf := make([]byte, 16)
+		for {
+			if _, err := ctl.Read(buf); err != nil {
+				close(gone)
+				return
+			}
+		}
+	}()
+	return d.serve(sigs, gone)
+}
