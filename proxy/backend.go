@@ -228,7 +228,8 @@ func (b *backend) dequeueAllLocked() {
 // acquire picks a server for sess and takes a slot on it, queueing when
 // every candidate is full. avoid is the server of a failed attempt.
 func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec *Record) (*server, error) {
-	req := &balance.Request{Src: sess.Src.Addr()}
+	req := &sess.balReq
+	*req = balance.Request{Src: sess.Src.Addr()}
 	if sess.http != nil {
 		sess.http.fillBalance(req, b.cfg.Balance.Algo)
 	}
@@ -260,14 +261,14 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 	if ls == nil {
 		ls, err = b.lb.Pick(req, avoidLB)
 	}
-	w := &waiter{got: make(chan *server, 1), queued: true}
+	var w *waiter // made only to queue: most requests find room at once
 	switch {
 	case errors.Is(err, balance.ErrNoServer):
 		b.mu.Unlock()
 		return nil, errNoServer
 	case errors.Is(err, balance.ErrFull):
 		b.seq++
-		w.seq = b.seq
+		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq}
 		rec.BeQueue = len(b.queue)
 		b.queue = append(b.queue, w)
 	default:
@@ -283,7 +284,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 			return nil, errQueueFull
 		}
 		b.seq++
-		w.seq, w.onSrv = b.seq, s
+		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, onSrv: s}
 		rec.SrvQueue = len(s.queue)
 		s.queue = append(s.queue, w)
 		b.lb.SetQueued(ls, len(s.queue))
@@ -350,17 +351,20 @@ type dialFunc func(ctx context.Context, s *server, sess *Session) (net.Conn, err
 // connectWith is connect with the server connection obtained by dial.
 func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, dial dialFunc) (net.Conn, *server, error) {
 	s, err := b.acquire(ctx, sess, nil, rec)
-	rec.TQueue = time.Since(rec.Accept)
+	start := time.Now()
+	rec.TQueue = start.Sub(rec.Accept)
 	if err != nil {
 		return nil, nil, err
 	}
 	for retries := 0; ; {
 		rec.Server, rec.SrvAddr = s.cfg.Name, s.cfg.Addr
-		start := time.Now()
+		if retries > 0 {
+			start = time.Now()
+		}
 		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
 		if err == nil {
-			rec.TConnect, rec.LocalAddr = time.Since(start), addrPort(conn.LocalAddr())
+			rec.TConnect, rec.LocalAddr = time.Since(start), localAddrPort(conn)
 			b.stickStore(sess, s, false)
 			return conn, s, nil
 		}

@@ -101,7 +101,8 @@ type Session struct {
 	// Engine gives predicates access to live counters (nbsrv, be_conn).
 	Engine *Engine
 	vars   map[string]string
-	stk    sessionStick // track-sc counters
+	stk    sessionStick    // track-sc counters
+	balReq balance.Request // the balancer's input, reused by each pick
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
 	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches

@@ -259,6 +259,9 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 		}
 	}
 	setDeadline()
+	// The request deadline is armed once a request started but is not
+	// whole: a head that arrives in one read (the usual case) needs none.
+	armed := !first.IsZero()
 	for {
 		if h.in.w > h.in.r {
 			_, err := h.req.Parse(h.in.data(), &h.feOpts)
@@ -277,11 +280,14 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 				return perr.Status, true
 			}
 		}
+		if !armed && !first.IsZero() {
+			setDeadline()
+			armed = true
+		}
 		n, err := h.in.fill(h.cli)
 		if n > 0 && first.IsZero() {
 			first = time.Now()
 			h.hrec.TIdle = first.Sub(start)
-			setDeadline()
 		}
 		if err != nil && n == 0 {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -417,13 +423,13 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		// flows while the response is read and relayed.
 		done := make(chan error, 1)
 		h.expectDone = done
-		go func() {
+		go func(conn net.Conn) { // an argument, so that conn itself stays off the heap
 			n, err := h.copyBodyExpect(conn)
 			h.r.BytesIn += n
 			done <- err
-		}()
+		}(conn)
 	}
-	status, term := h.readResponse(conn, be)
+	status, term := h.readResponse(conn, be, sentAt)
 	if status != 0 && h.expectDone != nil {
 		h.cli.SetReadDeadline(time.Now())
 		<-h.expectDone
@@ -443,7 +449,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		h.lc.setServer(conn)
 		h.reused = false
 		if errc = h.sendRequest(conn, be); errc == nil {
-			status, term = h.readResponse(conn, be)
+			status, term = h.readResponse(conn, be, sentAt)
 		}
 	}
 	if status != 0 {
@@ -591,10 +597,10 @@ func isWriteErr(err error) bool {
 // to the client. It returns 0 when a final head is parsed, else the status
 // to answer (502, 504, or -2 for a connection closed before any byte) and
 // the termination state.
-func (h *httpConn) readResponse(conn net.Conn, be *backend) (int, [2]byte) {
+func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (int, [2]byte) {
 	for {
 		if d := be.cfg.TimeoutServer; d > 0 {
-			conn.SetReadDeadline(time.Now().Add(d))
+			conn.SetReadDeadline(sentAt.Add(d))
 		}
 		for {
 			if h.sin.w > h.sin.r {
@@ -627,6 +633,7 @@ func (h *httpConn) readResponse(conn net.Conn, be *backend) (int, [2]byte) {
 		h.sin.consume(h.resp.HeadLen)
 		n, _ := h.cli.Write(h.out)
 		h.r.BytesOut += int64(n)
+		sentAt = time.Now() // the final answer's wait starts over
 	}
 }
 
@@ -714,7 +721,7 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		h.r.BytesIn += int64(n)
 		h.in.consume(len(d))
 	}
-	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg))
+	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
 	h.r.BytesIn += in
 	h.r.BytesOut += out
 	h.r.Term = term

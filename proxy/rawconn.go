@@ -3,6 +3,7 @@ package proxy
 import (
 	"io"
 	"net"
+	"net/netip"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -28,6 +29,20 @@ type rawTCP struct {
 	wn            int
 	werrno        syscall.Errno
 	onRead, onWrt func(fd uintptr) bool
+
+	local netip.AddrPort // LocalAddr's, once asked (a kept connection serves many requests)
+}
+
+// localAddrPort is c's local address, remembered by a rawTCP.
+func localAddrPort(c net.Conn) netip.AddrPort {
+	r, ok := c.(*rawTCP)
+	if !ok {
+		return addrPort(c.LocalAddr())
+	}
+	if !r.local.IsValid() {
+		r.local = addrPort(r.LocalAddr())
+	}
+	return r.local
 }
 
 // fastConn wraps c when it is a plain TCP connection.

@@ -21,6 +21,7 @@ type liveConn struct {
 	mu      sync.Mutex
 	srv     net.Conn
 	aborted bool
+	flow    *flow     // the flow moving the connections' bytes, if any
 	fe      string    // frontend name, for `show sess`
 	start   time.Time // accept time, for `show sess`
 }
@@ -35,11 +36,27 @@ func (c *liveConn) setServer(s net.Conn) bool {
 	return true
 }
 
+// setFlow records the flow moving the connections' bytes (nil when it
+// is over); false when the connection was aborted already.
+func (c *liveConn) setFlow(f *flow) bool {
+	if c == nil {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flow = f
+	return !c.aborted
+}
+
 func (c *liveConn) abort() {
 	c.mu.Lock()
 	c.aborted = true
-	srv := c.srv
+	srv, f := c.srv, c.flow
 	c.mu.Unlock()
+	if f != nil {
+		// The loop must let go of the descriptors before they close.
+		f.loop.end(f, [2]byte{'K', stateData})
+	}
 	c.cli.Close()
 	if srv != nil {
 		srv.Close()
@@ -152,7 +169,7 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 			return srvConn, srv
 		}
 	}
-	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg))
+	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg), lc)
 	in += int64(len(buf))
 	rec.BytesIn, rec.BytesOut, rec.Term = in, out, term
 	for _, c := range []*Counters{fe.counters, be.counters, &srv.state.counters} {

@@ -223,7 +223,7 @@ func (h *httpConn) account() {
 			ErrorAt: h.badAt, Event: h.e.captures.Add(1) - 1})
 	}
 	h.fe.counters.Requests.Add(1)
-	h.fe.counters.reqRate.tick(time.Now())
+	h.fe.counters.reqRate.tick(h.hrec.Start.Add(h.hrec.TActive)) // the end of the request, without another clock read
 	if st > 0 {
 		h.fe.counters.countStatus(st)
 	}

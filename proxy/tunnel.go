@@ -31,11 +31,26 @@ func timeouts(fc *Frontend, bc *Backend) tunnelTimeouts {
 }
 
 // tunnel moves bytes both ways until both sides are done, and returns the
-// bytes sent client->server and server->client. Between two *net.TCPConn
-// io.Copy splices in the kernel; the byte counts come from its results.
-// A half-close is propagated with CloseWrite, and the other direction keeps
-// flowing under the *-fin timeout.
-func tunnel(cli, srv net.Conn, t tunnelTimeouts) (in, out int64, term [2]byte) {
+// bytes sent client->server and server->client and the termination state.
+// Two plain TCP connections go to a flowLoop; others get a goroutine per
+// direction. A half-close is propagated (shutdown of the write side), and
+// the other direction keeps flowing under the *-fin timeout. lc (may be
+// nil) lets an administrative abort end the tunnel.
+func tunnel(cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte) {
+	if c, s, ok := tcpPair(cli, srv); ok {
+		if l := pickLoop(); l != nil {
+			if in, out, term, ok := tunnelLoop(l, c, s, t, lc); ok {
+				return in, out, term
+			}
+		}
+	}
+	return tunnelPumps(cli, srv, t)
+}
+
+// tunnelPumps is tunnel with one goroutine per direction over the
+// netpoller: for connections other than two plain TCP ones, or when no
+// flowLoop could be made.
+func tunnelPumps(cli, srv net.Conn, t tunnelTimeouts) (in, out int64, term [2]byte) {
 	var last atomic.Int64 // last activity in either direction, unix nanos
 	last.Store(time.Now().UnixNano())
 	var cliIdle, srvIdle atomic.Int64

@@ -1,0 +1,460 @@
+package proxy
+
+import (
+	"net"
+	"os"
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// A flowLoop moves the bytes of established TCP connection pairs (flows)
+// for tunnel: one goroutine per loop, driven by an edge-triggered epoll
+// instance of its own.
+//
+// Why not a goroutine per direction over the netpoller (the fallback, see
+// pump): Go's netpoller tells a goroutine "readable" without saying why,
+// so after each read it must read again and find nothing (EAGAIN) before
+// it may park, and every exchange costs two goroutine switches. Here the
+// epoll flags say whether the peer has closed (EPOLLRDHUP), so a read
+// shorter than the buffer proves the socket drained (epoll(7)) and the
+// loop reads exactly when data is there: per request on a kept-alive
+// connection, one recvfrom and one sendto each way, and one epoll_wait per
+// batch of ready sockets. The loop's epoll descriptor is itself watched
+// by the netpoller, so the loop parks like any goroutine and never holds
+// a thread in a blocking system call.
+type flowLoop struct {
+	file   *os.File // the epoll descriptor, registered with the netpoller
+	rc     syscall.RawConn
+	epfd   int
+	events [128]unix.EpollEvent
+	now    int64 // unix nanoseconds, read once per batch of events
+
+	mu    sync.Mutex // guards flows and every flow's ended, and serialises the batches
+	flows map[uint64]*flow
+	next  uint64
+}
+
+var (
+	loopsOnce sync.Once
+	loops     []*flowLoop
+	loopNext  atomic.Uint32
+)
+
+// pickLoop returns a loop for a new flow (one loop per P, round robin), or
+// nil when none could be made; tunnel then uses goroutines.
+func pickLoop() *flowLoop {
+	loopsOnce.Do(func() {
+		for range goruntime.GOMAXPROCS(0) {
+			l, err := newFlowLoop()
+			if err != nil {
+				loops = nil
+				return
+			}
+			loops = append(loops, l)
+		}
+	})
+	if len(loops) == 0 {
+		return nil
+	}
+	return loops[int(loopNext.Add(1))%len(loops)]
+}
+
+func newFlowLoop() (*flowLoop, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	// Non-blocking, so os.NewFile hands it to the netpoller.
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	f := os.NewFile(uintptr(epfd), "flowloop")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	l := &flowLoop{file: f, rc: rc, epfd: epfd, flows: map[uint64]*flow{}}
+	go l.run()
+	return l, nil
+}
+
+func (l *flowLoop) run() {
+	for l.rc.Read(l.poll) == nil {
+	}
+}
+
+// poll handles the ready events; false parks the loop until the epoll
+// descriptor is readable again. A batch smaller than the event array
+// means the ready list was empty: any later event wakes the netpoller.
+func (l *flowLoop) poll(fd uintptr) bool {
+	for {
+		n, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, fd, uintptr(unsafe.Pointer(&l.events[0])),
+			uintptr(len(l.events)), 0, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 || n == 0 {
+			return false
+		}
+		l.dispatch(l.events[:n])
+		if int(n) < len(l.events) {
+			return false
+		}
+	}
+}
+
+func (l *flowLoop) dispatch(evs []unix.EpollEvent) {
+	l.now = time.Now().UnixNano()
+	l.mu.Lock()
+	for i := range evs {
+		id := eventData(&evs[i])
+		if f := l.flows[id>>1]; f != nil {
+			f.event(int(id&1), evs[i].Events)
+		}
+	}
+	l.mu.Unlock()
+}
+
+// eventData is the 64-bit user data of an event (Fd and Pad in x/sys's
+// layout): a flow's id and the side (0 client, 1 server).
+func eventData(ev *unix.EpollEvent) uint64 {
+	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+}
+
+// add registers f; events may start at once.
+func (l *flowLoop) add(f *flow) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.next++
+	f.id, f.loop = l.next, l
+	l.flows[f.id] = f
+	for side, fd := range f.fd {
+		data := f.id<<1 | uint64(side)
+		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
+			Fd: int32(uint32(data)), Pad: int32(uint32(data >> 32))}
+		if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			if side == 1 {
+				unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, f.fd[0], nil)
+			}
+			delete(l.flows, f.id)
+			return err
+		}
+	}
+	return nil
+}
+
+// end finishes f with term unless it already ended, and reports whether
+// this call ended it. After end the loop never touches f's descriptors
+// again, so its connections may be closed.
+func (l *flowLoop) end(f *flow, term [2]byte) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return f.endLocked(term)
+}
+
+// A flow is a client and a server connection moving bytes both ways; dir
+// 0 reads the client and writes the server, dir 1 the reverse.
+type flow struct {
+	id   uint64
+	loop *flowLoop
+	fd   [2]int
+	conn [2]*net.TCPConn
+	dir  [2]flowDir
+
+	last    atomic.Int64   // unix nanoseconds of the last bytes moved
+	ended   [2]atomic.Bool // dir i passed its EOF on (read by the owner's timer)
+	changed chan struct{}  // a direction ended: idle bounds may change
+	done    chan struct{}  // closed by endLocked
+
+	over bool    // guarded by loop.mu
+	term [2]byte // set before done is closed
+}
+
+// flowDir is one direction's state, touched by the loop only.
+type flowDir struct {
+	buf       []byte // copy mode: pending bytes are buf[off:end]
+	off, end  int
+	pipe      *pipe // bulk mode: pending bytes are in the pipe
+	inPipe    int
+	bulk      bool
+	toBulk    bool // the last read filled the buffer: splice once it drained
+	toCopy    bool // the last splice was small: copy once the pipe drained
+	readable  bool // an edge said readable and no read drained it since
+	writable  bool // the destination took everything last time
+	rdhup     bool // the source's peer closed: read until EOF
+	eof       bool
+	closed    bool
+	moved     int64
+	srcTerm   byte // who to blame when reading fails
+	dstTerm   byte // when writing fails
+	bufHandle *[]byte
+}
+
+func (d *flowDir) pending() int {
+	if d.bulk {
+		return d.inPipe
+	}
+	return d.end - d.off
+}
+
+func (f *flow) endLocked(term [2]byte) bool {
+	if f.over {
+		return false
+	}
+	f.over, f.term = true, term
+	delete(f.loop.flows, f.id)
+	close(f.done)
+	return true
+}
+
+func (f *flow) event(side int, ev uint32) {
+	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		f.dir[side].readable = true
+		if ev&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			f.dir[side].rdhup = true
+		}
+	}
+	if ev&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		f.dir[1-side].writable = true
+	}
+	f.pump(side)
+	if !f.over {
+		f.pump(1 - side)
+	}
+	if !f.over && f.dir[0].closed && f.dir[1].closed {
+		f.endLocked([2]byte{termNone, stateNone})
+	}
+}
+
+// pump moves what it can in direction i without waiting.
+func (f *flow) pump(i int) {
+	d := &f.dir[i]
+	src, dst := f.fd[i], f.fd[1-i]
+	for !d.closed && !f.over {
+		if d.pending() > 0 {
+			if !d.writable {
+				return
+			}
+			var n int
+			var e syscall.Errno
+			if d.bulk {
+				n, e = splice(d.pipe.out, dst, d.inPipe)
+			} else {
+				n, e = rawIO(unix.SYS_SENDTO, uintptr(dst), d.buf[d.off:d.end])
+			}
+			switch e {
+			case 0:
+				if d.bulk {
+					d.inPipe -= n
+				} else {
+					d.off += n
+				}
+				d.moved += int64(n)
+				f.last.Store(f.loop.now)
+			case unix.EINTR:
+			case unix.EAGAIN:
+				d.writable = false
+				return
+			default:
+				f.fail(d, wrapOp("write", f.conn[1-i], e), d.srcTerm, d.dstTerm)
+				return
+			}
+			continue
+		}
+		if d.eof {
+			unix.Shutdown(dst, unix.SHUT_WR)
+			d.closed = true
+			f.ended[i].Store(true)
+			select {
+			case f.changed <- struct{}{}:
+			default:
+			}
+			return
+		}
+		if !d.readable {
+			return
+		}
+		// Nothing pending: the mode may change.
+		switch {
+		case d.toBulk && !d.bulk:
+			if d.pipe == nil {
+				d.pipe, _ = getPipe() // none to be had (fd limit): keep copying
+			}
+			d.bulk, d.toBulk = d.pipe != nil, false
+		case d.toCopy && d.bulk:
+			d.bulk, d.toCopy = false, false
+		}
+		var n int
+		var e syscall.Errno
+		if d.bulk {
+			n, e = splice(src, d.pipe.in, pipeSize)
+		} else {
+			n, e = rawIO(unix.SYS_RECVFROM, uintptr(src), d.buf)
+		}
+		switch e {
+		case 0:
+			switch {
+			case n == 0:
+				d.eof = true
+			case d.bulk:
+				// A short splice proves nothing (the pipe may be out
+				// of slots): bulk reads go on until EAGAIN.
+				d.inPipe = n
+				d.toCopy = n < len(d.buf) // small again: copy once the pipe drained
+			default:
+				d.off, d.end = 0, n
+				if n == len(d.buf) {
+					d.toBulk = true
+				} else if !d.rdhup {
+					// A short read drained the socket (epoll(7)); the
+					// next bytes bring a new edge.
+					d.readable = false
+				}
+			}
+		case unix.EINTR:
+		case unix.EAGAIN:
+			d.readable = false
+			return
+		default:
+			f.fail(d, wrapOp("read", f.conn[i], e), d.srcTerm, d.dstTerm)
+			return
+		}
+	}
+}
+
+// fail ends the flow on an error of direction d, blamed as tunnel does.
+func (f *flow) fail(d *flowDir, err error, src, dst byte) {
+	f.endLocked([2]byte{failSide(err, src, dst), stateData})
+}
+
+// tunnelLoop is tunnel over a flowLoop: the calling goroutine only waits,
+// for the end of the flow or for an idle timeout, which it enforces.
+// ok is false when the flow could not be registered (nothing moved yet);
+// tunnel then falls back to goroutines.
+func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte, ok bool) {
+	f := &flow{conn: [2]*net.TCPConn{cli, srv}, changed: make(chan struct{}, 1), done: make(chan struct{})}
+	for i, c := range f.conn {
+		rc, err := c.SyscallConn()
+		if err != nil {
+			return 0, 0, term, false
+		}
+		if err := rc.Control(func(fd uintptr) { f.fd[i] = int(fd) }); err != nil {
+			return 0, 0, term, false
+		}
+	}
+	f.dir[0].srcTerm, f.dir[0].dstTerm = termClientAbort, termServerAbort
+	f.dir[1].srcTerm, f.dir[1].dstTerm = termServerAbort, termClientAbort
+	for i := range f.dir {
+		d := &f.dir[i]
+		d.bufHandle = relayBufs.Get().(*[]byte)
+		d.buf, d.writable = *d.bufHandle, true
+	}
+	defer f.release()
+	f.last.Store(time.Now().UnixNano())
+	if err := l.add(f); err != nil {
+		return 0, 0, term, false
+	}
+	if !lc.setFlow(f) {
+		l.end(f, [2]byte{'K', stateData})
+	}
+	defer lc.setFlow(nil)
+	var timer *time.Timer
+	for {
+		var fire <-chan time.Time
+		if wait, any := f.nextTimeout(t, time.Now()); any {
+			if timer == nil {
+				timer = time.NewTimer(wait)
+			} else {
+				timer.Reset(wait)
+			}
+			fire = timer.C
+		}
+		select {
+		case <-f.done:
+		case <-f.changed:
+			continue
+		case now := <-fire:
+			side, expired := f.expired(t, now)
+			if !expired || !l.end(f, [2]byte{[2]byte{termClientTimeout, termServerTimeout}[side], stateData}) {
+				continue
+			}
+		}
+		break
+	}
+	if timer != nil {
+		timer.Stop()
+	}
+	if f.term[0] != termNone {
+		cli.Close()
+		srv.Close()
+	}
+	return f.dir[0].moved, f.dir[1].moved, f.term, true
+}
+
+// idle is the idle bound of direction i's reads, as tunnel keeps it: the
+// side's timeout, shortened by the other side's *-fin timeout once the
+// other direction has ended; 0 when none applies or i has ended.
+func (f *flow) idle(t tunnelTimeouts, i int) time.Duration {
+	if f.ended[i].Load() {
+		return 0
+	}
+	own, fin := t.client, t.serverFin
+	if i == 1 {
+		own, fin = t.server, t.clientFin
+	}
+	if fin > 0 && f.ended[1-i].Load() {
+		return minNonZero(own, fin)
+	}
+	return own
+}
+
+// nextTimeout is how long until the earliest idle bound passes.
+func (f *flow) nextTimeout(t tunnelTimeouts, now time.Time) (time.Duration, bool) {
+	last := time.Unix(0, f.last.Load())
+	var wait time.Duration
+	any := false
+	for i := range f.dir {
+		if b := f.idle(t, i); b > 0 {
+			w := last.Add(b).Sub(now)
+			if !any || w < wait {
+				wait, any = w, true
+			}
+		}
+	}
+	return max(wait, 0), any
+}
+
+// expired tells whether an idle bound has passed, and whose (the shorter
+// bound first, the client's on a tie).
+func (f *flow) expired(t tunnelTimeouts, now time.Time) (int, bool) {
+	since := now.Sub(time.Unix(0, f.last.Load()))
+	side, found := 0, false
+	for i := range f.dir {
+		b := f.idle(t, i)
+		if b > 0 && since >= b && (!found || b < f.idle(t, side)) {
+			side, found = i, true
+		}
+	}
+	return side, found
+}
+
+// release returns the buffers and pipes once the loop is done with f.
+func (f *flow) release() {
+	for i := range f.dir {
+		d := &f.dir[i]
+		if d.bufHandle != nil {
+			relayBufs.Put(d.bufHandle)
+		}
+		if d.pipe != nil {
+			putPipe(d.pipe, d.inPipe == 0)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package proxy
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// tunnelBed is a client, a server and the proxy's two connections between
+// them, with a tunnel running over them by one of the two implementations.
+type tunnelBed struct {
+	client, server *net.TCPConn // the peers' ends
+	lc             *liveConn
+	result         chan tunnelResult
+}
+
+type tunnelResult struct {
+	in, out int64
+	term    [2]byte
+}
+
+// tunnelImpls are the two implementations of tunnel, which must behave
+// the same.
+var tunnelImpls = []struct {
+	name string
+	run  func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte)
+}{
+	{"loop", func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte) {
+		l := pickLoop()
+		if l == nil {
+			panic("no flow loop on this system")
+		}
+		in, out, term, ok := tunnelLoop(l, cli, srv, t, lc)
+		if !ok {
+			panic("flow not registered")
+		}
+		return in, out, term
+	}},
+	{"pumps", func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte) {
+		lc.mu.Lock()
+		lc.srv = srv
+		lc.mu.Unlock()
+		return tunnelPumps(cli, srv, t)
+	}},
+}
+
+func startTunnel(t *testing.T, run func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte), to tunnelTimeouts) *tunnelBed {
+	t.Helper()
+	client, pcli := loopbackPair(t)
+	psrv, server := loopbackPair(t)
+	b := &tunnelBed{client: client, server: server, lc: &liveConn{cli: pcli}, result: make(chan tunnelResult, 1)}
+	b.lc.srv = psrv
+	go func() {
+		in, out, term := run(pcli, psrv, to, b.lc)
+		b.result <- tunnelResult{in, out, term}
+	}()
+	return b
+}
+
+func (b *tunnelBed) wait(t *testing.T) tunnelResult {
+	t.Helper()
+	select {
+	case r := <-b.result:
+		return r
+	case <-time.After(20 * time.Second):
+		t.Fatal("tunnel did not end")
+	}
+	return tunnelResult{}
+}
+
+// readFull reads exactly n bytes from c.
+func readFull(t *testing.T, c net.Conn, n int) []byte {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b := make([]byte, n)
+	if _, err := io.ReadFull(c, b); err != nil {
+		t.Fatalf("read %d bytes: %v", n, err)
+	}
+	return b
+}
+
+func TestTunnelExchanges(t *testing.T) {
+	for _, impl := range tunnelImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			b := startTunnel(t, impl.run, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
+			var in, out int64
+			for i := range 200 {
+				req := bytes.Repeat([]byte{byte('a' + i%26)}, 1+i%97)
+				b.client.Write(req)
+				if got := readFull(t, b.server, len(req)); !bytes.Equal(got, req) {
+					t.Fatalf("exchange %d: server got %q, want %q", i, got, req)
+				}
+				resp := bytes.Repeat([]byte{'R'}, 1+i*37%3000)
+				b.server.Write(resp)
+				readFull(t, b.client, len(resp))
+				in, out = in+int64(len(req)), out+int64(len(resp))
+			}
+			// The client half-closes; the server still answers, then closes.
+			b.client.CloseWrite()
+			b.server.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if n, err := b.server.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+				t.Fatalf("server read after the client's FIN = %d, %v; want EOF", n, err)
+			}
+			b.server.Write([]byte("bye"))
+			b.server.CloseWrite()
+			if got, _ := io.ReadAll(b.client); string(got) != "bye" {
+				t.Fatalf("client got %q after the server's FIN, want bye", got)
+			}
+			r := b.wait(t)
+			if r.in != in || r.out != out+3 || r.term != [2]byte{termNone, stateNone} {
+				t.Fatalf("tunnel = in %d out %d term %q; want %d %d \"--\"", r.in, r.out, r.term[:], in, out+3)
+			}
+		})
+	}
+}
+
+// Data and FIN arriving together must not leave the FIN unseen: a short
+// read proves the socket drained only when no hang-up was flagged.
+func TestTunnelFinWithData(t *testing.T) {
+	for _, impl := range tunnelImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			for i := range 20 {
+				b := startTunnel(t, impl.run, tunnelTimeouts{client: 30 * time.Second, server: 30 * time.Second})
+				msg := []byte("last words")
+				b.client.Write(msg)
+				b.client.CloseWrite()
+				b.server.SetReadDeadline(time.Now().Add(10 * time.Second))
+				got, err := io.ReadAll(b.server)
+				if err != nil || !bytes.Equal(got, msg) {
+					t.Fatalf("round %d: server got %q, %v; want %q then EOF", i, got, err, msg)
+				}
+				b.server.Close()
+				r := b.wait(t)
+				if r.in != int64(len(msg)) {
+					t.Fatalf("round %d: in = %d, want %d", i, r.in, len(msg))
+				}
+			}
+		})
+	}
+}
+
+func TestTunnelBulkBothWays(t *testing.T) {
+	for _, impl := range tunnelImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			b := startTunnel(t, impl.run, tunnelTimeouts{client: 30 * time.Second, server: 30 * time.Second})
+			up, down := make([]byte, 6<<20+123), make([]byte, 5<<20+7)
+			rand.Read(up)
+			rand.Read(down)
+			go func() { b.client.Write(up); b.client.CloseWrite() }()
+			go func() { b.server.Write(down); b.server.CloseWrite() }()
+			gotUp := make(chan []byte, 1)
+			go func() {
+				// A slow reader at first, so the proxy meets a full socket.
+				time.Sleep(100 * time.Millisecond)
+				d, _ := io.ReadAll(b.server)
+				gotUp <- d
+			}()
+			gotDown, _ := io.ReadAll(b.client)
+			if !bytes.Equal(gotDown, down) {
+				t.Fatalf("client got %d bytes, not the server's %d", len(gotDown), len(down))
+			}
+			if d := <-gotUp; !bytes.Equal(d, up) {
+				t.Fatalf("server got %d bytes, not the client's %d", len(d), len(up))
+			}
+			r := b.wait(t)
+			if r.in != int64(len(up)) || r.out != int64(len(down)) || r.term[0] != termNone {
+				t.Fatalf("tunnel = in %d out %d term %q; want %d %d and no failure", r.in, r.out, r.term[:], len(up), len(down))
+			}
+		})
+	}
+}
+
+func TestTunnelIdleTimeouts(t *testing.T) {
+	for _, impl := range tunnelImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			for _, tc := range []struct {
+				desc string
+				to   tunnelTimeouts
+				want [2]byte
+			}{
+				{"client timeout", tunnelTimeouts{client: 150 * time.Millisecond, server: 5 * time.Second}, [2]byte{termClientTimeout, stateData}},
+				{"server timeout", tunnelTimeouts{client: 5 * time.Second, server: 150 * time.Millisecond}, [2]byte{termServerTimeout, stateData}},
+			} {
+				t.Run(tc.desc, func(t *testing.T) {
+					b := startTunnel(t, impl.run, tc.to)
+					b.client.Write([]byte("ping"))
+					readFull(t, b.server, 4)
+					if r := b.wait(t); r.term != tc.want || r.in != 4 {
+						t.Fatalf("tunnel = in %d term %q; want 4 and %q", r.in, r.term[:], tc.want[:])
+					}
+				})
+			}
+		})
+	}
+}
+
+func TestTunnelServerFinTimeout(t *testing.T) {
+	for _, impl := range tunnelImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			b := startTunnel(t, impl.run, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second, serverFin: 150 * time.Millisecond})
+			b.server.CloseWrite() // the server is done; the client lingers
+			if n, err := b.client.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+				t.Fatalf("client read = %d, %v; want EOF", n, err)
+			}
+			if r := b.wait(t); r.term != [2]byte{termClientTimeout, stateData} {
+				t.Fatalf("term = %q, want cD (server-fin bounds the client's idle time)", r.term[:])
+			}
+		})
+	}
+}
+
+func TestTunnelServerReset(t *testing.T) {
+	for _, impl := range tunnelImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			b := startTunnel(t, impl.run, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
+			b.server.SetLinger(0)
+			b.server.Close()
+			if r := b.wait(t); r.term != [2]byte{termServerAbort, stateData} {
+				t.Fatalf("term = %q, want SD", r.term[:])
+			}
+		})
+	}
+}
+
+// An administrative abort (shutdown sessions, hard stop) ends the loop's
+// flow before its descriptors close.
+func TestTunnelLoopAbort(t *testing.T) {
+	b := startTunnel(t, tunnelImpls[0].run, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
+	b.client.Write([]byte("x"))
+	readFull(t, b.server, 1)
+	b.lc.abort()
+	if r := b.wait(t); r.term != [2]byte{'K', stateData} {
+		t.Fatalf("term = %q, want KD", r.term[:])
+	}
+	b.client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := b.client.Read(make([]byte, 1)); err == nil {
+		t.Fatal("client connection still open after the abort")
+	}
+}
