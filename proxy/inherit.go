@@ -3,7 +3,12 @@ package proxy
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
+	"regexp"
+	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Listening sockets opened by one process and served by another: a
@@ -115,4 +120,120 @@ func listenerFile(ln net.Listener) (*os.File, error) {
 		return nil, fmt.Errorf("%v: socket cannot be passed on", ln.Addr())
 	}
 	return fl.File()
+}
+
+// SocketFile is a listening socket passed between processes, with the
+// interface it is bound to (`_getsocks` tells it along).
+type SocketFile struct {
+	File      *os.File
+	Interface string
+}
+
+// ExportListeners duplicates the engine's listening sockets for another
+// process (`_getsocks`, haproxy -x); the caller closes the files.
+func (e *Engine) ExportListeners() []SocketFile {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []SocketFile
+	for _, l := range e.listeners {
+		f, err := listenerFile(l.ln)
+		if err != nil {
+			continue
+		}
+		out = append(out, SocketFile{File: f, Interface: l.bind.Load().Interface})
+	}
+	return out
+}
+
+// MatchSockets assigns sockets received from another process to the
+// sockets cfg asks for, as HAProxy's -x does: same bound address (a unix
+// path with the reference's ".PID.tmp" suffix counts as the path), a
+// listening stream socket, same interface. Keys are BindSockets'; the
+// files not assigned are the caller's to close.
+func MatchSockets(cfg *Config, got []SocketFile) map[string]*os.File {
+	names := make([]string, len(got))
+	for i, s := range got {
+		names[i] = boundName(s.File)
+	}
+	out := map[string]*os.File{}
+	eachSocket(cfg, func(k string, _ *Frontend, b Bind) {
+		want := wantedName(b, k)
+		if want == "" || out[k] != nil {
+			return
+		}
+		for i, s := range got {
+			if names[i] == want && s.Interface == b.Interface {
+				out[k], names[i] = s.File, ""
+				return
+			}
+		}
+	})
+	return out
+}
+
+// tmpSuffix is what HAProxy appends to a unix socket path while binding
+// (it renames the socket afterwards; getsockname keeps the first name).
+var tmpSuffix = regexp.MustCompile(`\.\d+\.tmp$`)
+
+// boundName describes the local address of a listening stream socket
+// ("" for anything else), comparable with wantedName.
+func boundName(f *os.File) string {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return ""
+	}
+	name := ""
+	_ = rc.Control(func(u uintptr) {
+		fd := int(u)
+		typ, err1 := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
+		acc, err2 := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN)
+		sa, err3 := unix.Getsockname(fd)
+		if err1 != nil || err2 != nil || err3 != nil || typ != unix.SOCK_STREAM || acc != 1 {
+			return
+		}
+		switch a := sa.(type) {
+		case *unix.SockaddrInet4:
+			name = "tcp4 " + netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)).String()
+		case *unix.SockaddrInet6:
+			name = "tcp6 " + netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port)).String()
+		case *unix.SockaddrUnix:
+			if strings.HasPrefix(a.Name, "@") {
+				name = "abns " + a.Name[1:]
+			} else {
+				name = "unix " + tmpSuffix.ReplaceAllString(a.Name, "")
+			}
+		}
+	})
+	return name
+}
+
+// wantedName is boundName of the socket key k of bind b would have; ""
+// when it cannot be known (port 0, fd@).
+func wantedName(b Bind, k string) string {
+	a := b.Addr
+	switch a.Family {
+	case FamilyUnix:
+		return "unix " + a.Path
+	case FamilyABNS:
+		return "abns " + a.Path
+	case FamilyFD:
+		return ""
+	}
+	port := portOfKey(a, k)
+	if port == 0 {
+		return ""
+	}
+	host := a.Host
+	switch {
+	case host.IsValid():
+	case a.Family == FamilyIPv6:
+		host = netip.IPv6Unspecified()
+	default:
+		host = netip.IPv4Unspecified()
+	}
+	network := "tcp4 "
+	if host.Is6() {
+		network = "tcp6 "
+	}
+	return network + netip.AddrPortFrom(host, port).String()
 }

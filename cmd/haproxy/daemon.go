@@ -27,6 +27,7 @@ type daemonOpts struct {
 	systemd    bool // -Ws
 	pidfile    string
 	masterCLI  string // -S
+	takeFrom   string // -x: the old process's stats socket
 	maxConn    int    // -n: replaces the global maxconn
 	feMaxConn  int    // -N: maxconn of frontends that set none
 	softPIDs   []int  // -sf
@@ -40,7 +41,6 @@ var daemonNoted = map[string]string{
 	"-de": "epoll", "-dp": "poll", "-dS": "splice", "-dG": "getaddrinfo", "-dR": "SO_REUSEPORT",
 	"-dV": "server SSL verification", "-dL": "loaded objects dump", "-V": "verbose mode", "-m": "memory limit",
 	"-L": "local peer name",
-	"-x": "listening sockets from a unix socket (SO_REUSEPORT is used instead)",
 }
 
 func parseDaemonArgs(args []string) daemonOpts {
@@ -73,6 +73,9 @@ func parseDaemonArgs(args []string) daemonOpts {
 		case a == "-S" && i+1 < len(args):
 			i++
 			o.masterCLI = args[i]
+		case a == "-x" && i+1 < len(args):
+			i++
+			o.takeFrom = args[i]
 		case a == "-sf" || a == "-st":
 			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
 				i++
@@ -138,13 +141,22 @@ func runDaemon(f flags) int {
 	if pidfile == "" {
 		pidfile = cfg.Global.PidFile
 	}
+	var taken map[string]*os.File
+	if opts.takeFrom != "" {
+		if taken, ok = takeOver(opts.takeFrom, ecfg, r); !ok {
+			return 1
+		}
+	}
 	if opts.master {
-		return runMaster(f, opts, cfg, ecfg, r, sigs, pidfile)
+		return runMaster(f, opts, cfg, ecfg, r, sigs, pidfile, taken)
 	}
 	if opts.masterCLI != "" {
 		r.line("WARNING", "-S is only used in master-worker mode (-W/-Ws); ignored.")
 	}
-	d, ok := startServing(f, cfg, ecfg, r, nil)
+	d, ok := startServing(f, cfg, ecfg, r, fileListeners(taken))
+	for _, f := range taken {
+		f.Close() // the engine holds duplicates
+	}
 	if !ok {
 		return 1
 	}

@@ -15,6 +15,7 @@ import (
 	"fulcrum/haproxy"
 	"fulcrum/proxy"
 	"fulcrum/proxy/apisock"
+	"fulcrum/proxy/sockxfer"
 )
 
 // The master of -W/-Ws, as HAProxy 2.6 runs it: it stays root and
@@ -77,9 +78,10 @@ type master struct {
 
 // runMaster binds cfg's sockets, starts the first worker and supervises
 // it until every worker has exited.
-func runMaster(f flags, opts daemonOpts, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter, sigs <-chan os.Signal, pidfile string) int {
+// taken are sockets got with -x, reused where the configuration binds them.
+func runMaster(f flags, opts daemonOpts, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter, sigs <-chan os.Signal, pidfile string, taken map[string]*os.File) int {
 	m := &master{f: f, opts: opts, r: r, started: time.Now(), events: make(chan workerEvent, 8),
-		cliReload: make(chan chan struct{}), exitCode: -1}
+		cliReload: make(chan chan struct{}), exitCode: -1, sockets: taken}
 	if !m.bind(cfg, ecfg) {
 		return 1
 	}
@@ -170,16 +172,6 @@ func closeNew(set, keep map[string]*os.File) {
 	}
 }
 
-// rawFD reads a file's descriptor without (*os.File).Fd, which would
-// switch the shared socket to blocking mode under the workers' pollers.
-func rawFD(f *os.File) int {
-	fd := -1
-	if rc, err := f.SyscallConn(); err == nil {
-		_ = rc.Control(func(u uintptr) { fd = int(u) })
-	}
-	return fd
-}
-
 // spawn starts a worker with every socket of the current configuration.
 func (m *master) spawn() error {
 	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
@@ -204,7 +196,7 @@ func (m *master) spawn() error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		env.Sockets[k] = len(files)
-		files = append(files, uintptr(rawFD(all[k])))
+		files = append(files, uintptr(sockxfer.FD(all[k])))
 	}
 	js, _ := json.Marshal(env)
 	environ := []string{envWorker + "=" + string(js)}

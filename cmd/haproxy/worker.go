@@ -3,12 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 
 	"golang.org/x/sys/unix"
 
 	"fulcrum/proxy/apisock"
+	"fulcrum/proxy/sockxfer"
 )
 
 // A worker of -W/-Ws: the master's configuration served on the sockets
@@ -16,45 +16,25 @@ import (
 // once everything is open.
 
 // inherited are a worker's listening sockets by key (workerEnv.Sockets);
-// empty outside a worker. The descriptors stay open for the process's
-// life: each use takes a duplicate, so a paused and resumed listener can
-// be made again.
-var inherited map[string]int
+// empty outside a worker. They stay open for the process's life: a
+// listener closed by a pause can be made again (fileListeners).
+var inherited map[string]*os.File
 
 // dupFD duplicates a descriptor (close-on-exec).
 func dupFD(fd int) (int, error) {
 	return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 }
 
-// inheritedListener is the engine's Options.Inherit in a worker.
-func inheritedListener(key string) net.Listener {
-	fd, ok := inherited[key]
-	if !ok {
-		return nil
-	}
-	dup, err := dupFD(fd)
-	if err != nil {
-		return nil
-	}
-	f := os.NewFile(uintptr(dup), key)
-	defer f.Close()
-	ln, err := net.FileListener(f)
-	if err != nil {
-		return nil
-	}
-	return ln
-}
-
 // adoptInherited points the stats sockets of acfg at the inherited ones:
 // a worker serves the sockets its master bound.
 func adoptInherited(acfg *apisock.Config) {
 	for i, s := range acfg.Sockets {
-		fd, ok := inherited[statsKey(s)]
+		f, ok := inherited[statsKey(s)]
 		if !ok {
 			continue
 		}
 		// apisock takes the duplicate over (and closes it).
-		if dup, err := dupFD(fd); err == nil {
+		if dup, err := dupFD(sockxfer.FD(f)); err == nil {
 			acfg.Sockets[i].FD = dup
 		}
 	}
@@ -68,7 +48,10 @@ func runWorker(f flags, spec string, sigs <-chan os.Signal) int {
 		return 1
 	}
 	os.Unsetenv(envWorker)
-	inherited = env.Sockets
+	inherited = map[string]*os.File{}
+	for k, fd := range env.Sockets {
+		inherited[k] = os.NewFile(uintptr(fd), k)
+	}
 	ctl := os.NewFile(uintptr(env.Ctl), "master")
 	// The master reported the configuration's diagnostics already.
 	quiet := f.quiet
@@ -79,7 +62,7 @@ func runWorker(f flags, spec string, sigs <-chan os.Signal) int {
 		r.alert("The configuration the master loaded no longer loads in the worker.")
 		return 1
 	}
-	d, ok := startServing(f, cfg, ecfg, r, inheritedListener)
+	d, ok := startServing(f, cfg, ecfg, r, fileListeners(inherited))
 	if !ok {
 		return 1
 	}

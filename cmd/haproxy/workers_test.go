@@ -28,7 +28,11 @@ const debianConfig = `global
     daemon
     stats socket "${DIR}/admin.sock" mode 660 level admin expose-fd listeners
     nbthread 1
+` + appSection
 
+// appSection is the defaults and the one TCP listener of the
+// master-worker and -x test configurations.
+const appSection = `
 defaults
     mode tcp
     timeout connect 1s
@@ -39,6 +43,22 @@ listen app
     bind "127.0.0.1:${FE_PORT}"
     server s1 "${S1}"
 `
+
+// agree fails unless ours and the reference gave the same result (when
+// both ran: results holds one entry per binary).
+func agree(t *testing.T, results map[string]string) {
+	t.Helper()
+	if len(results) != 2 {
+		return
+	}
+	var got []string
+	for _, r := range results {
+		got = append(got, r)
+	}
+	if got[0] != got[1] {
+		t.Errorf("ours and the reference differ:\n%s\n---\n%s", got[0], got[1])
+	}
+}
 
 // mwRun is one master-worker run of a binary.
 type mwRun struct {
@@ -256,15 +276,7 @@ func TestMasterWorkerEnds(t *testing.T) {
 				}
 				results[bin] = fmt.Sprintf("exit %d\n%s", code, masterLines(m.p.out.String()))
 			})
-			if len(results) == 2 {
-				var got []string
-				for _, r := range results {
-					got = append(got, r)
-				}
-				if got[0] != got[1] {
-					t.Errorf("ours and the reference differ:\n%s\n---\n%s", got[0], got[1])
-				}
-			}
+			agree(t, results)
 		})
 	}
 }

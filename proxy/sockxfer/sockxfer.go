@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -154,10 +155,9 @@ func Fetch(path string, timeout time.Duration) ([]Socket, error) {
 			}
 		}
 		if len(got) > 0 {
-			ack := binary.NativeEndian.AppendUint32(nil, uint32(len(fds)))
-			if _, err := c.Write(ack); err != nil {
-				return fail(err)
-			}
+			// The sender may close after its last batch without reading
+			// this ack (2.6 does at times): a failed write is no error.
+			_, _ = c.Write(binary.NativeEndian.AppendUint32(nil, uint32(len(fds))))
 		}
 		if err != nil || (n == 0 && oobn == 0) {
 			if want < 0 {
@@ -200,4 +200,14 @@ func rights(oob []byte) ([]int, error) {
 		fds = append(fds, got...)
 	}
 	return fds, nil
+}
+
+// FD reads a file's descriptor for sending without (*os.File).Fd, which
+// would switch the socket (shared with its listeners) to blocking mode.
+func FD(f *os.File) int {
+	fd := -1
+	if rc, err := f.SyscallConn(); err == nil {
+		_ = rc.Control(func(u uintptr) { fd = int(u) })
+	}
+	return fd
 }
