@@ -464,14 +464,7 @@ func TestDaemonBackground(t *testing.T) {
 		}
 		// The daemon is not our child: once it exits it may stay a
 		// zombie until its new parent reaps it.
-		alive := func() bool {
-			stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-			if err != nil {
-				return false
-			}
-			_, rest, _ := strings.Cut(string(stat), ") ")
-			return !strings.HasPrefix(rest, "Z")
-		}
+		alive := func() bool { return running(pid) }
 		t.Cleanup(func() {
 			if alive() {
 				_ = syscall.Kill(pid, syscall.SIGKILL)

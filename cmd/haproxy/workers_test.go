@@ -280,3 +280,52 @@ func TestMasterWorkerEnds(t *testing.T) {
 		})
 	}
 }
+
+// running tells whether pid runs (a zombie does not).
+func running(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return !strings.HasPrefix(rest, "Z")
+}
+
+// TestMasterWorkerOrphanExits: a worker whose master is killed exits,
+// as the reference's does.
+func TestMasterWorkerOrphanExits(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		m := startMW(t, bin, strings.Replace(debianConfig, "    daemon\n", "", 1))
+		w := m.showProc(t).workers[0]
+		m.p.signal(t, syscall.SIGKILL)
+		m.p.waitExit(t)
+		waitFor(t, "the orphan worker to exit", func() bool { return !running(w) })
+	})
+}
+
+// TestSingleProcessPrivileges: without -W the one process binds, then
+// applies chroot, group and user, like the reference.
+func TestSingleProcessPrivileges(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		dir := t.TempDir()
+		chroot := filepath.Join(dir, "chroot")
+		if err := os.Mkdir(chroot, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cfg := filepath.Join(dir, "haproxy.cfg")
+		if err := os.WriteFile(cfg, []byte(strings.Replace(debianConfig, "    daemon\n", "", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := startIDServer(t, "s1")
+		port := freePort(t)
+		p := startBin(t, bin, []string{"CHROOT=" + chroot, "DIR=" + dir, "FE_PORT=" + port, "S1=" + s.addr()}, "-db", "-f", cfg)
+		waitFor(t, "the proxy", func() bool { got, _ := ask("127.0.0.1:" + port); return got == "s1" })
+		if uid, gid, root := status(t, p.cmd.Process.Pid); uid != "65534" || gid != "65534" || root != chroot {
+			t.Errorf("process runs as uid %s gid %s in %s; want 65534/65534 in the chroot", uid, gid, root)
+		}
+		p.signal(t, syscall.SIGUSR1)
+		if code := p.waitExit(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	})
+}
