@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -236,4 +237,50 @@ func wantedName(b Bind, k string) string {
 		network = "tcp6 "
 	}
 	return network + netip.AddrPortFrom(host, port).String()
+}
+
+// unlisten makes the kernel refuse connections on a shared (inherited)
+// TCP socket while it stays open and bound, as HAProxy pauses its
+// listeners: shutdown(2) on a listening socket stops listening and drops
+// the queue; relisten listens again. Other sockets are left as they are
+// (they merely stop being accepted from).
+func (l *listener) unlisten() {
+	if l.tcp() {
+		l.control(func(fd int) { _ = unix.Shutdown(fd, unix.SHUT_RD) })
+	}
+}
+
+func (l *listener) relisten() {
+	if !l.tcp() {
+		return
+	}
+	b := l.bind.Load()
+	backlog := b.Backlog
+	if fe := l.fe.Load(); backlog == 0 && fe != nil {
+		backlog = bindBacklog(*b, fe.cfg)
+	}
+	if backlog <= 0 {
+		backlog = unix.SOMAXCONN
+	}
+	l.control(func(fd int) { _ = unix.Listen(fd, backlog) })
+}
+
+// tcp tells whether the listener is a TCP socket shared with other
+// processes: the ones unlisten acts on.
+func (l *listener) tcp() bool {
+	if !l.inherited && l.bind.Load().Addr.Family != FamilyFD {
+		return false
+	}
+	_, ok := l.ln.(*net.TCPListener)
+	return ok
+}
+
+func (l *listener) control(fn func(fd int)) {
+	sc, ok := l.ln.(syscall.Conn)
+	if !ok {
+		return
+	}
+	if rc, err := sc.SyscallConn(); err == nil {
+		_ = rc.Control(func(u uintptr) { fn(int(u)) })
+	}
 }

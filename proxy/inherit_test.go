@@ -119,3 +119,55 @@ func serveReply(ln net.Listener, msg string) {
 		c.Close()
 	}
 }
+
+// TestPauseInherited: a paused engine refuses connections on a socket
+// another holder keeps open (a master), and serves again on Resume.
+func TestPauseInherited(t *testing.T) {
+	backend, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backend.Close()
+	go serveReply(backend, "hi")
+	addr := fmt.Sprintf("127.0.0.1:%d", reftest.FreePort(t))
+	cfg, _ := adapt(t, fmt.Sprintf("listen app\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    bind %s\n    server s1 %s\n", addr, backend.Addr()))
+	files, err := BindSockets(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	e := startEngineOpts(t, cfg, Options{Inherit: func(key string) net.Listener {
+		ln, err := net.FileListener(files[key])
+		if err != nil {
+			return nil
+		}
+		return ln
+	}})
+	ask := func() (string, error) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(time.Second))
+		b, err := io.ReadAll(c)
+		return string(b), err
+	}
+	if got, err := ask(); got != "hi" {
+		t.Fatalf("before the pause: %q, %v", got, err)
+	}
+	e.Pause()
+	if got, err := ask(); err == nil || got != "" {
+		t.Fatalf("paused engine answered %q, %v", got, err)
+	}
+	if err := e.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ask(); got != "hi" {
+		t.Fatalf("after resume: %q, %v", got, err)
+	}
+}

@@ -21,6 +21,10 @@ type listener struct {
 	// held is closed while the listener is paused (inherited sockets).
 	pauseMu sync.Mutex
 	held    chan struct{}
+	// inherited: the socket came from Options.Inherit and other
+	// processes hold it too (see inherit.go); closing it would not stop
+	// the kernel from queueing connections.
+	inherited bool
 }
 
 func (l *listener) pause() {
@@ -98,7 +102,7 @@ func (e *Engine) syncListeners(rt *runtime) error {
 			continue
 		}
 		if ln := e.inherited(k); ln != nil {
-			opened[k] = &listener{key: k, ln: ln, done: make(chan struct{})}
+			opened[k] = &listener{key: k, ln: ln, done: make(chan struct{}), inherited: true}
 			continue
 		}
 		socks, err := openSockets(w.bind, bindBacklog(w.bind, w.fe.cfg))

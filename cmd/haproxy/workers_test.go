@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"fulcrum/internal/reftest"
 )
@@ -327,5 +329,28 @@ func TestSingleProcessPrivileges(t *testing.T) {
 		if code := p.waitExit(t); code != 0 {
 			t.Errorf("exit code %d", code)
 		}
+	})
+}
+
+// TestMasterWorkerPauseResume: SIGTTOU to the master pauses the worker's
+// listeners (connections refused, though the master holds the sockets
+// too), SIGTTIN resumes them.
+func TestMasterWorkerPauseResume(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		m := startMW(t, bin, strings.Replace(debianConfig, "    daemon\n", "", 1))
+		refused := func() bool {
+			c, err := net.DialTimeout("tcp", m.front, time.Second)
+			if err != nil {
+				return true
+			}
+			c.Close()
+			return false
+		}
+		m.p.waitHandles(t, syscall.SIGTTOU)
+		m.p.signal(t, syscall.SIGTTOU)
+		waitFor(t, "connections refused", refused)
+		m.p.signal(t, syscall.SIGTTIN)
+		waitFor(t, "the proxy to answer again", func() bool { got, _ := ask(m.front); return got == "s1" })
+		m.p.expectCleanStop(t)
 	})
 }
