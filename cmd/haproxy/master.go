@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -315,6 +316,11 @@ func (m *master) broadcast(sig syscall.Signal) {
 // workers before it are soft-stopped.
 func (m *master) ready(w *worker) {
 	m.mu.Lock()
+	if w.leaving || !slices.Contains(m.workers, w) {
+		// Superseded by a newer worker before it was ready, or gone.
+		m.mu.Unlock()
+		return
+	}
 	w.ready = true
 	var old []*worker
 	for _, o := range m.workers {
