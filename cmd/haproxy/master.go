@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"slices"
 	"sort"
@@ -44,7 +46,7 @@ func statsKey(s apisock.Socket) string { return fmt.Sprintf("stats|%s|%s|%d", s.
 // worker is one worker process as the master sees it.
 type worker struct {
 	pid     int
-	ctl     *os.File // master's end of the control socketpair
+	ctl     *net.UnixConn // master's end of the control socketpair
 	started time.Time
 	reloads int  // master reloads since this worker started
 	leaving bool // told to stop: an old worker
@@ -93,7 +95,7 @@ func runMaster(f flags, opts daemonOpts, cfg *haproxy.Config, ecfg *proxy.Config
 		}
 	}
 	if opts.masterCLI != "" {
-		cli, notes, err := listenMasterCLI(opts.masterCLI, m.cliReload, m.showProc)
+		cli, notes, err := listenMasterCLI(opts.masterCLI, m.cliReload, m.showProc, m.forward)
 		if err != nil {
 			r.line("ALERT", err.Error())
 			return 1
@@ -180,7 +182,13 @@ func (m *master) spawn() error {
 		return err
 	}
 	defer syscall.Close(pair[1])
-	ctl := os.NewFile(uintptr(pair[0]), "worker-ctl")
+	ctlFile := os.NewFile(uintptr(pair[0]), "worker-ctl")
+	conn, err := net.FileConn(ctlFile)
+	ctlFile.Close()
+	if err != nil {
+		return err
+	}
+	ctl := conn.(*net.UnixConn)
 	env := workerEnv{Ctl: 3, Sockets: map[string]int{}}
 	files := []uintptr{0, 1, 2, uintptr(pair[1])}
 	all := map[string]*os.File{}
@@ -459,4 +467,61 @@ func (m *master) showProc() string {
 	}
 	b.WriteString("# programs\n\n")
 	return b.String()
+}
+
+// forward runs one command line on a worker's Runtime API, for the
+// master CLI's `@<n>` and `@!<pid>`: one end of a new socketpair goes to
+// the worker over its control channel (the worker serves it as an admin
+// session), the command is written on the other end and the reply read
+// to its end.
+func (m *master) forward(target, line string) (string, error) {
+	w := m.target(target)
+	if w == nil {
+		return "", fmt.Errorf("Can't find the target PID matching the prefix '%s'\n", target)
+	}
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	mine := os.NewFile(uintptr(pair[0]), "cli")
+	defer mine.Close()
+	_, _, err = w.ctl.WriteMsgUnix([]byte("C"), syscall.UnixRights(pair[1]), nil)
+	syscall.Close(pair[1])
+	if err != nil {
+		return "", err
+	}
+	conn, err := net.FileConn(mine)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Minute))
+	if _, err := io.WriteString(conn, line+"\n"); err != nil {
+		return "", err
+	}
+	out, err := io.ReadAll(conn)
+	return string(out), err
+}
+
+// target finds the worker of a master CLI prefix: @1 is the current
+// worker, @!<pid> any worker.
+func (m *master) target(prefix string) *worker {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if pid, ok := strings.CutPrefix(prefix, "@!"); ok {
+		for _, w := range m.workers {
+			if strconv.Itoa(w.pid) == pid {
+				return w
+			}
+		}
+		return nil
+	}
+	if prefix == "@1" {
+		for _, w := range m.workers {
+			if !w.leaving {
+				return w
+			}
+		}
+	}
+	return nil
 }

@@ -11,17 +11,20 @@ import (
 )
 
 // masterCLI is the -S socket of master-worker mode: `show proc`,
-// `reload`, `show version`, `help`, `prompt`, `quit`.
+// `reload`, `show version`, `help`, `prompt`, `quit`, and `@1` / `@!<pid>`
+// / `@master` prefixes that send a command to a worker or the master.
 type masterCLI struct {
 	ln     net.Listener
 	reload chan<- chan struct{} // asks the master's loop to reload; closed when started
 	show   func() string        // `show proc`
+	// forward runs a command line on a worker (`@1`, `@!<pid>`).
+	forward func(target, line string) (string, error)
 }
 
 // listenMasterCLI opens "-S <addr>[,<option>...]": a unix socket path
 // (optionally unix@) or ipv4@/ipv6@ host:port; "mode", "user", "group",
 // "uid", "gid" apply to unix sockets.
-func listenMasterCLI(spec string, reload chan<- chan struct{}, show func() string) (*masterCLI, []string, error) {
+func listenMasterCLI(spec string, reload chan<- chan struct{}, show func() string, forward func(target, line string) (string, error)) (*masterCLI, []string, error) {
 	parts := strings.Split(spec, ",")
 	addr := parts[0]
 	var notes []string
@@ -82,7 +85,7 @@ func listenMasterCLI(spec string, reload chan<- chan struct{}, show func() strin
 			notes = append(notes, fmt.Sprintf("master CLI bind option '%s' is accepted but not acted on yet by Fulcrum.", words[i]))
 		}
 	}
-	m := &masterCLI{ln: ln, reload: reload, show: show}
+	m := &masterCLI{ln: ln, reload: reload, show: show, forward: forward}
 	go m.serve()
 	return m, notes, nil
 }
@@ -105,6 +108,7 @@ func (m *masterCLI) session(c net.Conn) {
 	defer c.Close()
 	rd := bufio.NewReader(c)
 	interactive := false
+	target := "@master"
 	for {
 		_ = c.SetReadDeadline(time.Now().Add(10 * time.Minute))
 		line, err := rd.ReadString('\n')
@@ -120,8 +124,13 @@ func (m *masterCLI) session(c net.Conn) {
 				interactive = !interactive
 			case words[0] == "quit":
 				quit = true
+			case strings.HasPrefix(words[0], "@") && len(words) == 1:
+				// A prefix alone sends the session's next commands there.
+				target = words[0]
+			case strings.HasPrefix(words[0], "@"):
+				m.route(w, words[0], words[1:])
 			default:
-				m.command(w, words)
+				m.route(w, target, words)
 			}
 		}
 		if interactive && !quit {
@@ -132,6 +141,20 @@ func (m *masterCLI) session(c net.Conn) {
 			return
 		}
 	}
+}
+
+// route runs a command on the master or forwards it to a worker.
+func (m *masterCLI) route(w *bufio.Writer, target string, words []string) {
+	if target == "@master" {
+		m.command(w, words)
+		return
+	}
+	out, err := m.forward(target, strings.Join(words, " "))
+	if err != nil {
+		w.WriteString(err.Error())
+		return
+	}
+	w.WriteString(out)
 }
 
 func uptime(d time.Duration) string {
@@ -157,6 +180,9 @@ func (m *masterCLI) command(w *bufio.Writer, words []string) {
 }
 
 const masterHelp = `The following commands are valid at this level:
+  @!<pid>                                 : send a command to the <pid> process
+  @<relative pid>                         : send a command to the <relative pid> process
+  @master                                 : send a command to the master process
   reload                                  : reload haproxy
   show proc                               : show processes status
   show version                            : show version of the current process

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -52,7 +53,14 @@ func runWorker(f flags, spec string, sigs <-chan os.Signal) int {
 	for k, fd := range env.Sockets {
 		inherited[k] = os.NewFile(uintptr(fd), k)
 	}
-	ctl := os.NewFile(uintptr(env.Ctl), "master")
+	ctlFile := os.NewFile(uintptr(env.Ctl), "master")
+	conn, err := net.FileConn(ctlFile)
+	ctlFile.Close()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: no channel to the master: %v\n", os.Args[0], err)
+		return 1
+	}
+	ctl := conn.(*net.UnixConn)
 	// The master reported the configuration's diagnostics already.
 	quiet := f.quiet
 	f.quiet = true
@@ -77,12 +85,23 @@ func runWorker(f flags, spec string, sigs <-chan os.Signal) int {
 		return 1
 	}
 	// The master keeps its end open while it lives: EOF means it is gone,
-	// and a worker without a master exits, as HAProxy's do.
+	// and a worker without a master exits, as HAProxy's do. Meanwhile it
+	// sends client connections of its CLI (`@<pid>` commands).
 	gone := make(chan struct{})
 	go func() {
-		buf := make([]byte, 16)
+		buf := make([]byte, 64)
+		oob := make([]byte, unix.CmsgSpace(4*16))
 		for {
-			if _, err := ctl.Read(buf); err != nil {
+			n, oobn, _, _, err := ctl.ReadMsgUnix(buf, oob)
+			fds, _ := sockxfer.Rights(oob[:oobn])
+			for _, fd := range fds {
+				f := os.NewFile(uintptr(fd), "master-cli")
+				if c, err := net.FileConn(f); err == nil {
+					d.api.ServeConn(c, apisock.LevelAdmin)
+				}
+				f.Close()
+			}
+			if err != nil || (n == 0 && oobn == 0) {
 				close(gone)
 				return
 			}

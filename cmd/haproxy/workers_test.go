@@ -354,3 +354,28 @@ func TestMasterWorkerPauseResume(t *testing.T) {
 		m.p.expectCleanStop(t)
 	})
 }
+
+// TestMasterCLIForward: the master CLI sends `@1` and `@!<pid>` commands
+// to the worker's Runtime API, `@master` ones to itself, and names an
+// unknown target like the reference.
+func TestMasterCLIForward(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		m := startMW(t, bin, strings.Replace(debianConfig, "    daemon\n", "", 1))
+		w := m.showProc(t).workers[0]
+		for _, prefix := range []string{"@1", fmt.Sprintf("@!%d", w)} {
+			if got := cli(t, m.master, prefix+" show info"); !strings.Contains(got, fmt.Sprintf("\nPid: %d\n", w)) {
+				t.Errorf("%s show info:\n%s", prefix, got)
+			}
+		}
+		if got := cli(t, m.master, "@master show proc"); !strings.HasPrefix(got, "#<PID>") {
+			t.Errorf("@master show proc:\n%s", got)
+		}
+		for _, prefix := range []string{"@2", "@!1"} {
+			want := fmt.Sprintf("Can't find the target PID matching the prefix '%s'\n", prefix)
+			if got := cli(t, m.master, prefix+" show info"); got != want {
+				t.Errorf("%s show info: %q, want %q", prefix, got, want)
+			}
+		}
+		m.p.expectCleanStop(t)
+	})
+}

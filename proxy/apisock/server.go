@@ -214,16 +214,9 @@ func (s *Server) serve(l *listener) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		ss := &session{srv: s, conn: c, level: l.level(), timeout: s.config().Timeout, start: time.Now(), expose: l.exposeFD()}
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			c.Close()
+		if !s.startSession(&session{srv: s, conn: c, level: l.level(), timeout: s.config().Timeout, start: time.Now(), expose: l.exposeFD()}) {
 			return
 		}
-		s.sessions[ss] = struct{}{}
-		s.mu.Unlock()
-		go ss.run()
 	}
 }
 

@@ -143,7 +143,7 @@ func Fetch(path string, timeout time.Duration) ([]Socket, error) {
 	for want < 0 || len(fds) < want {
 		n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
 		data = append(data, buf[:n]...)
-		got, perr := rights(oob[:oobn])
+		got, perr := Rights(oob[:oobn])
 		fds = append(fds, got...)
 		if perr != nil {
 			return fail(perr)
@@ -182,8 +182,8 @@ func Fetch(path string, timeout time.Duration) ([]Socket, error) {
 	return socks, nil
 }
 
-// rights extracts the descriptors of SCM_RIGHTS control messages.
-func rights(oob []byte) ([]int, error) {
+// Rights extracts the descriptors of SCM_RIGHTS control messages.
+func Rights(oob []byte) ([]int, error) {
 	if len(oob) == 0 {
 		return nil, nil
 	}
