@@ -175,9 +175,7 @@ func runDaemon(f flags) int {
 			return 1
 		}
 	}
-	if err := dropPrivileges(cfg); err != nil {
-		r.line("ALERT", err.Error())
-		d.engine.Close()
+	if !d.dropPrivileges(cfg) {
 		return 1
 	}
 	signalReady()
@@ -418,6 +416,19 @@ func dropPrivileges(cfg *haproxy.Config) error {
 		}
 	}
 	return nil
+}
+
+// dropPrivileges applies chroot, group and user, or reports why not
+// (a startup alert: after the version notices, as the reference) and
+// closes the engine.
+func (d *daemon) dropPrivileges(cfg *haproxy.Config) bool {
+	if err := dropPrivileges(cfg); err != nil {
+		d.r.header()
+		d.r.line("ALERT", err.Error())
+		d.engine.Close()
+		return false
+	}
+	return true
 }
 
 // daemon is a serving process (alone, or a master's worker): its engine

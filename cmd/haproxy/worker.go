@@ -75,9 +75,7 @@ func runWorker(f flags, spec string, sigs <-chan os.Signal) int {
 		return 1
 	}
 	defer d.api.Close()
-	if err := dropPrivileges(cfg); err != nil {
-		r.line("ALERT", err.Error())
-		d.engine.Close()
+	if !d.dropPrivileges(cfg) {
 		return 1
 	}
 	if _, err := ctl.Write([]byte("R")); err != nil {

@@ -379,3 +379,22 @@ func TestMasterCLIForward(t *testing.T) {
 		m.p.expectCleanStop(t)
 	})
 }
+
+// TestMasterWorkerStartFailure: a worker that cannot chroot exits 1 and
+// takes the master down with it, with the reference's messages.
+func TestMasterWorkerStartFailure(t *testing.T) {
+	results := map[string]string{}
+	binaries(t, func(t *testing.T, bin string) {
+		dir := t.TempDir()
+		cfg := filepath.Join(dir, "haproxy.cfg")
+		if err := os.WriteFile(cfg, []byte(strings.Replace(debianConfig, "    daemon\n", "", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		env := []string{"CHROOT=" + filepath.Join(dir, "missing"), "DIR=" + dir, "FE_PORT=" + freePort(t), "S1=127.0.0.1:1"}
+		p := startBin(t, bin, env, "-W", "-f", cfg)
+		code := p.waitExit(t)
+		chroot := regexp.MustCompile(`(?m)^\[ALERT\] +\(\d+\) : \[.*\.main\(\)\] Cannot chroot\(.*\)\.$`)
+		results[bin] = fmt.Sprintf("exit %d\n%d chroot alert\n%s", code, len(chroot.FindAllString(p.out.String(), -1)), masterLines(p.out.String()))
+	})
+	agree(t, results)
+}
