@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -397,4 +398,41 @@ func TestMasterWorkerStartFailure(t *testing.T) {
 		results[bin] = fmt.Sprintf("exit %d\n%d chroot alert\n%s", code, len(chroot.FindAllString(p.out.String(), -1)), masterLines(p.out.String()))
 	})
 	agree(t, results)
+}
+
+// TestMasterWorkerOldWorkers: a connection open across a reload stays
+// with the old worker, which `show proc` lists under "# old workers"
+// (with the reload it has seen) until that connection ends; the old
+// worker then exits 0.
+func TestMasterWorkerOldWorkers(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		m := startMW(t, bin, strings.Replace(debianConfig, "    daemon\n", "", 1))
+		first := m.showProc(t).workers[0]
+		// The backend answers its name at once: keep the client side
+		// open so the proxied connection stays in the first worker.
+		c, err := net.Dial("tcp", m.front)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 2)
+		if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "s1" {
+			t.Fatalf("first connection: %q, %v", buf, err)
+		}
+		m.p.reload(t)
+		var sp procs
+		waitFor(t, "the new worker", func() bool { sp = m.showProc(t); return len(sp.workers) == 1 && sp.workers[0] != first })
+		if len(sp.old) != 1 || sp.old[0] != first || !strings.Contains(sp.raw, "# old workers\n") {
+			t.Errorf("show proc during the handover (old worker %d):\n%s", first, sp.raw)
+		}
+		if got, err := ask(m.front); err != nil || got != "s1" {
+			t.Errorf("new worker answers %q, %v", got, err)
+		}
+		c.Close()
+		waitFor(t, "the old worker to exit", func() bool {
+			return strings.Contains(m.p.out.String(), fmt.Sprintf("Former worker (%d) exited with code 0 (Exit)", first))
+		})
+		m.p.expectCleanStop(t)
+	})
 }
