@@ -436,3 +436,60 @@ func TestMasterWorkerOldWorkers(t *testing.T) {
 		m.p.expectCleanStop(t)
 	})
 }
+
+// TestMasterWorkerReloadUnderLoad: four clients connect in a loop while
+// the master reloads three times (each time a new worker, as nobody in
+// the chroot); no connection fails.
+func TestMasterWorkerReloadUnderLoad(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		m := startMW(t, bin, strings.Replace(debianConfig, "    daemon\n", "", 1))
+		stop := make(chan struct{})
+		type result struct{ ok, failed int }
+		results := make(chan result)
+		for range 4 {
+			go func() {
+				var r result
+				for i := 0; i < 5000; i++ {
+					select {
+					case <-stop:
+						results <- r
+						return
+					default:
+					}
+					if got, err := ask(m.front); err != nil || got != "s1" {
+						r.failed++
+					} else {
+						r.ok++
+					}
+				}
+				<-stop
+				results <- r
+			}()
+		}
+		seen := map[int]bool{m.showProc(t).workers[0]: true}
+		for range 3 {
+			n := strings.Count(m.p.out.String(), "Loading success.")
+			m.p.reload(t)
+			waitFor(t, "the reload", func() bool { return strings.Count(m.p.out.String(), "Loading success.") > n })
+			waitFor(t, "a new worker", func() bool {
+				sp := m.showProc(t)
+				return len(sp.workers) == 1 && !seen[sp.workers[0]]
+			})
+			seen[m.showProc(t).workers[0]] = true
+		}
+		close(stop)
+		var total result
+		for range 4 {
+			r := <-results
+			total.ok += r.ok
+			total.failed += r.failed
+		}
+		if total.failed > 0 || total.ok == 0 {
+			t.Errorf("%d connections failed, %d answered across three reloads", total.failed, total.ok)
+		}
+		if m.showProc(t).master != m.p.cmd.Process.Pid {
+			t.Error("the master changed")
+		}
+		m.p.expectCleanStop(t)
+	})
+}
