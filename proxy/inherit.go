@@ -60,8 +60,9 @@ func (e *Engine) inherited(key string) net.Listener {
 
 // BindSockets opens, with every bind option applied, the listening
 // sockets cfg asks for that have is missing, and returns the full set by
-// key: those of have still wanted are kept, the others are closed. On an
-// error nothing of have is closed and what was opened is closed again.
+// key, with the files of have that are still wanted; the caller closes
+// the others of have once it commits to the new set. On an error what
+// was opened is closed again.
 func BindSockets(cfg *Config, have map[string]*os.File) (map[string]*os.File, error) {
 	out := map[string]*os.File{}
 	var err error
@@ -95,11 +96,6 @@ func BindSockets(cfg *Config, have map[string]*os.File) (map[string]*os.File, er
 			}
 		}
 		return nil, err
-	}
-	for k, f := range have {
-		if out[k] != f {
-			f.Close()
-		}
 	}
 	return out, nil
 }

@@ -103,8 +103,8 @@ listen ranged
 	if len(files2) != 2 || kept != 2 {
 		t.Errorf("second BindSockets: %d sockets, %d kept; want 2 and 2", len(files2), kept)
 	}
-	for _, f := range files2 {
-		f.Close()
+	for _, f := range files {
+		f.Close() // files2 holds none other
 	}
 }
 

@@ -50,7 +50,6 @@ type worker struct {
 	started time.Time
 	reloads int  // master reloads since this worker started
 	leaving bool // told to stop: an old worker
-	ready   bool
 }
 
 type workerEvent struct {
@@ -144,11 +143,12 @@ func (m *master) bind(cfg *haproxy.Config, ecfg *proxy.Config) bool {
 	}
 	if serr != nil {
 		m.r.line("ALERT", serr.Error())
-		closeNew(stats, m.stats)
-		closeNew(socks, m.sockets)
+		closeUnkept(stats, m.stats)
+		closeUnkept(socks, m.sockets)
 		return false
 	}
-	closeNew(m.stats, stats)
+	closeUnkept(m.sockets, socks)
+	closeUnkept(m.stats, stats)
 	m.sockets, m.stats = socks, stats
 	return true
 }
@@ -166,8 +166,8 @@ func statsFile(s apisock.Socket) (*os.File, error) {
 	return os.NewFile(uintptr(dup), statsKey(s)), nil
 }
 
-// closeNew closes the files of set that keep does not hold.
-func closeNew(set, keep map[string]*os.File) {
+// closeUnkept closes the files of set that keep does not hold.
+func closeUnkept(set, keep map[string]*os.File) {
 	for k, f := range set {
 		if keep[k] != f {
 			f.Close()
@@ -329,7 +329,6 @@ func (m *master) ready(w *worker) {
 		m.mu.Unlock()
 		return
 	}
-	w.ready = true
 	var old []*worker
 	for _, o := range m.workers {
 		if o != w && !o.leaving && o.started.Before(w.started) {

@@ -66,6 +66,7 @@ func runWorker(f flags, spec string, sigs <-chan os.Signal) int {
 	f.quiet = true
 	cfg, ecfg, r, ok := loadEngineConfig(f)
 	r.quiet = quiet || (cfg != nil && cfg.Global.Quiet)
+	r.noConfig = true
 	if !ok {
 		r.alert("The configuration the master loaded no longer loads in the worker.")
 		return 1

@@ -339,17 +339,9 @@ func TestSingleProcessPrivileges(t *testing.T) {
 func TestMasterWorkerPauseResume(t *testing.T) {
 	binaries(t, func(t *testing.T, bin string) {
 		m := startMW(t, bin, strings.Replace(debianConfig, "    daemon\n", "", 1))
-		refused := func() bool {
-			c, err := net.DialTimeout("tcp", m.front, time.Second)
-			if err != nil {
-				return true
-			}
-			c.Close()
-			return false
-		}
 		m.p.waitHandles(t, syscall.SIGTTOU)
 		m.p.signal(t, syscall.SIGTTOU)
-		waitFor(t, "connections refused", refused)
+		waitFor(t, "connections refused", func() bool { return refused(m.front) })
 		m.p.signal(t, syscall.SIGTTIN)
 		waitFor(t, "the proxy to answer again", func() bool { got, _ := ask(m.front); return got == "s1" })
 		m.p.expectCleanStop(t)
@@ -492,4 +484,32 @@ func TestMasterWorkerReloadUnderLoad(t *testing.T) {
 		}
 		m.p.expectCleanStop(t)
 	})
+}
+
+// TestMasterWorkerReloadMovesPort: a reload to another port: the master
+// binds the new port for the new worker and the old port closes.
+func TestMasterWorkerReloadMovesPort(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		config := strings.Replace(debianConfig, "    daemon\n", "", 1)
+		m := startMW(t, bin, config)
+		port := freePort(t)
+		moved := strings.Replace(config, `"127.0.0.1:${FE_PORT}"`, "127.0.0.1:"+port, 1)
+		if err := os.WriteFile(m.cfg, []byte(moved), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m.p.reload(t)
+		waitFor(t, "the new port", func() bool { got, _ := ask("127.0.0.1:" + port); return got == "s1" })
+		waitFor(t, "the old port to close", func() bool { return refused(m.front) })
+		m.p.expectCleanStop(t)
+	})
+}
+
+// refused tells whether nothing accepts connections at addr.
+func refused(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return true
+	}
+	c.Close()
+	return false
 }
