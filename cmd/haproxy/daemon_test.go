@@ -77,9 +77,16 @@ func binaries(t *testing.T, test func(t *testing.T, bin string)) {
 
 func startBin(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
+	return startBinFiles(t, bin, env, nil, args...)
+}
+
+// startBinFiles is startBin with inherited descriptors (fd 3 on).
+func startBinFiles(t *testing.T, bin string, env []string, files []*os.File, args ...string) *proc {
+	t.Helper()
 	p := &proc{out: &reftest.Output{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.ExtraFiles = files
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

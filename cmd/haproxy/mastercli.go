@@ -37,13 +37,21 @@ func listenMasterCLI(spec string, reload chan<- chan struct{}, show func() strin
 	case !strings.HasPrefix(addr, "/") && strings.Contains(addr, ":"):
 		network = "tcp"
 	}
-	if network == "unix" {
+	if network == "unix" && !strings.HasPrefix(addr, "fd@") {
 		// A stale socket from a previous run is replaced, as HAProxy does.
 		if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
 			os.Remove(addr)
 		}
 	}
-	ln, err := net.Listen(network, addr)
+	var ln net.Listener
+	var err error
+	if n, ok := strings.CutPrefix(addr, "fd@"); ok {
+		// A listening socket the caller passed, as test harnesses do.
+		network = "fd"
+		ln, err = fdListener(n)
+	} else {
+		ln, err = net.Listen(network, addr)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("Cannot create master CLI socket '%s' : %v", spec, err)
 	}
@@ -141,6 +149,17 @@ func (m *masterCLI) session(c net.Conn) {
 			return
 		}
 	}
+}
+
+// fdListener takes over the listening socket numbered n.
+func fdListener(n string) (net.Listener, error) {
+	fd, err := strconv.Atoi(n)
+	if err != nil || fd < 0 {
+		return nil, fmt.Errorf("invalid file descriptor '%s'", n)
+	}
+	f := os.NewFile(uintptr(fd), "fd@"+n)
+	defer f.Close()
+	return net.FileListener(f)
 }
 
 // route runs a command on the master or forwards it to a worker.

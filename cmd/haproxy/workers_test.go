@@ -513,3 +513,45 @@ func refused(addr string) bool {
 	c.Close()
 	return false
 }
+
+// TestMasterCLIInheritedFD: `-S fd@3` serves the master CLI on a
+// listening socket the caller passed, as test harnesses do.
+func TestMasterCLIInheritedFD(t *testing.T) {
+	binaries(t, func(t *testing.T, bin string) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		f, err := ln.(*net.TCPListener).File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		dir := t.TempDir()
+		cfg := filepath.Join(dir, "haproxy.cfg")
+		if err := os.WriteFile(cfg, []byte("global\n    nbthread 1\n"+appSection), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := startIDServer(t, "s1")
+		p := startBinFiles(t, bin, []string{"FE_PORT=" + freePort(t), "S1=" + s.addr()}, []*os.File{f}, "-W", "-S", "fd@3", "-f", cfg)
+		waitFor(t, "Loading success", func() bool { return strings.Contains(p.out.String(), "Loading success.") })
+		show := ""
+		waitFor(t, "the master CLI", func() bool {
+			c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+			if err != nil {
+				return false
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(time.Second))
+			_, _ = c.Write([]byte("show proc\n"))
+			b, _ := io.ReadAll(c)
+			show = string(b)
+			return show != ""
+		})
+		if !strings.Contains(show, fmt.Sprintf("\n%d ", p.cmd.Process.Pid)) || !strings.Contains(show, " master ") {
+			t.Errorf("show proc on fd@3:\n%s", show)
+		}
+		p.expectCleanStop(t)
+	})
+}
