@@ -23,4 +23,6 @@ listen bench
     bind 127.0.0.1:$fe_port
     server nginx 127.0.0.1:$be_port
 CFG
-bench_case "tcp mode, small responses" /
+bench_case "tcp mode, small responses over persistent connections" /
+bench_case "tcp mode, a new connection per request" / close
+RATE=200 bench_case "tcp mode, bulk: 1 MiB responses (requests/s x 1 MiB = throughput)" /1m

@@ -31,6 +31,15 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		}
 	case name == "del-header" && len(action) < 2:
 		return fail("expects at least 1 argument.")
+	case name == "wait-for-body":
+		if msg, _ := waitForBodyArgs(action); msg != "" {
+			return fail(msg)
+		}
+		for i := 1; i+1 < len(action) && action[i] == "time" || i+1 < len(action) && action[i] == "at-least"; i += 2 {
+			if action[i] == "time" {
+				l.timerTrailer(action[i+1])
+			}
+		}
 	case formatActions[name]:
 		if len(action) != 2 {
 			return fail("expects exactly 1 argument <format>.")
@@ -58,6 +67,8 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		n = optionalPair(action, 2, "-m") // del-header NAME [-m METH]
 	case name == "use-service", exprActions[name] || strings.HasPrefix(name, "set-var("):
 		n = 2
+	case name == "wait-for-body":
+		_, n = waitForBodyArgs(action)
 	}
 	if n > 0 && len(action) > n {
 		l.alertTight(d.pos, fmt.Sprintf("'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", d.kw, name, action[n]))

@@ -48,6 +48,9 @@ type Record struct {
 	sess *Session
 	// accepted marks the accept-time call of an AtAccept frontend.
 	accepted bool
+	// connError is the line of a connection that ended before a stream
+	// began (a failed TLS handshake), in the reference's fixed form.
+	connError *connError
 }
 
 // AccessLog is a frontend's access-log settings: its format (option
@@ -72,6 +75,9 @@ type AccessLog struct {
 	// sets none: one "Connect from" line (Format) per stream, when it
 	// starts.
 	AtAccept bool
+	// ASAP is option logasap: an http request is logged as soon as the
+	// response head is sent (httpgaps.go).
+	ASAP bool
 
 	logCount atomic.Uint64 // %lc
 	// ruleSlots are the capture slots of `http-request capture ... len
@@ -119,6 +125,9 @@ func (r *Record) Level() (level int, skip bool) {
 	l := r.Log
 	if l == nil || l.Format == nil {
 		return 0, true
+	}
+	if r.connError != nil {
+		return r.connError.level(l)
 	}
 	if l.AtAccept != r.accepted {
 		return 0, true
@@ -168,6 +177,7 @@ func (r *Record) values(v *logformat.Values) {
 	if r.Server == "<NOSRV>" {
 		v.ServerName = ""
 	}
+	r.tlsValues(v)
 	if r.TConnect >= 0 {
 		v.Tr = 0 // tcp: the data phase starts at the connection
 	}
@@ -186,6 +196,7 @@ func (r *Record) values(v *logformat.Values) {
 	v.ReqCaptures, v.ResCaptures = h.ReqCaptures, h.ResCaptures
 	v.Cookie = h.Cookie
 	v.NoStream = string(h.Request) == "<BADREQ>"
+	v.Partial = h.ASAP
 }
 
 // routeSource is the local address the kernel picks towards dst, found
@@ -208,6 +219,9 @@ var valuesPool = sync.Pool{New: func() any { return new(logformat.Values) }}
 // AppendLine appends r's access line in its frontend's format (nothing
 // when it has none). It counts the line for %lc.
 func (r *Record) AppendLine(dst []byte) []byte {
+	if r.connError != nil {
+		return r.connError.appendLine(dst, r)
+	}
 	if r.Log == nil || r.Log.Format == nil {
 		return dst
 	}
@@ -216,7 +230,7 @@ func (r *Record) AppendLine(dst []byte) []byte {
 
 // AppendSD appends the `log-format-sd` part of r's line.
 func (r *Record) AppendSD(dst []byte) []byte {
-	if r.Log == nil || r.Log.SD == nil {
+	if r.Log == nil || r.Log.SD == nil || r.connError != nil {
 		return dst
 	}
 	return r.render(dst, r.Log.SD, false)

@@ -446,7 +446,9 @@ func (b *backend) shouldRedispatch(s *server, retries int) bool {
 }
 
 func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
-	d := net.Dialer{Timeout: b.cfg.TimeoutConnect}
+	// No keep-alive unless configured (see TCPKeepAlive.apply): Go's dialer
+	// would otherwise set it, with four system calls per connection.
+	d := net.Dialer{Timeout: b.cfg.TimeoutConnect, KeepAlive: -1}
 	addr := s.cfg.Addr
 	if s.cfg.MapPorts && sess != nil {
 		// No port or a relative one: the client's destination port.
@@ -456,6 +458,7 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 	if err != nil {
 		return nil, err
 	}
+	b.cfg.ServerKeepAlive.apply(conn)
 	if s.cfg.SendProxy || s.cfg.SendProxyV2 {
 		var hdr []byte
 		if s.cfg.SendProxyV2 {

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"crypto/tls"
+	"net"
 	"net/netip"
 	"os"
 	"time"
@@ -68,6 +70,9 @@ type Frontend struct {
 	TimeoutClient time.Duration
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
+	// ClientKeepAlive is TCP keep-alive on client connections (option
+	// clitcpka or tcpka); off by default, as in HAProxy.
+	ClientKeepAlive TCPKeepAlive
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
 }
@@ -86,6 +91,9 @@ type Bind struct {
 	// Unix socket ownership and permissions (unix@ binds).
 	Mode     os.FileMode
 	UID, GID int // -1 = leave unchanged
+	// TLS terminates TLS on the bind's connections (ssl crt ...); nil
+	// for plain ones (tls.go).
+	TLS *tls.Config
 }
 
 // Session is what rules and predicates see of a connection.
@@ -105,6 +113,8 @@ type Session struct {
 	balReq balance.Request // the balancer's input, reused by each pick
 	// http is the request being processed in http mode, nil in tcp mode.
 	http *httpConn
+	// tls is the client connection's TLS state, nil on a plain bind.
+	tls *tls.ConnectionState
 	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
 	// in tcp mode.
 	tcpHTTP *tcpHTTP
@@ -182,6 +192,9 @@ type Backend struct {
 	Servers []*Server
 	// Stick are the `stick on|match|store-*` rules.
 	Stick []StickRule
+	// ContentRules are the backend's `tcp-request content` rules, run
+	// once it is chosen (httpgaps.go).
+	ContentRules []Rule
 	// Retries is `retries` (HAProxy's default is 3).
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its
@@ -192,6 +205,9 @@ type Backend struct {
 	TimeoutServer   time.Duration
 	// TimeoutServerFin replaces TimeoutServer once the server half-closed.
 	TimeoutServerFin time.Duration
+	// ServerKeepAlive is TCP keep-alive on server connections (option
+	// srvtcpka or tcpka); off by default, as in HAProxy.
+	ServerKeepAlive TCPKeepAlive
 	// TimeoutQueue bounds the wait in a queue (0 = TimeoutConnect).
 	TimeoutQueue time.Duration
 	// TimeoutTunnel, when set, replaces client and server timeouts once
@@ -249,4 +265,36 @@ type Server struct {
 	Agent *AgentCheck
 	// Cookie is the `cookie` value of cookie persistence ("" = none).
 	Cookie string
+}
+
+// TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe
+// timing of *tcpka-idle, *tcpka-intvl and *tcpka-cnt (zero: the system's).
+type TCPKeepAlive struct {
+	On             bool
+	Idle, Interval time.Duration
+	Count          int
+}
+
+// apply turns keep-alive on for c when k asks for it. Listeners and the
+// dialer leave it off (Go's default would turn it on with its own
+// timings), so there is nothing to do otherwise.
+func (k TCPKeepAlive) apply(c net.Conn) {
+	if !k.On {
+		return
+	}
+	tc, ok := asTCP(c)
+	if !ok {
+		return
+	}
+	orSystem := func(d time.Duration) time.Duration {
+		if d <= 0 {
+			return -1
+		}
+		return d
+	}
+	count := k.Count
+	if count <= 0 {
+		count = -1
+	}
+	tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: orSystem(k.Idle), Interval: orSystem(k.Interval), Count: count})
 }

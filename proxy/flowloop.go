@@ -270,7 +270,11 @@ func (f *flow) pump(i int) {
 			continue
 		}
 		if d.eof {
-			unix.Shutdown(dst, unix.SHUT_WR)
+			// The last direction to end needs no shutdown: both
+			// connections close right after, which sends the FIN.
+			if !f.dir[1-i].closed {
+				unix.Shutdown(dst, unix.SHUT_WR)
+			}
 			d.closed = true
 			f.ended[i].Store(true)
 			select {
@@ -392,10 +396,10 @@ func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveCo
 	if timer != nil {
 		timer.Stop()
 	}
-	if f.term[0] != termNone {
-		cli.Close()
-		srv.Close()
-	}
+	// Closed here in every case: the direction that ended last skipped
+	// its shutdown, so closing is what sends its FIN.
+	cli.Close()
+	srv.Close()
 	return f.dir[0].moved, f.dir[1].moved, f.term, true
 }
 

@@ -40,7 +40,9 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 // unsupported arguments are reported by FromConfig itself.
 func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
-var actedKeywords = map[string]bool{"retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
+var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": true, "clitcpka-cnt": true,
+	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
+	"hash-balance-factor": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
 	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
 
@@ -114,8 +116,12 @@ func (a *adapter) linesOf(px *haproxy.Proxy) []haproxy.Directive {
 
 func msDur(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 
-// timeDirective reads a time word with HAProxy's units (default ms).
-func parseTime(s string) (time.Duration, bool) {
+// parseTime reads a time word with HAProxy's units (default ms).
+func parseTime(s string) (time.Duration, bool) { return parseTimeUnit(s, time.Millisecond) }
+
+// parseTimeUnit reads a time word whose bare number counts in units of
+// bare (seconds for the *tcpka-* settings).
+func parseTimeUnit(s string, bare time.Duration) (time.Duration, bool) {
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
@@ -124,7 +130,7 @@ func parseTime(s string) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	unit := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
+	unit := map[string]time.Duration{"": bare, "us": time.Microsecond, "ms": time.Millisecond,
 		"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[s[i:]]
 	if unit == 0 {
 		return 0, false
@@ -154,6 +160,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	if px.Kind == "backend" || px.Kind == "listen" {
 		be := a.backend(px, lines)
 		be.Stick = a.stickRules(px, acls)
+		be.ContentRules = a.backendContentRules(px, acls)
 		if px.Mode == "http" {
 			a.httpBackend(be, px, lines, acls)
 		}
@@ -166,6 +173,7 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 	if px.Kind == "listen" && fe.DefaultBackend == "" {
 		fe.DefaultBackend = px.Name
 	}
+	fe.ClientKeepAlive = keepAlive(px.Options["clitcpka"] || px.Options["tcpka"], "clitcpka", lines)
 	for _, d := range px.Section.Lines {
 		switch d.Keyword {
 		case "bind":
@@ -246,14 +254,15 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 			if g, err := user.LookupGroup(val); err == nil {
 				tmpl.GID, _ = strconv.Atoi(g.Gid)
 			}
-		case "process", "id", "nice", "tfo", "alpn", "npn":
+		case "process", "id", "nice", "tfo", "npn":
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
-		case "ssl", "crt", "crt-list", "ca-file", "verify":
-			a.alert(d.Pos, "bind option '%s' : TLS termination is not supported by Fulcrum yet.", opt)
+		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn":
+			// read by bindTLS (fromtls.go)
 		default:
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
 		}
 	}
+	tmpl.TLS = a.bindTLS(d)
 	for _, addr := range addrs {
 		b := tmpl
 		b.Addr = addr
@@ -277,6 +286,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Balance = a.balance(px, be)
 	be.Balance.AllBackups = px.Options["allbackups"]
 	be.Redispatch = px.Options["redispatch"]
+	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
 		switch d.Keyword {
 		case "retries":
@@ -724,4 +734,21 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	default:
 		fe.ContentRules = append(fe.ContentRules, r)
 	}
+}
+
+// keepAlive reads one side's keep-alive: on, and the PREFIX-idle,
+// PREFIX-intvl (times, seconds by default) and PREFIX-cnt settings.
+func keepAlive(on bool, prefix string, lines []haproxy.Directive) TCPKeepAlive {
+	k := TCPKeepAlive{On: on}
+	for _, d := range lines {
+		switch d.Keyword {
+		case prefix + "-idle":
+			k.Idle, _ = parseTimeUnit(first(d.Args), time.Second)
+		case prefix + "-intvl":
+			k.Interval, _ = parseTimeUnit(first(d.Args), time.Second)
+		case prefix + "-cnt":
+			k.Count, _ = strconv.Atoi(first(d.Args))
+		}
+	}
+	return k
 }

@@ -107,7 +107,7 @@ func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.
 	fe.HTTP.TimeoutKeepAlive = msDur(px.Timeouts["http-keep-alive"])
 	fe.HTTP.Parse.AcceptInvalid = hasOption(lines, "accept-invalid-http-request")
 	fe.HTTP.ForwardFor = a.forwardFor(lines)
-	fe.HTTP.RequestRules = a.httpRules(px, "http-request", lines, acls)
+	fe.HTTP.RequestRules = bufferRequest(lines, a.httpRules(px, "http-request", lines, acls))
 	a.httpActions(&fe.HTTP.Actions, px, lines, acls)
 }
 
@@ -125,7 +125,7 @@ func (a *adapter) httpBackend(be *Backend, px *haproxy.Proxy, lines []haproxy.Di
 	if px.Kind == "backend" {
 		// A listen section's rules run once, as its frontend's.
 		be.HTTP.ForwardFor = a.forwardFor(lines)
-		be.HTTP.RequestRules = a.httpRules(px, "http-request", lines, acls)
+		be.HTTP.RequestRules = bufferRequest(lines, a.httpRules(px, "http-request", lines, acls))
 	}
 	a.backendActions(be, px, lines, acls)
 }

@@ -268,6 +268,8 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		}
 		a.warn(pos, "'%s set-log-level %s' is accepted but has no effect in Fulcrum (only 'silent' is built).", sc.kw, arg(1))
 		return HTTPRule{}, false
+	case "wait-for-body":
+		return a.waitForBodyRule(sc, pos, w)
 	case "set-nice":
 		a.warn(pos, "'%s %s' is accepted but has no effect in Fulcrum.", sc.kw, w[0])
 		return HTTPRule{}, false

@@ -21,7 +21,7 @@ import (
 func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Directive) {
 	http := px.Mode == "http"
 	l := &AccessLog{DontLogNull: hasOption(lines, "dontlognull"), DontLogNormal: hasOption(lines, "dontlog-normal"),
-		SeparateErrors: hasOption(lines, "log-separate-errors")}
+		SeparateErrors: hasOption(lines, "log-separate-errors"), ASAP: a.logASAP(lines, http)}
 	var format, sd, uid *haproxy.Directive
 	var builtin string
 	for i := range lines {
@@ -39,7 +39,7 @@ func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Dir
 						builtin = logformat.HTTPLogCLF
 					}
 					if args[0] == "httpslog" {
-						a.warn(d.Pos, "'option httpslog' logs as 'option httplog' in Fulcrum (no TLS termination).")
+						builtin = logformat.HTTPSLog
 					}
 				}
 			}
@@ -156,7 +156,8 @@ func (h *httpConn) headerValue(f *logformat.Format) string {
 // logTimeFetches are the HTTP fetches the reference still serves when a
 // log line is written (kept in the transaction, not read from headers).
 var logTimeFetches = map[string]bool{"method": true, "status": true, "txn.status": true, "capture.req.method": true,
-	"capture.req.uri": true, "capture.req.ver": true, "capture.res.ver": true, "unique-id": true}
+	"capture.req.uri": true, "capture.req.ver": true, "capture.res.ver": true, "unique-id": true,
+	"capture.req.hdr": true, "capture.res.hdr": true}
 
 // responseFetches are accepted in formats but find no response when the
 // line is written: the reference logs "-".

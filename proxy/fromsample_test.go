@@ -67,12 +67,12 @@ func TestSampleDiagnostics(t *testing.T) {
 		sev       confparse.Severity
 		want      string
 	}{
-		{"fetch not built refused", "frontend f\n mode http\n bind 127.0.0.1:8000\n acl x ssl_fc_sni -m found\n use_backend b if x\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
-			confparse.Alert, "fetch method 'ssl_fc_sni' is not supported by Fulcrum yet"},
+		{"fetch not built refused", "frontend f\n mode http\n bind 127.0.0.1:8000\n acl x ssl_fc_session_id -m found\n use_backend b if x\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
+			confparse.Alert, "fetch method 'ssl_fc_session_id' is not supported by Fulcrum yet"},
 		{"bad ACL flag refused", "frontend f\n mode http\n bind 127.0.0.1:8000\n acl x path -z a\n use_backend b if x\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
 			confparse.Alert, "'-z' is not a valid ACL option"},
-		{"balance hash expression not built", "backend b\n balance hash ssl_fc_sni\n server s 127.0.0.1:9000\n",
-			confparse.Warning, "'balance hash ssl_fc_sni' : fetch method 'ssl_fc_sni' is not supported by Fulcrum yet; using roundrobin"},
+		{"balance hash expression not built", "backend b\n balance hash ssl_fc_session_id\n server s 127.0.0.1:9000\n",
+			confparse.Warning, "'balance hash ssl_fc_session_id' : fetch method 'ssl_fc_session_id' is not supported by Fulcrum yet; using roundrobin"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			_, diags := adapt(t, tc.cfg)

@@ -65,7 +65,7 @@ func TestStickAdapter(t *testing.T) {
 	tcp-request content track-sc2 src
 	http-request sc-inc-gpc0(0)
 	http-request track-sc1 req.hdr(x-a),lower table be
-	http-request track-sc2 ssl_fc_sni table be
+	http-request track-sc2 ssl_fc_session_id table be
 	default_backend be
 backend be
 	mode http
@@ -96,7 +96,7 @@ backend be
 	}
 	all := strings.Join(warned, "\n")
 	for _, want := range []string{":4] : stick-table 'fe' : 'peers mypeers' is accepted but not acted on",
-		":10] : sample 'ssl_fc_sni' as a stick key : fetch method 'ssl_fc_sni' is not supported by Fulcrum yet"} {
+		":10] : sample 'ssl_fc_session_id' as a stick key : fetch method 'ssl_fc_session_id' is not supported by Fulcrum yet"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no warning %q in:\n%s", want, all)
 		}

@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"fulcrum/confparse"
-	"fulcrum/haproxy"
-	"fulcrum/internal/reftest"
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/internal/difftest"
 )
@@ -345,8 +342,9 @@ func readRawResponse(rd *bufio.Reader) (string, error) {
 	}
 }
 
-// runActCase sends the case's requests on one connection, then a probe
-// request that tells whether the connection was kept.
+// runActCase sends the case's requests on one connection, each in the
+// pieces gapPause separates, then a probe request that tells whether the
+// connection was kept.
 func runActCase(t *testing.T, addr string, c actCase) []string {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -357,8 +355,15 @@ func runActCase(t *testing.T, addr string, c actCase) []string {
 	rd := bufio.NewReader(conn)
 	var out []string
 	for _, raw := range append(c.reqs, get("/probe")) {
-		if _, err := io.WriteString(conn, raw); err != nil {
-			return append(out, "write failed: connection closed")
+		for i, part := range strings.Split(raw, gapPause) {
+			if i > 0 {
+				time.Sleep(200 * time.Millisecond)
+			}
+			if _, err := io.WriteString(conn, part); err != nil {
+				// Whether a closed connection fails the write or the
+				// read depends on timing, on both sides.
+				return append(out, "connection closed")
+			}
 		}
 		resp, err := readRawResponse(rd)
 		if err != nil && resp == "" {
@@ -374,100 +379,14 @@ func runActCase(t *testing.T, addr string, c actCase) []string {
 // server received) and whether the connection persists are the
 // reference's.
 func TestHTTPActionsDifferential(t *testing.T) {
-	bin := reftest.HAProxy(t)
 	dir := t.TempDir()
 	for name, data := range actFiles {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	seen := map[int]bool{}
-	freePorts := func() []int {
-		ports := make([]int, len(actCases))
-		for i := range ports {
-			for ports[i] == 0 || seen[ports[i]] {
-				ports[i] = difftest.FreePort(t)
-			}
-			seen[ports[i]] = true
-		}
-		return ports
-	}
-
-	refPorts := freePorts()
-	ref := difftest.StartReferenceConfig(t, bin, actConfigText(dir, refPorts, actBackend(t, "s1"), actBackend(t, "s2")))
-
-	ourPorts := freePorts()
-	path := filepath.Join(dir, "ours.cfg")
-	if err := os.WriteFile(path, []byte(actConfigText(dir, ourPorts, actBackend(t, "s1"), actBackend(t, "s2"))), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	hc, diags := haproxy.Load(path)
-	if confparse.HasAlert(diags) {
-		t.Fatalf("model: %v", diags)
-	}
-	cfg, diags := FromConfig(hc)
-	for _, d := range diags {
-		if d.Severity == confparse.Alert || d.Severity == confparse.Warning {
-			t.Errorf("adapter: %s", d.Message)
-		}
-	}
-	ours := &httpLogLines{}
-	e := startEngineOpts(t, cfg, Options{AccessLog: ours.add})
-
-	for i, c := range actCases {
-		t.Run(c.desc, func(t *testing.T) {
-			ref := runActCase(t, fmt.Sprintf("127.0.0.1:%d", refPorts[i]), c)
-			ours := runActCase(t, fmt.Sprintf("127.0.0.1:%d", ourPorts[i]), c)
-			// The next case's log lines count active connections.
-			waitFor(t, "the case's connection to close", func() bool { return e.active.Load() == 0 })
-			for j := range max(len(ref), len(ours)) {
-				var r, o string
-				if j < len(ref) {
-					r = ref[j]
-				}
-				if j < len(ours) {
-					o = ours[j]
-				}
-				// Cookie dates (maxidle/maxlife) follow the clock.
-				if r, o = maskCookieDates(r), maskCookieDates(o); r != o {
-					t.Errorf("answer %d:\nref  %q\nours %q", j, r, o)
-				}
-			}
-		})
-	}
-
-	// The log lines, timers and ports masked, once all are out.
-	var refLog, ourLog []string
-	for range 200 {
-		ourLog = ours.get()
-		n := len(ourLog)
-		refLog = refLog[:0]
-		for _, l := range strings.Split(ref.Output(), "\n") {
-			if httplogRE.MatchString(l) {
-				refLog = append(refLog, l)
-			}
-		}
-		if len(refLog) >= n && n > 0 {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	// Each case's lines come in order; cases may interleave (a line is
-	// written after its answer), so they are compared per frontend.
-	byFrontend := func(lines []string) map[string][]string {
-		m := map[string][]string{}
-		for _, l := range lines {
-			masked := maskHTTPLog(t, l)
-			fe := strings.Fields(masked)[2]
-			m[fe] = append(m[fe], masked)
-		}
-		return m
-	}
-	refBy, ourBy := byFrontend(refLog), byFrontend(ourLog)
-	for i := range actCases {
-		fe := fmt.Sprintf("c%d", i)
-		if r, o := strings.Join(refBy[fe], "\n"), strings.Join(ourBy[fe], "\n"); r != o {
-			t.Errorf("log lines of %q:\nref\n%s\nours\n%s", actCases[i].desc, r, o)
-		}
-	}
+	runListenDiff(t, dir, listenDiff{cases: actCases, prefix: "c", config: actConfigText, run: runActCase,
+		// Cookie dates (maxidle/maxlife) follow the clock.
+		maskAnswer: maskCookieDates,
+		logRE:      httplogRE, maskLog: maskHTTPLog})
 }

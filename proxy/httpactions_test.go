@@ -162,7 +162,7 @@ func TestHTTPActionDiagnostics(t *testing.T) {
 		{"log-format return string", "http-request return status 200 content-type text/plain lf-string %ci", ":4] : 'http-request return' : payload '%ci' : log-format value"},
 		{"set-log-level", "http-request set-log-level err", ":4] : 'http-request set-log-level err' is accepted but has no effect in Fulcrum (only 'silent' is built)."},
 		{"set-nice", "http-request set-nice 10", ":4] : 'http-request set-nice' is accepted but has no effect in Fulcrum."},
-		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_sni", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
+		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_session_id", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},
 		{"PCRE-only regex", `http-request replace-header X (?=a)b c`, ":4] : 'http-request replace-header' : regex '(?=a)b' is not supported by Fulcrum"},
 	} {

@@ -23,6 +23,9 @@ type HTTPRecord struct {
 	// characters: the client's cookie, the server's); "--" without
 	// cookie persistence.
 	Cookie [2]byte
+	// ASAP marks the line written at the response head (option
+	// logasap): %Ta, %Tt and %B are partial.
+	ASAP bool
 }
 
 // HTTPLog formats r (an http-mode record) as HAProxy's `option httplog`:

@@ -142,7 +142,7 @@ func (h *httpConn) writeReply(rep *Reply, keep bool) (int, int64) {
 	is11 := h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1
 	switch {
 	case hs.Index("connection", 0) >= 0:
-	case rep.Close || !h.req.KeepAlive() && h.req.Major > 0:
+	case rep.Close || h.gaps.bodyLeft || !h.req.KeepAlive() && h.req.Major > 0:
 		h.out = appendLowerHeader(h.out, hdrConnection, valClose)
 	case keep && !is11:
 		h.out = appendLowerHeader(h.out, hdrConnection, valKeepAlive)

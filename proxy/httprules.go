@@ -70,6 +70,9 @@ const (
 	// HTTPUseService answers with a service (prometheus-exporter:
 	// statsserve.go).
 	HTTPUseService
+	// HTTPWaitBody waits for the request body (Wait): wait-for-body and
+	// option http-buffer-request (httpgaps.go).
+	HTTPWaitBody
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -111,6 +114,8 @@ type HTTPRule struct {
 	HdrTmpl []hdrTemplate
 	// LF computes Value per request when it holds log-format variables.
 	LF *logformat.Format
+	// Wait is HTTPWaitBody's limits.
+	Wait *BodyWait
 }
 
 // hdrTemplate is the value of the Reply header at index, computed per
@@ -169,6 +174,10 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 			h.earlyHint(r, i+1 == len(rules) || rules[i+1].Action != HTTPEarlyHint)
 		case HTTPDo:
 			r.Do(h.sess)
+		case HTTPWaitBody:
+			if st := h.waitBody(r.Wait); st != 0 {
+				return st, false
+			}
 		default:
 			h.rewriteRequest(r)
 		}
@@ -213,7 +222,12 @@ func (h *httpConn) keepAfterAnswer() bool {
 			h.r.BytesIn += n
 			return true
 		}
+	case http1.BodyChunked:
+		if h.skipBufferedChunked() {
+			return true
+		}
 	}
+	h.gaps.bodyLeft = true // the answer closes, and says so (httpgaps.go)
 	return false
 }
 

@@ -42,6 +42,21 @@ func (x *rbuf) fill(c net.Conn) (int, error) {
 	return n, err
 }
 
+// sendRecv writes out to c, then reads once like fill (see
+// rawTCP.SendRecv).
+func (x *rbuf) sendRecv(c *rawTCP, out []byte) (int, error) {
+	if x.r > 0 {
+		x.w = copy(x.b, x.b[x.r:x.w])
+		x.r = 0
+	}
+	if x.w == len(x.b) {
+		return 0, errBufferFull
+	}
+	n, err := c.SendRecv(out, x.b[x.w:])
+	x.w += n
+	return n, err
+}
+
 var errBufferFull = errors.New("buffer full")
 
 // bufPool holds the read buffers of HAProxy's default size; other sizes
@@ -105,10 +120,14 @@ type httpConn struct {
 	// expectDone reports the end of an Expect: 100-continue body being
 	// forwarded beside the response.
 	expectDone chan error
-	nreq       int // requests completed on this client connection
-	ck         cookieState
-	hints      []byte // a 103 answer being built by early-hint rules
-	lf         logScratch
+	// headPending: the request head in out is still to be sent, by
+	// readResponse's first read.
+	headPending bool
+	nreq        int // requests completed on this client connection
+	ck          cookieState
+	hints       []byte // a 103 answer being built by early-hint rules
+	lf          logScratch
+	gaps        gapState // body wait, tcp content rules, logasap (httpgaps.go)
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
@@ -132,6 +151,7 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 			break
 		}
 	}
+	h.lingerClose()
 	h.release()
 }
 
@@ -190,6 +210,9 @@ func (h *httpConn) exchange() bool {
 	h.hrec.Request = h.hrec.Request[:len(h.hrec.Request)-2]
 	h.captureRequest()
 	h.method = append(h.method[:0], h.req.Method...)
+	if !h.startRequest() {
+		return false
+	}
 	h.in.consume(h.req.HeadLen)
 	h.r.BytesIn = htxRequestSize(&h.req)
 	if !h.stickRequest() {
@@ -210,6 +233,9 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
+	if !h.backendContent() {
+		return false
+	}
 	if st, keep := h.runRules(be.cfg.HTTP.RequestRules, be.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep
 	}
@@ -326,7 +352,7 @@ func (h *httpConn) log() {
 		h.finishTimers()
 	}
 	h.account()
-	if h.e.opts.AccessLog == nil {
+	if h.e.opts.AccessLog == nil || h.loggedEarly() {
 		return
 	}
 	h.r.ActConn, h.r.FeConn = h.e.active.Load(), h.fe.counters.Cur.Load()
@@ -488,10 +514,16 @@ func (h *httpConn) sendRequest(conn net.Conn, be *backend) error {
 	if !expect {
 		early = h.takeEarlyBody(&h.in)
 	}
+	h.r.BytesIn += int64(early)
+	if _, raw := conn.(*rawTCP); raw && !expect && h.body.Done() {
+		// Nothing follows the head: readResponse sends it and waits for
+		// the answer in one step (see rawTCP.SendRecv).
+		h.headPending = true
+		return nil
+	}
 	if _, err := conn.Write(h.out); err != nil {
 		return &bodyErr{err: err}
 	}
-	h.r.BytesIn += int64(early)
 	if expect {
 		return nil
 	}
@@ -612,7 +644,17 @@ func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (i
 					return 502, [2]byte{termProxy, 'H'}
 				}
 			}
-			n, err := h.sin.fill(conn)
+			var n int
+			var err error
+			if h.headPending {
+				// The request head goes out and the wait for the
+				// answer is armed in one step; a failed send reads as a
+				// connection the server closed before answering.
+				h.headPending = false
+				n, err = h.sin.sendRecv(conn.(*rawTCP), h.out)
+			} else {
+				n, err = h.sin.fill(conn)
+			}
 			if err != nil && n == 0 {
 				switch {
 				case errors.Is(err, os.ErrDeadlineExceeded):
@@ -658,6 +700,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	}
 	_, err := h.cli.Write(h.out)
 	h.r.BytesOut += htxSize(&h.resp) + int64(early)
+	h.logEarly()
 	if err != nil {
 		h.body = reqBody
 		conn.Close()

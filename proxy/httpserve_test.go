@@ -514,3 +514,51 @@ func TestHTTPClientPersistence(t *testing.T) {
 		}
 	})
 }
+
+// TestHTTPServerClosedAfterAnswer: a server that closes right after each
+// answer, without saying so (no Connection: close), its FIN arriving with
+// the answer. The kept connection is dead when the next request comes: the
+// request must go out again on a fresh one, not wait for an answer that
+// never comes (the request is sent and the answer awaited in one step,
+// see rawTCP.SendRecv: the dead connection's reset must wake the wait).
+func TestHTTPServerClosedAfterAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				rd := bufio.NewReader(c)
+				if _, err := http.ReadRequest(rd); err != nil {
+					return
+				}
+				// Answer and FIN in one go.
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				c.(*net.TCPConn).CloseWrite()
+			}()
+		}
+	}()
+	e := startEngine(t, httpConfig(t, ln.Addr().(*net.TCPAddr).AddrPort()), nil)
+	c := dialFE(t, e)
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	for i := range 5 {
+		resp, body := httpRoundTrip(t, c, rd, fmt.Sprintf("GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i))
+		if resp.StatusCode != 200 || body != "ok" {
+			t.Fatalf("request %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	if n := accepted.Load(); n != 5 {
+		t.Fatalf("server accepted %d connections for 5 requests, want 5", n)
+	}
+}

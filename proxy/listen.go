@@ -87,7 +87,9 @@ func openSockets(b Bind, backlog int) (map[string]net.Listener, error) {
 		network, host = "tcp6", "::"
 	}
 	for p := int(a.PortLow); p <= int(a.PortHigh); p++ {
-		lc := net.ListenConfig{Control: sockOpts(b, network)}
+		// KeepAlive -1: accepted connections get no keep-alive unless the
+		// frontend asks (see TCPKeepAlive.apply).
+		lc := net.ListenConfig{Control: sockOpts(b, network), KeepAlive: -1}
 		ln, err := lc.Listen(context.Background(), network, net.JoinHostPort(host, strconv.Itoa(p)))
 		if err != nil {
 			return fail(fmt.Errorf("cannot bind socket (%v) for [%s]", err, net.JoinHostPort(host, strconv.Itoa(p))))

@@ -31,6 +31,9 @@ type rawTCP struct {
 	onRead, onWrt func(fd uintptr) bool
 
 	local netip.AddrPort // LocalAddr's, once asked (a kept connection serves many requests)
+
+	sent       bool // SendRecv: the write part is done
+	onSendRecv func(fd uintptr) bool
 }
 
 // localAddrPort is c's local address, remembered by a rawTCP.
@@ -56,7 +59,7 @@ func fastConn(c net.Conn) net.Conn {
 		return c
 	}
 	r := &rawTCP{TCPConn: tc, rc: rc}
-	r.onRead, r.onWrt = r.readOnce, r.writeSome
+	r.onRead, r.onWrt, r.onSendRecv = r.readOnce, r.writeSome, r.sendThenRead
 	return r
 }
 
@@ -84,6 +87,11 @@ func (c *rawTCP) Read(b []byte) (int, error) {
 	c.rbuf, c.rn, c.rerrno = b, 0, 0
 	err := c.rc.Read(c.onRead)
 	c.rbuf = nil
+	return c.readResult(err)
+}
+
+// readResult is what Read returns after the read call ended with err.
+func (c *rawTCP) readResult(err error) (int, error) {
 	switch {
 	case err != nil:
 		return 0, err
@@ -125,4 +133,59 @@ func (c *rawTCP) Write(b []byte) (int, error) {
 		err = wrapOp("write", c.TCPConn, c.werrno)
 	}
 	return c.wn, err
+}
+
+// SendRecv writes out, then reads once into in, for a request whose
+// answer can only come after it. Read would first try the socket, find
+// nothing (the peer cannot have answered yet) and only then park: a wasted
+// system call per exchange. Here the write happens inside the read call,
+// after the netpoller's readiness was reset for it, so the wait that
+// follows cannot miss an answer however fast it comes, and parks at once.
+// (A FIN that came before the write needs no read to be noticed either:
+// the write then draws a reset, which wakes the wait.) A write that
+// cannot complete at once finishes through Write.
+func (c *rawTCP) SendRecv(out, in []byte) (int, error) {
+	if len(in) == 0 {
+		return 0, nil
+	}
+	c.wbuf, c.wn, c.werrno, c.sent = out, 0, 0, false
+	c.rbuf, c.rn, c.rerrno = in, 0, 0
+	err := c.rc.Read(c.onSendRecv)
+	c.rbuf = nil
+	if err == nil && c.werrno != 0 {
+		c.wbuf = nil
+		return 0, wrapOp("write", c.TCPConn, c.werrno)
+	}
+	if err == nil && c.wn < len(c.wbuf) {
+		// The socket's buffer was full: the rest the usual way.
+		rest := c.wbuf[c.wn:]
+		c.wbuf = nil
+		if _, err := c.Write(rest); err != nil {
+			return 0, err
+		}
+		return c.Read(in)
+	}
+	c.wbuf = nil
+	return c.readResult(err)
+}
+
+func (c *rawTCP) sendThenRead(fd uintptr) bool {
+	if c.sent {
+		return c.readOnce(fd)
+	}
+	c.sent = true
+	for c.wn < len(c.wbuf) {
+		n, e := rawIO(unix.SYS_SENDTO, fd, c.wbuf[c.wn:])
+		switch e {
+		case 0:
+			c.wn += n
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return true // finished by Write
+		default:
+			c.werrno = e
+			return true
+		}
+	}
+	return false // wait for the answer
 }

@@ -72,6 +72,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 
 // serve runs one client connection to its end.
 func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
+	fe.cfg.ClientKeepAlive.apply(cli)
 	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now()}
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}
@@ -98,6 +99,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
 	rec.sess = sess
 	var buf []byte
+	ok := true
 	if bind.AcceptProxy {
 		var err error
 		if buf, err = readProxyHeader(cli, sess, fe.cfg.TimeoutClient); err != nil {
@@ -107,6 +109,9 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		rec.Client = sess.Src
 	}
 	defer func() { sess.stickClose(rec.BytesIn, rec.BytesOut) }()
+	if cli, buf, ok = startTLS(fe, bind, cli, buf, sess, rec); !ok {
+		return
+	}
 	if !runRules(fe.cfg.ConnectionRules, sess) || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
 		fe.counters.DeniedConns.Add(1)
@@ -119,7 +124,6 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		return
 	}
 	e.logAccept(rec) // the stream starts (per request in http mode)
-	var ok bool
 	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
 		fe.counters.Denied.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
@@ -130,6 +134,11 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		return
 	}
 	rec.Backend = be.cfg.Name
+	if !runRules(be.cfg.ContentRules, sess) {
+		be.counters.Denied.Add(1)
+		rec.Term = [2]byte{termProxy, stateRequest}
+		return
+	}
 	be.counters.open()
 	srvConn, srv := e.serveBackend(be, lc, sess, cli, buf, fe, rec)
 	be.counters.close()

@@ -35,7 +35,8 @@ func timeouts(fc *Frontend, bc *Backend) tunnelTimeouts {
 // Two plain TCP connections go to a flowLoop; others get a goroutine per
 // direction. A half-close is propagated (shutdown of the write side), and
 // the other direction keeps flowing under the *-fin timeout. lc (may be
-// nil) lets an administrative abort end the tunnel.
+// nil) lets an administrative abort end the tunnel. Both connections are
+// closed when it returns.
 func tunnel(cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte) {
 	if c, s, ok := tcpPair(cli, srv); ok {
 		if l := pickLoop(); l != nil {
@@ -44,7 +45,10 @@ func tunnel(cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, t
 			}
 		}
 	}
-	return tunnelPumps(cli, srv, t)
+	in, out, term = tunnelPumps(cli, srv, t)
+	cli.Close()
+	srv.Close()
+	return in, out, term
 }
 
 // tunnelPumps is tunnel with one goroutine per direction over the

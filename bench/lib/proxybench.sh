@@ -11,8 +11,11 @@
 #   bench_setup [ROUNDS] [SECS]  (defaults, tools, $work, ports, nginx;
 #                                 CONNS, RATE, OURS, FULCRUM_REF_HAPROXY
 #                                 may be set in the environment)
-#   bench_case NAME CFG PATH     (one comparison; CFG is a haproxy.cfg body
-#                                 using $fe_port and $be_port)
+#   bench_case NAME PATH [close] (one comparison on $work/haproxy.cfg, a
+#                                 config using $fe_port and $be_port; with
+#                                 "close", a new connection per request;
+#                                 RATE=N before the call sets its latency
+#                                 rate)
 
 bench_setup() {
   ROUNDS=${1:-3}
@@ -37,6 +40,7 @@ bench_setup() {
   hz=$(getconf CLK_TCK)
   go build -o "$work/ratelat" ./bench/ratelat
   head -c 16384 /dev/zero | tr '\0' x > "$work/16k"
+  head -c 1048576 /dev/zero | tr '\0' x > "$work/1m"
   cat > "$work/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
@@ -50,6 +54,7 @@ http {
     listen 127.0.0.1:$be_port;
     location / { return 200 "ok\n"; }
     location = /16k { root $work; default_type text/plain; try_files /16k =404; }
+    location = /1m { root $work; default_type text/plain; try_files /1m =404; }
   }
 }
 NGINX
@@ -73,9 +78,13 @@ bench_wait_port() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-# bench_one BIN PATH: prints "REQS_PER_SEC CPU_S_PER_100K P50_MS P99_MS RSS_MIB".
+# bench_one BIN PATH [close]: prints "REQS_PER_SEC CPU_S_PER_100K P50_MS P99_MS RSS_MIB".
 bench_one() {
-  local bin=$1 path=$2 pid out reqs rps t0 t1 lat rss
+  local bin=$1 path=$2 pid out reqs rps t0 t1 lat rss wrkopt=() latopt=()
+  if [ "${3:-}" = close ]; then
+    wrkopt=(-H "Connection: close")
+    latopt=(-close)
+  fi
   GOMAXPROCS=1 taskset -c 0 "$bin" -db -q -f "$work/haproxy.cfg" &
   pid=$!
   pids+=("$pid")
@@ -84,13 +93,13 @@ bench_one() {
     echo "bench: $bin did not start on this configuration" >&2
     return 1
   fi
-  taskset -c 1 wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:$fe_port$path" >/dev/null
+  taskset -c 1 wrk -t1 -c"$CONNS" -d1s "${wrkopt[@]}" "http://127.0.0.1:$fe_port$path" >/dev/null
   t0=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" "http://127.0.0.1:$fe_port$path")
+  out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" "${wrkopt[@]}" "http://127.0.0.1:$fe_port$path")
   t1=$(cpu_ticks "$pid")
   rss=$(rss_kib "$pid")
   # Latency at a fixed offered rate well below saturation.
-  lat=$(taskset -c 1 "$work/ratelat" -addr "127.0.0.1:$fe_port" -path "$path" -rate "$RATE" -conns 10 -dur "${SECS}s")
+  lat=$(taskset -c 1 "$work/ratelat" -addr "127.0.0.1:$fe_port" -path "$path" -rate "$RATE" -conns 10 -dur "${SECS}s" "${latopt[@]}")
   kill -USR1 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
@@ -99,16 +108,16 @@ bench_one() {
     'BEGIN { printf "%.0f %.4f %s %.1f\n", rps, (d / hz) / (r / 100000), lat, rss / 1024 }'
 }
 
-# bench_case NAME PATH: runs the rounds of one case on $work/haproxy.cfg.
+# bench_case NAME PATH [close]: runs the rounds of one case on $work/haproxy.cfg.
 bench_case() {
-  local name=$1 path=$2 r res ratios=()
+  local name=$1 path=$2 mode=${3:-} r res ratios=()
   echo "== $name: $CONNS connections, ${SECS}s per run, $ROUNDS rounds, latency at $RATE req/s"
   printf "%-6s %-10s %10s %15s %9s %9s %8s\n" round proxy "req/s" "CPU s/100k" "p50 ms" "p99 ms" "RSS MiB"
   for ((r = 1; r <= ROUNDS; r++)); do
-    res=$(bench_one "$REF" "$path") || return 0
+    res=$(bench_one "$REF" "$path" "$mode") || return 0
     read -r a_rps a_cpu a_p50 a_p99 a_rss <<<"$res"
     printf "%-6s %-10s %10s %15s %9s %9s %8s\n" "$r" reference "$a_rps" "$a_cpu" "$a_p50" "$a_p99" "$a_rss"
-    res=$(bench_one "$OURS" "$path") || return 0
+    res=$(bench_one "$OURS" "$path" "$mode") || return 0
     read -r b_rps b_cpu b_p50 b_p99 b_rss <<<"$res"
     printf "%-6s %-10s %10s %15s %9s %9s %8s\n" "$r" ours "$b_rps" "$b_cpu" "$b_p50" "$b_p99" "$b_rss"
     ratios+=("$(awk -v a="$b_cpu" -v b="$a_cpu" -v c="$b_rps" -v d="$a_rps" -v e="$b_p99" -v f="$a_p99" -v g="$b_rss" -v h="$a_rss" \

@@ -26,12 +26,16 @@ func main() {
 	rate := flag.Int("rate", 1000, "requests per second, over all connections")
 	conns := flag.Int("conns", 10, "keep-alive connections")
 	dur := flag.Duration("dur", 5*time.Second, "how long to send")
+	closeEach := flag.Bool("close", false, "a new connection for each request (Connection: close)")
 	flag.Parse()
 	if *rate <= 0 || *conns <= 0 {
 		fmt.Fprintln(os.Stderr, "ratelat: -rate and -conns must be positive")
 		os.Exit(1)
 	}
 	req := "GET " + *path + " HTTP/1.1\r\nHost: bench\r\n\r\n"
+	if *closeEach {
+		req = "GET " + *path + " HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
+	}
 	interval := time.Duration(int64(time.Second) * int64(*conns) / int64(*rate))
 	start := time.Now().Add(50 * time.Millisecond)
 	var mu sync.Mutex
@@ -42,7 +46,7 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			mine, err := run(*addr, req, start.Add(interval*time.Duration(i)/time.Duration(*conns)), interval, *dur)
+			mine, err := run(*addr, req, *closeEach, start.Add(interval*time.Duration(i)/time.Duration(*conns)), interval, *dur)
 			mu.Lock()
 			defer mu.Unlock()
 			lat = append(lat, mine...)
@@ -63,19 +67,29 @@ func main() {
 	fmt.Printf("%.3f %.3f\n", pct(0.50), pct(0.99))
 }
 
-// run sends one request per interval on one connection from first until
-// dur has passed, and returns each latency from its scheduled time.
-func run(addr, req string, first time.Time, interval, dur time.Duration) ([]time.Duration, error) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	r := bufio.NewReader(c)
+// run sends one request per interval on one connection (or, with
+// closeEach, on a new connection each time, the connect counted in the
+// latency) from first until dur has passed, and returns each latency from
+// its scheduled time.
+func run(addr, req string, closeEach bool, first time.Time, interval, dur time.Duration) ([]time.Duration, error) {
+	var c net.Conn
+	var r *bufio.Reader
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
 	var out []time.Duration
 	end := first.Add(dur)
 	for due := first; due.Before(end); due = due.Add(interval) {
 		time.Sleep(time.Until(due))
+		if c == nil {
+			var err error
+			if c, err = net.Dial("tcp", addr); err != nil {
+				return out, err
+			}
+			r = bufio.NewReader(c)
+		}
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		if _, err := c.Write([]byte(req)); err != nil {
 			return out, err
@@ -84,6 +98,10 @@ func run(addr, req string, first time.Time, interval, dur time.Duration) ([]time
 			return out, err
 		}
 		out = append(out, time.Since(due))
+		if closeEach {
+			c.Close()
+			c = nil
+		}
 	}
 	return out, nil
 }

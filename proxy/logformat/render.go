@@ -387,23 +387,31 @@ func appendVar(dst []byte, x Var, fl Flags, v *Values) []byte {
 	case VarTr:
 		return appendMS(dst, v.Tr)
 	case VarTa:
-		return appendMS(dst, v.ta())
+		return appendMS(partial(dst, v), v.ta())
 	case VarTt:
-		return appendMS(dst, v.Tt)
+		return appendMS(partial(dst, v), v.Tt)
 	case VarTu:
 		return appendMS(dst, v.Tt-max(v.Ti, 0))
 	case VarTd:
 		return appendMS(dst, v.td())
 	case VarBytesOut:
-		return strconv.AppendInt(dst, v.BytesOut, 10)
+		return strconv.AppendInt(partial(dst, v), v.BytesOut, 10)
 	case VarBytesIn:
 		return strconv.AppendInt(dst, v.BytesIn, 10)
 	case VarStatus:
 		return strconv.AppendInt(dst, int64(v.Status), 10)
-	case VarReqCookie, VarResCookie, VarSSLCipher, VarSSLVersion:
-		// No cookie capture, no TLS termination: absent, as in the
-		// reference without them.
+	case VarReqCookie, VarResCookie:
+		// No cookie capture: absent, as in the reference without one.
 		return appendAbsent(dst, fl)
+	case VarSSLCipher, VarSSLVersion:
+		s := v.SSLCipher
+		if x == VarSSLVersion {
+			s = v.SSLVersion
+		}
+		if s == "" {
+			return appendAbsent(dst, fl)
+		}
+		return appendText(dst, s, fl)
 	case VarTermCookie:
 		return append(dst, orDash(v.Term[0]), orDash(v.Term[1]), orDash(v.Cookie[0]), orDash(v.Cookie[1]))
 	case VarTerm:

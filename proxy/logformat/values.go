@@ -17,9 +17,12 @@ type Values struct {
 	RequestStart time.Time // %tr (http); zero: Accept
 
 	FrontendName string
-	SSL          bool   // the listener terminated TLS (%ft gets a '~')
-	BackendName  string // "" when no backend: the frontend's name is logged
-	ServerName   string // "" when no server: "<NOSRV>"
+	SSL          bool // the listener terminated TLS (%ft gets a '~')
+	// SSLCipher and SSLVersion are %sslc and %sslv (OpenSSL's names), ""
+	// on a plain connection.
+	SSLCipher, SSLVersion string
+	BackendName           string // "" when no backend: the frontend's name is logged
+	ServerName            string // "" when no server: "<NOSRV>"
 
 	// The timers, as HAProxy defines them in its manual (section 8.4).
 	Th, Ti, TR, Tw, Tc, Tr, Tt time.Duration
@@ -43,6 +46,9 @@ type Values struct {
 	// the line (a request its parser refused): no captures at all (not
 	// even the braces of %hr), no backend for be_name.
 	NoStream bool
+	// Partial marks a line written before the stream ended (option
+	// logasap): %Ta, %Tt and %B are values so far, with a '+' prefix.
+	Partial bool
 
 	// Request is the HTTP request line (%r), "<BADREQ>" when refused.
 	Request  []byte
@@ -54,4 +60,12 @@ type Values struct {
 
 	// Ctx is handed to sample evaluators (the engine's session).
 	Ctx any
+}
+
+// partial appends the '+' of a value known only so far (Partial lines).
+func partial(dst []byte, v *Values) []byte {
+	if v.Partial {
+		return append(dst, '+')
+	}
+	return dst
 }

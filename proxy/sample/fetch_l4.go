@@ -36,6 +36,10 @@ func init() {
 			return Found
 		}},
 		{Name: "req.len", Out: Int, Fn: func(c *Call, out *Sample) Result {
+			if n, ok := htxLength(c); ok {
+				*out = intSample(n)
+				return Found
+			}
 			data, final := c.Env.Buffered()
 			*out = intSample(int64(len(data)))
 			if !final {

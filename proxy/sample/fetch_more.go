@@ -11,11 +11,6 @@ import (
 
 func init() {
 	for _, f := range []Fetch{
-		// Fulcrum terminates no TLS (binds with `ssl` are refused), so
-		// no connection it accepts is an SSL one: ssl_fc is false, as on
-		// HAProxy's non-SSL binds (the usual `redirect scheme https
-		// unless { ssl_fc }`). A TLS-terminating engine replaces it.
-		{Name: "ssl_fc", Out: Bool, Fn: func(c *Call, out *Sample) Result { *out = boolSample(false); return Found }},
 		{Name: "url_ip", Out: IPv4, HTTP: true, Fn: func(c *Call, out *Sample) Result {
 			host, _, r := absoluteHost(c)
 			if r != Found {
