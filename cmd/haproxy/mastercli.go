@@ -55,6 +55,9 @@ func listenMasterCLI(spec string, reload chan<- chan struct{}, show func() strin
 	if err != nil {
 		return nil, nil, fmt.Errorf("Cannot create master CLI socket '%s' : %v", spec, err)
 	}
+	if ul, ok := ln.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false) // the reference leaves the file at exit
+	}
 	words := strings.Fields(strings.Join(parts[1:], " "))
 	for i := 0; i < len(words); i++ {
 		val := ""
