@@ -299,7 +299,7 @@ func (m *master) signal(sig syscall.Signal) {
 			m.reload()
 		}
 	case syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1:
-		m.r.line("WARNING", "Exiting Master process...")
+		m.say("WARNING", "Exiting Master process...")
 		if m.opts.systemd {
 			sdNotify("STOPPING=1")
 		}
@@ -340,6 +340,9 @@ func (m *master) ready(w *worker) {
 	if !m.f.quiet {
 		m.r.line("NOTICE", "Loading success.")
 	}
+	// The reference's master re-executes itself here: its new image
+	// prints the version notices again before its first warning.
+	m.r.headerOut = false
 	for _, o := range old {
 		_ = syscall.Kill(o.pid, syscall.SIGUSR1)
 	}
@@ -362,22 +365,29 @@ func (m *master) ready(w *worker) {
 	}
 }
 
+// say prints a warning or an alert of the running master, after the
+// version notices once per image, as the reference's.
+func (m *master) say(label, msg string) {
+	m.r.header()
+	m.r.line(label, msg)
+}
+
 // exited reports a worker's end like HAProxy's master; over is true once
 // no worker is left, with the master's exit code.
 func (m *master) exited(w *worker, status int) (code int, over bool) {
 	w.ctl.Close()
 	if w.leaving {
-		m.r.line("WARNING", fmt.Sprintf("Former worker (%d) exited with code %d (%s)", w.pid, status, statusText(status)))
+		m.say("WARNING", fmt.Sprintf("Former worker (%d) exited with code %d (%s)", w.pid, status, statusText(status)))
 	} else {
 		label := "WARNING"
 		if status >= 128 {
 			label = "ALERT"
 		}
-		m.r.line(label, fmt.Sprintf("Current worker (%d) exited with code %d (%s)", w.pid, status, statusText(status)))
+		m.say(label, fmt.Sprintf("Current worker (%d) exited with code %d (%s)", w.pid, status, statusText(status)))
 		// 0, SIGINT and SIGTERM are normal ends; anything else takes
 		// every other worker down with it.
 		if status != 0 && status != 130 && status != 143 {
-			m.r.line("ALERT", "exit-on-failure: killing every processes with SIGTERM")
+			m.say("ALERT", "exit-on-failure: killing every processes with SIGTERM")
 			m.stopping = true
 			m.broadcast(syscall.SIGTERM)
 		}
@@ -398,7 +408,7 @@ func (m *master) exited(w *worker, status int) (code int, over bool) {
 		return 0, false
 	}
 	code = max(m.exitCode, 0)
-	m.r.line("WARNING", fmt.Sprintf("All workers exited. Exiting... (%d)", code))
+	m.say("WARNING", fmt.Sprintf("All workers exited. Exiting... (%d)", code))
 	return code, true
 }
 

@@ -238,9 +238,10 @@ func TestMasterWorkerDebianUnit(t *testing.T) {
 
 // masterLines keeps the master's lines about its workers, PIDs masked.
 func masterLines(out string) string {
-	keep := regexp.MustCompile(`(?m)^\[\w+\] +\(\d+\) : (Current worker|Former worker|exit-on-failure|All workers exited|Exiting Master).*$`)
+	keep := regexp.MustCompile(`(?m)^\[\w+\] +\(\d+\) : (Current worker|Former worker|exit-on-failure|All workers exited|Exiting Master|haproxy version is|path to executable is).*$`)
 	pid := regexp.MustCompile(`\(\d+\)( :| exited)`)
-	return pid.ReplaceAllString(strings.Join(keep.FindAllString(out, -1), "\n"), "(N)$1")
+	exe := regexp.MustCompile(`path to executable is .*`)
+	return exe.ReplaceAllString(pid.ReplaceAllString(strings.Join(keep.FindAllString(out, -1), "\n"), "(N)$1"), "path to executable is EXE")
 }
 
 // TestMasterWorkerEnds: how the master ends, for each way its worker
