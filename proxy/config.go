@@ -240,6 +240,10 @@ type Server struct {
 	MaxQueue int
 	Backup   bool
 	Disabled bool // starts in maintenance
+	// Unresolved: the address is not known (init-addr none and the name
+	// did not resolve, or a DNS SRV record, which needs the resolvers we
+	// do not build): in maintenance "(resolution)", with no address.
+	Unresolved bool
 	// Health checking.
 	Check     bool
 	CheckAddr netip.Addr // `addr`: check another address
