@@ -79,7 +79,10 @@ type Frontend struct {
 
 // Bind is one listening address of a frontend, with its options.
 type Bind struct {
-	Addr        ListenAddr
+	Addr ListenAddr
+	// Where names the bind line in errors, as the reference does:
+	// "Binding [FILE:LINE] for frontend NAME" ("proxy" for a listen).
+	Where       string
 	Name        string
 	MaxConn     int  // per-listener limit (0 = none)
 	Backlog     int  // 0 = the frontend's, then MaxConn, then 1024

@@ -213,7 +213,11 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 		a.alert(d.Pos, "'bind %s' : %v", d.Args[0], err)
 		return
 	}
-	tmpl := Bind{UID: -1, GID: -1}
+	kind := "frontend"
+	if px.Kind == "listen" {
+		kind = "proxy"
+	}
+	tmpl := Bind{UID: -1, GID: -1, Where: fmt.Sprintf("Binding [%s:%d] for %s %s", d.Pos.File, d.Pos.Line, kind, px.Name)}
 	for i := 1; i < len(d.Args); i++ {
 		opt, val := d.Args[i], ""
 		takesValue := bindValueOptions[opt]

@@ -197,8 +197,7 @@ func startServing(f flags, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter,
 		return nil, false
 	}
 	if err := engine.Start(context.Background()); err != nil {
-		r.line("ALERT", "Starting proxies: "+err.Error())
-		r.line("ALERT", "[haproxy.main()] Some protocols failed to start their listeners! Exiting.")
+		bindFailed(r, err)
 		return nil, false
 	}
 	api, ok := statsSockets(cfg, ecfg, engine, r)
@@ -239,7 +238,7 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 		}
 	}
 	if len(ecfg.Frontends) == 0 {
-		r.alert("[haproxy.main()] No enabled listener found (check for 'bind' directives) ! Exiting.")
+		r.line("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
 		return nil, nil, r, false
 	}
 	return cfg, ecfg, r, true
@@ -533,4 +532,16 @@ func (d *daemon) dumpStates() {
 			d.logs.send(nil, 5, l)
 		}
 	}
+}
+
+// bindFailed reports listeners that could not be opened as the
+// reference does: the bind line's own message, then the exit notice
+// naming the program as it was invoked.
+func bindFailed(r *reporter, err error) {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "Binding [") {
+		msg = "Starting proxies: " + msg
+	}
+	r.line("ALERT", msg)
+	r.line("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
 }

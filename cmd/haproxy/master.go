@@ -116,7 +116,7 @@ func runMaster(f flags, opts daemonOpts, cfg *haproxy.Config, ecfg *proxy.Config
 func (m *master) bind(cfg *haproxy.Config, ecfg *proxy.Config) bool {
 	socks, err := proxy.BindSockets(ecfg, m.sockets)
 	if err != nil {
-		m.r.line("ALERT", "Starting proxies: "+err.Error())
+		bindFailed(m.r, err)
 		return false
 	}
 	acfg, diags := apisock.FromConfig(cfg)
