@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/user"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,6 +154,9 @@ type logState struct {
 	// frontends maps a frontend to its log targets; what it logs and
 	// in which format comes with each Record (Record.Log).
 	frontends map[string][]*logTarget
+	// proxies maps every proxy (a backend over a frontend of the same
+	// name) to its targets, for the events it logs (server states).
+	proxies map[string][]*logTarget
 }
 
 func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
@@ -164,7 +168,7 @@ func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
 // configure builds the targets of cfg (global, and per frontend with
 // `log global` or its own targets).
 func (l *logger) configure(cfg *haproxy.Config) {
-	st := &logState{frontends: map[string][]*logTarget{}}
+	st := &logState{frontends: map[string][]*logTarget{}, proxies: map[string][]*logTarget{}}
 	byName := map[string]*logTarget{}
 	target := func(args []string) *logTarget {
 		key := strings.Join(args, " ")
@@ -197,9 +201,6 @@ func (l *logger) configure(cfg *haproxy.Config) {
 		}
 	}
 	for _, px := range cfg.Proxies {
-		if px.Kind == "backend" {
-			continue
-		}
 		var ts []*logTarget
 		for _, lg := range px.Logs {
 			if lg.Global {
@@ -210,7 +211,10 @@ func (l *logger) configure(cfg *haproxy.Config) {
 				}
 			}
 		}
-		if len(ts) > 0 {
+		if _, taken := st.proxies[px.Name]; !taken || px.Kind != "frontend" {
+			st.proxies[px.Name] = ts
+		}
+		if len(ts) > 0 && px.Kind != "backend" {
 			st.frontends[px.Name] = ts
 		}
 	}
@@ -268,8 +272,20 @@ func (l *logger) engineMessage(lv proxy.Level, msg string) {
 		// The log line names the proxy without quotes.
 		msg = strings.ReplaceAll(msg, "'", "")
 	}
-	l.send(nil, level, msg)
+	targets := l.state.Load().global
+	if m := proxyEvent.FindStringSubmatch(msg); m != nil {
+		// A proxy's events go to its own targets only (none without
+		// a log line, as in the reference), not to the global ones.
+		targets = l.state.Load().proxies[m[1]+m[2]+m[3]]
+	}
+	for _, t := range targets {
+		t.write(l.pid, level, nil, []byte(msg))
+	}
 }
+
+// proxyEvent finds the proxy an engine message is about: a server's
+// state, a backend left without servers, a proxy stopping.
+var proxyEvent = regexp.MustCompile(`^(?:Backup )?Server ([^/ ]+)/|^(?:backend|proxy) (\S+) has no server available!$|^Proxy (\S+) (?:stopped|started)`)
 
 // access logs a finished connection (tcp mode) or request (http mode)
 // in its frontend's format (option tcplog, option httplog, log-format),
