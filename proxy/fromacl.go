@@ -51,7 +51,7 @@ func (a *adapter) cond(acls map[string][]acl, pos confparse.Pos, words []string)
 	words = words[1:]
 	for i := 0; i < len(words); i++ {
 		w := words[i]
-		if w == "||" || w == "or" {
+		if w == "||" || strings.EqualFold(w, "or") { // any case, as the reference
 			groups = append(groups, group)
 			group = nil
 			continue

@@ -316,3 +316,33 @@ listen a
 		}
 	}
 }
+
+// "or" joins condition terms in any case (`if a OR b`), as the reference
+// reads it: a configuration the reference runs must load and route here.
+func TestConditionOrAnyCase(t *testing.T) {
+	for _, or := range []string{"or", "OR", "Or", "||"} {
+		cfg, diags := adapt(t, `defaults
+  mode tcp
+  timeout client 1s
+  timeout server 1s
+  timeout connect 1s
+frontend fe
+  bind 127.0.0.1:1
+  acl never src 10.0.0.0/8
+  acl always always_true
+  use_backend b2 if never `+or+` always
+  default_backend b1
+backend b1
+  server s 127.0.0.1:2
+backend b2
+  server s 127.0.0.1:3
+`)
+		if confparse.HasAlert(diags) || cfg == nil {
+			t.Fatalf("%q: refused: %v", or, diags)
+		}
+		sess := &Session{Src: netip.MustParseAddrPort("192.168.1.7:4000")}
+		if got := cfg.Frontends[0].UseBackend[0].Cond(sess); got != True {
+			t.Errorf("%q: never %s always = %v, want true", or, or, got)
+		}
+	}
+}
