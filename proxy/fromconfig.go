@@ -47,9 +47,13 @@ var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": tru
 	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
 
 type adapter struct {
-	hc    *haproxy.Config
-	cfg   *Config
-	diags []confparse.Diagnostic
+	// connectPort is the port of the backend being mapped's first
+	// tcp-check rule when it is a connect with one: its servers need
+	// no port of their own to be checked.
+	connectPort int
+	hc          *haproxy.Config
+	cfg         *Config
+	diags       []confparse.Diagnostic
 	// userlists are the userlist sections, built on first use.
 	userlists map[string]*userlist.List
 }
@@ -311,6 +315,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 		}
 	}
 	be.Check = a.checkSpec(px, lines)
+	a.connectPort = firstConnectPort(lines)
 	for _, s := range px.Servers {
 		if srv := a.server(px, s.Name, s.Addr, s.Options, s.Pos); srv != nil {
 			be.Servers = append(be.Servers, srv)
@@ -445,7 +450,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	if addr.Offset != "" || addr.Port == 0 {
 		s.MapPorts = true
 		s.PortOffset, _ = strconv.Atoi(strings.TrimPrefix(addr.Offset, "+"))
-		if s.Check && s.CheckPort == 0 {
+		if s.Check && s.CheckPort == 0 && a.connectPort == 0 {
 			a.warn(pos, "'server %s/%s' : has neither service port nor check port. Check has been disabled.", px.Name, name)
 			s.Check = false
 		}
@@ -791,4 +796,25 @@ func keepAlive(on bool, prefix string, lines []haproxy.Directive) TCPKeepAlive {
 		}
 	}
 	return k
+}
+
+// firstConnectPort is the port of a `tcp-check connect port N` that is
+// the first tcp-check rule, else 0.
+func firstConnectPort(lines []haproxy.Directive) int {
+	for _, d := range lines {
+		if d.Keyword != "tcp-check" || len(d.Args) == 0 {
+			continue
+		}
+		if d.Args[0] != "connect" {
+			return 0
+		}
+		for i := 1; i+1 < len(d.Args); i++ {
+			if d.Args[i] == "port" {
+				p, _ := strconv.Atoi(d.Args[i+1])
+				return p
+			}
+		}
+		return 0
+	}
+	return 0
 }

@@ -346,3 +346,35 @@ backend b2
 		}
 	}
 }
+
+// A server without a port is still checked when the backend's first
+// tcp-check rule connects to a port, as the reference does.
+func TestCheckPortFromTCPCheckConnect(t *testing.T) {
+	cfg, diags := adapt(t, `defaults
+  mode tcp
+  timeout client 1s
+  timeout server 1s
+  timeout connect 1s
+backend withport
+  option tcp-check
+  tcp-check connect port 6443
+  server s 127.0.0.1 check
+backend without
+  option tcp-check
+  tcp-check send PING\r\n
+  server s 127.0.0.1 check
+`)
+	if !backendNamed(cfg, "withport").Servers[0].Check || backendNamed(cfg, "without").Servers[0].Check {
+		t.Errorf("checks: withport %v, without %v; want true, false",
+			backendNamed(cfg, "withport").Servers[0].Check, backendNamed(cfg, "without").Servers[0].Check)
+	}
+	var warned []string
+	for _, d := range diags {
+		if strings.Contains(d.Message, "has neither service port nor check port") {
+			warned = append(warned, d.Message)
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "without/s") {
+		t.Errorf("warnings %q, want one, for without/s", warned)
+	}
+}
