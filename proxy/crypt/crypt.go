@@ -1,6 +1,7 @@
 // Package crypt checks passwords against crypt(3) hashes as glibc's and
 // libxcrypt's crypt do for the schemes userlists use: MD5-crypt ($1$),
-// SHA-256-crypt ($5$) and SHA-512-crypt ($6$).
+// SHA-256-crypt ($5$), SHA-512-crypt ($6$) and yescrypt ($y$, Debian 12's
+// default).
 package crypt
 
 import (
@@ -14,16 +15,24 @@ import (
 	"strings"
 )
 
-// ErrUnsupported is returned for a hash whose scheme is not implemented
-// (DES, bcrypt, yescrypt...).
+// ErrUnsupported is returned for a hash whose scheme or parameters are not
+// implemented.
 var ErrUnsupported = errors.New("unsupported crypt scheme")
+
+// Schemes names the schemes Check verifies, for messages.
+const Schemes = "MD5, SHA-256, SHA-512 crypt and yescrypt"
 
 // ErrMalformed is returned for a hash that cannot be a valid one.
 var ErrMalformed = errors.New("malformed crypt hash")
 
 // Supported tells whether Check can verify hashes like this one.
 func Supported(hash string) bool {
-	return strings.HasPrefix(hash, "$1$") || strings.HasPrefix(hash, "$5$") || strings.HasPrefix(hash, "$6$")
+	for _, id := range []string{"$1$", "$5$", "$6$", "$y$"} {
+		if strings.HasPrefix(hash, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // Check reports whether password hashes to hash (constant time in the
@@ -46,6 +55,8 @@ func Crypt(password, setting string) (string, error) {
 		return shaCrypt([]byte(password), setting[3:], sha256Scheme)
 	case strings.HasPrefix(setting, "$6$"):
 		return shaCrypt([]byte(password), setting[3:], sha512Scheme)
+	case strings.HasPrefix(setting, "$y$"):
+		return yescryptCrypt([]byte(password), setting)
 	}
 	return "", ErrUnsupported
 }
