@@ -1,7 +1,7 @@
 // Package crypt checks passwords against crypt(3) hashes as glibc's and
 // libxcrypt's crypt do for the schemes userlists use: MD5-crypt ($1$),
-// SHA-256-crypt ($5$), SHA-512-crypt ($6$) and yescrypt ($y$, Debian 12's
-// default).
+// SHA-256-crypt ($5$), SHA-512-crypt ($6$), yescrypt ($y$, Debian 12's
+// default) and traditional DES.
 package crypt
 
 import (
@@ -20,20 +20,13 @@ import (
 var ErrUnsupported = errors.New("unsupported crypt scheme")
 
 // Schemes names the schemes Check verifies, for messages.
-const Schemes = "MD5, SHA-256, SHA-512 crypt and yescrypt"
+const Schemes = "DES, MD5, SHA-256, SHA-512 crypt and yescrypt"
 
 // ErrMalformed is returned for a hash that cannot be a valid one.
 var ErrMalformed = errors.New("malformed crypt hash")
 
 // Supported tells whether Check can verify hashes like this one.
-func Supported(hash string) bool {
-	for _, id := range []string{"$1$", "$5$", "$6$", "$y$"} {
-		if strings.HasPrefix(hash, id) {
-			return true
-		}
-	}
-	return false
-}
+func Supported(hash string) bool { return schemeOf(hash) != nil }
 
 // Check reports whether password hashes to hash (constant time in the
 // comparison).
@@ -46,19 +39,36 @@ func Check(password, hash string) (bool, error) {
 }
 
 // Crypt hashes password with the scheme and salt of setting (a full hash
-// or just its "$id$[rounds=N$]salt" prefix), as crypt(3) does.
+// or just its "$id$[rounds=N$]salt" prefix), as crypt(3) does. As with a
+// C string, the password ends at its first NUL byte.
 func Crypt(password, setting string) (string, error) {
+	scheme := schemeOf(setting)
+	if scheme == nil {
+		return "", ErrUnsupported
+	}
+	if i := strings.IndexByte(password, 0); i >= 0 {
+		password = password[:i]
+	}
+	return scheme([]byte(password), setting)
+}
+
+// schemeOf picks the hash function for a setting by its prefix, as
+// libxcrypt does; a setting with no known prefix is traditional DES if
+// it starts with two salt characters.
+func schemeOf(setting string) func(pw []byte, setting string) (string, error) {
 	switch {
 	case strings.HasPrefix(setting, "$1$"):
-		return md5Crypt([]byte(password), setting[3:]), nil
+		return func(pw []byte, setting string) (string, error) { return md5Crypt(pw, setting[3:]), nil }
 	case strings.HasPrefix(setting, "$5$"):
-		return shaCrypt([]byte(password), setting[3:], sha256Scheme)
+		return func(pw []byte, setting string) (string, error) { return shaCrypt(pw, setting[3:], sha256Scheme) }
 	case strings.HasPrefix(setting, "$6$"):
-		return shaCrypt([]byte(password), setting[3:], sha512Scheme)
+		return func(pw []byte, setting string) (string, error) { return shaCrypt(pw, setting[3:], sha512Scheme) }
 	case strings.HasPrefix(setting, "$y$"):
-		return yescryptCrypt([]byte(password), setting)
+		return yescryptCrypt
+	case desSaltOK(setting):
+		return desCrypt
 	}
-	return "", ErrUnsupported
+	return nil
 }
 
 const itoa64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

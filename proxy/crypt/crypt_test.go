@@ -2,6 +2,9 @@ package crypt
 
 import (
 	"bufio"
+	"crypto/des"
+	"encoding/binary"
+	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
@@ -26,7 +29,7 @@ func TestVectors(t *testing.T) {
 				}
 				wrong := v.pw + "x"
 				if isDES(v.hash) {
-					wrong = "x" + v.pw // DES reads 8 bytes at most
+					wrong = "!" + v.pw // DES reads 8 bytes at most
 				}
 				if ok, err := Check(wrong, v.hash); ok || err != nil {
 					t.Errorf("Check(%q, %q) = %v, %v; want false, nil", wrong, v.hash, ok, err)
@@ -44,7 +47,7 @@ func TestVectors(t *testing.T) {
 
 // notYet tells the schemes of the vector files not implemented yet.
 func notYet(hash string) bool {
-	return isDES(hash) || strings.HasPrefix(hash, "$2")
+	return strings.HasPrefix(hash, "$2")
 }
 
 // isDES tells a traditional DES hash, which only reads 8 password bytes.
@@ -77,7 +80,11 @@ func readVectors(t *testing.T, file string) []vector {
 
 func TestUnsupported(t *testing.T) {
 	for _, tc := range []struct{ desc, hash string }{
-		{"DES", "abJnggxhB/yWI"},
+		{"NT hash", "$3$$8846f7eaee8fb117ad06bdd830b7586c"},
+		{"BSDi DES", "_J9..abcdeIvAqhp2ULXU"},
+		{"scrypt", "$7$C6..../....SodiumChloride$kBGj9fHznVYFQMEn/qDCfrDevf9YDtcDdKvEqHJLV8D"},
+		{"DES salt out of the alphabet", "a:bcdefghijkl"},
+		{"one character", "a"},
 		{"bcrypt", "$2b$10$abcdefghijklmnopqrstuu"},
 		{"empty", ""},
 	} {
@@ -149,7 +156,30 @@ func TestPublishedVectors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Crypt("x", "ab01FAX.bQRSU"); err == nil {
-		t.Error("DES crypt claimed")
+}
+
+// TestDESCipher checks the DES core against crypto/des: with a zero salt
+// and one pass it is plain DES.
+func TestDESCipher(t *testing.T) {
+	for _, tc := range []struct{ desc, key, block string }{
+		{"zero", "0000000000000000", "0000000000000000"},
+		{"FIPS example", "133457799bbcdff1", "0123456789abcdef"},
+		{"ones", "ffffffffffffffff", "ffffffffffffffff"},
+		{"mixed", "0e329232ea6d0d73", "8787878787878787"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			key, _ := hex.DecodeString(tc.key)
+			block, _ := hex.DecodeString(tc.block)
+			c, err := des.NewCipher(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]byte, 8)
+			c.Encrypt(want, block)
+			ks := desSubkeys(binary.BigEndian.Uint64(key))
+			if got := desEncrypt(binary.BigEndian.Uint64(block), &ks, 0); got != binary.BigEndian.Uint64(want) {
+				t.Errorf("got %016x, want %x", got, want)
+			}
+		})
 	}
 }
