@@ -41,7 +41,8 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": true, "clitcpka-cnt": true,
-	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
+	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
+	"hash-balance-factor": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
 	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
 

@@ -292,3 +292,36 @@ func TestServerWithoutPort(t *testing.T) {
 		t.Errorf("got %q through a port-less server", got)
 	}
 }
+
+// Keywords the adapter maps must not draw the model's "not acted on yet"
+// notice (the daemon drops it for keywords ActsOn reports).
+func TestActedKeywordsMapped(t *testing.T) {
+	cfg, _ := adapt(t, `defaults
+  mode tcp
+  timeout client 1s
+  timeout server 1s
+  timeout connect 1s
+listen a
+  bind 127.0.0.1:1
+  backlog 123
+  fullconn 100
+  hash-balance-factor 150
+  clitcpka-cnt 3
+  srvtcpka-cnt 4
+  balance uri
+  hash-type consistent
+  server s 127.0.0.1:2 minconn 5 maxconn 50
+`)
+	be := backendNamed(cfg, "a")
+	fe := cfg.Frontends[0]
+	if fe.Backlog != 123 || be.Balance.FullConn != 100 || be.Balance.HashBalanceFactor != 150 ||
+		fe.ClientKeepAlive.Count != 3 || be.ServerKeepAlive.Count != 4 {
+		t.Fatalf("backlog %d fullconn %d hash-balance-factor %d clitcpka-cnt %d srvtcpka-cnt %d; want 123 100 150 3 4",
+			fe.Backlog, be.Balance.FullConn, be.Balance.HashBalanceFactor, fe.ClientKeepAlive.Count, be.ServerKeepAlive.Count)
+	}
+	for _, kw := range []string{"backlog", "fullconn", "hash-balance-factor", "clitcpka-cnt", "srvtcpka-cnt"} {
+		if !ActsOn(kw) {
+			t.Errorf("ActsOn(%q) = false: the model's notice would call it not acted on", kw)
+		}
+	}
+}

@@ -280,7 +280,7 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 		if isTimeout(err) {
 			return nil, &Result{Status: L4TOUT}
 		}
-		return nil, &Result{Status: L4CON, Info: errnoText(err)}
+		return nil, &Result{Status: L4CON, Info: connectErrText(err)}
 	}
 	if c.target.SendProxy {
 		hdr := proxyproto.AppendV1(nil, netip.AddrPort{}, netip.AddrPort{})
@@ -652,6 +652,19 @@ func or(s, def string) string {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// connectErrText is a failed connect as HAProxy reports it: an error the
+// kernel returns from connect() itself (no route, a firewall's refusal)
+// is a "General socket error (strerror)", one found later on the socket
+// (a refused or unreachable peer) is strerror alone. Go reports both the
+// same way, so the errno tells: these are the synchronous ones.
+func connectErrText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) && (errno == syscall.ENETUNREACH || errno == syscall.EACCES || errno == syscall.EPERM) {
+		return "General socket error (" + errnoText(err) + ")"
+	}
+	return errnoText(err)
 }
 
 // errnoText is strerror(errno) as HAProxy prints it ("Connection refused").
