@@ -7,6 +7,8 @@ package crypt
 // salt, so the cipher is written out here from the FIPS 46-3 tables;
 // speed does not matter for 25 blocks.
 
+import "encoding/binary"
+
 // Bit positions are 1-based from the most significant bit, as in FIPS 46-3.
 var (
 	desIP = [64]byte{
@@ -155,12 +157,6 @@ func desCrypt(pw []byte, setting string) (string, error) {
 		block = desEncrypt(block, &ks, salt)
 	}
 	out := []byte(setting[:2])
-	for shift := 58; shift > -6; shift -= 6 {
-		if shift >= 0 {
-			out = append(out, itoa64[block>>shift&0x3f])
-		} else {
-			out = append(out, itoa64[block<<2&0x3f]) // the last 4 bits
-		}
-	}
+	out = encodeMSBFirst(out, itoa64, binary.BigEndian.AppendUint64(nil, block))
 	return string(out), nil
 }
