@@ -134,14 +134,22 @@ func FuzzCrypt(f *testing.F) {
 // The vectors are what `openssl passwd -1/-5/-6` and glibc's crypt(3)
 // give for these passwords and salts.
 func TestPublishedVectors(t *testing.T) {
-	for _, tc := range []struct{ desc, password, want string }{
+	testCrypt(t, []cryptCase{
 		{"md5", "password", "$1$saltstri$qQY4WxjABChYG1ccLpfkz/"},
 		{"sha256", "password", "$5$saltstring$OH4IDuTlsuTYPdED1gsuiRMyTAwNlRWyA6Xr3I4/dQ5"},
 		{"sha512", "password", "$6$saltstring$adDbXsJjcDlq2662QPgd.tkSOVmnG9Tt3oXl4HR60SusC3AGjirnDenVZp3DGwLwqy6iYKCzannhaX9DR72nN1"},
 		{"sha256 rounds", "Hello world!", "$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA"},
 		{"sha512 rounds", "Hello world!", "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v."},
 		{"empty password", "", "$5$salt$HrcUzzoef72uxM/YhTU5BAi419Fblqlq//zyM.rIOG0"},
-	} {
+	})
+}
+
+// cryptCase is a password and the hash it must give.
+type cryptCase struct{ desc, password, want string }
+
+func testCrypt(t *testing.T, cases []cryptCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {
 			if got, err := Crypt(tc.password, tc.want); err != nil || got != tc.want {
 				t.Errorf("Crypt = %q, %v; want %q", got, err, tc.want)
@@ -181,7 +189,7 @@ func TestDESCipher(t *testing.T) {
 // libxcrypt: python3 -c 'import ctypes; l=ctypes.CDLL("libcrypt.so.1");
 // l.crypt.restype=ctypes.c_char_p; print(l.crypt(PW, b"$2a$05$/OK.fbVrR/bpIqNJ5ianF."))'
 func TestBcryptHighBytes(t *testing.T) {
-	for _, tc := range []struct{ desc, pw, hash string }{
+	testCrypt(t, []cryptCase{
 		{"ff a3 2a", "\xff\xa3345", "$2a$05$/OK.fbVrR/bpIqNJ5ianF.nRht2l/HRhr6zmCp9vYUvvsqynflf9e"},
 		{"ff a3 2b", "\xff\xa3345", "$2b$05$/OK.fbVrR/bpIqNJ5ianF.nRht2l/HRhr6zmCp9vYUvvsqynflf9e"},
 		{"a3", "\xa3", "$2a$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq"},
@@ -189,13 +197,7 @@ func TestBcryptHighBytes(t *testing.T) {
 		{"ff ff a3 2b", "\xff\xff\xa3", "$2b$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e"},
 		{"utf-8", "\xd1\x91", "$2a$05$/OK.fbVrR/bpIqNJ5ianF.E737eUK7jOqGXQUPcu5iAm8pR815Cru"},
 		{"ff ff inside", "abc\xff\xffdef", "$2a$05$/OK.fbVrR/bpIqNJ5ianF.LrJ5OX8J1GPjE1moRm2CpCCFSTCVZcm"},
-	} {
-		t.Run(tc.desc, func(t *testing.T) {
-			if got, err := Crypt(tc.pw, tc.hash); err != nil || got != tc.hash {
-				t.Errorf("Crypt = %q, %v; want %q", got, err, tc.hash)
-			}
-		})
-	}
+	})
 }
 
 // TestBlowfishPi: the computed initial state has Blowfish's published
