@@ -1,7 +1,7 @@
 // Package crypt checks passwords against crypt(3) hashes as glibc's and
 // libxcrypt's crypt do for the schemes userlists use: MD5-crypt ($1$),
 // SHA-256-crypt ($5$), SHA-512-crypt ($6$), yescrypt ($y$, Debian 12's
-// default), bcrypt ($2a$, $2b$, $2y$) and traditional DES.
+// default), scrypt ($7$), bcrypt ($2a$, $2b$, $2y$) and traditional DES.
 package crypt
 
 import (
@@ -20,7 +20,7 @@ import (
 var ErrUnsupported = errors.New("unsupported crypt scheme")
 
 // Schemes names the schemes Check verifies, for messages.
-const Schemes = "DES, MD5, SHA-256, SHA-512 crypt, bcrypt and yescrypt"
+const Schemes = "DES, MD5, SHA-256, SHA-512 crypt, bcrypt, scrypt and yescrypt"
 
 // ErrMalformed is returned for a hash that cannot be a valid one.
 var ErrMalformed = errors.New("malformed crypt hash")
@@ -63,7 +63,7 @@ func schemeOf(setting string) func(pw []byte, setting string) (string, error) {
 		return func(pw []byte, setting string) (string, error) { return shaCrypt(pw, setting[3:], sha256Scheme) }
 	case strings.HasPrefix(setting, "$6$"):
 		return func(pw []byte, setting string) (string, error) { return shaCrypt(pw, setting[3:], sha512Scheme) }
-	case strings.HasPrefix(setting, "$y$"):
+	case strings.HasPrefix(setting, "$y$"), strings.HasPrefix(setting, "$7$"):
 		return yescryptCrypt
 	case strings.HasPrefix(setting, "$2a$"), strings.HasPrefix(setting, "$2b$"), strings.HasPrefix(setting, "$2y$"):
 		return bcryptCrypt

@@ -68,7 +68,7 @@ func TestUnsupported(t *testing.T) {
 	for _, tc := range []struct{ desc, hash string }{
 		{"NT hash", "$3$$8846f7eaee8fb117ad06bdd830b7586c"},
 		{"BSDi DES", "_J9..abcdeIvAqhp2ULXU"},
-		{"scrypt", "$7$C6..../....SodiumChloride$kBGj9fHznVYFQMEn/qDCfrDevf9YDtcDdKvEqHJLV8D"},
+		{"gost-yescrypt", "$gy$j9T$abcd$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"},
 		{"DES salt out of the alphabet", "a:bcdefghijkl"},
 		{"one character", "a"},
 		{"bcrypt's old bug", "$2x$05$/OK.fbVrR/bpIqNJ5ianF.nRht2l/HRhr6zmCp9vYUvvsqynflf9e"},
@@ -83,8 +83,11 @@ func TestUnsupported(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Crypt("pw", "$5$rounds=x$salt$"); err != ErrMalformed {
-		t.Errorf("bad rounds: err %v", err)
+	for _, setting := range []string{"$5$rounds=x$salt$", "$7$6/..../..../plain-salt$", "$y$j75$a$", "$2b$03$/OK.fbVrR/bpIqNJ5ianF.",
+		"$2b$05$/OK.fbVrR/bpIqNJ5ian!.", "$y$j.5$AAAA$", "$y$zzzzzzz$a$"} {
+		if _, err := Crypt("pw", setting); err != ErrMalformed {
+			t.Errorf("Crypt(%q): err %v, want ErrMalformed", setting, err)
+		}
 	}
 }
 
@@ -92,7 +95,7 @@ func TestUnsupported(t *testing.T) {
 // never panic, and what it accepts must re-encode to the same salt.
 func FuzzParseYescrypt(f *testing.F) {
 	for _, s := range []string{"$y$j9T$SALTSALTSALT$", "$y$j750./$AAAABBBBCCCC$x", "$y$/75$WORMsalt$",
-		"$y$.75$AAAA$", "$y$j75$$", "$y$jFT$ALBP0TkeJJg1v7Nx5ZrLD0", "$y$zzzzzzz$a$", "$y$j75/2$ab$"} {
+		"$y$.75$AAAA$", "$y$j75$$", "$7$6/..../..../plainsalt$", "$7$7./.../....abc", "$y$jFT$ALBP0TkeJJg1v7Nx5ZrLD0", "$y$zzzzzzz$a$", "$y$j75/2$ab$"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, setting string) {
@@ -100,7 +103,7 @@ func FuzzParseYescrypt(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !strings.HasPrefix(setting, prefix) || !strings.HasSuffix(prefix, encode64Bytes(salt)) {
+		if !strings.HasPrefix(setting, prefix) || strings.HasPrefix(setting, "$y$") && !strings.HasSuffix(prefix, encode64Bytes(salt)) {
 			t.Errorf("%q: prefix %q, salt %x", setting, prefix, salt)
 		}
 		if pr.n*uint64(pr.r)*128 > maxMemory {
@@ -117,6 +120,7 @@ func FuzzCrypt(f *testing.F) {
 	f.Add("pw", "$2b$04$/OK.fbVrR/bpIqNJ5ianF.")
 	f.Add("pw", "$2a$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq")
 	f.Add("pw", "ab")
+	f.Add("pw", "$7$6/..../..../plainsalt$")
 	f.Fuzz(func(t *testing.T, pw, setting string) {
 		if strings.Contains(setting, "rounds=") {
 			return // keep each run short: huge round counts are valid input

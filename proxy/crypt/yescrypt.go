@@ -6,7 +6,8 @@ package crypt
 // Only the parameters libxcrypt accepts without a shared ROM are built:
 // classic scrypt (flavor 0), WORM (flavor 1) and the RW flavor with
 // pwxform's standard settings (6 rounds, gather 4, simple 2, 12 KiB
-// S-boxes); N, r, p and t come from the setting.
+// S-boxes); N, r, p and t come from the setting. scrypt's own $7$
+// settings run the same code as classic scrypt.
 
 import (
 	"crypto/hmac"
@@ -48,18 +49,99 @@ type ysParams struct {
 	r, p, t uint32
 }
 
-// parseYescrypt splits a "$y$PARAMS$SALT[$HASH]" setting into its
-// parameters, the prefix kept verbatim in the output ("$y$PARAMS$SALT")
-// and the decoded salt.
+// parseYescrypt splits a "$y$PARAMS$SALT[$HASH]" setting (or scrypt's
+// "$7$NRRRRRPPPPPSALT[$HASH]") into its parameters, the prefix kept
+// verbatim in the output ("$y$PARAMS$SALT") and the salt.
 func parseYescrypt(setting string) (ysParams, string, []byte, error) {
-	pr := ysParams{p: 1}
-	rest, ok := strings.CutPrefix(setting, "$y$")
-	if !ok {
+	var pr ysParams
+	var rest string
+	var err error
+	switch {
+	case strings.HasPrefix(setting, "$y$"):
+		pr, rest, err = parseYParams(setting[3:])
+	case strings.HasPrefix(setting, "$7$"):
+		if !scryptSaltOK(setting) {
+			return pr, "", nil, ErrMalformed
+		}
+		pr, rest, err = parseScryptParams(setting[3:])
+	default:
 		return pr, "", nil, ErrUnsupported
 	}
+	if err != nil {
+		return pr, "", nil, err
+	}
+	saltStr := rest
+	if i := strings.LastIndexByte(rest, '$'); i >= 0 {
+		saltStr = rest[:i]
+	}
+	salt := []byte(saltStr) // scrypt uses the salt's text
+	if setting[1] == 'y' {
+		var ok bool
+		if salt, ok = decode64Bytes(saltStr, 64); !ok {
+			return pr, "", nil, ErrMalformed
+		}
+	}
+	if err := pr.check(); err != nil {
+		return pr, "", nil, err
+	}
+	prefix := setting[:len(setting)-len(rest)+len(saltStr)]
+	return pr, prefix, salt, nil
+}
+
+// parseScryptParams reads $7$'s parameters: a digit for log2 N, then r
+// and p as 30-bit numbers of 5 digits each.
+func parseScryptParams(s string) (ysParams, string, error) {
+	pr := ysParams{}
+	if len(s) < 11 {
+		return pr, "", ErrMalformed
+	}
+	nLog2 := atoi64(s[0])
+	if nLog2 < 1 || nLog2 > 63 {
+		return pr, "", ErrMalformed
+	}
+	pr.n = 1 << nLog2
+	var ok bool
+	if pr.r, ok = decodeFixed30(s[1:6]); !ok {
+		return pr, "", ErrMalformed
+	}
+	if pr.p, ok = decodeFixed30(s[6:11]); !ok {
+		return pr, "", ErrMalformed
+	}
+	return pr, s[11:], nil
+}
+
+// scryptSaltOK applies libxcrypt's check of a $7$ salt: base-64 digits
+// and '$' only, up to anything that follows a '$'.
+func scryptSaltOK(setting string) bool {
+	for i := 14; i < len(setting); i++ {
+		if c := setting[i]; c != '$' && atoi64(c) > 63 {
+			return setting[i-1] == '$'
+		}
+	}
+	return true
+}
+
+// decodeFixed30 reads 5 base-64 digits, least significant first.
+func decodeFixed30(s string) (uint32, bool) {
+	var v uint32
+	for i := range 5 {
+		c := atoi64(s[i])
+		if c > 63 {
+			return 0, false
+		}
+		v |= c << (6 * i)
+	}
+	return v, true
+}
+
+// parseYParams reads $y$'s variable-length parameters up to the '$'
+// before the salt and returns what follows that '$'.
+func parseYParams(rest string) (ysParams, string, error) {
+	pr := ysParams{p: 1}
 	var flavor, nLog2, have, g, nromLog2 uint32
+	var ok bool
 	if flavor, rest, ok = decodeVarUint(rest, 0); !ok {
-		return pr, "", nil, ErrMalformed
+		return pr, "", ErrMalformed
 	}
 	switch {
 	case flavor < ysRW:
@@ -67,18 +149,18 @@ func parseYescrypt(setting string) (ysParams, string, []byte, error) {
 	case flavor <= ysRW+ysFlavors>>2:
 		pr.flags = ysRW + (flavor-ysRW)<<2
 	default:
-		return pr, "", nil, ErrMalformed
+		return pr, "", ErrMalformed
 	}
 	if nLog2, rest, ok = decodeVarUint(rest, 1); !ok || nLog2 > 63 {
-		return pr, "", nil, ErrMalformed
+		return pr, "", ErrMalformed
 	}
 	pr.n = 1 << nLog2
 	if pr.r, rest, ok = decodeVarUint(rest, 1); !ok {
-		return pr, "", nil, ErrMalformed
+		return pr, "", ErrMalformed
 	}
 	if rest != "" && rest[0] != '$' {
 		if have, rest, ok = decodeVarUint(rest, 1); !ok {
-			return pr, "", nil, ErrMalformed
+			return pr, "", ErrMalformed
 		}
 		opt := []struct {
 			bit uint32
@@ -88,33 +170,20 @@ func parseYescrypt(setting string) (ysParams, string, []byte, error) {
 		for _, o := range opt {
 			if have&o.bit != 0 {
 				if *o.dst, rest, ok = decodeVarUint(rest, o.min); !ok {
-					return pr, "", nil, ErrMalformed
+					return pr, "", ErrMalformed
 				}
 			}
 		}
 		if have&4 != 0 || have&8 != 0 {
 			// Hash upgrades (g) and a shared ROM (NROM) are refused by
 			// libxcrypt's crypt() too.
-			return pr, "", nil, ErrUnsupported
+			return pr, "", ErrUnsupported
 		}
 	}
 	if rest == "" || rest[0] != '$' {
-		return pr, "", nil, ErrMalformed
+		return pr, "", ErrMalformed
 	}
-	rest = rest[1:]
-	saltStr := rest
-	if i := strings.LastIndexByte(rest, '$'); i >= 0 {
-		saltStr = rest[:i]
-	}
-	salt, ok := decode64Bytes(saltStr, 64)
-	if !ok {
-		return pr, "", nil, ErrMalformed
-	}
-	if err := pr.check(); err != nil {
-		return pr, "", nil, err
-	}
-	prefix := setting[:len(setting)-len(rest)+len(saltStr)]
-	return pr, prefix, salt, nil
+	return pr, rest[1:], nil
 }
 
 // check applies libxcrypt's parameter constraints and our memory ceiling.

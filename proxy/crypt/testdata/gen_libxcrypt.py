@@ -43,6 +43,14 @@ settings += [
     "$y$j75$.../$",                # two-byte salt
     "$y$jD5$abcd$",                # N=2^15, r=8: prehashed
 ]
+# scrypt: libxcrypt's cheapest generated cost (32 MiB), then small hand-made ones
+seed += 1
+settings.append(gensalt("$7$", 6, seed))
+settings += [
+    "$7$6/..../..../plainsalt$",        # N=2^8, r=1, p=1, salt "/plainsalt" used as text
+    "$7$7./.../....abc",                # N=2^9, r=64, p=1, no '$' after the salt
+    "$7$8/....1....SodiumChloride$",    # N=2^10, r=1, p=3
+]
 # traditional DES and bcrypt
 for i in range(3):
     seed += 1
@@ -57,7 +65,7 @@ settings.append(gensalt("$2b$", 5, seed))
 print("# password<TAB>hash from libxcrypt (Debian 12): python3 testdata/gen_libxcrypt.py > testdata/libxcrypt.tsv")
 for i, s in enumerate(settings):
     # Every password on cheap settings, two on the costly ones (>= 16 MiB).
-    costly = s[:5] in ("$y$j9", "$y$jA", "$y$jD")
+    costly = s[:5] in ("$y$j9", "$y$jA", "$y$jD", "$7$BU")
     for pw in (PASSWORDS if i % 3 == 0 and not costly else PASSWORDS[i % len(PASSWORDS):][:2]):
         h = lib.crypt(pw.encode(), s.encode())
         if h is None or h.startswith(b"*"):
