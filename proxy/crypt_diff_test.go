@@ -16,6 +16,8 @@ var cryptUsers = [][3]string{
 	{"yescrypt", "password", "$y$j9T$SALTSALTSALT$c7qJThgvzbf/MJT5cKrk5HKlSdX5b.dsfarFTpS3bc/"},
 	{"yescrypt-p2t2", "password", "$y$j750./$AAAABBBBCCCC$h7cen4.qgZcNw6yojrqpD2Ry/E1ISmLVj8oZivg9dX3"},
 	{"des", "password", "BMLJnzh2VXLJo"},
+	{"bigcrypt", "correct horse battery staple", "abhfCpXqd4GrIatlJWV.Y872j79ay.DzBsAH3LRqLoARLU"},
+	{"bsdi", "correct horse battery staple", "_....abcdgcwd5.C2FQM"},
 	{"scrypt", "correct horse battery staple", "$7$8/....1....SodiumChloride$hdMA86tloxqysd3Zgw5Z3R/ke3esIgrZ3E0S0P0UX03"},
 	{"bcrypt-2a", "password", "$2a$04$j4IrsKNM0cRt8eSOEwWvN.20h8gnjsVcPFgBd.6UeOxj5Yv9x8B/2"},
 	{"bcrypt-2b", "correct horse battery staple", "$2b$05$2cx1.eyWGw23PC7YXV/5feJxBIF72/7Q5kJCK.SPZu2APphX3qili"},

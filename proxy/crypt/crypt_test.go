@@ -67,7 +67,7 @@ func readVectors(t *testing.T, file string) []vector {
 func TestUnsupported(t *testing.T) {
 	for _, tc := range []struct{ desc, hash string }{
 		{"NT hash", "$3$$8846f7eaee8fb117ad06bdd830b7586c"},
-		{"BSDi DES", "_J9..abcdeIvAqhp2ULXU"},
+		{"SunMD5", "$md5,rounds=904$Vc3VgyFx$$RAUbHqhD0ZyKVxwyjSDh21"},
 		{"gost-yescrypt", "$gy$j9T$abcd$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"},
 		{"DES salt out of the alphabet", "a:bcdefghijkl"},
 		{"one character", "a"},
@@ -121,6 +121,8 @@ func FuzzCrypt(f *testing.F) {
 	f.Add("pw", "$2a$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq")
 	f.Add("pw", "ab")
 	f.Add("pw", "$7$6/..../..../plainsalt$")
+	f.Add("0123456789abcdefg", "_/...abcd")
+	f.Add("0123456789abcdefg", "abcdefghijklmnopqrstuvwxyz")
 	f.Fuzz(func(t *testing.T, pw, setting string) {
 		if strings.Contains(setting, "rounds=") {
 			return // keep each run short: huge round counts are valid input
@@ -130,6 +132,9 @@ func FuzzCrypt(f *testing.F) {
 		}
 		if strings.HasPrefix(setting, "$2") && len(setting) > 6 && setting[4:6] > "06" {
 			return // and bcrypt's
+		}
+		if strings.HasPrefix(setting, "_") && len(setting) >= 5 && setting[3:5] != ".." {
+			return // and BSDi's over 4095 rounds
 		}
 		Crypt(pw, setting)
 	})

@@ -121,11 +121,11 @@ func desEncrypt(block uint64, ks *[16]uint64, salt uint32) uint64 {
 	return permute(r<<32|l, 64, desFP[:])
 }
 
-// saltMask spreads the 12 salt bits over the low 24-bit half of the
-// expansion: salt bit 0 is the half's most significant bit.
+// saltMask spreads the salt bits (12, or 24 for BSDi) over the low 24-bit
+// half of the expansion: salt bit 0 is the half's most significant bit.
 func saltMask(salt uint32) uint64 {
 	var m uint64
-	for i := range 12 {
+	for i := range 24 {
 		if salt>>i&1 != 0 {
 			m |= 1 << (23 - i)
 		}
@@ -138,12 +138,32 @@ func desSaltOK(setting string) bool {
 	return len(setting) >= 2 && atoi64(setting[0]) < 64 && atoi64(setting[1]) < 64
 }
 
-// desCrypt is the traditional 13-character DES crypt.
+// desCrypt is the traditional 13-character DES crypt, or bigcrypt when a
+// password over 8 bytes meets a setting over 13 characters, as libxcrypt
+// decides: each further 8 bytes add 11 characters, hashed with the first
+// two of the previous part as salt, up to 16 parts.
 func desCrypt(pw []byte, setting string) (string, error) {
 	if !desSaltOK(setting) {
 		return "", ErrUnsupported
 	}
+	out := []byte(setting[:2])
 	salt := atoi64(setting[0]) | atoi64(setting[1])<<6
+	for part := 0; part < 16; part++ {
+		ks := desSubkeys(desKey(pw))
+		block := desRepeat(0, &ks, salt, 25)
+		hash := encodeMSBFirst(nil, itoa64, binary.BigEndian.AppendUint64(nil, block))
+		out = append(out, hash...)
+		if len(pw) <= 8 || len(setting) <= 13 {
+			break
+		}
+		pw = pw[8:]
+		salt = atoi64(hash[0]) | atoi64(hash[1])<<6
+	}
+	return string(out), nil
+}
+
+// desKey is a DES key of up to 8 password bytes, 7 bits each.
+func desKey(pw []byte) uint64 {
 	var key uint64
 	for i := range 8 {
 		key <<= 8
@@ -151,12 +171,42 @@ func desCrypt(pw []byte, setting string) (string, error) {
 			key |= uint64(pw[i] << 1)
 		}
 	}
-	ks := desSubkeys(key)
-	var block uint64
-	for range 25 {
-		block = desEncrypt(block, &ks, salt)
+	return key
+}
+
+// desRepeat encrypts block count times (at least once).
+func desRepeat(block uint64, ks *[16]uint64, salt uint32, count uint32) uint64 {
+	for range max(count, 1) {
+		block = desEncrypt(block, ks, salt)
 	}
-	out := []byte(setting[:2])
-	out = encodeMSBFirst(out, itoa64, binary.BigEndian.AppendUint64(nil, block))
-	return string(out), nil
+	return block
+}
+
+// bsdiCrypt is BSDi's extended DES: "_", 4 characters of round count and
+// 4 of salt (24 bits each, least significant first), and a password of
+// any length folded 8 bytes at a time into one key.
+func bsdiCrypt(pw []byte, setting string) (string, error) {
+	if len(setting) < 9 || setting[0] != '_' {
+		return "", ErrMalformed
+	}
+	var count, salt uint32
+	for i := range 4 {
+		c, s := atoi64(setting[1+i]), atoi64(setting[5+i])
+		if c > 63 || s > 63 {
+			return "", ErrMalformed
+		}
+		count |= c << (6 * i)
+		salt |= s << (6 * i)
+	}
+	var chain uint64
+	key := desKey(pw)
+	for len(pw) > 8 {
+		ks := desSubkeys(key)
+		chain = desEncrypt(key, &ks, 0)
+		pw = pw[8:]
+		key = chain ^ desKey(pw)
+	}
+	ks := desSubkeys(key)
+	block := desRepeat(0, &ks, salt, count)
+	return string(encodeMSBFirst([]byte(setting[:9]), itoa64, binary.BigEndian.AppendUint64(nil, block))), nil
 }

@@ -14,7 +14,7 @@ lib.crypt.restype = ctypes.c_char_p
 lib.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
 
 PASSWORDS = ["password", "", "correct horse battery staple", "p\u00e4ssw\u00f6rd \u2603",
-             "x" * 100, "a"]
+             "x" * 100, "a", "0123456789abcdef", "0123456789abcdefg"]
 
 
 def gensalt(prefix, count, seed):
@@ -56,6 +56,12 @@ for i in range(3):
     seed += 1
     settings.append(gensalt("", 0, seed))
 settings += ["ab", "./", "zz", "Az"]
+# bigcrypt: a setting longer than 13 characters and passwords over 8 bytes
+settings += ["abcdefghijklmnopqrstuvwxyz", "zz0123456789.0123456789/0123456789A"]
+# BSDi extended DES
+seed += 1
+settings.append(gensalt("_", 0, seed))
+settings += ["_....abcd", "_/...abcd", "_zz..abcdEXTRA"]
 for prefix in ("$2b$", "$2a$", "$2y$"):
     seed += 1
     settings.append(gensalt(prefix, 4, seed))
