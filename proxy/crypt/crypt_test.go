@@ -66,7 +66,7 @@ func readVectors(t *testing.T, file string) []vector {
 
 func TestUnsupported(t *testing.T) {
 	for _, tc := range []struct{ desc, hash string }{
-		{"NT hash", "$3$$8846f7eaee8fb117ad06bdd830b7586c"},
+		{"gost-yescrypt", "$gy$j9T$abcd$8EKZJqa5mDKNpXR4KEucecPqe2hRxdXDdOMYyaX62E4"},
 		{"SunMD5", "$md5,rounds=904$Vc3VgyFx$$RAUbHqhD0ZyKVxwyjSDh21"},
 		{"gost-yescrypt", "$gy$j9T$abcd$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"},
 		{"DES salt out of the alphabet", "a:bcdefghijkl"},
@@ -224,6 +224,24 @@ func TestBlowfishPi(t *testing.T) {
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %08x, want %08x", tc.desc, tc.got, tc.want)
+		}
+	}
+}
+
+// TestMD4 checks the digest against RFC 1320's test suite.
+func TestMD4(t *testing.T) {
+	for _, tc := range []struct{ msg, want string }{
+		{"", "31d6cfe0d16ae931b73c59d7e0c089c0"},
+		{"a", "bde52cb31de33e46245e05fbdbd6fb24"},
+		{"abc", "a448017aaf21d8525fc10ae87aa6729d"},
+		{"message digest", "d9130a8164549fe818874806e1c7014b"},
+		{"abcdefghijklmnopqrstuvwxyz", "d79e1c308aa5bbcdeea8ed63df412da9"},
+		{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "043f8582f241db351ce627e153e7f0e4"},
+		{strings.Repeat("1234567890", 8), "e33b4ddc9c38f2199c3e7b164fcc0536"},
+	} {
+		sum := md4([]byte(tc.msg))
+		if got := hex.EncodeToString(sum[:]); got != tc.want {
+			t.Errorf("md4(%q) = %s, want %s", tc.msg, got, tc.want)
 		}
 	}
 }

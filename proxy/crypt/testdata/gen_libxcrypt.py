@@ -58,6 +58,8 @@ for i in range(3):
 settings += ["ab", "./", "zz", "Az"]
 # bigcrypt: a setting longer than 13 characters and passwords over 8 bytes
 settings += ["abcdefghijklmnopqrstuvwxyz", "zz0123456789.0123456789/0123456789A"]
+# NT hash (the setting's rest is ignored)
+settings += ["$3$", "$3$ignored"]
 # BSDi extended DES
 seed += 1
 settings.append(gensalt("_", 0, seed))
