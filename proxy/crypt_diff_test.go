@@ -19,6 +19,7 @@ var cryptUsers = [][3]string{
 	{"bigcrypt", "correct horse battery staple", "abhfCpXqd4GrIatlJWV.Y872j79ay.DzBsAH3LRqLoARLU"},
 	{"bsdi", "correct horse battery staple", "_....abcdgcwd5.C2FQM"},
 	{"nt", "password", "$3$$8846f7eaee8fb117ad06bdd830b7586c"},
+	{"sha1", "password", "$sha1$40000$jtNX3nZ2$hBNaIXkt4wBI2o5rsi8KejSjNqIq"},
 	{"scrypt", "correct horse battery staple", "$7$8/....1....SodiumChloride$hdMA86tloxqysd3Zgw5Z3R/ke3esIgrZ3E0S0P0UX03"},
 	{"bcrypt-2a", "password", "$2a$04$j4IrsKNM0cRt8eSOEwWvN.20h8gnjsVcPFgBd.6UeOxj5Yv9x8B/2"},
 	{"bcrypt-2b", "correct horse battery staple", "$2b$05$2cx1.eyWGw23PC7YXV/5feJxBIF72/7Q5kJCK.SPZu2APphX3qili"},

@@ -2,7 +2,8 @@
 // libxcrypt's crypt do for the schemes userlists use: MD5-crypt ($1$),
 // SHA-256-crypt ($5$), SHA-512-crypt ($6$), yescrypt ($y$, Debian 12's
 // default), scrypt ($7$), bcrypt ($2a$, $2b$, $2y$), traditional DES,
-// bigcrypt, BSDi extended DES (_) and the NT hash ($3$).
+// bigcrypt, BSDi extended DES (_), the NT hash ($3$) and sha1crypt
+// ($sha1$).
 package crypt
 
 import (
@@ -21,7 +22,7 @@ import (
 var ErrUnsupported = errors.New("unsupported crypt scheme")
 
 // Schemes names the schemes Check verifies, for messages.
-const Schemes = "DES, BSDi DES, bigcrypt, NT, MD5, SHA-256, SHA-512 crypt, bcrypt, scrypt and yescrypt"
+const Schemes = "DES, BSDi DES, bigcrypt, NT, MD5, SHA-1, SHA-256, SHA-512 crypt, bcrypt, scrypt and yescrypt"
 
 // ErrMalformed is returned for a hash that cannot be a valid one.
 var ErrMalformed = errors.New("malformed crypt hash")
@@ -68,6 +69,8 @@ func schemeOf(setting string) func(pw []byte, setting string) (string, error) {
 		return yescryptCrypt
 	case strings.HasPrefix(setting, "$2a$"), strings.HasPrefix(setting, "$2b$"), strings.HasPrefix(setting, "$2y$"):
 		return bcryptCrypt
+	case strings.HasPrefix(setting, "$sha1$"):
+		return sha1Crypt
 	case strings.HasPrefix(setting, "$3$"):
 		return ntCrypt
 	case strings.HasPrefix(setting, "_"):

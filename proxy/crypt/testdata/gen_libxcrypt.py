@@ -58,6 +58,10 @@ for i in range(3):
 settings += ["ab", "./", "zz", "Az"]
 # bigcrypt: a setting longer than 13 characters and passwords over 8 bytes
 settings += ["abcdefghijklmnopqrstuvwxyz", "zz0123456789.0123456789/0123456789A"]
+# sha1crypt
+seed += 1
+settings.append(gensalt("$sha1$", 1000, seed))
+settings += ["$sha1$1$abc$", "$sha1$0$abc", "$sha1$$x$", "$sha1$0042$salt./09AZaz$"]
 # NT hash (the setting's rest is ignored)
 settings += ["$3$", "$3$ignored"]
 # BSDi extended DES
