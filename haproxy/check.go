@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 
 	"fulcrum/confparse"
@@ -463,7 +464,7 @@ const verifyHint = "verify is enabled by default but no CA file specified. If yo
 // CA file verification must be turned off explicitly.
 func (l *loader) checkServerSSL(p *Proxy, s *Server, alert func(confparse.Pos, string)) {
 	opt := func(k string) bool { _, ok := s.Options[k]; return ok }
-	if !(opt("ssl") && !opt("no-ssl") || opt("check-ssl") && !opt("no-check-ssl")) {
+	if !(opt("ssl") && !opt("no-ssl") || opt("check-ssl") && !opt("no-check-ssl") || connectsSSL(p)) {
 		return
 	}
 	where := fmt.Sprintf("[%s:%d] : 'server %s/%s' : ", s.Pos.File, s.Pos.Line, p.Name, s.Name)
@@ -480,6 +481,21 @@ func (l *loader) checkServerSSL(p *Proxy, s *Server, alert func(confparse.Pos, s
 	if mustVerify {
 		alert(s.Pos, where+verifyHint)
 	}
+}
+
+// connectsSSL tells whether the proxy's check script has a `tcp-check
+// connect` or `http-check connect` with `ssl`: its servers then check over
+// TLS, with or without `check` on the line (checked against 2.6).
+func connectsSSL(p *Proxy) bool {
+	for _, lines := range [][]Directive{p.inheritedLines, p.Section.Lines} {
+		for _, d := range lines {
+			if (d.Keyword == "tcp-check" || d.Keyword == "http-check") && len(d.Args) > 1 && d.Args[0] == "connect" &&
+				slices.Contains(d.Args[1:], "ssl") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasSection tells whether an auxiliary section of this kind and name

@@ -166,9 +166,10 @@ func (b *backend) countUsableLocked() (act, bck int) {
 // logNoServer is the reference's alert when a backend lost its last
 // usable server.
 func (b *backend) logNoServer() {
-	// HAProxy names a listen section "proxy" here.
+	// HAProxy names a listen section "proxy" here; a frontend and a
+	// backend of the same name are still a backend.
 	kind := "backend"
-	if b.engine.rt.Load().frontends[b.cfg.Name] != nil {
+	if b.cfg.Listen {
 		kind = "proxy"
 	}
 	b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))

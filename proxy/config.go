@@ -181,6 +181,9 @@ type Rule struct {
 // Backend is a `backend` (or a `listen`'s backend half) in tcp mode.
 type Backend struct {
 	Name string
+	// Listen tells a `listen` section's backend half from a `backend`
+	// (the reference names them differently in some messages).
+	Listen bool
 	// Mode is `mode`; HTTP holds the settings of ModeHTTP (a backend used
 	// by an http frontend runs in http mode).
 	Mode    Mode

@@ -159,6 +159,7 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 	}
 	if px.Kind == "backend" || px.Kind == "listen" {
 		be := a.backend(px, lines)
+		be.Listen = px.Kind == "listen"
 		be.Stick = a.stickRules(px, acls)
 		be.ContentRules = a.backendContentRules(px, acls)
 		if px.Mode == "http" {

@@ -412,7 +412,13 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 			var fail *Result
 			conn, fail = c.dial(ctx, st.Port)
 			if fail != nil {
-				if step > 0 && !c.spec.Preset {
+				switch {
+				case c.spec.Preset:
+				case step == 0:
+					fail.Info = strings.TrimSpace(fail.Info + " at initial connection step of tcp-check")
+				case st.Port != 0:
+					fail.Info = strings.TrimSpace(fail.Info + fmt.Sprintf(" at step %d of tcp-check (connect port %d)", step, st.Port))
+				default:
 					fail.Info = strings.TrimSpace(fail.Info + fmt.Sprintf(" at step %d of tcp-check (connect)", step))
 				}
 				return *fail
