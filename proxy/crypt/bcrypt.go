@@ -1,6 +1,6 @@
 package crypt
 
-// bcrypt ($2a$, $2b$, $2y$): Eksblowfish as libxcrypt's crypt_blowfish
+// bcrypt ($2a$, $2b$, $2x$, $2y$): Eksblowfish as libxcrypt's crypt_blowfish
 // computes it. Blowfish's initial P-array and S-boxes are the fractional
 // hexadecimal digits of pi; they are computed once here (Machin's formula
 // in fixed point) rather than spelled out as 1042 constants.
@@ -118,9 +118,10 @@ func (st *bfState) expand(key *[18]uint32, data *[4]uint32) {
 }
 
 // bcryptKey cycles the password and its NUL terminator into 18 words, as
-// crypt_blowfish does; $2a$ adds its anti-collision tweak for passwords
-// the old sign-extension bug would have hashed alike. It returns the key
-// and the tweak for the first word of the initial P-array.
+// crypt_blowfish does; $2x$ reproduces the old sign-extension bug of
+// bytes over 0x7f, and $2a$ adds its anti-collision tweak for passwords
+// that bug would have hashed alike. It returns the key and the tweak for
+// the first word of the initial P-array.
 func bcryptKey(pw []byte, minor byte) ([18]uint32, uint32) {
 	var key [18]uint32
 	var sign, diff uint32
@@ -143,6 +144,9 @@ func bcryptKey(pw []byte, minor byte) ([18]uint32, uint32) {
 		}
 		diff |= good ^ buggy
 		key[i] = good
+		if minor == 'x' {
+			key[i] = buggy
+		}
 	}
 	if minor != 'a' || diff != 0 || sign == 0 {
 		return key, 0
@@ -156,8 +160,8 @@ func bcryptCrypt(pw []byte, setting string) (string, error) {
 		return "", ErrMalformed
 	}
 	minor := setting[2]
-	if minor != 'a' && minor != 'b' && minor != 'y' {
-		return "", ErrUnsupported // $2x$ recreates an old bug; nobody writes it
+	if minor != 'a' && minor != 'b' && minor != 'x' && minor != 'y' {
+		return "", ErrMalformed
 	}
 	d1, d2 := setting[4]-'0', setting[5]-'0'
 	cost := int(d1)*10 + int(d2)

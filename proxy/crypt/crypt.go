@@ -1,7 +1,7 @@
 // Package crypt checks passwords against crypt(3) hashes as glibc's and
 // libxcrypt's crypt do for the schemes userlists use: MD5-crypt ($1$),
 // SHA-256-crypt ($5$), SHA-512-crypt ($6$), yescrypt ($y$, Debian 12's
-// default), scrypt ($7$), bcrypt ($2a$, $2b$, $2y$), traditional DES,
+// default), scrypt ($7$), bcrypt ($2a$, $2b$, $2x$, $2y$), traditional DES,
 // bigcrypt, BSDi extended DES (_), the NT hash ($3$) and sha1crypt
 // ($sha1$).
 package crypt
@@ -67,7 +67,8 @@ func schemeOf(setting string) func(pw []byte, setting string) (string, error) {
 		return func(pw []byte, setting string) (string, error) { return shaCrypt(pw, setting[3:], sha512Scheme) }
 	case strings.HasPrefix(setting, "$y$"), strings.HasPrefix(setting, "$7$"):
 		return yescryptCrypt
-	case strings.HasPrefix(setting, "$2a$"), strings.HasPrefix(setting, "$2b$"), strings.HasPrefix(setting, "$2y$"):
+	case strings.HasPrefix(setting, "$2a$"), strings.HasPrefix(setting, "$2b$"), strings.HasPrefix(setting, "$2x$"),
+		strings.HasPrefix(setting, "$2y$"):
 		return bcryptCrypt
 	case strings.HasPrefix(setting, "$sha1$"):
 		return sha1Crypt

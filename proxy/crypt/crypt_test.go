@@ -71,7 +71,7 @@ func TestUnsupported(t *testing.T) {
 		{"gost-yescrypt", "$gy$j9T$abcd$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"},
 		{"DES salt out of the alphabet", "a:bcdefghijkl"},
 		{"one character", "a"},
-		{"bcrypt's old bug", "$2x$05$/OK.fbVrR/bpIqNJ5ianF.nRht2l/HRhr6zmCp9vYUvvsqynflf9e"},
+		{"bcrypt $2z$", "$2z$05$/OK.fbVrR/bpIqNJ5ianF.nRht2l/HRhr6zmCp9vYUvvsqynflf9e"},
 		{"empty", ""},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -198,7 +198,8 @@ func TestDESCipher(t *testing.T) {
 }
 
 // TestBcryptHighBytes: passwords with 8-bit bytes, where $2a$ departs from
-// $2b$ for some (crypt_blowfish's anti-collision tweak). Made with
+// $2b$ for some (crypt_blowfish's anti-collision tweak) and $2x$ keeps the
+// old sign-extension bug. Made with
 // libxcrypt: python3 -c 'import ctypes; l=ctypes.CDLL("libcrypt.so.1");
 // l.crypt.restype=ctypes.c_char_p; print(l.crypt(PW, b"$2a$05$/OK.fbVrR/bpIqNJ5ianF."))'
 func TestBcryptHighBytes(t *testing.T) {
@@ -210,6 +211,10 @@ func TestBcryptHighBytes(t *testing.T) {
 		{"ff ff a3 2b", "\xff\xff\xa3", "$2b$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e"},
 		{"utf-8", "\xd1\x91", "$2a$05$/OK.fbVrR/bpIqNJ5ianF.E737eUK7jOqGXQUPcu5iAm8pR815Cru"},
 		{"ff ff inside", "abc\xff\xffdef", "$2a$05$/OK.fbVrR/bpIqNJ5ianF.LrJ5OX8J1GPjE1moRm2CpCCFSTCVZcm"},
+		{"2x sign-extension bug", "\xff\xa3345", "$2x$05$/OK.fbVrR/bpIqNJ5ianF.o./n25XVfn6oAPaUvHe.Csk4zRfsYPi"},
+		{"2x a3", "\xa3", "$2x$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e"},
+		{"2x utf-8", "\xd1\x91", "$2x$05$/OK.fbVrR/bpIqNJ5ianF.0yXpIXmnfqDjOFVOF43llu.gQI61.F6"},
+		{"2x ascii", "password", "$2x$05$/OK.fbVrR/bpIqNJ5ianF.l.TBDAibFW.sOHlvKHwmGrkm1nQj2YC"},
 	})
 }
 
