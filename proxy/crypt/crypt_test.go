@@ -254,3 +254,25 @@ func TestMD4(t *testing.T) {
 		}
 	}
 }
+
+// TestYescryptCosts: the settings libxcrypt's crypt_gensalt writes for
+// mkpasswd -R 1..11 decode to the N and r its gensalt documents (r=8 and
+// N=2^(R+9) below 3, else r=32 and N=2^(R+7)), within our memory ceiling.
+// The costly ones (64 MiB and up) are not hashed here.
+func TestYescryptCosts(t *testing.T) {
+	settings := []string{"$y$j75$vpOguen1gPQ1zf9bKOrUL.", "$y$j85$y5OxKpeWcgn/gi3c.tJ570", "$y$j7T$6ftNcIeHm65gntPfOW3tE/",
+		"$y$j8T$53r0YSv9GlYPtjfmBhGWp1", "$y$j9T$fMp1x4X/8U4pzznBHYgy21", "$y$jAT$T8fL9riKPXlZ1UCKyflrQ/",
+		"$y$jBT$lMq7PyWhYm7D8Z3OGBi5M.", "$y$jCT$acjBU.6jLKL8ue6nV4M091", "$y$jDT$taH5V8xNwcIL1UPSvSEH51",
+		"$y$jET$SG4uYTxevD5Ed11L64NFz1", "$y$jFT$ALBP0TkeJJg1v7Nx5ZrLD0"}
+	for i, s := range settings {
+		cost := i + 1
+		wantR, wantN := uint32(32), uint64(1)<<(cost+7)
+		if cost < 3 {
+			wantR, wantN = 8, 1<<(cost+9)
+		}
+		pr, _, salt, err := parseYescrypt(s)
+		if err != nil || pr.r != wantR || pr.n != wantN || pr.p != 1 || pr.t != 0 || pr.flags != ysRWStandard || len(salt) != 16 {
+			t.Errorf("-R %d %q: %+v, %d salt bytes, %v; want N=%d r=%d", cost, s, pr, len(salt), err, wantN, wantR)
+		}
+	}
+}
