@@ -333,11 +333,9 @@ func (m *ysMixer) smix(b []uint32, n uint64, p, t uint32, pw []byte) []byte {
 	nLoopAll = (nLoopAll + 1) &^ 1
 	nLoopRW = (nLoopRW + 1) &^ 1
 
-	var sboxes [][]uint64
 	var sw []uint32
 	if rw {
 		sw = make([]uint32, sboxWords)
-		sboxes = make([][]uint64, p)
 	}
 	saved := make([]pwxState, p)
 	for i, vChunk := uint64(0), uint64(0); i < uint64(p); i, vChunk = i+1, vChunk+nChunk {
@@ -356,7 +354,6 @@ func (m *ysMixer) smix(b []uint32, n uint64, p, t uint32, pw []byte) []byte {
 			for k := range box {
 				box[k] = uint64(sw[2*k]) | uint64(sw[2*k+1])<<32
 			}
-			sboxes[i] = box
 			m.sbox, m.s2, m.s1, m.s0, m.w = box, 0, sboxPairs, 2*sboxPairs, 0
 			if i == 0 {
 				key := make([]byte, 64)
