@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"fulcrum/confparse"
+	"fulcrum/proxy/userlist"
 )
 
 // cryptUsers are userlist users with a hash of each crypt scheme, all made
@@ -69,4 +72,34 @@ func TestCryptAuthDifferential(t *testing.T) {
 	cases := cryptCases()
 	runListenDiff(t, t.TempDir(), listenDiff{cases: cases, prefix: "k", config: cryptConfigText(cases), run: runActCase,
 		logRE: httplogRE, maskLog: maskHTTPLog})
+}
+
+// TestUserlistHashWarnings: a hash of a scheme we do not build (SunMD5,
+// gost-yescrypt) is warned about at its line; the schemes we build are
+// not.
+func TestUserlistHashWarnings(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("defaults\n\tmode http\n\ttimeout connect 1s\n\ttimeout client 1s\n\ttimeout server 1s\nuserlist cu\n")
+	for _, u := range cryptUsers {
+		fmt.Fprintf(&b, "\tuser %s password %s\n", u[0], u[2])
+	}
+	first := 7 + len(cryptUsers) // line of the first unsupported user
+	b.WriteString("\tuser sun password $md5,rounds=904$Vc3VgyFx$$QLrdfI7gVmXEia9t4ElAA0\n" +
+		"\tuser gost password $gy$j9T$abcd$8EKZJqa5mDKNpXR4KEucecPqe2hRxdXDdOMYyaX62E4\n" +
+		"listen l\n\tbind 127.0.0.1:8080\n\thttp-request auth unless { http_auth(cu) }\n\tserver s 127.0.0.1:1\n")
+	_, diags := adapt(t, b.String())
+	var got []string
+	for _, d := range diags {
+		if d.Severity == confparse.Warning && strings.Contains(d.Message, "cannot log in") {
+			_, msg, _ := strings.Cut(d.Message, "] : ") // after "parsing [file:line]"
+			got = append(got, fmt.Sprintf("%d %s", d.Pos.Line, msg))
+		}
+	}
+	want := []string{
+		fmt.Sprintf("%d userlist 'cu' user 'sun' : %v; this user cannot log in.", first, userlist.ErrScheme),
+		fmt.Sprintf("%d userlist 'cu' user 'gost' : %v; this user cannot log in.", first+1, userlist.ErrScheme),
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
