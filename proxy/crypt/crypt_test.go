@@ -128,7 +128,7 @@ func FuzzCrypt(f *testing.F) {
 		if strings.Contains(setting, "rounds=") {
 			return // keep each run short: huge round counts are valid input
 		}
-		if pr, _, _, err := parseYescrypt(setting); err == nil && pr.n*uint64(pr.r)*uint64(pr.t+1) > 1<<12 {
+		if pr, _, _, err := parseYescrypt(setting); err == nil && float64(pr.n)*float64(pr.r)*float64(pr.p)*(float64(pr.t)+1) > 1<<12 {
 			return // likewise for yescrypt's costs
 		}
 		if strings.HasPrefix(setting, "$2") && len(setting) > 6 && setting[4:6] > "06" {
