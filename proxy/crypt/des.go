@@ -4,8 +4,8 @@ package crypt
 // a DES key that encrypts a zero block 25 times, with a 12-bit salt that
 // swaps bit pairs of the expansion. The hash is the 2-character salt and
 // 11 characters of the 64-bit result. Go's crypto/des cannot take the
-// salt, so the cipher is written out here from the FIPS 46-3 tables;
-// speed does not matter for 25 blocks.
+// salt, so the cipher is written out here from the FIPS 46-3 tables,
+// with the round function's S-boxes and P merged into lookup tables.
 
 import "encoding/binary"
 
@@ -16,9 +16,6 @@ var (
 		62, 54, 46, 38, 30, 22, 14, 6, 64, 56, 48, 40, 32, 24, 16, 8,
 		57, 49, 41, 33, 25, 17, 9, 1, 59, 51, 43, 35, 27, 19, 11, 3,
 		61, 53, 45, 37, 29, 21, 13, 5, 63, 55, 47, 39, 31, 23, 15, 7}
-	desE = [48]byte{
-		32, 1, 2, 3, 4, 5, 4, 5, 6, 7, 8, 9, 8, 9, 10, 11, 12, 13, 12, 13, 14, 15, 16, 17,
-		16, 17, 18, 19, 20, 21, 20, 21, 22, 23, 24, 25, 24, 25, 26, 27, 28, 29, 28, 29, 30, 31, 32, 1}
 	desP = [32]byte{
 		16, 7, 20, 21, 29, 12, 28, 17, 1, 15, 23, 26, 5, 18, 31, 10,
 		2, 8, 24, 14, 32, 27, 3, 9, 19, 13, 30, 6, 22, 11, 4, 25}
@@ -99,26 +96,42 @@ func desSubkeys(key uint64) [16]uint64 {
 	return ks
 }
 
+// desSP is each S-box's output already through P: f's result is the OR of
+// one entry per box.
+var desSP = func() (sp [8][64]uint32) {
+	for box := range sp {
+		for six := range 64 {
+			out := uint64(desS[box][six&0x20|six<<4&0x10|six>>1&0xf])
+			sp[box][six] = uint32(permute(out<<(28-4*box), 32, desP[:]))
+		}
+	}
+	return sp
+}()
+
 // desEncrypt encrypts one block; salt bit i swaps expansion bits i and
 // i+24 (counted from the most significant), crypt(3)'s perturbation.
 func desEncrypt(block uint64, ks *[16]uint64, salt uint32) uint64 {
 	b := permute(block, 64, desIP[:])
-	l, r := b>>32, b&0xffffffff
+	l, r := uint32(b>>32), uint32(b)
+	mask := saltMask(salt)
 	for _, k := range ks {
-		e := permute(r, 32, desE[:])
-		if salt != 0 {
-			swap := (e>>24 ^ e) & saltMask(salt)
-			e ^= swap | swap<<24
-		}
-		e ^= k
-		var s uint64
+		// E: eight overlapping 6-bit windows of r, wrapping around; with
+		// r's last bit prepended and its first appended they are plain
+		// shifts.
+		ext := uint64(r&1)<<33 | uint64(r)<<1 | uint64(r>>31)
+		var e uint64
 		for i := range 8 {
-			six := e >> (42 - 6*i) & 0x3f
-			s = s<<4 | uint64(desS[i][six&0x20|six<<4&0x10|six>>1&0xf])
+			e |= (ext >> (28 - 4*i) & 0x3f) << (42 - 6*i)
 		}
-		l, r = r, l^permute(s, 32, desP[:])
+		swap := (e>>24 ^ e) & mask
+		e ^= (swap | swap<<24) ^ k
+		var f uint32
+		for i := range 8 {
+			f |= desSP[i][e>>(42-6*i)&0x3f]
+		}
+		l, r = r, l^f
 	}
-	return permute(r<<32|l, 64, desFP[:])
+	return permute(uint64(r)<<32|uint64(l), 64, desFP[:])
 }
 
 // saltMask spreads the salt bits (12, or 24 for BSDi) over the low 24-bit
