@@ -79,7 +79,10 @@ type Frontend struct {
 
 // Bind is one listening address of a frontend, with its options.
 type Bind struct {
-	Addr        ListenAddr
+	Addr ListenAddr
+	// Where names the bind line in errors, as the reference does:
+	// "Binding [FILE:LINE] for frontend NAME" ("proxy" for a listen).
+	Where       string
 	Name        string
 	MaxConn     int  // per-listener limit (0 = none)
 	Backlog     int  // 0 = the frontend's, then MaxConn, then 1024
@@ -240,6 +243,10 @@ type Server struct {
 	MaxQueue int
 	Backup   bool
 	Disabled bool // starts in maintenance
+	// Unresolved: the address is not known (init-addr none and the name
+	// did not resolve, or a DNS SRV record, which needs the resolvers we
+	// do not build): in maintenance "(resolution)", with no address.
+	Unresolved bool
 	// Health checking.
 	Check     bool
 	CheckAddr netip.Addr // `addr`: check another address

@@ -36,6 +36,9 @@ type Options struct {
 	// AccessLog receives a Record for every finished connection (format
 	// it with TCPLog for `option tcplog`); nil disables access logging.
 	AccessLog func(*Record)
+	// Inherit, when set, is asked first for the listening socket of each
+	// socket key (see BindSockets); nil means "open it here".
+	Inherit func(key string) net.Listener
 }
 
 // Engine runs a Config: it owns the listeners, the backends' balancing and

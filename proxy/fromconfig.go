@@ -213,7 +213,11 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 		a.alert(d.Pos, "'bind %s' : %v", d.Args[0], err)
 		return
 	}
-	tmpl := Bind{UID: -1, GID: -1}
+	kind := "frontend"
+	if px.Kind == "listen" {
+		kind = "proxy"
+	}
+	tmpl := Bind{UID: -1, GID: -1, Where: fmt.Sprintf("Binding [%s:%d] for %s %s", d.Pos.File, d.Pos.Line, kind, px.Name)}
 	for i := 1; i < len(d.Args); i++ {
 		opt, val := d.Args[i], ""
 		takesValue := bindValueOptions[opt]
@@ -257,7 +261,9 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 			}
 		case "process", "id", "nice", "tfo", "npn":
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
-		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn":
+		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn", "ssl-min-ver", "ssl-max-ver", "no-sslv3", "no-tlsv10",
+			"no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3", "force-tlsv10", "force-tlsv11", "force-tlsv12",
+			"force-tlsv13", "no-tls-tickets", "ciphers", "ciphersuites":
 			// read by bindTLS (fromtls.go)
 		default:
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
@@ -447,7 +453,8 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	ip, ok := a.resolve(addr.Host, opts["init-addr"])
 	if !ok {
 		if strings.Contains(opts["init-addr"], "none") {
-			s.Disabled = true
+			s.Disabled, s.Unresolved = true, true
+			return s // no address: Addr stays invalid
 		} else {
 			a.alert(pos, "'server %s/%s' : could not resolve address '%s'.", px.Name, name, addr.Host)
 			return nil
@@ -464,14 +471,35 @@ func (a *adapter) resolve(host, initAddr string) (netip.Addr, bool) {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return ip, true
 	}
-	for _, m := range strings.Split(initAddr, ",") {
-		if ip, err := netip.ParseAddr(m); err == nil {
-			return ip, true
-		}
-	}
 	if host == "" || host == "*" {
 		return netip.IPv4Unspecified(), true
 	}
+	// init-addr's methods, in their order (default last,libc): `none`
+	// stops before any lookup, as in the reference.
+	methods := []string{"last", "libc"}
+	if initAddr != "" {
+		methods = strings.Split(initAddr, ",")
+	}
+	for _, m := range methods {
+		switch m {
+		case "libc":
+			if ip, ok := lookupHost(host); ok {
+				return ip, true
+			}
+		case "none":
+			return netip.Addr{}, false
+		case "last": // the server-state file's address: not kept
+		default:
+			if ip, err := netip.ParseAddr(m); err == nil {
+				return ip, true
+			}
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// lookupHost is the system resolver's first address for host, IPv4 first.
+func lookupHost(host string) (netip.Addr, bool) {
 	ips, err := net.LookupIP(host)
 	if err != nil || len(ips) == 0 {
 		return netip.Addr{}, false
@@ -500,7 +528,15 @@ func (a *adapter) serverTemplate(px *haproxy.Proxy, d haproxy.Directive) []*Serv
 		hi, _ = strconv.Atoi(l)
 	}
 	addr, ok := splitHostPort(d.Args[2])
-	if !ok {
+	srv := !ok && strings.HasPrefix(d.Args[2], "_") && slices.Contains(d.Args[3:], "resolvers")
+	switch {
+	case srv:
+		// A DNS SRV record gives the servers their addresses and ports
+		// at run time; until then the reference keeps them in
+		// maintenance, and without resolvers so do we.
+		a.warn(d.Pos, "'server-template %s' : SRV record '%s' is resolved at run time by the 'resolvers' section, which is not built by Fulcrum yet: the servers stay in maintenance.", d.Args[0], d.Args[2])
+		addr = haproxy.Address{Host: "0.0.0.0", Port: 1} // replaced below
+	case !ok:
 		a.alert(d.Pos, "'server-template %s' : address '%s' needs a literal host and port in Fulcrum.", d.Args[0], d.Args[2])
 		return nil
 	}
@@ -520,6 +556,9 @@ func (a *adapter) serverTemplate(px *haproxy.Proxy, d haproxy.Directive) []*Serv
 	var out []*Server
 	for n := lo; n <= hi && n-lo < 4096; n++ {
 		if s := a.server(px, fmt.Sprintf("%s%d", d.Args[0], n), addr, opts, d.Pos); s != nil {
+			if srv {
+				s.Addr, s.Disabled, s.Unresolved = netip.AddrPort{}, true, true
+			}
 			out = append(out, s)
 		}
 	}

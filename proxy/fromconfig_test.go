@@ -256,16 +256,7 @@ func TestServerWithoutPort(t *testing.T) {
 		t.Skipf("127.0.0.2 not usable: %v", err)
 	}
 	defer backend.Close()
-	go func() {
-		for {
-			c, err := backend.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Write([]byte("mapped"))
-			c.Close()
-		}
-	}()
+	go serveReply(backend, "mapped")
 	cfg, diags := adapt(t, fmt.Sprintf("listen app\n bind 127.0.0.1:%d\n timeout connect 1s\n server s 127.0.0.2 check\n", port))
 	if confparse.HasAlert(diags) {
 		t.Fatal(diags)

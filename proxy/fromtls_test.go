@@ -44,7 +44,7 @@ func TestBindTLS(t *testing.T) {
 	}{
 		{desc: "file with chain and key", bind: "ssl crt " + both, certs: 1},
 		{desc: "directory with a .key file", bind: "ssl crt " + certs, certs: 2},
-		{desc: "crt-base", global: "crt-base " + dir, bind: "ssl crt site.pem crt certs alpn h2,http/1.1", certs: 3, alpn: "h2,http/1.1"},
+		{desc: "crt-base", global: "crt-base " + dir, bind: "ssl crt site.pem crt certs alpn h2x,http/1.1", certs: 3, alpn: "h2x,http/1.1"},
 		{desc: "alpn without ssl", bind: "alpn h2", diag: "bind option 'alpn' is accepted but not acted on yet"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -108,5 +108,84 @@ func TestParseSize(t *testing.T) {
 		if got := parseSize(in); got != want {
 			t.Errorf("parseSize(%q) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+// TestApplyTLS: protocol ranges and suite lists from bind words.
+func TestApplyTLS(t *testing.T) {
+	for _, tc := range []struct {
+		desc     string
+		words    [][2]string
+		min, max uint16
+		suites   int // -1: the default list kept
+	}{
+		{"default", nil, tls.VersionTLS12, tls.VersionTLS13, -1},
+		{"min 1.3", [][2]string{{"ssl-min-ver", "TLSv1.3"}}, tls.VersionTLS13, tls.VersionTLS13, -1},
+		{"max 1.1 from 1.0", [][2]string{{"ssl-min-ver", "TLSv1.0"}, {"ssl-max-ver", "TLSv1.1"}}, tls.VersionTLS10, tls.VersionTLS11, -1},
+		{"no-tlsv13 alone", [][2]string{{"no-tlsv13", ""}}, tls.VersionTLS12, tls.VersionTLS12, -1},
+		{"no-tlsv13 under a minimum", [][2]string{{"ssl-min-ver", "TLSv1.2"}, {"no-tlsv13", ""}}, tls.VersionTLS12, tls.VersionTLS13, -1},
+		{"force-tlsv12", [][2]string{{"force-tlsv12", ""}}, tls.VersionTLS12, tls.VersionTLS12, -1},
+		{"cipher names", [][2]string{{"ciphers", "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256:AES128-SHA"}}, tls.VersionTLS12, tls.VersionTLS13, 2},
+		{"cipher keywords", [][2]string{{"ciphers", "HIGH:!aNULL"}}, tls.VersionTLS12, tls.VersionTLS13, -1},
+		{"system profile", [][2]string{{"ciphers", "PROFILE=SYSTEM"}}, tls.VersionTLS12, tls.VersionTLS13, -1},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			var s tlsSettings
+			for _, w := range tc.words {
+				s.word(w[0], w[1], confparse.Pos{})
+			}
+			cfg := &tls.Config{CipherSuites: allSuites()}
+			a := &adapter{}
+			a.applyTLS(cfg, s)
+			if cfg.MinVersion != tc.min || cfg.MaxVersion != tc.max {
+				t.Errorf("versions %x-%x, want %x-%x", cfg.MinVersion, cfg.MaxVersion, tc.min, tc.max)
+			}
+			if tc.suites >= 0 && len(cfg.CipherSuites) != tc.suites || tc.suites < 0 && len(cfg.CipherSuites) != len(allSuites()) {
+				t.Errorf("%d suites, want %d", len(cfg.CipherSuites), tc.suites)
+			}
+		})
+	}
+}
+
+// TestCertSelection: the certificate for an SNI, as the reference picks
+// it (checked by hand against it): crt-list filters replace a
+// certificate's own names, wildcards match one label, negative filters
+// take names away, anything else gets the first certificate loaded.
+func TestCertSelection(t *testing.T) {
+	dir := t.TempDir()
+	writeNamedCert(t, dir, "a.pem", "a.example", "a.example")
+	writeNamedCert(t, dir, "b.pem", "b.example", "b.example")
+	writeNamedCert(t, dir, "c.pem", "c.example", "c.example", "*.c.example")
+	list := filepath.Join(dir, "list")
+	os.WriteFile(list, []byte("# certificates\nb.pem [alpn h2] other.example *.wild.example !x.wild.example\n\nc.pem\n"), 0o644)
+	cfg, diags := adapt(t, "global\n crt-base "+dir+"\nfrontend f\n mode http\n bind 127.0.0.1:8443 ssl crt a.pem crt-list "+list+"\n timeout client 1s\n")
+	var warned bool
+	for _, d := range diags {
+		warned = warned || strings.Contains(d.Message, "options [alpn h2] of 'b.pem' are not acted on")
+	}
+	if !warned {
+		t.Errorf("crt-list options not warned: %v", diags)
+	}
+	sel := cfg.Frontends[0].Binds[0].TLS.GetCertificate
+	for sni, want := range map[string]string{"a.example": "a.example", "b.example": "a.example", "other.example": "b.example",
+		"y.wild.example": "b.example", "x.wild.example": "a.example", "c.example": "c.example", "z.c.example": "c.example",
+		"": "a.example", "OTHER.example": "b.example"} {
+		c, err := sel(&tls.ClientHelloInfo{ServerName: sni})
+		if err != nil || c.Leaf.Subject.CommonName != want {
+			t.Errorf("SNI %q: %s, want %s", sni, c.Leaf.Subject.CommonName, want)
+		}
+	}
+}
+
+// TestALPNWithoutH2: h2 is left out of the offer, with a warning.
+func TestALPNWithoutH2(t *testing.T) {
+	dir := t.TempDir()
+	cert := writeTestCert(t, dir)
+	cfg, diags := adapt(t, "frontend f\n mode http\n bind 127.0.0.1:8443 ssl crt "+cert+" alpn h2,http/1.1\n timeout client 1s\n")
+	if got := strings.Join(cfg.Frontends[0].Binds[0].TLS.NextProtos, ","); got != "http/1.1" {
+		t.Errorf("ALPN %q, want http/1.1", got)
+	}
+	if len(diags) == 0 || !strings.Contains(diags[len(diags)-1].Message, "'h2' is left out") {
+		t.Errorf("no warning: %v", diags)
 	}
 }

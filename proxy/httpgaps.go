@@ -107,7 +107,12 @@ func (h *httpConn) bufferedBody() (body []byte, size int64, complete bool) {
 	if h.resp.Status != 0 {
 		return nil, 0, true
 	}
-	d := h.in.data()
+	// The body starts past the head, which tcp-request content rules
+	// see still in the buffer.
+	var d []byte
+	if start := max(h.in.r, h.headEnd()); start <= h.in.w {
+		d = h.in.b[start:h.in.w]
+	}
 	switch h.req.Framing {
 	case http1.BodyLength:
 		n := int64(len(d))
@@ -116,18 +121,7 @@ func (h *httpConn) bufferedBody() (body []byte, size int64, complete bool) {
 		}
 		body, size = d[:n], h.req.ContentLength
 	case http1.BodyChunked:
-		h.gaps.dec = http1.ChunkedDecoder{AcceptInvalid: h.feOpts.AcceptInvalid}
-		h.gaps.chunks = h.gaps.chunks[:0]
-		for off := 0; off < len(d) && !h.gaps.dec.Done(); {
-			n, data, err := h.gaps.dec.Decode(d[off:])
-			if err != nil || n == 0 {
-				break
-			}
-			h.gaps.chunks = append(h.gaps.chunks, data...)
-			off += n
-		}
-		body, complete = h.gaps.chunks, h.gaps.dec.Done()
-		size = int64(len(body)) + h.gaps.dec.ChunkRemaining()
+		body, size, complete = decodeBuffered(&h.gaps.dec, &h.gaps.chunks, d, h.feOpts.AcceptInvalid)
 	default:
 		return nil, 0, true
 	}
@@ -365,4 +359,63 @@ func (h *httpConn) backendContent() bool {
 	h.r.Term = [2]byte{termProxy, stateRequest}
 	h.log()
 	return false
+}
+
+var _ sample.ResponseBodyEnv = (*Session)(nil)
+
+// ResponseBody is the response body that came with the response head,
+// while the head is still in the server buffer (the response rules):
+// decoded when chunked, cut to what the reference's buffer would hold.
+func (s *Session) ResponseBody() ([]byte, int64, bool) {
+	h := s.http
+	if h == nil || h.resp.Status == 0 || len(h.resp.Proto) == 0 {
+		return nil, 0, false
+	}
+	// The head is still there when the status line's first byte is the
+	// buffer's first unread one (same array, same capacity left).
+	if h.sin.r >= h.sin.w || cap(h.resp.Proto) != cap(h.sin.b[h.sin.r:]) {
+		return nil, 0, false
+	}
+	d := h.sin.b[h.sin.r+h.resp.HeadLen : h.sin.w]
+	var body []byte
+	var size int64
+	switch h.resp.Framing {
+	case http1.BodyLength:
+		body, size = d[:min(int64(len(d)), h.resp.ContentLength)], h.resp.ContentLength
+	case http1.BodyChunked:
+		body, size, _ = decodeBuffered(&h.gaps.dec, &h.gaps.chunks, d, h.beOpts.AcceptInvalid)
+	case http1.BodyUntilClose:
+		body, size = d, int64(len(d))
+	}
+	l := h.beOpts.Limits
+	c := l.BufSize - l.MaxRewrite - 72 - int(htxSize(&h.resp))
+	for i := range h.resp.Headers {
+		if !bytes.EqualFold(h.resp.Headers[i].Name, hdrConnection) {
+			c -= 8
+		}
+	}
+	if h.resp.Framing == http1.BodyChunked {
+		c -= 8
+	}
+	if c = max(c, 0); len(body) > c {
+		body = body[:c]
+	}
+	return body, size, true
+}
+
+// decodeBuffered decodes the chunked body bytes in d into *out: the data
+// so far, its size with what the current chunk still announces, and
+// whether the body is complete.
+func decodeBuffered(dec *http1.ChunkedDecoder, out *[]byte, d []byte, acceptInvalid bool) ([]byte, int64, bool) {
+	*dec = http1.ChunkedDecoder{AcceptInvalid: acceptInvalid}
+	*out = (*out)[:0]
+	for off := 0; off < len(d) && !dec.Done(); {
+		n, data, err := dec.Decode(d[off:])
+		if err != nil || n == 0 {
+			break
+		}
+		*out = append(*out, data...)
+		off += n
+	}
+	return *out, int64(len(*out)) + dec.ChunkRemaining(), dec.Done()
 }

@@ -58,10 +58,17 @@ var gapCases = []actCase{
 	http-request set-header X-Body %[req.body]
 	http-request set-header X-Len %[req.body_len]`,
 		[]string{post("/fwd", "ab"+gapPause+"cde"), postChunked("/fwdc", "12", "345"), get("/after")}},
+	{"body larger than the buffer to the server", `option http-buffer-request
+	http-request set-header X-Len %[req.body_len]
+	http-request set-header X-Size %[req.body_size]`,
+		[]string{post("/bigfwd", strings.Repeat("b", 20000)), get("/after")}},
 	{"expect 100-continue while waiting", `option http-buffer-request
 	http-request return status 200 content-type text/plain lf-string "l=%[req.body_len] e=%[req.hdr(expect)]" if { path /e }`,
 		[]string{post("/e", gapPause+"abcde", "Expect: 100-continue"), post("/ef", gapPause+"abc", "Expect: 100-continue"),
 			"POST /e10 HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n" + gapPause + "hi"}},
+	{"response body fetches", `http-response set-header X-Body "l=%[res.body_len] s=%[res.body_size] b=%[res.body,length]"
+	http-after-response set-header X-After "%[res.body_len]"`,
+		[]string{get("/r"), post("/r2", "hi")}},
 	{"capture fetches", `capture request header Host len 10
 	capture request header X-A len 3
 	declare capture request len 8
@@ -79,6 +86,11 @@ var gapCases = []actCase{
 	tcp-request content set-var(txn.after) str(yes)
 	http-request return status 200 content-type text/plain lf-string "txn=%[var(txn.cnt)] sess=%[var(sess.seen)] after=%[var(txn.after)] len=%[req.len]"`,
 		[]string{get("/a"), get("/acc"), get("/bad")}},
+	{"tcp-request content rules see the body", `tcp-request inspect-delay 1s
+	tcp-request content set-var(txn.l) req.len
+	tcp-request content set-var(txn.b) req.body
+	http-request return status 200 content-type text/plain lf-string "l=%[var(txn.l)] b=%[var(txn.b)] l2=%[req.len] b2=%[req.body]"`,
+		[]string{post("/b", "hello"), post("/b", "he"+gapPause+"llo")}},
 	{"tcp-request content track-sc", `stick-table type ip size 10 store http_req_cnt,conn_cnt
 	tcp-request inspect-delay 1s
 	tcp-request content track-sc0 src
@@ -88,17 +100,21 @@ var gapCases = []actCase{
 	{"backend tcp-request content rules", "use_backend gbk", []string{get("/a"), get("/x")}},
 }
 
-// gapConfigText is the configuration both sides run.
-func gapConfigText(_ string, ports []int, s1, s2 string) string {
-	var b strings.Builder
-	b.WriteString(`defaults
+// httpLogDefaults are the defaults of the differential configurations:
+// http mode, httplog lines on stdout.
+const httpLogDefaults = `defaults
 	mode http
 	log stdout format raw local0
 	option httplog
 	timeout connect 1s
 	timeout client 5s
 	timeout server 5s
-`)
+`
+
+// gapConfigText is the configuration both sides run.
+func gapConfigText(_ string, ports []int, s1, s2 string) string {
+	var b strings.Builder
+	b.WriteString(httpLogDefaults)
 	b.WriteString(`backend gbk
 	tcp-request content set-var(txn.b) str(seen)
 	tcp-request content reject if { path /x }

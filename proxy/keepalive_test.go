@@ -158,3 +158,59 @@ func keepAliveTimer(t *testing.T, local, remote int) int {
 	t.Fatalf("no established socket with local port %d / remote port %d", local, remote)
 	return -1
 }
+
+// On a listening socket inherited from a master (a listener Go makes from
+// a file turns keep-alive on by itself), accepted connections still get
+// none unless configured.
+func TestNoTCPKeepAliveOnInheritedListener(t *testing.T) {
+	srv, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	go func() {
+		for {
+			c, err := srv.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open until the test ends
+		}
+	}()
+	fePort := difftest.FreePort(t)
+	cfg, _ := adapt(t, fmt.Sprintf(`defaults
+  mode tcp
+  timeout client 10s
+  timeout server 10s
+  timeout connect 1s
+listen inh
+  bind 127.0.0.1:%d
+  server s %s
+`, fePort, srv.Addr()))
+	files, err := BindSockets(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startEngineOpts(t, cfg, Options{Inherit: func(key string) net.Listener {
+		if f := files[key]; f != nil {
+			ln, _ := net.FileListener(f)
+			return ln
+		}
+		return nil
+	}})
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", fePort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 100 { // the accepted connection shows once the proxy has it
+		if b, _ := os.ReadFile("/proc/net/tcp"); strings.Contains(string(b), fmt.Sprintf(":%04X ", fePort)) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := keepAliveTimer(t, fePort, 0); got != 0 {
+		t.Errorf("connection accepted on an inherited listener: timer %d, want 0 (no keep-alive)", got)
+	}
+}

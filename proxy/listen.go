@@ -2,10 +2,12 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -55,6 +57,9 @@ func openSockets(b Bind, backlog int) (map[string]net.Listener, error) {
 		}
 		ln, err := net.Listen("unix", path)
 		if err != nil {
+			if b.Where != "" {
+				return nil, fmt.Errorf("%s: cannot bind UNIX socket (%s) [%s]", b.Where, strerror(err), path)
+			}
 			return nil, err
 		}
 		ln.(*net.UnixListener).SetUnlinkOnClose(false)
@@ -92,6 +97,9 @@ func openSockets(b Bind, backlog int) (map[string]net.Listener, error) {
 		lc := net.ListenConfig{Control: sockOpts(b, network), KeepAlive: -1}
 		ln, err := lc.Listen(context.Background(), network, net.JoinHostPort(host, strconv.Itoa(p)))
 		if err != nil {
+			if b.Where != "" {
+				return fail(fmt.Errorf("%s: cannot bind socket (%s) for [%s]", b.Where, strerror(err), net.JoinHostPort(host, strconv.Itoa(p))))
+			}
 			return fail(fmt.Errorf("cannot bind socket (%v) for [%s]", err, net.JoinHostPort(host, strconv.Itoa(p))))
 		}
 		out[socketKey(a, uint16(p))] = ln
@@ -158,4 +166,15 @@ func setBacklog(ln net.Listener, backlog int) error {
 		return err
 	}
 	return lerr
+}
+
+// strerror is the system error under err as the reference prints it
+// ("Cannot assign requested address").
+func strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	m := errno.Error()
+	return strings.ToUpper(m[:1]) + m[1:]
 }

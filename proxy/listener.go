@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -22,6 +21,10 @@ type listener struct {
 	// held is closed while the listener is paused (inherited sockets).
 	pauseMu sync.Mutex
 	held    chan struct{}
+	// inherited: the socket came from Options.Inherit and other
+	// processes hold it too (see inherit.go); closing it would not stop
+	// the kernel from queueing connections.
+	inherited bool
 }
 
 func (l *listener) pause() {
@@ -73,30 +76,10 @@ func (e *Engine) syncListeners(rt *runtime) error {
 	}
 	wanted := map[string]want{}
 	var order []string
-	for _, fc := range rt.cfg.Frontends {
-		fe := rt.frontends[fc.Name]
-		for i, b := range fc.Binds {
-			a := b.Addr
-			if a.PortLow == 0 && a.Family <= FamilyIPv6 {
-				// Port 0 (the kernel picks; used by tests): one socket
-				// per bind, kept across reloads by frontend and position.
-				k := fmt.Sprintf("%s#%s/%d", socketKey(a, 0), fc.Name, i)
-				wanted[k] = want{b, fe}
-				order = append(order, k)
-				continue
-			}
-			if a.Family == FamilyUnix || a.Family == FamilyABNS || a.Family == FamilyFD {
-				wanted[a.Key()] = want{b, fe}
-				order = append(order, a.Key())
-				continue
-			}
-			for p := int(a.PortLow); p <= int(a.PortHigh); p++ {
-				k := socketKey(a, uint16(p))
-				wanted[k] = want{b, fe}
-				order = append(order, k)
-			}
-		}
-	}
+	eachSocket(rt.cfg, func(k string, fc *Frontend, b Bind) {
+		wanted[k] = want{b, rt.frontends[fc.Name]}
+		order = append(order, k)
+	})
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopped {
@@ -118,20 +101,22 @@ func (e *Engine) syncListeners(rt *runtime) error {
 		if e.listeners[k] != nil || opened[k] != nil {
 			continue
 		}
-		backlog := w.bind.Backlog
-		if backlog == 0 {
-			backlog = w.fe.cfg.Backlog
+		if ln := e.inherited(k); ln != nil {
+			opened[k] = &listener{key: k, ln: ln, done: make(chan struct{}), inherited: true}
+			continue
 		}
-		if backlog == 0 {
-			backlog = w.fe.cfg.MaxConn
-		}
-		socks, err := openSockets(w.bind, backlog)
+		socks, err := openSockets(w.bind, bindBacklog(w.bind, w.fe.cfg))
 		if err != nil {
 			return fail(err)
 		}
 		for sk, ln := range socks {
 			if w.bind.Addr.PortLow == 0 {
 				sk = k
+			}
+			if opened[sk] != nil || e.listeners[sk] != nil {
+				// Another port of a range that is inherited or open.
+				ln.Close()
+				continue
 			}
 			opened[sk] = &listener{key: sk, ln: ln, done: make(chan struct{})}
 		}
@@ -220,6 +205,14 @@ func (e *Engine) acceptLoop(l *listener) {
 		// The connection belongs to the generation current at accept;
 		// the slots go back to the limiters they were taken from.
 		rt, fe, bind := e.rt.Load(), l.fe.Load(), *l.bind.Load()
+		if (l.inherited || bind.Addr.Family == FamilyFD) && !fe.cfg.ClientKeepAlive.On {
+			// A listener made from a file (inherited from a master or
+			// an old process, fd@) lets Go turn keep-alive on; the
+			// reference leaves it off unless configured.
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetKeepAlive(false)
+			}
+		}
 		// Register under liveMu so Stop's Wait never races an Add.
 		e.liveMu.Lock()
 		if e.draining {

@@ -10,8 +10,9 @@ func (e *Engine) Pause() {
 	defer e.mu.Unlock()
 	e.paused = true
 	for k, l := range e.listeners {
-		if l.bind.Load().Addr.Family == FamilyFD {
+		if l.bind.Load().Addr.Family == FamilyFD || l.inherited {
 			l.pause()
+			l.unlisten()
 			continue
 		}
 		l.close()
@@ -24,6 +25,7 @@ func (e *Engine) Resume() error {
 	e.mu.Lock()
 	e.paused = false
 	for _, l := range e.listeners {
+		l.relisten()
 		l.resume()
 	}
 	e.mu.Unlock()

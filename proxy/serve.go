@@ -109,13 +109,18 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		rec.Client = sess.Src
 	}
 	defer func() { sess.stickClose(rec.BytesIn, rec.BytesOut) }()
-	if cli, buf, ok = startTLS(fe, bind, cli, buf, sess, rec); !ok {
-		return
+	// Connection rules run before a TLS handshake, session rules after.
+	connOK := runRules(fe.cfg.ConnectionRules, sess)
+	if connOK {
+		if cli, buf, ok = startTLS(fe, bind, cli, buf, sess, rec); !ok {
+			return
+		}
 	}
-	if !runRules(fe.cfg.ConnectionRules, sess) || !runRules(fe.cfg.SessionRules, sess) {
+	if !connOK || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
 		fe.counters.DeniedConns.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
+		rec.connError = rejectedConn(fe, bind, connOK)
 		return
 	}
 	sess.stickSession()

@@ -352,6 +352,8 @@ func serverStatus(s *server, v balance.View) string {
 	a.mu.Unlock()
 	up := s.state.up.Load()
 	switch {
+	case (maint || v.Maint) && s.cfg.Unresolved:
+		return "MAINT (resolution)"
 	case maint || v.Maint:
 		return "MAINT"
 	case !up && (!s.cfg.Check || checksOff):
@@ -472,7 +474,9 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 	if s.cfg.Agent != nil && !s.state.agent.off.Load() {
 		agentStats(&r, &s.state.agent)
 	}
-	r.Set(stats.Addr, stats.Str(s.cfg.Addr.String()))
+	if s.cfg.Addr.IsValid() {
+		r.Set(stats.Addr, stats.Str(s.cfg.Addr.String()))
+	}
 	if s.cfg.Cookie != "" {
 		r.Set(stats.Cookie, stats.Str(s.cfg.Cookie))
 	}

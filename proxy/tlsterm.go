@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -119,6 +120,18 @@ type connError struct {
 	listener string // the bind's name, else its number in the frontend
 	msg      string
 	empty    bool // nothing was received (not logged under dontlognull)
+	silent   bool // no line at all
+}
+
+// rejectedConn is the line of a connection refused by tcp-request
+// connection or session rules: none, as with the reference, but for a
+// session refused after a TLS handshake, which the reference logs as a
+// connection error with the message "Success".
+func rejectedConn(fe *frontend, bind Bind, handshaken bool) *connError {
+	if bind.TLS != nil && handshaken {
+		return &connError{listener: listenerName(fe, bind), msg: "Success"}
+	}
+	return &connError{silent: true}
 }
 
 // connErrorPrefix renders the line's client, accept date and frontend.
@@ -139,7 +152,7 @@ func (c *connError) appendLine(dst []byte, r *Record) []byte {
 }
 
 func (c *connError) level(l *AccessLog) (int, bool) {
-	if l.DontLogNull && c.empty {
+	if c.silent || l.DontLogNull && c.empty {
 		return 0, true
 	}
 	if l.SeparateErrors {
@@ -151,7 +164,11 @@ func (c *connError) level(l *AccessLog) (int, bool) {
 // handshakeError names a failed handshake as the reference does.
 func handshakeError(err error, got bool) *connError {
 	var ne net.Error
+	var unknownCA x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
 	switch {
+	case errors.As(err, &unknownCA) || errors.As(err, &invalid):
+		return &connError{msg: "SSL client certificate not trusted"}
 	case errors.As(err, &ne) && ne.Timeout():
 		return &connError{msg: "Timeout during SSL handshake", empty: !got}
 	case !got && errors.Is(err, io.EOF):

@@ -28,12 +28,19 @@ import (
 // PEM file, as `bind ... crt` reads them.
 func writeTestCert(t *testing.T, dir string) string {
 	t.Helper()
+	return writeNamedCert(t, dir, "site.pem", "example.com", "example.com")
+}
+
+// writeNamedCert writes a self-signed certificate for cn and names (its
+// DNS names) with its key in dir/file.
+func writeNamedCert(t *testing.T, dir, file, cn string, names ...string) string {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "example.com"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), DNSNames: []string{"example.com"}}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), DNSNames: names}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +51,7 @@ func writeTestCert(t *testing.T, dir string) string {
 	}
 	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	data = append(data, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})...)
-	path := filepath.Join(dir, "site.pem")
+	path := filepath.Join(dir, file)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +65,13 @@ const tlsFetchesText = `http-request return status 200 content-type text/plain l
 
 // tlsConfigText has two frontends with a TLS and a plain bind each
 // (ports in that order): "tls" answers with the fetches, "tlss" logs
-// with option httpslog.
-func tlsConfigText(cert string, ports [4]int) string {
-	return fmt.Sprintf(`defaults
+// with option httpslog; "tlsr" (one TLS bind) refuses the SNI "bad" by
+// a session rule; "tlsv" has a TLS 1.3-only bind and one with a cipher
+// list (where no-tlsv13 is ignored: the global defaults set a minimum).
+func tlsConfigText(cert string, ports [7]int) string {
+	return fmt.Sprintf(`global
+	ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+defaults
 	mode http
 	log stdout format raw local0
 	timeout connect 1s
@@ -75,7 +86,17 @@ frontend tlss
 	bind 127.0.0.1:%d
 	option httpslog
 	http-request return status 200 content-type text/plain string ok
-`, ports[0], cert, ports[1], tlsFetchesText, ports[2], cert, ports[3])
+frontend tlsr
+	bind 127.0.0.1:%d ssl crt %s
+	option httplog
+	tcp-request session reject if { ssl_fc_sni -m str bad }
+	http-request return status 200 content-type text/plain string ok
+frontend tlsv
+	bind 127.0.0.1:%d ssl crt %s ssl-min-ver TLSv1.3
+	bind 127.0.0.1:%d ssl crt %s ciphers ECDHE-ECDSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256 no-tlsv13
+	option httplog
+	http-request return status 200 content-type text/plain lf-string "%%[ssl_fc_protocol] %%[ssl_fc_cipher]"
+`, ports[0], cert, ports[1], tlsFetchesText, ports[2], cert, ports[3], ports[4], cert, ports[5], cert, ports[6], cert)
 }
 
 // tlsCase is one client: plain, or TLS with its version, suites, SNI and
@@ -157,7 +178,7 @@ func TestTLSTerminationDifferential(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	dir := t.TempDir()
 	cert := writeTestCert(t, dir)
-	ports := func() (p [4]int) {
+	ports := func() (p [7]int) {
 		for i := range p {
 			p[i] = difftest.FreePort(t)
 		}
@@ -184,6 +205,34 @@ func TestTLSTerminationDifferential(t *testing.T) {
 			}
 		})
 	}
+	for _, sni := range []string{"bad", "good"} {
+		c := tlsCase{desc: "session rule on SNI " + sni, version: tls.VersionTLS12, sni: sni}
+		t.Run(c.desc, func(t *testing.T) {
+			r := runTLSCase(t, addr(refPorts[4]), "", c)
+			o := runTLSCase(t, addr(ourPorts[4]), "", c)
+			if r != o {
+				t.Errorf("answer:\nref  %q\nours %q", r, o)
+			}
+		})
+	}
+	for _, c := range []struct {
+		port int
+		tlsCase
+	}{
+		{5, tlsCase{desc: "TLS 1.2 to a TLS 1.3 bind", version: tls.VersionTLS12, suite: tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}},
+		{5, tlsCase{desc: "TLS 1.3 to a TLS 1.3 bind", version: tls.VersionTLS13}},
+		{6, tlsCase{desc: "a suite out of the bind's list", version: tls.VersionTLS12, suite: tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
+		{6, tlsCase{desc: "the suite of the bind's list", version: tls.VersionTLS12, suite: tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}},
+	} {
+		t.Run(c.desc, func(t *testing.T) {
+			r := maskTLS13Suite(runTLSCase(t, addr(refPorts[c.port]), "", c.tlsCase))
+			o := maskTLS13Suite(runTLSCase(t, addr(ourPorts[c.port]), "", c.tlsCase))
+			if r != o {
+				t.Errorf("answer:\nref  %q\nours %q", r, o)
+			}
+		})
+	}
+	nlines := 2*len(tlsCases) + 2 + 4
 	var want, got []string
 	for range 200 {
 		want = want[:0]
@@ -192,7 +241,7 @@ func TestTLSTerminationDifferential(t *testing.T) {
 				want = append(want, maskTLSLine(l))
 			}
 		}
-		if got = lines(); len(got) >= 2*len(tlsCases) && len(want) >= 2*len(tlsCases) {
+		if got = lines(); len(got) >= nlines && len(want) >= nlines {
 			break
 		}
 		time.Sleep(25 * time.Millisecond)
@@ -211,7 +260,7 @@ func TestTLSTerminationDifferential(t *testing.T) {
 
 // connErrorRE matches a connection error line or an httpslog line, and
 // what differs by nature in it: the client port and the date.
-var connErrorRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] (tls/|tlss)`)
+var connErrorRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] (tls/|tlss|tlsr|tlsv)`)
 
 // timersRE are the timers of an httpslog line of an answer.
 var timersRE = regexp.MustCompile(` \d+/-1/-1/-1/\d+ `)
@@ -232,3 +281,186 @@ func maskTLS13Suite(s string) string {
 	}
 	return s
 }
+
+// TestCertSelectionDifferential: for each SNI, the certificate served
+// (its common name) is the reference's, with a crt file and a crt-list
+// of filters, wildcards and exclusions.
+func TestCertSelectionDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	dir := t.TempDir()
+	writeNamedCert(t, dir, "a.pem", "a.example", "a.example")
+	writeNamedCert(t, dir, "b.pem", "b.example", "b.example")
+	writeNamedCert(t, dir, "c.pem", "c.example", "c.example", "*.c.example")
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte("b.pem other.example *.wild.example !x.wild.example\nc.pem\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := func(port int) string {
+		return fmt.Sprintf(`global
+	crt-base %s
+defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend sel
+	bind 127.0.0.1:%d ssl crt a.pem crt-list %s
+	http-request return status 200
+`, dir, port, list)
+	}
+	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
+	difftest.StartReferenceConfig(t, bin, text(refPort))
+	startOurs(t, text(ourPort), plainLine)
+	served := func(port int, sni string) string {
+		c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{InsecureSkipVerify: true, ServerName: sni})
+		if err != nil {
+			return "handshake: " + err.Error()
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].Subject.CommonName
+	}
+	for _, sni := range []string{"a.example", "b.example", "other.example", "y.wild.example", "x.wild.example",
+		"c.example", "z.c.example", "OTHER.example", "nothing.example", ""} {
+		if r, o := served(refPort, sni), served(ourPort, sni); r != o {
+			t.Errorf("SNI %q: ref %s, ours %s", sni, r, o)
+		}
+	}
+}
+
+// testPKI is a CA, a client certificate it signed and a self-signed
+// one, for client certificate checks.
+type testPKI struct {
+	caFile        string
+	client, rogue tls.Certificate
+}
+
+func newTestPKI(t *testing.T, dir string) testPKI {
+	t.Helper()
+	newKey := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	mkCert := func(tmpl, parent *x509.Certificate, pub *ecdsa.PublicKey, signer *ecdsa.PrivateKey) *x509.Certificate {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := x509.ParseCertificate(der)
+		return c
+	}
+	now := time.Now()
+	caKey := newKey()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(10), Subject: pkix.Name{Country: []string{"FR"}, Organization: []string{"Test CA"}, CommonName: "ca.example"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	ca := mkCert(caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	clKey := newKey()
+	cl := mkCert(&x509.Certificate{SerialNumber: big.NewInt(11), Subject: pkix.Name{Country: []string{"FR"}, Province: []string{"IDF"},
+		Organization: []string{"Client Org"}, CommonName: "client1"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature}, ca, &clKey.PublicKey, caKey)
+	rgKey := newKey()
+	rgTmpl := &x509.Certificate{SerialNumber: big.NewInt(12), Subject: pkix.Name{CommonName: "rogue"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	rg := mkCert(rgTmpl, rgTmpl, &rgKey.PublicKey, rgKey)
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return testPKI{caFile: caFile,
+		client: tls.Certificate{Certificate: [][]byte{cl.Raw}, PrivateKey: clKey},
+		rogue:  tls.Certificate{Certificate: [][]byte{rg.Raw}, PrivateKey: rgKey}}
+}
+
+// TestClientCertDifferential: `ca-file` with `verify required|optional`
+// accepts and refuses the same client certificates as the reference,
+// the ssl_c_* fetches give its values, and refusals are logged alike.
+func TestClientCertDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	dir := t.TempDir()
+	cert := writeTestCert(t, dir)
+	pki := newTestPKI(t, dir)
+	text := func(req, opt int) string {
+		return fmt.Sprintf(httpLogDefaults+`frontend req
+	bind 127.0.0.1:%d ssl crt %s ca-file %s verify required
+	http-request return status 200 content-type text/plain lf-string "u=%%[ssl_c_used] v=%%[ssl_c_verify] s=%%[ssl_c_s_dn] i=%%[ssl_c_i_dn] cn=%%[ssl_c_s_dn(cn)] o=%%[ssl_c_i_dn(O,1)]"
+frontend opt
+	bind 127.0.0.1:%d ssl crt %s ca-file %s verify optional
+	http-request return status 200 content-type text/plain lf-string "u=%%[ssl_c_used] v=%%[ssl_c_verify] s=%%[ssl_c_s_dn]"
+`, req, cert, pki.caFile, opt, cert, pki.caFile)
+	}
+	refReq, refOpt, ourReq, ourOpt := difftest.FreePort(t), difftest.FreePort(t), difftest.FreePort(t), difftest.FreePort(t)
+	ref := difftest.StartReferenceConfig(t, bin, text(refReq, refOpt))
+	_, lines := startOurs(t, text(ourReq, ourOpt), plainLine)
+	ask := func(port int, c *tls.Certificate) string {
+		cfg := &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12}
+		if c != nil {
+			// Sent even when its issuer is not among the CAs the
+			// server names (Go's client would send none).
+			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return c, nil }
+		}
+		conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), cfg)
+		if err != nil {
+			return "handshake: " + err.Error()
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(conn, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+		got, err := io.ReadAll(conn)
+		if err != nil && len(got) == 0 {
+			return "refused: " + err.Error()
+		}
+		_, body, _ := strings.Cut(string(got), "\r\n\r\n")
+		return body
+	}
+	for _, c := range []struct {
+		desc string
+		opt  bool
+		cert *tls.Certificate
+	}{
+		{"required, signed", false, &pki.client},
+		{"required, none", false, nil},
+		{"required, rogue", false, &pki.rogue},
+		{"optional, signed", true, &pki.client},
+		{"optional, none", true, nil},
+		{"optional, rogue", true, &pki.rogue},
+	} {
+		rp, op := refReq, ourReq
+		if c.opt {
+			rp, op = refOpt, ourOpt
+		}
+		if r, o := ask(rp, c.cert), ask(op, c.cert); r != o {
+			t.Errorf("%s:\nref  %q\nours %q", c.desc, r, o)
+		}
+	}
+	var want, got []string
+	for range 200 {
+		want = want[:0]
+		for _, l := range strings.Split(ref.Output(), "\n") {
+			if clientCertRE.MatchString(l) {
+				want = append(want, clientCertRE.ReplaceAllString(l, "$1:PORT [DATE] $2"))
+			}
+		}
+		if got = lines(); len(got) >= 6 && len(want) >= 6 {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	for i := range got {
+		got[i] = clientCertRE.ReplaceAllString(got[i], "$1:PORT [DATE] $2")
+		got[i] = timersRE.ReplaceAllString(got[i], " T/-1/-1/-1/T ")
+	}
+	for i := range want {
+		want[i] = timersRE.ReplaceAllString(want[i], " T/-1/-1/-1/T ")
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("log lines:\nref\n%s\nours\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+}
+
+// clientCertRE matches the log lines of TestClientCertDifferential.
+var clientCertRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] ((req|opt)[/~ ])`)

@@ -16,6 +16,7 @@ import (
 // header lines come before the first warning or alert.
 type reporter struct {
 	quiet     bool
+	noConfig  bool // a -W worker: its master reported the configuration's warnings
 	diag      bool
 	pid       int
 	headerOut bool
@@ -47,6 +48,9 @@ func (r *reporter) header() {
 }
 
 func (r *reporter) print(d confparse.Diagnostic) {
+	if r.noConfig && d.Severity < confparse.Alert {
+		return
+	}
 	label := d.Severity.String()
 	msg := d.Message
 	if strings.HasPrefix(msg, haproxycfg.DiagPrefix) {

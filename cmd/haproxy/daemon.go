@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -26,6 +27,7 @@ type daemonOpts struct {
 	systemd    bool // -Ws
 	pidfile    string
 	masterCLI  string // -S
+	takeFrom   string // -x: the old process's stats socket
 	maxConn    int    // -n: replaces the global maxconn
 	feMaxConn  int    // -N: maxconn of frontends that set none
 	softPIDs   []int  // -sf
@@ -39,7 +41,6 @@ var daemonNoted = map[string]string{
 	"-de": "epoll", "-dp": "poll", "-dS": "splice", "-dG": "getaddrinfo", "-dR": "SO_REUSEPORT",
 	"-dV": "server SSL verification", "-dL": "loaded objects dump", "-V": "verbose mode", "-m": "memory limit",
 	"-L": "local peer name",
-	"-x": "listening sockets from a unix socket (SO_REUSEPORT is used instead)",
 }
 
 func parseDaemonArgs(args []string) daemonOpts {
@@ -72,6 +73,9 @@ func parseDaemonArgs(args []string) daemonOpts {
 		case a == "-S" && i+1 < len(args):
 			i++
 			o.masterCLI = args[i]
+		case a == "-x" && i+1 < len(args):
+			i++
+			o.takeFrom = args[i]
 		case a == "-sf" || a == "-st":
 			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
 				i++
@@ -103,27 +107,27 @@ func parseDaemonArgs(args []string) daemonOpts {
 // envDaemonized marks the detached child of -D.
 const envDaemonized = "FULCRUM_HAPROXY_DAEMONIZED"
 
-// runDaemon runs the proxy until it is told to stop.
+// runDaemon runs the proxy until it is told to stop: as one process, or
+// as the master of -W/-Ws (master.go), or as its worker (worker.go).
 func runDaemon(f flags) int {
 	// main turned the collector off for check mode; a long running proxy
 	// needs it.
 	debug.SetGCPercent(100)
-	opts := parseDaemonArgs(f.daemonArgs)
 	// Signals are caught from the start: one that comes before serve()
 	// must wait for it, not take its default action.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP,
 		syscall.SIGTTOU, syscall.SIGTTIN, syscall.SIGQUIT)
+	if spec := os.Getenv(envWorker); spec != "" {
+		return runWorker(f, spec, sigs)
+	}
+	opts := parseDaemonArgs(f.daemonArgs)
 	cfg, ecfg, r, ok := loadEngineConfig(f)
 	if !ok {
 		return 1
 	}
 	for _, n := range opts.notes {
 		r.line("NOTICE", n)
-	}
-	g := readGlobal(cfg)
-	if g.nbthread > 0 {
-		runtime.GOMAXPROCS(g.nbthread)
 	}
 	if opts.master || cfg.Global.MasterWorker {
 		opts.master = true
@@ -137,23 +141,26 @@ func runDaemon(f flags) int {
 	if pidfile == "" {
 		pidfile = cfg.Global.PidFile
 	}
-	logs := newLogger(cfg, r.pid, r.quiet)
-	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access})
-	if err != nil {
-		r.alert(err.Error())
-		return 1
+	var taken map[string]*os.File
+	if opts.takeFrom != "" {
+		if taken, ok = takeOver(opts.takeFrom, ecfg, r); !ok {
+			return 1
+		}
 	}
-	if err := engine.Start(context.Background()); err != nil {
-		r.line("ALERT", "Starting proxies: "+err.Error())
-		r.line("ALERT", "[haproxy.main()] Some protocols failed to start their listeners! Exiting.")
-		return 1
+	if opts.master {
+		return runMaster(f, opts, cfg, ecfg, r, sigs, pidfile, taken)
 	}
-	api, ok := statsSockets(cfg, ecfg, engine, r)
+	if opts.masterCLI != "" {
+		r.line("WARNING", "-S is only used in master-worker mode (-W/-Ws); ignored.")
+	}
+	d, ok := startServing(f, cfg, ecfg, r, fileListeners(taken))
+	for _, f := range taken {
+		f.Close() // the engine holds duplicates
+	}
 	if !ok {
-		engine.Close()
 		return 1
 	}
-	defer api.Close()
+	defer d.api.Close()
 	for _, pid := range opts.softPIDs {
 		_ = syscall.Kill(pid, syscall.SIGUSR1)
 	}
@@ -161,44 +168,44 @@ func runDaemon(f flags) int {
 		_ = syscall.Kill(pid, syscall.SIGTERM)
 	}
 	// HAProxy writes the pidfile only as a daemon or a master.
-	if pidfile != "" && (opts.master || os.Getenv(envDaemonized) != "") {
+	if pidfile != "" && os.Getenv(envDaemonized) != "" {
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			r.line("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
-			engine.Close()
+			d.engine.Close()
 			return 1
 		}
 	}
-	if opts.master && !f.quiet {
-		r.line("NOTICE", "Loading success.")
-	}
-	if err := dropPrivileges(cfg, opts.master, r); err != nil {
-		r.line("ALERT", err.Error())
-		engine.Close()
+	if !d.dropPrivileges(cfg) {
 		return 1
 	}
 	signalReady()
-	if opts.systemd {
-		sdNotify("READY=1\nMAINPID=" + strconv.Itoa(os.Getpid()))
+	return d.serve(sigs, nil)
+}
+
+// startServing starts the engine of ecfg and the Runtime API sockets of
+// cfg; inherit (a worker's) supplies listening sockets. ok is false after
+// an alert.
+func startServing(f flags, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter, inherit func(string) net.Listener) (*daemon, bool) {
+	g := readGlobal(cfg)
+	if g.nbthread > 0 {
+		runtime.GOMAXPROCS(g.nbthread)
 	}
-	d := &daemon{f: f, opts: opts, r: r, engine: engine, logs: logs, global: g, cliReload: make(chan chan struct{}), api: api}
-	if opts.masterCLI != "" {
-		if !opts.master {
-			r.line("WARNING", "-S is only used in master-worker mode (-W/-Ws); ignored.")
-		} else {
-			cli, notes, err := listenMasterCLI(opts.masterCLI, d.cliReload)
-			if err != nil {
-				r.line("ALERT", err.Error())
-				engine.Close()
-				return 1
-			}
-			defer cli.close()
-			for _, n := range notes {
-				r.line("WARNING", n)
-			}
-			d.cli = cli
-		}
+	logs := newLogger(cfg, r.pid, r.quiet)
+	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access, Inherit: inherit})
+	if err != nil {
+		r.alert(err.Error())
+		return nil, false
 	}
-	return d.serve(sigs)
+	if err := engine.Start(context.Background()); err != nil {
+		bindFailed(r, err)
+		return nil, false
+	}
+	api, ok := statsSockets(cfg, ecfg, engine, r)
+	if !ok {
+		engine.Close()
+		return nil, false
+	}
+	return &daemon{f: f, r: r, engine: engine, logs: logs, global: g, api: api}, true
 }
 
 // loadEngineConfig loads the files, reports the model's diagnostics, the
@@ -231,7 +238,7 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 		}
 	}
 	if len(ecfg.Frontends) == 0 {
-		r.alert("[haproxy.main()] No enabled listener found (check for 'bind' directives) ! Exiting.")
+		r.line("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
 		return nil, nil, r, false
 	}
 	return cfg, ecfg, r, true
@@ -243,7 +250,7 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 	for _, sec := range cfg.Order {
 		for _, l := range sec.Lines {
 			if l.Pos == d.Pos && sec.Kind == "global" {
-				return globalActedOn[l.Keyword]
+				return globalActedOn[l.Keyword] || proxy.ActsOnGlobal(l.Keyword)
 			}
 			if l.Pos == d.Pos {
 				return proxy.ActsOn(l.Keyword)
@@ -367,22 +374,26 @@ func sdNotify(state string) {
 	_ = syscall.Sendto(fd, []byte(state), 0, &syscall.SockaddrUnix{Name: path})
 }
 
-// dropPrivileges applies global chroot, group and user once listening.
-// Under -W reloads re-read the configuration in this process, so a chroot
-// or a lost root would break them: then they are reported, not applied.
-func dropPrivileges(cfg *haproxy.Config, master bool, r *reporter) error {
+// dropPrivileges applies global chroot, group and user once everything
+// is open, in that order, as HAProxy does: `user` alone changes only the
+// uid, `group` only the gid (and drops the supplementary groups). Go
+// applies setuid and setgid to every thread.
+func dropPrivileges(cfg *haproxy.Config) error {
 	g := cfg.Global
 	if g.Chroot == "" && g.User == "" && g.Group == "" {
 		return nil
 	}
-	if master {
-		r.print(confparse.Diagnostic{Severity: confparse.Warning,
-			Message: "global 'chroot', 'user' and 'group' are not applied in master-worker mode by Fulcrum (reloads happen in the same process)."})
-		return nil
+	uid, gid := -1, -1
+	var err error
+	if g.User != "" {
+		if uid, _, err = lookupIDs(g.User, ""); err != nil {
+			return err
+		}
 	}
-	uid, gid, err := lookupIDs(g.User, g.Group)
-	if err != nil {
-		return err
+	if g.Group != "" {
+		if _, gid, err = lookupIDs("", g.Group); err != nil {
+			return err
+		}
 	}
 	if g.Chroot != "" {
 		if err := syscall.Chroot(g.Chroot); err != nil {
@@ -391,7 +402,7 @@ func dropPrivileges(cfg *haproxy.Config, master bool, r *reporter) error {
 		_ = os.Chdir("/")
 	}
 	if gid >= 0 {
-		if err := syscall.Setgroups([]int{gid}); err != nil {
+		if err := syscall.Setgroups(nil); err != nil {
 			return fmt.Errorf("[%s.main()] Failed to drop supplementary groups: %v", os.Args[0], err)
 		}
 		if err := syscall.Setgid(gid); err != nil {
@@ -406,31 +417,43 @@ func dropPrivileges(cfg *haproxy.Config, master bool, r *reporter) error {
 	return nil
 }
 
-// daemon is the running process: its engine and its signal handling.
+// dropPrivileges applies chroot, group and user, or reports why not
+// (a startup alert: after the version notices, as the reference) and
+// closes the engine.
+func (d *daemon) dropPrivileges(cfg *haproxy.Config) bool {
+	if err := dropPrivileges(cfg); err != nil {
+		d.r.header()
+		d.r.line("ALERT", err.Error())
+		d.engine.Close()
+		return false
+	}
+	return true
+}
+
+// daemon is a serving process (alone, or a master's worker): its engine
+// and its signal handling.
 type daemon struct {
 	f      flags
-	opts   daemonOpts
 	r      *reporter
 	engine *proxy.Engine
 	logs   *logger
 	global globalSettings
-	cli    *masterCLI // -S, or nil
 	api    *apisock.Server
-	// cliReload carries the master CLI's `reload` requests to the signal
-	// loop, which closes the channel it gets once the reload is done.
-	cliReload chan chan struct{}
 }
 
-// serve handles signals until a stop; it returns the exit code.
-func (d *daemon) serve(sigs <-chan os.Signal) int {
+// serve handles signals until a stop, or until masterGone closes (a
+// worker whose master is gone); it returns the exit code. A worker
+// ignores SIGUSR2 (reloads are the master's); a single process reloads
+// in place (the reference ignores it there; Fulcrum's in-place reload
+// keeps Runtime API sessions and admin states, see statssock_test.go).
+func (d *daemon) serve(sigs <-chan os.Signal, masterGone <-chan struct{}) int {
 	for {
 		var sig os.Signal
 		select {
 		case sig = <-sigs:
-		case done := <-d.cliReload:
-			d.reload()
-			close(done)
-			continue
+		case <-masterGone:
+			d.engine.Close()
+			return 0
 		}
 		switch sig {
 		case syscall.SIGUSR1:
@@ -438,12 +461,8 @@ func (d *daemon) serve(sigs <-chan os.Signal) int {
 		case syscall.SIGTERM, syscall.SIGINT:
 			return d.hardStop(sig.(syscall.Signal))
 		case syscall.SIGUSR2:
-			d.reload()
-		case syscall.SIGHUP:
-			if d.opts.master {
+			if masterGone == nil {
 				d.reload()
-			} else {
-				d.dumpStates()
 			}
 		case syscall.SIGTTOU:
 			d.engine.Pause()
@@ -451,7 +470,7 @@ func (d *daemon) serve(sigs <-chan os.Signal) int {
 			if err := d.engine.Resume(); err != nil {
 				d.r.line("ALERT", "Resuming listeners: "+err.Error())
 			}
-		case syscall.SIGQUIT:
+		case syscall.SIGHUP, syscall.SIGQUIT:
 			d.dumpStates()
 		}
 	}
@@ -464,39 +483,24 @@ func (d *daemon) softStop() int {
 	if d.global.hasHardStopAft {
 		grace = d.global.hardStopAfter
 	}
-	if d.opts.systemd {
-		sdNotify("STOPPING=1")
-	}
-	if d.opts.master {
-		d.r.line("WARNING", "Exiting Master process...")
-	}
 	d.engine.Stop(grace)
 	return 0
 }
 
-// hardStop is SIGTERM/SIGINT: close everything now. A master exits 0
-// after saying so; a plain process dies of the signal, as HAProxy does.
+// hardStop is SIGTERM/SIGINT: close everything now and die of the
+// signal, as HAProxy does (exit status 128+signal).
 func (d *daemon) hardStop(sig syscall.Signal) int {
-	if d.opts.master {
-		d.r.line("WARNING", "Exiting Master process...")
-	}
 	d.engine.Close()
-	d.api.Close() // the process may die of the signal below, before deferred calls
-	if d.opts.master {
-		return 0
-	}
+	d.api.Close() // the process dies of the signal below, before deferred calls
 	signal.Reset(sig)
 	_ = syscall.Kill(os.Getpid(), sig)
 	time.Sleep(time.Second) // the signal ends the process meanwhile
 	return 128 + int(sig)
 }
 
-// reload is SIGUSR2 (and SIGHUP under -W): re-read the files, switch the
-// engine to the new configuration; on failure the old one keeps running.
+// reload re-reads the files and switches the engine to the new
+// configuration in this process; on failure the old one keeps running.
 func (d *daemon) reload() {
-	if d.opts.systemd {
-		sdNotify("RELOADING=1")
-	}
 	d.r.line("NOTICE", "Reloading HAProxy")
 	cfg, ecfg, r, ok := loadEngineConfig(d.f)
 	if ok {
@@ -511,16 +515,10 @@ func (d *daemon) reload() {
 			}
 		}
 	}
-	if d.cli != nil {
-		d.cli.reloaded(ok)
-	}
 	if ok {
 		d.r.line("NOTICE", "Loading success.")
 	} else {
-		d.r.line("ALERT", "Loading failure!")
-	}
-	if d.opts.systemd {
-		sdNotify("READY=1")
+		d.r.line("WARNING", "Loading failure!")
 	}
 }
 
@@ -534,4 +532,16 @@ func (d *daemon) dumpStates() {
 			d.logs.send(nil, 5, l)
 		}
 	}
+}
+
+// bindFailed reports listeners that could not be opened as the
+// reference does: the bind line's own message, then the exit notice
+// naming the program as it was invoked.
+func bindFailed(r *reporter, err error) {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "Binding [") {
+		msg = "Starting proxies: " + msg
+	}
+	r.line("ALERT", msg)
+	r.line("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
 }

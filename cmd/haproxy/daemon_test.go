@@ -77,9 +77,16 @@ func binaries(t *testing.T, test func(t *testing.T, bin string)) {
 
 func startBin(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
+	return startBinFiles(t, bin, env, nil, args...)
+}
+
+// startBinFiles is startBin with inherited descriptors (fd 3 on).
+func startBinFiles(t *testing.T, bin string, env []string, files []*os.File, args ...string) *proc {
+	t.Helper()
 	p := &proc{out: &reftest.Output{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.ExtraFiles = files
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -464,14 +471,7 @@ func TestDaemonBackground(t *testing.T) {
 		}
 		// The daemon is not our child: once it exits it may stay a
 		// zombie until its new parent reaps it.
-		alive := func() bool {
-			stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-			if err != nil {
-				return false
-			}
-			_, rest, _ := strings.Cut(string(stat), ") ")
-			return !strings.HasPrefix(rest, "Z")
-		}
+		alive := func() bool { return running(pid) }
 		t.Cleanup(func() {
 			if alive() {
 				_ = syscall.Kill(pid, syscall.SIGKILL)

@@ -7,29 +7,24 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 // masterCLI is the -S socket of master-worker mode: `show proc`,
-// `reload`, `show version`, `help`, `prompt`, `quit`. Fulcrum runs one
-// process that reloads in place, so `show proc` lists it as the master
-// and as the current worker (since the last successful load).
+// `reload`, `show version`, `help`, `prompt`, `quit`, and `@1` / `@!<pid>`
+// / `@master` prefixes that send a command to a worker or the master.
 type masterCLI struct {
 	ln     net.Listener
-	reload chan<- chan struct{} // asks the signal loop to reload; closed when done
-
-	mu       sync.Mutex
-	started  time.Time // process start
-	loaded   time.Time // last successful load
-	reloads  int
-	failures int
+	reload chan<- chan struct{} // asks the master's loop to reload; closed when started
+	show   func() string        // `show proc`
+	// forward runs a command line on a worker (`@1`, `@!<pid>`).
+	forward func(target, line string) (string, error)
 }
 
 // listenMasterCLI opens "-S <addr>[,<option>...]": a unix socket path
 // (optionally unix@) or ipv4@/ipv6@ host:port; "mode", "user", "group",
 // "uid", "gid" apply to unix sockets.
-func listenMasterCLI(spec string, reload chan<- chan struct{}) (*masterCLI, []string, error) {
+func listenMasterCLI(spec string, reload chan<- chan struct{}, show func() string, forward func(target, line string) (string, error)) (*masterCLI, []string, error) {
 	parts := strings.Split(spec, ",")
 	addr := parts[0]
 	var notes []string
@@ -42,15 +37,26 @@ func listenMasterCLI(spec string, reload chan<- chan struct{}) (*masterCLI, []st
 	case !strings.HasPrefix(addr, "/") && strings.Contains(addr, ":"):
 		network = "tcp"
 	}
-	if network == "unix" {
+	if network == "unix" && !strings.HasPrefix(addr, "fd@") {
 		// A stale socket from a previous run is replaced, as HAProxy does.
 		if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
 			os.Remove(addr)
 		}
 	}
-	ln, err := net.Listen(network, addr)
+	var ln net.Listener
+	var err error
+	if n, ok := strings.CutPrefix(addr, "fd@"); ok {
+		// A listening socket the caller passed, as test harnesses do.
+		network = "fd"
+		ln, err = fdListener(n)
+	} else {
+		ln, err = net.Listen(network, addr)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("Cannot create master CLI socket '%s' : %v", spec, err)
+	}
+	if ul, ok := ln.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false) // the reference leaves the file at exit
 	}
 	words := strings.Fields(strings.Join(parts[1:], " "))
 	for i := 0; i < len(words); i++ {
@@ -90,25 +96,12 @@ func listenMasterCLI(spec string, reload chan<- chan struct{}) (*masterCLI, []st
 			notes = append(notes, fmt.Sprintf("master CLI bind option '%s' is accepted but not acted on yet by Fulcrum.", words[i]))
 		}
 	}
-	now := time.Now()
-	m := &masterCLI{ln: ln, reload: reload, started: now, loaded: now}
+	m := &masterCLI{ln: ln, reload: reload, show: show, forward: forward}
 	go m.serve()
 	return m, notes, nil
 }
 
 func (m *masterCLI) close() { m.ln.Close() }
-
-// reloaded records the outcome of a reload.
-func (m *masterCLI) reloaded(ok bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.reloads++
-	if ok {
-		m.loaded = time.Now()
-	} else {
-		m.failures++
-	}
-}
 
 func (m *masterCLI) serve() {
 	for {
@@ -126,6 +119,7 @@ func (m *masterCLI) session(c net.Conn) {
 	defer c.Close()
 	rd := bufio.NewReader(c)
 	interactive := false
+	target := "@master"
 	for {
 		_ = c.SetReadDeadline(time.Now().Add(10 * time.Minute))
 		line, err := rd.ReadString('\n')
@@ -141,8 +135,13 @@ func (m *masterCLI) session(c net.Conn) {
 				interactive = !interactive
 			case words[0] == "quit":
 				quit = true
+			case strings.HasPrefix(words[0], "@") && len(words) == 1:
+				// A prefix alone sends the session's next commands there.
+				target = words[0]
+			case strings.HasPrefix(words[0], "@"):
+				m.route(w, words[0], words[1:])
 			default:
-				m.command(w, words)
+				m.route(w, target, words)
 			}
 		}
 		if interactive && !quit {
@@ -155,6 +154,31 @@ func (m *masterCLI) session(c net.Conn) {
 	}
 }
 
+// fdListener takes over the listening socket numbered n.
+func fdListener(n string) (net.Listener, error) {
+	fd, err := strconv.Atoi(n)
+	if err != nil || fd < 0 {
+		return nil, fmt.Errorf("invalid file descriptor '%s'", n)
+	}
+	f := os.NewFile(uintptr(fd), "fd@"+n)
+	defer f.Close()
+	return net.FileListener(f)
+}
+
+// route runs a command on the master or forwards it to a worker.
+func (m *masterCLI) route(w *bufio.Writer, target string, words []string) {
+	if target == "@master" {
+		m.command(w, words)
+		return
+	}
+	out, err := m.forward(target, strings.Join(words, " "))
+	if err != nil {
+		w.WriteString(err.Error())
+		return
+	}
+	w.WriteString(out)
+}
+
 func uptime(d time.Duration) string {
 	s := int(d.Seconds())
 	return fmt.Sprintf("%dd%02dh%02dm%02ds", s/86400, s/3600%24, s/60%60, s%60)
@@ -163,15 +187,7 @@ func uptime(d time.Duration) string {
 func (m *masterCLI) command(w *bufio.Writer, words []string) {
 	switch strings.Join(words, " ") {
 	case "show proc":
-		m.mu.Lock()
-		now := time.Now()
-		pid := strconv.Itoa(os.Getpid())
-		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %-15s\n", "#<PID>", "<type>", "<reloads>", "<uptime>", "<version>")
-		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %s\n", pid, "master", fmt.Sprintf("%d [failed: %d]", m.reloads, m.failures), uptime(now.Sub(m.started)), version)
-		fmt.Fprintf(w, "# workers\n")
-		fmt.Fprintf(w, "%-15s %-15s %-15s %-15s %s\n", pid, "worker", "0", uptime(now.Sub(m.loaded)), version)
-		fmt.Fprintf(w, "# programs\n\n")
-		m.mu.Unlock()
+		w.WriteString(m.show())
 	case "reload":
 		done := make(chan struct{})
 		m.reload <- done
@@ -186,6 +202,9 @@ func (m *masterCLI) command(w *bufio.Writer, words []string) {
 }
 
 const masterHelp = `The following commands are valid at this level:
+  @!<pid>                                 : send a command to the <pid> process
+  @<relative pid>                         : send a command to the <relative pid> process
+  @master                                 : send a command to the master process
   reload                                  : reload haproxy
   show proc                               : show processes status
   show version                            : show version of the current process

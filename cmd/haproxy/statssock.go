@@ -35,6 +35,7 @@ func updateStatsSockets(api *apisock.Server, cfg *haproxy.Config, ecfg *proxy.Co
 	if confparse.HasAlert(diags) {
 		return errors.New("Fatal errors found in 'stats socket' lines.")
 	}
+	adoptInherited(&acfg)
 	acfg.Version = version
 	acfg.HardMaxConn = ecfg.MaxConn
 	modes := map[string]string{}

@@ -23,8 +23,8 @@ type Socket struct {
 	Mode     os.FileMode
 	UID, GID int
 	Level    Level
-	// ExposeFD is `expose-fd listeners` (accepted; Fulcrum's reloads keep
-	// their sockets in the same process, so nothing asks for them).
+	// ExposeFD is `expose-fd listeners`: `_getsocks` on this socket hands
+	// the engine's listening sockets to another process (haproxy -x).
 	ExposeFD bool
 }
 
@@ -214,16 +214,9 @@ func (s *Server) serve(l *listener) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		ss := &session{srv: s, conn: c, level: l.level(), timeout: s.config().Timeout, start: time.Now()}
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			c.Close()
+		if !s.startSession(&session{srv: s, conn: c, level: l.level(), timeout: s.config().Timeout, start: time.Now(), expose: l.exposeFD()}) {
 			return
 		}
-		s.sessions[ss] = struct{}{}
-		s.mu.Unlock()
-		go ss.run()
 	}
 }
 
@@ -235,6 +228,7 @@ type session struct {
 	timeout time.Duration
 	prompt  bool
 	start   time.Time
+	expose  bool // `expose-fd listeners`: `_getsocks` hands the listeners over
 }
 
 // run reads requests and answers them until the client leaves, `quit`,
@@ -277,6 +271,10 @@ func (ss *session) run() {
 				body = strings.Join(lines, "\n")
 			}
 			if len(words) > 0 && words[0] == "quit" {
+				return
+			}
+			if len(words) > 0 && words[0] == "_getsocks" {
+				ss.getsocks(rd)
 				return
 			}
 			out, lf := ss.execute(words, body)

@@ -15,6 +15,14 @@ type BodyEnv interface {
 	RequestBody() (body []byte, size int64)
 }
 
+// ResponseBodyEnv is an Env that shows the response body buffered with
+// the response head, while the response rules run.
+type ResponseBodyEnv interface {
+	// ResponseBody is like BodyEnv's RequestBody, for the response;
+	// ok is false when no response body can be seen.
+	ResponseBody() (body []byte, size int64, ok bool)
+}
+
 // CaptureEnv is an Env that keeps the transaction's captures: the
 // request line (and the response's version) and the capture slots of
 // `capture request|response header` and `declare capture`.
@@ -55,6 +63,9 @@ func init() {
 			*out = intSample(n)
 			return Found
 		}},
+		{Name: "res.body", Out: Bin, Fn: resBody(func(b []byte, _ int64, out *Sample) { *out = binSample(b) })},
+		{Name: "res.body_len", Out: Int, Fn: resBody(func(b []byte, _ int64, out *Sample) { *out = intSample(int64(len(b))) })},
+		{Name: "res.body_size", Out: Int, Fn: resBody(func(_ []byte, n int64, out *Sample) { *out = intSample(n) })},
 		{Name: "req.body_param", Args: []ArgType{ArgStr}, Out: Str, Fn: multi(false, bodyParamIter, asStr, true)},
 		{Name: "capture.req.hdr", Args: []ArgType{ArgInt}, MinArgs: 1, Out: Str, Fn: slotFetch(false)},
 		{Name: "capture.res.hdr", Args: []ArgType{ArgInt}, MinArgs: 1, Out: Str, Fn: slotFetch(true)},
@@ -90,6 +101,22 @@ func body(c *Call) ([]byte, bool) {
 	}
 	b, _ := e.RequestBody()
 	return b, true
+}
+
+// resBody makes a fetch of the buffered response body.
+func resBody(set func(body []byte, size int64, out *Sample)) func(*Call, *Sample) Result {
+	return func(c *Call, out *Sample) Result {
+		e, ok := c.Env.(ResponseBodyEnv)
+		if !ok {
+			return Miss
+		}
+		b, n, ok := e.ResponseBody()
+		if !ok {
+			return Miss
+		}
+		set(b, n, out)
+		return Found
+	}
 }
 
 // bodyParamIter walks the name=value pairs of a form body, separated by

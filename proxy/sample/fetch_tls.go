@@ -2,6 +2,9 @@ package sample
 
 import (
 	"crypto/tls"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
 	"strings"
 )
 
@@ -159,4 +162,79 @@ func keySizes(name string) (use, alg int) {
 		return 112, 168
 	}
 	return 0, 0
+}
+
+func init() {
+	dnArgs := []ArgType{ArgStr, ArgInt, ArgStr}
+	for _, f := range []Fetch{
+		{Name: "ssl_c_verify", Out: Int, Fn: tlsZero},
+		{Name: "ssl_c_s_dn", Args: dnArgs, Out: Str, Fn: dnFetch(false)},
+		{Name: "ssl_c_i_dn", Args: dnArgs, Out: Str, Fn: dnFetch(true)},
+	} {
+		RegisterFetch(f)
+	}
+}
+
+// dnFetch is ssl_c_s_dn / ssl_c_i_dn: the client certificate's subject
+// (or issuer) as OpenSSL's one-line form "/C=FR/O=Org/CN=name", or one
+// entry's value (its last occurrence, or the occurrence given: 1 the
+// first, -1 the last).
+func dnFetch(issuer bool) func(*Call, *Sample) Result {
+	return func(c *Call, out *Sample) Result {
+		st := tlsState(c)
+		if st == nil || len(st.PeerCertificates) == 0 {
+			return Miss
+		}
+		raw := st.PeerCertificates[0].RawSubject
+		if issuer {
+			raw = st.PeerCertificates[0].RawIssuer
+		}
+		var seq pkix.RDNSequence
+		if _, err := asn1.Unmarshal(raw, &seq); err != nil {
+			return Miss
+		}
+		var attrs []pkix.AttributeTypeAndValue
+		for _, rdn := range seq {
+			attrs = append(attrs, rdn...)
+		}
+		if !c.Args[0].Set || c.Args[0].Str == "" {
+			var b strings.Builder
+			for _, a := range attrs {
+				b.WriteString("/" + oidName(a.Type) + "=" + fmt.Sprint(a.Value))
+			}
+			*out = strSample([]byte(b.String()))
+			return Found
+		}
+		var vals []string
+		for _, a := range attrs {
+			if strings.EqualFold(oidName(a.Type), c.Args[0].Str) {
+				vals = append(vals, fmt.Sprint(a.Value))
+			}
+		}
+		occ := int64(-1)
+		if c.Args[1].Set && c.Args[1].Int != 0 {
+			occ = c.Args[1].Int
+		}
+		i := int(occ) - 1
+		if occ < 0 {
+			i = len(vals) + int(occ)
+		}
+		if i < 0 || i >= len(vals) {
+			return Miss
+		}
+		*out = strSample([]byte(vals[i]))
+		return Found
+	}
+}
+
+// oidNames are OpenSSL's short names of the usual DN attributes.
+var oidNames = map[string]string{"2.5.4.6": "C", "2.5.4.8": "ST", "2.5.4.7": "L", "2.5.4.10": "O", "2.5.4.11": "OU",
+	"2.5.4.3": "CN", "2.5.4.5": "serialNumber", "2.5.4.9": "street", "2.5.4.17": "postalCode",
+	"1.2.840.113549.1.9.1": "emailAddress", "0.9.2342.19200300.100.1.25": "DC", "0.9.2342.19200300.100.1.1": "UID"}
+
+func oidName(oid asn1.ObjectIdentifier) string {
+	if n, ok := oidNames[oid.String()]; ok {
+		return n
+	}
+	return oid.String()
 }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"fulcrum/internal/reftest"
+)
+
+// A listener that cannot be opened (an address the machine does not
+// have, a unix socket in a missing directory) is reported as the
+// reference does: the bind line's position and section, the system's
+// words, then the exit notice naming the program as invoked. Run in a
+// fresh network namespace, where 10.42.0.1 is nobody's address.
+func TestBindFailureMatchesReference(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("SKIPPING: needs root for unshare -n")
+	}
+	ref := reftest.HAProxy(t)
+	ours := reftest.Ours(t, "haproxy")
+	dir := t.TempDir()
+	for _, tc := range []struct{ desc, bind string }{
+		{"address not on the machine", "bind 10.42.0.1:9100"},
+		{"unix socket in a missing directory", "bind unix@" + filepath.Join(dir, "missing", "fe.sock")},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			cfg := filepath.Join(dir, "haproxy.cfg")
+			os.WriteFile(cfg, []byte("defaults\n  mode tcp\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n"+
+				"frontend fe\n  "+tc.bind+"\n  default_backend be\nbackend be\n  server s 127.0.0.1:1\n"), 0o644)
+			pid := regexp.MustCompile(`\(\d+\)`)
+			run := func(bin string) string {
+				// Invoked through a link of one name, so the exit
+				// notice (which names argv[0]) reads the same.
+				link := filepath.Join(t.TempDir(), "haproxy")
+				if err := os.Symlink(bin, link); err != nil {
+					t.Fatal(err)
+				}
+				out, _ := exec.Command("unshare", "-n", "sh", "-c", `ip link set lo up && exec "$0" -db -f "$1"`, link, cfg).CombinedOutput()
+				var keep []string
+				for _, l := range strings.Split(string(out), "\n") {
+					if strings.HasPrefix(l, "[ALERT]") {
+						keep = append(keep, strings.ReplaceAll(pid.ReplaceAllString(l, "(P)"), link, "PROG"))
+					}
+				}
+				return strings.Join(keep, "\n")
+			}
+			want, got := run(ref), run(ours)
+			if !strings.Contains(want, "Some protocols failed") {
+				t.Fatalf("the reference did not fail to bind:\n%s", want)
+			}
+			if got != want {
+				t.Errorf("alerts differ\nours:\n%s\nreference:\n%s", got, want)
+			}
+		})
+	}
+}
