@@ -216,7 +216,7 @@ func (a *adapter) userlistsOf() map[string]*userlist.List {
 					pw, insecure = p, true
 				}
 				if err := l.AddUser(d.Args[0], pw, insecure, list("groups")); err != nil {
-					a.warn(d.Pos, "userlist '%s' user '%s' : %v in Fulcrum (MD5, SHA-256 and SHA-512 crypt are); this user cannot log in.", l.Name, d.Args[0], err)
+					a.warn(d.Pos, "userlist '%s' user '%s' : %v; this user cannot log in.", l.Name, d.Args[0], err)
 				}
 			}
 		}

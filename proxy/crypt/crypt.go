@@ -1,6 +1,9 @@
 // Package crypt checks passwords against crypt(3) hashes as glibc's and
 // libxcrypt's crypt do for the schemes userlists use: MD5-crypt ($1$),
-// SHA-256-crypt ($5$) and SHA-512-crypt ($6$).
+// SHA-256-crypt ($5$), SHA-512-crypt ($6$), yescrypt ($y$, Debian 12's
+// default), scrypt ($7$), bcrypt ($2a$, $2b$, $2x$, $2y$), traditional DES,
+// bigcrypt, BSDi extended DES (_), the NT hash ($3$) and sha1crypt
+// ($sha1$).
 package crypt
 
 import (
@@ -14,17 +17,18 @@ import (
 	"strings"
 )
 
-// ErrUnsupported is returned for a hash whose scheme is not implemented
-// (DES, bcrypt, yescrypt...).
+// ErrUnsupported is returned for a hash whose scheme or parameters are not
+// implemented.
 var ErrUnsupported = errors.New("unsupported crypt scheme")
+
+// Schemes names the schemes Check verifies, for messages.
+const Schemes = "DES, BSDi DES, bigcrypt, NT, MD5, SHA-1, SHA-256, SHA-512 crypt, bcrypt, scrypt and yescrypt"
 
 // ErrMalformed is returned for a hash that cannot be a valid one.
 var ErrMalformed = errors.New("malformed crypt hash")
 
 // Supported tells whether Check can verify hashes like this one.
-func Supported(hash string) bool {
-	return strings.HasPrefix(hash, "$1$") || strings.HasPrefix(hash, "$5$") || strings.HasPrefix(hash, "$6$")
-}
+func Supported(hash string) bool { return schemeOf(hash) != nil }
 
 // Check reports whether password hashes to hash (constant time in the
 // comparison).
@@ -37,17 +41,45 @@ func Check(password, hash string) (bool, error) {
 }
 
 // Crypt hashes password with the scheme and salt of setting (a full hash
-// or just its "$id$[rounds=N$]salt" prefix), as crypt(3) does.
+// or just its "$id$[rounds=N$]salt" prefix), as crypt(3) does. As with a
+// C string, the password ends at its first NUL byte.
 func Crypt(password, setting string) (string, error) {
+	scheme := schemeOf(setting)
+	if scheme == nil {
+		return "", ErrUnsupported
+	}
+	if i := strings.IndexByte(password, 0); i >= 0 {
+		password = password[:i]
+	}
+	return scheme([]byte(password), setting)
+}
+
+// schemeOf picks the hash function for a setting by its prefix, as
+// libxcrypt does; a setting with no known prefix is traditional DES if
+// it starts with two salt characters.
+func schemeOf(setting string) func(pw []byte, setting string) (string, error) {
 	switch {
 	case strings.HasPrefix(setting, "$1$"):
-		return md5Crypt([]byte(password), setting[3:]), nil
+		return func(pw []byte, setting string) (string, error) { return md5Crypt(pw, setting[3:]), nil }
 	case strings.HasPrefix(setting, "$5$"):
-		return shaCrypt([]byte(password), setting[3:], sha256Scheme)
+		return func(pw []byte, setting string) (string, error) { return shaCrypt(pw, setting[3:], sha256Scheme) }
 	case strings.HasPrefix(setting, "$6$"):
-		return shaCrypt([]byte(password), setting[3:], sha512Scheme)
+		return func(pw []byte, setting string) (string, error) { return shaCrypt(pw, setting[3:], sha512Scheme) }
+	case strings.HasPrefix(setting, "$y$"), strings.HasPrefix(setting, "$7$"):
+		return yescryptCrypt
+	case strings.HasPrefix(setting, "$2a$"), strings.HasPrefix(setting, "$2b$"), strings.HasPrefix(setting, "$2x$"),
+		strings.HasPrefix(setting, "$2y$"):
+		return bcryptCrypt
+	case strings.HasPrefix(setting, "$sha1$"):
+		return sha1Crypt
+	case strings.HasPrefix(setting, "$3$"):
+		return ntCrypt
+	case strings.HasPrefix(setting, "_"):
+		return bsdiCrypt
+	case desSaltOK(setting):
+		return desCrypt
 	}
-	return "", ErrUnsupported
+	return nil
 }
 
 const itoa64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -28,8 +28,8 @@ func New(name string) *List {
 }
 
 // ErrScheme is returned for a password hash whose scheme is not built
-// (DES, bcrypt...): the user exists but cannot log in.
-var ErrScheme = errors.New("unsupported password hash scheme")
+// (NT hash, Sun MD5, scrypt $7$...): the user exists but cannot log in.
+var ErrScheme = errors.New("password hash scheme not supported in Fulcrum (" + crypt.Schemes + " are)")
 
 // AddUser adds a user with a crypt(3) password (insecure: a plain one)
 // and the groups it belongs to. A hash scheme Check cannot verify is

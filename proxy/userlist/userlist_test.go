@@ -9,8 +9,8 @@ func TestCheck(t *testing.T) {
 	}
 	l.AddUser("bob", "secret", true, nil)
 	l.AddGroup("dev", []string{"bob"})
-	if err := l.AddUser("carol", "ab01FAX.bQRSU", false, nil); err != ErrScheme {
-		t.Errorf("DES hash: %v, want ErrScheme", err)
+	if err := l.AddUser("carol", "$gy$j9T$abcd$8EKZJqa5mDKNpXR4KEucecPqe2hRxdXDdOMYyaX62E4", false, nil); err != ErrScheme {
+		t.Errorf("gost-yescrypt hash: %v, want ErrScheme", err)
 	}
 	for _, tc := range []struct {
 		desc, user, pass string
