@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -471,6 +472,21 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 			return nil, err
 		}
 	}
+	if t := s.cfg.TLS; t != nil && t.Traffic {
+		// The handshake is part of the connect: bounded by its timeout.
+		hctx := ctx
+		if d := b.cfg.TimeoutConnect; d > 0 {
+			var cancel context.CancelFunc
+			hctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		tc := tls.Client(conn, t.config(sess))
+		if err := tc.HandshakeContext(hctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
 	return conn, nil
 }
 
@@ -640,6 +656,10 @@ func (b *backend) checkTarget(s *server) check.Target {
 	if s.cfg.CheckPort != 0 {
 		addr = netip.AddrPortFrom(addr.Addr(), s.cfg.CheckPort)
 	}
-	return check.Target{Addr: addr, Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
+	var checkTLS *tls.Config
+	if t := s.cfg.TLS; t != nil && t.Checks {
+		checkTLS = t.Config
+	}
+	return check.Target{TLS: checkTLS, Addr: addr, Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
 		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy}
 }

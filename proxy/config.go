@@ -243,6 +243,8 @@ type Server struct {
 	MaxQueue int
 	Backup   bool
 	Disabled bool // starts in maintenance
+	// TLS, when set, is `ssl` (or check-ssl) towards the server.
+	TLS *ServerTLS
 	// Unresolved: the address is not known (init-addr none and the name
 	// did not resolve, or a DNS SRV record, which needs the resolvers we
 	// do not build): in maintenance "(resolution)", with no address.

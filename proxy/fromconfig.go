@@ -386,8 +386,7 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 var serverIgnored = map[string]bool{"observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
 	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true,
-	"redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true,
-	"check-ssl": true, "verify": true, "sni": true, "ca-file": true, "crt": true, "alpn": true}
+	"redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true}
 
 // server maps one server's options (default-server already merged).
 func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, opts map[string]string, pos confparse.Pos) *Server {
@@ -425,6 +424,11 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		s.Inter = t
 	}
 	s.Agent = a.agentCheck(px, name, opts, pos)
+	if t, ok := a.serverTLS(px, name, opts, pos); ok {
+		s.TLS = t
+	} else {
+		return nil
+	}
 	if p := num("port", 0); p > 0 {
 		s.CheckPort = uint16(p)
 	}
@@ -437,8 +441,6 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	}
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
-		case k == "ssl" && has("ssl") && !has("no-ssl"):
-			a.alert(pos, "'server %s/%s' : 'ssl' to servers is not supported by Fulcrum yet.", px.Name, name)
 		case serverIgnored[k] || k == "init-addr" && !has("check"):
 			a.warn(pos, "'server %s/%s' : option '%s' is accepted but not acted on yet by Fulcrum.", px.Name, name, k)
 		}

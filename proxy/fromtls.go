@@ -223,14 +223,18 @@ func (s *tlsSettings) word(opt, val string, pos confparse.Pos) {
 }
 
 // globalTLS reads ssl-default-bind-options, -ciphers and -ciphersuites.
-func (a *adapter) globalTLS() tlsSettings {
+func (a *adapter) globalTLS() tlsSettings { return a.globalTLSOf("bind") }
+
+// globalTLSOf reads ssl-default-SIDE-options, -ciphers and -ciphersuites
+// (side "bind" or "server").
+func (a *adapter) globalTLSOf(side string) tlsSettings {
 	var s tlsSettings
 	if a.hc.Global.Section == nil {
 		return s
 	}
 	for _, d := range a.hc.Global.Section.Lines {
 		switch d.Keyword {
-		case "ssl-default-bind-options":
+		case "ssl-default-" + side + "-options":
 			for i := 0; i < len(d.Args); i++ {
 				opt, val := d.Args[i], ""
 				if (opt == "ssl-min-ver" || opt == "ssl-max-ver") && i+1 < len(d.Args) {
@@ -239,9 +243,9 @@ func (a *adapter) globalTLS() tlsSettings {
 				}
 				s.word(opt, val, d.Pos)
 			}
-		case "ssl-default-bind-ciphers":
+		case "ssl-default-" + side + "-ciphers":
 			s.word("ciphers", first(d.Args), d.Pos)
-		case "ssl-default-bind-ciphersuites":
+		case "ssl-default-" + side + "-ciphersuites":
 			s.word("ciphersuites", first(d.Args), d.Pos)
 		}
 	}

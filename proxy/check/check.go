@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -114,6 +115,8 @@ type Target struct {
 	Rise      int
 	Fall      int
 	SendProxy bool // send a PROXY v1 header first (check-send-proxy)
+	// TLS, when set, runs the check over TLS (check-ssl).
+	TLS *tls.Config
 }
 
 // Transition reports a server changing state.
@@ -290,6 +293,17 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 		}
 	}
 	conn.SetDeadline(time.Now().Add(c.target.Timeout))
+	if c.target.TLS != nil {
+		tc := tls.Client(conn, c.target.TLS)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			if isTimeout(err) {
+				return nil, &Result{Status: L6TOUT}
+			}
+			return nil, &Result{Status: L6RSP, Info: "SSL handshake failure"}
+		}
+		conn = tc
+	}
 	return conn, nil
 }
 
