@@ -5,7 +5,6 @@ import (
 
 	"fulcrum/confparse"
 	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -93,17 +92,7 @@ func (l *loader) bindFile(kw, val string) string {
 }
 
 // basePath applies global crt-base/ca-base to a relative path.
-func (l *loader) basePath(key, p string) string {
-	if filepath.IsAbs(p) || l.cfg.Global.Section == nil {
-		return p
-	}
-	for _, d := range l.cfg.Global.Section.Lines {
-		if d.Keyword == key && len(d.Args) > 0 {
-			return filepath.Join(d.Args[0], p)
-		}
-	}
-	return p
-}
+func (l *loader) basePath(key, p string) string { return l.cfg.Global.BasePath(key, p) }
 
 // serverLine reads "server NAME ADDR [options]".
 func (l *loader) serverLine(px *Proxy, d line) {

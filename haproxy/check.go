@@ -432,17 +432,7 @@ func (l *loader) incompleteSections() {
 }
 
 // globalArg is the first argument of a global keyword, or "".
-func (l *loader) globalArg(kw string) string {
-	if l.cfg.Global.Section == nil {
-		return ""
-	}
-	for _, d := range l.cfg.Global.Section.Lines {
-		if d.Keyword == kw && len(d.Args) > 0 {
-			return d.Args[0]
-		}
-	}
-	return ""
-}
+func (l *loader) globalArg(kw string) string { return l.cfg.Global.Arg(kw) }
 
 // has tells whether the section has one of these keywords with arguments,
 // or "disabled" at all.

@@ -1,6 +1,8 @@
 package haproxy
 
 import (
+	"path/filepath"
+
 	"fulcrum/confparse"
 )
 
@@ -65,6 +67,29 @@ type Global struct {
 	Logs          []Log    `json:"logs,omitempty"`
 	StatsSockets  []string `json:"stats_sockets,omitempty"`
 	Section       *Section `json:"-"`
+}
+
+// Arg is the first argument of a global keyword's first line, or "".
+func (g *Global) Arg(kw string) string {
+	if g.Section == nil {
+		return ""
+	}
+	for _, d := range g.Section.Lines {
+		if d.Keyword == kw && len(d.Args) > 0 {
+			return d.Args[0]
+		}
+	}
+	return ""
+}
+
+// BasePath applies a global base directory (crt-base, ca-base, key-base)
+// to a relative path, as the reference does.
+func (g *Global) BasePath(key, p string) string {
+	base := g.Arg(key)
+	if filepath.IsAbs(p) || base == "" {
+		return p
+	}
+	return filepath.Join(base, p)
 }
 
 // Log is one "log" target.

@@ -92,7 +92,7 @@ func (a *adapter) serverTLS(px *haproxy.Proxy, name string, opts map[string]stri
 		}
 	}
 	verify := opts["verify"]
-	if verify == "" && a.globalArg("ssl-server-verify") == "none" {
+	if verify == "" && a.hc.Global.Arg("ssl-server-verify") == "none" {
 		verify = "none"
 	}
 	if verify != "none" {
@@ -123,17 +123,4 @@ func (a *adapter) serverTLS(px *haproxy.Proxy, name string, opts map[string]stri
 	}
 	t.Config = cfg
 	return t, true
-}
-
-// globalArg is the first argument of a global keyword ("" when absent).
-func (a *adapter) globalArg(kw string) string {
-	if a.hc.Global.Section == nil {
-		return ""
-	}
-	for _, d := range a.hc.Global.Section.Lines {
-		if d.Keyword == kw {
-			return first(d.Args)
-		}
-	}
-	return ""
 }

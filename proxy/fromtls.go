@@ -97,15 +97,7 @@ func allSuites() []uint16 {
 
 // basePath applies the global crt-base/ca-base to a relative path.
 func (a *adapter) basePath(key, p string) string {
-	if filepath.IsAbs(p) || a.hc.Global.Section == nil {
-		return p
-	}
-	for _, d := range a.hc.Global.Section.Lines {
-		if d.Keyword == key && len(d.Args) > 0 {
-			return filepath.Join(d.Args[0], p)
-		}
-	}
-	return p
+	return a.hc.Global.BasePath(key, p)
 }
 
 // loadCertificates reads a certificate file, or every certificate file
