@@ -172,7 +172,7 @@ func (b *backend) logNoServer() {
 	if b.cfg.Listen {
 		kind = "proxy"
 	}
-	b.engine.log(Alert, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
+	b.engine.log(Alert, b.cfg.Name, fmt.Sprintf("%s '%s' has no server available!", kind, b.cfg.Name))
 }
 
 // SetServerAdmin sets a server's administrative state (ready, drain or
@@ -238,7 +238,7 @@ func (e *Engine) SetServerAdmin(backendName, serverName string, st AdminState) e
 	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
 	if msg != "" {
-		e.log(Warning, msg)
+		e.log(Warning, s.be.cfg.Name, msg)
 	}
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()
@@ -306,7 +306,7 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 		if s.cfg.Backup {
 			kind = "Backup Server"
 		}
-		e.log(Warning, fmt.Sprintf("%s %s remains in forced drain mode.", kind, s.id()))
+		e.log(Warning, s.be.cfg.Name, fmt.Sprintf("%s %s remains in forced drain mode.", kind, s.id()))
 	}
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()

@@ -459,7 +459,7 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 	if err != nil {
 		return nil, err
 	}
-	b.cfg.ServerKeepAlive.apply(conn)
+	b.cfg.ServerKeepAlive.apply(conn, false)
 	if s.cfg.SendProxy || s.cfg.SendProxyV2 {
 		var hdr []byte
 		if s.cfg.SendProxyV2 {
@@ -587,7 +587,7 @@ func (b *backend) setServerUpWhy(s *server, up bool, why string) {
 	noneLeft := act == 0 && bck == 0
 	b.noteBackendHealth(!noneLeft)
 	b.mu.Unlock()
-	b.engine.log(Warning, msg)
+	b.engine.log(Warning, b.cfg.Name, msg)
 	if noneLeft && !up {
 		b.logNoServer()
 	}

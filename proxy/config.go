@@ -287,15 +287,17 @@ type TCPKeepAlive struct {
 	Count          int
 }
 
-// apply turns keep-alive on for c when k asks for it. Listeners and the
-// dialer leave it off (Go's default would turn it on with its own
-// timings), so there is nothing to do otherwise.
-func (k TCPKeepAlive) apply(c net.Conn) {
-	if !k.On {
+// apply gives c the keep-alive k asks for. Our listeners and dialer
+// leave it off (Go's default would turn it on with its own timings), so
+// off needs a call only when Go turned it on (goOn: a listener made from
+// a file).
+func (k TCPKeepAlive) apply(c net.Conn, goOn bool) {
+	tc, ok := asTCP(c)
+	if !ok || !k.On && !goOn {
 		return
 	}
-	tc, ok := asTCP(c)
-	if !ok {
+	if !k.On {
+		tc.SetKeepAlive(false)
 		return
 	}
 	orSystem := func(d time.Duration) time.Duration {

@@ -31,8 +31,10 @@ func (l Level) String() string {
 // Options are the engine's hooks into its host process.
 type Options struct {
 	// Log receives the engine's messages (server state changes, proxy
-	// stops); nil discards them.
-	Log func(Level, string)
+	// stops) with the proxy they are about ("" for none: HAProxy sends a
+	// proxy's messages to that proxy's log targets only); nil discards
+	// them.
+	Log func(l Level, proxy, msg string)
 	// AccessLog receives a Record for every finished connection (format
 	// it with TCPLog for `option tcplog`); nil disables access logging.
 	AccessLog func(*Record)
@@ -95,9 +97,9 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-func (e *Engine) log(l Level, msg string) {
+func (e *Engine) log(l Level, proxy, msg string) {
 	if e.opts.Log != nil {
-		e.opts.Log(l, msg)
+		e.opts.Log(l, proxy, msg)
 	}
 }
 
@@ -274,7 +276,7 @@ func (e *Engine) logStopped(rt *runtime) {
 		if b := rt.backends[name]; b != nil {
 			be = b.counters.Total.Load()
 		}
-		e.log(Warning, fmt.Sprintf("Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", name, fe, be))
+		e.log(Warning, name, fmt.Sprintf("Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", name, fe, be))
 	}
 }
 

@@ -25,7 +25,7 @@ type logSink struct {
 	lines []string
 }
 
-func (l *logSink) log(lv Level, msg string) {
+func (l *logSink) log(lv Level, _, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.lines = append(l.lines, "["+lv.String()+"] "+msg)

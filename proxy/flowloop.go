@@ -264,7 +264,7 @@ func (f *flow) pump(i int) {
 				d.writable = false
 				return
 			default:
-				f.fail(d, wrapOp("write", f.conn[1-i], e), d.srcTerm, d.dstTerm)
+				f.fail(d, wrapOp("write", f.conn[1-i], e))
 				return
 			}
 			continue
@@ -328,15 +328,15 @@ func (f *flow) pump(i int) {
 			d.readable = false
 			return
 		default:
-			f.fail(d, wrapOp("read", f.conn[i], e), d.srcTerm, d.dstTerm)
+			f.fail(d, wrapOp("read", f.conn[i], e))
 			return
 		}
 	}
 }
 
 // fail ends the flow on an error of direction d, blamed as tunnel does.
-func (f *flow) fail(d *flowDir, err error, src, dst byte) {
-	f.endLocked([2]byte{failSide(err, src, dst), stateData})
+func (f *flow) fail(d *flowDir, err error) {
+	f.endLocked([2]byte{failSide(err, d.srcTerm, d.dstTerm), stateData})
 }
 
 // tunnelLoop is tunnel over a flowLoop: the calling goroutine only waits,

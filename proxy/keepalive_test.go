@@ -82,13 +82,13 @@ listen both
 
 	// Applied to a socket, as the kernel then reports it.
 	a, _ := loopbackPair(t)
-	TCPKeepAlive{On: true, Idle: 30 * time.Second, Interval: 2 * time.Minute, Count: 4}.apply(a)
+	TCPKeepAlive{On: true, Idle: 30 * time.Second, Interval: 2 * time.Minute, Count: 4}.apply(a, false)
 	if got := sockKeepAlive(t, a); got != [4]int{1, 30, 120, 4} {
 		t.Errorf("keep-alive 30s/2m/4 = %v, want [1 30 120 4]", got)
 	}
 	b, _ := loopbackPair(t)
 	before := sockKeepAlive(t, b)
-	TCPKeepAlive{On: true}.apply(b)
+	TCPKeepAlive{On: true}.apply(b, false)
 	if got := sockKeepAlive(t, b); got != [4]int{1, before[1], before[2], before[3]} {
 		t.Errorf("keep-alive without timings = %v, want on with the timings left as they were %v", got, before[1:])
 	}

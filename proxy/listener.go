@@ -205,14 +205,9 @@ func (e *Engine) acceptLoop(l *listener) {
 		// The connection belongs to the generation current at accept;
 		// the slots go back to the limiters they were taken from.
 		rt, fe, bind := e.rt.Load(), l.fe.Load(), *l.bind.Load()
-		if (l.inherited || bind.Addr.Family == FamilyFD) && !fe.cfg.ClientKeepAlive.On {
-			// A listener made from a file (inherited from a master or
-			// an old process, fd@) lets Go turn keep-alive on; the
-			// reference leaves it off unless configured.
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.SetKeepAlive(false)
-			}
-		}
+		// A listener made from a file (inherited from a master or an
+		// old process, fd@) let Go turn keep-alive on by itself.
+		fe.cfg.ClientKeepAlive.apply(c, l.inherited || bind.Addr.Family == FamilyFD)
 		// Register under liveMu so Stop's Wait never races an Add.
 		e.liveMu.Lock()
 		if e.draining {

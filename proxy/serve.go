@@ -72,7 +72,6 @@ func addrPort(a net.Addr) netip.AddrPort {
 
 // serve runs one client connection to its end.
 func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
-	fe.cfg.ClientKeepAlive.apply(cli)
 	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now()}
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}

@@ -39,6 +39,8 @@ func TestBindFailureMatchesReference(t *testing.T) {
 				if err := os.Symlink(bin, link); err != nil {
 					t.Fatal(err)
 				}
+				// Not reftest.Run's Isolate: loopback must be up, or
+				// the namespace is not the machine this test means.
 				out, _ := exec.Command("unshare", "-n", "sh", "-c", `ip link set lo up && exec "$0" -db -f "$1"`, link, cfg).CombinedOutput()
 				var keep []string
 				for _, l := range strings.Split(string(out), "\n") {

@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"os/user"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -257,7 +256,7 @@ func (l *logger) sendBytes(targets []*logTarget, level int, sd, msg []byte) {
 // engineMessage prints an engine message on stderr the way HAProxy
 // labels it and sends it to the global log targets at the syslog level
 // HAProxy uses for it.
-func (l *logger) engineMessage(lv proxy.Level, msg string) {
+func (l *logger) engineMessage(lv proxy.Level, px, msg string) {
 	if !l.quiet {
 		fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+lv.String()+"]", l.pid, msg)
 	}
@@ -273,19 +272,15 @@ func (l *logger) engineMessage(lv proxy.Level, msg string) {
 		msg = strings.ReplaceAll(msg, "'", "")
 	}
 	targets := l.state.Load().global
-	if m := proxyEvent.FindStringSubmatch(msg); m != nil {
+	if px != "" {
 		// A proxy's events go to its own targets only (none without
 		// a log line, as in the reference), not to the global ones.
-		targets = l.state.Load().proxies[m[1]+m[2]+m[3]]
+		targets = l.state.Load().proxies[px]
 	}
 	for _, t := range targets {
 		t.write(l.pid, level, nil, []byte(msg))
 	}
 }
-
-// proxyEvent finds the proxy an engine message is about: a server's
-// state, a backend left without servers, a proxy stopping.
-var proxyEvent = regexp.MustCompile(`^(?:Backup )?Server ([^/ ]+)/|^(?:backend|proxy) (\S+) has no server available!$|^Proxy (\S+) (?:stopped|started)`)
 
 // access logs a finished connection (tcp mode) or request (http mode)
 // in its frontend's format (option tcplog, option httplog, log-format),
