@@ -29,22 +29,16 @@ func (x *rbuf) consume(n int) {
 }
 
 // fill compacts and reads once from c.
-func (x *rbuf) fill(c net.Conn) (int, error) {
-	if x.r > 0 {
-		x.w = copy(x.b, x.b[x.r:x.w])
-		x.r = 0
-	}
-	if x.w == len(x.b) {
-		return 0, errBufferFull
-	}
-	n, err := c.Read(x.b[x.w:])
-	x.w += n
-	return n, err
-}
+func (x *rbuf) fill(c net.Conn) (int, error) { return x.readInto(c.Read) }
 
 // sendRecv writes out to c, then reads once like fill (see
 // rawTCP.SendRecv).
 func (x *rbuf) sendRecv(c *rawTCP, out []byte) (int, error) {
+	return x.readInto(func(b []byte) (int, error) { return c.SendRecv(out, b) })
+}
+
+// readInto compacts the buffer and lets read fill its free end once.
+func (x *rbuf) readInto(read func([]byte) (int, error)) (int, error) {
 	if x.r > 0 {
 		x.w = copy(x.b, x.b[x.r:x.w])
 		x.r = 0
@@ -52,7 +46,7 @@ func (x *rbuf) sendRecv(c *rawTCP, out []byte) (int, error) {
 	if x.w == len(x.b) {
 		return 0, errBufferFull
 	}
-	n, err := c.SendRecv(out, x.b[x.w:])
+	n, err := read(x.b[x.w:])
 	x.w += n
 	return n, err
 }
