@@ -9,6 +9,7 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
 	"fulcrum/proxy/stick"
 	"fulcrum/proxy/userlist"
@@ -38,6 +39,8 @@ type Config struct {
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
+	// Resolvers are the `resolvers` sections, by name.
+	Resolvers map[string]*resolve.Config
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -277,6 +280,8 @@ type Server struct {
 	Agent *AgentCheck
 	// Cookie is the `cookie` value of cookie persistence ("" = none).
 	Cookie string
+	// Resolve is the run-time DNS resolution (`resolvers`), nil = none.
+	Resolve *ServerResolve
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

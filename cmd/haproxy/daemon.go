@@ -249,6 +249,9 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 	for _, sec := range cfg.Order {
 		for _, l := range sec.Lines {
+			if l.Pos == d.Pos && sec.Kind == "resolvers" {
+				return proxy.ActsOnResolvers(l.Keyword)
+			}
 			if l.Pos == d.Pos && sec.Kind == "global" {
 				return globalActedOn[l.Keyword] || proxy.ActsOnGlobal(l.Keyword)
 			}
