@@ -3,11 +3,14 @@
 package dnstest
 
 import (
+	"encoding/binary"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -46,6 +49,42 @@ func Start(t testing.TB) *Server {
 	go func() { defer close(done); s.serve() }()
 	t.Cleanup(func() { c.Close(); <-done })
 	return s
+}
+
+// TCPAddr starts answering over TCP (RFC 1035 length-prefixed
+// messages) on a free loopback port, until the test ends, and returns
+// that address.
+func (s *Server) TCPAddr(t testing.TB) netip.AddrPort {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				var n [2]byte
+				if _, err := io.ReadFull(c, n[:]); err != nil {
+					return
+				}
+				q := make([]byte, binary.BigEndian.Uint16(n[:]))
+				if _, err := io.ReadFull(c, q); err != nil {
+					return
+				}
+				if out := s.answer(q); out != nil {
+					c.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(out))), out...))
+				}
+			})
+		}
+	})
+	return l.Addr().(*net.TCPAddr).AddrPort()
 }
 
 // Addr is the server's address.
