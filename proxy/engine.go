@@ -66,6 +66,7 @@ type Engine struct {
 	adminMu   sync.Mutex    // serialises add/del server (admin.go)
 	sessRate  rateLimit     // `set rate-limit sessions global` (admin.go)
 	captures  atomic.Uint64 // requests captured for `show errors`
+	dns       sync.Map      // resolvers section name -> *resolve.Client (resolvers.go)
 }
 
 // runtime is one compiled configuration generation.

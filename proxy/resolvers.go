@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -83,7 +84,7 @@ func (e *Engine) startResolvers(ctx context.Context, rt *runtime) {
 			k := fmt.Sprintf("%s %s %v %v %v %v %v", r.Resolvers, r.FQDN, r.SRV, r.PreferIPv4, r.AllowDupIP, r.IgnoreWeight, r.Nets)
 			g := groups[k]
 			if g == nil {
-				g = &dnsGroup{b: b, res: *r, client: resolve.New(rc), lastValid: now, next: now,
+				g = &dnsGroup{b: b, res: *r, client: e.dnsClient(rc), lastValid: now, next: now,
 					missing: map[string]time.Time{}}
 				groups[k] = g
 				bySection[r.Resolvers] = append(bySection[r.Resolvers], g)
@@ -94,6 +95,46 @@ func (e *Engine) startResolvers(ctx context.Context, rt *runtime) {
 	for name, groups := range bySection {
 		go e.resolveLoop(ctx, rt.cfg.Resolvers[name], groups)
 	}
+}
+
+// dnsClient is the section's client, kept across reloads (with its
+// counters) while the section's configuration stays the same.
+func (e *Engine) dnsClient(rc *resolve.Config) *resolve.Client {
+	if c, ok := e.dns.Load(rc.Name); ok && c.(*resolve.Client).Config() == rc {
+		return c.(*resolve.Client)
+	}
+	c := resolve.New(rc)
+	e.dns.Store(rc.Name, c)
+	return c
+}
+
+// ResolverSection is a resolvers section's statistics.
+type ResolverSection struct {
+	Name        string
+	Nameservers []ResolverNameserver
+}
+
+// ResolverNameserver is one nameserver's counters.
+type ResolverNameserver struct {
+	Name     string
+	Counters *resolve.Counters
+}
+
+// Resolvers returns the statistics of the resolvers sections, by name,
+// for `show resolvers` (sections no server uses have no queries).
+func (e *Engine) Resolvers() []ResolverSection {
+	rt := e.rt.Load()
+	var out []ResolverSection
+	for _, name := range slices.Sorted(maps.Keys(rt.cfg.Resolvers)) {
+		rc := rt.cfg.Resolvers[name]
+		c := e.dnsClient(rc)
+		sec := ResolverSection{Name: name}
+		for i, ns := range rc.Nameservers {
+			sec.Nameservers = append(sec.Nameservers, ResolverNameserver{Name: ns.Name, Counters: c.Counters(i)})
+		}
+		out = append(out, sec)
+	}
+	return out
 }
 
 func (r *ServerResolve) resolversName() string {
@@ -162,6 +203,9 @@ func (e *Engine) resolveGroup(ctx context.Context, rc *resolve.Config, g *dnsGro
 	}
 	for _, l := range logs {
 		e.log(Warning, g.b.cfg.Name, l)
+	}
+	if len(logs) > 0 && ans.Status == resolve.Valid {
+		g.client.NoteUpdate(ans.By)
 	}
 	if len(logs) > 0 {
 		g.b.mu.Lock()
@@ -321,8 +365,7 @@ func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target s
 		return logs
 	}
 	a.flags &^= admResolveMaint
-	a.lastChange = time.Now()
-	a.health = max(s.cfg.Rise, 1)
+	a.lastChange = time.Now() // the check health stays 0, as the reference leaves it
 	flags := a.flags
 	a.mu.Unlock()
 	up := s.state.up.Load()

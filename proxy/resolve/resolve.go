@@ -11,7 +11,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
@@ -99,13 +101,52 @@ type Answer struct {
 // ErrMismatch is a response that is not the answer to our question.
 var ErrMismatch = errors.New("resolve: response does not match the query")
 
+// Counters are one nameserver's statistics, as `show resolvers` names
+// them.
+type Counters struct {
+	Sent, SndError, Valid, Update, AnyErr, NX, Timeout, Refused, Other, Invalid atomic.Uint64
+}
+
 // Client sends the queries of one section.
 type Client struct {
-	cfg *Config
+	cfg      *Config
+	counters []Counters // by nameserver, in the section's order
 }
 
 // New returns a client for the section.
-func New(cfg *Config) *Client { return &Client{cfg: cfg} }
+func New(cfg *Config) *Client {
+	return &Client{cfg: cfg, counters: make([]Counters, len(cfg.Nameservers))}
+}
+
+// Counters returns the statistics of the i-th nameserver.
+func (c *Client) Counters(i int) *Counters { return &c.counters[i] }
+
+// NoteUpdate counts an answer of the nameserver named by that changed a
+// server.
+func (c *Client) NoteUpdate(by string) {
+	for i, ns := range c.cfg.Nameservers {
+		if ns.Name == by {
+			c.counters[i].Update.Add(1)
+			return
+		}
+	}
+}
+
+// count records one response in a nameserver's counters.
+func (k *Counters) count(a Answer) {
+	switch {
+	case a.Status == Valid && len(a.Addrs)+len(a.Services) > 0:
+		k.Valid.Add(1)
+		return
+	case a.Status == NX:
+		k.NX.Add(1)
+	case a.Status == Refused:
+		k.Refused.Add(1)
+	case a.Status == Other:
+		k.Other.Add(1)
+	}
+	k.AnyErr.Add(1)
+}
 
 // Config is the client's section.
 func (c *Client) Config() *Config { return c.cfg }
@@ -130,11 +171,17 @@ func (c *Client) Query(ctx context.Context, name string, t Type) Answer {
 			return Answer{Status: Other}
 		}
 		deadline := time.Now().Add(wait)
-		for _, ns := range c.cfg.Nameservers {
+		for i, ns := range c.cfg.Nameservers {
+			k := &c.counters[i]
 			go func() {
-				if a, err := exchange(ctx, ns, msg, deadline, c.cfg.PayloadSize, id, name, t); err == nil {
+				a, err := exchange(ctx, ns, msg, deadline, c.cfg.PayloadSize, id, name, t, k)
+				switch {
+				case err == nil:
+					k.count(a)
 					a.By = ns.Name
 					ans <- a
+				case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil:
+					k.Timeout.Add(1)
 				}
 			}()
 		}
@@ -154,14 +201,16 @@ func (c *Client) Query(ctx context.Context, name string, t Type) Answer {
 
 // exchange sends one query to one nameserver and reads its answer,
 // skipping datagrams that are not it.
-func exchange(ctx context.Context, ns Nameserver, msg []byte, deadline time.Time, payload int, id uint16, name string, t Type) (Answer, error) {
+func exchange(ctx context.Context, ns Nameserver, msg []byte, deadline time.Time, payload int, id uint16, name string, t Type, k *Counters) (Answer, error) {
 	network := "udp"
 	if ns.TCP {
 		network = "tcp"
 	}
 	d := net.Dialer{Deadline: deadline}
+	k.Sent.Add(1)
 	conn, err := d.DialContext(ctx, network, ns.Addr.String())
 	if err != nil {
+		k.SndError.Add(1)
 		return Answer{}, err
 	}
 	defer conn.Close()
@@ -171,6 +220,7 @@ func exchange(ctx context.Context, ns Nameserver, msg []byte, deadline time.Time
 	if ns.TCP {
 		framed := binary.BigEndian.AppendUint16(nil, uint16(len(msg)))
 		if _, err := conn.Write(append(framed, msg...)); err != nil {
+			k.SndError.Add(1)
 			return Answer{}, err
 		}
 		var n [2]byte
@@ -181,9 +231,14 @@ func exchange(ctx context.Context, ns Nameserver, msg []byte, deadline time.Time
 		if _, err := io.ReadFull(conn, buf); err != nil {
 			return Answer{}, err
 		}
-		return Decode(buf, id, name, t)
+		a, err := Decode(buf, id, name, t)
+		if err != nil {
+			k.Invalid.Add(1)
+		}
+		return a, err
 	}
 	if _, err := conn.Write(msg); err != nil {
+		k.SndError.Add(1)
 		return Answer{}, err
 	}
 	buf := make([]byte, max(payload, 512))
@@ -192,8 +247,12 @@ func exchange(ctx context.Context, ns Nameserver, msg []byte, deadline time.Time
 		if err != nil {
 			return Answer{}, err
 		}
-		if a, err := Decode(buf[:n], id, name, t); err == nil {
+		a, err := Decode(buf[:n], id, name, t)
+		if err == nil {
 			return a, nil
+		}
+		if err != ErrMismatch {
+			k.Invalid.Add(1)
 		}
 	}
 }
