@@ -1,7 +1,6 @@
 package apisock
 
 import (
-	"context"
 	"net/netip"
 	"path/filepath"
 	"regexp"
@@ -31,15 +30,7 @@ func TestShowResolvers(t *testing.T) {
 			Servers: []*proxy.Server{{Name: "s1", Addr: netip.AddrPortFrom(netip.Addr{}, 80), Weight: 1, Unresolved: true,
 				Resolve: &proxy.ServerResolve{Resolvers: "dns", FQDN: "web.test", PreferIPv4: true}}}}},
 	}
-	e, err := proxy.New(cfg, proxy.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	srv := New(e, nil)
+	srv := New(startEngine(t, cfg), nil)
 	t.Cleanup(srv.Close)
 	sock := filepath.Join(t.TempDir(), "admin.sock")
 	if err := srv.Update(Config{Sockets: []Socket{{Network: "unix", Addr: sock, FD: -1, Mode: 0o600, UID: -1, GID: -1, Level: LevelAdmin}}}); err != nil {
