@@ -9,6 +9,7 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/fdlimit"
 	"fulcrum/proxy/sample"
 	"fulcrum/proxy/stick"
 	"fulcrum/proxy/userlist"
@@ -38,6 +39,9 @@ type Config struct {
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
+	// Limits are the process's descriptor limits, for `show info` (zero:
+	// not computed, the figures derive from MaxConn).
+	Limits fdlimit.Limits
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
