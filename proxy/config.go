@@ -9,6 +9,7 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/fdlimit"
 	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
 	"fulcrum/proxy/stick"
@@ -41,6 +42,9 @@ type Config struct {
 	Userlists map[string]*userlist.List
 	// Resolvers are the `resolvers` sections, by name.
 	Resolvers map[string]*resolve.Config
+	// Limits are the process's descriptor limits, for `show info` (zero:
+	// not computed, the figures derive from MaxConn).
+	Limits fdlimit.Limits
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.

@@ -554,6 +554,10 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 		p.MaxConn = rt.cfg.MaxConn
 	}
 	p.UlimitN = 2*p.MaxConn + 26
+	p.MaxSock = p.UlimitN
+	if l := rt.cfg.Limits; l.MaxConn > 0 {
+		p.MaxConn, p.MaxSock, p.UlimitN, p.Nbthread = l.MaxConn, l.MaxSock, l.UlimitN, l.NbThread
+	}
 	var listeners int
 	e.mu.Lock()
 	listeners = len(e.listeners)

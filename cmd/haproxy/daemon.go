@@ -32,6 +32,7 @@ type daemonOpts struct {
 	feMaxConn  int    // -N: maxconn of frontends that set none
 	softPIDs   []int  // -sf
 	hardPIDs   []int  // -st
+	localPeer  string // -L
 	notes      []string
 }
 
@@ -96,6 +97,9 @@ func parseDaemonArgs(args []string) daemonOpts {
 			}
 			if withValue[a] && i+1 < len(args) {
 				i++
+				if a == "-L" {
+					o.localPeer = args[i] // the peer whose section listens
+				}
 				a += " " + args[i]
 			}
 			o.notes = append(o.notes, fmt.Sprintf("'%s' (%s) accepted; it has no effect in Fulcrum.", a, what))
@@ -241,6 +245,9 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 		r.line("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
 		return nil, nil, r, false
 	}
+	if !applyLimits(cfg, ecfg, opts, r) {
+		return nil, nil, r, false
+	}
 	return cfg, ecfg, r, true
 }
 
@@ -253,7 +260,11 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 				return proxy.ActsOnResolvers(l.Keyword)
 			}
 			if l.Pos == d.Pos && sec.Kind == "global" {
-				return globalActedOn[l.Keyword] || proxy.ActsOnGlobal(l.Keyword)
+				kw := l.Keyword
+				if (kw == "no" || kw == "default") && len(l.Args) > 0 {
+					kw = l.Args[0]
+				}
+				return globalActedOn[kw] || proxy.ActsOnGlobal(kw)
 			}
 			if l.Pos == d.Pos {
 				return proxy.ActsOn(l.Keyword)
@@ -266,7 +277,8 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 // globalActedOn are global keywords the model does not count as built
 // that the daemon itself applies (node and description: the statistics
 // show them).
-var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true}
+var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true,
+	"ulimit-n": true, "strict-limits": true, "fd-hard-limit": true}
 
 // globalSettings are the global keywords the daemon reads from the
 // section's lines.
