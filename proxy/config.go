@@ -10,6 +10,7 @@ import (
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/srcbind"
 	"fulcrum/proxy/stick"
 	"fulcrum/proxy/userlist"
 )
@@ -277,6 +278,9 @@ type Server struct {
 	Agent *AgentCheck
 	// Cookie is the `cookie` value of cookie persistence ("" = none).
 	Cookie string
+	// Source is the `source` connections and checks bind (the server's
+	// or its backend's; nil = any).
+	Source *srcbind.Source
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

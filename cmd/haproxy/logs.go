@@ -258,7 +258,11 @@ func (l *logger) sendBytes(targets []*logTarget, level int, sd, msg []byte) {
 // HAProxy uses for it.
 func (l *logger) engineMessage(lv proxy.Level, px, msg string) {
 	if !l.quiet {
-		fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+lv.String()+"]", l.pid, msg)
+		shown := msg
+		if strings.Contains(msg, "source address before connect()") {
+			shown += " Aborting." // on the terminal only, as the reference
+		}
+		fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+lv.String()+"]", l.pid, shown)
 	}
 	level := map[proxy.Level]int{proxy.Alert: 0, proxy.Warning: 4, proxy.Notice: 5, proxy.Info: 6}[lv]
 	switch {

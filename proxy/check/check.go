@@ -117,6 +117,9 @@ type Target struct {
 	SendProxy bool // send a PROXY v1 header first (check-send-proxy)
 	// TLS, when set, runs the check over TLS (check-ssl).
 	TLS *tls.Config
+	// Dial, when set, connects d to addr instead of d.DialContext (a
+	// server's `source`).
+	Dial func(ctx context.Context, d net.Dialer, addr string) (net.Conn, error)
 }
 
 // Transition reports a server changing state.
@@ -278,7 +281,13 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 		addr = netip.AddrPortFrom(addr.Addr(), port)
 	}
 	d := net.Dialer{Timeout: c.target.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr.String())
+	dial := c.target.Dial
+	if dial == nil {
+		dial = func(ctx context.Context, d net.Dialer, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", addr)
+		}
+	}
+	conn, err := dial(ctx, d, addr.String())
 	if err != nil {
 		if isTimeout(err) {
 			return nil, &Result{Status: L4TOUT}
