@@ -32,6 +32,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 		a.proxy(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
+	a.externalProxyIDs()
 	return a.cfg, a.diags
 }
 
@@ -45,7 +46,7 @@ var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": tru
 	"hash-balance-factor": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
 	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true,
-	"source": true}
+	"source": true, "external-check": true}
 
 type adapter struct {
 	// connectPort is the port of the backend being mapped's first
@@ -616,7 +617,9 @@ func (a *adapter) checkSpec(px *haproxy.Proxy, lines []haproxy.Directive) check.
 			kind, spec = o, check.SSLHello()
 		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check":
 			kind, spec = o, a.protocolCheck(d)
-		case "spop-check", "external-check":
+		case "external-check":
+			kind, spec = o, a.externalCheck(px, lines)
+		case "spop-check":
 			kind, spec = o, check.Spec{}
 			a.warn(d.Pos, "'option %s' is not acted on yet by Fulcrum: servers get a TCP connect check.", o)
 		}

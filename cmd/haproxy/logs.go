@@ -276,6 +276,9 @@ func (l *logger) engineMessage(lv proxy.Level, px, msg string) {
 		msg = strings.ReplaceAll(msg, "'", "")
 	}
 	targets := l.state.Load().global
+	if terminalOnly(msg) {
+		targets = nil
+	}
 	if px != "" {
 		// A proxy's events go to its own targets only (none without
 		// a log line, as in the reference), not to the global ones.
@@ -330,4 +333,12 @@ func lookupIDs(userName, groupName string) (uid, gid int, err error) {
 		gid, _ = strconv.Atoi(g.Gid)
 	}
 	return uid, gid, nil
+}
+
+// terminalOnly reports the messages the reference prints on its terminal
+// and never logs: an external check's command that cannot be run (its
+// forked child says so) or that is killed at its timeout.
+func terminalOnly(msg string) bool {
+	return strings.HasPrefix(msg, "Failed to exec process for external health check: ") ||
+		strings.HasPrefix(msg, "kill ") && strings.Trim(msg[len("kill "):], "0123456789") == ""
 }
