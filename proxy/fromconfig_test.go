@@ -20,7 +20,7 @@ import (
 )
 
 // adapt loads a configuration text and maps it.
-func adapt(t *testing.T, text string) (*Config, []confparse.Diagnostic) {
+func adapt(t testing.TB, text string) (*Config, []confparse.Diagnostic) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {

@@ -220,12 +220,12 @@ func (e *Engine) acceptLoop(l *listener) {
 		}
 		e.conns.Add(1)
 		e.liveMu.Unlock()
-		go func() {
+		sessionWorkers.run(func() {
 			defer e.conns.Done()
 			defer g.release()
 			defer fl.release()
 			defer lim.release()
 			e.serve(rt, fe, bind, c)
-		}()
+		})
 	}
 }

@@ -159,9 +159,14 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 // server's slot is released before it returns.
 func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.Conn, buf []byte, fe *frontend, rec *Record) (net.Conn, *server) {
 	// The client's timeout keeps running while it waits for a server.
-	ctx, cancel := context.WithCancel(e.ctx)
+	// One context either way: each is a child of the engine's until its
+	// cancel runs, so one made and dropped would stay there for good.
+	var ctx context.Context
+	var cancel context.CancelFunc
 	if d := fe.cfg.TimeoutClient; d > 0 {
 		ctx, cancel = context.WithDeadline(e.ctx, time.Now().Add(d))
+	} else {
+		ctx, cancel = context.WithCancel(e.ctx)
 	}
 	defer cancel()
 	srvConn, srv, err := be.connect(ctx, sess, rec)
