@@ -728,7 +728,8 @@ type ServerStatus struct {
 
 // hchkStatus are the reference's HCHK_STATUS_* codes.
 var hchkStatus = map[check.Status]int{check.SOCKERR: 5, check.L4OK: 6, check.L4TOUT: 7, check.L4CON: 8,
-	check.L6OK: 9, check.L6TOUT: 10, check.L6RSP: 11, check.L7TOUT: 12, check.L7RSP: 13, check.L7OK: 15, check.L7STS: 17}
+	check.L6OK: 9, check.L6TOUT: 10, check.L6RSP: 11, check.L7TOUT: 12, check.L7RSP: 13, check.L7OK: 15, check.L7STS: 17,
+	check.PROCERR: 18, check.PROCTOUT: 19, check.PROCOK: 20}
 
 // ServersState reports every server of a backend, or of every backend
 // when name is empty, in configuration order.

@@ -12,6 +12,7 @@ import (
 	"fulcrum/proxy/fdlimit"
 	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/srcbind"
 	"fulcrum/proxy/stick"
 	"fulcrum/proxy/userlist"
 )
@@ -286,6 +287,9 @@ type Server struct {
 	Cookie string
 	// Resolve is the run-time DNS resolution (`resolvers`), nil = none.
 	Resolve *ServerResolve
+	// Source is the `source` connections and checks bind (the server's
+	// or its backend's; nil = any).
+	Source *srcbind.Source
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

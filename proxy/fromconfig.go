@@ -33,6 +33,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 		a.proxy(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
+	a.externalProxyIDs()
 	return a.cfg, a.diags
 }
 
@@ -45,7 +46,8 @@ var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": tru
 	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
 	"hash-balance-factor": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
-	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
+	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true,
+	"source": true, "external-check": true}
 
 type adapter struct {
 	// connectPort is the port of the backend being mapped's first
@@ -389,7 +391,7 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 var serverIgnored = map[string]bool{"observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
 	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true,
-	"redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true}
+	"redir": true, "track": true, "tfo": true, "namespace": true, "usesrc": true}
 
 // server maps one server's options (default-server already merged).
 func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, opts map[string]string, pos confparse.Pos) *Server {
@@ -427,6 +429,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		s.Inter = t
 	}
 	s.Agent = a.agentCheck(px, name, opts, pos)
+	s.Source = a.sourceOf(px, name, opts, pos)
 	if t, ok := a.serverTLS(px, name, opts, pos); ok {
 		s.TLS = t
 	} else {
@@ -621,7 +624,9 @@ func (a *adapter) checkSpec(px *haproxy.Proxy, lines []haproxy.Directive) check.
 			kind, spec = o, check.SSLHello()
 		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check":
 			kind, spec = o, a.protocolCheck(d)
-		case "spop-check", "external-check":
+		case "external-check":
+			kind, spec = o, a.externalCheck(px, lines)
+		case "spop-check":
 			kind, spec = o, check.Spec{}
 			a.warn(d.Pos, "'option %s' is not acted on yet by Fulcrum: servers get a TCP connect check.", o)
 		}
