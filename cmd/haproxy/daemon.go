@@ -174,7 +174,7 @@ func runDaemon(f flags) int {
 	// HAProxy writes the pidfile only as a daemon or a master.
 	if pidfile != "" && os.Getenv(envDaemonized) != "" {
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			r.line("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
+			r.startupLine("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
 			d.engine.Close()
 			return 1
 		}
@@ -242,7 +242,7 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 		}
 	}
 	if len(ecfg.Frontends) == 0 {
-		r.line("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
+		r.startupLine("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
 		return nil, nil, r, false
 	}
 	if !applyLimits(cfg, ecfg, opts, r) {
@@ -557,6 +557,6 @@ func bindFailed(r *reporter, err error) {
 	if !strings.HasPrefix(msg, "Binding [") {
 		msg = "Starting proxies: " + msg
 	}
-	r.line("ALERT", msg)
-	r.line("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
+	r.startupLine("ALERT", msg)
+	r.startupLine("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
 }
