@@ -31,6 +31,7 @@ func TestBindFailureMatchesReference(t *testing.T) {
 	for _, tc := range []struct{ desc, config, exit string }{
 		{"address not on the machine", frontend("bind 10.42.0.1:9100"), "Some protocols failed"},
 		{"unix socket in a missing directory", frontend("bind unix@" + filepath.Join(dir, "missing", "fe.sock")), "Some protocols failed"},
+		{"two failed binds, both reported", frontend("bind 10.42.0.1:9100\n  bind unix@" + filepath.Join(dir, "missing", "fe2.sock")), "Some protocols failed"},
 		{"no listener at all", defaults + "backend be\n  server s 127.0.0.1:1\n", "No enabled listener"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {

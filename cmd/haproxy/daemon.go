@@ -550,13 +550,19 @@ func (d *daemon) dumpStates() {
 }
 
 // bindFailed reports listeners that could not be opened as the
-// reference does: the bind line's own message, then the exit notice
+// reference does: each failed bind line's own message, then the exit notice
 // naming the program as it was invoked.
 func bindFailed(r *reporter, err error) {
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "Binding [") {
-		msg = "Starting proxies: " + msg
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap() // one per failed bind line
 	}
-	r.startupLine("ALERT", msg)
+	for _, err := range errs {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "Binding [") {
+			msg = "Starting proxies: " + msg
+		}
+		r.startupLine("ALERT", msg)
+	}
 	r.startupLine("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
 }
