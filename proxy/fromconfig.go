@@ -31,6 +31,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.peersTables()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
+		a.optionNotices(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.externalProxyIDs()
