@@ -301,12 +301,7 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
 	if drained {
-		// The reference says so on every weight change during a drain.
-		kind := "Server"
-		if s.cfg.Backup {
-			kind = "Backup Server"
-		}
-		e.log(Warning, s.be.cfg.Name, fmt.Sprintf("%s %s remains in forced drain mode.", kind, s.id()))
+		e.logStillDrained(s)
 	}
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()

@@ -224,6 +224,9 @@ type Backend struct {
 	Check check.Spec
 	// TimeoutCheck bounds a check's read phase (0 = inter).
 	TimeoutCheck time.Duration
+	// ServerState is where the saved server states to load at start come
+	// from (`load-server-state-from-file`).
+	ServerState ServerStateSource
 }
 
 // Server is one `server` line.

@@ -317,6 +317,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 		}
 	}
 	be.Check = a.checkSpec(px, lines)
+	be.ServerState = a.serverStateSource(px, lines)
 	a.connectPort = firstConnectPort(lines)
 	for _, s := range px.Servers {
 		if srv := a.server(px, s.Name, s.Addr, s.Options, s.Pos); srv != nil {

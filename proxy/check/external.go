@@ -61,14 +61,14 @@ func (c *Checker) runExternal(ctx context.Context) Result {
 	path, err := lookCommand(x.Command, x.Path)
 	if err != nil {
 		// The reference's forked child says so, then exits with 255.
-		c.logExternal(true, fmt.Sprintf("Failed to exec process for external health check: %s. Aborting.", errnoText(err)))
+		c.logExternal(true, fmt.Sprintf("Failed to exec process for external health check: %s. Aborting.", ErrnoText(err)))
 		return Result{Status: PROCERR, Code: 255}
 	}
 	// Like the reference's forked child, the command writes where we do.
 	cmd := &exec.Cmd{Path: path, Args: append([]string{x.Command}, args...), Env: externalEnv(x, t),
 		Stdout: os.Stdout, Stderr: os.Stderr}
 	if err := cmd.Start(); err != nil {
-		c.logExternal(true, fmt.Sprintf("Failed to exec process for external health check: %s. Aborting.", errnoText(err)))
+		c.logExternal(true, fmt.Sprintf("Failed to exec process for external health check: %s. Aborting.", ErrnoText(err)))
 		return Result{Status: PROCERR, Code: 255}
 	}
 	done := make(chan struct{})
