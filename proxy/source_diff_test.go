@@ -13,6 +13,7 @@ import (
 	"fulcrum/confparse"
 	"fulcrum/internal/reftest"
 	"fulcrum/proxy/internal/difftest"
+	"fulcrum/proxy/srcbind"
 )
 
 // peerRecorder is a server on 127.0.0.1 that notes the address each
@@ -198,4 +199,23 @@ func TestSourceDifferential(t *testing.T) {
 	const msg = "Cannot bind to tproxy source address before connect() for backend tproxyclient."
 	refProc.WaitLog(msg)
 	sink.wait(t, msg)
+}
+
+// TestSourceHdrIPWarned: usesrc hdr_ip() is not built: a warning at its
+// line, and the source address is bound.
+func TestSourceHdrIPWarned(t *testing.T) {
+	cfg, diags := adapt(t, "defaults\n  mode http\nbackend b\n  source 127.0.0.2 usesrc hdr_ip(x-forwarded-for)\n  server s 127.0.0.1:80\n")
+	if cfg == nil || confparse.HasAlert(diags) {
+		t.Fatalf("refused: %v", diags)
+	}
+	found := false
+	for _, d := range diags {
+		found = found || strings.Contains(d.Message, ":4] : 'server b/s' : 'usesrc hdr_ip(x-forwarded-for)' is not acted on yet")
+	}
+	if !found {
+		t.Errorf("no warning at line 4: %v", diags)
+	}
+	if src := cfg.Backends[0].Servers[0].Source; src == nil || src.Addr.String() != "127.0.0.2" || src.Use != srcbind.UseNone {
+		t.Errorf("source %+v", src)
+	}
 }
