@@ -99,6 +99,7 @@ backend traffic
   server be %s
   server clientip %s source 127.0.0.4 usesrc clientip
 backend tproxyclient
+  retries 3
   server client %s source 0.0.0.0 usesrc client
 defaults checked
   mode tcp
@@ -199,6 +200,13 @@ func TestSourceDifferential(t *testing.T) {
 	const msg = "Cannot bind to tproxy source address before connect() for backend tproxyclient."
 	refProc.WaitLog(msg)
 	sink.wait(t, msg)
+	// Each attempt (the first and 3 retries, at once) says so.
+	sink.mu.Lock()
+	ours := strings.Count(strings.Join(sink.lines, "\n"), msg)
+	sink.mu.Unlock()
+	if want := strings.Count(refProc.Output(), "[ALERT]    ("); ours != want || want != 4 {
+		t.Errorf("ours reported %d failed binds, the reference %d (want 4)", ours, want)
+	}
 }
 
 // TestSourceHdrIPWarned: usesrc hdr_ip() is not built: a warning at its
