@@ -9,6 +9,8 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/fdlimit"
+	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
 	"fulcrum/proxy/srcbind"
 	"fulcrum/proxy/stick"
@@ -39,6 +41,11 @@ type Config struct {
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
+	// Resolvers are the `resolvers` sections, by name.
+	Resolvers map[string]*resolve.Config
+	// Limits are the process's descriptor limits, for `show info` (zero:
+	// not computed, the figures derive from MaxConn).
+	Limits fdlimit.Limits
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -281,6 +288,8 @@ type Server struct {
 	Agent *AgentCheck
 	// Cookie is the `cookie` value of cookie persistence ("" = none).
 	Cookie string
+	// Resolve is the run-time DNS resolution (`resolvers`), nil = none.
+	Resolve *ServerResolve
 	// Source is the `source` connections and checks bind (the server's
 	// or its backend's; nil = any).
 	Source *srcbind.Source

@@ -350,11 +350,12 @@ func usesBackend(f *Frontend, name string) bool {
 func serverStatus(s *server, v balance.View) string {
 	a := &s.state.admin
 	a.mu.Lock()
-	maint, drain, stopping, checksOff := a.flags&admForcedMaint != 0, a.flags&admForcedDrain != 0, a.stopping, a.checksOff
+	maint, drain, stopping, checksOff := a.flags&admMaint != 0, a.flags&admForcedDrain != 0, a.stopping, a.checksOff
+	resolution := a.flags&admResolveMaint != 0
 	a.mu.Unlock()
 	up := s.state.up.Load()
 	switch {
-	case (maint || v.Maint) && s.cfg.Unresolved:
+	case (maint || v.Maint) && (s.cfg.Unresolved || resolution):
 		return "MAINT (resolution)"
 	case maint || v.Maint:
 		return "MAINT"
@@ -511,7 +512,7 @@ func checksRunning(s *server, v balance.View) bool {
 	a := &s.state.admin
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return !v.Maint && a.flags&admForcedMaint == 0 && !a.checksOff
+	return !v.Maint && a.flags&admMaint == 0 && !a.checksOff
 }
 
 // ages returns a backend's lastchg and downtime in seconds.
@@ -560,6 +561,10 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 		p.MaxConn = rt.cfg.MaxConn
 	}
 	p.UlimitN = 2*p.MaxConn + 26
+	p.MaxSock = p.UlimitN
+	if l := rt.cfg.Limits; l.MaxConn > 0 {
+		p.MaxConn, p.MaxSock, p.UlimitN, p.Nbthread = l.MaxConn, l.MaxSock, l.UlimitN, l.NbThread
+	}
 	var listeners int
 	e.mu.Lock()
 	listeners = len(e.listeners)
