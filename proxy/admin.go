@@ -759,6 +759,9 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 		AdminFlags: a.flags, UWeight: s.uweight, IWeight: s.cfg.Weight, LastChange: a.lastChange,
 		Check: s.cfg.Check, ForcedID: s.cfg.ID != 0 && !a.autoID, CheckPort: s.cfg.CheckPort, CheckAddr: s.cfg.CheckAddr}
 	st.FQDN, st.SRVRecord = s.cfg.Resolve.names()
+	if st.FQDN == "" && st.SRVRecord == "" {
+		st.FQDN = s.cfg.Hostname
+	}
 	switch {
 	case a.flags&admMaint != 0 || !up:
 		st.OpState = 0

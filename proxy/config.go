@@ -293,6 +293,11 @@ type Server struct {
 	// Source is the `source` connections and checks bind (the server's
 	// or its backend's; nil = any).
 	Source *srcbind.Source
+	// Hostname is the server line's host name ("" for a literal
+	// address); AddrFromState: init-addr tries `last` (the server state
+	// file's address) before resolving it.
+	Hostname      string
+	AddrFromState bool
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

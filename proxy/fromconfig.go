@@ -431,6 +431,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	}
 	s.Agent = a.agentCheck(px, name, opts, pos)
 	s.Source = a.sourceOf(px, name, opts, pos)
+	s.Hostname, s.AddrFromState = hostnameOf(addr.Host, opts["init-addr"])
 	if t, ok := a.serverTLS(px, name, opts, pos); ok {
 		s.TLS = t
 	} else {
@@ -449,7 +450,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	s.Resolve = a.serverResolve(px, name, addr.Host, opts, pos)
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
-		case (serverIgnored[k] || k == "init-addr" && !has("check")) && !resolveOptionActed(s, k):
+		case serverIgnored[k] && !resolveOptionActed(s, k):
 			a.warn(pos, "'server %s/%s' : option '%s' is accepted but not acted on yet by Fulcrum.", px.Name, name, k)
 		}
 	}

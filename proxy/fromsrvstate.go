@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"net/netip"
 	"path/filepath"
 	"strings"
 
@@ -50,4 +51,28 @@ func GlobalServerStateFile(hc *haproxy.Config) string {
 		return ""
 	}
 	return stateFilePath(hc, name)
+}
+
+// hostnameOf gives a server's host name (none for a literal address) and
+// whether init-addr (default last,libc) takes the state file's address
+// before any lookup.
+func hostnameOf(host, initAddr string) (string, bool) {
+	if _, err := netip.ParseAddr(host); err == nil || host == "" || host == "*" {
+		return "", false
+	}
+	if initAddr == "" {
+		return host, true
+	}
+	for _, m := range strings.Split(initAddr, ",") {
+		switch m {
+		case "last":
+			return host, true
+		case "libc", "none":
+			return host, false
+		}
+		if _, err := netip.ParseAddr(m); err == nil {
+			return host, false // a fixed address comes first
+		}
+	}
+	return host, false
 }

@@ -71,12 +71,12 @@ func (r *peerRecorder) waitPeers(n int) {
 // source, usesrc clientip and usesrc client for traffic, and checks
 // from a defaults source and from a server's own.
 type sourceScenario struct {
-	rangeSrv, beSrv, clientIP, client, chkDefault, chkOwn *peerRecorder
+	rangeSrv, beSrv, clientIP, client, chkDefault, chkOwn, iface *peerRecorder
 }
 
 func newSourceScenario(t *testing.T) *sourceScenario {
 	return &sourceScenario{newPeerRecorder(t), newPeerRecorder(t), newPeerRecorder(t), newPeerRecorder(t),
-		newPeerRecorder(t), newPeerRecorder(t)}
+		newPeerRecorder(t), newPeerRecorder(t), newPeerRecorder(t)}
 }
 
 func (sc *sourceScenario) config(port, low int) string {
@@ -98,6 +98,7 @@ backend traffic
   server range %s source 127.0.0.3:%d-%d
   server be %s
   server clientip %s source 127.0.0.4 usesrc clientip
+  server iface %s source 127.0.0.7 interface nosuchdev0
 backend tproxyclient
   retries 3
   server client %s source 0.0.0.0 usesrc client
@@ -113,11 +114,11 @@ backend checks from checked
   tcp-check expect string OK
   server dflt %s check inter 100ms
   server own %s check inter 100ms source 127.0.0.6 usesrc clientip
-`, port, port+1, sc.rangeSrv.addr(), low, low+1, sc.beSrv.addr(), sc.clientIP.addr(), sc.client.addr(),
+`, port, port+1, sc.rangeSrv.addr(), low, low+1, sc.beSrv.addr(), sc.clientIP.addr(), sc.iface.addr(), sc.client.addr(),
 		sc.chkDefault.addr(), sc.chkOwn.addr())
 }
 
-// play sends nine connections from 127.0.0.9 to the traffic frontend and
+// play sends twelve connections from 127.0.0.9 to the traffic frontend and
 // one to the usesrc client frontend, then waits for the checks, and
 // describes what each server saw.
 func (sc *sourceScenario) play(t *testing.T, port int) map[string][]string {
@@ -135,7 +136,7 @@ func (sc *sourceScenario) play(t *testing.T, port int) map[string][]string {
 		return string(buf[:n])
 	}
 	out := map[string][]string{}
-	for range 9 {
+	for range 12 {
 		out["answers"] = append(out["answers"], get(fmt.Sprintf("127.0.0.1:%d", port)))
 	}
 	// usesrc client cannot bind the client's own address and port on
@@ -147,6 +148,7 @@ func (sc *sourceScenario) play(t *testing.T, port int) map[string][]string {
 	out["be"] = sc.beSrv.seen(false)
 	out["clientip"] = sc.clientIP.seen(false)
 	out["client"] = sc.client.seen(false)
+	out["interface"] = sc.iface.seen(false)
 	// Checks: the address of the first two only (their count depends on
 	// timing).
 	out["check from defaults"] = sc.chkDefault.seen(false)[:min(2, len(sc.chkDefault.seen(false)))]

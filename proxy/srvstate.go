@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"fulcrum/proxy/check"
@@ -31,6 +32,9 @@ type SavedServerState struct {
 	CheckState  int // CHK_ST_*
 	CheckStatus int // HCHK_STATUS_* of the last check
 	Port        int // 0: keep the configured one
+	// Addr is the saved address (invalid: none), used for a server
+	// named by a host name whose init-addr tries `last` first.
+	Addr netip.Addr
 }
 
 // LoadServerState applies a saved state to a server before the engine
@@ -110,8 +114,16 @@ func (e *Engine) LoadServerState(backendName, serverName string, st SavedServerS
 	if drained {
 		e.logStillDrained(s)
 	}
-	if st.Port > 0 && uint16(st.Port) != s.cfg.Addr.Port() && s.cfg.Addr.IsValid() {
-		if _, err := e.SetServerAddr(backendName, serverName, s.cfg.Addr.Addr(), uint16(st.Port)); err != nil {
+	addr := s.cfg.Addr.Addr()
+	if s.cfg.AddrFromState && st.Addr.IsValid() {
+		addr = st.Addr
+	}
+	port := s.cfg.Addr.Port()
+	if st.Port > 0 {
+		port = uint16(st.Port)
+	}
+	if s.cfg.Addr.IsValid() && netip.AddrPortFrom(addr, port) != s.cfg.Addr {
+		if _, err := e.SetServerAddr(backendName, serverName, addr, port); err != nil {
 			return err
 		}
 		a.mu.Lock()

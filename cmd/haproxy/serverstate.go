@@ -49,7 +49,7 @@ func loadServerStates(ecfg *proxy.Config, globalFile string, engine *proxy.Engin
 			}
 			saved := proxy.SavedServerState{OpState: st.OpState, AdminFlags: st.AdminFlags, UWeight: st.UWeight,
 				IWeight: st.IWeight, SinceChange: time.Duration(st.SinceChange) * time.Second, CheckState: st.CheckState,
-				CheckStatus: st.CheckStatus, Port: st.Port}
+				CheckStatus: st.CheckStatus, Port: st.Port, Addr: st.Addr}
 			if err := engine.LoadServerState(be.Name, s.Name, saved); err != nil {
 				r.print(warning(fmt.Sprintf("server-state application failed for server '%s/%s', %v", be.Name, s.Name, err)))
 			}

@@ -32,6 +32,8 @@ backend be
     server s4 "${S4}" disabled
     server s5 "${S1}"
     server s6 "${S2}" weight 0
+    server s7 localhost:1
+    server s8 localhost:2 init-addr libc,last
 backend loc
     load-server-state-from-file local
     server-state-file-name LOCAL
@@ -99,7 +101,8 @@ func TestServerStateFileMatchesReference(t *testing.T) {
 	saver := startAPIConfig(t, ref, config, servers)
 	for _, c := range []string{"set server be/s1 weight 5", "set server be/s2 state maint", "set server be/s3 state drain",
 		"set server be/s5 addr 127.0.0.1 port 1", "set server be/s4 state ready", "disable health be/s1",
-		"set server loc/x weight 2", "set server be/s6 state drain"} {
+		"set server loc/x weight 2", "set server be/s6 state drain",
+		"set server be/s7 addr 127.0.0.7", "set server be/s8 addr 127.0.0.8"} {
 		if out := saver.cmd(t, "admin", c); strings.Contains(out, "No such") || strings.Contains(out, "Require") {
 			t.Fatalf("%s: %s", c, out)
 		}

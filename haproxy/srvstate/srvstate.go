@@ -6,6 +6,7 @@ package srvstate
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -119,6 +120,8 @@ type State struct {
 	CheckStatus int // HCHK_STATUS_*
 	CheckState  int // CHK_ST_*
 	Port        int
+	// Addr is srv_addr (invalid for "-" or anything not an address).
+	Addr netip.Addr
 }
 
 // Decode checks the fields the reference checks, in its order, and gives
@@ -158,5 +161,6 @@ func (l Line) Decode() (State, error) {
 			*c.dst = int(n)
 		}
 	}
+	st.Addr, _ = netip.ParseAddr(l.Fields[fSrvAddr])
 	return st, nil
 }

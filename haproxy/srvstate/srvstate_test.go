@@ -2,6 +2,7 @@ package srvstate
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -74,7 +75,7 @@ func TestDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (State{OpState: 2, UWeight: 5, IWeight: 10, SinceChange: 7, CheckStatus: 6, CheckState: 6, Port: 8080}); st != want {
+	if want := (State{OpState: 2, UWeight: 5, IWeight: 10, SinceChange: 7, CheckStatus: 6, CheckState: 6, Port: 8080, Addr: netip.MustParseAddr("127.0.0.1")}); st != want {
 		t.Errorf("got %+v, want %+v", st, want)
 	}
 	for _, tc := range []struct {
