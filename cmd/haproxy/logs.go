@@ -351,5 +351,6 @@ func lookupIDs(userName, groupName string) (uid, gid int, err error) {
 // forked child says so) or that is killed at its timeout.
 func terminalOnly(msg string) bool {
 	return strings.HasPrefix(msg, "Failed to exec process for external health check: ") ||
+		strings.HasPrefix(msg, "Failed to fork process for external health check ") ||
 		strings.HasPrefix(msg, "kill ") && strings.Trim(msg[len("kill "):], "0123456789") == ""
 }

@@ -25,7 +25,15 @@ type External struct {
 	ProxyName            string
 	ProxyID              int
 	ProxyAddr, ProxyPort string
+	// NoFork is a global section without `insecure-fork-wanted`: the
+	// reference forbids itself to fork (RLIMIT_NPROC 0), which stops
+	// every process but root's.
+	NoFork bool
 }
+
+// forkLimited reports whether a zero process limit would stop this
+// process from forking (only root is exempt).
+var forkLimited = func() bool { return os.Geteuid() != 0 }
 
 // ExternalTarget is what an external check tells its command about the
 // proxy and the server, as arguments and environment variables.
@@ -56,6 +64,11 @@ func (c *Checker) runExternal(ctx context.Context) Result {
 			return "NOT_USED"
 		}
 		return s
+	}
+	if x.NoFork && forkLimited() {
+		const why = "Resource temporarily unavailable"
+		c.logExternal(true, "Failed to fork process for external health check (likely caused by missing 'insecure-fork-wanted'): "+why+". Aborting.")
+		return Result{Status: SOCKERR, Info: why}
 	}
 	args := []string{notUsed(x.ProxyAddr), notUsed(x.ProxyPort), t.ServerAddr, strconv.Itoa(t.ServerPort)}
 	path, err := lookCommand(x.Command, x.Path)
