@@ -81,6 +81,9 @@ type HTTPFrontend struct {
 	// PretendKeepAlive is `option http-pretend-keepalive`: in the close
 	// modes, requests to the server do not say "Connection: close".
 	PretendKeepAlive bool
+	// IgnoreProbes is `option http-ignore-probes`: a connection closed or
+	// timed out before its first byte is neither answered nor logged.
+	IgnoreProbes bool
 	// RequestRules are the frontend's `http-request` rules, run before
 	// use_backend.
 	RequestRules []HTTPRule
