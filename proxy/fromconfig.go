@@ -28,6 +28,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
 	a.cfg.Userlists = a.userlistsOf()
 	a.peersTables()
+	a.peersSections()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}

@@ -1,0 +1,155 @@
+package proxy
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fulcrum/confparse"
+	"fulcrum/internal/reftest"
+	"fulcrum/proxy/internal/difftest"
+	"fulcrum/proxy/stick"
+)
+
+// peersConfig is a two-peer configuration: A and B replicate be's table,
+// which `stick on src` fills. BIND, S1, S2 are substituted per side.
+func peersConfig(portA, portB int) string {
+	return stickDefaults("http") + fmt.Sprintf(`peers mypeers
+	peer A 127.0.0.1:%d
+	peer B 127.0.0.1:%d
+frontend fe
+	bind BIND
+	default_backend be
+backend be
+	balance roundrobin
+	stick-table type ip size 100 expire 30s peers mypeers store http_req_cnt
+	stick on src
+	http-request track-sc0 src
+	server s1 S1
+	server s2 S2
+`, portA, portB)
+}
+
+// startPeer runs our engine on text as the local peer name.
+func startPeer(t *testing.T, text, name string) *Engine {
+	t.Helper()
+	be := difftest.StartHTTPBackends(t, []difftest.Server{{Name: "s1"}, {Name: "s2"}})
+	text = strings.NewReplacer("BIND", fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t)), "S1", be.Addr("s1"), "S2", be.Addr("s2")).Replace(text)
+	cfg, diags := adapt(t, text)
+	if cfg == nil || confparse.HasAlert(diags) {
+		t.Fatalf("adapter refused the configuration: %v", diags)
+	}
+	for _, d := range diags {
+		if strings.Contains(d.Message, "replicat") {
+			t.Errorf("warning about replication: %s", d.Message)
+		}
+	}
+	return startEngineOpts(t, cfg, Options{LocalPeer: name})
+}
+
+// ourTable is our `show table NAME`, normalised.
+func ourTable(t *testing.T, e *Engine, name string) string {
+	t.Helper()
+	tb := e.StickTable(name)
+	if tb == nil {
+		t.Fatalf("no table %q", name)
+	}
+	var b strings.Builder
+	tb.Show(&b, stick.Query{})
+	return normTable(b.String())
+}
+
+// waitSame polls until both readings agree and are not empty.
+func waitSame(t *testing.T, what string, a, b func() string) {
+	t.Helper()
+	var x, y string
+	for range 200 {
+		if x, y = a(), b(); x == y && strings.Contains(x, "key=") {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("%s:\n%s\n---\n%s", what, x, y)
+}
+
+// TestPeersDifferential: the reference is peer A and our engine peer B
+// of one section. Persistence and counters set by traffic through either
+// side show on the other: the same `show table` on both.
+func TestPeersDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	text := peersConfig(difftest.FreePort(t), difftest.FreePort(t))
+	rbe := difftest.StartHTTPBackends(t, []difftest.Server{{Name: "s1"}, {Name: "s2"}})
+	refAddr := fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))
+	ref := difftest.StartReferenceConfig(t, bin, strings.NewReplacer("BIND", refAddr, "S1", rbe.Addr("s1"), "S2", rbe.Addr("s2")).Replace(text), "-L", "A")
+	ours := startPeer(t, text, "B")
+	refTable := func() string {
+		out, err := ref.Command("show table be")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return normTable(out)
+	}
+	oursTable := func() string { return ourTable(t, ours, "be") }
+
+	srcs := difftest.Sources(3)
+	// Through ours: two sources go to s1 and s2 and stick there.
+	for _, src := range srcs[:2] {
+		if _, err := difftest.DialHTTP(feAddr(ours, "fe"), src, "/", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitSame(t, "ours -> reference", refTable, oursTable)
+	if n := strings.Count(refTable(), " key="); n != 2 {
+		t.Fatalf("the reference has %d entries, want 2:\n%s", n, refTable())
+	}
+	// Through the reference: a third source, and the first again
+	// (its counter goes up on both).
+	var viaRef []string
+	for _, src := range []string{srcs[2], srcs[0]} {
+		body, err := difftest.DialHTTP(refAddr, src, "/", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaRef = append(viaRef, answerOf(body, nil))
+	}
+	waitSame(t, "reference -> ours", refTable, oursTable)
+	if n := strings.Count(oursTable(), " key="); n != 3 {
+		t.Fatalf("ours has %d entries, want 3:\n%s", n, oursTable())
+	}
+	// The learned persistence is used: the source that came through the
+	// reference goes to the same server through ours.
+	body, err := difftest.DialHTTP(feAddr(ours, "fe"), srcs[2], "/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := answerOf(body, nil); got != viaRef[0] {
+		t.Errorf("%s went to %q through ours, %q through the reference", srcs[2], got, viaRef[0])
+	}
+}
+
+// TestPeersOursReload: two of our engines as peers A and B; B learns A's
+// entries, and after an in-process reload B still has them and keeps
+// replicating.
+func TestPeersOursReload(t *testing.T) {
+	text := peersConfig(difftest.FreePort(t), difftest.FreePort(t))
+	a := startPeer(t, text, "A")
+	b := startPeer(t, text, "B")
+	src := difftest.Sources(2)
+	if _, err := difftest.DialHTTP(feAddr(a, "fe"), src[0], "/", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitSame(t, "A -> B", func() string { return ourTable(t, a, "be") }, func() string { return ourTable(t, b, "be") })
+
+	cfg, _ := adapt(t, strings.NewReplacer("BIND", feAddr(b, "fe"), "S1", "127.0.0.1:9", "S2", "127.0.0.1:9").Replace(text))
+	if err := b.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := ourTable(t, b, "be"); !strings.Contains(got, "key="+src[0]) {
+		t.Fatalf("after the reload B lost its entries:\n%s", got)
+	}
+	if _, err := difftest.DialHTTP(feAddr(a, "fe"), src[1], "/", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitSame(t, "A -> B after B's reload", func() string { return ourTable(t, a, "be") }, func() string { return ourTable(t, b, "be") })
+}
