@@ -233,7 +233,7 @@ func (e *Engine) stop(grace time.Duration, logLines bool) {
 	cancel := e.cancel
 	e.mu.Unlock()
 	e.closeListeners()
-	e.stopPeers()
+	e.stopPeers(logLines)
 	if rt := e.rt.Load(); rt != nil && rt.checks != nil {
 		rt.checks()
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"fulcrum/proxy/peers"
 	"fulcrum/proxy/stick"
@@ -16,6 +17,10 @@ import (
 // takes the old one's table when its definition is unchanged), which is
 // what the reference achieves by teaching the new process through its
 // local peer.
+
+// handOverLimit bounds how long a stopping process waits for the next
+// one to confirm it learned the tables.
+const handOverLimit = 3 * time.Second
 
 // peersState is the engine's running nodes.
 type peersState struct {
@@ -103,11 +108,15 @@ func wireTableName(section string, sp stick.Spec) string {
 	return sp.Name
 }
 
-// stopPeers closes every node.
-func (e *Engine) stopPeers() {
+// stopPeers closes every node; on a soft stop (soft), each first hands
+// its tables over to the next process (see peers.Node.HandOver).
+func (e *Engine) stopPeers(soft bool) {
 	e.peers.mu.Lock()
 	defer e.peers.mu.Unlock()
 	for _, n := range e.peers.nodes {
+		if soft {
+			n.HandOver(handOverLimit)
+		}
 		n.Close()
 	}
 	e.peers.nodes = nil
@@ -115,7 +124,7 @@ func (e *Engine) stopPeers() {
 
 // restartPeers runs the new generation's nodes after a reload.
 func (e *Engine) restartPeers(rt *runtime) error {
-	e.stopPeers()
+	e.stopPeers(false)
 	if e.ctx == nil {
 		return nil // not started: Start will start them
 	}

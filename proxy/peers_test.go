@@ -153,3 +153,26 @@ func TestPeersOursReload(t *testing.T) {
 	}
 	waitSame(t, "A -> B after B's reload", func() string { return ourTable(t, a, "be") }, func() string { return ourTable(t, b, "be") })
 }
+
+// TestPeersHandOver: a reload in another process. The new engine starts
+// as the same local peer while the old one still runs (both listen on
+// the peer address); the old one's soft stop teaches it every entry.
+func TestPeersHandOver(t *testing.T) {
+	text := peersConfig(difftest.FreePort(t), difftest.FreePort(t))
+	old := startPeer(t, text, "A")
+	srcs := difftest.Sources(2)
+	for _, src := range srcs {
+		if _, err := difftest.DialHTTP(feAddr(old, "fe"), src, "/", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := ourTable(t, old, "be")
+	next := startPeer(t, text, "A")
+	if got := ourTable(t, next, "be"); strings.Contains(got, " key=") {
+		t.Fatalf("the new engine has entries before the hand-over:\n%s", got)
+	}
+	old.Stop(2 * time.Second)
+	if got := ourTable(t, next, "be"); got != before {
+		t.Fatalf("after the hand-over:\n%s\nwant:\n%s", got, before)
+	}
+}

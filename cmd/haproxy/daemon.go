@@ -31,6 +31,7 @@ type daemonOpts struct {
 	maxConn    int    // -n: replaces the global maxconn
 	feMaxConn  int    // -N: maxconn of frontends that set none
 	softPIDs   []int  // -sf
+	localPeer  string // -L
 	hardPIDs   []int  // -st
 	notes      []string
 }
@@ -40,7 +41,6 @@ type daemonOpts struct {
 var daemonNoted = map[string]string{
 	"-de": "epoll", "-dp": "poll", "-dS": "splice", "-dG": "getaddrinfo", "-dR": "SO_REUSEPORT",
 	"-dV": "server SSL verification", "-dL": "loaded objects dump", "-V": "verbose mode", "-m": "memory limit",
-	"-L": "local peer name",
 }
 
 func parseDaemonArgs(args []string) daemonOpts {
@@ -73,6 +73,9 @@ func parseDaemonArgs(args []string) daemonOpts {
 		case a == "-S" && i+1 < len(args):
 			i++
 			o.masterCLI = args[i]
+		case a == "-L" && i+1 < len(args):
+			i++
+			o.localPeer = args[i]
 		case a == "-x" && i+1 < len(args):
 			i++
 			o.takeFrom = args[i]
@@ -191,7 +194,8 @@ func startServing(f flags, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter,
 		runtime.GOMAXPROCS(g.nbthread)
 	}
 	logs := newLogger(cfg, r.pid, r.quiet)
-	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access, Inherit: inherit})
+	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access, Inherit: inherit,
+		LocalPeer: parseDaemonArgs(f.daemonArgs).localPeer})
 	if err != nil {
 		r.alert(err.Error())
 		return nil, false

@@ -11,7 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"fulcrum/proxy/stick"
 )
@@ -76,7 +79,18 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.ln = cfg.Listener
 	if n.ln == nil && cfg.Listen != "" {
-		ln, err := net.Listen("tcp", cfg.Listen)
+		// SO_REUSEPORT: the next process of a reload binds the same
+		// address while this one still listens, as the reference does.
+		lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			if err := c.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+			}); err != nil {
+				return err
+			}
+			return serr
+		}}
+		ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
 		if err != nil {
 			n.cancel()
 			return nil, fmt.Errorf("peers '%s': cannot bind %s: %w", cfg.Section, cfg.Listen, err)
@@ -208,6 +222,9 @@ func (n *Node) serverHandshake(c net.Conn) (string, error) {
 		lines[i] = strings.TrimSuffix(l, "\n")
 	}
 	status := helloStatus(lines, n.cfg.Local, func(name string) bool {
+		if name == n.cfg.Local {
+			return true // the old process of a reload, teaching us
+		}
 		for _, p := range n.cfg.Remotes {
 			if p.Name == name {
 				return true
@@ -281,6 +298,38 @@ func (n *Node) dialLoop(p Peer) {
 		}
 		n.run(p.Name, c)
 	}
+}
+
+// HandOver is the old process's part in a reload: it stops listening,
+// connects to the local peer's address (where the new process now
+// listens), teaches it every entry and waits up to limit for its
+// confirmation. It does nothing when no one else listens there.
+func (n *Node) HandOver(limit time.Duration) error {
+	if n.ln == nil {
+		return nil
+	}
+	addr := n.ln.Addr().String()
+	n.ln.Close()
+	c, err := n.dial(Peer{Name: n.cfg.Local, Addr: addr})
+	if err != nil {
+		return err
+	}
+	s := newSession(n, n.cfg.Local, c)
+	confirmed := make(chan struct{})
+	s.confirmed = confirmed
+	s.teachAll()
+	done := make(chan error, 1)
+	go func() { done <- s.serve(false) }()
+	select {
+	case <-confirmed:
+	case <-time.After(limit):
+		err = fmt.Errorf("peers '%s': the new process did not confirm the teach", n.cfg.Section)
+	case err = <-done:
+		return err
+	}
+	c.Close()
+	<-done
+	return err
 }
 
 func (n *Node) dial(p Peer) (net.Conn, error) {

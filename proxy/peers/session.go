@@ -36,6 +36,8 @@ type session struct {
 	remote  map[uint64]*remoteTable
 	current *remoteTable
 	dictRx  map[uint64]string
+	// confirmed, when set, is closed by the peer's RESYNCCONFIRM.
+	confirmed chan struct{}
 }
 
 // remoteTable is a table the peer defined, with our table of the same
@@ -276,6 +278,11 @@ func (s *session) handle(m Msg) error {
 		case CtrlResyncFinished, CtrlResyncPartial:
 			s.n.markResynced()
 			s.sendCtrl(CtrlResyncConfirm)
+		case CtrlResyncConfirm:
+			if s.confirmed != nil {
+				close(s.confirmed)
+				s.confirmed = nil
+			}
 		}
 		return nil
 	case ClassError:
