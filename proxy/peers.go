@@ -100,9 +100,10 @@ func (e *Engine) peersConfig(ps PeersSection, rt *runtime) (peers.Config, bool) 
 }
 
 // wireTableName is the name a table has between peers: a backend's
-// table has its proxy's name; a peers section's `table T` is "T".
+// table has its proxy's name; a peers section's `table T` is "/T" (what
+// the reference sends: its name without the section's).
 func wireTableName(section string, sp stick.Spec) string {
-	if n, ok := strings.CutPrefix(sp.Name, section+"/"); ok {
+	if n, ok := strings.CutPrefix(sp.Name, section); ok && strings.HasPrefix(n, "/") {
 		return n
 	}
 	return sp.Name

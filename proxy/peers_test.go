@@ -15,20 +15,26 @@ import (
 // peersConfig is a two-peer configuration: A and B replicate be's table,
 // which `stick on src` fills. BIND, S1, S2 are substituted per side.
 func peersConfig(portA, portB int) string {
+	return peersConfigWith(portA, portB, "", `	stick-table type ip size 100 expire 30s peers mypeers store http_req_cnt
+	stick on src
+	http-request track-sc0 src
+`)
+}
+
+// peersConfigWith is peersConfig with lines of the peers section and of
+// the backend of the test's own.
+func peersConfigWith(portA, portB int, peersLines, backendLines string) string {
 	return stickDefaults("http") + fmt.Sprintf(`peers mypeers
 	peer A 127.0.0.1:%d
 	peer B 127.0.0.1:%d
-frontend fe
+%sfrontend fe
 	bind BIND
 	default_backend be
 backend be
 	balance roundrobin
-	stick-table type ip size 100 expire 30s peers mypeers store http_req_cnt
-	stick on src
-	http-request track-sc0 src
-	server s1 S1
+%s	server s1 S1
 	server s2 S2
-`, portA, portB)
+`, portA, portB, peersLines, backendLines)
 }
 
 // startPeer runs our engine on text as the local peer name.
@@ -174,5 +180,36 @@ func TestPeersHandOver(t *testing.T) {
 	old.Stop(2 * time.Second)
 	if got := ourTable(t, next, "be"); got != before {
 		t.Fatalf("after the hand-over:\n%s\nwant:\n%s", got, before)
+	}
+}
+
+// TestPeersSectionTableDifferential: a table declared in the peers
+// section (called mypeers/t1 by rules, "/t1" on the wire) replicates
+// between the reference (A) and ours (B) both ways.
+func TestPeersSectionTableDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	text := peersConfigWith(difftest.FreePort(t), difftest.FreePort(t),
+		"\ttable t1 type string len 12 size 10 expire 1m store gpc0,http_req_cnt\n",
+		"\thttp-request track-sc1 req.hdr(x-user) table mypeers/t1\n\thttp-request sc-inc-gpc0(1)\n")
+	rbe := difftest.StartHTTPBackends(t, []difftest.Server{{Name: "s1"}, {Name: "s2"}})
+	refAddr := fmt.Sprintf("127.0.0.1:%d", difftest.FreePort(t))
+	ref := difftest.StartReferenceConfig(t, bin, strings.NewReplacer("BIND", refAddr, "S1", rbe.Addr("s1"), "S2", rbe.Addr("s2")).Replace(text), "-L", "A")
+	ours := startPeer(t, text, "B")
+	refTable := func() string {
+		out, err := ref.Command("show table mypeers/t1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return normTable(out)
+	}
+	oursTable := func() string { return ourTable(t, ours, "mypeers/t1") }
+	for i, addr := range []string{feAddr(ours, "fe"), refAddr, feAddr(ours, "fe")} {
+		if _, err := difftest.DialHTTP(addr, "127.0.0.1", "/", fmt.Sprintf("X-User: user%d", i%2)); err != nil {
+			t.Fatal(err)
+		}
+		waitSame(t, fmt.Sprintf("after request %d", i), refTable, oursTable)
+	}
+	if got := refTable(); !strings.Contains(got, "key=user0 use=0 exp=E gpc0=2 http_req_cnt=2") {
+		t.Errorf("user0 was not counted on both sides:\n%s", got)
 	}
 }
