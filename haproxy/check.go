@@ -393,6 +393,9 @@ func (l *loader) incompleteSections() {
 	if lp := l.globalArg("localpeer"); lp != "" {
 		local = lp
 	}
+	if l.opt.LocalPeer != "" {
+		local = l.opt.LocalPeer
+	}
 	used := map[string]bool{}
 	for _, p := range l.cfg.Proxies {
 		for _, d := range p.Section.Lines {

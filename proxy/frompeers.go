@@ -94,3 +94,13 @@ func (a *adapter) hasPeersSection(name string) bool {
 	}
 	return false
 }
+
+// ActsOnPeers reports whether the adapter maps a peers-section keyword
+// (so the model's "not acted on yet" notice for it is stale).
+func ActsOnPeers(keyword string) bool {
+	switch keyword {
+	case "peer", "server", "bind", "table", "disabled", "enabled":
+		return true
+	}
+	return false
+}

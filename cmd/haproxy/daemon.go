@@ -256,6 +256,9 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 			if l.Pos == d.Pos && sec.Kind == "global" {
 				return globalActedOn[l.Keyword] || proxy.ActsOnGlobal(l.Keyword)
 			}
+			if l.Pos == d.Pos && sec.Kind == "peers" {
+				return proxy.ActsOnPeers(l.Keyword)
+			}
 			if l.Pos == d.Pos {
 				return proxy.ActsOn(l.Keyword)
 			}
@@ -267,7 +270,7 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 // globalActedOn are global keywords the model does not count as built
 // that the daemon itself applies (node and description: the statistics
 // show them).
-var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true}
+var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true, "localpeer": true}
 
 // globalSettings are the global keywords the daemon reads from the
 // section's lines.

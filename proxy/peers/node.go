@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -395,7 +396,7 @@ func (n *Node) run(name string, c net.Conn) {
 	}
 	n.mu.Unlock()
 	c.Close()
-	if err != nil && n.ctx.Err() == nil {
+	if err != nil && n.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		n.logf("peers '%s': session with '%s' ended: %v", n.cfg.Section, name, err)
 	}
 }
