@@ -68,6 +68,7 @@ type Engine struct {
 	adminMu   sync.Mutex    // serialises add/del server (admin.go)
 	sessRate  rateLimit     // `set rate-limit sessions global` (admin.go)
 	captures  atomic.Uint64 // requests captured for `show errors`
+	dns       sync.Map      // resolvers section name -> *resolve.Client (resolvers.go)
 	peers     peersState    // stick-table replication (peers.go)
 }
 
@@ -295,6 +296,7 @@ func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
 	e.startAgents(ctx, rt)
+	e.startResolvers(ctx, rt)
 	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
 	// being the smallest first interval (fastinter, as a server starts
 	// between down and fully up).
@@ -332,8 +334,20 @@ func (e *Engine) startChecks(rt *runtime) {
 			if s.state.admin.checksPaused() {
 				return
 			}
+			if b.cfg.LogHealthChecks {
+				// The health check line said why: the change says no more.
+				b.checkChanged(s, t.Up, nil)
+				return
+			}
 			b.checkChanged(s, t.Up, &r)
 		})
+		if b.cfg.LogHealthChecks {
+			c.Observed = func(r check.Result, newStatus bool, before, after int) {
+				if line := healthCheckLine(s, r, newStatus, before, after); line != "" {
+					b.engine.log(Warning, b.cfg.Name, line)
+				}
+			}
+		}
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))
 		}
