@@ -71,6 +71,9 @@ func (l *loader) postChecks() {
 		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find %s '%s'.", p.Name, what, t))
 		}
+		if name := stickTablePeers(p); name != "" && !l.cfg.hasPeersSection(name) {
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find sync peers '%s'.", p.Name, name))
+		}
 		// Backends too: the reference keeps their switching rules. A
 		// loop ends this proxy's checks.
 		if p.DefaultBackend != "" && !checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend") {

@@ -64,12 +64,6 @@ func (a *adapter) peersSections() {
 				if len(d.Args) > 1 {
 					a.warn(d.Pos, "peers '%s' : bind options '%s' are accepted but not acted on yet by Fulcrum.", ps.Name, strings.Join(d.Args[1:], " "))
 				}
-			case "table":
-				for i, w := range d.Args {
-					if w == "shards" && i > 0 {
-						a.warn(d.Pos, "peers '%s' : 'shards' is accepted but not acted on yet by Fulcrum: every table goes to every peer.", ps.Name)
-					}
-				}
 			}
 		}
 		a.cfg.Peers = append(a.cfg.Peers, ps)
