@@ -72,6 +72,9 @@ backend be
 	stick-table type string size 10
 	stick on req.hdr(x-user),lower
 	server s1 127.0.0.1:9000
+peers mypeers
+	disabled
+	peer other 127.0.0.1:18491
 `)
 	fe := cfg.Frontends[0]
 	if len(fe.ConnectionRules) != 1 || len(fe.SessionRules) != 1 || len(fe.ContentRules) != 1 {
