@@ -124,7 +124,12 @@ func TestPeersDifferential(t *testing.T) {
 		t.Fatalf("ours has %d entries, want 3:\n%s", n, oursTable())
 	}
 	// The learned persistence is used: the source that came through the
-	// reference goes to the same server through ours.
+	// reference goes to the same server through ours, though our round
+	// robin would now pick the other one (a new source just took s1).
+	fresh := difftest.Sources(4)[3]
+	if _, err := difftest.DialHTTP(feAddr(ours, "fe"), fresh, "/", ""); err != nil {
+		t.Fatal(err)
+	}
 	body, err := difftest.DialHTTP(feAddr(ours, "fe"), srcs[2], "/", "")
 	if err != nil {
 		t.Fatal(err)

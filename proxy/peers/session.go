@@ -89,6 +89,7 @@ func (s *session) serve(wantResync bool) error {
 	if wantResync {
 		s.sendCtrl(CtrlResyncReq)
 	}
+	s.pushAll()
 	done := make(chan struct{})
 	sendErr := make(chan error, 1)
 	go func() { sendErr <- s.sender(done) }()
@@ -397,6 +398,16 @@ func (s *session) apply(rt *remoteTable, u *Update) {
 
 // teachAll queues every entry of every table, then RESYNCFINISHED.
 func (s *session) teachAll() {
+	s.pushAll()
+	s.mu.Lock()
+	s.teach = true
+	s.mu.Unlock()
+	s.kick()
+}
+
+// pushAll queues every entry of every table: a new session brings the
+// peer up to date with what changed while none was up.
+func (s *session) pushAll() {
 	for i, t := range s.n.cfg.Tables {
 		keys := t.Table.Keys()
 		s.mu.Lock()
@@ -405,8 +416,5 @@ func (s *session) teachAll() {
 		}
 		s.mu.Unlock()
 	}
-	s.mu.Lock()
-	s.teach = true
-	s.mu.Unlock()
 	s.kick()
 }
