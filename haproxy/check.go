@@ -175,6 +175,7 @@ func (l *loader) postChecks() {
 		}
 	}
 	l.incompleteSections()
+	l.peersSSL(alert)
 	if fatal {
 		l.emit(confparse.Alert, confparse.Pos{}, "Fatal errors found in configuration.")
 		l.cfg.fatal = true
@@ -402,13 +403,7 @@ func (l *loader) checkNameservers() {
 // with no peer named after this host (the local peer) and about mailers
 // no proxy uses; both are dropped.
 func (l *loader) incompleteSections() {
-	local, _ := os.Hostname() // the default local peer name is the full host name
-	if lp := l.globalArg("localpeer"); lp != "" {
-		local = lp
-	}
-	if l.opt.LocalPeer != "" {
-		local = l.opt.LocalPeer
-	}
+	local := l.localPeerName()
 	used := map[string]bool{}
 	for _, p := range l.cfg.Proxies {
 		for _, d := range p.Section.Lines {

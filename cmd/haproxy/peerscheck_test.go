@@ -28,6 +28,10 @@ func TestPeersCheckMatchesReference(t *testing.T) {
 		{desc: "stick-table with unknown peers", cfg: head + "backend be\n  stick-table type ip size 10 peers nope\n"},
 		{desc: "stick-table with disabled peers", cfg: head + "peers off\n  disabled\n  peer local 127.0.0.1:29997\nbackend be\n  stick-table type ip size 10 peers off\n"},
 		{desc: "no local peer", cfg: "peers p2\n  peer x 127.0.0.1:29996\n"},
+		{desc: "ssl peers", cfg: "peers p\n  peer local 127.0.0.1:29999\n  peer o 127.0.0.1:29994 ssl\n  peer p 127.0.0.1:29993 ssl verify none\n  peer q 127.0.0.1:29992 ssl\n"},
+		{desc: "ssl on the local peer", cfg: "peers p\n  peer local 127.0.0.1:29999 ssl\n"},
+		{desc: "ssl in a removed section", cfg: "peers p\n  peer local 127.0.0.1:29999\npeers x\n  peer y 127.0.0.1:29994 ssl\n"},
+		{desc: "ssl without verification", cfg: "global\n  ssl-server-verify none\npeers p\n  peer local 127.0.0.1:29999 ssl\n  peer o 127.0.0.1:29994 ssl\n"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "haproxy.cfg")
