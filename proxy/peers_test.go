@@ -15,7 +15,7 @@ import (
 // peersConfig is a two-peer configuration: A and B replicate be's table,
 // which `stick on src` fills. BIND, S1, S2 are substituted per side.
 func peersConfig(portA, portB int) string {
-	return peersConfigWith(portA, portB, "", `	stick-table type ip size 100 expire 30s peers mypeers store http_req_cnt
+	return peersConfigWith(portA, portB, "", `	stick-table type ip size 100 expire 30s peers mypeers store http_req_cnt,http_req_rate(10s),conn_cnt,sess_cnt,bytes_out_cnt,gpc0
 	stick on src
 	http-request track-sc0 src
 `)
@@ -178,6 +178,9 @@ func TestPeersHandOver(t *testing.T) {
 		}
 	}
 	before := ourTable(t, old, "be")
+	if strings.Count(before, " key=") != 2 {
+		t.Fatalf("the old engine's table:\n%s", before)
+	}
 	next := startPeer(t, text, "A")
 	if got := ourTable(t, next, "be"); strings.Contains(got, " key=") {
 		t.Fatalf("the new engine has entries before the hand-over:\n%s", got)
