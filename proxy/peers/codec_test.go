@@ -3,7 +3,13 @@ package peers
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"io"
+	"net"
 	"testing"
+	"time"
+
+	"fulcrum/proxy/stick"
 )
 
 func TestVarint(t *testing.T) {
@@ -158,5 +164,40 @@ func FuzzDecode(f *testing.F) {
 				ParseAck(m.Payload)
 			}
 		}
+	})
+}
+
+// FuzzSession feeds arbitrary messages to a session's receiver, with
+// tables of every key type behind it: nothing panics and the session
+// ends when the input does.
+func FuzzSession(f *testing.F) {
+	f.Add(append(append([]byte{}, refDefine...), refUpdate...))
+	f.Add([]byte{0, 0, 0, 1, 0, 4})
+	f.Add(append(append([]byte{}, refUpdate...), refDefine...))
+	var tables []Table
+	for i, k := range []stick.KeyType{stick.IP, stick.IPv6, stick.Integer, stick.String, stick.Binary} {
+		sp := stick.Spec{Name: "be", Key: k, KeyLen: 8, Size: 10}
+		sp.Store(stick.GPC0, 0)
+		sp.Store(stick.HTTPReqRate, time.Second)
+		sp.Store(stick.ServerKey, 0)
+		if i > 0 {
+			sp.Name = fmt.Sprintf("t%d", i)
+		}
+		tables = append(tables, Table{Name: sp.Name, Table: stick.New(sp, nil)})
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n := &Node{cfg: Config{Tables: tables}, sessions: map[string]*session{}, resyncCh: make(chan struct{})}
+		for i, tb := range tables {
+			n.defs = append(n.defs, defineOf(uint64(i+1), tb))
+		}
+		ours, theirs := net.Pipe()
+		s := newSession(n, "x", ours)
+		go func() {
+			theirs.Write(b)
+			theirs.Close()
+		}()
+		go io.Copy(io.Discard, theirs)
+		s.receiver()
+		ours.Close()
 	})
 }
