@@ -39,6 +39,8 @@ type Config struct {
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
+	// SpreadChecks are spread-checks and max-spread-checks.
+	SpreadChecks SpreadChecks
 	// Limits are the process's descriptor limits, for `show info` (zero:
 	// not computed, the figures derive from MaxConn).
 	Limits fdlimit.Limits

@@ -32,6 +32,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 		a.proxy(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
+	a.cfg.SpreadChecks = a.spreadChecks()
 	return a.cfg, a.diags
 }
 
