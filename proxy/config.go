@@ -10,7 +10,9 @@ import (
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 	"fulcrum/proxy/fdlimit"
+	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/srcbind"
 	"fulcrum/proxy/stick"
 	"fulcrum/proxy/userlist"
 )
@@ -41,6 +43,8 @@ type Config struct {
 	Userlists map[string]*userlist.List
 	// SpreadChecks are spread-checks and max-spread-checks.
 	SpreadChecks SpreadChecks
+	// Resolvers are the `resolvers` sections, by name.
+	Resolvers map[string]*resolve.Config
 	// Limits are the process's descriptor limits, for `show info` (zero:
 	// not computed, the figures derive from MaxConn).
 	Limits fdlimit.Limits
@@ -283,6 +287,11 @@ type Server struct {
 	Agent *AgentCheck
 	// Cookie is the `cookie` value of cookie persistence ("" = none).
 	Cookie string
+	// Resolve is the run-time DNS resolution (`resolvers`), nil = none.
+	Resolve *ServerResolve
+	// Source is the `source` connections and checks bind (the server's
+	// or its backend's; nil = any).
+	Source *srcbind.Source
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

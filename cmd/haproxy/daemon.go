@@ -256,6 +256,9 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 	for _, sec := range cfg.Order {
 		for _, l := range sec.Lines {
+			if l.Pos == d.Pos && sec.Kind == "resolvers" {
+				return proxy.ActsOnResolvers(l.Keyword)
+			}
 			if l.Pos == d.Pos && sec.Kind == "global" {
 				kw := l.Keyword
 				if (kw == "no" || kw == "default") && len(l.Args) > 0 {
