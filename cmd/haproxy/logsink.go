@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+
+	"fulcrum/proxy"
 )
 
 // dgramSink sends each log line with sendto(2) on an unconnected,
@@ -76,9 +78,5 @@ func reportSendError(quiet bool, pid, n int, err error) {
 	if err == nil || !errors.As(err, &errno) || errno == syscall.EAGAIN || sendFailed.Swap(true) || quiet {
 		return
 	}
-	text := errno.Error()
-	if text != "" {
-		text = strings.ToUpper(text[:1]) + text[1:] // strerror's capital
-	}
-	fmt.Fprintf(os.Stderr, "%-11s(%d) : sendmsg()/writev() failed in logger #%d: %s (errno=%d)\n", "[ALERT]", pid, n, text, int(errno))
+	fmt.Fprintf(os.Stderr, "%-11s(%d) : sendmsg()/writev() failed in logger #%d: %s (errno=%d)\n", "[ALERT]", pid, n, proxy.Strerror(errno), int(errno))
 }

@@ -136,13 +136,13 @@ func (m *master) bind(cfg *haproxy.Config, ecfg *proxy.Config) bool {
 		}
 		f, err := statsFile(s)
 		if err != nil {
-			serr = fmt.Errorf("Starting frontend GLOBAL: cannot bind socket: %v", err)
+			serr = statsBindError(cfg, err)
 			break
 		}
 		stats[k] = f
 	}
 	if serr != nil {
-		m.r.line("ALERT", serr.Error())
+		bindFailed(m.r, serr)
 		closeUnkept(stats, m.stats)
 		closeUnkept(socks, m.sockets)
 		return false
