@@ -52,6 +52,10 @@ func applyLimits(cfg *haproxy.Config, ecfg *proxy.Config, opts daemonOpts, r *re
 		return false
 	}
 	ecfg.MaxConn, ecfg.Limits = l.MaxConn, l
+	if ecfg.Stats != nil {
+		// Frontends without a maxconn of their own take the global one.
+		ecfg.Stats.MaxConn = l.MaxConn
+	}
 	return true
 }
 

@@ -67,6 +67,12 @@ func runWithLimits(t *testing.T, bin, nofile, body string, args ...string) limit
 				kept = append(kept, l)
 			}
 		}
+		// A frontend's and a backend's session limits follow maxconn.
+		for _, l := range strings.Split(cli(t, sock, "show stat"), "\n") {
+			if f := strings.Split(l, ","); len(f) > 6 && (f[1] == "FRONTEND" || f[1] == "BACKEND") {
+				kept = append(kept, f[0]+"/"+f[1]+" slim="+f[6])
+			}
+		}
 		run.info = strings.Join(kept, "\n")
 		// The reference binds before its last check of the limit, so
 		// its socket may exist and go with the process.
