@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"runtime"
-	"strconv"
 
 	"fulcrum/haproxy"
 	"fulcrum/proxy"
@@ -30,15 +29,14 @@ func applyLimits(cfg *haproxy.Config, ecfg *proxy.Config, opts daemonOpts, r *re
 	if err != nil {
 		return true
 	}
-	held := proxy.HeldFDs(cfg, ecfg, opts.localPeer)
+	b := proxy.FDBudget(cfg, ecfg, opts.localPeer)
 	if opts.master || cfg.Global.MasterWorker {
-		held++ // the worker's socket pair to its master
+		b.Held++ // the worker's socket pair to its master
 	}
 	if opts.masterCLI != "" {
-		held += 1 + mworkerCLIConns
+		b.Held += 1 + mworkerCLIConns
 	}
-	b := fdlimit.Budget{Held: held, NbThread: cfg.Global.NbThread, MaxConn: ecfg.MaxConn,
-		UlimitN: globalInt(cfg, "ulimit-n"), HardLimit: globalInt(cfg, "fd-hard-limit")}
+	b.NbThread = cfg.Global.NbThread
 	if b.NbThread == 0 {
 		b.NbThread = min(runtime.NumCPU(), maxThreads)
 	}
@@ -57,12 +55,6 @@ func applyLimits(cfg *haproxy.Config, ecfg *proxy.Config, opts daemonOpts, r *re
 		ecfg.Stats.MaxConn = l.MaxConn
 	}
 	return true
-}
-
-// globalInt is a global keyword's integer argument (0 when absent).
-func globalInt(cfg *haproxy.Config, kw string) int {
-	n, _ := strconv.Atoi(cfg.Global.Arg(kw))
-	return n
 }
 
 // strictLimits is strict-limits: on unless `no strict-limits` is the

@@ -60,7 +60,8 @@ func runWithLimits(t *testing.T, bin, nofile, body string, args ...string) limit
 		break
 	}
 	if up {
-		want := map[string]bool{"Nbthread": true, "Ulimit-n": true, "Maxsock": true, "Maxconn": true, "Hard_maxconn": true}
+		want := map[string]bool{"Nbthread": true, "Ulimit-n": true, "Maxsock": true, "Maxconn": true, "Hard_maxconn": true,
+			"Maxpipes": true}
 		var kept []string
 		for _, l := range strings.Split(cli(t, sock, "show info"), "\n") {
 			if k, _, ok := strings.Cut(l, ":"); ok && want[k] {
@@ -104,7 +105,8 @@ func runWithLimits(t *testing.T, bin, nofile, body string, args ...string) limit
 
 // TestLimitsMatchReference: under the same RLIMIT_NOFILE, the maxconn
 // derived when none is set, the descriptors counted for listeners,
-// checks, `port` options and the stats socket, ulimit-n, the limit that
+// checks, `port` options and the stats socket, the pipes of splicing
+// proxies, ulimit-n, the limit that
 // cannot be raised (an alert and exit with strict-limits, the default; a
 // warning without), and the limit too low for maxconn give the
 // reference's messages, exit and `show info` figures.
@@ -120,23 +122,27 @@ func TestLimitsMatchReference(t *testing.T) {
 	for _, tc := range []struct {
 		desc, global, nofile string
 		args                 []string
+		extra                string // lines of the listen section
 	}{
-		{"maxconn derived from the limit", "", "1024:4096", nil},
-		{"nbthread and stats maxconn", "\tnbthread 1\n\tstats maxconn 25\n", "1024:4096", nil},
-		{"maxconn set", "\tmaxconn 1000\n", "1024:4096", nil},
-		{"maxconn from -n", "", "1024:4096", []string{"-n", "700"}},
-		{"ulimit-n below what maxconn needs", "\tulimit-n 1500\n", "1024:4096", nil},
-		{"ulimit-n below the start limit", "\tulimit-n 500\n\tmaxconn 100\n", "1024:4096", nil},
-		{"ulimit-n that cannot be set", "\tulimit-n 2000000\n", "1024:4096", nil},
-		{"ulimit-n that cannot be set, no strict-limits", "\tulimit-n 2000000\n\tno strict-limits\n", "1024:4096", nil},
-		{"fd-hard-limit", "\tfd-hard-limit 3000\n", "1024:4096", nil},
-		{"master-worker", "", "1024:4096", []string{"-W"}},
+		{"maxconn derived from the limit", "", "1024:4096", nil, ""},
+		{"nbthread and stats maxconn", "\tnbthread 1\n\tstats maxconn 25\n", "1024:4096", nil, ""},
+		{"maxconn set", "\tmaxconn 1000\n", "1024:4096", nil, ""},
+		{"maxconn from -n", "", "1024:4096", []string{"-n", "700"}, ""},
+		{"ulimit-n below what maxconn needs", "\tulimit-n 1500\n", "1024:4096", nil, ""},
+		{"ulimit-n below the start limit", "\tulimit-n 500\n\tmaxconn 100\n", "1024:4096", nil, ""},
+		{"ulimit-n that cannot be set", "\tulimit-n 2000000\n", "1024:4096", nil, ""},
+		{"ulimit-n that cannot be set, no strict-limits", "\tulimit-n 2000000\n\tno strict-limits\n", "1024:4096", nil, ""},
+		{"fd-hard-limit", "\tfd-hard-limit 3000\n", "1024:4096", nil, ""},
+		{"master-worker", "", "1024:4096", []string{"-W"}, ""},
+		{"splicing, unbounded", "", "1024:4096", nil, "\toption splice-auto\n"},
+		{"splicing, bounded by maxconn and fullconn", "", "1024:4096", nil, "\toption splice-response\n\tmaxconn 400\n\tfullconn 300\n"},
+		{"splicing, maxpipes", "\tmaxpipes 50\n", "1024:4096", nil, "\toption splice-request\n"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			body := func() string {
 				p := reftest.FreePort(t)
 				srv := reftest.FreePort(t)
-				return tc.global + fmt.Sprintf(proxies, p, p, reftest.FreePort(t), srv, srv, srv, srv)
+				return tc.global + fmt.Sprintf(proxies, p, p, reftest.FreePort(t), srv, srv, srv, srv) + tc.extra
 			}
 			// The global lines go in the global section the run opens.
 			want := runWithLimits(t, ref, tc.nofile, body(), tc.args...)

@@ -38,6 +38,57 @@ type Budget struct {
 	UlimitN int
 	// HardLimit is fd-hard-limit (0 = none).
 	HardLimit int
+	// MaxPipes is the global maxpipes (0 derives it from Splice).
+	MaxPipes int
+	// Splice are the proxies that splice (option splice-*): each takes
+	// pipes for its connections.
+	Splice []Splicer
+}
+
+// Splicer is a proxy with option splice-auto, -request or -response.
+type Splicer struct {
+	// Frontend and Backend are the sides it has (both for a listen).
+	Frontend, Backend bool
+	// MaxConn is its own maxconn, FullConn its fullconn (0: not set).
+	MaxConn, FullConn int
+}
+
+// idealPipes is the reference's pipe count for the splicing proxies
+// under a global maxconn (0: not known yet): a quarter of the
+// connections they may hold, -1 when that is unbounded.
+func (b Budget) idealPipes(globalMaxConn int) int {
+	fe, be, unlimited := 0, 0, false
+	for _, s := range b.Splice {
+		if s.Frontend {
+			fe += s.MaxConn
+			if s.MaxConn == 0 {
+				unlimited = true
+				break
+			}
+		}
+		if s.Backend {
+			m := s.FullConn
+			if m == 0 {
+				m = globalMaxConn
+			}
+			be += m
+			if m == 0 {
+				unlimited = true
+				break
+			}
+		}
+	}
+	pipes := max(fe, be)
+	switch {
+	case globalMaxConn > 0 && (pipes > globalMaxConn || unlimited):
+		pipes = globalMaxConn
+	case globalMaxConn == 0 && unlimited:
+		pipes = -1
+	}
+	if pipes >= 4 {
+		return pipes / 4
+	}
+	return pipes
 }
 
 // Limits are the numbers `show info` reports (Maxconn and Hard_maxconn
@@ -47,6 +98,7 @@ type Limits struct {
 	MaxSock  int
 	UlimitN  int
 	NbThread int
+	MaxPipes int
 }
 
 // cInt is a limit as the reference's int variables hold it (RLIM_INFINITY
@@ -64,11 +116,26 @@ func (b Budget) Compute(boot Rlimit) Limits {
 		if b.HardLimit > 0 && remain > b.HardLimit {
 			remain = b.HardLimit
 		}
-		// Two descriptors per connection (no pipes: splicing is the
-		// kernel's business here).
-		maxconn = max((remain-held)/2, defaultMaxConn)
+		remain -= held
+		// Two descriptors per connection, and two per pipe: a known
+		// number of pipes is set aside (when there is room), an
+		// unbounded one counts half a pipe per connection.
+		pipes := b.idealPipes(0)
+		if pipes >= 0 && pipes*2 < remain {
+			remain -= pipes * 2
+		}
+		if pipes < 0 {
+			maxconn = 2 * remain / 5
+		} else {
+			maxconn = remain / 2
+		}
+		maxconn = max(maxconn, defaultMaxConn)
 	}
-	l := Limits{MaxConn: maxconn, MaxSock: held + 2*maxconn, UlimitN: b.UlimitN, NbThread: threads}
+	pipes := b.MaxPipes
+	if pipes == 0 {
+		pipes = b.idealPipes(maxconn)
+	}
+	l := Limits{MaxConn: maxconn, MaxSock: held + 2*maxconn + 2*pipes, UlimitN: b.UlimitN, NbThread: threads, MaxPipes: pipes}
 	if l.UlimitN == 0 {
 		l.UlimitN = l.MaxSock
 	}
