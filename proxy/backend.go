@@ -661,6 +661,6 @@ func (b *backend) checkTarget(s *server) check.Target {
 		checkTLS = t.Config
 	}
 	return check.Target{TLS: checkTLS, Addr: addr, Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
-		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy, Dial: checkDialer(s.cfg),
+		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy, Dial: checkDial(s.cfg),
 		External: b.externalTarget(s)}
 }

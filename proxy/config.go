@@ -217,6 +217,9 @@ type Backend struct {
 	// interval (HAProxy's default -1: on the last retry).
 	Redispatch      bool
 	RedispatchAfter int
+	// LogHealthChecks logs every check result that moves a server's
+	// health (`option log-health-checks`).
+	LogHealthChecks bool
 	TimeoutConnect  time.Duration
 	TimeoutServer   time.Duration
 	// TimeoutServerFin replaces TimeoutServer once the server half-closed.
@@ -292,6 +295,10 @@ type Server struct {
 	// Source is the `source` connections and checks bind (the server's
 	// or its backend's; nil = any).
 	Source *srcbind.Source
+	// Socks4 is the SOCKS4 proxy connections go through (`socks4`;
+	// zero = direct), and CheckViaSocks4 sends the checks there too.
+	Socks4         netip.AddrPort
+	CheckViaSocks4 bool
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

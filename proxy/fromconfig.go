@@ -31,6 +31,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.peersTables()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
+		a.optionNotices(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.SpreadChecks = a.spreadChecks()
@@ -303,6 +304,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Balance = a.balance(px, be)
 	be.Balance.AllBackups = px.Options["allbackups"]
 	be.Redispatch = px.Options["redispatch"]
+	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
 		switch d.Keyword {
@@ -447,6 +449,20 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		}
 	}
 	s.Resolve = a.serverResolve(px, name, addr.Host, opts, pos)
+	if v, ok := opts["socks4"]; ok {
+		host, port, err := net.SplitHostPort(v)
+		p, perr := strconv.ParseUint(port, 10, 16)
+		ip, found := a.resolve(host, "libc")
+		switch {
+		case err != nil || perr != nil:
+			a.alert(pos, "'server %s/%s' : 'socks4 %s' : invalid address.", px.Name, name, v)
+		case !found:
+			a.alert(pos, "'server %s/%s' : 'socks4 %s' : could not resolve address '%s'.", px.Name, name, v, host)
+		default:
+			s.Socks4 = netip.AddrPortFrom(ip, uint16(p))
+			s.CheckViaSocks4 = has("check-via-socks4")
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
 		case (serverIgnored[k] || k == "init-addr" && !has("check")) && !resolveOptionActed(s, k):

@@ -174,7 +174,7 @@ func runDaemon(f flags) int {
 	// HAProxy writes the pidfile only as a daemon or a master.
 	if pidfile != "" && os.Getenv(envDaemonized) != "" {
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			r.line("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
+			r.startupLine("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
 			d.engine.Close()
 			return 1
 		}
@@ -242,7 +242,7 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 		}
 	}
 	if len(ecfg.Frontends) == 0 {
-		r.line("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
+		r.startupLine("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
 		return nil, nil, r, false
 	}
 	if !applyLimits(cfg, ecfg, opts, r) {
@@ -550,13 +550,19 @@ func (d *daemon) dumpStates() {
 }
 
 // bindFailed reports listeners that could not be opened as the
-// reference does: the bind line's own message, then the exit notice
+// reference does: each failed bind line's own message, then the exit notice
 // naming the program as it was invoked.
 func bindFailed(r *reporter, err error) {
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "Binding [") {
-		msg = "Starting proxies: " + msg
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap() // one per failed bind line
 	}
-	r.line("ALERT", msg)
-	r.line("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
+	for _, err := range errs {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "Binding [") {
+			msg = "Starting proxies: " + msg
+		}
+		r.startupLine("ALERT", msg)
+	}
+	r.startupLine("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
 }

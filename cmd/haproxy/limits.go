@@ -43,8 +43,7 @@ func applyLimits(cfg *haproxy.Config, ecfg *proxy.Config, opts daemonOpts, r *re
 	l := b.Compute(boot)
 	msgs, fatal := fdlimit.Apply(sys, &l, b.HardLimit, strictLimits(cfg), os.Args[0])
 	for _, m := range msgs {
-		r.header()
-		r.line(m.Level, m.Text)
+		r.startupLine(m.Level, m.Text)
 	}
 	if fatal {
 		return false

@@ -139,6 +139,12 @@ type Target struct {
 	External *ExternalTarget
 }
 
+// A SocketError from Target.Dial ends the check as a socket error
+// (SOCKERR) with Info, as a SOCKS4 proxy's refusal does.
+type SocketError struct{ Info string }
+
+func (e *SocketError) Error() string { return e.Info }
+
 // Transition reports a server changing state.
 type Transition struct {
 	Up     bool
@@ -153,6 +159,11 @@ type Checker struct {
 	health int
 	report func(Transition)
 	last   Result // the latest result, for the statistics
+	// Observed, when set, sees every result, whether its status differs
+	// from the previous result's (always for the first), and the health
+	// counter before and after it, ahead of the state change it may cause.
+	Observed func(r Result, newStatus bool, before, after int)
+	observed bool // a result was observed: last is meaningful
 	// Paused, when set and true, lets an interval pass without a check
 	// (checks disabled from the Runtime API, server in maintenance).
 	Paused func() bool
@@ -253,7 +264,8 @@ func (c *Checker) interval() time.Duration {
 // Observe applies one result to the health counter and reports a state
 // change, as set_server_check_status does.
 func (c *Checker) Observe(r Result) {
-	c.last = r
+	newStatus, before := !c.observed || c.last.Status != r.Status, c.health
+	c.last, c.observed = r, true
 	wasUp := c.Up()
 	max := c.target.Rise + c.target.Fall - 1
 	if r.Status.Passed() {
@@ -268,6 +280,9 @@ func (c *Checker) Observe(r Result) {
 		if c.health < c.target.Rise {
 			c.health = 0
 		}
+	}
+	if c.Observed != nil {
+		c.Observed(r, newStatus, before, c.health)
 	}
 	if up := c.Up(); up != wasUp && c.report != nil {
 		c.report(Transition{Up: up, Result: r})
@@ -306,6 +321,9 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 	}
 	conn, err := dial(ctx, d, addr.String())
 	if err != nil {
+		if se := (*SocketError)(nil); errors.As(err, &se) {
+			return nil, &Result{Status: SOCKERR, Info: se.Info}
+		}
 		if isTimeout(err) {
 			return nil, &Result{Status: L4TOUT}
 		}
