@@ -33,6 +33,7 @@ type daemonOpts struct {
 	softPIDs   []int  // -sf
 	hardPIDs   []int  // -st
 	localPeer  string // -L
+	verbose    bool   // -d or -V: the reference's "Note:" lines
 	notes      []string
 }
 
@@ -52,7 +53,7 @@ func parseDaemonArgs(args []string) daemonOpts {
 		case a == "-db":
 			o.foreground = true
 		case a == "-d":
-			o.foreground = true
+			o.foreground, o.verbose = true, true
 			o.notes = append(o.notes, "'-d' (debug mode): Fulcrum stays in the foreground but prints no per-connection traces.")
 		case (a == "-n" || a == "-N") && i+1 < len(args):
 			i++
@@ -95,6 +96,7 @@ func parseDaemonArgs(args []string) daemonOpts {
 			if !ok {
 				continue
 			}
+			o.verbose = o.verbose || a == "-V"
 			if withValue[a] && i+1 < len(args) {
 				i++
 				if a == "-L" {

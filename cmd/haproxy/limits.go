@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 
@@ -41,6 +42,9 @@ func applyLimits(cfg *haproxy.Config, ecfg *proxy.Config, opts daemonOpts, r *re
 		b.NbThread = min(runtime.NumCPU(), maxThreads)
 	}
 	l := b.Compute(boot)
+	if opts.verbose && ecfg.MaxConn == 0 && inherited == nil { // a worker's master said it
+		fmt.Fprintf(os.Stderr, "Note: setting global.maxconn to %d.\n", l.MaxConn)
+	}
 	msgs, fatal := fdlimit.Apply(sys, &l, b.HardLimit, strictLimits(cfg), os.Args[0])
 	for _, m := range msgs {
 		r.startupLine(m.Level, m.Text)

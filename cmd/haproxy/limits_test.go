@@ -93,9 +93,9 @@ func runWithLimits(t *testing.T, bin, nofile, body string, args ...string) limit
 	pid := regexp.MustCompile(`^(\[[A-Z]+\]\s+)\(\d+\)`)
 	var msgs []string
 	for _, l := range strings.Split(p.out.String(), "\n") {
-		// The limit's messages (the rest, shutdown lines of a master
-		// included, is other tests' business).
-		if strings.Contains(l, "FD limit") {
+		// The limit's messages and notes (the rest, shutdown lines of
+		// a master included, is other tests' business).
+		if strings.Contains(l, "FD limit") || strings.HasPrefix(l, "Note: setting global.maxconn") {
 			msgs = append(msgs, strings.ReplaceAll(pid.ReplaceAllString(l, "$1(P)"), link, "PROG"))
 		}
 	}
@@ -134,6 +134,8 @@ func TestLimitsMatchReference(t *testing.T) {
 		{"ulimit-n that cannot be set, no strict-limits", "\tulimit-n 2000000\n\tno strict-limits\n", "1024:4096", nil, ""},
 		{"fd-hard-limit", "\tfd-hard-limit 3000\n", "1024:4096", nil, ""},
 		{"master-worker", "", "1024:4096", []string{"-W"}, ""},
+		{"debug mode notes a derived maxconn", "", "1024:4096", []string{"-d"}, ""},
+		{"verbose mode, maxconn set", "\tmaxconn 1000\n", "1024:4096", []string{"-V"}, ""},
 		{"splicing, unbounded", "", "1024:4096", nil, "\toption splice-auto\n"},
 		{"splicing, bounded by maxconn and fullconn", "", "1024:4096", nil, "\toption splice-response\n\tmaxconn 400\n\tfullconn 300\n"},
 		{"splicing, maxpipes", "\tmaxpipes 50\n", "1024:4096", nil, "\toption splice-request\n"},
