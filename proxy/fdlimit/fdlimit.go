@@ -170,8 +170,9 @@ func raise(sys Sys, want Rlimit) (Rlimit, error) {
 // it, fatal is true. prog names the program in the messages (argv[0]).
 func Apply(sys Sys, l *Limits, hardLimit int, strict bool, prog string) (msgs []Message, fatal bool) {
 	n := l.UlimitN
-	boot, _ := sys.Get()
-	want := Rlimit{Cur: uint64(n), Max: max(boot.Max, uint64(n))}
+	// The hard limit is still the one the process started with.
+	start, _ := sys.Get()
+	want := Rlimit{Cur: uint64(n), Max: max(start.Max, uint64(n))}
 	failed := hardLimit > 0 && n > hardLimit
 	if !failed {
 		_, err := raise(sys, want)
