@@ -181,7 +181,7 @@ func runDaemon(f flags) int {
 			return 1
 		}
 	}
-	if !d.dropPrivileges(cfg) {
+	if !d.dropPrivileges(cfg) || !limitHighEnough(cfg, ecfg, r) {
 		return 1
 	}
 	signalReady()

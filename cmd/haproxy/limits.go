@@ -45,7 +45,7 @@ func applyLimits(cfg *haproxy.Config, ecfg *proxy.Config, opts daemonOpts, r *re
 	if opts.verbose && ecfg.MaxConn == 0 && inherited == nil { // a worker's master said it
 		fmt.Fprintf(os.Stderr, "Note: setting global.maxconn to %d.\n", l.MaxConn)
 	}
-	msgs, fatal := fdlimit.Apply(sys, &l, b.HardLimit, strictLimits(cfg), os.Args[0])
+	msgs, fatal := fdlimit.Raise(sys, &l, b.HardLimit, strictLimits(cfg), os.Args[0])
 	for _, m := range msgs {
 		r.startupLine(m.Level, m.Text)
 	}
@@ -76,4 +76,18 @@ func strictLimits(cfg *haproxy.Config) bool {
 		}
 	}
 	return strict
+}
+
+// limitHighEnough is the reference's check of the descriptor limit once
+// the listeners are bound and the privileges dropped: an alert when it is
+// below what maxconn needs, and false (exit) with strict-limits.
+func limitHighEnough(cfg *haproxy.Config, ecfg *proxy.Config, r *reporter) bool {
+	if ecfg.Limits.MaxSock == 0 {
+		return true
+	}
+	msg, fatal := fdlimit.CheckLow(fdlimit.Process{}, ecfg.Limits, strictLimits(cfg), os.Args[0])
+	if msg != nil {
+		r.startupLine(msg.Level, msg.Text)
+	}
+	return !fatal
 }

@@ -164,11 +164,11 @@ func raise(sys Sys, want Rlimit) (Rlimit, error) {
 	return cur, err
 }
 
-// Apply raises RLIMIT_NOFILE to l.UlimitN as the reference does at
-// startup, then checks it against l.MaxSock. Without strict-limits a
-// limit it cannot raise is taken as it is (l.UlimitN follows it); with
-// it, fatal is true. prog names the program in the messages (argv[0]).
-func Apply(sys Sys, l *Limits, hardLimit int, strict bool, prog string) (msgs []Message, fatal bool) {
+// Raise raises RLIMIT_NOFILE to l.UlimitN as the reference does at
+// startup. Without strict-limits a limit it cannot raise is taken as it
+// is (l.UlimitN follows it); with it, fatal is true. prog names the
+// program in the messages (argv[0]).
+func Raise(sys Sys, l *Limits, hardLimit int, strict bool, prog string) (msgs []Message, fatal bool) {
 	n := l.UlimitN
 	// The hard limit is still the one the process started with.
 	start, _ := sys.Get()
@@ -199,10 +199,17 @@ func Apply(sys Sys, l *Limits, hardLimit int, strict bool, prog string) (msgs []
 		msgs = append(msgs, Message{"WARNING", fmt.Sprintf("[%s.main()] Cannot raise FD limit to %d, limit is %d.", prog, n, cInt(cur.Cur))})
 		l.UlimitN = cInt(cur.Cur)
 	}
-	if cur, err := sys.Get(); err == nil && cur.Cur < uint64(l.MaxSock) {
-		msgs = append(msgs, Message{"ALERT", fmt.Sprintf("[%s.main()] FD limit (%d) too low for maxconn=%d/maxsock=%d. Please raise 'ulimit-n' to %d or more to avoid any trouble.",
-			prog, cInt(cur.Cur), l.MaxConn, l.MaxSock, l.MaxSock)})
-		return msgs, strict
-	}
 	return msgs, false
+}
+
+// CheckLow is the reference's last check, once the listeners are bound
+// and the privileges dropped: a limit below l.MaxSock is an alert, and
+// fatal with strict-limits.
+func CheckLow(sys Sys, l Limits, strict bool, prog string) (msg *Message, fatal bool) {
+	cur, err := sys.Get()
+	if err != nil || cur.Cur >= uint64(l.MaxSock) {
+		return nil, false
+	}
+	return &Message{"ALERT", fmt.Sprintf("[%s.main()] FD limit (%d) too low for maxconn=%d/maxsock=%d. Please raise 'ulimit-n' to %d or more to avoid any trouble.",
+		prog, cInt(cur.Cur), l.MaxConn, l.MaxSock, l.MaxSock)}, strict
 }

@@ -57,7 +57,7 @@ func TestCompute(t *testing.T) {
 	}
 }
 
-func TestApply(t *testing.T) {
+func TestRaiseAndCheckLow(t *testing.T) {
 	for _, tc := range []struct {
 		desc      string
 		l         Limits
@@ -86,7 +86,13 @@ func TestApply(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			sys := &fakeSys{lim: tc.start, ceiling: tc.ceiling}
 			l := tc.l
-			msgs, fatal := Apply(sys, &l, tc.hard, tc.strict, "p")
+			msgs, fatal := Raise(sys, &l, tc.hard, tc.strict, "p")
+			if !fatal {
+				var low *Message
+				if low, fatal = CheckLow(sys, l, tc.strict, "p"); low != nil {
+					msgs = append(msgs, *low)
+				}
+			}
 			var got []string
 			for _, m := range msgs {
 				got = append(got, m.Level+" "+m.Text)
