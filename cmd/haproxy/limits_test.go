@@ -135,6 +135,7 @@ func TestLimitsMatchReference(t *testing.T) {
 		{"nbthread and stats maxconn", "\tnbthread 1\n\tstats maxconn 25\n", nil, ""},
 		{"maxconn set", "\tmaxconn 1000\n", nil, ""},
 		{"maxconn from -n", "", []string{"-n", "700"}, ""},
+		{"maxconn above the hard limit", "\tmaxconn 5000\n", nil, ""},
 		{"ulimit-n below what maxconn needs", "\tulimit-n 1500\n", nil, ""},
 		{"ulimit-n below the start limit", "\tulimit-n 500\n\tmaxconn 100\n", nil, ""},
 		{"ulimit-n that cannot be set", "\tulimit-n 2000000\n", nil, ""},
