@@ -394,7 +394,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		}
 		// Same server: an immediate error (refused) waits a turn-around
 		// of min(1s, timeout connect) first; a timeout retries at once.
-		if !isTimeout(err) {
+		if !isTimeout(err) && !sourceUnbound(err) {
 			d := time.Second
 			if c := b.cfg.TimeoutConnect; c > 0 && c < d {
 				d = c

@@ -236,6 +236,9 @@ type Backend struct {
 	Check check.Spec
 	// TimeoutCheck bounds a check's read phase (0 = inter).
 	TimeoutCheck time.Duration
+	// ServerState is where the saved server states to load at start come
+	// from (`load-server-state-from-file`).
+	ServerState ServerStateSource
 }
 
 // Server is one `server` line.
@@ -299,6 +302,11 @@ type Server struct {
 	// zero = direct), and CheckViaSocks4 sends the checks there too.
 	Socks4         netip.AddrPort
 	CheckViaSocks4 bool
+	// Hostname is the server line's host name ("" for a literal
+	// address); AddrFromState: init-addr tries `last` (the server state
+	// file's address) before resolving it.
+	Hostname      string
+	AddrFromState bool
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

@@ -323,6 +323,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 		}
 	}
 	be.Check = a.checkSpec(px, lines)
+	be.ServerState = a.serverStateSource(px, lines)
 	a.connectPort = firstConnectPort(lines)
 	for _, s := range px.Servers {
 		if srv := a.server(px, s.Name, s.Addr, s.Options, s.Pos); srv != nil {
@@ -433,6 +434,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	}
 	s.Agent = a.agentCheck(px, name, opts, pos)
 	s.Source = a.sourceOf(px, name, opts, pos)
+	s.Hostname, s.AddrFromState = hostnameOf(addr.Host, opts["init-addr"])
 	if t, ok := a.serverTLS(px, name, opts, pos); ok {
 		s.TLS = t
 	} else {
@@ -465,7 +467,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	}
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
-		case (serverIgnored[k] || k == "init-addr" && !has("check")) && !resolveOptionActed(s, k):
+		case serverIgnored[k] && !resolveOptionActed(s, k):
 			a.warn(pos, "'server %s/%s' : option '%s' is accepted but not acted on yet by Fulcrum.", px.Name, name, k)
 		}
 	}

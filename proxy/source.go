@@ -47,3 +47,10 @@ func checkDialer(s *Server) func(ctx context.Context, d net.Dialer, addr string)
 		return s.Source.Dial(ctx, d, addr, netip.AddrPort{})
 	}
 }
+
+// sourceUnbound reports a connection that failed before connecting, on
+// its source address: the reference retries it at once, with no
+// turn-around delay.
+func sourceUnbound(err error) bool {
+	return errors.Is(err, srcbind.ErrBind) || errors.Is(err, srcbind.ErrTransparent)
+}

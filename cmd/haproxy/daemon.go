@@ -202,6 +202,7 @@ func startServing(f flags, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter,
 		r.alert(err.Error())
 		return nil, false
 	}
+	loadServerStates(ecfg, proxy.GlobalServerStateFile(cfg), engine, r, logs)
 	if err := engine.Start(context.Background()); err != nil {
 		bindFailed(r, err)
 		return nil, false
@@ -280,7 +281,8 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 // that the daemon itself applies (node and description: the statistics
 // show them).
 var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true,
-	"ulimit-n": true, "strict-limits": true, "fd-hard-limit": true}
+	"ulimit-n": true, "strict-limits": true, "fd-hard-limit": true,
+	"server-state-file": true, "server-state-base": true}
 
 // globalSettings are the global keywords the daemon reads from the
 // section's lines.

@@ -333,7 +333,7 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 		hdr := proxyproto.AppendV1(nil, netip.AddrPort{}, netip.AddrPort{})
 		if _, err := conn.Write(hdr); err != nil {
 			conn.Close()
-			return nil, &Result{Status: L4CON, Info: errnoText(err)}
+			return nil, &Result{Status: L4CON, Info: ErrnoText(err)}
 		}
 	}
 	conn.SetDeadline(time.Now().Add(c.target.Timeout))
@@ -386,7 +386,7 @@ func (c *Checker) runHTTP(ctx context.Context) Result {
 	}
 	req.WriteString("\r\n" + s.Body)
 	if _, err := conn.Write(req.Bytes()); err != nil {
-		return Result{Status: L4CON, Info: errnoText(err)}
+		return Result{Status: L4CON, Info: ErrnoText(err)}
 	}
 	// Read the whole response (HTTP/1.0: until close) within the timeout.
 	resp, err := io.ReadAll(io.LimitReader(conn, 16384))
@@ -394,7 +394,7 @@ func (c *Checker) runHTTP(ctx context.Context) Result {
 		if isTimeout(err) {
 			return Result{Status: L7TOUT}
 		}
-		return Result{Status: L7RSP, Info: errnoText(err)}
+		return Result{Status: L7RSP, Info: ErrnoText(err)}
 	}
 	return evalHTTP(s.Expect, resp)
 }
@@ -495,7 +495,7 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 				}
 			}
 			if _, err := conn.Write(b); err != nil {
-				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", errnoText(err), step)}
+				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", ErrnoText(err), step)}
 			}
 			in.data, in.mustRead = in.data[:0], true
 		case ExpectStep:
@@ -608,7 +608,7 @@ func (c *Checker) recv(in *input, e *Expect, step int) (Result, bool) {
 		}
 		return r, false
 	case err != nil && err != io.EOF && len(in.data) == 0:
-		return Result{Status: L7RSP, Info: errnoText(err)}, false
+		return Result{Status: L7RSP, Info: ErrnoText(err)}, false
 	case in.eof && len(in.data) == 0:
 		r := Result{Status: L7RSP, Info: fmt.Sprintf("TCPCHK got an empty response at step %d", step)}
 		if e.ErrorStatus != 0 {
@@ -728,13 +728,13 @@ func isTimeout(err error) bool {
 func connectErrText(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) && (errno == syscall.ENETUNREACH || errno == syscall.EACCES || errno == syscall.EPERM) {
-		return "General socket error (" + errnoText(err) + ")"
+		return "General socket error (" + ErrnoText(err) + ")"
 	}
-	return errnoText(err)
+	return ErrnoText(err)
 }
 
-// errnoText is strerror(errno) as HAProxy prints it ("Connection refused").
-func errnoText(err error) string {
+// ErrnoText is strerror(errno) as HAProxy prints it ("Connection refused").
+func ErrnoText(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		s := errno.Error()
