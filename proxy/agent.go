@@ -128,7 +128,7 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 		// The agent's own rise and fall are 1; check-send-proxy is for the
 		// health check only. Timeout: timeout check, else the agent's inter.
 		t.FastInter, t.DownInter, t.Rise, t.Fall, t.SendProxy = t.Inter, t.Inter, 1, 1, false
-		a := check.NewAgent(t, ac.Send)
+		a := check.NewAgent(rt.cfg.SpreadChecks.target(t), ac.Send)
 		first := t.Inter * time.Duration(i) / time.Duration(len(jobs))
 		go a.Run(ctx, first, func(r check.AgentResult) { b.agentReport(s, r) })
 	}

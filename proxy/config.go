@@ -43,6 +43,8 @@ type Config struct {
 	Peers []PeersSection
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
+	// SpreadChecks are spread-checks and max-spread-checks.
+	SpreadChecks SpreadChecks
 	// Resolvers are the `resolvers` sections, by name.
 	Resolvers map[string]*resolve.Config
 	// Limits are the process's descriptor limits, for `show info` (zero:

@@ -326,10 +326,11 @@ func (e *Engine) startChecks(rt *runtime) {
 			}
 		}
 	}
+	minInter = rt.cfg.SpreadChecks.firstWithin(minInter)
 	for i, j := range jobs {
 		b, s := j.b, j.s
 		first := minInter * time.Duration(i) / time.Duration(len(jobs))
-		c := check.New(&b.cfg.Check, b.checkTarget(s), func(t check.Transition) {
+		c := check.New(&b.cfg.Check, rt.cfg.SpreadChecks.target(b.checkTarget(s)), func(t check.Transition) {
 			r := t.Result
 			if s.state.admin.checksPaused() {
 				return

@@ -35,6 +35,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 		a.optionNotices(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
+	a.cfg.SpreadChecks = a.spreadChecks()
 	a.externalProxyIDs()
 	return a.cfg, a.diags
 }

@@ -563,7 +563,7 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 	p.UlimitN = 2*p.MaxConn + 26
 	p.MaxSock = p.UlimitN
 	if l := rt.cfg.Limits; l.MaxConn > 0 {
-		p.MaxConn, p.MaxSock, p.UlimitN, p.Nbthread = l.MaxConn, l.MaxSock, l.UlimitN, l.NbThread
+		p.MaxConn, p.MaxSock, p.UlimitN, p.Nbthread, p.MaxPipes = l.MaxConn, l.MaxSock, l.UlimitN, l.NbThread, l.MaxPipes
 	}
 	var listeners int
 	e.mu.Lock()

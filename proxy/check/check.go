@@ -127,6 +127,9 @@ type Target struct {
 	Rise      int
 	Fall      int
 	SendProxy bool // send a PROXY v1 header first (check-send-proxy)
+	// Spread is spread-checks: each delay after a check moves randomly
+	// within ±Spread percent (spread.go).
+	Spread int
 	// TLS, when set, runs the check over TLS (check-ssl).
 	TLS *tls.Config
 	// Dial, when set, connects d to addr instead of d.DialContext (a
@@ -222,7 +225,7 @@ func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()
 		if after != nil {
 			after()
 		}
-		return c.interval()
+		return Spread(c.interval(), c.target.Spread)
 	})
 }
 
