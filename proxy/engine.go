@@ -286,7 +286,6 @@ func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
 	e.startAgents(ctx, rt)
-	e.startResolvers(ctx, rt)
 	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
 	// being the smallest first interval (fastinter, as a server starts
 	// between down and fully up).
@@ -337,6 +336,7 @@ func (e *Engine) startChecks(rt *runtime) {
 			})
 		}()
 	}
+	e.startResolvers(ctx, rt) // last: it changes server configurations
 }
 
 // FrontendCounters returns a frontend's live counters.

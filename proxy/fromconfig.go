@@ -319,16 +319,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	}
 	be.Check = a.checkSpec(px, lines)
 	a.connectPort = firstConnectPort(lines)
-	for _, s := range px.Servers {
-		if srv := a.server(px, s.Name, s.Addr, s.Options, s.Pos); srv != nil {
-			be.Servers = append(be.Servers, srv)
-		}
-	}
-	for _, d := range px.Section.Lines {
-		if d.Keyword == "server-template" {
-			be.Servers = append(be.Servers, a.serverTemplate(px, d)...)
-		}
-	}
+	be.Servers = a.serversInOrder(px)
 	a.cfg.Backends = append(a.cfg.Backends, be)
 	return be
 }

@@ -40,6 +40,12 @@ func (a *adapter) resolversOf() map[string]*resolve.Config {
 		}
 		out[rc.Name] = rc
 	}
+	if out["default"] == nil {
+		// The reference's implicit section: the system's nameservers.
+		rc := resolve.Defaults("default")
+		rc.Nameservers = readResolvConf()
+		out["default"] = rc
+	}
 	return out
 }
 
@@ -123,9 +129,18 @@ func parseNameserver(name, w string) (resolve.Nameserver, bool) {
 // resolvConf reads the nameservers of ResolvConf, named by their
 // address as the reference names them.
 func (a *adapter) resolvConf(pos confparse.Pos) []resolve.Nameserver {
+	if _, err := os.Stat(ResolvConf); err != nil {
+		a.warn(pos, "failed to open %s: %v", ResolvConf, err)
+		return nil
+	}
+	return readResolvConf()
+}
+
+// readResolvConf reads the nameservers of ResolvConf (none when it
+// cannot be read).
+func readResolvConf() []resolve.Nameserver {
 	f, err := os.Open(ResolvConf)
 	if err != nil {
-		a.warn(pos, "failed to open %s: %v", ResolvConf, err)
 		return nil
 	}
 	defer f.Close()

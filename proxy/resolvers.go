@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fulcrum/proxy/resolve"
@@ -25,9 +26,6 @@ type ServerResolve struct {
 	Resolvers string
 	FQDN      string
 	SRV       bool
-	// Target is the SRV record's host the server follows now ("" =
-	// a free slot); set at run time only.
-	Target string
 	// PreferIPv4 is `resolve-prefer ipv4` (the default prefers ipv6).
 	PreferIPv4 bool
 	// Nets are `resolve-net`: addresses in them are preferred.
@@ -36,17 +34,6 @@ type ServerResolve struct {
 	// name may share an address; IgnoreWeight keeps the weight an SRV
 	// record gives.
 	AllowDupIP, IgnoreWeight bool
-}
-
-// names are the fqdn and srvrecord columns of `show servers state`.
-func (r *ServerResolve) names() (fqdn, srv string) {
-	switch {
-	case r == nil:
-		return "", ""
-	case r.SRV:
-		return r.Target, r.FQDN
-	}
-	return r.FQDN, ""
 }
 
 // admFQDNSet is SRV_ADMF_HMAINT, which the reference leaves on a server
@@ -276,13 +263,13 @@ func (g *dnsGroup) applyAddrs(ans resolve.Answer, section string) []string {
 	servers := g.serversLocked()
 	held := map[netip.Addr]int{}
 	for _, s := range servers {
-		if a := s.cfg.Addr.Addr(); a.IsValid() {
+		if a := s.addr().Addr(); a.IsValid() {
 			held[a]++
 		}
 	}
 	var logs []string
 	for i, s := range servers {
-		cur := s.cfg.Addr.Addr()
+		cur := s.addr().Addr()
 		if cur.IsValid() && slices.Contains(ans.Addrs, cur) {
 			continue
 		}
@@ -302,7 +289,7 @@ func (g *dnsGroup) applyAddrs(ans resolve.Answer, section string) []string {
 		if i > 0 {
 			by = "DNS cache"
 		}
-		logs = append(logs, b.moveLocked(s, pick, s.cfg.Addr.Port(), by, "")...)
+		logs = append(logs, b.moveLocked(s, pick, s.addr().Port(), by, "")...)
 	}
 	return logs
 }
@@ -338,15 +325,8 @@ func (g *dnsGroup) pick(addrs []netip.Addr, taken func(netip.Addr) bool) netip.A
 // as the reference does, and takes it out of resolution maintenance.
 func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target string) []string {
 	var logs []string
-	old := s.cfg.Addr
-	c := *s.cfg
-	c.Addr, c.Unresolved = netip.AddrPortFrom(ip, port), false
-	if target != "" {
-		r := *c.Resolve
-		r.Target = target
-		c.Resolve = &r
-	}
-	s.cfg = &c
+	old := s.addr()
+	s.state.dns.last.Store(&dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: netip.AddrPortFrom(ip, port), target: target})
 	if old.Addr() != ip {
 		from := "(none)"
 		if old.Addr().IsValid() {
@@ -379,7 +359,7 @@ func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target s
 	if up {
 		health = "UP"
 	}
-	fqdn, _ := c.Resolve.names()
+	fqdn, _ := s.dnsNames()
 	logs = append(logs, fmt.Sprintf("Server %s ('%s') is %s/READY (resolves again).", s.id(), fqdn, health))
 	if target == "" {
 		logs = append(logs, fmt.Sprintf("Server %s administratively READY thanks to valid DNS answer.", s.id()))
@@ -401,15 +381,11 @@ func (b *backend) resolveMaintLocked(s *server, reason string) []string {
 	a.health, a.lastChange = 0, time.Now()
 	flags := a.flags
 	a.mu.Unlock()
-	c := *s.cfg
-	c.Addr = netip.AddrPortFrom(netip.Addr{}, c.Addr.Port())
-	if c.Resolve != nil && c.Resolve.SRV {
-		r := *c.Resolve
-		r.Target = ""
-		c.Resolve = &r
-		c.Addr = netip.AddrPort{}
+	none := netip.AddrPortFrom(netip.Addr{}, s.addr().Port())
+	if s.cfg.Resolve.SRV {
+		none = netip.AddrPort{}
 	}
-	s.cfg = &c
+	s.state.dns.last.Store(&dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: none})
 	up := s.state.up.Load()
 	b.applyAdminLocked(s)
 	s.state.noteAdmin(was, flags, up)
@@ -455,11 +431,11 @@ func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time
 	servers := g.serversLocked()
 	used := map[string]bool{}
 	for _, s := range servers {
-		r := s.cfg.Resolve
-		if r == nil || r.Target == "" {
+		target, _ := s.dnsNames()
+		if target == "" {
 			continue
 		}
-		k := key(r.Target, s.cfg.Addr.Port())
+		k := key(target, s.addr().Port())
 		rec, ok := listed[k]
 		if !ok {
 			since, seen := g.missing[k]
@@ -481,7 +457,7 @@ func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time
 	}
 	// New records, last first (the reference's order), into free slots:
 	// never used ones first, then in configuration order.
-	free := slices.DeleteFunc(slices.Clone(servers), func(s *server) bool { return s.cfg.Resolve.Target != "" })
+	free := slices.DeleteFunc(slices.Clone(servers), func(s *server) bool { target, _ := s.dnsNames(); return target != "" })
 	slices.SortStableFunc(free, func(x, y *server) int {
 		return boolInt(x.state.admin.flagsNow()&admFQDNSet != 0) - boolInt(y.state.admin.flagsNow()&admFQDNSet != 0)
 	})
@@ -530,4 +506,92 @@ func (a *adminState) flagsNow() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.flags
+}
+
+// checkAddrOf is where a server configured as cfg, now at addr, is
+// checked: its address, or its `addr`, on its `port` when given.
+func checkAddrOf(cfg *Server, addr netip.AddrPort) netip.AddrPort {
+	if cfg.CheckAddr.IsValid() {
+		addr = netip.AddrPortFrom(cfg.CheckAddr, addr.Port())
+	}
+	if cfg.CheckPort != 0 {
+		addr = netip.AddrPortFrom(addr.Addr(), cfg.CheckPort)
+	}
+	return addr
+}
+
+// currentCheckAddr follows the server's address as DNS changes it, for
+// its health checks.
+func (b *backend) currentCheckAddr(s *server) func() netip.AddrPort {
+	return func() netip.AddrPort { return checkAddrOf(s.cfg, s.addr()) }
+}
+
+// dnsResult is what DNS last gave a server.
+type dnsResult struct {
+	fqdn   string         // the name it was resolved from
+	addr   netip.AddrPort // invalid address: none (resolution maintenance)
+	target string         // SRV: the record's host
+}
+
+// dnsMemo holds a server's dnsResult in its state, so that connections
+// read it without a lock and a reload keeps it.
+type dnsMemo struct {
+	last atomic.Pointer[dnsResult] // nil: DNS has not answered
+}
+
+// dnsResult returns what DNS gave s, nil when it has not spoken for the
+// name s is configured with.
+func (s *server) dnsResult() *dnsResult {
+	if s.cfg.Resolve == nil {
+		return nil
+	}
+	if r := s.state.dns.last.Load(); r != nil && r.fqdn == s.cfg.Resolve.FQDN {
+		return r
+	}
+	return nil
+}
+
+// addr is where the server is now: DNS's answer, or its configuration.
+func (s *server) addr() netip.AddrPort {
+	if r := s.dnsResult(); r != nil {
+		return r.addr
+	}
+	return s.cfg.Addr
+}
+
+// dnsNames are the fqdn and srvrecord columns of `show servers state`.
+func (s *server) dnsNames() (fqdn, srv string) {
+	r := s.cfg.Resolve
+	switch {
+	case r == nil:
+		return "", ""
+	case !r.SRV:
+		return r.FQDN, ""
+	}
+	if d := s.dnsResult(); d != nil {
+		return d.target, r.FQDN
+	}
+	return "", r.FQDN
+}
+
+// restoreResolved sets the resolution maintenance of a server entering
+// a new generation: kept with DNS's last answer when it resolves the
+// same name, else as its configuration starts it.
+func (st *serverState) restoreResolved(sc *Server) {
+	a := &st.admin
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	last := st.dns.last.Load()
+	switch {
+	case sc.Resolve == nil:
+		st.dns.last.Store(nil)
+		a.flags &^= admResolveMaint
+	case last != nil && last.fqdn == sc.Resolve.FQDN:
+	case sc.Unresolved:
+		st.dns.last.Store(nil)
+		a.flags |= admResolveMaint
+	default:
+		st.dns.last.Store(nil)
+		a.flags &^= admResolveMaint
+	}
 }

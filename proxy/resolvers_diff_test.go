@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -17,6 +18,16 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
+// tcpListenFe opens a tcp listen section "fe" on a port to fill in.
+const tcpListenFe = `defaults
+	mode tcp
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+listen fe
+	bind 127.0.0.1:%d
+`
+
 // resolversConfig resolves every name at the test's DNS server only:
 // `init-addr none` keeps both daemons from asking the system resolver.
 const resolversConfig = `resolvers dns
@@ -28,16 +39,10 @@ const resolversConfig = `resolvers dns
 	timeout resolve 300ms
 	timeout retry 200ms
 	resolve_retries 2
-defaults
-	mode tcp
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-listen fe
-	bind 127.0.0.1:%d
-	server s1 web.test:80 resolvers dns init-addr none
+` + tcpListenFe + `	server s1 web.test:80 resolvers dns init-addr none
 	server-template m 2 multi.test:81 resolvers dns init-addr none resolve-prefer ipv4
 	server-template srv 3 _http._tcp.svc.test resolvers dns init-addr none
+	server c1 chk.test:%d resolvers dns init-addr none resolve-prefer ipv4 check inter 100ms rise 1 fall 1
 `
 
 // TestResolversDifferential runs the same resolvers configuration on
@@ -50,9 +55,13 @@ func TestResolversDifferential(t *testing.T) {
 	srv := func(target string, port uint16, ip string) dnstest.SRV {
 		return dnstest.SRV{Target: target, Port: port, Weight: 10, Addr: netip.MustParseAddr(ip)}
 	}
-	ref := difftest.StartReferenceConfig(t, bin, fmt.Sprintf(resolversConfig, dns.Addr(), difftest.FreePort(t)))
+	// c1's name moves between a listening address and one where
+	// nothing listens: its check follows.
+	live := difftest.Serve(t, "127.0.0.1:0", func(net.Conn) {})
+	port := live.Addr().(*net.TCPAddr).Port
+	ref := difftest.StartReferenceConfig(t, bin, fmt.Sprintf(resolversConfig, dns.Addr(), difftest.FreePort(t), port))
 
-	cfg, diags := adapt(t, fmt.Sprintf(resolversConfig, dns.Addr(), difftest.FreePort(t)))
+	cfg, diags := adapt(t, fmt.Sprintf(resolversConfig, dns.Addr(), difftest.FreePort(t), port))
 	for _, d := range diags {
 		if strings.Contains(d.Message, "resolv") {
 			t.Errorf("unexpected notice: %s", d.Message)
@@ -80,7 +89,7 @@ func TestResolversDifferential(t *testing.T) {
 			if st.Addr.Addr().IsValid() {
 				addr = st.Addr.Addr().String()
 			}
-			fmt.Fprintln(&b, st.Name, addr, st.OpState, st.AdminFlags, dashed(st.FQDN), st.Addr.Port(), dashed(st.SRVRecord))
+			fmt.Fprintln(&b, st.Name, addr, st.OpState, st.AdminFlags, st.CheckStatus, st.CheckResult, st.CheckHealth, dashed(st.FQDN), st.Addr.Port(), dashed(st.SRVRecord))
 		}
 		return b.String()
 	}
@@ -102,16 +111,21 @@ func TestResolversDifferential(t *testing.T) {
 	}{
 		{"first answers", func() {
 			dns.SetAddrs("web.test", "127.0.0.2")
+			dns.SetAddrs("chk.test", "127.0.0.1")
 			dns.SetAddrs("multi.test", "127.0.0.7", "127.0.0.8")
 			dns.SetSRV("_http._tcp.svc.test", srv("a.svc.test", 8001, "127.0.0.5"), srv("b.svc.test", 8002, "127.0.0.6"))
 		}},
 		{"addresses change", func() {
 			dns.SetAddrs("web.test", "127.0.0.3")
+			dns.SetAddrs("chk.test", "127.0.0.3")
 			dns.SetAddrs("multi.test", "127.0.0.8")
 			dns.SetSRV("_http._tcp.svc.test", srv("b.svc.test", 8002, "127.0.0.6"))
 		}},
 		{"NXDOMAIN", func() { dns.SetRCode("web.test", dnsmessage.RCodeNameError) }},
-		{"name back", func() { dns.SetAddrs("web.test", "127.0.0.4") }},
+		{"name back", func() {
+			dns.SetAddrs("web.test", "127.0.0.4")
+			dns.SetAddrs("chk.test", "127.0.0.1")
+		}},
 		{"REFUSED", func() { dns.SetRCode("web.test", dnsmessage.RCodeRefused) }},
 		{"no answers", func() { dns.Drop(true) }},
 		{"answers again", func() { dns.Drop(false) }},
@@ -158,19 +172,23 @@ func serverColumns(state string) string {
 		if len(f) < 20 || strings.HasPrefix(l, "#") {
 			continue
 		}
-		fmt.Fprintln(&b, f[3], f[4], f[5], f[6], f[17], f[18], f[19])
+		fmt.Fprintln(&b, f[3], f[4], f[5], f[6], f[10], f[11], f[12], f[17], f[18], f[19])
 	}
 	return b.String()
 }
 
-var countsRe = regexp.MustCompile(`\d+ active and \d+ backup servers left`)
+var (
+	countsRe   = regexp.MustCompile(`\d+ active and \d+ backup servers (left|online)`)
+	durationRe = regexp.MustCompile(`check duration: \d+ms`)
+)
 
 // normalizeResolveLogs sorts a phase's lines (servers sharing a name may
 // be handled in another order) and masks the counts that order changes.
 func normalizeResolveLogs(lines []string) []string {
 	var out []string
 	for _, l := range lines {
-		out = append(out, countsRe.ReplaceAllString(l, "N active and N backup servers left"))
+		l = countsRe.ReplaceAllString(l, "N active and N backup servers $1")
+		out = append(out, durationRe.ReplaceAllString(l, "check duration: Nms"))
 	}
 	slices.Sort(out)
 	return out

@@ -107,7 +107,10 @@ func asciiEncode(s string) string {
 
 // Target is where and how one server is checked.
 type Target struct {
-	Addr      netip.AddrPort
+	Addr netip.AddrPort
+	// Current, when set, gives the address at each check instead (a
+	// server whose address DNS or the Runtime API changes).
+	Current   func() netip.AddrPort
 	Inter     time.Duration // between checks while stable
 	FastInter time.Duration // while changing state (0 = Inter)
 	DownInter time.Duration // while down (0 = Inter)
@@ -274,6 +277,9 @@ func (c *Checker) timed(run func() Result) Result {
 
 func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 	addr := c.target.Addr
+	if c.target.Current != nil {
+		addr = c.target.Current()
+	}
 	if port != 0 {
 		addr = netip.AddrPortFrom(addr.Addr(), port)
 	}
