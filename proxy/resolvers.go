@@ -178,13 +178,15 @@ func (e *Engine) resolveGroup(ctx context.Context, rc *resolve.Config, g *dnsGro
 	var logs []string
 	switch {
 	case g.res.SRV && ans.Status == resolve.Valid:
-		logs = g.applySRV(ans.Services, now, rc.Hold.Obsolete)
+		var hosts []string
+		logs, hosts = g.applySRV(ans.Services, now, rc.Hold.Obsolete)
+		logs = append(logs, e.resolveTargets(ctx, rc, g, hosts)...)
 	case ans.Status == resolve.Valid:
 		logs = g.applyAddrs(ans, rc.Name)
 	case now.Sub(g.lastValid) < holdFor(rc.Hold, ans.Status):
 		// the last valid answer is still trusted
 	case g.res.SRV:
-		logs = g.applySRV(nil, now, rc.Hold.Obsolete)
+		logs, _ = g.applySRV(nil, now, rc.Hold.Obsolete)
 	default:
 		logs = g.failAll(failReason[ans.Status])
 	}
@@ -289,7 +291,7 @@ func (g *dnsGroup) applyAddrs(ans resolve.Answer, section string) []string {
 		if i > 0 {
 			by = "DNS cache"
 		}
-		logs = append(logs, b.moveLocked(s, pick, s.addr().Port(), by, "")...)
+		logs = append(logs, b.moveLocked(s, pick, s.addr().Port(), by, "", true)...)
 	}
 	return logs
 }
@@ -322,8 +324,9 @@ func (g *dnsGroup) pick(addrs []netip.Addr, taken func(netip.Addr) bool) netip.A
 }
 
 // moveLocked sets a server's address (and SRV target), logs the change
-// as the reference does, and takes it out of resolution maintenance.
-func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target string) []string {
+// as the reference does, and takes it out of resolution maintenance
+// (adminLine: with the line of an address from an A/AAAA answer).
+func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target string, adminLine bool) []string {
 	var logs []string
 	old := s.addr()
 	s.state.dns.last.Store(&dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: netip.AddrPortFrom(ip, port), target: target})
@@ -361,7 +364,7 @@ func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target s
 	}
 	fqdn, _ := s.dnsNames()
 	logs = append(logs, fmt.Sprintf("Server %s ('%s') is %s/READY (resolves again).", s.id(), fqdn, health))
-	if target == "" {
+	if adminLine {
 		logs = append(logs, fmt.Sprintf("Server %s administratively READY thanks to valid DNS answer.", s.id()))
 	}
 	return logs
@@ -416,18 +419,27 @@ func (g *dnsGroup) failAll(reason string) []string {
 // server keeps its record while it is listed (address, port and weight
 // follow it), a record absent for `hold obsolete` frees its slot, and
 // new records take free slots, those never used first.
-func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time.Duration) []string {
+//
+// Records the additional section gives no address for are followed by
+// their servers resolving the target (hosts lists those servers).
+func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time.Duration) (logs, hosts []string) {
 	b := g.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	key := func(target string, port uint16) string { return fmt.Sprintf("%s:%d", target, port) }
 	listed := map[string]resolve.Service{}
 	for _, r := range recs {
-		if r.Addr.IsValid() {
-			listed[key(r.Target, r.Port)] = r
-		}
+		listed[key(r.Target, r.Port)] = r
 	}
-	var logs []string
+	follow := func(s *server, rec resolve.Service) {
+		if rec.Addr.IsValid() {
+			logs = append(logs, b.moveLocked(s, rec.Addr, rec.Port, "DNS additional record", rec.Target, false)...)
+		} else {
+			b.assignLocked(s, rec)
+			hosts = append(hosts, s.cfg.Name)
+		}
+		g.srvWeightLocked(s, rec)
+	}
 	servers := g.serversLocked()
 	used := map[string]bool{}
 	for _, s := range servers {
@@ -452,8 +464,7 @@ func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time
 		}
 		delete(g.missing, k)
 		used[k] = true
-		logs = append(logs, b.moveLocked(s, rec.Addr, rec.Port, "DNS additional record", rec.Target)...)
-		logs = append(logs, g.srvWeightLocked(s, rec)...)
+		follow(s, rec)
 	}
 	// New records, last first (the reference's order), into free slots:
 	// never used ones first, then in configuration order.
@@ -464,27 +475,73 @@ func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time
 	for i := len(recs) - 1; i >= 0 && len(free) > 0; i-- {
 		rec := recs[i]
 		k := key(rec.Target, rec.Port)
-		if !rec.Addr.IsValid() || used[k] {
+		if used[k] {
 			continue
 		}
 		used[k] = true
 		s := free[0]
 		free = free[1:]
-		logs = append(logs, b.moveLocked(s, rec.Addr, rec.Port, "DNS additional record", rec.Target)...)
-		logs = append(logs, g.srvWeightLocked(s, rec)...)
+		follow(s, rec)
+	}
+	return logs, hosts
+}
+
+// assignLocked gives a free slot an SRV record whose address is not
+// known yet: it stays in maintenance until its target resolves. A
+// server already at an address keeps it meanwhile.
+func (b *backend) assignLocked(s *server, rec resolve.Service) {
+	cur := s.addr()
+	if target, _ := s.dnsNames(); target == rec.Target && cur.Port() == rec.Port {
+		return
+	}
+	s.state.dns.last.Store(&dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: netip.AddrPortFrom(netip.Addr{}, rec.Port), target: rec.Target})
+	s.state.admin.mu.Lock()
+	s.state.admin.flags |= admFQDNSet
+	s.state.admin.mu.Unlock()
+}
+
+// resolveTargets resolves the targets of SRV records that came without
+// an address, for the servers following them.
+func (e *Engine) resolveTargets(ctx context.Context, rc *resolve.Config, g *dnsGroup, names []string) []string {
+	var logs []string
+	for _, name := range names {
+		g.b.mu.Lock()
+		s := g.b.byName[name]
+		var target string
+		if s != nil {
+			target, _ = s.dnsNames()
+		}
+		g.b.mu.Unlock()
+		if target == "" {
+			continue
+		}
+		ans := queryAddrs(ctx, g.client, target, g.res.PreferIPv4)
+		if ans.Status != resolve.Valid || len(ans.Addrs) == 0 {
+			continue // kept as it is until the target answers
+		}
+		g.b.mu.Lock()
+		if t, _ := s.dnsNames(); t == target {
+			cur := s.addr()
+			ip := cur.Addr()
+			if !slices.Contains(ans.Addrs, ip) {
+				ip = g.pick(ans.Addrs, func(netip.Addr) bool { return false })
+			}
+			logs = append(logs, g.b.moveLocked(s, ip, cur.Port(), rc.Name+"/"+ans.By, target, true)...)
+		}
+		g.b.mu.Unlock()
 	}
 	return logs
 }
 
 // srvWeightLocked gives a server the weight of its SRV record, scaled
 // as the reference does (weight/256 + 1), unless ignore-weight.
-func (g *dnsGroup) srvWeightLocked(s *server, rec resolve.Service) []string {
+func (g *dnsGroup) srvWeightLocked(s *server, rec resolve.Service) {
 	if g.res.IgnoreWeight {
-		return nil
+		return
 	}
 	w := int(rec.Weight)/256 + 1
 	if s.uweight == w {
-		return nil
+		return
 	}
 	s.uweight = w
 	a := &s.state.admin
@@ -492,7 +549,6 @@ func (g *dnsGroup) srvWeightLocked(s *server, rec resolve.Service) []string {
 	a.uweight = w
 	a.mu.Unlock()
 	g.b.applyAdminLocked(s)
-	return nil
 }
 
 func boolInt(b bool) int {

@@ -43,6 +43,7 @@ const resolversConfig = `resolvers dns
 	server-template m 2 multi.test:81 resolvers dns init-addr none resolve-prefer ipv4
 	server-template srv 3 _http._tcp.svc.test resolvers dns init-addr none
 	server c1 chk.test:%d resolvers dns init-addr none resolve-prefer ipv4 check inter 100ms rise 1 fall 1
+	server-template h 3 _h._tcp.hosts.test resolvers dns init-addr none
 `
 
 // TestResolversDifferential runs the same resolvers configuration on
@@ -89,7 +90,7 @@ func TestResolversDifferential(t *testing.T) {
 			if st.Addr.Addr().IsValid() {
 				addr = st.Addr.Addr().String()
 			}
-			fmt.Fprintln(&b, st.Name, addr, st.OpState, st.AdminFlags, st.CheckStatus, st.CheckResult, st.CheckHealth, dashed(st.FQDN), st.Addr.Port(), dashed(st.SRVRecord))
+			fmt.Fprintln(&b, st.Name, addr, st.OpState, st.AdminFlags, st.UWeight, st.CheckStatus, st.CheckResult, st.CheckHealth, dashed(st.FQDN), st.Addr.Port(), dashed(st.SRVRecord))
 		}
 		return b.String()
 	}
@@ -114,12 +115,18 @@ func TestResolversDifferential(t *testing.T) {
 			dns.SetAddrs("chk.test", "127.0.0.1")
 			dns.SetAddrs("multi.test", "127.0.0.7", "127.0.0.8")
 			dns.SetSRV("_http._tcp.svc.test", srv("a.svc.test", 8001, "127.0.0.5"), srv("b.svc.test", 8002, "127.0.0.6"))
+			// SRV records without addresses: their targets are resolved.
+			dns.SetSRV("_h._tcp.hosts.test", dnstest.SRV{Target: "a.hosts.test", Port: 9001, Weight: 1000},
+				dnstest.SRV{Target: "b.hosts.test", Port: 9002, Weight: 10})
+			dns.SetAddrs("a.hosts.test", "127.0.0.11")
+			dns.SetAddrs("b.hosts.test", "127.0.0.12")
 		}},
 		{"addresses change", func() {
 			dns.SetAddrs("web.test", "127.0.0.3")
 			dns.SetAddrs("chk.test", "127.0.0.3")
 			dns.SetAddrs("multi.test", "127.0.0.8")
 			dns.SetSRV("_http._tcp.svc.test", srv("b.svc.test", 8002, "127.0.0.6"))
+			dns.SetAddrs("a.hosts.test", "127.0.0.13")
 		}},
 		{"NXDOMAIN", func() { dns.SetRCode("web.test", dnsmessage.RCodeNameError) }},
 		{"name back", func() {
@@ -172,7 +179,7 @@ func serverColumns(state string) string {
 		if len(f) < 20 || strings.HasPrefix(l, "#") {
 			continue
 		}
-		fmt.Fprintln(&b, f[3], f[4], f[5], f[6], f[10], f[11], f[12], f[17], f[18], f[19])
+		fmt.Fprintln(&b, f[3], f[4], f[5], f[6], f[7], f[10], f[11], f[12], f[17], f[18], f[19])
 	}
 	return b.String()
 }
