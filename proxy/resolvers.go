@@ -50,8 +50,10 @@ type dnsGroup struct {
 	// lastValid is when the last valid answer came (the start at first);
 	// next when to ask again.
 	lastValid, next time.Time
-	// missing is since when an SRV target is absent from the answers.
-	missing map[string]time.Time
+	// listed is when each SRV record ("target:port") was last in an
+	// answer; seen when each address was, by name.
+	listed map[string]time.Time
+	seen   map[string]map[netip.Addr]time.Time
 }
 
 // startResolvers runs one resolution loop per resolvers section used,
@@ -72,7 +74,7 @@ func (e *Engine) startResolvers(ctx context.Context, rt *runtime) {
 			g := groups[k]
 			if g == nil {
 				g = &dnsGroup{b: b, res: *r, client: e.dnsClient(rc), lastValid: now, next: now,
-					missing: map[string]time.Time{}}
+					listed: map[string]time.Time{}, seen: map[string]map[netip.Addr]time.Time{}}
 				groups[k] = g
 				bySection[r.Resolvers] = append(bySection[r.Resolvers], g)
 			}
@@ -182,10 +184,12 @@ func (e *Engine) resolveGroup(ctx context.Context, rc *resolve.Config, g *dnsGro
 		logs, hosts = g.applySRV(ans.Services, now, rc.Hold.Obsolete)
 		logs = append(logs, e.resolveTargets(ctx, rc, g, hosts)...)
 	case ans.Status == resolve.Valid:
+		ans.Addrs = g.recent(g.res.FQDN, ans.Addrs, now, rc.Hold.Obsolete)
 		logs = g.applyAddrs(ans, rc.Name)
 	case now.Sub(g.lastValid) < holdFor(rc.Hold, ans.Status):
 		// the last valid answer is still trusted
 	case g.res.SRV:
+		// The records age: servers leave as theirs become obsolete.
 		logs, _ = g.applySRV(nil, now, rc.Hold.Obsolete)
 	default:
 		logs = g.failAll(failReason[ans.Status])
@@ -371,8 +375,13 @@ func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target s
 }
 
 // resolveMaintLocked puts a server in maintenance "(resolution)" and
-// forgets its address.
+// forgets its address (an SRV slot its record too).
 func (b *backend) resolveMaintLocked(s *server, reason string) []string {
+	none := &dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: netip.AddrPortFrom(netip.Addr{}, s.addr().Port())}
+	if s.cfg.Resolve.SRV {
+		none.addr = netip.AddrPort{}
+	}
+	s.state.dns.last.Store(none)
 	a := &s.state.admin
 	a.mu.Lock()
 	was := a.flags
@@ -384,11 +393,6 @@ func (b *backend) resolveMaintLocked(s *server, reason string) []string {
 	a.health, a.lastChange = 0, time.Now()
 	flags := a.flags
 	a.mu.Unlock()
-	none := netip.AddrPortFrom(netip.Addr{}, s.addr().Port())
-	if s.cfg.Resolve.SRV {
-		none = netip.AddrPort{}
-	}
-	s.state.dns.last.Store(&dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: none})
 	up := s.state.up.Load()
 	b.applyAdminLocked(s)
 	s.state.noteAdmin(was, flags, up)
@@ -430,6 +434,7 @@ func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time
 	listed := map[string]resolve.Service{}
 	for _, r := range recs {
 		listed[key(r.Target, r.Port)] = r
+		g.listed[key(r.Target, r.Port)] = now
 	}
 	follow := func(s *server, rec resolve.Service) {
 		if rec.Addr.IsValid() {
@@ -450,19 +455,16 @@ func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time
 		k := key(target, s.addr().Port())
 		rec, ok := listed[k]
 		if !ok {
-			since, seen := g.missing[k]
-			if !seen {
-				g.missing[k], since = now, now
-			}
-			if now.Sub(since) >= obsolete {
-				delete(g.missing, k)
+			// Absent: kept while its last listing is within `hold
+			// obsolete`.
+			if now.Sub(g.listed[k]) > obsolete {
+				delete(g.listed, k)
 				logs = append(logs, b.resolveMaintLocked(s, "entry removed from SRV record")...)
 			} else {
 				used[k] = true
 			}
 			continue
 		}
-		delete(g.missing, k)
 		used[k] = true
 		follow(s, rec)
 	}
@@ -519,6 +521,7 @@ func (e *Engine) resolveTargets(ctx context.Context, rc *resolve.Config, g *dnsG
 		if ans.Status != resolve.Valid || len(ans.Addrs) == 0 {
 			continue // kept as it is until the target answers
 		}
+		ans.Addrs = g.recent(target, ans.Addrs, time.Now(), rc.Hold.Obsolete)
 		g.b.mu.Lock()
 		if t, _ := s.dnsNames(); t == target {
 			cur := s.addr()
@@ -650,4 +653,28 @@ func (st *serverState) restoreResolved(sc *Server) {
 		st.dns.last.Store(nil)
 		a.flags &^= admResolveMaint
 	}
+}
+
+// recent returns addrs, then the addresses earlier answers for name gave
+// within `hold obsolete`: the reference still counts those as records,
+// so a server keeps such an address.
+func (g *dnsGroup) recent(name string, addrs []netip.Addr, now time.Time, obsolete time.Duration) []netip.Addr {
+	m := g.seen[name]
+	if m == nil {
+		m = map[netip.Addr]time.Time{}
+		g.seen[name] = m
+	}
+	for _, a := range addrs {
+		m[a] = now
+	}
+	out := slices.Clone(addrs)
+	for _, a := range slices.SortedFunc(maps.Keys(m), func(x, y netip.Addr) int { return x.Compare(y) }) {
+		switch {
+		case now.Sub(m[a]) > obsolete:
+			delete(m, a)
+		case !slices.Contains(out, a):
+			out = append(out, a)
+		}
+	}
+	return out
 }

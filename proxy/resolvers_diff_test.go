@@ -25,13 +25,13 @@ const tcpListenFe = `defaults
 	timeout client 5s
 	timeout server 5s
 listen fe
-	bind 127.0.0.1:%d
+	bind 127.0.0.1:%[2]d
 `
 
 // resolversConfig resolves every name at the test's DNS server only:
 // `init-addr none` keeps both daemons from asking the system resolver.
 const resolversConfig = `resolvers dns
-	nameserver ns1 %s
+	nameserver ns1 %[1]s
 	hold valid 1s
 	hold nx 1s
 	hold timeout 1s
@@ -39,11 +39,19 @@ const resolversConfig = `resolvers dns
 	timeout resolve 300ms
 	timeout retry 200ms
 	resolve_retries 2
+resolvers dns2
+	nameserver ns1 %[1]s
+	hold valid 1s
+	hold timeout 1s
+	hold obsolete 5s
+	timeout resolve 300ms
+	timeout retry 200ms
+	resolve_retries 2
 ` + tcpListenFe + `	server s1 web.test:80 resolvers dns init-addr none
 	server-template m 2 multi.test:81 resolvers dns init-addr none resolve-prefer ipv4
 	server-template srv 3 _http._tcp.svc.test resolvers dns init-addr none
-	server c1 chk.test:%d resolvers dns init-addr none resolve-prefer ipv4 check inter 100ms rise 1 fall 1
-	server-template h 3 _h._tcp.hosts.test resolvers dns init-addr none
+	server c1 chk.test:%[3]d resolvers dns init-addr none resolve-prefer ipv4 check inter 100ms rise 1 fall 1
+	server-template h 3 _h._tcp.hosts.test resolvers dns2 init-addr none
 `
 
 // TestResolversDifferential runs the same resolvers configuration on
@@ -141,10 +149,10 @@ func TestResolversDifferential(t *testing.T) {
 		ph.set()
 		// Wait for both to settle: the same state twice in a row a
 		// resolution period apart (bounded).
-		// Both settle: the same state on four looks in a row, after the
-		// holds (1s) could expire (bounded).
+		// Both settle: the same state on four looks in a row (fifteen
+		// while they differ, as `hold obsolete` is 5s), bounded.
 		var refState, ourState string
-		for i, same := 0, 0; i < 30 && same < 4; i++ {
+		for i, same := 0, 0; i < 40 && (same < 4 || refState != ourState && same < 15); i++ {
 			time.Sleep(400 * time.Millisecond)
 			r, _ := ref.Command("show servers state")
 			r, o := serverColumns(r), ours()
