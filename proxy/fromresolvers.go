@@ -67,7 +67,8 @@ func (a *adapter) resolversLine(rc *resolve.Config, d haproxy.Directive) {
 		if ns, ok := parseNameserver(arg(0), arg(1)); ok {
 			rc.Nameservers = append(rc.Nameservers, ns)
 		} else {
-			a.alert(d.Pos, "nameserver '%s' : address '%s' must be a literal IP address and port in Fulcrum.", arg(0), arg(1))
+			// The model has warned when it cannot be reached at all.
+			a.warn(d.Pos, "nameserver '%s' : address '%s' is not a literal IP address and port: Fulcrum does not query it.", arg(0), arg(1))
 		}
 	case "parse-resolv-conf":
 		rc.Nameservers = append(rc.Nameservers, a.resolvConf(d.Pos)...)

@@ -71,3 +71,27 @@ listen fe
 		t.Errorf("srv1 resolve %+v", r)
 	}
 }
+
+func TestParseNameserver(t *testing.T) {
+	for _, tc := range []struct {
+		desc, in, want string
+		tcp, ok        bool
+	}{
+		{desc: "ip and port", in: "10.0.0.1:5353", want: "10.0.0.1:5353", ok: true},
+		{desc: "port 53 by default", in: "10.0.0.1", want: "10.0.0.1:53", ok: true},
+		{desc: "ipv6 in brackets", in: "[fdaa::3]:53", want: "[fdaa::3]:53", ok: true},
+		{desc: "bare ipv6", in: "fdaa::3", want: "[fdaa::3]:53", ok: true},
+		{desc: "tcp prefix", in: "tcp@10.0.0.1:53", want: "10.0.0.1:53", tcp: true, ok: true},
+		{desc: "udp prefix", in: "udp@10.0.0.1:53", want: "10.0.0.1:53", ok: true},
+		{desc: "host name", in: "dns.example:53"},
+		{desc: "unset variable", in: "${DNS}:53"},
+		{desc: "unknown prefix", in: "unix@/x"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			ns, ok := parseNameserver("ns", tc.in)
+			if ok != tc.ok || ok && (ns.Addr.String() != tc.want || ns.TCP != tc.tcp) {
+				t.Errorf("%q: %+v %v", tc.in, ns, ok)
+			}
+		})
+	}
+}
