@@ -329,6 +329,7 @@ func (e *Engine) startChecks(rt *runtime) {
 			c.SetHealth(int(h))
 		}
 		c.Paused = s.state.admin.checksPaused
+		c.Restart = s.state.dns.restartHealth
 		go func() {
 			c.RunFrom(ctx, first, func() {
 				s.state.noteCheck(c.Last(), healthBefore(s))

@@ -355,6 +355,16 @@ func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target s
 	a.lastChange = time.Now() // the check health stays 0, as the reference leaves it
 	flags := a.flags
 	a.mu.Unlock()
+	if s.cfg.Check && !s.state.admin.checksPaused() {
+		// The checks start over from up, as the reference's do.
+		rise := max(s.cfg.Rise, 1)
+		s.state.dns.restart.Store(int64(rise))
+		s.state.health.Store(int64(rise))
+		if !s.state.up.Load() {
+			s.state.up.Store(true)
+			b.lb.SetUp(s.lb, true)
+		}
+	}
 	up := s.state.up.Load()
 	wasUsable := s.lb.Usable()
 	b.applyAdminLocked(s)
@@ -596,6 +606,18 @@ type dnsResult struct {
 // read it without a lock and a reload keeps it.
 type dnsMemo struct {
 	last atomic.Pointer[dnsResult] // nil: DNS has not answered
+	// restart is the check health to start again from once the server
+	// left resolution maintenance (-1 or 0 when none: see restartHealth).
+	restart atomic.Int64
+}
+
+// restartHealth hands the checker, once, the health a server leaving
+// resolution maintenance starts from: up (rise), as the reference.
+func (m *dnsMemo) restartHealth() int {
+	if h := m.restart.Swap(0); h > 0 {
+		return int(h)
+	}
+	return -1
 }
 
 // dnsResult returns what DNS gave s, nil when it has not spoken for the

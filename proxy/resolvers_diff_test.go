@@ -50,8 +50,9 @@ resolvers dns2
 ` + tcpListenFe + `	server s1 web.test:80 resolvers dns init-addr none
 	server-template m 2 multi.test:81 resolvers dns init-addr none resolve-prefer ipv4
 	server-template srv 3 _http._tcp.svc.test resolvers dns init-addr none
-	server c1 chk.test:%[3]d resolvers dns init-addr none resolve-prefer ipv4 check inter 100ms rise 1 fall 1
 	server-template h 3 _h._tcp.hosts.test resolvers dns2 init-addr none
+backend chk
+	server c1 chk.test:%[3]d resolvers dns init-addr none resolve-prefer ipv4 check inter 100ms rise 1 fall 1
 `
 
 // TestResolversDifferential runs the same resolvers configuration on
@@ -141,7 +142,10 @@ func TestResolversDifferential(t *testing.T) {
 			dns.SetAddrs("web.test", "127.0.0.4")
 			dns.SetAddrs("chk.test", "127.0.0.1")
 		}},
-		{"REFUSED", func() { dns.SetRCode("web.test", dnsmessage.RCodeRefused) }},
+		{"REFUSED", func() {
+			dns.SetRCode("web.test", dnsmessage.RCodeRefused)
+			dns.SetAddrs("chk.test", "127.0.0.3") // c1's check fails: DOWN
+		}},
 		{"no answers", func() { dns.Drop(true) }},
 		{"answers again", func() { dns.Drop(false) }},
 	}

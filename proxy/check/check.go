@@ -139,6 +139,10 @@ type Checker struct {
 	// Paused, when set and true, lets an interval pass without a check
 	// (checks disabled from the Runtime API, server in maintenance).
 	Paused func() bool
+	// Restart, when set, is asked before each check for a health
+	// counter to start again from (-1: none), as when a server leaves
+	// a maintenance that resets it.
+	Restart func() int
 }
 
 // New prepares a checker starting in the up state with HAProxy's initial
@@ -188,6 +192,11 @@ func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()
 	every(ctx, first, func() time.Duration {
 		if c.Paused != nil && c.Paused() {
 			return c.interval()
+		}
+		if c.Restart != nil {
+			if h := c.Restart(); h >= 0 {
+				c.SetHealth(h)
+			}
 		}
 		r := c.Once(ctx)
 		if ctx.Err() != nil {
