@@ -307,12 +307,7 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
 	if drained {
-		// The reference says so on every weight change during a drain.
-		kind := "Server"
-		if s.cfg.Backup {
-			kind = "Backup Server"
-		}
-		e.log(Warning, s.be.cfg.Name, fmt.Sprintf("%s %s remains in forced drain mode.", kind, s.id()))
+		e.logStillDrained(s)
 	}
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()
@@ -731,7 +726,8 @@ type ServerStatus struct {
 
 // hchkStatus are the reference's HCHK_STATUS_* codes.
 var hchkStatus = map[check.Status]int{check.SOCKERR: 5, check.L4OK: 6, check.L4TOUT: 7, check.L4CON: 8,
-	check.L6OK: 9, check.L6TOUT: 10, check.L6RSP: 11, check.L7TOUT: 12, check.L7RSP: 13, check.L7OK: 15, check.L7STS: 17}
+	check.L6OK: 9, check.L6TOUT: 10, check.L6RSP: 11, check.L7TOUT: 12, check.L7RSP: 13, check.L7OK: 15, check.L7STS: 17,
+	check.PROCERR: 18, check.PROCTOUT: 19, check.PROCOK: 20}
 
 // ServersState reports every server of a backend, or of every backend
 // when name is empty, in configuration order.
@@ -766,6 +762,9 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 		AdminFlags: a.flags, UWeight: s.uweight, IWeight: s.cfg.Weight, LastChange: a.lastChange,
 		Check: s.cfg.Check, ForcedID: s.cfg.ID != 0 && !a.autoID, CheckPort: s.cfg.CheckPort, CheckAddr: s.cfg.CheckAddr}
 	st.FQDN, st.SRVRecord = s.dnsNames()
+	if st.FQDN == "" && st.SRVRecord == "" {
+		st.FQDN = s.cfg.Hostname
+	}
 	switch {
 	case a.flags&admMaint != 0 || !up:
 		st.OpState = 0

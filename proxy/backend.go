@@ -396,7 +396,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		}
 		// Same server: an immediate error (refused) waits a turn-around
 		// of min(1s, timeout connect) first; a timeout retries at once.
-		if !isTimeout(err) {
+		if !isTimeout(err) && !sourceUnbound(err) {
 			d := time.Second
 			if c := b.cfg.TimeoutConnect; c > 0 && c < d {
 				d = c
@@ -457,7 +457,7 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 		// No port or a relative one: the client's destination port.
 		addr = netip.AddrPortFrom(addr.Addr(), uint16(int(sess.Dst.Port())+s.cfg.PortOffset))
 	}
-	conn, err := d.DialContext(ctx, "tcp", addr.String())
+	conn, err := b.dialServer(ctx, d, s, addr, sess)
 	if err != nil {
 		return nil, err
 	}
@@ -657,5 +657,6 @@ func (b *backend) checkTarget(s *server) check.Target {
 		checkTLS = t.Config
 	}
 	return check.Target{TLS: checkTLS, Addr: addr, Current: b.currentCheckAddr(s), Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
-		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy}
+		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy, Dial: checkDial(s.cfg),
+		External: b.externalTarget(s)}
 }

@@ -9,8 +9,10 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/fdlimit"
 	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/srcbind"
 	"fulcrum/proxy/stick"
 	"fulcrum/proxy/userlist"
 )
@@ -41,6 +43,9 @@ type Config struct {
 	Userlists map[string]*userlist.List
 	// Resolvers are the `resolvers` sections, by name.
 	Resolvers map[string]*resolve.Config
+	// Limits are the process's descriptor limits, for `show info` (zero:
+	// not computed, the figures derive from MaxConn).
+	Limits fdlimit.Limits
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -210,6 +215,9 @@ type Backend struct {
 	// interval (HAProxy's default -1: on the last retry).
 	Redispatch      bool
 	RedispatchAfter int
+	// LogHealthChecks logs every check result that moves a server's
+	// health (`option log-health-checks`).
+	LogHealthChecks bool
 	TimeoutConnect  time.Duration
 	TimeoutServer   time.Duration
 	// TimeoutServerFin replaces TimeoutServer once the server half-closed.
@@ -226,6 +234,9 @@ type Backend struct {
 	Check check.Spec
 	// TimeoutCheck bounds a check's read phase (0 = inter).
 	TimeoutCheck time.Duration
+	// ServerState is where the saved server states to load at start come
+	// from (`load-server-state-from-file`).
+	ServerState ServerStateSource
 }
 
 // Server is one `server` line.
@@ -282,6 +293,18 @@ type Server struct {
 	Cookie string
 	// Resolve is the run-time DNS resolution (`resolvers`), nil = none.
 	Resolve *ServerResolve
+	// Source is the `source` connections and checks bind (the server's
+	// or its backend's; nil = any).
+	Source *srcbind.Source
+	// Socks4 is the SOCKS4 proxy connections go through (`socks4`;
+	// zero = direct), and CheckViaSocks4 sends the checks there too.
+	Socks4         netip.AddrPort
+	CheckViaSocks4 bool
+	// Hostname is the server line's host name ("" for a literal
+	// address); AddrFromState: init-addr tries `last` (the server state
+	// file's address) before resolving it.
+	Hostname      string
+	AddrFromState bool
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

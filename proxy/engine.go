@@ -323,8 +323,20 @@ func (e *Engine) startChecks(rt *runtime) {
 			if s.state.admin.checksPaused() {
 				return
 			}
+			if b.cfg.LogHealthChecks {
+				// The health check line said why: the change says no more.
+				b.checkChanged(s, t.Up, nil)
+				return
+			}
 			b.checkChanged(s, t.Up, &r)
 		})
+		if b.cfg.LogHealthChecks {
+			c.Observed = func(r check.Result, newStatus bool, before, after int) {
+				if line := healthCheckLine(s, r, newStatus, before, after); line != "" {
+					b.engine.log(Warning, b.cfg.Name, line)
+				}
+			}
+		}
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))
 		}

@@ -31,8 +31,10 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.peersTables()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
+		a.optionNotices(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
+	a.externalProxyIDs()
 	return a.cfg, a.diags
 }
 
@@ -45,7 +47,8 @@ var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": tru
 	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
 	"hash-balance-factor": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
-	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
+	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true,
+	"source": true, "external-check": true}
 
 type adapter struct {
 	// connectPort is the port of the backend being mapped's first
@@ -300,6 +303,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Balance = a.balance(px, be)
 	be.Balance.AllBackups = px.Options["allbackups"]
 	be.Redispatch = px.Options["redispatch"]
+	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
 		switch d.Keyword {
@@ -318,6 +322,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 		}
 	}
 	be.Check = a.checkSpec(px, lines)
+	be.ServerState = a.serverStateSource(px, lines)
 	a.connectPort = firstConnectPort(lines)
 	be.Servers = a.serversInOrder(px)
 	a.cfg.Backends = append(a.cfg.Backends, be)
@@ -380,7 +385,7 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 var serverIgnored = map[string]bool{"observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
 	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true,
-	"redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true}
+	"redir": true, "track": true, "tfo": true, "namespace": true, "usesrc": true}
 
 // server maps one server's options (default-server already merged).
 func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, opts map[string]string, pos confparse.Pos) *Server {
@@ -418,6 +423,8 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		s.Inter = t
 	}
 	s.Agent = a.agentCheck(px, name, opts, pos)
+	s.Source = a.sourceOf(px, name, opts, pos)
+	s.Hostname, s.AddrFromState = hostnameOf(addr.Host, opts["init-addr"])
 	if t, ok := a.serverTLS(px, name, opts, pos); ok {
 		s.TLS = t
 	} else {
@@ -434,9 +441,23 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		}
 	}
 	s.Resolve = a.serverResolve(px, name, addr.Host, opts, pos)
+	if v, ok := opts["socks4"]; ok {
+		host, port, err := net.SplitHostPort(v)
+		p, perr := strconv.ParseUint(port, 10, 16)
+		ip, found := a.resolve(host, "libc")
+		switch {
+		case err != nil || perr != nil:
+			a.alert(pos, "'server %s/%s' : 'socks4 %s' : invalid address.", px.Name, name, v)
+		case !found:
+			a.alert(pos, "'server %s/%s' : 'socks4 %s' : could not resolve address '%s'.", px.Name, name, v, host)
+		default:
+			s.Socks4 = netip.AddrPortFrom(ip, uint16(p))
+			s.CheckViaSocks4 = has("check-via-socks4")
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
-		case (serverIgnored[k] || k == "init-addr" && !has("check")) && !resolveOptionActed(s, k):
+		case serverIgnored[k] && !resolveOptionActed(s, k):
 			a.warn(pos, "'server %s/%s' : option '%s' is accepted but not acted on yet by Fulcrum.", px.Name, name, k)
 		}
 	}
@@ -612,7 +633,9 @@ func (a *adapter) checkSpec(px *haproxy.Proxy, lines []haproxy.Directive) check.
 			kind, spec = o, check.SSLHello()
 		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check":
 			kind, spec = o, a.protocolCheck(d)
-		case "spop-check", "external-check":
+		case "external-check":
+			kind, spec = o, a.externalCheck(px, lines)
+		case "spop-check":
 			kind, spec = o, check.Spec{}
 			a.warn(d.Pos, "'option %s' is not acted on yet by Fulcrum: servers get a TCP connect check.", o)
 		}

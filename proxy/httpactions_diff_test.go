@@ -183,6 +183,9 @@ var actCases = []actCase{
 		[]string{get("/eh"), "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"}},
 	{"tarpit", "timeout tarpit 50ms\n\thttp-request tarpit", []string{get("/")}},
 	{"tarpit status", "timeout tarpit 50ms\n\thttp-request tarpit deny_status 429", []string{get("/")}},
+	{"originalto", "option originalto", []string{get("/")}},
+	{"originalto header", "option originalto header X-Dst\n\toption forwardfor header X-Src", []string{get("/")}},
+	{"originalto except", "option originalto except 127.0.0.0/8", []string{get("/")}},
 }
 
 // cookieDateRE is a maxidle/maxlife date of a cookie value: five base64

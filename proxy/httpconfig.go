@@ -49,11 +49,13 @@ const (
 	ReuseNever
 )
 
-// ForwardFor is `option forwardfor [except NET] [header NAME] [if-none]`.
+// ForwardFor is `option forwardfor [except NET] [header NAME] [if-none]`,
+// and `option originalto [except NET] [header NAME]`.
 type ForwardFor struct {
-	// Except: clients in this network get no header (zero = none).
+	// Except: clients (for originalto, destinations) in this network get
+	// no header (zero = none).
 	Except netip.Prefix
-	// Header is the header name ("" = X-Forwarded-For).
+	// Header is the header name ("" = X-Forwarded-For, X-Original-To).
 	Header string
 	// IfNone adds the header only when the request has none of that name.
 	IfNone bool
@@ -75,6 +77,7 @@ type HTTPFrontend struct {
 	// defaults.
 	Parse      http1.Options
 	ForwardFor *ForwardFor
+	OriginalTo *ForwardFor
 	// RequestRules are the frontend's `http-request` rules, run before
 	// use_backend.
 	RequestRules []HTTPRule
@@ -90,6 +93,7 @@ type HTTPBackend struct {
 	// server's responses; zero Limits = HAProxy's defaults.
 	Parse      http1.Options
 	ForwardFor *ForwardFor
+	OriginalTo *ForwardFor
 	// RequestRules are the backend's `http-request` rules, run after the
 	// frontend's once the backend is chosen.
 	RequestRules []HTTPRule

@@ -26,11 +26,12 @@ func appendLowerHeader(dst, name, value []byte) []byte {
 }
 
 var (
-	hdrConnection = []byte("connection")
-	valClose      = []byte("close")
-	valKeepAlive  = []byte("keep-alive")
-	valUpgrade    = []byte("upgrade")
-	hdrXFF        = []byte("x-forwarded-for")
+	hdrConnection  = []byte("connection")
+	valClose       = []byte("close")
+	valKeepAlive   = []byte("keep-alive")
+	valUpgrade     = []byte("upgrade")
+	hdrXFF         = []byte("x-forwarded-for")
+	hdrXOriginalTo = []byte("x-original-to")
 )
 
 var hdrContentLength = []byte("content-length")
@@ -81,6 +82,7 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
 	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)
+	dst = h.appendOriginalTo(dst, be)
 	switch {
 	case r.Upgrade():
 		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
@@ -140,6 +142,32 @@ func (h *httpConn) appendForwardFor(dst []byte, be *backend) []byte {
 		return dst
 	}
 	h.logBuf = src.AppendTo(h.logBuf[:0])
+	return appendLowerHeader(dst, name, h.logBuf)
+}
+
+// appendOriginalTo adds the destination address header of `option
+// originalto` (X-Original-To: the address the client connected to), with
+// the precedence and exceptions of appendForwardFor.
+func (h *httpConn) appendOriginalTo(dst []byte, be *backend) []byte {
+	fe, bo := h.fe.cfg.HTTP.OriginalTo, be.cfg.HTTP.OriginalTo
+	ot := bo
+	if ot == nil {
+		ot = fe
+	}
+	if ot == nil {
+		return dst
+	}
+	to := h.sess.Dst.Addr().Unmap()
+	for _, o := range [...]*ForwardFor{fe, bo} {
+		if o != nil && o.Except.IsValid() && o.Except.Contains(to) {
+			return dst
+		}
+	}
+	name := hdrXOriginalTo
+	if ot.Header != "" {
+		name = []byte(ot.Header)
+	}
+	h.logBuf = to.AppendTo(h.logBuf[:0])
 	return appendLowerHeader(dst, name, h.logBuf)
 }
 

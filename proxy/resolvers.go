@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/resolve"
+	"fulcrum/proxy/xxhash"
 )
 
 // This file is run-time DNS: servers with `resolvers NAME` follow their
@@ -300,31 +302,62 @@ func (g *dnsGroup) applyAddrs(ans resolve.Answer, section string) []string {
 	return logs
 }
 
-// pick chooses among addrs: those in resolve-net first, then the first
-// in the answer's order; an address another server holds only with
-// allow-dup-ip.
+// pick chooses among addrs as the reference scores them: 8 for the
+// preferred family, 4 in a resolve-net, 2 when no other server of the
+// group holds it (else skipped, unless allow-dup-ip); the first best in
+// the reference's record order wins.
 func (g *dnsGroup) pick(addrs []netip.Addr, taken func(netip.Addr) bool) netip.Addr {
 	var best netip.Addr
 	bestScore := -1
-	for _, a := range addrs {
-		if !g.res.AllowDupIP && taken(a) {
-			continue
-		}
+	for _, a := range recordOrder(addrs) {
 		score := 0
-		if (a.Is4() || a.Is4In6()) == g.res.PreferIPv4 {
-			score += 2
+		if a.Is4() == g.res.PreferIPv4 {
+			score += 8
 		}
 		for _, n := range g.res.Nets {
 			if n.Contains(a) {
-				score++
+				score += 4
 				break
 			}
+		}
+		switch {
+		case !taken(a):
+			score += 2
+		case !g.res.AllowDupIP:
+			continue
 		}
 		if score > bestScore {
 			best, bestScore = a, score
 		}
 	}
 	return best
+}
+
+// recordOrder sorts addresses as the reference keeps answer records: by
+// XXH32 of the address bytes seeded with the record type.
+func recordOrder(addrs []netip.Addr) []netip.Addr {
+	key := func(a netip.Addr) uint32 {
+		if a.Is4() {
+			b := a.As4()
+			return xxhash.Sum32(b[:], uint32(resolve.A))
+		}
+		b := a.As16()
+		return xxhash.Sum32(b[:], uint32(resolve.AAAA))
+	}
+	out := slices.Clone(addrs)
+	slices.SortStableFunc(out, func(x, y netip.Addr) int { return cmp.Compare(key(x), key(y)) })
+	return out
+}
+
+// srvOrder sorts SRV records as the reference keeps them: by XXH32 of
+// the target name seeded with the SRV type.
+func srvOrder(recs []resolve.Service) []resolve.Service {
+	key := func(r resolve.Service) uint32 {
+		return xxhash.Sum32([]byte(strings.ToLower(r.Target)), uint32(resolve.SRV))
+	}
+	out := slices.Clone(recs)
+	slices.SortStableFunc(out, func(x, y resolve.Service) int { return cmp.Compare(key(x), key(y)) })
+	return out
 }
 
 // moveLocked sets a server's address (and SRV target), logs the change
@@ -478,14 +511,16 @@ func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time
 		used[k] = true
 		follow(s, rec)
 	}
-	// New records, last first (the reference's order), into free slots:
+	// New records, in the reference's record order, into free slots:
 	// never used ones first, then in configuration order.
 	free := slices.DeleteFunc(slices.Clone(servers), func(s *server) bool { target, _ := s.dnsNames(); return target != "" })
 	slices.SortStableFunc(free, func(x, y *server) int {
 		return boolInt(x.state.admin.flagsNow()&admFQDNSet != 0) - boolInt(y.state.admin.flagsNow()&admFQDNSet != 0)
 	})
-	for i := len(recs) - 1; i >= 0 && len(free) > 0; i-- {
-		rec := recs[i]
+	for _, rec := range srvOrder(recs) {
+		if len(free) == 0 {
+			break
+		}
 		k := key(rec.Target, rec.Port)
 		if used[k] {
 			continue

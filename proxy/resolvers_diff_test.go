@@ -51,6 +51,8 @@ resolvers dns2
 	server-template m 2 multi.test:81 resolvers dns init-addr none resolve-prefer ipv4
 	server-template srv 3 _http._tcp.svc.test resolvers dns init-addr none
 	server-template h 3 _h._tcp.hosts.test resolvers dns2 init-addr none
+	server-template d 2 dup.test:82 resolvers dns init-addr none resolve-prefer ipv4 resolve-opts allow-dup-ip
+	server n1 net.test:83 resolvers dns init-addr none resolve-prefer ipv4 resolve-net 10.0.0.0/8,127.0.0.64/26
 backend chk
 	server c1 chk.test:%[3]d resolvers dns init-addr none resolve-prefer ipv4 check inter 100ms rise 1 fall 1
 `
@@ -127,6 +129,8 @@ func TestResolversDifferential(t *testing.T) {
 			// SRV records without addresses: their targets are resolved.
 			dns.SetSRV("_h._tcp.hosts.test", dnstest.SRV{Target: "a.hosts.test", Port: 9001, Weight: 1000},
 				dnstest.SRV{Target: "b.hosts.test", Port: 9002, Weight: 10})
+			dns.SetAddrs("dup.test", "127.0.0.30")                             // both d1 and d2
+			dns.SetAddrs("net.test", "127.0.0.20", "127.0.0.70", "127.0.0.71") // the one in resolve-net
 			dns.SetAddrs("a.hosts.test", "127.0.0.11")
 			dns.SetAddrs("b.hosts.test", "127.0.0.12")
 		}},

@@ -36,6 +36,7 @@ var checkStatusNames = map[check.Status]string{
 	check.L4OK: "L4OK", check.L4TOUT: "L4TOUT", check.L4CON: "L4CON", check.L6OK: "L6OK",
 	check.L6TOUT: "L6TOUT", check.L6RSP: "L6RSP", check.L7OK: "L7OK", check.L7TOUT: "L7TOUT",
 	check.L7RSP: "L7RSP", check.L7STS: "L7STS", check.SOCKERR: "SOCKERR",
+	check.PROCERR: "PROCERR", check.PROCTOUT: "PROCTOUT", check.PROCOK: "PROCOK",
 }
 
 // checkDescs are the long forms (check_desc).
@@ -44,6 +45,7 @@ var checkDescs = map[check.Status]string{
 	check.L6OK: "Layer6 check passed", check.L6TOUT: "Layer6 timeout", check.L6RSP: "Layer6 invalid response",
 	check.L7OK: "Layer7 check passed", check.L7TOUT: "Layer7 timeout", check.L7RSP: "Layer7 invalid response",
 	check.L7STS: "Layer7 wrong status", check.SOCKERR: "Socket error",
+	check.PROCERR: "External check error", check.PROCTOUT: "External check timeout", check.PROCOK: "External check passed",
 }
 
 // proxyIDs returns the id of every proxy of rt.
@@ -433,7 +435,11 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 		lastChange = processStart
 	}
 	r.Set(stats.Lastchg, stats.U32(int64(now.Sub(lastChange)/time.Second)))
-	if s.cfg.Check {
+	s.state.admin.mu.Lock()
+	checksOff := s.state.admin.checksOff
+	s.state.admin.mu.Unlock()
+	if s.cfg.Check && !checksOff {
+		// A check disabled from the CLI shows no check counters.
 		if !downSince.IsZero() {
 			downtime += now.Sub(downSince)
 		}
@@ -462,8 +468,9 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 			r.Set(stats.CheckDesc, stats.Str("Initializing"))
 		} else {
 			r.Set(stats.CheckStatus, stats.Str(checkStatusNames[last.Status]))
-			if last.Status == check.L7OK || last.Status == check.L7STS {
-				r.Set(stats.CheckCode, stats.U32(int64(last.Code)))
+			if last.Status.HasCode() {
+				// An unsigned field: a killed external check's -1 wraps.
+				r.Set(stats.CheckCode, stats.U32(int64(uint32(last.Code))))
 			}
 			r.Set(stats.CheckDuration, stats.U64(last.Duration.Milliseconds()))
 			r.Set(stats.CheckDesc, stats.Str(checkDescs[last.Status]))
@@ -554,6 +561,10 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 		p.MaxConn = rt.cfg.MaxConn
 	}
 	p.UlimitN = 2*p.MaxConn + 26
+	p.MaxSock = p.UlimitN
+	if l := rt.cfg.Limits; l.MaxConn > 0 {
+		p.MaxConn, p.MaxSock, p.UlimitN, p.Nbthread = l.MaxConn, l.MaxSock, l.UlimitN, l.NbThread
+	}
 	var listeners int
 	e.mu.Lock()
 	listeners = len(e.listeners)

@@ -24,35 +24,47 @@ type Status int
 
 // Check statuses (HCHK_STATUS_*).
 const (
-	L4OK    Status = iota // Layer4 check passed
-	L4TOUT                // Layer4 timeout
-	L4CON                 // Layer4 connection problem
-	L6OK                  // Layer6 check passed
-	L6TOUT                // Layer6 timeout
-	L6RSP                 // Layer6 invalid response
-	L7OK                  // Layer7 check passed
-	L7TOUT                // Layer7 timeout
-	L7RSP                 // Layer7 invalid response
-	L7STS                 // Layer7 wrong status
-	SOCKERR               // Socket error
+	L4OK     Status = iota // Layer4 check passed
+	L4TOUT                 // Layer4 timeout
+	L4CON                  // Layer4 connection problem
+	L6OK                   // Layer6 check passed
+	L6TOUT                 // Layer6 timeout
+	L6RSP                  // Layer6 invalid response
+	L7OK                   // Layer7 check passed
+	L7TOUT                 // Layer7 timeout
+	L7RSP                  // Layer7 invalid response
+	L7STS                  // Layer7 wrong status
+	SOCKERR                // Socket error
+	PROCERR                // External check error
+	PROCTOUT               // External check timeout
+	PROCOK                 // External check passed
 )
 
 var statusText = map[Status]string{
-	L4OK:    "Layer4 check passed",
-	L4TOUT:  "Layer4 timeout",
-	L4CON:   "Layer4 connection problem",
-	L6OK:    "Layer6 check passed",
-	L6TOUT:  "Layer6 timeout",
-	L6RSP:   "Layer6 invalid response",
-	L7OK:    "Layer7 check passed",
-	L7TOUT:  "Layer7 timeout",
-	L7RSP:   "Layer7 invalid response",
-	L7STS:   "Layer7 wrong status",
-	SOCKERR: "Socket error",
+	L4OK:     "Layer4 check passed",
+	L4TOUT:   "Layer4 timeout",
+	L4CON:    "Layer4 connection problem",
+	L6OK:     "Layer6 check passed",
+	L6TOUT:   "Layer6 timeout",
+	L6RSP:    "Layer6 invalid response",
+	L7OK:     "Layer7 check passed",
+	L7TOUT:   "Layer7 timeout",
+	L7RSP:    "Layer7 invalid response",
+	L7STS:    "Layer7 wrong status",
+	SOCKERR:  "Socket error",
+	PROCERR:  "External check error",
+	PROCTOUT: "External check timeout",
+	PROCOK:   "External check passed",
 }
 
 // Passed reports whether the status counts as a success.
-func (s Status) Passed() bool { return s == L4OK || s == L6OK || s == L7OK }
+func (s Status) Passed() bool { return s == L4OK || s == L6OK || s == L7OK || s == PROCOK }
+
+// HasCode reports whether the reference shows the check's code with
+// this status (HCHK_STATUS_L57DATA and above).
+func (s Status) HasCode() bool {
+	return s == L7OK || s == L7STS || s == PROCERR || s == PROCTOUT || s == PROCOK
+}
 
 // Result is one check's outcome.
 type Result struct {
@@ -68,7 +80,7 @@ func (r Result) Reason() string {
 	var b strings.Builder
 	b.WriteString("reason: ")
 	b.WriteString(statusText[r.Status])
-	if r.Status == L7OK || r.Status == L7STS {
+	if r.Status.HasCode() {
 		fmt.Fprintf(&b, ", code: %d", r.Code)
 	}
 	if r.Info != "" {
@@ -120,7 +132,18 @@ type Target struct {
 	SendProxy bool // send a PROXY v1 header first (check-send-proxy)
 	// TLS, when set, runs the check over TLS (check-ssl).
 	TLS *tls.Config
+	// Dial, when set, connects d to addr instead of d.DialContext (a
+	// server's `source`).
+	Dial func(ctx context.Context, d net.Dialer, addr string) (net.Conn, error)
+	// External describes the server to an external check's command.
+	External *ExternalTarget
 }
+
+// A SocketError from Target.Dial ends the check as a socket error
+// (SOCKERR) with Info, as a SOCKS4 proxy's refusal does.
+type SocketError struct{ Info string }
+
+func (e *SocketError) Error() string { return e.Info }
 
 // Transition reports a server changing state.
 type Transition struct {
@@ -136,6 +159,11 @@ type Checker struct {
 	health int
 	report func(Transition)
 	last   Result // the latest result, for the statistics
+	// Observed, when set, sees every result, whether its status differs
+	// from the previous result's (always for the first), and the health
+	// counter before and after it, ahead of the state change it may cause.
+	Observed func(r Result, newStatus bool, before, after int)
+	observed bool // a result was observed: last is meaningful
 	// Paused, when set and true, lets an interval pass without a check
 	// (checks disabled from the Runtime API, server in maintenance).
 	Paused func() bool
@@ -245,7 +273,8 @@ func (c *Checker) interval() time.Duration {
 // Observe applies one result to the health counter and reports a state
 // change, as set_server_check_status does.
 func (c *Checker) Observe(r Result) {
-	c.last = r
+	newStatus, before := !c.observed || c.last.Status != r.Status, c.health
+	c.last, c.observed = r, true
 	wasUp := c.Up()
 	max := c.target.Rise + c.target.Fall - 1
 	if r.Status.Passed() {
@@ -260,6 +289,9 @@ func (c *Checker) Observe(r Result) {
 		if c.health < c.target.Rise {
 			c.health = 0
 		}
+	}
+	if c.Observed != nil {
+		c.Observed(r, newStatus, before, c.health)
 	}
 	if up := c.Up(); up != wasUp && c.report != nil {
 		c.report(Transition{Up: up, Result: r})
@@ -293,8 +325,17 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 		addr = netip.AddrPortFrom(addr.Addr(), port)
 	}
 	d := net.Dialer{Timeout: c.target.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr.String())
+	dial := c.target.Dial
+	if dial == nil {
+		dial = func(ctx context.Context, d net.Dialer, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", addr)
+		}
+	}
+	conn, err := dial(ctx, d, addr.String())
 	if err != nil {
+		if se := (*SocketError)(nil); errors.As(err, &se) {
+			return nil, &Result{Status: SOCKERR, Info: se.Info}
+		}
 		if isTimeout(err) {
 			return nil, &Result{Status: L4TOUT}
 		}
@@ -304,7 +345,7 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 		hdr := proxyproto.AppendV1(nil, netip.AddrPort{}, netip.AddrPort{})
 		if _, err := conn.Write(hdr); err != nil {
 			conn.Close()
-			return nil, &Result{Status: L4CON, Info: errnoText(err)}
+			return nil, &Result{Status: L4CON, Info: ErrnoText(err)}
 		}
 	}
 	conn.SetDeadline(time.Now().Add(c.target.Timeout))
@@ -328,6 +369,8 @@ func (c *Checker) run(ctx context.Context) Result {
 		return c.runHTTP(ctx)
 	case TCPCheck:
 		return c.runTCPCheck(ctx)
+	case ExternalCmd:
+		return c.runExternal(ctx)
 	}
 	conn, fail := c.dial(ctx, 0)
 	if fail != nil {
@@ -355,7 +398,7 @@ func (c *Checker) runHTTP(ctx context.Context) Result {
 	}
 	req.WriteString("\r\n" + s.Body)
 	if _, err := conn.Write(req.Bytes()); err != nil {
-		return Result{Status: L4CON, Info: errnoText(err)}
+		return Result{Status: L4CON, Info: ErrnoText(err)}
 	}
 	// Read the whole response (HTTP/1.0: until close) within the timeout.
 	resp, err := io.ReadAll(io.LimitReader(conn, 16384))
@@ -363,7 +406,7 @@ func (c *Checker) runHTTP(ctx context.Context) Result {
 		if isTimeout(err) {
 			return Result{Status: L7TOUT}
 		}
-		return Result{Status: L7RSP, Info: errnoText(err)}
+		return Result{Status: L7RSP, Info: ErrnoText(err)}
 	}
 	return evalHTTP(s.Expect, resp)
 }
@@ -464,7 +507,7 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 				}
 			}
 			if _, err := conn.Write(b); err != nil {
-				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", errnoText(err), step)}
+				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", ErrnoText(err), step)}
 			}
 			in.data, in.mustRead = in.data[:0], true
 		case ExpectStep:
@@ -577,7 +620,7 @@ func (c *Checker) recv(in *input, e *Expect, step int) (Result, bool) {
 		}
 		return r, false
 	case err != nil && err != io.EOF && len(in.data) == 0:
-		return Result{Status: L7RSP, Info: errnoText(err)}, false
+		return Result{Status: L7RSP, Info: ErrnoText(err)}, false
 	case in.eof && len(in.data) == 0:
 		r := Result{Status: L7RSP, Info: fmt.Sprintf("TCPCHK got an empty response at step %d", step)}
 		if e.ErrorStatus != 0 {
@@ -697,13 +740,13 @@ func isTimeout(err error) bool {
 func connectErrText(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) && (errno == syscall.ENETUNREACH || errno == syscall.EACCES || errno == syscall.EPERM) {
-		return "General socket error (" + errnoText(err) + ")"
+		return "General socket error (" + ErrnoText(err) + ")"
 	}
-	return errnoText(err)
+	return ErrnoText(err)
 }
 
-// errnoText is strerror(errno) as HAProxy prints it ("Connection refused").
-func errnoText(err error) string {
+// ErrnoText is strerror(errno) as HAProxy prints it ("Connection refused").
+func ErrnoText(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		s := errno.Error()
