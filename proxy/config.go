@@ -41,8 +41,10 @@ type Config struct {
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
-	// Resolvers are the `resolvers` sections, by name.
-	Resolvers map[string]*resolve.Config
+	// Resolvers are the `resolvers` sections, by name; ResolversOrder
+	// their names as `show resolvers` lists them.
+	Resolvers      map[string]*resolve.Config
+	ResolversOrder []string
 	// Limits are the process's descriptor limits, for `show info` (zero:
 	// not computed, the figures derive from MaxConn).
 	Limits fdlimit.Limits

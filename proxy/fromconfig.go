@@ -27,7 +27,7 @@ import (
 func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
 	a.cfg.Userlists = a.userlistsOf()
-	a.cfg.Resolvers = a.resolversOf()
+	a.cfg.Resolvers, a.cfg.ResolversOrder = a.resolversOf()
 	a.peersTables()
 	for _, px := range hc.Proxies {
 		a.proxy(px)

@@ -27,9 +27,11 @@ func ActsOnResolvers(keyword string) bool {
 	return false
 }
 
-// resolversOf maps the `resolvers` sections.
-func (a *adapter) resolversOf() map[string]*resolve.Config {
+// resolversOf maps the `resolvers` sections, and lists their names in
+// configuration order, the implicit "default" last.
+func (a *adapter) resolversOf() (map[string]*resolve.Config, []string) {
 	out := map[string]*resolve.Config{}
+	var order []string
 	for _, sec := range a.hc.Others {
 		if sec.Kind != "resolvers" || len(sec.Args) == 0 {
 			continue
@@ -38,6 +40,9 @@ func (a *adapter) resolversOf() map[string]*resolve.Config {
 		for _, d := range sec.Lines {
 			a.resolversLine(rc, d)
 		}
+		if out[rc.Name] == nil {
+			order = append(order, rc.Name)
+		}
 		out[rc.Name] = rc
 	}
 	if out["default"] == nil {
@@ -45,8 +50,9 @@ func (a *adapter) resolversOf() map[string]*resolve.Config {
 		rc := resolve.Defaults("default")
 		rc.Nameservers = readResolvConf()
 		out["default"] = rc
+		order = append(order, "default")
 	}
-	return out
+	return out, order
 }
 
 // resolversLine applies one line of a resolvers section; the model has

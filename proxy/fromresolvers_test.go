@@ -44,6 +44,10 @@ listen fe
 	if rc == nil {
 		t.Fatal("no resolvers section")
 	}
+	// The reference's implicit "default" section comes last.
+	if got := strings.Join(cfg.ResolversOrder, ","); got != "dns,default" || cfg.Resolvers["default"] == nil {
+		t.Errorf("sections %s", got)
+	}
 	var ns []string
 	for _, n := range rc.Nameservers {
 		ns = append(ns, n.Name+"="+n.Addr.String()+map[bool]string{true: "/tcp"}[n.TCP])

@@ -111,12 +111,17 @@ type ResolverNameserver struct {
 	Counters *resolve.Counters
 }
 
-// Resolvers returns the statistics of the resolvers sections, by name,
-// for `show resolvers` (sections no server uses have no queries).
+// Resolvers returns the statistics of the resolvers sections, in
+// configuration order (by name when the configuration gives none), for
+// `show resolvers` (sections no server uses have no queries).
 func (e *Engine) Resolvers() []ResolverSection {
 	rt := e.rt.Load()
 	var out []ResolverSection
-	for _, name := range slices.Sorted(maps.Keys(rt.cfg.Resolvers)) {
+	order := rt.cfg.ResolversOrder
+	if len(order) != len(rt.cfg.Resolvers) {
+		order = slices.Sorted(maps.Keys(rt.cfg.Resolvers))
+	}
+	for _, name := range order {
 		rc := rt.cfg.Resolvers[name]
 		c := e.dnsClient(rc)
 		sec := ResolverSection{Name: name}
