@@ -184,6 +184,28 @@ func TestResolversDifferential(t *testing.T) {
 			t.Errorf("%s: log lines differ\nreference:\n%s\nours:\n%s", ph.desc, strings.Join(rp, "\n"), strings.Join(op, "\n"))
 		}
 	}
+
+	// `show resolvers` lists the same sections and nameservers, the
+	// implicit "default" one included (the counters depend on timing).
+	out, err := ref.Command("show resolvers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refNames, ourNames []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "Resolvers section ") || strings.HasPrefix(l, " nameserver ") {
+			refNames = append(refNames, l)
+		}
+	}
+	for _, sec := range e.Resolvers() {
+		ourNames = append(ourNames, "Resolvers section "+sec.Name)
+		for _, ns := range sec.Nameservers {
+			ourNames = append(ourNames, " nameserver "+ns.Name+":")
+		}
+	}
+	if !slices.Equal(refNames, ourNames) {
+		t.Errorf("show resolvers lists\n%s\nours\n%s", strings.Join(refNames, "\n"), strings.Join(ourNames, "\n"))
+	}
 }
 
 // serverColumns keeps, from `show servers state`, the columns DNS
