@@ -457,7 +457,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	}
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
-		case serverIgnored[k] && !resolveOptionActed(s, k):
+		case serverIgnored[k] && !resolveOptionActed(s, addr.Host, k):
 			a.warn(pos, "'server %s/%s' : option '%s' is accepted but not acted on yet by Fulcrum.", px.Name, name, k)
 		}
 	}

@@ -203,11 +203,13 @@ func (a *adapter) serverResolve(px *haproxy.Proxy, name, host string, opts map[s
 }
 
 // resolveOptionActed reports whether a server option is acted on by the
-// resolution of s.
-func resolveOptionActed(s *Server, k string) bool {
+// resolution of s, or needs no action: a literal address, which the
+// reference does not resolve either.
+func resolveOptionActed(s *Server, host, k string) bool {
 	switch k {
 	case "resolvers", "resolve-prefer", "resolve-net", "resolve-opts", "init-addr":
-		return s.Resolve != nil
+		_, err := netip.ParseAddr(host)
+		return s.Resolve != nil || err == nil
 	}
 	return false
 }
