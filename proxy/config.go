@@ -39,6 +39,8 @@ type Config struct {
 	Stats *StatsGlobal
 	// Tables are the stick tables, in configuration order.
 	Tables []stick.Spec
+	// Peers are the enabled peers sections (frompeers.go).
+	Peers []PeersSection
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
 	// Resolvers are the `resolvers` sections, by name; ResolversOrder

@@ -29,6 +29,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.cfg.Userlists = a.userlistsOf()
 	a.cfg.Resolvers, a.cfg.ResolversOrder = a.resolversOf()
 	a.peersTables()
+	a.peersSections()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 		a.optionNotices(px)

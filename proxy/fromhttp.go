@@ -109,6 +109,8 @@ func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.
 	fe.HTTP.Parse.AcceptInvalid = hasOption(lines, "accept-invalid-http-request")
 	fe.HTTP.ForwardFor = a.forwardFor(lines, "forwardfor")
 	fe.HTTP.OriginalTo = a.forwardFor(lines, "originalto")
+	fe.HTTP.PretendKeepAlive = hasOption(lines, "http-pretend-keepalive")
+	fe.HTTP.IgnoreProbes = hasOption(lines, "http-ignore-probes")
 	fe.HTTP.RequestRules = bufferRequest(lines, a.httpRules(px, "http-request", lines, acls))
 	a.httpActions(&fe.HTTP.Actions, px, lines, acls)
 }
@@ -128,6 +130,7 @@ func (a *adapter) httpBackend(be *Backend, px *haproxy.Proxy, lines []haproxy.Di
 		// A listen section's rules run once, as its frontend's.
 		be.HTTP.ForwardFor = a.forwardFor(lines, "forwardfor")
 		be.HTTP.OriginalTo = a.forwardFor(lines, "originalto")
+		be.HTTP.PretendKeepAlive = hasOption(lines, "http-pretend-keepalive")
 		be.HTTP.RequestRules = bufferRequest(lines, a.httpRules(px, "http-request", lines, acls))
 	}
 	a.backendActions(be, px, lines, acls)

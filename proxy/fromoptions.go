@@ -15,7 +15,7 @@ import (
 var actedOptions = map[string]bool{
 	"accept-invalid-http-request": true, "accept-invalid-http-response": true, "allbackups": true,
 	"clitcpka": true, "srvtcpka": true, "tcpka": true, "dontlog-normal": true, "dontlognull": true,
-	"external-check": true, "forwardfor": true, "originalto": true, "http-buffer-request": true,
+	"external-check": true, "forwardfor": true, "originalto": true, "http-pretend-keepalive": true, "http-ignore-probes": true, "http-buffer-request": true,
 	"http-keep-alive": true, "http-server-close": true, "httpclose": true, "forceclose": true,
 	"httpchk": true, "httplog": true, "httpslog": true, "tcplog": true, "ldap-check": true,
 	"mysql-check": true, "pgsql-check": true, "redis-check": true, "smtpchk": true,

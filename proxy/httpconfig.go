@@ -78,6 +78,12 @@ type HTTPFrontend struct {
 	Parse      http1.Options
 	ForwardFor *ForwardFor
 	OriginalTo *ForwardFor
+	// PretendKeepAlive is `option http-pretend-keepalive`: in the close
+	// modes, requests to the server do not say "Connection: close".
+	PretendKeepAlive bool
+	// IgnoreProbes is `option http-ignore-probes`: a connection closed or
+	// timed out before its first byte is neither answered nor logged.
+	IgnoreProbes bool
 	// RequestRules are the frontend's `http-request` rules, run before
 	// use_backend.
 	RequestRules []HTTPRule
@@ -91,9 +97,10 @@ type HTTPBackend struct {
 	Reuse Reuse
 	// Parse: limits and `option accept-invalid-http-response` for the
 	// server's responses; zero Limits = HAProxy's defaults.
-	Parse      http1.Options
-	ForwardFor *ForwardFor
-	OriginalTo *ForwardFor
+	Parse            http1.Options
+	ForwardFor       *ForwardFor
+	OriginalTo       *ForwardFor
+	PretendKeepAlive bool
 	// RequestRules are the backend's `http-request` rules, run after the
 	// frontend's once the backend is chosen.
 	RequestRules []HTTPRule

@@ -86,8 +86,11 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	switch {
 	case r.Upgrade():
 		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
-	case h.connMode() != KeepAlive:
-		dst = appendLowerHeader(dst, hdrConnection, valClose)
+	case h.connMode() != KeepAlive && !h.fe.cfg.HTTP.PretendKeepAlive && !be.cfg.HTTP.PretendKeepAlive:
+		// Closing is HTTP/1.0's default: only a 1.1 request says it.
+		if r.Major > 1 || r.Major == 1 && r.Minor >= 1 {
+			dst = appendLowerHeader(dst, hdrConnection, valClose)
+		}
 	case r.Major == 1 && r.Minor == 0 && r.Framing != http1.BodyChunked:
 		// The server side persists even when a 1.0 client does not,
 		// except after a chunked 1.0 request, which HTTP/1.1 says must

@@ -190,6 +190,11 @@ func (h *httpConn) exchange() bool {
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
 	status, got := h.readRequest(start)
+	if status != 0 && !got && h.nreq == 0 && h.fe.cfg.HTTP.IgnoreProbes {
+		// A connection that sent nothing (a browser's pre-connect) is
+		// closed without an answer, a log line or an error counted.
+		return false
+	}
 	if status != 0 {
 		h.hrec.Request = append(h.hrec.Request[:0], "<BADREQ>"...)
 		if got || h.nreq == 0 {
@@ -317,8 +322,10 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 				}
 				return http1.StatusTimeout, !first.IsZero()
 			}
+			// A client gone (or only half-closed) mid-request gets the
+			// reference's 400, logged as such, if it can still read.
 			h.r.Term = [2]byte{termClientAbort, stateRequest}
-			return -1, !first.IsZero()
+			return http1.StatusBadRequest, !first.IsZero()
 		}
 	}
 }
