@@ -116,11 +116,14 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 	for i, j := range jobs {
 		b, s, ac := j.b, j.s, j.s.cfg.Agent
 		t := b.checkTarget(s)
-		addr := s.cfg.Addr.Addr()
-		if ac.Addr.IsValid() {
-			addr = ac.Addr
+		t.Current = func() netip.AddrPort {
+			addr := s.addr().Addr()
+			if ac.Addr.IsValid() {
+				addr = ac.Addr
+			}
+			return netip.AddrPortFrom(addr, ac.Port)
 		}
-		t.Addr = netip.AddrPortFrom(addr, ac.Port)
+		t.Addr = t.Current()
 		t.Inter = ac.Inter
 		if t.Inter <= 0 {
 			t.Inter = 2 * time.Second

@@ -45,8 +45,10 @@ type Config struct {
 	Userlists map[string]*userlist.List
 	// SpreadChecks are spread-checks and max-spread-checks.
 	SpreadChecks SpreadChecks
-	// Resolvers are the `resolvers` sections, by name.
-	Resolvers map[string]*resolve.Config
+	// Resolvers are the `resolvers` sections, by name; ResolversOrder
+	// their names as `show resolvers` lists them.
+	Resolvers      map[string]*resolve.Config
+	ResolversOrder []string
 	// Limits are the process's descriptor limits, for `show info` (zero:
 	// not computed, the figures derive from MaxConn).
 	Limits fdlimit.Limits

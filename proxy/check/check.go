@@ -119,7 +119,10 @@ func asciiEncode(s string) string {
 
 // Target is where and how one server is checked.
 type Target struct {
-	Addr      netip.AddrPort
+	Addr netip.AddrPort
+	// Current, when set, gives the address at each check instead (a
+	// server whose address DNS or the Runtime API changes).
+	Current   func() netip.AddrPort
 	Inter     time.Duration // between checks while stable
 	FastInter time.Duration // while changing state (0 = Inter)
 	DownInter time.Duration // while down (0 = Inter)
@@ -167,6 +170,10 @@ type Checker struct {
 	// Paused, when set and true, lets an interval pass without a check
 	// (checks disabled from the Runtime API, server in maintenance).
 	Paused func() bool
+	// Restart, when set, is asked before each check for a health
+	// counter to start again from (-1: none), as when a server leaves
+	// a maintenance that resets it.
+	Restart func() int
 }
 
 // New prepares a checker starting in the up state with HAProxy's initial
@@ -216,6 +223,11 @@ func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()
 	every(ctx, first, func() time.Duration {
 		if c.Paused != nil && c.Paused() {
 			return c.interval()
+		}
+		if c.Restart != nil {
+			if h := c.Restart(); h >= 0 {
+				c.SetHealth(h)
+			}
 		}
 		r := c.Once(ctx)
 		if ctx.Err() != nil {
@@ -309,6 +321,9 @@ func (c *Checker) timed(run func() Result) Result {
 
 func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 	addr := c.target.Addr
+	if c.target.Current != nil {
+		addr = c.target.Current()
+	}
 	if port != 0 {
 		addr = netip.AddrPortFrom(addr.Addr(), port)
 	}
