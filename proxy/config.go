@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"fulcrum/proxy/h2"
 	"net"
 	"net/netip"
 	"os"
@@ -38,6 +39,8 @@ type Config struct {
 	Tables []stick.Spec
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
+	// H2 are the HTTP/2 settings advertised to clients (tune.h2.*).
+	H2 h2.Settings
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.

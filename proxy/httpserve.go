@@ -190,6 +190,10 @@ func (h *httpConn) exchange() bool {
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
 	status, got := h.readRequest(start)
+	if h.nreq == 0 && isH2Preface(h.in.data()) {
+		h.serveH2() // h2serve.go
+		return false
+	}
 	if status != 0 {
 		h.hrec.Request = append(h.hrec.Request[:0], "<BADREQ>"...)
 		if got || h.nreq == 0 {
@@ -202,6 +206,9 @@ func (h *httpConn) exchange() bool {
 	}
 	h.hrec.Request = http1.AppendRequestLine(h.hrec.Request[:0], h.req.Method, h.req.URI, h.req.Proto)
 	h.hrec.Request = h.hrec.Request[:len(h.hrec.Request)-2]
+	if sc, ok := h.cli.(*h2StreamConn); ok {
+		h.hrec.Request = sc.requestLine(h.hrec.Request[:0])
+	}
 	h.captureRequest()
 	h.method = append(h.method[:0], h.req.Method...)
 	if !h.startRequest() {
