@@ -69,21 +69,6 @@ func (e *Engine) logH2BadRequest(rt *runtime, fe *frontend, sess *Session, conn 
 	h.log()
 }
 
-// h2RequestLine is how the reference logs an HTTP/2 request: the URI in
-// absolute form when the client gave an authority, and version 2.0.
-func h2RequestLine(dst []byte, r *h2.Request) []byte {
-	dst = append(append(dst, r.Method...), ' ')
-	switch {
-	case r.Method == "CONNECT" && r.Path == "":
-		dst = append(dst, r.Authority...)
-	case r.Authority != "":
-		dst = append(append(append(append(dst, r.Scheme...), "://"...), r.Authority...), r.Path...)
-	default:
-		dst = append(dst, r.Path...)
-	}
-	return append(dst, " HTTP/2.0"...)
-}
-
 // A stream's reads end as a connection's would.
 var (
 	h2EOF        = io.EOF
@@ -102,8 +87,9 @@ type h2StreamConn struct {
 	// request side: pending holds bytes to return before any more of
 	// the body (the head, chunk framing).
 	pending  []byte
-	chunked  bool // the body goes out re-encoded as chunks
-	reqDone  bool // the whole request was read
+	chunked  bool  // the body goes out re-encoded as chunks
+	framing  int64 // chunk framing bytes made up so far
+	reqDone  bool  // the whole request was read
 	scratch  []byte
 	dlMu     sync.Mutex // deadline is set from the body forwarder too
 	deadline time.Time
@@ -197,6 +183,7 @@ func (c *h2StreamConn) Read(p []byte) (int, error) {
 		if errors.Is(err, h2EOF) {
 			c.reqDone = true
 			c.pending = append(c.pending[:0], "0\r\n\r\n"...)
+			c.framing += int64(len(c.pending))
 			continue
 		}
 		if err != nil {
@@ -204,6 +191,7 @@ func (c *h2StreamConn) Read(p []byte) (int, error) {
 		}
 		c.pending = strconv.AppendInt(c.pending[:0], int64(n), 16)
 		c.pending = append(append(append(c.pending, "\r\n"...), c.scratch[:n]...), "\r\n"...)
+		c.framing += int64(len(c.pending) - n)
 	}
 }
 
@@ -333,8 +321,54 @@ func (c *h2StreamConn) finish() {
 	c.doneOnce.Do(func() { close(c.done) })
 }
 
-// requestLine is the log's request line for the stream.
-func (c *h2StreamConn) requestLine(dst []byte) []byte { return h2RequestLine(dst, &c.st.Req) }
+// asH2 makes the parsed request what the reference's pipeline sees of
+// an HTTP/2 one: version 2.0, and the target in absolute form when the
+// client gave an authority (url, %r and %U show it; the server still
+// gets the origin form, see requestTarget).
+func (c *h2StreamConn) asH2(r *http1.Request) {
+	q := &c.st.Req
+	r.Proto, r.Major, r.Minor = h2Proto, 2, 0
+	if q.Authority == "" || q.Method == "CONNECT" {
+		return
+	}
+	uri := make([]byte, 0, len(q.Scheme)+3+len(q.Authority)+len(r.URI))
+	r.URI = append(append(append(append(uri, q.Scheme...), "://"...), q.Authority...), r.URI...)
+	r.Flags |= http1.FlagAbsoluteURI
+}
+
+var h2Proto = []byte("HTTP/2.0")
+
+// requestTarget is the target a request goes to the server with: as it
+// came, but for an HTTP/2 one, which goes in origin form.
+func requestTarget(r *http1.Request) []byte {
+	if r.Major != 2 || r.Flags&http1.FlagAbsoluteURI == 0 {
+		return r.URI
+	}
+	u := r.URI
+	if i := bytes.Index(u, []byte("://")); i >= 0 {
+		u = u[i+3:]
+		if j := bytes.IndexAny(u, "/?"); j >= 0 {
+			u = u[j:]
+		} else {
+			u = nil
+		}
+	}
+	if len(u) == 0 || u[0] == '?' {
+		return append([]byte("/"), u...)
+	}
+	return u
+}
+
+// h2BodyFraming is what the pipeline counted of a stream's request that
+// the reference does not: the chunked framing (and its header) the
+// adapter made up for a body of unknown length. 0 for other connections.
+func h2BodyFraming(c net.Conn) int64 {
+	sc, ok := c.(*h2StreamConn)
+	if !ok || !sc.chunked {
+		return 0
+	}
+	return sc.framing + int64(len("transfer-encoding")+len("chunked"))
+}
 
 func (c *h2StreamConn) Close() error {
 	c.finish()

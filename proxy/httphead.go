@@ -50,6 +50,13 @@ func appendFields(dst []byte, hs http1.Headers, framing http1.Framing, length in
 			if framing == http1.BodyChunked || wroteLength {
 				continue
 			}
+			if framing == http1.BodyNone && length == 0 {
+				// A HEAD (or 304) answer keeps the length of the body
+				// it does not carry.
+				dst = appendLowerHeader(dst, hs[i].Name, hs[i].Value)
+				wroteLength = true
+				continue
+			}
 			dst = append(dst, "content-length: "...)
 			dst = strconv.AppendInt(dst, max(length, 0), 10)
 			dst = append(dst, '\r', '\n')
@@ -66,7 +73,7 @@ var http11 = []byte("HTTP/1.1")
 // requestProto is the version the request goes out with: the reference
 // speaks HTTP/1.1 to the server for any 1.x request above 1.0.
 func requestProto(r *http1.Request) []byte {
-	if r.Proto != nil && r.Major == 1 && r.Minor > 1 {
+	if r.Proto != nil && (r.Major == 1 && r.Minor > 1 || r.Major == 2) {
 		return http11
 	}
 	return r.Proto
@@ -77,7 +84,7 @@ func requestProto(r *http1.Request) []byte {
 // header this hop needs.
 func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	r := &h.req
-	dst = http1.AppendRequestLine(dst, r.Method, r.URI, requestProto(r))
+	dst = http1.AppendRequestLine(dst, r.Method, requestTarget(r), requestProto(r))
 	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
 	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)

@@ -204,11 +204,11 @@ func (h *httpConn) exchange() bool {
 		}
 		return false
 	}
+	if sc, ok := h.cli.(*h2StreamConn); ok {
+		sc.asH2(&h.req) // h2serve.go
+	}
 	h.hrec.Request = http1.AppendRequestLine(h.hrec.Request[:0], h.req.Method, h.req.URI, h.req.Proto)
 	h.hrec.Request = h.hrec.Request[:len(h.hrec.Request)-2]
-	if sc, ok := h.cli.(*h2StreamConn); ok {
-		h.hrec.Request = sc.requestLine(h.hrec.Request[:0])
-	}
 	h.captureRequest()
 	h.method = append(h.method[:0], h.req.Method...)
 	if !h.startRequest() {
@@ -246,6 +246,7 @@ func (h *httpConn) exchange() bool {
 	h.cookieRequest(be)
 	be.counters.open()
 	keep := h.forward(be)
+	h.r.BytesIn -= h2BodyFraming(h.cli)
 	be.counters.close()
 	h.r.BeConn = be.counters.Cur.Load()
 	for _, c := range []*Counters{h.fe.counters, be.counters} {

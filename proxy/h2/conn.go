@@ -79,7 +79,8 @@ type Conn struct {
 	mu           sync.Mutex
 	cond         *sync.Cond
 	streams      map[uint32]*Stream
-	lastID       uint32 // the highest stream id seen
+	lastID       uint32 // the highest id of a stream opened
+	seenID       uint32 // the highest stream id seen, refused ones included
 	sendWindow   int64  // connection-level window towards the client
 	recvWindow   int64  // connection-level window the client may use
 	peerInitial  int64  // the client's SETTINGS_INITIAL_WINDOW_SIZE
@@ -174,6 +175,13 @@ func (c *Conn) goAway(code http2.ErrCode) {
 	c.wmu.Unlock()
 }
 
+// fail ends the connection for a protocol error, which the reference
+// logs as a bad request.
+func (c *Conn) fail(code http2.ErrCode) {
+	c.goAway(code)
+	c.badRequest()
+}
+
 func (c *Conn) resetStream(id uint32, code http2.ErrCode) {
 	c.wmu.Lock()
 	c.fr.WriteRSTStream(id, code)
@@ -195,6 +203,9 @@ func (c *Conn) readLoop() error {
 			case errors.As(err, &se):
 				c.mu.Lock()
 				opening := se.StreamID > c.lastID && c.streams[se.StreamID] == nil
+				if opening {
+					c.seenID = max(c.seenID, se.StreamID)
+				}
 				c.mu.Unlock()
 				c.streamError(se.StreamID, se.Code)
 				if opening {
@@ -202,10 +213,10 @@ func (c *Conn) readLoop() error {
 				}
 				continue
 			case errors.As(err, &ce):
-				c.goAway(http2.ErrCode(ce))
+				c.fail(http2.ErrCode(ce))
 				return err
 			case errors.Is(err, hpack.DecodingError{}):
-				c.goAway(http2.ErrCodeCompression)
+				c.fail(http2.ErrCodeCompression)
 				return err
 			}
 			var ne net.Error
@@ -216,13 +227,17 @@ func (c *Conn) readLoop() error {
 		}
 		if first {
 			if sf, ok := f.(*http2.SettingsFrame); !ok || sf.IsAck() {
-				c.goAway(http2.ErrCodeProtocol)
+				c.fail(http2.ErrCodeProtocol)
 				return errors.New("h2: first frame is not SETTINGS")
 			}
 			first = false
 		}
 		if code := c.handle(f); code != http2.ErrCodeNo {
-			c.goAway(code)
+			if _, ok := f.(*http2.WindowUpdateFrame); ok {
+				c.goAway(code) // the reference logs no bad request for it
+			} else {
+				c.fail(code)
+			}
 			return http2.ConnectionError(code)
 		}
 	}
@@ -269,9 +284,6 @@ func (c *Conn) idle() bool {
 // streamError resets a stream for an error in its frames.
 func (c *Conn) streamError(id uint32, code http2.ErrCode) {
 	c.mu.Lock()
-	if id > c.lastID {
-		c.lastID = id
-	}
 	if s := c.streams[id]; s != nil {
 		s.reset = true
 		c.cond.Broadcast()
@@ -311,7 +323,7 @@ func (c *Conn) handle(f http2.Frame) http2.ErrCode {
 		if s := c.streams[f.StreamID]; s != nil {
 			s.reset = true
 			c.cond.Broadcast()
-		} else if f.StreamID > c.lastID {
+		} else if f.StreamID > max(c.lastID, c.seenID) {
 			c.mu.Unlock()
 			return http2.ErrCodeProtocol // an idle stream
 		}
@@ -391,8 +403,8 @@ func (c *Conn) data(f *http2.DataFrame) http2.ErrCode {
 	if s == nil || s.reset || s.remoteDone {
 		c.recvWindow += n // nobody reads it: give it back at once
 		c.mu.Unlock()
-		if f.StreamID > c.lastID {
-			return http2.ErrCodeProtocol
+		if f.StreamID > max(c.lastID, c.seenID) {
+			return http2.ErrCodeProtocol // an idle stream
 		}
 		if n > 0 {
 			c.wmu.Lock()
@@ -457,12 +469,16 @@ func (c *Conn) headers(f *http2.MetaHeadersFrame) http2.ErrCode {
 		}
 		return http2.ErrCodeProtocol
 	}
-	c.lastID = id
+	c.seenID = max(c.seenID, id)
 	if c.goingAway {
 		c.mu.Unlock()
 		return http2.ErrCodeNo
 	}
+	// The highest id moves with the streams that open (or are refused
+	// for the limit), not with heads refused as malformed, as with the
+	// reference.
 	if uint32(len(c.streams)) >= c.opts.Settings.MaxConcurrentStreams {
+		c.lastID = id
 		c.mu.Unlock()
 		c.resetStream(id, http2.ErrCodeRefusedStream)
 		return http2.ErrCodeNo
@@ -474,6 +490,7 @@ func (c *Conn) headers(f *http2.MetaHeadersFrame) http2.ErrCode {
 		c.badRequest()
 		return http2.ErrCodeNo
 	}
+	c.lastID = id
 	s := &Stream{id: id, c: c, Req: req, sendWindow: c.peerInitial,
 		recvWindow: int64(c.opts.Settings.InitialWindowSize), remoteDone: f.StreamEnded()}
 	if s.remoteDone && req.ContentLength > 0 {
