@@ -102,6 +102,16 @@ func (l *loader) postChecks() {
 			if !l.globalHas("insecure-fork-wanted") {
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Proxy '%s' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.", p.Name))
 			}
+			// The command is given a port: unlike a connect check's, an
+			// external check without one is fatal.
+			for _, s := range p.Servers {
+				_, chk := s.Options["check"]
+				_, noChk := s.Options["no-check"]
+				_, port := s.Options["port"]
+				if chk && !noChk && !port && s.Addr.Port == 0 && s.Addr.Offset == "" && s.Addr.Path == "" {
+					alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': server '%s' has neither service port nor check port.", proxyWord(p), p.Name, s.Name))
+				}
+			}
 		}
 		if p.hasFE() && p.Options["httplog"] && modeOf(p) != "http" {
 			pos := p.logFormatPos

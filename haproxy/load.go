@@ -257,7 +257,12 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 	kind := words[0]
 	l.kind, l.badListen, l.px, l.dupRing = kind, false, nil, false
 	l.sec = &Section{Kind: kind, Args: append([]string(nil), words[1:]...), Pos: pos}
-	l.cfg.Order = append(l.cfg.Order, l.sec)
+	if kind == "global" && l.cfg.Global.Section != nil {
+		// Several global sections are one, as in the reference.
+		l.sec = l.cfg.Global.Section
+	} else {
+		l.cfg.Order = append(l.cfg.Order, l.sec)
+	}
 	switch {
 	case kind == "global":
 		l.cfg.Global.Section = l.sec

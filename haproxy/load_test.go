@@ -110,6 +110,10 @@ func TestDiagnostics(t *testing.T) {
 		{"missing file", "frontend f\n bind :80\n errorfile 503 /nonexistent\n", "errorfile : error opening file '/nonexistent'.", Invalid},
 		{"acl", "frontend f\n bind :80\n http-request deny if nope\n", "no such ACL : 'nope'", Invalid},
 		{"timeout", "frontend f\n bind :80\n timeout client 1x\n", "unexpected character 'x' in 'timeout client'", Invalid},
+		{"external check without a port", "global\n external-check\n insecure-fork-wanted\nbackend b\n option external-check\n external-check command /bin/true\n server s 127.0.0.1 check\n",
+			"config: backend 'b': server 's' has neither service port nor check port.", Invalid},
+		{"external check with a check port", "global\n external-check\n insecure-fork-wanted\nbackend b\n option external-check\n external-check command /bin/true\n server s 127.0.0.1 check port 80\n", "", NoListener},
+		{"two global sections", "global\n external-check\nglobal\n insecure-fork-wanted\nbackend b\n option external-check\n external-check command /bin/true\n server s 127.0.0.1:80 check\n", "", NoListener},
 		{"stats auth and rules", "listen l\n mode http\n bind :80\n stats auth a:b\n stats http-request allow\n", "stats 'auth'/'realm' and 'http-request' can't be used at the same time.", Invalid},
 	} {
 		cfg, diags := load(t, tc.text)

@@ -51,6 +51,10 @@ type Record struct {
 	// connError is the line of a connection that ended before a stream
 	// began (a failed TLS handshake), in the reference's fixed form.
 	connError *connError
+	// early marks the line option logasap writes when a tcp stream's
+	// server connection is up; loggedEarly, that it went out
+	// (tcplogasap.go).
+	early, loggedEarly bool
 }
 
 // AccessLog is a frontend's access-log settings: its format (option
@@ -135,7 +139,7 @@ func (r *Record) Level() (level int, skip bool) {
 	if r.accepted {
 		return levelInfo, false
 	}
-	if l.DontLogNull && r.BytesIn == 0 {
+	if l.DontLogNull && r.BytesIn == 0 && !r.early {
 		return 0, true
 	}
 	// The reference's notion of an error: an abnormal end (other than a
@@ -183,6 +187,7 @@ func (r *Record) values(v *logformat.Values) {
 	}
 	h := r.HTTP
 	if h == nil {
+		v.Partial = r.Log != nil && r.Log.ASAP
 		return
 	}
 	v.RequestStart = h.Start.Add(max(h.TIdle, 0))

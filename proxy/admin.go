@@ -64,6 +64,10 @@ const (
 	admForcedMaint = 0x01
 	admConfMaint   = 0x04
 	admForcedDrain = 0x08
+	// admResolveMaint is SRV_ADMF_RMAINT: no address from DNS
+	// (resolvers.go); admMaint any maintenance.
+	admResolveMaint = 0x20
+	admMaint        = admForcedMaint | admResolveMaint
 )
 
 // adminState is the part of a server's state the Runtime API sets. It
@@ -97,7 +101,9 @@ func (a *adminState) weightFor(cfg *Server) int {
 
 func (a *adminState) init(cfg *Server) {
 	a.health = max(cfg.Rise, 1)
-	if cfg.Disabled {
+	if cfg.Resolve != nil && cfg.Unresolved {
+		a.flags, a.health = admResolveMaint, 0
+	} else if cfg.Disabled {
 		a.flags = admForcedMaint | admConfMaint
 		a.health = 0
 	}
@@ -107,7 +113,7 @@ func (a *adminState) init(cfg *Server) {
 func (a *adminState) maint() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.flags&admForcedMaint != 0
+	return a.flags&admMaint != 0
 }
 
 func (a *adminState) drained() bool {
@@ -715,11 +721,15 @@ type ServerStatus struct {
 	// CheckStatus and CheckResult are the last check's HCHK_STATUS_* and
 	// CHK_RES_* codes (1 and 0 before any check).
 	CheckStatus, CheckResult int
+	// FQDN is the name the server is resolved from at run time, and
+	// SRVRecord the SRV record of a server-template ("" = none).
+	FQDN, SRVRecord string
 }
 
 // hchkStatus are the reference's HCHK_STATUS_* codes.
 var hchkStatus = map[check.Status]int{check.SOCKERR: 5, check.L4OK: 6, check.L4TOUT: 7, check.L4CON: 8,
-	check.L6OK: 9, check.L6TOUT: 10, check.L6RSP: 11, check.L7TOUT: 12, check.L7RSP: 13, check.L7OK: 15, check.L7STS: 17}
+	check.L6OK: 9, check.L6TOUT: 10, check.L6RSP: 11, check.L7TOUT: 12, check.L7RSP: 13, check.L7OK: 15, check.L7STS: 17,
+	check.PROCERR: 18, check.PROCTOUT: 19, check.PROCOK: 20}
 
 // ServersState reports every server of a backend, or of every backend
 // when name is empty, in configuration order.
@@ -753,8 +763,9 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	st := ServerStatus{Backend: b.cfg.Name, Name: s.cfg.Name, ServerID: s.lb.ID, Addr: s.cfg.Addr,
 		AdminFlags: a.flags, UWeight: s.uweight, IWeight: s.cfg.Weight, LastChange: a.lastChange,
 		Check: s.cfg.Check, ForcedID: s.cfg.ID != 0 && !a.autoID, CheckPort: s.cfg.CheckPort, CheckAddr: s.cfg.CheckAddr}
+	st.FQDN, st.SRVRecord = s.cfg.Resolve.names()
 	switch {
-	case a.flags&admForcedMaint != 0 || !up:
+	case a.flags&admMaint != 0 || !up:
 		st.OpState = 0
 	case a.stopping:
 		st.OpState = 3
@@ -762,7 +773,7 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 		st.OpState = 2
 	}
 	st.CheckHealth = a.health
-	if h := s.state.health.Load(); h >= 0 && s.cfg.Check && a.flags&admForcedMaint == 0 {
+	if h := s.state.health.Load(); h >= 0 && s.cfg.Check && a.flags&admMaint == 0 {
 		st.CheckHealth = int(h)
 	}
 	// CHK_ST_CONFIGURED 0x02, CHK_ST_ENABLED 0x04, CHK_ST_PAUSED 0x08
@@ -810,7 +821,7 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 func (a *adminState) checksPaused() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.checksOff || a.flags&admForcedMaint != 0
+	return a.checksOff || a.flags&admMaint != 0
 }
 
 // BackendNames lists the backends (and listen sections) in configuration

@@ -455,7 +455,7 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 		// No port or a relative one: the client's destination port.
 		addr = netip.AddrPortFrom(addr.Addr(), uint16(int(sess.Dst.Port())+s.cfg.PortOffset))
 	}
-	conn, err := d.DialContext(ctx, "tcp", addr.String())
+	conn, err := b.dialServer(ctx, d, s, addr, sess)
 	if err != nil {
 		return nil, err
 	}
@@ -661,5 +661,6 @@ func (b *backend) checkTarget(s *server) check.Target {
 		checkTLS = t.Config
 	}
 	return check.Target{TLS: checkTLS, Addr: addr, Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
-		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy}
+		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy, Dial: checkDialer(s.cfg),
+		External: b.externalTarget(s)}
 }

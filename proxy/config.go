@@ -10,7 +10,10 @@ import (
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/fdlimit"
+	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
+	"fulcrum/proxy/srcbind"
 	"fulcrum/proxy/stick"
 	"fulcrum/proxy/userlist"
 )
@@ -41,6 +44,11 @@ type Config struct {
 	Userlists map[string]*userlist.List
 	// H2 are the HTTP/2 settings advertised to clients (tune.h2.*).
 	H2 h2.Settings
+	// Resolvers are the `resolvers` sections, by name.
+	Resolvers map[string]*resolve.Config
+	// Limits are the process's descriptor limits, for `show info` (zero:
+	// not computed, the figures derive from MaxConn).
+	Limits fdlimit.Limits
 }
 
 // Frontend is a `frontend` (or the frontend half of a `listen`) in tcp mode.
@@ -280,6 +288,11 @@ type Server struct {
 	Agent *AgentCheck
 	// Cookie is the `cookie` value of cookie persistence ("" = none).
 	Cookie string
+	// Resolve is the run-time DNS resolution (`resolvers`), nil = none.
+	Resolve *ServerResolve
+	// Source is the `source` connections and checks bind (the server's
+	// or its backend's; nil = any).
+	Source *srcbind.Source
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

@@ -66,6 +66,7 @@ type Engine struct {
 	adminMu   sync.Mutex    // serialises add/del server (admin.go)
 	sessRate  rateLimit     // `set rate-limit sessions global` (admin.go)
 	captures  atomic.Uint64 // requests captured for `show errors`
+	dns       sync.Map      // resolvers section name -> *resolve.Client (resolvers.go)
 }
 
 // runtime is one compiled configuration generation.
@@ -285,6 +286,7 @@ func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
 	e.startAgents(ctx, rt)
+	e.startResolvers(ctx, rt)
 	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
 	// being the smallest first interval (fastinter, as a server starts
 	// between down and fully up).

@@ -27,12 +27,14 @@ import (
 func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
 	a.cfg.Userlists = a.userlistsOf()
+	a.cfg.Resolvers = a.resolversOf()
 	a.peersTables()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
+	a.externalProxyIDs()
 	return a.cfg, a.diags
 }
 
@@ -45,7 +47,8 @@ var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": tru
 	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
 	"hash-balance-factor": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
-	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true}
+	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true,
+	"source": true, "external-check": true}
 
 type adapter struct {
 	// connectPort is the port of the backend being mapped's first
@@ -57,6 +60,8 @@ type adapter struct {
 	diags       []confparse.Diagnostic
 	// userlists are the userlist sections, built on first use.
 	userlists map[string]*userlist.List
+	// srvRecord is the SRV record of the server-template being expanded.
+	srvRecord string
 }
 
 func (a *adapter) add(sev confparse.Severity, pos confparse.Pos, format string, args ...any) {
@@ -390,7 +395,7 @@ var serverFlags = map[string]bool{"check": true, "no-check": true, "backup": tru
 var serverIgnored = map[string]bool{"observe": true, "error-limit": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "proto": true, "check-proto": true,
 	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true,
-	"redir": true, "track": true, "tfo": true, "source": true, "namespace": true, "usesrc": true}
+	"redir": true, "track": true, "tfo": true, "namespace": true, "usesrc": true}
 
 // server maps one server's options (default-server already merged).
 func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, opts map[string]string, pos confparse.Pos) *Server {
@@ -428,6 +433,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		s.Inter = t
 	}
 	s.Agent = a.agentCheck(px, name, opts, pos)
+	s.Source = a.sourceOf(px, name, opts, pos)
 	if t, ok := a.serverTLS(px, name, opts, pos); ok {
 		s.TLS = t
 	} else {
@@ -443,9 +449,10 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 			a.alert(pos, "'server %s/%s' : check 'addr %s' must be a literal IP address in Fulcrum.", px.Name, name, v)
 		}
 	}
+	s.Resolve = a.serverResolve(px, name, addr.Host, opts, pos)
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
-		case serverIgnored[k] || k == "init-addr" && !has("check"):
+		case (serverIgnored[k] || k == "init-addr" && !has("check")) && !resolveOptionActed(s, k):
 			a.warn(pos, "'server %s/%s' : option '%s' is accepted but not acted on yet by Fulcrum.", px.Name, name, k)
 		}
 	}
@@ -464,7 +471,9 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	ip, ok := a.resolve(addr.Host, opts["init-addr"])
 	if !ok {
 		if strings.Contains(opts["init-addr"], "none") {
-			s.Disabled, s.Unresolved = true, true
+			// A resolved server leaves its maintenance when DNS answers.
+			s.Disabled, s.Unresolved = s.Resolve == nil || s.Disabled, true
+			s.Addr = netip.AddrPortFrom(netip.Addr{}, uint16(addr.Port))
 			return s // no address: Addr stays invalid
 		} else {
 			a.alert(pos, "'server %s/%s' : could not resolve address '%s'.", px.Name, name, addr.Host)
@@ -543,10 +552,11 @@ func (a *adapter) serverTemplate(px *haproxy.Proxy, d haproxy.Directive) []*Serv
 	switch {
 	case srv:
 		// A DNS SRV record gives the servers their addresses and ports
-		// at run time; until then the reference keeps them in
-		// maintenance, and without resolvers so do we.
-		a.warn(d.Pos, "'server-template %s' : SRV record '%s' is resolved at run time by the 'resolvers' section, which is not built by Fulcrum yet: the servers stay in maintenance.", d.Args[0], d.Args[2])
+		// at run time (resolvers.go); until then they are in
+		// maintenance.
 		addr = haproxy.Address{Host: "0.0.0.0", Port: 1} // replaced below
+		a.srvRecord = d.Args[2]
+		defer func() { a.srvRecord = "" }()
 	case !ok:
 		a.alert(d.Pos, "'server-template %s' : address '%s' needs a literal host and port in Fulcrum.", d.Args[0], d.Args[2])
 		return nil
@@ -568,7 +578,7 @@ func (a *adapter) serverTemplate(px *haproxy.Proxy, d haproxy.Directive) []*Serv
 	for n := lo; n <= hi && n-lo < 4096; n++ {
 		if s := a.server(px, fmt.Sprintf("%s%d", d.Args[0], n), addr, opts, d.Pos); s != nil {
 			if srv {
-				s.Addr, s.Disabled, s.Unresolved = netip.AddrPort{}, true, true
+				s.Addr, s.Disabled, s.Unresolved = netip.AddrPort{}, s.Resolve == nil || s.Disabled, true
 			}
 			out = append(out, s)
 		}
@@ -618,7 +628,9 @@ func (a *adapter) checkSpec(px *haproxy.Proxy, lines []haproxy.Directive) check.
 			kind, spec = o, check.SSLHello()
 		case "mysql-check", "pgsql-check", "smtpchk", "ldap-check":
 			kind, spec = o, a.protocolCheck(d)
-		case "spop-check", "external-check":
+		case "external-check":
+			kind, spec = o, a.externalCheck(px, lines)
+		case "spop-check":
 			kind, spec = o, check.Spec{}
 			a.warn(d.Pos, "'option %s' is not acted on yet by Fulcrum: servers get a TCP connect check.", o)
 		}

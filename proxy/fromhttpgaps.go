@@ -60,20 +60,10 @@ func parseSize(s string) int64 {
 	return n
 }
 
-// logASAP reads option logasap, built for http-mode lines only.
-func (a *adapter) logASAP(lines []haproxy.Directive, http bool) bool {
-	if !hasOption(lines, "logasap") {
-		return false
-	}
-	if !http {
-		for _, d := range lines {
-			if _, args, ok := optionLine(d); ok && args[0] == "logasap" {
-				a.warn(d.Pos, "'option logasap' is not acted on yet by Fulcrum in tcp mode: connections are logged when they end.")
-			}
-		}
-		return false
-	}
-	return true
+// logASAP reads option logasap (http mode: httpgaps.go; tcp mode:
+// tcplogasap.go).
+func (a *adapter) logASAP(lines []haproxy.Directive) bool {
+	return hasOption(lines, "logasap")
 }
 
 // backendContentRules maps a backend's `tcp-request content` rules (a

@@ -21,7 +21,7 @@ import (
 func (a *adapter) accessLog(fe *Frontend, px *haproxy.Proxy, lines []haproxy.Directive) {
 	http := px.Mode == "http"
 	l := &AccessLog{DontLogNull: hasOption(lines, "dontlognull"), DontLogNormal: hasOption(lines, "dontlog-normal"),
-		SeparateErrors: hasOption(lines, "log-separate-errors"), ASAP: a.logASAP(lines, http)}
+		SeparateErrors: hasOption(lines, "log-separate-errors"), ASAP: a.logASAP(lines)}
 	var format, sd, uid *haproxy.Directive
 	var builtin string
 	for i := range lines {

@@ -124,3 +124,13 @@ func (a *adapter) serverTLS(px *haproxy.Proxy, name string, opts map[string]stri
 	t.Config = cfg
 	return t, true
 }
+
+// actsOnServerTLSGlobal: the global defaults of `ssl` servers that
+// serverTLS applies.
+func actsOnServerTLSGlobal(keyword string) bool {
+	switch keyword {
+	case "ssl-server-verify", "ssl-default-server-options", "ssl-default-server-ciphers", "ssl-default-server-ciphersuites":
+		return true
+	}
+	return false
+}

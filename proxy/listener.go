@@ -90,6 +90,7 @@ func (e *Engine) syncListeners(rt *runtime) error {
 		return nil
 	}
 	opened := map[string]*listener{}
+	var failures []error
 	fail := func(err error) error {
 		for _, l := range opened {
 			l.close()
@@ -107,7 +108,10 @@ func (e *Engine) syncListeners(rt *runtime) error {
 		}
 		socks, err := openSockets(w.bind, bindBacklog(w.bind, w.fe.cfg))
 		if err != nil {
-			return fail(err)
+			// Every bind is tried, so that each failure is reported
+			// at once, as the reference reports them.
+			failures = append(failures, err)
+			continue
 		}
 		for sk, ln := range socks {
 			if w.bind.Addr.PortLow == 0 {
@@ -120,6 +124,9 @@ func (e *Engine) syncListeners(rt *runtime) error {
 			}
 			opened[sk] = &listener{key: sk, ln: ln, done: make(chan struct{})}
 		}
+	}
+	if len(failures) > 0 {
+		return fail(errors.Join(failures...))
 	}
 	for k, l := range opened {
 		e.listeners[k] = l

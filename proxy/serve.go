@@ -84,7 +84,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
 		e.accountTCP(rt, rec)
-		if e.opts.AccessLog != nil && rec.HTTP == nil { // http mode logs per request
+		if e.opts.AccessLog != nil && rec.HTTP == nil && !rec.loggedEarly { // http mode logs per request
 			e.opts.AccessLog(rec)
 		}
 		fe.counters.close()
@@ -181,6 +181,7 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 	}
 	be.attach(srv, lc)
 	defer be.detach(srv, lc)
+	e.logConnected(rec, fe, be, srv)
 	if len(buf) > 0 {
 		if _, err := srvConn.Write(buf); err != nil {
 			rec.Term = [2]byte{termServerAbort, stateData}

@@ -36,6 +36,7 @@ var checkStatusNames = map[check.Status]string{
 	check.L4OK: "L4OK", check.L4TOUT: "L4TOUT", check.L4CON: "L4CON", check.L6OK: "L6OK",
 	check.L6TOUT: "L6TOUT", check.L6RSP: "L6RSP", check.L7OK: "L7OK", check.L7TOUT: "L7TOUT",
 	check.L7RSP: "L7RSP", check.L7STS: "L7STS", check.SOCKERR: "SOCKERR",
+	check.PROCERR: "PROCERR", check.PROCTOUT: "PROCTOUT", check.PROCOK: "PROCOK",
 }
 
 // checkDescs are the long forms (check_desc).
@@ -44,6 +45,7 @@ var checkDescs = map[check.Status]string{
 	check.L6OK: "Layer6 check passed", check.L6TOUT: "Layer6 timeout", check.L6RSP: "Layer6 invalid response",
 	check.L7OK: "Layer7 check passed", check.L7TOUT: "Layer7 timeout", check.L7RSP: "Layer7 invalid response",
 	check.L7STS: "Layer7 wrong status", check.SOCKERR: "Socket error",
+	check.PROCERR: "External check error", check.PROCTOUT: "External check timeout", check.PROCOK: "External check passed",
 }
 
 // proxyIDs returns the id of every proxy of rt.
@@ -348,11 +350,12 @@ func usesBackend(f *Frontend, name string) bool {
 func serverStatus(s *server, v balance.View) string {
 	a := &s.state.admin
 	a.mu.Lock()
-	maint, drain, stopping, checksOff := a.flags&admForcedMaint != 0, a.flags&admForcedDrain != 0, a.stopping, a.checksOff
+	maint, drain, stopping, checksOff := a.flags&admMaint != 0, a.flags&admForcedDrain != 0, a.stopping, a.checksOff
+	resolution := a.flags&admResolveMaint != 0
 	a.mu.Unlock()
 	up := s.state.up.Load()
 	switch {
-	case (maint || v.Maint) && s.cfg.Unresolved:
+	case (maint || v.Maint) && (s.cfg.Unresolved || resolution):
 		return "MAINT (resolution)"
 	case maint || v.Maint:
 		return "MAINT"
@@ -461,8 +464,9 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 			r.Set(stats.CheckDesc, stats.Str("Initializing"))
 		} else {
 			r.Set(stats.CheckStatus, stats.Str(checkStatusNames[last.Status]))
-			if last.Status == check.L7OK || last.Status == check.L7STS {
-				r.Set(stats.CheckCode, stats.U32(int64(last.Code)))
+			if last.Status.HasCode() {
+				// An unsigned field: a killed external check's -1 wraps.
+				r.Set(stats.CheckCode, stats.U32(int64(uint32(last.Code))))
 			}
 			r.Set(stats.CheckDuration, stats.U64(last.Duration.Milliseconds()))
 			r.Set(stats.CheckDesc, stats.Str(checkDescs[last.Status]))
@@ -504,7 +508,7 @@ func checksRunning(s *server, v balance.View) bool {
 	a := &s.state.admin
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return !v.Maint && a.flags&admForcedMaint == 0 && !a.checksOff
+	return !v.Maint && a.flags&admMaint == 0 && !a.checksOff
 }
 
 // ages returns a backend's lastchg and downtime in seconds.
@@ -553,6 +557,10 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 		p.MaxConn = rt.cfg.MaxConn
 	}
 	p.UlimitN = 2*p.MaxConn + 26
+	p.MaxSock = p.UlimitN
+	if l := rt.cfg.Limits; l.MaxConn > 0 {
+		p.MaxConn, p.MaxSock, p.UlimitN, p.Nbthread = l.MaxConn, l.MaxSock, l.UlimitN, l.NbThread
+	}
 	var listeners int
 	e.mu.Lock()
 	listeners = len(e.listeners)

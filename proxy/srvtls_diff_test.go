@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -69,16 +67,9 @@ func TestServerTLSDifferential(t *testing.T) {
 	ref := reftest.HAProxy(t)
 	dir := t.TempDir()
 	ca, other := newTestCA(t, dir, "ca"), newTestCA(t, dir, "other")
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{ca.leaf(t, "backend.test")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	addr := startTLSEcho(t, ca, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "sni=%s path=%s", r.TLS.ServerName, r.URL.Path)
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
-	addr := ln.Addr().String()
+	})
 	body := `defaults
   mode http
   timeout connect 2s
@@ -113,22 +104,14 @@ backend dynsni
 	startText(t, fmt.Sprintf(body, oursPort))
 	time.Sleep(500 * time.Millisecond) // the checks of both have run
 	get := func(addr, path string) string {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			return err.Error()
+		status, body := getOnce(addr, path, "X-SNI: dyn.test\r\n")
+		switch status {
+		case 0:
+			return body
+		case 200:
+			return fmt.Sprintf("%d %s", status, body)
 		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(8 * time.Second))
-		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nX-SNI: dyn.test\r\nConnection: close\r\n\r\n", path)
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			return err.Error()
-		}
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			return fmt.Sprint(resp.StatusCode)
-		}
-		return fmt.Sprintf("%d %s", resp.StatusCode, b)
+		return fmt.Sprint(status)
 	}
 	for _, path := range []string{"/plain", "/sni", "/wrongname", "/wrongca", "/checked", "/dynsni"} {
 		want, got := get(fmt.Sprintf("127.0.0.1:%d", refPort), path), get(fmt.Sprintf("127.0.0.1:%d", oursPort), path)

@@ -186,7 +186,7 @@ func (s *srvStats) noteChange(up bool) {
 // (INI) after a maintenance. A down server entering maintenance does not
 // change.
 func (s *srvStats) noteAdmin(oldFlags, newFlags int, up bool) {
-	was, is := oldFlags&admForcedMaint != 0, newFlags&admForcedMaint != 0
+	was, is := oldFlags&admMaint != 0, newFlags&admMaint != 0
 	switch {
 	case was != is && up:
 		s.noteChange(was)

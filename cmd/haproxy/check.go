@@ -34,6 +34,14 @@ func (r *reporter) line(label, text string) {
 	fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+label+"]", r.pid, text)
 }
 
+// startupLine prints a warning or an alert of the starting process: like
+// the reference's, the first one comes after the version notices (a
+// running process prints its messages without them).
+func (r *reporter) startupLine(label, text string) {
+	r.header()
+	r.line(label, text)
+}
+
 func (r *reporter) header() {
 	if r.headerOut {
 		return

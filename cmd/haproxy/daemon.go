@@ -32,6 +32,7 @@ type daemonOpts struct {
 	feMaxConn  int    // -N: maxconn of frontends that set none
 	softPIDs   []int  // -sf
 	hardPIDs   []int  // -st
+	localPeer  string // -L
 	notes      []string
 }
 
@@ -96,6 +97,9 @@ func parseDaemonArgs(args []string) daemonOpts {
 			}
 			if withValue[a] && i+1 < len(args) {
 				i++
+				if a == "-L" {
+					o.localPeer = args[i] // the peer whose section listens
+				}
 				a += " " + args[i]
 			}
 			o.notes = append(o.notes, fmt.Sprintf("'%s' (%s) accepted; it has no effect in Fulcrum.", a, what))
@@ -170,7 +174,7 @@ func runDaemon(f flags) int {
 	// HAProxy writes the pidfile only as a daemon or a master.
 	if pidfile != "" && os.Getenv(envDaemonized) != "" {
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			r.line("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
+			r.startupLine("ALERT", fmt.Sprintf("[%s.main()] Cannot create pidfile %s", os.Args[0], pidfile))
 			d.engine.Close()
 			return 1
 		}
@@ -238,7 +242,10 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 		}
 	}
 	if len(ecfg.Frontends) == 0 {
-		r.line("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
+		r.startupLine("ALERT", fmt.Sprintf("[%s.main()] No enabled listener found (check for 'bind' directives) ! Exiting.", os.Args[0]))
+		return nil, nil, r, false
+	}
+	if !applyLimits(cfg, ecfg, opts, r) {
 		return nil, nil, r, false
 	}
 	return cfg, ecfg, r, true
@@ -249,8 +256,15 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 	for _, sec := range cfg.Order {
 		for _, l := range sec.Lines {
+			if l.Pos == d.Pos && sec.Kind == "resolvers" {
+				return proxy.ActsOnResolvers(l.Keyword)
+			}
 			if l.Pos == d.Pos && sec.Kind == "global" {
-				return globalActedOn[l.Keyword] || proxy.ActsOnGlobal(l.Keyword)
+				kw := l.Keyword
+				if (kw == "no" || kw == "default") && len(l.Args) > 0 {
+					kw = l.Args[0]
+				}
+				return globalActedOn[kw] || proxy.ActsOnGlobal(kw)
 			}
 			if l.Pos == d.Pos {
 				return proxy.ActsOn(l.Keyword)
@@ -263,7 +277,8 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 // globalActedOn are global keywords the model does not count as built
 // that the daemon itself applies (node and description: the statistics
 // show them).
-var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true}
+var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true,
+	"ulimit-n": true, "strict-limits": true, "fd-hard-limit": true}
 
 // globalSettings are the global keywords the daemon reads from the
 // section's lines.
@@ -535,13 +550,19 @@ func (d *daemon) dumpStates() {
 }
 
 // bindFailed reports listeners that could not be opened as the
-// reference does: the bind line's own message, then the exit notice
+// reference does: each failed bind line's own message, then the exit notice
 // naming the program as it was invoked.
 func bindFailed(r *reporter, err error) {
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "Binding [") {
-		msg = "Starting proxies: " + msg
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap() // one per failed bind line
 	}
-	r.line("ALERT", msg)
-	r.line("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
+	for _, err := range errs {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "Binding [") {
+			msg = "Starting proxies: " + msg
+		}
+		r.startupLine("ALERT", msg)
+	}
+	r.startupLine("ALERT", fmt.Sprintf("[%s.main()] Some protocols failed to start their listeners! Exiting.", os.Args[0]))
 }

@@ -258,7 +258,11 @@ func (l *logger) sendBytes(targets []*logTarget, level int, sd, msg []byte) {
 // HAProxy uses for it.
 func (l *logger) engineMessage(lv proxy.Level, px, msg string) {
 	if !l.quiet {
-		fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+lv.String()+"]", l.pid, msg)
+		shown := msg
+		if strings.Contains(msg, "source address before connect()") {
+			shown += " Aborting." // on the terminal only, as the reference
+		}
+		fmt.Fprintf(os.Stderr, "%-11s(%d) : %s\n", "["+lv.String()+"]", l.pid, shown)
 	}
 	level := map[proxy.Level]int{proxy.Alert: 0, proxy.Warning: 4, proxy.Notice: 5, proxy.Info: 6}[lv]
 	switch {
@@ -272,6 +276,9 @@ func (l *logger) engineMessage(lv proxy.Level, px, msg string) {
 		msg = strings.ReplaceAll(msg, "'", "")
 	}
 	targets := l.state.Load().global
+	if terminalOnly(msg) {
+		targets = nil
+	}
 	if px != "" {
 		// A proxy's events go to its own targets only (none without
 		// a log line, as in the reference), not to the global ones.
@@ -326,4 +333,12 @@ func lookupIDs(userName, groupName string) (uid, gid int, err error) {
 		gid, _ = strconv.Atoi(g.Gid)
 	}
 	return uid, gid, nil
+}
+
+// terminalOnly reports the messages the reference prints on its terminal
+// and never logs: an external check's command that cannot be run (its
+// forked child says so) or that is killed at its timeout.
+func terminalOnly(msg string) bool {
+	return strings.HasPrefix(msg, "Failed to exec process for external health check: ") ||
+		strings.HasPrefix(msg, "kill ") && strings.Trim(msg[len("kill "):], "0123456789") == ""
 }

@@ -19,7 +19,7 @@ import (
 func statsSockets(cfg *haproxy.Config, ecfg *proxy.Config, engine *proxy.Engine, r *reporter) (*apisock.Server, bool) {
 	api := apisock.New(engine, func(msg string) { r.line("NOTICE", msg) })
 	if err := updateStatsSockets(api, cfg, ecfg, r); err != nil {
-		r.line("ALERT", err.Error())
+		r.startupLine("ALERT", err.Error())
 		api.Close()
 		return nil, false
 	}

@@ -89,6 +89,7 @@ func init() {
 		return s.level.String() + "\n"
 	})
 	add("show errors", "show errors [<px>] [request|response]   : report last request and/or response errors for each proxy", (*session).showErrors)
+	add("show resolvers", "show resolvers [id]                     : dumps counters from all resolvers section and associated name servers", (*session).showResolvers)
 	add("show servers state", "show servers state [<backend>]          : dump volatile server information (all or for a single backend)", (*session).showServersState)
 	add("show sess", "show sess [id]                          : report the list of current sessions or dump this exact session", (*session).showSess)
 	add("show version", "show version                            : show version of the current process", func(s *session, _ []string, _ string) string {

@@ -81,11 +81,16 @@ func parseSocket(addr string, opts []string, warn func(string)) (Socket, error) 
 		}
 		sock.Network, sock.Addr, sock.FD = "fd", "", n
 	case strings.HasPrefix(addr, "ipv4@"):
-		sock.Network, sock.Addr = "tcp4", addr[len("ipv4@"):]
+		sock.Network, sock.Addr = "tcp4", anyHost(addr[len("ipv4@"):], "0.0.0.0")
 	case strings.HasPrefix(addr, "ipv6@"):
-		sock.Network, sock.Addr = "tcp6", bracketHost(addr[len("ipv6@"):])
+		sock.Network, sock.Addr = "tcp6", anyHost(bracketHost(addr[len("ipv6@"):]), "[::]")
 	case !strings.HasPrefix(addr, "/") && strings.Contains(addr, ":"):
-		sock.Network = "tcp"
+		// Without a prefix, "*" and an empty host are IPv4's any
+		// address, as for a bind line.
+		sock.Network, sock.Addr = "tcp", anyHost(addr, "0.0.0.0")
+		if strings.HasPrefix(sock.Addr, "0.0.0.0:") {
+			sock.Network = "tcp4"
+		}
 	}
 	for i := 0; i < len(opts); i++ {
 		kw, val := opts[i], arg(opts, i+1)
@@ -145,6 +150,20 @@ func parseSocket(addr string, opts []string, warn func(string)) (Socket, error) 
 		}
 	}
 	return sock, nil
+}
+
+// anyHost replaces the host "*" (or none) of host:port by any, the
+// family's any address; net.Listen would look "*" up as a name.
+func anyHost(hp, any string) string {
+	i := strings.LastIndexByte(hp, ':')
+	if i < 0 {
+		return hp
+	}
+	switch hp[:i] {
+	case "*", "", "[*]", "[]":
+		return any + hp[i:]
+	}
+	return hp
 }
 
 // bracketHost turns "::1:9999" into "[::1]:9999" for net.Listen; a

@@ -24,6 +24,12 @@ func testEngine(t *testing.T) *proxy.Engine {
 		Backends: []*proxy.Backend{{Name: "be", Balance: balance.Config{Algo: balance.RoundRobin},
 			Servers: []*proxy.Server{{Name: "s1", Addr: netip.MustParseAddrPort("127.0.0.1:9"), Weight: 1}}}},
 	}
+	return startEngine(t, cfg)
+}
+
+// startEngine runs cfg until the test ends.
+func startEngine(t *testing.T, cfg *proxy.Config) *proxy.Engine {
+	t.Helper()
 	e, err := proxy.New(cfg, proxy.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -42,13 +42,21 @@ func (s *session) showServersState(args []string, _ string) string {
 		if st.ForcedID {
 			srvForced = 1
 		}
-		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d - %d - 0 %d %s %s %d\n",
-			ids[st.Backend], st.Backend, st.ServerID, st.Name, st.Addr.Addr(),
+		fmt.Fprintf(&b, "%d %s %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d %s %d %s 0 %d %s %s %d\n",
+			ids[st.Backend], st.Backend, st.ServerID, st.Name, addrOrDash(st.Addr.Addr()),
 			st.OpState, st.AdminFlags, st.UWeight, st.IWeight, int64(now.Sub(st.LastChange).Seconds()),
 			st.CheckStatus, st.CheckResult, st.CheckHealth, st.CheckState, st.AgentState,
-			bkForced, srvForced, st.Addr.Port(), st.CheckPort, addrOrDash(st.CheckAddr), addrOrDash(st.AgentAddr), st.AgentPort)
+			bkForced, srvForced, orDash(st.FQDN), st.Addr.Port(), orDash(st.SRVRecord), st.CheckPort, addrOrDash(st.CheckAddr), addrOrDash(st.AgentAddr), st.AgentPort)
 	}
 	return b.String()
+}
+
+// orDash prints an optional word as `show servers state` does.
+func orDash(w string) string {
+	if w == "" {
+		return "-"
+	}
+	return w
 }
 
 // addrOrDash prints an optional address as `show servers state` does.

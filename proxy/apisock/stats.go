@@ -44,7 +44,7 @@ func (s *session) showStat(args []string, _ string) string {
 		case "proxy":
 			i++
 		case "resolvers":
-			// Fulcrum has no resolvers: nothing to report.
+			// Not built: the resolvers counters are in `show resolvers`.
 			return ""
 		default:
 			return "Invalid statistics domain.\n"

@@ -24,35 +24,47 @@ type Status int
 
 // Check statuses (HCHK_STATUS_*).
 const (
-	L4OK    Status = iota // Layer4 check passed
-	L4TOUT                // Layer4 timeout
-	L4CON                 // Layer4 connection problem
-	L6OK                  // Layer6 check passed
-	L6TOUT                // Layer6 timeout
-	L6RSP                 // Layer6 invalid response
-	L7OK                  // Layer7 check passed
-	L7TOUT                // Layer7 timeout
-	L7RSP                 // Layer7 invalid response
-	L7STS                 // Layer7 wrong status
-	SOCKERR               // Socket error
+	L4OK     Status = iota // Layer4 check passed
+	L4TOUT                 // Layer4 timeout
+	L4CON                  // Layer4 connection problem
+	L6OK                   // Layer6 check passed
+	L6TOUT                 // Layer6 timeout
+	L6RSP                  // Layer6 invalid response
+	L7OK                   // Layer7 check passed
+	L7TOUT                 // Layer7 timeout
+	L7RSP                  // Layer7 invalid response
+	L7STS                  // Layer7 wrong status
+	SOCKERR                // Socket error
+	PROCERR                // External check error
+	PROCTOUT               // External check timeout
+	PROCOK                 // External check passed
 )
 
 var statusText = map[Status]string{
-	L4OK:    "Layer4 check passed",
-	L4TOUT:  "Layer4 timeout",
-	L4CON:   "Layer4 connection problem",
-	L6OK:    "Layer6 check passed",
-	L6TOUT:  "Layer6 timeout",
-	L6RSP:   "Layer6 invalid response",
-	L7OK:    "Layer7 check passed",
-	L7TOUT:  "Layer7 timeout",
-	L7RSP:   "Layer7 invalid response",
-	L7STS:   "Layer7 wrong status",
-	SOCKERR: "Socket error",
+	L4OK:     "Layer4 check passed",
+	L4TOUT:   "Layer4 timeout",
+	L4CON:    "Layer4 connection problem",
+	L6OK:     "Layer6 check passed",
+	L6TOUT:   "Layer6 timeout",
+	L6RSP:    "Layer6 invalid response",
+	L7OK:     "Layer7 check passed",
+	L7TOUT:   "Layer7 timeout",
+	L7RSP:    "Layer7 invalid response",
+	L7STS:    "Layer7 wrong status",
+	SOCKERR:  "Socket error",
+	PROCERR:  "External check error",
+	PROCTOUT: "External check timeout",
+	PROCOK:   "External check passed",
 }
 
 // Passed reports whether the status counts as a success.
-func (s Status) Passed() bool { return s == L4OK || s == L6OK || s == L7OK }
+func (s Status) Passed() bool { return s == L4OK || s == L6OK || s == L7OK || s == PROCOK }
+
+// HasCode reports whether the reference shows the check's code with
+// this status (HCHK_STATUS_L57DATA and above).
+func (s Status) HasCode() bool {
+	return s == L7OK || s == L7STS || s == PROCERR || s == PROCTOUT || s == PROCOK
+}
 
 // Result is one check's outcome.
 type Result struct {
@@ -68,7 +80,7 @@ func (r Result) Reason() string {
 	var b strings.Builder
 	b.WriteString("reason: ")
 	b.WriteString(statusText[r.Status])
-	if r.Status == L7OK || r.Status == L7STS {
+	if r.Status.HasCode() {
 		fmt.Fprintf(&b, ", code: %d", r.Code)
 	}
 	if r.Info != "" {
@@ -117,6 +129,11 @@ type Target struct {
 	SendProxy bool // send a PROXY v1 header first (check-send-proxy)
 	// TLS, when set, runs the check over TLS (check-ssl).
 	TLS *tls.Config
+	// Dial, when set, connects d to addr instead of d.DialContext (a
+	// server's `source`).
+	Dial func(ctx context.Context, d net.Dialer, addr string) (net.Conn, error)
+	// External describes the server to an external check's command.
+	External *ExternalTarget
 }
 
 // Transition reports a server changing state.
@@ -278,7 +295,13 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 		addr = netip.AddrPortFrom(addr.Addr(), port)
 	}
 	d := net.Dialer{Timeout: c.target.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr.String())
+	dial := c.target.Dial
+	if dial == nil {
+		dial = func(ctx context.Context, d net.Dialer, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", addr)
+		}
+	}
+	conn, err := dial(ctx, d, addr.String())
 	if err != nil {
 		if isTimeout(err) {
 			return nil, &Result{Status: L4TOUT}
@@ -313,6 +336,8 @@ func (c *Checker) run(ctx context.Context) Result {
 		return c.runHTTP(ctx)
 	case TCPCheck:
 		return c.runTCPCheck(ctx)
+	case ExternalCmd:
+		return c.runExternal(ctx)
 	}
 	conn, fail := c.dial(ctx, 0)
 	if fail != nil {

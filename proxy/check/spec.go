@@ -17,9 +17,10 @@ type Kind int
 
 // Check types.
 const (
-	TCP      Kind = iota // connect only (the default)
-	HTTP                 // option httpchk
-	TCPCheck             // option tcp-check with Steps
+	TCP         Kind = iota // connect only (the default)
+	HTTP                    // option httpchk
+	TCPCheck                // option tcp-check with Steps
+	ExternalCmd             // option external-check: External's command
 )
 
 // Spec describes what a check does; it is shared by all servers of a
@@ -39,6 +40,8 @@ type Spec struct {
 	// Preset marks a protocol check built on tcp-check rules (redis,
 	// smtp, ...): HAProxy gives its failures no generic step text.
 	Preset bool
+	// External is option external-check's command (Kind ExternalCmd).
+	External *External
 }
 
 // ExpectKind is what an expect rule matches.

@@ -391,7 +391,7 @@ func appendVar(dst []byte, x Var, fl Flags, v *Values) []byte {
 	case VarTt:
 		return appendMS(partial(dst, v), v.Tt)
 	case VarTu:
-		return appendMS(dst, v.Tt-max(v.Ti, 0))
+		return appendMS(partial(dst, v), v.Tt-max(v.Ti, 0))
 	case VarTd:
 		return appendMS(dst, v.td())
 	case VarBytesOut:

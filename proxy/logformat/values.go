@@ -47,7 +47,7 @@ type Values struct {
 	// even the braces of %hr), no backend for be_name.
 	NoStream bool
 	// Partial marks a line written before the stream ended (option
-	// logasap): %Ta, %Tt and %B are values so far, with a '+' prefix.
+	// logasap): %Ta, %Tt, %Tu and %B are values so far, with a '+' prefix.
 	Partial bool
 
 	// Request is the HTTP request line (%r), "<BADREQ>" when refused.

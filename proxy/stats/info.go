@@ -31,6 +31,7 @@ type Process struct {
 	Nbthread             int
 	MaxConn              int // global maxconn (0 = the reference's computed default)
 	UlimitN              int
+	MaxSock              int
 	CurrConns, CumConns  int64
 	CumReq               int64
 	Node, Description    string
@@ -71,7 +72,7 @@ func NewInfo(p Process) *Info {
 	in[InfoUptime] = Str(fmt.Sprintf("%dd %dh%02dm%02ds", secs/86400, secs/3600%24, secs/60%60, secs%60))
 	in[InfoUptimeSec] = U32(secs)
 	in[InfoUlimitN] = U32(int64(p.UlimitN))
-	in[InfoMaxsock] = U32(int64(p.UlimitN))
+	in[InfoMaxsock] = U32(int64(p.MaxSock))
 	in[InfoMaxconn] = U32(int64(p.MaxConn))
 	in[InfoHardMaxconn] = U32(int64(p.MaxConn))
 	in[InfoCurrConns] = U32(p.CurrConns)
