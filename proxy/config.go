@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"crypto/tls"
-	"fulcrum/proxy/h2"
 	"net"
 	"net/netip"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 	"fulcrum/proxy/fdlimit"
+	"fulcrum/proxy/h2"
 	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
 	"fulcrum/proxy/srcbind"
