@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -457,4 +458,118 @@ func TestH2MalformedDifferential(t *testing.T) {
 	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
 		t.Errorf("log lines:\nref\n%s\nours\n%s", strings.Join(ref, "\n"), strings.Join(ours, "\n"))
 	}
+}
+
+// h2HTTPLogConfig: a frontend logging with option httplog.
+func h2HTTPLogConfig(port int, backend string) string {
+	return fmt.Sprintf(`defaults
+	mode http
+	log stdout format raw local0
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend h2l
+	bind 127.0.0.1:%d
+	option httplog
+	http-request capture req.hdr(user-agent) len 20
+	default_backend b1
+backend b1
+	server s1 %s
+`, port, backend)
+}
+
+// httplogMask hides what differs between two runs of the same request:
+// the client's port, the dates and the timers.
+var httplogMask = regexp.MustCompile(`^127\.0\.0\.1:\d+ \[[^\]]+\] (\S+ \S+) -?\d+/-?\d+/-?\d+/-?\d+/-?\d+ `)
+
+// TestH2HTTPLogDifferential: option httplog gives the reference's line
+// for HTTP/2 requests, captures included.
+func TestH2HTTPLogDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	refBE, ourBE := startH2Backend(t), startH2Backend(t)
+	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
+	ref := difftest.StartReferenceConfig(t, bin, h2HTTPLogConfig(refPort, refBE.ln.Addr().String()))
+	_, ourLines := startOurs(t, h2HTTPLogConfig(ourPort, ourBE.ln.Addr().String()), plainLine)
+	exchanges := []h2Exchange{
+		{method: "GET", path: "/l?a=b", header: map[string][]string{"User-Agent": {"fulcrum-test"}}},
+		{method: "POST", path: "/post", body: bytes.Repeat([]byte("p"), 1000)},
+		{method: "HEAD", path: "/h"},
+	}
+	for i, side := range []int{refPort, ourPort} {
+		c := h2Client(fmt.Sprintf("127.0.0.1:%d", side), true)
+		for j, x := range exchanges {
+			x.do(t, c, fmt.Sprintf("http://127.0.0.1:%d", side), fmt.Sprintf("l%d-%d", i, j))
+		}
+	}
+	lines := func(all []string) []string {
+		var out []string
+		for _, l := range all {
+			if strings.Contains(l, " h2l ") {
+				out = append(out, httplogMask.ReplaceAllString(l, "CLIENT [DATE] $1 TIMERS "))
+			}
+		}
+		return out
+	}
+	var r, o []string
+	for range 400 {
+		r, o = lines(strings.Split(ref.Output(), "\n")), lines(ourLines())
+		if len(r) >= len(exchanges) && len(o) >= len(exchanges) {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if len(r) != len(exchanges) || strings.Join(r, "\n") != strings.Join(o, "\n") {
+		t.Errorf("httplog lines:\nref\n%s\nours\n%s", strings.Join(r, "\n"), strings.Join(o, "\n"))
+	}
+}
+
+// TestH2SoftStop: when the engine stops with a grace period, an idle
+// HTTP/2 connection gets GOAWAY NO_ERROR naming its last stream and is
+// closed, and the stop does not wait for the grace period to pass.
+func TestH2SoftStop(t *testing.T) {
+	be := startH2Backend(t)
+	port := difftest.FreePort(t)
+	e, _ := startOurs(t, h2HTTPLogConfig(port, be.ln.Addr().String()), plainLine)
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(conn, http2.ClientPreface)
+	fr := http2.NewFramer(conn, conn)
+	fr.WriteSettings()
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range okFields {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true})
+	stopped := make(chan struct{})
+	var goAway *http2.GoAwayFrame
+	for goAway == nil {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("connection ended without GOAWAY: %v", err)
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		case *http2.DataFrame:
+			if f.StreamEnded() {
+				go func() { e.Stop(15 * time.Second); close(stopped) }()
+			}
+		case *http2.GoAwayFrame:
+			goAway = f
+		}
+	}
+	if goAway.ErrCode != http2.ErrCodeNo || goAway.LastStreamID != 1 {
+		t.Errorf("GOAWAY %d %v, want 1 NO_ERROR", goAway.LastStreamID, goAway.ErrCode)
+	}
+	if _, err := fr.ReadFrame(); err == nil {
+		t.Error("connection open after GOAWAY")
+	}
+	<-stopped
 }
