@@ -367,6 +367,30 @@ var h2RawCases = []h2RawCase{
 	{desc: "connection window overflow", fields: okFields, write: func(fr *http2.Framer, b []byte) {
 		fr.WriteWindowUpdate(0, 1<<31-1)
 	}},
+	{desc: "DATA on stream 0", write: func(fr *http2.Framer, _ []byte) { fr.WriteData(0, true, []byte("x")) }},
+	{desc: "DATA on an idle stream", write: func(fr *http2.Framer, _ []byte) { fr.WriteData(7, true, []byte("x")) }},
+	{desc: "RST_STREAM on an idle stream", write: func(fr *http2.Framer, _ []byte) { fr.WriteRSTStream(9, http2.ErrCodeCancel) }},
+	{desc: "WINDOW_UPDATE of 0 on the connection", write: func(fr *http2.Framer, _ []byte) { fr.WriteWindowUpdate(0, 0) }},
+	{desc: "CONTINUATION without HEADERS", fields: okFields, write: func(fr *http2.Framer, b []byte) {
+		fr.WriteContinuation(1, true, b)
+	}},
+	{desc: "HEADERS then a PING inside the header block", fields: okFields, write: func(fr *http2.Framer, b []byte) {
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: b[:2], EndStream: true, EndHeaders: false})
+	}},
+	{desc: "frame larger than the maximum", write: func(fr *http2.Framer, _ []byte) {
+		fr.WriteRawFrame(http2.FrameData, 0, 1, make([]byte, 20000))
+	}},
+	{desc: "PING of the wrong length", write: func(fr *http2.Framer, _ []byte) { fr.WriteRawFrame(http2.FramePing, 0, 0, make([]byte, 6)) }},
+	{desc: "PUSH_PROMISE from the client", fields: okFields, write: func(fr *http2.Framer, b []byte) {
+		fr.WritePushPromise(http2.PushPromiseParam{StreamID: 1, PromiseID: 2, BlockFragment: b, EndHeaders: true})
+	}},
+	{desc: "trailers on a request", fields: okFields, answered: true, write: func(fr *http2.Framer, b []byte) {
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: b, EndStream: false, EndHeaders: true})
+		fr.WriteData(1, false, []byte("xyz"))
+		var tb bytes.Buffer
+		hpack.NewEncoder(&tb).WriteField(hpack.HeaderField{Name: "x-trailer", Value: "1"})
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: tb.Bytes(), EndStream: true, EndHeaders: true})
+	}},
 	{desc: "SETTINGS with a bad window", write: func(fr *http2.Framer, _ []byte) {
 		fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 31})
 	}},

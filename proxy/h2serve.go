@@ -182,8 +182,17 @@ func (c *h2StreamConn) Read(p []byte) (int, error) {
 		n, err := c.st.Read(c.scratch)
 		if errors.Is(err, h2EOF) {
 			c.reqDone = true
-			c.pending = append(c.pending[:0], "0\r\n\r\n"...)
-			c.framing += int64(len(c.pending))
+			c.pending = append(c.pending[:0], "0\r\n"...)
+			c.framing += 2 + 3
+			for _, f := range c.st.Trailers() {
+				// The reference counts a trailer as its name and value.
+				c.pending = append(append(append(append(c.pending, f.Name...), ": "...), f.Value...), "\r\n"...)
+				c.framing += 4
+			}
+			c.pending = append(c.pending, "\r\n"...)
+			if len(c.st.Trailers()) > 0 {
+				c.framing-- // and their block's end as one byte
+			}
 			continue
 		}
 		if err != nil {

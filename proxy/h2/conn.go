@@ -215,6 +215,9 @@ func (c *Conn) readLoop() error {
 			case errors.As(err, &ce):
 				c.fail(http2.ErrCode(ce))
 				return err
+			case errors.Is(err, http2.ErrFrameTooLarge):
+				c.fail(http2.ErrCodeFrameSize)
+				return err
 			case errors.Is(err, hpack.DecodingError{}):
 				c.fail(http2.ErrCodeCompression)
 				return err
@@ -451,11 +454,14 @@ func (c *Conn) headers(f *http2.MetaHeadersFrame) http2.ErrCode {
 	id := f.StreamID
 	c.mu.Lock()
 	if s := c.streams[id]; s != nil {
-		// Trailers: they end the body; their fields are not forwarded.
-		if !f.StreamEnded() {
+		// Trailers: they end the body.
+		if !f.StreamEnded() || len(f.PseudoFields()) > 0 || s.remoteDone {
 			c.mu.Unlock()
 			c.streamError(id, http2.ErrCodeProtocol)
 			return http2.ErrCodeNo
+		}
+		for _, hf := range f.RegularFields() {
+			s.trailers = append(s.trailers, Header{hf.Name, hf.Value})
 		}
 		s.remoteDone = true
 		c.cond.Broadcast()

@@ -90,6 +90,7 @@ type Stream struct {
 	received   int64
 	padding    int64 // padding received, credited back with the data
 	remoteDone bool  // the client ended its side
+	trailers   []Header
 	reset      bool  // reset by either side, or the connection is gone
 	sendWindow int64
 	recvWindow int64
@@ -98,6 +99,13 @@ type Stream struct {
 
 	// the handler's side
 	headSent, ended bool
+}
+
+// Trailers are the request's trailer fields, once Read returned io.EOF.
+func (s *Stream) Trailers() []Header {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	return s.trailers
 }
 
 // ID is the stream's identifier.
