@@ -91,7 +91,7 @@ type Stream struct {
 	padding    int64 // padding received, credited back with the data
 	remoteDone bool  // the client ended its side
 	trailers   []Header
-	reset      bool  // reset by either side, or the connection is gone
+	reset      bool // reset by either side, or the connection is gone
 	sendWindow int64
 	recvWindow int64
 	deadline   time.Time
