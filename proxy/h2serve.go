@@ -8,7 +8,10 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/http2"
 
 	"fulcrum/proxy/h2"
 	"fulcrum/proxy/http1"
@@ -103,6 +106,8 @@ type h2StreamConn struct {
 	body     http1.Body
 	dec      http1.ChunkedDecoder
 	respDone bool
+	tunnel   bool        // after the 101 to an extended CONNECT: bytes as they come
+	readCut  atomic.Bool // CloseWrite cut the tunnel's client side: reads end
 
 	doneOnce sync.Once
 	done     chan struct{} // closed when the response is over
@@ -123,11 +128,14 @@ func newH2StreamConn(st *h2.Stream, outer net.Conn) *h2StreamConn {
 // the Host field in first place, cookie crumbs joined into one field, a
 // chunked body when the length is unknown.
 func appendH2RequestHead(dst []byte, r *h2.Request, chunked bool) []byte {
-	target := r.Path
-	if r.Method == "CONNECT" && target == "" {
+	target, method := r.Path, r.Method
+	switch {
+	case isExtendedConnect(r):
+		method = "GET" // RFC 8441: the HTTP/1.1 upgrade it stands for
+	case r.Method == "CONNECT" && target == "":
 		target = r.Authority
 	}
-	dst = append(append(append(append(dst, r.Method...), ' '), target...), " HTTP/1.1\r\n"...)
+	dst = append(append(append(append(dst, method...), ' '), target...), " HTTP/1.1\r\n"...)
 	if r.Authority != "" {
 		dst = append(append(append(dst, "host: "...), r.Authority...), "\r\n"...)
 	}
@@ -155,8 +163,15 @@ func appendH2RequestHead(dst []byte, r *h2.Request, chunked bool) []byte {
 	if chunked {
 		dst = append(dst, "transfer-encoding: chunked\r\n"...)
 	}
+	if isExtendedConnect(r) {
+		dst = append(append(append(dst, "upgrade: "...), r.Protocol...), "\r\nconnection: upgrade\r\n"...)
+	}
 	return append(dst, "\r\n"...)
 }
+
+// isExtendedConnect reports a CONNECT with :protocol (RFC 8441), how
+// WebSocket runs over HTTP/2.
+func isExtendedConnect(r *h2.Request) bool { return r.Method == "CONNECT" && r.Protocol != "" }
 
 func (c *h2StreamConn) Read(p []byte) (int, error) {
 	for {
@@ -170,6 +185,9 @@ func (c *h2StreamConn) Read(p []byte) (int, error) {
 		}
 		if !c.chunked {
 			n, err := c.st.Read(p)
+			if err != nil && c.readCut.Load() {
+				return 0, h2EOF
+			}
 			if errors.Is(err, h2EOF) {
 				c.reqDone = true
 				continue
@@ -248,6 +266,12 @@ func (c *h2StreamConn) Write(p []byte) (int, error) {
 			c.head = c.head[:0]
 			continue
 		}
+		if c.tunnel {
+			if _, err := c.st.Write(p); err != nil {
+				return 0, err
+			}
+			break
+		}
 		if c.body.Chunked() {
 			n, data, err := c.dec.Decode(p)
 			if err != nil {
@@ -293,6 +317,11 @@ func (c *h2StreamConn) startResponse() error {
 	if r.Interim() {
 		return c.st.WriteHeaders(r.Status, hdr, false)
 	}
+	if r.SwitchesProtocols() && isExtendedConnect(&c.st.Req) {
+		// The upgrade succeeded: a 200 opens the tunnel (RFC 8441).
+		c.tunnel, c.inBody = true, true
+		return c.st.WriteHeaders(200, hdr, false)
+	}
 	c.body.StartResponse(r, &c.opts)
 	c.dec = http1.ChunkedDecoder{Status: 502, AcceptInvalid: true}
 	end := c.body.Done()
@@ -324,8 +353,11 @@ func (c *h2StreamConn) endResponse() {
 // finish ends the stream after the pipeline: a body delimited by the
 // close ends here; anything else unfinished is reset (by package h2).
 func (c *h2StreamConn) finish() {
-	if c.inBody && !c.respDone && c.resp.Framing == http1.BodyUntilClose {
+	if c.inBody && !c.respDone && (c.resp.Framing == http1.BodyUntilClose || c.tunnel) {
 		c.endResponse()
+	}
+	if c.tunnel && !c.st.Done() {
+		c.st.Reset(http2.ErrCodeCancel) // the client's side of the tunnel is cut
 	}
 	c.doneOnce.Do(func() { close(c.done) })
 }
@@ -337,7 +369,7 @@ func (c *h2StreamConn) finish() {
 func (c *h2StreamConn) asH2(r *http1.Request) {
 	q := &c.st.Req
 	r.Proto, r.Major, r.Minor = h2Proto, 2, 0
-	if q.Authority == "" || q.Method == "CONNECT" {
+	if q.Authority == "" || q.Method == "CONNECT" && !isExtendedConnect(q) {
 		return
 	}
 	uri := make([]byte, 0, len(q.Scheme)+3+len(q.Authority)+len(r.URI))
@@ -377,6 +409,23 @@ func h2BodyFraming(c net.Conn) int64 {
 		return 0
 	}
 	return sc.framing + int64(len("transfer-encoding")+len("chunked"))
+}
+
+// CloseWrite ends the response side of a tunnel (the server closed).
+// As with the reference, the client's side is then cut too (RST_STREAM
+// CANCEL), which the tunnel's reader sees as the client's end.
+func (c *h2StreamConn) CloseWrite() error {
+	if !c.tunnel {
+		return nil
+	}
+	if !c.respDone {
+		c.endResponse()
+	}
+	c.readCut.Store(true)
+	if !c.st.Done() {
+		c.st.Reset(http2.ErrCodeCancel)
+	}
+	return nil
 }
 
 func (c *h2StreamConn) Close() error {
