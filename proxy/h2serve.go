@@ -379,10 +379,20 @@ func (c *h2StreamConn) asH2(r *http1.Request) {
 
 var h2Proto = []byte("HTTP/2.0")
 
-// requestTarget is the target a request goes to the server with: as it
-// came, but for an HTTP/2 one, which goes in origin form.
-func requestTarget(r *http1.Request) []byte {
-	if r.Major != 2 || r.Flags&http1.FlagAbsoluteURI == 0 {
+// serverLine is the target and version a request goes to the server
+// with: as it came (requestProto), but for an HTTP/2 stream's, which
+// goes as HTTP/1.1 with the target in origin form.
+func (h *httpConn) serverLine(r *http1.Request) (target, proto []byte) {
+	if _, ok := h.cli.(*h2StreamConn); !ok {
+		return r.URI, requestProto(r)
+	}
+	return originForm(r), http11
+}
+
+// originForm is an HTTP/2 request's target without its scheme and
+// authority.
+func originForm(r *http1.Request) []byte {
+	if r.Flags&http1.FlagAbsoluteURI == 0 {
 		return r.URI
 	}
 	u := r.URI

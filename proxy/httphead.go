@@ -73,7 +73,7 @@ var http11 = []byte("HTTP/1.1")
 // requestProto is the version the request goes out with: the reference
 // speaks HTTP/1.1 to the server for any 1.x request above 1.0.
 func requestProto(r *http1.Request) []byte {
-	if r.Proto != nil && (r.Major == 1 && r.Minor > 1 || r.Major == 2) {
+	if r.Proto != nil && r.Major == 1 && r.Minor > 1 {
 		return http11
 	}
 	return r.Proto
@@ -84,7 +84,8 @@ func requestProto(r *http1.Request) []byte {
 // header this hop needs.
 func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	r := &h.req
-	dst = http1.AppendRequestLine(dst, r.Method, requestTarget(r), requestProto(r))
+	target, proto := h.serverLine(r)
+	dst = http1.AppendRequestLine(dst, r.Method, target, proto)
 	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
 	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)
