@@ -30,6 +30,8 @@ func (l *loader) auxArgs(d line) bool {
 		return false
 	case l.kind == "peers" && (d.kw == "server" || d.kw == "peer") && !l.peerArgs(d):
 		return false
+	case l.kind == "peers" && d.kw == "table" && len(d.args) > 0 && !l.tableArgs(line{pos: d.pos, kw: d.kw, args: d.args[1:]}, "table", false):
+		return false
 	case l.kind == "userlist" && !l.userlistArgs(d):
 		return false
 	case (l.kind == "mailers" && d.kw == "mailer" || l.kind == "resolvers" && d.kw == "nameserver") && !l.serverLikeArgs(d):

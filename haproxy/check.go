@@ -71,6 +71,9 @@ func (l *loader) postChecks() {
 		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find %s '%s'.", p.Name, what, t))
 		}
+		if name := stickTablePeers(p); name != "" && !l.cfg.hasPeersSection(name) {
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find sync peers '%s'.", p.Name, name))
+		}
 		// Backends too: the reference keeps their switching rules. A
 		// loop ends this proxy's checks.
 		if p.DefaultBackend != "" && !checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend") {
@@ -172,6 +175,7 @@ func (l *loader) postChecks() {
 		}
 	}
 	l.incompleteSections()
+	l.peersSSL(alert)
 	if fatal {
 		l.emit(confparse.Alert, confparse.Pos{}, "Fatal errors found in configuration.")
 		l.cfg.fatal = true
@@ -399,10 +403,7 @@ func (l *loader) checkNameservers() {
 // with no peer named after this host (the local peer) and about mailers
 // no proxy uses; both are dropped.
 func (l *loader) incompleteSections() {
-	local, _ := os.Hostname() // the default local peer name is the full host name
-	if lp := l.globalArg("localpeer"); lp != "" {
-		local = lp
-	}
+	local := l.localPeerName()
 	used := map[string]bool{}
 	for _, p := range l.cfg.Proxies {
 		for _, d := range p.Section.Lines {

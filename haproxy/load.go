@@ -21,6 +21,9 @@ type Options struct {
 	IgnoreResolveErrors bool
 	// Diag keeps `.diag` messages (-dD).
 	Diag bool
+	// LocalPeer is -L: the local peer's name, over `localpeer` and the
+	// host name.
+	LocalPeer string
 }
 
 // Load reads the configuration files (directories give their *.cfg files)

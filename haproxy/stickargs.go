@@ -21,15 +21,29 @@ var (
 // stickTableArgs checks "stick-table type T [len N] size N [expire T]
 // [nopurge] [peers P] [srvkey K] [store LIST]..." in the reference's order,
 // stopping at the first problem as it does.
-func (l *loader) stickTableArgs(d line) {
-	fail := func(format string, a ...any) { l.alert(d.pos, "stick-table: "+fmt.Sprintf(format, a...)) }
+func (l *loader) stickTableArgs(d line) { l.tableArgs(d, "stick-table", true) }
+
+// tableArgs checks the words of a table definition; what names it in
+// the messages, and withPeers allows `peers P` (a peers section's
+// `table` line does not). ok is false after an alert.
+func (l *loader) tableArgs(d line, what string, withPeers bool) (ok bool) {
+	ok = true
+	fail := func(format string, a ...any) {
+		l.alert(d.pos, what+": "+fmt.Sprintf(format, a...))
+		ok = false
+	}
 	hasType, hasSize := false, false
 	for i := 0; i < len(d.args); i++ {
 		kw := d.args[i]
 		switch kw {
 		case "nopurge":
 			continue
-		case "type", "size", "expire", "peers", "srvkey", "store":
+		case "type", "size", "expire", "srvkey", "store":
+		case "peers":
+			if !withPeers {
+				fail("unknown argument '%s'.", kw)
+				return
+			}
 		default:
 			fail("unknown argument '%s'.", kw)
 			return
@@ -58,7 +72,7 @@ func (l *loader) stickTableArgs(d line) {
 				i += 2
 			}
 		case "size":
-			if bad, ok := badSizeChar(v); !ok {
+			if bad, good := badSizeChar(v); !good {
 				fail("unexpected character '%c' in argument of 'size'.", bad)
 				return
 			}
@@ -81,6 +95,7 @@ func (l *loader) stickTableArgs(d line) {
 	case !hasSize:
 		fail("missing size.")
 	}
+	return
 }
 
 // stickStoreArgs checks a comma-separated store list.

@@ -125,3 +125,32 @@ func (c *Config) hasPeersTable(name string) bool {
 	}
 	return false
 }
+
+// stickTablePeers is the `peers` argument of the proxy's stick-table
+// line ("" for none; the last line wins, as for the table itself).
+func stickTablePeers(p *Proxy) string {
+	name := ""
+	for _, d := range p.Section.Lines {
+		if d.Keyword != "stick-table" {
+			continue
+		}
+		name = ""
+		for i := 0; i+1 < len(d.Args); i++ {
+			if d.Args[i] == "peers" {
+				name = d.Args[i+1]
+			}
+		}
+	}
+	return name
+}
+
+// hasPeersSection tells whether a peers section (enabled or not) has
+// that name.
+func (c *Config) hasPeersSection(name string) bool {
+	for _, sec := range c.Others {
+		if sec.Kind == "peers" && len(sec.Args) > 0 && sec.Args[0] == name {
+			return true
+		}
+	}
+	return false
+}

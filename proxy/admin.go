@@ -307,12 +307,7 @@ func (e *Engine) SetServerWeight(backendName, serverName string, weight int) err
 	b.noteBackendHealth(act+bck > 0)
 	b.mu.Unlock()
 	if drained {
-		// The reference says so on every weight change during a drain.
-		kind := "Server"
-		if s.cfg.Backup {
-			kind = "Backup Server"
-		}
-		e.log(Warning, s.be.cfg.Name, fmt.Sprintf("%s %s remains in forced drain mode.", kind, s.id()))
+		e.logStillDrained(s)
 	}
 	if wasUsable && act+bck == 0 {
 		b.logNoServer()
@@ -764,6 +759,9 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 		AdminFlags: a.flags, UWeight: s.uweight, IWeight: s.cfg.Weight, LastChange: a.lastChange,
 		Check: s.cfg.Check, ForcedID: s.cfg.ID != 0 && !a.autoID, CheckPort: s.cfg.CheckPort, CheckAddr: s.cfg.CheckAddr}
 	st.FQDN, st.SRVRecord = s.cfg.Resolve.names()
+	if st.FQDN == "" && st.SRVRecord == "" {
+		st.FQDN = s.cfg.Hostname
+	}
 	switch {
 	case a.flags&admMaint != 0 || !up:
 		st.OpState = 0

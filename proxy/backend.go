@@ -394,7 +394,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		}
 		// Same server: an immediate error (refused) waits a turn-around
 		// of min(1s, timeout connect) first; a timeout retries at once.
-		if !isTimeout(err) {
+		if !isTimeout(err) && !sourceUnbound(err) {
 			d := time.Second
 			if c := b.cfg.TimeoutConnect; c > 0 && c < d {
 				d = c
@@ -661,6 +661,6 @@ func (b *backend) checkTarget(s *server) check.Target {
 		checkTLS = t.Config
 	}
 	return check.Target{TLS: checkTLS, Addr: addr, Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
-		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy, Dial: checkDialer(s.cfg),
+		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy, Dial: checkDial(s.cfg),
 		External: b.externalTarget(s)}
 }

@@ -40,6 +40,8 @@ type Config struct {
 	Stats *StatsGlobal
 	// Tables are the stick tables, in configuration order.
 	Tables []stick.Spec
+	// Peers are the enabled peers sections (frompeers.go).
+	Peers []PeersSection
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
 	// H2 are the HTTP/2 settings advertised to clients (tune.h2.*).
@@ -218,6 +220,9 @@ type Backend struct {
 	// interval (HAProxy's default -1: on the last retry).
 	Redispatch      bool
 	RedispatchAfter int
+	// LogHealthChecks logs every check result that moves a server's
+	// health (`option log-health-checks`).
+	LogHealthChecks bool
 	TimeoutConnect  time.Duration
 	TimeoutServer   time.Duration
 	// TimeoutServerFin replaces TimeoutServer once the server half-closed.
@@ -234,6 +239,9 @@ type Backend struct {
 	Check check.Spec
 	// TimeoutCheck bounds a check's read phase (0 = inter).
 	TimeoutCheck time.Duration
+	// ServerState is where the saved server states to load at start come
+	// from (`load-server-state-from-file`).
+	ServerState ServerStateSource
 }
 
 // Server is one `server` line.
@@ -293,6 +301,15 @@ type Server struct {
 	// Source is the `source` connections and checks bind (the server's
 	// or its backend's; nil = any).
 	Source *srcbind.Source
+	// Socks4 is the SOCKS4 proxy connections go through (`socks4`;
+	// zero = direct), and CheckViaSocks4 sends the checks there too.
+	Socks4         netip.AddrPort
+	CheckViaSocks4 bool
+	// Hostname is the server line's host name ("" for a literal
+	// address); AddrFromState: init-addr tries `last` (the server state
+	// file's address) before resolving it.
+	Hostname      string
+	AddrFromState bool
 }
 
 // TCPKeepAlive is one side's TCP keep-alive: SO_KEEPALIVE, and the probe

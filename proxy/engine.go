@@ -41,6 +41,8 @@ type Options struct {
 	// Inherit, when set, is asked first for the listening socket of each
 	// socket key (see BindSockets); nil means "open it here".
 	Inherit func(key string) net.Listener
+	// LocalPeer names the local peer (haproxy -L); "" = the config's.
+	LocalPeer string
 }
 
 // Engine runs a Config: it owns the listeners, the backends' balancing and
@@ -67,6 +69,7 @@ type Engine struct {
 	sessRate  rateLimit     // `set rate-limit sessions global` (admin.go)
 	captures  atomic.Uint64 // requests captured for `show errors`
 	dns       sync.Map      // resolvers section name -> *resolve.Client (resolvers.go)
+	peers     peersState    // stick-table replication (peers.go)
 }
 
 // runtime is one compiled configuration generation.
@@ -109,6 +112,7 @@ func (e *Engine) log(l Level, proxy, msg string) {
 func (e *Engine) compile(cfg *Config) (*runtime, error) {
 	rt := &runtime{cfg: cfg, frontends: map[string]*frontend{}, backends: map[string]*backend{}, global: newLimiter(cfg.MaxConn)}
 	rt.tables = newTables(cfg)
+	e.carryTables(rt)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, bc := range cfg.Backends {
@@ -177,6 +181,11 @@ func (e *Engine) Start(ctx context.Context) error {
 		return err
 	}
 	e.startChecks(rt)
+	if err := e.startPeers(e.ctx, rt); err != nil {
+		e.cancel()
+		e.closeListeners()
+		return err
+	}
 	go func() {
 		<-e.ctx.Done()
 		e.closeListeners()
@@ -207,7 +216,7 @@ func (e *Engine) Reload(cfg *Config) error {
 		old.closeIdle()
 	}
 	e.startChecks(rt)
-	return nil
+	return e.restartPeers(rt)
 }
 
 // Stop closes the listeners (logging HAProxy's "Proxy X stopped" lines, as
@@ -225,6 +234,7 @@ func (e *Engine) stop(grace time.Duration, logLines bool) {
 	cancel := e.cancel
 	e.mu.Unlock()
 	e.closeListeners()
+	e.stopPeers(logLines)
 	if rt := e.rt.Load(); rt != nil && rt.checks != nil {
 		rt.checks()
 	}
@@ -324,8 +334,20 @@ func (e *Engine) startChecks(rt *runtime) {
 			if s.state.admin.checksPaused() {
 				return
 			}
+			if b.cfg.LogHealthChecks {
+				// The health check line said why: the change says no more.
+				b.checkChanged(s, t.Up, nil)
+				return
+			}
 			b.checkChanged(s, t.Up, &r)
 		})
+		if b.cfg.LogHealthChecks {
+			c.Observed = func(r check.Result, newStatus bool, before, after int) {
+				if line := healthCheckLine(s, r, newStatus, before, after); line != "" {
+					b.engine.log(Warning, b.cfg.Name, line)
+				}
+			}
+		}
 		if h := s.state.health.Load(); h >= 0 {
 			c.SetHealth(int(h))
 		}

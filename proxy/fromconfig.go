@@ -29,8 +29,10 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.cfg.Userlists = a.userlistsOf()
 	a.cfg.Resolvers = a.resolversOf()
 	a.peersTables()
+	a.peersSections()
 	for _, px := range hc.Proxies {
 		a.proxy(px)
+		a.optionNotices(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
@@ -306,6 +308,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Balance = a.balance(px, be)
 	be.Balance.AllBackups = px.Options["allbackups"]
 	be.Redispatch = px.Options["redispatch"]
+	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
 		switch d.Keyword {
@@ -324,6 +327,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 		}
 	}
 	be.Check = a.checkSpec(px, lines)
+	be.ServerState = a.serverStateSource(px, lines)
 	a.connectPort = firstConnectPort(lines)
 	for _, s := range px.Servers {
 		if srv := a.server(px, s.Name, s.Addr, s.Options, s.Pos); srv != nil {
@@ -434,6 +438,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	}
 	s.Agent = a.agentCheck(px, name, opts, pos)
 	s.Source = a.sourceOf(px, name, opts, pos)
+	s.Hostname, s.AddrFromState = hostnameOf(addr.Host, opts["init-addr"])
 	if t, ok := a.serverTLS(px, name, opts, pos); ok {
 		s.TLS = t
 	} else {
@@ -450,9 +455,23 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 		}
 	}
 	s.Resolve = a.serverResolve(px, name, addr.Host, opts, pos)
+	if v, ok := opts["socks4"]; ok {
+		host, port, err := net.SplitHostPort(v)
+		p, perr := strconv.ParseUint(port, 10, 16)
+		ip, found := a.resolve(host, "libc")
+		switch {
+		case err != nil || perr != nil:
+			a.alert(pos, "'server %s/%s' : 'socks4 %s' : invalid address.", px.Name, name, v)
+		case !found:
+			a.alert(pos, "'server %s/%s' : 'socks4 %s' : could not resolve address '%s'.", px.Name, name, v, host)
+		default:
+			s.Socks4 = netip.AddrPortFrom(ip, uint16(p))
+			s.CheckViaSocks4 = has("check-via-socks4")
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
-		case (serverIgnored[k] || k == "init-addr" && !has("check")) && !resolveOptionActed(s, k):
+		case serverIgnored[k] && !resolveOptionActed(s, k):
 			a.warn(pos, "'server %s/%s' : option '%s' is accepted but not acted on yet by Fulcrum.", px.Name, name, k)
 		}
 	}

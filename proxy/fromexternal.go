@@ -11,7 +11,7 @@ import (
 // command` and `external-check path` lines (the last of each wins; the
 // model refused a missing command or global `external-check`).
 func (a *adapter) externalCheck(px *haproxy.Proxy, lines []haproxy.Directive) check.Spec {
-	x := &check.External{ProxyName: px.Name}
+	x := &check.External{ProxyName: px.Name, NoFork: a.hc.Global.Section == nil || !globalHasLine(a.hc, "insecure-fork-wanted")}
 	for _, d := range lines {
 		if d.Keyword == "external-check" && len(d.Args) > 1 {
 			switch d.Args[0] {
@@ -70,4 +70,14 @@ func (b *backend) externalTarget(s *server) *check.ExternalTarget {
 		}
 	}
 	return t
+}
+
+// globalHasLine reports whether the global section has a kw line.
+func globalHasLine(hc *haproxy.Config, kw string) bool {
+	for _, d := range hc.Global.Section.Lines {
+		if d.Keyword == kw {
+			return true
+		}
+	}
+	return false
 }

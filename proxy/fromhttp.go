@@ -42,13 +42,14 @@ func optionLine(d haproxy.Directive) (on bool, args []string, ok bool) {
 }
 
 // forwardFor reads `option forwardfor [except NET] [header NAME]
-// [if-none]`; the last one written wins, and `no option forwardfor`
+// [if-none]`, or with name "originalto" `option originalto [except NET]
+// [header NAME]`; the last one written wins, and `no option NAME`
 // removes it.
-func (a *adapter) forwardFor(lines []haproxy.Directive) *ForwardFor {
+func (a *adapter) forwardFor(lines []haproxy.Directive, name string) *ForwardFor {
 	var ff *ForwardFor
 	for _, d := range lines {
 		on, args, ok := optionLine(d)
-		if !ok || args[0] != "forwardfor" {
+		if !ok || args[0] != name {
 			continue
 		}
 		if !on {
@@ -106,7 +107,10 @@ func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.
 	fe.HTTP.TimeoutRequest = msDur(px.Timeouts["http-request"])
 	fe.HTTP.TimeoutKeepAlive = msDur(px.Timeouts["http-keep-alive"])
 	fe.HTTP.Parse.AcceptInvalid = hasOption(lines, "accept-invalid-http-request")
-	fe.HTTP.ForwardFor = a.forwardFor(lines)
+	fe.HTTP.ForwardFor = a.forwardFor(lines, "forwardfor")
+	fe.HTTP.OriginalTo = a.forwardFor(lines, "originalto")
+	fe.HTTP.PretendKeepAlive = hasOption(lines, "http-pretend-keepalive")
+	fe.HTTP.IgnoreProbes = hasOption(lines, "http-ignore-probes")
 	fe.HTTP.RequestRules = bufferRequest(lines, a.httpRules(px, "http-request", lines, acls))
 	a.httpActions(&fe.HTTP.Actions, px, lines, acls)
 }
@@ -124,7 +128,9 @@ func (a *adapter) httpBackend(be *Backend, px *haproxy.Proxy, lines []haproxy.Di
 	}
 	if px.Kind == "backend" {
 		// A listen section's rules run once, as its frontend's.
-		be.HTTP.ForwardFor = a.forwardFor(lines)
+		be.HTTP.ForwardFor = a.forwardFor(lines, "forwardfor")
+		be.HTTP.OriginalTo = a.forwardFor(lines, "originalto")
+		be.HTTP.PretendKeepAlive = hasOption(lines, "http-pretend-keepalive")
 		be.HTTP.RequestRules = bufferRequest(lines, a.httpRules(px, "http-request", lines, acls))
 	}
 	a.backendActions(be, px, lines, acls)

@@ -28,6 +28,14 @@ func (a *adapter) sourceOf(px *haproxy.Proxy, name string, opts map[string]strin
 	if len(words) == 0 {
 		return nil
 	}
+	for i := 0; i+1 < len(words); i++ {
+		if words[i] == "usesrc" && strings.HasPrefix(words[i+1], "hdr_ip(") {
+			// An HTTP header's address: not built, the source address is bound.
+			a.warn(pos, "'server %s/%s' : 'usesrc %s' is not acted on yet by Fulcrum: the source address is used.", px.Name, name, words[i+1])
+			words = append(words[:i:i], words[i+2:]...)
+			break
+		}
+	}
 	src, err := srcbind.Parse(words)
 	if err != nil {
 		a.alert(pos, "'server %s/%s' : 'source' : %v.", px.Name, name, err)

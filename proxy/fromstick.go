@@ -34,8 +34,8 @@ func (a *adapter) stickTable(px *haproxy.Proxy) {
 			a.alert(d.Pos, "%v", err)
 			continue
 		}
-		if spec.Peers != "" {
-			a.warn(d.Pos, "stick-table '%s' : 'peers %s' is accepted but not acted on yet by Fulcrum: the table is not replicated.", px.Name, spec.Peers)
+		if spec.Peers != "" && !a.hasPeersSection(spec.Peers) {
+			a.warn(d.Pos, "stick-table '%s' : peers section '%s' is not enabled here: the table is not replicated.", px.Name, spec.Peers)
 		}
 		a.addTable(spec, unbuilt, d.Pos)
 	}
@@ -59,7 +59,7 @@ func (a *adapter) addTable(spec stick.Spec, unbuilt []string, pos confparse.Pos)
 var unbuiltData = map[string]bool{"http_fail_cnt": true, "http_fail_rate": true, "gpc": true, "gpc_rate": true, "gpt": true}
 
 // peersTables maps the `table` lines of peers sections (tables called
-// "PEERS/NAME"); replication itself is not built.
+// "PEERS/NAME"), replicated by their section.
 func (a *adapter) peersTables() {
 	names, lines := a.hc.PeersTables()
 	for i, d := range lines {
@@ -68,8 +68,8 @@ func (a *adapter) peersTables() {
 			a.alert(d.Pos, "%v", err)
 			continue
 		}
+		spec.Peers, _, _ = strings.Cut(names[i], "/")
 		a.addTable(spec, unbuilt, d.Pos)
-		a.warn(d.Pos, "table '%s' : peers replication is not built in Fulcrum; the table is local.", names[i])
 	}
 }
 

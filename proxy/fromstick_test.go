@@ -72,6 +72,9 @@ backend be
 	stick-table type string size 10
 	stick on req.hdr(x-user),lower
 	server s1 127.0.0.1:9000
+peers mypeers
+	disabled
+	peer other 127.0.0.1:18491
 `)
 	fe := cfg.Frontends[0]
 	if len(fe.ConnectionRules) != 1 || len(fe.SessionRules) != 1 || len(fe.ContentRules) != 1 {
@@ -95,7 +98,7 @@ backend be
 		}
 	}
 	all := strings.Join(warned, "\n")
-	for _, want := range []string{":4] : stick-table 'fe' : 'peers mypeers' is accepted but not acted on",
+	for _, want := range []string{":4] : stick-table 'fe' : peers section 'mypeers' is not enabled here: the table is not replicated.",
 		":10] : sample 'ssl_fc_session_id' as a stick key : fetch method 'ssl_fc_session_id' is not supported by Fulcrum yet"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no warning %q in:\n%s", want, all)
@@ -103,8 +106,8 @@ backend be
 	}
 }
 
-// TestPeersTable: a peers section's table is a local table called
-// PEERS/NAME that rules can track in.
+// TestPeersTable: a peers section's table is a table called PEERS/NAME
+// that rules can track in, replicated by its section.
 func TestPeersTable(t *testing.T) {
 	cfg, diags := adapt(t, `peers mypeers
 	peer local 127.0.0.1:18490
@@ -124,8 +127,11 @@ backend be
 	if len(cfg.Frontends[0].HTTP.RequestRules) != 1 {
 		t.Errorf("the track-sc0 rule on the peers table was not mapped")
 	}
-	if !strings.Contains(fmt.Sprint(diags), "peers replication is not built") {
-		t.Errorf("no warning about replication in %v", diags)
+	if strings.Contains(fmt.Sprint(diags), "replicat") {
+		t.Errorf("a warning about replication in %v", diags)
+	}
+	if cfg.Tables[0].Peers != "mypeers" || len(cfg.Peers) != 1 || len(cfg.Peers[0].Peers) != 1 {
+		t.Errorf("the table is not replicated by mypeers: %+v %+v", cfg.Tables[0], cfg.Peers)
 	}
 }
 

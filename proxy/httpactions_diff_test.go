@@ -183,6 +183,16 @@ var actCases = []actCase{
 		[]string{get("/eh"), "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"}},
 	{"tarpit", "timeout tarpit 50ms\n\thttp-request tarpit", []string{get("/")}},
 	{"tarpit status", "timeout tarpit 50ms\n\thttp-request tarpit deny_status 429", []string{get("/")}},
+	{"originalto", "option originalto", []string{get("/")}},
+	{"originalto header", "option originalto header X-Dst\n\toption forwardfor header X-Src", []string{get("/")}},
+	{"originalto except", "option originalto except 127.0.0.0/8", []string{get("/")}},
+	{"pretend keep-alive, server-close", "option http-server-close\n\toption http-pretend-keepalive",
+		[]string{get("/"), "GET /10 HTTP/1.0\r\n\r\n"}},
+	{"pretend keep-alive, httpclose", "option httpclose\n\toption http-pretend-keepalive",
+		[]string{get("/"), "GET /10 HTTP/1.0\r\n\r\n"}},
+	{"server-close without pretending", "option http-server-close", []string{get("/"), "GET /10 HTTP/1.0\r\n\r\n"}},
+	{"httpclose without pretending", "option httpclose", []string{get("/"), "GET /10 HTTP/1.0\r\n\r\n",
+		"GET /10k HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"}},
 }
 
 // cookieDateRE is a maxidle/maxlife date of a cookie value: five base64

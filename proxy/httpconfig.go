@@ -49,11 +49,13 @@ const (
 	ReuseNever
 )
 
-// ForwardFor is `option forwardfor [except NET] [header NAME] [if-none]`.
+// ForwardFor is `option forwardfor [except NET] [header NAME] [if-none]`,
+// and `option originalto [except NET] [header NAME]`.
 type ForwardFor struct {
-	// Except: clients in this network get no header (zero = none).
+	// Except: clients (for originalto, destinations) in this network get
+	// no header (zero = none).
 	Except netip.Prefix
-	// Header is the header name ("" = X-Forwarded-For).
+	// Header is the header name ("" = X-Forwarded-For, X-Original-To).
 	Header string
 	// IfNone adds the header only when the request has none of that name.
 	IfNone bool
@@ -75,6 +77,13 @@ type HTTPFrontend struct {
 	// defaults.
 	Parse      http1.Options
 	ForwardFor *ForwardFor
+	OriginalTo *ForwardFor
+	// PretendKeepAlive is `option http-pretend-keepalive`: in the close
+	// modes, requests to the server do not say "Connection: close".
+	PretendKeepAlive bool
+	// IgnoreProbes is `option http-ignore-probes`: a connection closed or
+	// timed out before its first byte is neither answered nor logged.
+	IgnoreProbes bool
 	// RequestRules are the frontend's `http-request` rules, run before
 	// use_backend.
 	RequestRules []HTTPRule
@@ -88,8 +97,10 @@ type HTTPBackend struct {
 	Reuse Reuse
 	// Parse: limits and `option accept-invalid-http-response` for the
 	// server's responses; zero Limits = HAProxy's defaults.
-	Parse      http1.Options
-	ForwardFor *ForwardFor
+	Parse            http1.Options
+	ForwardFor       *ForwardFor
+	OriginalTo       *ForwardFor
+	PretendKeepAlive bool
 	// RequestRules are the backend's `http-request` rules, run after the
 	// frontend's once the backend is chosen.
 	RequestRules []HTTPRule

@@ -26,11 +26,12 @@ func appendLowerHeader(dst, name, value []byte) []byte {
 }
 
 var (
-	hdrConnection = []byte("connection")
-	valClose      = []byte("close")
-	valKeepAlive  = []byte("keep-alive")
-	valUpgrade    = []byte("upgrade")
-	hdrXFF        = []byte("x-forwarded-for")
+	hdrConnection  = []byte("connection")
+	valClose       = []byte("close")
+	valKeepAlive   = []byte("keep-alive")
+	valUpgrade     = []byte("upgrade")
+	hdrXFF         = []byte("x-forwarded-for")
+	hdrXOriginalTo = []byte("x-original-to")
 )
 
 var hdrContentLength = []byte("content-length")
@@ -89,11 +90,15 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
 	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)
+	dst = h.appendOriginalTo(dst, be)
 	switch {
 	case r.Upgrade():
 		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
-	case h.connMode() != KeepAlive:
-		dst = appendLowerHeader(dst, hdrConnection, valClose)
+	case h.connMode() != KeepAlive && !h.fe.cfg.HTTP.PretendKeepAlive && !be.cfg.HTTP.PretendKeepAlive:
+		// Closing is HTTP/1.0's default: only a 1.1 request says it.
+		if r.Major > 1 || r.Major == 1 && r.Minor >= 1 {
+			dst = appendLowerHeader(dst, hdrConnection, valClose)
+		}
 	case r.Major == 1 && r.Minor == 0 && r.Framing != http1.BodyChunked:
 		// The server side persists even when a 1.0 client does not,
 		// except after a chunked 1.0 request, which HTTP/1.1 says must
@@ -148,6 +153,32 @@ func (h *httpConn) appendForwardFor(dst []byte, be *backend) []byte {
 		return dst
 	}
 	h.logBuf = src.AppendTo(h.logBuf[:0])
+	return appendLowerHeader(dst, name, h.logBuf)
+}
+
+// appendOriginalTo adds the destination address header of `option
+// originalto` (X-Original-To: the address the client connected to), with
+// the precedence and exceptions of appendForwardFor.
+func (h *httpConn) appendOriginalTo(dst []byte, be *backend) []byte {
+	fe, bo := h.fe.cfg.HTTP.OriginalTo, be.cfg.HTTP.OriginalTo
+	ot := bo
+	if ot == nil {
+		ot = fe
+	}
+	if ot == nil {
+		return dst
+	}
+	to := h.sess.Dst.Addr().Unmap()
+	for _, o := range [...]*ForwardFor{fe, bo} {
+		if o != nil && o.Except.IsValid() && o.Except.Contains(to) {
+			return dst
+		}
+	}
+	name := hdrXOriginalTo
+	if ot.Header != "" {
+		name = []byte(ot.Header)
+	}
+	h.logBuf = to.AppendTo(h.logBuf[:0])
 	return appendLowerHeader(dst, name, h.logBuf)
 }
 

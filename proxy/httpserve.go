@@ -194,6 +194,11 @@ func (h *httpConn) exchange() bool {
 		h.serveH2() // h2serve.go
 		return false
 	}
+	if status != 0 && !got && h.nreq == 0 && h.fe.cfg.HTTP.IgnoreProbes {
+		// A connection that sent nothing (a browser's pre-connect) is
+		// closed without an answer, a log line or an error counted.
+		return false
+	}
 	if status != 0 {
 		h.hrec.Request = append(h.hrec.Request[:0], "<BADREQ>"...)
 		if got || h.nreq == 0 {
@@ -325,8 +330,10 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 				}
 				return http1.StatusTimeout, !first.IsZero()
 			}
+			// A client gone (or only half-closed) mid-request gets the
+			// reference's 400, logged as such, if it can still read.
 			h.r.Term = [2]byte{termClientAbort, stateRequest}
-			return -1, !first.IsZero()
+			return http1.StatusBadRequest, !first.IsZero()
 		}
 	}
 }

@@ -435,7 +435,11 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 		lastChange = processStart
 	}
 	r.Set(stats.Lastchg, stats.U32(int64(now.Sub(lastChange)/time.Second)))
-	if s.cfg.Check {
+	s.state.admin.mu.Lock()
+	checksOff := s.state.admin.checksOff
+	s.state.admin.mu.Unlock()
+	if s.cfg.Check && !checksOff {
+		// A check disabled from the CLI shows no check counters.
 		if !downSince.IsZero() {
 			downtime += now.Sub(downSince)
 		}

@@ -16,13 +16,17 @@ import (
 func (b *backend) dialServer(ctx context.Context, d net.Dialer, s *server, addr netip.AddrPort, sess *Session) (net.Conn, error) {
 	src := s.cfg.Source
 	if src == nil {
-		return d.DialContext(ctx, "tcp", addr.String())
+		return dialVia(ctx, s.cfg.Socks4, addr, d.Timeout, func(ctx context.Context, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", addr)
+		})
 	}
 	var client netip.AddrPort
 	if sess != nil {
 		client = sess.Src
 	}
-	c, err := src.Dial(ctx, d, addr.String(), client)
+	c, err := dialVia(ctx, s.cfg.Socks4, addr, d.Timeout, func(ctx context.Context, addr string) (net.Conn, error) {
+		return src.Dial(ctx, d, addr, client)
+	})
 	switch {
 	case errors.Is(err, srcbind.ErrTransparent):
 		b.engine.log(Alert, b.cfg.Name, fmt.Sprintf("Cannot bind to tproxy source address before connect() for backend %s.", b.cfg.Name))
@@ -42,4 +46,11 @@ func checkDialer(s *Server) func(ctx context.Context, d net.Dialer, addr string)
 	return func(ctx context.Context, d net.Dialer, addr string) (net.Conn, error) {
 		return s.Source.Dial(ctx, d, addr, netip.AddrPort{})
 	}
+}
+
+// sourceUnbound reports a connection that failed before connecting, on
+// its source address: the reference retries it at once, with no
+// turn-around delay.
+func sourceUnbound(err error) bool {
+	return errors.Is(err, srcbind.ErrBind) || errors.Is(err, srcbind.ErrTransparent)
 }

@@ -13,6 +13,7 @@ import (
 	"fulcrum/confparse"
 	"fulcrum/internal/reftest"
 	"fulcrum/proxy/internal/difftest"
+	"fulcrum/proxy/srcbind"
 )
 
 // peerRecorder is a server on 127.0.0.1 that notes the address each
@@ -70,12 +71,12 @@ func (r *peerRecorder) waitPeers(n int) {
 // source, usesrc clientip and usesrc client for traffic, and checks
 // from a defaults source and from a server's own.
 type sourceScenario struct {
-	rangeSrv, beSrv, clientIP, client, chkDefault, chkOwn *peerRecorder
+	rangeSrv, beSrv, clientIP, client, chkDefault, chkOwn, iface *peerRecorder
 }
 
 func newSourceScenario(t *testing.T) *sourceScenario {
 	return &sourceScenario{newPeerRecorder(t), newPeerRecorder(t), newPeerRecorder(t), newPeerRecorder(t),
-		newPeerRecorder(t), newPeerRecorder(t)}
+		newPeerRecorder(t), newPeerRecorder(t), newPeerRecorder(t)}
 }
 
 func (sc *sourceScenario) config(port, low int) string {
@@ -97,7 +98,9 @@ backend traffic
   server range %s source 127.0.0.3:%d-%d
   server be %s
   server clientip %s source 127.0.0.4 usesrc clientip
+  server iface %s source 127.0.0.7 interface nosuchdev0
 backend tproxyclient
+  retries 3
   server client %s source 0.0.0.0 usesrc client
 defaults checked
   mode tcp
@@ -111,11 +114,11 @@ backend checks from checked
   tcp-check expect string OK
   server dflt %s check inter 100ms
   server own %s check inter 100ms source 127.0.0.6 usesrc clientip
-`, port, port+1, sc.rangeSrv.addr(), low, low+1, sc.beSrv.addr(), sc.clientIP.addr(), sc.client.addr(),
+`, port, port+1, sc.rangeSrv.addr(), low, low+1, sc.beSrv.addr(), sc.clientIP.addr(), sc.iface.addr(), sc.client.addr(),
 		sc.chkDefault.addr(), sc.chkOwn.addr())
 }
 
-// play sends nine connections from 127.0.0.9 to the traffic frontend and
+// play sends twelve connections from 127.0.0.9 to the traffic frontend and
 // one to the usesrc client frontend, then waits for the checks, and
 // describes what each server saw.
 func (sc *sourceScenario) play(t *testing.T, port int) map[string][]string {
@@ -133,7 +136,7 @@ func (sc *sourceScenario) play(t *testing.T, port int) map[string][]string {
 		return string(buf[:n])
 	}
 	out := map[string][]string{}
-	for range 9 {
+	for range 12 {
 		out["answers"] = append(out["answers"], get(fmt.Sprintf("127.0.0.1:%d", port)))
 	}
 	// usesrc client cannot bind the client's own address and port on
@@ -145,6 +148,7 @@ func (sc *sourceScenario) play(t *testing.T, port int) map[string][]string {
 	out["be"] = sc.beSrv.seen(false)
 	out["clientip"] = sc.clientIP.seen(false)
 	out["client"] = sc.client.seen(false)
+	out["interface"] = sc.iface.seen(false)
 	// Checks: the address of the first two only (their count depends on
 	// timing).
 	out["check from defaults"] = sc.chkDefault.seen(false)[:min(2, len(sc.chkDefault.seen(false)))]
@@ -198,4 +202,30 @@ func TestSourceDifferential(t *testing.T) {
 	const msg = "Cannot bind to tproxy source address before connect() for backend tproxyclient."
 	refProc.WaitLog(msg)
 	sink.wait(t, msg)
+	// Each attempt (the first and 3 retries, at once) says so.
+	sink.mu.Lock()
+	ours := strings.Count(strings.Join(sink.lines, "\n"), msg)
+	sink.mu.Unlock()
+	if want := strings.Count(refProc.Output(), "[ALERT]    ("); ours != want || want != 4 {
+		t.Errorf("ours reported %d failed binds, the reference %d (want 4)", ours, want)
+	}
+}
+
+// TestSourceHdrIPWarned: usesrc hdr_ip() is not built: a warning at its
+// line, and the source address is bound.
+func TestSourceHdrIPWarned(t *testing.T) {
+	cfg, diags := adapt(t, "defaults\n  mode http\nbackend b\n  source 127.0.0.2 usesrc hdr_ip(x-forwarded-for)\n  server s 127.0.0.1:80\n")
+	if cfg == nil || confparse.HasAlert(diags) {
+		t.Fatalf("refused: %v", diags)
+	}
+	found := false
+	for _, d := range diags {
+		found = found || strings.Contains(d.Message, ":4] : 'server b/s' : 'usesrc hdr_ip(x-forwarded-for)' is not acted on yet")
+	}
+	if !found {
+		t.Errorf("no warning at line 4: %v", diags)
+	}
+	if src := cfg.Backends[0].Servers[0].Source; src == nil || src.Addr.String() != "127.0.0.2" || src.Use != srcbind.UseNone {
+		t.Errorf("source %+v", src)
+	}
 }

@@ -87,7 +87,8 @@ func (r *reporter) stdout(s string) {
 // loadAndReport reads the configuration and prints its diagnostics; a
 // "quiet" in the global section silences what follows it.
 func loadAndReport(f flags) (*haproxy.Config, *reporter) {
-	cfg, diags := haproxy.LoadWith(haproxy.Options{IgnoreResolveErrors: f.noResolve, Diag: f.diagMode}, f.files...)
+	cfg, diags := haproxy.LoadWith(haproxy.Options{IgnoreResolveErrors: f.noResolve, Diag: f.diagMode,
+		LocalPeer: parseDaemonArgs(f.daemonArgs).localPeer}, f.files...)
 	r := newReporter(f)
 	for i, d := range diags {
 		if cfg != nil && cfg.Global.Quiet && i == cfg.QuietFrom {

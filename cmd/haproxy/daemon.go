@@ -41,7 +41,6 @@ type daemonOpts struct {
 var daemonNoted = map[string]string{
 	"-de": "epoll", "-dp": "poll", "-dS": "splice", "-dG": "getaddrinfo", "-dR": "SO_REUSEPORT",
 	"-dV": "server SSL verification", "-dL": "loaded objects dump", "-V": "verbose mode", "-m": "memory limit",
-	"-L": "local peer name",
 }
 
 func parseDaemonArgs(args []string) daemonOpts {
@@ -74,6 +73,9 @@ func parseDaemonArgs(args []string) daemonOpts {
 		case a == "-S" && i+1 < len(args):
 			i++
 			o.masterCLI = args[i]
+		case a == "-L" && i+1 < len(args):
+			i++
+			o.localPeer = args[i]
 		case a == "-x" && i+1 < len(args):
 			i++
 			o.takeFrom = args[i]
@@ -97,9 +99,6 @@ func parseDaemonArgs(args []string) daemonOpts {
 			}
 			if withValue[a] && i+1 < len(args) {
 				i++
-				if a == "-L" {
-					o.localPeer = args[i] // the peer whose section listens
-				}
 				a += " " + args[i]
 			}
 			o.notes = append(o.notes, fmt.Sprintf("'%s' (%s) accepted; it has no effect in Fulcrum.", a, what))
@@ -195,11 +194,13 @@ func startServing(f flags, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter,
 		runtime.GOMAXPROCS(g.nbthread)
 	}
 	logs := newLogger(cfg, r.pid, r.quiet)
-	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access, Inherit: inherit})
+	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access, Inherit: inherit,
+		LocalPeer: parseDaemonArgs(f.daemonArgs).localPeer})
 	if err != nil {
 		r.alert(err.Error())
 		return nil, false
 	}
+	loadServerStates(ecfg, proxy.GlobalServerStateFile(cfg), engine, r, logs)
 	if err := engine.Start(context.Background()); err != nil {
 		bindFailed(r, err)
 		return nil, false
@@ -266,6 +267,9 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 				}
 				return globalActedOn[kw] || proxy.ActsOnGlobal(kw)
 			}
+			if l.Pos == d.Pos && sec.Kind == "peers" {
+				return proxy.ActsOnPeers(l.Keyword)
+			}
 			if l.Pos == d.Pos {
 				return proxy.ActsOn(l.Keyword)
 			}
@@ -278,7 +282,8 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 // that the daemon itself applies (node and description: the statistics
 // show them).
 var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true,
-	"ulimit-n": true, "strict-limits": true, "fd-hard-limit": true}
+	"ulimit-n": true, "strict-limits": true, "fd-hard-limit": true,
+	"server-state-file": true, "server-state-base": true, "localpeer": true}
 
 // globalSettings are the global keywords the daemon reads from the
 // section's lines.

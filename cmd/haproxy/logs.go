@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"fulcrum/confparse"
 	"fulcrum/haproxy"
 	"fulcrum/proxy"
 )
@@ -145,6 +146,10 @@ type logger struct {
 	pid   int
 	quiet bool // -q or global quiet: nothing on stderr
 	state atomic.Pointer[logState]
+	// startup, while set, takes the engine's messages as configuration
+	// diagnostics (server states loaded before the start): the reference
+	// prints them with "config : " and logs nothing yet.
+	startup atomic.Pointer[reporter]
 }
 
 // logState is one configuration's targets.
@@ -257,6 +262,12 @@ func (l *logger) sendBytes(targets []*logTarget, level int, sd, msg []byte) {
 // labels it and sends it to the global log targets at the syslog level
 // HAProxy uses for it.
 func (l *logger) engineMessage(lv proxy.Level, px, msg string) {
+	if r := l.startup.Load(); r != nil {
+		sev := map[proxy.Level]confparse.Severity{proxy.Alert: confparse.Alert, proxy.Warning: confparse.Warning,
+			proxy.Notice: confparse.Notice, proxy.Info: confparse.Notice}[lv]
+		r.print(confparse.Diagnostic{Severity: sev, Message: msg})
+		return
+	}
 	if !l.quiet {
 		shown := msg
 		if strings.Contains(msg, "source address before connect()") {
@@ -340,5 +351,6 @@ func lookupIDs(userName, groupName string) (uid, gid int, err error) {
 // forked child says so) or that is killed at its timeout.
 func terminalOnly(msg string) bool {
 	return strings.HasPrefix(msg, "Failed to exec process for external health check: ") ||
+		strings.HasPrefix(msg, "Failed to fork process for external health check ") ||
 		strings.HasPrefix(msg, "kill ") && strings.Trim(msg[len("kill "):], "0123456789") == ""
 }

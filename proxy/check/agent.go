@@ -182,7 +182,7 @@ func (a *Agent) Once(ctx context.Context) AgentResult {
 		defer conn.Close()
 		if a.send != "" {
 			if _, err := conn.Write([]byte(a.send)); err != nil {
-				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step 1 of tcp-check (send)", errnoText(err))}
+				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step 1 of tcp-check (send)", ErrnoText(err))}
 			}
 		}
 		in := &input{rd: conn}

@@ -136,6 +136,12 @@ type Target struct {
 	External *ExternalTarget
 }
 
+// A SocketError from Target.Dial ends the check as a socket error
+// (SOCKERR) with Info, as a SOCKS4 proxy's refusal does.
+type SocketError struct{ Info string }
+
+func (e *SocketError) Error() string { return e.Info }
+
 // Transition reports a server changing state.
 type Transition struct {
 	Up     bool
@@ -150,6 +156,11 @@ type Checker struct {
 	health int
 	report func(Transition)
 	last   Result // the latest result, for the statistics
+	// Observed, when set, sees every result, whether its status differs
+	// from the previous result's (always for the first), and the health
+	// counter before and after it, ahead of the state change it may cause.
+	Observed func(r Result, newStatus bool, before, after int)
+	observed bool // a result was observed: last is meaningful
 	// Paused, when set and true, lets an interval pass without a check
 	// (checks disabled from the Runtime API, server in maintenance).
 	Paused func() bool
@@ -250,7 +261,8 @@ func (c *Checker) interval() time.Duration {
 // Observe applies one result to the health counter and reports a state
 // change, as set_server_check_status does.
 func (c *Checker) Observe(r Result) {
-	c.last = r
+	newStatus, before := !c.observed || c.last.Status != r.Status, c.health
+	c.last, c.observed = r, true
 	wasUp := c.Up()
 	max := c.target.Rise + c.target.Fall - 1
 	if r.Status.Passed() {
@@ -265,6 +277,9 @@ func (c *Checker) Observe(r Result) {
 		if c.health < c.target.Rise {
 			c.health = 0
 		}
+	}
+	if c.Observed != nil {
+		c.Observed(r, newStatus, before, c.health)
 	}
 	if up := c.Up(); up != wasUp && c.report != nil {
 		c.report(Transition{Up: up, Result: r})
@@ -303,6 +318,9 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 	}
 	conn, err := dial(ctx, d, addr.String())
 	if err != nil {
+		if se := (*SocketError)(nil); errors.As(err, &se) {
+			return nil, &Result{Status: SOCKERR, Info: se.Info}
+		}
 		if isTimeout(err) {
 			return nil, &Result{Status: L4TOUT}
 		}
@@ -312,7 +330,7 @@ func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 		hdr := proxyproto.AppendV1(nil, netip.AddrPort{}, netip.AddrPort{})
 		if _, err := conn.Write(hdr); err != nil {
 			conn.Close()
-			return nil, &Result{Status: L4CON, Info: errnoText(err)}
+			return nil, &Result{Status: L4CON, Info: ErrnoText(err)}
 		}
 	}
 	conn.SetDeadline(time.Now().Add(c.target.Timeout))
@@ -365,7 +383,7 @@ func (c *Checker) runHTTP(ctx context.Context) Result {
 	}
 	req.WriteString("\r\n" + s.Body)
 	if _, err := conn.Write(req.Bytes()); err != nil {
-		return Result{Status: L4CON, Info: errnoText(err)}
+		return Result{Status: L4CON, Info: ErrnoText(err)}
 	}
 	// Read the whole response (HTTP/1.0: until close) within the timeout.
 	resp, err := io.ReadAll(io.LimitReader(conn, 16384))
@@ -373,7 +391,7 @@ func (c *Checker) runHTTP(ctx context.Context) Result {
 		if isTimeout(err) {
 			return Result{Status: L7TOUT}
 		}
-		return Result{Status: L7RSP, Info: errnoText(err)}
+		return Result{Status: L7RSP, Info: ErrnoText(err)}
 	}
 	return evalHTTP(s.Expect, resp)
 }
@@ -474,7 +492,7 @@ func (c *Checker) runTCPCheck(ctx context.Context) Result {
 				}
 			}
 			if _, err := conn.Write(b); err != nil {
-				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", errnoText(err), step)}
+				return Result{Status: L7RSP, Info: fmt.Sprintf("%s at step %d of tcp-check (send)", ErrnoText(err), step)}
 			}
 			in.data, in.mustRead = in.data[:0], true
 		case ExpectStep:
@@ -587,7 +605,7 @@ func (c *Checker) recv(in *input, e *Expect, step int) (Result, bool) {
 		}
 		return r, false
 	case err != nil && err != io.EOF && len(in.data) == 0:
-		return Result{Status: L7RSP, Info: errnoText(err)}, false
+		return Result{Status: L7RSP, Info: ErrnoText(err)}, false
 	case in.eof && len(in.data) == 0:
 		r := Result{Status: L7RSP, Info: fmt.Sprintf("TCPCHK got an empty response at step %d", step)}
 		if e.ErrorStatus != 0 {
@@ -707,13 +725,13 @@ func isTimeout(err error) bool {
 func connectErrText(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) && (errno == syscall.ENETUNREACH || errno == syscall.EACCES || errno == syscall.EPERM) {
-		return "General socket error (" + errnoText(err) + ")"
+		return "General socket error (" + ErrnoText(err) + ")"
 	}
-	return errnoText(err)
+	return ErrnoText(err)
 }
 
-// errnoText is strerror(errno) as HAProxy prints it ("Connection refused").
-func errnoText(err error) string {
+// ErrnoText is strerror(errno) as HAProxy prints it ("Connection refused").
+func ErrnoText(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		s := errno.Error()

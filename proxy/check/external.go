@@ -25,7 +25,15 @@ type External struct {
 	ProxyName            string
 	ProxyID              int
 	ProxyAddr, ProxyPort string
+	// NoFork is a global section without `insecure-fork-wanted`: the
+	// reference forbids itself to fork (RLIMIT_NPROC 0), which stops
+	// every process but root's.
+	NoFork bool
 }
+
+// forkLimited reports whether a zero process limit would stop this
+// process from forking (only root is exempt).
+var forkLimited = func() bool { return os.Geteuid() != 0 }
 
 // ExternalTarget is what an external check tells its command about the
 // proxy and the server, as arguments and environment variables.
@@ -57,18 +65,23 @@ func (c *Checker) runExternal(ctx context.Context) Result {
 		}
 		return s
 	}
+	if x.NoFork && forkLimited() {
+		const why = "Resource temporarily unavailable"
+		c.logExternal(true, "Failed to fork process for external health check (likely caused by missing 'insecure-fork-wanted'): "+why+". Aborting.")
+		return Result{Status: SOCKERR, Info: why}
+	}
 	args := []string{notUsed(x.ProxyAddr), notUsed(x.ProxyPort), t.ServerAddr, strconv.Itoa(t.ServerPort)}
 	path, err := lookCommand(x.Command, x.Path)
 	if err != nil {
 		// The reference's forked child says so, then exits with 255.
-		c.logExternal(true, fmt.Sprintf("Failed to exec process for external health check: %s. Aborting.", errnoText(err)))
+		c.logExternal(true, fmt.Sprintf("Failed to exec process for external health check: %s. Aborting.", ErrnoText(err)))
 		return Result{Status: PROCERR, Code: 255}
 	}
 	// Like the reference's forked child, the command writes where we do.
 	cmd := &exec.Cmd{Path: path, Args: append([]string{x.Command}, args...), Env: externalEnv(x, t),
 		Stdout: os.Stdout, Stderr: os.Stderr}
 	if err := cmd.Start(); err != nil {
-		c.logExternal(true, fmt.Sprintf("Failed to exec process for external health check: %s. Aborting.", errnoText(err)))
+		c.logExternal(true, fmt.Sprintf("Failed to exec process for external health check: %s. Aborting.", ErrnoText(err)))
 		return Result{Status: PROCERR, Code: 255}
 	}
 	done := make(chan struct{})

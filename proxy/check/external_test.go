@@ -57,3 +57,25 @@ func TestExternalReason(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestExternalNoFork: without insecure-fork-wanted the reference cannot
+// fork unless it runs as root: a socket error, and its alert.
+func TestExternalNoFork(t *testing.T) {
+	saved := forkLimited
+	t.Cleanup(func() { forkLimited = saved })
+	for _, limited := range []bool{true, false} {
+		forkLimited = func() bool { return limited }
+		var logged []string
+		spec := &Spec{Kind: ExternalCmd, External: &External{Command: "/bin/true", NoFork: true}}
+		c := New(spec, Target{Inter: time.Second, External: &ExternalTarget{ServerName: "s",
+			Log: func(alert bool, msg string) { logged = append(logged, msg) }}}, nil)
+		r := c.Once(context.Background())
+		switch {
+		case limited && (r.Status != SOCKERR || r.Info != "Resource temporarily unavailable" || len(logged) != 1 ||
+			logged[0] != "Failed to fork process for external health check (likely caused by missing 'insecure-fork-wanted'): Resource temporarily unavailable. Aborting."):
+			t.Errorf("limited: %+v, logged %q", r, logged)
+		case !limited && r.Status != PROCOK:
+			t.Errorf("root: %+v", r)
+		}
+	}
+}

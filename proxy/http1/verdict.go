@@ -47,3 +47,7 @@ func Verdicts(stream []byte, opts *Options) []int {
 // StatusTimeout is what the reference answers a request that is not
 // complete when `timeout http-request` expires.
 const StatusTimeout = 408
+
+// StatusBadRequest is what the reference answers (and logs) when the
+// client closes, or half-closes, before its request is complete.
+const StatusBadRequest = 400

@@ -241,7 +241,9 @@ func (s *Source) control(transparent, anyPort bool) func(network, address string
 				unix.SetsockoptInt(int(fd), unix.SOL_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
 			}
 			if s.Interface != "" && serr == nil {
-				serr = unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, s.Interface)
+				// Best effort too: the reference connects anyway when
+				// the device cannot be bound (an unknown name).
+				unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, s.Interface)
 			}
 		})
 		if err != nil {

@@ -64,20 +64,7 @@ func TestParse(t *testing.T) {
 // TestDialRangeSkipsBusyPort: a port of the range held by another socket
 // is skipped for the next one; a range entirely held fails with ErrBind.
 func TestDialRangeSkipsBusyPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	ln := closingServer(t)
 	// A listener holds the first port of the range.
 	busy, err := net.Listen("tcp", "127.0.0.7:0")
 	if err != nil {
@@ -102,6 +89,26 @@ func TestDialRangeSkipsBusyPort(t *testing.T) {
 	}
 }
 
+// closingServer listens on loopback and closes what it accepts.
+func closingServer(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return ln
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"127.0.0.1", "1.2.3.4:1-2", "[::1]:3", "* usesrc client interface lo", "a usesrc", "1.1.1.1:0-0"} {
 		f.Add(s)
@@ -112,4 +119,24 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("range %d-%d accepted", src.Port, src.PortHigh)
 		}
 	})
+}
+
+// TestDialInterface: `interface` binds the socket to a device: lo
+// reaches a loopback server; an unknown device is ignored, as the
+// reference connects anyway.
+func TestDialInterface(t *testing.T) {
+	ln := closingServer(t)
+	ctx := context.Background()
+	lo := &Source{Addr: netip.IPv4Unspecified(), Interface: "lo"}
+	c, err := lo.Dial(ctx, net.Dialer{Timeout: time.Second}, ln.Addr().String(), netip.AddrPort{})
+	if err != nil {
+		t.Fatalf("interface lo: %v", err)
+	}
+	c.Close()
+	none := &Source{Addr: netip.IPv4Unspecified(), Interface: "nosuchdev0"}
+	c, err = none.Dial(ctx, net.Dialer{Timeout: time.Second}, ln.Addr().String(), netip.AddrPort{})
+	if err != nil {
+		t.Fatalf("unknown interface: %v", err)
+	}
+	c.Close()
 }

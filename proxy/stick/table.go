@@ -32,6 +32,8 @@ type Table struct {
 	head   *Entry // least recently touched
 	tail   *Entry
 	nextID uint64
+	// watch is told of local changes (replication, see replica.go).
+	watch func(key string)
 }
 
 // New creates an empty table; clock is nil for the wall clock (tests
@@ -79,6 +81,9 @@ func (t *Table) touch(e *Entry, now int64) {
 		return
 	}
 	e.exp = now + t.spec.Expire.Milliseconds()
+	if t.watch != nil {
+		t.watch(e.key)
+	}
 	if t.tail == e {
 		return
 	}
