@@ -731,3 +731,40 @@ func TestH2WebSocketDifferential(t *testing.T) {
 		t.Errorf("log:\nref  %q\nours %q", rl, ol)
 	}
 }
+
+// TestH2StreamLimitDifferential: a stream opened beyond
+// tune.h2.max-concurrent-streams gets the reference's reaction.
+func TestH2StreamLimitDifferential(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	hold := make(chan struct{})
+	defer close(hold)
+	silent := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) { <-hold }) // never answers
+	cfg := func(port int) string {
+		return fmt.Sprintf(`global
+	tune.h2.max-concurrent-streams 2
+defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend lim
+	bind 127.0.0.1:%d
+	default_backend b1
+backend b1
+	server s1 %s
+`, port, silent.Addr())
+	}
+	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
+	difftest.StartReferenceConfig(t, bin, cfg(refPort))
+	startOurs(t, cfg(ourPort), plainLine)
+	c := h2RawCase{write: func(fr *http2.Framer, b []byte) {
+		for _, id := range []uint32{1, 3, 5} {
+			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: b, EndStream: true, EndHeaders: true})
+		}
+	}, fields: okFields}
+	r := c.run(t, fmt.Sprintf("127.0.0.1:%d", refPort))
+	o := c.run(t, fmt.Sprintf("127.0.0.1:%d", ourPort))
+	if r != o {
+		t.Errorf("reaction:\nref  %s\nours %s", r, o)
+	}
+}
