@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"regexp"
@@ -69,6 +70,15 @@ func (b *h2Backend) serve(c net.Conn) {
 		b.seen[req.Header.Get("X-Req")] = head.String()
 		b.mu.Unlock()
 		out := head.Bytes()
+		switch req.URL.Path {
+		case "/chunked-trailers", "/chunked":
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n")
+			if req.URL.Path == "/chunked-trailers" {
+				io.WriteString(c, "X-Checksum: abc\r\nX-Count: 2\r\n")
+			}
+			io.WriteString(c, "\r\n")
+			continue
+		}
 		if req.URL.Path == "/big" {
 			out = bytes.Repeat([]byte("0123456789"), 30000)
 		}
@@ -149,6 +159,8 @@ var h2Exchanges = []h2Exchange{
 	{desc: "POST without content-length", method: "POST", path: "/chunked",
 		body: bytes.Repeat([]byte("z"), 70000), unknownLength: true},
 	{desc: "response larger than the initial window", method: "GET", path: "/big"},
+	{desc: "chunked response", method: "GET", path: "/chunked"},
+	{desc: "chunked response with trailers", method: "GET", path: "/chunked-trailers"},
 }
 
 // do runs one exchange and describes what the client saw.
@@ -189,6 +201,9 @@ func (x h2Exchange) do(t *testing.T, c *http.Client, base, id string) string {
 	slices.Sort(keys)
 	for _, k := range keys {
 		fmt.Fprintf(&out, "%s: %s\n", k, strings.Join(resp.Header[k], " | "))
+	}
+	for _, k := range slices.Sorted(maps.Keys(resp.Trailer)) {
+		fmt.Fprintf(&out, "trailer %s: %s\n", k, strings.Join(resp.Trailer[k], " | "))
 	}
 	if len(got) > 4096 {
 		fmt.Fprintf(&out, "body %d bytes sha %x", len(got), sha256.Sum256(got))

@@ -106,8 +106,12 @@ type h2StreamConn struct {
 	body     http1.Body
 	dec      http1.ChunkedDecoder
 	respDone bool
-	tunnel   bool        // after the 101 to an extended CONNECT: bytes as they come
-	readCut  atomic.Bool // CloseWrite cut the tunnel's client side: reads end
+	trailers []byte // a chunked response's trailer section as it came
+	// chunkRaw and chunkData count a chunked response's bytes as they
+	// came and its data alone, for %B (h2Bytes).
+	chunkRaw, chunkData int64
+	tunnel              bool        // after the 101 to an extended CONNECT: bytes as they come
+	readCut             atomic.Bool // CloseWrite cut the tunnel's client side: reads end
 
 	doneOnce sync.Once
 	done     chan struct{} // closed when the response is over
@@ -273,10 +277,16 @@ func (c *h2StreamConn) Write(p []byte) (int, error) {
 			break
 		}
 		if c.body.Chunked() {
+			inTrailers := c.dec.InTrailers()
 			n, data, err := c.dec.Decode(p)
 			if err != nil {
 				return 0, err
 			}
+			if inTrailers {
+				c.trailers = append(c.trailers, p[:n]...)
+			}
+			c.chunkRaw += int64(n)
+			c.chunkData += int64(len(data))
 			p = p[n:]
 			if len(data) > 0 {
 				if _, err := c.st.Write(data); err != nil {
@@ -284,6 +294,15 @@ func (c *h2StreamConn) Write(p []byte) (int, error) {
 				}
 			}
 			if c.dec.Done() {
+				if hdr := trailerFields(c.trailers); len(hdr) > 0 {
+					// Trailers end the stream in their own HEADERS.
+					c.respDone = true
+					c.doneOnce.Do(func() { close(c.done) })
+					if err := c.st.WriteHeaders(0, hdr, true); err != nil {
+						return 0, err
+					}
+					continue
+				}
 				c.endResponse()
 			}
 			continue
@@ -333,6 +352,21 @@ func (c *h2StreamConn) startResponse() error {
 		c.endResponse()
 	}
 	return nil
+}
+
+// trailerFields splits a trailer section ("name: value" lines, then an
+// empty one) into fields, leaving out those HTTP/2 does not carry.
+func trailerFields(b []byte) []h2.Header {
+	var out []h2.Header
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		line = bytes.TrimRight(line, "\r")
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok || len(name) == 0 || isH2HopHeader(name) {
+			continue
+		}
+		out = append(out, h2.Header{Name: string(bytes.ToLower(name)), Value: string(bytes.TrimSpace(value))})
+	}
+	return out
 }
 
 func isH2HopHeader(name []byte) bool {
@@ -410,15 +444,26 @@ func originForm(r *http1.Request) []byte {
 	return u
 }
 
-// h2BodyFraming is what the pipeline counted of a stream's request that
-// the reference does not: the chunked framing (and its header) the
-// adapter made up for a body of unknown length. 0 for other connections.
-func h2BodyFraming(c net.Conn) int64 {
+// h2Bytes corrects the byte counts of a stream's exchange to the
+// reference's: the pipeline counted the chunked framing it saw on both
+// sides (the one the adapter made up for a request body of unknown
+// length, and a chunked response's), where the reference counts the data,
+// one byte for the body's end and the trailers' names and values.
+func h2Bytes(c net.Conn, r *Record) {
 	sc, ok := c.(*h2StreamConn)
-	if !ok || !sc.chunked {
-		return 0
+	if !ok {
+		return
 	}
-	return sc.framing + int64(len("transfer-encoding")+len("chunked"))
+	if sc.chunked {
+		r.BytesIn -= sc.framing + int64(len("transfer-encoding")+len("chunked"))
+	}
+	if sc.chunkRaw > 0 {
+		counted := sc.chunkData + 1
+		for _, f := range trailerFields(sc.trailers) {
+			counted += int64(len(f.Name) + len(f.Value))
+		}
+		r.BytesOut += counted - sc.chunkRaw
+	}
 }
 
 // CloseWrite ends the response side of a tunnel (the server closed).

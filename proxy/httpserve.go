@@ -251,7 +251,7 @@ func (h *httpConn) exchange() bool {
 	h.cookieRequest(be)
 	be.counters.open()
 	keep := h.forward(be)
-	h.r.BytesIn -= h2BodyFraming(h.cli)
+	h2Bytes(h.cli, &h.r) // h2serve.go
 	be.counters.close()
 	h.r.BeConn = be.counters.Cur.Load()
 	for _, c := range []*Counters{h.fe.counters, be.counters} {
