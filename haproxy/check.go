@@ -157,7 +157,9 @@ func (l *loader) postChecks() {
 				continue
 			}
 			seen[s.Name] = s
-			if r := s.Options["resolvers"]; r != "" && !l.hasSection("resolvers", r) {
+			// "default" always exists: the reference builds it from
+			// /etc/resolv.conf when no section has that name.
+			if r := s.Options["resolvers"]; r != "" && r != "default" && !l.hasSection("resolvers", r) {
 				alert(confparse.Pos{}, fmt.Sprintf("%s '%s', server '%s': unable to find required resolvers '%s'", proxyWord(p), p.Name, s.Name, r))
 			}
 			l.checkServerSSL(p, s, alert)

@@ -406,7 +406,7 @@ func (e *Engine) SetServerAddr(backendName, serverName string, addr netip.Addr, 
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	old := s.cfg.Addr
+	old := s.addr()
 	if port == 0 {
 		port = old.Port()
 	}
@@ -416,6 +416,9 @@ func (e *Engine) SetServerAddr(backendName, serverName string, addr netip.Addr, 
 	c := *s.cfg
 	c.Addr = netip.AddrPortFrom(addr, port)
 	s.cfg = &c
+	if r := s.dnsResult(); r != nil { // until DNS answers again
+		s.state.dns.last.Store(&dnsResult{fqdn: r.fqdn, addr: c.Addr, target: r.target})
+	}
 	s.state.admin.mu.Lock()
 	s.state.admin.lastChange = time.Now()
 	s.state.admin.mu.Unlock()
@@ -755,10 +758,10 @@ func (b *backend) statusLocked(s *server) ServerStatus {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	up := s.state.up.Load()
-	st := ServerStatus{Backend: b.cfg.Name, Name: s.cfg.Name, ServerID: s.lb.ID, Addr: s.cfg.Addr,
+	st := ServerStatus{Backend: b.cfg.Name, Name: s.cfg.Name, ServerID: s.lb.ID, Addr: s.addr(),
 		AdminFlags: a.flags, UWeight: s.uweight, IWeight: s.cfg.Weight, LastChange: a.lastChange,
 		Check: s.cfg.Check, ForcedID: s.cfg.ID != 0 && !a.autoID, CheckPort: s.cfg.CheckPort, CheckAddr: s.cfg.CheckAddr}
-	st.FQDN, st.SRVRecord = s.cfg.Resolve.names()
+	st.FQDN, st.SRVRecord = s.dnsNames()
 	if st.FQDN == "" && st.SRVRecord == "" {
 		st.FQDN = s.cfg.Hostname
 	}

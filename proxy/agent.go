@@ -116,11 +116,14 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 	for i, j := range jobs {
 		b, s, ac := j.b, j.s, j.s.cfg.Agent
 		t := b.checkTarget(s)
-		addr := s.cfg.Addr.Addr()
-		if ac.Addr.IsValid() {
-			addr = ac.Addr
+		t.Current = func() netip.AddrPort {
+			addr := s.addr().Addr()
+			if ac.Addr.IsValid() {
+				addr = ac.Addr
+			}
+			return netip.AddrPortFrom(addr, ac.Port)
 		}
-		t.Addr = netip.AddrPortFrom(addr, ac.Port)
+		t.Addr = t.Current()
 		t.Inter = ac.Inter
 		if t.Inter <= 0 {
 			t.Inter = 2 * time.Second
@@ -128,7 +131,7 @@ func (e *Engine) startAgents(ctx context.Context, rt *runtime) {
 		// The agent's own rise and fall are 1; check-send-proxy is for the
 		// health check only. Timeout: timeout check, else the agent's inter.
 		t.FastInter, t.DownInter, t.Rise, t.Fall, t.SendProxy = t.Inter, t.Inter, 1, 1, false
-		a := check.NewAgent(t, ac.Send)
+		a := check.NewAgent(rt.cfg.SpreadChecks.target(t), ac.Send)
 		first := t.Inter * time.Duration(i) / time.Duration(len(jobs))
 		go a.Run(ctx, first, func(r check.AgentResult) { b.agentReport(s, r) })
 	}

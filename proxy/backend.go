@@ -50,6 +50,7 @@ type serverState struct {
 	admin    adminState   // set by the Runtime API (admin.go)
 	srvStats              // health history for the statistics
 	agent    agentState   // what the agent check said (agent.go)
+	dns      dnsMemo      // what DNS last gave it (resolvers.go)
 }
 
 // backend is the runtime of one Backend.
@@ -144,6 +145,7 @@ func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counter
 			st.health.Store(-1)
 			st.admin.init(sc)
 		}
+		st.restoreResolved(sc)
 		ls := &balance.Server{Name: sc.Name, ID: sc.ID, Weight: sc.Weight, Backup: sc.Backup,
 			MaxConn: sc.MaxConn, MinConn: sc.MinConn, MaxQueue: sc.MaxQueue}
 		s := &server{cfg: sc, be: b, lb: ls, state: st, uweight: st.admin.weightFor(sc)}
@@ -358,7 +360,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		return nil, nil, err
 	}
 	for retries := 0; ; {
-		rec.Server, rec.SrvAddr = s.cfg.Name, s.cfg.Addr
+		rec.Server, rec.SrvAddr = s.cfg.Name, s.addr()
 		if retries > 0 {
 			start = time.Now()
 		}
@@ -450,7 +452,7 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 	// No keep-alive unless configured (see TCPKeepAlive.apply): Go's dialer
 	// would otherwise set it, with four system calls per connection.
 	d := net.Dialer{Timeout: b.cfg.TimeoutConnect, KeepAlive: -1}
-	addr := s.cfg.Addr
+	addr := s.addr()
 	if s.cfg.MapPorts && sess != nil {
 		// No port or a relative one: the client's destination port.
 		addr = netip.AddrPortFrom(addr.Addr(), uint16(int(sess.Dst.Port())+s.cfg.PortOffset))
@@ -649,18 +651,12 @@ func (e *Engine) lookupServer(backendName, serverName string) (*backend, *server
 
 // checkTarget builds the check target of a server.
 func (b *backend) checkTarget(s *server) check.Target {
-	addr := s.cfg.Addr
-	if s.cfg.CheckAddr.IsValid() {
-		addr = netip.AddrPortFrom(s.cfg.CheckAddr, addr.Port())
-	}
-	if s.cfg.CheckPort != 0 {
-		addr = netip.AddrPortFrom(addr.Addr(), s.cfg.CheckPort)
-	}
+	addr := checkAddrOf(s.cfg, s.addr())
 	var checkTLS *tls.Config
 	if t := s.cfg.TLS; t != nil && t.Checks {
 		checkTLS = t.Config
 	}
-	return check.Target{TLS: checkTLS, Addr: addr, Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
+	return check.Target{TLS: checkTLS, Addr: addr, Current: b.currentCheckAddr(s), Inter: s.cfg.Inter, FastInter: s.cfg.FastInter, DownInter: s.cfg.DownInter,
 		Timeout: b.cfg.TimeoutCheck, Rise: s.cfg.Rise, Fall: s.cfg.Fall, SendProxy: s.cfg.CheckSendProxy, Dial: checkDial(s.cfg),
 		External: b.externalTarget(s)}
 }

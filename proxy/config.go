@@ -46,8 +46,12 @@ type Config struct {
 	Userlists map[string]*userlist.List
 	// H2 are the HTTP/2 settings advertised to clients (tune.h2.*).
 	H2 h2.Settings
-	// Resolvers are the `resolvers` sections, by name.
-	Resolvers map[string]*resolve.Config
+	// SpreadChecks are spread-checks and max-spread-checks.
+	SpreadChecks SpreadChecks
+	// Resolvers are the `resolvers` sections, by name; ResolversOrder
+	// their names as `show resolvers` lists them.
+	Resolvers      map[string]*resolve.Config
+	ResolversOrder []string
 	// Limits are the process's descriptor limits, for `show info` (zero:
 	// not computed, the figures derive from MaxConn).
 	Limits fdlimit.Limits

@@ -296,7 +296,6 @@ func (e *Engine) startChecks(rt *runtime) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt.checks = cancel
 	e.startAgents(ctx, rt)
-	e.startResolvers(ctx, rt)
 	// HAProxy starts the n-th of N checks after minInter*n/N, minInter
 	// being the smallest first interval (fastinter, as a server starts
 	// between down and fully up).
@@ -326,10 +325,11 @@ func (e *Engine) startChecks(rt *runtime) {
 			}
 		}
 	}
+	minInter = rt.cfg.SpreadChecks.firstWithin(minInter)
 	for i, j := range jobs {
 		b, s := j.b, j.s
 		first := minInter * time.Duration(i) / time.Duration(len(jobs))
-		c := check.New(&b.cfg.Check, b.checkTarget(s), func(t check.Transition) {
+		c := check.New(&b.cfg.Check, rt.cfg.SpreadChecks.target(b.checkTarget(s)), func(t check.Transition) {
 			r := t.Result
 			if s.state.admin.checksPaused() {
 				return
@@ -352,6 +352,7 @@ func (e *Engine) startChecks(rt *runtime) {
 			c.SetHealth(int(h))
 		}
 		c.Paused = s.state.admin.checksPaused
+		c.Restart = s.state.dns.restartHealth
 		go func() {
 			c.RunFrom(ctx, first, func() {
 				s.state.noteCheck(c.Last(), healthBefore(s))
@@ -359,6 +360,7 @@ func (e *Engine) startChecks(rt *runtime) {
 			})
 		}()
 	}
+	e.startResolvers(ctx, rt) // last: it changes server configurations
 }
 
 // FrontendCounters returns a frontend's live counters.

@@ -27,7 +27,7 @@ import (
 func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a := &adapter{hc: hc, cfg: &Config{MaxConn: hc.Global.MaxConn}}
 	a.cfg.Userlists = a.userlistsOf()
-	a.cfg.Resolvers = a.resolversOf()
+	a.cfg.Resolvers, a.cfg.ResolversOrder = a.resolversOf()
 	a.peersTables()
 	a.peersSections()
 	for _, px := range hc.Proxies {
@@ -36,6 +36,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
+	a.cfg.SpreadChecks = a.spreadChecks()
 	a.externalProxyIDs()
 	return a.cfg, a.diags
 }
@@ -329,16 +330,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Check = a.checkSpec(px, lines)
 	be.ServerState = a.serverStateSource(px, lines)
 	a.connectPort = firstConnectPort(lines)
-	for _, s := range px.Servers {
-		if srv := a.server(px, s.Name, s.Addr, s.Options, s.Pos); srv != nil {
-			be.Servers = append(be.Servers, srv)
-		}
-	}
-	for _, d := range px.Section.Lines {
-		if d.Keyword == "server-template" {
-			be.Servers = append(be.Servers, a.serverTemplate(px, d)...)
-		}
-	}
+	be.Servers = a.serversInOrder(px)
 	a.cfg.Backends = append(a.cfg.Backends, be)
 	return be
 }
@@ -471,7 +463,7 @@ func (a *adapter) server(px *haproxy.Proxy, name string, addr haproxy.Address, o
 	}
 	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		switch {
-		case serverIgnored[k] && !resolveOptionActed(s, k):
+		case serverIgnored[k] && !resolveOptionActed(s, addr.Host, k):
 			a.warn(pos, "'server %s/%s' : option '%s' is accepted but not acted on yet by Fulcrum.", px.Name, name, k)
 		}
 	}

@@ -94,11 +94,13 @@ func TestFromConfig(t *testing.T) {
 						t.Errorf("%s: default-server not applied: %+v", s.Name, s)
 					}
 				}
-				if got := strings.Join(names, ","); got != "last,web1,web2,web3" {
+				// In configuration order, as the reference numbers them
+				// (see TestResolversDifferential's `show servers state`).
+				if got := strings.Join(names, ","); got != "web1,web2,web3,last" {
 					t.Errorf("servers %s", got)
 				}
-				if b.Servers[1].Fall != 5 {
-					t.Errorf("template option lost: %+v", b.Servers[1])
+				if b.Servers[0].Fall != 5 {
+					t.Errorf("template option lost: %+v", b.Servers[0])
 				}
 			}},
 		{desc: "hash-type with function and avalanche",

@@ -5,9 +5,39 @@ import (
 	"strconv"
 
 	"fulcrum/haproxy"
+	"fulcrum/proxy/fdlimit"
 )
 
-// HeldFDs counts the descriptors the reference sets aside for what a
+// FDBudget is what the reference's descriptor budget depends on in a
+// configuration: the global maxconn (cfg's, where -n may have replaced
+// it), ulimit-n, fd-hard-limit, maxpipes, the splicing proxies, and the
+// descriptors held besides connections (heldFDs). The caller adds the
+// process's own (master-worker) and the thread count.
+func FDBudget(hc *haproxy.Config, cfg *Config, localPeer string) fdlimit.Budget {
+	arg := func(kw string) int {
+		n, _ := strconv.Atoi(hc.Global.Arg(kw))
+		return n
+	}
+	b := fdlimit.Budget{Held: heldFDs(hc, cfg, localPeer), MaxConn: cfg.MaxConn, UlimitN: arg("ulimit-n"),
+		HardLimit: arg("fd-hard-limit"), MaxPipes: arg("maxpipes")}
+	a := &adapter{hc: hc}
+	for _, px := range hc.Proxies {
+		lines := a.linesOf(px)
+		if !hasOption(lines, "splice-auto") && !hasOption(lines, "splice-request") && !hasOption(lines, "splice-response") {
+			continue
+		}
+		s := fdlimit.Splicer{Frontend: px.Kind != "backend", Backend: px.Kind != "frontend", MaxConn: px.MaxConn}
+		for _, d := range lines {
+			if d.Keyword == "fullconn" && len(d.Args) > 0 {
+				s.FullConn, _ = strconv.Atoi(d.Args[0])
+			}
+		}
+		b.Splice = append(b.Splice, s)
+	}
+	return b
+}
+
+// heldFDs counts the descriptors the reference sets aside for what a
 // configuration holds besides its connections (fdlimit.Budget.Held): a
 // listener per bind address (each port of a range, disabled proxies
 // too), one per server with a health check and one per agent check, one
@@ -16,7 +46,7 @@ import (
 // listeners and their connections (`stats maxconn`, 10 by default), and
 // the local peer's listener with three per peer. localPeer is the local
 // peer's name (-L; "" = the host name or `localpeer`).
-func HeldFDs(hc *haproxy.Config, cfg *Config, localPeer string) int {
+func heldFDs(hc *haproxy.Config, cfg *Config, localPeer string) int {
 	n := 0
 	for _, px := range hc.Proxies {
 		if px.Kind != "frontend" && px.Kind != "listen" {

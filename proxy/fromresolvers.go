@@ -27,9 +27,11 @@ func ActsOnResolvers(keyword string) bool {
 	return false
 }
 
-// resolversOf maps the `resolvers` sections.
-func (a *adapter) resolversOf() map[string]*resolve.Config {
+// resolversOf maps the `resolvers` sections, and lists their names in
+// configuration order, the implicit "default" last.
+func (a *adapter) resolversOf() (map[string]*resolve.Config, []string) {
 	out := map[string]*resolve.Config{}
+	var order []string
 	for _, sec := range a.hc.Others {
 		if sec.Kind != "resolvers" || len(sec.Args) == 0 {
 			continue
@@ -38,9 +40,19 @@ func (a *adapter) resolversOf() map[string]*resolve.Config {
 		for _, d := range sec.Lines {
 			a.resolversLine(rc, d)
 		}
+		if out[rc.Name] == nil {
+			order = append(order, rc.Name)
+		}
 		out[rc.Name] = rc
 	}
-	return out
+	if out["default"] == nil {
+		// The reference's implicit section: the system's nameservers.
+		rc := resolve.Defaults("default")
+		rc.Nameservers = readResolvConf()
+		out["default"] = rc
+		order = append(order, "default")
+	}
+	return out, order
 }
 
 // resolversLine applies one line of a resolvers section; the model has
@@ -61,7 +73,8 @@ func (a *adapter) resolversLine(rc *resolve.Config, d haproxy.Directive) {
 		if ns, ok := parseNameserver(arg(0), arg(1)); ok {
 			rc.Nameservers = append(rc.Nameservers, ns)
 		} else {
-			a.alert(d.Pos, "nameserver '%s' : address '%s' must be a literal IP address and port in Fulcrum.", arg(0), arg(1))
+			// The model has warned when it cannot be reached at all.
+			a.warn(d.Pos, "nameserver '%s' : address '%s' is not a literal IP address and port: Fulcrum does not query it.", arg(0), arg(1))
 		}
 	case "parse-resolv-conf":
 		rc.Nameservers = append(rc.Nameservers, a.resolvConf(d.Pos)...)
@@ -123,9 +136,18 @@ func parseNameserver(name, w string) (resolve.Nameserver, bool) {
 // resolvConf reads the nameservers of ResolvConf, named by their
 // address as the reference names them.
 func (a *adapter) resolvConf(pos confparse.Pos) []resolve.Nameserver {
+	if _, err := os.Stat(ResolvConf); err != nil {
+		a.warn(pos, "failed to open %s: %v", ResolvConf, err)
+		return nil
+	}
+	return readResolvConf()
+}
+
+// readResolvConf reads the nameservers of ResolvConf (none when it
+// cannot be read).
+func readResolvConf() []resolve.Nameserver {
 	f, err := os.Open(ResolvConf)
 	if err != nil {
-		a.warn(pos, "failed to open %s: %v", ResolvConf, err)
 		return nil
 	}
 	defer f.Close()
@@ -181,11 +203,13 @@ func (a *adapter) serverResolve(px *haproxy.Proxy, name, host string, opts map[s
 }
 
 // resolveOptionActed reports whether a server option is acted on by the
-// resolution of s.
-func resolveOptionActed(s *Server, k string) bool {
+// resolution of s, or needs no action: a literal address, which the
+// reference does not resolve either.
+func resolveOptionActed(s *Server, host, k string) bool {
 	switch k {
 	case "resolvers", "resolve-prefer", "resolve-net", "resolve-opts", "init-addr":
-		return s.Resolve != nil
+		_, err := netip.ParseAddr(host)
+		return s.Resolve != nil || err == nil
 	}
 	return false
 }

@@ -36,13 +36,17 @@ listen fe
 	server-template srv 2 _http._tcp.svc.test resolvers dns init-addr none
 `)
 	for _, d := range diags {
-		if strings.Contains(d.Message, "resolv") && !strings.Contains(d.Message, "'server fe/lit'") {
+		if strings.Contains(d.Message, "resolv") {
 			t.Errorf("unexpected notice: %s", d.Message)
 		}
 	}
 	rc := cfg.Resolvers["dns"]
 	if rc == nil {
 		t.Fatal("no resolvers section")
+	}
+	// The reference's implicit "default" section comes last.
+	if got := strings.Join(cfg.ResolversOrder, ","); got != "dns,default" || cfg.Resolvers["default"] == nil {
+		t.Errorf("sections %s", got)
 	}
 	var ns []string
 	for _, n := range rc.Nameservers {
@@ -69,5 +73,29 @@ listen fe
 	}
 	if r := be.Servers[2].Resolve; r == nil || !r.SRV || r.FQDN != "_http._tcp.svc.test" {
 		t.Errorf("srv1 resolve %+v", r)
+	}
+}
+
+func TestParseNameserver(t *testing.T) {
+	for _, tc := range []struct {
+		desc, in, want string
+		tcp, ok        bool
+	}{
+		{desc: "ip and port", in: "10.0.0.1:5353", want: "10.0.0.1:5353", ok: true},
+		{desc: "port 53 by default", in: "10.0.0.1", want: "10.0.0.1:53", ok: true},
+		{desc: "ipv6 in brackets", in: "[fdaa::3]:53", want: "[fdaa::3]:53", ok: true},
+		{desc: "bare ipv6", in: "fdaa::3", want: "[fdaa::3]:53", ok: true},
+		{desc: "tcp prefix", in: "tcp@10.0.0.1:53", want: "10.0.0.1:53", tcp: true, ok: true},
+		{desc: "udp prefix", in: "udp@10.0.0.1:53", want: "10.0.0.1:53", ok: true},
+		{desc: "host name", in: "dns.example:53"},
+		{desc: "unset variable", in: "${DNS}:53"},
+		{desc: "unknown prefix", in: "unix@/x"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			ns, ok := parseNameserver("ns", tc.in)
+			if ok != tc.ok || ok && (ns.Addr.String() != tc.want || ns.TCP != tc.tcp) {
+				t.Errorf("%q: %+v %v", tc.in, ns, ok)
+			}
+		})
 	}
 }

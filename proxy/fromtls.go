@@ -166,7 +166,8 @@ var tlsOptions = map[string]bool{"ssl-min-ver": true, "ssl-max-ver": true, "no-s
 // model's "not acted on yet" notice for it is stale).
 func ActsOnGlobal(keyword string) bool {
 	return keyword == "ssl-default-bind-options" || keyword == "ssl-default-bind-ciphers" ||
-		keyword == "ssl-default-bind-ciphersuites" || actsOnServerTLSGlobal(keyword)
+		keyword == "ssl-default-bind-ciphersuites" || actsOnServerTLSGlobal(keyword) ||
+		keyword == "spread-checks" || keyword == "max-spread-checks"
 }
 
 // tlsVersions are the protocol names of ssl-min-ver/ssl-max-ver and the

@@ -168,6 +168,10 @@ func setBacklog(ln net.Listener, backlog int) error {
 	return lerr
 }
 
+// Strerror is the system error under err as the reference prints it
+// ("Cannot assign requested address"): strerror(3)'s words.
+func Strerror(err error) string { return strerror(err) }
+
 // strerror is the system error under err as the reference prints it
 // ("Cannot assign requested address").
 func strerror(err error) string {

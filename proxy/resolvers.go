@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -8,9 +9,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fulcrum/proxy/resolve"
+	"fulcrum/proxy/xxhash"
 )
 
 // This file is run-time DNS: servers with `resolvers NAME` follow their
@@ -25,9 +28,6 @@ type ServerResolve struct {
 	Resolvers string
 	FQDN      string
 	SRV       bool
-	// Target is the SRV record's host the server follows now ("" =
-	// a free slot); set at run time only.
-	Target string
 	// PreferIPv4 is `resolve-prefer ipv4` (the default prefers ipv6).
 	PreferIPv4 bool
 	// Nets are `resolve-net`: addresses in them are preferred.
@@ -36,17 +36,6 @@ type ServerResolve struct {
 	// name may share an address; IgnoreWeight keeps the weight an SRV
 	// record gives.
 	AllowDupIP, IgnoreWeight bool
-}
-
-// names are the fqdn and srvrecord columns of `show servers state`.
-func (r *ServerResolve) names() (fqdn, srv string) {
-	switch {
-	case r == nil:
-		return "", ""
-	case r.SRV:
-		return r.Target, r.FQDN
-	}
-	return r.FQDN, ""
 }
 
 // admFQDNSet is SRV_ADMF_HMAINT, which the reference leaves on a server
@@ -63,8 +52,10 @@ type dnsGroup struct {
 	// lastValid is when the last valid answer came (the start at first);
 	// next when to ask again.
 	lastValid, next time.Time
-	// missing is since when an SRV target is absent from the answers.
-	missing map[string]time.Time
+	// listed is when each SRV record ("target:port") was last in an
+	// answer; seen when each address was, by name.
+	listed map[string]time.Time
+	seen   map[string]map[netip.Addr]time.Time
 }
 
 // startResolvers runs one resolution loop per resolvers section used,
@@ -85,7 +76,7 @@ func (e *Engine) startResolvers(ctx context.Context, rt *runtime) {
 			g := groups[k]
 			if g == nil {
 				g = &dnsGroup{b: b, res: *r, client: e.dnsClient(rc), lastValid: now, next: now,
-					missing: map[string]time.Time{}}
+					listed: map[string]time.Time{}, seen: map[string]map[netip.Addr]time.Time{}}
 				groups[k] = g
 				bySection[r.Resolvers] = append(bySection[r.Resolvers], g)
 			}
@@ -120,12 +111,17 @@ type ResolverNameserver struct {
 	Counters *resolve.Counters
 }
 
-// Resolvers returns the statistics of the resolvers sections, by name,
-// for `show resolvers` (sections no server uses have no queries).
+// Resolvers returns the statistics of the resolvers sections, in
+// configuration order (by name when the configuration gives none), for
+// `show resolvers` (sections no server uses have no queries).
 func (e *Engine) Resolvers() []ResolverSection {
 	rt := e.rt.Load()
 	var out []ResolverSection
-	for _, name := range slices.Sorted(maps.Keys(rt.cfg.Resolvers)) {
+	order := rt.cfg.ResolversOrder
+	if len(order) != len(rt.cfg.Resolvers) {
+		order = slices.Sorted(maps.Keys(rt.cfg.Resolvers))
+	}
+	for _, name := range order {
 		rc := rt.cfg.Resolvers[name]
 		c := e.dnsClient(rc)
 		sec := ResolverSection{Name: name}
@@ -191,13 +187,17 @@ func (e *Engine) resolveGroup(ctx context.Context, rc *resolve.Config, g *dnsGro
 	var logs []string
 	switch {
 	case g.res.SRV && ans.Status == resolve.Valid:
-		logs = g.applySRV(ans.Services, now, rc.Hold.Obsolete)
+		var hosts []string
+		logs, hosts = g.applySRV(ans.Services, now, rc.Hold.Obsolete)
+		logs = append(logs, e.resolveTargets(ctx, rc, g, hosts)...)
 	case ans.Status == resolve.Valid:
+		ans.Addrs = g.recent(g.res.FQDN, ans.Addrs, now, rc.Hold.Obsolete)
 		logs = g.applyAddrs(ans, rc.Name)
 	case now.Sub(g.lastValid) < holdFor(rc.Hold, ans.Status):
 		// the last valid answer is still trusted
 	case g.res.SRV:
-		logs = g.applySRV(nil, now, rc.Hold.Obsolete)
+		// The records age: servers leave as theirs become obsolete.
+		logs, _ = g.applySRV(nil, now, rc.Hold.Obsolete)
 	default:
 		logs = g.failAll(failReason[ans.Status])
 	}
@@ -276,13 +276,13 @@ func (g *dnsGroup) applyAddrs(ans resolve.Answer, section string) []string {
 	servers := g.serversLocked()
 	held := map[netip.Addr]int{}
 	for _, s := range servers {
-		if a := s.cfg.Addr.Addr(); a.IsValid() {
+		if a := s.addr().Addr(); a.IsValid() {
 			held[a]++
 		}
 	}
 	var logs []string
 	for i, s := range servers {
-		cur := s.cfg.Addr.Addr()
+		cur := s.addr().Addr()
 		if cur.IsValid() && slices.Contains(ans.Addrs, cur) {
 			continue
 		}
@@ -302,30 +302,34 @@ func (g *dnsGroup) applyAddrs(ans resolve.Answer, section string) []string {
 		if i > 0 {
 			by = "DNS cache"
 		}
-		logs = append(logs, b.moveLocked(s, pick, s.cfg.Addr.Port(), by, "")...)
+		logs = append(logs, b.moveLocked(s, pick, s.addr().Port(), by, "", true)...)
 	}
 	return logs
 }
 
-// pick chooses among addrs: those in resolve-net first, then the first
-// in the answer's order; an address another server holds only with
-// allow-dup-ip.
+// pick chooses among addrs as the reference scores them: 8 for the
+// preferred family, 4 in a resolve-net, 2 when no other server of the
+// group holds it (else skipped, unless allow-dup-ip); the first best in
+// the reference's record order wins.
 func (g *dnsGroup) pick(addrs []netip.Addr, taken func(netip.Addr) bool) netip.Addr {
 	var best netip.Addr
 	bestScore := -1
-	for _, a := range addrs {
-		if !g.res.AllowDupIP && taken(a) {
-			continue
-		}
+	for _, a := range recordOrder(addrs) {
 		score := 0
-		if (a.Is4() || a.Is4In6()) == g.res.PreferIPv4 {
-			score += 2
+		if a.Is4() == g.res.PreferIPv4 {
+			score += 8
 		}
 		for _, n := range g.res.Nets {
 			if n.Contains(a) {
-				score++
+				score += 4
 				break
 			}
+		}
+		switch {
+		case !taken(a):
+			score += 2
+		case !g.res.AllowDupIP:
+			continue
 		}
 		if score > bestScore {
 			best, bestScore = a, score
@@ -334,19 +338,40 @@ func (g *dnsGroup) pick(addrs []netip.Addr, taken func(netip.Addr) bool) netip.A
 	return best
 }
 
-// moveLocked sets a server's address (and SRV target), logs the change
-// as the reference does, and takes it out of resolution maintenance.
-func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target string) []string {
-	var logs []string
-	old := s.cfg.Addr
-	c := *s.cfg
-	c.Addr, c.Unresolved = netip.AddrPortFrom(ip, port), false
-	if target != "" {
-		r := *c.Resolve
-		r.Target = target
-		c.Resolve = &r
+// recordOrder sorts addresses as the reference keeps answer records: by
+// XXH32 of the address bytes seeded with the record type.
+func recordOrder(addrs []netip.Addr) []netip.Addr {
+	key := func(a netip.Addr) uint32 {
+		if a.Is4() {
+			b := a.As4()
+			return xxhash.Sum32(b[:], uint32(resolve.A))
+		}
+		b := a.As16()
+		return xxhash.Sum32(b[:], uint32(resolve.AAAA))
 	}
-	s.cfg = &c
+	out := slices.Clone(addrs)
+	slices.SortStableFunc(out, func(x, y netip.Addr) int { return cmp.Compare(key(x), key(y)) })
+	return out
+}
+
+// srvOrder sorts SRV records as the reference keeps them: by XXH32 of
+// the target name seeded with the SRV type.
+func srvOrder(recs []resolve.Service) []resolve.Service {
+	key := func(r resolve.Service) uint32 {
+		return xxhash.Sum32([]byte(strings.ToLower(r.Target)), uint32(resolve.SRV))
+	}
+	out := slices.Clone(recs)
+	slices.SortStableFunc(out, func(x, y resolve.Service) int { return cmp.Compare(key(x), key(y)) })
+	return out
+}
+
+// moveLocked sets a server's address (and SRV target), logs the change
+// as the reference does, and takes it out of resolution maintenance
+// (adminLine: with the line of an address from an A/AAAA answer).
+func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target string, adminLine bool) []string {
+	var logs []string
+	old := s.addr()
+	s.state.dns.last.Store(&dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: netip.AddrPortFrom(ip, port), target: target})
 	if old.Addr() != ip {
 		from := "(none)"
 		if old.Addr().IsValid() {
@@ -368,6 +393,16 @@ func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target s
 	a.lastChange = time.Now() // the check health stays 0, as the reference leaves it
 	flags := a.flags
 	a.mu.Unlock()
+	if s.cfg.Check && !s.state.admin.checksPaused() {
+		// The checks start over from up, as the reference's do.
+		rise := max(s.cfg.Rise, 1)
+		s.state.dns.restart.Store(int64(rise))
+		s.state.health.Store(int64(rise))
+		if !s.state.up.Load() {
+			s.state.up.Store(true)
+			b.lb.SetUp(s.lb, true)
+		}
+	}
 	up := s.state.up.Load()
 	wasUsable := s.lb.Usable()
 	b.applyAdminLocked(s)
@@ -379,17 +414,22 @@ func (b *backend) moveLocked(s *server, ip netip.Addr, port uint16, by, target s
 	if up {
 		health = "UP"
 	}
-	fqdn, _ := c.Resolve.names()
+	fqdn, _ := s.dnsNames()
 	logs = append(logs, fmt.Sprintf("Server %s ('%s') is %s/READY (resolves again).", s.id(), fqdn, health))
-	if target == "" {
+	if adminLine {
 		logs = append(logs, fmt.Sprintf("Server %s administratively READY thanks to valid DNS answer.", s.id()))
 	}
 	return logs
 }
 
 // resolveMaintLocked puts a server in maintenance "(resolution)" and
-// forgets its address.
+// forgets its address (an SRV slot its record too).
 func (b *backend) resolveMaintLocked(s *server, reason string) []string {
+	none := &dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: netip.AddrPortFrom(netip.Addr{}, s.addr().Port())}
+	if s.cfg.Resolve.SRV {
+		none.addr = netip.AddrPort{}
+	}
+	s.state.dns.last.Store(none)
 	a := &s.state.admin
 	a.mu.Lock()
 	was := a.flags
@@ -401,15 +441,6 @@ func (b *backend) resolveMaintLocked(s *server, reason string) []string {
 	a.health, a.lastChange = 0, time.Now()
 	flags := a.flags
 	a.mu.Unlock()
-	c := *s.cfg
-	c.Addr = netip.AddrPortFrom(netip.Addr{}, c.Addr.Port())
-	if c.Resolve != nil && c.Resolve.SRV {
-		r := *c.Resolve
-		r.Target = ""
-		c.Resolve = &r
-		c.Addr = netip.AddrPort{}
-	}
-	s.cfg = &c
 	up := s.state.up.Load()
 	b.applyAdminLocked(s)
 	s.state.noteAdmin(was, flags, up)
@@ -440,75 +471,130 @@ func (g *dnsGroup) failAll(reason string) []string {
 // server keeps its record while it is listed (address, port and weight
 // follow it), a record absent for `hold obsolete` frees its slot, and
 // new records take free slots, those never used first.
-func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time.Duration) []string {
+//
+// Records the additional section gives no address for are followed by
+// their servers resolving the target (hosts lists those servers).
+func (g *dnsGroup) applySRV(recs []resolve.Service, now time.Time, obsolete time.Duration) (logs, hosts []string) {
 	b := g.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	key := func(target string, port uint16) string { return fmt.Sprintf("%s:%d", target, port) }
 	listed := map[string]resolve.Service{}
 	for _, r := range recs {
-		if r.Addr.IsValid() {
-			listed[key(r.Target, r.Port)] = r
-		}
+		listed[key(r.Target, r.Port)] = r
+		g.listed[key(r.Target, r.Port)] = now
 	}
-	var logs []string
+	follow := func(s *server, rec resolve.Service) {
+		if rec.Addr.IsValid() {
+			logs = append(logs, b.moveLocked(s, rec.Addr, rec.Port, "DNS additional record", rec.Target, false)...)
+		} else {
+			b.assignLocked(s, rec)
+			hosts = append(hosts, s.cfg.Name)
+		}
+		g.srvWeightLocked(s, rec)
+	}
 	servers := g.serversLocked()
 	used := map[string]bool{}
 	for _, s := range servers {
-		r := s.cfg.Resolve
-		if r == nil || r.Target == "" {
+		target, _ := s.dnsNames()
+		if target == "" {
 			continue
 		}
-		k := key(r.Target, s.cfg.Addr.Port())
+		k := key(target, s.addr().Port())
 		rec, ok := listed[k]
 		if !ok {
-			since, seen := g.missing[k]
-			if !seen {
-				g.missing[k], since = now, now
-			}
-			if now.Sub(since) >= obsolete {
-				delete(g.missing, k)
+			// Absent: kept while its last listing is within `hold
+			// obsolete`.
+			if now.Sub(g.listed[k]) > obsolete {
+				delete(g.listed, k)
 				logs = append(logs, b.resolveMaintLocked(s, "entry removed from SRV record")...)
 			} else {
 				used[k] = true
 			}
 			continue
 		}
-		delete(g.missing, k)
 		used[k] = true
-		logs = append(logs, b.moveLocked(s, rec.Addr, rec.Port, "DNS additional record", rec.Target)...)
-		logs = append(logs, g.srvWeightLocked(s, rec)...)
+		follow(s, rec)
 	}
-	// New records, last first (the reference's order), into free slots:
+	// New records, in the reference's record order, into free slots:
 	// never used ones first, then in configuration order.
-	free := slices.DeleteFunc(slices.Clone(servers), func(s *server) bool { return s.cfg.Resolve.Target != "" })
+	free := slices.DeleteFunc(slices.Clone(servers), func(s *server) bool { target, _ := s.dnsNames(); return target != "" })
 	slices.SortStableFunc(free, func(x, y *server) int {
 		return boolInt(x.state.admin.flagsNow()&admFQDNSet != 0) - boolInt(y.state.admin.flagsNow()&admFQDNSet != 0)
 	})
-	for i := len(recs) - 1; i >= 0 && len(free) > 0; i-- {
-		rec := recs[i]
+	for _, rec := range srvOrder(recs) {
+		if len(free) == 0 {
+			break
+		}
 		k := key(rec.Target, rec.Port)
-		if !rec.Addr.IsValid() || used[k] {
+		if used[k] {
 			continue
 		}
 		used[k] = true
 		s := free[0]
 		free = free[1:]
-		logs = append(logs, b.moveLocked(s, rec.Addr, rec.Port, "DNS additional record", rec.Target)...)
-		logs = append(logs, g.srvWeightLocked(s, rec)...)
+		follow(s, rec)
+	}
+	return logs, hosts
+}
+
+// assignLocked gives a free slot an SRV record whose address is not
+// known yet: it stays in maintenance until its target resolves. A
+// server already at an address keeps it meanwhile.
+func (b *backend) assignLocked(s *server, rec resolve.Service) {
+	cur := s.addr()
+	if target, _ := s.dnsNames(); target == rec.Target && cur.Port() == rec.Port {
+		return
+	}
+	s.state.dns.last.Store(&dnsResult{fqdn: s.cfg.Resolve.FQDN, addr: netip.AddrPortFrom(netip.Addr{}, rec.Port), target: rec.Target})
+	s.state.admin.mu.Lock()
+	s.state.admin.flags |= admFQDNSet
+	s.state.admin.mu.Unlock()
+}
+
+// resolveTargets resolves the targets of SRV records that came without
+// an address, for the servers following them.
+func (e *Engine) resolveTargets(ctx context.Context, rc *resolve.Config, g *dnsGroup, names []string) []string {
+	var logs []string
+	for _, name := range names {
+		g.b.mu.Lock()
+		s := g.b.byName[name]
+		var target string
+		if s != nil {
+			target, _ = s.dnsNames()
+		}
+		g.b.mu.Unlock()
+		if target == "" {
+			continue
+		}
+		ans := queryAddrs(ctx, g.client, target, g.res.PreferIPv4)
+		if ans.Status != resolve.Valid || len(ans.Addrs) == 0 {
+			continue // kept as it is until the target answers
+		}
+		ans.Addrs = g.recent(target, ans.Addrs, time.Now(), rc.Hold.Obsolete)
+		g.b.mu.Lock()
+		if t, _ := s.dnsNames(); t == target {
+			cur := s.addr()
+			ip := cur.Addr()
+			if !slices.Contains(ans.Addrs, ip) {
+				ip = g.pick(ans.Addrs, func(netip.Addr) bool { return false })
+			}
+			logs = append(logs, g.b.moveLocked(s, ip, cur.Port(), rc.Name+"/"+ans.By, target, true)...)
+		}
+		g.b.mu.Unlock()
 	}
 	return logs
 }
 
 // srvWeightLocked gives a server the weight of its SRV record, scaled
 // as the reference does (weight/256 + 1), unless ignore-weight.
-func (g *dnsGroup) srvWeightLocked(s *server, rec resolve.Service) []string {
+func (g *dnsGroup) srvWeightLocked(s *server, rec resolve.Service) {
 	if g.res.IgnoreWeight {
-		return nil
+		return
 	}
 	w := int(rec.Weight)/256 + 1
 	if s.uweight == w {
-		return nil
+		return
 	}
 	s.uweight = w
 	a := &s.state.admin
@@ -516,7 +602,6 @@ func (g *dnsGroup) srvWeightLocked(s *server, rec resolve.Service) []string {
 	a.uweight = w
 	a.mu.Unlock()
 	g.b.applyAdminLocked(s)
-	return nil
 }
 
 func boolInt(b bool) int {
@@ -530,4 +615,128 @@ func (a *adminState) flagsNow() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.flags
+}
+
+// checkAddrOf is where a server configured as cfg, now at addr, is
+// checked: its address, or its `addr`, on its `port` when given.
+func checkAddrOf(cfg *Server, addr netip.AddrPort) netip.AddrPort {
+	if cfg.CheckAddr.IsValid() {
+		addr = netip.AddrPortFrom(cfg.CheckAddr, addr.Port())
+	}
+	if cfg.CheckPort != 0 {
+		addr = netip.AddrPortFrom(addr.Addr(), cfg.CheckPort)
+	}
+	return addr
+}
+
+// currentCheckAddr follows the server's address as DNS changes it, for
+// its health checks.
+func (b *backend) currentCheckAddr(s *server) func() netip.AddrPort {
+	return func() netip.AddrPort { return checkAddrOf(s.cfg, s.addr()) }
+}
+
+// dnsResult is what DNS last gave a server.
+type dnsResult struct {
+	fqdn   string         // the name it was resolved from
+	addr   netip.AddrPort // invalid address: none (resolution maintenance)
+	target string         // SRV: the record's host
+}
+
+// dnsMemo holds a server's dnsResult in its state, so that connections
+// read it without a lock and a reload keeps it.
+type dnsMemo struct {
+	last atomic.Pointer[dnsResult] // nil: DNS has not answered
+	// restart is the check health to start again from once the server
+	// left resolution maintenance (-1 or 0 when none: see restartHealth).
+	restart atomic.Int64
+}
+
+// restartHealth hands the checker, once, the health a server leaving
+// resolution maintenance starts from: up (rise), as the reference.
+func (m *dnsMemo) restartHealth() int {
+	if h := m.restart.Swap(0); h > 0 {
+		return int(h)
+	}
+	return -1
+}
+
+// dnsResult returns what DNS gave s, nil when it has not spoken for the
+// name s is configured with.
+func (s *server) dnsResult() *dnsResult {
+	if s.cfg.Resolve == nil {
+		return nil
+	}
+	if r := s.state.dns.last.Load(); r != nil && r.fqdn == s.cfg.Resolve.FQDN {
+		return r
+	}
+	return nil
+}
+
+// addr is where the server is now: DNS's answer, or its configuration.
+func (s *server) addr() netip.AddrPort {
+	if r := s.dnsResult(); r != nil {
+		return r.addr
+	}
+	return s.cfg.Addr
+}
+
+// dnsNames are the fqdn and srvrecord columns of `show servers state`.
+func (s *server) dnsNames() (fqdn, srv string) {
+	r := s.cfg.Resolve
+	switch {
+	case r == nil:
+		return "", ""
+	case !r.SRV:
+		return r.FQDN, ""
+	}
+	if d := s.dnsResult(); d != nil {
+		return d.target, r.FQDN
+	}
+	return "", r.FQDN
+}
+
+// restoreResolved sets the resolution maintenance of a server entering
+// a new generation: kept with DNS's last answer when it resolves the
+// same name, else as its configuration starts it.
+func (st *serverState) restoreResolved(sc *Server) {
+	a := &st.admin
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	last := st.dns.last.Load()
+	switch {
+	case sc.Resolve == nil:
+		st.dns.last.Store(nil)
+		a.flags &^= admResolveMaint
+	case last != nil && last.fqdn == sc.Resolve.FQDN:
+	case sc.Unresolved:
+		st.dns.last.Store(nil)
+		a.flags |= admResolveMaint
+	default:
+		st.dns.last.Store(nil)
+		a.flags &^= admResolveMaint
+	}
+}
+
+// recent returns addrs, then the addresses earlier answers for name gave
+// within `hold obsolete`: the reference still counts those as records,
+// so a server keeps such an address.
+func (g *dnsGroup) recent(name string, addrs []netip.Addr, now time.Time, obsolete time.Duration) []netip.Addr {
+	m := g.seen[name]
+	if m == nil {
+		m = map[netip.Addr]time.Time{}
+		g.seen[name] = m
+	}
+	for _, a := range addrs {
+		m[a] = now
+	}
+	out := slices.Clone(addrs)
+	for _, a := range slices.SortedFunc(maps.Keys(m), func(x, y netip.Addr) int { return x.Compare(y) }) {
+		switch {
+		case now.Sub(m[a]) > obsolete:
+			delete(m, a)
+		case !slices.Contains(out, a):
+			out = append(out, a)
+		}
+	}
+	return out
 }

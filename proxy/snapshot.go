@@ -355,7 +355,7 @@ func serverStatus(s *server, v balance.View) string {
 	a.mu.Unlock()
 	up := s.state.up.Load()
 	switch {
-	case (maint || v.Maint) && (s.cfg.Unresolved || resolution):
+	case (maint || v.Maint) && (s.cfg.Unresolved && s.cfg.Resolve == nil || resolution):
 		return "MAINT (resolution)"
 	case maint || v.Maint:
 		return "MAINT"
@@ -482,8 +482,8 @@ func (b *backend) serverRow(rt *runtime, s *server, v balance.View, iid int, now
 	if s.cfg.Agent != nil && !s.state.agent.off.Load() {
 		agentStats(&r, &s.state.agent)
 	}
-	if s.cfg.Addr.IsValid() {
-		r.Set(stats.Addr, stats.Str(s.cfg.Addr.String()))
+	if addr := s.addr(); addr.IsValid() {
+		r.Set(stats.Addr, stats.Str(addr.String()))
 	}
 	if s.cfg.Cookie != "" {
 		r.Set(stats.Cookie, stats.Str(s.cfg.Cookie))
@@ -563,7 +563,7 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 	p.UlimitN = 2*p.MaxConn + 26
 	p.MaxSock = p.UlimitN
 	if l := rt.cfg.Limits; l.MaxConn > 0 {
-		p.MaxConn, p.MaxSock, p.UlimitN, p.Nbthread = l.MaxConn, l.MaxSock, l.UlimitN, l.NbThread
+		p.MaxConn, p.MaxSock, p.UlimitN, p.Nbthread, p.MaxPipes = l.MaxConn, l.MaxSock, l.UlimitN, l.NbThread, l.MaxPipes
 	}
 	var listeners int
 	e.mu.Lock()

@@ -33,6 +33,7 @@ type daemonOpts struct {
 	softPIDs   []int  // -sf
 	hardPIDs   []int  // -st
 	localPeer  string // -L
+	verbose    bool   // -d or -V: the reference's "Note:" lines
 	notes      []string
 }
 
@@ -51,7 +52,7 @@ func parseDaemonArgs(args []string) daemonOpts {
 		case a == "-db":
 			o.foreground = true
 		case a == "-d":
-			o.foreground = true
+			o.foreground, o.verbose = true, true
 			o.notes = append(o.notes, "'-d' (debug mode): Fulcrum stays in the foreground but prints no per-connection traces.")
 		case (a == "-n" || a == "-N") && i+1 < len(args):
 			i++
@@ -97,6 +98,7 @@ func parseDaemonArgs(args []string) daemonOpts {
 			if !ok {
 				continue
 			}
+			o.verbose = o.verbose || a == "-V"
 			if withValue[a] && i+1 < len(args) {
 				i++
 				a += " " + args[i]
@@ -178,7 +180,7 @@ func runDaemon(f flags) int {
 			return 1
 		}
 	}
-	if !d.dropPrivileges(cfg) {
+	if !d.dropPrivileges(cfg) || !limitHighEnough(cfg, ecfg, r) {
 		return 1
 	}
 	signalReady()

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 
 	"fulcrum/haproxy"
 	"fulcrum/proxy"
@@ -30,35 +30,34 @@ func applyLimits(cfg *haproxy.Config, ecfg *proxy.Config, opts daemonOpts, r *re
 	if err != nil {
 		return true
 	}
-	held := proxy.HeldFDs(cfg, ecfg, opts.localPeer)
+	b := proxy.FDBudget(cfg, ecfg, opts.localPeer)
 	if opts.master || cfg.Global.MasterWorker {
-		held++ // the worker's socket pair to its master
+		b.Held++ // the worker's socket pair to its master
 	}
 	if opts.masterCLI != "" {
-		held += 1 + mworkerCLIConns
+		b.Held += 1 + mworkerCLIConns
 	}
-	b := fdlimit.Budget{Held: held, NbThread: cfg.Global.NbThread, MaxConn: ecfg.MaxConn,
-		UlimitN: globalInt(cfg, "ulimit-n"), HardLimit: globalInt(cfg, "fd-hard-limit")}
+	b.NbThread = cfg.Global.NbThread
 	if b.NbThread == 0 {
 		b.NbThread = min(runtime.NumCPU(), maxThreads)
 	}
 	l := b.Compute(boot)
-	msgs, fatal := fdlimit.Apply(sys, &l, b.HardLimit, strictLimits(cfg), os.Args[0])
+	if opts.verbose && ecfg.MaxConn == 0 && inherited == nil { // a worker's master said it
+		fmt.Fprintf(os.Stderr, "Note: setting global.maxconn to %d.\n", l.MaxConn)
+	}
+	msgs, fatal := fdlimit.Raise(sys, &l, b.HardLimit, strictLimits(cfg), os.Args[0])
 	for _, m := range msgs {
-		r.header()
-		r.line(m.Level, m.Text)
+		r.startupLine(m.Level, m.Text)
 	}
 	if fatal {
 		return false
 	}
 	ecfg.MaxConn, ecfg.Limits = l.MaxConn, l
+	if ecfg.Stats != nil {
+		// Frontends without a maxconn of their own take the global one.
+		ecfg.Stats.MaxConn = l.MaxConn
+	}
 	return true
-}
-
-// globalInt is a global keyword's integer argument (0 when absent).
-func globalInt(cfg *haproxy.Config, kw string) int {
-	n, _ := strconv.Atoi(cfg.Global.Arg(kw))
-	return n
 }
 
 // strictLimits is strict-limits: on unless `no strict-limits` is the
@@ -77,4 +76,18 @@ func strictLimits(cfg *haproxy.Config) bool {
 		}
 	}
 	return strict
+}
+
+// limitHighEnough is the reference's check of the descriptor limit once
+// the listeners are bound and the privileges dropped: an alert when it is
+// below what maxconn needs, and false (exit) with strict-limits.
+func limitHighEnough(cfg *haproxy.Config, ecfg *proxy.Config, r *reporter) bool {
+	if ecfg.Limits.MaxSock == 0 {
+		return true
+	}
+	msg, fatal := fdlimit.CheckLow(fdlimit.Process{}, ecfg.Limits, strictLimits(cfg), os.Args[0])
+	if msg != nil {
+		r.startupLine(msg.Level, msg.Text)
+	}
+	return !fatal
 }

@@ -60,11 +60,18 @@ func runWithLimits(t *testing.T, bin, nofile, body string, args ...string) limit
 		break
 	}
 	if up {
-		want := map[string]bool{"Nbthread": true, "Ulimit-n": true, "Maxsock": true, "Maxconn": true, "Hard_maxconn": true}
+		want := map[string]bool{"Nbthread": true, "Ulimit-n": true, "Maxsock": true, "Maxconn": true, "Hard_maxconn": true,
+			"Maxpipes": true}
 		var kept []string
 		for _, l := range strings.Split(cli(t, sock, "show info"), "\n") {
 			if k, _, ok := strings.Cut(l, ":"); ok && want[k] {
 				kept = append(kept, l)
+			}
+		}
+		// A frontend's and a backend's session limits follow maxconn.
+		for _, l := range strings.Split(cli(t, sock, "show stat"), "\n") {
+			if f := strings.Split(l, ","); len(f) > 6 && (f[1] == "FRONTEND" || f[1] == "BACKEND") {
+				kept = append(kept, f[0]+"/"+f[1]+" slim="+f[6])
 			}
 		}
 		run.info = strings.Join(kept, "\n")
@@ -86,9 +93,9 @@ func runWithLimits(t *testing.T, bin, nofile, body string, args ...string) limit
 	pid := regexp.MustCompile(`^(\[[A-Z]+\]\s+)\(\d+\)`)
 	var msgs []string
 	for _, l := range strings.Split(p.out.String(), "\n") {
-		// The limit's messages (the rest, shutdown lines of a master
-		// included, is other tests' business).
-		if strings.Contains(l, "FD limit") {
+		// The limit's messages and notes (the rest, shutdown lines of
+		// a master included, is other tests' business).
+		if strings.Contains(l, "FD limit") || strings.HasPrefix(l, "Note: setting global.maxconn") {
 			msgs = append(msgs, strings.ReplaceAll(pid.ReplaceAllString(l, "$1(P)"), link, "PROG"))
 		}
 	}
@@ -98,7 +105,8 @@ func runWithLimits(t *testing.T, bin, nofile, body string, args ...string) limit
 
 // TestLimitsMatchReference: under the same RLIMIT_NOFILE, the maxconn
 // derived when none is set, the descriptors counted for listeners,
-// checks, `port` options and the stats socket, ulimit-n, the limit that
+// checks, `port` options and the stats socket, the pipes of splicing
+// proxies, ulimit-n, the limit that
 // cannot be raised (an alert and exit with strict-limits, the default; a
 // warning without), and the limit too low for maxconn give the
 // reference's messages, exit and `show info` figures.
@@ -108,33 +116,47 @@ func TestLimitsMatchReference(t *testing.T) {
 	}
 	ref := reftest.HAProxy(t)
 	ours := reftest.Ours(t, "haproxy")
+	// 1024:4096, or lower where the hard limit is (only a privileged
+	// process may raise it): the same for both, whatever it is.
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	nofile := fmt.Sprintf("%d:%d", min(1024, lim.Max), min(4096, lim.Max))
 	const proxies = "defaults\n\tmode tcp\n\ttimeout connect 1s\n\ttimeout client 1s\n\ttimeout server 1s\n" +
 		"listen a\n\tbind 127.0.0.1:%d-%d,127.0.0.1:%d\n\tdefault-server port %d\n" +
 		"\tserver s1 127.0.0.1:%d check\n\tserver s2 127.0.0.1:%d check agent-check agent-port %d\n"
 	for _, tc := range []struct {
-		desc, global, nofile string
-		args                 []string
+		desc, global string
+		args         []string
+		extra        string // lines of the listen section
 	}{
-		{"maxconn derived from the limit", "", "1024:4096", nil},
-		{"nbthread and stats maxconn", "\tnbthread 1\n\tstats maxconn 25\n", "1024:4096", nil},
-		{"maxconn set", "\tmaxconn 1000\n", "1024:4096", nil},
-		{"maxconn from -n", "", "1024:4096", []string{"-n", "700"}},
-		{"ulimit-n below what maxconn needs", "\tulimit-n 1500\n", "1024:4096", nil},
-		{"ulimit-n below the start limit", "\tulimit-n 500\n\tmaxconn 100\n", "1024:4096", nil},
-		{"ulimit-n that cannot be set", "\tulimit-n 2000000\n", "1024:4096", nil},
-		{"ulimit-n that cannot be set, no strict-limits", "\tulimit-n 2000000\n\tno strict-limits\n", "1024:4096", nil},
-		{"fd-hard-limit", "\tfd-hard-limit 3000\n", "1024:4096", nil},
-		{"master-worker", "", "1024:4096", []string{"-W"}},
+		{"maxconn derived from the limit", "", nil, ""},
+		{"nbthread and stats maxconn", "\tnbthread 1\n\tstats maxconn 25\n", nil, ""},
+		{"maxconn set", "\tmaxconn 1000\n", nil, ""},
+		{"maxconn from -n", "", []string{"-n", "700"}, ""},
+		{"maxconn above the hard limit", "\tmaxconn 5000\n", nil, ""},
+		{"ulimit-n below what maxconn needs", "\tulimit-n 1500\n", nil, ""},
+		{"ulimit-n below the start limit", "\tulimit-n 500\n\tmaxconn 100\n", nil, ""},
+		{"ulimit-n that cannot be set", "\tulimit-n 2000000\n", nil, ""},
+		{"ulimit-n that cannot be set, no strict-limits", "\tulimit-n 2000000\n\tno strict-limits\n", nil, ""},
+		{"fd-hard-limit", "\tfd-hard-limit 3000\n", nil, ""},
+		{"master-worker", "", []string{"-W"}, ""},
+		{"debug mode notes a derived maxconn", "", []string{"-d"}, ""},
+		{"verbose mode, maxconn set", "\tmaxconn 1000\n", []string{"-V"}, ""},
+		{"splicing, unbounded", "", nil, "\toption splice-auto\n"},
+		{"splicing, bounded by maxconn and fullconn", "", nil, "\toption splice-response\n\tmaxconn 400\n\tfullconn 300\n"},
+		{"splicing, maxpipes", "\tmaxpipes 50\n", nil, "\toption splice-request\n"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			body := func() string {
 				p := reftest.FreePort(t)
 				srv := reftest.FreePort(t)
-				return tc.global + fmt.Sprintf(proxies, p, p, reftest.FreePort(t), srv, srv, srv, srv)
+				return tc.global + fmt.Sprintf(proxies, p, p, reftest.FreePort(t), srv, srv, srv, srv) + tc.extra
 			}
 			// The global lines go in the global section the run opens.
-			want := runWithLimits(t, ref, tc.nofile, body(), tc.args...)
-			got := runWithLimits(t, ours, tc.nofile, body(), tc.args...)
+			want := runWithLimits(t, ref, nofile, body(), tc.args...)
+			got := runWithLimits(t, ours, nofile, body(), tc.args...)
 			if want.exit == -1 && want.info == "" {
 				t.Fatalf("the reference neither ran nor stopped:\n%s", want.messages)
 			}

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"net"
+	"io"
 	"os"
 	"os/user"
 	"strconv"
@@ -24,8 +24,8 @@ type logTarget struct {
 	maxLevel int // messages above this syslog level are dropped
 	maxLen   int // `len`: a line is cut to maxLen-1 bytes before its LF
 	mu       sync.Mutex
-	conn     net.Conn // udp or unix datagram socket
-	buf      []byte   // the line being written, reused (under mu)
+	conn     io.WriteCloser // udp or unix datagram socket (logsink.go)
+	buf      []byte         // the line being written, reused (under mu)
 }
 
 var facilities = map[string]int{"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
@@ -68,22 +68,19 @@ func parseLogArgs(args []string) *logTarget {
 func (t *logTarget) open() {
 	switch {
 	case t.name == "stdout" || t.name == "stderr" || strings.HasPrefix(t.name, "ring@"):
-	case strings.HasPrefix(t.name, "/") || strings.HasPrefix(t.name, "unix@"):
-		t.conn, _ = net.Dial("unixgram", strings.TrimPrefix(t.name, "unix@"))
 	default:
-		addr := strings.TrimPrefix(strings.TrimPrefix(t.name, "udp@"), "udp4@")
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			addr = net.JoinHostPort(addr, "514")
+		if s := openSink(t.name); s != nil {
+			t.conn = s
 		}
-		t.conn, _ = net.Dial("udp", addr)
 	}
 }
 
 // write formats one message at a syslog level and sends it; sd is the
-// structured-data part of RFC 5424 lines ("" for "-").
-func (t *logTarget) write(pid, level int, sd, msg []byte) {
+// structured-data part of RFC 5424 lines ("" for "-"). It returns the
+// sending's error.
+func (t *logTarget) write(pid, level int, sd, msg []byte) error {
 	if level > t.maxLevel {
-		return
+		return nil
 	}
 	pri := t.facility*8 + level
 	t.mu.Lock()
@@ -130,14 +127,16 @@ func (t *logTarget) write(pid, level int, sd, msg []byte) {
 	}
 	b = append(b, '\n')
 	t.buf = b
+	var err error
 	switch {
 	case t.name == "stdout":
-		os.Stdout.Write(b)
+		_, err = os.Stdout.Write(b)
 	case t.name == "stderr":
-		os.Stderr.Write(b)
+		_, err = os.Stderr.Write(b)
 	case t.conn != nil:
-		_, _ = t.conn.Write(b)
+		_, err = t.conn.Write(b)
 	}
+	return err
 }
 
 // logger routes the engine's messages and access records to the
@@ -253,8 +252,8 @@ func (l *logger) sendBytes(targets []*logTarget, level int, sd, msg []byte) {
 	if targets == nil {
 		targets = l.state.Load().global
 	}
-	for _, t := range targets {
-		t.write(l.pid, level, sd, msg)
+	for i, t := range targets {
+		reportSendError(l.quiet, l.pid, i+1, t.write(l.pid, level, sd, msg))
 	}
 }
 
@@ -295,8 +294,8 @@ func (l *logger) engineMessage(lv proxy.Level, px, msg string) {
 		// a log line, as in the reference), not to the global ones.
 		targets = l.state.Load().proxies[px]
 	}
-	for _, t := range targets {
-		t.write(l.pid, level, nil, []byte(msg))
+	for i, t := range targets {
+		reportSendError(l.quiet, l.pid, i+1, t.write(l.pid, level, nil, []byte(msg)))
 	}
 }
 

@@ -84,7 +84,7 @@ type master struct {
 func runMaster(f flags, opts daemonOpts, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter, sigs <-chan os.Signal, pidfile string, taken map[string]*os.File) int {
 	m := &master{f: f, opts: opts, r: r, started: time.Now(), events: make(chan workerEvent, 8),
 		cliReload: make(chan chan struct{}), exitCode: -1, sockets: taken}
-	if !m.bind(cfg, ecfg) {
+	if !m.bind(cfg, ecfg) || !limitHighEnough(cfg, ecfg, r) {
 		return 1
 	}
 	if pidfile != "" {
@@ -136,13 +136,13 @@ func (m *master) bind(cfg *haproxy.Config, ecfg *proxy.Config) bool {
 		}
 		f, err := statsFile(s)
 		if err != nil {
-			serr = fmt.Errorf("Starting frontend GLOBAL: cannot bind socket: %v", err)
+			serr = statsBindError(cfg, err)
 			break
 		}
 		stats[k] = f
 	}
 	if serr != nil {
-		m.r.line("ALERT", serr.Error())
+		bindFailed(m.r, serr)
 		closeUnkept(stats, m.stats)
 		closeUnkept(socks, m.sockets)
 		return false

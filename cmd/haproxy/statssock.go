@@ -19,7 +19,7 @@ import (
 func statsSockets(cfg *haproxy.Config, ecfg *proxy.Config, engine *proxy.Engine, r *reporter) (*apisock.Server, bool) {
 	api := apisock.New(engine, func(msg string) { r.line("NOTICE", msg) })
 	if err := updateStatsSockets(api, cfg, ecfg, r); err != nil {
-		r.startupLine("ALERT", err.Error())
+		bindFailed(r, err)
 		api.Close()
 		return nil, false
 	}
@@ -46,7 +46,7 @@ func updateStatsSockets(api *apisock.Server, cfg *haproxy.Config, ecfg *proxy.Co
 		return parseDynamicServer(modes[backend], backend, name, args)
 	}
 	if err := api.Update(acfg); err != nil {
-		return fmt.Errorf("Starting frontend GLOBAL: cannot bind socket: %v", err)
+		return statsBindError(cfg, err)
 	}
 	return nil
 }

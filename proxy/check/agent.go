@@ -167,7 +167,7 @@ func (a *Agent) Run(ctx context.Context, first time.Duration, handle func(AgentR
 		if r := a.Once(ctx); ctx.Err() == nil {
 			handle(r)
 		}
-		return a.c.target.Inter
+		return Spread(a.c.target.Inter, a.c.target.Spread)
 	})
 }
 

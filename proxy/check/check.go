@@ -119,7 +119,10 @@ func asciiEncode(s string) string {
 
 // Target is where and how one server is checked.
 type Target struct {
-	Addr      netip.AddrPort
+	Addr netip.AddrPort
+	// Current, when set, gives the address at each check instead (a
+	// server whose address DNS or the Runtime API changes).
+	Current   func() netip.AddrPort
 	Inter     time.Duration // between checks while stable
 	FastInter time.Duration // while changing state (0 = Inter)
 	DownInter time.Duration // while down (0 = Inter)
@@ -127,6 +130,9 @@ type Target struct {
 	Rise      int
 	Fall      int
 	SendProxy bool // send a PROXY v1 header first (check-send-proxy)
+	// Spread is spread-checks: each delay after a check moves randomly
+	// within ±Spread percent (spread.go).
+	Spread int
 	// TLS, when set, runs the check over TLS (check-ssl).
 	TLS *tls.Config
 	// Dial, when set, connects d to addr instead of d.DialContext (a
@@ -164,6 +170,10 @@ type Checker struct {
 	// Paused, when set and true, lets an interval pass without a check
 	// (checks disabled from the Runtime API, server in maintenance).
 	Paused func() bool
+	// Restart, when set, is asked before each check for a health
+	// counter to start again from (-1: none), as when a server leaves
+	// a maintenance that resets it.
+	Restart func() int
 }
 
 // New prepares a checker starting in the up state with HAProxy's initial
@@ -214,6 +224,11 @@ func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()
 		if c.Paused != nil && c.Paused() {
 			return c.interval()
 		}
+		if c.Restart != nil {
+			if h := c.Restart(); h >= 0 {
+				c.SetHealth(h)
+			}
+		}
 		r := c.Once(ctx)
 		if ctx.Err() != nil {
 			return 0
@@ -222,7 +237,7 @@ func (c *Checker) RunFrom(ctx context.Context, first time.Duration, after func()
 		if after != nil {
 			after()
 		}
-		return c.interval()
+		return Spread(c.interval(), c.target.Spread)
 	})
 }
 
@@ -306,6 +321,9 @@ func (c *Checker) timed(run func() Result) Result {
 
 func (c *Checker) dial(ctx context.Context, port uint16) (net.Conn, *Result) {
 	addr := c.target.Addr
+	if c.target.Current != nil {
+		addr = c.target.Current()
+	}
 	if port != 0 {
 		addr = netip.AddrPortFrom(addr.Addr(), port)
 	}

@@ -38,6 +38,57 @@ type Budget struct {
 	UlimitN int
 	// HardLimit is fd-hard-limit (0 = none).
 	HardLimit int
+	// MaxPipes is the global maxpipes (0 derives it from Splice).
+	MaxPipes int
+	// Splice are the proxies that splice (option splice-*): each takes
+	// pipes for its connections.
+	Splice []Splicer
+}
+
+// Splicer is a proxy with option splice-auto, -request or -response.
+type Splicer struct {
+	// Frontend and Backend are the sides it has (both for a listen).
+	Frontend, Backend bool
+	// MaxConn is its own maxconn, FullConn its fullconn (0: not set).
+	MaxConn, FullConn int
+}
+
+// idealPipes is the reference's pipe count for the splicing proxies
+// under a global maxconn (0: not known yet): a quarter of the
+// connections they may hold, -1 when that is unbounded.
+func (b Budget) idealPipes(globalMaxConn int) int {
+	fe, be, unlimited := 0, 0, false
+	for _, s := range b.Splice {
+		if s.Frontend {
+			fe += s.MaxConn
+			if s.MaxConn == 0 {
+				unlimited = true
+				break
+			}
+		}
+		if s.Backend {
+			m := s.FullConn
+			if m == 0 {
+				m = globalMaxConn
+			}
+			be += m
+			if m == 0 {
+				unlimited = true
+				break
+			}
+		}
+	}
+	pipes := max(fe, be)
+	switch {
+	case globalMaxConn > 0 && (pipes > globalMaxConn || unlimited):
+		pipes = globalMaxConn
+	case globalMaxConn == 0 && unlimited:
+		pipes = -1
+	}
+	if pipes >= 4 {
+		return pipes / 4
+	}
+	return pipes
 }
 
 // Limits are the numbers `show info` reports (Maxconn and Hard_maxconn
@@ -47,6 +98,7 @@ type Limits struct {
 	MaxSock  int
 	UlimitN  int
 	NbThread int
+	MaxPipes int
 }
 
 // cInt is a limit as the reference's int variables hold it (RLIM_INFINITY
@@ -64,11 +116,26 @@ func (b Budget) Compute(boot Rlimit) Limits {
 		if b.HardLimit > 0 && remain > b.HardLimit {
 			remain = b.HardLimit
 		}
-		// Two descriptors per connection (no pipes: splicing is the
-		// kernel's business here).
-		maxconn = max((remain-held)/2, defaultMaxConn)
+		remain -= held
+		// Two descriptors per connection, and two per pipe: a known
+		// number of pipes is set aside (when there is room), an
+		// unbounded one counts half a pipe per connection.
+		pipes := b.idealPipes(0)
+		if pipes >= 0 && pipes*2 < remain {
+			remain -= pipes * 2
+		}
+		if pipes < 0 {
+			maxconn = 2 * remain / 5
+		} else {
+			maxconn = remain / 2
+		}
+		maxconn = max(maxconn, defaultMaxConn)
 	}
-	l := Limits{MaxConn: maxconn, MaxSock: held + 2*maxconn, UlimitN: b.UlimitN, NbThread: threads}
+	pipes := b.MaxPipes
+	if pipes == 0 {
+		pipes = b.idealPipes(maxconn)
+	}
+	l := Limits{MaxConn: maxconn, MaxSock: held + 2*maxconn + 2*pipes, UlimitN: b.UlimitN, NbThread: threads, MaxPipes: pipes}
 	if l.UlimitN == 0 {
 		l.UlimitN = l.MaxSock
 	}
@@ -97,14 +164,15 @@ func raise(sys Sys, want Rlimit) (Rlimit, error) {
 	return cur, err
 }
 
-// Apply raises RLIMIT_NOFILE to l.UlimitN as the reference does at
-// startup, then checks it against l.MaxSock. Without strict-limits a
-// limit it cannot raise is taken as it is (l.UlimitN follows it); with
-// it, fatal is true. prog names the program in the messages (argv[0]).
-func Apply(sys Sys, l *Limits, hardLimit int, strict bool, prog string) (msgs []Message, fatal bool) {
+// Raise raises RLIMIT_NOFILE to l.UlimitN as the reference does at
+// startup. Without strict-limits a limit it cannot raise is taken as it
+// is (l.UlimitN follows it); with it, fatal is true. prog names the
+// program in the messages (argv[0]).
+func Raise(sys Sys, l *Limits, hardLimit int, strict bool, prog string) (msgs []Message, fatal bool) {
 	n := l.UlimitN
-	boot, _ := sys.Get()
-	want := Rlimit{Cur: uint64(n), Max: max(boot.Max, uint64(n))}
+	// The hard limit is still the one the process started with.
+	start, _ := sys.Get()
+	want := Rlimit{Cur: uint64(n), Max: max(start.Max, uint64(n))}
 	failed := hardLimit > 0 && n > hardLimit
 	if !failed {
 		_, err := raise(sys, want)
@@ -131,10 +199,17 @@ func Apply(sys Sys, l *Limits, hardLimit int, strict bool, prog string) (msgs []
 		msgs = append(msgs, Message{"WARNING", fmt.Sprintf("[%s.main()] Cannot raise FD limit to %d, limit is %d.", prog, n, cInt(cur.Cur))})
 		l.UlimitN = cInt(cur.Cur)
 	}
-	if cur, err := sys.Get(); err == nil && cur.Cur < uint64(l.MaxSock) {
-		msgs = append(msgs, Message{"ALERT", fmt.Sprintf("[%s.main()] FD limit (%d) too low for maxconn=%d/maxsock=%d. Please raise 'ulimit-n' to %d or more to avoid any trouble.",
-			prog, cInt(cur.Cur), l.MaxConn, l.MaxSock, l.MaxSock)})
-		return msgs, strict
-	}
 	return msgs, false
+}
+
+// CheckLow is the reference's last check, once the listeners are bound
+// and the privileges dropped: a limit below l.MaxSock is an alert, and
+// fatal with strict-limits.
+func CheckLow(sys Sys, l Limits, strict bool, prog string) (msg *Message, fatal bool) {
+	cur, err := sys.Get()
+	if err != nil || cur.Cur >= uint64(l.MaxSock) {
+		return nil, false
+	}
+	return &Message{"ALERT", fmt.Sprintf("[%s.main()] FD limit (%d) too low for maxconn=%d/maxsock=%d. Please raise 'ulimit-n' to %d or more to avoid any trouble.",
+		prog, cInt(cur.Cur), l.MaxConn, l.MaxSock, l.MaxSock)}, strict
 }

@@ -40,6 +40,14 @@ func TestCompute(t *testing.T) {
 			Limits{MaxConn: 500, MaxSock: 1013, UlimitN: 1013, NbThread: 1}},
 		{"unlimited reads as -1", Budget{NbThread: 1}, Rlimit{Infinity, Infinity},
 			Limits{MaxConn: 100, MaxSock: 213, UlimitN: 213, NbThread: 1}},
+		// 4096-13 = 4083 left: 2/5 of it, a pipe per 4 connections.
+		{"unbounded splicing", Budget{NbThread: 1, Splice: []Splicer{{Frontend: true, Backend: true}}}, Rlimit{1024, 4096},
+			Limits{MaxConn: 1633, MaxSock: 13 + 2*1633 + 2*408, UlimitN: 13 + 2*1633 + 2*408, NbThread: 1, MaxPipes: 408}},
+		// A quarter of the larger of maxconn and fullconn is set aside.
+		{"bounded splicing", Budget{NbThread: 1, Splice: []Splicer{{Frontend: true, MaxConn: 400}, {Backend: true, FullConn: 100}}}, Rlimit{1024, 4096},
+			Limits{MaxConn: (4083 - 200) / 2, MaxSock: 13 + 2*1941 + 200, UlimitN: 13 + 2*1941 + 200, NbThread: 1, MaxPipes: 100}},
+		{"maxpipes given", Budget{NbThread: 1, MaxConn: 1000, MaxPipes: 7, Splice: []Splicer{{Frontend: true}}}, Rlimit{1024, 4096},
+			Limits{MaxConn: 1000, MaxSock: 13 + 2000 + 14, UlimitN: 13 + 2000 + 14, NbThread: 1, MaxPipes: 7}},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			if got := tc.b.Compute(tc.boot); got != tc.want {
@@ -49,7 +57,7 @@ func TestCompute(t *testing.T) {
 	}
 }
 
-func TestApply(t *testing.T) {
+func TestRaiseAndCheckLow(t *testing.T) {
 	for _, tc := range []struct {
 		desc      string
 		l         Limits
@@ -78,7 +86,13 @@ func TestApply(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			sys := &fakeSys{lim: tc.start, ceiling: tc.ceiling}
 			l := tc.l
-			msgs, fatal := Apply(sys, &l, tc.hard, tc.strict, "p")
+			msgs, fatal := Raise(sys, &l, tc.hard, tc.strict, "p")
+			if !fatal {
+				var low *Message
+				if low, fatal = CheckLow(sys, l, tc.strict, "p"); low != nil {
+					msgs = append(msgs, *low)
+				}
+			}
 			var got []string
 			for _, m := range msgs {
 				got = append(got, m.Level+" "+m.Text)

@@ -134,7 +134,8 @@ func writeGeneral(bw *bufio.Writer, info *Info, p Page, opts Options) {
 		info[InfoPid].String(), info[InfoNbthread].String())
 	fmt.Fprintf(bw, "<b>uptime = </b> %s<br>\n", html.EscapeString(info[InfoUptime].String()))
 	fmt.Fprintf(bw, "<b>system limits:</b> memmax = unlimited; ulimit-n = %s<br>\n", info[InfoUlimitN].String())
-	fmt.Fprintf(bw, "<b>maxsock = </b> %s; <b>maxconn = </b> %s; <b>maxpipes = </b> 0<br>\n", info[InfoMaxsock].String(), info[InfoMaxconn].String())
+	fmt.Fprintf(bw, "<b>maxsock = </b> %s; <b>maxconn = </b> %s; <b>maxpipes = </b> %s<br>\n", info[InfoMaxsock].String(), info[InfoMaxconn].String(),
+		info[InfoMaxpipes].String())
 	fmt.Fprintf(bw, "current conns = %s; current pipes = 0/0; conn rate = %s/sec<br>\n", info[InfoCurrConns].String(), info[InfoConnRate].String())
 	fmt.Fprintf(bw, "Running tasks: 0/%s; idle = %s %%<br>\n</td><td align=\"center\" nowrap>\n", info[InfoJobs].String(), info[InfoIdlePct].String())
 	// The legend of the state colours.

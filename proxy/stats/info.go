@@ -32,6 +32,7 @@ type Process struct {
 	MaxConn              int // global maxconn (0 = the reference's computed default)
 	UlimitN              int
 	MaxSock              int
+	MaxPipes             int
 	CurrConns, CumConns  int64
 	CumReq               int64
 	Node, Description    string
@@ -73,6 +74,7 @@ func NewInfo(p Process) *Info {
 	in[InfoUptimeSec] = U32(secs)
 	in[InfoUlimitN] = U32(int64(p.UlimitN))
 	in[InfoMaxsock] = U32(int64(p.MaxSock))
+	in[InfoMaxpipes] = U32(int64(p.MaxPipes))
 	in[InfoMaxconn] = U32(int64(p.MaxConn))
 	in[InfoHardMaxconn] = U32(int64(p.MaxConn))
 	in[InfoCurrConns] = U32(p.CurrConns)
