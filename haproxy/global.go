@@ -15,7 +15,8 @@ var globalKeywords = map[string]func(l *loader, d line){}
 
 // globalBuilt are the global keywords the engine acts on.
 var globalBuilt = setOf("daemon", "master-worker", "maxconn", "nbthread", "user", "group", "uid", "gid", "chroot",
-	"pidfile", "log", "stats", "quiet", "zero-warning", "external-check", "insecure-fork-wanted")
+	"pidfile", "log", "stats", "quiet", "zero-warning", "external-check", "insecure-fork-wanted",
+	"tune.h2.max-concurrent-streams", "tune.h2.initial-window-size", "tune.h2.max-frame-size", "tune.h2.header-table-size")
 
 func init() {
 	for _, k := range []string{

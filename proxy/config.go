@@ -10,6 +10,7 @@ import (
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 	"fulcrum/proxy/fdlimit"
+	"fulcrum/proxy/h2"
 	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
 	"fulcrum/proxy/srcbind"
@@ -43,6 +44,8 @@ type Config struct {
 	Peers []PeersSection
 	// Userlists are the `userlist` sections, by name.
 	Userlists map[string]*userlist.List
+	// H2 are the HTTP/2 settings advertised to clients (tune.h2.*).
+	H2 h2.Settings
 	// SpreadChecks are spread-checks and max-spread-checks.
 	SpreadChecks SpreadChecks
 	// Resolvers are the `resolvers` sections, by name; ResolversOrder

@@ -35,6 +35,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 		a.optionNotices(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
+	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
 	a.cfg.SpreadChecks = a.spreadChecks()
 	a.externalProxyIDs()
 	return a.cfg, a.diags
@@ -271,6 +272,9 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 			if g, err := user.LookupGroup(val); err == nil {
 				tmpl.GID, _ = strconv.Atoi(g.Gid)
 			}
+		case "proto":
+			// h2 and h1 both serve: a client's HTTP/2 preface is
+			// recognised on every http-mode bind (h2serve.go).
 		case "process", "id", "nice", "tfo", "npn":
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
 		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn", "ssl-min-ver", "ssl-max-ver", "no-sslv3", "no-tlsv10",

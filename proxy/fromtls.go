@@ -338,21 +338,13 @@ func (a *adapter) warnOnce(pos confparse.Pos, format string, args ...any) {
 	}
 }
 
-// alpnList is a bind's ALPN offer without "h2": Fulcrum speaks HTTP/1
-// only, and a client that agreed on h2 would then fail.
+// alpnList is a bind's ALPN offer, in its order ("h2" is served by
+// h2serve.go).
 func (a *adapter) alpnList(alpn string, d haproxy.Directive) []string {
 	if alpn == "" {
 		return nil
 	}
-	var out []string
-	for _, p := range strings.Split(alpn, ",") {
-		if p == "h2" {
-			a.warn(d.Pos, "bind option 'alpn' : 'h2' is left out of the offer: Fulcrum does not speak HTTP/2 yet.")
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
+	return strings.Split(alpn, ",")
 }
 
 // certSource is a `crt` file or directory, or a `crt-list` file.

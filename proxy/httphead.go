@@ -51,6 +51,13 @@ func appendFields(dst []byte, hs http1.Headers, framing http1.Framing, length in
 			if framing == http1.BodyChunked || wroteLength {
 				continue
 			}
+			if framing == http1.BodyNone && length == 0 {
+				// A HEAD (or 304) answer keeps the length of the body
+				// it does not carry.
+				dst = appendLowerHeader(dst, hs[i].Name, hs[i].Value)
+				wroteLength = true
+				continue
+			}
 			dst = append(dst, "content-length: "...)
 			dst = strconv.AppendInt(dst, max(length, 0), 10)
 			dst = append(dst, '\r', '\n')
@@ -78,7 +85,8 @@ func requestProto(r *http1.Request) []byte {
 // header this hop needs.
 func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	r := &h.req
-	dst = http1.AppendRequestLine(dst, r.Method, r.URI, requestProto(r))
+	target, proto := h.serverLine(r)
+	dst = http1.AppendRequestLine(dst, r.Method, target, proto)
 	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
 	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)

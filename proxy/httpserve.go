@@ -190,6 +190,10 @@ func (h *httpConn) exchange() bool {
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
 	status, got := h.readRequest(start)
+	if h.nreq == 0 && isH2Preface(h.in.data()) {
+		h.serveH2() // h2serve.go
+		return false
+	}
 	if status != 0 && !got && h.nreq == 0 && h.fe.cfg.HTTP.IgnoreProbes {
 		// A connection that sent nothing (a browser's pre-connect) is
 		// closed without an answer, a log line or an error counted.
@@ -204,6 +208,9 @@ func (h *httpConn) exchange() bool {
 			h.log()
 		}
 		return false
+	}
+	if sc, ok := h.cli.(*h2StreamConn); ok {
+		sc.asH2(&h.req) // h2serve.go
 	}
 	h.hrec.Request = http1.AppendRequestLine(h.hrec.Request[:0], h.req.Method, h.req.URI, h.req.Proto)
 	h.hrec.Request = h.hrec.Request[:len(h.hrec.Request)-2]
@@ -244,6 +251,7 @@ func (h *httpConn) exchange() bool {
 	h.cookieRequest(be)
 	be.counters.open()
 	keep := h.forward(be)
+	h2Bytes(h.cli, &h.r) // h2serve.go
 	be.counters.close()
 	h.r.BeConn = be.counters.Cur.Load()
 	for _, c := range []*Counters{h.fe.counters, be.counters} {

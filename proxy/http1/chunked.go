@@ -40,6 +40,10 @@ func (d *ChunkedDecoder) Reset() {
 	*d = ChunkedDecoder{Status: d.Status, AcceptInvalid: d.AcceptInvalid}
 }
 
+// InTrailers reports whether the last chunk was read and what follows is
+// the trailer section (up to Done).
+func (d *ChunkedDecoder) InTrailers() bool { return d.state >= csTrailer && d.state != csDone }
+
 // Done reports whether the last chunk and trailers have been read.
 func (d *ChunkedDecoder) Done() bool { return d.state == csDone }
 
