@@ -111,6 +111,7 @@ func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.
 	fe.HTTP.OriginalTo = a.forwardFor(lines, "originalto")
 	fe.HTTP.PretendKeepAlive = hasOption(lines, "http-pretend-keepalive")
 	fe.HTTP.IgnoreProbes = hasOption(lines, "http-ignore-probes")
+	fe.HTTP.Monitor = a.monitorOf(lines, acls)
 	fe.HTTP.RequestRules = bufferRequest(lines, a.httpRules(px, "http-request", lines, acls))
 	a.httpActions(&fe.HTTP.Actions, px, lines, acls)
 }

@@ -183,6 +183,8 @@ var actCases = []actCase{
 		[]string{get("/eh"), "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"}},
 	{"tarpit", "timeout tarpit 50ms\n\thttp-request tarpit", []string{get("/")}},
 	{"tarpit status", "timeout tarpit 50ms\n\thttp-request tarpit deny_status 429", []string{get("/")}},
+	{"monitor-uri", "monitor-uri /mon\n\tmonitor fail if { req.hdr(x-fail) -m found }\n\thttp-request deny if { path /mon }",
+		[]string{get("/mon"), get("/mon", "X-Fail: 1"), get("/mon?x"), "POST /mon HTTP/1.1\r\nContent-Length: 2\r\n\r\nab", get("/mon")}},
 	{"originalto", "option originalto", []string{get("/")}},
 	{"originalto header", "option originalto header X-Dst\n\toption forwardfor header X-Src", []string{get("/")}},
 	{"originalto except", "option originalto except 127.0.0.0/8", []string{get("/")}},

@@ -84,6 +84,9 @@ type HTTPFrontend struct {
 	// IgnoreProbes is `option http-ignore-probes`: a connection closed or
 	// timed out before its first byte is neither answered nor logged.
 	IgnoreProbes bool
+	// Monitor is `monitor-uri` with its `monitor fail` conditions (nil =
+	// none).
+	Monitor *Monitor
 	// RequestRules are the frontend's `http-request` rules, run before
 	// use_backend.
 	RequestRules []HTTPRule

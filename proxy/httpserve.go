@@ -221,6 +221,9 @@ func (h *httpConn) exchange() bool {
 	}
 	h.in.consume(h.req.HeadLen)
 	h.r.BytesIn = htxRequestSize(&h.req)
+	if handled, keep := h.monitorAnswer(); handled {
+		return keep // before any rule, and not logged: monitor.go
+	}
 	if !h.stickRequest() {
 		return false
 	}
