@@ -47,3 +47,9 @@ func (a *adapter) optionNotices(px *haproxy.Proxy) {
 		a.warnOnce(lines[i].Pos, "'option %s' is not acted on yet by Fulcrum.", lines[i].Args[0])
 	}
 }
+
+func init() {
+	// No effect in the reference either ("has no effect, is deprecated",
+	// which the model warns as it does): nothing more to say.
+	actedKeywords["bind-process"] = true
+}
