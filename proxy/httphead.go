@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"net/netip"
+
 	"bytes"
 	"strconv"
 
@@ -127,23 +129,12 @@ func (h *httpConn) appendResponseHead(dst []byte, keep bool) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// appendForwardFor adds the client address header of `option forwardfor`
-// (the backend's settings win over the frontend's, an `except` network of
-// either skips it).
+// appendForwardFor adds the client address header of `option forwardfor`.
 func (h *httpConn) appendForwardFor(dst []byte, be *backend) []byte {
-	fe, bo := h.fe.cfg.HTTP.ForwardFor, be.cfg.HTTP.ForwardFor
-	ff := bo
-	if ff == nil {
-		ff = fe
-	}
+	src := h.sess.Src.Addr().Unmap()
+	ff := addrHeaderFor(h.fe.cfg.HTTP.ForwardFor, be.cfg.HTTP.ForwardFor, src)
 	if ff == nil {
 		return dst
-	}
-	src := h.sess.Src.Addr().Unmap()
-	for _, o := range [...]*ForwardFor{fe, bo} {
-		if o != nil && o.Except.IsValid() && o.Except.Contains(src) {
-			return dst
-		}
 	}
 	name, hname := hdrXFF, "x-forwarded-for"
 	if ff.Header != "" {
@@ -157,22 +148,12 @@ func (h *httpConn) appendForwardFor(dst []byte, be *backend) []byte {
 }
 
 // appendOriginalTo adds the destination address header of `option
-// originalto` (X-Original-To: the address the client connected to), with
-// the precedence and exceptions of appendForwardFor.
+// originalto` (X-Original-To: the address the client connected to).
 func (h *httpConn) appendOriginalTo(dst []byte, be *backend) []byte {
-	fe, bo := h.fe.cfg.HTTP.OriginalTo, be.cfg.HTTP.OriginalTo
-	ot := bo
-	if ot == nil {
-		ot = fe
-	}
+	to := h.sess.Dst.Addr().Unmap()
+	ot := addrHeaderFor(h.fe.cfg.HTTP.OriginalTo, be.cfg.HTTP.OriginalTo, to)
 	if ot == nil {
 		return dst
-	}
-	to := h.sess.Dst.Addr().Unmap()
-	for _, o := range [...]*ForwardFor{fe, bo} {
-		if o != nil && o.Except.IsValid() && o.Except.Contains(to) {
-			return dst
-		}
 	}
 	name := hdrXOriginalTo
 	if ot.Header != "" {
@@ -180,6 +161,26 @@ func (h *httpConn) appendOriginalTo(dst []byte, be *backend) []byte {
 	}
 	h.logBuf = to.AppendTo(h.logBuf[:0])
 	return appendLowerHeader(dst, name, h.logBuf)
+}
+
+// addrHeaderFor picks the settings of an address header option
+// (forwardfor, originalto) for addr: the backend's win over the
+// frontend's; nil when neither has it or an `except` network of either
+// covers addr.
+func addrHeaderFor(fe, be *ForwardFor, addr netip.Addr) *ForwardFor {
+	o := be
+	if o == nil {
+		o = fe
+	}
+	if o == nil {
+		return nil
+	}
+	for _, x := range [...]*ForwardFor{fe, be} {
+		if x != nil && x.Except.IsValid() && x.Except.Contains(addr) {
+			return nil
+		}
+	}
+	return o
 }
 
 // htxSize is what the reference counts in %B for a response head: its
