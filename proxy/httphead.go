@@ -1,9 +1,8 @@
 package proxy
 
 import (
-	"net/netip"
-
 	"bytes"
+	"net/netip"
 	"strconv"
 
 	"fulcrum/proxy/http1"
