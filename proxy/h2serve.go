@@ -115,6 +115,9 @@ type h2StreamConn struct {
 
 	doneOnce sync.Once
 	done     chan struct{} // closed when the response is over
+	// held sends the frame that ends the stream, kept until finish (see
+	// hold).
+	held func() error
 }
 
 func newH2StreamConn(st *h2.Stream, outer net.Conn) *h2StreamConn {
@@ -296,26 +299,18 @@ func (c *h2StreamConn) Write(p []byte) (int, error) {
 			if c.dec.Done() {
 				if hdr := trailerFields(c.trailers); len(hdr) > 0 {
 					// Trailers end the stream in their own HEADERS.
-					c.respDone = true
-					c.doneOnce.Do(func() { close(c.done) })
-					if err := c.st.WriteHeaders(0, hdr, true); err != nil {
-						return 0, err
-					}
+					c.hold(func() error { return c.st.WriteHeaders(0, hdr, true) })
 					continue
 				}
-				c.endResponse()
+				c.hold(c.st.End)
 			}
 			continue
 		}
 		n, _ := c.body.Consume(p)
-		var err error
 		if c.body.Done() {
-			err = c.st.WriteEnd(p[:n])
-			c.endResponse()
-		} else {
-			_, err = c.st.Write(p[:n])
-		}
-		if err != nil {
+			last := bytes.Clone(p[:n])
+			c.hold(func() error { return c.st.WriteEnd(last) })
+		} else if _, err := c.st.Write(p[:n]); err != nil {
 			return 0, err
 		}
 		p = p[n:]
@@ -343,15 +338,12 @@ func (c *h2StreamConn) startResponse() error {
 	}
 	c.body.StartResponse(r, &c.opts)
 	c.dec = http1.ChunkedDecoder{Status: 502, AcceptInvalid: true}
-	end := c.body.Done()
-	if err := c.st.WriteHeaders(r.Status, hdr, end); err != nil {
-		return err
-	}
 	c.inBody = true
-	if end {
-		c.endResponse()
+	if c.body.Done() {
+		c.hold(func() error { return c.st.WriteHeaders(r.Status, hdr, true) })
+		return nil
 	}
-	return nil
+	return c.st.WriteHeaders(r.Status, hdr, false)
 }
 
 // trailerFields splits a trailer section ("name: value" lines, then an
@@ -384,9 +376,25 @@ func (c *h2StreamConn) endResponse() {
 	c.doneOnce.Do(func() { close(c.done) })
 }
 
-// finish ends the stream after the pipeline: a body delimited by the
-// close ends here; anything else unfinished is reset (by package h2).
+// hold ends the response but keeps the frame that ends the stream (send)
+// until finish: the pipeline logs the exchange and releases its server
+// after writing the response, and the reference does both before the
+// client sees the end of the stream; sent at once, it let the client's
+// next stream find them still counted (%bc, %sc in the log).
+func (c *h2StreamConn) hold(send func() error) {
+	c.respDone = true
+	c.held = send
+	c.doneOnce.Do(func() { close(c.done) })
+}
+
+// finish ends the stream after the pipeline: the held end is sent, a
+// body delimited by the close ends here; anything else unfinished is
+// reset (by package h2).
 func (c *h2StreamConn) finish() {
+	if send := c.held; send != nil {
+		c.held = nil
+		send()
+	}
 	if c.inBody && !c.respDone && (c.resp.Framing == http1.BodyUntilClose || c.tunnel) {
 		c.endResponse()
 	}
