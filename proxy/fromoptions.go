@@ -7,22 +7,21 @@ import (
 	"fulcrum/haproxy"
 )
 
-// actedOptions are the proxy `option`s the engine acts on. Three are
+// actedOptions are the proxy `option`s the engine acts on. Two are
 // listed because the engine always behaves as they ask: splice-* (bulk
-// transfers are spliced once a read fills the buffer), http-no-delay
-// (nothing is held back waiting for more data) and tcp-smart-connect
-// (a kernel-level tweak of the connect's first ACK, invisible to peers).
+// transfers are spliced once a read fills the buffer) and http-no-delay
+// (nothing is held back waiting for more data).
 var actedOptions = map[string]bool{
 	"accept-invalid-http-request": true, "accept-invalid-http-response": true, "allbackups": true,
 	"clitcpka": true, "srvtcpka": true, "tcpka": true, "dontlog-normal": true, "dontlognull": true,
-	"external-check": true, "forwardfor": true, "originalto": true, "http-pretend-keepalive": true, "http-ignore-probes": true, "http-buffer-request": true,
+	"external-check": true, "forwardfor": true, "originalto": true, "http-pretend-keepalive": true,
+	"http-ignore-probes": true, "http-buffer-request": true,
 	"http-keep-alive": true, "http-server-close": true, "httpclose": true, "forceclose": true,
 	"httpchk": true, "httplog": true, "httpslog": true, "tcplog": true, "ldap-check": true,
 	"mysql-check": true, "pgsql-check": true, "redis-check": true, "smtpchk": true,
 	"ssl-hello-chk": true, "tcp-check": true, "spop-check": true, "log-health-checks": true,
 	"log-separate-errors": true, "logasap": true, "persist": true, "redispatch": true,
 	"splice-auto": true, "splice-request": true, "splice-response": true, "http-no-delay": true,
-	"tcp-smart-connect": true,
 }
 
 // optionNotices warns, at the line that turns it on, about every option
