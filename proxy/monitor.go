@@ -1,10 +1,6 @@
 package proxy
 
-import (
-	"strings"
-
-	"fulcrum/haproxy"
-)
+import "fulcrum/haproxy"
 
 // Monitor is a frontend's `monitor-uri` and its `monitor fail`
 // conditions: a request for exactly that URI is answered by the proxy
@@ -21,7 +17,8 @@ func init() {
 }
 
 // monitorOf reads the monitor-uri (the last one written) and the
-// `monitor fail if|unless COND` lines of a frontend.
+// `monitor fail if|unless COND` lines of a frontend (the model refused
+// any other `monitor` line).
 func (a *adapter) monitorOf(lines []haproxy.Directive, acls map[string][]acl) *Monitor {
 	var m Monitor
 	for _, d := range lines {
@@ -32,8 +29,6 @@ func (a *adapter) monitorOf(lines []haproxy.Directive, acls map[string][]acl) *M
 			if c, ok := a.cond(acls, d.Pos, d.Args[1:]); ok && c != nil {
 				m.Fail = append(m.Fail, c)
 			}
-		case d.Keyword == "monitor":
-			a.alert(d.Pos, "'monitor' : expects 'fail' followed by a condition (got '%s').", strings.Join(d.Args, " "))
 		}
 	}
 	if m.URI == "" {
