@@ -415,24 +415,13 @@ var h2RawCases = []h2RawCase{
 // (the response head and body summarised), up to the PING answer or
 // the end of the connection.
 func (c h2RawCase) run(t *testing.T, addr string) string {
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fr, conn := dialH2Raw(t, addr, 10*time.Second)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(conn, http2.ClientPreface)
-	fr := http2.NewFramer(conn, conn)
-	fr.WriteSettings()
-	var hb bytes.Buffer
-	enc := hpack.NewEncoder(&hb)
-	for _, f := range c.fields {
-		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
-	}
+	block := h2HeaderBlock(c.fields)
 	if c.write != nil {
-		c.write(fr, hb.Bytes())
+		c.write(fr, block)
 	} else {
-		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true})
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block, EndStream: true, EndHeaders: true})
 	}
 	fr.WritePing(false, [8]byte{1})
 	var out []string
@@ -569,21 +558,9 @@ func TestH2SoftStop(t *testing.T) {
 	be := startH2Backend(t)
 	port := difftest.FreePort(t)
 	e, _ := startOurs(t, h2HTTPLogConfig(port, be.ln.Addr().String()), plainLine)
-	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fr, conn := dialH2Raw(t, fmt.Sprintf("127.0.0.1:%d", port), 20*time.Second)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	io.WriteString(conn, http2.ClientPreface)
-	fr := http2.NewFramer(conn, conn)
-	fr.WriteSettings()
-	var hb bytes.Buffer
-	enc := hpack.NewEncoder(&hb)
-	for _, f := range okFields {
-		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
-	}
-	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true})
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: h2HeaderBlock(okFields), EndStream: true, EndHeaders: true})
 	stopped := make(chan struct{})
 	var goAway *http2.GoAwayFrame
 	for goAway == nil {
@@ -661,22 +638,11 @@ backend b1
 // sends 8 bytes and lists the frames that come back until the stream
 // is over.
 func wsOverH2(t *testing.T, addr string) string {
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fr, conn := dialH2Raw(t, addr, 10*time.Second)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(conn, http2.ClientPreface)
-	fr := http2.NewFramer(conn, conn)
-	fr.WriteSettings()
-	var hb bytes.Buffer
-	enc := hpack.NewEncoder(&hb)
-	for _, f := range [][2]string{{":method", "CONNECT"}, {":protocol", "websocket"}, {":scheme", "http"}, {":path", "/chat"},
-		{":authority", "a.example"}, {"sec-websocket-version", "13"}, {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="}} {
-		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
-	}
-	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndHeaders: true})
+	block := h2HeaderBlock([][2]string{{":method", "CONNECT"}, {":protocol", "websocket"}, {":scheme", "http"}, {":path", "/chat"},
+		{":authority", "a.example"}, {"sec-websocket-version", "13"}, {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="}})
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block, EndHeaders: true})
 	// The bytes go once the tunnel is open: the reference answers 500
 	// when they come with the request.
 	var out []string
@@ -782,4 +748,29 @@ backend b1
 	if r != o {
 		t.Errorf("reaction:\nref  %s\nours %s", r, o)
 	}
+}
+
+// dialH2Raw opens an HTTP/2 connection to addr for frame-level tests: the
+// client preface and an empty SETTINGS sent, everything bounded by
+// timeout. The caller closes the connection.
+func dialH2Raw(t *testing.T, addr string, timeout time.Duration) (*http2.Framer, net.Conn) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(timeout))
+	io.WriteString(conn, http2.ClientPreface)
+	fr := http2.NewFramer(conn, conn)
+	fr.WriteSettings()
+	return fr, conn
+}
+
+// h2HeaderBlock is fields (name, value pairs) HPACK-encoded.
+func h2HeaderBlock(fields [][2]string) []byte {
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range fields {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	return hb.Bytes()
 }
