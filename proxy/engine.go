@@ -343,7 +343,7 @@ func (e *Engine) startChecks(rt *runtime) {
 		})
 		if b.cfg.LogHealthChecks {
 			c.Observed = func(r check.Result, newStatus bool, before, after int) {
-				if line := healthCheckLine(s, r, newStatus, before, after); line != "" {
+				if line := healthCheckLine(s, c, r, newStatus, before, after); line != "" {
 					b.engine.log(Warning, b.cfg.Name, line)
 				}
 			}

@@ -7,21 +7,15 @@ import (
 )
 
 // healthCheckLine is what `option log-health-checks` logs for result r of
-// s's health check, as the reference logs it: when the check's status
+// s's health check c, as the reference logs it: when the check's status
 // changed (newStatus) or the result moved the health counter (from
 // before to after, 0..rise+fall-1), with the health and state it left.
 // "" when the reference logs nothing.
-func healthCheckLine(s *server, r check.Result, newStatus bool, before, after int) string {
+func healthCheckLine(s *server, c *check.Checker, r check.Result, newStatus bool, before, after int) string {
 	if !newStatus && before == after {
 		return ""
 	}
-	rise, fall := s.cfg.Rise, s.cfg.Fall
-	if rise <= 0 {
-		rise = 2
-	}
-	if fall <= 0 {
-		fall = 3
-	}
+	rise, fall := c.Thresholds()
 	verdict := "failed"
 	if r.Status.Passed() {
 		verdict = "succeeded"

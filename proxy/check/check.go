@@ -207,6 +207,10 @@ func (c *Checker) SetHealth(h int) { c.health = min(max(h, 0), c.target.Rise+c.t
 // Health returns the current health counter.
 func (c *Checker) Health() int { return c.health }
 
+// Thresholds returns rise and fall as the checker applies them (with
+// HAProxy's defaults for unset ones).
+func (c *Checker) Thresholds() (rise, fall int) { return c.target.Rise, c.target.Fall }
+
 // Up reports whether the server is considered up.
 func (c *Checker) Up() bool { return c.health >= c.target.Rise }
 
