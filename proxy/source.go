@@ -15,16 +15,17 @@ import (
 // reported as the reference does, once per attempt.
 func (b *backend) dialServer(ctx context.Context, d net.Dialer, s *server, addr netip.AddrPort, sess *Session) (net.Conn, error) {
 	src := s.cfg.Source
-	if src == nil {
-		return dialVia(ctx, s.cfg.Socks4, addr, d.Timeout, func(ctx context.Context, addr string) (net.Conn, error) {
-			return d.DialContext(ctx, "tcp", addr)
-		})
+	if src == nil && !s.cfg.Socks4.IsValid() {
+		return d.DialContext(ctx, "tcp", addr.String()) // no closure on the common path
 	}
 	var client netip.AddrPort
 	if sess != nil {
 		client = sess.Src
 	}
 	c, err := dialVia(ctx, s.cfg.Socks4, addr, d.Timeout, func(ctx context.Context, addr string) (net.Conn, error) {
+		if src == nil {
+			return d.DialContext(ctx, "tcp", addr)
+		}
 		return src.Dial(ctx, d, addr, client)
 	})
 	switch {
