@@ -703,6 +703,9 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	clientKeep := h.req.KeepAlive() && mode != HTTPClose && h.resp.Framing != http1.BodyUntilClose &&
 		!upgrade && reqErr == nil
 	h.out = h.appendResponseHead(h.out[:0], clientKeep)
+	// A server read that filled the buffer left more of the answer in the
+	// socket: it can be read and sent at once.
+	moreWaiting := h.sin.w == len(h.sin.b)
 	h.sin.consume(h.resp.HeadLen)
 	reqBody := h.body
 	h.body.StartResponse(&h.resp, &h.beOpts)
@@ -710,7 +713,16 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	if !upgrade {
 		early = h.takeEarlyBody(&h.sin)
 	}
-	_, err := h.cli.Write(h.out)
+	var err error
+	if moreWaiting && h.body.Remaining() > 0 {
+		// The rest of a Content-Length body is already here and follows
+		// at once: head and body leave in one segment, as the
+		// reference's do. (Were the rest still to come, the kernel would
+		// hold the head until it came, or for up to 200ms.)
+		_, err = writeMore(h.cli, h.out)
+	} else {
+		_, err = h.cli.Write(h.out)
+	}
 	h.r.BytesOut += htxSize(&h.resp) + int64(early)
 	h.logEarly()
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/internal/difftest"
+
+	"golang.org/x/sys/unix"
 )
 
 // httpBackend is a loopback HTTP/1.1 server for tests: it records every
@@ -105,6 +107,11 @@ func (b *httpBackend) serve(c net.Conn) {
 				fmt.Fprintf(c, "%x\r\n%s-%d\r\n", len(msg)+2, msg, i)
 			}
 			io.WriteString(c, "0\r\n\r\n")
+		case path == "/big":
+			// One write: the whole answer is in the proxy's socket
+			// before it reads.
+			big := strings.Repeat("b", bigBody)
+			io.WriteString(c, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(big), big))
 		case path == "/echo":
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(got), got)
 		default:
@@ -115,6 +122,9 @@ func (b *httpBackend) serve(c net.Conn) {
 		}
 	}
 }
+
+// bigBody is the size of the /big answer: more than a buffer's worth.
+const bigBody = 20000
 
 // httpConfig is an http-mode frontend "fe" with one backend "be" over
 // servers.
@@ -561,4 +571,42 @@ func TestHTTPServerClosedAfterAnswer(t *testing.T) {
 	if n := accepted.Load(); n != 5 {
 		t.Fatalf("server accepted %d connections for 5 requests, want 5", n)
 	}
+}
+
+// TestHTTPBigAnswerOneSegment: an answer larger than the buffer, already
+// whole in the server socket, reaches the client in one TCP segment, as
+// the reference sends it: the head is held (MSG_MORE) until the rest of
+// the body joins it, instead of leaving alone and costing both sides a
+// segment, a wakeup and an ACK.
+func TestHTTPBigAnswerOneSegment(t *testing.T) {
+	s1 := startHTTPBackend(t, "s1")
+	e := startEngine(t, httpConfig(t, s1.addr()), nil)
+	c := dialFE(t, e)
+	rd := bufio.NewReader(c)
+	for i := range 3 {
+		before := dataSegmentsIn(t, c)
+		resp, body := httpRoundTrip(t, c, rd, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+		if resp.StatusCode != 200 || len(body) != bigBody {
+			t.Fatalf("status %d, %d body bytes", resp.StatusCode, len(body))
+		}
+		if n := dataSegmentsIn(t, c) - before; n != 1 {
+			t.Fatalf("request %d: the answer came in %d segments, want 1", i, n)
+		}
+	}
+}
+
+// dataSegmentsIn is the count of data segments c received (TCP_INFO).
+func dataSegmentsIn(t *testing.T, c net.Conn) uint32 {
+	t.Helper()
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info *unix.TCPInfo
+	var gerr error
+	rc.Control(func(fd uintptr) { info, gerr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) })
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	return info.Data_segs_in
 }

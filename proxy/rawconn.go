@@ -28,6 +28,7 @@ type rawTCP struct {
 	wbuf          []byte
 	wn            int
 	werrno        syscall.Errno
+	wflags        int // send(2) flags of the write in progress (MSG_MORE)
 	onRead, onWrt func(fd uintptr) bool
 
 	local netip.AddrPort // LocalAddr's, once asked (a kept connection serves many requests)
@@ -105,7 +106,7 @@ func (c *rawTCP) readResult(err error) (int, error) {
 
 func (c *rawTCP) writeSome(fd uintptr) bool {
 	for c.wn < len(c.wbuf) {
-		n, e := rawIO(unix.SYS_SENDTO, fd, c.wbuf[c.wn:])
+		n, e := rawIOFlags(unix.SYS_SENDTO, fd, c.wbuf[c.wn:], c.wflags)
 		switch e {
 		case unix.EINTR:
 			continue
@@ -133,6 +134,26 @@ func (c *rawTCP) Write(b []byte) (int, error) {
 		err = wrapOp("write", c.TCPConn, c.werrno)
 	}
 	return c.wn, err
+}
+
+// WriteMore writes all of b like Write, telling the kernel that more
+// follows at once (MSG_MORE): b waits in the socket until the next write
+// instead of leaving as a segment of its own. For a response head whose
+// body is still being read from the server, as the reference does: the
+// client then gets head and body in one segment and one wakeup.
+func (c *rawTCP) WriteMore(b []byte) (int, error) {
+	c.wflags = unix.MSG_MORE
+	n, err := c.Write(b)
+	c.wflags = 0
+	return n, err
+}
+
+// writeMore writes b to c, with MSG_MORE when c is a rawTCP.
+func writeMore(c net.Conn, b []byte) (int, error) {
+	if r, ok := c.(*rawTCP); ok {
+		return r.WriteMore(b)
+	}
+	return c.Write(b)
 }
 
 // SendRecv writes out, then reads once into in, for a request whose

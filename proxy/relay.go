@@ -145,7 +145,12 @@ var relayBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b
 // VFS (file position lock, rw_verify_area, the iter wrappers): about 5% of
 // the proxy's CPU time in the tcp benchmark.
 func rawIO(call, fd uintptr, b []byte) (int, syscall.Errno) {
-	r, _, e := unix.RawSyscall6(call, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
+	return rawIOFlags(call, fd, b, 0)
+}
+
+// rawIOFlags is rawIO with the flags argument of send(2) and recv(2).
+func rawIOFlags(call, fd uintptr, b []byte, flags int) (int, syscall.Errno) {
+	r, _, e := unix.RawSyscall6(call, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(flags), 0, 0)
 	return int(r), e
 }
 
