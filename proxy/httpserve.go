@@ -122,6 +122,14 @@ type httpConn struct {
 	hints       []byte // a 103 answer being built by early-hint rules
 	lf          logScratch
 	gaps        gapState // body wait, tcp content rules, logasap (httpgaps.go)
+
+	// Kept-alive requests served inside the client's read call
+	// (httpinline.go).
+	inl        inlineState
+	onInline   func(fd uintptr) bool // h.inlineStep, made once
+	headParsed bool                  // h.req holds the parsed head at h.in's start
+	waitFrom   time.Time             // the next exchange's start, when not now
+	firstAt    time.Time             // when its first bytes came, when known
 }
 
 var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
@@ -139,7 +147,13 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 	}
 	sess.http = h
 	conn.HTTP = &h.hrec // marks the connection as logged per request
-	for h.exchange() {
+	for {
+		if c, ok := h.cli.(*rawTCP); ok && h.nreq > 0 && !h.serveInline(c) {
+			break
+		}
+		if !h.exchange() {
+			break
+		}
 		h.nreq++
 		if e.isDraining() {
 			break
@@ -159,7 +173,7 @@ func (h *httpConn) release() {
 	}
 	h.sess.http = nil
 	*h = httpConn{out: h.out[:0], reqLine: h.reqLine[:0], method: h.method[:0], logBuf: h.logBuf[:0],
-		req: h.req, resp: h.resp, dial: h.dial}
+		req: h.req, resp: h.resp, dial: h.dial, onInline: h.onInline}
 	httpConnPool.Put(h)
 }
 
@@ -183,6 +197,9 @@ func (h *httpConn) exchange() bool {
 	start := h.conn.Accept
 	if h.nreq > 0 {
 		start = time.Now()
+		if !h.waitFrom.IsZero() {
+			start = h.waitFrom // the wait began before this call (serveInline)
+		}
 	}
 	h.be = nil
 	h.resp.Reset() // res.* fetches see no response before this one's
@@ -283,30 +300,38 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 	var first time.Time
 	if h.in.w > h.in.r {
 		first = start
-	}
-	setDeadline := func() {
-		switch {
-		case !first.IsZero() && reqTO > 0:
-			h.cli.SetReadDeadline(first.Add(reqTO))
-		case first.IsZero() && wait > 0:
-			h.cli.SetReadDeadline(start.Add(wait))
-		default:
-			h.cli.SetReadDeadline(time.Time{})
+		if !h.firstAt.IsZero() {
+			first = h.firstAt // read before this call (serveInline)
+			h.hrec.TIdle = first.Sub(start)
 		}
 	}
-	setDeadline()
-	// The request deadline is armed once a request started but is not
-	// whole: a head that arrives in one read (the usual case) needs none.
-	armed := !first.IsZero()
+	h.waitFrom, h.firstAt = time.Time{}, time.Time{}
+	deadline := func() time.Time {
+		switch {
+		case !first.IsZero() && reqTO > 0:
+			return first.Add(reqTO)
+		case first.IsZero() && wait > 0:
+			return start.Add(wait)
+		}
+		return time.Time{}
+	}
+	// The deadline is set before a read, for the wait it bounds: a head
+	// already buffered whole needs none.
+	var armed bool
+	var armedAt time.Time
 	for {
 		if h.in.w > h.in.r {
-			_, err := h.req.Parse(h.in.data(), &h.feOpts)
-			if err == nil {
+			var err error
+			if h.headParsed {
+				h.headParsed = false // checked by inlineHead
+			} else if _, err = h.req.Parse(h.in.data(), &h.feOpts); err == nil {
 				err = h.req.CheckBuffered(h.in.data()[h.req.HeadLen:], &h.feOpts)
 			}
 			if err == nil {
 				h.hrec.TReq = time.Since(first)
-				h.cli.SetReadDeadline(time.Time{})
+				if armed {
+					h.cli.SetReadDeadline(time.Time{})
+				}
 				return 0, true
 			}
 			var perr *http1.Error
@@ -316,9 +341,9 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 				return perr.Status, true
 			}
 		}
-		if !armed && !first.IsZero() {
-			setDeadline()
-			armed = true
+		if at := deadline(); !armed || !at.Equal(armedAt) {
+			h.cli.SetReadDeadline(at)
+			armed, armedAt = true, at
 		}
 		n, err := h.in.fill(h.cli)
 		if n > 0 && first.IsZero() {
@@ -448,12 +473,9 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	errc := h.sendRequest(conn, be)
 	if errc != nil && h.reused && bodyless {
 		// An idle connection the server closed meanwhile: one fresh try.
-		conn.Close()
-		if conn, err = h.dialNew(h.e.ctx, srv); err != nil {
-			return h.reply(503, termServerAbort, stateConnect)
+		if conn = h.redial(conn, srv); conn == nil {
+			return false
 		}
-		h.lc.setServer(conn)
-		h.reused = false
 		errc = h.sendRequest(conn, be)
 	}
 	if h.req.ExpectContinue() && !h.body.Done() && errc == nil {
@@ -480,12 +502,9 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		return h.reply(status, term[0], term[1])
 	}
 	if status == -2 && h.reused && bodyless && h.sin.w == 0 {
-		conn.Close()
-		if conn, err = h.dialNew(h.e.ctx, srv); err != nil {
-			return h.reply(503, termServerAbort, stateConnect)
+		if conn = h.redial(conn, srv); conn == nil {
+			return false
 		}
-		h.lc.setServer(conn)
-		h.reused = false
 		if errc = h.sendRequest(conn, be); errc == nil {
 			status, term = h.readResponse(conn, be, sentAt)
 		}
@@ -506,6 +525,25 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	h.hrec.TResp = time.Since(sentAt)
 	h.captureResponse()
 	return h.relayResponse(conn, srv, be, errc)
+}
+
+// redial replaces conn, a reused server connection found closed, with a
+// new one to srv. It returns nil when that failed (503 answered) or the
+// session was shut down meanwhile (whose shutdown also closed conn: the
+// failure seen was that, not the server's).
+func (h *httpConn) redial(conn net.Conn, srv *server) net.Conn {
+	conn.Close()
+	fresh, err := h.dialNew(h.e.ctx, srv)
+	if err != nil {
+		h.reply(503, termServerAbort, stateConnect)
+		return nil
+	}
+	if !h.lc.setServer(fresh) {
+		fresh.Close()
+		return nil
+	}
+	h.reused = false
+	return fresh
 }
 
 // bodyErr is a failure while forwarding a body, on either side.

@@ -112,6 +112,11 @@ func (b *httpBackend) serve(c net.Conn) {
 			// before it reads.
 			big := strings.Repeat("b", bigBody)
 			io.WriteString(c, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(big), big))
+		case path == "/stall":
+			// No answer: wait until the proxy closes the connection.
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			c.Read(make([]byte, 1))
+			return
 		case path == "/echo":
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(got), got)
 		default:

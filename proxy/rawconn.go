@@ -4,7 +4,9 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -35,6 +37,16 @@ type rawTCP struct {
 
 	sent       bool // SendRecv: the write part is done
 	onSendRecv func(fd uintptr) bool
+
+	// inline: an exchange runs inside a read call on c (serveInline),
+	// so Read must not start another (see readBlocking); rdl is the read
+	// deadline the exchange last set.
+	inline bool
+	rdl    time.Time
+
+	// emptyReads counts the reads that found nothing: the cost
+	// serveInline removes, watched by its tests.
+	emptyReads int
 }
 
 // localAddrPort is c's local address, remembered by a rawTCP.
@@ -71,6 +83,7 @@ func (c *rawTCP) readOnce(fd uintptr) bool {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
+			c.emptyReads++
 			return false // wait until readable
 		case 0:
 			c.rn = n
@@ -84,6 +97,9 @@ func (c *rawTCP) readOnce(fd uintptr) bool {
 func (c *rawTCP) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
+	}
+	if c.inline {
+		return c.readBlocking(b)
 	}
 	c.rbuf, c.rn, c.rerrno = b, 0, 0
 	err := c.rc.Read(c.onRead)
@@ -209,4 +225,65 @@ func (c *rawTCP) sendThenRead(fd uintptr) bool {
 		}
 	}
 	return false // wait for the answer
+}
+
+// SetReadDeadline is the TCPConn's, remembered for readBlocking.
+func (c *rawTCP) SetReadDeadline(t time.Time) error {
+	c.rdl = t
+	return c.TCPConn.SetReadDeadline(t)
+}
+
+// SetDeadline is the TCPConn's, remembered for readBlocking.
+func (c *rawTCP) SetDeadline(t time.Time) error {
+	c.rdl = t
+	return c.TCPConn.SetDeadline(t)
+}
+
+// readBlocking reads once for an exchange served inside a read call on c
+// (serveInline), where the netpoller cannot be asked to wait: a second
+// read call would wait for the first forever. serveInline only takes
+// requests that need no more client bytes, so this is a guard that keeps
+// the connection correct should one slip through: it waits in poll(2),
+// holding a thread, within the read deadline.
+func (c *rawTCP) readBlocking(b []byte) (int, error) {
+	var n int
+	var errno syscall.Errno
+	var err error
+	cerr := c.rc.Control(func(fd uintptr) {
+		for {
+			n, errno = rawIO(unix.SYS_RECVFROM, fd, b)
+			switch errno {
+			case unix.EINTR:
+				continue
+			case unix.EAGAIN:
+			default:
+				return
+			}
+			wait := -1
+			if !c.rdl.IsZero() {
+				left := time.Until(c.rdl)
+				if left <= 0 {
+					err = os.ErrDeadlineExceeded
+					return
+				}
+				wait = int((left + time.Millisecond - 1) / time.Millisecond)
+			}
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			if _, perr := unix.Poll(fds, wait); perr != nil && perr != unix.EINTR {
+				err = perr
+				return
+			}
+		}
+	})
+	switch {
+	case cerr != nil:
+		return 0, cerr
+	case err != nil:
+		return 0, wrapOp("read", c.TCPConn, err)
+	case errno != 0:
+		return 0, wrapOp("read", c.TCPConn, errno)
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
 }

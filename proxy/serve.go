@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"fulcrum/proxy/proxyproto"
 )
 
@@ -57,10 +59,21 @@ func (c *liveConn) abort() {
 		// The loop must let go of the descriptors before they close.
 		f.loop.end(f, [2]byte{'K', stateData})
 	}
-	c.cli.Close()
 	if srv != nil {
 		srv.Close()
 	}
+	// Close waits for the read calls in progress to return, and an http
+	// exchange may be running inside one (serveInline) until the server
+	// side fails. Shutting the socket down ends the client side at once,
+	// and the close completes when the session lets go.
+	if tc, ok := c.cli.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { unix.Shutdown(int(fd), unix.SHUT_RDWR) })
+		}
+		go tc.Close()
+		return
+	}
+	c.cli.Close()
 }
 
 func addrPort(a net.Addr) netip.AddrPort {
