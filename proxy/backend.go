@@ -28,10 +28,13 @@ type Counters struct {
 	statCounters          // the statistics' own counters (statscount.go)
 }
 
-func (c *Counters) open() {
+func (c *Counters) open() { c.openAt(time.Now()) }
+
+// openAt is open for a caller that read the clock already.
+func (c *Counters) openAt(now time.Time) {
 	n := c.Cur.Add(1)
 	c.Total.Add(1)
-	c.tickSession()
+	c.tickSession(now)
 	for {
 		m := c.Max.Load()
 		if n <= m || c.Max.CompareAndSwap(m, n) {
@@ -176,10 +179,10 @@ func (b *backend) queueTimeout() time.Duration {
 }
 
 // takeLocked gives one connection slot of s to the caller.
-func (b *backend) takeLocked(s *server) {
+func (b *backend) takeLocked(s *server, now time.Time) {
 	b.conns++
 	b.lb.Take(s.lb)
-	s.state.counters.open()
+	s.state.counters.openAt(now)
 }
 
 // release frees the slot of s and hands it to the oldest waiter.
@@ -215,7 +218,7 @@ func (b *backend) dequeueLocked(s *server) {
 			return
 		}
 		w.queued = false
-		b.takeLocked(s)
+		b.takeLocked(s, time.Now())
 		w.got <- s
 	}
 }
@@ -229,8 +232,10 @@ func (b *backend) dequeueAllLocked() {
 }
 
 // acquire picks a server for sess and takes a slot on it, queueing when
-// every candidate is full. avoid is the server of a failed attempt.
-func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec *Record) (*server, error) {
+// every candidate is full. avoid is the server of a failed attempt. at is
+// when the slot was taken without a wait (the caller's clock from there
+// on), zero after a wait.
+func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec *Record) (s *server, at time.Time, err error) {
 	req := &sess.balReq
 	*req = balance.Request{Src: sess.Src.Addr()}
 	if sess.http != nil {
@@ -249,18 +254,19 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		}
 	}
 	stuck := b.stickMatch(sess)
+	now := time.Now() // read outside the lock, and once
 	b.mu.Lock()
 	if stuck != nil && stuck != avoid && stuck.lb.Usable() && b.lb.HasRoom(stuck.lb) {
-		b.takeLocked(stuck)
+		b.takeLocked(stuck, now)
 		b.mu.Unlock()
-		return stuck, nil
+		return stuck, now, nil
 	}
 	b.lb.BackendConns, b.lb.BackendQueue = b.conns, len(b.queue)
 	var avoidLB *balance.Server
 	if avoid != nil {
 		avoidLB = avoid.lb
 	}
-	ls, err := b.cookieServer(sess, avoid), error(nil)
+	ls := b.cookieServer(sess, avoid)
 	if ls == nil {
 		ls, err = b.lb.Pick(req, avoidLB)
 	}
@@ -268,7 +274,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 	switch {
 	case errors.Is(err, balance.ErrNoServer):
 		b.mu.Unlock()
-		return nil, errNoServer
+		return nil, time.Time{}, errNoServer
 	case errors.Is(err, balance.ErrFull):
 		b.seq++
 		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq}
@@ -278,13 +284,13 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		s := b.byLB[ls]
 		countLB(b, s)
 		if b.lb.HasRoom(ls) {
-			b.takeLocked(s)
+			b.takeLocked(s, now)
 			b.mu.Unlock()
-			return s, nil
+			return s, now, nil
 		}
 		if s.cfg.MaxQueue > 0 && len(s.queue) >= s.cfg.MaxQueue {
 			b.mu.Unlock()
-			return nil, errQueueFull
+			return nil, time.Time{}, errQueueFull
 		}
 		b.seq++
 		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, onSrv: s}
@@ -293,7 +299,8 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		b.lb.SetQueued(ls, len(s.queue))
 	}
 	b.mu.Unlock()
-	return b.wait(ctx, w)
+	s, err = b.wait(ctx, w)
+	return s, time.Time{}, err
 }
 
 // wait blocks until a queued connection gets a server or times out.
@@ -353,8 +360,10 @@ type dialFunc func(ctx context.Context, s *server, sess *Session) (net.Conn, err
 
 // connectWith is connect with the server connection obtained by dial.
 func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, dial dialFunc) (net.Conn, *server, error) {
-	s, err := b.acquire(ctx, sess, nil, rec)
-	start := time.Now()
+	s, start, err := b.acquire(ctx, sess, nil, rec)
+	if start.IsZero() {
+		start = time.Now()
+	}
 	rec.TQueue = start.Sub(rec.Accept)
 	if err != nil {
 		return nil, nil, err
@@ -389,7 +398,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 			b.counters.Redispatches.Add(1)
 			s.state.counters.Redispatches.Add(1)
 			rec.Redispath = true
-			if s, err = b.acquire(ctx, sess, s, rec); err != nil {
+			if s, _, err = b.acquire(ctx, sess, s, rec); err != nil {
 				return nil, nil, err
 			}
 			continue
@@ -408,7 +417,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 			}
 		}
 		b.mu.Lock()
-		b.takeLocked(s)
+		b.takeLocked(s, time.Now())
 		b.mu.Unlock()
 	}
 }

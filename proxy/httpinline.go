@@ -194,7 +194,11 @@ func (h *httpConn) serveBuffered(s *inlineState) bool {
 	if !keep || h.e.isDraining() {
 		return false
 	}
-	now := time.Now()
+	// The exchange ended when its timers were taken (log).
+	now := h.hrec.Start.Add(h.hrec.TActive)
+	if h.hrec.TActive <= 0 {
+		now = time.Now()
+	}
 	s.waitFrom, s.firstAt = now, time.Time{}
 	if h.in.r < h.in.w {
 		s.firstAt = now // pipelined: the next request is already here

@@ -269,7 +269,8 @@ func (h *httpConn) exchange() bool {
 		return keep
 	}
 	h.cookieRequest(be)
-	be.counters.open()
+	// The clock was last read when the head came in: nothing since waited.
+	be.counters.openAt(h.hrec.Start.Add(max(h.hrec.TIdle, 0) + h.hrec.TReq))
 	keep := h.forward(be)
 	h2Bytes(h.cli, &h.r) // h2serve.go
 	be.counters.close()
@@ -468,7 +469,8 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		h.sin.b = getBuf(h.beOpts.Limits.BufSize)
 	}
 	h.sin.r, h.sin.w = 0, 0
-	sentAt := time.Now()
+	// The request leaves now: when connectWith's clock says it got conn.
+	sentAt := h.r.Accept.Add(h.r.TQueue + h.r.TConnect)
 	bodyless := h.req.Framing == http1.BodyNone
 	errc := h.sendRequest(conn, be)
 	if errc != nil && h.reused && bodyless {

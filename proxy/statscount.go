@@ -111,8 +111,7 @@ type statCounters struct {
 }
 
 // tickSession counts a new session for the rate fields.
-func (c *statCounters) tickSession() {
-	now := time.Now()
+func (c *statCounters) tickSession(now time.Time) {
 	c.sessRate.tick(now)
 	c.lastSess.Store(now.UnixNano())
 }
