@@ -64,7 +64,7 @@ func (h *httpConn) serveInline(c *rawTCP) bool {
 	err := c.rc.Read(h.onInline)
 	c.inline = false
 	if h.inl.deadline {
-		c.TCPConn.SetReadDeadline(time.Time{})
+		c.SetReadDeadline(time.Time{})
 	}
 	if err != nil || h.inl.ended {
 		// A deadline passed, the connection was closed (abort), or the
@@ -154,9 +154,7 @@ func (h *httpConn) armInline(s *inlineState) {
 	if wait > 0 {
 		at = s.waitFrom.Add(wait)
 	}
-	// Straight to the TCPConn: rawTCP tracks deadlines the exchange
-	// sets for its own reads (readBlocking), not this one.
-	h.cli.(*rawTCP).TCPConn.SetReadDeadline(at)
+	h.cli.SetReadDeadline(at)
 }
 
 // inlineHead parses the buffered head and tells whether its exchange can

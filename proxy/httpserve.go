@@ -605,6 +605,7 @@ func (h *httpConn) takeEarlyBody(in *rbuf) int {
 // through the buffer, piece by piece as they arrive.
 func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fromClient, untilClose bool) (int64, error) {
 	var total int64
+	timed := false // a deadline of ours is set on src
 	fail := func(err error, srcSide bool) error {
 		return &bodyErr{client: srcSide == fromClient, err: err}
 	}
@@ -638,6 +639,7 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 		}
 		if idle > 0 {
 			src.SetReadDeadline(time.Now().Add(idle))
+			timed = true
 		}
 		if rem := h.body.Remaining(); rem > 0 {
 			var n int64
@@ -667,7 +669,9 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 			return total, fail(err, true)
 		}
 	}
-	src.SetReadDeadline(time.Time{})
+	if timed {
+		src.SetReadDeadline(time.Time{})
+	}
 	return total, nil
 }
 
@@ -719,7 +723,8 @@ func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (i
 				return 502, [2]byte{termServerAbort, 'H'}
 			}
 		}
-		conn.SetReadDeadline(time.Time{})
+		// The deadline stays: each wait on conn sets its own, and one
+		// parked for another client is cleared (idlePool.put).
 		if !h.resp.Interim() {
 			return 0, [2]byte{}
 		}

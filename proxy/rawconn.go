@@ -39,8 +39,8 @@ type rawTCP struct {
 	onSendRecv func(fd uintptr) bool
 
 	// inline: an exchange runs inside a read call on c (serveInline),
-	// so Read must not start another (see readBlocking); rdl is the read
-	// deadline the exchange last set.
+	// so Read must not start another (see readBlocking). rdl is the read
+	// deadline set last: every change goes through c's methods.
 	inline bool
 	rdl    time.Time
 
@@ -227,8 +227,13 @@ func (c *rawTCP) sendThenRead(fd uintptr) bool {
 	return false // wait for the answer
 }
 
-// SetReadDeadline is the TCPConn's, remembered for readBlocking.
+// SetReadDeadline is the TCPConn's, remembered for readBlocking, and
+// skipped when it changes nothing: each one costs a runtime timer update,
+// and the data path clears deadlines that are mostly not set.
 func (c *rawTCP) SetReadDeadline(t time.Time) error {
+	if t.Equal(c.rdl) {
+		return nil
+	}
 	c.rdl = t
 	return c.TCPConn.SetReadDeadline(t)
 }
