@@ -759,12 +759,15 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		early = h.takeEarlyBody(&h.sin)
 	}
 	var err error
-	if moreWaiting && h.body.Remaining() > 0 {
-		// The rest of a Content-Length body is already here and follows
-		// at once: head and body leave in one segment, as the
-		// reference's do. (Were the rest still to come, the kernel would
-		// hold the head until it came, or for up to 200ms.)
-		_, err = writeMore(h.cli, h.out)
+	if srvRaw, ok := conn.(*rawTCP); ok && moreWaiting && h.body.Remaining() > 0 {
+		// The rest of a Content-Length body is most likely here already
+		// and follows at once: head and body leave in one segment, as
+		// the reference's do.
+		if _, err = writeMore(h.cli, h.out); err == nil && srvRaw.readNow(&h.sin) == 0 {
+			// It was not: the kernel would hold the head until it
+			// came, or for up to 200ms.
+			pushHeld(h.cli)
+		}
 	} else {
 		_, err = h.cli.Write(h.out)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,6 +113,14 @@ func (b *httpBackend) serve(c net.Conn) {
 			// before it reads.
 			big := strings.Repeat("b", bigBody)
 			io.WriteString(c, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(big), big))
+		case path == "/bigstall":
+			// Exactly a proxy buffer's worth, then a pause before the
+			// rest of the body.
+			head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", bigBody)
+			first := strings.Repeat("b", http1.DefaultLimits().BufSize-len(head))
+			io.WriteString(c, head+first)
+			time.Sleep(500 * time.Millisecond)
+			io.WriteString(c, strings.Repeat("b", bigBody-len(first)))
 		case path == "/stall":
 			// No answer: wait until the proxy closes the connection.
 			c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -598,6 +607,39 @@ func TestHTTPBigAnswerOneSegment(t *testing.T) {
 			t.Fatalf("request %d: the answer came in %d segments, want 1", i, n)
 		}
 	}
+}
+
+// TestHTTPBigAnswerNotHeld: when the rest of a large answer is not in the
+// server socket after all, the head sent ahead of it is not held back
+// waiting for it: the client gets it before the server goes on. (Held,
+// it would leave after the kernel's 200ms at the earliest, or with the
+// rest 500ms later; any of three tries under 100ms shows it was not.)
+func TestHTTPBigAnswerNotHeld(t *testing.T) {
+	s1 := startHTTPBackend(t, "s1")
+	e := startEngine(t, httpConfig(t, s1.addr()), nil)
+	c := dialFE(t, e)
+	rd := bufio.NewReader(c)
+	var firsts []time.Duration
+	for range 3 {
+		start := time.Now()
+		io.WriteString(c, "GET /bigstall HTTP/1.1\r\nHost: x\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := rd.Peek(1); err != nil {
+			t.Fatal(err)
+		}
+		firsts = append(firsts, time.Since(start))
+		resp, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body, err := io.ReadAll(resp.Body); err != nil || len(body) != bigBody {
+			t.Fatalf("%d body bytes, %v", len(body), err)
+		}
+		if slices.Min(firsts) < 100*time.Millisecond {
+			return
+		}
+	}
+	t.Fatalf("the answer's first bytes came after %v: held back", firsts)
 }
 
 // dataSegmentsIn is the count of data segments c received (TCP_INFO).

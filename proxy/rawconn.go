@@ -164,6 +164,42 @@ func (c *rawTCP) WriteMore(b []byte) (int, error) {
 	return n, err
 }
 
+// pushHeld sends what writes with MSG_MORE left waiting in c's socket
+// (setting TCP_NODELAY pushes pending data out).
+func pushHeld(c net.Conn) {
+	if r, ok := c.(*rawTCP); ok {
+		r.rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) })
+	}
+}
+
+// readNow reads once into x's free end without waiting, and returns the
+// bytes read: 0 when there were none yet, or on EOF or an error, which
+// the next read reports again.
+func (c *rawTCP) readNow(x *rbuf) int {
+	if x.r > 0 {
+		x.w = copy(x.b, x.b[x.r:x.w])
+		x.r = 0
+	}
+	if x.w == len(x.b) {
+		return 0
+	}
+	var n int
+	c.rc.Control(func(fd uintptr) {
+		for {
+			m, e := rawIO(unix.SYS_RECVFROM, fd, x.b[x.w:])
+			if e == unix.EINTR {
+				continue
+			}
+			if e == 0 {
+				n = m
+			}
+			return
+		}
+	})
+	x.w += n
+	return n
+}
+
 // writeMore writes b to c, with MSG_MORE when c is a rawTCP.
 func writeMore(c net.Conn, b []byte) (int, error) {
 	if r, ok := c.(*rawTCP); ok {
