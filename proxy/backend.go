@@ -68,6 +68,7 @@ type backend struct {
 	byName  map[string]*server
 	byLB    map[*balance.Server]*server
 	queue   []*waiter // backend queue: any server will do
+	taken   uint64    // requests that left queue so far (for %bq)
 	conns   int       // connections assigned to a server (beconn)
 	seq     uint64    // queue order across server and backend queues
 }
@@ -79,6 +80,7 @@ type server struct {
 	lb    *balance.Server
 	state *serverState
 	queue []*waiter
+	taken uint64 // requests that left queue so far (for %sq), under backend.mu
 	// warmGen identifies the current slow start; a newer state change
 	// ends an older ramp.
 	warmGen int
@@ -122,12 +124,32 @@ type waiter struct {
 	got    chan *server // receives the assigned server
 	queued bool         // still in a queue (guarded by backend.mu)
 	onSrv  *server      // the server queue it waits in, nil = backend queue
+	// at is the queue's taken count when the request joined it; pos,
+	// once it left, its %sq/%bq: one more than the requests taken from
+	// the queue meanwhile, as the reference counts.
+	at, pos uint64
+}
+
+// leaveLocked takes w out of its queue's count, taken (true) or given up.
+func (b *backend) leaveLocked(w *waiter, taken bool) {
+	n := &b.taken
+	if w.onSrv != nil {
+		n = &w.onSrv.taken
+	}
+	w.pos = *n - w.at + 1
+	if taken {
+		*n++
+	}
 }
 
 var (
 	// The client's inactivity timeout expired while it waited in a
 	// queue or for the server connection.
 	errClientTOQueue   = errors.New("client timeout in queue")
+	// With option abortonclose, the client closed while its request
+	// waited in a queue or for its connection.
+	errClientAbortQueue   = errors.New("client closed in queue")
+	errClientAbortConnect = errors.New("client closed while connecting")
 	errClientTOConnect = errors.New("client timeout while connecting")
 	errNoServer        = errors.New("no server available")
 	errQueueFull       = errors.New("server queue full")
@@ -218,6 +240,7 @@ func (b *backend) dequeueLocked(s *server) {
 			return
 		}
 		w.queued = false
+		b.leaveLocked(w, true)
 		b.takeLocked(s, time.Now())
 		w.got <- s
 	}
@@ -277,8 +300,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		return nil, time.Time{}, errNoServer
 	case errors.Is(err, balance.ErrFull):
 		b.seq++
-		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq}
-		rec.BeQueue = len(b.queue)
+		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, at: b.taken}
 		b.queue = append(b.queue, w)
 	default:
 		s := b.byLB[ls]
@@ -293,31 +315,81 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 			return nil, time.Time{}, errQueueFull
 		}
 		b.seq++
-		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, onSrv: s}
-		rec.SrvQueue = len(s.queue)
+		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, onSrv: s, at: s.taken}
 		s.queue = append(s.queue, w)
 		b.lb.SetQueued(ls, len(s.queue))
 	}
 	b.mu.Unlock()
-	s, err = b.wait(ctx, w)
+	var gone chan struct{}
+	if stop := b.watchClient(sess, func() { close(gone) }); stop != nil {
+		gone = make(chan struct{})
+		defer stop()
+	}
+	s, err = b.wait(ctx, w, gone)
+	if w.onSrv != nil {
+		rec.SrvQueue = int(w.pos)
+	} else {
+		rec.BeQueue = int(w.pos)
+	}
 	return s, time.Time{}, err
 }
 
-// wait blocks until a queued connection gets a server or times out.
-func (b *backend) wait(ctx context.Context, w *waiter) (*server, error) {
+// dialWatched is dialServer, given up should the client close meanwhile
+// (option abortonclose).
+func (b *backend) dialWatched(ctx context.Context, d net.Dialer, s *server, addr netip.AddrPort, sess *Session) (net.Conn, error) {
+	if !b.cfg.AbortOnClose {
+		return b.dialServer(ctx, d, s, addr, sess)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := b.watchClient(sess, cancel)
+	if stop == nil {
+		return b.dialServer(ctx, d, s, addr, sess)
+	}
+	conn, err := b.dialServer(ctx, d, s, addr, sess)
+	if stop() && err != nil {
+		return nil, errClientAbortConnect
+	}
+	return conn, err
+}
+
+// watchClient calls onClose should sess's client close its connection
+// while its request waits (option abortonclose); the returned stop ends
+// the watch and reports whether onClose ran. It returns nil when there
+// is nothing to watch.
+func (b *backend) watchClient(sess *Session, onClose func()) (stop func() bool) {
+	if !b.cfg.AbortOnClose || sess == nil || sess.client == nil {
+		return nil
+	}
+	w := closeWatch()
+	if w == nil {
+		return nil
+	}
+	stop, ok := w.watch(sess.client, onClose)
+	if !ok {
+		return nil
+	}
+	return stop
+}
+
+// wait blocks until a queued connection gets a server, times out, or its
+// client closes (gone, nil when not watched).
+func (b *backend) wait(ctx context.Context, w *waiter, gone <-chan struct{}) (*server, error) {
 	t := time.NewTimer(b.queueTimeout())
 	defer t.Stop()
 	var tmo <-chan time.Time = t.C
 	if b.queueTimeout() <= 0 {
 		tmo = nil
 	}
+	timedOut := errQueueTO
 	select {
 	case s := <-w.got:
 		return s, nil
 	case <-tmo:
 	case <-ctx.Done():
+	case <-gone:
+		timedOut = errClientAbortQueue
 	}
-	timedOut := errQueueTO
 	if ctx.Err() != nil {
 		timedOut = errClientTOQueue
 	}
@@ -328,6 +400,7 @@ func (b *backend) wait(ctx context.Context, w *waiter) (*server, error) {
 		return <-w.got, nil
 	}
 	w.queued = false
+	b.leaveLocked(w, false)
 	if w.onSrv != nil {
 		w.onSrv.queue = removeWaiter(w.onSrv.queue, w)
 		b.lb.SetQueued(w.onSrv.lb, len(w.onSrv.queue))
@@ -335,7 +408,9 @@ func (b *backend) wait(ctx context.Context, w *waiter) (*server, error) {
 		b.queue = removeWaiter(b.queue, w)
 	}
 	b.mu.Unlock()
-	b.counters.QueueTimeouts.Add(1)
+	if timedOut != errClientAbortQueue {
+		b.counters.QueueTimeouts.Add(1)
+	}
 	return nil, timedOut
 }
 
@@ -383,9 +458,15 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		if clientExpired(ctx) {
 			err = errClientTOConnect
 		}
-		s.state.counters.FailedConns.Add(1)
+		aborted := errors.Is(err, errClientAbortConnect)
+		if !aborted {
+			s.state.counters.FailedConns.Add(1)
+		}
 		b.release(s)
 		retries++
+		if aborted {
+			return nil, nil, err
+		}
 		if retries > b.cfg.Retries || ctx.Err() != nil {
 			rec.Retries = retries - 1
 			b.counters.FailedConns.Add(1)
@@ -466,7 +547,7 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 		// No port or a relative one: the client's destination port.
 		addr = netip.AddrPortFrom(addr.Addr(), uint16(int(sess.Dst.Port())+s.cfg.PortOffset))
 	}
-	conn, err := b.dialServer(ctx, d, s, addr, sess)
+	conn, err := b.dialWatched(ctx, d, s, addr, sess)
 	if err != nil {
 		return nil, err
 	}

@@ -138,6 +138,9 @@ type Session struct {
 	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
 	// in tcp mode.
 	tcpHTTP *tcpHTTP
+	// client is the client connection, watched for its close while a
+	// request waits (option abortonclose); nil when there is none.
+	client net.Conn
 }
 
 // SetVar sets a session variable (set-var actions).
@@ -223,6 +226,9 @@ type Backend struct {
 	// Redispatch enables `option redispatch`; RedispatchAfter is its
 	// interval (HAProxy's default -1: on the last retry).
 	Redispatch      bool
+	// AbortOnClose gives up a request whose client closed while it
+	// waited in a queue or for its connection (option abortonclose).
+	AbortOnClose bool
 	RedispatchAfter int
 	// LogHealthChecks logs every check result that moves a server's
 	// health (`option log-health-checks`).

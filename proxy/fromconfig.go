@@ -309,6 +309,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Balance = a.balance(px, be)
 	be.Balance.AllBackups = px.Options["allbackups"]
 	be.Redispatch = px.Options["redispatch"]
+	be.AbortOnClose = px.Options["abortonclose"]
 	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {

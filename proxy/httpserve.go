@@ -449,6 +449,13 @@ func (h *httpConn) parkServer() {
 // forward sends the request to a server of be and relays the response.
 func (h *httpConn) forward(be *backend) (keep bool) {
 	conn, srv, err := be.connectWith(h.e.ctx, h.sess, &h.r, h.dial)
+	if errors.Is(err, errClientAbortQueue) || errors.Is(err, errClientAbortConnect) {
+		// The client left (option abortonclose): nobody to answer.
+		h.r.Term = connectTerm(err)
+		h.hrec.Status = -1
+		h.finishTimers()
+		return false
+	}
 	if err != nil {
 		h.r.Term = connectTerm(err)
 		if errors.Is(err, errNoServer) {

@@ -127,6 +127,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		if cli, buf, ok = startTLS(fe, bind, cli, buf, sess, rec); !ok {
 			return
 		}
+		sess.client = cli
 	}
 	if !connOK || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
@@ -218,6 +219,10 @@ func connectTerm(err error) [2]byte {
 		return [2]byte{termClientTimeout, stateQueue}
 	case errors.Is(err, errClientTOConnect):
 		return [2]byte{termClientTimeout, stateConnect}
+	case errors.Is(err, errClientAbortQueue):
+		return [2]byte{termClientAbort, stateQueue}
+	case errors.Is(err, errClientAbortConnect):
+		return [2]byte{termClientAbort, stateConnect}
 	case errors.Is(err, errQueueTO):
 		return [2]byte{termServerTimeout, stateQueue}
 	case errors.Is(err, errQueueFull):
