@@ -145,15 +145,15 @@ func (b *backend) leaveLocked(w *waiter, taken bool) {
 var (
 	// The client's inactivity timeout expired while it waited in a
 	// queue or for the server connection.
-	errClientTOQueue   = errors.New("client timeout in queue")
+	errClientTOQueue = errors.New("client timeout in queue")
 	// With option abortonclose, the client closed while its request
 	// waited in a queue or for its connection.
 	errClientAbortQueue   = errors.New("client closed in queue")
 	errClientAbortConnect = errors.New("client closed while connecting")
-	errClientTOConnect = errors.New("client timeout while connecting")
-	errNoServer        = errors.New("no server available")
-	errQueueFull       = errors.New("server queue full")
-	errQueueTO         = errors.New("queue timeout")
+	errClientTOConnect    = errors.New("client timeout while connecting")
+	errNoServer           = errors.New("no server available")
+	errQueueFull          = errors.New("server queue full")
+	errQueueTO            = errors.New("queue timeout")
 )
 
 func newBackend(e *Engine, cfg *Backend, states map[string]*serverState, counters *Counters) (*backend, error) {
@@ -321,9 +321,12 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 	}
 	b.mu.Unlock()
 	var gone chan struct{}
-	if stop := b.watchClient(sess, func() { close(gone) }); stop != nil {
-		gone = make(chan struct{})
-		defer stop()
+	if b.cfg.AbortOnClose {
+		closed := make(chan struct{}) // before the watch: it may fire at once
+		if stop := b.watchClient(sess, func() { close(closed) }); stop != nil {
+			gone = closed
+			defer stop()
+		}
 	}
 	s, err = b.wait(ctx, w, gone)
 	if w.onSrv != nil {

@@ -225,10 +225,10 @@ type Backend struct {
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its
 	// interval (HAProxy's default -1: on the last retry).
-	Redispatch      bool
+	Redispatch bool
 	// AbortOnClose gives up a request whose client closed while it
 	// waited in a queue or for its connection (option abortonclose).
-	AbortOnClose bool
+	AbortOnClose    bool
 	RedispatchAfter int
 	// LogHealthChecks logs every check result that moves a server's
 	// health (`option log-health-checks`).
