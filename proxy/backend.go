@@ -9,7 +9,10 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
@@ -345,7 +348,32 @@ func (b *backend) dialWatched(ctx context.Context, d net.Dialer, s *server, addr
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := b.watchClient(sess, cancel)
+	// Only a connection the server has not acknowledged yet is given
+	// up: past that (on loopback, at once), the close is the response
+	// wait's to notice (httpConn.awaitResponse), as with the reference.
+	var mu sync.Mutex
+	var sock syscall.RawConn
+	if s.cfg.Source == nil && !s.cfg.Socks4.IsValid() { // those set their own Control
+		d.ControlContext = func(_ context.Context, _, _ string, c syscall.RawConn) error {
+			mu.Lock()
+			sock = c
+			mu.Unlock()
+			return nil
+		}
+	}
+	stop := b.watchClient(sess, func() {
+		// The reference handles the connect's outcome before the
+		// client's close when both are there: a connect that completes
+		// within connectGrace is not given up.
+		time.AfterFunc(connectGrace, func() {
+			mu.Lock()
+			c := sock
+			mu.Unlock()
+			if c == nil || !established(c) {
+				cancel()
+			}
+		})
+	})
 	if stop == nil {
 		return b.dialServer(ctx, d, s, addr, sess)
 	}
@@ -354,6 +382,21 @@ func (b *backend) dialWatched(ctx context.Context, d net.Dialer, s *server, addr
 		return nil, errClientAbortConnect
 	}
 	return conn, err
+}
+
+// connectGrace is how long a connection may take to be acknowledged
+// before a client close gives it up (option abortonclose).
+const connectGrace = time.Millisecond
+
+// established reports whether c's TCP handshake is complete.
+func established(c syscall.RawConn) bool {
+	var state uint8
+	c.Control(func(fd uintptr) {
+		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+			state = info.State
+		}
+	})
+	return state == unix.BPF_TCP_ESTABLISHED
 }
 
 // watchClient calls onClose should sess's client close its connection

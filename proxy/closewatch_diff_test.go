@@ -243,3 +243,61 @@ func silentServer(t *testing.T) string {
 	}
 	return addr
 }
+
+// TestAbortOnCloseResponseWaitMatchesReference: with option abortonclose,
+// a client closing its side while the server has not answered yet (its
+// request sent with the close right behind, or the close coming later)
+// gets the reference's 400 and the request is logged CH.
+func TestAbortOnCloseResponseWaitMatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	for _, pause := range []time.Duration{0, 200 * time.Millisecond} {
+		t.Run(fmt.Sprintf("close after %v", pause), func(t *testing.T) {
+			format := strings.Join(abortTerms, fieldSep)
+			cfg := func(port int, be string) string {
+				return fmt.Sprintf(`defaults
+	mode http
+	log stdout format raw local0
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+listen fe
+	bind 127.0.0.1:%d
+	log-format "%s"
+	option abortonclose
+	server s1 %s
+`, port, format, be)
+			}
+			play := func(addr string, be *heldBackend, lines func(n int) []string) (string, []string) {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(c, "GET /w HTTP/1.1\r\nHost: x\r\n\r\n")
+				<-be.got // the server has it, and holds its answer
+				time.Sleep(pause)
+				c.(*net.TCPConn).CloseWrite()
+				answer, _ := io.ReadAll(c)
+				close(be.release)
+				status, _, _ := strings.Cut(string(answer), "\r\n")
+				return status, lines(1)
+			}
+			refBE := newHeldBackend(t)
+			port := difftest.FreePort(t)
+			ref := difftest.StartReferenceConfig(t, bin, cfg(port, refBE.addr))
+			refStatus, refGot := play(fmt.Sprintf("127.0.0.1:%d", port), refBE, func(n int) []string { return refLines(ref, "L^", n) })
+			ourBE := newHeldBackend(t)
+			e, ours := startOurs(t, cfg(difftest.FreePort(t), ourBE.addr), plainLine)
+			ourStatus, ourGot := play(feAddr(e, "fe"), ourBE, func(n int) []string {
+				var got []string
+				waitFor(t, "our log lines", func() bool { got = ours(); return len(got) >= n })
+				return got
+			})
+			if refStatus != ourStatus {
+				t.Errorf("the client got %q from the reference, %q from ours", refStatus, ourStatus)
+			}
+			compareLines(t, abortTerms, refGot, ourGot)
+		})
+	}
+}

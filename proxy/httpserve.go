@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fulcrum/proxy/balance"
@@ -498,7 +499,14 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			done <- err
 		}(conn)
 	}
-	status, term := h.readResponse(conn, be, sentAt)
+	status, term, gone := h.awaitResponse(conn, be, sentAt)
+	if gone {
+		// The client closed while the server was thinking (option
+		// abortonclose): given up, with the reference's 400.
+		conn.Close()
+		h.r.Term = [2]byte{termClientAbort, 'H'}
+		return h.reply(400, termClientAbort, 'H')
+	}
 	if status != 0 && h.expectDone != nil {
 		h.cli.SetReadDeadline(time.Now())
 		<-h.expectDone
@@ -686,6 +694,26 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 func isWriteErr(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "write"
+}
+
+// awaitResponse is readResponse, given up (gone) should the client close
+// its side meanwhile, with option abortonclose: the server connection is
+// then closed under the read.
+func (h *httpConn) awaitResponse(conn net.Conn, be *backend, sentAt time.Time) (status int, term [2]byte, gone bool) {
+	if !be.cfg.AbortOnClose || h.expectDone != nil {
+		status, term = h.readResponse(conn, be, sentAt)
+		return status, term, false
+	}
+	var closed atomic.Bool
+	stop := be.watchClient(h.sess, func() {
+		closed.Store(true)
+		conn.Close()
+	})
+	status, term = h.readResponse(conn, be, sentAt)
+	if stop != nil {
+		stop()
+	}
+	return status, term, closed.Load()
 }
 
 // readResponse reads the response head, passing interim (1xx) answers on
