@@ -354,10 +354,14 @@ func (b *backend) dialWatched(ctx context.Context, d net.Dialer, s *server, addr
 	var mu sync.Mutex
 	var sock syscall.RawConn
 	if s.cfg.Source == nil && !s.cfg.Socks4.IsValid() { // those set their own Control
-		d.ControlContext = func(_ context.Context, _, _ string, c syscall.RawConn) error {
+		prev := d.Control
+		d.ControlContext = func(_ context.Context, network, address string, c syscall.RawConn) error {
 			mu.Lock()
 			sock = c
 			mu.Unlock()
+			if prev != nil {
+				return prev(network, address, c)
+			}
 			return nil
 		}
 	}
@@ -382,6 +386,17 @@ func (b *backend) dialWatched(ctx context.Context, d net.Dialer, s *server, addr
 		return nil, errClientAbortConnect
 	}
 	return conn, err
+}
+
+// smartConnect turns TCP_QUICKACK off on a server socket before its
+// connect (option tcp-smart-connect): the last ACK of the handshake then
+// leaves with the request.
+func smartConnect(_, _ string, c syscall.RawConn) error {
+	var serr error
+	if err := c.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_QUICKACK, 0) }); err != nil {
+		return err
+	}
+	return serr
 }
 
 // connectGrace is how long a connection may take to be acknowledged
@@ -588,6 +603,9 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 	// No keep-alive unless configured (see TCPKeepAlive.apply): Go's dialer
 	// would otherwise set it, with four system calls per connection.
 	d := net.Dialer{Timeout: b.cfg.TimeoutConnect, KeepAlive: -1}
+	if b.cfg.SmartConnect && s.cfg.Source == nil && !s.cfg.Socks4.IsValid() {
+		d.Control = smartConnect
+	}
 	addr := s.addr()
 	if s.cfg.MapPorts && sess != nil {
 		// No port or a relative one: the client's destination port.

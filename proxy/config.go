@@ -106,6 +106,10 @@ type Bind struct {
 	AcceptProxy bool // the peer starts with a PROXY protocol header
 	V6Only      bool // IPV6_V6ONLY on a wildcard IPv6 bind
 	DeferAccept bool // TCP_DEFER_ACCEPT
+	// SmartAccept delays the ACK of a client's first data so that it
+	// leaves with the answer (TCP_QUICKACK off on the listener): option
+	// tcp-smart-accept, on by default in http mode, as the reference.
+	SmartAccept bool
 	Interface   string
 	Transparent bool // IP_TRANSPARENT
 	// Unix socket ownership and permissions (unix@ binds).
@@ -225,11 +229,15 @@ type Backend struct {
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its
 	// interval (HAProxy's default -1: on the last retry).
-	Redispatch bool
-	// AbortOnClose gives up a request whose client closed while it
-	// waited in a queue or for its connection (option abortonclose).
-	AbortOnClose    bool
+	Redispatch      bool
 	RedispatchAfter int
+	// AbortOnClose gives up a request whose client closed while it
+	// waited in a queue, for its connection or for the answer (option
+	// abortonclose).
+	AbortOnClose bool
+	// SmartConnect delays the last ACK of the server handshake so that
+	// it leaves with the request (option tcp-smart-connect).
+	SmartConnect bool
 	// LogHealthChecks logs every check result that moves a server's
 	// health (`option log-health-checks`).
 	LogHealthChecks bool

@@ -109,6 +109,18 @@ func (a *adapter) defaultsOf(px *haproxy.Proxy) *haproxy.Proxy {
 
 // linesOf lists the directives that apply to px: its defaults chain's,
 // then its own (later lines override earlier ones).
+// optionOn tells whether px (or its defaults) turns option name on, the
+// last `option`/`no option` line deciding; def when there is none.
+func (a *adapter) optionOn(px *haproxy.Proxy, name string, def bool) bool {
+	on := def
+	for _, d := range a.linesOf(px) {
+		if set, args, ok := optionLine(d); ok && args[0] == name {
+			on = set
+		}
+	}
+	return on
+}
+
 func (a *adapter) linesOf(px *haproxy.Proxy) []haproxy.Directive {
 	var out []haproxy.Directive
 	seen := map[*haproxy.Proxy]bool{}
@@ -230,7 +242,8 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 	if px.Kind == "listen" {
 		kind = "proxy"
 	}
-	tmpl := Bind{UID: -1, GID: -1, Where: fmt.Sprintf("Binding [%s:%d] for %s %s", d.Pos.File, d.Pos.Line, kind, px.Name)}
+	tmpl := Bind{UID: -1, GID: -1, Where: fmt.Sprintf("Binding [%s:%d] for %s %s", d.Pos.File, d.Pos.Line, kind, px.Name),
+		SmartAccept: a.optionOn(px, "tcp-smart-accept", px.Mode == "http")}
 	for i := 1; i < len(d.Args); i++ {
 		opt, val := d.Args[i], ""
 		takesValue := bindValueOptions[opt]
@@ -310,6 +323,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Balance.AllBackups = px.Options["allbackups"]
 	be.Redispatch = px.Options["redispatch"]
 	be.AbortOnClose = px.Options["abortonclose"]
+	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
 	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {

@@ -95,6 +95,11 @@ func openSockets(b Bind, backlog int) (map[string]net.Listener, error) {
 		// KeepAlive -1: accepted connections get no keep-alive unless the
 		// frontend asks (see TCPKeepAlive.apply).
 		lc := net.ListenConfig{Control: sockOpts(b, network), KeepAlive: -1}
+		// Plain TCP, as the reference: Go would otherwise open an MPTCP
+		// listener where the kernel has it, which refuses TCP-level
+		// options (TCP_QUICKACK) and would speak MPTCP to clients that
+		// offer it.
+		lc.SetMultipathTCP(false)
 		ln, err := lc.Listen(context.Background(), network, net.JoinHostPort(host, strconv.Itoa(p)))
 		if err != nil {
 			if b.Where != "" {
@@ -106,6 +111,10 @@ func openSockets(b Bind, backlog int) (map[string]net.Listener, error) {
 		if err := setBacklog(ln, backlog); err != nil {
 			return fail(err)
 		}
+		if b.SmartAccept {
+			smartAccept(ln)
+		}
+
 	}
 	return out, nil
 }
@@ -128,6 +137,7 @@ func sockOpts(b Bind, network string) func(string, string, syscall.RawConn) erro
 			if b.DeferAccept {
 				set(unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, 1)
 			}
+
 			if b.Transparent {
 				if network == "tcp6" {
 					set(unix.IPPROTO_IPV6, unix.IPV6_TRANSPARENT, 1)
@@ -143,6 +153,17 @@ func sockOpts(b Bind, network string) func(string, string, syscall.RawConn) erro
 			return err
 		}
 		return serr
+	}
+}
+
+// smartAccept turns TCP_QUICKACK off on a listening socket (after
+// listen(2), as the reference does): its connections then hold the ACK
+// of a request back, to send it with the answer.
+func smartAccept(ln net.Listener) {
+	if sc, ok := ln.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_QUICKACK, 0) })
+		}
 	}
 }
 
