@@ -31,25 +31,7 @@ func TestAbortOnCloseMatchesReference(t *testing.T) {
 		{"tcp, abortonclose", "tcp", "option abortonclose"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			format := strings.Join(abortTerms, fieldSep)
-			if tc.mode == "tcp" {
-				format = strings.ReplaceAll(format, fieldSep+"%r", "")
-			}
-			cfg := func(port int, be string) string {
-				return fmt.Sprintf(`defaults
-	mode %s
-	log stdout format raw local0
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-	timeout queue 5s
-listen fe
-	bind 127.0.0.1:%d
-	log-format "%s"
-	%s
-	server s1 %s maxconn 1
-`, tc.mode, port, format, tc.option, be)
-			}
+			cfg := abortConfig(tc.mode, tc.option+"\n\ttimeout queue 5s", "maxconn 1")
 			refBE := newHeldBackend(t)
 			port := difftest.FreePort(t)
 			ref := difftest.StartReferenceConfig(t, bin, cfg(port, refBE.addr))
@@ -75,6 +57,31 @@ listen fe
 			}
 			compareLines(t, terms, refGot.lines, ourGot.lines)
 		})
+	}
+}
+
+// abortConfig is the configuration of the abortonclose comparisons: a
+// listen section in mode with the extra lines and one server (with
+// serverOpts), logging abortTerms (without the request line in tcp
+// mode).
+func abortConfig(mode, extra, serverOpts string) func(port int, be string) string {
+	format := strings.Join(abortTerms, fieldSep)
+	if mode == "tcp" {
+		format = strings.TrimSuffix(format, fieldSep+"%r")
+	}
+	return func(port int, be string) string {
+		return fmt.Sprintf(`defaults
+	mode %s
+	log stdout format raw local0
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+listen fe
+	bind 127.0.0.1:%d
+	log-format "%s"
+	%s
+	server s1 %s %s
+`, mode, port, format, extra, be, serverOpts)
 	}
 }
 
@@ -169,21 +176,7 @@ func readAnswer(c net.Conn) string {
 // answered), as the reference does.
 func TestAbortOnCloseConnectMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
-	format := strings.Join(abortTerms, fieldSep)
-	cfg := func(port int, be string) string {
-		return fmt.Sprintf(`defaults
-	mode http
-	log stdout format raw local0
-	timeout connect 3s
-	timeout client 5s
-	timeout server 5s
-listen fe
-	bind 127.0.0.1:%d
-	log-format "%s"
-	option abortonclose
-	server s1 %s
-`, port, format, be)
-	}
+	cfg := abortConfig("http", "option abortonclose", "")
 	play := func(addr string, lines func(n int) []string) (string, []string) {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -252,21 +245,7 @@ func TestAbortOnCloseResponseWaitMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	for _, pause := range []time.Duration{0, 200 * time.Millisecond} {
 		t.Run(fmt.Sprintf("close after %v", pause), func(t *testing.T) {
-			format := strings.Join(abortTerms, fieldSep)
-			cfg := func(port int, be string) string {
-				return fmt.Sprintf(`defaults
-	mode http
-	log stdout format raw local0
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-listen fe
-	bind 127.0.0.1:%d
-	log-format "%s"
-	option abortonclose
-	server s1 %s
-`, port, format, be)
-			}
+			cfg := abortConfig("http", "option abortonclose", "")
 			play := func(addr string, be *heldBackend, lines func(n int) []string) (string, []string) {
 				c, err := net.Dial("tcp", addr)
 				if err != nil {

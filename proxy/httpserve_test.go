@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -643,9 +644,12 @@ func TestHTTPBigAnswerNotHeld(t *testing.T) {
 }
 
 // dataSegmentsIn is the count of data segments c received (TCP_INFO).
-func dataSegmentsIn(t *testing.T, c net.Conn) uint32 {
+func dataSegmentsIn(t *testing.T, c net.Conn) uint32 { return tcpInfo(t, c).Data_segs_in }
+
+// tcpInfo is c's TCP_INFO.
+func tcpInfo(t *testing.T, c net.Conn) *unix.TCPInfo {
 	t.Helper()
-	rc, err := c.(*net.TCPConn).SyscallConn()
+	rc, err := c.(syscall.Conn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -655,5 +659,5 @@ func dataSegmentsIn(t *testing.T, c net.Conn) uint32 {
 	if gerr != nil {
 		t.Fatal(gerr)
 	}
-	return info.Data_segs_in
+	return info
 }

@@ -17,19 +17,28 @@ import (
 )
 
 // segmentsIn is the count of TCP segments c received (TCP_INFO).
-func segmentsIn(t *testing.T, c net.Conn) uint32 {
+func segmentsIn(t *testing.T, c net.Conn) uint32 { return tcpInfo(t, c).Segs_in }
+
+// smartEngine runs an http listen section with the extra line and one
+// server, and returns a connection to it.
+func smartEngine(t *testing.T, extra, server string) net.Conn {
 	t.Helper()
-	rc, err := c.(syscall.Conn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
+	cfg, diags := adapt(t, fmt.Sprintf(`defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+listen fe
+	bind 127.0.0.1:%d
+	%s
+	server s1 %s
+`, difftest.FreePort(t), extra, server))
+	if cfg == nil {
+		t.Fatalf("config refused: %v", diags)
 	}
-	var info *unix.TCPInfo
-	var gerr error
-	rc.Control(func(fd uintptr) { info, gerr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) })
-	if gerr != nil {
-		t.Fatal(gerr)
-	}
-	return info.Segs_in
+	c := dialFE(t, startEngine(t, cfg, nil))
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c
 }
 
 // TestTCPSmartAccept: on an http frontend (option tcp-smart-accept, the
@@ -39,21 +48,7 @@ func segmentsIn(t *testing.T, c net.Conn) uint32 {
 func TestTCPSmartAccept(t *testing.T) {
 	be := startHTTPBackend(t, "s1")
 	segments := func(option string) uint32 {
-		cfg, diags := adapt(t, fmt.Sprintf(`defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-listen fe
-	bind 127.0.0.1:%d
-	%s
-	server s1 %s
-`, difftest.FreePort(t), option, be.addr()))
-		if cfg == nil {
-			t.Fatalf("config refused: %v", diags)
-		}
-		e := startEngine(t, cfg, nil)
-		c := dialFE(t, e)
+		c := smartEngine(t, option, be.addr().String())
 		defer c.Close()
 		before := segmentsIn(t, c)
 		if resp, _ := httpRoundTrip(t, c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); resp.StatusCode != 200 {
@@ -87,23 +82,8 @@ func TestTCPSmartConnect(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(n))+"\r\nConnection: close\r\n\r\n"+n)
 	})
 	segments := func(option string) string {
-		cfg, diags := adapt(t, fmt.Sprintf(`defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-listen fe
-	bind 127.0.0.1:%d
-	%s
-	server s1 %s
-`, difftest.FreePort(t), option, ln.Addr()))
-		if cfg == nil {
-			t.Fatalf("config refused: %v", diags)
-		}
-		e := startEngine(t, cfg, nil)
-		c := dialFE(t, e)
+		c := smartEngine(t, option, ln.Addr().String())
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(5 * time.Second))
 		_, body := httpRoundTrip(t, c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		return strings.TrimSpace(body)
 	}
