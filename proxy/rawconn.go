@@ -32,6 +32,7 @@ type rawTCP struct {
 	werrno        syscall.Errno
 	wflags        int // send(2) flags of the write in progress (MSG_MORE)
 	onRead, onWrt func(fd uintptr) bool
+	onNow         func(fd uintptr) // readOnce, for readNow's Control
 
 	local netip.AddrPort // LocalAddr's, once asked (a kept connection serves many requests)
 
@@ -73,6 +74,7 @@ func fastConn(c net.Conn) net.Conn {
 	}
 	r := &rawTCP{TCPConn: tc, rc: rc}
 	r.onRead, r.onWrt, r.onSendRecv = r.readOnce, r.writeSome, r.sendThenRead
+	r.onNow = func(fd uintptr) { r.readOnce(fd) }
 	return r
 }
 
@@ -183,21 +185,14 @@ func (c *rawTCP) readNow(x *rbuf) int {
 	if x.w == len(x.b) {
 		return 0
 	}
-	var n int
-	c.rc.Control(func(fd uintptr) {
-		for {
-			m, e := rawIO(unix.SYS_RECVFROM, fd, x.b[x.w:])
-			if e == unix.EINTR {
-				continue
-			}
-			if e == 0 {
-				n = m
-			}
-			return
-		}
-	})
-	x.w += n
-	return n
+	c.rbuf, c.rn, c.rerrno = x.b[x.w:], 0, 0
+	c.rc.Control(c.onNow) // a callback made once: a closure here would be garbage per response
+	c.rbuf = nil
+	if c.rerrno != 0 {
+		return 0
+	}
+	x.w += c.rn
+	return c.rn
 }
 
 // writeMore writes b to c, with MSG_MORE when c is a rawTCP.
