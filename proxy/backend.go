@@ -353,17 +353,15 @@ func (b *backend) dialWatched(ctx context.Context, d net.Dialer, s *server, addr
 	// wait's to notice (httpConn.awaitResponse), as with the reference.
 	var mu sync.Mutex
 	var sock syscall.RawConn
-	if s.cfg.Source == nil && !s.cfg.Socks4.IsValid() { // those set their own Control
-		prev := d.Control
-		d.ControlContext = func(_ context.Context, network, address string, c syscall.RawConn) error {
-			mu.Lock()
-			sock = c
-			mu.Unlock()
-			if prev != nil {
-				return prev(network, address, c)
-			}
-			return nil
+	prev := d.Control
+	d.ControlContext = func(_ context.Context, network, address string, c syscall.RawConn) error {
+		mu.Lock()
+		sock = c
+		mu.Unlock()
+		if prev != nil {
+			return prev(network, address, c)
 		}
+		return nil
 	}
 	stop := b.watchClient(sess, func() {
 		// The reference handles the connect's outcome before the
@@ -603,7 +601,7 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 	// No keep-alive unless configured (see TCPKeepAlive.apply): Go's dialer
 	// would otherwise set it, with four system calls per connection.
 	d := net.Dialer{Timeout: b.cfg.TimeoutConnect, KeepAlive: -1}
-	if b.cfg.SmartConnect && s.cfg.Source == nil && !s.cfg.Socks4.IsValid() {
+	if b.cfg.SmartConnect {
 		d.Control = smartConnect
 	}
 	addr := s.addr()

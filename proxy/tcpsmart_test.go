@@ -81,14 +81,19 @@ func TestTCPSmartConnect(t *testing.T) {
 		n := strconv.Itoa(int(segmentsIn(t, c)))
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(n))+"\r\nConnection: close\r\n\r\n"+n)
 	})
-	segments := func(option string) string {
-		c := smartEngine(t, option, ln.Addr().String())
+	segments := func(option, serverOpts string) string {
+		c := smartEngine(t, option, ln.Addr().String()+serverOpts)
 		defer c.Close()
 		_, body := httpRoundTrip(t, c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		return strings.TrimSpace(body)
 	}
-	if smart, plain := segments("option tcp-smart-connect"), segments(""); smart != "2" || plain != "3" {
+	if smart, plain := segments("option tcp-smart-connect", ""), segments("", ""); smart != "2" || plain != "3" {
 		t.Fatalf("segments at the server by the request: %s with tcp-smart-connect, %s without; want 2 and 3", smart, plain)
+	}
+	// A server with a source address sets socket options of its own:
+	// tcp-smart-connect's come with them.
+	if smart := segments("option tcp-smart-connect", " source 127.0.0.1"); smart != "2" {
+		t.Fatalf("segments at the server by the request with a source address: %s, want 2", smart)
 	}
 }
 

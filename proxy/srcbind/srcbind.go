@@ -184,7 +184,8 @@ func (s *Source) Dial(ctx context.Context, d net.Dialer, addr string, client net
 	if !transparent && s.ranged() {
 		tries = int(s.PortHigh-s.Port) + 1
 	}
-	d.Control = s.control(transparent, local.Port() == 0)
+	d.ControlContext = chainControl(s.control(transparent, local.Port() == 0), d)
+	d.Control = nil
 	for i := 0; ; i++ {
 		if !transparent && s.ranged() {
 			local = netip.AddrPortFrom(local.Addr(), s.takePort())
@@ -219,6 +220,24 @@ func isBindError(err error) bool {
 // control sets the socket options HAProxy sets before binding: address
 // reuse, transparency for foreign addresses, the interface, and no port
 // reservation at bind time when any port will do.
+// chainControl runs own, then the control function d already had (the
+// caller's socket options), as one ControlContext.
+func chainControl(own func(network, address string, c syscall.RawConn) error, d net.Dialer) func(context.Context, string, string, syscall.RawConn) error {
+	prev, prevCtx := d.Control, d.ControlContext
+	return func(ctx context.Context, network, address string, c syscall.RawConn) error {
+		if err := own(network, address, c); err != nil {
+			return err
+		}
+		switch {
+		case prevCtx != nil:
+			return prevCtx(ctx, network, address, c)
+		case prev != nil:
+			return prev(network, address, c)
+		}
+		return nil
+	}
+}
+
 func (s *Source) control(transparent, anyPort bool) func(network, address string, c syscall.RawConn) error {
 	return func(network, address string, c syscall.RawConn) error {
 		var serr error
