@@ -97,7 +97,6 @@ func newHeldBackend(t *testing.T) *heldBackend {
 	b := &heldBackend{release: make(chan struct{}), got: make(chan string, 4)}
 	first := true
 	ln := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
-		defer c.Close()
 		buf := make([]byte, 4096)
 		n, _ := c.Read(buf)
 		line, _, _ := strings.Cut(string(buf[:n]), "\r\n")

@@ -15,26 +15,12 @@ import (
 // per operation (client and server included) follow the per-connection
 // cost of the engine.
 func BenchmarkTCPNewConnection(b *testing.B) {
-	srv, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	go func() {
-		for {
-			c, err := srv.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 64)
-				if _, err := c.Read(buf); err == nil {
-					c.Write([]byte("pong"))
-				}
-			}()
+	srv := difftest.Serve(b, "127.0.0.1:0", func(c net.Conn) {
+		buf := make([]byte, 64)
+		if _, err := c.Read(buf); err == nil {
+			c.Write([]byte("pong"))
 		}
-	}()
+	})
 	cfg, diags := adapt(b, fmt.Sprintf(`defaults
     mode tcp
     timeout connect 5s

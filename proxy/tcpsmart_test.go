@@ -67,7 +67,6 @@ func TestTCPSmartAccept(t *testing.T) {
 func TestTCPSmartConnect(t *testing.T) {
 	// The server answers with the segments its socket has received.
 	ln := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
-		defer c.Close()
 		rd := bufio.NewReader(c)
 		for {
 			line, err := rd.ReadString('\n')

@@ -1,6 +1,8 @@
 package srcbind
 
 import (
+	"fulcrum/proxy/internal/difftest"
+
 	"context"
 	"net"
 	"net/netip"
@@ -92,21 +94,7 @@ func TestDialRangeSkipsBusyPort(t *testing.T) {
 // closingServer listens on loopback and closes what it accepts.
 func closingServer(t *testing.T) net.Listener {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return ln
+	return difftest.Serve(t, "127.0.0.1:0", func(net.Conn) {})
 }
 
 func FuzzParse(f *testing.F) {
