@@ -46,7 +46,7 @@ func (a *adapter) httpRules(px *haproxy.Proxy, kw string, lines []haproxy.Direct
 		words, condWords := splitCond(d.Args)
 		var rule HTTPRule
 		var ok bool
-		if do, isStick := a.stickAction(d.Pos, px.Name, words, kw); isStick {
+		if do, isDo := a.doAction(d.Pos, px.Name, words, kw); isDo {
 			rule, ok = HTTPRule{Action: HTTPDo, Do: do}, do != nil
 		} else {
 			rule, ok = a.httpAction(sc, d.Pos, words)
@@ -270,6 +270,14 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		return HTTPRule{}, false
 	case "wait-for-body":
 		return a.waitForBodyRule(sc, pos, w)
+	case "reject", "silent-drop":
+		if sc.kw != "http-request" {
+			return notActed("only built in http-request rules")
+		}
+		if name == "reject" {
+			return HTTPRule{Action: HTTPReject}, true
+		}
+		return HTTPRule{Action: HTTPSilentDrop}, true
 	case "set-nice":
 		a.warn(pos, "'%s %s' is accepted but has no effect in Fulcrum.", sc.kw, w[0])
 		return HTTPRule{}, false

@@ -105,6 +105,25 @@ var actCases = []actCase{
 	{"normalize-uri more", `http-request normalize-uri percent-decode-unreserved
 	http-request normalize-uri path-strip-dotdot full`,
 		[]string{get("/%41%62%2F%7e%20x/../../../y?q=%61"), get("/../..")}},
+	{"set-src from a header, for one request", `option forwardfor
+	http-request set-src hdr(x-real-ip)
+	http-request set-header X-Src %[src]
+	http-request set-header X-Port-Kept yes if { src_port gt 0 }`,
+		[]string{get("/", "X-Real-IP: 10.1.2.3"), get("/next"), get("/", "X-Real-IP: 2001:db8::7"), get("/", "X-Real-IP: junk"),
+			get("/", "X-Real-IP: 10.4.5.6")}},
+	{"set-src-port set-dst set-dst-port", `http-request set-src-port int(4242)
+	http-request set-dst ipv4(10.9.8.7)
+	http-request set-dst-port int(8080)
+	http-request set-header X-Addrs %[src]:%[src_port]-%[dst]:%[dst_port]`,
+		[]string{get("/")}},
+	{"set-dst to IPv6 keeps the port", `http-request set-dst ipv6(2001:db8::9)
+	http-request set-header X-Dst %[dst]
+	http-request set-header X-Port-Kept yes if { dst_port gt 0 }`,
+		[]string{get("/")}},
+	{"set-var-fmt", `http-request set-var-fmt(txn.a) "%[path]-%[method]"
+	http-request set-header X-A %[var(txn.a)]`,
+		[]string{get("/fmt")}},
+	{"reject", "http-request reject if { path /rej }", []string{get("/ok"), get("/rej")}},
 	{"response header rules", `http-response set-status 299 reason Fine
 	http-response set-header X-Resp 1
 	http-response add-header X-Added 2
