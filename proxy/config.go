@@ -149,6 +149,9 @@ type Session struct {
 	// dstSet is true once set-dst or set-dst-port changed Dst: the log's
 	// %fi/%fp show it from then on.
 	dstSet bool
+	// logLevel is the stream's log severity set by set-log-level, plus
+	// one (0: none set; logSilent: not logged).
+	logLevel uint8
 }
 
 // SetVar sets a session variable (set-var actions).

@@ -145,7 +145,31 @@ func (a *adapter) doAction(pos confparse.Pos, proxyName string, words []string, 
 	if strings.HasPrefix(first(words), "set-var-fmt(") {
 		return a.varAction(pos, words)
 	}
+	if first(words) == "set-log-level" && len(words) > 1 {
+		if level, ok := syslogLevels[words[1]]; ok {
+			return func(s *Session) { s.setLogLevel(level) }, true
+		}
+		if words[1] == "silent" && !strings.HasPrefix(kw, "http-") { // http rules: HTTPSilent
+			return func(s *Session) { s.logLevel = logSilent }, true
+		}
+	}
 	return nil, false
+}
+
+// syslogLevels are the syslog severities by name.
+var syslogLevels = map[string]uint8{"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7}
+
+// logSilent is Session.logLevel for `set-log-level silent`.
+const logSilent = 0xff
+
+// setLogLevel is set-log-level LEVEL: the stream is logged at that
+// severity whatever its outcome, as the reference does. The last rule
+// that runs wins: a level after `silent` logs the request again.
+func (s *Session) setLogLevel(level uint8) {
+	s.logLevel = level + 1
+	if s.http != nil {
+		s.http.r.Log = s.http.fe.cfg.Log // undoes an earlier http silent
+	}
 }
 
 // drainReadable reads and drops what the client has sent so far, without

@@ -263,11 +263,10 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		}
 		return HTTPRule{Action: HTTPNormalizeURI, Normalizer: f}, true
 	case "set-log-level":
-		if arg(1) == "silent" {
-			return HTTPRule{Action: HTTPSilent}, true
+		if arg(1) != "silent" { // the levels are doAction's
+			return notActed("unknown log level")
 		}
-		a.warn(pos, "'%s set-log-level %s' is accepted but has no effect in Fulcrum (only 'silent' is built).", sc.kw, arg(1))
-		return HTTPRule{}, false
+		return HTTPRule{Action: HTTPSilent}, true
 	case "wait-for-body":
 		return a.waitForBodyRule(sc, pos, w)
 	case "reject", "silent-drop":

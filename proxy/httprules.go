@@ -73,7 +73,8 @@ const (
 	// HTTPWaitBody waits for the request body (Wait): wait-for-body and
 	// option http-buffer-request (httpgaps.go).
 	HTTPWaitBody
-	// HTTPReject closes the client connection, answering nothing; HTTPSilentDrop makes it vanish without telling the client
+	// HTTPReject closes the client connection, answering nothing;
+	// HTTPSilentDrop makes it vanish without telling the client
 	// (connact.go).
 	HTTPReject
 	HTTPSilentDrop
