@@ -131,15 +131,19 @@ func (h *httpConn) dropClient(silent bool) int {
 	return -1
 }
 
-// doAction maps the rule actions that only act on the session and go on:
-// the stick-counter actions, the address actions, and set-var-fmt (http
-// rules map set-var and unset-var themselves). isDo is false when words
+// doAction maps the rule actions that act and go on: the stick-counter
+// actions, the address actions, the ACL and map file actions,
+// set-log-level with a severity, and set-var-fmt (http rules map set-var
+// and unset-var themselves). isDo is false when words
 // are another action; do is nil when the action was refused.
 func (a *adapter) doAction(pos confparse.Pos, proxyName string, words []string, kw string) (do func(*Session), isDo bool) {
 	if do, ok := a.stickAction(pos, proxyName, words, kw); ok {
 		return do, true
 	}
 	if do, ok := a.addrAction(pos, kw, words); ok {
+		return do, true
+	}
+	if do, ok := a.patternAction(pos, kw, words); ok {
 		return do, true
 	}
 	if strings.HasPrefix(first(words), "set-var-fmt(") {

@@ -124,6 +124,17 @@ var actCases = []actCase{
 	http-request set-header X-A %[var(txn.a)]`,
 		[]string{get("/fmt")}},
 	{"reject", "http-request reject if { path /rej }", []string{get("/ok"), get("/rej")}},
+	{"set-map and del-map", `http-request set-map(@DIR@/m.map) %[req.hdr(k)] %[req.hdr(v)] if { path /set }
+	http-request del-map(@DIR@/m.map) %[req.hdr(k)] if { path /del }
+	http-request set-header X-Val %[req.hdr(k),map(@DIR@/m.map,none)]`,
+		[]string{get("/get", "k: a"), get("/set", "k: b", "v: 2"), get("/get", "k: b"), get("/set", "k: a", "v: 9"),
+			get("/get", "k: a"), get("/del", "k: a"), get("/get", "k: a"), get("/get", "k: z")}},
+	{"add-acl and del-acl", `acl listed req.hdr(k) -f @DIR@/l.acl
+	http-request add-acl(@DIR@/l.acl) %[req.hdr(k)] if { path /add }
+	http-request del-acl(@DIR@/l.acl) %[req.hdr(k)] if { path /rm }
+	http-request set-header X-Listed yes if listed`,
+		[]string{get("/", "k: x"), get("/add", "k: x"), get("/", "k: x"), get("/add", "k: x"), get("/rm", "k: x"),
+			get("/", "k: x"), get("/", "k: listed-first")}},
 	{"response header rules", `http-response set-status 299 reason Fine
 	http-response set-header X-Resp 1
 	http-response add-header X-Added 2
@@ -240,6 +251,8 @@ var actFiles = map[string]string{
 	"e403.http": "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-Custom: yes\r\n\r\nno!\r\n",
 	"e503.http": "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nX-Custom: yes\r\n\r\n<h1>custom 503</h1>\n",
 	"body.txt":  "hello file\n",
+	"m.map":     "a 1\nz 26\n",
+	"l.acl":     "listed-first\n",
 }
 
 // actConfigText is the configuration both sides run: one listen section
