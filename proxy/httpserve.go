@@ -263,9 +263,9 @@ func (h *httpConn) exchange() bool {
 	}
 	be := h.rt.backends[pickBackend(h.fe.cfg, h.sess)]
 	if be == nil {
-		h.reply(503, termProxy, stateRequest)
+		keep := h.replyKept(503, termProxy, stateRequest, h.keepAfterAnswer())
 		h.log()
-		return false
+		return keep
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
@@ -379,13 +379,19 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 
 // reply sends one of the built-in answers and ends the connection.
 func (h *httpConn) reply(status int, who, when byte) bool {
-	h.r.BytesOut += h.sendPage(status)
+	return h.replyKept(status, who, when, false)
+}
+
+// replyKept is reply for an answer after which the client connection may
+// persist (keep); it returns keep.
+func (h *httpConn) replyKept(status int, who, when byte, keep bool) bool {
+	h.r.BytesOut += h.sendPage(status, keep)
 	h.hrec.Status = status
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{who, when}
 	}
 	h.finishTimers()
-	return false
+	return keep
 }
 
 func (h *httpConn) finishTimers() {
@@ -476,7 +482,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		if errors.Is(err, errNoServer) {
 			h.r.Term = [2]byte{termServerAbort, stateConnect}
 		}
-		return h.reply(503, termServerAbort, stateConnect)
+		return h.replyKept(503, termServerAbort, stateConnect, h.keepAfterAnswer())
 	}
 	h.r.SrvConn = srv.state.counters.Cur.Load() - 1
 	defer be.release(srv)
@@ -542,6 +548,11 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	if status != 0 {
 		conn.Close()
+		// The reference keeps the client connection after a 502 for an
+		// invalid response or a 504, the request having gone whole, but
+		// not after a server that closed without a byte of response.
+		keep := status != -2 && errc == nil && (bodyless || h.body.Done()) &&
+			h.req.KeepAlive() && h.connMode() != HTTPClose
 		if status == -2 {
 			status = 502
 		}
@@ -551,7 +562,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			h.finishTimers()
 			return false
 		}
-		return h.reply(status, term[0], term[1])
+		return h.replyKept(status, term[0], term[1], keep)
 	}
 	h.hrec.TResp = time.Since(sentAt)
 	h.captureResponse()
