@@ -40,6 +40,13 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 				l.timerTrailer(action[i+1])
 			}
 		}
+	case name == "set-timeout" && px.Kind == "frontend":
+		// Checked before its arguments, as the reference does.
+		return fail(fmt.Sprintf("proxy '%s' has no backend capability.", px.Name))
+	case name == "set-timeout":
+		if msg := setTimeoutProblem(action); msg != "" {
+			return fail(msg)
+		}
 	case formatActions[name]:
 		if len(action) != 2 {
 			return fail("expects exactly 1 argument <format>.")
@@ -67,6 +74,8 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		n = optionalPair(action, 2, "-m") // del-header NAME [-m METH]
 	case name == "use-service", exprActions[name] || strings.HasPrefix(name, "set-var("):
 		n = 2
+	case name == "set-timeout":
+		n = 3 // set-timeout server|tunnel VALUE
 	case name == "wait-for-body":
 		_, n = waitForBodyArgs(action)
 	}
@@ -161,4 +170,31 @@ func redirectProblem(args []string) string {
 		}
 	}
 	return ""
+}
+
+// setTimeoutProblem checks `set-timeout server|tunnel VALUE`, VALUE being
+// a time, or else a sample expression; the reference's message or "".
+func setTimeoutProblem(action []string) string {
+	if len(action) < 3 {
+		return "expects exactly 2 arguments."
+	}
+	if action[1] != "server" && action[1] != "tunnel" {
+		return fmt.Sprintf("'set-timeout' rule supports 'server'/'tunnel' (got '%s').", action[1])
+	}
+	rule := "rule 'set-timeout " + action[1] + "'"
+	ms, errFmt := parseTime(action[2])
+	if errFmt == "" {
+		if ms == 0 {
+			return fmt.Sprintf("null value is not valid for a 'set-timeout %s' rule.", action[1])
+		}
+		return ""
+	}
+	fetch := action[2]
+	if i := strings.IndexAny(fetch, "(,"); i >= 0 {
+		fetch = fetch[:i]
+	}
+	if fetchNames[fetch] {
+		return "" // an expression, whose value is in milliseconds
+	}
+	return strings.Replace(errFmt, "'%s'", rule, 1) + "."
 }

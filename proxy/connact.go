@@ -133,7 +133,7 @@ func (h *httpConn) dropClient(silent bool) int {
 
 // doAction maps the rule actions that act and go on: the stick-counter
 // actions, the address actions, the ACL and map file actions,
-// set-log-level with a severity, and set-var-fmt (http rules map set-var
+// set-timeout, set-log-level with a severity, and set-var-fmt (http rules map set-var
 // and unset-var themselves). isDo is false when words
 // are another action; do is nil when the action was refused.
 func (a *adapter) doAction(pos confparse.Pos, proxyName string, words []string, kw string) (do func(*Session), isDo bool) {
@@ -144,6 +144,9 @@ func (a *adapter) doAction(pos confparse.Pos, proxyName string, words []string, 
 		return do, true
 	}
 	if do, ok := a.patternAction(pos, kw, words); ok {
+		return do, true
+	}
+	if do, ok := a.setTimeoutAction(pos, kw, words); ok {
 		return do, true
 	}
 	if strings.HasPrefix(first(words), "set-var-fmt(") {

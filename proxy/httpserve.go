@@ -95,8 +95,10 @@ type httpConn struct {
 	// accept-proxy): each request starts from it and from conn.Client,
 	// whatever set-src/set-dst did to the previous one.
 	connDst netip.AddrPort
-	r       Record // this request's record
-	hrec    HTTPRecord
+	// tmo is the request's set-timeout overrides.
+	tmo  timeoutOverride
+	r    Record // this request's record
+	hrec HTTPRecord
 
 	feOpts, beOpts http1.Options
 	badAt          int    // where a refused request's parsing stopped (show errors)
@@ -213,6 +215,7 @@ func (h *httpConn) exchange() bool {
 	// Address actions change a request's addresses, not the connection's.
 	h.sess.Src, h.sess.Dst, h.sess.dstSet = h.conn.Client, h.connDst, false
 	h.sess.logLevel = 0 // set-log-level too
+	h.tmo = timeoutOverride{}
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
@@ -747,7 +750,7 @@ func (h *httpConn) awaitResponse(conn net.Conn, be *backend, sentAt time.Time) (
 // the termination state.
 func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (int, [2]byte) {
 	for {
-		if d := be.cfg.TimeoutServer; d > 0 {
+		if d := h.serverTimeout(be); d > 0 {
 			conn.SetReadDeadline(sentAt.Add(d))
 		}
 		for {
@@ -844,7 +847,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		return h.tunnel(conn, be)
 	}
 	bodyDone := h.expectDone
-	n64, err := h.copyBody(h.cli, conn, &h.sin, be.cfg.TimeoutServer, false, h.resp.Framing == http1.BodyUntilClose)
+	n64, err := h.copyBody(h.cli, conn, &h.sin, h.serverTimeout(be), false, h.resp.Framing == http1.BodyUntilClose)
 	h.body = reqBody
 	h.r.BytesOut += n64
 	if bodyDone != nil {
@@ -896,7 +899,7 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		h.r.BytesIn += int64(n)
 		h.in.consume(len(d))
 	}
-	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
+	in, out, term := tunnel(h.cli, conn, h.tunnelTimeouts(be), h.lc)
 	h.r.BytesIn += in
 	h.r.BytesOut += out
 	h.r.Term = term
