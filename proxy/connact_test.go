@@ -51,7 +51,7 @@ func TestSetTOSAndMark(t *testing.T) {
 	be := actBackend(t, "s1")
 	for _, tc := range []struct {
 		desc, mode, rules, send string
-		tos, mark           int
+		tos, mark               int
 	}{
 		{"http-request", "http", "http-request set-tos 0x10\n\thttp-request set-mark 42 if { path /m }", get("/m"), 0x10, 42},
 		{"http-request, condition false", "http", "http-request set-mark 42 if { path /m }", get("/other"), 0, 0},
