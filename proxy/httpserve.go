@@ -100,8 +100,10 @@ type httpConn struct {
 	// noL7Retry is set by disable-l7-retry: retry-on retries nothing of
 	// the request.
 	noL7Retry bool
-	r         Record // this request's record
-	hrec      HTTPRecord
+	// replay is the request as it went to the server, for retry-on.
+	replay []byte
+	r      Record // this request's record
+	hrec   HTTPRecord
 
 	feOpts, beOpts http1.Options
 	badAt          int    // where a refused request's parsing stopped (show errors)
@@ -531,6 +533,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		}
 		errc = h.sendRequest(conn, be)
 	}
+	replayable := errc == nil && h.keepReplay(be, bodyless)
 	if h.req.ExpectContinue() && !h.body.Done() && errc == nil {
 		// The client sends its body once it saw the server's 100: it
 		// flows while the response is read and relayed.
@@ -567,7 +570,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	// retry-on: a request whose whole self is at hand (no body) is sent
 	// again while the failure is one retry-on names and retries remain.
-	for errc == nil && bodyless && !h.noL7Retry && h.r.Retries < be.cfg.Retries && h.l7Retryable(be, status, term) {
+	for errc == nil && replayable && !h.noL7Retry && h.r.Retries < be.cfg.Retries && h.l7Retryable(be, status, term) {
 		conn.Close()
 		var ok bool
 		if conn, srv, ok = h.l7Retry(be, srv); !ok {
@@ -576,7 +579,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		h.sin.r, h.sin.w = 0, 0 // what the failed server sent is dropped
 		h.resp.Reset()
 		sentAt = time.Now()
-		if errc = h.sendRequest(conn, be); errc != nil {
+		if errc = h.resendRequest(conn); errc != nil {
 			break
 		}
 		if status, term, gone = h.awaitResponse(conn, be, sentAt); gone {

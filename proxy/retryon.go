@@ -113,3 +113,28 @@ func (h *httpConn) l7Retry(be *backend, srv *server) (conn net.Conn, next *serve
 	h.reused = false
 	return c, next, true
 }
+
+// keepReplay keeps a copy of the request as it went to the server, for
+// retry-on, when all of it went in one piece (a body that arrived with
+// the head included: what fits the reference's buffer). It tells
+// whether the request can be sent again.
+func (h *httpConn) keepReplay(be *backend, bodyless bool) bool {
+	if be.cfg.RetryOn == nil || h.req.ExpectContinue() || !bodyless && !h.headPending {
+		return false
+	}
+	h.replay = append(h.replay[:0], h.out...)
+	return true
+}
+
+// resendRequest sends the kept copy of the request on a new connection.
+func (h *httpConn) resendRequest(conn net.Conn) error {
+	if _, raw := conn.(*rawTCP); raw {
+		h.out = append(h.out[:0], h.replay...)
+		h.headPending = true // readResponse sends it (rawTCP.SendRecv)
+		return nil
+	}
+	if _, err := conn.Write(h.replay); err != nil {
+		return &bodyErr{err: err}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"sort"
 	"strings"
@@ -43,6 +44,33 @@ func TestRetryOnMatchesReference(t *testing.T) {
 		}
 	})
 	ok := actBackend(t, "ok")
+	// echo answers each request with its body ("-" when it has none).
+	echo := serve(func(c net.Conn) {
+		rd := bufio.NewReader(c)
+		for {
+			n := 0
+			for {
+				line, err := rd.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if line == "\r\n" {
+					break
+				}
+				if k, v, _ := strings.Cut(line, ":"); strings.EqualFold(k, "content-length") {
+					fmt.Sscan(strings.TrimSpace(v), &n)
+				}
+			}
+			body := make([]byte, n)
+			if _, err := io.ReadFull(rd, body); err != nil {
+				return
+			}
+			if n == 0 {
+				body = []byte("-")
+			}
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		}
+	})
 	cases := []struct{ name, lines string }{
 		{"all-errors-same-server", "retry-on all-retryable-errors\n\tretries 2\n\tserver a " + closer + "\n\tserver b " + ok},
 		{"empty-redispatch", "retry-on empty-response response-timeout 503\n\toption redispatch\n\tretries 2\n\tserver a " + closer + "\n\tserver b " + ok},
@@ -53,6 +81,7 @@ func TestRetryOnMatchesReference(t *testing.T) {
 		{"junk", "retry-on junk-response\n\tretries 1\n\tserver a " + junk},
 		{"timeout-not-listed", "retry-on empty-response\n\tretries 1\n\tserver a " + slow},
 		{"no-conn-failure", "retry-on 503\n\tretries 2\n\tserver a 127.0.0.1:1"},
+		{"post-redispatch", "retry-on 503 empty-response\n\toption redispatch\n\tretries 2\n\tserver a " + unavailable + "\n\tserver c " + closer + "\n\tserver b " + echo},
 		{"disable-l7-retry", "retry-on 503\n\toption redispatch\n\thttp-request disable-l7-retry if { path /p1 }\n\tserver a " + unavailable + "\n\tserver b " + ok},
 	}
 	config := func(ports []int) string {
@@ -63,7 +92,7 @@ func TestRetryOnMatchesReference(t *testing.T) {
 		}
 		return b.String()
 	}
-	play := func(addr string) string {
+	play := func(addr, name string) string {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
@@ -73,7 +102,11 @@ func TestRetryOnMatchesReference(t *testing.T) {
 		rd := bufio.NewReader(c)
 		var got []string
 		for i := range 3 {
-			if _, err := fmt.Fprintf(c, "GET /p%d HTTP/1.1\r\nHost: x\r\n\r\n", i); err != nil {
+			req := fmt.Sprintf("GET /p%d HTTP/1.1\r\nHost: x\r\n\r\n", i)
+			if strings.HasPrefix(name, "post") {
+				req = fmt.Sprintf("POST /p%d HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nbody%d", i, i)
+			}
+			if _, err := io.WriteString(c, req); err != nil {
 				return strings.Join(append(got, "closed"), ", ")
 			}
 			resp, _ := readRawResponse(rd)
@@ -81,6 +114,10 @@ func TestRetryOnMatchesReference(t *testing.T) {
 				return strings.Join(append(got, "closed"), ", ")
 			}
 			line, _, _ := strings.Cut(resp, "\r\n")
+			// The body shows what the server got (echo).
+			if _, body, _ := strings.Cut(resp, "\r\n\r\n"); strings.HasPrefix(body, "body") {
+				line += " " + body
+			}
 			got = append(got, line)
 		}
 		return strings.Join(got, ", ")
@@ -105,8 +142,8 @@ func TestRetryOnMatchesReference(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := play(fmt.Sprintf("127.0.0.1:%d", refPorts[i]))
-			o := play(feAddr(e, c.name))
+			r := play(fmt.Sprintf("127.0.0.1:%d", refPorts[i]), c.name)
+			o := play(feAddr(e, c.name), c.name)
 			if r != o {
 				t.Errorf("three requests on one connection:\nref  %s\nours %s", r, o)
 			}
