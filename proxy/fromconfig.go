@@ -48,7 +48,7 @@ func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": true, "clitcpka-cnt": true,
 	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
-	"hash-balance-factor": true, "retries": true, "retry-on": true, "hash-type": true, "http-check": true, "tcp-check": true,
+	"hash-balance-factor": true, "retries": true, "retry-on": true, "ignore-persist": true, "force-persist": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
 	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true,
 	"source": true, "external-check": true}
