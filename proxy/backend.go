@@ -280,6 +280,8 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		}
 	}
 	stuck := b.stickMatch(sess)
+	// The candidates of option prefer-last-server (preferlast.go).
+	lastSrvs := b.preferLast(sess, avoid)
 	now := time.Now() // read outside the lock, and once
 	b.mu.Lock()
 	if stuck != nil && stuck != avoid && stuck.lb.Usable() && b.lb.HasRoom(stuck.lb) {
@@ -293,6 +295,12 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		avoidLB = avoid.lb
 	}
 	ls := b.cookieServer(sess, avoid)
+	var last *server
+	if ls == nil {
+		if last = b.lastServerLocked(lastSrvs); last != nil {
+			ls = last.lb
+		}
+	}
 	if ls == nil {
 		ls, err = b.lb.Pick(req, avoidLB)
 	}
@@ -307,7 +315,9 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		b.queue = append(b.queue, w)
 	default:
 		s := b.byLB[ls]
-		countLB(b, s)
+		if s != last {
+			countLB(b, s)
+		}
 		if b.lb.HasRoom(ls) {
 			b.takeLocked(s, now)
 			b.mu.Unlock()

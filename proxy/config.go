@@ -85,6 +85,9 @@ type Frontend struct {
 	InspectDelay time.Duration
 	// TimeoutClient is the client-side inactivity timeout.
 	TimeoutClient time.Duration
+	// SessionSrvConns is max-session-srv-conns: how many idle private
+	// server connections (http-reuse never) a client connection keeps.
+	SessionSrvConns int
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
 	// ClientKeepAlive is TCP keep-alive on client connections (option
@@ -238,6 +241,9 @@ type Backend struct {
 	// SmartConnect delays the last ACK of the server handshake so that
 	// it leaves with the request (option tcp-smart-connect).
 	SmartConnect bool
+	// PreferLast keeps a client's requests on the server of its previous
+	// one (option prefer-last-server, preferlast.go).
+	PreferLast PreferLast
 	// LogHealthChecks logs every check result that moves a server's
 	// health (`option log-health-checks`).
 	LogHealthChecks bool

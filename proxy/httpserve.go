@@ -112,6 +112,9 @@ type httpConn struct {
 	srvConn net.Conn // server connection kept between requests
 	chunks  []byte   // a chunked body re-encoded for the next hop
 	reused  bool     // the connection in use was open before this request
+	// priv are the idle server connections private to this client
+	// (http-reuse never, preferlast.go).
+	priv privConns
 	// expectDone reports the end of an Expect: 100-continue body being
 	// forwarded beside the response.
 	expectDone chan error
@@ -168,6 +171,7 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 // to their pools.
 func (h *httpConn) release() {
 	h.parkServer()
+	h.priv.closeAll()
 	putBuf(h.in.b)
 	if h.sin.b != nil {
 		putBuf(h.sin.b)
@@ -405,6 +409,9 @@ func (h *httpConn) log() {
 // previous request when it goes to the same server, else an idle one of
 // the server's pool (as http-reuse allows), else a new one.
 func (h *httpConn) dialServer(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
+	if s.be.cfg.HTTP.Reuse == ReuseNever {
+		return h.dialPrivate(ctx, s) // preferlast.go
+	}
 	if h.srvConn != nil {
 		if h.srv == s {
 			c := h.srvConn
@@ -430,17 +437,20 @@ func (h *httpConn) dialNew(ctx context.Context, s *server) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.priv.opened()
 	return fastConn(c), nil
 }
 
-// parkServer gives the kept server connection to its server's idle pool
-// (or closes it when it may not be shared).
+// parkServer gives the kept server connection to its server's idle pool,
+// or keeps it for this client alone when it may not be shared.
 func (h *httpConn) parkServer() {
 	if h.srvConn == nil {
 		return
 	}
-	if h.srv.be.cfg.HTTP.Reuse == ReuseNever || h.e.isDraining() {
+	if h.e.isDraining() {
 		h.srvConn.Close()
+	} else if h.srv.be.cfg.HTTP.Reuse == ReuseNever {
+		h.priv.park(h.srv, h.srvConn, h.fe.cfg.SessionSrvConns)
 	} else {
 		h.srv.idle.put(h.srvConn)
 	}
