@@ -423,8 +423,9 @@ func (h *httpConn) log() {
 // previous request when it goes to the same server, else an idle one of
 // the server's pool (as http-reuse allows), else a new one.
 func (h *httpConn) dialServer(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
-	if s.be.cfg.HTTP.Reuse == ReuseNever {
-		return h.dialPrivate(ctx, s) // preferlast.go
+	if c := h.takePrivate(s); c != nil { // preferlast.go
+		h.reused = true
+		return c, nil
 	}
 	if h.srvConn != nil {
 		if h.srv == s {
@@ -463,7 +464,7 @@ func (h *httpConn) parkServer() {
 	}
 	if h.e.isDraining() {
 		h.srvConn.Close()
-	} else if h.srv.be.cfg.HTTP.Reuse == ReuseNever {
+	} else if h.keptPrivate() {
 		h.priv.park(h.srv, h.srvConn, h.fe.cfg.SessionSrvConns)
 	} else {
 		h.srv.idle.put(h.srvConn)
@@ -565,6 +566,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	h.hrec.TResp = time.Since(sentAt)
 	h.captureResponse()
+	h.noteConnAuth(conn) // preferlast.go
 	return h.relayResponse(conn, srv, be, errc)
 }
 

@@ -1,7 +1,8 @@
 package proxy
 
 import (
-	"context"
+	"bytes"
+	"cmp"
 	"net"
 	"slices"
 
@@ -23,7 +24,10 @@ import (
 // queue; the balancing algorithm (and its lbtot count) is skipped. The
 // hashing algorithms are left alone. With the other http-reuse modes
 // server connections go to the server's shared idle pool, never to the
-// session, so the option changes nothing there, as in HAProxy 2.6.
+// session, so the option changes nothing there, as in HAProxy 2.6;
+// except for a connection a server asked NTLM or Negotiate
+// authentication on: it becomes the client's own, and the client is
+// pinned to its own connections, option or not.
 
 // PreferLast is `option prefer-last-server` with its bound,
 // `max-keep-alive-queue`.
@@ -50,39 +54,39 @@ type privConn struct {
 // connection, in seq order.
 type privConns struct {
 	idle []privConn
-	// cur is the seq of the connection in use (h.srvConn once kept);
-	// next the seq of the next one opened.
-	cur, next uint64
-	cands     []*server // scratch of lastServers
+	// taken is the seq of the connection in use when it was taken from
+	// idle (0: it has none yet, and gets the next when first parked: a
+	// session lists its connections in the order they became its own).
+	taken, last uint64
+	cands       []*server // scratch of lastServers
+	// authPinned: a server asked this client for connection-based
+	// authentication (noteConnAuth); pinned is the (last) connection it
+	// did so on, made private to this client though its backend shares
+	// connections.
+	authPinned bool
+	pinned     net.Conn
 }
 
-// opened gives a newly opened connection, the one in use now, its place.
-func (p *privConns) opened() {
-	p.cur = p.next
-	p.next++
-}
+// opened notes that the connection in use is a new one.
+func (p *privConns) opened() { p.taken = 0 }
 
 // park keeps c, the connection in use to s, for later requests unless
 // limit idle ones are kept already: it is closed then.
 func (p *privConns) park(s *server, c net.Conn, limit int) {
+	seq := p.taken
+	p.taken = 0
 	if len(p.idle) >= limit {
 		c.Close()
 		return
 	}
-	i, _ := slices.BinarySearchFunc(p.idle, p.cur, func(x privConn, seq uint64) int {
-		return compareSeq(x.seq, seq)
-	})
-	p.idle = slices.Insert(p.idle, i, privConn{srv: s, c: c, seq: p.cur})
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+	if seq == 0 {
+		p.last++
+		seq = p.last
 	}
-	return 0
+	i, _ := slices.BinarySearchFunc(p.idle, seq, func(x privConn, seq uint64) int {
+		return cmp.Compare(x.seq, seq)
+	})
+	p.idle = slices.Insert(p.idle, i, privConn{srv: s, c: c, seq: seq})
 }
 
 // take returns the idle connection to s, now in use, or nil; one the
@@ -97,7 +101,7 @@ func (p *privConns) take(s *server) net.Conn {
 			x.c.Close()
 			return nil
 		}
-		p.cur = x.seq
+		p.taken = x.seq
 		return x.c
 	}
 	return nil
@@ -110,7 +114,7 @@ func (p *privConns) closeAll() {
 		x.c.Close()
 	}
 	clear(p.idle)
-	p.idle = p.idle[:0]
+	p.idle, p.pinned = p.idle[:0], nil
 }
 
 // lastServers lists, in order, the servers of b the client connection
@@ -133,55 +137,101 @@ func (p *privConns) lastServers(b *backend) []*server {
 	return p.cands
 }
 
+// keptPrivate tells whether the kept server connection is private to
+// this client: its backend shares none (http-reuse never), or its server
+// asked for connection-based authentication on it.
+func (h *httpConn) keptPrivate() bool {
+	return h.srvConn != nil && (h.srv.be.cfg.HTTP.Reuse == ReuseNever || h.srvConn == h.priv.pinned)
+}
+
 // privateNow parks the connection kept from the previous request when
 // it is private, so that it is looked at (and taken back) like the
 // others.
 func (h *httpConn) privateNow() {
-	if h.srvConn != nil && h.srv.be.cfg.HTTP.Reuse == ReuseNever {
+	if h.keptPrivate() {
 		h.parkServer()
 	}
 }
 
-// dialPrivate is dialServer for a server whose backend keeps its
-// connections private (http-reuse never): the client connection's own
-// idle connection to s, else a new one.
-func (h *httpConn) dialPrivate(ctx context.Context, s *server) (net.Conn, error) {
-	h.parkServer()
-	if c := h.priv.take(s); c != nil {
-		h.reused = true
-		return c, nil
-	}
-	h.reused = false
-	return h.dialNew(ctx, s)
-}
-
-// preferLast returns the server option prefer-last-server sends sess's
-// request to, nil when there is none (or the option does not apply);
-// avoid is the server of a failed attempt (the request is being
-// redispatched: balancing decides).
-func (b *backend) preferLast(sess *Session, avoid *server) []*server {
-	if !b.cfg.PreferLast.On || avoid != nil || sess.http == nil || hashes(b.cfg.Balance.Algo) {
+// takePrivate returns this client's own idle connection to s, now in
+// use, or nil: HAProxy looks at the session's connections first.
+func (h *httpConn) takePrivate(s *server) net.Conn {
+	h.privateNow()
+	h.priv.taken = 0
+	c := h.priv.take(s)
+	if c == nil {
 		return nil
 	}
-	h := sess.http
-	h.privateNow()
-	return h.priv.lastServers(b)
+	h.parkServer() // a shared one kept from the previous request
+	if s.be.cfg.HTTP.Reuse != ReuseNever {
+		h.priv.pinned = c // private for its authentication: it stays so
+	}
+	return c
 }
 
-// lastServerLocked picks among cands (preferLast's list) the first server
-// that is usable and, with max-keep-alive-queue, has room or a queue
-// shorter than it; nil when none qualifies.
-func (b *backend) lastServerLocked(cands []*server) *server {
+// lastChoice are the candidates of prefer-last-server, in order;
+// anyQueue waives max-keep-alive-queue.
+type lastChoice struct {
+	srvs     []*server
+	anyQueue bool
+}
+
+// preferLast lists the servers prefer-last-server may send sess's request
+// to (none when the option is off or does not apply); avoid is the
+// server of a failed attempt (the request is being redispatched:
+// balancing decides). A server that asked for connection-based
+// authentication turns the preference on for the client connection,
+// option or not and whatever the queue, as in HAProxy.
+func (b *backend) preferLast(sess *Session, avoid *server) lastChoice {
+	if avoid != nil || sess.http == nil || hashes(b.cfg.Balance.Algo) {
+		return lastChoice{}
+	}
+	h := sess.http
+	if !b.cfg.PreferLast.On && !h.priv.authPinned {
+		return lastChoice{}
+	}
+	h.privateNow()
+	return lastChoice{srvs: h.priv.lastServers(b), anyQueue: h.priv.authPinned}
+}
+
+// lastServerLocked picks among the candidates the first server that is
+// usable and, with max-keep-alive-queue, has room or a queue shorter than
+// it; nil when none qualifies.
+func (b *backend) lastServerLocked(c lastChoice) *server {
 	max := b.cfg.PreferLast.MaxQueue
-	for _, s := range cands {
+	for _, s := range c.srvs {
 		if !s.lb.Usable() {
 			continue
 		}
-		if max < 0 || s.cfg.MaxConn == 0 || s.lb.Served() < b.lb.DynMaxConn(s.lb) || len(s.queue) < max {
+		if c.anyQueue || max < 0 || s.cfg.MaxConn == 0 || s.lb.Served() < b.lb.DynMaxConn(s.lb) || len(s.queue) < max {
 			return s
 		}
 	}
 	return nil
+}
+
+// noteConnAuth makes conn private to this client and pins the client to
+// its private server connections, as the reference does, when the
+// server answers 401 with a WWW-Authenticate (or 407 with a
+// Proxy-Authenticate) asking for NTLM or Negotiate: such
+// authentications hold for one connection only.
+func (h *httpConn) noteConnAuth(conn net.Conn) {
+	name := ""
+	switch h.resp.Status {
+	case 401:
+		name = "WWW-Authenticate"
+	case 407:
+		name = "Proxy-Authenticate"
+	default:
+		return
+	}
+	hs := h.resp.Headers
+	for i := hs.Index(name, 0); i >= 0; i = hs.Index(name, i+1) {
+		if v := hs[i].Value; len(v) >= 4 && (bytes.EqualFold(v[:4], []byte("NTLM")) || bytes.EqualFold(v[:4], []byte("Nego"))) {
+			h.priv.authPinned, h.priv.pinned = true, conn
+			return
+		}
+	}
 }
 
 // hashes tells the algorithms that map a request to its server by a

@@ -21,10 +21,22 @@ import (
 // and the number of the connection it came on ("s2#1": s2's first
 // connection), so that the client sees both which server and which
 // server connection served it. "/close" is answered with Connection:
-// close; "/hold" waits for the server's hold channel.
+// close; "/hold" waits for the server's hold channel; authAnswers
+// challenge.
 type namedServers struct {
 	addrs []string
 	hold  []chan struct{}
+}
+
+// authAnswers are the authentication challenges namedServers answer
+// some paths with: a 401 (407 for Proxy-Authenticate), or a 200 for
+// "/h200".
+var authAnswers = map[string]string{
+	"/ntlm":  "WWW-Authenticate: NTLM\r\n",
+	"/nego":  "WWW-Authenticate: Negotiate abc\r\n",
+	"/basic": "WWW-Authenticate: Basic realm=x\r\n",
+	"/p407":  "Proxy-Authenticate: NTLM\r\n",
+	"/h200":  "WWW-Authenticate: NTLM\r\n",
 }
 
 func startNamedServers(t *testing.T, n int) *namedServers {
@@ -50,11 +62,17 @@ func startNamedServers(t *testing.T, n int) *namedServers {
 				}
 				body := fmt.Sprintf("%s#%d", name, id)
 				closing := req.URL.Path == "/close"
-				extra := ""
+				status, extra := "200 OK", authAnswers[req.URL.Path]
 				if closing {
 					extra = "Connection: close\r\n"
 				}
-				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s", len(body), extra, body)
+				if extra != "" && !closing && req.URL.Path != "/h200" {
+					status = "401 Unauthorized"
+					if strings.HasPrefix(extra, "Proxy") {
+						status = "407 Proxy Authentication Required"
+					}
+				}
+				fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Length: %d\r\n%s\r\n%s", status, len(body), extra, body)
 				if closing {
 					return
 				}
@@ -228,8 +246,10 @@ func repeat(path string, n int) []string {
 // with and without option prefer-last-server, for each http-reuse mode,
 // when the last server is put out of rotation or closes between
 // requests, with the non-hashing and the hashing algorithms, and with
-// more servers than max-session-srv-conns keeps; the lbtot counters
-// agree too (a preferred server is not counted as balanced).
+// more servers than max-session-srv-conns keeps, and when a server asks
+// for NTLM or Negotiate authentication (which pins the client to it,
+// option or not); the lbtot counters agree too (a preferred server is
+// not counted as balanced).
 func TestPreferLastServerMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	const pl, never = "option prefer-last-server", "http-reuse never"
@@ -269,6 +289,21 @@ func TestPreferLastServerMatchesReference(t *testing.T) {
 		{desc: "max-session-srv-conns 0", balance: "roundrobin", extra: pl + ";" + never + ";max-session-srv-conns 0", servers: 2, conns: 1,
 			paths: repeat("/a", 4)},
 	}
+	auth := func(path string) []string { return []string{"/a", path, "/a", "/a", "/a", "/a"} }
+	cases = append(cases,
+		plCase{desc: "NTLM pins", balance: "roundrobin", paths: auth("/ntlm")},
+		plCase{desc: "Negotiate pins", balance: "roundrobin", paths: auth("/nego")},
+		plCase{desc: "407 NTLM pins", balance: "roundrobin", paths: auth("/p407")},
+		plCase{desc: "Basic does not pin", balance: "roundrobin", paths: auth("/basic")},
+		plCase{desc: "NTLM in a 200 does not pin", balance: "roundrobin", paths: auth("/h200")},
+		plCase{desc: "NTLM pins, never", balance: "roundrobin", extra: never, paths: auth("/ntlm")},
+		plCase{desc: "NTLM pins, always", balance: "roundrobin", extra: "http-reuse always", paths: auth("/ntlm")},
+		plCase{desc: "NTLM pins over max-keep-alive-queue", balance: "roundrobin", extra: "max-keep-alive-queue 0", paths: auth("/ntlm")},
+		plCase{desc: "NTLM pinned server in maintenance", balance: "roundrobin", paths: auth("/ntlm"),
+			hooks: map[int][]string{3: {"disable server be/s2"}, 5: {"enable server be/s2"}}},
+		plCase{desc: "NTLM pinned connection closes", balance: "roundrobin", paths: []string{"/a", "/ntlm", "/a", "/close", "/a", "/a"}},
+		plCase{desc: "NTLM with uri", balance: "uri", paths: []string{"/a0", "/ntlm", "/a2", "/b/a3", "/a4", "/c/a5"}},
+	)
 	for _, c := range cases {
 		if c.servers == 0 {
 			c.servers = 3
