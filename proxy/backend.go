@@ -517,8 +517,8 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		if retries > 0 {
 			start = time.Now()
 		}
-		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
+		countConnect(b, s, sess.http != nil && sess.http.reused)
 		if err == nil {
 			rec.TConnect, rec.LocalAddr = time.Since(start), localAddrPort(conn)
 			b.stickStore(sess, s, false)

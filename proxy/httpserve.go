@@ -577,6 +577,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 func (h *httpConn) redial(conn net.Conn, srv *server) net.Conn {
 	conn.Close()
 	fresh, err := h.dialNew(h.e.ctx, srv)
+	countConnect(srv.be, srv, false)
 	if err != nil {
 		h.reply(503, termServerAbort, stateConnect)
 		return nil

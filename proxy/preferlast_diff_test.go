@@ -108,7 +108,8 @@ func preferLastConfig(defaults, balance, extra string, port int, ns *namedServer
 type plTarget struct {
 	addr  string
 	admin func(cmd string) // a Runtime API command on the listen "be"
-	lbtot func(server string) string
+	// counts are a server's lbtot/connect/reuse counters.
+	counts func(server string) string
 }
 
 func refTarget(t *testing.T, ref *difftest.Reference, port int) plTarget {
@@ -119,8 +120,28 @@ func refTarget(t *testing.T, ref *difftest.Reference, port int) plTarget {
 				t.Fatalf("reference %q: %q %v", cmd, out, err)
 			}
 		},
-		lbtot: func(s string) string { return ref.StatField(s, 30) },
+		counts: func(s string) string {
+			return ref.StatField(s, statColumn(t, ref, "lbtot")) + "/" + ref.StatField(s, statColumn(t, ref, "connect")) +
+				"/" + ref.StatField(s, statColumn(t, ref, "reuse"))
+		},
 	}
+}
+
+// statColumn is the index of a `show stat` column in the reference's
+// header.
+func statColumn(t *testing.T, ref *difftest.Reference, name string) int {
+	out, err := ref.Command("show stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(strings.TrimPrefix(out, "# "), "\n")
+	for i, f := range strings.Split(header, ",") {
+		if f == name {
+			return i
+		}
+	}
+	t.Fatalf("no %s column in %q", name, header)
+	return 0
 }
 
 // ourAdmin applies the Runtime API commands the cases use to our engine.
@@ -151,12 +172,13 @@ func ourTarget(t *testing.T, e *Engine) plTarget {
 				t.Fatalf("%q: %v", cmd, err)
 			}
 		},
-		lbtot: func(s string) string {
+		counts: func(s string) string {
 			_, srv, err := e.lookup("be", s)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return strconv.FormatInt(srv.state.counters.LBTotal.Load(), 10)
+			c := &srv.state.counters
+			return fmt.Sprintf("%d/%d/%d", c.LBTotal.Load(), c.Connects.Load(), c.Reuses.Load())
 		},
 	}
 }
@@ -225,11 +247,11 @@ func (c plCase) play(t *testing.T, tg plTarget) string {
 		cl.c.Close()
 		out = append(out, strings.Join(got, " "))
 	}
-	var lb []string
+	var counts []string
 	for i := range c.servers {
-		lb = append(lb, tg.lbtot(fmt.Sprintf("s%d", i+1)))
+		counts = append(counts, tg.counts(fmt.Sprintf("s%d", i+1)))
 	}
-	return strings.Join(out, " | ") + " | lbtot " + strings.Join(lb, ",")
+	return strings.Join(out, " | ") + " | lbtot/connect/reuse " + strings.Join(counts, " ")
 }
 
 func repeat(path string, n int) []string {
@@ -248,8 +270,8 @@ func repeat(path string, n int) []string {
 // requests, with the non-hashing and the hashing algorithms, and with
 // more servers than max-session-srv-conns keeps, and when a server asks
 // for NTLM or Negotiate authentication (which pins the client to it,
-// option or not); the lbtot counters agree too (a preferred server is
-// not counted as balanced).
+// option or not); the lbtot, connect and reuse counters agree too (a
+// preferred server is not counted as balanced).
 func TestPreferLastServerMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	const pl, never = "option prefer-last-server", "http-reuse never"
