@@ -95,8 +95,10 @@ type httpConn struct {
 	// accept-proxy): each request starts from it and from conn.Client,
 	// whatever set-src/set-dst did to the previous one.
 	connDst netip.AddrPort
-	r       Record // this request's record
-	hrec    HTTPRecord
+	// tmo is the request's set-timeout overrides.
+	tmo  timeoutOverride
+	r    Record // this request's record
+	hrec HTTPRecord
 
 	feOpts, beOpts http1.Options
 	badAt          int    // where a refused request's parsing stopped (show errors)
@@ -217,6 +219,7 @@ func (h *httpConn) exchange() bool {
 	// Address actions change a request's addresses, not the connection's.
 	h.sess.Src, h.sess.Dst, h.sess.dstSet = h.conn.Client, h.connDst, false
 	h.sess.logLevel = 0 // set-log-level too
+	h.tmo = timeoutOverride{}
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
@@ -267,9 +270,9 @@ func (h *httpConn) exchange() bool {
 	}
 	be := h.rt.backends[pickBackend(h.fe.cfg, h.sess)]
 	if be == nil {
-		h.reply(503, termProxy, stateRequest)
+		keep := h.replyKept(503, termProxy, stateRequest, h.keepAfterAnswer())
 		h.log()
-		return false
+		return keep
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
@@ -383,13 +386,19 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 
 // reply sends one of the built-in answers and ends the connection.
 func (h *httpConn) reply(status int, who, when byte) bool {
-	h.r.BytesOut += h.sendPage(status)
+	return h.replyKept(status, who, when, false)
+}
+
+// replyKept is reply for an answer after which the client connection may
+// persist (keep); it returns keep.
+func (h *httpConn) replyKept(status int, who, when byte, keep bool) bool {
+	h.r.BytesOut += h.sendPage(status, keep)
 	h.hrec.Status = status
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{who, when}
 	}
 	h.finishTimers()
-	return false
+	return keep
 }
 
 func (h *httpConn) finishTimers() {
@@ -487,7 +496,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		if errors.Is(err, errNoServer) {
 			h.r.Term = [2]byte{termServerAbort, stateConnect}
 		}
-		return h.reply(503, termServerAbort, stateConnect)
+		return h.replyKept(503, termServerAbort, stateConnect, h.keepAfterAnswer())
 	}
 	h.r.SrvConn = srv.state.counters.Cur.Load() - 1
 	defer be.release(srv)
@@ -553,6 +562,11 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	if status != 0 {
 		conn.Close()
+		// The reference keeps the client connection after a 502 for an
+		// invalid response or a 504, the request having gone whole, but
+		// not after a server that closed without a byte of response.
+		keep := status != -2 && errc == nil && (bodyless || h.body.Done()) &&
+			h.req.KeepAlive() && h.connMode() != HTTPClose
 		if status == -2 {
 			status = 502
 		}
@@ -562,7 +576,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			h.finishTimers()
 			return false
 		}
-		return h.reply(status, term[0], term[1])
+		return h.replyKept(status, term[0], term[1], keep)
 	}
 	h.hrec.TResp = time.Since(sentAt)
 	h.captureResponse()
@@ -749,7 +763,7 @@ func (h *httpConn) awaitResponse(conn net.Conn, be *backend, sentAt time.Time) (
 // the termination state.
 func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (int, [2]byte) {
 	for {
-		if d := be.cfg.TimeoutServer; d > 0 {
+		if d := h.serverTimeout(be); d > 0 {
 			conn.SetReadDeadline(sentAt.Add(d))
 		}
 		for {
@@ -846,7 +860,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		return h.tunnel(conn, be)
 	}
 	bodyDone := h.expectDone
-	n64, err := h.copyBody(h.cli, conn, &h.sin, be.cfg.TimeoutServer, false, h.resp.Framing == http1.BodyUntilClose)
+	n64, err := h.copyBody(h.cli, conn, &h.sin, h.serverTimeout(be), false, h.resp.Framing == http1.BodyUntilClose)
 	h.body = reqBody
 	h.r.BytesOut += n64
 	if bodyDone != nil {
@@ -898,7 +912,7 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		h.r.BytesIn += int64(n)
 		h.in.consume(len(d))
 	}
-	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
+	in, out, term := tunnel(h.cli, conn, h.tunnelTimeouts(be), h.lc)
 	h.r.BytesIn += in
 	h.r.BytesOut += out
 	h.r.Term = term
