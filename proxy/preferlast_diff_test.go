@@ -110,6 +110,11 @@ type plTarget struct {
 	admin func(cmd string) // a Runtime API command on the listen "be"
 	// counts are a server's lbtot/connect/reuse counters.
 	counts func(server string) string
+	// settle waits until the proxy is done with the closed client
+	// connections: ours hands a client's last server connection to the
+	// shared pool when the client leaves, the reference after each
+	// response.
+	settle func()
 }
 
 func refTarget(t *testing.T, ref *difftest.Reference, port int) plTarget {
@@ -119,6 +124,12 @@ func refTarget(t *testing.T, ref *difftest.Reference, port int) plTarget {
 			if out, err := ref.Command(cmd); err != nil || strings.TrimSpace(out) != "" {
 				t.Fatalf("reference %q: %q %v", cmd, out, err)
 			}
+		},
+		settle: func() {
+			waitFor(t, "the reference's client sessions to end", func() bool {
+				out, err := ref.Command("show sess")
+				return err == nil && strings.Count(out, "proto=") <= 1 // the CLI's own
+			})
 		},
 		counts: func(s string) string {
 			return ref.StatField(s, statColumn(t, ref, "lbtot")) + "/" + ref.StatField(s, statColumn(t, ref, "connect")) +
@@ -171,6 +182,9 @@ func ourTarget(t *testing.T, e *Engine) plTarget {
 			if err != nil {
 				t.Fatalf("%q: %v", cmd, err)
 			}
+		},
+		settle: func() {
+			waitFor(t, "our client sessions to end", func() bool { return len(e.Sessions()) == 0 })
 		},
 		counts: func(s string) string {
 			_, srv, err := e.lookup("be", s)
@@ -245,6 +259,7 @@ func (c plCase) play(t *testing.T, tg plTarget) string {
 			}
 		}
 		cl.c.Close()
+		tg.settle()
 		out = append(out, strings.Join(got, " "))
 	}
 	var counts []string
