@@ -39,10 +39,14 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 		{"garbage", "server s " + garbage},
 		{"nosrv", ""},
 		{"refused-http10", "retries 0\n\tserver s 127.0.0.1:1"},
+		// The second request goes to the server that closes: a kept-
+		// alive client's later request is dropped without an answer or
+		// a log line, so that the client may retry it.
+		{"closes-second", "server ok " + actBackend(t, "ok") + "\n\tserver s " + closes},
 	}
 	config := func(ports []int) string {
 		var b strings.Builder
-		b.WriteString("defaults\n\tmode http\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 300ms\n")
+		b.WriteString("defaults\n\tmode http\n\tlog stdout format raw local0\n\tlog-format \"L^%b^%ST\"\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 300ms\n")
 		for i, c := range cases {
 			fmt.Fprintf(&b, "listen %s\n\tbind 127.0.0.1:%d\n\t%s\n", c.name, ports[i], c.lines)
 		}
@@ -81,8 +85,8 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 	for i := range cases {
 		refPorts[i], ourPorts[i] = difftest.FreePort(t), difftest.FreePort(t)
 	}
-	difftest.StartReferenceConfig(t, bin, config(refPorts))
-	e, _ := startOurs(t, config(ourPorts), plainLine)
+	refProc := difftest.StartReferenceConfig(t, bin, config(refPorts))
+	e, ourLines := startOurs(t, config(ourPorts), plainLine)
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ref := play(fmt.Sprintf("127.0.0.1:%d", refPorts[i]), c.name)
@@ -91,5 +95,23 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 				t.Errorf("two requests on one connection:\nref  %s\nours %s", ref, ours)
 			}
 		})
+	}
+	// The log lines, once all are in: the same per proxy.
+	byProxy := func(lines []string) map[string][]string {
+		m := map[string][]string{}
+		for _, l := range lines {
+			if f := strings.Split(l, fieldSep); len(f) == 3 {
+				m[f[1]] = append(m[f[1]], f[2])
+			}
+		}
+		return m
+	}
+	refGot := byProxy(refLines(refProc, "L^", 12))
+	var ourGot map[string][]string
+	waitFor(t, "our log lines", func() bool { ourGot = byProxy(ourLines()); return len(ourLines()) >= 12 })
+	for _, c := range cases {
+		if r, o := strings.Join(refGot[c.name], " "), strings.Join(ourGot[c.name], " "); r != o {
+			t.Errorf("%s: logged statuses: ref %q, ours %q", c.name, r, o)
+		}
 	}
 }

@@ -279,7 +279,7 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		// for, as in the reference without allow-0rtt.
 		return HTTPRule{}, false
 	case "reject", "silent-drop":
-		if sc.kw != "http-request" {
+		if sc.kw != "http-request" && (name == "reject" || sc.kw != "http-response") {
 			return notActed("only built in http-request rules")
 		}
 		if name == "reject" {

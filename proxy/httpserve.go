@@ -560,6 +560,17 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			status, term = h.readResponse(conn, be, sentAt)
 		}
 	}
+	if status == -2 && errc == nil && h.nreq > 0 {
+		// A kept-alive client's later request whose server closed
+		// without a byte of answer: as the reference, the client
+		// connection closes without an answer or a log line, so that
+		// the client retries the request as HTTP lets it.
+		conn.Close()
+		h.r.Log = nil
+		h.hrec.Status = -1
+		h.finishTimers()
+		return false
+	}
 	if status != 0 {
 		conn.Close()
 		// The reference keeps the client connection after a 502 for an
