@@ -85,9 +85,6 @@ type Frontend struct {
 	InspectDelay time.Duration
 	// TimeoutClient is the client-side inactivity timeout.
 	TimeoutClient time.Duration
-	// SessionSrvConns is max-session-srv-conns: how many idle private
-	// server connections (http-reuse never) a client connection keeps.
-	SessionSrvConns int
 	// TimeoutClientFin replaces TimeoutClient once the client half-closed.
 	TimeoutClientFin time.Duration
 	// ClientKeepAlive is TCP keep-alive on client connections (option
@@ -95,6 +92,10 @@ type Frontend struct {
 	ClientKeepAlive TCPKeepAlive
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
+	// SessionSrvConns is max-session-srv-conns: how many idle private
+	// server connections (http-reuse never, or a connection-based
+	// authentication) a client connection keeps.
+	SessionSrvConns int
 }
 
 // Bind is one listening address of a frontend, with its options.

@@ -120,7 +120,7 @@ type httpConn struct {
 	chunks  []byte   // a chunked body re-encoded for the next hop
 	reused  bool     // the connection in use was open before this request
 	// priv are the idle server connections private to this client
-	// (http-reuse never, preferlast.go).
+	// (http-reuse never, connection-based authentication: preferlast.go).
 	priv privConns
 	// expectDone reports the end of an Expect: 100-continue body being
 	// forwarded beside the response.
