@@ -295,13 +295,15 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		avoidLB = avoid.lb
 	}
 	ls := b.cookieServer(sess, avoid)
-	var last *server
 	if ls == nil {
-		if last = b.lastServerLocked(lastSrvs); last != nil {
+		if last := b.lastServerLocked(lastSrvs); last != nil {
 			ls = last.lb
 		}
 	}
-	if ls == nil {
+	// Only a balancing decision counts in lbtot: not a persistence
+	// cookie's server, nor the last one.
+	balanced := ls == nil
+	if balanced {
 		ls, err = b.lb.Pick(req, avoidLB)
 	}
 	var w *waiter // made only to queue: most requests find room at once
@@ -315,7 +317,7 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		b.queue = append(b.queue, w)
 	default:
 		s := b.byLB[ls]
-		if s != last {
+		if balanced {
 			countLB(b, s)
 		}
 		if b.lb.HasRoom(ls) {

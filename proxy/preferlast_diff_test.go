@@ -86,7 +86,7 @@ func startNamedServers(t *testing.T, n int) *namedServers {
 
 // preferLastConfig is a listen section "be" balancing with balance over
 // the servers, with the extra lines; defaults are the prefix (empty:
-// plain http ones).
+// plain http ones); "{n}" in serverOpts is the server's number.
 func preferLastConfig(defaults, balance, extra string, port int, ns *namedServers, serverOpts string) string {
 	if defaults == "" {
 		defaults = "defaults\n\tmode http\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n\ttimeout queue 5s\n"
@@ -99,7 +99,8 @@ func preferLastConfig(defaults, balance, extra string, port int, ns *namedServer
 		}
 	}
 	for i, a := range ns.addrs {
-		fmt.Fprintf(&b, "\tserver s%d %s %s\n", i+1, a, serverOpts)
+		opts := strings.ReplaceAll(serverOpts, "{n}", strconv.Itoa(i+1))
+		fmt.Fprintf(&b, "\tserver s%d %s %s\n", i+1, a, opts)
 	}
 	return b.String()
 }
@@ -215,9 +216,14 @@ func dialPL(t *testing.T, addr string) *plClient {
 }
 
 // get sends one request and returns the body of its answer ("EOF" when
-// the connection ended instead).
+// the connection ended instead). A header line may follow the path
+// after a "|".
 func (p *plClient) get(path string) string {
-	fmt.Fprintf(p.c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+	path, header, _ := strings.Cut(path, "|")
+	if header != "" {
+		header += "\r\n"
+	}
+	fmt.Fprintf(p.c, "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n", path, header)
 	resp, err := http.ReadResponse(p.r, nil)
 	if err != nil {
 		return "EOF"
@@ -232,7 +238,7 @@ func (p *plClient) get(path string) string {
 // connection, the Runtime API commands of hooks[i] run.
 type plCase struct {
 	desc, balance, extra string
-	defaults             string
+	defaults, serverOpts string
 	servers              int
 	paths                []string
 	conns                int
@@ -341,6 +347,13 @@ func TestPreferLastServerMatchesReference(t *testing.T) {
 		plCase{desc: "NTLM pinned connection closes", balance: "roundrobin", paths: []string{"/a", "/ntlm", "/a", "/close", "/a", "/a"}},
 		plCase{desc: "NTLM with uri", balance: "uri", paths: []string{"/a0", "/ntlm", "/a2", "/b/a3", "/a4", "/c/a5"}},
 	)
+	cookie := []string{"/a", "/a", "/a|Cookie: SRV=s2", "/a", "/a|Cookie: SRV=s2", "/a"}
+	cases = append(cases,
+		plCase{desc: "a persistence cookie wins", balance: "roundrobin", extra: pl + ";" + never + ";cookie SRV",
+			serverOpts: "cookie s{n}", paths: cookie},
+		plCase{desc: "a persistence cookie, without", balance: "roundrobin", extra: never + ";cookie SRV",
+			serverOpts: "cookie s{n}", paths: cookie},
+	)
 	for _, c := range cases {
 		if c.servers == 0 {
 			c.servers = 3
@@ -351,10 +364,10 @@ func TestPreferLastServerMatchesReference(t *testing.T) {
 		t.Run(c.desc, func(t *testing.T) {
 			refNS := startNamedServers(t, c.servers)
 			port := difftest.FreePort(t)
-			ref := difftest.StartReferenceConfig(t, bin, preferLastConfig(c.defaults, c.balance, c.extra, port, refNS, ""))
+			ref := difftest.StartReferenceConfig(t, bin, preferLastConfig(c.defaults, c.balance, c.extra, port, refNS, c.serverOpts))
 			want := c.play(t, refTarget(t, ref, port))
 			ourNS := startNamedServers(t, c.servers)
-			e, _ := startOurs(t, preferLastConfig(c.defaults, c.balance, c.extra, difftest.FreePort(t), ourNS, ""), plainLine)
+			e, _ := startOurs(t, preferLastConfig(c.defaults, c.balance, c.extra, difftest.FreePort(t), ourNS, c.serverOpts), plainLine)
 			if got := c.play(t, ourTarget(t, e)); got != want {
 				t.Errorf("served by\n ours: %s\n ref:  %s", got, want)
 			}
