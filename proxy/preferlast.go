@@ -18,7 +18,7 @@ import (
 // is closed when its response ends) and gives it back to a later request
 // of the same client that goes to the same server. Those are the only
 // connections prefer-last-server looks at: with it, a request goes to the
-// first server, in the order the session first connected to them, that
+// first server, in the order its connections became the session's, that
 // it still holds an open connection to, provided the server is usable
 // and, when max-keep-alive-queue is set, has room or a short enough
 // queue; the balancing algorithm (and its lbtot count) is skipped. The
@@ -198,12 +198,12 @@ func (b *backend) preferLast(sess *Session, avoid *server) lastChoice {
 // usable and, with max-keep-alive-queue, has room or a queue shorter than
 // it; nil when none qualifies.
 func (b *backend) lastServerLocked(c lastChoice) *server {
-	max := b.cfg.PreferLast.MaxQueue
+	bound := b.cfg.PreferLast.MaxQueue
 	for _, s := range c.srvs {
 		if !s.lb.Usable() {
 			continue
 		}
-		if c.anyQueue || max < 0 || s.cfg.MaxConn == 0 || s.lb.Served() < b.lb.DynMaxConn(s.lb) || len(s.queue) < max {
+		if c.anyQueue || bound < 0 || s.cfg.MaxConn == 0 || s.lb.Served() < b.lb.DynMaxConn(s.lb) || len(s.queue) < bound {
 			return s
 		}
 	}
