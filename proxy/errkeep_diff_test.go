@@ -15,9 +15,9 @@ import (
 // TestErrorAnswersKeepConnectionsAsReference: after an error the proxy
 // answers itself, the client connection persists or closes as with the
 // reference: it persists after a 503 (no server, or none reachable), a
-// 504 and a 502 for an invalid response, and closes after a 502 for a
-// server that closed without answering. Each case sends two requests on
-// one connection and records what came back.
+// 504 and a 502, but a later request whose server closes without
+// answering ends the connection without a word. Each case sends two
+// requests on one connection and records what came back.
 func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	closes := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
@@ -43,6 +43,9 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 		// alive client's later request is dropped without an answer or
 		// a log line, so that the client may retry it.
 		{"closes-second", "server ok " + actBackend(t, "ok") + "\n\tserver s " + closes},
+		// The first request's server closes: a 502, and the next
+		// request reaches the other server on the same connection.
+		{"closes-first", "server s " + closes + "\n\tserver ok " + actBackend(t, "ok")},
 	}
 	config := func(ports []int) string {
 		var b strings.Builder
@@ -106,9 +109,9 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 		}
 		return m
 	}
-	refGot := byProxy(refLines(refProc, "L^", 12))
+	refGot := byProxy(refLines(refProc, "L^", 14))
 	var ourGot map[string][]string
-	waitFor(t, "our log lines", func() bool { ourGot = byProxy(ourLines()); return len(ourLines()) >= 12 })
+	waitFor(t, "our log lines", func() bool { ourGot = byProxy(ourLines()); return len(ourLines()) >= 14 })
 	for _, c := range cases {
 		if r, o := strings.Join(refGot[c.name], " "), strings.Join(ourGot[c.name], " "); r != o {
 			t.Errorf("%s: logged statuses: ref %q, ours %q", c.name, r, o)

@@ -96,9 +96,14 @@ type httpConn struct {
 	// whatever set-src/set-dst did to the previous one.
 	connDst netip.AddrPort
 	// tmo is the request's set-timeout overrides.
-	tmo  timeoutOverride
-	r    Record // this request's record
-	hrec HTTPRecord
+	tmo timeoutOverride
+	// noL7Retry is set by disable-l7-retry: retry-on retries nothing of
+	// the request.
+	noL7Retry bool
+	// replay is the request as it went to the server, for retry-on.
+	replay []byte
+	r      Record // this request's record
+	hrec   HTTPRecord
 
 	feOpts, beOpts http1.Options
 	badAt          int    // where a refused request's parsing stopped (show errors)
@@ -219,7 +224,7 @@ func (h *httpConn) exchange() bool {
 	// Address actions change a request's addresses, not the connection's.
 	h.sess.Src, h.sess.Dst, h.sess.dstSet = h.conn.Client, h.connDst, false
 	h.sess.logLevel = 0 // set-log-level too
-	h.tmo = timeoutOverride{}
+	h.tmo, h.noL7Retry = timeoutOverride{}, false
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
@@ -385,6 +390,14 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 }
 
 // reply sends one of the built-in answers and ends the connection.
+// clientGone gives up a request whose client closed while the server was
+// thinking (option abortonclose), with the reference's 400.
+func (h *httpConn) clientGone(conn net.Conn) bool {
+	conn.Close()
+	h.r.Term = [2]byte{termClientAbort, 'H'}
+	return h.reply(400, termClientAbort, 'H')
+}
+
 func (h *httpConn) reply(status int, who, when byte) bool {
 	return h.replyKept(status, who, when, false)
 }
@@ -499,13 +512,22 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		return h.replyKept(503, termServerAbort, stateConnect, h.keepAfterAnswer())
 	}
 	h.r.SrvConn = srv.state.counters.Cur.Load() - 1
-	defer be.release(srv)
+	// srv may change when the request is retried (retryon.go).
+	defer func() {
+		if srv != nil {
+			be.release(srv)
+		}
+	}()
 	if !h.lc.setServer(conn) {
 		conn.Close()
 		return false
 	}
 	be.attach(srv, h.lc)
-	defer be.detach(srv, h.lc)
+	defer func() {
+		if srv != nil {
+			be.detach(srv, h.lc)
+		}
+	}()
 	if h.sin.b == nil {
 		h.beOpts = parseOptions(be.cfg.HTTP.Parse)
 		h.sin.b = getBuf(h.beOpts.Limits.BufSize)
@@ -522,6 +544,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		}
 		errc = h.sendRequest(conn, be)
 	}
+	replayable := errc == nil && h.keepReplay(be, bodyless)
 	if h.req.ExpectContinue() && !h.body.Done() && errc == nil {
 		// The client sends its body once it saw the server's 100: it
 		// flows while the response is read and relayed.
@@ -535,11 +558,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	status, term, gone := h.awaitResponse(conn, be, sentAt)
 	if gone {
-		// The client closed while the server was thinking (option
-		// abortonclose): given up, with the reference's 400.
-		conn.Close()
-		h.r.Term = [2]byte{termClientAbort, 'H'}
-		return h.reply(400, termClientAbort, 'H')
+		return h.clientGone(conn)
 	}
 	if status != 0 && h.expectDone != nil {
 		h.cli.SetReadDeadline(time.Now())
@@ -560,6 +579,24 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			status, term = h.readResponse(conn, be, sentAt)
 		}
 	}
+	// retry-on: a request whose whole self is at hand (no body) is sent
+	// again while the failure is one retry-on names and retries remain.
+	for errc == nil && replayable && !h.noL7Retry && h.r.Retries < be.cfg.Retries && h.l7Retryable(be, status, term) {
+		conn.Close()
+		var ok bool
+		if conn, srv, ok = h.l7Retry(be, srv); !ok {
+			return h.reply(503, termServerAbort, stateConnect)
+		}
+		h.sin.r, h.sin.w = 0, 0 // what the failed server sent is dropped
+		h.resp.Reset()
+		sentAt = time.Now()
+		if errc = h.resendRequest(conn); errc != nil {
+			break
+		}
+		if status, term, gone = h.awaitResponse(conn, be, sentAt); gone {
+			return h.clientGone(conn)
+		}
+	}
 	if status == -2 && errc == nil && h.nreq > 0 {
 		// A kept-alive client's later request whose server closed
 		// without a byte of answer: as the reference, the client
@@ -573,10 +610,9 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	if status != 0 {
 		conn.Close()
-		// The reference keeps the client connection after a 502 for an
-		// invalid response or a 504, the request having gone whole, but
-		// not after a server that closed without a byte of response.
-		keep := status != -2 && errc == nil && (bodyless || h.body.Done()) &&
+		// The reference keeps the client connection after its own 502
+		// or 504, the request having gone whole.
+		keep := errc == nil && (bodyless || h.body.Done()) &&
 			h.req.KeepAlive() && h.connMode() != HTTPClose
 		if status == -2 {
 			status = 502
