@@ -92,6 +92,10 @@ type Frontend struct {
 	ClientKeepAlive TCPKeepAlive
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
+	// SessionSrvConns is max-session-srv-conns: how many idle private
+	// server connections (http-reuse never, or a connection-based
+	// authentication) a client connection keeps.
+	SessionSrvConns int
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -249,6 +253,9 @@ type Backend struct {
 	// SmartConnect delays the last ACK of the server handshake so that
 	// it leaves with the request (option tcp-smart-connect).
 	SmartConnect bool
+	// PreferLast keeps a client's requests on the server of its previous
+	// one (option prefer-last-server, preferlast.go).
+	PreferLast PreferLast
 	// LogHealthChecks logs every check result that moves a server's
 	// health (`option log-health-checks`).
 	LogHealthChecks bool

@@ -200,6 +200,7 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 		fe.DefaultBackend = px.Name
 	}
 	fe.ClientKeepAlive = keepAlive(px.Options["clitcpka"] || px.Options["tcpka"], "clitcpka", lines)
+	fe.SessionSrvConns = sessionSrvConns(lines) // frompreferlast.go
 	for _, d := range px.Section.Lines {
 		switch d.Keyword {
 		case "bind":
@@ -324,6 +325,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Redispatch = px.Options["redispatch"]
 	be.AbortOnClose = px.Options["abortonclose"]
 	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
+	be.PreferLast = preferLast(px, lines) // frompreferlast.go
 	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
@@ -370,6 +372,12 @@ func (a *adapter) balance(px *haproxy.Proxy, be *Backend) balance.Config {
 		}
 	case balance.Sample:
 		a.hashKey(px, be, strings.Join(words[1:], " "))
+	case balance.URI, balance.URLParam, balance.Hdr:
+		if px.Mode == "http" {
+			c.SetHTTPArgs(arg, words[1:])
+			break
+		}
+		c.Algo = balance.RoundRobin
 	default:
 		// uri, url_param, hdr need HTTP: HAProxy falls back to round
 		// robin in tcp mode.
