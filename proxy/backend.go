@@ -131,6 +131,9 @@ type waiter struct {
 	// once it left, its %sq/%bq: one more than the requests taken from
 	// the queue meanwhile, as the reference counts.
 	at, pos uint64
+	// class and key order the queue (priority.go).
+	class int
+	key   int64
 }
 
 // leaveLocked takes w out of its queue's count, taken (true) or given up.
@@ -234,7 +237,7 @@ func (b *backend) dequeueLocked(s *server) {
 		}
 		var w *waiter
 		switch {
-		case len(s.queue) > 0 && (len(b.queue) == 0 || !s.lb.Usable() || s.queue[0].seq < b.queue[0].seq):
+		case len(s.queue) > 0 && (len(b.queue) == 0 || !s.lb.Usable() || s.queue[0].before(b.queue[0])):
 			w, s.queue = s.queue[0], s.queue[1:]
 			b.lb.SetQueued(s.lb, len(s.queue))
 		case len(b.queue) > 0 && s.lb.Usable():
@@ -314,7 +317,8 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 	case errors.Is(err, balance.ErrFull):
 		b.seq++
 		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, at: b.taken}
-		b.queue = append(b.queue, w)
+		w.class, w.key = queueKey(sess, now)
+		b.queue = enqueue(b.queue, w)
 	default:
 		s := b.byLB[ls]
 		if balanced {
@@ -331,7 +335,8 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		}
 		b.seq++
 		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, onSrv: s, at: s.taken}
-		s.queue = append(s.queue, w)
+		w.class, w.key = queueKey(sess, now)
+		s.queue = enqueue(s.queue, w)
 		b.lb.SetQueued(ls, len(s.queue))
 	}
 	b.mu.Unlock()
@@ -712,7 +717,7 @@ func (b *backend) setServerUpWhy(s *server, up bool, why string) {
 		// Its queued connections go back to the backend queue.
 		for _, w := range s.queue {
 			w.onSrv = nil
-			b.queue = append(b.queue, w)
+			b.queue = enqueue(b.queue, w)
 			requeued++
 		}
 		s.queue = nil

@@ -156,6 +156,10 @@ type Session struct {
 	// logLevel is the stream's log severity set by set-log-level, plus
 	// one (0: none set; logSilent: not logged).
 	logLevel uint8
+	// prioClass and prioOffset place the stream in a queue
+	// (set-priority-class, set-priority-offset: priority.go).
+	prioClass  int
+	prioOffset time.Duration
 }
 
 // SetVar sets a session variable (set-var actions).

@@ -223,7 +223,8 @@ func (h *httpConn) exchange() bool {
 	h.resp.Reset() // res.* fetches see no response before this one's
 	// Address actions change a request's addresses, not the connection's.
 	h.sess.Src, h.sess.Dst, h.sess.dstSet = h.conn.Client, h.connDst, false
-	h.sess.logLevel = 0 // set-log-level too
+	h.sess.logLevel = 0 // set-log-level too, and the queue priority
+	h.sess.prioClass, h.sess.prioOffset = 0, 0
 	h.tmo, h.noL7Retry = timeoutOverride{}, false
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
