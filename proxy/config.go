@@ -92,6 +92,9 @@ type Frontend struct {
 	ClientKeepAlive TCPKeepAlive
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
+	// ContStats is option contstats: byte counters follow long
+	// transfers instead of waiting for their end (contstats.go).
+	ContStats bool
 }
 
 // Bind is one listening address of a frontend, with its options.

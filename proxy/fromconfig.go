@@ -200,6 +200,7 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 		fe.DefaultBackend = px.Name
 	}
 	fe.ClientKeepAlive = keepAlive(px.Options["clitcpka"] || px.Options["tcpka"], "clitcpka", lines)
+	fe.ContStats = a.optionOn(px, "contstats", false)
 	for _, d := range px.Section.Lines {
 		switch d.Keyword {
 		case "bind":

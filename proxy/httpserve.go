@@ -276,10 +276,7 @@ func (h *httpConn) exchange() bool {
 	h2Bytes(h.cli, &h.r) // h2serve.go
 	be.counters.close()
 	h.r.BeConn = be.counters.Cur.Load()
-	for _, c := range []*Counters{h.fe.counters, be.counters} {
-		c.BytesIn.Add(h.r.BytesIn)
-		c.BytesOut.Add(h.r.BytesOut)
-	}
+	addBytes([]*Counters{h.fe.counters, be.counters}, h.r.BytesIn, h.r.BytesOut, h.lc.contStats())
 	h.log()
 	return keep
 }
@@ -870,6 +867,10 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		n, _ := conn.Write(d)
 		h.r.BytesIn += int64(n)
 		h.in.consume(len(d))
+	}
+	if h.lc != nil {
+		// The counts of an upgraded connection follow it (contstats.go).
+		h.lc.cont = newContStats(h.fe.cfg, h.fe.counters, be.counters)
 	}
 	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
 	h.r.BytesIn += in

@@ -26,6 +26,8 @@ type liveConn struct {
 	flow    *flow     // the flow moving the connections' bytes, if any
 	fe      string    // frontend name, for `show sess`
 	start   time.Time // accept time, for `show sess`
+	// cont counts the stream's bytes along the way (contstats.go).
+	cont *contStats
 }
 
 func (c *liveConn) setServer(s net.Conn) bool {
@@ -202,13 +204,12 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 			return srvConn, srv
 		}
 	}
+	counters := []*Counters{fe.counters, be.counters, &srv.state.counters}
+	lc.cont = newContStats(fe.cfg, counters...)
 	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg), lc)
 	in += int64(len(buf))
 	rec.BytesIn, rec.BytesOut, rec.Term = in, out, term
-	for _, c := range []*Counters{fe.counters, be.counters, &srv.state.counters} {
-		c.BytesIn.Add(in)
-		c.BytesOut.Add(out)
-	}
+	addBytes(counters, in, out, lc.cont)
 	return srvConn, srv
 }
 
