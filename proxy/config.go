@@ -95,6 +95,9 @@ type Frontend struct {
 	// ContStats is option contstats: byte counters follow long
 	// transfers instead of waiting for their end (contstats.go).
 	ContStats bool
+	// SocketStats is option socket-stats: the statistics show a row per
+	// listening socket (socketstats.go).
+	SocketStats bool
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -121,6 +124,11 @@ type Bind struct {
 	// TLS terminates TLS on the bind's connections (ssl crt ...); nil
 	// for plain ones (tls.go).
 	TLS *tls.Config
+	// ID is the bind's `id`: its (first) listener's id in the
+	// statistics; 0 numbers it automatically (socketstats.go).
+	ID int
+	// counters are the listener's, set when it opens (listener.go).
+	counters *Counters
 }
 
 // Session is what rules and predicates see of a connection.

@@ -42,8 +42,10 @@ func (c *contStats) progress(in, out int64) {
 		return
 	}
 	for _, k := range c.counters {
-		k.BytesIn.Add(in)
-		k.BytesOut.Add(out)
+		if k != nil {
+			k.BytesIn.Add(in)
+			k.BytesOut.Add(out)
+		}
 	}
 	c.added[0] += in
 	c.added[1] += out
@@ -79,16 +81,19 @@ func (c *contStats) watch(moved func() (in, out int64)) (stop func()) {
 	}
 }
 
-// addBytes counts a finished stream's bytes in cs, less what option
-// contstats (cont, may be nil) counted along the way.
+// addBytes counts a finished stream's bytes in cs (nil entries are
+// skipped), less what option contstats (cont, may be nil) counted along
+// the way.
 func addBytes(cs []*Counters, in, out int64, cont *contStats) {
 	if cont != nil {
 		in -= cont.added[0]
 		out -= cont.added[1]
 	}
 	for _, c := range cs {
-		c.BytesIn.Add(in)
-		c.BytesOut.Add(out)
+		if c != nil {
+			c.BytesIn.Add(in)
+			c.BytesOut.Add(out)
+		}
 	}
 }
 

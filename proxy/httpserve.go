@@ -276,7 +276,7 @@ func (h *httpConn) exchange() bool {
 	h2Bytes(h.cli, &h.r) // h2serve.go
 	be.counters.close()
 	h.r.BeConn = be.counters.Cur.Load()
-	addBytes([]*Counters{h.fe.counters, be.counters}, h.r.BytesIn, h.r.BytesOut, h.lc.contStats())
+	addBytes([]*Counters{h.fe.counters, be.counters, h.lc.listenerCounters()}, h.r.BytesIn, h.r.BytesOut, h.lc.contStats())
 	h.log()
 	return keep
 }
@@ -870,7 +870,7 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 	}
 	if h.lc != nil {
 		// The counts of an upgraded connection follow it (contstats.go).
-		h.lc.cont = newContStats(h.fe.cfg, h.fe.counters, be.counters)
+		h.lc.cont = newContStats(h.fe.cfg, h.fe.counters, be.counters, h.lc.li)
 	}
 	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
 	h.r.BytesIn += in

@@ -28,6 +28,8 @@ type liveConn struct {
 	start   time.Time // accept time, for `show sess`
 	// cont counts the stream's bytes along the way (contstats.go).
 	cont *contStats
+	// li is the accepting listener's counters (socketstats.go).
+	li *Counters
 }
 
 func (c *liveConn) setServer(s net.Conn) bool {
@@ -87,12 +89,13 @@ func addrPort(a net.Addr) netip.AddrPort {
 
 // serve runs one client connection to its end.
 func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
-	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now()}
+	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now(), li: bind.counters}
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}
 	e.liveMu.Unlock()
 	e.active.Add(1)
 	fe.counters.open()
+	lc.countListener(func(c *Counters) { c.open() })
 	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: addrPort(cli.LocalAddr())}
 	defer func() {
@@ -103,6 +106,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 			e.opts.AccessLog(rec)
 		}
 		fe.counters.close()
+		lc.countListener((*Counters).close)
 		e.active.Add(-1)
 		e.liveMu.Lock()
 		delete(e.live, lc)
@@ -134,6 +138,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	if !connOK || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
 		fe.counters.DeniedConns.Add(1)
+		lc.countListener(func(c *Counters) { c.Denied.Add(1); c.DeniedConns.Add(1) })
 		rec.Term = [2]byte{termProxy, stateRequest}
 		rec.connError = rejectedConn(fe, bind, connOK)
 		return
@@ -146,6 +151,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	e.logAccept(rec) // the stream starts (per request in http mode)
 	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
 		fe.counters.Denied.Add(1)
+		lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 		rec.Term = [2]byte{termProxy, stateRequest}
 		return
 	}
@@ -204,7 +210,7 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 			return srvConn, srv
 		}
 	}
-	counters := []*Counters{fe.counters, be.counters, &srv.state.counters}
+	counters := []*Counters{fe.counters, be.counters, &srv.state.counters, lc.li}
 	lc.cont = newContStats(fe.cfg, counters...)
 	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg), lc)
 	in += int64(len(buf))

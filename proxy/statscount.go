@@ -217,6 +217,7 @@ func (h *httpConn) account() {
 	st := h.hrec.Status
 	if string(h.hrec.Request) == "<BADREQ>" && st >= 400 {
 		h.fe.counters.ReqErrors.Add(1)
+		h.lc.countListener(func(c *Counters) { c.ReqErrors.Add(1) })
 		h.fe.counters.lastRejected.Store(&RejectedRequest{When: time.Now(), Frontend: h.fe.cfg.Name,
 			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...),
 			ErrorAt: h.badAt, Event: h.e.captures.Add(1) - 1})
@@ -351,4 +352,5 @@ func (h *httpConn) countDenied(r *HTTPRule) {
 		return
 	}
 	h.fe.counters.Denied.Add(1)
+	h.lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 }
