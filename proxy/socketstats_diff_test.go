@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +199,81 @@ func listenerTyped(out string) string {
 		}
 	}
 	return strings.Join(keep, "\n")
+}
+
+// socketPagesConfig has a frontend with option socket-stats and three
+// sockets (named, with a maxconn, unix), and a second frontend serving
+// the statistics page and the Prometheus exporter.
+const socketPagesConfig = `defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	bind 127.0.0.1:%[1]d name first
+	bind 127.0.0.1:%[2]d maxconn 7
+	bind unix@%[3]s
+	option socket-stats
+	default_backend be
+frontend pages
+	bind 127.0.0.1:%[4]d
+	http-request use-service prometheus-exporter if { path /metrics }
+	stats enable
+	stats uri /stats
+	stats show-legends
+	default_backend be
+backend be
+	server s1 %[5]s
+`
+
+// TestSocketStatsPagesMatchReference compares the listener rows of the
+// HTML statistics page and the exporter's haproxy_listener metrics with
+// the reference's after the same requests.
+func TestSocketStatsPagesMatchReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	backend := startHTTPBackend(t, "s").addr().String()
+	dir, err := os.MkdirTemp("", "fulcrum-sockstats-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	type side struct{ fe, pages string }
+	refFE, refPages := difftest.FreePort(t), difftest.FreePort(t)
+	difftest.StartReferenceConfig(t, bin, fmt.Sprintf(socketPagesConfig, refFE, difftest.FreePort(t),
+		filepath.Join(dir, "ref.sock"), refPages, backend))
+	ourFE := difftest.FreePort(t)
+	e := startAdapted(t, fmt.Sprintf(socketPagesConfig, ourFE, difftest.FreePort(t),
+		filepath.Join(dir, "ours.sock"), difftest.FreePort(t), backend))
+	sides := map[string]side{
+		"reference": {fmt.Sprintf("127.0.0.1:%d", refFE), fmt.Sprintf("127.0.0.1:%d", refPages)},
+		"ours":      {fmt.Sprintf("127.0.0.1:%d", ourFE), feAddr(e, "pages")},
+	}
+	// The listener's address in the page's tips holds a port that
+	// differs between the sides.
+	port := regexp.MustCompile(`:\d+, id:`)
+	got := map[string]string{}
+	for name, s := range sides {
+		csv := func() string { return pageRequest(t, "GET", "http://"+s.pages+"/stats;csv", "", false).body }
+		for i := range 2 {
+			// One after the other, so that smax is 1 on both sides.
+			sendRequests(t, s.fe, 1)
+			waitField(t, name, csv, "fe/first", "stot", strconv.Itoa(i+1))
+			waitField(t, name, csv, "fe/first", "scur", "0")
+		}
+		page := pageRequest(t, "GET", "http://"+s.pages+"/stats", "", false).body
+		rows := regexp.MustCompile(`<tr class=socket>.*?</tr>`).FindAllString(page, -1)
+		var metrics []string
+		for _, l := range strings.Split(pageRequest(t, "GET", "http://"+s.pages+"/metrics", "", false).body, "\n") {
+			if strings.Contains(l, "haproxy_listener_") {
+				metrics = append(metrics, l)
+			}
+		}
+		if len(rows) != 3 || len(metrics) == 0 {
+			t.Fatalf("%s: %d listener rows in the page, %d listener metric lines", name, len(rows), len(metrics))
+		}
+		got[name] = port.ReplaceAllString(strings.Join(rows, "\n"), ":PORT, id:") + "\n" + strings.Join(metrics, "\n")
+	}
+	if got["reference"] != got["ours"] {
+		t.Errorf("listener rows and metrics differ:\nreference\n%s\nours\n%s", got["reference"], got["ours"])
+	}
 }
