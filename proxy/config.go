@@ -153,9 +153,16 @@ type Session struct {
 	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
 	// in tcp mode.
 	tcpHTTP *tcpHTTP
-	// client is the client connection, watched for its close while a
-	// request waits (option abortonclose); nil when there is none.
+	// client is the client connection: silent-drop silences it, and it
+	// is watched for its close while a request waits (option
+	// abortonclose); nil when there is none.
 	client net.Conn
+	// dstSet is true once set-dst or set-dst-port changed Dst: the log's
+	// %fi/%fp show it from then on.
+	dstSet bool
+	// logLevel is the stream's log severity set by set-log-level, plus
+	// one (0: none set; logSilent: not logged).
+	logLevel uint8
 }
 
 // SetVar sets a session variable (set-var actions).
@@ -203,10 +210,11 @@ type Action int
 
 // tcp-request actions.
 const (
-	Accept Action = iota // stop evaluating, accept
-	Reject               // close the connection
-	SetVar               // call Do, continue
-	Do                   // call Do (track-sc, custom), continue
+	Accept     Action = iota // stop evaluating, accept
+	Reject                   // close the connection
+	SetVar                   // call Do, continue
+	Do                       // call Do (track-sc, custom), continue
+	SilentDrop               // close the connection without telling the client
 )
 
 // Rule is one tcp-request connection/content rule.

@@ -790,7 +790,7 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	}
 	var act Action
 	words, _ := splitCond(args[1:])
-	do, isStick := a.stickAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
+	do, isStick := a.doAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
 	if !isStick {
 		do, isStick = a.varAction(d.Pos, words)
 	}
@@ -803,6 +803,8 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 		act = Accept
 	case args[1] == "reject":
 		act = Reject
+	case args[1] == "silent-drop":
+		act = SilentDrop
 	default:
 		a.warn(d.Pos, "'tcp-request %s %s' is not acted on yet by Fulcrum.", args[0], args[1])
 		return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -90,8 +91,12 @@ type httpConn struct {
 	sess *Session
 	cli  net.Conn
 	conn *Record // the connection's record (never logged in http mode)
-	r    Record  // this request's record
-	hrec HTTPRecord
+	// connDst is the connection's destination (the PROXY header's with
+	// accept-proxy): each request starts from it and from conn.Client,
+	// whatever set-src/set-dst did to the previous one.
+	connDst netip.AddrPort
+	r       Record // this request's record
+	hrec    HTTPRecord
 
 	feOpts, beOpts http1.Options
 	badAt          int    // where a refused request's parsing stopped (show errors)
@@ -140,6 +145,7 @@ var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
 func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Session, cli net.Conn, pre []byte, conn *Record) {
 	h := httpConnPool.Get().(*httpConn)
 	h.e, h.rt, h.fe, h.lc, h.sess, h.cli, h.conn = e, rt, fe, lc, sess, fastConn(cli), conn
+	h.connDst = sess.Dst
 	h.feOpts = parseOptions(fe.cfg.HTTP.Parse)
 	h.in.b = getBuf(h.feOpts.Limits.BufSize)
 	h.in.w = copy(h.in.b, pre)
@@ -204,6 +210,9 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = nil
 	h.resp.Reset() // res.* fetches see no response before this one's
+	// Address actions change a request's addresses, not the connection's.
+	h.sess.Src, h.sess.Dst, h.sess.dstSet = h.conn.Client, h.connDst, false
+	h.sess.logLevel = 0 // set-log-level too
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
@@ -390,6 +399,11 @@ func (h *httpConn) log() {
 	h.account()
 	if h.e.opts.AccessLog == nil || h.loggedEarly() {
 		return
+	}
+	// Address actions may have changed the connection's addresses.
+	h.r.Client = h.sess.Src
+	if h.sess.dstSet {
+		h.r.Listener = h.sess.Dst
 	}
 	h.r.ActConn, h.r.FeConn = h.e.active.Load(), h.fe.counters.Cur.Load()
 	if h.be != nil {
