@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,10 @@ type contStats struct {
 	counters []*Counters
 	every    time.Duration // how often watch counts
 	added    [2]int64      // bytes in and out counted so far
+	// base is what the stream moved before its tunnel started: the
+	// tunnel reports its own totals (progress).
+	base [2]int64
+	req  int // the http request counted (httpConn.nreq)
 }
 
 // newContStats returns the along-the-way counter of a stream of a
@@ -34,9 +39,24 @@ func newContStats(fe *Frontend, cs ...*Counters) *contStats {
 	return &contStats{counters: append([]*Counters(nil), cs...), every: contStatsEvery}
 }
 
-// progress counts what a transfer moved since the last call, given its
+// startTunnel counts at once what the stream moved before its tunnel
+// (a tcp-mode request's first bytes, an http upgrade's exchange), to
+// which the tunnel's own totals add. A nil c counts nothing.
+func (c *contStats) startTunnel(in, out int64) {
+	if c == nil {
+		return
+	}
+	c.base = [2]int64{in, out}
+	c.sync(in, out)
+}
+
+// progress counts what a tunnel moved since the last call, given its
 // totals so far (in: client to server, out: server to client).
-func (c *contStats) progress(in, out int64) {
+func (c *contStats) progress(in, out int64) { c.sync(c.base[0]+in, c.base[1]+out) }
+
+// sync counts what the stream moved since the last count, given its
+// totals so far.
+func (c *contStats) sync(in, out int64) {
 	in, out = in-c.added[0], out-c.added[1]
 	if in <= 0 && out <= 0 {
 		return
@@ -116,5 +136,89 @@ type countingWriter struct {
 func (w countingWriter) Write(p []byte) (int, error) {
 	n, err := w.w.Write(p)
 	w.n.Add(int64(n))
+	return n, err
+}
+
+// byteCounters are the counters an http request's bytes go to: its
+// frontend's, its backend's and server's once chosen, and its listener's.
+func (h *httpConn) byteCounters() [4]*Counters {
+	cs := [4]*Counters{h.fe.counters, nil, nil, h.lc.listenerCounters()}
+	if h.be != nil {
+		cs[1] = h.be.counters
+		if s := h.be.byName[h.r.Server]; s != nil {
+			cs[2] = &s.state.counters
+		}
+	}
+	return cs
+}
+
+// countRequestBytes counts a forwarded request's bytes once it is over,
+// less what option contstats counted along the way.
+func (h *httpConn) countRequestBytes() {
+	cs := h.byteCounters()
+	var cont *contStats
+	if c := h.lc.contStats(); c != nil && c.req == h.nreq {
+		cont = c
+	}
+	addBytes(cs[:], h.r.BytesIn, h.r.BytesOut, cont)
+	if h.lc != nil {
+		h.lc.cont = nil
+	}
+}
+
+// contCounter is the current request's along-the-way counter under
+// option contstats, made on first use (bodies and tunnels move once a
+// server is chosen); nil without the option.
+func (h *httpConn) contCounter() *contStats {
+	if h.lc == nil || h.fe == nil || !h.fe.cfg.ContStats || h.be == nil {
+		return nil
+	}
+	if c := h.lc.cont; c != nil && c.req == h.nreq {
+		return c
+	}
+	cs := h.byteCounters()
+	h.lc.cont = newContStats(h.fe.cfg, cs[:]...)
+	h.lc.cont.req = h.nreq
+	return h.lc.cont
+}
+
+// contBody counts, under option contstats, the request so far while a
+// body moves: done bytes of it in the direction fromClient tells. The
+// reference counts an http stream's bytes each time it handles some,
+// which a body's every piece is.
+func (h *httpConn) contBody(fromClient bool, done int64) {
+	c := h.contCounter()
+	if c == nil {
+		return
+	}
+	in, out := h.r.BytesIn, h.r.BytesOut
+	if fromClient {
+		in += done
+	} else {
+		out += done
+	}
+	c.sync(in, out)
+}
+
+// bodyWriter is dst, or under option contstats a writer that counts each
+// piece of a body as it is written (contBody), before bytes of it.
+func (h *httpConn) bodyWriter(dst io.Writer, fromClient bool, before int64) io.Writer {
+	if h.contCounter() == nil {
+		return dst
+	}
+	return &contBodyWriter{h: h, w: dst, fromClient: fromClient, done: before}
+}
+
+type contBodyWriter struct {
+	h          *httpConn
+	w          io.Writer
+	fromClient bool
+	done       int64
+}
+
+func (w *contBodyWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.done += int64(n)
+	w.h.contBody(w.fromClient, w.done)
 	return n, err
 }

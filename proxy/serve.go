@@ -220,6 +220,7 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 	}
 	counters := []*Counters{fe.counters, be.counters, &srv.state.counters, lc.li}
 	lc.cont = newContStats(fe.cfg, counters...)
+	lc.cont.startTunnel(int64(len(buf)), 0)
 	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg), lc)
 	in += int64(len(buf))
 	rec.BytesIn, rec.BytesOut, rec.Term = in, out, term

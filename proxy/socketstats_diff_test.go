@@ -126,13 +126,7 @@ func TestSocketStatsMatchesReference(t *testing.T) {
 			ref := difftest.StartReferenceConfig(t, bin, cfg(refPorts))
 			e := startAdapted(t, cfg(ourPorts))
 			sides := []*socketSide{
-				{name: "reference", stat: func() string {
-					out, err := ref.Command("show stat")
-					if err != nil {
-						t.Fatal(err)
-					}
-					return out
-				}},
+				{name: "reference", stat: refShowStat(t, ref)},
 				{name: "ours", stat: func() string { return ourCSV(t, e) }},
 			}
 			for i := range 4 {
