@@ -285,7 +285,6 @@ func (h *httpConn) exchange() bool {
 	h2Bytes(h.cli, &h.r) // h2serve.go
 	be.counters.close()
 	h.r.BeConn = be.counters.Cur.Load()
-	h.countRequestBytes() // contstats.go
 	h.log()
 	return keep
 }

@@ -161,6 +161,9 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		fe.counters.Denied.Add(1)
 		lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 		rec.Term = [2]byte{termProxy, stateRequest}
+		// What was read to decide counts, as in the reference.
+		rec.BytesIn = int64(len(buf))
+		addBytes([]*Counters{fe.counters, lc.li}, rec.BytesIn, 0, nil)
 		return
 	}
 	be := rt.backends[pickBackend(fe.cfg, sess)]
