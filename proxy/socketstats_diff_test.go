@@ -138,13 +138,10 @@ func TestSocketStatsMatchesReference(t *testing.T) {
 				held := s.play(t, mode)
 				waitField(t, s.name, s.stat, "fe/first", "status", "FULL")
 				waitField(t, s.name, s.stat, "fe/FRONTEND", "scur", "1")
-				_, rows := parseCSV(t, s.stat())
+				out := s.stat()
+				_, rows := parseCSV(t, out)
 				held.Close()
-				for _, l := range strings.Split(s.stat(), "\n")[1:] {
-					if f := strings.Split(l, ","); len(f) > 1 {
-						got[s.name] = append(got[s.name], f[0]+"/"+f[1])
-					}
-				}
+				got[s.name] = append(got[s.name], rowNames(out))
 				for _, key := range []string{"fe/first", "fe/sock-2", "fe/sock-3", "fe/sock-9"} {
 					var vals []string
 					for _, f := range socketRowFields {
@@ -166,6 +163,24 @@ func TestSocketStatsMatchesReference(t *testing.T) {
 			r, o := strings.Join(got["reference"], "\n"), strings.Join(got["ours"], "\n")
 			if r != o {
 				t.Errorf("rows differ:\nreference\n%s\nours\n%s", r, o)
+			}
+			// `show stat <proxy> <types> <id>`: type 8 is the
+			// listeners, and the id picks a listener as it picks a
+			// server.
+			for _, q := range []struct{ types, id int }{{8, -1}, {8, 2}, {-1, 1}, {1, -1}, {4, -1}} {
+				out, err := ref.Command(fmt.Sprintf("show stat 2 %d %d", q.types, q.id))
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts := stats.Options{ProxyID: 2, ServerID: q.id}
+				if q.types != -1 {
+					opts.Types = q.types
+				}
+				var ours bytes.Buffer
+				stats.WriteCSV(&ours, e.Snapshot(), opts)
+				if r, o := rowNames(out), rowNames(ours.String()); r != o {
+					t.Errorf("show stat 2 %d %d: reference rows %s, ours %s", q.types, q.id, r, o)
+				}
 			}
 			// `show stat typed`: the listener fields with their tags
 			// and types.
@@ -269,4 +284,15 @@ func TestSocketStatsPagesMatchReference(t *testing.T) {
 	if got["reference"] != got["ours"] {
 		t.Errorf("listener rows and metrics differ:\nreference\n%s\nours\n%s", got["reference"], got["ours"])
 	}
+}
+
+// rowNames lists the pxname/svname of a CSV's rows.
+func rowNames(csv string) string {
+	var names []string
+	for _, l := range strings.Split(csv, "\n")[1:] {
+		if f := strings.Split(l, ","); len(f) > 1 {
+			names = append(names, f[0]+"/"+f[1])
+		}
+	}
+	return strings.Join(names, " ")
 }

@@ -104,7 +104,7 @@ type Options struct {
 	// ProxyID, when not zero, keeps one proxy (`show stat <iid>`); -1
 	// means all. Types is a mask of 1 (frontends), 2 (backends), 4
 	// (servers) and 8 (listeners), 0 = all; ServerID keeps one server
-	// (-1 = all).
+	// or listener (-1 = all).
 	ProxyID  int
 	Types    int
 	ServerID int
@@ -159,7 +159,7 @@ func (o *Options) keeps(r *Row) bool {
 			return false
 		}
 	}
-	if o.ServerID > 0 && r.Type == Server && r.ID != o.ServerID {
+	if o.ServerID > 0 && (r.Type == Server || r.Type == Listener) && r.ID != o.ServerID {
 		return false
 	}
 	return true
