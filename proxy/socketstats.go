@@ -114,8 +114,8 @@ func listenerRow(f *frontend, s socketStat, name string, iid int, c *Counters, n
 	switch {
 	case s.bind.MaxConn > 0 && c.Cur.Load() >= int64(s.bind.MaxConn):
 		status = "FULL"
-	case f.cfg.MaxConn > 0 && f.counters.Cur.Load() >= int64(f.cfg.MaxConn):
-		status = "WAITING" // the frontend's limit holds the listener back
+	case f.cfg.MaxConn > 0 && f.counters.Cur.Load() >= int64(f.cfg.MaxConn) && f.limitedBy.Load() == c:
+		status = "WAITING" // held back by the frontend's limit (noteLimited)
 	}
 	r.Set(stats.Status, stats.Str(status))
 	if a := listenerAddr(s.bind.Addr, s.port); a != "" {
@@ -159,5 +159,15 @@ func (c *liveConn) listenerCounters() *Counters {
 func (c *liveConn) countListener(count func(*Counters)) {
 	if c != nil && c.li != nil {
 		count(c.li)
+	}
+}
+
+// noteLimited records li as the listener the frontend's maxconn holds
+// back when the connection it just accepted filled the frontend: the
+// reference marks that listener limited (WAITING) as it accepts, the
+// others only once they try to accept.
+func noteLimited(fe *frontend, li *Counters) {
+	if m := fe.cfg.MaxConn; m > 0 && fe.counters.Cur.Load() >= int64(m) {
+		fe.limitedBy.Store(li)
 	}
 }

@@ -296,3 +296,57 @@ func rowNames(csv string) string {
 	}
 	return strings.Join(names, " ")
 }
+
+// socketLimitConfig has a frontend with a maxconn of 1 over two sockets.
+const socketLimitConfig = `defaults
+	mode tcp
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	maxconn 1
+	bind 127.0.0.1:%d name first
+	bind 127.0.0.1:%d
+	option socket-stats
+	default_backend be
+backend be
+	server s1 %s
+`
+
+// TestSocketStatsWaitingMatchesReference: once a connection fills the
+// frontend's maxconn, the listener that accepted it is WAITING and the
+// other stays OPEN, as in the reference; both are OPEN again after.
+func TestSocketStatsWaitingMatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	srv := doublingServer(t)
+	refFirst := difftest.FreePort(t)
+	ref := difftest.StartReferenceConfig(t, bin, fmt.Sprintf(socketLimitConfig, refFirst, difftest.FreePort(t), srv))
+	ourFirst := difftest.FreePort(t)
+	e := startAdapted(t, fmt.Sprintf(socketLimitConfig, ourFirst, difftest.FreePort(t), srv))
+	sides := []struct {
+		name  string
+		stat  func() string
+		first string
+	}{
+		{"reference", refShowStat(t, ref), fmt.Sprintf("127.0.0.1:%d", refFirst)},
+		{"ours", func() string { return ourCSV(t, e) }, fmt.Sprintf("127.0.0.1:%d", ourFirst)},
+	}
+	statuses := func(stat func() string) string {
+		_, rows := parseCSV(t, stat())
+		return rows["fe/first"]["status"] + " " + rows["fe/sock-2"]["status"]
+	}
+	var held, after [2]string
+	for i, s := range sides {
+		c := dialT(t, s.first)
+		c.Write([]byte("x"))
+		io.ReadFull(c, make([]byte, 2))
+		waitField(t, s.name, s.stat, "fe/FRONTEND", "scur", "1")
+		held[i] = statuses(s.stat)
+		c.Close()
+		waitField(t, s.name, s.stat, "fe/FRONTEND", "scur", "0")
+		after[i] = statuses(s.stat)
+	}
+	if held[0] != held[1] || after[0] != after[1] {
+		t.Errorf("first, sock-2 statuses while full and after: reference %q %q, ours %q %q", held[0], after[0], held[1], after[1])
+	}
+}
