@@ -526,7 +526,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		if aborted {
 			return nil, nil, err
 		}
-		if retries > b.cfg.Retries || ctx.Err() != nil {
+		if retries > b.cfg.Retries || ctx.Err() != nil || !b.retriesConnFailures() {
 			rec.Retries = retries - 1
 			b.counters.FailedConns.Add(1)
 			return nil, nil, err

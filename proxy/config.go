@@ -250,6 +250,9 @@ type Backend struct {
 	// interval (HAProxy's default -1: on the last retry).
 	Redispatch      bool
 	RedispatchAfter int
+	// RetryOn is which failures of an http request are retried, up to
+	// Retries (retry-on; nil: connection failures only).
+	RetryOn *RetryOn
 	// AbortOnClose gives up a request whose client closed while it
 	// waited in a queue, for its connection or for the answer (option
 	// abortonclose).

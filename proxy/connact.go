@@ -134,7 +134,8 @@ func (h *httpConn) dropClient(silent bool) int {
 
 // doAction maps the rule actions that act and go on: the stick-counter
 // actions, the address actions, the ACL and map file actions,
-// set-log-level with a severity, and set-var-fmt (http rules map set-var
+// set-timeout, disable-l7-retry, set-tos, set-mark, set-log-level with
+// a severity, and set-var-fmt (http rules map set-var
 // and unset-var themselves). isDo is false when words
 // are another action; do is nil when the action was refused.
 func (a *adapter) doAction(pos confparse.Pos, proxyName string, words []string, kw string) (do func(*Session), isDo bool) {
@@ -146,6 +147,24 @@ func (a *adapter) doAction(pos confparse.Pos, proxyName string, words []string, 
 	}
 	if do, ok := a.patternAction(pos, kw, words); ok {
 		return do, true
+	}
+	if do, ok := a.setTimeoutAction(pos, kw, words); ok {
+		return do, true
+	}
+	if first(words) == "disable-l7-retry" && kw == "http-request" {
+		return func(s *Session) {
+			if s.http != nil {
+				s.http.noL7Retry = true
+			}
+		}, true
+	}
+	if act := first(words); (act == "set-tos" || act == "set-mark") && len(words) > 1 {
+		v, err := strconv.ParseInt(words[1], 0, 64) // the model checked it as strtol does
+		if err != nil {
+			a.alert(pos, "'%s %s': invalid value '%s'.", kw, act, words[1])
+			return nil, true
+		}
+		return func(s *Session) { markClient(s.client, act == "set-mark", int(v)) }, true
 	}
 	if strings.HasPrefix(first(words), "set-var-fmt(") {
 		return a.varAction(pos, words)
@@ -198,6 +217,36 @@ func drainReadable(c net.Conn) {
 			if n, e := rawIOFlags(unix.SYS_RECVFROM, fd, scratch[:], unix.MSG_DONTWAIT); e != 0 || n < len(scratch) {
 				return
 			}
+		}
+	})
+}
+
+// markClient sets the client connection's packets' TOS (IPv4) or traffic
+// class (IPv6), or their netfilter mark (mark): set-tos and set-mark.
+func markClient(c net.Conn, mark bool, v int) {
+	if t, ok := c.(*tls.Conn); ok {
+		c = t.NetConn()
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	v6 := false
+	if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		v6 = a.IP.To4() == nil
+	}
+	rc.Control(func(fd uintptr) {
+		switch {
+		case mark:
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK, v)
+		case v6:
+			unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_TCLASS, v)
+		default:
+			unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TOS, v)
 		}
 	})
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // dropTerms is the log format of the connection actions comparison.
-var dropTerms = []string{"L", "%ci", "%fi", "%b", "%s", "%ts", "%ST"}
+var dropTerms = []string{"L", "%ci", "%fi", "%b", "%s", "%ts", "%ST", "%B"}
 
 // dropEnd is how a client saw its connection end: "reset", "closed"
 // (an orderly end), "answered" (it got bytes), or "silent" (nothing came
@@ -56,11 +56,13 @@ func TestConnectionActionsMatchReference(t *testing.T) {
 	}{
 		{"http-request reject", "http", "http-request reject", get("/")},
 		{"http-request silent-drop", "http", "http-request silent-drop", get("/")},
+		{"http-response silent-drop", "http", "http-response silent-drop", get("/")},
 		{"tcp-request content reject", "tcp", "tcp-request content reject", "ping\n"},
 		{"tcp-request content silent-drop", "tcp", "tcp-request inspect-delay 1s\n\ttcp-request content silent-drop if { req.len gt 0 }", "ping\n"},
 		{"tcp-request content set-src and set-dst", "tcp", "tcp-request content set-src ipv4(10.1.2.3)\n\ttcp-request content set-dst ipv4(10.7.7.7)\n\ttcp-request content reject", "ping\n"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
+			be := actBackend(t, "s1")
 			cfg := func(port int) string {
 				return fmt.Sprintf(`defaults
 	mode %s
@@ -72,8 +74,8 @@ listen fe
 	bind 127.0.0.1:%d
 	log-format "%s"
 	%s
-	server s1 127.0.0.1:1
-`, tc.mode, port, strings.Join(dropTerms, fieldSep), tc.rules)
+	server s1 %s
+`, tc.mode, port, strings.Join(dropTerms, fieldSep), tc.rules, be)
 			}
 			port := difftest.FreePort(t)
 			ref := difftest.StartReferenceConfig(t, bin, cfg(port))

@@ -48,7 +48,7 @@ func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": true, "clitcpka-cnt": true,
 	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
-	"hash-balance-factor": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
+	"hash-balance-factor": true, "retries": true, "retry-on": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
 	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true,
 	"source": true, "external-check": true}
@@ -334,6 +334,8 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 		switch d.Keyword {
 		case "retries":
 			be.Retries, _ = strconv.Atoi(first(d.Args))
+		case "retry-on":
+			be.RetryOn = retryOn(d.Args, px.Mode == "http")
 		case "hash-type":
 			a.hashType(&be.Balance, d)
 		case "fullconn":

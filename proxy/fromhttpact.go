@@ -271,8 +271,15 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		return HTTPRule{Action: HTTPSilent}, true
 	case "wait-for-body":
 		return a.waitForBodyRule(sc, pos, w)
+	case "wait-for-handshake":
+		// It holds a request that came as TLS early data until the
+		// handshake completes. Fulcrum takes no early data (bind
+		// allow-0rtt is warned as not acted on): every handshake is
+		// complete before any rule runs, so the rule has nothing to wait
+		// for, as in the reference without allow-0rtt.
+		return HTTPRule{}, false
 	case "reject", "silent-drop":
-		if sc.kw != "http-request" {
+		if sc.kw != "http-request" && (name == "reject" || sc.kw != "http-response") {
 			return notActed("only built in http-request rules")
 		}
 		if name == "reject" {

@@ -388,6 +388,18 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 			switch r.Action {
 			case HTTPAllow:
 				break rules
+			case HTTPSilentDrop:
+				// The response goes nowhere: the server's connection
+				// closes, the client's vanishes (connact.go).
+				conn.Close()
+				silenceClient(h.cli)
+				// Logged as the reference: the server's status, and
+				// the request state its action sets.
+				h.r.Term = [2]byte{termProxy, stateRequest}
+				h.hrec.Status = resp.Status
+				h.r.BytesOut += droppedResponseSize(resp, orig)
+				h.finishTimers()
+				return false, true
 			case HTTPDeny, HTTPReturn, HTTPRedirect:
 				// The server's answer is dropped with its connection;
 				// the client's persists.
@@ -397,11 +409,7 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 					h.r.Term[0] = 'L'
 				}
 				h.hrec.TResp = -1
-				// The dropped response counts, body included.
-				h.r.BytesOut += orig
-				if resp.Framing == http1.BodyLength {
-					h.r.BytesOut += resp.ContentLength
-				}
+				h.r.BytesOut += droppedResponseSize(resp, orig)
 				keep := h.req.KeepAlive() && h.connMode() != HTTPClose
 				if r.Action == HTTPRedirect {
 					// The request body went to the server already.
@@ -428,4 +436,13 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 	h.afterResponse(&resp.Status, &resp.Reason, &resp.Headers)
 	h.r.BytesOut += orig - htxSize(resp)
 	return false, false
+}
+
+// droppedResponseSize is what %B counts for a server response the rules
+// dropped: its head as it came (orig) and a Content-Length body.
+func droppedResponseSize(resp *http1.Response, orig int64) int64 {
+	if resp.Framing == http1.BodyLength {
+		return orig + resp.ContentLength
+	}
+	return orig
 }

@@ -124,6 +124,9 @@ var actCases = []actCase{
 	http-request set-header X-A %[var(txn.a)]`,
 		[]string{get("/fmt")}},
 	{"reject", "http-request reject if { path /rej }", []string{get("/ok"), get("/rej")}},
+	{"set-timeout server", `http-request set-timeout server 300ms if { path /slow/short }
+	http-request set-timeout server req.hdr(ms) if { path /slow/expr }`,
+		[]string{get("/slow/short"), get("/slow/long"), get("/slow/expr", "ms: 250"), get("/slow/expr", "ms: 4000")}},
 	{"set-map and del-map", `http-request set-map(@DIR@/m.map) %[req.hdr(k)] %[req.hdr(v)] if { path /set }
 	http-request del-map(@DIR@/m.map) %[req.hdr(k)] if { path /del }
 	http-request set-header X-Val %[req.hdr(k),map(@DIR@/m.map,none)]`,
@@ -325,6 +328,9 @@ func actBackend(t *testing.T, name string) string {
 				}
 			}
 			msg := name + "\n" + head
+			if strings.HasPrefix(path, "/slow") {
+				time.Sleep(700 * time.Millisecond) // past the set-timeout cases' 300ms
+			}
 			extra := ""
 			switch path {
 			case "/setcookie":

@@ -95,8 +95,15 @@ type httpConn struct {
 	// accept-proxy): each request starts from it and from conn.Client,
 	// whatever set-src/set-dst did to the previous one.
 	connDst netip.AddrPort
-	r       Record // this request's record
-	hrec    HTTPRecord
+	// tmo is the request's set-timeout overrides.
+	tmo timeoutOverride
+	// noL7Retry is set by disable-l7-retry: retry-on retries nothing of
+	// the request.
+	noL7Retry bool
+	// replay is the request as it went to the server, for retry-on.
+	replay []byte
+	r      Record // this request's record
+	hrec   HTTPRecord
 
 	feOpts, beOpts http1.Options
 	badAt          int    // where a refused request's parsing stopped (show errors)
@@ -213,6 +220,7 @@ func (h *httpConn) exchange() bool {
 	// Address actions change a request's addresses, not the connection's.
 	h.sess.Src, h.sess.Dst, h.sess.dstSet = h.conn.Client, h.connDst, false
 	h.sess.logLevel = 0 // set-log-level too
+	h.tmo, h.noL7Retry = timeoutOverride{}, false
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
@@ -263,9 +271,9 @@ func (h *httpConn) exchange() bool {
 	}
 	be := h.rt.backends[pickBackend(h.fe.cfg, h.sess)]
 	if be == nil {
-		h.reply(503, termProxy, stateRequest)
+		keep := h.replyKept(503, termProxy, stateRequest, h.keepAfterAnswer())
 		h.log()
-		return false
+		return keep
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
@@ -374,14 +382,28 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 }
 
 // reply sends one of the built-in answers and ends the connection.
+// clientGone gives up a request whose client closed while the server was
+// thinking (option abortonclose), with the reference's 400.
+func (h *httpConn) clientGone(conn net.Conn) bool {
+	conn.Close()
+	h.r.Term = [2]byte{termClientAbort, 'H'}
+	return h.reply(400, termClientAbort, 'H')
+}
+
 func (h *httpConn) reply(status int, who, when byte) bool {
-	h.r.BytesOut += h.sendPage(status)
+	return h.replyKept(status, who, when, false)
+}
+
+// replyKept is reply for an answer after which the client connection may
+// persist (keep); it returns keep.
+func (h *httpConn) replyKept(status int, who, when byte, keep bool) bool {
+	h.r.BytesOut += h.sendPage(status, keep)
 	h.hrec.Status = status
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{who, when}
 	}
 	h.finishTimers()
-	return false
+	return keep
 }
 
 func (h *httpConn) finishTimers() {
@@ -472,16 +494,25 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		if errors.Is(err, errNoServer) {
 			h.r.Term = [2]byte{termServerAbort, stateConnect}
 		}
-		return h.reply(503, termServerAbort, stateConnect)
+		return h.replyKept(503, termServerAbort, stateConnect, h.keepAfterAnswer())
 	}
 	h.r.SrvConn = srv.state.counters.Cur.Load() - 1
-	defer be.release(srv)
+	// srv may change when the request is retried (retryon.go).
+	defer func() {
+		if srv != nil {
+			be.release(srv)
+		}
+	}()
 	if !h.lc.setServer(conn) {
 		conn.Close()
 		return false
 	}
 	be.attach(srv, h.lc)
-	defer be.detach(srv, h.lc)
+	defer func() {
+		if srv != nil {
+			be.detach(srv, h.lc)
+		}
+	}()
 	if h.sin.b == nil {
 		h.beOpts = parseOptions(be.cfg.HTTP.Parse)
 		h.sin.b = getBuf(h.beOpts.Limits.BufSize)
@@ -498,6 +529,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		}
 		errc = h.sendRequest(conn, be)
 	}
+	replayable := errc == nil && h.keepReplay(be, bodyless)
 	if h.req.ExpectContinue() && !h.body.Done() && errc == nil {
 		// The client sends its body once it saw the server's 100: it
 		// flows while the response is read and relayed.
@@ -511,11 +543,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	status, term, gone := h.awaitResponse(conn, be, sentAt)
 	if gone {
-		// The client closed while the server was thinking (option
-		// abortonclose): given up, with the reference's 400.
-		conn.Close()
-		h.r.Term = [2]byte{termClientAbort, 'H'}
-		return h.reply(400, termClientAbort, 'H')
+		return h.clientGone(conn)
 	}
 	if status != 0 && h.expectDone != nil {
 		h.cli.SetReadDeadline(time.Now())
@@ -536,8 +564,41 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			status, term = h.readResponse(conn, be, sentAt)
 		}
 	}
+	// retry-on: a request whose whole self is at hand (no body) is sent
+	// again while the failure is one retry-on names and retries remain.
+	for errc == nil && replayable && !h.noL7Retry && h.r.Retries < be.cfg.Retries && h.l7Retryable(be, status, term) {
+		conn.Close()
+		var ok bool
+		if conn, srv, ok = h.l7Retry(be, srv); !ok {
+			return h.reply(503, termServerAbort, stateConnect)
+		}
+		h.sin.r, h.sin.w = 0, 0 // what the failed server sent is dropped
+		h.resp.Reset()
+		sentAt = time.Now()
+		if errc = h.resendRequest(conn); errc != nil {
+			break
+		}
+		if status, term, gone = h.awaitResponse(conn, be, sentAt); gone {
+			return h.clientGone(conn)
+		}
+	}
+	if status == -2 && errc == nil && h.nreq > 0 {
+		// A kept-alive client's later request whose server closed
+		// without a byte of answer: as the reference, the client
+		// connection closes without an answer or a log line, so that
+		// the client retries the request as HTTP lets it.
+		conn.Close()
+		h.r.Log = nil
+		h.hrec.Status = -1
+		h.finishTimers()
+		return false
+	}
 	if status != 0 {
 		conn.Close()
+		// The reference keeps the client connection after its own 502
+		// or 504, the request having gone whole.
+		keep := errc == nil && (bodyless || h.body.Done()) &&
+			h.req.KeepAlive() && h.connMode() != HTTPClose
 		if status == -2 {
 			status = 502
 		}
@@ -547,7 +608,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			h.finishTimers()
 			return false
 		}
-		return h.reply(status, term[0], term[1])
+		return h.replyKept(status, term[0], term[1], keep)
 	}
 	h.hrec.TResp = time.Since(sentAt)
 	h.captureResponse()
@@ -734,7 +795,7 @@ func (h *httpConn) awaitResponse(conn net.Conn, be *backend, sentAt time.Time) (
 // the termination state.
 func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (int, [2]byte) {
 	for {
-		if d := be.cfg.TimeoutServer; d > 0 {
+		if d := h.serverTimeout(be); d > 0 {
 			conn.SetReadDeadline(sentAt.Add(d))
 		}
 		for {
@@ -831,7 +892,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		return h.tunnel(conn, be)
 	}
 	bodyDone := h.expectDone
-	n64, err := h.copyBody(h.cli, conn, &h.sin, be.cfg.TimeoutServer, false, h.resp.Framing == http1.BodyUntilClose)
+	n64, err := h.copyBody(h.cli, conn, &h.sin, h.serverTimeout(be), false, h.resp.Framing == http1.BodyUntilClose)
 	h.body = reqBody
 	h.r.BytesOut += n64
 	if bodyDone != nil {
@@ -884,7 +945,7 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		h.in.consume(len(d))
 	}
 	h.contCounter().startTunnel(h.r.BytesIn, h.r.BytesOut) // contstats.go
-	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
+	in, out, term := tunnel(h.cli, conn, h.tunnelTimeouts(be), h.lc)
 	h.r.BytesIn += in
 	h.r.BytesOut += out
 	h.r.Term = term
