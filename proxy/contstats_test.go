@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -50,5 +52,41 @@ func TestContStatsOffCountsAtEnd(t *testing.T) {
 	addBytes([]*Counters{&c}, 7, 9, nil)
 	if c.BytesIn.Load() != 7 || c.BytesOut.Load() != 9 {
 		t.Fatalf("bin %d bout %d, want 7 9", c.BytesIn.Load(), c.BytesOut.Load())
+	}
+}
+
+// Options contstats and socket-stats, and a bind's id, are acted on: no
+// warning says otherwise, and the adapted frontend carries them, turned
+// off again by `no option` after the defaults.
+func TestContAndSocketStatsAdapted(t *testing.T) {
+	cfg, diags := adapt(t, `defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 1s
+    timeout server 1s
+    option contstats
+    option socket-stats
+frontend on
+    bind 127.0.0.1:27411 id 4
+    default_backend be
+frontend off
+    bind 127.0.0.1:27412
+    no option contstats
+    no option socket-stats
+    default_backend be
+backend be
+    server s1 127.0.0.1:27413
+`)
+	for _, d := range diags {
+		if strings.Contains(d.Message, "not acted on") {
+			t.Errorf("warning: %s", d.Message)
+		}
+	}
+	got := map[string]string{}
+	for _, f := range cfg.Frontends {
+		got[f.Name] = fmt.Sprint(f.ContStats, f.SocketStats, f.Binds[0].ID)
+	}
+	if got["on"] != "true true 4" || got["off"] != "false false 0" {
+		t.Errorf("contstats, socket-stats, bind id: on %q, off %q", got["on"], got["off"])
 	}
 }
