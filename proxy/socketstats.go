@@ -171,3 +171,15 @@ func noteLimited(fe *frontend, li *Counters) {
 		fe.limitedBy.Store(li)
 	}
 }
+
+// listenerCounters are the counters of every open listener (for `clear
+// counters`).
+func (e *Engine) listenerCounters() []*Counters {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*Counters, 0, len(e.listeners))
+	for _, l := range e.listeners {
+		out = append(out, &l.counters)
+	}
+	return out
+}

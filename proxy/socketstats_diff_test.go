@@ -182,6 +182,23 @@ func TestSocketStatsMatchesReference(t *testing.T) {
 					t.Errorf("show stat 2 %d %d: reference rows %s, ours %s", q.types, q.id, r, o)
 				}
 			}
+			// `clear counters all` clears the listeners' too.
+			if _, err := ref.Command("clear counters all"); err != nil {
+				t.Fatal(err)
+			}
+			e.ClearCounters(true)
+			cleared := map[string]string{}
+			for _, s := range sides {
+				_, rows := parseCSV(t, s.stat())
+				for _, key := range []string{"fe/first", "fe/sock-2", "fe/sock-9"} {
+					for _, f := range []string{"smax", "stot", "bin", "bout", "dreq", "ereq", "dcon"} {
+						cleared[s.name] += key + " " + f + "=" + rows[key][f] + " "
+					}
+				}
+			}
+			if cleared["reference"] != cleared["ours"] {
+				t.Errorf("after clear counters all:\nreference %s\nours      %s", cleared["reference"], cleared["ours"])
+			}
 			// `show stat typed`: the listener fields with their tags
 			// and types.
 			refTyped, err := ref.Command("show stat typed")
