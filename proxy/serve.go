@@ -95,7 +95,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	e.liveMu.Unlock()
 	e.active.Add(1)
 	fe.counters.open()
-	lc.countListener(func(c *Counters) { c.open(); noteLimited(fe, c) })
+	lc.countListener(func(c *Counters) { openListener(fe, c) })
 	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: addrPort(cli.LocalAddr())}
 	var sess *Session

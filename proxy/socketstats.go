@@ -162,11 +162,16 @@ func (c *liveConn) countListener(count func(*Counters)) {
 	}
 }
 
-// noteLimited records li as the listener the frontend's maxconn holds
-// back when the connection it just accepted filled the frontend: the
-// reference marks that listener limited (WAITING) as it accepts, the
-// others only once they try to accept.
-func noteLimited(fe *frontend, li *Counters) {
+// openListener counts a connection li accepted for fe: scur, smax and
+// stot (a listener row has no rates, so no clock is read). When the
+// connection filled the frontend's maxconn, li is the listener it holds
+// back: the reference marks that one limited (WAITING) as it accepts,
+// the others only once they try to accept.
+func openListener(fe *frontend, li *Counters) {
+	n := li.Cur.Add(1)
+	li.Total.Add(1)
+	for m := li.Max.Load(); n > m && !li.Max.CompareAndSwap(m, n); m = li.Max.Load() {
+	}
 	if m := fe.cfg.MaxConn; m > 0 && fe.counters.Cur.Load() >= int64(m) {
 		fe.limitedBy.Store(li)
 	}
