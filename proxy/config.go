@@ -98,6 +98,10 @@ type Frontend struct {
 	// SocketStats is option socket-stats: the statistics show a row per
 	// listening socket (socketstats.go).
 	SocketStats bool
+	// SessionSrvConns is max-session-srv-conns: how many idle private
+	// server connections (http-reuse never, or a connection-based
+	// authentication) a client connection keeps.
+	SessionSrvConns int
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -260,6 +264,9 @@ type Backend struct {
 	// SmartConnect delays the last ACK of the server handshake so that
 	// it leaves with the request (option tcp-smart-connect).
 	SmartConnect bool
+	// PreferLast keeps a client's requests on the server of its previous
+	// one (option prefer-last-server, preferlast.go).
+	PreferLast PreferLast
 	// LogHealthChecks logs every check result that moves a server's
 	// health (`option log-health-checks`).
 	LogHealthChecks bool

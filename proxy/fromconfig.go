@@ -48,7 +48,7 @@ func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": true, "clitcpka-cnt": true,
 	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
-	"hash-balance-factor": true, "retries": true, "retry-on": true, "hash-type": true, "http-check": true, "tcp-check": true,
+	"hash-balance-factor": true, "retries": true, "retry-on": true, "ignore-persist": true, "force-persist": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
 	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true,
 	"source": true, "external-check": true}
@@ -202,6 +202,7 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 	fe.ClientKeepAlive = keepAlive(px.Options["clitcpka"] || px.Options["tcpka"], "clitcpka", lines)
 	fe.ContStats = a.optionOn(px, "contstats", false)
 	fe.SocketStats = a.optionOn(px, "socket-stats", false)
+	fe.SessionSrvConns = sessionSrvConns(lines) // frompreferlast.go
 	for _, d := range px.Section.Lines {
 		switch d.Keyword {
 		case "bind":
@@ -328,6 +329,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Redispatch = px.Options["redispatch"]
 	be.AbortOnClose = px.Options["abortonclose"]
 	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
+	be.PreferLast = preferLast(px, lines) // frompreferlast.go
 	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
@@ -374,6 +376,12 @@ func (a *adapter) balance(px *haproxy.Proxy, be *Backend) balance.Config {
 		}
 	case balance.Sample:
 		a.hashKey(px, be, strings.Join(words[1:], " "))
+	case balance.URI, balance.URLParam, balance.Hdr:
+		if px.Mode == "http" {
+			c.SetHTTPArgs(arg, words[1:])
+			break
+		}
+		c.Algo = balance.RoundRobin
 	default:
 		// uri, url_param, hdr need HTTP: HAProxy falls back to round
 		// robin in tcp mode.

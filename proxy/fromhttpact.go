@@ -566,6 +566,7 @@ func (a *adapter) backendActions(be *Backend, px *haproxy.Proxy, lines []haproxy
 		be.HTTP.Actions.Redirects = nil
 	}
 	be.HTTP.Actions.Cookie = a.cookie(lines)
+	be.HTTP.Actions.Persist = a.persistRules(lines, acls)
 	if ck := be.HTTP.Actions.Cookie; ck != nil && ck.dynamic {
 		key := ""
 		for _, d := range lines {

@@ -24,6 +24,8 @@ type HTTPActions struct {
 	Errors map[int]*Reply
 	// Cookie is the backend's `cookie` persistence (nil = none).
 	Cookie *CookieConfig
+	// Persist are its ignore-persist and force-persist rules (persist.go).
+	Persist []PersistRule
 }
 
 // statusReasons are the reason phrases the reference writes for the

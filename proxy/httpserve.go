@@ -124,6 +124,9 @@ type httpConn struct {
 	srvConn net.Conn // server connection kept between requests
 	chunks  []byte   // a chunked body re-encoded for the next hop
 	reused  bool     // the connection in use was open before this request
+	// priv are the idle server connections private to this client
+	// (http-reuse never, connection-based authentication: preferlast.go).
+	priv privConns
 	// expectDone reports the end of an Expect: 100-continue body being
 	// forwarded beside the response.
 	expectDone chan error
@@ -181,6 +184,7 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 // to their pools.
 func (h *httpConn) release() {
 	h.parkServer()
+	h.priv.closeAll()
 	putBuf(h.in.b)
 	if h.sin.b != nil {
 		putBuf(h.sin.b)
@@ -437,6 +441,10 @@ func (h *httpConn) log() {
 // previous request when it goes to the same server, else an idle one of
 // the server's pool (as http-reuse allows), else a new one.
 func (h *httpConn) dialServer(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
+	if c := h.takePrivate(s); c != nil { // preferlast.go
+		h.reused = true
+		return c, nil
+	}
 	if h.srvConn != nil {
 		if h.srv == s {
 			c := h.srvConn
@@ -462,17 +470,20 @@ func (h *httpConn) dialNew(ctx context.Context, s *server) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.priv.opened()
 	return fastConn(c), nil
 }
 
-// parkServer gives the kept server connection to its server's idle pool
-// (or closes it when it may not be shared).
+// parkServer gives the kept server connection to its server's idle pool,
+// or keeps it for this client alone when it may not be shared.
 func (h *httpConn) parkServer() {
 	if h.srvConn == nil {
 		return
 	}
-	if h.srv.be.cfg.HTTP.Reuse == ReuseNever || h.e.isDraining() {
+	if h.e.isDraining() {
 		h.srvConn.Close()
+	} else if h.keptPrivate() {
+		h.priv.park(h.srv, h.srvConn, h.fe.cfg.SessionSrvConns)
 	} else {
 		h.srv.idle.put(h.srvConn)
 	}
@@ -612,6 +623,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	h.hrec.TResp = time.Since(sentAt)
 	h.captureResponse()
+	h.noteConnAuth(conn) // preferlast.go
 	return h.relayResponse(conn, srv, be, errc)
 }
 
@@ -622,6 +634,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 func (h *httpConn) redial(conn net.Conn, srv *server) net.Conn {
 	conn.Close()
 	fresh, err := h.dialNew(h.e.ctx, srv)
+	countConnect(srv.be, srv, false)
 	if err != nil {
 		h.reply(503, termServerAbort, stateConnect)
 		return nil

@@ -100,7 +100,7 @@ func (h *httpConn) l7Retry(be *backend, srv *server) (conn net.Conn, next *serve
 	start := time.Now()
 	h.r.TQueue = start.Sub(h.r.Accept)
 	h.r.Server, h.r.SrvAddr = next.cfg.Name, next.addr()
-	countConnect(be, next)
+	countConnect(be, next, false)
 	c, err := h.dialNew(h.e.ctx, next)
 	if err != nil || !h.lc.setServer(c) {
 		if c != nil {
