@@ -293,6 +293,11 @@ func TestSocketStatsPagesMatchReference(t *testing.T) {
 				metrics = append(metrics, l)
 			}
 		}
+		// The listener scope is these metrics alone.
+		scoped := pageRequest(t, "GET", "http://"+s.pages+"/metrics?scope=listener", "", false).body
+		if strings.TrimSpace(scoped) != strings.Join(metrics, "\n") {
+			t.Errorf("%s: scope=listener answers\n%s", name, scoped)
+		}
 		if len(rows) != 3 || len(metrics) == 0 {
 			t.Fatalf("%s: %d listener rows in the page, %d listener metric lines", name, len(rows), len(metrics))
 		}
