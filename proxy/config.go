@@ -92,6 +92,12 @@ type Frontend struct {
 	ClientKeepAlive TCPKeepAlive
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
+	// ContStats is option contstats: byte counters follow long
+	// transfers instead of waiting for their end (contstats.go).
+	ContStats bool
+	// SocketStats is option socket-stats: the statistics show a row per
+	// listening socket (socketstats.go).
+	SocketStats bool
 	// SessionSrvConns is max-session-srv-conns: how many idle private
 	// server connections (http-reuse never, or a connection-based
 	// authentication) a client connection keeps.
@@ -122,6 +128,11 @@ type Bind struct {
 	// TLS terminates TLS on the bind's connections (ssl crt ...); nil
 	// for plain ones (tls.go).
 	TLS *tls.Config
+	// ID is the bind's `id`: its (first) listener's id in the
+	// statistics; 0 numbers it automatically (socketstats.go).
+	ID int
+	// counters are the listener's, set when it opens (listener.go).
+	counters *Counters
 }
 
 // Session is what rules and predicates see of a connection.

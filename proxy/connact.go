@@ -121,6 +121,7 @@ func (h *httpConn) dropClient(silent bool) int {
 		silenceClient(h.cli)
 	}
 	h.fe.counters.Denied.Add(1)
+	h.lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 	if h.be != nil && h.be.cfg.Name != h.fe.cfg.Name {
 		h.be.counters.Denied.Add(1)
 	}

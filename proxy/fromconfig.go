@@ -200,6 +200,8 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 		fe.DefaultBackend = px.Name
 	}
 	fe.ClientKeepAlive = keepAlive(px.Options["clitcpka"] || px.Options["tcpka"], "clitcpka", lines)
+	fe.ContStats = a.optionOn(px, "contstats", false)
+	fe.SocketStats = a.optionOn(px, "socket-stats", false)
 	fe.SessionSrvConns = sessionSrvConns(lines) // frompreferlast.go
 	for _, d := range px.Section.Lines {
 		switch d.Keyword {
@@ -289,7 +291,9 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 		case "proto":
 			// h2 and h1 both serve: a client's HTTP/2 preface is
 			// recognised on every http-mode bind (h2serve.go).
-		case "process", "id", "nice", "tfo", "npn":
+		case "id":
+			tmpl.ID, _ = strconv.Atoi(val)
+		case "process", "nice", "tfo", "npn":
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
 		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn", "ssl-min-ver", "ssl-max-ver", "no-sslv3", "no-tlsv10",
 			"no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3", "force-tlsv10", "force-tlsv11", "force-tlsv12",

@@ -53,7 +53,7 @@ func (h *httpConn) serveH2() {
 func (e *Engine) serveH2Stream(rt *runtime, fe *frontend, outer *liveConn, sess *Session, conn *Record, st *h2.Stream) {
 	ss := &Session{Frontend: sess.Frontend, Src: sess.Src, Dst: sess.Dst, Engine: e, tls: sess.tls}
 	sc := newH2StreamConn(st, outer.cli)
-	lc := &liveConn{cli: sc, fe: fe.cfg.Name, start: time.Now()}
+	lc := &liveConn{cli: sc, fe: fe.cfg.Name, start: time.Now(), li: outer.li}
 	rec := &Record{Client: conn.Client, Accept: time.Now(), Frontend: fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: conn.Listener, sess: ss}
 	e.serveHTTP(rt, fe, lc, ss, sc, nil, rec)

@@ -298,10 +298,6 @@ func (h *httpConn) exchange() bool {
 	h2Bytes(h.cli, &h.r) // h2serve.go
 	be.counters.close()
 	h.r.BeConn = be.counters.Cur.Load()
-	for _, c := range []*Counters{h.fe.counters, be.counters} {
-		c.BytesIn.Add(h.r.BytesIn)
-		c.BytesOut.Add(h.r.BytesOut)
-	}
 	h.log()
 	return keep
 }
@@ -713,6 +709,7 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 	fail := func(err error, srcSide bool) error {
 		return &bodyErr{client: srcSide == fromClient, err: err}
 	}
+	h.contBody(fromClient, 0) // what came before the body counts now
 	for !h.body.Done() {
 		if d := in.data(); len(d) > 0 {
 			var n int
@@ -736,6 +733,7 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 			if n > 0 {
 				total += int64(n)
 				in.consume(n)
+				h.contBody(fromClient, total)
 			}
 			if h.body.Done() {
 				break
@@ -748,11 +746,11 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 		if rem := h.body.Remaining(); rem > 0 {
 			var n int64
 			var err error
-			if s, d, ok := tcpPair(src, dst); ok {
+			if s, d, ok := tcpPair(src, dst); ok && h.contCounter() == nil {
 				n, err = relay(d, s, rem)
 			} else {
 				h.lr.R, h.lr.N = src, rem
-				n, err = io.Copy(dst, &h.lr)
+				n, err = io.Copy(h.bodyWriter(dst, fromClient, total), &h.lr)
 				h.lr.R = nil
 			}
 			h.body.Skip(n)
@@ -960,6 +958,7 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		h.r.BytesIn += int64(n)
 		h.in.consume(len(d))
 	}
+	h.contCounter().startTunnel(h.r.BytesIn, h.r.BytesOut) // contstats.go
 	in, out, term := tunnel(h.cli, conn, h.tunnelTimeouts(be), h.lc)
 	h.r.BytesIn += in
 	h.r.BytesOut += out

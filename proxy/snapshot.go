@@ -88,6 +88,7 @@ func (e *Engine) Snapshot() *stats.Snapshot {
 	for _, name := range rt.order() {
 		if f := rt.frontends[name]; f != nil {
 			snap.Rows = append(snap.Rows, e.frontendRow(rt, f, ids[name], now))
+			snap.Rows = append(snap.Rows, e.listenerRows(rt, f, ids[name], now)...) // socketstats.go
 		}
 		if b := rt.backends[name]; b != nil {
 			snap.Rows = append(snap.Rows, b.rows(rt, ids[name], now)...)

@@ -215,8 +215,16 @@ func (s *srvStats) noteCheck(r check.Result, healthBefore int) {
 // account updates the statistics of one finished HTTP request.
 func (h *httpConn) account() {
 	st := h.hrec.Status
-	if string(h.hrec.Request) == "<BADREQ>" && st >= 400 {
+	badReq := string(h.hrec.Request) == "<BADREQ>" && st >= 400
+	if !badReq {
+		// Every request's bytes count, answered by the proxy or
+		// forwarded; the reference refuses a malformed one before it
+		// has a stream to count in (contstats.go).
+		h.countRequestBytes()
+	}
+	if badReq {
 		h.fe.counters.ReqErrors.Add(1)
+		h.lc.countListener(func(c *Counters) { c.ReqErrors.Add(1) })
 		h.fe.counters.lastRejected.Store(&RejectedRequest{When: time.Now(), Frontend: h.fe.cfg.Name,
 			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...),
 			ErrorAt: h.badAt, Event: h.e.captures.Add(1) - 1})
@@ -357,4 +365,5 @@ func (h *httpConn) countDenied(r *HTTPRule) {
 		return
 	}
 	h.fe.counters.Denied.Add(1)
+	h.lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 }
