@@ -324,6 +324,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Redispatch = px.Options["redispatch"]
 	be.AbortOnClose = px.Options["abortonclose"]
 	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
+	be.CheckCache = px.Mode == "http" && a.optionOn(px, "checkcache", false)
 	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
