@@ -280,6 +280,8 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		}
 	}
 	stuck := b.stickMatch(sess)
+	// The candidates of option prefer-last-server (preferlast.go).
+	lastSrvs := b.preferLast(sess, avoid)
 	now := time.Now() // read outside the lock, and once
 	b.mu.Lock()
 	if stuck != nil && stuck != avoid && stuck.lb.Usable() && b.lb.HasRoom(stuck.lb) {
@@ -294,6 +296,14 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 	}
 	ls := b.cookieServer(sess, avoid)
 	if ls == nil {
+		if last := b.lastServerLocked(lastSrvs); last != nil {
+			ls = last.lb
+		}
+	}
+	// Only a balancing decision counts in lbtot: not a persistence
+	// cookie's server, nor the last one.
+	balanced := ls == nil
+	if balanced {
 		ls, err = b.lb.Pick(req, avoidLB)
 	}
 	var w *waiter // made only to queue: most requests find room at once
@@ -307,7 +317,9 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		b.queue = append(b.queue, w)
 	default:
 		s := b.byLB[ls]
-		countLB(b, s)
+		if balanced {
+			countLB(b, s)
+		}
 		if b.lb.HasRoom(ls) {
 			b.takeLocked(s, now)
 			b.mu.Unlock()
@@ -507,8 +519,8 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		if retries > 0 {
 			start = time.Now()
 		}
-		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
+		countConnect(b, s, sess.http != nil && sess.http.reused)
 		if err == nil {
 			rec.TConnect, rec.LocalAddr = time.Since(start), localAddrPort(conn)
 			b.stickStore(sess, s, false)
@@ -526,7 +538,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		if aborted {
 			return nil, nil, err
 		}
-		if retries > b.cfg.Retries || ctx.Err() != nil {
+		if retries > b.cfg.Retries || ctx.Err() != nil || !b.retriesConnFailures() {
 			rec.Retries = retries - 1
 			b.counters.FailedConns.Add(1)
 			return nil, nil, err

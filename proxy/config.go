@@ -92,6 +92,10 @@ type Frontend struct {
 	ClientKeepAlive TCPKeepAlive
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
+	// SessionSrvConns is max-session-srv-conns: how many idle private
+	// server connections (http-reuse never, or a connection-based
+	// authentication) a client connection keeps.
+	SessionSrvConns int
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -142,9 +146,16 @@ type Session struct {
 	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
 	// in tcp mode.
 	tcpHTTP *tcpHTTP
-	// client is the client connection, watched for its close while a
-	// request waits (option abortonclose); nil when there is none.
+	// client is the client connection: silent-drop silences it, and it
+	// is watched for its close while a request waits (option
+	// abortonclose); nil when there is none.
 	client net.Conn
+	// dstSet is true once set-dst or set-dst-port changed Dst: the log's
+	// %fi/%fp show it from then on.
+	dstSet bool
+	// logLevel is the stream's log severity set by set-log-level, plus
+	// one (0: none set; logSilent: not logged).
+	logLevel uint8
 }
 
 // SetVar sets a session variable (set-var actions).
@@ -192,10 +203,11 @@ type Action int
 
 // tcp-request actions.
 const (
-	Accept Action = iota // stop evaluating, accept
-	Reject               // close the connection
-	SetVar               // call Do, continue
-	Do                   // call Do (track-sc, custom), continue
+	Accept     Action = iota // stop evaluating, accept
+	Reject                   // close the connection
+	SetVar                   // call Do, continue
+	Do                       // call Do (track-sc, custom), continue
+	SilentDrop               // close the connection without telling the client
 )
 
 // Rule is one tcp-request connection/content rule.
@@ -231,6 +243,9 @@ type Backend struct {
 	// interval (HAProxy's default -1: on the last retry).
 	Redispatch      bool
 	RedispatchAfter int
+	// RetryOn is which failures of an http request are retried, up to
+	// Retries (retry-on; nil: connection failures only).
+	RetryOn *RetryOn
 	// AbortOnClose gives up a request whose client closed while it
 	// waited in a queue, for its connection or for the answer (option
 	// abortonclose).
@@ -241,6 +256,9 @@ type Backend struct {
 	// SmartConnect delays the last ACK of the server handshake so that
 	// it leaves with the request (option tcp-smart-connect).
 	SmartConnect bool
+	// PreferLast keeps a client's requests on the server of its previous
+	// one (option prefer-last-server, preferlast.go).
+	PreferLast PreferLast
 	// LogHealthChecks logs every check result that moves a server's
 	// health (`option log-health-checks`).
 	LogHealthChecks bool

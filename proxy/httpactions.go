@@ -24,6 +24,8 @@ type HTTPActions struct {
 	Errors map[int]*Reply
 	// Cookie is the backend's `cookie` persistence (nil = none).
 	Cookie *CookieConfig
+	// Persist are its ignore-persist and force-persist rules (persist.go).
+	Persist []PersistRule
 }
 
 // statusReasons are the reason phrases the reference writes for the
@@ -389,6 +391,18 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 			switch r.Action {
 			case HTTPAllow:
 				break rules
+			case HTTPSilentDrop:
+				// The response goes nowhere: the server's connection
+				// closes, the client's vanishes (connact.go).
+				conn.Close()
+				silenceClient(h.cli)
+				// Logged as the reference: the server's status, and
+				// the request state its action sets.
+				h.r.Term = [2]byte{termProxy, stateRequest}
+				h.hrec.Status = resp.Status
+				h.r.BytesOut += droppedResponseSize(resp, orig)
+				h.finishTimers()
+				return false, true
 			case HTTPDeny, HTTPReturn, HTTPRedirect:
 				keep := h.dropResponse(conn, orig)
 				if r.Action != HTTPDeny {
@@ -427,10 +441,7 @@ func (h *httpConn) dropResponse(conn net.Conn, orig int64) (keep bool) {
 	conn.Close()
 	h.r.Term = [2]byte{termProxy, 'H'}
 	h.hrec.TResp = -1
-	h.r.BytesOut += orig
-	if h.resp.Framing == http1.BodyLength {
-		h.r.BytesOut += h.resp.ContentLength
-	}
+	h.r.BytesOut += droppedResponseSize(&h.resp, orig)
 	return h.req.KeepAlive() && h.connMode() != HTTPClose
 }
 
@@ -444,4 +455,13 @@ func (h *httpConn) replyInstead(rep *Reply, keep bool) bool {
 	h.hrec.Status = st
 	h.finishTimers()
 	return keep
+}
+
+// droppedResponseSize is what %B counts for a server response the rules
+// dropped: its head as it came (orig) and a Content-Length body.
+func droppedResponseSize(resp *http1.Response, orig int64) int64 {
+	if resp.Framing == http1.BodyLength {
+		return orig + resp.ContentLength
+	}
+	return orig
 }

@@ -109,8 +109,8 @@ func (h *httpConn) errorPage(status int) *Reply {
 
 // sendPage writes the error page for status on a connection that closes
 // after it (the stream layer's errors) and returns what %B counts.
-func (h *httpConn) sendPage(status int) int64 {
-	st, n := h.writeReply(h.errorPage(status), false)
+func (h *httpConn) sendPage(status int, keep bool) int64 {
+	st, n := h.writeReply(h.errorPage(status), keep)
 	h.hrec.Status = st
 	return n
 }

@@ -93,7 +93,14 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	fe.counters.open()
 	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: addrPort(cli.LocalAddr())}
+	var sess *Session
 	defer func() {
+		if sess != nil { // address actions may have changed them
+			rec.Client = sess.Src
+			if sess.dstSet {
+				rec.Listener = sess.Dst
+			}
+		}
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
 		e.accountTCP(rt, rec)
@@ -108,7 +115,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		cli.Close()
 	}()
 
-	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
+	sess = &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e, client: cli}
 	rec.sess = sess
 	var buf []byte
 	ok := true
@@ -143,6 +150,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	}
 	e.logAccept(rec) // the stream starts (per request in http mode)
 	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
+		drainReadable(cli)
 		fe.counters.Denied.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
 		return
@@ -273,6 +281,11 @@ func runRules(rules []Rule, sess *Session) bool {
 		case Accept:
 			return true
 		case Reject:
+			return false
+		case SilentDrop:
+			if sess.client != nil {
+				silenceClient(sess.client)
+			}
 			return false
 		default:
 			if r.Do != nil {

@@ -272,8 +272,14 @@ func countLB(b *backend, s *server) {
 	s.state.counters.LBTotal.Add(1)
 }
 
-// countConnect counts a connection attempt to s (connect).
-func countConnect(b *backend, s *server) {
+// countConnect counts a connection attempt to s (connect), or the reuse
+// of an idle connection instead (reuse).
+func countConnect(b *backend, s *server, reused bool) {
+	if reused {
+		b.counters.Reuses.Add(1)
+		s.state.counters.Reuses.Add(1)
+		return
+	}
 	b.counters.Connects.Add(1)
 	s.state.counters.Connects.Add(1)
 }
