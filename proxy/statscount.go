@@ -96,7 +96,7 @@ type statCounters struct {
 	Hrsp         [6]atomic.Int64 // 1xx..5xx, other
 	ReqErrors    atomic.Int64    // ereq
 	RespErrors   atomic.Int64    // eresp
-	DeniedResps  atomic.Int64    // dresp: responses refused (option checkcache)
+	DeniedResps  atomic.Int64    // dresp: responses refused (checkcache, http-response deny)
 	Intercepted  atomic.Int64    // requests answered by the proxy itself (stats, services, redirects)
 	LBTotal      atomic.Int64    // lbtot: times chosen by load balancing
 	Connects     atomic.Int64    // connect: connection attempts
