@@ -138,7 +138,7 @@ func (l *loader) postChecks() {
 			if p.stats {
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'stats' statement ignored for %s '%s' as it requires HTTP mode.", proxyWord(p), p.Name))
 			}
-			for _, o := range []string{"forwardfor", "originalto"} {
+			for _, o := range httpOnlyOptions {
 				if p.Options[o] {
 					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'option %s' ignored for %s '%s' as it requires HTTP mode.", o, proxyWord(p), p.Name))
 				}
@@ -566,3 +566,9 @@ func statsAuthAndRules(p *Proxy) bool {
 	}
 	return auth && rules
 }
+
+// httpOnlyOptions are the options a proxy outside http mode ignores with
+// a warning, in the order the reference warns about them.
+var httpOnlyOptions = []string{"forwardfor", "originalto", "checkcache", "http-buffer-request",
+	"http-ignore-probes", "prefer-last-server", "accept-invalid-http-request", "accept-invalid-http-response",
+	"http-use-proxy-header", "http-pretend-keepalive", "http-no-delay", "disable-h2-upgrade"}

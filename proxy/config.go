@@ -265,6 +265,9 @@ type Backend struct {
 	// waited in a queue, for its connection or for the answer (option
 	// abortonclose).
 	AbortOnClose bool
+	// CheckCache refuses a response a shared cache could store with its
+	// Set-Cookie (option checkcache, http mode).
+	CheckCache bool
 	// SmartConnect delays the last ACK of the server handshake so that
 	// it leaves with the request (option tcp-smart-connect).
 	SmartConnect bool

@@ -315,7 +315,7 @@ func (h *httpConn) cookieResponse(srv *server) {
 	if h.ck.direct && h.ck.value == srv.cfg.Cookie {
 		h.hrec.Cookie[1] = 'U' // the dates are refreshed
 	}
-	nocache := ck.NoCache && cacheable(&h.req, resp)
+	nocache := ck.NoCache && responseCacheability(&h.req, resp).cacheable
 	resp.Headers = append(resp.Headers, hdr("set-cookie", b.String()))
 	if nocache {
 		resp.Headers = append(resp.Headers, hdr("cache-control", "private"))
@@ -346,37 +346,4 @@ func serverSetCookie(hs http1.Headers, name string) bool {
 		}
 	}
 	return false
-}
-
-// cacheable approximates the reference's view of a response a shared
-// cache may store: a GET or HEAD answered with a cacheable status, with
-// an explicit freshness (max-age, s-maxage or Expires), without a
-// Cache-Control forbidding it.
-func cacheable(req *http1.Request, resp *http1.Response) bool {
-	if !req.IsMethod("GET") && !req.IsMethod("HEAD") {
-		return false
-	}
-	switch resp.Status {
-	case 200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501:
-	default:
-		return false
-	}
-	fresh := false
-	for i := range resp.Headers {
-		f := &resp.Headers[i]
-		switch {
-		case bytes.EqualFold(f.Name, []byte("expires")):
-			fresh = true
-		case bytes.EqualFold(f.Name, []byte("cache-control")):
-			v := strings.ToLower(string(f.Value))
-			if strings.Contains(v, "private") || strings.Contains(v, "no-cache") || strings.Contains(v, "no-store") ||
-				strings.Contains(v, "max-age=0") {
-				return false
-			}
-			if strings.Contains(v, "max-age=") {
-				fresh = true
-			}
-		}
-	}
-	return fresh
 }

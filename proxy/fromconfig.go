@@ -329,6 +329,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Redispatch = px.Options["redispatch"]
 	be.AbortOnClose = px.Options["abortonclose"]
 	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
+	be.CheckCache = px.Mode == "http" && a.optionOn(px, "checkcache", false)
 	be.PreferLast = preferLast(px, lines) // frompreferlast.go
 	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)

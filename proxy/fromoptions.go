@@ -23,6 +23,7 @@ var actedOptions = map[string]bool{
 	"log-separate-errors": true, "logasap": true, "persist": true, "redispatch": true,
 	"abortonclose": true, "tcp-smart-accept": true, "tcp-smart-connect": true, "splice-auto": true, "splice-request": true, "splice-response": true, "http-no-delay": true,
 	"contstats": true, "socket-stats": true,
+	"checkcache": true,
 }
 
 // optionNotices warns, at the line that turns it on, about every option

@@ -114,7 +114,7 @@ func commonRow(r *stats.Row, t stats.ObjType, proxy, name string, iid, sid int, 
 	r.Set(stats.Stot, stats.U64(c.Total.Load()))
 	r.Set(stats.Bin, stats.U64(c.BytesIn.Load()))
 	r.Set(stats.Bout, stats.U64(c.BytesOut.Load()))
-	r.Set(stats.Dresp, stats.U64(0))
+	r.Set(stats.Dresp, stats.U64(c.DeniedResps.Load()))
 	r.Set(stats.Pid, stats.U32(1))
 	r.Set(stats.Iid, stats.U32(int64(iid)))
 	r.Set(stats.Sid, stats.U32(int64(sid)))

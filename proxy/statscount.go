@@ -96,6 +96,7 @@ type statCounters struct {
 	Hrsp         [6]atomic.Int64 // 1xx..5xx, other
 	ReqErrors    atomic.Int64    // ereq
 	RespErrors   atomic.Int64    // eresp
+	DeniedResps  atomic.Int64    // dresp: responses refused (checkcache, http-response deny)
 	Intercepted  atomic.Int64    // requests answered by the proxy itself (stats, services, redirects)
 	LBTotal      atomic.Int64    // lbtot: times chosen by load balancing
 	Connects     atomic.Int64    // connect: connection attempts
@@ -321,7 +322,7 @@ func (c *Counters) clearStats(all bool) {
 		return
 	}
 	for _, a := range []*atomic.Int64{&c.Requests, &c.DeniedConns, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
-		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts} {
+		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts, &c.DeniedResps} {
 		a.Store(0)
 	}
 	for i := range c.Hrsp {
