@@ -139,7 +139,10 @@ func (l *loader) postChecks() {
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'stats' statement ignored for %s '%s' as it requires HTTP mode.", proxyWord(p), p.Name))
 			}
 			for _, o := range httpOnlyOptions {
-				if p.Options[o] {
+				// Only where the option applies: one inherited from
+				// defaults by a proxy without its capability is not
+				// reported (the reference tests the capability too).
+				if p.Options[o] && (!optionNeedsFE[o] || p.hasFE()) && (!optionNeedsBE[o] || p.hasBE()) {
 					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'option %s' ignored for %s '%s' as it requires HTTP mode.", o, proxyWord(p), p.Name))
 				}
 			}

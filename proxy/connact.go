@@ -134,7 +134,7 @@ func (h *httpConn) dropClient(silent bool) int {
 
 // doAction maps the rule actions that act and go on: the stick-counter
 // actions, the address actions, the ACL and map file actions,
-// set-timeout, set-priority-class/-offset, disable-l7-retry, set-tos,
+// set-timeout, set-priority-class/-offset, do-resolve, disable-l7-retry, set-tos,
 // set-mark, set-log-level with a severity, and set-var-fmt (http rules map set-var
 // and unset-var themselves). isDo is false when words
 // are another action; do is nil when the action was refused.
@@ -152,6 +152,9 @@ func (a *adapter) doAction(pos confparse.Pos, proxyName string, words []string, 
 		return do, true
 	}
 	if do, ok := a.priorityAction(pos, kw, words); ok {
+		return do, true
+	}
+	if do, ok := a.doResolveAction(pos, kw, words); ok {
 		return do, true
 	}
 	if first(words) == "disable-l7-retry" && kw == "http-request" {
