@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"fulcrum/proxy/proxyproto"
 	"net"
 	"net/netip"
 	"os"
@@ -171,6 +172,9 @@ type Session struct {
 	// (set-priority-class, set-priority-offset: priority.go).
 	prioClass  int
 	prioOffset time.Duration
+	// proxyHeader is the PROXY header the client sent (accept-proxy),
+	// nil without one: the fc_rcvd_proxy and fc_pp_* fetches.
+	proxyHeader *proxyproto.Header
 }
 
 // SetVar sets a session variable (set-var actions).

@@ -266,13 +266,18 @@ func readProxyHeader(c net.Conn, sess *Session, timeout time.Duration) ([]byte, 
 			if !h.Local {
 				sess.Src, sess.Dst = h.Src, h.Dst
 			}
+			sess.proxyHeader = &h
 			return append([]byte(nil), buf[n:]...), nil
 		}
 		if !errors.Is(err, proxyproto.ErrNeedMore) {
 			return nil, err
 		}
 		if len(buf) == cap(buf) {
-			return nil, errors.New("PROXY header too long")
+			// A v2 header with TLVs may be longer than the first guess.
+			if cap(buf) >= proxyproto.MaxV2 {
+				return nil, errors.New("PROXY header too long")
+			}
+			buf = append(make([]byte, 0, min(2*cap(buf), proxyproto.MaxV2)), buf...)
 		}
 		m, err := c.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
