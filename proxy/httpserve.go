@@ -932,9 +932,15 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		return false
 	}
 	h.finishTimers()
-	if mode == KeepAlive && h.resp.KeepAlive() && reqErr == nil && h.sin.w == 0 && h.body.Done() {
+	switch {
+	case mode == KeepAlive && h.resp.KeepAlive() && reqErr == nil && h.sin.w == 0 && h.body.Done():
 		h.srvConn, h.srv = conn, srv
-	} else {
+	case mode != KeepAlive && reqErr == nil && h.body.Done():
+		// A finished exchange in http-server-close or httpclose mode:
+		// the reference drops the server connection with a reset,
+		// sparing both sides the closing handshake.
+		resetClose(conn)
+	default:
 		conn.Close()
 	}
 	return clientKeep

@@ -323,3 +323,12 @@ func (c *rawTCP) readBlocking(b []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// resetClose closes c with lingering off: the peer gets a reset instead
+// of the closing handshake.
+func resetClose(c net.Conn) {
+	if l, ok := c.(interface{ SetLinger(int) error }); ok {
+		l.SetLinger(0)
+	}
+	c.Close()
+}
