@@ -200,6 +200,7 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 		fe.DefaultBackend = px.Name
 	}
 	fe.ClientKeepAlive = keepAlive(px.Options["clitcpka"] || px.Options["tcpka"], "clitcpka", lines)
+	fe.NoLinger, fe.IndependentStreams = a.optionOn(px, "nolinger", false), a.optionOn(px, "independent-streams", false)
 	for _, d := range px.Section.Lines {
 		switch d.Keyword {
 		case "bind":
@@ -324,6 +325,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Redispatch = px.Options["redispatch"]
 	be.AbortOnClose = px.Options["abortonclose"]
 	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
+	be.NoLinger, be.IndependentStreams = a.optionOn(px, "nolinger", false), a.optionOn(px, "independent-streams", false)
 	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
