@@ -40,6 +40,17 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 				l.timerTrailer(action[i+1])
 			}
 		}
+	case name == "set-tos" || name == "set-mark":
+		if msg := intArgProblem(action); msg != "" {
+			return fail(msg + ".")
+		}
+	case name == "set-timeout" && px.Kind == "frontend":
+		// Checked before its arguments, as the reference does.
+		return fail(fmt.Sprintf("proxy '%s' has no backend capability.", px.Name))
+	case name == "set-timeout":
+		if msg := setTimeoutProblem(action); msg != "" {
+			return fail(msg)
+		}
 	case formatActions[name]:
 		if len(action) != 2 {
 			return fail("expects exactly 1 argument <format>.")
@@ -66,6 +77,10 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 	case name == "del-header":
 		n = optionalPair(action, 2, "-m") // del-header NAME [-m METH]
 	case name == "use-service", exprActions[name] || strings.HasPrefix(name, "set-var("):
+		n = 2
+	case name == "set-timeout":
+		n = 3 // set-timeout server|tunnel VALUE
+	case name == "set-tos" || name == "set-mark":
 		n = 2
 	case name == "wait-for-body":
 		_, n = waitForBodyArgs(action)
@@ -129,6 +144,12 @@ func (l *loader) tcpActionArgs(px *Proxy, d line) bool {
 			return false
 		}
 	}
+	if action[0] == "set-tos" || action[0] == "set-mark" {
+		if msg := intArgProblem(action); msg != "" {
+			l.alert(d.pos, msg)
+			return false
+		}
+	}
 	if n := tcpActionWords(action); n >= 0 && len(action) > n+1 {
 		l.alert(d.pos, fmt.Sprintf("'%s %s %s' only accepts 'if' or 'unless', in %s '%s' (got '%s')", d.kw, d.arg(0), action[0], proxyWord(px), px.Name, action[n+1]))
 		return false
@@ -161,4 +182,71 @@ func redirectProblem(args []string) string {
 		}
 	}
 	return ""
+}
+
+// setTimeoutProblem checks `set-timeout server|tunnel VALUE`, VALUE being
+// a time, or else a sample expression; the reference's message or "".
+func setTimeoutProblem(action []string) string {
+	if len(action) < 3 {
+		return "expects exactly 2 arguments."
+	}
+	if action[1] != "server" && action[1] != "tunnel" {
+		return fmt.Sprintf("'set-timeout' rule supports 'server'/'tunnel' (got '%s').", action[1])
+	}
+	rule := "rule 'set-timeout " + action[1] + "'"
+	ms, errFmt := parseTime(action[2])
+	if errFmt == "" {
+		if ms == 0 {
+			return fmt.Sprintf("null value is not valid for a 'set-timeout %s' rule.", action[1])
+		}
+		return ""
+	}
+	fetch := action[2]
+	if i := strings.IndexAny(fetch, "(,"); i >= 0 {
+		fetch = fetch[:i]
+	}
+	if fetchNames[fetch] {
+		return "" // an expression, whose value is in milliseconds
+	}
+	return strings.Replace(errFmt, "'%s'", rule, 1) + "."
+}
+
+// intArgProblem checks the one integer of set-tos and set-mark, read as
+// strtol(3) with base 0 reads it (decimal, 0x hex or 0 octal, a sign);
+// the reference's message without its final period, or "".
+func intArgProblem(action []string) string {
+	if len(action) < 2 {
+		return "expects exactly 1 argument (integer/hex value)"
+	}
+	if rest := afterStrtol(action[1]); rest != "" {
+		return fmt.Sprintf("invalid character starting at '%s' (integer/hex value expected)", rest)
+	}
+	return ""
+}
+
+// afterStrtol is what strtol(s, &end, 0) leaves unread at end.
+func afterStrtol(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := "0123456789"
+	switch {
+	case i+2 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && strings.IndexByte("0123456789abcdefABCDEF", s[i+2]) >= 0:
+		i += 2
+		digits = "0123456789abcdefABCDEF"
+	case i < len(s) && s[i] == '0':
+		digits = "01234567"
+	}
+	start := i
+	for i < len(s) && strings.IndexByte(digits, s[i]) >= 0 {
+		i++
+	}
+	if i == start {
+		return s // no number at all: strtol leaves end at the start
+	}
+	return s[i:]
 }

@@ -138,8 +138,11 @@ func (l *loader) postChecks() {
 			if p.stats {
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'stats' statement ignored for %s '%s' as it requires HTTP mode.", proxyWord(p), p.Name))
 			}
-			for _, o := range []string{"forwardfor", "originalto"} {
-				if p.Options[o] {
+			for _, o := range httpOnlyOptions {
+				// Only where the option applies: one inherited from
+				// defaults by a proxy without its capability is not
+				// reported (the reference tests the capability too).
+				if p.Options[o] && (!optionNeedsFE[o] || p.hasFE()) && (!optionNeedsBE[o] || p.hasBE()) {
 					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'option %s' ignored for %s '%s' as it requires HTTP mode.", o, proxyWord(p), p.Name))
 				}
 			}
@@ -566,3 +569,9 @@ func statsAuthAndRules(p *Proxy) bool {
 	}
 	return auth && rules
 }
+
+// httpOnlyOptions are the options a proxy outside http mode ignores with
+// a warning, in the order the reference warns about them.
+var httpOnlyOptions = []string{"forwardfor", "originalto", "checkcache", "http-buffer-request",
+	"http-ignore-probes", "prefer-last-server", "accept-invalid-http-request", "accept-invalid-http-response",
+	"http-use-proxy-header", "http-pretend-keepalive", "http-no-delay", "disable-h2-upgrade"}

@@ -129,3 +129,23 @@ func init() {
 		globalShapes[k] = noArgs()
 	}
 }
+
+// RetryOnWords are the keywords of retry-on.
+var RetryOnWords = setOf("none", "conn-failure", "empty-response", "junk-response", "response-timeout",
+	"0rtt-rejected", "all-retryable-errors", "401", "403", "404", "408", "425", "500", "501", "502", "503", "504")
+
+// retryOnArgs checks retry-on's keywords (the missing-argument case is
+// the generic one).
+func retryOnArgs(l *loader, d line) bool {
+	for _, w := range d.args {
+		if !RetryOnWords[w] {
+			l.alert(d.pos, fmt.Sprintf("'retry-on': unknown keyword '%s'", w))
+			return false
+		}
+		if w == "none" && len(d.args) > 1 {
+			l.alert(d.pos, "'retry-on' 'none' keyworld only usable alone") // sic
+			return false
+		}
+	}
+	return true
+}

@@ -149,10 +149,17 @@ func (r *Record) Level() (level int, skip bool) {
 	if !err && l.DontLogNormal {
 		return 0, true
 	}
+	level = levelInfo
 	if err && l.SeparateErrors {
-		return levelErr, false
+		level = levelErr
 	}
-	return levelInfo, false
+	if s := r.sess; s != nil && s.logLevel != 0 { // set-log-level
+		if s.logLevel == logSilent {
+			return 0, true
+		}
+		level = int(s.logLevel) - 1
+	}
+	return level, false
 }
 
 var (

@@ -676,6 +676,7 @@ func (e *Engine) ClearCounters(all bool) {
 			list = append(list, &s.state.counters)
 		}
 	}
+	list = append(list, e.listenerCounters()...) // socketstats.go
 	for _, c := range list {
 		c.Max.Store(0)
 		c.clearStats(all)

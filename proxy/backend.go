@@ -131,6 +131,9 @@ type waiter struct {
 	// once it left, its %sq/%bq: one more than the requests taken from
 	// the queue meanwhile, as the reference counts.
 	at, pos uint64
+	// class and key order the queue (priority.go).
+	class int
+	key   int64
 }
 
 // leaveLocked takes w out of its queue's count, taken (true) or given up.
@@ -234,7 +237,7 @@ func (b *backend) dequeueLocked(s *server) {
 		}
 		var w *waiter
 		switch {
-		case len(s.queue) > 0 && (len(b.queue) == 0 || !s.lb.Usable() || s.queue[0].seq < b.queue[0].seq):
+		case len(s.queue) > 0 && (len(b.queue) == 0 || !s.lb.Usable() || s.queue[0].before(b.queue[0])):
 			w, s.queue = s.queue[0], s.queue[1:]
 			b.lb.SetQueued(s.lb, len(s.queue))
 		case len(b.queue) > 0 && s.lb.Usable():
@@ -280,6 +283,8 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		}
 	}
 	stuck := b.stickMatch(sess)
+	// The candidates of option prefer-last-server (preferlast.go).
+	lastSrvs := b.preferLast(sess, avoid)
 	now := time.Now() // read outside the lock, and once
 	b.mu.Lock()
 	if stuck != nil && stuck != avoid && stuck.lb.Usable() && b.lb.HasRoom(stuck.lb) {
@@ -294,6 +299,14 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 	}
 	ls := b.cookieServer(sess, avoid)
 	if ls == nil {
+		if last := b.lastServerLocked(lastSrvs); last != nil {
+			ls = last.lb
+		}
+	}
+	// Only a balancing decision counts in lbtot: not a persistence
+	// cookie's server, nor the last one.
+	balanced := ls == nil
+	if balanced {
 		ls, err = b.lb.Pick(req, avoidLB)
 	}
 	var w *waiter // made only to queue: most requests find room at once
@@ -304,10 +317,13 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 	case errors.Is(err, balance.ErrFull):
 		b.seq++
 		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, at: b.taken}
-		b.queue = append(b.queue, w)
+		w.class, w.key = queueKey(sess, now)
+		b.queue = enqueue(b.queue, w)
 	default:
 		s := b.byLB[ls]
-		countLB(b, s)
+		if balanced {
+			countLB(b, s)
+		}
 		if b.lb.HasRoom(ls) {
 			b.takeLocked(s, now)
 			b.mu.Unlock()
@@ -319,7 +335,8 @@ func (b *backend) acquire(ctx context.Context, sess *Session, avoid *server, rec
 		}
 		b.seq++
 		w = &waiter{got: make(chan *server, 1), queued: true, seq: b.seq, onSrv: s, at: s.taken}
-		s.queue = append(s.queue, w)
+		w.class, w.key = queueKey(sess, now)
+		s.queue = enqueue(s.queue, w)
 		b.lb.SetQueued(ls, len(s.queue))
 	}
 	b.mu.Unlock()
@@ -507,8 +524,8 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		if retries > 0 {
 			start = time.Now()
 		}
-		countConnect(b, s)
 		conn, err := dial(ctx, s, sess)
+		countConnect(b, s, sess.http != nil && sess.http.reused)
 		if err == nil {
 			rec.TConnect, rec.LocalAddr = time.Since(start), localAddrPort(conn)
 			b.stickStore(sess, s, false)
@@ -526,7 +543,7 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		if aborted {
 			return nil, nil, err
 		}
-		if retries > b.cfg.Retries || ctx.Err() != nil {
+		if retries > b.cfg.Retries || ctx.Err() != nil || !b.retriesConnFailures() {
 			rec.Retries = retries - 1
 			b.counters.FailedConns.Add(1)
 			return nil, nil, err
@@ -701,7 +718,7 @@ func (b *backend) setServerUpWhy(s *server, up bool, why string) {
 		// Its queued connections go back to the backend queue.
 		for _, w := range s.queue {
 			w.onSrv = nil
-			b.queue = append(b.queue, w)
+			b.queue = enqueue(b.queue, w)
 			requeued++
 		}
 		s.queue = nil

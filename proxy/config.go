@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"fulcrum/proxy/proxyproto"
 	"net"
 	"net/netip"
 	"os"
@@ -97,6 +98,16 @@ type Frontend struct {
 	IndependentStreams bool
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
+	// ContStats is option contstats: byte counters follow long
+	// transfers instead of waiting for their end (contstats.go).
+	ContStats bool
+	// SocketStats is option socket-stats: the statistics show a row per
+	// listening socket (socketstats.go).
+	SocketStats bool
+	// SessionSrvConns is max-session-srv-conns: how many idle private
+	// server connections (http-reuse never, or a connection-based
+	// authentication) a client connection keeps.
+	SessionSrvConns int
 }
 
 // Bind is one listening address of a frontend, with its options.
@@ -123,6 +134,11 @@ type Bind struct {
 	// TLS terminates TLS on the bind's connections (ssl crt ...); nil
 	// for plain ones (tls.go).
 	TLS *tls.Config
+	// ID is the bind's `id`: its (first) listener's id in the
+	// statistics; 0 numbers it automatically (socketstats.go).
+	ID int
+	// counters are the listener's, set when it opens (listener.go).
+	counters *Counters
 }
 
 // Session is what rules and predicates see of a connection.
@@ -147,9 +163,23 @@ type Session struct {
 	// tcpHTTP is the HTTP request parsed out of Payload for HTTP fetches
 	// in tcp mode.
 	tcpHTTP *tcpHTTP
-	// client is the client connection, watched for its close while a
-	// request waits (option abortonclose); nil when there is none.
+	// client is the client connection: silent-drop silences it, and it
+	// is watched for its close while a request waits (option
+	// abortonclose); nil when there is none.
 	client net.Conn
+	// dstSet is true once set-dst or set-dst-port changed Dst: the log's
+	// %fi/%fp show it from then on.
+	dstSet bool
+	// logLevel is the stream's log severity set by set-log-level, plus
+	// one (0: none set; logSilent: not logged).
+	logLevel uint8
+	// prioClass and prioOffset place the stream in a queue
+	// (set-priority-class, set-priority-offset: priority.go).
+	prioClass  int
+	prioOffset time.Duration
+	// proxyHeader is the PROXY header the client sent (accept-proxy),
+	// nil without one: the fc_rcvd_proxy and fc_pp_* fetches.
+	proxyHeader *proxyproto.Header
 }
 
 // SetVar sets a session variable (set-var actions).
@@ -197,10 +227,11 @@ type Action int
 
 // tcp-request actions.
 const (
-	Accept Action = iota // stop evaluating, accept
-	Reject               // close the connection
-	SetVar               // call Do, continue
-	Do                   // call Do (track-sc, custom), continue
+	Accept     Action = iota // stop evaluating, accept
+	Reject                   // close the connection
+	SetVar                   // call Do, continue
+	Do                       // call Do (track-sc, custom), continue
+	SilentDrop               // close the connection without telling the client
 )
 
 // Rule is one tcp-request connection/content rule.
@@ -236,10 +267,16 @@ type Backend struct {
 	// interval (HAProxy's default -1: on the last retry).
 	Redispatch      bool
 	RedispatchAfter int
+	// RetryOn is which failures of an http request are retried, up to
+	// Retries (retry-on; nil: connection failures only).
+	RetryOn *RetryOn
 	// AbortOnClose gives up a request whose client closed while it
 	// waited in a queue, for its connection or for the answer (option
 	// abortonclose).
 	AbortOnClose bool
+	// CheckCache refuses a response a shared cache could store with its
+	// Set-Cookie (option checkcache, http mode).
+	CheckCache bool
 	// SmartConnect delays the last ACK of the server handshake so that
 	// it leaves with the request (option tcp-smart-connect).
 	SmartConnect bool
@@ -250,6 +287,9 @@ type Backend struct {
 	// IndependentStreams: the server's idle time counts only what it
 	// sends, not what it is sent (option independent-streams).
 	IndependentStreams bool
+	// PreferLast keeps a client's requests on the server of its previous
+	// one (option prefer-last-server, preferlast.go).
+	PreferLast PreferLast
 	// LogHealthChecks logs every check result that moves a server's
 	// health (`option log-health-checks`).
 	LogHealthChecks bool

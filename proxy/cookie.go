@@ -92,6 +92,9 @@ type cookieState struct {
 	// direct is set when that value named a usable server, which then
 	// served the request.
 	direct bool
+	// ignored and forced are the backend's persist rules' verdict on
+	// the request (persist.go).
+	ignored, forced bool
 }
 
 // cookieRequest reads the backend's persistence cookie from the request
@@ -103,6 +106,7 @@ func (h *httpConn) cookieRequest(be *backend) {
 	if ck == nil {
 		return
 	}
+	h.ck.ignored, h.ck.forced = be.persistence(h.sess)
 	// Client side: N(one) until a value is read; I(nvalid) until it names
 	// a server, D(own) when that server cannot take it, V(alid).
 	h.hrec.Cookie = [2]byte{'N', 'N'}
@@ -195,16 +199,23 @@ func (b *backend) cookieServer(sess *Session, avoid *server) *balance.Server {
 	if ck == nil || sess.http == nil || sess.http.ck.value == "" || avoid != nil {
 		return nil
 	}
+	if sess.http.ck.ignored {
+		sess.http.hrec.Cookie[0] = 'U' // present, not used
+		return nil
+	}
 	for _, s := range b.servers {
 		if s.cfg.Cookie == "" || s.cfg.Cookie != sess.http.ck.value {
 			continue
 		}
-		if s.cfg.Disabled || !s.state.up.Load() && !ck.Persist {
+		if s.cfg.Disabled || !s.state.up.Load() && !ck.Persist && !sess.http.ck.forced {
 			sess.http.hrec.Cookie[0] = 'D'
 			return nil
 		}
 		sess.http.ck.direct = true
 		sess.http.hrec.Cookie[0] = 'V'
+		if !s.state.up.Load() { // force-persist or option persist
+			sess.http.hrec.Cookie[0] = 'D'
+		}
 		return s.lb
 	}
 	return nil
@@ -244,6 +255,9 @@ func (h *httpConn) cookieResponse(srv *server) {
 			h.hrec.Cookie[1] = 'R'
 		}
 		return
+	}
+	if h.ck.ignored {
+		return // no persistence for this request: no cookie to give
 	}
 	t := now().Unix()
 	dated := ck.MaxIdle > 0 || ck.MaxLife > 0
@@ -301,7 +315,7 @@ func (h *httpConn) cookieResponse(srv *server) {
 	if h.ck.direct && h.ck.value == srv.cfg.Cookie {
 		h.hrec.Cookie[1] = 'U' // the dates are refreshed
 	}
-	nocache := ck.NoCache && cacheable(&h.req, resp)
+	nocache := ck.NoCache && responseCacheability(&h.req, resp).cacheable
 	resp.Headers = append(resp.Headers, hdr("set-cookie", b.String()))
 	if nocache {
 		resp.Headers = append(resp.Headers, hdr("cache-control", "private"))
@@ -332,37 +346,4 @@ func serverSetCookie(hs http1.Headers, name string) bool {
 		}
 	}
 	return false
-}
-
-// cacheable approximates the reference's view of a response a shared
-// cache may store: a GET or HEAD answered with a cacheable status, with
-// an explicit freshness (max-age, s-maxage or Expires), without a
-// Cache-Control forbidding it.
-func cacheable(req *http1.Request, resp *http1.Response) bool {
-	if !req.IsMethod("GET") && !req.IsMethod("HEAD") {
-		return false
-	}
-	switch resp.Status {
-	case 200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501:
-	default:
-		return false
-	}
-	fresh := false
-	for i := range resp.Headers {
-		f := &resp.Headers[i]
-		switch {
-		case bytes.EqualFold(f.Name, []byte("expires")):
-			fresh = true
-		case bytes.EqualFold(f.Name, []byte("cache-control")):
-			v := strings.ToLower(string(f.Value))
-			if strings.Contains(v, "private") || strings.Contains(v, "no-cache") || strings.Contains(v, "no-store") ||
-				strings.Contains(v, "max-age=0") {
-				return false
-			}
-			if strings.Contains(v, "max-age=") {
-				fresh = true
-			}
-		}
-	}
-	return fresh
 }

@@ -87,6 +87,9 @@ type frontend struct {
 	cfg      *Frontend
 	limit    *limiter
 	counters *Counters
+	// limitedBy is the listener that accepted the connection which
+	// filled the frontend's maxconn (socketstats.go).
+	limitedBy atomic.Pointer[Counters]
 }
 
 // New prepares an engine for cfg; nothing listens before Start.

@@ -205,3 +205,13 @@ func (s *Session) ReqRDPCookie(name string) ([]byte, Verdict) {
 	v, r := sample.RDPCookie(s.Payload, name, s.Complete)
 	return v, Verdict(r)
 }
+
+// ProxyHeader reports whether the client sent a PROXY header, and the
+// value of its v2 TLV of type t (sample.ProxyEnv).
+func (s *Session) ProxyHeader(t byte) (received bool, value []byte, ok bool) {
+	if s.proxyHeader == nil {
+		return false, nil, false
+	}
+	value, ok = s.proxyHeader.Value(t)
+	return true, value, ok
+}

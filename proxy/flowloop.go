@@ -391,6 +391,11 @@ func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveCo
 		l.end(f, [2]byte{'K', stateData})
 	}
 	defer lc.setFlow(nil)
+	defer lc.contStats().watch(func() (int64, int64) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return f.dir[0].moved, f.dir[1].moved
+	})()
 	var timer *time.Timer
 	for {
 		var fire <-chan time.Time

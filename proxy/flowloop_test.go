@@ -43,7 +43,7 @@ var tunnelImpls = []struct {
 		lc.mu.Lock()
 		lc.srv = srv
 		lc.mu.Unlock()
-		in, out, term := tunnelPumps(cli, srv, t)
+		in, out, term := tunnelPumps(cli, srv, t, lc.contStats())
 		cli.Close() // as tunnel does
 		srv.Close()
 		return in, out, term
@@ -52,10 +52,18 @@ var tunnelImpls = []struct {
 
 func startTunnel(t *testing.T, run func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte), to tunnelTimeouts) *tunnelBed {
 	t.Helper()
+	return startTunnelWith(t, run, to, func(*liveConn) {})
+}
+
+// startTunnelWith is startTunnel with setup applied to the connection
+// before the tunnel starts.
+func startTunnelWith(t *testing.T, run func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte), to tunnelTimeouts, setup func(*liveConn)) *tunnelBed {
+	t.Helper()
 	client, pcli := loopbackPair(t)
 	psrv, server := loopbackPair(t)
 	b := &tunnelBed{client: client, server: server, lc: &liveConn{cli: pcli}, result: make(chan tunnelResult, 1)}
 	b.lc.srv = psrv
+	setup(b.lc)
 	go func() {
 		in, out, term := run(pcli, psrv, to, b.lc)
 		b.result <- tunnelResult{in, out, term}

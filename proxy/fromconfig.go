@@ -48,7 +48,7 @@ func ActsOn(keyword string) bool { return actedKeywords[keyword] }
 
 var actedKeywords = map[string]bool{"clitcpka-idle": true, "clitcpka-intvl": true, "clitcpka-cnt": true,
 	"srvtcpka-idle": true, "srvtcpka-intvl": true, "srvtcpka-cnt": true, "backlog": true, "fullconn": true,
-	"hash-balance-factor": true, "retries": true, "hash-type": true, "http-check": true, "tcp-check": true,
+	"hash-balance-factor": true, "retries": true, "retry-on": true, "ignore-persist": true, "force-persist": true, "hash-type": true, "http-check": true, "tcp-check": true,
 	"server-template": true, "tcp-request": true, "http-request": true, "http-reuse": true, "default-server": true, "disabled": true, "enabled": true,
 	"log-format": true, "log-format-sd": true, "capture": true, "declare": true, "unique-id-format": true, "unique-id-header": true,
 	"source": true, "external-check": true}
@@ -201,6 +201,9 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 	}
 	fe.ClientKeepAlive = keepAlive(px.Options["clitcpka"] || px.Options["tcpka"], "clitcpka", lines)
 	fe.NoLinger, fe.IndependentStreams = a.optionOn(px, "nolinger", false), a.optionOn(px, "independent-streams", false)
+	fe.ContStats = a.optionOn(px, "contstats", false)
+	fe.SocketStats = a.optionOn(px, "socket-stats", false)
+	fe.SessionSrvConns = sessionSrvConns(lines) // frompreferlast.go
 	for _, d := range px.Section.Lines {
 		switch d.Keyword {
 		case "bind":
@@ -289,7 +292,9 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 		case "proto":
 			// h2 and h1 both serve: a client's HTTP/2 preface is
 			// recognised on every http-mode bind (h2serve.go).
-		case "process", "id", "nice", "tfo", "npn":
+		case "id":
+			tmpl.ID, _ = strconv.Atoi(val)
+		case "process", "nice", "tfo", "npn":
 			a.warn(d.Pos, "bind option '%s' is accepted but not acted on yet by Fulcrum.", opt)
 		case "ssl", "crt", "crt-list", "ca-file", "verify", "alpn", "ssl-min-ver", "ssl-max-ver", "no-sslv3", "no-tlsv10",
 			"no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3", "force-tlsv10", "force-tlsv11", "force-tlsv12",
@@ -326,12 +331,16 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.AbortOnClose = px.Options["abortonclose"]
 	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
 	be.NoLinger, be.IndependentStreams = a.optionOn(px, "nolinger", false), a.optionOn(px, "independent-streams", false)
+	be.CheckCache = px.Mode == "http" && a.optionOn(px, "checkcache", false)
+	be.PreferLast = preferLast(px, lines) // frompreferlast.go
 	be.LogHealthChecks = px.Options["log-health-checks"]
 	be.ServerKeepAlive = keepAlive(px.Options["srvtcpka"] || px.Options["tcpka"], "srvtcpka", lines)
 	for _, d := range lines {
 		switch d.Keyword {
 		case "retries":
 			be.Retries, _ = strconv.Atoi(first(d.Args))
+		case "retry-on":
+			be.RetryOn = retryOn(d.Args, px.Mode == "http")
 		case "hash-type":
 			a.hashType(&be.Balance, d)
 		case "fullconn":
@@ -370,6 +379,12 @@ func (a *adapter) balance(px *haproxy.Proxy, be *Backend) balance.Config {
 		}
 	case balance.Sample:
 		a.hashKey(px, be, strings.Join(words[1:], " "))
+	case balance.URI, balance.URLParam, balance.Hdr:
+		if px.Mode == "http" {
+			c.SetHTTPArgs(arg, words[1:])
+			break
+		}
+		c.Algo = balance.RoundRobin
 	default:
 		// uri, url_param, hdr need HTTP: HAProxy falls back to round
 		// robin in tcp mode.
@@ -788,7 +803,7 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	}
 	var act Action
 	words, _ := splitCond(args[1:])
-	do, isStick := a.stickAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
+	do, isStick := a.doAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
 	if !isStick {
 		do, isStick = a.varAction(d.Pos, words)
 	}
@@ -801,6 +816,8 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 		act = Accept
 	case args[1] == "reject":
 		act = Reject
+	case args[1] == "silent-drop":
+		act = SilentDrop
 	default:
 		a.warn(d.Pos, "'tcp-request %s %s' is not acted on yet by Fulcrum.", args[0], args[1])
 		return

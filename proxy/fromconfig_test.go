@@ -173,16 +173,16 @@ func TestFromConfigDiagnostics(t *testing.T) {
 		sev  confparse.Severity
 		want string
 	}{
-		{desc: "http-request action without engine support warned", cfg: "frontend f\n mode http\n bind 127.0.0.1:8000\n http-request set-tos 8\n default_backend b\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
-			sev: confparse.Warning, want: ":4] : 'http-request set-tos' is not acted on yet"},
+		{desc: "http-request action without engine support warned", cfg: "frontend f\n mode http\n bind 127.0.0.1:8000\n http-request strict-mode on\n default_backend b\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
+			sev: confparse.Warning, want: ":4] : 'http-request strict-mode' is not acted on yet"},
 		{desc: "log-format header value warned", cfg: "frontend f\n mode http\n bind 127.0.0.1:8000\n http-request set-header X-Src %zz\n default_backend b\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
 			sev: confparse.Warning, want: "no such format variable 'zz'"},
 		{desc: "unsupported fetch refused", cfg: "frontend f\n bind 127.0.0.1:8000\n acl x sc0_http_fail_cnt gt 3\n use_backend b if x\nbackend b\n server s 127.0.0.1:9000\n",
 			sev: confparse.Alert, want: "'sc0_http_fail_cnt' is not supported"},
 		{desc: "unacted check option warned", cfg: "backend b\n option spop-check\n server s 127.0.0.1:9000 check\n",
 			sev: confparse.Warning, want: ":2] : 'option spop-check' is not acted on"},
-		{desc: "unacted tcp-request action warned", cfg: "frontend f\n bind 127.0.0.1:8000\n tcp-request connection set-mark 1\n default_backend b\nbackend b\n server s 127.0.0.1:9000\n",
-			sev: confparse.Warning, want: ":3] : 'tcp-request connection set-mark' is not acted on"},
+		{desc: "unacted tcp-request action warned", cfg: "frontend f\n bind 127.0.0.1:8000\n tcp-request content sc-inc-gpc(0,0)\n default_backend b\nbackend b\n server s 127.0.0.1:9000\n",
+			sev: confparse.Warning, want: ":3] : 'tcp-request content sc-inc-gpc(0,0)' is not acted on"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {

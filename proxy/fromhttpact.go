@@ -46,7 +46,7 @@ func (a *adapter) httpRules(px *haproxy.Proxy, kw string, lines []haproxy.Direct
 		words, condWords := splitCond(d.Args)
 		var rule HTTPRule
 		var ok bool
-		if do, isStick := a.stickAction(d.Pos, px.Name, words, kw); isStick {
+		if do, isDo := a.doAction(d.Pos, px.Name, words, kw); isDo {
 			rule, ok = HTTPRule{Action: HTTPDo, Do: do}, do != nil
 		} else {
 			rule, ok = a.httpAction(sc, d.Pos, words)
@@ -90,11 +90,13 @@ func (a *adapter) httpActions(act *HTTPActions, px *haproxy.Proxy, lines []hapro
 // variable, else a template of `%[expr]` samples. Other log-format
 // variables (%ci, %{+Q}r...) are not built for rule values: the error
 // names them.
-func lfValue(s string) (string, *sample.Template, error) {
+// The map and ACL files its samples load are registered like any
+// other's (the Runtime API and the file actions change them).
+func (a *adapter) lfValue(pos confparse.Pos, s string) (string, *sample.Template, error) {
 	if lit, ok := lfLiteral(s); ok {
 		return lit, nil, nil
 	}
-	t, err := sample.ParseTemplate(s, &sample.Options{ReadFile: os.ReadFile})
+	t, err := sample.ParseTemplate(s, a.sampleOptions(pos))
 	if err != nil {
 		return "", nil, fmt.Errorf("log-format value: %w", notBuilt(err))
 	}
@@ -139,7 +141,7 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		if i >= len(w) {
 			return "", nil, errors.New("a value is expected")
 		}
-		return lfValue(w[i])
+		return a.lfValue(pos, w[i])
 	}
 	regex := func(i int) (*regexp.Regexp, bool) {
 		re, err := regexp.Compile(arg(i))
@@ -263,13 +265,27 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		}
 		return HTTPRule{Action: HTTPNormalizeURI, Normalizer: f}, true
 	case "set-log-level":
-		if arg(1) == "silent" {
-			return HTTPRule{Action: HTTPSilent}, true
+		if arg(1) != "silent" { // the levels are doAction's
+			return notActed("unknown log level")
 		}
-		a.warn(pos, "'%s set-log-level %s' is accepted but has no effect in Fulcrum (only 'silent' is built).", sc.kw, arg(1))
-		return HTTPRule{}, false
+		return HTTPRule{Action: HTTPSilent}, true
 	case "wait-for-body":
 		return a.waitForBodyRule(sc, pos, w)
+	case "wait-for-handshake":
+		// It holds a request that came as TLS early data until the
+		// handshake completes. Fulcrum takes no early data (bind
+		// allow-0rtt is warned as not acted on): every handshake is
+		// complete before any rule runs, so the rule has nothing to wait
+		// for, as in the reference without allow-0rtt.
+		return HTTPRule{}, false
+	case "reject", "silent-drop":
+		if sc.kw != "http-request" && (name == "reject" || sc.kw != "http-response") {
+			return notActed("only built in http-request rules")
+		}
+		if name == "reject" {
+			return HTTPRule{Action: HTTPReject}, true
+		}
+		return HTTPRule{Action: HTTPSilentDrop}, true
 	case "set-nice":
 		a.warn(pos, "'%s %s' is accepted but has no effect in Fulcrum.", sc.kw, w[0])
 		return HTTPRule{}, false
@@ -332,7 +348,7 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 			s := val
 			if opt == "lf-string" {
 				var err error
-				if s, r.Body, err = lfValue(val); err != nil {
+				if s, r.Body, err = a.lfValue(pos, val); err != nil {
 					a.warn(pos, "'%s %s' : payload '%s' : %v; the rule is ignored.", sc.kw, w[0], val, err)
 					return HTTPRule{}, false
 				}
@@ -354,7 +370,7 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 				continue
 			}
 			if opt == "lf-file" {
-				s, t, err := lfValue(string(data))
+				s, t, err := a.lfValue(pos, string(data))
 				if err != nil {
 					a.warn(pos, "'%s %s' : payload file '%s' : %v; the rule is ignored.", sc.kw, w[0], val, err)
 					return HTTPRule{}, false
@@ -367,7 +383,7 @@ func (a *adapter) finalRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 			page = a.httpErrors(val)[r.Status]
 		case "hdr":
 			if i+2 < len(w) {
-				v, t, err := lfValue(w[i+2])
+				v, t, err := a.lfValue(pos, w[i+2])
 				if err != nil {
 					a.warn(pos, "'%s %s' : header '%s' : %v; the rule is ignored.", sc.kw, w[0], w[i+1], err)
 					return HTTPRule{}, false
@@ -423,7 +439,7 @@ func (a *adapter) redirectRule(sc *ruleScope, pos confparse.Pos, w []string) (*R
 		a.alert(pos, "'%s' : redirection type expected ('prefix', 'location', or 'scheme').", sc.kw)
 		return nil, false
 	}
-	target, tmpl, err := lfValue(w[2])
+	target, tmpl, err := a.lfValue(pos, w[2])
 	if err != nil {
 		what := sc.kw
 		if what != "redirect" {
@@ -550,6 +566,7 @@ func (a *adapter) backendActions(be *Backend, px *haproxy.Proxy, lines []haproxy
 		be.HTTP.Actions.Redirects = nil
 	}
 	be.HTTP.Actions.Cookie = a.cookie(lines)
+	be.HTTP.Actions.Persist = a.persistRules(lines, acls)
 	if ck := be.HTTP.Actions.Cookie; ck != nil && ck.dynamic {
 		key := ""
 		for _, d := range lines {

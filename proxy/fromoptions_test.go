@@ -17,15 +17,15 @@ func TestOptionNotices(t *testing.T) {
     timeout connect 1s
     timeout client 1s
     timeout server 1s
-    option contstats
+    option http-use-proxy-header
     option forwardfor
 listen a
     bind 127.0.0.1:27401
-    option checkcache
+    option h1-case-adjust-bogus-client
     server s1 127.0.0.1:27402
 listen b
     bind 127.0.0.1:27403
-    no option contstats
+    no option http-use-proxy-header
     server s1 127.0.0.1:27404
 listen c
     bind 127.0.0.1:27405
@@ -39,8 +39,8 @@ listen c
 		}
 	}
 	want := []string{
-		"6 'option contstats' is not acted on yet by Fulcrum.",
-		"10 'option checkcache' is not acted on yet by Fulcrum.",
+		"6 'option http-use-proxy-header' is not acted on yet by Fulcrum.",
+		"10 'option h1-case-adjust-bogus-client' is not acted on yet by Fulcrum.",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

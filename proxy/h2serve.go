@@ -51,9 +51,9 @@ func (h *httpConn) serveH2() {
 
 // serveH2Stream runs one stream through the HTTP/1.1 pipeline.
 func (e *Engine) serveH2Stream(rt *runtime, fe *frontend, outer *liveConn, sess *Session, conn *Record, st *h2.Stream) {
-	ss := &Session{Frontend: sess.Frontend, Src: sess.Src, Dst: sess.Dst, Engine: e, tls: sess.tls}
+	ss := &Session{Frontend: sess.Frontend, Src: sess.Src, Dst: sess.Dst, Engine: e, tls: sess.tls, proxyHeader: sess.proxyHeader}
 	sc := newH2StreamConn(st, outer.cli)
-	lc := &liveConn{cli: sc, fe: fe.cfg.Name, start: time.Now()}
+	lc := &liveConn{cli: sc, fe: fe.cfg.Name, start: time.Now(), li: outer.li}
 	rec := &Record{Client: conn.Client, Accept: time.Now(), Frontend: fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: conn.Listener, sess: ss}
 	e.serveHTTP(rt, fe, lc, ss, sc, nil, rec)
@@ -63,7 +63,7 @@ func (e *Engine) serveH2Stream(rt *runtime, fe *frontend, outer *liveConn, sess 
 // logH2BadRequest logs a stream refused for its head as the reference
 // does: "<BADREQ>", no status, PR--.
 func (e *Engine) logH2BadRequest(rt *runtime, fe *frontend, sess *Session, conn *Record) {
-	ss := &Session{Frontend: sess.Frontend, Src: sess.Src, Dst: sess.Dst, Engine: e, tls: sess.tls}
+	ss := &Session{Frontend: sess.Frontend, Src: sess.Src, Dst: sess.Dst, Engine: e, tls: sess.tls, proxyHeader: sess.proxyHeader}
 	h := &httpConn{e: e, rt: rt, fe: fe, sess: ss, conn: conn}
 	now := time.Now()
 	h.hrec = HTTPRecord{Start: now, TReq: -1, TResp: -1, Request: []byte("<BADREQ>")}

@@ -24,6 +24,8 @@ type HTTPActions struct {
 	Errors map[int]*Reply
 	// Cookie is the backend's `cookie` persistence (nil = none).
 	Cookie *CookieConfig
+	// Persist are its ignore-persist and force-persist rules (persist.go).
+	Persist []PersistRule
 }
 
 // statusReasons are the reason phrases the reference writes for the
@@ -368,11 +370,12 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 
 // responseRules runs the http-response rules, then the
 // http-after-response ones, on the server's response head. answered
-// tells a rule answered instead (deny, return, redirect): the server
-// connection is closed and keep says whether the client's goes on.
+// tells a rule answered instead (deny, return, redirect), or option
+// checkcache did (checkcache.go): the server connection is closed and
+// keep says whether the client's goes on.
 func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered bool) {
 	resp := &h.resp
-	if !h.be.cfg.HTTP.Actions.rewritesResponses() && !h.fe.cfg.HTTP.Actions.rewritesResponses() {
+	if !h.be.cfg.HTTP.Actions.rewritesResponses() && !h.fe.cfg.HTTP.Actions.rewritesResponses() && !h.be.cfg.CheckCache {
 		return false, false // the common case costs nothing
 	}
 	// %B counts the server's response head as it came, before the rules
@@ -388,21 +391,23 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 			switch r.Action {
 			case HTTPAllow:
 				break rules
-			case HTTPDeny, HTTPReturn, HTTPRedirect:
-				// The server's answer is dropped with its connection;
-				// the client's persists.
+			case HTTPSilentDrop:
+				// The response goes nowhere: the server's connection
+				// closes, the client's vanishes (connact.go).
 				conn.Close()
-				h.r.Term = [2]byte{termProxy, 'H'}
+				silenceClient(h.cli)
+				// Logged as the reference: the server's status, and
+				// the request state its action sets.
+				h.r.Term = [2]byte{termProxy, stateRequest}
+				h.hrec.Status = resp.Status
+				h.r.BytesOut += droppedResponseSize(resp, orig)
+				h.finishTimers()
+				return false, true
+			case HTTPDeny, HTTPReturn, HTTPRedirect:
+				keep := h.dropResponse(conn, orig)
 				if r.Action != HTTPDeny {
 					h.r.Term[0] = 'L'
 				}
-				h.hrec.TResp = -1
-				// The dropped response counts, body included.
-				h.r.BytesOut += orig
-				if resp.Framing == http1.BodyLength {
-					h.r.BytesOut += resp.ContentLength
-				}
-				keep := h.req.KeepAlive() && h.connMode() != HTTPClose
 				if r.Action == HTTPRedirect {
 					// The request body went to the server already.
 					h.req.Framing = http1.BodyNone
@@ -412,20 +417,52 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 				rep := h.evalReply(r, r.Reply)
 				if r.Action == HTTPDeny {
 					rep = h.evalReply(r, h.ruleReply(r, 502))
+					h.countDeniedResponse(srv)
 				}
-				keep = keep && !rep.Close
-				st, n := h.writeReply(rep, keep)
-				h.r.BytesOut += n
-				h.hrec.Status = st
-				h.finishTimers()
-				return keep, true
+				return h.replyInstead(rep, keep), true
 			default:
 				applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
 			}
 		}
 	}
+	serverSet := h.serverCookieChecked()
 	h.cookieResponse(srv)
+	if keep, answered := h.blockCacheableCookie(conn, srv, serverSet, orig); answered {
+		return keep, true
+	}
 	h.afterResponse(&resp.Status, &resp.Reason, &resp.Headers)
 	h.r.BytesOut += orig - htxSize(resp)
 	return false, false
+}
+
+// dropResponse drops the server's answer with its connection, the
+// proxy answering instead (logged PH); it counts in %B, body included.
+// It tells whether the client connection may persist.
+func (h *httpConn) dropResponse(conn net.Conn, orig int64) (keep bool) {
+	conn.Close()
+	h.r.Term = [2]byte{termProxy, 'H'}
+	h.hrec.TResp = -1
+	h.r.BytesOut += droppedResponseSize(&h.resp, orig)
+	return h.req.KeepAlive() && h.connMode() != HTTPClose
+}
+
+// replyInstead writes rep in place of the dropped answer (keep: the
+// client connection may persist, as dropResponse said) and tells whether
+// it does.
+func (h *httpConn) replyInstead(rep *Reply, keep bool) bool {
+	keep = keep && !rep.Close
+	st, n := h.writeReply(rep, keep)
+	h.r.BytesOut += n
+	h.hrec.Status = st
+	h.finishTimers()
+	return keep
+}
+
+// droppedResponseSize is what %B counts for a server response the rules
+// dropped: its head as it came (orig) and a Content-Length body.
+func droppedResponseSize(resp *http1.Response, orig int64) int64 {
+	if resp.Framing == http1.BodyLength {
+		return orig + resp.ContentLength
+	}
+	return orig
 }

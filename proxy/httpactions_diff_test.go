@@ -105,6 +105,39 @@ var actCases = []actCase{
 	{"normalize-uri more", `http-request normalize-uri percent-decode-unreserved
 	http-request normalize-uri path-strip-dotdot full`,
 		[]string{get("/%41%62%2F%7e%20x/../../../y?q=%61"), get("/../..")}},
+	{"set-src from a header, for one request", `option forwardfor
+	http-request set-src hdr(x-real-ip)
+	http-request set-header X-Src %[src]
+	http-request set-header X-Port-Kept yes if { src_port gt 0 }`,
+		[]string{get("/", "X-Real-IP: 10.1.2.3"), get("/next"), get("/", "X-Real-IP: 2001:db8::7"), get("/", "X-Real-IP: junk"),
+			get("/", "X-Real-IP: 10.4.5.6")}},
+	{"set-src-port set-dst set-dst-port", `http-request set-src-port int(4242)
+	http-request set-dst ipv4(10.9.8.7)
+	http-request set-dst-port int(8080)
+	http-request set-header X-Addrs %[src]:%[src_port]-%[dst]:%[dst_port]`,
+		[]string{get("/")}},
+	{"set-dst to IPv6 keeps the port", `http-request set-dst ipv6(2001:db8::9)
+	http-request set-header X-Dst %[dst]
+	http-request set-header X-Port-Kept yes if { dst_port gt 0 }`,
+		[]string{get("/")}},
+	{"set-var-fmt", `http-request set-var-fmt(txn.a) "%[path]-%[method]"
+	http-request set-header X-A %[var(txn.a)]`,
+		[]string{get("/fmt")}},
+	{"reject", "http-request reject if { path /rej }", []string{get("/ok"), get("/rej")}},
+	{"set-timeout server", `http-request set-timeout server 300ms if { path /slow/short }
+	http-request set-timeout server req.hdr(ms) if { path /slow/expr }`,
+		[]string{get("/slow/short"), get("/slow/long"), get("/slow/expr", "ms: 250"), get("/slow/expr", "ms: 4000")}},
+	{"set-map and del-map", `http-request set-map(@DIR@/m.map) %[req.hdr(k)] %[req.hdr(v)] if { path /set }
+	http-request del-map(@DIR@/m.map) %[req.hdr(k)] if { path /del }
+	http-request set-header X-Val %[req.hdr(k),map(@DIR@/m.map,none)]`,
+		[]string{get("/get", "k: a"), get("/set", "k: b", "v: 2"), get("/get", "k: b"), get("/set", "k: a", "v: 9"),
+			get("/get", "k: a"), get("/del", "k: a"), get("/get", "k: a"), get("/get", "k: z")}},
+	{"add-acl and del-acl", `acl listed req.hdr(k) -f @DIR@/l.acl
+	http-request add-acl(@DIR@/l.acl) %[req.hdr(k)] if { path /add }
+	http-request del-acl(@DIR@/l.acl) %[req.hdr(k)] if { path /rm }
+	http-request set-header X-Listed yes if listed`,
+		[]string{get("/", "k: x"), get("/add", "k: x"), get("/", "k: x"), get("/add", "k: x"), get("/rm", "k: x"),
+			get("/", "k: x"), get("/", "k: listed-first")}},
 	{"response header rules", `http-response set-status 299 reason Fine
 	http-response set-header X-Resp 1
 	http-response add-header X-Added 2
@@ -134,6 +167,10 @@ var actCases = []actCase{
 	{"cookie insert nocache", "cookie SRV insert nocache",
 		[]string{get("/"), get("/", "Cookie: SRV=c1"), get("/setcookie"), get("/cache-public"), get("/cache-maxage"),
 			get("/expires"), get("/cache-private"), get("/cache-public", "Cookie: SRV=c2")}},
+	{"ignore-persist", "cookie SRV insert indirect\n\tignore-persist if { path_end .css }",
+		[]string{get("/a.css", "Cookie: SRV=c2"), get("/a.css", "Cookie: SRV=c2"), get("/page", "Cookie: SRV=c2"), get("/page", "Cookie: SRV=c2"), get("/b.css")}},
+	{"force-persist", "cookie SRV insert indirect\n\tforce-persist if { path_beg /admin }\n\tserver s3 127.0.0.1:1 cookie c3 check inter 100 fall 1",
+		[]string{get("/admin/x", "Cookie: SRV=c3"), get("/other", "Cookie: SRV=c3")}},
 	{"cookie insert postonly", "cookie SRV insert postonly",
 		[]string{get("/"), "POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nhi"}},
 	{"cookie insert preserve", "cookie SRV insert preserve",
@@ -221,6 +258,8 @@ var actFiles = map[string]string{
 	"e403.http": "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-Custom: yes\r\n\r\nno!\r\n",
 	"e503.http": "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nX-Custom: yes\r\n\r\n<h1>custom 503</h1>\n",
 	"body.txt":  "hello file\n",
+	"m.map":     "a 1\nz 26\n",
+	"l.acl":     "listed-first\n",
 }
 
 // actConfigText is the configuration both sides run: one listen section
@@ -293,6 +332,9 @@ func actBackend(t *testing.T, name string) string {
 				}
 			}
 			msg := name + "\n" + head
+			if strings.HasPrefix(path, "/slow") {
+				time.Sleep(700 * time.Millisecond) // past the set-timeout cases' 300ms
+			}
 			extra := ""
 			switch path {
 			case "/setcookie":

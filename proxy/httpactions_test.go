@@ -160,7 +160,6 @@ func TestHTTPActionDiagnostics(t *testing.T) {
 		{"log-format path value", "http-request set-path /%ci", ":4] : 'http-request set-path' is not acted on yet by Fulcrum (log-format value: log-format variable '%ci' is not a sample expression)"},
 		{"log-format redirect", "http-request redirect location /%ci", ":4] : 'http-request redirect location' : target '/%ci' : log-format value: log-format variable '%ci'"},
 		{"log-format return string", "http-request return status 200 content-type text/plain lf-string %ci", ":4] : 'http-request return' : payload '%ci' : log-format value"},
-		{"set-log-level", "http-request set-log-level err", ":4] : 'http-request set-log-level err' is accepted but has no effect in Fulcrum (only 'silent' is built)."},
 		{"set-nice", "http-request set-nice 10", ":4] : 'http-request set-nice' is accepted but has no effect in Fulcrum."},
 		{"set-var from an unbuilt fetch", "http-request set-var(txn.x) ssl_fc_session_id", ":4] : 'http-request set-var(txn.x)' is not acted on yet by Fulcrum ("},
 		{"response capture", "http-response capture res.hdr(x) id 0", ":4] : 'http-response capture' is not acted on yet"},

@@ -14,8 +14,9 @@ import (
 )
 
 // httplogRE splits an httplog line around what differs by nature: client
-// port, date and timer values.
-var httplogRE = regexp.MustCompile(`^([0-9.]+):\d+ \[[^\]]+\] (\S+ \S+) (-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+) (.*)$`)
+// port, date and timer values. The client is an IPv4 or IPv6 address
+// (set-src may set either).
+var httplogRE = regexp.MustCompile(`^([0-9a-f.:]+):\d+ \[[^\]]+\] (\S+ \S+) (-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+) (.*)$`)
 
 func maskHTTPLog(t *testing.T, line string) string {
 	m := httplogRE.FindStringSubmatch(line)

@@ -67,6 +67,7 @@ func (h *httpConn) startRequest() bool {
 // and the line shows no request, status -1 and PR--.
 func (h *httpConn) contentReject() {
 	h.fe.counters.Denied.Add(1)
+	h.lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 	h.hrec.Request = append(h.hrec.Request[:0], "<BADREQ>"...)
 	h.hrec.ReqCaptures, h.hrec.ResCaptures = nil, nil
 	h.hrec.Status, h.hrec.TReq = -1, -1

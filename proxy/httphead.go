@@ -195,13 +195,34 @@ func htxSize(r *http1.Response) int64 {
 }
 
 // htxHeaderBytes is the HTX payload of a head's headers: names and
-// values, without Connection, which the reference's parser consumes.
+// values. The reference's parser consumes the close and keep-alive
+// tokens of Connection; a Connection header with other tokens (Upgrade)
+// stays with those.
 func htxHeaderBytes(hs http1.Headers) int64 {
 	n := 0
 	for i := range hs {
 		if !bytes.EqualFold(hs[i].Name, hdrConnection) {
 			n += len(hs[i].Name) + len(hs[i].Value)
+		} else if kept := connectionKept(hs[i].Value); kept > 0 {
+			n += len(hs[i].Name) + kept
 		}
 	}
 	return int64(n)
+}
+
+// connectionKept is the length of a Connection value once the close and
+// keep-alive tokens are taken out (the others joined by ", ").
+func connectionKept(v []byte) int {
+	n := 0
+	for tok := range bytes.SplitSeq(v, []byte(",")) {
+		tok = bytes.TrimSpace(tok)
+		if len(tok) == 0 || bytes.EqualFold(tok, []byte("close")) || bytes.EqualFold(tok, []byte("keep-alive")) {
+			continue
+		}
+		if n > 0 {
+			n += 2
+		}
+		n += len(tok)
+	}
+	return n
 }

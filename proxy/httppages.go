@@ -109,8 +109,8 @@ func (h *httpConn) errorPage(status int) *Reply {
 
 // sendPage writes the error page for status on a connection that closes
 // after it (the stream layer's errors) and returns what %B counts.
-func (h *httpConn) sendPage(status int) int64 {
-	st, n := h.writeReply(h.errorPage(status), false)
+func (h *httpConn) sendPage(status int, keep bool) int64 {
+	st, n := h.writeReply(h.errorPage(status), keep)
 	h.hrec.Status = st
 	return n
 }
@@ -147,9 +147,13 @@ func (h *httpConn) writeReply(rep *Reply, keep bool) (int, int64) {
 	case keep && !is11:
 		h.out = appendLowerHeader(h.out, hdrConnection, valKeepAlive)
 	}
-	size := replySize(status, reason, hs, len(rep.Body))
+	body := rep.Body
+	if h.req.IsMethod("HEAD") {
+		body = nil // nor does it count in %B
+	}
+	size := replySize(status, reason, hs, len(body))
 	h.out = append(h.out, '\r', '\n')
-	h.out = append(h.out, rep.Body...)
+	h.out = append(h.out, body...)
 	h.cli.Write(h.out)
 	return status, size
 }

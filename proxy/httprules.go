@@ -73,6 +73,11 @@ const (
 	// HTTPWaitBody waits for the request body (Wait): wait-for-body and
 	// option http-buffer-request (httpgaps.go).
 	HTTPWaitBody
+	// HTTPReject closes the client connection, answering nothing;
+	// HTTPSilentDrop makes it vanish without telling the client
+	// (connact.go).
+	HTTPReject
+	HTTPSilentDrop
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -178,6 +183,8 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 			if st := h.waitBody(r.Wait); st != 0 {
 				return st, false
 			}
+		case HTTPReject, HTTPSilentDrop:
+			return h.dropClient(r.Action == HTTPSilentDrop), false
 		default:
 			h.rewriteRequest(r)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -90,8 +91,19 @@ type httpConn struct {
 	sess *Session
 	cli  net.Conn
 	conn *Record // the connection's record (never logged in http mode)
-	r    Record  // this request's record
-	hrec HTTPRecord
+	// connDst is the connection's destination (the PROXY header's with
+	// accept-proxy): each request starts from it and from conn.Client,
+	// whatever set-src/set-dst did to the previous one.
+	connDst netip.AddrPort
+	// tmo is the request's set-timeout overrides.
+	tmo timeoutOverride
+	// noL7Retry is set by disable-l7-retry: retry-on retries nothing of
+	// the request.
+	noL7Retry bool
+	// replay is the request as it went to the server, for retry-on.
+	replay []byte
+	r      Record // this request's record
+	hrec   HTTPRecord
 
 	feOpts, beOpts http1.Options
 	badAt          int    // where a refused request's parsing stopped (show errors)
@@ -112,6 +124,9 @@ type httpConn struct {
 	srvConn net.Conn // server connection kept between requests
 	chunks  []byte   // a chunked body re-encoded for the next hop
 	reused  bool     // the connection in use was open before this request
+	// priv are the idle server connections private to this client
+	// (http-reuse never, connection-based authentication: preferlast.go).
+	priv privConns
 	// expectDone reports the end of an Expect: 100-continue body being
 	// forwarded beside the response.
 	expectDone chan error
@@ -140,6 +155,7 @@ var httpConnPool = sync.Pool{New: func() any { return &httpConn{} }}
 func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Session, cli net.Conn, pre []byte, conn *Record) {
 	h := httpConnPool.Get().(*httpConn)
 	h.e, h.rt, h.fe, h.lc, h.sess, h.cli, h.conn = e, rt, fe, lc, sess, fastConn(cli), conn
+	h.connDst = sess.Dst
 	h.feOpts = parseOptions(fe.cfg.HTTP.Parse)
 	h.in.b = getBuf(h.feOpts.Limits.BufSize)
 	h.in.w = copy(h.in.b, pre)
@@ -169,6 +185,7 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 // to their pools.
 func (h *httpConn) release() {
 	h.parkServer()
+	h.priv.closeAll()
 	putBuf(h.in.b)
 	if h.sin.b != nil {
 		putBuf(h.sin.b)
@@ -205,6 +222,11 @@ func (h *httpConn) exchange() bool {
 	}
 	h.be = nil
 	h.resp.Reset() // res.* fetches see no response before this one's
+	// Address actions change a request's addresses, not the connection's.
+	h.sess.Src, h.sess.Dst, h.sess.dstSet = h.conn.Client, h.connDst, false
+	h.sess.logLevel = 0 // set-log-level too, and the queue priority
+	h.sess.prioClass, h.sess.prioOffset = 0, 0
+	h.tmo, h.noL7Retry = timeoutOverride{}, false
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
@@ -255,9 +277,9 @@ func (h *httpConn) exchange() bool {
 	}
 	be := h.rt.backends[pickBackend(h.fe.cfg, h.sess)]
 	if be == nil {
-		h.reply(503, termProxy, stateRequest)
+		keep := h.replyKept(503, termProxy, stateRequest, h.keepAfterAnswer())
 		h.log()
-		return false
+		return keep
 	}
 	h.be = be
 	h.r.Backend = be.cfg.Name
@@ -277,10 +299,6 @@ func (h *httpConn) exchange() bool {
 	h2Bytes(h.cli, &h.r) // h2serve.go
 	be.counters.close()
 	h.r.BeConn = be.counters.Cur.Load()
-	for _, c := range []*Counters{h.fe.counters, be.counters} {
-		c.BytesIn.Add(h.r.BytesIn)
-		c.BytesOut.Add(h.r.BytesOut)
-	}
 	h.log()
 	return keep
 }
@@ -370,14 +388,28 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 }
 
 // reply sends one of the built-in answers and ends the connection.
+// clientGone gives up a request whose client closed while the server was
+// thinking (option abortonclose), with the reference's 400.
+func (h *httpConn) clientGone(conn net.Conn) bool {
+	conn.Close()
+	h.r.Term = [2]byte{termClientAbort, 'H'}
+	return h.reply(400, termClientAbort, 'H')
+}
+
 func (h *httpConn) reply(status int, who, when byte) bool {
-	h.r.BytesOut += h.sendPage(status)
+	return h.replyKept(status, who, when, false)
+}
+
+// replyKept is reply for an answer after which the client connection may
+// persist (keep); it returns keep.
+func (h *httpConn) replyKept(status int, who, when byte, keep bool) bool {
+	h.r.BytesOut += h.sendPage(status, keep)
 	h.hrec.Status = status
 	if h.r.Term[0] == termNone {
 		h.r.Term = [2]byte{who, when}
 	}
 	h.finishTimers()
-	return false
+	return keep
 }
 
 func (h *httpConn) finishTimers() {
@@ -395,6 +427,11 @@ func (h *httpConn) log() {
 	if h.e.opts.AccessLog == nil || h.loggedEarly() {
 		return
 	}
+	// Address actions may have changed the connection's addresses.
+	h.r.Client = h.sess.Src
+	if h.sess.dstSet {
+		h.r.Listener = h.sess.Dst
+	}
 	h.r.ActConn, h.r.FeConn = h.e.active.Load(), h.fe.counters.Cur.Load()
 	if h.be != nil {
 		h.r.BeConn = h.be.counters.Cur.Load()
@@ -406,6 +443,10 @@ func (h *httpConn) log() {
 // previous request when it goes to the same server, else an idle one of
 // the server's pool (as http-reuse allows), else a new one.
 func (h *httpConn) dialServer(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
+	if c := h.takePrivate(s); c != nil { // preferlast.go
+		h.reused = true
+		return c, nil
+	}
 	if h.srvConn != nil {
 		if h.srv == s {
 			c := h.srvConn
@@ -431,17 +472,20 @@ func (h *httpConn) dialNew(ctx context.Context, s *server) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.priv.opened()
 	return fastConn(c), nil
 }
 
-// parkServer gives the kept server connection to its server's idle pool
-// (or closes it when it may not be shared).
+// parkServer gives the kept server connection to its server's idle pool,
+// or keeps it for this client alone when it may not be shared.
 func (h *httpConn) parkServer() {
 	if h.srvConn == nil {
 		return
 	}
-	if h.srv.be.cfg.HTTP.Reuse == ReuseNever || h.e.isDraining() {
+	if h.e.isDraining() {
 		h.srvConn.Close()
+	} else if h.keptPrivate() {
+		h.priv.park(h.srv, h.srvConn, h.fe.cfg.SessionSrvConns)
 	} else {
 		h.srv.idle.put(h.srvConn)
 	}
@@ -463,16 +507,25 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		if errors.Is(err, errNoServer) {
 			h.r.Term = [2]byte{termServerAbort, stateConnect}
 		}
-		return h.reply(503, termServerAbort, stateConnect)
+		return h.replyKept(503, termServerAbort, stateConnect, h.keepAfterAnswer())
 	}
 	h.r.SrvConn = srv.state.counters.Cur.Load() - 1
-	defer be.release(srv)
+	// srv may change when the request is retried (retryon.go).
+	defer func() {
+		if srv != nil {
+			be.release(srv)
+		}
+	}()
 	if !h.lc.setServer(conn) {
 		conn.Close()
 		return false
 	}
 	be.attach(srv, h.lc)
-	defer be.detach(srv, h.lc)
+	defer func() {
+		if srv != nil {
+			be.detach(srv, h.lc)
+		}
+	}()
 	if h.sin.b == nil {
 		h.beOpts = parseOptions(be.cfg.HTTP.Parse)
 		h.sin.b = getBuf(h.beOpts.Limits.BufSize)
@@ -489,6 +542,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 		}
 		errc = h.sendRequest(conn, be)
 	}
+	replayable := errc == nil && h.keepReplay(be, bodyless)
 	if h.req.ExpectContinue() && !h.body.Done() && errc == nil {
 		// The client sends its body once it saw the server's 100: it
 		// flows while the response is read and relayed.
@@ -502,11 +556,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	}
 	status, term, gone := h.awaitResponse(conn, be, sentAt)
 	if gone {
-		// The client closed while the server was thinking (option
-		// abortonclose): given up, with the reference's 400.
-		conn.Close()
-		h.r.Term = [2]byte{termClientAbort, 'H'}
-		return h.reply(400, termClientAbort, 'H')
+		return h.clientGone(conn)
 	}
 	if status != 0 && h.expectDone != nil {
 		h.cli.SetReadDeadline(time.Now())
@@ -527,8 +577,41 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			status, term = h.readResponse(conn, be, sentAt)
 		}
 	}
+	// retry-on: a request whose whole self is at hand (no body) is sent
+	// again while the failure is one retry-on names and retries remain.
+	for errc == nil && replayable && !h.noL7Retry && h.r.Retries < be.cfg.Retries && h.l7Retryable(be, status, term) {
+		conn.Close()
+		var ok bool
+		if conn, srv, ok = h.l7Retry(be, srv); !ok {
+			return h.reply(503, termServerAbort, stateConnect)
+		}
+		h.sin.r, h.sin.w = 0, 0 // what the failed server sent is dropped
+		h.resp.Reset()
+		sentAt = time.Now()
+		if errc = h.resendRequest(conn); errc != nil {
+			break
+		}
+		if status, term, gone = h.awaitResponse(conn, be, sentAt); gone {
+			return h.clientGone(conn)
+		}
+	}
+	if status == -2 && errc == nil && h.nreq > 0 {
+		// A kept-alive client's later request whose server closed
+		// without a byte of answer: as the reference, the client
+		// connection closes without an answer or a log line, so that
+		// the client retries the request as HTTP lets it.
+		conn.Close()
+		h.r.Log = nil
+		h.hrec.Status = -1
+		h.finishTimers()
+		return false
+	}
 	if status != 0 {
 		conn.Close()
+		// The reference keeps the client connection after its own 502
+		// or 504, the request having gone whole.
+		keep := errc == nil && (bodyless || h.body.Done()) &&
+			h.req.KeepAlive() && h.connMode() != HTTPClose
 		if status == -2 {
 			status = 502
 		}
@@ -538,10 +621,11 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			h.finishTimers()
 			return false
 		}
-		return h.reply(status, term[0], term[1])
+		return h.replyKept(status, term[0], term[1], keep)
 	}
 	h.hrec.TResp = time.Since(sentAt)
 	h.captureResponse()
+	h.noteConnAuth(conn) // preferlast.go
 	return h.relayResponse(conn, srv, be, errc)
 }
 
@@ -552,6 +636,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 func (h *httpConn) redial(conn net.Conn, srv *server) net.Conn {
 	conn.Close()
 	fresh, err := h.dialNew(h.e.ctx, srv)
+	countConnect(srv.be, srv, false)
 	if err != nil {
 		h.reply(503, termServerAbort, stateConnect)
 		return nil
@@ -625,6 +710,7 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 	fail := func(err error, srcSide bool) error {
 		return &bodyErr{client: srcSide == fromClient, err: err}
 	}
+	h.contBody(fromClient, 0) // what came before the body counts now
 	for !h.body.Done() {
 		if d := in.data(); len(d) > 0 {
 			var n int
@@ -648,6 +734,7 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 			if n > 0 {
 				total += int64(n)
 				in.consume(n)
+				h.contBody(fromClient, total)
 			}
 			if h.body.Done() {
 				break
@@ -660,11 +747,11 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 		if rem := h.body.Remaining(); rem > 0 {
 			var n int64
 			var err error
-			if s, d, ok := tcpPair(src, dst); ok {
+			if s, d, ok := tcpPair(src, dst); ok && h.contCounter() == nil {
 				n, err = relay(d, s, rem)
 			} else {
 				h.lr.R, h.lr.N = src, rem
-				n, err = io.Copy(dst, &h.lr)
+				n, err = io.Copy(h.bodyWriter(dst, fromClient, total), &h.lr)
 				h.lr.R = nil
 			}
 			h.body.Skip(n)
@@ -723,7 +810,7 @@ func (h *httpConn) awaitResponse(conn net.Conn, be *backend, sentAt time.Time) (
 // the termination state.
 func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (int, [2]byte) {
 	for {
-		if d := be.cfg.TimeoutServer; d > 0 {
+		if d := h.serverTimeout(be); d > 0 {
 			conn.SetReadDeadline(sentAt.Add(d))
 		}
 		for {
@@ -820,7 +907,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		return h.tunnel(conn, be)
 	}
 	bodyDone := h.expectDone
-	n64, err := h.copyBody(h.cli, conn, &h.sin, be.cfg.TimeoutServer, false, h.resp.Framing == http1.BodyUntilClose)
+	n64, err := h.copyBody(h.cli, conn, &h.sin, h.serverTimeout(be), false, h.resp.Framing == http1.BodyUntilClose)
 	h.body = reqBody
 	h.r.BytesOut += n64
 	if bodyDone != nil {
@@ -872,7 +959,8 @@ func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 		h.r.BytesIn += int64(n)
 		h.in.consume(len(d))
 	}
-	in, out, term := tunnel(h.cli, conn, timeouts(h.fe.cfg, be.cfg), h.lc)
+	h.contCounter().startTunnel(h.r.BytesIn, h.r.BytesOut) // contstats.go
+	in, out, term := tunnel(h.cli, conn, h.tunnelTimeouts(be), h.lc)
 	h.r.BytesIn += in
 	h.r.BytesOut += out
 	h.r.Term = term

@@ -25,6 +25,8 @@ type listener struct {
 	// processes hold it too (see inherit.go); closing it would not stop
 	// the kernel from queueing connections.
 	inherited bool
+	// counters count the connections it accepted (socketstats.go).
+	counters Counters
 }
 
 func (l *listener) pause() {
@@ -139,6 +141,7 @@ func (e *Engine) syncListeners(rt *runtime) error {
 			continue
 		}
 		b := w.bind
+		b.counters = &l.counters
 		l.bind.Store(&b)
 		l.fe.Store(w.fe)
 		if old := l.limit.Load(); old == nil || opened[k] != nil || (old.cap() != b.MaxConn) {

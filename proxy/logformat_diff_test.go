@@ -102,8 +102,9 @@ func refLines(ref *difftest.Reference, prefix string, n int) []string {
 }
 
 // startOurs runs our engine on cfgText; line renders a record's access
-// line (false: none), and lines returns those collected so far.
-func startOurs(t *testing.T, cfgText string, line func(r *Record) (string, bool)) (e *Engine, lines func() []string) {
+// line (false: none), and lines returns those collected so far. The
+// engine's messages go to engineLog when given.
+func startOurs(t *testing.T, cfgText string, line func(r *Record) (string, bool), engineLog ...func(l Level, proxy, msg string)) (e *Engine, lines func() []string) {
 	t.Helper()
 	cfg, diags := adapt(t, cfgText)
 	for _, d := range diags {
@@ -111,13 +112,17 @@ func startOurs(t *testing.T, cfgText string, line func(r *Record) (string, bool)
 	}
 	var mu sync.Mutex
 	var got []string
-	e, err := New(cfg, Options{AccessLog: func(r *Record) {
+	opts := Options{AccessLog: func(r *Record) {
 		if l, ok := line(r); ok {
 			mu.Lock()
 			got = append(got, l)
 			mu.Unlock()
 		}
-	}})
+	}}
+	for _, f := range engineLog {
+		opts.Log = f
+	}
+	e, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

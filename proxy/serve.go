@@ -26,6 +26,10 @@ type liveConn struct {
 	flow    *flow     // the flow moving the connections' bytes, if any
 	fe      string    // frontend name, for `show sess`
 	start   time.Time // accept time, for `show sess`
+	// cont counts the stream's bytes along the way (contstats.go).
+	cont *contStats
+	// li is the accepting listener's counters (socketstats.go).
+	li *Counters
 }
 
 func (c *liveConn) setServer(s net.Conn) bool {
@@ -85,15 +89,23 @@ func addrPort(a net.Addr) netip.AddrPort {
 
 // serve runs one client connection to its end.
 func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
-	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now()}
+	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now(), li: bind.counters}
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}
 	e.liveMu.Unlock()
 	e.active.Add(1)
 	fe.counters.open()
+	lc.countListener(func(c *Counters) { openListener(fe, c) })
 	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: addrPort(cli.LocalAddr())}
+	var sess *Session
 	defer func() {
+		if sess != nil { // address actions may have changed them
+			rec.Client = sess.Src
+			if sess.dstSet {
+				rec.Listener = sess.Dst
+			}
+		}
 		rec.TTotal = time.Since(rec.Accept)
 		rec.ActConn, rec.FeConn = e.active.Load(), fe.counters.Cur.Load()
 		e.accountTCP(rt, rec)
@@ -101,6 +113,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 			e.opts.AccessLog(rec)
 		}
 		fe.counters.close()
+		lc.countListener((*Counters).close)
 		e.active.Add(-1)
 		e.liveMu.Lock()
 		delete(e.live, lc)
@@ -108,7 +121,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		cli.Close()
 	}()
 
-	sess := &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e}
+	sess = &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e, client: cli}
 	rec.sess = sess
 	var buf []byte
 	ok := true
@@ -132,6 +145,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	if !connOK || !runRules(fe.cfg.SessionRules, sess) {
 		fe.counters.Denied.Add(1)
 		fe.counters.DeniedConns.Add(1)
+		lc.countListener(func(c *Counters) { c.Denied.Add(1); c.DeniedConns.Add(1) })
 		rec.Term = [2]byte{termProxy, stateRequest}
 		rec.connError = rejectedConn(fe, bind, connOK)
 		return
@@ -143,8 +157,13 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	}
 	e.logAccept(rec) // the stream starts (per request in http mode)
 	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
+		drainReadable(cli)
 		fe.counters.Denied.Add(1)
+		lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 		rec.Term = [2]byte{termProxy, stateRequest}
+		// What was read to decide counts, as in the reference.
+		rec.BytesIn = int64(len(buf))
+		addBytes([]*Counters{fe.counters, lc.li}, rec.BytesIn, 0, nil)
 		return
 	}
 	be := rt.backends[pickBackend(fe.cfg, sess)]
@@ -202,13 +221,13 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 			return srvConn, srv
 		}
 	}
+	counters := []*Counters{fe.counters, be.counters, &srv.state.counters, lc.li}
+	lc.cont = newContStats(fe.cfg, counters...)
+	lc.cont.startTunnel(int64(len(buf)), 0)
 	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg), lc)
 	in += int64(len(buf))
 	rec.BytesIn, rec.BytesOut, rec.Term = in, out, term
-	for _, c := range []*Counters{fe.counters, be.counters, &srv.state.counters} {
-		c.BytesIn.Add(in)
-		c.BytesOut.Add(out)
-	}
+	addBytes(counters, in, out, lc.cont)
 	return srvConn, srv
 }
 
@@ -247,13 +266,18 @@ func readProxyHeader(c net.Conn, sess *Session, timeout time.Duration) ([]byte, 
 			if !h.Local {
 				sess.Src, sess.Dst = h.Src, h.Dst
 			}
+			sess.proxyHeader = &h
 			return append([]byte(nil), buf[n:]...), nil
 		}
 		if !errors.Is(err, proxyproto.ErrNeedMore) {
 			return nil, err
 		}
 		if len(buf) == cap(buf) {
-			return nil, errors.New("PROXY header too long")
+			// A v2 header with TLVs may be longer than the first guess.
+			if cap(buf) >= proxyproto.MaxV2 {
+				return nil, errors.New("PROXY header too long")
+			}
+			buf = append(make([]byte, 0, min(2*cap(buf), proxyproto.MaxV2)), buf...)
 		}
 		m, err := c.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
@@ -273,6 +297,11 @@ func runRules(rules []Rule, sess *Session) bool {
 		case Accept:
 			return true
 		case Reject:
+			return false
+		case SilentDrop:
+			if sess.client != nil {
+				silenceClient(sess.client)
+			}
 			return false
 		default:
 			if r.Do != nil {

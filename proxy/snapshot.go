@@ -88,6 +88,7 @@ func (e *Engine) Snapshot() *stats.Snapshot {
 	for _, name := range rt.order() {
 		if f := rt.frontends[name]; f != nil {
 			snap.Rows = append(snap.Rows, e.frontendRow(rt, f, ids[name], now))
+			snap.Rows = append(snap.Rows, e.listenerRows(rt, f, ids[name], now)...) // socketstats.go
 		}
 		if b := rt.backends[name]; b != nil {
 			snap.Rows = append(snap.Rows, b.rows(rt, ids[name], now)...)
@@ -113,7 +114,7 @@ func commonRow(r *stats.Row, t stats.ObjType, proxy, name string, iid, sid int, 
 	r.Set(stats.Stot, stats.U64(c.Total.Load()))
 	r.Set(stats.Bin, stats.U64(c.BytesIn.Load()))
 	r.Set(stats.Bout, stats.U64(c.BytesOut.Load()))
-	r.Set(stats.Dresp, stats.U64(0))
+	r.Set(stats.Dresp, stats.U64(c.DeniedResps.Load()))
 	r.Set(stats.Pid, stats.U32(1))
 	r.Set(stats.Iid, stats.U32(int64(iid)))
 	r.Set(stats.Sid, stats.U32(int64(sid)))

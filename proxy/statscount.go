@@ -96,6 +96,7 @@ type statCounters struct {
 	Hrsp         [6]atomic.Int64 // 1xx..5xx, other
 	ReqErrors    atomic.Int64    // ereq
 	RespErrors   atomic.Int64    // eresp
+	DeniedResps  atomic.Int64    // dresp: responses refused (checkcache, http-response deny)
 	Intercepted  atomic.Int64    // requests answered by the proxy itself (stats, services, redirects)
 	LBTotal      atomic.Int64    // lbtot: times chosen by load balancing
 	Connects     atomic.Int64    // connect: connection attempts
@@ -215,8 +216,16 @@ func (s *srvStats) noteCheck(r check.Result, healthBefore int) {
 // account updates the statistics of one finished HTTP request.
 func (h *httpConn) account() {
 	st := h.hrec.Status
-	if string(h.hrec.Request) == "<BADREQ>" && st >= 400 {
+	badReq := string(h.hrec.Request) == "<BADREQ>" && st >= 400
+	if !badReq {
+		// Every request's bytes count, answered by the proxy or
+		// forwarded; the reference refuses a malformed one before it
+		// has a stream to count in (contstats.go).
+		h.countRequestBytes()
+	}
+	if badReq {
 		h.fe.counters.ReqErrors.Add(1)
+		h.lc.countListener(func(c *Counters) { c.ReqErrors.Add(1) })
 		h.fe.counters.lastRejected.Store(&RejectedRequest{When: time.Now(), Frontend: h.fe.cfg.Name,
 			Client: h.r.Client.String(), Status: st, Request: append([]byte(nil), h.in.b[:h.in.w]...),
 			ErrorAt: h.badAt, Event: h.e.captures.Add(1) - 1})
@@ -271,8 +280,14 @@ func countLB(b *backend, s *server) {
 	s.state.counters.LBTotal.Add(1)
 }
 
-// countConnect counts a connection attempt to s (connect).
-func countConnect(b *backend, s *server) {
+// countConnect counts a connection attempt to s (connect), or the reuse
+// of an idle connection instead (reuse).
+func countConnect(b *backend, s *server, reused bool) {
+	if reused {
+		b.counters.Reuses.Add(1)
+		s.state.counters.Reuses.Add(1)
+		return
+	}
 	b.counters.Connects.Add(1)
 	s.state.counters.Connects.Add(1)
 }
@@ -307,7 +322,7 @@ func (c *Counters) clearStats(all bool) {
 		return
 	}
 	for _, a := range []*atomic.Int64{&c.Requests, &c.DeniedConns, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
-		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts} {
+		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts, &c.DeniedResps} {
 		a.Store(0)
 	}
 	for i := range c.Hrsp {
@@ -351,4 +366,5 @@ func (h *httpConn) countDenied(r *HTTPRule) {
 		return
 	}
 	h.fe.counters.Denied.Add(1)
+	h.lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 }

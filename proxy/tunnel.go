@@ -60,7 +60,7 @@ func tunnel(cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, t
 			}
 		}
 	}
-	in, out, term = tunnelPumps(cli, srv, t)
+	in, out, term = tunnelPumps(cli, srv, t, lc.contStats())
 	cli.Close()
 	srv.Close()
 	return in, out, term
@@ -69,7 +69,7 @@ func tunnel(cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, t
 // tunnelPumps is tunnel with one goroutine per direction over the
 // netpoller: for connections other than two plain TCP ones, or when no
 // flowLoop could be made.
-func tunnelPumps(cli, srv net.Conn, t tunnelTimeouts) (in, out int64, term [2]byte) {
+func tunnelPumps(cli, srv net.Conn, t tunnelTimeouts, cont *contStats) (in, out int64, term [2]byte) {
 	var last atomic.Int64 // last activity in either direction, unix nanos
 	last.Store(time.Now().UnixNano())
 	// The times each side's idle bound counts from: last, or its own
@@ -83,6 +83,11 @@ func tunnelPumps(cli, srv net.Conn, t tunnelTimeouts) (in, out int64, term [2]by
 	}
 	if t.independent[1] {
 		srvLast = &srvRead
+	}
+	var moved *[2]atomic.Int64 // the bytes so far, for option contstats
+	if cont != nil {
+		moved = new([2]atomic.Int64)
+		defer cont.watch(func() (int64, int64) { return moved[0].Load(), moved[1].Load() })()
 	}
 	var cliIdle, srvIdle atomic.Int64
 	cliIdle.Store(int64(t.client))
@@ -124,7 +129,7 @@ func tunnelPumps(cli, srv net.Conn, t tunnelTimeouts) (in, out int64, term [2]by
 	go func() {
 		defer close(done)
 		var err error
-		out, err = pump(srv, cli, &srvIdle, srvLast, &last)
+		out, err = pump(srv, cli, &srvIdle, srvLast, &last, progressOf(moved, 1))
 		if !ended(err, srv, termServerAbort, termClientAbort) {
 			return
 		}
@@ -142,7 +147,7 @@ func tunnelPumps(cli, srv net.Conn, t tunnelTimeouts) (in, out int64, term [2]by
 			cli.SetReadDeadline(time.Now())
 		}
 	}()
-	in, err := pump(cli, srv, &cliIdle, cliLast, &last)
+	in, err := pump(cli, srv, &cliIdle, cliLast, &last, progressOf(moved, 0))
 	cliFin.Store(err == nil)
 	switch {
 	case !ended(err, cli, termClientAbort, termServerAbort):
@@ -207,11 +212,22 @@ func closeWrite(c net.Conn) {
 	}
 }
 
+// progressOf is direction i's counter of moved, nil when moved is.
+func progressOf(moved *[2]atomic.Int64, i int) *atomic.Int64 {
+	if moved == nil {
+		return nil
+	}
+	return &moved[i]
+}
+
 // pump copies src to dst until EOF (nil error) or failure. It refreshes
 // src's read deadline between chunks; a deadline hit only ends the copy if
 // src's idle time (counted from since, which moved data updates along
-// with last) reached the idle timeout.
-func pump(src, dst net.Conn, idle, since, last *atomic.Int64) (int64, error) {
+// with last) reached the idle timeout. progress, when not nil, counts the
+// bytes as they are written (option contstats): a chunk can take long to
+// fill, so the copy goes through a counting writer, not through relay,
+// which reports only once its chunk is done.
+func pump(src, dst net.Conn, idle, since, last, progress *atomic.Int64) (int64, error) {
 	var total int64
 	lr := &io.LimitedReader{R: src}
 	for {
@@ -224,9 +240,11 @@ func pump(src, dst net.Conn, idle, since, last *atomic.Int64) (int64, error) {
 		lr.N = chunk
 		var n int64
 		var err error
-		if s, d, ok := tcpPair(src, dst); ok {
+		if s, d, ok := tcpPair(src, dst); ok && progress == nil {
 			n, err = relay(d, s, chunk)
 			lr.N -= n
+		} else if progress != nil {
+			n, err = io.Copy(countingWriter{dst, progress}, lr)
 		} else {
 			n, err = io.Copy(dst, lr)
 		}

@@ -4,7 +4,11 @@
 # round requests/s, the proxy's CPU seconds per 100k requests
 # (utime+stime from /proc/PID/stat), p50/p99 latency at a fixed offered
 # rate, RSS and the share of its CPU time spent in the kernel, then the
-# ratios ours/reference with min-max over rounds.
+# ratios ours/reference with min-max over rounds. Two more columns explain
+# requests/s where the load core (CPU 1) is the limit: how often the proxy
+# went to sleep per request (voluntary context switches, all threads), and
+# the load core's busy microseconds per request (/proc/stat): each time
+# the proxy sleeps, the load core pays to wake it.
 # CPU per request is the figure that counts: wrk and nginx on one core cap
 # the request rate, so a throughput ratio saturates near 1.
 #
@@ -78,12 +82,17 @@ bench_wait_port() {
 
 # cpu_ticks PID: "USER SYSTEM" clock ticks so far.
 cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+# sleeps PID: voluntary context switches so far, over all its threads.
+sleeps() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'; }
+# load_busy: busy clock ticks of the load core (CPU 1) so far.
+load_busy() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 # bench_one BIN PATH [close]: prints "REQS_PER_SEC CPU_S_PER_100K P50_MS
-# P99_MS RSS_MIB KERNEL_SHARE" (the part of the CPU time spent in the kernel).
+# P99_MS RSS_MIB KERNEL_SHARE SLEEPS_PER_REQ LOAD_US_PER_REQ" (the part of
+# the CPU time spent in the kernel; see the file's comment for the last two).
 bench_one() {
-  local bin=$1 path=$2 pid out reqs rps u0 s0 u1 s1 lat rss wrkopt=() latopt=()
+  local bin=$1 path=$2 pid out reqs rps u0 s0 u1 s1 v0 v1 l0 l1 lat rss wrkopt=() latopt=()
   if [ "${3:-}" = close ]; then
     wrkopt=(-H "Connection: close")
     latopt=(-close)
@@ -98,8 +107,10 @@ bench_one() {
   fi
   taskset -c 1 wrk -t1 -c"$CONNS" -d1s "${wrkopt[@]}" "http://127.0.0.1:$fe_port$path" >/dev/null
   read -r u0 s0 < <(cpu_ticks "$pid")
+  v0=$(sleeps "$pid") l0=$(load_busy)
   out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" "${wrkopt[@]}" "http://127.0.0.1:$fe_port$path")
   read -r u1 s1 < <(cpu_ticks "$pid")
+  v1=$(sleeps "$pid") l1=$(load_busy)
   rss=$(rss_kib "$pid")
   # Latency at a fixed offered rate well below saturation.
   lat=$(taskset -c 1 "$work/ratelat" -addr "127.0.0.1:$fe_port" -path "$path" -rate "$RATE" -conns 10 -dur "${SECS}s" "${latopt[@]}")
@@ -108,27 +119,29 @@ bench_one() {
   reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   awk -v r="$reqs" -v rps="$rps" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" -v lat="$lat" -v rss="$rss" \
-    'BEGIN { printf "%.0f %.4f %s %.1f %.3f\n", rps, ((u + s) / hz) / (r / 100000), lat, rss / 1024, (u + s > 0 ? s / (u + s) : 0) }'
+    -v v=$((v1 - v0)) -v l=$((l1 - l0)) \
+    'BEGIN { printf "%.0f %.4f %s %.1f %.3f %.3f %.2f\n", rps, ((u + s) / hz) / (r / 100000), lat, rss / 1024, (u + s > 0 ? s / (u + s) : 0), v / r, l / hz * 1e6 / r }'
 }
 
 # bench_case NAME PATH [close]: runs the rounds of one case on $work/haproxy.cfg.
 bench_case() {
   local name=$1 path=$2 mode=${3:-} r res ratios=()
   echo "== $name: $CONNS connections, ${SECS}s per run, $ROUNDS rounds, latency at $RATE req/s"
-  printf "%-6s %-10s %10s %15s %9s %9s %8s %7s\n" round proxy "req/s" "CPU s/100k" "p50 ms" "p99 ms" "RSS MiB" "kernel"
+  printf "%-6s %-10s %10s %15s %9s %9s %8s %7s %10s %11s\n" round proxy "req/s" "CPU s/100k" "p50 ms" "p99 ms" "RSS MiB" "kernel" "sleeps/req" "load us/req"
   for ((r = 1; r <= ROUNDS; r++)); do
     res=$(bench_one "$REF" "$path" "$mode") || return 0
-    read -r a_rps a_cpu a_p50 a_p99 a_rss a_kern <<<"$res"
-    printf "%-6s %-10s %10s %15s %9s %9s %8s %7s\n" "$r" reference "$a_rps" "$a_cpu" "$a_p50" "$a_p99" "$a_rss" "$a_kern"
+    read -r a_rps a_cpu a_p50 a_p99 a_rss a_kern a_sleep a_load <<<"$res"
+    printf "%-6s %-10s %10s %15s %9s %9s %8s %7s %10s %11s\n" "$r" reference "$a_rps" "$a_cpu" "$a_p50" "$a_p99" "$a_rss" "$a_kern" "$a_sleep" "$a_load"
     res=$(bench_one "$OURS" "$path" "$mode") || return 0
-    read -r b_rps b_cpu b_p50 b_p99 b_rss b_kern <<<"$res"
-    printf "%-6s %-10s %10s %15s %9s %9s %8s %7s\n" "$r" ours "$b_rps" "$b_cpu" "$b_p50" "$b_p99" "$b_rss" "$b_kern"
+    read -r b_rps b_cpu b_p50 b_p99 b_rss b_kern b_sleep b_load <<<"$res"
+    printf "%-6s %-10s %10s %15s %9s %9s %8s %7s %10s %11s\n" "$r" ours "$b_rps" "$b_cpu" "$b_p50" "$b_p99" "$b_rss" "$b_kern" "$b_sleep" "$b_load"
     ratios+=("$(awk -v a="$b_cpu" -v b="$a_cpu" -v c="$b_rps" -v d="$a_rps" -v e="$b_p99" -v f="$a_p99" -v g="$b_rss" -v h="$a_rss" -v k="$a_kern" \
-      'BEGIN { printf "%.3f %.3f %.3f %.3f %.3f", a / b, c / d, (f > 0 ? e / f : 0), g / h, k }')")
+      -v la="$a_load" -v lb="$b_load" -v sa="$a_sleep" -v sb="$b_sleep" \
+      'BEGIN { printf "%.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f", a / b, c / d, (f > 0 ? e / f : 0), g / h, k, (la > 0 ? lb / la : 0), sa, sb }')")
   done
   printf '%s\n' "${ratios[@]}" | awk -v goal="$CPU_GOAL" '
-    NR == 1 { for (i = 1; i <= 5; i++) { mn[i] = mx[i] = $i } }
-    { for (i = 1; i <= 5; i++) { if ($i < mn[i]) mn[i] = $i; if ($i > mx[i]) mx[i] = $i; s[i] += $i } }
+    NR == 1 { for (i = 1; i <= 8; i++) { mn[i] = mx[i] = $i } }
+    { for (i = 1; i <= 8; i++) { if ($i < mn[i]) mn[i] = $i; if ($i > mx[i]) mx[i] = $i; s[i] += $i } }
     END {
       printf "  CPU per request, ours/reference: mean %.3f (min %.3f, max %.3f); goal <= %s\n", s[1] / NR, mn[1], mx[1], goal
       printf "  requests/s, ours/reference:      mean %.3f (min %.3f, max %.3f); goal >= 1.0\n", s[2] / NR, mn[2], mx[2]
@@ -138,5 +151,8 @@ bench_case() {
       # receives and sends: that share of the reference CPU is a floor
       # no user-space work can go below.
       printf "  reference CPU in the kernel:     mean %.3f (min %.3f, max %.3f): the lowest CPU ratio a proxy making its system calls can reach\n", s[5] / NR, mn[5], mx[5]
+      # Where the load core is the limit, its cost per request sets
+      # requests/s; a proxy that sleeps more often costs it more wake-ups.
+      printf "  load core CPU per request, ours/reference: mean %.3f (min %.3f, max %.3f); proxy sleeps per request: ours %.3f, reference %.3f\n", s[6] / NR, mn[6], mx[6], s[8] / NR, s[7] / NR
     }'
 }

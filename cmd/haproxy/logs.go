@@ -280,6 +280,8 @@ func (l *logger) engineMessage(lv proxy.Level, px, msg string) {
 		level = 1
 	case strings.Contains(msg, " is UP"):
 		level = 5
+	case strings.HasPrefix(msg, "Blocking cacheable cookie"):
+		level = 1 // LOG_ALERT, where the other alerts are LOG_EMERG
 	}
 	if strings.HasSuffix(msg, " has no server available!") {
 		// The log line names the proxy without quotes.

@@ -3,7 +3,6 @@ package balance_test
 import (
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -21,29 +20,7 @@ func configFor(t *testing.T, sc difftest.Scenario) balance.Config {
 	if arg != "" {
 		cfg.Param = strings.TrimSuffix(arg, ")")
 	}
-	for i := 1; i < len(f); i++ {
-		switch f[i] {
-		case "whole":
-			cfg.URIWhole = true
-		case "path-only":
-			cfg.URIPathOnly = true
-		case "use_domain_only":
-			cfg.UseDomainOnly = true
-		case "len", "depth":
-			n, err := strconv.Atoi(f[i+1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f[i] == "len" {
-				cfg.URILen = n
-			} else {
-				cfg.URIDepth = n
-			}
-			i++
-		default:
-			cfg.Param = f[i] // url_param name
-		}
-	}
+	cfg.SetHTTPArgs(cfg.Param, f[1:])
 	h := strings.Fields(sc.HashType)
 	if len(h) > 0 {
 		cfg.Consistent = h[0] == "consistent"

@@ -142,7 +142,8 @@ func uriKey(cfg *Config, uri string) []byte {
 	return []byte(uri[:end])
 }
 
-// pathOnly strips scheme and authority from an absolute URI.
+// pathOnly strips scheme and authority from an absolute URI; the query
+// stays (http_parse_path's path runs to the end): "whole" hashes it.
 func pathOnly(uri string) string {
 	if i := strings.Index(uri, "://"); i >= 0 && !strings.HasPrefix(uri, "/") {
 		rest := uri[i+3:]
@@ -151,9 +152,6 @@ func pathOnly(uri string) string {
 		} else {
 			return ""
 		}
-	}
-	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		uri = uri[:i]
 	}
 	return uri
 }

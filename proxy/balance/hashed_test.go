@@ -16,6 +16,7 @@ func TestKeyExtraction(t *testing.T) {
 		{"uri depth", string(uriKey(&Config{URIDepth: 1}, "/a/b/c")), "/a"},
 		{"uri len", string(uriKey(&Config{URILen: 3}, "/abcdef")), "/ab"},
 		{"uri path-only", string(uriKey(&Config{URIPathOnly: true}, "http://h/p/q?x")), "/p/q"},
+		{"uri path-only whole", string(uriKey(&Config{URIPathOnly: true, URIWhole: true}, "http://h/p/q?x")), "/p/q?x"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -18,6 +18,45 @@ type Header struct {
 	Version  int
 	Local    bool
 	Src, Dst netip.AddrPort
+	// TLVs are a v2 header's type-length-value fields, in order, their
+	// values copied out of the buffer.
+	TLVs []TLV
+}
+
+// TLV is one type-length-value field of a v2 header.
+type TLV struct {
+	Type  byte
+	Value []byte
+}
+
+// v2 TLV types.
+const (
+	TypeALPN      byte = 0x01
+	TypeAuthority byte = 0x02
+	TypeUniqueID  byte = 0x05
+)
+
+// Value returns the value of the first TLV of type t.
+func (h *Header) Value(t byte) ([]byte, bool) {
+	for _, v := range h.TLVs {
+		if v.Type == t {
+			return v.Value, true
+		}
+	}
+	return nil, false
+}
+
+// MaxV2 is the longest v2 header: the fixed part and the largest length.
+const MaxV2 = 16 + 0xffff
+
+// AppendTLV appends a TLV field to a v2 header built by AppendV2,
+// counting it in the header's length.
+func AppendTLV(hdr []byte, t byte, value []byte) []byte {
+	hdr = append(hdr, t)
+	hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(value)))
+	hdr = append(hdr, value...)
+	binary.BigEndian.PutUint16(hdr[14:16], uint16(len(hdr)-16))
+	return hdr
 }
 
 // ErrNeedMore means the buffer holds an incomplete header.
@@ -156,6 +195,7 @@ func parseV2(buf []byte) (Header, int, error) {
 	default:
 		return h, 0, errors.New("proxyproto: bad v2 command")
 	}
+	addrLen := 0
 	switch fam {
 	case 0x11, 0x12:
 		if len(body) < 12 {
@@ -163,15 +203,43 @@ func parseV2(buf []byte) (Header, int, error) {
 		}
 		h.Src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(body[0:4])), binary.BigEndian.Uint16(body[8:]))
 		h.Dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(body[4:8])), binary.BigEndian.Uint16(body[10:]))
+		addrLen = 12
 	case 0x21, 0x22:
 		if len(body) < 36 {
 			return h, 0, errors.New("proxyproto: short v2 IPv6 block")
 		}
 		h.Src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(body[0:16])), binary.BigEndian.Uint16(body[32:]))
 		h.Dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(body[16:32])), binary.BigEndian.Uint16(body[34:]))
+		addrLen = 36
+	case 0x31, 0x32:
+		// Unix sockets: no usable address, keep the connection's.
+		h.Local, addrLen = true, min(216, len(body))
 	default:
-		// UNSPEC or unix: no usable address, keep the connection's.
+		// UNSPEC: no address block, keep the connection's.
 		h.Local = true
 	}
+	tlvs, err := parseTLVs(body[addrLen:])
+	if err != nil {
+		return h, 0, err
+	}
+	h.TLVs = tlvs
 	return h, 16 + size, nil
+}
+
+// parseTLVs reads the TLV fields after a v2 address block; a field that
+// overruns the header is an error, as it is for the reference.
+func parseTLVs(b []byte) ([]TLV, error) {
+	var tlvs []TLV
+	for len(b) > 0 {
+		if len(b) < 3 {
+			return nil, errors.New("proxyproto: truncated v2 TLV")
+		}
+		n := int(binary.BigEndian.Uint16(b[1:3]))
+		if len(b) < 3+n {
+			return nil, errors.New("proxyproto: v2 TLV overruns the header")
+		}
+		tlvs = append(tlvs, TLV{Type: b[0], Value: bytes.Clone(b[3 : 3+n])})
+		b = b[3+n:]
+	}
+	return tlvs, nil
 }

@@ -56,6 +56,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("PROXY UNKNOWN\r\n"))
 	f.Add(AppendV2(nil, netip.MustParseAddrPort("[::1]:1"), netip.MustParseAddrPort("[::2]:2")))
 	f.Add(AppendV2(nil, netip.AddrPort{}, netip.AddrPort{}))
+	f.Add(AppendTLV(AppendV2(nil, netip.MustParseAddrPort("1.2.3.4:1"), netip.MustParseAddrPort("5.6.7.8:2")), TypeAuthority, []byte("example.com")))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, n, err := Parse(b)
 		if err != nil {
@@ -67,5 +68,34 @@ func FuzzParse(f *testing.F) {
 		if !h.Local && (!h.Src.IsValid() || !h.Dst.IsValid()) {
 			t.Fatalf("addresses missing: %+v", h)
 		}
+		for _, v := range h.TLVs {
+			if len(v.Value) > n {
+				t.Fatalf("a TLV longer than its header: %d of %d", len(v.Value), n)
+			}
+		}
 	})
+}
+
+// TestTLVs: a v2 header's TLVs are read in order; one that overruns the
+// header is an error.
+func TestTLVs(t *testing.T) {
+	hdr := AppendV2(nil, netip.MustParseAddrPort("1.2.3.4:1"), netip.MustParseAddrPort("5.6.7.8:2"))
+	hdr = AppendTLV(AppendTLV(hdr, TypeAuthority, []byte("a.example")), TypeUniqueID, []byte{1, 2, 3})
+	h, n, err := Parse(append(hdr, "GET"...))
+	if err != nil || n != len(hdr) {
+		t.Fatalf("Parse: %v, %d of %d", err, n, len(hdr))
+	}
+	if v, ok := h.Value(TypeAuthority); !ok || string(v) != "a.example" {
+		t.Errorf("authority %q %v", v, ok)
+	}
+	if v, ok := h.Value(TypeUniqueID); !ok || string(v) != "\x01\x02\x03" {
+		t.Errorf("unique id %q %v", v, ok)
+	}
+	if _, ok := h.Value(TypeALPN); ok {
+		t.Error("an ALPN that was not sent")
+	}
+	hdr[len(hdr)-4] = 9 // the last TLV's length: more than is left
+	if _, _, err := Parse(hdr); err == nil {
+		t.Error("an overrunning TLV was accepted")
+	}
 }

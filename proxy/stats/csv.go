@@ -110,7 +110,7 @@ var (
 	natureNames = map[byte]string{'A': "Age", 'a': "Avg", 'C': "Counter", 'D': "Duration", 'G': "Gauge",
 		'L': "Limit", 'M': "Max", 'N': "Name", 'O': "Output", 'R': "Rate"}
 	scopeNames = map[byte]string{'P': "Process", 'S': "Service", 's': "System", 'C': "Cluster"}
-	objNames   = map[ObjType]string{Frontend: "Frontend", Backend: "Backend", Server: "Server"}
+	objNames   = map[ObjType]string{Frontend: "Frontend", Backend: "Backend", Server: "Server", Listener: "Listener"}
 )
 
 // WriteJSON writes `show stat json` and `;json`: an array of rows, each

@@ -9,7 +9,7 @@ import (
 // panic, and what the page parses renders.
 func FuzzParseQuery(f *testing.F) {
 	for _, s := range []string{";csv;norefresh", ";up;st=DONE", "?scope=be", ";json?scope=", "scope=server&no-maint",
-		"scope=*&scope=global", "scope=%zz", ";;=;", "?&&="} {
+		"scope=*&scope=global", "scope=listener", "scope=%zz", ";;=;", "?&&="} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

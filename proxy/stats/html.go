@@ -262,6 +262,10 @@ func writeProxy(bw *bufio.Writer, rows []Row, p Page) {
 	}
 	bw.WriteString("\n</tr>")
 	for i := range rows {
+		if rows[i].Type == Listener {
+			writeListenerRow(bw, &rows[i], admin, p.ShowLegends)
+			continue
+		}
 		writeRow(bw, &rows[i], admin)
 	}
 	bw.WriteString("</table>")
@@ -513,4 +517,41 @@ func ParseQuery(rest string) (flags map[string]string) {
 		}
 	}
 	return flags
+}
+
+// writeListenerRow writes a listener's row (option socket-stats): its
+// sessions, bytes, denials and request errors, and its status in the
+// server columns; with show-legends its address and id as a tip.
+func writeListenerRow(bw *bufio.Writer, r *Row, admin, legends bool) {
+	e := html.EscapeString
+	v := &r.Values
+	px, name := e(r.Proxy()), e(r.Name())
+	bw.WriteString("<tr class=socket>")
+	if admin {
+		bw.WriteString("<td></td>")
+	}
+	fmt.Fprintf(bw, "<td class=ac><a name=\"%s/+%s\"></a>", px, name)
+	link := fmt.Sprintf("<a class=lfsb href=\"#%s/+%s\">%s</a>", px, name, name)
+	if legends {
+		addr := e(v[Addr].Str)
+		switch {
+		case addr == "":
+		case addr[0] >= '0' && addr[0] <= '9':
+			addr = "IPv4: " + addr + ", "
+		case addr[0] == '[':
+			addr = "IPv6: " + addr + ", "
+		default:
+			addr += ", "
+		}
+		link = "<u>" + link + "<div class=tips>" + addr + "id: " + v[Sid].String() + "</div></u>"
+	}
+	bw.WriteString(link + "</td><td colspan=3></td><td colspan=3>&nbsp;</td>")
+	for _, f := range []Field{Scur, Smax, Slim, Stot} {
+		bw.WriteString("<td>" + num(v[f]) + "</td>")
+	}
+	bw.WriteString("<td>&nbsp;</td><td>&nbsp;</td>")
+	for _, f := range []Field{Bin, Bout, Dreq, Dresp, Ereq} {
+		bw.WriteString("<td>" + num(v[f]) + "</td>")
+	}
+	bw.WriteString("<td></td><td></td><td></td><td></td><td class=ac>" + e(v[Status].Str) + "</td><td class=ac colspan=8></td></tr>")
 }

@@ -19,8 +19,8 @@ type promMetric struct {
 
 // PromOptions are the exporter's query parameters.
 type PromOptions struct {
-	// Scopes keeps these sections ('P' global, 'F' frontend, 'B'
-	// backend, 'S' server); nil = all.
+	// Scopes keeps these sections ('P' global, 'F' frontend, 'L'
+	// listener, 'B' backend, 'S' server); nil = all.
 	Scopes map[byte]bool
 	// NoMaint leaves out servers in maintenance.
 	NoMaint bool
@@ -30,7 +30,7 @@ type PromOptions struct {
 // reference answers 400).
 var ErrBadScope = errors.New("invalid scope")
 
-// ParsePromQuery reads `scope=global|frontend|backend|server|*` (any
+// ParsePromQuery reads `scope=global|frontend|listener|backend|server|*` (any
 // number of them; an empty one selects nothing) and `no-maint`.
 func ParsePromQuery(query string) (PromOptions, error) {
 	var o PromOptions
@@ -52,13 +52,15 @@ func ParsePromQuery(query string) (PromOptions, error) {
 		}
 		switch v {
 		case "*":
-			for _, c := range "PFBS" {
+			for _, c := range "PFLBS" {
 				o.Scopes[byte(c)] = true
 			}
 		case "global":
 			o.Scopes['P'] = true
 		case "frontend":
 			o.Scopes['F'] = true
+		case "listener":
+			o.Scopes['L'] = true
 		case "backend":
 			o.Scopes['B'] = true
 		case "server":
@@ -182,8 +184,11 @@ func promRow(m promMetric, r *Row, servers []*Row) []string {
 		return nil // a server without checks
 	}
 	labels := `proxy="` + promLabel(r.Proxy()) + `"`
-	if r.Type == Server {
+	switch r.Type {
+	case Server:
 		labels += `,server="` + promLabel(r.Name()) + `"`
+	case Listener:
+		labels += `,listener="` + promLabel(r.Name()) + `"`
 	}
 	sample := func(extra, val string) string {
 		return m.name + "{" + labels + extra + "} " + val
@@ -198,10 +203,16 @@ func promRow(m promMetric, r *Row, servers []*Row) []string {
 	switch m.src {
 	case "status":
 		states := serverStates
-		if r.Type != Server {
+		switch r.Type {
+		case Listener:
+			states = listenerStates
+		case Frontend, Backend:
 			states = []string{"DOWN", "UP"}
 		}
 		cur := stateOf(v[Status].Str)
+		if r.Type == Listener {
+			cur = v[Status].Str
+		}
 		if r.Type == Frontend && v[Status].Str != "STOP" {
 			cur = "UP"
 		}
@@ -242,3 +253,6 @@ func promRow(m promMetric, r *Row, servers []*Row) []string {
 	}
 	return out
 }
+
+// listenerStates are the states of a listener's status metric.
+var listenerStates = []string{"WAITING", "OPEN", "FULL"}

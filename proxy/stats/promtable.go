@@ -1,7 +1,7 @@
 package stats
 
 // promMetrics are HAProxy 2.6's exporter metrics in its order: the
-// object (P process, F frontend, B backend, S server), the name, HELP
+// object (P process, F frontend, L listener, B backend, S server), the name, HELP
 // text, TYPE, and the `show info` or `show stat` field it reads.
 var promMetrics = []promMetric{
 	{'P', "haproxy_process_nbthread", "Number of started threads (global.nbthread)", "gauge", "Nbthread"},
@@ -92,6 +92,20 @@ var promMetrics = []promMetric{
 	{'F', "haproxy_frontend_http_cache_lookups_total", "Total number of HTTP requests looked up in the cache on this frontend/backend since the worker process started", "counter", "cache_lookups"},
 	{'F', "haproxy_frontend_http_cache_hits_total", "Total number of HTTP requests not found in the cache on this frontend/backend since the worker process started", "counter", "cache_hits"},
 	{'F', "haproxy_frontend_internal_errors_total", "Total number of internal errors since process started", "counter", "eint"},
+	{'L', "haproxy_listener_current_sessions", "Number of current sessions on the frontend, backend or server", "gauge", "scur"},
+	{'L', "haproxy_listener_max_sessions", "Highest value of current sessions encountered since process started", "gauge", "smax"},
+	{'L', "haproxy_listener_limit_sessions", "Frontend/listener/server's maxconn, backend's fullconn", "gauge", "slim"},
+	{'L', "haproxy_listener_sessions_total", "Total number of sessions since process started", "counter", "stot"},
+	{'L', "haproxy_listener_bytes_in_total", "Total number of request bytes since process started", "counter", "bin"},
+	{'L', "haproxy_listener_bytes_out_total", "Total number of response bytes since process started", "counter", "bout"},
+	{'L', "haproxy_listener_requests_denied_total", "Total number of denied requests since process started", "counter", "dreq"},
+	{'L', "haproxy_listener_responses_denied_total", "Total number of denied responses since process started", "counter", "dresp"},
+	{'L', "haproxy_listener_request_errors_total", "Total number of invalid requests since process started", "counter", "ereq"},
+	{'L', "haproxy_listener_status", "Current status of the service, per state label value.", "gauge", "status"},
+	{'L', "haproxy_listener_denied_connections_total", "Total number of incoming connections blocked on a listener/frontend by a tcp-request connection rule since the worker process started", "counter", "dcon"},
+	{'L', "haproxy_listener_denied_sessions_total", "Total number of incoming sessions blocked on a listener/frontend by a tcp-request connection rule since the worker process started", "counter", "dses"},
+	{'L', "haproxy_listener_failed_header_rewriting_total", "Total number of failed HTTP header rewrites since the worker process started", "counter", "wrew"},
+	{'L', "haproxy_listener_internal_errors_total", "Total number of internal errors since process started", "counter", "eint"},
 	{'B', "haproxy_backend_current_queue", "Number of current queued connections", "gauge", "qcur"},
 	{'B', "haproxy_backend_max_queue", "Highest value of queued connections encountered since process started", "gauge", "qmax"},
 	{'B', "haproxy_backend_current_sessions", "Number of current sessions on the frontend, backend or server", "gauge", "scur"},

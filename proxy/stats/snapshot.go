@@ -59,13 +59,16 @@ const (
 	Frontend ObjType = 'F'
 	Backend  ObjType = 'B'
 	Server   ObjType = 'S'
+	// Listener rows follow their frontend's under option socket-stats.
+	Listener ObjType = 'L'
 )
 
-// Row is one line of statistics: a frontend, a server or a backend.
+// Row is one line of statistics: a frontend, a listener, a server or a
+// backend.
 type Row struct {
 	Type    ObjType
 	ProxyID int // iid
-	ID      int // sid for servers, 0 otherwise
+	ID      int // sid: the server's or listener's id, 0 otherwise
 	// Maint and Down mark servers in maintenance or stopped, for the
 	// `up` and `no-maint` filters.
 	Maint, Down bool
@@ -82,7 +85,7 @@ func (r *Row) Name() string { return r.Values[Svname].Str }
 func (r *Row) Set(f Field, v Value) { r.Values[f] = v }
 
 // Snapshot is the statistics of every proxy, in output order: per proxy
-// its frontend, its servers, then its backend.
+// its frontend, its listeners, its servers, then its backend.
 type Snapshot struct {
 	Rows []Row
 }
@@ -99,8 +102,9 @@ type Options struct {
 	Scope   string
 	Proxies []string
 	// ProxyID, when not zero, keeps one proxy (`show stat <iid>`); -1
-	// means all. Types is a mask of 1 (frontends), 2 (backends) and 4
-	// (servers), 0 = all; ServerID keeps one server (-1 = all).
+	// means all. Types is a mask of 1 (frontends), 2 (backends), 4
+	// (servers) and 8 (listeners), 0 = all; ServerID keeps one server
+	// or listener (-1 = all).
 	ProxyID  int
 	Types    int
 	ServerID int
@@ -150,12 +154,12 @@ func (o *Options) keeps(r *Row) bool {
 		return false
 	}
 	if o.Types != 0 {
-		bit := map[ObjType]int{Frontend: 1, Backend: 2, Server: 4}[r.Type]
+		bit := map[ObjType]int{Frontend: 1, Backend: 2, Server: 4, Listener: 8}[r.Type]
 		if o.Types&bit == 0 {
 			return false
 		}
 	}
-	if o.ServerID > 0 && r.Type == Server && r.ID != o.ServerID {
+	if o.ServerID > 0 && (r.Type == Server || r.Type == Listener) && r.ID != o.ServerID {
 		return false
 	}
 	return true
