@@ -273,3 +273,25 @@ func TestTunnelLoopAbort(t *testing.T) {
 		t.Fatal("client connection still open after the abort")
 	}
 }
+
+// TestTunnelStuckSideTimeout: a client that neither sends nor reads what
+// the server streams to it ends the whole tunnel at its timeout (what is
+// sent to it piles up), not only its own direction.
+func TestTunnelStuckSideTimeout(t *testing.T) {
+	for _, impl := range tunnelImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			b := startTunnel(t, impl.run, tunnelTimeouts{client: 200 * time.Millisecond, server: time.Minute})
+			go func() {
+				chunk := make([]byte, 64<<10)
+				for {
+					if _, err := b.server.Write(chunk); err != nil {
+						return
+					}
+				}
+			}()
+			if r := b.wait(t); r.term != [2]byte{termClientTimeout, stateData} {
+				t.Fatalf("term = %q, want cD", r.term[:])
+			}
+		})
+	}
+}
