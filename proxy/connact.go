@@ -88,18 +88,7 @@ func withAddrPart(ap netip.AddrPort, v string, port bool) netip.AddrPort {
 // it from crossing a router. Lingering is off either way, so the close
 // discards what is queued instead of sending it.
 func silenceClient(c net.Conn) {
-	if t, ok := c.(*tls.Conn); ok {
-		c = t.NetConn()
-	}
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return
-	}
-	rc.Control(func(fd uintptr) {
+	withSocket(c, func(fd uintptr) {
 		s := int(fd)
 		unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_QUICKACK, 1)
 		if unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_REPAIR, 1) != nil &&
@@ -207,16 +196,8 @@ func (s *Session) setLogLevel(level uint8) {
 // is there before its content rules run, so its close is an orderly one;
 // closing over unread bytes would reset the connection instead.
 func drainReadable(c net.Conn) {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return
-	}
 	var scratch [4096]byte
-	rc.Control(func(fd uintptr) {
+	withSocket(c, func(fd uintptr) {
 		// Bounded: a client streaming faster than this reads gets the
 		// reset it would get from the reference too.
 		for range 16 {
@@ -230,22 +211,13 @@ func drainReadable(c net.Conn) {
 // markClient sets the client connection's packets' TOS (IPv4) or traffic
 // class (IPv6), or their netfilter mark (mark): set-tos and set-mark.
 func markClient(c net.Conn, mark bool, v int) {
-	if t, ok := c.(*tls.Conn); ok {
-		c = t.NetConn()
-	}
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return
-	}
 	v6 := false
-	if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
-		v6 = a.IP.To4() == nil
+	if c != nil {
+		if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+			v6 = a.IP.To4() == nil
+		}
 	}
-	rc.Control(func(fd uintptr) {
+	withSocket(c, func(fd uintptr) {
 		switch {
 		case mark:
 			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK, v)
@@ -255,4 +227,19 @@ func markClient(c net.Conn, mark bool, v int) {
 			unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TOS, v)
 		}
 	})
+}
+
+// withSocket runs fn on the descriptor of a client connection (under a
+// TLS one, its TCP connection's); nothing when it has none.
+func withSocket(c net.Conn, fn func(fd uintptr)) {
+	if t, ok := c.(*tls.Conn); ok {
+		c = t.NetConn()
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return
+	}
+	if rc, err := sc.SyscallConn(); err == nil {
+		rc.Control(fn)
+	}
 }

@@ -32,7 +32,7 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 		c.Write([]byte("garbage\r\n\r\n"))
 		time.Sleep(500 * time.Millisecond)
 	}).Addr().String()
-	cases := []struct{ name, lines string }{
+	cases := []namedListen{
 		{"refused", "retries 0\n\tserver s 127.0.0.1:1"},
 		{"closes", "server s " + closes},
 		{"slow", "server s " + slow},
@@ -47,14 +47,7 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 		// request reaches the other server on the same connection.
 		{"closes-first", "server s " + closes + "\n\tserver ok " + actBackend(t, "ok")},
 	}
-	config := func(ports []int) string {
-		var b strings.Builder
-		b.WriteString("defaults\n\tmode http\n\tlog stdout format raw local0\n\tlog-format \"L^%b^%ST\"\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 300ms\n")
-		for i, c := range cases {
-			fmt.Fprintf(&b, "listen %s\n\tbind 127.0.0.1:%d\n\t%s\n", c.name, ports[i], c.lines)
-		}
-		return b.String()
-	}
+	config := func(ports []int) string { return listenConfig(errkeepDefaults, cases, ports) }
 	play := func(addr, name string) string {
 		req := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 		if strings.HasSuffix(name, "http10") {
@@ -84,10 +77,7 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 		}
 		return strings.Join(got, ", ")
 	}
-	refPorts, ourPorts := make([]int, len(cases)), make([]int, len(cases))
-	for i := range cases {
-		refPorts[i], ourPorts[i] = difftest.FreePort(t), difftest.FreePort(t)
-	}
+	refPorts, ourPorts := portPairs(t, len(cases))
 	refProc := difftest.StartReferenceConfig(t, bin, config(refPorts))
 	e, ourLines := startOurs(t, config(ourPorts), plainLine)
 	for i, c := range cases {
@@ -118,3 +108,6 @@ func TestErrorAnswersKeepConnectionsAsReference(t *testing.T) {
 		}
 	}
 }
+
+// errkeepDefaults is the test's defaults section.
+const errkeepDefaults = "\tmode http\n\tlog stdout format raw local0\n\tlog-format \"L^%b^%ST\"\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 300ms\n"

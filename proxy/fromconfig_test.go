@@ -173,8 +173,8 @@ func TestFromConfigDiagnostics(t *testing.T) {
 		sev  confparse.Severity
 		want string
 	}{
-		{desc: "http-request action without engine support warned", cfg: "frontend f\n mode http\n bind 127.0.0.1:8000\n http-request strict-mode on\n default_backend b\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
-			sev: confparse.Warning, want: ":4] : 'http-request strict-mode' is not acted on yet"},
+		{desc: "http-request action without engine support warned", cfg: "frontend f\n mode http\n bind 127.0.0.1:8000\n http-request sc-inc-gpc(0,0)\n default_backend b\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
+			sev: confparse.Warning, want: ":4] : 'http-request sc-inc-gpc(0,0)' is not acted on yet"},
 		{desc: "log-format header value warned", cfg: "frontend f\n mode http\n bind 127.0.0.1:8000\n http-request set-header X-Src %zz\n default_backend b\nbackend b\n mode http\n server s 127.0.0.1:9000\n",
 			sev: confparse.Warning, want: "no such format variable 'zz'"},
 		{desc: "unsupported fetch refused", cfg: "frontend f\n bind 127.0.0.1:8000\n acl x sc0_http_fail_cnt gt 3\n use_backend b if x\nbackend b\n server s 127.0.0.1:9000\n",

@@ -271,6 +271,11 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		return HTTPRule{Action: HTTPSilent}, true
 	case "wait-for-body":
 		return a.waitForBodyRule(sc, pos, w)
+	case "strict-mode":
+		if sc.kw != "http-request" {
+			return notActed("only built in http-request rules")
+		}
+		return HTTPRule{Action: HTTPStrictMode, Value: arg(1)}, true
 	case "wait-for-handshake":
 		// It holds a request that came as TLS early data until the
 		// handshake completes. Fulcrum takes no early data (bind

@@ -78,6 +78,9 @@ const (
 	// (connact.go).
 	HTTPReject
 	HTTPSilentDrop
+	// HTTPStrictMode turns strict rewriting on or off (Value "off") for
+	// the rules that follow (strictmode.go).
+	HTTPStrictMode
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -160,6 +163,7 @@ func (h *httpConn) runRules(rules, redirects []HTTPRule) (status int, keep bool)
 }
 
 func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
+	h.softRewrite = false // strict by default, in each rule set
 	for i := range rules {
 		r := &rules[i]
 		if !r.applies(h.sess) {
@@ -185,8 +189,12 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 			}
 		case HTTPReject, HTTPSilentDrop:
 			return h.dropClient(r.Action == HTTPSilentDrop), false
+		case HTTPStrictMode:
+			h.softRewrite = r.Value == "off"
 		default:
-			h.rewriteRequest(r)
+			if st := h.rewriteChecked(r); st != 0 {
+				return st, false
+			}
 		}
 	}
 	return 0, false

@@ -102,8 +102,11 @@ type httpConn struct {
 	noL7Retry bool
 	// replay is the request as it went to the server, for retry-on.
 	replay []byte
-	r      Record // this request's record
-	hrec   HTTPRecord
+	// softRewrite is `strict-mode off`: a request rewrite that does not
+	// fit is dropped instead of failing the request (strictmode.go).
+	softRewrite bool
+	r           Record // this request's record
+	hrec        HTTPRecord
 
 	feOpts, beOpts http1.Options
 	badAt          int    // where a refused request's parsing stopped (show errors)

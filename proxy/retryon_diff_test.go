@@ -75,7 +75,7 @@ func TestRetryOnMatchesReference(t *testing.T) {
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 		}
 	})
-	cases := []struct{ name, lines string }{
+	cases := []namedListen{
 		{"all-errors-same-server", "retry-on all-retryable-errors\n\tretries 2\n\tserver a " + closer + "\n\tserver b " + ok},
 		{"empty-redispatch", "retry-on empty-response response-timeout 503\n\toption redispatch\n\tretries 2\n\tserver a " + closer + "\n\tserver b " + ok},
 		{"timeout-redispatch", "retry-on response-timeout\n\toption redispatch\n\tretries 2\n\tserver a " + slow + "\n\tserver b " + ok},
@@ -88,14 +88,7 @@ func TestRetryOnMatchesReference(t *testing.T) {
 		{"post-redispatch", "retry-on 503 empty-response\n\toption redispatch\n\tretries 2\n\tserver a " + unavailable + "\n\tserver c " + closer + "\n\tserver b " + echo},
 		{"disable-l7-retry", "retry-on 503\n\toption redispatch\n\thttp-request disable-l7-retry if { path /p1 }\n\tserver a " + unavailable + "\n\tserver b " + ok},
 	}
-	config := func(ports []int) string {
-		var b strings.Builder
-		b.WriteString("defaults\n\tmode http\n\tlog stdout format raw local0\n\toption httplog\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 400ms\n")
-		for i, c := range cases {
-			fmt.Fprintf(&b, "listen %s\n\tbind 127.0.0.1:%d\n\t%s\n", c.name, ports[i], c.lines)
-		}
-		return b.String()
-	}
+	config := func(ports []int) string { return listenConfig(retryOnDefaults, cases, ports) }
 	play := func(addr, name string) string {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -126,10 +119,7 @@ func TestRetryOnMatchesReference(t *testing.T) {
 		}
 		return strings.Join(got, ", ")
 	}
-	refPorts, ourPorts := make([]int, len(cases)), make([]int, len(cases))
-	for i := range cases {
-		refPorts[i], ourPorts[i] = difftest.FreePort(t), difftest.FreePort(t)
-	}
+	refPorts, ourPorts := portPairs(t, len(cases))
 	ref := difftest.StartReferenceConfig(t, bin, config(refPorts))
 	e, ours := startOurs(t, config(ourPorts), plainLine)
 	// Log lines by proxy, masked, in order.
@@ -177,3 +167,6 @@ func TestRetryOnMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// retryOnDefaults is the test's defaults section.
+const retryOnDefaults = "\tmode http\n\tlog stdout format raw local0\n\toption httplog\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 400ms\n"

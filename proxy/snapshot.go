@@ -122,7 +122,7 @@ func commonRow(r *stats.Row, t stats.ObjType, proxy, name string, iid, sid int, 
 	cur, max := c.sessRate.read(now)
 	r.Set(stats.Rate, stats.U32(cur))
 	r.Set(stats.RateMax, stats.U32(max))
-	r.Set(stats.Wrew, stats.U64(0))
+	r.Set(stats.Wrew, stats.U64(c.FailedRewrites.Load()))
 	r.Set(stats.Eint, stats.U64(0))
 	for f := stats.SslSess; f <= stats.SslFailedHandshake; f++ {
 		r.Set(f, stats.U64(0))

@@ -91,24 +91,25 @@ func (t *timeAvg) read() (avg, maxs [4]int64) {
 // statCounters are the counters the statistics need beyond the ones the
 // engine itself uses; they live in Counters.
 type statCounters struct {
-	Requests     atomic.Int64    // req_tot
-	DeniedConns  atomic.Int64    // dcon: refused by tcp-request connection/session rules (part of Denied)
-	Hrsp         [6]atomic.Int64 // 1xx..5xx, other
-	ReqErrors    atomic.Int64    // ereq
-	RespErrors   atomic.Int64    // eresp
-	DeniedResps  atomic.Int64    // dresp: responses refused (checkcache, http-response deny)
-	Intercepted  atomic.Int64    // requests answered by the proxy itself (stats, services, redirects)
-	LBTotal      atomic.Int64    // lbtot: times chosen by load balancing
-	Connects     atomic.Int64    // connect: connection attempts
-	Reuses       atomic.Int64    // reuse
-	CliAborts    atomic.Int64
-	SrvAborts    atomic.Int64
-	lastSess     atomic.Int64 // unix nanoseconds of the last session, 0 = never
-	sessRate     rate
-	reqRate      rate
-	times        timeAvg
-	lastRejected atomic.Pointer[RejectedRequest]
-	beHealth     srvStats // a backend's availability history
+	Requests       atomic.Int64    // req_tot
+	DeniedConns    atomic.Int64    // dcon: refused by tcp-request connection/session rules (part of Denied)
+	Hrsp           [6]atomic.Int64 // 1xx..5xx, other
+	ReqErrors      atomic.Int64    // ereq
+	RespErrors     atomic.Int64    // eresp
+	DeniedResps    atomic.Int64    // dresp: responses refused (checkcache, http-response deny)
+	FailedRewrites atomic.Int64    // wrew: rewrites that did not fit (strictmode.go)
+	Intercepted    atomic.Int64    // requests answered by the proxy itself (stats, services, redirects)
+	LBTotal        atomic.Int64    // lbtot: times chosen by load balancing
+	Connects       atomic.Int64    // connect: connection attempts
+	Reuses         atomic.Int64    // reuse
+	CliAborts      atomic.Int64
+	SrvAborts      atomic.Int64
+	lastSess       atomic.Int64 // unix nanoseconds of the last session, 0 = never
+	sessRate       rate
+	reqRate        rate
+	times          timeAvg
+	lastRejected   atomic.Pointer[RejectedRequest]
+	beHealth       srvStats // a backend's availability history
 }
 
 // tickSession counts a new session for the rate fields.
@@ -322,7 +323,7 @@ func (c *Counters) clearStats(all bool) {
 		return
 	}
 	for _, a := range []*atomic.Int64{&c.Requests, &c.DeniedConns, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
-		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts, &c.DeniedResps} {
+		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts, &c.DeniedResps, &c.FailedRewrites} {
 		a.Store(0)
 	}
 	for i := range c.Hrsp {
