@@ -631,6 +631,7 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 		return nil, err
 	}
 	b.cfg.ServerKeepAlive.apply(conn, false)
+	noLinger(conn, b.cfg.NoLinger)
 	if s.cfg.SendProxy || s.cfg.SendProxyV2 {
 		var hdr []byte
 		if s.cfg.SendProxyV2 {

@@ -91,6 +91,11 @@ type Frontend struct {
 	// ClientKeepAlive is TCP keep-alive on client connections (option
 	// clitcpka or tcpka); off by default, as in HAProxy.
 	ClientKeepAlive TCPKeepAlive
+	// NoLinger closes client connections with a reset (option nolinger).
+	NoLinger bool
+	// IndependentStreams: the client's idle time counts only what it
+	// sends, not what it is sent (option independent-streams).
+	IndependentStreams bool
 	// Log is the access-log settings (nil: no access log).
 	Log *AccessLog
 	// ContStats is option contstats: byte counters follow long
@@ -275,6 +280,13 @@ type Backend struct {
 	// SmartConnect delays the last ACK of the server handshake so that
 	// it leaves with the request (option tcp-smart-connect).
 	SmartConnect bool
+	// NoLinger closes server connections with a reset, and answers a
+	// client's half-close in a tunnel by resetting the server (option
+	// nolinger).
+	NoLinger bool
+	// IndependentStreams: the server's idle time counts only what it
+	// sends, not what it is sent (option independent-streams).
+	IndependentStreams bool
 	// PreferLast keeps a client's requests on the server of its previous
 	// one (option prefer-last-server, preferlast.go).
 	PreferLast PreferLast

@@ -112,8 +112,9 @@ func (l *flowLoop) poll(fd uintptr) bool {
 }
 
 func (l *flowLoop) dispatch(evs []unix.EpollEvent) {
-	l.now = time.Now().UnixNano()
+	now := time.Now().UnixNano()
 	l.mu.Lock()
+	l.now = now
 	for i := range evs {
 		id := eventData(&evs[i])
 		if f := l.flows[id>>1]; f != nil {
@@ -170,12 +171,17 @@ type flow struct {
 	dir  [2]flowDir
 
 	last    atomic.Int64   // unix nanoseconds of the last bytes moved
+	read    [2]int64       // of each side's last read; guarded by loop.mu
 	ended   [2]atomic.Bool // dir i passed its EOF on (read by the owner's timer)
 	changed chan struct{}  // a direction ended: idle bounds may change
 	done    chan struct{}  // closed by endLocked
 
 	over bool    // guarded by loop.mu
 	term [2]byte // set before done is closed
+	// timedOut is the first side's timeout that ended its direction
+	// (guarded by loop.mu): the session's termination state.
+	timedOut    [2]byte
+	resetServer bool // tunnelTimeouts.resetServer
 }
 
 // flowDir is one direction's state, touched by the loop only.
@@ -191,6 +197,7 @@ type flowDir struct {
 	writable  bool // the destination took everything last time
 	rdhup     bool // the source's peer closed: read until EOF
 	eof       bool
+	fin       bool // the eof is the source's FIN (not a timeout)
 	closed    bool
 	moved     int64
 	srcTerm   byte // who to blame when reading fails
@@ -208,6 +215,9 @@ func (d *flowDir) pending() int {
 func (f *flow) endLocked(term [2]byte) bool {
 	if f.over {
 		return false
+	}
+	if f.timedOut[0] != 0 {
+		term = f.timedOut
 	}
 	f.over, f.term = true, term
 	delete(f.loop.flows, f.id)
@@ -270,9 +280,16 @@ func (f *flow) pump(i int) {
 			continue
 		}
 		if d.eof {
-			// The last direction to end needs no shutdown: both
-			// connections close right after, which sends the FIN.
-			if !f.dir[1-i].closed {
+			if i == 0 && f.resetServer {
+				// A reset instead of the FIN (option nolinger):
+				// the session ends.
+				f.endLocked([2]byte{termNone, stateNone})
+				return
+			}
+			// No shutdown towards a side whose FIN was read, as
+			// with the reference: the close follows once both
+			// directions ended, and sends the FIN (or the reset).
+			if !f.dir[1-i].fin {
 				unix.Shutdown(dst, unix.SHUT_WR)
 			}
 			d.closed = true
@@ -305,9 +322,10 @@ func (f *flow) pump(i int) {
 		}
 		switch e {
 		case 0:
+			f.read[i] = f.loop.now
 			switch {
 			case n == 0:
-				d.eof = true
+				d.eof, d.fin = true, true
 			case d.bulk:
 				// A short splice proves nothing (the pipe may be out
 				// of slots): bulk reads go on until EAGAIN.
@@ -344,7 +362,8 @@ func (f *flow) fail(d *flowDir, err error) {
 // ok is false when the flow could not be registered (nothing moved yet);
 // tunnel then falls back to goroutines.
 func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte, ok bool) {
-	f := &flow{conn: [2]*net.TCPConn{cli, srv}, changed: make(chan struct{}, 1), done: make(chan struct{})}
+	f := &flow{conn: [2]*net.TCPConn{cli, srv}, changed: make(chan struct{}, 1), done: make(chan struct{}),
+		resetServer: t.resetServer}
 	for i, c := range f.conn {
 		rc, err := c.SyscallConn()
 		if err != nil {
@@ -362,7 +381,9 @@ func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveCo
 		d.buf, d.writable = *d.bufHandle, true
 	}
 	defer f.release()
-	f.last.Store(time.Now().UnixNano())
+	start := time.Now().UnixNano()
+	f.last.Store(start)
+	f.read = [2]int64{start, start}
 	if err := l.add(f); err != nil {
 		return 0, 0, term, false
 	}
@@ -378,7 +399,10 @@ func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveCo
 	var timer *time.Timer
 	for {
 		var fire <-chan time.Time
-		if wait, any := f.nextTimeout(t, time.Now()); any {
+		l.mu.Lock()
+		wait, any := f.nextTimeout(t, time.Now())
+		l.mu.Unlock()
+		if any {
 			if timer == nil {
 				timer = time.NewTimer(wait)
 			} else {
@@ -391,8 +415,7 @@ func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveCo
 		case <-f.changed:
 			continue
 		case now := <-fire:
-			side, expired := f.expired(t, now)
-			if !expired || !l.end(f, [2]byte{[2]byte{termClientTimeout, termServerTimeout}[side], stateData}) {
+			if !l.timeout(f, t, now) {
 				continue
 			}
 		}
@@ -403,6 +426,9 @@ func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveCo
 	}
 	// Closed here in every case: the direction that ended last skipped
 	// its shutdown, so closing is what sends its FIN.
+	if f.dir[1].eof {
+		lingerAgain(srv, t.resetServer)
+	}
 	cli.Close()
 	srv.Close()
 	return f.dir[0].moved, f.dir[1].moved, f.term, true
@@ -410,9 +436,10 @@ func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveCo
 
 // idle is the idle bound of direction i's reads, as tunnel keeps it: the
 // side's timeout, shortened by the other side's *-fin timeout once the
-// other direction has ended; 0 when none applies or i has ended.
+// other direction has ended; 0 when none applies or i has ended (or is
+// ending: its EOF is in). Guarded by loop.mu.
 func (f *flow) idle(t tunnelTimeouts, i int) time.Duration {
-	if f.ended[i].Load() {
+	if f.ended[i].Load() || f.dir[i].eof {
 		return 0
 	}
 	own, fin := t.client, t.serverFin
@@ -425,34 +452,92 @@ func (f *flow) idle(t tunnelTimeouts, i int) time.Duration {
 	return own
 }
 
-// nextTimeout is how long until the earliest idle bound passes.
+// since is when side i's idle time began: the last bytes moved either
+// way, or its own last read when independent (option
+// independent-streams). Guarded by loop.mu.
+func (f *flow) since(t tunnelTimeouts, i int) int64 {
+	if t.independent[i] {
+		return f.read[i]
+	}
+	return f.last.Load()
+}
+
+// stuck is side i's bound when the direction towards it has bytes it
+// does not take: its whole timeout, 0 when none applies. Guarded by
+// loop.mu.
+func (f *flow) stuck(t tunnelTimeouts, i int) time.Duration {
+	if d := &f.dir[1-i]; d.closed || d.pending() == 0 || d.writable {
+		return 0
+	}
+	return [2]time.Duration{t.client, t.server}[i]
+}
+
+// nextTimeout is how long until the earliest bound passes. Guarded by
+// loop.mu.
 func (f *flow) nextTimeout(t tunnelTimeouts, now time.Time) (time.Duration, bool) {
-	last := time.Unix(0, f.last.Load())
 	var wait time.Duration
 	any := false
-	for i := range f.dir {
-		if b := f.idle(t, i); b > 0 {
-			w := last.Add(b).Sub(now)
+	add := func(from int64, b time.Duration) {
+		if b > 0 {
+			w := time.Unix(0, from).Add(b).Sub(now)
 			if !any || w < wait {
 				wait, any = w, true
 			}
 		}
 	}
+	for i := range f.dir {
+		add(f.since(t, i), f.idle(t, i))
+		add(f.last.Load(), f.stuck(t, i))
+	}
 	return max(wait, 0), any
 }
 
-// expired tells whether an idle bound has passed, and whose (the shorter
-// bound first, the client's on a tie).
-func (f *flow) expired(t tunnelTimeouts, now time.Time) (int, bool) {
-	since := now.Sub(time.Unix(0, f.last.Load()))
-	side, found := 0, false
+// expired tells whose bound has passed (a stuck side first, then the
+// shorter idle bound, the client's on a tie) and whether that ends the
+// session (kill) or only the side's direction. Guarded by loop.mu.
+func (f *flow) expired(t tunnelTimeouts, now time.Time) (side int, kill, found bool) {
+	for i := range f.dir {
+		if b := f.stuck(t, i); b > 0 && now.Sub(time.Unix(0, f.last.Load())) >= b {
+			return i, true, true
+		}
+	}
 	for i := range f.dir {
 		b := f.idle(t, i)
-		if b > 0 && since >= b && (!found || b < f.idle(t, side)) {
+		if b > 0 && now.Sub(time.Unix(0, f.since(t, i))) >= b && (!found || b < f.idle(t, side)) {
 			side, found = i, true
 		}
 	}
-	return side, found
+	return side, false, found
+}
+
+// timeout ends what an expired bound ends at now, and reports whether
+// the flow is over.
+func (l *flowLoop) timeout(f *flow, t tunnelTimeouts, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f.over {
+		return true
+	}
+	side, kill, found := f.expired(t, now)
+	if !found {
+		return false
+	}
+	term := [2]byte{[2]byte{termClientTimeout, termServerTimeout}[side], stateData}
+	if kill {
+		return f.endLocked(term)
+	}
+	if f.timedOut[0] == 0 {
+		f.timedOut = term
+	}
+	// The side's direction ends as on its FIN: what it sent before
+	// still goes through.
+	l.now = now.UnixNano()
+	f.dir[side].eof = true
+	f.pump(side)
+	if !f.over && f.dir[0].closed && f.dir[1].closed {
+		f.endLocked([2]byte{termNone, stateNone})
+	}
+	return f.over
 }
 
 // release returns the buffers and pipes once the loop is done with f.

@@ -43,7 +43,10 @@ var tunnelImpls = []struct {
 		lc.mu.Lock()
 		lc.srv = srv
 		lc.mu.Unlock()
-		return tunnelPumps(cli, srv, t, lc.contStats())
+		in, out, term := tunnelPumps(cli, srv, t, lc.contStats())
+		cli.Close() // as tunnel does
+		srv.Close()
+		return in, out, term
 	}},
 }
 
@@ -181,6 +184,10 @@ func TestTunnelBulkBothWays(t *testing.T) {
 	}
 }
 
+// TestTunnelIdleTimeouts: a side idle past its timeout ends its own
+// direction, passed on as a FIN to the other side, and the tunnel ends
+// once the other side is idle past its own timeout too; the first
+// timeout is the termination state.
 func TestTunnelIdleTimeouts(t *testing.T) {
 	for _, impl := range tunnelImpls {
 		t.Run(impl.name, func(t *testing.T) {
@@ -189,19 +196,37 @@ func TestTunnelIdleTimeouts(t *testing.T) {
 				to   tunnelTimeouts
 				want [2]byte
 			}{
-				{"client timeout", tunnelTimeouts{client: 150 * time.Millisecond, server: 5 * time.Second}, [2]byte{termClientTimeout, stateData}},
-				{"server timeout", tunnelTimeouts{client: 5 * time.Second, server: 150 * time.Millisecond}, [2]byte{termServerTimeout, stateData}},
+				{"client timeout", tunnelTimeouts{client: 100 * time.Millisecond, server: 400 * time.Millisecond}, [2]byte{termClientTimeout, stateData}},
+				{"server timeout", tunnelTimeouts{client: 400 * time.Millisecond, server: 100 * time.Millisecond}, [2]byte{termServerTimeout, stateData}},
 			} {
 				t.Run(tc.desc, func(t *testing.T) {
 					b := startTunnel(t, impl.run, tc.to)
 					b.client.Write([]byte("ping"))
 					readFull(t, b.server, 4)
-					if r := b.wait(t); r.term != tc.want || r.in != 4 {
-						t.Fatalf("tunnel = in %d term %q; want 4 and %q", r.in, r.term[:], tc.want[:])
+					first, other := b.server, b.client // the peer the first timeout's FIN goes to
+					if tc.to.server < tc.to.client {
+						first, other = b.client, b.server
+					}
+					expectPeerEOF(t, first)
+					// The other direction goes on.
+					first.Write([]byte("pong"))
+					readFull(t, other, 4)
+					expectPeerEOF(t, other)
+					if r := b.wait(t); r.term != tc.want || r.in+r.out != 8 {
+						t.Fatalf("tunnel = in %d out %d term %q; want 8 bytes moved and %q", r.in, r.out, r.term[:], tc.want[:])
 					}
 				})
 			}
 		})
+	}
+}
+
+// expectPeerEOF reads c until its EOF.
+func expectPeerEOF(t *testing.T, c net.Conn) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("read = %d, %v; want EOF", n, err)
 	}
 }
 
@@ -246,5 +271,27 @@ func TestTunnelLoopAbort(t *testing.T) {
 	b.client.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := b.client.Read(make([]byte, 1)); err == nil {
 		t.Fatal("client connection still open after the abort")
+	}
+}
+
+// TestTunnelStuckSideTimeout: a client that neither sends nor reads what
+// the server streams to it ends the whole tunnel at its timeout (what is
+// sent to it piles up), not only its own direction.
+func TestTunnelStuckSideTimeout(t *testing.T) {
+	for _, impl := range tunnelImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			b := startTunnel(t, impl.run, tunnelTimeouts{client: 200 * time.Millisecond, server: time.Minute})
+			go func() {
+				chunk := make([]byte, 64<<10)
+				for {
+					if _, err := b.server.Write(chunk); err != nil {
+						return
+					}
+				}
+			}()
+			if r := b.wait(t); r.term != [2]byte{termClientTimeout, stateData} {
+				t.Fatalf("term = %q, want cD", r.term[:])
+			}
+		})
 	}
 }

@@ -200,6 +200,7 @@ func (a *adapter) frontend(px *haproxy.Proxy, lines []haproxy.Directive, acls ma
 		fe.DefaultBackend = px.Name
 	}
 	fe.ClientKeepAlive = keepAlive(px.Options["clitcpka"] || px.Options["tcpka"], "clitcpka", lines)
+	fe.NoLinger, fe.IndependentStreams = a.optionOn(px, "nolinger", false), a.optionOn(px, "independent-streams", false)
 	fe.ContStats = a.optionOn(px, "contstats", false)
 	fe.SocketStats = a.optionOn(px, "socket-stats", false)
 	fe.SessionSrvConns = sessionSrvConns(lines) // frompreferlast.go
@@ -329,6 +330,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Redispatch = px.Options["redispatch"]
 	be.AbortOnClose = px.Options["abortonclose"]
 	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
+	be.NoLinger, be.IndependentStreams = a.optionOn(px, "nolinger", false), a.optionOn(px, "independent-streams", false)
 	be.CheckCache = px.Mode == "http" && a.optionOn(px, "checkcache", false)
 	be.PreferLast = preferLast(px, lines) // frompreferlast.go
 	be.LogHealthChecks = px.Options["log-health-checks"]

@@ -21,7 +21,7 @@ var actedOptions = map[string]bool{
 	"mysql-check": true, "pgsql-check": true, "redis-check": true, "smtpchk": true,
 	"ssl-hello-chk": true, "tcp-check": true, "spop-check": true, "log-health-checks": true,
 	"log-separate-errors": true, "logasap": true, "persist": true, "redispatch": true,
-	"abortonclose": true, "tcp-smart-accept": true, "tcp-smart-connect": true, "splice-auto": true, "splice-request": true, "splice-response": true, "http-no-delay": true,
+	"abortonclose": true, "nolinger": true, "independent-streams": true, "tcp-smart-accept": true, "tcp-smart-connect": true, "splice-auto": true, "splice-request": true, "splice-response": true, "http-no-delay": true,
 	"contstats": true, "socket-stats": true,
 	"checkcache": true,
 }

@@ -21,7 +21,7 @@ func TestOptionNotices(t *testing.T) {
     option forwardfor
 listen a
     bind 127.0.0.1:27401
-    option independent-streams
+    option h1-case-adjust-bogus-client
     server s1 127.0.0.1:27402
 listen b
     bind 127.0.0.1:27403
@@ -40,7 +40,7 @@ listen c
 	}
 	want := []string{
 		"6 'option http-use-proxy-header' is not acted on yet by Fulcrum.",
-		"10 'option independent-streams' is not acted on yet by Fulcrum.",
+		"10 'option h1-case-adjust-bogus-client' is not acted on yet by Fulcrum.",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -180,6 +180,7 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 		}
 	}
 	h.lingerClose()
+	finBeforeReset(h.cli, h.fe.cfg.NoLinger)
 	h.release()
 }
 

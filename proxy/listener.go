@@ -218,6 +218,7 @@ func (e *Engine) acceptLoop(l *listener) {
 		// A listener made from a file (inherited from a master or an
 		// old process, fd@) let Go turn keep-alive on by itself.
 		fe.cfg.ClientKeepAlive.apply(c, l.inherited || bind.Addr.Family == FamilyFD)
+		noLinger(c, fe.cfg.NoLinger)
 		// Register under liveMu so Stop's Wait never races an Add.
 		e.liveMu.Lock()
 		if e.draining {
