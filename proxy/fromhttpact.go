@@ -272,8 +272,8 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 	case "wait-for-body":
 		return a.waitForBodyRule(sc, pos, w)
 	case "strict-mode":
-		if sc.kw != "http-request" {
-			return notActed("only built in http-request rules")
+		if sc.kw != "http-request" && sc.kw != "http-response" {
+			return notActed("only built in http-request and http-response rules")
 		}
 		return HTTPRule{Action: HTTPStrictMode, Value: arg(1)}, true
 	case "wait-for-handshake":

@@ -382,6 +382,7 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 	// changed it: the caller adds the rewritten head's size.
 	orig := htxSize(resp)
 	for _, rules := range h.responseRuleSets(func(a *HTTPActions) []HTTPRule { return a.Response }) {
+		soft := false // strict-mode on by default, in each rule set
 	rules:
 		for i := range rules {
 			r := &rules[i]
@@ -420,8 +421,14 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 					h.countDeniedResponse(srv)
 				}
 				return h.replyInstead(rep, keep), true
+			case HTTPStrictMode:
+				soft = r.Value == "off"
 			default:
-				applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
+				if !h.responseRuleFits(r, soft) {
+					// Strict: the answer is dropped for a 500.
+					keep := h.dropResponse(conn, orig)
+					return h.replyInstead(h.errorPage(500), keep), true
+				}
 			}
 		}
 	}

@@ -13,10 +13,29 @@ const (
 	htxBufferHead = 48
 )
 
-// headFits tells whether the request head fits the HTX buffer.
+// headFits tells whether the request head fits the HTX buffer, with
+// the part of its body already received.
 func (h *httpConn) headFits() bool {
-	size := htxRequestSize(&h.req) + int64(htxBlockMeta*(len(h.req.Headers)+2))
+	size := htxRequestSize(&h.req) + int64(htxBlockMeta*(len(h.req.Headers)+2)) +
+		bufferedBody(h.req.Framing, h.req.ContentLength, len(h.in.data()))
 	return size <= int64(h.feOpts.Limits.BufSize-htxBufferHead)
+}
+
+// bufferedBody is the room a message's body already received takes in
+// the HTX buffer: one data block (none for a message without a body,
+// whose following bytes are the next message's).
+func bufferedBody(framing http1.Framing, length int64, buffered int) int64 {
+	n := int64(buffered)
+	switch framing {
+	case http1.BodyNone:
+		return 0
+	case http1.BodyLength:
+		n = min(n, length)
+	}
+	if n == 0 {
+		return 0
+	}
+	return htxBlockMeta + n
 }
 
 // growsHead tells whether a rule's action may make the head larger.
@@ -59,4 +78,35 @@ func (h *httpConn) rewriteChecked(r *HTTPRule) int {
 	h.reply(500, termProxy, stateRequest)
 	h.log()
 	return 500
+}
+
+// responseRuleFits applies a response rule; false when it left the head
+// larger than the buffer under strict-mode (the caller answers 500).
+// Under strict-mode off (soft) such a rewrite is undone.
+func (h *httpConn) responseRuleFits(r *HTTPRule, soft bool) bool {
+	resp := &h.resp
+	if !growsHead(r.Action) && r.Action != HTTPSetStatus {
+		applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
+		return true
+	}
+	var saved http1.Response
+	if soft {
+		saved = *resp
+		saved.Headers = append(http1.Headers(nil), resp.Headers...)
+	}
+	applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
+	size := htxSize(resp) + int64(htxBlockMeta*(len(resp.Headers)+2)) +
+		bufferedBody(resp.Framing, resp.ContentLength, len(h.sin.data())-resp.HeadLen)
+	if size <= int64(h.beOpts.Limits.BufSize-htxBufferHead) {
+		return true
+	}
+	h.fe.counters.FailedRewrites.Add(1)
+	if h.be != nil && h.be.cfg.Name != h.fe.cfg.Name {
+		h.be.counters.FailedRewrites.Add(1)
+	}
+	if soft {
+		*resp = saved
+		return true
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -72,5 +73,53 @@ listen fe
 	t.Logf("ref:\n%s", strings.Join(ref, "\n"))
 	if got := e.FrontendCounters("fe").FailedRewrites.Load(); got != 3 {
 		t.Errorf("wrew %d, want 3 (over, soft, fits with one more header)", got)
+	}
+}
+
+// TestResponseStrictModeMatchesReference: the same for http-response
+// rewrites: past the buffer, the answer is replaced by a 500 (logged PH)
+// under strict-mode, and the rewrite dropped under strict-mode off.
+func TestResponseStrictModeMatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	srv := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
+		c.Read(make([]byte, 4096))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	}).Addr().String()
+	// "HTTP/1.1 200 OK" with a Content-Length and its 2-byte body,
+	// received with the head, leave 16240 bytes for an added header's
+	// value, as found against the reference.
+	const fits = 16240
+	cases := []namedListen{
+		{"fits", "http-response set-header X-Big " + strings.Repeat("f", fits) + "\n\tserver s " + srv},
+		{"over", "http-response set-header X-Big " + strings.Repeat("o", fits+1) + "\n\tserver s " + srv},
+		{"soft", "http-response strict-mode off\n\thttp-response set-header X-Big " + strings.Repeat("s", fits+1) +
+			"\n\thttp-response set-header X-Small yes\n\tserver s " + srv},
+	}
+	config := func(ports []int) string {
+		return listenConfig("\tmode http\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n", cases, ports)
+	}
+	play := func(addr string) string {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, _ := readRawResponse(bufio.NewReader(c))
+		head, _, _ := strings.Cut(resp, "\r\n\r\n")
+		status, _, _ := strings.Cut(head, "\r\n")
+		return fmt.Sprintf("%s head=%d small=%v", status, len(head), strings.Contains(head, "x-small: yes"))
+	}
+	refPorts, ourPorts := portPairs(t, len(cases))
+	difftest.StartReferenceConfig(t, bin, config(refPorts))
+	startOurs(t, config(ourPorts), plainLine)
+	for i, c := range cases {
+		ref := play(fmt.Sprintf("127.0.0.1:%d", refPorts[i]))
+		ours := play(fmt.Sprintf("127.0.0.1:%d", ourPorts[i]))
+		if ref != ours {
+			t.Errorf("%s: ref %s, ours %s", c.name, ref, ours)
+		}
+		t.Logf("%s: %s", c.name, ref)
 	}
 }
