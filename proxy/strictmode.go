@@ -2,40 +2,56 @@ package proxy
 
 import "fulcrum/proxy/http1"
 
-// A request head must fit the reference's HTX buffer (tune.bufsize): its
-// payload (as htxRequestSize counts it) plus 8 bytes per block (the
-// start line, each header, the end of headers) and the buffer's own
-// header. A rewrite that would not fit fails: with strict-mode on (the
-// default) the request gets a 500, with strict-mode off the rewrite is
-// dropped and the request goes on; either way it counts in wrew.
+// A message must fit the reference's HTX buffer (tune.bufsize): its head
+// (the payload htxRequestSize/htxSize count, plus 8 bytes per block: the
+// start line, each header, the end of headers), the part of its body
+// already received (one data block), and the buffer's own header. The
+// body never takes the last tune.maxrewrite bytes: they stay free for
+// rewrites. A rewrite that does not fit fails: with strict-mode on (the
+// default) the message is answered with a 500, with strict-mode off the
+// rewrite is dropped; either way it counts in wrew.
 const (
 	htxBlockMeta  = 8
 	htxBufferHead = 48
 )
 
-// headFits tells whether the request head fits the HTX buffer, with
-// the part of its body already received.
-func (h *httpConn) headFits() bool {
-	size := htxRequestSize(&h.req) + int64(htxBlockMeta*(len(h.req.Headers)+2)) +
-		bufferedBody(h.req.Framing, h.req.ContentLength, len(h.in.data()))
-	return size <= int64(h.feOpts.Limits.BufSize-htxBufferHead)
+// htxRoom measures a message in the HTX buffer, for one rewrite.
+type htxRoom struct {
+	lim  http1.Limits
+	body int64 // the received body's data block, as it stood before the rewrite
 }
 
-// bufferedBody is the room a message's body already received takes in
-// the HTX buffer: one data block (none for a message without a body,
-// whose following bytes are the next message's).
-func bufferedBody(framing http1.Framing, length int64, buffered int) int64 {
+// newHTXRoom takes the measure before a rewrite: head is the head's size
+// then, buffered the body bytes received (framing and length tell which
+// are the message's).
+func newHTXRoom(lim http1.Limits, head int64, framing http1.Framing, length int64, buffered int) htxRoom {
 	n := int64(buffered)
 	switch framing {
 	case http1.BodyNone:
-		return 0
+		n = 0 // what follows is the next message
 	case http1.BodyLength:
 		n = min(n, length)
 	}
-	if n == 0 {
-		return 0
+	if n > 0 {
+		n += htxBlockMeta
 	}
-	return htxBlockMeta + n
+	// The body filled the buffer up to the rewrite reserve at most.
+	n = max(0, min(n, int64(lim.BufSize-lim.MaxRewrite)-head))
+	return htxRoom{lim: lim, body: n}
+}
+
+// fits tells whether a head of this size fits beside the body.
+func (r htxRoom) fits(head int64) bool {
+	return head+r.body <= int64(r.lim.BufSize-htxBufferHead)
+}
+
+// requestHead and responseHead are a head's size in the HTX buffer.
+func requestHead(q *http1.Request) int64 {
+	return htxRequestSize(q) + int64(htxBlockMeta*(len(q.Headers)+2))
+}
+
+func responseHead(p *http1.Response) int64 {
+	return htxSize(p) + int64(htxBlockMeta*(len(p.Headers)+2))
 }
 
 // growsHead tells whether a rule's action may make the head larger.
@@ -62,8 +78,9 @@ func (h *httpConn) rewriteChecked(r *HTTPRule) int {
 		saved = h.req
 		saved.Headers = append(http1.Headers(nil), h.req.Headers...)
 	}
+	room := newHTXRoom(h.feOpts.Limits, requestHead(&h.req), h.req.Framing, h.req.ContentLength, len(h.in.data()))
 	h.rewriteRequest(r)
-	if h.headFits() {
+	if room.fits(requestHead(&h.req)) {
 		return 0
 	}
 	h.fe.counters.FailedRewrites.Add(1)
@@ -94,10 +111,9 @@ func (h *httpConn) responseRuleFits(r *HTTPRule, soft bool) bool {
 		saved = *resp
 		saved.Headers = append(http1.Headers(nil), resp.Headers...)
 	}
+	room := newHTXRoom(h.beOpts.Limits, responseHead(resp), resp.Framing, resp.ContentLength, len(h.sin.data())-resp.HeadLen)
 	applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
-	size := htxSize(resp) + int64(htxBlockMeta*(len(resp.Headers)+2)) +
-		bufferedBody(resp.Framing, resp.ContentLength, len(h.sin.data())-resp.HeadLen)
-	if size <= int64(h.beOpts.Limits.BufSize-htxBufferHead) {
+	if room.fits(responseHead(resp)) {
 		return true
 	}
 	h.fe.counters.FailedRewrites.Add(1)
