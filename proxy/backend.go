@@ -548,14 +548,10 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 			b.counters.FailedConns.Add(1)
 			return nil, nil, err
 		}
-		s.state.counters.Retries.Add(1)
-		b.counters.Retries.Add(1)
+		b.countRetry(s)
 		rec.Retries = retries
 		if b.shouldRedispatch(s, retries) {
-			b.counters.Redispatches.Add(1)
-			s.state.counters.Redispatches.Add(1)
-			rec.Redispath = true
-			if s, _, err = b.acquire(ctx, sess, s, rec); err != nil {
+			if s, err = b.redispatch(ctx, sess, s, rec); err != nil {
 				return nil, nil, err
 			}
 			continue
@@ -577,6 +573,22 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		b.takeLocked(s, time.Now())
 		b.mu.Unlock()
 	}
+}
+
+// countRetry counts a retry of a request that failed on s.
+func (b *backend) countRetry(s *server) {
+	s.state.counters.Retries.Add(1)
+	b.counters.Retries.Add(1)
+}
+
+// redispatch counts a redispatch away from s (whose slot the caller
+// released) and takes a slot on another server.
+func (b *backend) redispatch(ctx context.Context, sess *Session, s *server, rec *Record) (*server, error) {
+	b.counters.Redispatches.Add(1)
+	s.state.counters.Redispatches.Add(1)
+	rec.Redispath = true
+	next, _, err := b.acquire(ctx, sess, s, rec)
+	return next, err
 }
 
 // shouldRedispatch is HAProxy's stream_choose_redispatch condition.

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,7 +42,7 @@ func (a *adapter) addrAction(pos confparse.Pos, kw string, words []string) (do f
 		a.alert(pos, "'%s %s' expects a sample expression.", kw, words[0])
 		return nil, true
 	}
-	x, err := sample.ParseExpr(words[1], &sample.Options{ReadFile: os.ReadFile})
+	x, err := sample.ParseExpr(words[1], a.sampleOptions(pos))
 	if err != nil {
 		a.alert(pos, "'%s %s': %v.", kw, words[0], notBuilt(err))
 		return nil, true
@@ -109,11 +108,9 @@ func (h *httpConn) dropClient(silent bool) int {
 	if silent {
 		silenceClient(h.cli)
 	}
-	h.fe.counters.Denied.Add(1)
-	h.lc.countListener(func(c *Counters) { c.Denied.Add(1) })
-	if h.be != nil && h.be.cfg.Name != h.fe.cfg.Name {
-		h.be.counters.Denied.Add(1)
-	}
+	denied := func(c *Counters) { c.Denied.Add(1) }
+	h.countStream(denied)
+	h.lc.countListener(denied)
 	h.r.Term = [2]byte{termProxy, stateRequest}
 	h.hrec.Status, h.hrec.TReq = -1, -1 // the reference logs no %TR either
 	h.finishTimers()

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"os"
 	"strings"
 
 	"fulcrum/confparse"
@@ -21,7 +20,7 @@ func (a *adapter) varAction(pos confparse.Pos, words []string) (do func(*Session
 		a.alert(pos, "'%s': invalid variable name '%s' (expects a scope among proc, sess, txn, req, res, then a name).", act, name)
 		return nil, true
 	}
-	opts := &sample.Options{ReadFile: os.ReadFile}
+	opts := a.sampleOptions(pos)
 	switch act {
 	case "unset-var":
 		return func(s *Session) { s.UnsetVar(name) }, true

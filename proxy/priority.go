@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,7 +30,7 @@ func (a *adapter) priorityAction(pos confparse.Pos, kw string, words []string) (
 		a.alert(pos, "'%s %s' expects a sample expression.", kw, act)
 		return nil, true
 	}
-	x, err := sample.ParseExpr(words[1], &sample.Options{ReadFile: os.ReadFile})
+	x, err := sample.ParseExpr(words[1], a.sampleOptions(pos))
 	if err != nil {
 		a.warn(pos, "'%s %s' is not acted on yet by Fulcrum (%v); the rule is ignored.", kw, act, notBuilt(err))
 		return nil, true

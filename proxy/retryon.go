@@ -80,16 +80,12 @@ func (h *httpConn) l7Retryable(be *backend, status int, term [2]byte) bool {
 // now holds (nil: none); ok is false when no connection could be made.
 func (h *httpConn) l7Retry(be *backend, srv *server) (conn net.Conn, next *server, ok bool) {
 	h.r.Retries++
-	srv.state.counters.Retries.Add(1)
-	be.counters.Retries.Add(1)
+	be.countRetry(srv)
 	next = srv
 	be.detach(srv, h.lc)
 	if be.shouldRedispatch(srv, h.r.Retries) {
 		be.release(srv)
-		be.counters.Redispatches.Add(1)
-		srv.state.counters.Redispatches.Add(1)
-		h.r.Redispath = true
-		s, _, err := be.acquire(h.e.ctx, h.sess, srv, &h.r)
+		s, err := be.redispatch(h.e.ctx, h.sess, srv, &h.r)
 		if err != nil {
 			return nil, nil, false
 		}

@@ -369,3 +369,12 @@ func (h *httpConn) countDenied(r *HTTPRule) {
 	h.fe.counters.Denied.Add(1)
 	h.lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 }
+
+// countStream counts (count) in the request's frontend and, when it is
+// another proxy, in its backend.
+func (h *httpConn) countStream(count func(*Counters)) {
+	count(h.fe.counters)
+	if h.be != nil && h.be.cfg.Name != h.fe.cfg.Name {
+		count(h.be.counters)
+	}
+}

@@ -83,10 +83,7 @@ func (h *httpConn) rewriteChecked(r *HTTPRule) int {
 	if room.fits(requestHead(&h.req)) {
 		return 0
 	}
-	h.fe.counters.FailedRewrites.Add(1)
-	if h.be != nil && h.be.cfg.Name != h.fe.cfg.Name {
-		h.be.counters.FailedRewrites.Add(1)
-	}
+	h.countStream(func(c *Counters) { c.FailedRewrites.Add(1) })
 	if h.softRewrite {
 		h.req = saved
 		return 0
@@ -116,10 +113,7 @@ func (h *httpConn) responseRuleFits(r *HTTPRule, soft bool) bool {
 	if room.fits(responseHead(resp)) {
 		return true
 	}
-	h.fe.counters.FailedRewrites.Add(1)
-	if h.be != nil && h.be.cfg.Name != h.fe.cfg.Name {
-		h.be.counters.FailedRewrites.Add(1)
-	}
+	h.countStream(func(c *Counters) { c.FailedRewrites.Add(1) })
 	if soft {
 		*resp = saved
 		return true
