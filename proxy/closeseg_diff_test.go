@@ -47,13 +47,8 @@ func TestClosingExchangesMatchReference(t *testing.T) {
 		return listenConfig("\tmode http\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n", cases, ports)
 	}
 	play := func(addr string) string {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := sendRaw(t, addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 		io.ReadAll(c)
 		segs := segmentsIn(t, c)
 		return fmt.Sprintf("client got %d segments, server saw %s", segs, <-got)

@@ -121,6 +121,9 @@ func TestSetLogLevelMatchesReference(t *testing.T) {
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			be := actBackend(t, "s1")
+			// The logged variable: the request's in http mode, the
+			// session's in tcp mode.
+			logVar := map[string]string{"http": "txn.p", "tcp": "sess.p"}[tc.mode]
 			cfg := func(port int) string {
 				return fmt.Sprintf(`defaults
 	mode %s
@@ -130,26 +133,10 @@ func TestSetLogLevelMatchesReference(t *testing.T) {
 	timeout server 5s
 listen fe
 	bind 127.0.0.1:%d
-	log-format "L^%%[var(txn.p)]"
+	log-format "L^%%[var(%s)]"
 	%s
 	server s1 %s
-`, tc.mode, port, tc.rules, be)
-			}
-			if tc.mode == "tcp" {
-				cfg = func(port int) string {
-					return fmt.Sprintf(`defaults
-	mode tcp
-	log stdout format rfc3164 local0
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-listen fe
-	bind 127.0.0.1:%d
-	log-format "L^%%[var(sess.p)]"
-	%s
-	server s1 %s
-`, port, tc.rules, be)
-				}
+`, tc.mode, port, logVar, tc.rules, be)
 			}
 			send := func(addr string) {
 				for _, s := range tc.sends {

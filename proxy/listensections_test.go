@@ -2,8 +2,11 @@ package proxy
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"fulcrum/proxy/internal/difftest"
 )
@@ -30,4 +33,19 @@ func portPairs(t *testing.T, n int) (ref, ours []int) {
 		ref[i], ours[i] = difftest.FreePort(t), difftest.FreePort(t)
 	}
 	return ref, ours
+}
+
+// sendRaw dials addr and writes req, the connection's deadline 5 seconds
+// away; the test closes what it returns.
+func sendRaw(t *testing.T, addr, req string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

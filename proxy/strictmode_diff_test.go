@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"fulcrum/internal/reftest"
 	"fulcrum/proxy/internal/difftest"
@@ -46,12 +45,7 @@ listen fe
 		var out []string
 		for _, req := range []string{"GET /fits HTTP/1.1\r\nHost: x\r\n\r\n", "GET /over HTTP/1.1\r\nHost: x\r\n\r\n",
 			"GET /soft HTTP/1.1\r\nHost: x\r\n\r\n", "GET /fits HTTP/1.1\r\nHost: x\r\nH1: v\r\n\r\n"} {
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.SetDeadline(time.Now().Add(5 * time.Second))
-			c.Write([]byte(req))
+			c := sendRaw(t, addr, req)
 			resp, _ := readRawResponse(bufio.NewReader(c))
 			c.Close()
 			status, _, _ := strings.Cut(resp, "\r\n")
@@ -99,13 +93,8 @@ func TestResponseStrictModeMatchesReference(t *testing.T) {
 		return listenConfig("\tmode http\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n", cases, ports)
 	}
 	play := func(addr string) string {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := sendRaw(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		resp, _ := readRawResponse(bufio.NewReader(c))
 		head, _, _ := strings.Cut(resp, "\r\n\r\n")
 		status, _, _ := strings.Cut(head, "\r\n")
