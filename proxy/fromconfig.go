@@ -33,6 +33,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 		a.optionNotices(px)
+		a.filterNotices(px) // fromcompression.go
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
