@@ -180,6 +180,7 @@ func (l *loader) postChecks() {
 		}
 	}
 	l.incompleteSections()
+	l.compressionFilters(alert) // compression.go
 	l.peersSSL(alert)
 	if fatal {
 		l.emit(confparse.Alert, confparse.Pos{}, "Fatal errors found in configuration.")
