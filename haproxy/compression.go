@@ -48,48 +48,34 @@ func (l *loader) compressionFilters(alert func(confparse.Pos, string)) {
 		if p.Section == nil {
 			continue
 		}
-		var filters []Directive
+		comp, explicit := false, false
+		var late []string // caches after the compression filter
 		for _, d := range p.Section.Lines {
-			if d.Keyword == "filter" && len(d.Args) > 0 {
-				filters = append(filters, d)
+			if d.Keyword != "filter" || len(d.Args) == 0 {
+				continue
 			}
-		}
-		if p.hasCompression() {
-			l.compressionDeclared(p, filters, alert)
-		}
-		comp := false
-		for _, d := range filters {
 			switch d.Args[0] {
 			case "compression":
 				comp = true
 			case "cache":
 				if comp {
-					alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': unable to enable the compression filter before the cache '%s'.", proxyWord(p), p.Name, argAt(d.Args, 1)))
+					late = append(late, argAt(d.Args, 1))
 				}
+			case "fcgi-app":
+			default:
+				explicit = true
 			}
 		}
-	}
-}
-
-// compressionDeclared is the check of a proxy with compression settings.
-func (l *loader) compressionDeclared(p *Proxy, filters []Directive, alert func(confparse.Pos, string)) {
-	comp, explicit := false, false
-	for _, d := range filters {
-		switch d.Args[0] {
-		case "compression":
-			comp = true
-		case "cache":
-			if comp {
-				alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': unable to enable the compression filter before any cache filter.", proxyWord(p), p.Name))
-				return
-			}
-		case "fcgi-app":
-		default:
-			explicit = true
+		switch {
+		case !p.hasCompression():
+		case len(late) > 0:
+			alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': unable to enable the compression filter before any cache filter.", proxyWord(p), p.Name))
+		case !comp && explicit:
+			alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': require an explicit filter declaration to use HTTP compression", proxyWord(p), p.Name))
 		}
-	}
-	if !comp && explicit {
-		alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': require an explicit filter declaration to use HTTP compression", proxyWord(p), p.Name))
+		for _, c := range late {
+			alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': unable to enable the compression filter before the cache '%s'.", proxyWord(p), p.Name, c))
+		}
 	}
 }
 
