@@ -85,8 +85,12 @@ func (a *adapter) alert(pos confparse.Pos, format string, args ...any) {
 }
 
 // defaultsOf finds the defaults section a proxy inherits from: the named
-// one, or the last one before it in the file.
+// one, or the last one before it in the file (none for a defaults
+// section, which resets what the one before it set).
 func (a *adapter) defaultsOf(px *haproxy.Proxy) *haproxy.Proxy {
+	if px.Kind == "defaults" && px.From == "" {
+		return nil
+	}
 	var last *haproxy.Proxy
 	for _, sec := range a.hc.Order {
 		if sec == px.Section {
