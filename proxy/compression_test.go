@@ -1,0 +1,67 @@
+package proxy
+
+import (
+	"testing"
+
+	"fulcrum/proxy/http1"
+	"fulcrum/proxy/httpcomp"
+)
+
+func TestParseQ(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{{"1", 1000}, {"1.0", 1000}, {"0", 0}, {"0.5", 500}, {"0.125", 125}, {"0.1239", 123}, {"2", 1000},
+		{"", 1000}, {"x", 1000}, {"0.", 0}, {"0.x", 0}, {"0.05", 50}} {
+		if got := parseQ([]byte(tc.in)); got != tc.want {
+			t.Errorf("parseQ(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestPickAlgo covers the parsing corners the differential test does
+// not reach. The algorithms are in the order `compression algo gzip
+// deflate` leaves them.
+func TestPickAlgo(t *testing.T) {
+	algos := []httpcomp.Algo{httpcomp.Deflate, httpcomp.Gzip}
+	for _, tc := range []struct {
+		desc, ae string
+		want     string // "" for none
+	}{
+		{"empty elements", " , ,gzip", "gzip"},
+		{"parameter without q", "gzip;level=9", "gzip"},
+		{"q of the first parameter only", "deflate;q=0.1;q=0.9, gzip;q=0.2", "gzip"},
+		{"bare q", "gzip;q", "gzip"},
+		{"wildcard takes the first", "*", "deflate"},
+		{"wildcard with a lower q", "gzip;q=0.9, *;q=0.1", "gzip"},
+		{"nothing known", "br, zstd", ""},
+		{"token with junk after", "gzip/x", "gzip"},
+	} {
+		hs := http1.Headers{{Name: []byte("Accept-Encoding"), Value: []byte(tc.ae)}}
+		a, ok := pickAlgo(hs, algos)
+		got := ""
+		if ok {
+			got = a.Name()
+		}
+		if got != tc.want {
+			t.Errorf("%s: %q picks %q, want %q", tc.desc, tc.ae, got, tc.want)
+		}
+	}
+}
+
+// FuzzAcceptEncoding: no request header makes the choice of algorithm
+// panic.
+func FuzzAcceptEncoding(f *testing.F) {
+	for _, s := range []string{"gzip", "gzip;q=0.5, deflate", "*;q=0", ";;;q=", "gzip ; q=1.0", "q=",
+		"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1)", "Mozilla/4.0 (compatible; MSIE 6"} {
+		f.Add(s)
+	}
+	algos := []httpcomp.Algo{httpcomp.Identity, httpcomp.RawDeflate, httpcomp.Gzip}
+	f.Fuzz(func(t *testing.T, s string) {
+		hs := http1.Headers{{Name: []byte("accept-encoding"), Value: []byte(s)}, {Name: []byte("user-agent"), Value: []byte(s)}}
+		pickAlgo(hs, algos)
+		oldBrowser(hs)
+		validETag([]byte(s))
+		hasListElem([]byte(s), "no-transform")
+	})
+}
