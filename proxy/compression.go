@@ -374,6 +374,11 @@ func (h *httpConn) copyResponseBody(conn net.Conn, be *backend) (int64, error) {
 			total += int64(len(f.Name) + len(f.Value))
 		}
 	}
+	if sc, ok := h.cli.(*h2StreamConn); ok {
+		// total counts as the reference does already: h2Bytes is not
+		// to correct it for the chunks written here.
+		sc.chunkRaw, sc.chunkData = 0, 0
+	}
 	h.contBody(false, total)
 	return total, nil
 }
