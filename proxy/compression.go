@@ -207,17 +207,22 @@ func parseQ(s []byte) int {
 	return min(q, 1000)
 }
 
-// compResponse decides, once the response rules have run, whether the
-// response is compressed, and rewrites its head if so: Content-Length
-// removed, chunked, the ETag made weak, Vary: Accept-Encoding and the
-// Content-Encoding added. %B still counts the head as the server sent
-// it, as the reference's does.
+// compDecide decides whether the response is compressed, on its head as
+// the server sent it: the reference decides before the http-response
+// rules (which see res.comp), and rewrites the head after them
+// (compResponse).
+func (h *httpConn) compDecide() {
+	h.comp.on = h.comp.chosen && h.compressible()
+}
+
+// compResponse rewrites the head of a response being compressed, once
+// the response rules have run: Content-Length removed, chunked, the ETag
+// made weak, Vary: Accept-Encoding and the Content-Encoding added. %B
+// still counts the head as the server sent it, as the reference's does.
 func (h *httpConn) compResponse() {
-	h.comp.on = false
-	if !h.comp.chosen || !h.compressible() {
+	if !h.comp.on {
 		return
 	}
-	h.comp.on = true
 	r := &h.resp
 	orig := htxSize(r)
 	if r.Flags&http1.FlagContentLength != 0 {

@@ -26,7 +26,8 @@ const compLogFormat = "C^%ST^%B^%[res.comp]^%[res.comp_algo]"
 // compConfigs are the configurations of the compression comparisons;
 // each gets the frontend's {PORT} and the {SERVER}'s address.
 var compConfigs = map[string]string{
-	// A frontend's settings, its backend having none.
+	// A frontend's settings, its backend having none; response rules
+	// see the decision (res.comp) and not yet the rewritten head.
 	"frontend": `defaults
 	mode http
 	timeout connect 2s
@@ -38,7 +39,9 @@ frontend fe
 	log-format "` + compLogFormat + `"
 	compression algo gzip deflate
 	compression type text/html text/plain
-	http-response set-header X-Rule 1
+	http-response set-header X-Rule "%[res.comp]"
+	http-response set-header Content-Type image/png if { res.hdr(x-retype) -m found }
+	http-after-response set-header X-After "%[res.hdr(content-encoding)]"
 	default_backend be
 backend be
 	server s1 {SERVER}
@@ -176,6 +179,7 @@ func compCases() []compCase {
 		{"invalid etag", ok(compHTML+"ETag: v1\r\n", compBody, "cl")},
 		{"two etags", ok(compHTML+"ETag: \"v1\"\r\nETag: \"v2\"\r\n", compBody, "cl")},
 		{"vary already", ok(compHTML+"Vary: Origin\r\n", compBody, "cl")},
+		{"type changed by a rule", ok(compHTML+"X-Retype: 1\r\n", compBody, "cl")},
 	} {
 		for _, cfg := range []string{"frontend", "listen", "merged"} {
 			add(cfg, r.desc, get, gz, r.response)
@@ -306,7 +310,7 @@ func parseCompAnswer(raw []byte, head bool) compAnswer {
 			chunked = strings.EqualFold(value, "chunked")
 		}
 		switch name {
-		case "content-encoding", "transfer-encoding", "content-length", "vary", "etag":
+		case "content-encoding", "transfer-encoding", "content-length", "vary", "etag", "x-rule", "x-after":
 			kept = append(kept, name+": "+value)
 		}
 	}

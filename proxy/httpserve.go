@@ -868,6 +868,7 @@ func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (i
 // relayResponse writes the response head and body to the client, then
 // decides what happens to both connections.
 func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr error) bool {
+	h.compDecide() // compression.go
 	if keep, answered := h.responseRules(conn, srv); answered {
 		return keep
 	}
