@@ -26,8 +26,9 @@ const compLogFormat = "C^%ST^%B^%[res.comp]^%[res.comp_algo]"
 // compConfigs are the configurations of the compression comparisons;
 // each gets the frontend's {PORT} and the {SERVER}'s address.
 var compConfigs = map[string]string{
-	// A frontend's settings, its backend having none; response rules
-	// see the decision (res.comp) and not yet the rewritten head.
+	// A frontend's settings, its backend having none; the algorithm is
+	// chosen after the request rules of both, response rules see the
+	// decision (res.comp) and not yet the rewritten head.
 	"frontend": `defaults
 	mode http
 	timeout connect 2s
@@ -42,8 +43,10 @@ frontend fe
 	http-response set-header X-Rule "%[res.comp]"
 	http-response set-header Content-Type image/png if { res.hdr(x-retype) -m found }
 	http-after-response set-header X-After "%[res.hdr(content-encoding)]"
+	http-request set-header Accept-Encoding gzip if { req.hdr(x-set) -m found }
 	default_backend be
 backend be
+	http-request del-header Accept-Encoding if { req.hdr(x-del) -m found }
 	server s1 {SERVER}
 `,
 	// raw-deflate and identity, offloaded, in a listen section.
@@ -187,6 +190,8 @@ func compCases() []compCase {
 	}
 	for _, cfg := range []string{"frontend", "merged"} {
 		add(cfg, "HTTP/1.0 request", "GET /x HTTP/1.0", gz, plain)
+		add(cfg, "accept-encoding set by a rule", get, "X-Set: 1\r\n", plain)
+		add(cfg, "accept-encoding removed by a backend rule", get, gz+"X-Del: 1\r\n", plain)
 		add(cfg, "HEAD", "HEAD /x HTTP/1.1", gz, strings.TrimSuffix(plain, compBody))
 		add(cfg, "POST", "POST /x HTTP/1.1", gz+"Content-Length: 3\r\n\r\nabc", plain)
 	}
