@@ -3,10 +3,12 @@ package proxy
 import (
 	"bytes"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/httpcomp"
+	"fulcrum/proxy/stats"
 )
 
 // HTTP response compression (`compression algo|type|offload`, `filter
@@ -344,13 +346,16 @@ func (h *httpConn) copyResponseBody(conn net.Conn, be *backend) (int64, error) {
 			}
 			c.enc.Write(data) // into memory: cannot fail
 			total += int64(len(data))
+			h.countComp(int64(len(data)), 0, 0)
 			h.sin.consume(n)
 		}
 		if h.body.Done() {
 			break
 		}
 		// The burst is over: what it gave goes out before the wait.
+		made := c.enc.Made()
 		if c.out = c.enc.Flush(c.out[:0]); len(c.out) > 0 {
+			h.countComp(0, c.enc.Made()-made, 0)
 			if _, err := h.cli.Write(c.out); err != nil {
 				return total, &bodyErr{client: true, err: err}
 			}
@@ -367,14 +372,17 @@ func (h *httpConn) copyResponseBody(conn net.Conn, be *backend) (int64, error) {
 	if timed {
 		conn.SetReadDeadline(time.Time{})
 	}
+	made := c.enc.Made()
 	c.out = c.enc.Close(c.out[:0], c.trailers)
+	h.countComp(0, c.enc.Made()-made, 1)
 	if _, err := h.cli.Write(c.out); err != nil {
 		return total, &bodyErr{client: true, err: err}
 	}
 	if h.resp.Framing == http1.BodyChunked {
-		// The reference counts a chunked body's end as one byte, and
-		// its trailers' names and values.
+		// The reference counts a chunked body's end as one byte (in
+		// comp_in too), and its trailers' names and values.
 		total++
+		h.countComp(1, 0, 0)
 		for _, f := range trailerFields(c.trailers) {
 			total += int64(len(f.Name) + len(f.Value))
 		}
@@ -426,4 +434,37 @@ func isTokenChar(c byte) bool {
 		return true
 	}
 	return bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0
+}
+
+// compCounters are a proxy's compression statistics.
+type compCounters struct {
+	in, out, rsp atomic.Int64 // comp_in, comp_out, comp_rsp
+}
+
+func (c *compCounters) clear() {
+	c.in.Store(0)
+	c.out.Store(0)
+	c.rsp.Store(0)
+}
+
+// countComp counts bytes given to the compressor, bytes it made and
+// compressed responses, in the frontend and the backend, as the
+// reference does.
+func (h *httpConn) countComp(in, out, rsp int64) {
+	for _, c := range [...]*Counters{h.fe.counters, h.be.counters} {
+		c.comp.in.Add(in)
+		c.comp.out.Add(out)
+		c.comp.rsp.Add(rsp)
+	}
+}
+
+// setCompStats fills the compression fields of an http frontend's or
+// backend's row (servers have none).
+func setCompStats(r *stats.Row, c *Counters) {
+	if r.Type != stats.Frontend && r.Type != stats.Backend {
+		return
+	}
+	r.Set(stats.CompIn, stats.U64(c.comp.in.Load()))
+	r.Set(stats.CompOut, stats.U64(c.comp.out.Load()))
+	r.Set(stats.CompRsp, stats.U64(c.comp.rsp.Load()))
 }

@@ -60,8 +60,9 @@ type Encoder struct {
 	fw    *flate.Writer
 	zw    *zlib.Writer
 	gw    *gzip.Writer
-	zlvl  int // the level zw and gw were made with
-	flvl  int // the level fw was made with
+	zlvl  int   // the level zw and gw were made with
+	flvl  int   // the level fw was made with
+	made  int64 // output bytes so far (chunk framing aside)
 }
 
 var pool = sync.Pool{New: func() any { return new(Encoder) }}
@@ -84,6 +85,7 @@ func (e *Encoder) Release() {
 func (e *Encoder) reset(algo Algo, level int) {
 	e.algo, e.level = algo, level
 	e.out.Reset()
+	e.made = 0
 	switch algo {
 	case RawDeflate:
 		if e.fw == nil || e.flvl != level {
@@ -154,11 +156,16 @@ func (e *Encoder) Close(dst, trailers []byte) []byte {
 	return append(dst, trailers...)
 }
 
+// Made is how many bytes the stream has produced so far, the chunk
+// framing aside.
+func (e *Encoder) Made() int64 { return e.made }
+
 // take appends the pending output to dst as a chunk.
 func (e *Encoder) take(dst []byte) []byte {
 	if e.out.Len() == 0 {
 		return dst
 	}
+	e.made += int64(e.out.Len())
 	dst = strconv.AppendUint(dst, uint64(e.out.Len()), 16)
 	dst = append(dst, '\r', '\n')
 	dst = append(dst, e.out.Bytes()...)
