@@ -233,7 +233,8 @@ func (h *httpConn) compResponse() {
 	if r.Framing != http1.BodyChunked {
 		r.Headers = append(r.Headers, http1.Header{Name: hdrTransferEncoding, Value: valChunked})
 	}
-	if i := r.Headers.Index("etag", 0); i >= 0 && r.Headers[i].Value[0] == '"' {
+	// (The response rules ran since the decision: any value may be here.)
+	if i := r.Headers.Index("etag", 0); i >= 0 && bytes.HasPrefix(r.Headers[i].Value, []byte{'"'}) {
 		h.comp.etag = append(append(h.comp.etag[:0], "W/"...), r.Headers[i].Value...)
 		r.Headers[i].Value = h.comp.etag
 	}

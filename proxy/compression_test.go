@@ -1,10 +1,13 @@
 package proxy
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/httpcomp"
+	"fulcrum/proxy/internal/difftest"
 )
 
 func TestParseQ(t *testing.T) {
@@ -64,4 +67,27 @@ func FuzzAcceptEncoding(f *testing.F) {
 		validETag([]byte(s))
 		hasListElem([]byte(s), "no-transform")
 	})
+}
+
+// TestCompressionAfterRulesEmptyETag: a response rule may leave an empty
+// ETag after the decision to compress; the head is still rewritten
+// without trouble.
+func TestCompressionAfterRulesEmptyETag(t *testing.T) {
+	be := newCompBackend(t, map[string]string{"/e": compResp("200 OK", compHTML+"ETag: \"v\"\r\n", compBody, "cl")})
+	cfg := strings.NewReplacer("{PORT}", strconv.Itoa(difftest.FreePort(t)), "{SERVER}", be.addr).Replace(`defaults
+	mode http
+	timeout connect 2s
+	timeout client 5s
+	timeout server 5s
+listen fe
+	bind 127.0.0.1:{PORT}
+	compression algo gzip
+	http-response set-header ETag "%[res.hdr(x-none)]"
+	server s1 {SERVER}
+`)
+	e, _ := startOurs(t, cfg, plainLine)
+	a := compExchange(feAddr(e, "fe"), "GET /e HTTP/1.1", "Accept-Encoding: gzip\r\n")
+	if a.err != "" || a.body != compBody || !strings.Contains(a.headers, "content-encoding: gzip") {
+		t.Fatalf("answer %+v", a)
+	}
 }
