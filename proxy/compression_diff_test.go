@@ -206,7 +206,7 @@ type compBackend struct {
 	got  chan []string
 }
 
-func newCompBackend(t *testing.T, responses map[string]string) *compBackend {
+func newCompBackend(t testing.TB, responses map[string]string) *compBackend {
 	b := &compBackend{got: make(chan []string, 16)}
 	ln := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
 		r := bufio.NewReader(c)
