@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"fulcrum/confparse"
 	"fulcrum/proxy/http1"
 	"fulcrum/proxy/httpcomp"
 	"fulcrum/proxy/internal/difftest"
@@ -74,12 +73,10 @@ func FuzzAcceptEncoding(f *testing.F) {
 	})
 }
 
-// TestCompressionAfterRulesEmptyETag: a response rule may leave an empty
-// ETag after the decision to compress; the head is still rewritten
-// without trouble.
-func TestCompressionAfterRulesEmptyETag(t *testing.T) {
-	be := newCompBackend(t, map[string]string{"/e": compResp("200 OK", compHTML+"ETag: \"v\"\r\n", compBody, "cl")})
-	cfg := strings.NewReplacer("{PORT}", strconv.Itoa(difftest.FreePort(t)), "{SERVER}", be.addr).Replace(`defaults
+// compListen is a listen section compressing with gzip, with extra
+// lines, in front of server, on a free port.
+func compListen(tb testing.TB, server, extra string) string {
+	return strings.NewReplacer("{PORT}", strconv.Itoa(difftest.FreePort(tb)), "{SERVER}", server, "{EXTRA}", extra).Replace(`defaults
 	mode http
 	timeout connect 2s
 	timeout client 5s
@@ -87,10 +84,17 @@ func TestCompressionAfterRulesEmptyETag(t *testing.T) {
 listen fe
 	bind 127.0.0.1:{PORT}
 	compression algo gzip
-	http-response set-header ETag "%[res.hdr(x-none)]"
+	{EXTRA}
 	server s1 {SERVER}
 `)
-	e, _ := startOurs(t, cfg, plainLine)
+}
+
+// TestCompressionAfterRulesEmptyETag: a response rule may leave an empty
+// ETag after the decision to compress; the head is still rewritten
+// without trouble.
+func TestCompressionAfterRulesEmptyETag(t *testing.T) {
+	be := newCompBackend(t, map[string]string{"/e": compResp("200 OK", compHTML+"ETag: \"v\"\r\n", compBody, "cl")})
+	e, _ := startOurs(t, compListen(t, be.addr, `http-response set-header ETag "%[res.hdr(x-none)]"`), plainLine)
 	a := compExchange(feAddr(e, "fe"), "GET /e HTTP/1.1", "Accept-Encoding: gzip\r\n")
 	if a.err != "" || a.body != compBody || !strings.Contains(a.headers, "content-encoding: gzip") {
 		t.Fatalf("answer %+v", a)
@@ -103,27 +107,7 @@ listen fe
 // are compressed.
 func BenchmarkHTTPCompression(b *testing.B) {
 	be := newCompBackend(b, map[string]string{"/p": compResp("200 OK", compHTML, compBody, "cl")})
-	cfg, diags := adapt(b, strings.NewReplacer("{PORT}", strconv.Itoa(difftest.FreePort(b)), "{SERVER}", be.addr).Replace(`defaults
-	mode http
-	timeout connect 2s
-	timeout client 5s
-	timeout server 5s
-listen fe
-	bind 127.0.0.1:{PORT}
-	compression algo gzip
-	server s1 {SERVER}
-`))
-	if cfg == nil || confparse.HasAlert(diags) {
-		b.Fatalf("adapter refused the configuration: %v", diags)
-	}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := e.Start(b.Context()); err != nil {
-		b.Fatal(err)
-	}
-	defer e.Stop(0)
+	e, _ := startOurs(b, compListen(b, be.addr, ""), func(*Record) (string, bool) { return "", false })
 	for _, ae := range []string{"plain", "gzip"} {
 		b.Run(ae, func(b *testing.B) {
 			c, err := net.Dial("tcp", feAddr(e, "fe"))
