@@ -14,12 +14,13 @@ import (
 // HTTP response compression (`compression algo|type|offload`, `filter
 // compression`), with the decisions of HAProxy 2.6's compression filter:
 // the request picks an algorithm from Accept-Encoding before it leaves
-// for the server; the response, once the response rules have run, is
-// compressed when it qualifies (HTTP/1.1 on both sides, not HEAD, status
-// 200-203, a body of known length, no Content-Encoding, no Cache-Control
-// no-transform, a valid single ETag, a Content-Type the `type` list
-// names). The body then goes out chunked, flushed at each burst read from
-// the server.
+// for the server (after the request rules); the response is compressed
+// when its head as the server sent it qualifies (HTTP/1.1 on both sides,
+// not HEAD, status 200-203, a body of known length, no Content-Encoding,
+// no Cache-Control no-transform, a valid single ETag, a Content-Type the
+// `type` list names), decided before the response rules and written
+// into the head after them. The body then goes out chunked, flushed at
+// each burst read from the server.
 
 // Compression is a proxy's `compression` settings. A frontend's and its
 // backend's combine as in the reference: the backend's algorithms (and
