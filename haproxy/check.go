@@ -180,6 +180,7 @@ func (l *loader) postChecks() {
 		}
 	}
 	l.incompleteSections()
+	l.compressionFilters(alert) // compression.go
 	l.peersSSL(alert)
 	l.cfg.masterWorker = l.opt.MasterWorker || l.cfg.Global.MasterWorker
 	if len(l.cfg.Programs) > 0 && !l.cfg.masterWorker {

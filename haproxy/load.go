@@ -324,6 +324,11 @@ func (l *loader) openProxy(pos confparse.Pos, words []string) {
 		}
 	}
 	base := l.lastDefaults
+	if kind == "defaults" {
+		// A defaults section resets what the one before it set; only
+		// "from" makes it inherit.
+		base = nil
+	}
 	if from != "" {
 		d, ok := l.defaults[from]
 		if !ok {
