@@ -81,6 +81,12 @@ var (
 // h2HopHeaders are the response fields HTTP/2 does not carry.
 var h2HopHeaders = []string{"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"}
 
+// isH2Stream reports whether c is an HTTP/2 client's stream.
+func isH2Stream(c net.Conn) bool {
+	_, ok := c.(*h2StreamConn)
+	return ok
+}
+
 // h2StreamConn presents one HTTP/2 stream to the pipeline as a client
 // connection carrying one HTTP/1.1 request.
 type h2StreamConn struct {

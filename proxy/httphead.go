@@ -41,12 +41,15 @@ var hdrContentLength = []byte("content-length")
 // headers as the reference's HTTP/1 output writes them: a chunked message
 // loses its Content-Length (left in, it contradicts the chunking for the
 // next hop: CL.TE smuggling), and repeated or listed equal Content-Length
-// values become one header with the number.
-func appendFields(dst []byte, hs http1.Headers, framing http1.Framing, length int64) []byte {
+// values become one header with the number. A 204 answer (noFraming)
+// loses both framing headers, as it can have no body.
+func appendFields(dst []byte, hs http1.Headers, framing http1.Framing, length int64, noFraming bool) []byte {
 	wroteLength := false
 	for i := range hs {
 		switch {
 		case bytes.EqualFold(hs[i].Name, hdrConnection):
+			continue
+		case noFraming && (bytes.EqualFold(hs[i].Name, hdrContentLength) || bytes.EqualFold(hs[i].Name, hdrTransferEncoding)):
 			continue
 		case bytes.EqualFold(hs[i].Name, hdrContentLength):
 			if framing == http1.BodyChunked || wroteLength {
@@ -88,7 +91,7 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 	r := &h.req
 	target, proto := h.serverLine(r)
 	dst = http1.AppendRequestLine(dst, r.Method, target, proto)
-	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
+	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength, false)
 	dst = h.appendUniqueID(dst)
 	dst = h.appendForwardFor(dst, be)
 	dst = h.appendOriginalTo(dst, be)
@@ -114,15 +117,21 @@ func (h *httpConn) appendRequestHead(dst []byte, be *backend) []byte {
 func (h *httpConn) appendResponseHead(dst []byte, keep bool) []byte {
 	r := &h.resp
 	dst = http1.AppendStatusLine(dst, r.Proto, r.Status, r.Reason)
-	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength)
-	is11 := h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1
+	dst = appendFields(dst, r.Headers, r.Framing, r.ContentLength, r.Status == 204)
+	// The header says what the versions would not: closing is HTTP/1.0's
+	// default, persisting HTTP/1.1's, and a 1.0 client or server needs
+	// to be told the connection persists.
+	req11 := h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1
+	resp11 := r.Major > 1 || r.Major == 1 && r.Minor >= 1
 	switch {
 	case r.SwitchesProtocols():
 		dst = appendLowerHeader(dst, hdrConnection, valUpgrade)
 	case r.Interim():
 	case !keep:
-		dst = appendLowerHeader(dst, hdrConnection, valClose)
-	case keep && !is11:
+		if resp11 {
+			dst = appendLowerHeader(dst, hdrConnection, valClose)
+		}
+	case !req11 || !resp11:
 		dst = appendLowerHeader(dst, hdrConnection, valKeepAlive)
 	}
 	return append(dst, '\r', '\n')

@@ -717,6 +717,10 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 		return &bodyErr{client: srcSide == fromClient, err: err}
 	}
 	h.contBody(fromClient, 0) // what came before the body counts now
+	// Between HTTP/1 ends, a chunked body counts what the reference
+	// stores of it (http1.Body.StoredBytes); with an HTTP/2 client the
+	// reference counts it as it came, chunk framing included.
+	stored := h.body.Chunked() && !isH2Stream(src) && !isH2Stream(dst)
 	for !h.body.Done() {
 		if d := in.data(); len(d) > 0 {
 			var n int
@@ -739,6 +743,9 @@ func (h *httpConn) copyBody(dst, src net.Conn, in *rbuf, idle time.Duration, fro
 			}
 			if n > 0 {
 				total += int64(n)
+				if stored {
+					total = h.body.StoredBytes()
+				}
 				in.consume(n)
 				h.contBody(fromClient, total)
 			}

@@ -83,6 +83,18 @@ func (r *Request) CheckBuffered(p []byte, opts *Options) error {
 	return err
 }
 
+// StoredBytes is what a chunked body weighs in the reference's byte
+// counts (the log's %B and %U, the statistics): its data, its trailers'
+// names and values, and one more once it has ended; the chunk framing
+// does not count.
+func (b *Body) StoredBytes() int64 {
+	n := b.dec.Payload + b.dec.TrailerBytes
+	if b.done {
+		n++
+	}
+	return n
+}
+
 // Done reports whether the whole body has passed. A body delimited by
 // the connection's close is never done: it ends with the connection.
 func (b *Body) Done() bool { return b.done }

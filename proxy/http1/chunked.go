@@ -12,6 +12,11 @@ type ChunkedDecoder struct {
 	digits  int    // hex digits seen in the size
 	Status  int    // status for errors: 400 (request, default) or 502 (response)
 	Payload int64  // data bytes decoded so far
+	// TrailerBytes counts the trailers' names and values (without the
+	// blanks around values), as the reference stores them.
+	TrailerBytes int64
+	valStarted   bool  // a non-blank of the current trailer value was seen
+	blanks       int64 // blanks after it, counted once more follows
 	// AcceptInvalid relaxes trailer names as accept-invalid-http-* does
 	// header names.
 	AcceptInvalid bool
@@ -155,6 +160,7 @@ func (d *ChunkedDecoder) Decode(p []byte) (n int, data []byte, err error) {
 				d.state = csTrailerValue // a fold continues the previous trailer
 			case c != ':' && (tokenChar[c] || d.AcceptInvalid):
 				d.state = csTrailerName
+				d.TrailerBytes++
 			default:
 				return n, nil, d.fail(n, "invalid trailer name")
 			}
@@ -163,17 +169,26 @@ func (d *ChunkedDecoder) Decode(p []byte) (n int, data []byte, err error) {
 			switch {
 			case c == ':':
 				d.state = csTrailerValue
+				d.valStarted, d.blanks = false, 0
 			case c != '\r' && c != '\n' && (tokenChar[c] || d.AcceptInvalid):
+				d.TrailerBytes++
 			default:
 				return n, nil, d.fail(n, "invalid trailer name")
 			}
 			n++
 		case csTrailerValue:
-			switch c {
-			case '\r':
+			switch {
+			case c == '\r':
 				d.state = csTrailerLF
-			case '\n':
+			case c == '\n':
 				d.state = csTrailer
+			case isSPHT(c):
+				if d.valStarted {
+					d.blanks++
+				}
+			default:
+				d.TrailerBytes += d.blanks + 1
+				d.valStarted, d.blanks = true, 0
 			}
 			n++
 		case csTrailerLF, csEndLF:
