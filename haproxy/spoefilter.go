@@ -1,0 +1,75 @@
+package haproxy
+
+import (
+	"fmt"
+
+	"fulcrum/confparse"
+	"fulcrum/haproxy/spoe"
+)
+
+// SPOEFilter is a `filter spoe [engine NAME] config FILE` line with the
+// engine its file defines.
+type SPOEFilter struct {
+	Engine *spoe.Engine
+	Pos    confparse.Pos
+}
+
+// spoeFilter reads a filter spoe line's SPOE file, reporting its
+// problems as the reference does, and records the engine on px.
+func (l *loader) spoeFilter(px *Proxy, d line) {
+	engine, file := "", ""
+	for i := 1; i+1 < len(d.args); i += 2 {
+		switch d.args[i] {
+		case "engine":
+			engine = d.args[i+1]
+		case "config":
+			file = d.args[i+1]
+		}
+	}
+	if file == "" {
+		l.alert(d.pos, "'filter' : ''spoe' : missing config file'")
+		return
+	}
+	e, diags := spoe.Load(file, engine, d.pos, spoe.Checks{FetchKnown: func(name string) bool { return fetchNames[name] }})
+	for _, dg := range diags {
+		l.emit(dg.Severity, dg.Pos, dg.Message)
+		if dg.Severity == confparse.Alert {
+			l.fileFatal = true
+			l.fatals++
+		}
+	}
+	if e != nil {
+		px.SPOE = append(px.SPOE, SPOEFilter{Engine: e, Pos: d.pos})
+	}
+}
+
+// spoeChecks are the reference's checks of a proxy's SPOE agents once
+// every section is read: their backend exists, their timeouts are set.
+func (l *loader) spoeChecks(p *Proxy, findBE func(string) *Proxy, alert func(confparse.Pos, string)) {
+	for _, f := range p.SPOE {
+		a := f.Engine.Agent
+		be := findBE(a.Backend)
+		if be == nil {
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy %s : unknown backend '%s' used by SPOE agent '%s' declared at %s:%d.",
+				p.Name, a.Backend, a.ID, a.Pos.File, a.Pos.Line))
+			continue
+		}
+		if modeOf(be) != "tcp" {
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy %s : backend '%s' used by SPOE agent '%s' declared at %s:%d does not support HTTP mode.",
+				p.Name, a.Backend, a.ID, a.Pos.File, a.Pos.Line))
+			continue
+		}
+		if a.MissingTimeouts() {
+			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Proxy '%s': missing timeouts for SPOE agent '%s' declare at %s:%d.\n"+
+				"   | While not properly invalid, you will certainly encounter various problems\n"+
+				"   | with such a configuration. To fix this, please ensure that all following\n"+
+				"   | timeouts are set to a non-zero value: 'hello', 'idle', 'processing'.", p.Name, a.ID, a.Pos.File, a.Pos.Line))
+		}
+		for _, m := range f.Engine.Messages {
+			if m.Event == "" {
+				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Proxy '%s': Ignore SPOE message '%s' without event at %s:%d.",
+					p.Name, m.ID, m.Pos.File, m.Pos.Line))
+			}
+		}
+	}
+}
