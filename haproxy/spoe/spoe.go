@@ -77,6 +77,8 @@ type Message struct {
 	// Cond its "if|unless ..." words (nil = always).
 	Event string
 	Cond  []string
+	// ArgsPos and EventPos are where the args and event lines are.
+	ArgsPos, EventPos confparse.Pos
 }
 
 // Arg is one message argument: NAME=EXPR, or an expression alone (an
@@ -364,6 +366,7 @@ func (r *reader) messageLine(pos confparse.Pos, w []string) {
 	m := r.msg
 	switch w[0] {
 	case "args":
+		m.ArgsPos = pos
 		for _, a := range w[1:] {
 			name, expr, ok := strings.Cut(a, "=")
 			if !ok {
@@ -409,7 +412,7 @@ func (r *reader) messageLine(pos confparse.Pos, w []string) {
 			}
 			m.Cond = w[2:]
 		}
-		m.Event = w[1]
+		m.Event, m.EventPos = w[1], pos
 	default:
 		r.alert(pos, fmt.Sprintf("unknown keyword '%s' in spoe-message section.", w[0]))
 	}
