@@ -21,8 +21,10 @@ type Agent struct {
 	// Reply gives the actions answering one NOTIFY's messages; nil
 	// answers with none. Set it before traffic starts.
 	Reply func(msgs []spop.Message) []spop.Action
-	// Silent makes the agent never answer NOTIFY frames (a hung agent).
+	// Silent makes the agent never answer NOTIFY frames (a hung agent);
+	// Drop, when set, leaves unanswered those it returns true for.
 	Silent bool
+	Drop   func(msgs []spop.Message) bool
 
 	mu       sync.Mutex
 	notifies [][]spop.Message
@@ -101,7 +103,7 @@ func (a *Agent) serve(c net.Conn) {
 				return
 			}
 			a.record(func() { a.notifies = append(a.notifies, cloneMessages(msgs)) })
-			if a.Silent {
+			if a.Silent || a.Drop != nil && a.Drop(msgs) {
 				continue
 			}
 			var p []byte

@@ -1,0 +1,252 @@
+package proxy
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"fulcrum/internal/reftest"
+	"fulcrum/proxy/internal/difftest"
+	"fulcrum/proxy/internal/spoatest"
+	"fulcrum/proxy/spop"
+)
+
+// spoeFile is the SPOE configuration both sides read.
+func spoeFile(t *testing.T) string {
+	p, err := filepath.Abs("testdata/spoe/checks.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// spoeHTTPConfig is the http comparison's configuration: a frontend
+// whose filter sends on-request (and admin-only) before the rules, a
+// group from a rule, on-response from the backend's response stage, and
+// client-visible headers made of the variables the agent sets.
+func spoeHTTPConfig(port int, spoePath, server, agent string) string {
+	return fmt.Sprintf(`defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	bind 127.0.0.1:%d
+	filter spoe engine checks config %s
+	http-request deny deny_status 403 if { var(txn.chk.verdict) -m str ban }
+	http-request send-spoe-group checks grp if { path_beg /grp }
+	http-request return status 200 content-type text/plain lf-string "grp=%%[var(req.chk.grp)]" if { path_beg /grp }
+	http-response set-header x-verdict %%[var(txn.chk.verdict)]
+	http-response set-header x-score %%[var(txn.chk.score)]
+	http-response set-header x-big %%[var(txn.chk.big)]
+	http-response set-header x-flag %%[var(txn.chk.flag)]
+	http-response set-header x-addr %%[var(txn.chk.addr)]
+	http-response set-header x-addr6 %%[var(txn.chk.addr6)]
+	http-response set-header x-admin %%[var(txn.chk.admin)]
+	http-response set-header x-status %%[var(res.chk.status)]
+	http-response set-header x-err %%[var(txn.chk.err)]
+	http-response set-header x-ptime %%[var(txn.chk.ptime)]
+	default_backend be
+backend be
+	server s1 %s
+backend agents
+	mode tcp
+	server a1 %s
+`, port, spoePath, server, agent)
+}
+
+// checksReply is the agent's answer: each message gets actions made from
+// its arguments, so a wrong argument shows in what the client reads.
+func checksReply(msgs []spop.Message) []spop.Action {
+	var acts []spop.Action
+	for _, m := range msgs {
+		arg := func(name string) spop.Value { v, _ := spop.Lookup(m.Args, name); return v }
+		switch m.Name {
+		case "on-request":
+			verdict := "allow"
+			if strings.Contains(string(arg("path").Bytes), "/bad") {
+				verdict = "ban"
+			}
+			acts = append(acts,
+				spoatest.SetVar(spop.ScopeTxn, "verdict", spoatest.Str(verdict)),
+				spoatest.SetVar(spop.ScopeTxn, "score", spop.Value{Type: spop.Int32, Int: -7}),
+				spoatest.SetVar(spop.ScopeTxn, "big", spop.Value{Type: spop.Uint64, Int: 1 << 40}),
+				spoatest.SetVar(spop.ScopeTxn, "flag", arg("t")),
+				spoatest.SetVar(spop.ScopeTxn, "addr", spop.Value{Type: spop.IPv4, IP: netip.MustParseAddr("10.1.2.3")}),
+				spoatest.SetVar(spop.ScopeTxn, "addr6", spop.Value{Type: spop.IPv6, IP: netip.MustParseAddr("2001:db8::1")}))
+		case "admin-only":
+			acts = append(acts, spoatest.SetVar(spop.ScopeTxn, "admin", arg("who")))
+		case "grouped":
+			acts = append(acts, spoatest.SetVar(spop.ScopeReq, "grp", arg("uri")))
+		case "on-response":
+			acts = append(acts, spop.Action{Kind: spop.UnsetVar, Scope: spop.ScopeTxn, Name: "score"},
+				spoatest.SetVar(spop.ScopeRes, "status", arg("status")))
+		}
+	}
+	return acts
+}
+
+// spoeRequests are the http comparison's requests.
+var spoeRequests = []struct{ desc, raw string }{
+	{"allowed", "GET /ok?q=1 HTTP/1.1\r\nHost: x\r\nX-A: hello\r\nConnection: close\r\n\r\n"},
+	{"denied from the agent's verdict", "GET /bad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
+	{"conditional message", "POST /admin/Panel HTTP/1.1\r\nHost: x\r\nX-User: bob\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
+	{"send-spoe-group", "GET /grp/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
+	{"agent does not answer", "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
+	{"after the timeout", "GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
+}
+
+// spoeOutcome is what one side gave: per request the status line and
+// the x- headers (process times masked), and the NOTIFY frames.
+type spoeOutcome struct {
+	answers  []string
+	notifies []string
+}
+
+var digits = regexp.MustCompile(`[0-9]+`)
+
+func playSPOE(t *testing.T, addr string, agent *spoatest.Agent) spoeOutcome {
+	var out spoeOutcome
+	for _, rq := range spoeRequests {
+		head, body, err := difftest.RawHTTP(addr, rq.raw)
+		if err != nil {
+			t.Fatalf("%s: %v", rq.desc, err)
+		}
+		lines := strings.Split(head, "\r\n")
+		keep := []string{lines[0]}
+		for _, l := range lines[1:] {
+			l = strings.ToLower(l)
+			if strings.HasPrefix(l, "x-ptime:") {
+				l = digits.ReplaceAllString(l, "N") // a duration
+			}
+			if strings.HasPrefix(l, "x-") {
+				keep = append(keep, l)
+			}
+		}
+		slices.Sort(keep[1:])
+		out.answers = append(out.answers, rq.desc+": "+strings.Join(keep, " | ")+" || "+body)
+	}
+	out.notifies = agent.Notifies()
+	return out
+}
+
+// dropSlow makes the agent leave /slow's request unanswered.
+func dropSlow(msgs []spop.Message) bool {
+	for _, m := range msgs {
+		if v, ok := spop.Lookup(m.Args, "path"); ok && string(v.Bytes) == "/slow" {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSPOEMatchesReference: the same SPOE file and configuration, the
+// same requests, an agent answering the same way: the agent receives
+// the same messages (names, argument names, types and values) from the
+// reference and from ours, and the clients read the same answers (a
+// deny from the agent's verdict, headers made of the typed variables it
+// set, the error and process-time variables when it does not answer
+// within timeout processing).
+func TestSPOEMatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	run := func(start func(port int, cfg string) string) spoeOutcome {
+		agent := spoatest.Start(t)
+		agent.Reply, agent.Drop = checksReply, dropSlow
+		srv := difftest.StartHTTPBackends(t, []difftest.Server{{Name: "s1"}})
+		port := difftest.FreePort(t)
+		addr := start(port, spoeHTTPConfig(port, spoeFile(t), srv.Addr("s1"), agent.Addr()))
+		return playSPOE(t, addr, agent)
+	}
+	ref := run(func(port int, cfg string) string {
+		difftest.StartReferenceConfig(t, bin, cfg)
+		return fmt.Sprintf("127.0.0.1:%d", port)
+	})
+	ours := run(func(_ int, cfg string) string {
+		e, _ := startOurs(t, cfg, plainLine)
+		return feAddr(e, "fe")
+	})
+	compareSPOE(t, ref, ours)
+}
+
+func compareSPOE(t *testing.T, ref, ours spoeOutcome) {
+	t.Helper()
+	if !slices.Equal(ref.answers, ours.answers) {
+		t.Errorf("answers:\nref  %s\nours %s", strings.Join(ref.answers, "\n     "), strings.Join(ours.answers, "\n     "))
+	}
+	if !slices.Equal(ref.notifies, ours.notifies) {
+		t.Errorf("NOTIFY frames:\nref  %s\nours %s", strings.Join(ref.notifies, "\n     "), strings.Join(ours.notifies, "\n     "))
+	}
+	if testing.Verbose() {
+		t.Logf("reference:\n%s\n%s", strings.Join(ref.answers, "\n"), strings.Join(ref.notifies, "\n"))
+	}
+	if len(ref.notifies) == 0 {
+		t.Error("the agent got nothing")
+	}
+}
+
+// TestSPOETCPMatchesReference: in tcp mode the on-client-session and
+// on-frontend-tcp-request messages (the default variable prefix: the
+// agent's id) reach the agent as from the reference, and a tcp-request
+// content rule rejects the connection the agent's answer marks.
+func TestSPOETCPMatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	reply := func(msgs []spop.Message) []spop.Action {
+		var acts []spop.Action
+		for _, m := range msgs {
+			if v, ok := spop.Lookup(m.Args, "ip"); ok && v.IP == netip.MustParseAddr("127.0.0.2") {
+				acts = append(acts, spoatest.SetVar(spop.ScopeTxn, "verdict", spoatest.Str("ban")))
+			}
+			if m.Name == "on-content" {
+				acts = append(acts, spoatest.SetVar(spop.ScopeSess, "seen", spoatest.Str("yes")))
+			}
+		}
+		return acts
+	}
+	run := func(start func(port int, cfg string) string) spoeOutcome {
+		agent := spoatest.Start(t)
+		agent.Reply = reply
+		srv := difftest.StartBackends(t, []difftest.Server{{Name: "s1"}})
+		port := difftest.FreePort(t)
+		addr := start(port, fmt.Sprintf(`defaults
+	mode tcp
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend fe
+	bind 127.0.0.1:%d
+	filter spoe engine tcp config %s
+	tcp-request content reject if { var(txn.tcpagent.verdict) -m str ban }
+	tcp-request content reject unless { var(sess.tcpagent.seen) -m str yes }
+	default_backend be
+backend be
+	server s1 %s
+backend agents
+	server a1 %s
+`, port, spoeFile(t), srv.Addr("s1"), agent.Addr()))
+		var out spoeOutcome
+		for _, src := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.1"} {
+			name, c, err := difftest.DialSend(addr, src, "hello\n")
+			if err != nil {
+				name = "closed"
+			} else {
+				c.Close()
+			}
+			out.answers = append(out.answers, src+": "+name)
+		}
+		out.notifies = agent.Notifies()
+		return out
+	}
+	ref := run(func(port int, cfg string) string {
+		difftest.StartReferenceConfig(t, bin, cfg)
+		return fmt.Sprintf("127.0.0.1:%d", port)
+	})
+	ours := run(func(_ int, cfg string) string {
+		e, _ := startOurs(t, cfg, plainLine)
+		return feAddr(e, "fe")
+	})
+	compareSPOE(t, ref, ours)
+}
