@@ -187,19 +187,16 @@ func (a *SPOEAgent) exchange(s *Session, payload []byte, start time.Time) ([]spo
 	}
 	frame := &spop.Frame{Type: spop.Notify, Flags: spop.FlagFin, StreamID: spoeStreamIDs.Add(1), FrameID: 1, Payload: payload}
 	wire := spop.AppendFrame(nil, frame)
-	for {
-		c, reused, err := a.conn(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		acts, err := a.notify(ctx, c, frame, wire)
-		var se *spoeError
-		if err != nil && reused && !errors.As(err, &se) && ctx.Err() == nil {
-			// The agent closed the idle connection meanwhile: another.
-			continue
-		}
-		return acts, err
+	c, err := a.conn(ctx, s)
+	if err != nil {
+		return nil, err
 	}
+	acts, err := a.notify(ctx, c, frame, wire)
+	if err != nil && !isTimeout(err) && !errors.As(err, new(*spoeError)) {
+		// The agent went away: the reference counts an I/O error.
+		err = &spoeError{spoeErrAgent + spop.StatusIO}
+	}
+	return acts, err
 }
 
 // notify sends a NOTIFY frame on c and reads its ACK.
@@ -281,11 +278,26 @@ func (p *spoePool) get() *spoeConn {
 	for len(p.idle) > 0 {
 		c := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
-		if c.idle == nil || c.idle.Stop() {
+		if c.idle != nil && !c.idle.Stop() {
+			continue // expiring
+		}
+		if c.alive() {
 			return c
 		}
+		c.close()
 	}
 	return nil
+}
+
+// alive tells whether an idle connection is still open: the reference
+// sees an agent close its idle connections at once; here it shows as
+// an end of file (or unexpected bytes) waiting to be read.
+func (c *spoeConn) alive() bool {
+	c.SetReadDeadline(time.Now())
+	var b [1]byte
+	_, err := c.Read(b[:])
+	c.SetReadDeadline(time.Time{})
+	return isTimeout(err)
 }
 
 func (p *spoePool) put(a *SPOEAgent, c *spoeConn) {
@@ -321,13 +333,13 @@ func disconnectPayload(status int, msg string) []byte {
 // conn takes an idle agent connection or opens one: connect to a
 // server of the agents' backend (retrying, as a stream would, until
 // ctx ends), then the HELLO handshake within the hello timeout.
-func (a *SPOEAgent) conn(ctx context.Context, s *Session) (c *spoeConn, reused bool, err error) {
+func (a *SPOEAgent) conn(ctx context.Context, s *Session) (*spoeConn, error) {
 	if c := a.pool.get(); c != nil {
-		return c, true, nil
+		return c, nil
 	}
 	be := s.Engine.rt.Load().backends[a.Backend]
 	if be == nil {
-		return nil, false, fmt.Errorf("spoe: no backend '%s'", a.Backend)
+		return nil, fmt.Errorf("spoe: no backend '%s'", a.Backend)
 	}
 	for {
 		stream := &Session{Engine: s.Engine, Frontend: a.Backend, Src: s.Src, Dst: s.Dst}
@@ -335,14 +347,14 @@ func (a *SPOEAgent) conn(ctx context.Context, s *Session) (c *spoeConn, reused b
 		if err == nil {
 			c := &spoeConn{Conn: nc, be: be, srv: srv}
 			if err = a.hello(ctx, c); err == nil {
-				return c, false, nil
+				return c, nil
 			}
 			c.close()
 		}
 		// The reference keeps trying until the processing timeout.
 		select {
 		case <-ctx.Done():
-			return nil, false, err
+			return nil, err
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

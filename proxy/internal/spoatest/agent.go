@@ -25,6 +25,10 @@ type Agent struct {
 	// Drop, when set, leaves unanswered those it returns true for.
 	Silent bool
 	Drop   func(msgs []spop.Message) bool
+	// Disconnect, when positive, answers each NOTIFY with an
+	// AGENT-DISCONNECT of that status code, then closes; when negative,
+	// closes without a word.
+	Disconnect int
 
 	mu       sync.Mutex
 	notifies [][]spop.Message
@@ -105,6 +109,16 @@ func (a *Agent) serve(c net.Conn) {
 			a.record(func() { a.notifies = append(a.notifies, cloneMessages(msgs)) })
 			if a.Silent || a.Drop != nil && a.Drop(msgs) {
 				continue
+			}
+			if a.Disconnect < 0 {
+				return
+			}
+			if a.Disconnect > 0 {
+				var p []byte
+				p = spop.AppendKV(p, spop.KV{Name: "status-code", Value: spop.Value{Type: spop.Uint32, Int: int64(a.Disconnect)}})
+				p = spop.AppendKV(p, spop.KV{Name: "message", Value: Str("going away")})
+				c.Write(spop.AppendFrame(nil, &spop.Frame{Type: spop.AgentDisconnect, Flags: spop.FlagFin, Payload: p}))
+				return
 			}
 			var p []byte
 			if a.Reply != nil {
