@@ -60,7 +60,6 @@ type SPOEArg struct {
 // variable as the reference numbers them.
 const (
 	spoeErrTimeout = 1
-	spoeErrTooBig  = 3
 	// spoeErrAgent adds the status of an AGENT-DISCONNECT.
 	spoeErrAgent = 0x100
 )
@@ -202,8 +201,11 @@ func (a *SPOEAgent) exchange(s *Session, payload []byte, start time.Time) ([]spo
 // notify sends a NOTIFY frame on c and reads its ACK.
 func (a *SPOEAgent) notify(ctx context.Context, c *spoeConn, frame *spop.Frame, wire []byte) ([]spop.Action, error) {
 	if len(wire)-4 > c.maxFrame {
+		// The reference sends nothing and lets the stream wait for the
+		// processing timeout.
 		a.pool.put(a, c)
-		return nil, &spoeError{spoeErrTooBig}
+		<-ctx.Done()
+		return nil, &spoeError{spoeErrTimeout}
 	}
 	if d, ok := ctx.Deadline(); ok {
 		c.SetDeadline(d)

@@ -191,15 +191,20 @@ func TestSPOEErrorsMatchReference(t *testing.T) {
 	get := func(path string) spoeRequest {
 		return spoeRequest{"GET " + path, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}
 	}
-	continueFile := filepath.Join(t.TempDir(), "continue.cfg")
-	text, err := os.ReadFile(spoeFile(t))
-	if err != nil {
-		t.Fatal(err)
+	// variant is the SPOE file with one more agent line.
+	variant := func(line string) string {
+		text, err := os.ReadFile(spoeFile(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text = []byte(strings.Replace(string(text), "option set-on-error err", "option set-on-error err\n  "+line, 1))
+		path := filepath.Join(t.TempDir(), "spoe.cfg")
+		if err := os.WriteFile(path, text, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
 	}
-	text = []byte(strings.Replace(string(text), "option set-on-error err", "option set-on-error err\n  option continue-on-error", 1))
-	if err := os.WriteFile(continueFile, text, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	long := spoeRequest{"long header", "GET /ok HTTP/1.1\r\nHost: x\r\nX-A: " + strings.Repeat("a", 400) + "\r\nConnection: close\r\n\r\n"}
 	for _, tc := range []struct {
 		desc  string
 		file  string
@@ -211,8 +216,10 @@ func TestSPOEErrorsMatchReference(t *testing.T) {
 		{"agent closes without a word", spoeFile(t), func(a *spoatest.Agent) { a.Disconnect = -1 },
 			[]spoeRequest{get("/ok"), get("/ok")}},
 		{"no agent listening", spoeFile(t), func(a *spoatest.Agent) { a.Close() }, []spoeRequest{get("/ok")}},
-		{"continue-on-error", continueFile, func(a *spoatest.Agent) { a.Reply, a.Drop = checksReply, dropSlow },
+		{"continue-on-error", variant("option continue-on-error"), func(a *spoatest.Agent) { a.Reply, a.Drop = checksReply, dropSlow },
 			[]spoeRequest{get("/slow"), get("/ok")}},
+		{"message over max-frame-size", variant("max-frame-size 256"), func(a *spoatest.Agent) { a.Reply = checksReply },
+			[]spoeRequest{long, get("/ok")}},
 	} {
 		t.Run(tc.desc, func(t *testing.T) { compareSPOEHTTP(t, tc.file, tc.setup, tc.reqs) })
 	}
