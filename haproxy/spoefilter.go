@@ -46,6 +46,7 @@ func (l *loader) spoeFilter(px *Proxy, d line) {
 // spoeChecks are the reference's checks of a proxy's SPOE agents once
 // every section is read: their backend exists, their timeouts are set.
 func (l *loader) spoeChecks(p *Proxy, findBE func(string) *Proxy, alert func(confparse.Pos, string)) {
+	l.spoeGroupRules(p, alert)
 	for _, f := range p.SPOE {
 		a := f.Engine.Agent
 		be := findBE(a.Backend)
@@ -70,6 +71,29 @@ func (l *loader) spoeChecks(p *Proxy, findBE func(string) *Proxy, alert func(con
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("Proxy '%s': Ignore SPOE message '%s' without event at %s:%d.",
 					p.Name, m.ID, m.Pos.File, m.Pos.Line))
 			}
+		}
+	}
+}
+
+// spoeGroupRules checks that each send-spoe-group rule names one of the
+// proxy's SPOE engines and a group of it.
+func (l *loader) spoeGroupRules(p *Proxy, alert func(confparse.Pos, string)) {
+	for _, r := range p.Rules {
+		if len(r.Action) != 3 || r.Action[0] != "send-spoe-group" {
+			continue
+		}
+		engine, group := r.Action[1], r.Action[2]
+		var found *spoe.Engine
+		for _, f := range p.SPOE {
+			if f.Engine.Name == engine || f.Engine.Name == "" && f.Engine.Agent.ID == engine {
+				found = f.Engine
+			}
+		}
+		switch {
+		case found == nil:
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find SPOE engine '%s' used by the send-spoe-group '%s'.", p.Name, engine, group))
+		case found.Group(group) == nil:
+			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find SPOE group '%s' into SPOE engine '%s' configuration.", p.Name, group, engine))
 		}
 	}
 }

@@ -172,15 +172,7 @@ func compareSPOEHTTP(t *testing.T, spoePath string, agentSetup func(*spoatest.Ag
 		addr := start(port, spoeHTTPConfig(port, spoePath, srv.Addr("s1"), agent.Addr()))
 		return playSPOE(t, addr, agent, reqs)
 	}
-	ref := run(func(port int, cfg string) string {
-		difftest.StartReferenceConfig(t, bin, cfg)
-		return fmt.Sprintf("127.0.0.1:%d", port)
-	})
-	ours := run(func(_ int, cfg string) string {
-		e, _ := startOurs(t, cfg, plainLine)
-		return feAddr(e, "fe")
-	})
-	compareSPOE(t, ref, ours)
+	compareSPOESides(t, bin, run)
 }
 
 // TestSPOEErrorsMatchReference: an agent that goes away (with an
@@ -223,6 +215,22 @@ func TestSPOEErrorsMatchReference(t *testing.T) {
 	} {
 		t.Run(tc.desc, func(t *testing.T) { compareSPOEHTTP(t, tc.file, tc.setup, tc.reqs) })
 	}
+}
+
+// compareSPOESides plays run with the reference (bin), then with ours:
+// start runs a side on its configuration (listening on port, frontend
+// fe) and gives the address to play against.
+func compareSPOESides(t *testing.T, bin string, run func(start func(port int, cfg string) string) spoeOutcome) {
+	t.Helper()
+	ref := run(func(port int, cfg string) string {
+		difftest.StartReferenceConfig(t, bin, cfg)
+		return fmt.Sprintf("127.0.0.1:%d", port)
+	})
+	ours := run(func(_ int, cfg string) string {
+		e, _ := startOurs(t, cfg, plainLine)
+		return feAddr(e, "fe")
+	})
+	compareSPOE(t, ref, ours)
 }
 
 func compareSPOE(t *testing.T, ref, ours spoeOutcome) {
@@ -291,13 +299,5 @@ backend agents
 		out.notifies = agent.Notifies()
 		return out
 	}
-	ref := run(func(port int, cfg string) string {
-		difftest.StartReferenceConfig(t, bin, cfg)
-		return fmt.Sprintf("127.0.0.1:%d", port)
-	})
-	ours := run(func(_ int, cfg string) string {
-		e, _ := startOurs(t, cfg, plainLine)
-		return feAddr(e, "fe")
-	})
-	compareSPOE(t, ref, ours)
+	compareSPOESides(t, bin, run)
 }

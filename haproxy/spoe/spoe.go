@@ -117,8 +117,10 @@ type reader struct {
 	msg      *Message
 	grp      *Group
 	messages map[string]*Message
-	msgOrder []*Message
 	groups   map[string]*Group
+	// declared are where each "spoe-message NAME" and "spoe-group
+	// NAME" header is.
+	declared map[string]confparse.Pos
 }
 
 // Load reads file for engine (the name on the filter line, "" for none)
@@ -135,7 +137,8 @@ func Load(file, engine string, filterPos confparse.Pos, checks Checks) (*Engine,
 
 // Parse is Load on a file already read.
 func Parse(f *haproxycfg.File, engine string, filterPos confparse.Pos, checks Checks) (*Engine, []confparse.Diagnostic) {
-	r := &reader{file: f.Name, engine: engine, checks: checks, messages: map[string]*Message{}, groups: map[string]*Group{}}
+	r := &reader{file: f.Name, engine: engine, checks: checks, messages: map[string]*Message{}, groups: map[string]*Group{},
+		declared: map[string]confparse.Pos{}}
 	r.diags = append(r.diags, f.Diags...)
 	r.fatal = f.Fatal
 	scope := 0
@@ -143,10 +146,19 @@ func Parse(f *haproxycfg.File, engine string, filterPos confparse.Pos, checks Ch
 	for _, ln := range f.Lines {
 		for scope < len(f.Scopes) && f.Scopes[scope].Pos.Line < ln.Pos.Line {
 			inScope = f.Scopes[scope].Name == engine
-			r.section = ""
 			scope++
 		}
-		if !inScope || len(ln.Words) == 0 {
+		if len(ln.Words) == 0 {
+			continue
+		}
+		if !inScope {
+			// Another engine's lines are skipped, but a section they
+			// open goes on into the next scope (unnamed there).
+			switch w := ln.Words[0].Text; w {
+			case "spoe-agent", "spoe-message", "spoe-group":
+				r.section = w
+				r.agent, r.msg, r.grp = nil, nil, nil
+			}
 			continue
 		}
 		words := make([]string, len(ln.Words))
@@ -194,19 +206,24 @@ func (r *reader) line(pos confparse.Pos, w []string) {
 		r.header(pos, w)
 		return
 	}
+	// A section without a usable header (a bad one, another scope's)
+	// still checks its lines, for nothing.
 	switch r.section {
 	case "spoe-agent":
-		if r.agent != nil {
-			r.agentLine(pos, w)
+		if r.agent == nil {
+			r.agent = &Agent{}
 		}
+		r.agentLine(pos, w)
 	case "spoe-message":
-		if r.msg != nil {
-			r.messageLine(pos, w)
+		if r.msg == nil {
+			r.msg = &Message{}
 		}
+		r.messageLine(pos, w)
 	case "spoe-group":
-		if r.grp != nil {
-			r.groupLine(pos, w)
+		if r.grp == nil {
+			r.grp = &Group{}
 		}
+		r.groupLine(pos, w)
 	default:
 		r.alertTight(pos, fmt.Sprintf("unknown keyword '%s' out of section.", w[0]))
 	}
@@ -233,21 +250,19 @@ func (r *reader) header(pos confparse.Pos, w []string) {
 		}
 		r.agent = &Agent{ID: name, Pos: pos, VarPrefix: name}
 		r.first = r.agent
-	case "spoe-message":
-		if prev, ok := r.messages[name]; ok {
-			r.alertTight(pos, fmt.Sprintf("spoe-message section '%s' has the same name as another one declared at %s:%d.", name, prev.Pos.File, prev.Pos.Line))
+	case "spoe-message", "spoe-group":
+		if prev, ok := r.declared[w[0]+" "+name]; ok {
+			r.alertTight(pos, fmt.Sprintf("%s section '%s' has the same name as another one declared at %s:%d.", w[0], name, prev.File, prev.Line))
+			return
+		}
+		r.declared[w[0]+" "+name] = pos
+		if w[0] == "spoe-group" {
+			r.grp = &Group{ID: name, Pos: pos}
+			r.groups[name] = r.grp
 			return
 		}
 		r.msg = &Message{ID: name, Pos: pos}
 		r.messages[name] = r.msg
-		r.msgOrder = append(r.msgOrder, r.msg)
-	case "spoe-group":
-		if prev, ok := r.groups[name]; ok {
-			r.alertTight(pos, fmt.Sprintf("spoe-group section '%s' has the same name as another one declared at %s:%d.", name, prev.Pos.File, prev.Pos.Line))
-			return
-		}
-		r.grp = &Group{ID: name, Pos: pos}
-		r.groups[name] = r.grp
 	}
 }
 

@@ -1,6 +1,7 @@
 package spoe
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -9,27 +10,15 @@ import (
 	"fulcrum/confparse/haproxycfg"
 )
 
-const base = `[other]
-spoe-agent x
-  bogus line ignored in another scope
-[e1]
-spoe-agent a1
-  messages m1
-  groups g1
-  option var-prefix e1
-  option set-on-error err
-  timeout hello 1s
-  timeout idle 10s
-  timeout processing 500
-  use-backend agents
-spoe-message m1
-  args ip=src path=path
-  event on-frontend-http-request if { path -m beg /x }
-spoe-message m2
-  args path,lower
-spoe-group g1
-  messages m2
-`
+// base is the SPOE file the tests break one way each (the -c
+// comparisons of cmd/haproxy read it too).
+var base = func() string {
+	b, err := os.ReadFile("testdata/agent.cfg")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 func parse(t *testing.T, text, engine string) (*Engine, []confparse.Diagnostic) {
 	t.Helper()
@@ -76,7 +65,8 @@ func TestParseErrors(t *testing.T) {
 		{"frame size", "use-backend agents", "use-backend agents\n  max-frame-size 100", "parsing [s.cfg:14] : 'max-frame-size' expects a positive integer argument in the range [256, 16380]."},
 		{"duplicate message", "spoe-message m2", "spoe-message m1", "parsing [s.cfg:17]: spoe-message section 'm1' has the same name as another one declared at s.cfg:14."},
 		{"second agent", "spoe-message m2", "spoe-agent a2", "parsing [s.cfg:17] : another spoe-agent section previously defined."},
-		{"out of section", "[e1]\n", "[e1]\nfoo bar\n", "parsing [s.cfg:5]: unknown keyword 'foo' out of section."},
+		{"out of section", "[other]\n", "foo bar\n[other]\n", "parsing [s.cfg:1]: unknown keyword 'foo' out of section."},
+		{"section from another scope", "[e1]\n", "[e1]\nfoo bar\n", "parsing [s.cfg:5] : unknown keyword 'foo' in spoe-agent section."},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			_, diags := parse(t, strings.Replace(base, tc.from, tc.to, 1), "e1")
