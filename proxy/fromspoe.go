@@ -26,6 +26,19 @@ type spoeFilter struct {
 var builtEvents = map[string]bool{"on-client-session": true, "on-frontend-tcp-request": true,
 	"on-frontend-http-request": true, "on-backend-http-request": true, "on-http-response": true}
 
+// unbuiltAgentKeywords are the spoe-agent settings the engine does not
+// act on, with what it does instead.
+var unbuiltAgentKeywords = []struct{ kw, instead string }{
+	{"log", "no SPOE log lines are written"},
+	{"option dontlog-normal", "no SPOE log lines are written"},
+	{"option pipelining", "one frame at a time per agent connection"},
+	{"option async", "one frame at a time per agent connection"},
+	{"max-waiting-frames", "one frame at a time per agent connection"},
+	{"option send-frag-payload", "frames are never fragmented"},
+	{"maxconnrate", "connections to the agents are not rate-limited"},
+	{"maxerrrate", "errors are not rate-limited"},
+}
+
 // spoeFilterOf compiles a filter's engine once (rules and events share
 // its agent and connection pool).
 func (a *adapter) spoeFilterOf(f *haproxy.SPOEFilter) *spoeFilter {
@@ -40,6 +53,11 @@ func (a *adapter) spoeFilterOf(f *haproxy.SPOEFilter) *spoeFilter {
 		ContinueOnError: ag.ContinueOnError, EngineID: newEngineID()}
 	if agent.Engine == "" {
 		agent.Engine = ag.ID
+	}
+	for _, u := range unbuiltAgentKeywords {
+		if pos, ok := ag.Where[u.kw]; ok {
+			a.warn(pos, "SPOE agent '%s': '%s' is not acted on yet by Fulcrum (%s).", ag.ID, u.kw, u.instead)
+		}
 	}
 	sf := &spoeFilter{agent: agent, events: map[string][]*SPOEMessage{}, groups: map[string][]*SPOEMessage{}}
 	compiled := map[*spoe.Message]*SPOEMessage{}

@@ -19,6 +19,7 @@ func TestSPOEFilterWarnings(t *testing.T) {
 	spoePath := filepath.Join(t.TempDir(), "spoe.cfg")
 	spoeText := `spoe-agent a
   messages req srv
+  option pipelining
   timeout hello 1s
   timeout idle 1s
   timeout processing 1s
@@ -56,7 +57,8 @@ backend agents
 	all := strings.Join(text, "\n")
 	for _, want := range []string{
 		":9] : 'filter' is accepted but not acted on yet by Fulcrum.",
-		":12] : SPOE event 'on-server-session' is not acted on yet by Fulcrum: message 'srv' is not sent.",
+		":13] : SPOE event 'on-server-session' is not acted on yet by Fulcrum: message 'srv' is not sent.",
+		":3] : SPOE agent 'a': 'option pipelining' is not acted on yet by Fulcrum (one frame at a time per agent connection).",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("missing %q in\n%s", want, all)

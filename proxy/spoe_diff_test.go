@@ -50,6 +50,7 @@ frontend fe
 	http-response set-header x-admin %%[var(txn.chk.admin)]
 	http-response set-header x-status %%[var(res.chk.status)]
 	http-response set-header x-err %%[var(txn.chk.err)]
+	http-response set-header x-be %%[var(txn.chk.be)]
 	http-response set-header x-ptime %%[var(txn.chk.ptime)]
 	default_backend be
 backend be
@@ -79,6 +80,8 @@ func checksReply(msgs []spop.Message) []spop.Action {
 				spoatest.SetVar(spop.ScopeTxn, "flag", arg("t")),
 				spoatest.SetVar(spop.ScopeTxn, "addr", spop.Value{Type: spop.IPv4, IP: netip.MustParseAddr("10.1.2.3")}),
 				spoatest.SetVar(spop.ScopeTxn, "addr6", spop.Value{Type: spop.IPv6, IP: netip.MustParseAddr("2001:db8::1")}))
+		case "on-backend":
+			acts = append(acts, spoatest.SetVar(spop.ScopeTxn, "be", arg("be")))
 		case "admin-only":
 			acts = append(acts, spoatest.SetVar(spop.ScopeTxn, "admin", arg("who")))
 		case "grouped":

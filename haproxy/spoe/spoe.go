@@ -64,6 +64,9 @@ type Agent struct {
 	VarNames []string
 	// Logs are the agent's log lines, as written.
 	Logs [][]string
+	// Where holds the position of each keyword the section sets ("log",
+	// "maxconnrate", "option async", ...), the last one written.
+	Where map[string]confparse.Pos
 }
 
 // Message is a spoe-message section.
@@ -268,6 +271,14 @@ func (r *reader) header(pos confparse.Pos, w []string) {
 
 func (r *reader) agentLine(pos confparse.Pos, w []string) {
 	a := r.agent
+	if a.Where == nil {
+		a.Where = map[string]confparse.Pos{}
+	}
+	key := w[0]
+	if key == "option" && len(w) > 1 {
+		key += " " + w[1]
+	}
+	a.Where[key] = pos
 	arg := func(i int) string {
 		if i < len(w) {
 			return w[i]
