@@ -23,7 +23,7 @@ type spoeFilter struct {
 }
 
 // builtEvents are the SPOE events the engine sends messages on.
-var builtEvents = map[string]bool{"on-client-session": true, "on-frontend-tcp-request": true,
+var builtEvents = map[string]bool{"on-client-session": true, "on-frontend-tcp-request": true, "on-backend-tcp-request": true,
 	"on-frontend-http-request": true, "on-backend-http-request": true, "on-http-response": true}
 
 // unbuiltAgentKeywords are the spoe-agent settings the engine does not
@@ -205,6 +205,17 @@ func (a *adapter) spoeFilterHooks(px *haproxy.Proxy, sf *spoeFilter) {
 	// go to; a backend's, its own streams.
 	mine := func(be *Backend) bool { return be.Name == px.Name || fe != nil }
 	fromHere := func(s *Session) bool { return px.Kind == "backend" || s.Frontend == px.Name }
+	if do := run("on-backend-tcp-request"); do != nil {
+		for _, be := range a.cfg.Backends {
+			if mine(be) {
+				be.ContentRules = slices.Insert(be.ContentRules, 0, Rule{Action: Do, Do: func(s *Session) {
+					if fromHere(s) {
+						do(s)
+					}
+				}})
+			}
+		}
+	}
 	if do := run("on-backend-http-request"); do != nil {
 		for _, be := range a.cfg.Backends {
 			if mine(be) {
