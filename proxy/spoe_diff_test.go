@@ -304,3 +304,39 @@ backend agents
 	}
 	compareSPOESides(t, bin, run)
 }
+
+// TestSPOEConcurrentStreams: streams running at once each get the answer
+// to their own message (pooled agent connections never cross answers),
+// and the agent sees every message once.
+func TestSPOEConcurrentStreams(t *testing.T) {
+	agent := spoatest.Start(t)
+	agent.Reply = checksReply
+	srv := difftest.StartHTTPBackends(t, []difftest.Server{{Name: "s1"}})
+	e, _ := startOurs(t, spoeHTTPConfig(difftest.FreePort(t), spoeFile(t), srv.Addr("s1"), agent.Addr()), plainLine)
+	const clients, each = 8, 5
+	errs := make(chan error, clients*each)
+	for c := range clients {
+		go func() {
+			for i := range each {
+				path, want := fmt.Sprintf("/ok-%d-%d", c, i), "200"
+				if (c+i)%2 == 1 {
+					path, want = fmt.Sprintf("/bad-%d-%d", c, i), "403"
+				}
+				head, _, err := difftest.RawHTTP(feAddr(e, "fe"), "GET "+path+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+				if err == nil && !strings.HasPrefix(head, "HTTP/1.1 "+want) {
+					err = fmt.Errorf("%s: got %q, want %s", path, strings.SplitN(head, "\r\n", 2)[0], want)
+				}
+				errs <- err
+			}
+		}()
+	}
+	for range clients * each {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	// on-request for each; on-backend and on-response for those allowed.
+	if n := len(agent.Notifies()); n != clients*each+2*(clients*each/2) {
+		t.Errorf("the agent got %d NOTIFY frames", n)
+	}
+}
