@@ -172,12 +172,23 @@ func (a *adapter) spoeHooks() {
 
 // spoeFilterHooks installs one filter's events.
 func (a *adapter) spoeFilterHooks(px *haproxy.Proxy, sf *spoeFilter) {
+	// run sends an event's messages at most once per transaction: an
+	// event may be hooked at two stages (the backend's and the
+	// frontend's response rules), and an http request runs the
+	// frontend's content rules twice (httpgaps.go, stick.go).
 	run := func(event string) func(*Session) {
 		msgs := sf.events[event]
 		if len(msgs) == 0 {
 			return nil
 		}
-		return func(s *Session) { sf.agent.Process(s, msgs) }
+		done := spoeMark(sf.agent, event)
+		return func(s *Session) {
+			if _, ok := s.Var(done); ok {
+				return
+			}
+			s.SetVar(done, "1")
+			sf.agent.Process(s, msgs)
+		}
 	}
 	var fe *Frontend
 	for _, f := range a.cfg.Frontends {
@@ -230,14 +241,11 @@ func (a *adapter) spoeFilterHooks(px *haproxy.Proxy, sf *spoeFilter) {
 	}
 	if do := run("on-http-response"); do != nil {
 		// The backend's response rules run first, then the frontend's:
-		// the first of them to run sends the messages, once.
-		once := spoeMark(sf.agent, "response")
+		// the first of them to run sends the messages.
 		hook := HTTPRule{Action: HTTPDo, Do: func(s *Session) {
-			if _, done := s.Var(once); done || !fromHere(s) {
-				return
+			if fromHere(s) {
+				do(s)
 			}
-			s.SetVar(once, "1")
-			do(s)
 		}}
 		for _, be := range a.cfg.Backends {
 			if mine(be) {

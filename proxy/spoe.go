@@ -77,8 +77,8 @@ var spoeStreamIDs atomic.Uint64
 
 // spoeMark names a transaction variable of the agent's own bookkeeping
 // (what: "failed" once an event failed, which skips the stream's later
-// events unless option continue-on-error; "response" once the response
-// event ran). No configuration can name it (the NUL).
+// events unless option continue-on-error; an event's name once it ran).
+// No configuration can name it (the NUL).
 func spoeMark(a *SPOEAgent, what string) string { return "txn.\x00spoe." + a.Engine + "." + what }
 
 // Process sends msgs (those whose condition holds) to the agent for s
