@@ -249,11 +249,7 @@ func init() {
 	for _, kw := range []string{"http-request", "http-response", "http-after-response", "tcp-request", "tcp-response"} {
 		set(kw, true, (*loader).ruleLine)
 	}
-	set("filter", false, func(l *loader, px *Proxy, d line) {
-		if d.arg(0) == "spoe" {
-			l.spoeFilter(px, d) // spoefilter.go
-		}
-	})
+	set("filter", false, (*loader).filterLine) // spoefilter.go
 	set("external-check", false, func(l *loader, px *Proxy, d line) {
 		if d.arg(0) == "command" {
 			px.Options["external-check command"] = true

@@ -2,6 +2,7 @@ package haproxy
 
 import (
 	"fmt"
+	"strings"
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy/spoe"
@@ -14,16 +15,47 @@ type SPOEFilter struct {
 	Pos    confparse.Pos
 }
 
+// filterNames are the filters the reference registers, as its error
+// lists them.
+var filterNames = []struct{ tag, name string }{{"CACHE", "cache"}, {"COMP", "compression"},
+	{"FCGI", "fcgi-app"}, {"  OT", "opentracing"}, {"SPOE", "spoe"}, {"TRACE", "trace"}}
+
+// filterLine checks a filter line's name and reads a spoe filter's file.
+func (l *loader) filterLine(px *Proxy, d line) {
+	if d.arg(0) == "spoe" {
+		l.spoeFilter(px, d)
+		return
+	}
+	var known strings.Builder
+	for _, f := range filterNames {
+		if f.name == d.arg(0) {
+			return
+		}
+		fmt.Fprintf(&known, "\n    [%s] %s", f.tag, f.name)
+	}
+	l.alert(d.pos, fmt.Sprintf("'filter' : unknown keyword '%s'. Registered keywords :%s", d.arg(0), known.String()))
+}
+
 // spoeFilter reads a filter spoe line's SPOE file, reporting its
 // problems as the reference does, and records the engine on px.
 func (l *loader) spoeFilter(px *Proxy, d line) {
 	engine, file := "", ""
-	for i := 1; i+1 < len(d.args); i += 2 {
+	for i := 1; i < len(d.args); i++ {
 		switch d.args[i] {
-		case "engine":
-			engine = d.args[i+1]
-		case "config":
-			file = d.args[i+1]
+		case "engine", "config":
+			if i+1 >= len(d.args) {
+				l.alert(d.pos, fmt.Sprintf("'filter' : ''spoe' : '%s' option without value'", d.args[i]))
+				return
+			}
+			if d.args[i] == "engine" {
+				engine = d.args[i+1]
+			} else {
+				file = d.args[i+1]
+			}
+			i++
+		default:
+			l.alert(d.pos, fmt.Sprintf("'filter' : 'unknown keyword '%s''", d.args[i]))
+			return
 		}
 	}
 	if file == "" {
