@@ -52,6 +52,7 @@ frontend fe
 	http-response set-header x-err %%[var(txn.chk.err)]
 	http-response set-header x-be %%[var(txn.chk.be)]
 	http-response set-header x-ptime %%[var(txn.chk.ptime)]
+	http-response set-header x-ttime %%[var(txn.chk.ttime)]
 	default_backend be
 backend be
 	server s1 %s
@@ -127,7 +128,7 @@ func playSPOE(t *testing.T, addr string, agent *spoatest.Agent, reqs []spoeReque
 		keep := []string{lines[0]}
 		for _, l := range lines[1:] {
 			l = strings.ToLower(l)
-			if strings.HasPrefix(l, "x-ptime:") {
+			if strings.HasPrefix(l, "x-ptime:") || strings.HasPrefix(l, "x-ttime:") {
 				l = digits.ReplaceAllString(l, "N") // a duration
 			}
 			if strings.HasPrefix(l, "x-") {
