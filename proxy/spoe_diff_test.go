@@ -37,6 +37,7 @@ func spoeHTTPConfig(port int, spoePath, server, agent string) string {
 	timeout server 5s
 frontend fe
 	bind 127.0.0.1:%d
+	unique-id-format id-%%ci-%%fi
 	filter spoe engine checks config %s
 	http-request deny deny_status 403 if { var(txn.chk.verdict) -m str ban }
 	http-request send-spoe-group checks grp if { path_beg /grp }
