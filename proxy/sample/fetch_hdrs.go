@@ -30,42 +30,33 @@ func init() {
 			}
 			return r.Headers, Found
 		}
-		RegisterFetch(Fetch{Name: side.prefix + "hdrs", Out: Str, HTTP: true, Fn: func(c *Call, out *Sample) Result {
-			hs, found := headers(c)
-			if found != Found {
-				return found
-			}
-			b := c.Buf[:0]
-			for _, h := range hs {
-				if hidden(h) {
-					continue
+		// block builds the whole header block: each visible header, then
+		// the end marker.
+		block := func(name string, out Type, add func(b []byte, h http1.Header) []byte, end ...byte) {
+			RegisterFetch(Fetch{Name: side.prefix + name, Out: out, HTTP: true, Fn: func(c *Call, s *Sample) Result {
+				hs, found := headers(c)
+				if found != Found {
+					return found
 				}
-				b = appendLower(b, h.Name)
-				b = append(append(append(b, ':', ' '), h.Value...), '\r', '\n')
-			}
-			c.Buf = append(b, '\r', '\n')
-			*out = strSample(c.Buf)
-			return Found
-		}})
-		RegisterFetch(Fetch{Name: side.prefix + "hdrs_bin", Out: Bin, HTTP: true, Fn: func(c *Call, out *Sample) Result {
-			hs, found := headers(c)
-			if found != Found {
-				return found
-			}
-			b := c.Buf[:0]
-			for _, h := range hs {
-				if hidden(h) {
-					continue
+				b := c.Buf[:0]
+				for _, h := range hs {
+					if !hidden(h) {
+						b = add(b, h)
+					}
 				}
-				b = spop.AppendVarint(b, uint64(len(h.Name)))
-				b = appendLower(b, h.Name)
-				b = spop.AppendVarint(b, uint64(len(h.Value)))
-				b = append(b, h.Value...)
-			}
-			c.Buf = append(b, 0, 0)
-			*out = binSample(c.Buf)
-			return Found
-		}})
+				c.Buf = append(b, end...)
+				*s = Sample{Type: out, Bytes: c.Buf}
+				return Found
+			}})
+		}
+		block("hdrs", Str, func(b []byte, h http1.Header) []byte {
+			b = appendLower(b, h.Name)
+			return append(append(append(b, ':', ' '), h.Value...), '\r', '\n')
+		}, '\r', '\n')
+		block("hdrs_bin", Bin, func(b []byte, h http1.Header) []byte {
+			b = appendLower(spop.AppendVarint(b, uint64(len(h.Name))), h.Name)
+			return append(spop.AppendVarint(b, uint64(len(h.Value))), h.Value...)
+		}, 0, 0)
 	}
 }
 
