@@ -188,7 +188,9 @@ func (a *SPOEAgent) exchange(s *Session, payload []byte, start time.Time) ([]spo
 	wire := spop.AppendFrame(nil, frame)
 	c, err := a.conn(ctx, s)
 	if err != nil {
-		return nil, err
+		// No agent could be reached before the processing timeout (the
+		// reference keeps trying until then).
+		return nil, &spoeError{spoeErrTimeout}
 	}
 	acts, err := a.notify(ctx, c, frame, wire)
 	if err != nil && !isTimeout(err) && !errors.As(err, new(*spoeError)) {

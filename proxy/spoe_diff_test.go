@@ -38,6 +38,7 @@ func spoeHTTPConfig(port int, spoePath, server, agent string) string {
 frontend fe
 	bind 127.0.0.1:%d
 	unique-id-format id-%%ci-%%fi
+	option http-buffer-request
 	filter spoe engine checks config %s
 	http-request deny deny_status 403 if { var(txn.chk.verdict) -m str ban }
 	http-request send-spoe-group checks grp if { path_beg /grp }
@@ -105,6 +106,7 @@ var spoeRequests = []spoeRequest{
 	{"denied from the agent's verdict", "GET /bad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
 	{"conditional message", "POST /admin/Panel HTTP/1.1\r\nHost: x\r\nX-User: bob\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
 	{"send-spoe-group", "GET /grp/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
+	{"send-spoe-group with a body", "POST /grp/2 HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\nConnection: close\r\n\r\na=1&b=2"},
 	{"agent does not answer", "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
 	{"after the timeout", "GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
 }
