@@ -325,13 +325,13 @@ func (p *spoePool) expire(c *spoeConn) {
 	}
 	p.mu.Unlock()
 	c.SetDeadline(time.Now().Add(time.Second))
-	c.Write(spop.AppendFrame(nil, &spop.Frame{Type: spop.HAProxyDisconnect, Flags: spop.FlagFin, Payload: disconnectPayload(spop.StatusTimeout, "idle timeout")}))
+	c.Write(spop.AppendFrame(nil, &spop.Frame{Type: spop.HAProxyDisconnect, Flags: spop.FlagFin, Payload: disconnectPayload(spop.StatusTimeout)}))
 	c.close()
 }
 
-func disconnectPayload(status int, msg string) []byte {
+func disconnectPayload(status int) []byte {
 	p := spop.AppendKV(nil, spop.KV{Name: "status-code", Value: spop.Value{Type: spop.Uint32, Int: int64(status)}})
-	return spop.AppendKV(p, spop.KV{Name: "message", Value: spop.Value{Type: spop.String, Bytes: []byte(msg)}})
+	return spop.AppendKV(p, spop.KV{Name: "message", Value: spop.Value{Type: spop.String, Bytes: []byte(spop.StatusText(status))}})
 }
 
 // conn takes an idle agent connection or opens one: connect to a

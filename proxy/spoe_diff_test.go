@@ -351,3 +351,29 @@ func TestSPOEConcurrentStreams(t *testing.T) {
 		t.Errorf("the agent got %d NOTIFY frames", n)
 	}
 }
+
+// TestSPOEIdleDisconnect: an agent connection idle for `timeout idle` is
+// closed with the HAPROXY-DISCONNECT frame the reference sends.
+func TestSPOEIdleDisconnect(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	text, err := os.ReadFile(spoeFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "spoe.cfg")
+	if err := os.WriteFile(path, []byte(strings.Replace(string(text), "timeout idle 10s", "timeout idle 200ms", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compareSPOESides(t, bin, func(start func(port int, cfg string) string) spoeOutcome {
+		agent := spoatest.Start(t)
+		agent.Reply = checksReply
+		srv := difftest.StartHTTPBackends(t, []difftest.Server{{Name: "s1"}})
+		port := difftest.FreePort(t)
+		addr := start(port, spoeHTTPConfig(port, path, srv.Addr("s1"), agent.Addr()))
+		out := playSPOE(t, addr, agent, spoeRequests[:1])
+		var byes [][]spop.KV
+		waitFor(t, "the idle agent connection's end", func() bool { byes = agent.Disconnects(); return len(byes) > 0 })
+		out.answers = append(out.answers, fmt.Sprint(byes))
+		return out
+	})
+}

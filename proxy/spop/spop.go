@@ -458,3 +458,39 @@ const (
 	StatusResAlloc        = 13
 	StatusUnknown         = 99
 )
+
+// StatusText is the reason HAProxy gives for a status code in its
+// disconnect frames.
+func StatusText(code int) string {
+	switch code {
+	case StatusNone:
+		return "normal"
+	case StatusIO:
+		return "I/O error"
+	case StatusTimeout:
+		return "a timeout occurred"
+	case StatusTooBig:
+		return "frame is too big"
+	case StatusInvalid:
+		return "invalid frame received"
+	case StatusNoVersion:
+		return "version value not found"
+	case StatusNoFrameSize:
+		return "max-frame-size value not found"
+	case StatusNoCapabilities:
+		return "capabilities value not found"
+	case StatusBadVersion:
+		return "unsupported version"
+	case StatusBadFrameSize:
+		return "max-frame-size too big or too small"
+	case StatusFragNotSupport:
+		return "fragmentation not supported"
+	case StatusInterlacedFrags:
+		return "invalid interlaced frames"
+	case StatusFrameIDNotFound:
+		return "frame-id not found"
+	case StatusResAlloc:
+		return "resource allocation error"
+	}
+	return "an unknown error occurred"
+}

@@ -33,6 +33,7 @@ type Agent struct {
 	mu       sync.Mutex
 	notifies [][]spop.Message
 	hellos   [][]spop.KV
+	byes     [][]spop.KV
 	conns    []net.Conn
 	changed  chan struct{}
 }
@@ -128,6 +129,9 @@ func (a *Agent) serve(c net.Conn) {
 			}
 			c.Write(spop.AppendFrame(nil, &spop.Frame{Type: spop.Ack, Flags: spop.FlagFin, StreamID: f.StreamID, FrameID: f.FrameID, Payload: p}))
 		case spop.HAProxyDisconnect:
+			if kvs, err := spop.ReadKVs(f.Payload); err == nil {
+				a.record(func() { a.byes = append(a.byes, kvs) })
+			}
 			var p []byte
 			p = spop.AppendKV(p, spop.KV{Name: "status-code", Value: spop.Value{Type: spop.Uint32}})
 			p = spop.AppendKV(p, spop.KV{Name: "message", Value: spop.Value{Type: spop.String}})
@@ -182,6 +186,14 @@ func (a *Agent) Hellos() [][]spop.KV {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([][]spop.KV(nil), a.hellos...)
+}
+
+// Disconnects returns the HAPROXY-DISCONNECT key/value lists received
+// so far.
+func (a *Agent) Disconnects() [][]spop.KV {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([][]spop.KV(nil), a.byes...)
 }
 
 // WaitNotifies waits (up to 10s) until n NOTIFY frames arrived and
