@@ -203,9 +203,10 @@ func (a *SPOEAgent) exchange(s *Session, payload []byte, start time.Time) ([]spo
 // notify sends a NOTIFY frame on c and reads its ACK.
 func (a *SPOEAgent) notify(ctx context.Context, c *spoeConn, frame *spop.Frame, wire []byte) ([]spop.Action, error) {
 	if len(wire)-4 > c.maxFrame {
-		// The reference sends nothing and lets the stream wait for the
-		// processing timeout.
-		a.pool.put(a, c)
+		// The reference would have to fragment it: it gives the
+		// connection up, and the stream waits for the processing
+		// timeout.
+		c.bye(spop.StatusFragNotSupport)
 		<-ctx.Done()
 		return nil, &spoeError{spoeErrTimeout}
 	}
@@ -324,8 +325,13 @@ func (p *spoePool) expire(c *spoeConn) {
 		}
 	}
 	p.mu.Unlock()
+	c.bye(spop.StatusTimeout)
+}
+
+// bye closes the connection with a HAPROXY-DISCONNECT frame.
+func (c *spoeConn) bye(status int) {
 	c.SetDeadline(time.Now().Add(time.Second))
-	c.Write(spop.AppendFrame(nil, &spop.Frame{Type: spop.HAProxyDisconnect, Flags: spop.FlagFin, Payload: disconnectPayload(spop.StatusTimeout)}))
+	c.Write(spop.AppendFrame(nil, &spop.Frame{Type: spop.HAProxyDisconnect, Flags: spop.FlagFin, Payload: disconnectPayload(status)}))
 	c.close()
 }
 

@@ -142,6 +142,16 @@ func playSPOE(t *testing.T, addr string, agent *spoatest.Agent, reqs []spoeReque
 		out.answers = append(out.answers, rq.desc+": "+strings.Join(keep, " | ")+" || "+body)
 	}
 	out.notifies = agent.Notifies()
+	// The distinct HAPROXY-DISCONNECT frames: how many times the
+	// reference reconnects before giving up is its own business.
+	var byes []string
+	for _, kvs := range agent.Disconnects() {
+		byes = append(byes, fmt.Sprint(kvs))
+	}
+	slices.Sort(byes)
+	if byes = slices.Compact(byes); len(byes) > 0 {
+		out.answers = append(out.answers, "disconnects: "+strings.Join(byes, " "))
+	}
 	return out
 }
 

@@ -119,6 +119,13 @@ func (a *Agent) serve(c net.Conn) {
 				p = spop.AppendKV(p, spop.KV{Name: "status-code", Value: spop.Value{Type: spop.Uint32, Int: int64(a.Disconnect)}})
 				p = spop.AppendKV(p, spop.KV{Name: "message", Value: Str("going away")})
 				c.Write(spop.AppendFrame(nil, &spop.Frame{Type: spop.AgentDisconnect, Flags: spop.FlagFin, Payload: p}))
+				// HAProxy may answer with its own DISCONNECT.
+				c.SetReadDeadline(time.Now().Add(time.Second))
+				if f, err := spop.ReadFrame(c, 1<<20); err == nil && f.Type == spop.HAProxyDisconnect {
+					if kvs, err := spop.ReadKVs(f.Payload); err == nil {
+						a.record(func() { a.byes = append(a.byes, kvs) })
+					}
+				}
 				return
 			}
 			var p []byte
