@@ -249,7 +249,10 @@ func init() {
 	for _, kw := range []string{"http-request", "http-response", "http-after-response", "tcp-request", "tcp-response"} {
 		set(kw, true, (*loader).ruleLine)
 	}
-	set("filter", false, (*loader).filterLine) // spoefilter.go
+	set("filter", false, func(l *loader, px *Proxy, d line) {
+		l.filterCompression(px, d) // compression.go
+		l.filterLine(px, d)        // spoefilter.go
+	})
 	set("external-check", false, func(l *loader, px *Proxy, d line) {
 		if d.arg(0) == "command" {
 			px.Options["external-check command"] = true
@@ -281,6 +284,7 @@ func init() {
 		default:
 			l.alert(d.pos, "'compression' expects 'algo', 'type' or 'offload'")
 		}
+		l.compressionOffload(px, d) // compression.go
 	})
 	set("http-error", false, func(l *loader, px *Proxy, d line) {
 		for i := 1; i+1 < len(d.args); i++ {

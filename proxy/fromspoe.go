@@ -10,9 +10,8 @@ import (
 	"fulcrum/proxy/sample"
 )
 
-// `filter spoe` is acted on here; other filters are warned about by
-// spoeHooks.
-func init() { actedKeywords["filter"] = true }
+// `filter spoe` is acted on here (other filters: fromcompression.go).
+func init() { actedKeywords["filter"], actedFilters["spoe"] = true, true }
 
 // spoeFilter is one filter spoe line compiled: its agent and the
 // messages of each event and group.
@@ -153,17 +152,9 @@ func (a *adapter) spoeGroupAction(pos confparse.Pos, proxyName string, words []s
 
 // spoeHooks runs each filter's event messages at its events: before the
 // rules of that stage, as the reference's filter runs before the
-// analysers it hooks. Filters other than spoe are warned about.
+// analysers it hooks.
 func (a *adapter) spoeHooks() {
 	for _, px := range a.hc.Proxies {
-		if px.Section == nil {
-			continue
-		}
-		for _, d := range px.Section.Lines {
-			if d.Keyword == "filter" && first(d.Args) != "spoe" {
-				a.warn(d.Pos, "'filter' is accepted but not acted on yet by Fulcrum.")
-			}
-		}
 		for i := range px.SPOE {
 			a.spoeFilterHooks(px, a.spoeFilterOf(&px.SPOE[i]))
 		}

@@ -42,7 +42,7 @@ spoe-message srv
 frontend fe
 	bind 127.0.0.1:9
 	filter spoe config %s
-	filter compression
+	filter trace
 	default_backend be
 backend be
 	server s 127.0.0.1:1
@@ -56,7 +56,7 @@ backend agents
 	}
 	all := strings.Join(text, "\n")
 	for _, want := range []string{
-		":9] : 'filter' is accepted but not acted on yet by Fulcrum.",
+		":9] : 'filter trace' is not acted on yet by Fulcrum.",
 		":13] : SPOE event 'on-server-session' is not acted on yet by Fulcrum: message 'srv' is not sent.",
 		":3] : SPOE agent 'a': 'option pipelining' is not acted on yet by Fulcrum (one frame at a time per agent connection).",
 	} {
@@ -64,7 +64,7 @@ backend agents
 			t.Errorf("missing %q in\n%s", want, all)
 		}
 	}
-	if strings.Contains(all, ":8] : 'filter'") {
+	if strings.Contains(all, "filter spoe") {
 		t.Errorf("filter spoe warned:\n%s", all)
 	}
 	if len(cfg.Frontends) != 1 || len(cfg.Frontends[0].HTTP.RequestRules) == 0 || cfg.Frontends[0].HTTP.RequestRules[0].Action != HTTPDo {
