@@ -31,6 +31,8 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		}
 	case name == "del-header" && len(action) < 2:
 		return fail("expects at least 1 argument.")
+	case name == "send-spoe-group" && len(action) != 3:
+		return fail("expects 2 arguments: <engine-id> <group-id>.")
 	case name == "wait-for-body":
 		if msg, _ := waitForBodyArgs(action); msg != "" {
 			return fail(msg)

@@ -86,6 +86,7 @@ func (l *loader) postChecks() {
 		if loop {
 			continue
 		}
+		l.spoeChecks(p, findBE, alert) // spoefilter.go
 		tables, actions := p.trackTables()
 		for i, t := range tables {
 			if !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {

@@ -122,6 +122,8 @@ type Proxy struct {
 	Logs           []Log             `json:"logs,omitempty"`
 	ErrorFiles     map[string]string `json:"errorfiles,omitempty"`
 	Section        *Section          `json:"-"`
+	// SPOE are the proxy's `filter spoe` lines (spoefilter.go).
+	SPOE []SPOEFilter `json:"-"`
 
 	defaultBackendPos confparse.Pos
 	rulesSeen         map[string]bool  // rule stages met so far, for misplaced-rule warnings

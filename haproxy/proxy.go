@@ -251,14 +251,7 @@ func init() {
 	}
 	set("filter", false, func(l *loader, px *Proxy, d line) {
 		l.filterCompression(px, d) // compression.go
-		if d.arg(0) == "spoe" {
-			for i := 1; i+1 < len(d.args); i++ {
-				if d.args[i] == "config" && !fileExists(d.args[i+1]) {
-					l.alert(d.pos, fmt.Sprintf("'filter' : 'Could not open configuration file %s : No such file or directory'", d.args[i+1]))
-					return
-				}
-			}
-		}
+		l.filterLine(px, d)        // spoefilter.go
 	})
 	set("external-check", false, func(l *loader, px *Proxy, d line) {
 		if d.arg(0) == "command" {

@@ -143,6 +143,9 @@ func (a *adapter) doAction(pos confparse.Pos, proxyName string, words []string, 
 	if do, ok := a.doResolveAction(pos, kw, words); ok {
 		return do, true
 	}
+	if do, ok := a.spoeGroupAction(pos, proxyName, words, kw); ok { // fromspoe.go
+		return do, true
+	}
 	if first(words) == "disable-l7-retry" && kw == "http-request" {
 		return func(s *Session) {
 			if s.http != nil {

@@ -70,14 +70,17 @@ func (a *adapter) compLevel() int {
 	return level
 }
 
+// actedFilters are the filters the engine runs (spoe: fromspoe.go).
+var actedFilters = map[string]bool{"compression": true}
+
 // filterNotices warns about every `filter` of px the engine does not
-// run: all but compression.
+// run.
 func (a *adapter) filterNotices(px *haproxy.Proxy) {
 	if px.Section == nil {
 		return
 	}
 	for _, d := range px.Section.Lines {
-		if d.Keyword == "filter" && first(d.Args) != "compression" {
+		if d.Keyword == "filter" && !actedFilters[first(d.Args)] {
 			a.warnOnce(d.Pos, "'filter %s' is not acted on yet by Fulcrum.", first(d.Args))
 		}
 	}

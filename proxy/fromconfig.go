@@ -14,6 +14,7 @@ import (
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
+	"fulcrum/haproxy/spoe"
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
 	"fulcrum/proxy/userlist"
@@ -39,6 +40,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
 	a.cfg.SpreadChecks = a.spreadChecks()
 	a.externalProxyIDs()
+	a.spoeHooks() // fromspoe.go
 	return a.cfg, a.diags
 }
 
@@ -66,6 +68,8 @@ type adapter struct {
 	userlists map[string]*userlist.List
 	// srvRecord is the SRV record of the server-template being expanded.
 	srvRecord string
+	// spoe are the filter spoe engines compiled (fromspoe.go).
+	spoe map[*spoe.Engine]*spoeFilter
 }
 
 func (a *adapter) add(sev confparse.Severity, pos confparse.Pos, format string, args ...any) {

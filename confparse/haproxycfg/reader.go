@@ -38,6 +38,15 @@ type File struct {
 	// reports it after handling that line.
 	MissingLF *confparse.Diagnostic
 	Fatal     bool // at least one fatal error
+	// Scopes are the "[name]" lines (SPOE files), in order; the lines
+	// after one, up to the next, belong to its scope.
+	Scopes []Scope
+}
+
+// Scope is a "[name]" line of an SPOE file.
+type Scope struct {
+	Pos  confparse.Pos
+	Name string
 }
 
 // Section names the reader must know to track ${.SECTION}; the grammar
@@ -180,6 +189,10 @@ func Read(name string, data []byte, b *Build) *File {
 		trimmed := strings.TrimLeft(raw, " \t\r\v\f")
 		if strings.HasPrefix(trimmed, "[") {
 			// "[name]" is a scope line (SPOE files), never a keyword.
+			if active() {
+				scope, _, _ := strings.Cut(trimmed[1:], "]")
+				f.Scopes = append(f.Scopes, Scope{Pos: confparse.Pos{File: name, Line: linenum, Col: len(raw) - len(trimmed) + 1}, Name: scope})
+			}
 			continue
 		}
 		comment := -1
