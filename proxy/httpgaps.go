@@ -48,13 +48,15 @@ var (
 // startRequest runs once a request head is parsed, before the head leaves
 // the client buffer: it notes where the head and its body are, and runs
 // the frontend's tcp-request content rules, which in http mode see each
-// request (false: a reject rule closed the connection).
+// request, once, their tracking lasting the request (false: a reject rule
+// closed the connection).
 func (h *httpConn) startRequest() bool {
 	h.gaps.headAt, h.gaps.reads, h.gaps.bodyLeft = h.in.r, 0, false
 	h.sess.endTransaction()
 	if len(h.in.data()) > h.req.HeadLen {
 		h.gaps.reads = 1
 	}
+	h.sess.stk.inRequest = true
 	if rules := h.fe.cfg.ContentRules; len(rules) > 0 && !runRules(rules, h.sess) {
 		h.contentReject()
 		return false

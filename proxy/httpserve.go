@@ -270,9 +270,7 @@ func (h *httpConn) exchange() bool {
 	if handled, keep := h.monitorAnswer(); handled {
 		return keep // before any rule, and not logged: monitor.go
 	}
-	if !h.stickRequest() {
-		return false
-	}
+	h.stickRequest()
 
 	if st, keep := h.runRules(h.fe.cfg.HTTP.RequestRules, h.fe.cfg.HTTP.Actions.Redirects); st != 0 {
 		return keep

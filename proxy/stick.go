@@ -140,18 +140,10 @@ func nonNeg(n int64) uint64 {
 	return uint64(n)
 }
 
-// stickRequest starts an HTTP request: the frontend's tcp-request content
-// rules run for it (their tracking lasts the request), then the request
-// is counted on every tracked slot. False means a content rule rejected
-// it.
-func (h *httpConn) stickRequest() bool {
-	s := h.sess
-	s.stk.inRequest = true
-	if !runRules(h.fe.cfg.ContentRules, s) {
-		return false
-	}
-	s.stk.each(func(c *stickCounter) { c.t.Count(c.e, stick.EvHTTPReq, 1) })
-	return true
+// stickRequest counts an HTTP request on every tracked slot, once the
+// frontend's tcp-request content rules have run for it (startRequest).
+func (h *httpConn) stickRequest() {
+	h.sess.stk.each(func(c *stickCounter) { c.t.Count(c.e, stick.EvHTTPReq, 1) })
 }
 
 // stickRequestDone ends an HTTP request on the trackers: 4xx answers

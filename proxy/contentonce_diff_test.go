@@ -1,0 +1,64 @@
+package proxy
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+	"testing"
+
+	"fulcrum/internal/reftest"
+	"fulcrum/proxy/internal/difftest"
+)
+
+// TestContentRulesOncePerRequestAsReference: in http mode the frontend's
+// tcp-request content rules run once for each request, so a counter they
+// increment, and the request count of what they track, grow by one per
+// request on a kept-alive connection, as with the reference.
+func TestContentRulesOncePerRequestAsReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	server := actBackend(t, "s")
+	config := func(port int) string {
+		return fmt.Sprintf(`defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend f
+	bind 127.0.0.1:%d
+	stick-table type ip size 1k expire 1m store gpc0,http_req_cnt
+	tcp-request content track-sc0 src
+	tcp-request content sc-inc-gpc0(0)
+	http-after-response set-header X-Counts "gpc0=%%[sc_get_gpc0(0)] req=%%[sc_http_req_cnt(0)]"
+	default_backend b
+backend b
+	server s %s
+`, port, server)
+	}
+	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
+	difftest.StartReferenceConfig(t, bin, config(refPort))
+	startOurs(t, config(ourPort), plainLine)
+	counts := func(port int) string {
+		c := sendRaw(t, fmt.Sprintf("127.0.0.1:%d", port), "")
+		defer c.Close()
+		rd := bufio.NewReader(c)
+		var got []string
+		for range 3 {
+			if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := readRawResponse(rd)
+			if err != nil {
+				t.Fatalf("%v after %q", err, resp)
+			}
+			for _, l := range strings.Split(resp, "\r\n") {
+				if v, ok := strings.CutPrefix(strings.ToLower(l), "x-counts: "); ok {
+					got = append(got, v)
+				}
+			}
+		}
+		return strings.Join(got, ", ")
+	}
+	if ref, ours := counts(refPort), counts(ourPort); ref != ours {
+		t.Errorf("counters after three requests on one connection:\nref  %s\nours %s", ref, ours)
+	}
+}
