@@ -144,7 +144,7 @@ func (l *loader) otherKeyword(d line) {
 	if !l.auxArgs(d) {
 		return
 	}
-	if l.kind != "userlist" { // userlists are built (proxy/userlist)
+	if l.kind != "userlist" && l.kind != "cache" { // userlists and caches are built (proxy)
 		l.notBuilt(d.pos, l.kind+" "+d.kw)
 	}
 	switch {

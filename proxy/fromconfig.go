@@ -16,6 +16,7 @@ import (
 	"fulcrum/haproxy"
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/httpcache"
 	"fulcrum/proxy/userlist"
 )
 
@@ -33,6 +34,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 		a.optionNotices(px)
+		a.filterNotices(px) // fromcache.go
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
@@ -65,6 +67,8 @@ type adapter struct {
 	userlists map[string]*userlist.List
 	// srvRecord is the SRV record of the server-template being expanded.
 	srvRecord string
+	// caches are the cache sections' stores, built on first use.
+	caches map[string]*httpcache.Cache
 }
 
 func (a *adapter) add(sev confparse.Severity, pos confparse.Pos, format string, args ...any) {

@@ -1,0 +1,295 @@
+package proxy
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"net"
+	"strconv"
+
+	"fulcrum/proxy/http1"
+	"fulcrum/proxy/httpcache"
+	"fulcrum/proxy/sample"
+)
+
+// The HTTP cache (`cache` sections): `http-request cache-use` looks the
+// request up and answers a hit itself (logged with the server
+// "<CACHE>"); `http-response cache-store` decides whether the response
+// is kept, and its body is copied aside as it goes to the client, the
+// entry being stored once the body is whole.
+
+// cacheState is the current request's dealings with the caches.
+type cacheState struct {
+	// keyed: a cache-use rule computed key (a cache-store needs it).
+	keyed bool
+	key   httpcache.Key
+	// flags are what the request allows; sec its secondary key (secOK
+	// when built) for a response that varies.
+	flags httpcache.RequestFlags
+	sec   httpcache.Secondary
+	secOK bool
+	// hit is the cache that answered the request (nil: none).
+	hit *httpcache.Cache
+	// pending is the entry being filled by the response's body, for
+	// into.
+	pending *httpcache.Entry
+	into    *httpcache.Cache
+	tee     cacheTee
+}
+
+// cacheTee is the client connection while a response body is kept: what
+// is written to the client is appended to the pending entry.
+type cacheTee struct {
+	net.Conn
+	st *cacheState
+}
+
+func (t *cacheTee) Write(p []byte) (int, error) {
+	t.st.keep(p)
+	return t.Conn.Write(p)
+}
+
+// keep appends body bytes to the pending entry, giving it up once it
+// outgrows the cache's object size.
+func (st *cacheState) keep(p []byte) {
+	e := st.pending
+	if e == nil {
+		return
+	}
+	if !st.into.Fits(e.HeadSize() + len(e.Body) + len(p)) {
+		st.pending = nil
+		return
+	}
+	e.Body = append(e.Body, p...)
+}
+
+func init() {
+	sample.RegisterFetch(sample.Fetch{Name: "res.cache_hit", Out: sample.Bool,
+		Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+			s, _ := c.Env.(*Session)
+			hit := s != nil && s.http != nil && s.http.cache.hit != nil
+			*out = sample.Sample{Type: sample.Bool}
+			if hit {
+				out.Int = 1
+			}
+			return sample.Found
+		}})
+	sample.RegisterFetch(sample.Fetch{Name: "res.cache_name", Out: sample.Str,
+		Fn: func(c *sample.Call, out *sample.Sample) sample.Result {
+			s, _ := c.Env.(*Session)
+			if s == nil || s.http == nil || s.http.cache.hit == nil {
+				return sample.Miss
+			}
+			*out = sample.Sample{Type: sample.Str, Bytes: []byte(s.http.cache.hit.Name)}
+			return sample.Found
+		}})
+}
+
+// is11 tells an HTTP/1.1 (or later) request.
+func (h *httpConn) is11() bool {
+	return h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1
+}
+
+// cacheKey computes the request's primary key: the SHA-1 of its
+// absolute URI, "https://" and the Host header before an origin-form
+// one. False when there is none (no Host).
+func (h *httpConn) cacheKey() (httpcache.Key, bool) {
+	uri := h.req.URI
+	if len(uri) == 0 {
+		return httpcache.Key{}, false
+	}
+	d := sha1.New()
+	if uri[0] == '/' || !bytes.Contains(uri, []byte("://")) {
+		host, ok := h.req.Headers.Get("host")
+		if !ok {
+			return httpcache.Key{}, false
+		}
+		d.Write([]byte("https://"))
+		d.Write(bytes.TrimSpace(host))
+	}
+	d.Write(uri)
+	var k httpcache.Key
+	d.Sum(k[:0])
+	return k, true
+}
+
+// cacheUse runs `http-request cache-use`: a non-zero status when the
+// cache answered the request (keep then tells whether the client
+// connection goes on).
+func (h *httpConn) cacheUse(c *httpcache.Cache) (status int, keep bool) {
+	st := &h.cache
+	get, head := h.req.IsMethod("GET"), h.req.IsMethod("HEAD")
+	st.flags = httpcache.Request(h.req.Headers)
+	// Keyed whatever the method: a successful unsafe request removes
+	// what the cache holds for its URI.
+	var ok bool
+	if st.key, ok = h.cacheKey(); !ok {
+		return 0, false
+	}
+	st.keyed = true
+	if !h.is11() || !get && !head || !st.flags.Use {
+		return 0, false
+	}
+	now := httpcache.Now()
+	primary := c.Primary(st.key, now)
+	if primary == nil {
+		if c.ProcessVary {
+			st.sec, st.secOK = httpcache.RequestSecondary(h.req.Headers, ^uint32(0))
+		}
+		return 0, false
+	}
+	var e *httpcache.Entry
+	if primary.VarySig == 0 {
+		e = c.Lookup(st.key, now, nil)
+	} else {
+		if st.sec, st.secOK = httpcache.RequestSecondary(h.req.Headers, primary.VarySig); !st.secOK {
+			return 0, false
+		}
+		e = c.Lookup(st.key, now, func(e *httpcache.Entry) bool {
+			sec, ok := httpcache.RequestSecondary(h.req.Headers, e.VarySig)
+			return ok && e.Matches(sec)
+		})
+	}
+	if e == nil {
+		return 0, false
+	}
+	return h.serveCached(c, e, now)
+}
+
+// serveCached answers the request from e, with its Age, or a 304 to a
+// conditional request the entry satisfies.
+func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64) (int, bool) {
+	h.cache.hit = c
+	h.r.Server = "<CACHE>"
+	if h.r.Backend == "" {
+		h.r.Backend = h.fe.cfg.Name
+	}
+	age := max(now-e.Validated, 0) + e.Age
+	rep := &Reply{Status: e.Status, Reason: e.Reason, Body: e.Body,
+		Headers: append(e.Headers[:len(e.Headers):len(e.Headers)], http1.Header{Name: []byte("age"), Value: strconv.AppendInt(nil, age, 10)})}
+	if httpcache.NotModified(h.req.Headers, e) {
+		rep.Status, rep.Reason, rep.Body = 304, "Not Modified", nil
+	}
+	// Logged as a local answer to the request, as the reference's.
+	h.r.Term = [2]byte{'L', stateRequest}
+	keep := h.keepAfterAnswer()
+	st, n := h.writeReply(rep, keep)
+	h.r.BytesOut += n
+	h.hrec.Status = st
+	h.finishTimers()
+	h.log()
+	return st, keep
+}
+
+// cacheStore runs `http-response cache-store`: when the response may be
+// kept, its head is copied into a pending entry that the body fills.
+func (h *httpConn) cacheStore(c *httpcache.Cache) {
+	st := &h.cache
+	if st.hit != nil || !st.keyed || !h.is11() {
+		return
+	}
+	resp := &h.resp
+	if !h.req.IsMethod("GET") {
+		switch string(h.req.Method) {
+		case "HEAD", "OPTIONS", "TRACE":
+		default:
+			if resp.Status >= 200 && resp.Status < 400 {
+				c.Delete(st.key)
+			}
+		}
+		return
+	}
+	if resp.Status != 200 {
+		return
+	}
+	if resp.Framing == http1.BodyLength && c.MaxObjectSize > 0 && int64(htxSize(resp))+resp.ContentLength > int64(c.MaxObjectSize) {
+		return
+	}
+	var sig uint32
+	if c.ProcessVary {
+		var ok bool
+		if sig, ok = httpcache.VarySignature(resp.Headers); !ok || sig != 0 && !st.secOK {
+			return
+		}
+	} else if resp.Headers.Index("vary", 0) >= 0 {
+		return
+	}
+	if !httpcache.Storable(resp.Status, resp.Headers, st.flags.Store) {
+		return
+	}
+	now := httpcache.Now()
+	effective, announced := httpcache.MaxAge(resp.Headers, c.MaxAge, now)
+	e := &httpcache.Entry{Key: st.key, Status: resp.Status, Reason: string(resp.Reason), Validated: now,
+		Expire: now + effective, VarySig: sig}
+	if i := resp.Headers.Index("age", 0); i >= 0 {
+		v, _, _ := bytes.Cut(resp.Headers[i].Value, []byte(","))
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+		if err != nil || n <= 0 || n > announced {
+			return
+		}
+		e.Age = n
+		// The reference drops the origin's Age, from the answer too.
+		resp.Headers = append(resp.Headers[:i], resp.Headers[i+1:]...)
+	}
+	e.LastModified = httpcache.LastModified(resp.Headers, now)
+	if v, ok := resp.Headers.Get("etag"); ok {
+		e.ETag = string(bytes.TrimSpace(v))
+	}
+	if sig != 0 {
+		enc, ok := httpcache.ResponseEncodings(resp.Headers)
+		if !ok {
+			return
+		}
+		e.Secondary = st.sec
+		// Only the headers the response varies on key it; the codings
+		// part is the response's own (whether it varies on them or not).
+		if sig&httpcache.VaryReferer == 0 {
+			e.Secondary.Referer = 0
+		}
+		if sig&httpcache.VaryOrigin == 0 {
+			e.Secondary.Origin = 0
+		}
+		e.Secondary.Encodings = enc
+	}
+	for _, f := range resp.Headers {
+		if !bytes.EqualFold(f.Name, hdrConnection) {
+			e.Headers = append(e.Headers, http1.Header{Name: bytes.Clone(f.Name), Value: bytes.Clone(f.Value)})
+		}
+	}
+	if effective <= 0 {
+		// Stale already: what was stored for it goes, nothing replaces it.
+		c.Delete(st.key)
+		return
+	}
+	st.pending, st.into = e, c
+}
+
+// cacheBody is the writer of the response body: the client connection,
+// or while an entry is pending the tee that keeps the body too, early
+// being the body bytes already sent with the head.
+func (h *httpConn) cacheBody(early []byte) net.Conn {
+	st := &h.cache
+	if st.pending == nil {
+		return h.cli
+	}
+	st.keep(early)
+	st.tee = cacheTee{Conn: h.cli, st: st}
+	return &st.tee
+}
+
+// cacheDone stores the pending entry once its body was relayed whole.
+func (h *httpConn) cacheDone(err error) {
+	st := &h.cache
+	if st.pending == nil {
+		return
+	}
+	e, c := st.pending, st.into
+	st.pending, st.into, st.tee = nil, nil, cacheTee{}
+	if err != nil {
+		return
+	}
+	var same func(old *httpcache.Entry) bool
+	if e.VarySig != 0 {
+		same = func(old *httpcache.Entry) bool { return old.Secondary == e.Secondary }
+	}
+	c.Store(e, httpcache.Now(), same)
+}

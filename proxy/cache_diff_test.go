@@ -1,0 +1,325 @@
+package proxy
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fulcrum/internal/reftest"
+	"fulcrum/proxy/internal/difftest"
+)
+
+// cacheTerms is the log format of the cache comparisons.
+var cacheTerms = []string{"C", "%b", "%s", "%ST", "%ts", "%r", "%[res.cache_hit]", "%[res.cache_name]"}
+
+// cacheOrigin answers each request with the response its path names
+// (cacheResponses) and counts what it got per request line: whether a
+// request reached it is what tells a cache hit from a miss.
+type cacheOrigin struct {
+	addr string
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+// cacheResponses are the origin's answers by path: a status line and
+// headers (a body follows with its Content-Length, or chunked when the
+// headers say so).
+var cacheResponses = map[string]struct {
+	head, body string
+}{
+	"/plain":     {"200 OK\r\nCache-Control: max-age=60", "hello"},
+	"/bare":      {"200 OK", "bare"},
+	"/lastmod":   {"200 OK\r\nLast-Modified: Tue, 10 Nov 2026 10:00:00 GMT", "lm"},
+	"/etag":      {"200 OK\r\nETag: \"v1\"\r\nCache-Control: max-age=60", "tagged"},
+	"/expires":   {"200 OK\r\nExpires: Thu, 01 Dec 2094 16:00:00 GMT", "exp"},
+	"/expired":   {"200 OK\r\nExpires: Thu, 01 Dec 1994 16:00:00 GMT", "old"},
+	"/badexp":    {"200 OK\r\nExpires: soon", "bad"},
+	"/nostore":   {"200 OK\r\nCache-Control: no-store", "ns"},
+	"/private":   {"200 OK\r\nCache-Control: private", "pv"},
+	"/nocache":   {"200 OK\r\nCache-Control: no-cache", "nc"},
+	"/maxage0":   {"200 OK\r\nCache-Control: max-age=0", "m0"},
+	"/public":    {"200 OK\r\nCache-Control: public", "pub"},
+	"/cookie":    {"200 OK\r\nCache-Control: max-age=60\r\nSet-Cookie: a=b", "ck"},
+	"/cookienc":  {"200 OK\r\nCache-Control: max-age=60, no-cache=\"set-cookie\"\r\nSet-Cookie: a=b", "cknc"},
+	"/vary":      {"200 OK\r\nCache-Control: max-age=60\r\nVary: Accept-Encoding", "vae"},
+	"/varyref":   {"200 OK\r\nCache-Control: max-age=60\r\nVary: Referer", "vref"},
+	"/varyua":    {"200 OK\r\nCache-Control: max-age=60\r\nVary: User-Agent", "vua"},
+	"/big":       {"200 OK\r\nCache-Control: max-age=60", strings.Repeat("b", 3000)},
+	"/chunked":   {"200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked", "chunky body"},
+	"/bigchunk":  {"200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked", strings.Repeat("c", 3000)},
+	"/age":       {"200 OK\r\nCache-Control: max-age=60\r\nAge: 10", "aged"},
+	"/stale":     {"200 OK\r\nCache-Control: max-age=60\r\nAge: 100", "stale"},
+	"/404":       {"404 Not Found\r\nCache-Control: max-age=60", "nf"},
+	"/301":       {"301 Moved\r\nCache-Control: max-age=60\r\nLocation: /x", "mv"},
+	"/203":       {"203 Non-Authoritative\r\nCache-Control: max-age=60", "na"},
+	"/500":       {"500 Oops\r\nCache-Control: max-age=60", "err"},
+	"/short":     {"200 OK\r\nCache-Control: max-age=1", "short"},
+	"/smaxage":   {"200 OK\r\nCache-Control: s-maxage=1, max-age=60", "sm"},
+	"/maxagebad": {"200 OK\r\nCache-Control: max-age=x", "mx"},
+}
+
+func newCacheOrigin(t *testing.T) *cacheOrigin {
+	o := &cacheOrigin{hits: map[string]int{}}
+	ln := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
+		rd := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(rd)
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, req.Body)
+			o.mu.Lock()
+			o.hits[req.Method+" "+req.URL.RequestURI()]++
+			n := o.hits[req.Method+" "+req.URL.RequestURI()]
+			o.mu.Unlock()
+			path, _, _ := strings.Cut(req.URL.Path, ";")
+			r, ok := cacheResponses[path]
+			if !ok {
+				r.head, r.body = "200 OK\r\nCache-Control: max-age=60", "default"
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "HTTP/1.1 %s\r\nX-N: %d\r\n", r.head, n)
+			if strings.Contains(r.head, "chunked") {
+				b.WriteString("\r\n")
+				for s := r.body; len(s) > 0; {
+					k := min(len(s), 1000)
+					fmt.Fprintf(&b, "%x\r\n%s\r\n", k, s[:k])
+					s = s[k:]
+				}
+				b.WriteString("0\r\n\r\n")
+			} else {
+				fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n%s", len(r.body), r.body)
+			}
+			if _, err := io.WriteString(c, b.String()); err != nil {
+				return
+			}
+		}
+	})
+	o.addr = ln.Addr().String()
+	return o
+}
+
+// count is how many times the origin got the request line.
+func (o *cacheOrigin) count(line string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.hits[line]
+}
+
+// cacheConfig is a listen section with a cache section, the rules and
+// the origin as its one server.
+func cacheConfig(cacheLines, rules string) func(port int, be string) string {
+	return func(port int, be string) string {
+		return fmt.Sprintf(`defaults
+	mode http
+	log stdout format raw local0
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+cache c1
+%s
+listen fe
+	bind 127.0.0.1:%d
+	log-format "%s"
+%s
+	server s1 %s
+`, cacheLines, port, strings.Join(cacheTerms, fieldSep), rules, be)
+	}
+}
+
+// cacheStep is one request of a cache scenario; wait pauses before it.
+type cacheStep struct {
+	req  string
+	wait time.Duration
+}
+
+// cget is a GET of path with extra header lines.
+func cget(path string, hdrs ...string) cacheStep {
+	return cacheStep{req: "GET " + path + " HTTP/1.1\r\nHost: h\r\n" + joinHdrs(hdrs) + "Connection: close\r\n\r\n"}
+}
+
+func joinHdrs(hdrs []string) string {
+	var b strings.Builder
+	for _, h := range hdrs {
+		b.WriteString(h + "\r\n")
+	}
+	return b.String()
+}
+
+// cacheSeen is what one request of a scenario showed: the status, the
+// headers that tell where the answer came from, the body, and whether
+// the origin got the request.
+type cacheSeen struct {
+	status  string
+	age     bool
+	xn      string
+	framing string
+	body    string
+	origin  bool
+}
+
+func (s cacheSeen) String() string {
+	body := s.body
+	if len(body) > 20 {
+		body = body[:10] + fmt.Sprintf("...(%d)", len(body))
+	}
+	return fmt.Sprintf("status=%s age=%v X-N=%s framing=%s origin=%v body=%q", s.status, s.age, s.xn, s.framing, s.origin, body)
+}
+
+// playCache sends the steps one connection each and reports what each
+// showed.
+func playCache(t *testing.T, addr string, o *cacheOrigin, steps []cacheStep) []cacheSeen {
+	var seen []cacheSeen
+	for _, st := range steps {
+		time.Sleep(st.wait)
+		line, _, _ := strings.Cut(st.req, "\r\n")
+		method, rest, _ := strings.Cut(line, " ")
+		uri, _, _ := strings.Cut(rest, " ")
+		before := o.count(method + " " + uri)
+		head, body, err := difftest.RawHTTP(addr, st.req)
+		if err != nil && head == "" {
+			t.Fatalf("%s: %v", line, err)
+		}
+		s := cacheSeen{origin: o.count(method+" "+uri) > before, body: body}
+		lines := strings.Split(head, "\r\n")
+		if f := strings.Fields(lines[0]); len(f) > 1 {
+			s.status = f[1]
+		}
+		for _, h := range lines[1:] {
+			k, v, _ := strings.Cut(h, ":")
+			v = strings.TrimSpace(v)
+			switch strings.ToLower(k) {
+			case "age":
+				s.age = true
+			case "x-n":
+				s.xn = v
+			case "content-length":
+				s.framing = "length"
+			case "transfer-encoding":
+				s.framing = "chunked"
+			}
+		}
+		if s.framing == "chunked" {
+			s.body = dechunk(body)
+		}
+		seen = append(seen, s)
+	}
+	return seen
+}
+
+// dechunk decodes a whole chunked body (what a test can compare).
+func dechunk(s string) string {
+	var out strings.Builder
+	for {
+		sz, rest, ok := strings.Cut(s, "\r\n")
+		n, err := strconv.ParseInt(strings.TrimSpace(sz), 16, 64)
+		if !ok || err != nil || n == 0 || int(n)+2 > len(rest) {
+			return out.String()
+		}
+		out.WriteString(rest[:n])
+		s = rest[n+2:]
+	}
+}
+
+// cacheCases are the scenarios of the cache comparison.
+var cacheCases = []struct {
+	desc       string
+	cacheLines string
+	rules      string
+	steps      []cacheStep
+}{
+	{desc: "statuses and cache-control", steps: []cacheStep{
+		cget("/plain"), cget("/plain"), cget("/bare"), cget("/bare"), cget("/lastmod"), cget("/lastmod"),
+		cget("/expires"), cget("/expires"), cget("/expired"), cget("/expired"), cget("/badexp"), cget("/badexp"),
+		cget("/nostore"), cget("/nostore"), cget("/private"), cget("/private"), cget("/nocache"), cget("/nocache"),
+		cget("/maxage0"), cget("/maxage0"), cget("/public"), cget("/public"), cget("/404"), cget("/404"),
+		cget("/301"), cget("/301"), cget("/203"), cget("/203"), cget("/500"), cget("/500"),
+		cget("/maxagebad"), cget("/maxagebad"),
+	}},
+	{desc: "cookies, age, sizes, chunked", steps: []cacheStep{
+		cget("/cookie"), cget("/cookie"), cget("/cookienc"), cget("/cookienc"), cget("/age"), cget("/age"),
+		cget("/stale"), cget("/stale"), cget("/big"), cget("/big"), cget("/chunked"), cget("/chunked"),
+		cget("/bigchunk"), cget("/bigchunk"),
+	}},
+	{desc: "request side", steps: []cacheStep{
+		cget("/plain"), cget("/plain", "Cache-Control: no-cache"), cget("/plain", "Pragma: no-cache"),
+		cget("/plain", "Cache-Control: max-age=0"), cget("/plain", "Cache-Control: no-store"),
+		cget("/plain", "Pragma: no-cache", "Cache-Control: max-age=5"),
+		cget("/plain", "Authorization: Basic eDp5"), cget("/plain", "If-None-Match: *"),
+		cget("/etag"), cget("/etag", "If-None-Match: \"v1\""), cget("/etag", "If-None-Match: W/\"v1\""), cget("/etag", "If-None-Match: \"v2\""),
+		cget("/lastmod"), cget("/lastmod", "If-Modified-Since: Wed, 11 Nov 2026 10:00:00 GMT"),
+		cget("/lastmod", "If-Modified-Since: Mon, 09 Nov 2026 10:00:00 GMT"),
+		cget("/etag", "If-None-Match: \"v2\"", "If-Modified-Since: Wed, 11 Nov 2094 10:00:00 GMT"),
+		{req: "HEAD /plain HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"},
+		{req: "HEAD /head HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"}, cget("/head"), cget("/head"),
+		{req: "GET /plain HTTP/1.0\r\nHost: h\r\n\r\n"},
+		{req: "GET /v10 HTTP/1.0\r\nHost: h\r\n\r\n"}, cget("/v10"),
+		cget("/plain", "Host: other"), cget("/plain?q=1"), cget("/plain?q=1"),
+		{req: "GET http://h/plain HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"},
+		{req: "POST /plain HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
+		cget("/plain"), cget("/plain"),
+		{req: "DELETE /404 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"},
+	}},
+	{desc: "expiry", cacheLines: "\ttotal-max-size 4\n\tmax-age 1", steps: []cacheStep{
+		cget("/plain"), cget("/plain"), {req: cget("/plain").req, wait: 2100 * time.Millisecond}, cget("/plain"),
+		cget("/short"), cget("/short"), cget("/smaxage"), cget("/smaxage"),
+	}},
+	{desc: "vary off", steps: []cacheStep{
+		cget("/vary"), cget("/vary"), cget("/varyref"), cget("/varyref"),
+	}},
+	{desc: "vary on", cacheLines: "\ttotal-max-size 4\n\tprocess-vary on\n\tmax-secondary-entries 2", steps: []cacheStep{
+		cget("/vary"), cget("/vary"), cget("/vary", "Accept-Encoding: gzip"), cget("/vary", "Accept-Encoding: gzip"),
+		cget("/vary", "Accept-Encoding: br"), cget("/vary", "Accept-Encoding: br"),
+		cget("/varyref", "Referer: a"), cget("/varyref", "Referer: a"), cget("/varyref", "Referer: b"), cget("/varyref", "Referer: b"),
+		cget("/varyref", "Referer: c"), cget("/varyref", "Referer: c"), cget("/varyref", "Referer: a"),
+		cget("/varyua"), cget("/varyua"),
+	}},
+	{desc: "conditions", rules: "\thttp-request cache-use c1 if { path_beg /plain }\n\thttp-response cache-store c1 unless { res.hdr(X-N) -m str 9 }", steps: []cacheStep{
+		cget("/plain"), cget("/plain"), cget("/lastmod"), cget("/lastmod"),
+	}},
+}
+
+// TestCacheMatchesReference plays the same requests through the
+// reference and ours with the same cache configuration and compares,
+// request by request, what the client saw, whether the origin was
+// reached, and the log lines.
+func TestCacheMatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	for _, tc := range cacheCases {
+		t.Run(tc.desc, func(t *testing.T) {
+			cacheLines := tc.cacheLines
+			if cacheLines == "" {
+				cacheLines = "\ttotal-max-size 4\n\tmax-object-size 2000\n\tmax-age 60"
+			}
+			rules := tc.rules
+			if rules == "" {
+				rules = "\thttp-request cache-use c1\n\thttp-response cache-store c1"
+			}
+			cfg := cacheConfig(cacheLines, rules)
+			refOrigin := newCacheOrigin(t)
+			port := difftest.FreePort(t)
+			ref := difftest.StartReferenceConfig(t, bin, cfg(port, refOrigin.addr))
+			refSeen := playCache(t, fmt.Sprintf("127.0.0.1:%d", port), refOrigin, tc.steps)
+			refGot := refLines(ref, "C^", len(tc.steps))
+			ourOrigin := newCacheOrigin(t)
+			e, ours := startOurs(t, cfg(difftest.FreePort(t), ourOrigin.addr), plainLine)
+			ourSeen := playCache(t, feAddr(e, "fe"), ourOrigin, tc.steps)
+			var ourGot []string
+			waitFor(t, "our log lines", func() bool { ourGot = ours(); return len(ourGot) >= len(tc.steps) })
+			for i := range tc.steps {
+				req := strings.SplitN(tc.steps[i].req, "\r\nConn", 2)[0]
+				if refSeen[i] != ourSeen[i] {
+					t.Errorf("request %d %q:\nref  %s\nours %s", i, req, refSeen[i], ourSeen[i])
+				}
+			}
+			compareLines(t, cacheTerms, refGot, ourGot)
+		})
+	}
+}
