@@ -40,11 +40,15 @@ type cacheState struct {
 // is written to the client is appended to the pending entry.
 type cacheTee struct {
 	net.Conn
-	st *cacheState
+	h *httpConn
 }
 
+// Write keeps p, and stores the entry before its last bytes leave: a
+// client that read the whole answer finds it in the cache, as with the
+// reference.
 func (t *cacheTee) Write(p []byte) (int, error) {
-	t.st.keep(p)
+	t.h.cache.keep(p)
+	t.h.cacheIfWhole()
 	return t.Conn.Write(p)
 }
 
@@ -163,12 +167,20 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	if h.r.Backend == "" {
 		h.r.Backend = h.fe.cfg.Name
 	}
+	// The stored head, with its Age, goes through the http-response
+	// rules as a server's would.
+	resp := &h.resp
+	resp.Reset()
+	resp.Proto, resp.Major, resp.Minor = http11, 1, 1
+	resp.Status, resp.Reason = e.Status, []byte(e.Reason)
 	age := max(now-e.Validated, 0) + e.Age
-	rep := &Reply{Status: e.Status, Reason: e.Reason, Body: e.Body,
-		Headers: append(e.Headers[:len(e.Headers):len(e.Headers)], http1.Header{Name: []byte("age"), Value: strconv.AppendInt(nil, age, 10)})}
+	resp.Headers = append(append(resp.Headers, e.Headers...), http1.Header{Name: []byte("age"), Value: strconv.AppendInt(nil, age, 10)})
+	body := e.Body
 	if httpcache.NotModified(h.req.Headers, e) {
-		rep.Status, rep.Reason, rep.Body = 304, "Not Modified", nil
+		resp.Status, resp.Reason, body = 304, []byte("Not Modified"), nil
 	}
+	h.cachedResponseRules()
+	rep := &Reply{Status: resp.Status, Reason: string(resp.Reason), Headers: resp.Headers, Body: body}
 	// Logged as a local answer to the request, as the reference's.
 	h.r.Term = [2]byte{'L', stateRequest}
 	keep := h.keepAfterAnswer()
@@ -178,6 +190,29 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	h.finishTimers()
 	h.log()
 	return st, keep
+}
+
+// cachedResponseRules runs the http-response rules that rewrite on a
+// response served from the cache. Rules that would answer instead
+// (deny, return, redirect, silent-drop) end the rules unapplied.
+func (h *httpConn) cachedResponseRules() {
+	resp := &h.resp
+	for _, rules := range h.responseRuleSets(func(a *HTTPActions) []HTTPRule { return a.Response }) {
+	rules:
+		for i := range rules {
+			r := &rules[i]
+			if !r.applies(h.sess) {
+				continue
+			}
+			switch r.Action {
+			case HTTPAllow, HTTPDeny, HTTPReturn, HTTPRedirect, HTTPSilentDrop:
+				break rules
+			case HTTPStrictMode, HTTPCacheStore:
+			default:
+				applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
+			}
+		}
+	}
 }
 
 // cacheStore runs `http-response cache-store`: when the response may be
@@ -252,7 +287,7 @@ func (h *httpConn) cacheStore(c *httpcache.Cache) {
 	}
 	for _, f := range resp.Headers {
 		if !bytes.EqualFold(f.Name, hdrConnection) {
-			e.Headers = append(e.Headers, http1.Header{Name: bytes.Clone(f.Name), Value: bytes.Clone(f.Value)})
+			e.Headers = append(e.Headers, http1.Header{Name: clip(f.Name), Value: clip(f.Value)})
 		}
 	}
 	if effective <= 0 {
@@ -263,27 +298,54 @@ func (h *httpConn) cacheStore(c *httpcache.Cache) {
 	st.pending, st.into = e, c
 }
 
+// clip copies b into a slice that no append can write past.
+func clip(b []byte) []byte {
+	c := bytes.Clone(b)
+	return c[:len(c):len(c)]
+}
+
 // cacheBody is the writer of the response body: the client connection,
 // or while an entry is pending the tee that keeps the body too, early
-// being the body bytes already sent with the head.
+// being the body bytes that leave with the head.
 func (h *httpConn) cacheBody(early []byte) net.Conn {
 	st := &h.cache
 	if st.pending == nil {
 		return h.cli
 	}
 	st.keep(early)
-	st.tee = cacheTee{Conn: h.cli, st: st}
+	h.cacheIfWhole()
+	st.tee = cacheTee{Conn: h.cli, h: h}
 	return &st.tee
 }
 
-// cacheDone stores the pending entry once its body was relayed whole.
+// cacheIfWhole stores the pending entry once it holds the whole body:
+// the Content-Length, or a chunked body's last chunk.
+func (h *httpConn) cacheIfWhole() {
+	e := h.cache.pending
+	if e == nil {
+		return
+	}
+	switch h.resp.Framing {
+	case http1.BodyLength:
+		if int64(len(e.Body)) == h.resp.ContentLength {
+			h.cacheDone(nil)
+		}
+	case http1.BodyChunked, http1.BodyNone:
+		if h.body.Done() {
+			h.cacheDone(nil)
+		}
+	}
+}
+
+// cacheDone stores the pending entry once its body was relayed whole
+// (err nil); a failed relay drops it.
 func (h *httpConn) cacheDone(err error) {
 	st := &h.cache
 	if st.pending == nil {
 		return
 	}
 	e, c := st.pending, st.into
-	st.pending, st.into, st.tee = nil, nil, cacheTee{}
+	st.pending, st.into = nil, nil
 	if err != nil {
 		return
 	}

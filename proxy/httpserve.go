@@ -886,6 +886,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	if !upgrade {
 		early = h.takeEarlyBody(&h.sin)
 	}
+	dst := h.cacheBody(h.out[len(h.out)-early:]) // cache.go
 	var err error
 	if srvRaw, ok := conn.(*rawTCP); ok && moreWaiting && h.body.Remaining() > 0 {
 		// The rest of a Content-Length body is most likely here already
@@ -912,7 +913,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		return h.tunnel(conn, be)
 	}
 	bodyDone := h.expectDone
-	n64, err := h.copyBody(h.cacheBody(h.out[len(h.out)-early:]), conn, &h.sin, h.serverTimeout(be), false, h.resp.Framing == http1.BodyUntilClose)
+	n64, err := h.copyBody(dst, conn, &h.sin, h.serverTimeout(be), false, h.resp.Framing == http1.BodyUntilClose)
 	h.cacheDone(err)
 	h.body = reqBody
 	h.r.BytesOut += n64
