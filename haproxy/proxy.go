@@ -250,6 +250,7 @@ func init() {
 		set(kw, true, (*loader).ruleLine)
 	}
 	set("filter", false, func(l *loader, px *Proxy, d line) {
+		l.cacheFilter(px, d) // cachesection.go
 		if d.arg(0) == "spoe" {
 			for i := 1; i+1 < len(d.args); i++ {
 				if d.args[i] == "config" && !fileExists(d.args[i+1]) {

@@ -83,10 +83,10 @@ func (a *adapter) cacheRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPR
 // proxyKind is how the reference names a proxy's kind in its post-check
 // messages.
 func proxyKind(px *haproxy.Proxy) string {
-	if px.Kind == "backend" {
-		return "backend"
+	if px.Kind == "listen" {
+		return "proxy"
 	}
-	return "proxy"
+	return px.Kind
 }
 
 // filterNotices checks a proxy's filter lines: a cache filter names a
