@@ -133,6 +133,8 @@ func (h *httpConn) cacheUse(c *httpcache.Cache) (status int, keep bool) {
 	if !h.is11() || !get && !head || !st.flags.Use {
 		return 0, false
 	}
+	counters := h.ruleCounters()
+	counters.CacheLookups.Add(1)
 	now := httpcache.Now()
 	primary := c.Primary(st.key, now)
 	if primary == nil {
@@ -156,7 +158,17 @@ func (h *httpConn) cacheUse(c *httpcache.Cache) (status int, keep bool) {
 	if e == nil {
 		return 0, false
 	}
+	counters.CacheHits.Add(1)
 	return h.serveCached(c, e, now)
+}
+
+// ruleCounters are the counters of the proxy whose request rules run: the
+// frontend's until a backend (another proxy) is chosen.
+func (h *httpConn) ruleCounters() *Counters {
+	if h.be != nil && h.be.cfg.Name != h.fe.cfg.Name {
+		return h.be.counters
+	}
+	return h.fe.counters
 }
 
 // serveCached answers the request from e, with its Age, or a 304 to a

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,7 @@ import (
 
 	"fulcrum/internal/reftest"
 	"fulcrum/proxy/internal/difftest"
+	"fulcrum/proxy/stats"
 )
 
 // cacheTerms is the log format of the cache comparisons.
@@ -115,10 +117,16 @@ func (o *cacheOrigin) count(line string) int {
 	return o.hits[line]
 }
 
-// cacheConfig is a listen section with a cache section, the rules and
-// the origin as its one server.
-func cacheConfig(cacheLines, rules string) func(port int, be string) string {
+// cacheConfig is a cache section and a listen section with the rules
+// and the origin as its one server; with beRules, a frontend with the
+// rules and a backend with beRules and the server.
+func cacheConfig(cacheLines, rules, beRules string) func(port int, be string) string {
 	return func(port int, be string) string {
+		proxies, server := "listen fe\n", "\tserver s1 "+be
+		if beRules != "" {
+			proxies = "backend be\n" + beRules + "\n" + server + "\nfrontend fe\n\tdefault_backend be\n"
+			server = ""
+		}
 		return fmt.Sprintf(`defaults
 	mode http
 	log stdout format raw local0
@@ -127,12 +135,11 @@ func cacheConfig(cacheLines, rules string) func(port int, be string) string {
 	timeout server 5s
 cache c1
 %s
-listen fe
-	bind 127.0.0.1:%d
+%s	bind 127.0.0.1:%d
 	log-format "%s"
 %s
-	server s1 %s
-`, cacheLines, port, strings.Join(cacheTerms, fieldSep), rules, be)
+%s
+`, cacheLines, proxies, port, strings.Join(cacheTerms, fieldSep), rules, server)
 	}
 }
 
@@ -232,6 +239,22 @@ func playCache(t *testing.T, addr string, o *cacheOrigin, steps []cacheStep, kee
 	return seen
 }
 
+// cacheCounters lists the proxies' cache_lookups/cache_hits of a
+// `show stat` CSV.
+func cacheCounters(csv string) string {
+	lines := strings.Split(strings.TrimPrefix(csv, "# "), "\n")
+	cols := strings.Split(lines[0], ",")
+	lookups, hits := slices.Index(cols, "cache_lookups"), slices.Index(cols, "cache_hits")
+	var out []string
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) > max(lookups, hits) && (f[1] == "FRONTEND" || f[1] == "BACKEND") {
+			out = append(out, f[0]+"/"+f[1]+"="+f[lookups]+"/"+f[hits])
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // cacheCases are the scenarios of the cache comparison.
 var cacheCases = []struct {
 	desc       string
@@ -239,6 +262,8 @@ var cacheCases = []struct {
 	rules      string
 	steps      []cacheStep
 	keepAlive  bool
+	// beRules are the rules of a backend apart from the frontend.
+	beRules string
 }{
 	{desc: "statuses and cache-control", steps: []cacheStep{
 		cget("/plain"), cget("/plain"), cget("/bare"), cget("/bare"), cget("/lastmod"), cget("/lastmod"),
@@ -296,6 +321,10 @@ var cacheCases = []struct {
 	{desc: "response rules on hits", rules: "\thttp-request cache-use c1\n\thttp-response cache-store c1\n" +
 		"\thttp-response set-header X-N hit if { res.cache_hit }\n\thttp-after-response set-header X-N after-%[res.cache_name] if { res.cache_hit }",
 		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/lastmod"), cget("/lastmod")}},
+	{desc: "use in the frontend, store in the backend", rules: "\thttp-request cache-use c1", beRules: "\thttp-response cache-store c1",
+		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/lastmod")}},
+	{desc: "both in the backend", rules: "\thttp-request set-header X-Fe 1", beRules: "\thttp-request cache-use c1\n\thttp-response cache-store c1",
+		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/plain", "Cache-Control: no-cache")}},
 	{desc: "store after a rewrite", rules: "\thttp-request cache-use c1\n\thttp-response set-header X-N stored\n\thttp-response cache-store c1\n\thttp-response set-header X-N after",
 		steps: []cacheStep{cget("/plain"), cget("/plain")}},
 }
@@ -316,7 +345,7 @@ func TestCacheMatchesReference(t *testing.T) {
 			if rules == "" {
 				rules = "\thttp-request cache-use c1\n\thttp-response cache-store c1"
 			}
-			cfg := cacheConfig(cacheLines, rules)
+			cfg := cacheConfig(cacheLines, rules, tc.beRules)
 			refOrigin := newCacheOrigin(t)
 			port := difftest.FreePort(t)
 			ref := difftest.StartReferenceConfig(t, bin, cfg(port, refOrigin.addr))
@@ -338,6 +367,15 @@ func TestCacheMatchesReference(t *testing.T) {
 			slices.Sort(refGot)
 			slices.Sort(ourGot)
 			compareLines(t, cacheTerms, refGot, ourGot)
+			refStat, err := ref.Command("show stat")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ourStat bytes.Buffer
+			stats.WriteCSV(&ourStat, e.Snapshot(), stats.Options{})
+			if r, o := cacheCounters(refStat), cacheCounters(ourStat.String()); r != o {
+				t.Errorf("cache_lookups/cache_hits: reference %s, ours %s", r, o)
+			}
 		})
 	}
 }
