@@ -101,9 +101,9 @@ type statCounters struct {
 	Intercepted    atomic.Int64    // requests answered by the proxy itself (stats, services, redirects)
 	CacheLookups   atomic.Int64    // cache_lookups, and cache_hits the answered ones (cache.go)
 	CacheHits      atomic.Int64
-	LBTotal        atomic.Int64    // lbtot: times chosen by load balancing
-	Connects       atomic.Int64    // connect: connection attempts
-	Reuses         atomic.Int64    // reuse
+	LBTotal        atomic.Int64 // lbtot: times chosen by load balancing
+	Connects       atomic.Int64 // connect: connection attempts
+	Reuses         atomic.Int64 // reuse
 	CliAborts      atomic.Int64
 	SrvAborts      atomic.Int64
 	lastSess       atomic.Int64 // unix nanoseconds of the last session, 0 = never
