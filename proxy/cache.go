@@ -286,15 +286,17 @@ func (h *httpConn) cacheStore(c *httpcache.Cache) {
 		if !ok {
 			return
 		}
-		e.Secondary = st.sec
-		// Only the headers the response varies on key it; the codings
-		// part is the response's own (whether it varies on them or not).
+		// Only the headers the response varies on key it. The entry it
+		// replaces is the one the request would have been served; the
+		// new entry's codings part is the response's own (whether it
+		// varies on them or not).
 		if sig&httpcache.VaryReferer == 0 {
-			e.Secondary.Referer = 0
+			st.sec.Referer = 0
 		}
-		if sig&httpcache.VaryOrigin == 0 {
-			e.Secondary.Origin = 0
+		if sig&httpcache.VaryAcceptEncoding == 0 {
+			st.sec.Encodings = 0
 		}
+		e.Secondary = st.sec
 		e.Secondary.Encodings = enc
 	}
 	for _, f := range resp.Headers {
@@ -363,7 +365,8 @@ func (h *httpConn) cacheDone(err error) {
 	}
 	var same func(old *httpcache.Entry) bool
 	if e.VarySig != 0 {
-		same = func(old *httpcache.Entry) bool { return old.Secondary == e.Secondary }
+		req := st.sec
+		same = func(old *httpcache.Entry) bool { return old.Matches(req) }
 	}
 	c.Store(e, httpcache.Now(), same)
 }

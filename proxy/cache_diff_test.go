@@ -55,6 +55,8 @@ var cacheResponses = map[string]struct {
 	"/vary":      {"200 OK\r\nCache-Control: max-age=60\r\nVary: Accept-Encoding", "vae"},
 	"/varyref":   {"200 OK\r\nCache-Control: max-age=60\r\nVary: Referer", "vref"},
 	"/varyua":    {"200 OK\r\nCache-Control: max-age=60\r\nVary: User-Agent", "vua"},
+	"/varyorg":   {"200 OK\r\nCache-Control: max-age=60\r\nVary: Origin", "vorg"},
+	"/varyboth":  {"200 OK\r\nCache-Control: max-age=60\r\nVary: Accept-Encoding, Referer\r\nContent-Encoding: gzip", "vboth"},
 	"/big":       {"200 OK\r\nCache-Control: max-age=60", strings.Repeat("b", 3000)},
 	"/chunked":   {"200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked", "chunky body"},
 	"/bigchunk":  {"200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked", strings.Repeat("c", 3000)},
@@ -309,7 +311,10 @@ var cacheCases = []struct {
 		cget("/vary", "Accept-Encoding: br"), cget("/vary", "Accept-Encoding: br"),
 		cget("/varyref", "Referer: a"), cget("/varyref", "Referer: a"), cget("/varyref", "Referer: b"), cget("/varyref", "Referer: b"),
 		cget("/varyref", "Referer: c"), cget("/varyref", "Referer: c"), cget("/varyref", "Referer: a"),
-		cget("/varyua"), cget("/varyua"),
+		cget("/varyua"), cget("/varyua"), cget("/varyorg", "Origin: a"), cget("/varyorg", "Origin: a"),
+		cget("/varyboth", "Referer: a", "Accept-Encoding: gzip"), cget("/varyboth", "Referer: a", "Accept-Encoding: gzip, br"),
+		cget("/varyboth", "Referer: a", "Accept-Encoding: br"), cget("/varyboth", "Referer: b", "Accept-Encoding: gzip"),
+		cget("/varyboth", "Referer: a"),
 	}},
 	{desc: "conditions", rules: "\thttp-request cache-use c1 if { path_beg /plain }\n\thttp-response cache-store c1 unless { res.hdr(X-N) -m str 9 }", steps: []cacheStep{
 		cget("/plain"), cget("/plain"), cget("/lastmod"), cget("/lastmod"),
@@ -367,6 +372,9 @@ func TestCacheMatchesReference(t *testing.T) {
 			slices.Sort(refGot)
 			slices.Sort(ourGot)
 			compareLines(t, cacheTerms, refGot, ourGot)
+			if sc, err := ref.Command("show cache"); err == nil {
+				t.Logf("SHOWCACHE\n%s", sc)
+			}
 			refStat, err := ref.Command("show stat")
 			if err != nil {
 				t.Fatal(err)

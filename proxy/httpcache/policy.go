@@ -231,11 +231,11 @@ func weakEqual(a, b []byte) bool {
 	return len(a) > 1 && a[0] == '"' && bytes.Equal(a, b)
 }
 
-// The headers a response may vary on, as signature bits.
+// The headers a response may vary on, as signature bits (HAProxy 2.6
+// knows these two).
 const (
 	VaryAcceptEncoding uint32 = 1 << iota
 	VaryReferer
-	VaryOrigin
 )
 
 // VarySignature reads the response's Vary header: ok is false when it
@@ -248,8 +248,6 @@ func VarySignature(hs http1.Headers) (sig uint32, ok bool) {
 			sig |= VaryAcceptEncoding
 		case bytes.EqualFold(v, []byte("referer")):
 			sig |= VaryReferer
-		case bytes.EqualFold(v, []byte("origin")):
-			sig |= VaryOrigin
 		default:
 			ok = false
 		}
@@ -346,17 +344,8 @@ func RequestSecondary(hs http1.Headers, sig uint32) (Secondary, bool) {
 		}
 		s.Encodings = enc
 	}
-	hash := func(name string) uint64 {
-		if v, ok := hs.Get(name); ok {
-			return xxhash.Sum64(v, 0) | 1 // a present header never hashes as an absent one
-		}
-		return 0
-	}
-	if sig&VaryReferer != 0 {
-		s.Referer = hash("referer")
-	}
-	if sig&VaryOrigin != 0 {
-		s.Origin = hash("origin")
+	if v, ok := hs.Get("referer"); ok && sig&VaryReferer != 0 {
+		s.Referer = xxhash.Sum32(v, 0) | 1 // a present header never hashes as an absent one
 	}
 	return s, true
 }
@@ -388,5 +377,5 @@ func (e *Entry) Matches(req Secondary) bool {
 	if e.Secondary.Encodings&encOther != 0 || e.Secondary.Encodings&req.Encodings != e.Secondary.Encodings {
 		return false
 	}
-	return e.Secondary.Referer == req.Referer && e.Secondary.Origin == req.Origin
+	return e.Secondary.Referer == req.Referer
 }

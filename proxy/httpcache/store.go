@@ -31,7 +31,7 @@ type Settings struct {
 	// MaxAge caps every entry's lifetime (seconds).
 	MaxAge int
 	// ProcessVary stores responses that vary on the request headers the
-	// reference knows (Accept-Encoding, Referer, Origin).
+	// reference knows (Accept-Encoding, Referer).
 	ProcessVary bool
 	// MaxSecondary bounds the variants kept under one primary key.
 	MaxSecondary int
@@ -70,11 +70,10 @@ type Entry struct {
 }
 
 // Secondary is a request's secondary key: an Accept-Encoding bitmap and
-// hashes of Referer and Origin.
+// a hash of the Referer.
 type Secondary struct {
 	Encodings uint32
-	Referer   uint64
-	Origin    uint64
+	Referer   uint32
 }
 
 // HeadSize is what the stored head takes: its words and header fields.

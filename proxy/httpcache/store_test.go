@@ -97,7 +97,7 @@ func TestStoreExpiry(t *testing.T) {
 // max-secondary-entries; the same variant replaces itself.
 func TestStoreVariants(t *testing.T) {
 	c := New(Settings{Blocks: 16, MaxSecondary: 2})
-	variant := func(ref uint64) *Entry {
+	variant := func(ref uint32) *Entry {
 		e := entry("k", 10, 100)
 		e.VarySig, e.Secondary = VaryReferer, Secondary{Encodings: encIdentity, Referer: ref}
 		return e
@@ -105,7 +105,7 @@ func TestStoreVariants(t *testing.T) {
 	same := func(e *Entry) func(*Entry) bool {
 		return func(old *Entry) bool { return old.Secondary == e.Secondary }
 	}
-	for _, ref := range []uint64{1, 2, 2} {
+	for _, ref := range []uint32{1, 2, 2} {
 		e := variant(ref)
 		if !c.Store(e, 0, same(e)) {
 			t.Fatalf("variant %d not stored", ref)
