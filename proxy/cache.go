@@ -88,6 +88,9 @@ func init() {
 		}})
 }
 
+// Caches lists the running configuration's caches, for `show cache`.
+func (e *Engine) Caches() []*httpcache.Cache { return e.rt.Load().cfg.Caches }
+
 // is11 tells an HTTP/1.1 (or later) request.
 func (h *httpConn) is11() bool {
 	return h.req.Major > 1 || h.req.Major == 1 && h.req.Minor >= 1

@@ -57,6 +57,25 @@ func (a *adapter) cacheSections() map[string]*httpcache.Cache {
 	return a.caches
 }
 
+// cacheList is the cache sections' stores in their order.
+func (a *adapter) cacheList() []*httpcache.Cache {
+	var out []*httpcache.Cache
+	for _, sec := range a.hc.Order {
+		if c := a.cacheSections()[firstArgOf(sec)]; sec.Kind == "cache" && c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// firstArgOf is a section's name, "" when it has none.
+func firstArgOf(sec *haproxy.Section) string {
+	if len(sec.Args) == 0 {
+		return ""
+	}
+	return sec.Args[0]
+}
+
 // cacheRule maps `http-request cache-use NAME` and `http-response
 // cache-store NAME`.
 func (a *adapter) cacheRule(sc *ruleScope, pos confparse.Pos, w []string) (HTTPRule, bool) {

@@ -39,6 +39,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
 	a.cfg.SpreadChecks = a.spreadChecks()
+	a.cfg.Caches = a.cacheList() // fromcache.go
 	a.externalProxyIDs()
 	return a.cfg, a.diags
 }

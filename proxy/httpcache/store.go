@@ -17,9 +17,13 @@ import (
 // whole blocks.
 const BlockSize = 1024
 
-// entryOverhead is what the reference's entry descriptor takes in the
-// entry's first block besides the response.
-const entryOverhead = 128
+// The sizes an entry takes in the reference's memory (its `show cache`
+// size): the entry descriptor with the start line's, each block's
+// 4-byte info, the end-of-headers block and one data block.
+const (
+	entryOverhead = 137 + len("HTTP/1.1") + len("200")
+	blockInfo     = 4
+)
 
 // Settings are a cache section's values.
 type Settings struct {
@@ -76,14 +80,18 @@ type Secondary struct {
 	Referer   uint32
 }
 
-// HeadSize is what the stored head takes: its words and header fields.
+// HeadSize is what the stored head takes with the entry's own
+// bookkeeping: Size less the body.
 func (e *Entry) HeadSize() int {
-	n := len("HTTP/1.1 200 ") + len(e.Reason)
+	n := entryOverhead + len(e.Reason) + 2*blockInfo
 	for _, h := range e.Headers {
-		n += len(h.Name) + len(h.Value)
+		n += blockInfo + len(h.Name) + len(h.Value)
 	}
 	return n
 }
+
+// Size is what the entry takes, as the reference counts it.
+func (e *Entry) Size() int { return e.HeadSize() + len(e.Body) }
 
 // Blocks is the number of blocks the entry takes.
 func (e *Entry) Blocks() int { return e.size }
@@ -139,14 +147,14 @@ func (c *Cache) Fits(n int) bool {
 }
 
 // blocksFor is the number of blocks an entry of n response bytes takes.
-func blocksFor(n int) int { return (n + entryOverhead + BlockSize - 1) / BlockSize }
+func blocksFor(n int) int { return (n + BlockSize - 1) / BlockSize }
 
 // Store adds e, replacing the live entry of the same key and variant
 // (same, nil for a non-varying entry) and evicting the least recently
 // used ones until it fits. False when it cannot be stored: too big, or
 // too many variants of its key.
 func (c *Cache) Store(e *Entry, now int64, same func(old *Entry) bool) bool {
-	n := e.HeadSize() + len(e.Body)
+	n := e.Size()
 	if !c.Fits(n) {
 		return false
 	}
