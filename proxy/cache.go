@@ -190,17 +190,26 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	resp.Status, resp.Reason = e.Status, []byte(e.Reason)
 	age := max(now-e.Validated, 0) + e.Age
 	resp.Headers = append(append(resp.Headers, e.Headers...), http1.Header{Name: []byte("age"), Value: strconv.AppendInt(nil, age, 10)})
-	body := e.Body
+	body, data := e.Body, e.DataLen
 	if httpcache.NotModified(h.req.Headers, e) {
-		resp.Status, resp.Reason, body = 304, []byte("Not Modified"), nil
+		resp.Status, resp.Reason, body, data = 304, []byte("Not Modified"), nil, 0
+	}
+	if h.req.IsMethod("HEAD") {
+		data = 0
+	}
+	// %B counts the answer as the cache gives it, before the rules; a
+	// chunked one has its end of trailers too.
+	size := replySize(resp.Status, resp.Reason, resp.Headers, data)
+	if data > 0 && e.DataLen != len(e.Body) {
+		size++
 	}
 	h.cachedResponseRules()
 	rep := &Reply{Status: resp.Status, Reason: string(resp.Reason), Headers: resp.Headers, Body: body}
 	// Logged as a local answer to the request, as the reference's.
 	h.r.Term = [2]byte{'L', stateRequest}
 	keep := h.keepAfterAnswer()
-	st, n := h.writeReply(rep, keep)
-	h.r.BytesOut += n
+	st, _ := h.writeReply(rep, keep)
+	h.r.BytesOut += size
 	h.hrec.Status = st
 	h.finishTimers()
 	h.log()
@@ -365,6 +374,10 @@ func (h *httpConn) cacheDone(err error) {
 	st.pending, st.into = nil, nil
 	if err != nil {
 		return
+	}
+	e.DataLen = len(e.Body)
+	if h.resp.Framing == http1.BodyChunked {
+		e.DataLen = httpcache.ChunkedDataLen(e.Body)
 	}
 	var same func(old *httpcache.Entry) bool
 	if e.VarySig != 0 {

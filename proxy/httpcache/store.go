@@ -5,8 +5,10 @@
 package httpcache
 
 import (
+	"bytes"
 	"container/list"
 	"crypto/sha1"
+	"strconv"
 	"sync"
 	"time"
 
@@ -53,8 +55,9 @@ type Entry struct {
 	Reason  string
 	Headers http1.Headers
 	// Body is the body as it is served after the head (chunked framing
-	// included when the head says so).
-	Body []byte
+	// included when the head says so), DataLen its payload's length.
+	Body    []byte
+	DataLen int
 	// Expire is when the entry stops being served (unix seconds).
 	Expire int64
 	// Validated is when it was stored (unix seconds) and Age the origin's
@@ -230,6 +233,26 @@ func (c *Cache) Live(now int64) []*Entry {
 		}
 	}
 	return out
+}
+
+// ChunkedDataLen is the payload length of a whole chunked body.
+func ChunkedDataLen(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		line, rest, ok := bytes.Cut(b, []byte("\r\n"))
+		if !ok {
+			break
+		}
+		size, _, _ := bytes.Cut(line, []byte(";"))
+		k, err := strconv.ParseInt(string(bytes.TrimSpace(size)), 16, 64)
+		if err != nil || k <= 0 || k > int64(len(rest)) {
+			break
+		}
+		n += int(k)
+		b = rest[k:]
+		b, _ = bytes.CutPrefix(b, []byte("\r\n"))
+	}
+	return n
 }
 
 // Now is the cache clock: wall-clock seconds, as entries' times are.

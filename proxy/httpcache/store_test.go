@@ -195,8 +195,28 @@ func FuzzPolicy(f *testing.F) {
 		VarySignature(hs)
 		sec, _ := RequestSecondary(hs, ^uint32(0))
 		ResponseEncodings(hs)
+		ChunkedDataLen([]byte(v))
 		e := &Entry{ETag: v, Secondary: sec}
 		NotModified(hs, e)
 		e.Matches(sec)
 	})
+}
+
+// TestChunkedDataLen counts the payload of chunked bodies.
+func TestChunkedDataLen(t *testing.T) {
+	for _, tc := range []struct {
+		desc, body string
+		want       int
+	}{
+		{"one chunk", "b\r\nchunky body\r\n0\r\n\r\n", 11},
+		{"two chunks, extension", "3;x=y\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", 5},
+		{"empty", "0\r\n\r\n", 0},
+		{"cut short", "10\r\nabc", 0},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			if got := ChunkedDataLen([]byte(tc.body)); got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
+	}
 }
