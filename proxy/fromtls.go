@@ -168,7 +168,8 @@ func ActsOnGlobal(keyword string) bool {
 	return keyword == "ssl-default-bind-options" || keyword == "ssl-default-bind-ciphers" ||
 		keyword == "ssl-default-bind-ciphersuites" || actsOnServerTLSGlobal(keyword) ||
 		keyword == "spread-checks" || keyword == "max-spread-checks" ||
-		keyword == "ca-base" || keyword == "crt-base" // relative certificate and CA paths
+		keyword == "ca-base" || keyword == "crt-base" || // relative certificate and CA paths
+		bufferGlobals[keyword]
 }
 
 // tlsVersions are the protocol names of ssl-min-ver/ssl-max-ver and the
