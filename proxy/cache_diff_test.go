@@ -399,3 +399,68 @@ func TestCacheMatchesReference(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheH2MatchesReference: HTTP/2 clients are served from the cache
+// as by the reference: what a request stored serves the next one, HEAD
+// and conditional requests included, logged alike.
+func TestCacheH2MatchesReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	cfg := cacheConfig("\ttotal-max-size 4\n\tmax-object-size 2000", "\thttp-request cache-use c1\n\thttp-response cache-store c1", "")
+	steps := []struct{ method, path, inm string }{
+		{"GET", "/plain", ""}, {"GET", "/plain", ""}, {"HEAD", "/plain", ""}, {"GET", "/etag", ""},
+		{"GET", "/etag", `"v1"`}, {"GET", "/chunked", ""}, {"GET", "/chunked", ""}, {"GET", "/bare", ""}, {"GET", "/bare", ""},
+	}
+	play := func(port int, o *cacheOrigin) []cacheSeen {
+		c := h2Client(fmt.Sprintf("127.0.0.1:%d", port), true)
+		var seen []cacheSeen
+		for _, st := range steps {
+			before := o.count(st.method + " " + st.path)
+			req, err := http.NewRequest(st.method, fmt.Sprintf("http://127.0.0.1:%d%s", port, st.path), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.inm != "" {
+				req.Header.Set("If-None-Match", st.inm)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatalf("%s %s: %v", st.method, st.path, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			s := cacheSeen{status: strconv.Itoa(resp.StatusCode), xn: resp.Header.Get("X-N"), body: string(body),
+				origin: o.count(st.method+" "+st.path) > before}
+			_, s.age = resp.Header["Age"]
+			seen = append(seen, s)
+		}
+		return seen
+	}
+	refOrigin := newCacheOrigin(t)
+	port := difftest.FreePort(t)
+	ref := difftest.StartReferenceConfig(t, bin, cfg(port, refOrigin.addr))
+	refSeen := play(port, refOrigin)
+	refGot := refLines(ref, "C^", len(steps))
+
+	ourOrigin := newCacheOrigin(t)
+	ourPort := difftest.FreePort(t)
+	_, ours := startOurs(t, cfg(ourPort, ourOrigin.addr), plainLine)
+	ourSeen := play(ourPort, ourOrigin)
+	var ourGot []string
+	waitFor(t, "our log lines", func() bool { ourGot = ours(); return len(ourGot) >= len(steps) })
+	for i, st := range steps {
+		if refSeen[i] != ourSeen[i] {
+			t.Errorf("request %d %s %s:\nref  %s\nours %s", i, st.method, st.path, refSeen[i], ourSeen[i])
+		}
+	}
+	for i := range refGot {
+		refGot[i] = strings.ReplaceAll(refGot[i], strconv.Itoa(port), "PORT")
+	}
+	for i := range ourGot {
+		ourGot[i] = strings.ReplaceAll(ourGot[i], strconv.Itoa(ourPort), "PORT")
+	}
+	slices.Sort(refGot)
+	slices.Sort(ourGot)
+	maskChunkedMisses(refGot)
+	maskChunkedMisses(ourGot)
+	compareLines(t, cacheTerms, refGot, ourGot)
+}
