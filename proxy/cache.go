@@ -53,13 +53,14 @@ func (t *cacheTee) Write(p []byte) (int, error) {
 }
 
 // keep appends body bytes to the pending entry, giving it up once it
-// outgrows the cache's object size.
+// clearly outgrows the cache's object size (the exact size, a chunked
+// body's payload, is checked when it is stored).
 func (st *cacheState) keep(p []byte) {
 	e := st.pending
 	if e == nil {
 		return
 	}
-	if !st.into.Fits(e.HeadSize() + len(e.Body) + len(p)) {
+	if !st.into.Fits((e.HeadSize() + len(e.Body) + len(p)) / 2) {
 		st.pending = nil
 		return
 	}
@@ -190,7 +191,7 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	resp.Status, resp.Reason = e.Status, []byte(e.Reason)
 	age := max(now-e.Validated, 0) + e.Age
 	resp.Headers = append(append(resp.Headers, e.Headers...), http1.Header{Name: []byte("age"), Value: strconv.AppendInt(nil, age, 10)})
-	body, data := e.Body, e.DataLen
+	body, data := e.Body, e.DataLen()
 	if httpcache.NotModified(h.req.Headers, e) {
 		resp.Status, resp.Reason, body, data = 304, []byte("Not Modified"), nil, 0
 	}
@@ -200,7 +201,7 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	// %B counts the answer as the cache gives it, before the rules; a
 	// chunked one has its end of trailers too.
 	size := replySize(resp.Status, resp.Reason, resp.Headers, data)
-	if data > 0 && e.DataLen != len(e.Body) {
+	if data > 0 && e.Chunked {
 		size++
 	}
 	h.cachedResponseRules()
@@ -278,7 +279,7 @@ func (h *httpConn) cacheStore(c *httpcache.Cache) {
 	now := httpcache.Now()
 	effective, announced := httpcache.MaxAge(resp.Headers, c.MaxAge, now)
 	e := &httpcache.Entry{Key: st.key, Status: resp.Status, Reason: string(resp.Reason), Validated: now,
-		Expire: now + effective, VarySig: sig}
+		Expire: now + effective, VarySig: sig, Chunked: resp.Framing == http1.BodyChunked}
 	if i := resp.Headers.Index("age", 0); i >= 0 {
 		v, _, _ := bytes.Cut(resp.Headers[i].Value, []byte(","))
 		n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
@@ -374,10 +375,6 @@ func (h *httpConn) cacheDone(err error) {
 	st.pending, st.into = nil, nil
 	if err != nil {
 		return
-	}
-	e.DataLen = len(e.Body)
-	if h.resp.Framing == http1.BodyChunked {
-		e.DataLen = httpcache.ChunkedDataLen(e.Body)
 	}
 	var same func(old *httpcache.Entry) bool
 	if e.VarySig != 0 {

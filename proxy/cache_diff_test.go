@@ -90,6 +90,12 @@ func newCacheOrigin(t *testing.T) *cacheOrigin {
 			if !ok {
 				r.head, r.body = "200 OK\r\nCache-Control: max-age=60", "default"
 			}
+			if n, err := strconv.Atoi(strings.TrimPrefix(path, "/sized/")); err == nil {
+				r.body = strings.Repeat("s", n) // about the object size limit
+			}
+			if n, err := strconv.Atoi(strings.TrimPrefix(path, "/sizedchunk/")); err == nil {
+				r.head, r.body = "200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked", strings.Repeat("c", n)
+			}
 			var b strings.Builder
 			fmt.Fprintf(&b, "HTTP/1.1 %s\r\nX-N: %d\r\n", r.head, n)
 			if strings.Contains(r.head, "chunked") {
@@ -270,6 +276,19 @@ func cacheCounters(csv string) string {
 	return strings.Join(out, " ")
 }
 
+// sizedSteps ask twice for bodies about max-object-size 300, with a
+// Content-Length or chunked.
+func sizedSteps() []cacheStep {
+	var steps []cacheStep
+	for n := 72; n <= 90; n++ {
+		for _, kind := range []string{"/sized/", "/sizedchunk/"} {
+			p := kind + strconv.Itoa(n)
+			steps = append(steps, cget(p), cget(p))
+		}
+	}
+	return steps
+}
+
 // cacheCases are the scenarios of the cache comparison.
 var cacheCases = []struct {
 	desc       string
@@ -312,6 +331,7 @@ var cacheCases = []struct {
 		cget("/plain"), cget("/plain"),
 		{req: "DELETE /404 HTTP/1.1\r\nHost: h\r\n"},
 	}},
+	{desc: "object size limit", cacheLines: "\ttotal-max-size 4\n\tmax-object-size 300", steps: sizedSteps()},
 	{desc: "expiry", cacheLines: "\ttotal-max-size 4\n\tmax-age 1", steps: []cacheStep{
 		cget("/plain"), cget("/plain"), {req: cget("/plain").req, wait: 2100 * time.Millisecond}, cget("/plain"),
 		cget("/short"), cget("/short"), cget("/smaxage"), cget("/smaxage"),

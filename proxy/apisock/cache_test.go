@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"fulcrum/haproxy"
@@ -42,7 +43,11 @@ func TestShowCacheMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	origin := difftest.Serve(t, "127.0.0.1:0", func(c net.Conn) {
 		buf := make([]byte, 4096)
-		c.Read(buf)
+		n, _ := c.Read(buf)
+		if strings.HasPrefix(string(buf[:n]), "GET /c ") {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n")
+			return
+		}
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nVary: accept-encoding\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
 	})
 	cfg := func(port int) string {
@@ -64,7 +69,7 @@ listen fe
 `, port, origin.Addr())
 	}
 	play := func(addr string) {
-		for _, req := range []string{"/a", "/b", "/a"} {
+		for _, req := range []string{"/a", "/b", "/a", "/c"} {
 			difftest.RawHTTP(addr, "GET "+req+" HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
 		}
 	}

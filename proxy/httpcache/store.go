@@ -25,6 +25,7 @@ const BlockSize = 1024
 const (
 	entryOverhead = 137 + len("HTTP/1.1") + len("200")
 	blockInfo     = 4
+	endOfTrailers = blockInfo + 1
 )
 
 // Settings are a cache section's values.
@@ -54,10 +55,11 @@ type Entry struct {
 	Status  int
 	Reason  string
 	Headers http1.Headers
-	// Body is the body as it is served after the head (chunked framing
-	// included when the head says so), DataLen its payload's length.
+	// Body is the body as it is served after the head, with its chunked
+	// framing when Chunked.
 	Body    []byte
-	DataLen int
+	Chunked bool
+	dataLen int // the body's payload
 	// Expire is when the entry stops being served (unix seconds).
 	Expire int64
 	// Validated is when it was stored (unix seconds) and Age the origin's
@@ -93,8 +95,22 @@ func (e *Entry) HeadSize() int {
 	return n
 }
 
-// Size is what the entry takes, as the reference counts it.
-func (e *Entry) Size() int { return e.HeadSize() + len(e.Body) }
+// Size is what the entry takes, as the reference counts it: the payload
+// of a chunked body, and its end-of-trailers block.
+func (e *Entry) Size() int {
+	if e.Chunked {
+		return e.HeadSize() + e.DataLen() + endOfTrailers
+	}
+	return e.HeadSize() + len(e.Body)
+}
+
+// DataLen is the length of the body's payload.
+func (e *Entry) DataLen() int {
+	if e.Chunked {
+		return e.dataLen
+	}
+	return len(e.Body)
+}
 
 // Blocks is the number of blocks the entry takes.
 func (e *Entry) Blocks() int { return e.size }
@@ -157,6 +173,9 @@ func blocksFor(n int) int { return (n + BlockSize - 1) / BlockSize }
 // used ones until it fits. False when it cannot be stored: too big, or
 // too many variants of its key.
 func (c *Cache) Store(e *Entry, now int64, same func(old *Entry) bool) bool {
+	if e.Chunked {
+		e.dataLen = ChunkedDataLen(e.Body)
+	}
 	n := e.Size()
 	if !c.Fits(n) {
 		return false
