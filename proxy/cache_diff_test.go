@@ -363,6 +363,12 @@ var cacheCases = []struct {
 		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/lastmod")}},
 	{desc: "both in the backend", rules: "\thttp-request set-header X-Fe 1", beRules: "\thttp-request cache-use c1\n\thttp-response cache-store c1",
 		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/plain", "Cache-Control: no-cache")}},
+	{desc: "persistence cookie", rules: "\tcookie SRV insert\n\thttp-request cache-use c1\n\thttp-response cache-store c1",
+		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/cookie"), cget("/cookie"), cget("/lastmod", "Cookie: SRV=s1"), cget("/lastmod")}},
+	{desc: "persistence cookie, nocache", rules: "\tcookie SRV insert nocache\n\thttp-request cache-use c1\n\thttp-response cache-store c1",
+		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/cookie"), cget("/cookie")}},
+	{desc: "option checkcache", rules: "\toption checkcache\n\thttp-request cache-use c1\n\thttp-response cache-store c1",
+		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/cookie"), cget("/cookie"), cget("/cookienc"), cget("/cookienc")}},
 	{desc: "store after a rewrite", rules: "\thttp-request cache-use c1\n\thttp-response set-header X-N stored\n\thttp-response cache-store c1\n\thttp-response set-header X-N after",
 		steps: []cacheStep{cget("/plain"), cget("/plain")}},
 }
