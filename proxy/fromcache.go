@@ -35,7 +35,7 @@ func (a *adapter) cacheSections() map[string]*httpcache.Cache {
 			if len(d.Args) > 0 {
 				arg = d.Args[0]
 			}
-			n, _ := strconv.Atoi(arg)
+			n := leadingInt(arg)
 			switch d.Keyword {
 			case "total-max-size":
 				s.Blocks = n * (1 << 20) / httpcache.BlockSize
@@ -55,6 +55,20 @@ func (a *adapter) cacheSections() map[string]*httpcache.Cache {
 		a.caches[sec.Args[0]] = httpcache.New(s)
 	}
 	return a.caches
+}
+
+// leadingInt reads a number as C's atoi does: its leading digits (after
+// an optional sign), 0 without any.
+func leadingInt(s string) int {
+	end := 0
+	if end < len(s) && (s[0] == '-' || s[0] == '+') {
+		end++
+	}
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.Atoi(s[:end])
+	return n
 }
 
 // cacheList is the cache sections' stores in their order.
