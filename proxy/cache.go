@@ -17,8 +17,8 @@ import (
 // is kept, and its body is copied aside as it goes to the client, the
 // entry being stored once the body is whole.
 
-// cacheState is the current request's dealings with the caches.
-type cacheState struct {
+// cacheTx is the current request's dealings with the caches.
+type cacheTx struct {
 	// keyed: a cache-use rule computed key (a cache-store needs it).
 	keyed bool
 	key   httpcache.Key
@@ -55,7 +55,7 @@ func (t *cacheTee) Write(p []byte) (int, error) {
 // keep appends body bytes to the pending entry, giving it up once it
 // clearly outgrows the cache's object size (the exact size, a chunked
 // body's payload, is checked when it is stored).
-func (st *cacheState) keep(p []byte) {
+func (st *cacheTx) keep(p []byte) {
 	e := st.pending
 	if e == nil {
 		return

@@ -140,8 +140,8 @@ type httpConn struct {
 	ck          cookieState
 	hints       []byte // a 103 answer being built by early-hint rules
 	lf          logScratch
-	gaps        gapState   // body wait, tcp content rules, logasap (httpgaps.go)
-	cache       cacheState // cache-use and cache-store (cache.go)
+	gaps        gapState // body wait, tcp content rules, logasap (httpgaps.go)
+	cache       cacheTx  // cache-use and cache-store (cache.go)
 
 	// Kept-alive requests served inside the client's read call
 	// (httpinline.go).
@@ -231,7 +231,7 @@ func (h *httpConn) exchange() bool {
 	h.sess.logLevel = 0 // set-log-level too, and the queue priority
 	h.sess.prioClass, h.sess.prioOffset = 0, 0
 	h.tmo, h.noL7Retry = timeoutOverride{}, false
-	h.cache = cacheState{}
+	h.cache = cacheTx{}
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}

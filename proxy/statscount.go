@@ -99,11 +99,11 @@ type statCounters struct {
 	DeniedResps    atomic.Int64    // dresp: responses refused (checkcache, http-response deny)
 	FailedRewrites atomic.Int64    // wrew: rewrites that did not fit (strictmode.go)
 	Intercepted    atomic.Int64    // requests answered by the proxy itself (stats, services, redirects)
-	CacheLookups   atomic.Int64    // cache_lookups, and cache_hits the answered ones (cache.go)
-	CacheHits      atomic.Int64
-	LBTotal        atomic.Int64 // lbtot: times chosen by load balancing
-	Connects       atomic.Int64 // connect: connection attempts
-	Reuses         atomic.Int64 // reuse
+	CacheLookups   atomic.Int64    // cache_lookups: requests looked up in a cache (cache.go)
+	CacheHits      atomic.Int64    // cache_hits: those the cache answered
+	LBTotal        atomic.Int64    // lbtot: times chosen by load balancing
+	Connects       atomic.Int64    // connect: connection attempts
+	Reuses         atomic.Int64    // reuse
 	CliAborts      atomic.Int64
 	SrvAborts      atomic.Int64
 	lastSess       atomic.Int64 // unix nanoseconds of the last session, 0 = never
