@@ -332,6 +332,14 @@ var cacheCases = []struct {
 		{req: "DELETE /404 HTTP/1.1\r\nHost: h\r\n"},
 	}},
 	{desc: "object size limit", cacheLines: "\ttotal-max-size 4\n\tmax-object-size 300", steps: sizedSteps()},
+	{desc: "large objects", cacheLines: "\ttotal-max-size 4\n\tmax-object-size 400000", steps: []cacheStep{
+		cget("/sized/150000"), cget("/sized/150000"), cget("/sizedchunk/150000"), cget("/sizedchunk/150000"),
+		cget("/sized/500000"), cget("/sized/500000"), cget("/sizedchunk/500000"), cget("/sizedchunk/500000"),
+	}},
+	{desc: "eviction", cacheLines: "\ttotal-max-size 1\n\tmax-object-size 400000", steps: []cacheStep{
+		cget("/sized/300000?a"), cget("/sized/300000?b"), cget("/sized/300000?c"), cget("/sized/300000?a"),
+		cget("/sized/300000?d"), cget("/sized/300000?c"), cget("/sized/300000?a"), cget("/sized/300000?d"), cget("/sized/300000?b"),
+	}},
 	{desc: "expiry", cacheLines: "\ttotal-max-size 4\n\tmax-age 1", steps: []cacheStep{
 		cget("/plain"), cget("/plain"), {req: cget("/plain").req, wait: 2100 * time.Millisecond}, cget("/plain"),
 		cget("/short"), cget("/short"), cget("/smaxage"), cget("/smaxage"),
