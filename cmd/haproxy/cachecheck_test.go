@@ -52,6 +52,13 @@ func TestCacheCheckMatchesReference(t *testing.T) {
 		{"implicit with trace", size, "  filter trace\n  http-response cache-store c1\n"},
 		{"twice explicit", size, "  filter cache c1\n  filter cache c1\n"},
 		{"two caches", size + "cache c2\n  total-max-size 4\n", "  http-request cache-use c1\n  http-request cache-use c2\n"},
+		// An unknown action gets the reference's suggestion.
+		{"cache-use in responses", size, "  http-response cache-use c1\n"},
+		{"cache-store in requests", size, "  http-request cache-store c1\n"},
+		{"misspelt cache-use", size, "  http-request cache-usee c1\n"},
+		{"misspelt prefix action", size, "  http-request set-va(x) int(1)\n"},
+		{"misspelt tcp action", size, "  tcp-request content rejct\n"},
+		{"misspelt track-sc", size, "  tcp-request connection trak-sc0 src\n"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			cfg := "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n" + tc.cache +
