@@ -3,6 +3,7 @@ package haproxy
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"fulcrum/confparse"
@@ -155,6 +156,16 @@ func firstArg(d Directive) string {
 	return ""
 }
 
+// implicitCache tells a cache-use or cache-store rule, which declares a
+// cache filter of the cache it names unless one is declared already.
+func implicitCache(d Directive) (name string, ok bool) {
+	args := argsOf(d.Args)
+	if len(args) > 1 && (d.Keyword == "http-request" && args[0] == "cache-use" || d.Keyword == "http-response" && args[0] == "cache-store") {
+		return args[1], true
+	}
+	return "", false
+}
+
 // cacheFilter checks a `filter cache NAME` line: one explicit
 // declaration per cache and proxy.
 func (l *loader) cacheFilter(px *Proxy, d line) {
@@ -172,9 +183,9 @@ func (l *loader) cacheFilter(px *Proxy, d line) {
 	}
 }
 
-// cacheRefs checks the caches the proxies name: each must exist, come
-// before a compression filter, and be declared with `filter cache` when
-// the proxy has other filters.
+// cacheRefs checks the caches the proxies name: each must exist, and be
+// declared with `filter cache` when the proxy has other filters (that
+// each comes before compression is compressionFilters' check).
 func (l *loader) cacheRefs(alert func(confparse.Pos, string)) {
 	caches := map[string]bool{}
 	for _, o := range l.cfg.Others {
@@ -183,9 +194,9 @@ func (l *loader) cacheRefs(alert func(confparse.Pos, string)) {
 		}
 	}
 	type filter struct {
-		name           string // "" for another filter than a cache
-		compression    bool
-		implicit, seen bool
+		name     string // "" for another filter than a cache
+		implicit bool   // declared by a cache rule
+		other    bool   // a filter a cache may not implicitly go with
 	}
 	for _, p := range l.cfg.Proxies {
 		var filters []filter
@@ -207,14 +218,14 @@ func (l *loader) cacheRefs(alert func(confparse.Pos, string)) {
 				}
 				filters = append(filters, filter{name: args[1]})
 			case d.Keyword == "filter" && len(args) > 0:
-				filters = append(filters, filter{compression: args[0] == "compression", seen: args[0] == "fcgi-app"})
-			case (d.Keyword == "http-request" && firstArg(d) == "cache-use" || d.Keyword == "http-response" && firstArg(d) == "cache-store") && len(args) > 1:
-				if find(args[1]) < 0 {
-					filters = append(filters, filter{name: args[1], implicit: true})
+				filters = append(filters, filter{other: args[0] != "compression" && args[0] != "fcgi-app"})
+			default:
+				if name, ok := implicitCache(d); ok && find(name) < 0 {
+					filters = append(filters, filter{name: name, implicit: true})
 				}
 			}
 		}
-		for i, f := range filters {
+		for _, f := range filters {
 			if f.name == "" {
 				continue
 			}
@@ -222,16 +233,8 @@ func (l *loader) cacheRefs(alert func(confparse.Pos, string)) {
 				alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': unable to find the cache '%s' referenced by the filter 'cache'.", proxyWord(p), p.Name, f.name))
 				continue
 			}
-			for j, o := range filters {
-				switch {
-				case j < i && o.compression:
-					alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': unable to enable the compression filter before the cache '%s'.", proxyWord(p), p.Name, f.name))
-				case j != i && f.implicit && o.name == "" && !o.compression && !o.seen:
-					alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': require an explicit filter declaration to use the cache '%s'.", proxyWord(p), p.Name, f.name))
-				default:
-					continue
-				}
-				break
+			if f.implicit && slices.ContainsFunc(filters, func(o filter) bool { return o.other }) {
+				alert(confparse.Pos{}, fmt.Sprintf("config: %s '%s': require an explicit filter declaration to use the cache '%s'.", proxyWord(p), p.Name, f.name))
 			}
 		}
 	}

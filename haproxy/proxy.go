@@ -250,7 +250,8 @@ func init() {
 		set(kw, true, (*loader).ruleLine)
 	}
 	set("filter", false, func(l *loader, px *Proxy, d line) {
-		l.cacheFilter(px, d) // cachesection.go
+		l.filterCompression(px, d) // compression.go
+		l.cacheFilter(px, d)
 		if d.arg(0) == "spoe" {
 			for i := 1; i+1 < len(d.args); i++ {
 				if d.args[i] == "config" && !fileExists(d.args[i+1]) {
@@ -291,6 +292,7 @@ func init() {
 		default:
 			l.alert(d.pos, "'compression' expects 'algo', 'type' or 'offload'")
 		}
+		l.compressionOffload(px, d) // compression.go
 	})
 	set("http-error", false, func(l *loader, px *Proxy, d line) {
 		for i := 1; i+1 < len(d.args); i++ {

@@ -336,6 +336,11 @@ func clip(b []byte) []byte {
 // being the body bytes that leave with the head.
 func (h *httpConn) cacheBody(early []byte) net.Conn {
 	st := &h.cache
+	if h.comp.on {
+		// A compressed answer is not kept (the reference keeps it
+		// uncompressed and compresses its hits).
+		st.pending = nil
+	}
 	if st.pending == nil {
 		return h.cli
 	}

@@ -2,17 +2,11 @@ package proxy
 
 import (
 	"strconv"
-	"strings"
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
 	"fulcrum/proxy/httpcache"
 )
-
-func init() {
-	// `filter cache` is built; the adapter reports the other filters.
-	actedKeywords["filter"] = true
-}
 
 // cacheSections builds the stores of the configuration's cache sections
 // by name, with the reference's defaults: max-age 60s, a 256th of the
@@ -122,10 +116,10 @@ func proxyKind(px *haproxy.Proxy) string {
 	return px.Kind
 }
 
-// filterNotices checks a proxy's filter lines: a cache filter names a
-// cache section and comes before compression; the other filters are not
-// built.
-func (a *adapter) filterNotices(px *haproxy.Proxy) {
+// cacheFilterChecks checks a proxy's `filter cache` lines: each names a
+// cache section and comes before compression (the model checks them
+// first; these guard the engine's own configuration).
+func (a *adapter) cacheFilterChecks(px *haproxy.Proxy) {
 	compression := false
 	for _, d := range px.Section.Lines {
 		if d.Keyword != "filter" || len(d.Args) == 0 {
@@ -145,9 +139,6 @@ func (a *adapter) filterNotices(px *haproxy.Proxy) {
 			}
 		case "compression":
 			compression = true
-			fallthrough
-		default:
-			a.warn(d.Pos, "'filter %s' is accepted but not acted on yet by Fulcrum.", strings.Join(d.Args, " "))
 		}
 	}
 }
