@@ -34,6 +34,9 @@ type cacheTx struct {
 	pending *httpcache.Entry
 	into    *httpcache.Cache
 	tee     cacheTee
+	// decoded: the pending body is kept as data, its chunked framing
+	// off (a response being compressed).
+	decoded bool
 }
 
 // cacheTee is the client connection while a response body is kept: what
@@ -191,6 +194,10 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	resp.Status, resp.Reason = e.Status, []byte(e.Reason)
 	age := max(now-e.Validated, 0) + e.Age
 	resp.Headers = append(append(resp.Headers, e.Headers...), http1.Header{Name: []byte("age"), Value: strconv.AppendInt(nil, age, 10)})
+	resp.Framing, resp.ContentLength = http1.BodyLength, int64(e.DataLen())
+	if e.Chunked {
+		resp.Framing = http1.BodyChunked
+	}
 	body, data := e.Body, e.DataLen()
 	if httpcache.NotModified(h.req.Headers, e) {
 		resp.Status, resp.Reason, body, data = 304, []byte("Not Modified"), nil, 0
@@ -204,7 +211,13 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	if data > 0 && e.Chunked {
 		size++
 	}
+	// The compression filter comes after the cache: hits are compressed.
+	h.compRequest(h.be)
+	h.compDecide()
 	h.cachedResponseRules()
+	if h.comp.on {
+		body = h.compressCached(e)
+	}
 	rep := &Reply{Status: resp.Status, Reason: string(resp.Reason), Headers: resp.Headers, Body: body}
 	// Logged as a local answer to the request, as the reference's.
 	h.r.Term = [2]byte{'L', stateRequest}
@@ -215,6 +228,29 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	h.finishTimers()
 	h.log()
 	return st, keep
+}
+
+// compressCached compresses a hit's body for a client that asked for it,
+// the head rewritten as for a server's answer (compression.go).
+func (h *httpConn) compressCached(e *httpcache.Entry) []byte {
+	out := h.r.BytesOut
+	h.compResponse()
+	h.r.BytesOut = out // %B counts the answer as the cache gives it
+	enc := h.comp.enc
+	defer func() {
+		enc.Release()
+		h.comp.enc = nil
+	}()
+	data := e.Body
+	if e.Chunked {
+		data = httpcache.Dechunk(e.Body)
+	}
+	enc.Write(data)
+	body := enc.Close(nil, nil)
+	if h.be != nil {
+		h.countComp(int64(len(data)), enc.Made(), 1)
+	}
+	return body
 }
 
 // cachedResponseRules runs the http-response rules that rewrite on a
@@ -325,6 +361,16 @@ func (h *httpConn) cacheStore(c *httpcache.Cache) {
 	st.pending, st.into = e, c
 }
 
+// chunkedBody frames data as a chunked body: one chunk and the last one.
+func chunkedBody(data []byte) []byte {
+	var out []byte
+	if len(data) > 0 {
+		out = strconv.AppendInt(out, int64(len(data)), 16)
+		out = append(append(append(out, '\r', '\n'), data...), '\r', '\n')
+	}
+	return append(out, "0\r\n\r\n"...)
+}
+
 // clip copies b into a slice that no append can write past.
 func clip(b []byte) []byte {
 	c := bytes.Clone(b)
@@ -336,18 +382,26 @@ func clip(b []byte) []byte {
 // being the body bytes that leave with the head.
 func (h *httpConn) cacheBody(early []byte) net.Conn {
 	st := &h.cache
-	if h.comp.on {
-		// A compressed answer is not kept (the reference keeps it
-		// uncompressed and compresses its hits).
-		st.pending = nil
-	}
-	if st.pending == nil {
+	if st.pending == nil || h.comp.on {
+		// A compressed answer's data is kept as it comes (cacheData).
 		return h.cli
 	}
 	st.keep(early)
 	h.cacheIfWhole()
 	st.tee = cacheTee{Conn: h.cli, h: h}
 	return &st.tee
+}
+
+// cacheData keeps data of a response body being compressed, as the
+// server sent it: the entry holds the answer uncompressed, as the
+// reference's cache (before the compression filter) does.
+func (h *httpConn) cacheData(data []byte) {
+	if h.cache.pending == nil {
+		return
+	}
+	h.cache.decoded = true
+	h.cache.keep(data)
+	h.cacheIfWhole()
 }
 
 // cacheIfWhole stores the pending entry once it holds the whole body:
@@ -380,6 +434,9 @@ func (h *httpConn) cacheDone(err error) {
 	st.pending, st.into = nil, nil
 	if err != nil {
 		return
+	}
+	if st.decoded && e.Chunked {
+		e.Body = chunkedBody(e.Body)
 	}
 	var same func(old *httpcache.Entry) bool
 	if e.VarySig != 0 {

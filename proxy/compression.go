@@ -347,6 +347,7 @@ func (h *httpConn) copyResponseBody(dst, conn net.Conn, be *backend) (int64, err
 				return total, &bodyErr{err: err}
 			}
 			c.enc.Write(data) // into memory: cannot fail
+			h.cacheData(data) // cache.go
 			total += int64(len(data))
 			h.countComp(int64(len(data)), 0, 0)
 			h.sin.consume(n)

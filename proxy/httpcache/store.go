@@ -254,24 +254,36 @@ func (c *Cache) Live(now int64) []*Entry {
 	return out
 }
 
-// ChunkedDataLen is the payload length of a whole chunked body.
-func ChunkedDataLen(b []byte) int {
-	n := 0
+// eachChunk calls fn with the data of each chunk of a whole chunked
+// body, up to its last chunk (or what cannot be read).
+func eachChunk(b []byte, fn func(data []byte)) {
 	for len(b) > 0 {
 		line, rest, ok := bytes.Cut(b, []byte("\r\n"))
 		if !ok {
-			break
+			return
 		}
 		size, _, _ := bytes.Cut(line, []byte(";"))
 		k, err := strconv.ParseInt(string(bytes.TrimSpace(size)), 16, 64)
 		if err != nil || k <= 0 || k > int64(len(rest)) {
-			break
+			return
 		}
-		n += int(k)
-		b = rest[k:]
-		b, _ = bytes.CutPrefix(b, []byte("\r\n"))
+		fn(rest[:k])
+		b, _ = bytes.CutPrefix(rest[k:], []byte("\r\n"))
 	}
+}
+
+// ChunkedDataLen is the payload length of a whole chunked body.
+func ChunkedDataLen(b []byte) int {
+	n := 0
+	eachChunk(b, func(data []byte) { n += len(data) })
 	return n
+}
+
+// Dechunk is the payload of a whole chunked body.
+func Dechunk(b []byte) []byte {
+	var out []byte
+	eachChunk(b, func(data []byte) { out = append(out, data...) })
+	return out
 }
 
 // Now is the cache clock: wall-clock seconds, as entries' times are.
