@@ -29,6 +29,8 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		if msg := redirectProblem(action[1:]); msg != "" {
 			return fail(msg)
 		}
+	case (name == "cache-use" || name == "cache-store") && (len(action) < 2 || action[1] == "if" || action[1] == "unless"):
+		return fail("expects a cache name.")
 	case name == "del-header" && len(action) < 2:
 		return fail("expects at least 1 argument.")
 	case name == "send-spoe-group" && len(action) != 3:

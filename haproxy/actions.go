@@ -76,7 +76,7 @@ func (l *loader) checkAction(px *Proxy, d line) bool {
 		list := map[string][]string{"http-request": httpRequestActions, "http-response": httpResponseActions,
 			"http-after-response": httpAfterResponseActions}[d.kw]
 		if !actionKnown(act, list) {
-			l.alertTight(d.pos, fmt.Sprintf("'%s' expects %sbut got '%s'.", d.kw, quoteList(list), act))
+			l.alertTight(d.pos, fmt.Sprintf("'%s' expects %sbut got '%s'.%s", d.kw, quoteList(list), act, actionSuggestion(act, list)))
 			l.abort = true
 			return false
 		}
@@ -96,8 +96,8 @@ func (l *loader) checkAction(px *Proxy, d line) bool {
 			return false
 		}
 		if !actionKnown(d.arg(1), list) {
-			l.alert(d.pos, fmt.Sprintf("'%s %s' expects %s in %s '%s' (got '%s').\n", d.kw, act,
-				strings.TrimSuffix(quoteList(list), ", "), proxyWord(px), px.Name, d.arg(1)))
+			l.alert(d.pos, fmt.Sprintf("'%s %s' expects %s in %s '%s' (got '%s').%s\n", d.kw, act,
+				strings.TrimSuffix(quoteList(list), ", "), proxyWord(px), px.Name, d.arg(1), actionSuggestion(d.arg(1), list)))
 			return false
 		}
 	}

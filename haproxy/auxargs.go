@@ -20,6 +20,7 @@ var resolverHoldEvents = setOf("nx", "timeout", "valid", "obsolete", "other", "r
 // reference does; false when the line is refused.
 func (l *loader) auxArgs(d line) bool {
 	if l.tooManyArgs(auxMaxArgs[l.kind], d) {
+		l.abort = l.abort || l.kind == "cache" // the reference stops reading there
 		return false
 	}
 	switch {
@@ -33,6 +34,8 @@ func (l *loader) auxArgs(d line) bool {
 	case l.kind == "peers" && d.kw == "table" && len(d.args) > 0 && !l.tableArgs(line{pos: d.pos, kw: d.kw, args: d.args[1:]}, "table", false):
 		return false
 	case l.kind == "userlist" && !l.userlistArgs(d):
+		return false
+	case l.kind == "cache" && len(d.args) > 0 && !l.cacheValue(d):
 		return false
 	case (l.kind == "mailers" && d.kw == "mailer" || l.kind == "resolvers" && d.kw == "nameserver") && !l.serverLikeArgs(d):
 		return false

@@ -50,9 +50,21 @@ func (l *loader) compressionFilters(alert func(confparse.Pos, string)) {
 		}
 		comp, explicit := false, false
 		var late []string // caches after the compression filter
+		caches := map[string]bool{}
 		for _, d := range p.Section.Lines {
+			if name, implicit := implicitCache(d); implicit {
+				// A cache rule declares its filter where it stands.
+				if comp && !caches[name] {
+					late = append(late, name)
+				}
+				caches[name] = true
+				continue
+			}
 			if d.Keyword != "filter" || len(d.Args) == 0 {
 				continue
+			}
+			if d.Args[0] == "cache" {
+				caches[argAt(d.Args, 1)] = true
 			}
 			switch d.Args[0] {
 			case "compression":

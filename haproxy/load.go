@@ -248,13 +248,7 @@ func (l *loader) closeSection() {
 	if l.sec == nil || l.sec.Kind != "cache" || len(l.sec.Args) == 0 {
 		return
 	}
-	for _, d := range l.sec.Lines {
-		if d.Keyword == "total-max-size" {
-			return
-		}
-	}
-	l.emit(confparse.Alert, confparse.Pos{}, fmt.Sprintf("Size not specified for cache '%s'", l.sec.Args[0]))
-	l.fileFatal = true
+	l.closeCache() // cachesection.go
 }
 
 // openSection starts a section from its header words.
@@ -291,6 +285,9 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 					l.abort = true
 				}
 			}
+		}
+		if kind == "cache" {
+			l.cacheHeader(pos, words[1:]) // cachesection.go
 		}
 		l.cfg.Others = append(l.cfg.Others, l.sec)
 	}

@@ -148,7 +148,7 @@ func (l *loader) otherKeyword(d line) {
 		l.programLine(d) // the master runs programs (cmd/haproxy)
 		return
 	}
-	if l.kind != "userlist" { // userlists are built (proxy/userlist)
+	if l.kind != "userlist" && l.kind != "cache" { // userlists and caches are built (proxy)
 		l.notBuilt(d.pos, l.kind+" "+d.kw)
 	}
 	switch {

@@ -252,6 +252,7 @@ func init() {
 	set("filter", false, func(l *loader, px *Proxy, d line) {
 		l.filterCompression(px, d) // compression.go
 		l.filterLine(px, d)        // spoefilter.go
+		l.cacheFilter(px, d)       // cachesection.go
 	})
 	set("external-check", false, func(l *loader, px *Proxy, d line) {
 		if d.arg(0) == "command" {

@@ -327,10 +327,10 @@ func validETag(v []byte) bool {
 // copyResponseBody forwards the response body to the client: as it came,
 // or through the encoder when the response is compressed. It returns the
 // body bytes %B counts.
-func (h *httpConn) copyResponseBody(conn net.Conn, be *backend) (int64, error) {
+func (h *httpConn) copyResponseBody(dst, conn net.Conn, be *backend) (int64, error) {
 	idle := h.serverTimeout(be)
 	if !h.comp.on {
-		return h.copyBody(h.cli, conn, &h.sin, idle, false, h.resp.Framing == http1.BodyUntilClose)
+		return h.copyBody(dst, conn, &h.sin, idle, false, h.resp.Framing == http1.BodyUntilClose)
 	}
 	defer func() {
 		h.comp.enc.Release()
@@ -347,6 +347,7 @@ func (h *httpConn) copyResponseBody(conn net.Conn, be *backend) (int64, error) {
 				return total, &bodyErr{err: err}
 			}
 			c.enc.Write(data) // into memory: cannot fail
+			h.cacheData(data) // cache.go
 			total += int64(len(data))
 			h.countComp(int64(len(data)), 0, 0)
 			h.sin.consume(n)

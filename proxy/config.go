@@ -12,6 +12,7 @@ import (
 	"fulcrum/proxy/check"
 	"fulcrum/proxy/fdlimit"
 	"fulcrum/proxy/h2"
+	"fulcrum/proxy/httpcache"
 	"fulcrum/proxy/resolve"
 	"fulcrum/proxy/sample"
 	"fulcrum/proxy/srcbind"
@@ -28,6 +29,8 @@ type Config struct {
 	MaxConn   int
 	Frontends []*Frontend
 	Backends  []*Backend
+	// Caches are the cache sections' stores (cache.go).
+	Caches []*httpcache.Cache
 	// Order lists the proxy names (frontend, backend and listen sections;
 	// a listen is a Frontend and a Backend of the same name) in the
 	// configuration's order, for the messages HAProxy prints per proxy.

@@ -70,8 +70,9 @@ func (a *adapter) compLevel() int {
 	return level
 }
 
-// actedFilters are the filters the engine runs (spoe: fromspoe.go).
-var actedFilters = map[string]bool{"compression": true}
+// actedFilters are the filters the engine runs (spoe: fromspoe.go; cache:
+// fromcache.go).
+var actedFilters = map[string]bool{"compression": true, "cache": true}
 
 // filterNotices warns about every `filter` of px the engine does not
 // run.

@@ -17,6 +17,7 @@ import (
 	"fulcrum/haproxy/spoe"
 	"fulcrum/proxy/balance"
 	"fulcrum/proxy/check"
+	"fulcrum/proxy/httpcache"
 	"fulcrum/proxy/userlist"
 )
 
@@ -35,10 +36,12 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 		a.proxy(px)
 		a.optionNotices(px)
 		a.filterNotices(px) // fromcompression.go
+		a.cacheFilterChecks(px)
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
 	a.cfg.SpreadChecks = a.spreadChecks()
+	a.cfg.Caches = a.cacheList() // fromcache.go
 	a.externalProxyIDs()
 	a.spoeHooks() // fromspoe.go
 	return a.cfg, a.diags
@@ -70,6 +73,8 @@ type adapter struct {
 	srvRecord string
 	// spoe are the filter spoe engines compiled (fromspoe.go).
 	spoe map[*spoe.Engine]*spoeFilter
+	// caches are the cache sections' stores, built on first use.
+	caches map[string]*httpcache.Cache
 }
 
 func (a *adapter) add(sev confparse.Severity, pos confparse.Pos, format string, args ...any) {

@@ -271,6 +271,8 @@ func (a *adapter) httpAction(sc *ruleScope, pos confparse.Pos, w []string) (HTTP
 		return HTTPRule{Action: HTTPSilent}, true
 	case "wait-for-body":
 		return a.waitForBodyRule(sc, pos, w)
+	case "cache-use", "cache-store":
+		return a.cacheRule(sc, pos, w) // fromcache.go
 	case "strict-mode":
 		if sc.kw != "http-request" && sc.kw != "http-response" {
 			return notActed("only built in http-request and http-response rules")

@@ -423,6 +423,8 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 				return h.replyInstead(rep, keep), true
 			case HTTPStrictMode:
 				soft = r.Value == "off"
+			case HTTPCacheStore:
+				h.cacheStore(r.Cache)
 			default:
 				if !h.responseRuleFits(r, soft) {
 					// Strict: the answer is dropped for a 500.

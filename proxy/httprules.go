@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fulcrum/proxy/http1"
+	"fulcrum/proxy/httpcache"
 	"fulcrum/proxy/logformat"
 	"fulcrum/proxy/sample"
 )
@@ -81,6 +82,10 @@ const (
 	// HTTPStrictMode turns strict rewriting on or off (Value "off") for
 	// the rules that follow (strictmode.go).
 	HTTPStrictMode
+	// HTTPCacheUse answers from Cache when it holds the response;
+	// HTTPCacheStore keeps the response in Cache (cache.go).
+	HTTPCacheUse
+	HTTPCacheStore
 )
 
 // HTTPRule is one rule with literal values (log-format values are
@@ -124,6 +129,8 @@ type HTTPRule struct {
 	LF *logformat.Format
 	// Wait is HTTPWaitBody's limits.
 	Wait *BodyWait
+	// Cache is the cache of HTTPCacheUse and HTTPCacheStore.
+	Cache *httpcache.Cache
 }
 
 // hdrTemplate is the value of the Reply header at index, computed per
@@ -191,6 +198,10 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 			return h.dropClient(r.Action == HTTPSilentDrop), false
 		case HTTPStrictMode:
 			h.softRewrite = r.Value == "off"
+		case HTTPCacheUse:
+			if st, keep := h.cacheUse(r.Cache); st != 0 {
+				return st, keep
+			}
 		default:
 			if st := h.rewriteChecked(r); st != 0 {
 				return st, false

@@ -142,6 +142,7 @@ type httpConn struct {
 	lf          logScratch
 	gaps        gapState  // body wait, tcp content rules, logasap (httpgaps.go)
 	comp        compState // response compression (compression.go)
+	cache       cacheTx   // cache-use and cache-store (cache.go)
 
 	// Kept-alive requests served inside the client's read call
 	// (httpinline.go).
@@ -232,6 +233,7 @@ func (h *httpConn) exchange() bool {
 	h.sess.prioClass, h.sess.prioOffset = 0, 0
 	h.tmo, h.noL7Retry = timeoutOverride{}, false
 	h.comp.reset()
+	h.cache = cacheTx{}
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
@@ -894,6 +896,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	if !upgrade && !h.comp.on {
 		early = h.takeEarlyBody(&h.sin)
 	}
+	dst := h.cacheBody(h.out[len(h.out)-early:]) // cache.go
 	var err error
 	if srvRaw, ok := conn.(*rawTCP); ok && moreWaiting && h.body.Remaining() > 0 {
 		// The rest of a Content-Length body is most likely here already
@@ -920,7 +923,8 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		return h.tunnel(conn, be)
 	}
 	bodyDone := h.expectDone
-	n64, err := h.copyResponseBody(conn, be) // compression.go
+	n64, err := h.copyResponseBody(dst, conn, be) // compression.go
+	h.cacheDone(err)
 	h.body = reqBody
 	h.r.BytesOut += n64
 	if bodyDone != nil {

@@ -190,8 +190,8 @@ func (e *Engine) frontendRow(rt *runtime, f *frontend, iid int, now time.Time) s
 	if f.cfg.Mode == ModeHTTP {
 		setHTTPStatus(&r, c)
 		r.Set(stats.Intercepted, stats.U64(c.Intercepted.Load()))
-		r.Set(stats.CacheLookups, stats.U64(0))
-		r.Set(stats.CacheHits, stats.U64(0))
+		r.Set(stats.CacheLookups, stats.U64(c.CacheLookups.Load()))
+		r.Set(stats.CacheHits, stats.U64(c.CacheHits.Load()))
 	}
 	return r
 }
@@ -301,8 +301,8 @@ func (b *backend) rows(rt *runtime, iid int, now time.Time) []stats.Row {
 	setProxyModules(&r)
 	if b.cfg.Mode == ModeHTTP {
 		setHTTPStatus(&r, c)
-		r.Set(stats.CacheLookups, stats.U64(0))
-		r.Set(stats.CacheHits, stats.U64(0))
+		r.Set(stats.CacheLookups, stats.U64(c.CacheLookups.Load()))
+		r.Set(stats.CacheHits, stats.U64(c.CacheHits.Load()))
 	}
 	for _, f := range []stats.Field{stats.AggServerStatus, stats.AggServerCheckStatus, stats.AggCheckStatus} {
 		r.Set(f, stats.U32(0))

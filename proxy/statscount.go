@@ -99,6 +99,8 @@ type statCounters struct {
 	DeniedResps    atomic.Int64    // dresp: responses refused (checkcache, http-response deny)
 	FailedRewrites atomic.Int64    // wrew: rewrites that did not fit (strictmode.go)
 	Intercepted    atomic.Int64    // requests answered by the proxy itself (stats, services, redirects)
+	CacheLookups   atomic.Int64    // cache_lookups: requests looked up in a cache (cache.go)
+	CacheHits      atomic.Int64    // cache_hits: those the cache answered
 	LBTotal        atomic.Int64    // lbtot: times chosen by load balancing
 	Connects       atomic.Int64    // connect: connection attempts
 	Reuses         atomic.Int64    // reuse
@@ -324,7 +326,7 @@ func (c *Counters) clearStats(all bool) {
 		return
 	}
 	for _, a := range []*atomic.Int64{&c.Requests, &c.DeniedConns, &c.ReqErrors, &c.RespErrors, &c.Intercepted, &c.LBTotal,
-		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts, &c.DeniedResps, &c.FailedRewrites} {
+		&c.Connects, &c.Reuses, &c.CliAborts, &c.SrvAborts, &c.DeniedResps, &c.FailedRewrites, &c.CacheLookups, &c.CacheHits} {
 		a.Store(0)
 	}
 	for i := range c.Hrsp {
