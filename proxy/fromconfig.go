@@ -130,7 +130,9 @@ func (a *adapter) linesOf(px *haproxy.Proxy) []haproxy.Directive {
 			return
 		}
 		seen[p] = true
-		walk(a.defaultsOf(p))
+		if p.Kind != "defaults" || p.From != "" { // a defaults section starts afresh unless it says "from"
+			walk(a.defaultsOf(p))
+		}
 		if p.Section != nil {
 			out = append(out, p.Section.Lines...)
 		}
