@@ -222,6 +222,7 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 	if haproxy.Verdict(cfg) == haproxy.Invalid {
 		return nil, nil, r, false
 	}
+	applyEnviron(cfg.Environ) // environ.go
 	for _, d := range cfg.Pending {
 		if !actedOn(cfg, d) {
 			r.print(d)
