@@ -26,6 +26,9 @@ type StatsGlobal struct {
 	// Node and Description are `node` and `description` of the global
 	// section (the stats page shows them with show-node/show-desc).
 	Node, Description string
+	// ProxyDescs are the proxies' own `description` lines, by name
+	// (fromdesc.go).
+	ProxyDescs map[string]string
 	// Pages are the statistics pages, by proxy name.
 	Pages map[string]*StatsPage
 }
