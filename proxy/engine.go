@@ -50,6 +50,8 @@ type Options struct {
 type Engine struct {
 	opts Options
 	rt   atomic.Pointer[runtime]
+	// procVars are the proc.* variables (procvars.go).
+	procVars procVars
 
 	mu        sync.Mutex // listeners, states, lifecycle
 	ctx       context.Context
@@ -101,6 +103,7 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
+	e.initProcVars(cfg.ProcVars) // procvars.go
 	return e, nil
 }
 

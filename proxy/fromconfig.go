@@ -37,6 +37,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
 	a.cfg.SpreadChecks = a.spreadChecks()
+	a.cfg.ProcVars = a.procVarInits() // fromprocvars.go
 	a.externalProxyIDs()
 	return a.cfg, a.diags
 }

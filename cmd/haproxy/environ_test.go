@@ -79,15 +79,18 @@ func TestGlobalSetenvMatchesReference(t *testing.T) {
 	}
 }
 
-// getBody sends one GET and returns the body of the answer.
-func getBody(addr string) (string, error) {
+// getBody sends one GET / and returns the body of the answer.
+func getBody(addr string) (string, error) { return getBodyPath(addr, "/") }
+
+// getBodyPath sends one GET of path and returns the body of the answer.
+func getBodyPath(addr, path string) (string, error) {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
-	fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
 	rd := bufio.NewReader(c)
 	var body strings.Builder
 	inBody := false
