@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"fulcrum/haproxy"
+	"fulcrum/proxy/http1"
 )
 
 // httpConnMode reads the persistent-connection option of a proxy: the
@@ -106,7 +107,7 @@ func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.
 	fe.HTTP.Conn = httpConnMode(lines)
 	fe.HTTP.TimeoutRequest = msDur(px.Timeouts["http-request"])
 	fe.HTTP.TimeoutKeepAlive = msDur(px.Timeouts["http-keep-alive"])
-	fe.HTTP.Parse.AcceptInvalid = hasOption(lines, "accept-invalid-http-request")
+	fe.HTTP.Parse = http1.Options{Limits: a.bufferLimits(), AcceptInvalid: hasOption(lines, "accept-invalid-http-request")}
 	fe.HTTP.ForwardFor = a.forwardFor(lines, "forwardfor")
 	fe.HTTP.OriginalTo = a.forwardFor(lines, "originalto")
 	fe.HTTP.PretendKeepAlive = hasOption(lines, "http-pretend-keepalive")
@@ -120,7 +121,7 @@ func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.
 func (a *adapter) httpBackend(be *Backend, px *haproxy.Proxy, lines []haproxy.Directive, acls map[string][]acl) {
 	be.Mode = ModeHTTP
 	be.HTTP.Conn = httpConnMode(lines)
-	be.HTTP.Parse.AcceptInvalid = hasOption(lines, "accept-invalid-http-response")
+	be.HTTP.Parse = http1.Options{Limits: a.bufferLimits(), AcceptInvalid: hasOption(lines, "accept-invalid-http-response")}
 	for _, d := range lines {
 		if d.Keyword == "http-reuse" {
 			be.HTTP.Reuse = map[string]Reuse{"safe": ReuseSafe, "aggressive": ReuseAggressive,

@@ -169,7 +169,8 @@ func ActsOnGlobal(keyword string) bool {
 		keyword == "ssl-default-bind-ciphersuites" || actsOnServerTLSGlobal(keyword) ||
 		keyword == "spread-checks" || keyword == "max-spread-checks" ||
 		keyword == "set-var" || keyword == "set-var-fmt" || // fromprocvars.go
-		keyword == "ca-base" || keyword == "crt-base" // relative certificate and CA paths
+		keyword == "ca-base" || keyword == "crt-base" || // relative certificate and CA paths
+		bufferGlobals[keyword]
 }
 
 // tlsVersions are the protocol names of ssl-min-ver/ssl-max-ver and the

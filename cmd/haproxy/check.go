@@ -110,7 +110,9 @@ func runCheck(f flags) int {
 		// "Warnings were found.".
 		counted := r.warnings
 		for _, d := range cfg.Pending {
-			r.print(d)
+			if !actedOn(cfg, d) {
+				r.print(d)
+			}
 		}
 		r.warnings = counted
 	}

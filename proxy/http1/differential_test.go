@@ -273,6 +273,16 @@ func boundaryCases(t *testing.T, opts *Options) []diffCase {
 		{"long header, CL zeros", func(n int) string {
 			return "POST / HTTP/1.1\r\n" + h + "Content-Length: 00000\r\nX: " + strings.Repeat("a", n) + "\r\n\r\n"
 		}},
+		// The reference takes close and keep-alive out of Connection.
+		{"long header, Connection: close", func(n int) string {
+			return "GET / HTTP/1.1\r\n" + h + "Connection: close\r\nX: " + strings.Repeat("a", n) + "\r\n\r\n"
+		}},
+		{"long header, Connection with other options", func(n int) string {
+			return "GET / HTTP/1.1\r\n" + h + "Connection: te,  Keep-Alive , x-opt\r\nX: " + strings.Repeat("a", n) + "\r\n\r\n"
+		}},
+		{"long header, Connection without close", func(n int) string {
+			return "GET / HTTP/1.1\r\n" + h + "Connection: te, x-opt\r\nX: " + strings.Repeat("a", n) + "\r\n\r\n"
+		}},
 	}
 	return limitCases(t, shapes, func(raw string) bool {
 		v := Verdicts([]byte(raw), opts)
@@ -377,6 +387,9 @@ func TestDifferentialLimits(t *testing.T) {
 		{"19 headers", "GET / HTTP/1.1\r\n" + hdrs(19) + "\r\n"},
 		{"20 headers", "GET / HTTP/1.1\r\n" + hdrs(20) + "\r\n"},
 		{"21 headers", "GET / HTTP/1.1\r\n" + hdrs(21) + "\r\n"},
+		{"19 headers and Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n" + hdrs(19) + "\r\n"},
+		{"20 headers and Connection: keep-alive, close", "GET / HTTP/1.1\r\n" + hdrs(19) + "Connection: keep-alive, close\r\n" + hdrs(1) + "\r\n"},
+		{"19 headers and Connection: upgrade", "GET / HTTP/1.1\r\nConnection: upgrade\r\n" + hdrs(19) + "\r\n"},
 		{"10k URI", "GET /" + strings.Repeat("a", 10000) + " HTTP/1.1\r\n" + h + "\r\n"},
 	}
 	cases = append(cases, boundaryCases(t, &opts)...)

@@ -88,6 +88,7 @@ func nextLine(buf []byte, p, status int) (line []byte, next int, err error) {
 func parseFields(buf []byte, p int, hdrs *Headers, opts *Options, status int) (int, error) {
 	maxHdr := opts.Limits.MaxHeaders
 	valStart := 0 // where the last header's value starts, for obs-fold
+	dropped := 0  // Connection headers the reference does not keep
 	for {
 		line, next, err := nextLine(buf, p, status)
 		if err == ErrIncomplete {
@@ -129,7 +130,7 @@ func parseFields(buf []byte, p int, hdrs *Headers, opts *Options, status int) (i
 			}
 			return 0, reject(status, p, "header line without colon")
 		}
-		if maxHdr > 0 && len(*hdrs)+1 >= maxHdr {
+		if maxHdr > 0 && len(*hdrs)-dropped+1 >= maxHdr {
 			return 0, reject(status, p, "too many headers")
 		}
 		v := colon + 1
@@ -138,6 +139,9 @@ func parseFields(buf []byte, p int, hdrs *Headers, opts *Options, status int) (i
 		}
 		valStart = p + v
 		*hdrs = append(*hdrs, Header{Name: line[:colon], Value: trimSPHT(line[v:])})
+		if h := &(*hdrs)[len(*hdrs)-1]; equalFold(h.Name, "connection") && keptConnectionLen(h.Value) == 0 {
+			dropped++
+		}
 		p = next
 	}
 }
@@ -285,7 +289,47 @@ func headCost(startLine int, hdrs Headers) int {
 				vlen = len(first)
 			}
 		}
+		if equalFold(h.Name, "connection") {
+			if vlen = keptConnectionLen(h.Value); vlen == 0 {
+				continue
+			}
+		}
 		cost += htxBlock + len(h.Name) + vlen
 	}
 	return cost
+}
+
+// keptConnectionLen is the length of what the reference keeps of a
+// Connection header's value: it takes the close and keep-alive options
+// out into its own flags (and drops the header when nothing else is
+// left), and joins the remaining options with a bare comma once it has
+// removed one.
+func keptConnectionLen(v []byte) int {
+	whole := len(v)
+	kept, words, removed := 0, 0, false
+	for len(v) > 0 {
+		word := v
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			word, v = v[:i], v[i+1:]
+		} else {
+			v = nil
+		}
+		word = trimSPHT(word)
+		if len(word) == 0 {
+			continue
+		}
+		if equalFold(word, "close") || equalFold(word, "keep-alive") {
+			removed = true
+			continue
+		}
+		kept += len(word)
+		words++
+	}
+	if !removed {
+		return whole
+	}
+	if words > 1 {
+		kept += words - 1
+	}
+	return kept
 }
