@@ -878,9 +878,7 @@ func (r *rateLimit) wait(done <-chan struct{}) bool {
 // SetSessionRateLimit sets the process-wide limit of new connections per
 // second (0 = none).
 func (e *Engine) SetSessionRateLimit(n int) error {
-	e.sessRate.mu.Lock()
-	e.sessRate.limit = n
-	e.sessRate.mu.Unlock()
+	e.setRateLimits(nil, &n) // ratelimits.go
 	return nil
 }
 

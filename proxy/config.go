@@ -51,6 +51,9 @@ type Config struct {
 	SpreadChecks SpreadChecks
 	// ProcVars are the global set-var and set-var-fmt lines (procvars.go).
 	ProcVars []ProcVarInit
+	// ConnRateLimit and SessRateLimit are the global maxconnrate and
+	// maxsessrate (0 = none; ratelimits.go).
+	ConnRateLimit, SessRateLimit int
 	// Resolvers are the `resolvers` sections, by name; ResolversOrder
 	// their names as `show resolvers` lists them.
 	Resolvers      map[string]*resolve.Config

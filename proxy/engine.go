@@ -69,6 +69,7 @@ type Engine struct {
 	paused    bool          // Pause: listeners closed until Resume
 	adminMu   sync.Mutex    // serialises add/del server (admin.go)
 	sessRate  rateLimit     // `set rate-limit sessions global` (admin.go)
+	rates     rateLimits    // maxconnrate, maxsessrate (ratelimits.go)
 	captures  atomic.Uint64 // requests captured for `show errors`
 	dns       sync.Map      // resolvers section name -> *resolve.Client (resolvers.go)
 	peers     peersState    // stick-table replication (peers.go)
@@ -103,7 +104,8 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
-	e.initProcVars(cfg.ProcVars) // procvars.go
+	e.initProcVars(cfg.ProcVars)                            // procvars.go
+	e.setRateLimits(&cfg.ConnRateLimit, &cfg.SessRateLimit) // ratelimits.go
 	return e, nil
 }
 

@@ -37,7 +37,8 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
 	a.cfg.SpreadChecks = a.spreadChecks()
-	a.cfg.ProcVars = a.procVarInits() // fromprocvars.go
+	a.cfg.ProcVars = a.procVarInits()                           // fromprocvars.go
+	a.cfg.ConnRateLimit, a.cfg.SessRateLimit = a.rateLimitsOf() // ratelimits.go
 	a.externalProxyIDs()
 	return a.cfg, a.diags
 }

@@ -575,6 +575,7 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 	p.Stopping = e.stopped
 	e.mu.Unlock()
 	p.Listeners, p.Jobs = listeners, listeners+int(p.CurrConns)
+	p.ConnRateLimit, p.SessRateLimit = e.RateLimits() // ratelimits.go
 	names := make([]string, 0, len(rt.frontends))
 	for name := range rt.frontends {
 		names = append(names, name)
