@@ -195,6 +195,7 @@ func startServing(f flags, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter,
 	if g.nbthread > 0 {
 		runtime.GOMAXPROCS(g.nbthread)
 	}
+	applyCPUMap(cfg, g.nbthread, r) // cpumap.go
 	logs := newLogger(cfg, r.pid, r.quiet)
 	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access, Inherit: inherit,
 		LocalPeer: parseDaemonArgs(f.daemonArgs).localPeer})
