@@ -104,8 +104,7 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
-	e.initProcVars(cfg.ProcVars)                            // procvars.go
-	e.setRateLimits(&cfg.ConnRateLimit, &cfg.SessRateLimit) // ratelimits.go
+	e.applyGlobals(cfg) // procvars.go
 	return e, nil
 }
 
@@ -224,6 +223,7 @@ func (e *Engine) Reload(cfg *Config) error {
 		old.closeIdle()
 	}
 	e.startChecks(rt)
+	e.applyGlobals(cfg) // procvars.go
 	return e.restartPeers(rt)
 }
 

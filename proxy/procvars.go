@@ -95,6 +95,18 @@ func (e *Engine) ProcVarText(name string) (string, bool) {
 	return name + ": type=" + v.typ.String() + " value=<" + v.value + ">", true
 }
 
+// applyGlobals sets what a configuration gives the whole process, as a
+// reference process starts with it (a reload is a new process there):
+// the proc.* variables of its global set-var lines (those the rules set
+// since are forgotten) and its connection rate limits.
+func (e *Engine) applyGlobals(cfg *Config) {
+	e.procVars.mu.Lock()
+	e.procVars.m = nil
+	e.procVars.mu.Unlock()
+	e.initProcVars(cfg.ProcVars)
+	e.setRateLimits(&cfg.ConnRateLimit, &cfg.SessRateLimit) // ratelimits.go
+}
+
 // initProcVars evaluates the global set-var and set-var-fmt lines in
 // order (a later one may read an earlier one). A sample that yields
 // nothing leaves its variable unset, as in the reference.
