@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"fulcrum/haproxy"
 	"fulcrum/internal/reftest"
 )
 
@@ -111,4 +112,25 @@ func union(lists string) string {
 	}
 	sort.Ints(out)
 	return intsText(out)
+}
+
+// FuzzCPUMapAffinity: any cpu-map words give a CPU list or nil, never a
+// panic nor a CPU beyond the set the kernel call takes.
+func FuzzCPUMapAffinity(f *testing.F) {
+	for _, s := range []string{"1 0", "auto:1/1-4 0-3", "all 1", "1/odd 0-63", "even/2 5", "1-2 99999999999", "auto:1-64 -3"} {
+		f.Add(s, 4)
+	}
+	f.Fuzz(func(t *testing.T, words string, nbthread int) {
+		if nbthread < 0 || nbthread > 256 {
+			return
+		}
+		args := strings.Fields(words)
+		cfg := &haproxy.Config{Global: haproxy.Global{Section: &haproxy.Section{Kind: "global",
+			Lines: []haproxy.Directive{{Keyword: "cpu-map", Args: args}}}}}
+		for _, c := range cpuMapAffinity(cfg, nbthread) {
+			if c < 0 || c >= 1024 {
+				t.Fatalf("CPU %d from %q", c, words)
+			}
+		}
+	})
 }
