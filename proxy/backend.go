@@ -632,10 +632,7 @@ func (b *backend) shouldRedispatch(s *server, retries int) bool {
 func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
 	// No keep-alive unless configured (see TCPKeepAlive.apply): Go's dialer
 	// would otherwise set it, with four system calls per connection.
-	d := net.Dialer{Timeout: b.cfg.TimeoutConnect, KeepAlive: -1}
-	if b.cfg.SmartConnect {
-		d.Control = smartConnect
-	}
+	d := net.Dialer{Timeout: b.cfg.TimeoutConnect, KeepAlive: -1, Control: dialControl(b.cfg)}
 	addr := s.addr()
 	if s.cfg.MapPorts && sess != nil {
 		// No port or a relative one: the client's destination port.

@@ -133,6 +133,9 @@ type Bind struct {
 	SmartAccept bool
 	Interface   string
 	Transparent bool // IP_TRANSPARENT
+	// Buffers are tune.rcvbuf.client and tune.sndbuf.client, set on the
+	// listening socket so that its connections inherit them.
+	Buffers SocketBuffers
 	// Unix socket ownership and permissions (unix@ binds).
 	Mode     os.FileMode
 	UID, GID int // -1 = leave unchanged
@@ -295,6 +298,8 @@ type Backend struct {
 	// SmartConnect delays the last ACK of the server handshake so that
 	// it leaves with the request (option tcp-smart-connect).
 	SmartConnect bool
+	// Buffers are tune.rcvbuf.server and tune.sndbuf.server.
+	Buffers SocketBuffers
 	// NoLinger closes server connections with a reset, and answers a
 	// client's half-close in a tunnel by resetting the server (option
 	// nolinger).

@@ -13,18 +13,8 @@ import (
 // half the buffer.
 func (a *adapter) bufferLimits() http1.Limits {
 	l := http1.DefaultLimits()
-	if a.hc.Global.Section == nil {
-		return l
-	}
-	for _, d := range a.hc.Global.Section.Lines {
-		if len(d.Args) == 0 {
-			continue
-		}
-		n, err := strconv.Atoi(d.Args[0])
-		if err != nil {
-			continue // the model has refused it already
-		}
-		switch d.Keyword {
+	a.eachGlobalInt(func(kw string, n int) {
+		switch kw {
 		case "tune.bufsize":
 			// Rounded up to a multiple of two pointers, for the alignment
 			// of what the reference keeps at the buffer's end.
@@ -34,12 +24,45 @@ func (a *adapter) bufferLimits() http1.Limits {
 		case "tune.http.maxhdr":
 			l.MaxHeaders = n
 		}
-	}
+	})
 	if l.MaxRewrite >= l.BufSize/2 {
 		l.MaxRewrite = l.BufSize / 2
 	}
 	return l
 }
 
-// bufferGlobals are the global keywords bufferLimits acts on.
-var bufferGlobals = map[string]bool{"tune.bufsize": true, "tune.maxrewrite": true, "tune.http.maxhdr": true}
+// socketBuffers reads tune.rcvbuf.SIDE and tune.sndbuf.SIDE (side is
+// "client" or "server"), the last line of each.
+func (a *adapter) socketBuffers(side string) SocketBuffers {
+	var b SocketBuffers
+	a.eachGlobalInt(func(kw string, n int) {
+		switch kw {
+		case "tune.rcvbuf." + side:
+			b.Rcv = n
+		case "tune.sndbuf." + side:
+			b.Snd = n
+		}
+	})
+	return b
+}
+
+// eachGlobalInt calls fn, in order, with each global line whose first
+// argument is an integer (the model has refused the others already).
+func (a *adapter) eachGlobalInt(fn func(kw string, n int)) {
+	if a.hc.Global.Section == nil {
+		return
+	}
+	for _, d := range a.hc.Global.Section.Lines {
+		if len(d.Args) == 0 {
+			continue
+		}
+		if n, err := strconv.Atoi(d.Args[0]); err == nil {
+			fn(d.Keyword, n)
+		}
+	}
+}
+
+// bufferGlobals are the global keywords bufferLimits and socketBuffers
+// act on.
+var bufferGlobals = map[string]bool{"tune.bufsize": true, "tune.maxrewrite": true, "tune.http.maxhdr": true,
+	"tune.rcvbuf.client": true, "tune.sndbuf.client": true, "tune.rcvbuf.server": true, "tune.sndbuf.server": true}

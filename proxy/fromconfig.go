@@ -251,7 +251,7 @@ func (a *adapter) bind(fe *Frontend, px *haproxy.Proxy, d haproxy.Directive) {
 		kind = "proxy"
 	}
 	tmpl := Bind{UID: -1, GID: -1, Where: fmt.Sprintf("Binding [%s:%d] for %s %s", d.Pos.File, d.Pos.Line, kind, px.Name),
-		SmartAccept: a.optionOn(px, "tcp-smart-accept", px.Mode == "http")}
+		SmartAccept: a.optionOn(px, "tcp-smart-accept", px.Mode == "http"), Buffers: a.socketBuffers("client")}
 	for i := 1; i < len(d.Args); i++ {
 		opt, val := d.Args[i], ""
 		takesValue := bindValueOptions[opt]
@@ -334,6 +334,7 @@ func (a *adapter) backend(px *haproxy.Proxy, lines []haproxy.Directive) *Backend
 	be.Redispatch = px.Options["redispatch"]
 	be.AbortOnClose = px.Options["abortonclose"]
 	be.SmartConnect = a.optionOn(px, "tcp-smart-connect", false)
+	be.Buffers = a.socketBuffers("server")
 	be.NoLinger, be.IndependentStreams = a.optionOn(px, "nolinger", false), a.optionOn(px, "independent-streams", false)
 	be.CheckCache = px.Mode == "http" && a.optionOn(px, "checkcache", false)
 	be.PreferLast = preferLast(px, lines) // frompreferlast.go

@@ -145,6 +145,9 @@ func sockOpts(b Bind, network string) func(string, string, syscall.RawConn) erro
 					set(unix.IPPROTO_IP, unix.IP_TRANSPARENT, 1)
 				}
 			}
+			if serr == nil {
+				serr = b.Buffers.set(int(fd))
+			}
 			if b.Interface != "" && serr == nil {
 				serr = unix.BindToDevice(int(fd), b.Interface)
 			}

@@ -1,7 +1,10 @@
 # Shared by the proxy benchmarks (sourced, not run): starts an nginx
-# backend on CPU 1, runs ours and the reference alternately on CPU 0 (one
-# thread each: nbthread 1, GOMAXPROCS=1) under wrk on CPU 1, and prints per
-# round requests/s, the proxy's CPU seconds per 100k requests
+# backend on CPU 1, runs ours and the reference side by side on CPU 0 (one
+# thread each: nbthread 1, GOMAXPROCS=1; both up for a whole case, on two
+# ports), loads them in turn with wrk on CPU 1 (each round: reference,
+# ours, ours, reference, half the round's seconds each, so that a drift of
+# the machine's speed weighs on both alike), and prints per round
+# requests/s, the proxy's CPU seconds per 100k requests
 # (utime+stime from /proc/PID/stat), p50/p99 latency at a fixed offered
 # rate, RSS and the share of its CPU time spent in the kernel, then the
 # ratios ours/reference with min-max over rounds. Two more columns explain
@@ -88,56 +91,96 @@ sleeps() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_swit
 load_busy() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-# bench_one BIN PATH [close]: prints "REQS_PER_SEC CPU_S_PER_100K P50_MS
-# P99_MS RSS_MIB KERNEL_SHARE SLEEPS_PER_REQ LOAD_US_PER_REQ" (the part of
-# the CPU time spent in the kernel; see the file's comment for the last two).
-bench_one() {
-  local bin=$1 path=$2 pid out reqs rps u0 s0 u1 s1 v0 v1 l0 l1 lat rss wrkopt=() latopt=()
-  if [ "${3:-}" = close ]; then
-    wrkopt=(-H "Connection: close")
-    latopt=(-close)
-  fi
-  GOMAXPROCS=1 taskset -c 0 "$bin" -db -q -f "$work/haproxy.cfg" &
-  pid=$!
-  pids+=("$pid")
-  bench_wait_port "$fe_port"
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "bench: $bin did not start on this configuration" >&2
-    return 1
-  fi
-  taskset -c 1 wrk -t1 -c"$CONNS" -d1s "${wrkopt[@]}" "http://127.0.0.1:$fe_port$path" >/dev/null
+# bench_start BIN CONFIG PORT: starts a proxy on CPU 0 and prints its PID.
+bench_start() {
+  GOMAXPROCS=1 taskset -c 0 "$1" -db -q -f "$2" >/dev/null &
+  echo $!
+}
+
+# bench_slice PID PORT PATH SECS: one wrk run against the proxy on PORT;
+# prints "REQS CPU_TICKS KERNEL_TICKS SLEEPS LOAD_TICKS" spent in it.
+bench_slice() {
+  local pid=$1 port=$2 path=$3 secs=$4 out u0 s0 u1 s1 v0 v1 l0 l1
   read -r u0 s0 < <(cpu_ticks "$pid")
   v0=$(sleeps "$pid") l0=$(load_busy)
-  out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" "${wrkopt[@]}" "http://127.0.0.1:$fe_port$path")
+  out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${secs}s" "${wrkopt[@]}" "http://127.0.0.1:$port$path")
   read -r u1 s1 < <(cpu_ticks "$pid")
   v1=$(sleeps "$pid") l1=$(load_busy)
-  rss=$(rss_kib "$pid")
-  # Latency at a fixed offered rate well below saturation.
-  lat=$(taskset -c 1 "$work/ratelat" -addr "127.0.0.1:$fe_port" -path "$path" -rate "$RATE" -conns 10 -dur "${SECS}s" "${latopt[@]}")
-  kill -USR1 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
-  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
-  awk -v r="$reqs" -v rps="$rps" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" -v lat="$lat" -v rss="$rss" \
-    -v v=$((v1 - v0)) -v l=$((l1 - l0)) \
-    'BEGIN { printf "%.0f %.4f %s %.1f %.3f %.3f %.2f\n", rps, ((u + s) / hz) / (r / 100000), lat, rss / 1024, (u + s > 0 ? s / (u + s) : 0), v / r, l / hz * 1e6 / r }'
+  echo "$(awk '/requests in/ { print $1 }' <<<"$out") $((u1 - u0 + s1 - s0)) $((s1 - s0)) $((v1 - v0)) $((l1 - l0))"
+}
+
+# bench_round PATH: one round with both proxies up (ref_pid on fe_port,
+# our_pid on our_port): four slices in the order reference, ours, ours,
+# reference, so that a drift of the machine's speed during the round
+# weighs on both alike; then each one's latency at a fixed rate. Prints
+# per proxy (reference, then ours) "REQS_PER_SEC CPU_S_PER_100K P50_MS
+# P99_MS RSS_MIB KERNEL_SHARE SLEEPS_PER_REQ LOAD_US_PER_REQ".
+bench_round() {
+  local path=$1 half=$(((SECS + 1) / 2)) ra=(0 0 0 0 0) ob=(0 0 0 0 0) x i lat_a lat_b
+  for who in ref ours ours ref; do
+    if [ "$who" = ref ]; then
+      read -ra x <<<"$(bench_slice "$ref_pid" "$fe_port" "$path" "$half")"
+      for i in 0 1 2 3 4; do ra[i]=$((ra[i] + x[i])); done
+    else
+      read -ra x <<<"$(bench_slice "$our_pid" "$our_port" "$path" "$half")"
+      for i in 0 1 2 3 4; do ob[i]=$((ob[i] + x[i])); done
+    fi
+  done
+  lat_a=$(taskset -c 1 "$work/ratelat" -addr "127.0.0.1:$fe_port" -path "$path" -rate "$RATE" -conns 10 -dur "${SECS}s" "${latopt[@]}")
+  lat_b=$(taskset -c 1 "$work/ratelat" -addr "127.0.0.1:$our_port" -path "$path" -rate "$RATE" -conns 10 -dur "${SECS}s" "${latopt[@]}")
+  bench_figures "${ra[*]}" "$lat_a" "$(rss_kib "$ref_pid")" $((half * 2))
+  bench_figures "${ob[*]}" "$lat_b" "$(rss_kib "$our_pid")" $((half * 2))
+}
+
+# bench_figures "REQS CPU KERNEL SLEEPS LOAD" LATENCY RSS_KIB SECS: one
+# proxy's line of bench_round.
+bench_figures() {
+  local t
+  read -ra t <<<"$1"
+  awk -v r="${t[0]}" -v c="${t[1]}" -v k="${t[2]}" -v v="${t[3]}" -v l="${t[4]}" -v hz="$hz" -v lat="$2" -v rss="$3" -v secs="$4" \
+    'BEGIN { printf "%.0f %.4f %s %.1f %.3f %.3f %.2f\n", r / secs, (c / hz) / (r / 100000), lat, rss / 1024, (c > 0 ? k / c : 0), v / r, l / hz * 1e6 / r }'
 }
 
 # bench_case NAME PATH [close]: runs the rounds of one case on $work/haproxy.cfg.
 bench_case() {
-  local name=$1 path=$2 mode=${3:-} r res ratios=()
+  local name=$1 path=$2 mode=${3:-} r res=() ratios=() p
   echo "== $name: $CONNS connections, ${SECS}s per run, $ROUNDS rounds, latency at $RATE req/s"
   printf "%-6s %-10s %10s %15s %9s %9s %8s %7s %10s %11s\n" round proxy "req/s" "CPU s/100k" "p50 ms" "p99 ms" "RSS MiB" "kernel" "sleeps/req" "load us/req"
+  wrkopt=() latopt=()
+  if [ "$mode" = close ]; then
+    wrkopt=(-H "Connection: close")
+    latopt=(-close)
+  fi
+  # Ours runs the same configuration on the next port, beside the
+  # reference: both stay up for the whole case.
+  our_port=$((fe_port + 1))
+  sed "s/:$fe_port\b/:$our_port/g" "$work/haproxy.cfg" > "$work/ours.cfg"
+  ref_pid=$(bench_start "$REF" "$work/haproxy.cfg")
+  our_pid=$(bench_start "$OURS" "$work/ours.cfg")
+  pids+=("$ref_pid" "$our_pid")
+  bench_wait_port "$fe_port"
+  bench_wait_port "$our_port"
+  for p in "$ref_pid" "$our_pid"; do
+    if ! kill -0 "$p" 2>/dev/null; then
+      echo "bench: a proxy did not start on this configuration" >&2
+      return 0
+    fi
+  done
+  taskset -c 1 wrk -t1 -c"$CONNS" -d1s "${wrkopt[@]}" "http://127.0.0.1:$fe_port$path" >/dev/null
+  taskset -c 1 wrk -t1 -c"$CONNS" -d1s "${wrkopt[@]}" "http://127.0.0.1:$our_port$path" >/dev/null
   for ((r = 1; r <= ROUNDS; r++)); do
-    res=$(bench_one "$REF" "$path" "$mode") || return 0
-    read -r a_rps a_cpu a_p50 a_p99 a_rss a_kern a_sleep a_load <<<"$res"
+    mapfile -t res < <(bench_round "$path")
+    read -r a_rps a_cpu a_p50 a_p99 a_rss a_kern a_sleep a_load <<<"${res[0]}"
     printf "%-6s %-10s %10s %15s %9s %9s %8s %7s %10s %11s\n" "$r" reference "$a_rps" "$a_cpu" "$a_p50" "$a_p99" "$a_rss" "$a_kern" "$a_sleep" "$a_load"
-    res=$(bench_one "$OURS" "$path" "$mode") || return 0
-    read -r b_rps b_cpu b_p50 b_p99 b_rss b_kern b_sleep b_load <<<"$res"
+    read -r b_rps b_cpu b_p50 b_p99 b_rss b_kern b_sleep b_load <<<"${res[1]}"
     printf "%-6s %-10s %10s %15s %9s %9s %8s %7s %10s %11s\n" "$r" ours "$b_rps" "$b_cpu" "$b_p50" "$b_p99" "$b_rss" "$b_kern" "$b_sleep" "$b_load"
     ratios+=("$(awk -v a="$b_cpu" -v b="$a_cpu" -v c="$b_rps" -v d="$a_rps" -v e="$b_p99" -v f="$a_p99" -v g="$b_rss" -v h="$a_rss" -v k="$a_kern" \
       -v la="$a_load" -v lb="$b_load" -v sa="$a_sleep" -v sb="$b_sleep" \
       'BEGIN { printf "%.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f", a / b, c / d, (f > 0 ? e / f : 0), g / h, k, (la > 0 ? lb / la : 0), sa, sb }')")
+  done
+  for p in "$ref_pid" "$our_pid"; do
+    kill -USR1 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
   done
   printf '%s\n' "${ratios[@]}" | awk -v goal="$CPU_GOAL" '
     NR == 1 { for (i = 1; i <= 8; i++) { mn[i] = mx[i] = $i } }
