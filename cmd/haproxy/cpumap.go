@@ -159,18 +159,34 @@ func applyCPUMap(cfg *haproxy.Config, nbthread int, r *reporter) {
 	for _, c := range cpus {
 		set.Set(c)
 	}
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		tasks = nil
-	}
+	// A thread made while the others are being bound may come from one
+	// not bound yet: go over the list again until it holds no new one.
+	done := map[int]bool{}
 	failed := false
-	for _, t := range tasks {
-		tid, err := strconv.Atoi(t.Name())
-		if err == nil && unix.SchedSetaffinity(tid, &set) != nil {
+	for pass := 0; pass < 20; pass++ {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
 			failed = true
+			break
+		}
+		fresh := 0
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil || done[tid] {
+				continue
+			}
+			done[tid] = true
+			fresh++
+			// A thread that ended meanwhile is no failure.
+			if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
+				failed = true
+			}
+		}
+		if fresh == 0 {
+			break
 		}
 	}
-	if failed || tasks == nil {
+	if failed {
 		r.line("WARNING", "cpu-map: cannot bind the process to CPUs "+intsText(cpus)+".")
 	}
 }
