@@ -320,6 +320,9 @@ func (l *loader) openProxy(pos confparse.Pos, words []string) {
 		}
 	}
 	base := l.lastDefaults
+	if kind == "defaults" {
+		base = nil // a defaults section starts afresh unless it says "from"
+	}
 	if from != "" {
 		d, ok := l.defaults[from]
 		if !ok {
