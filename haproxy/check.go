@@ -181,6 +181,7 @@ func (l *loader) postChecks() {
 	}
 	l.incompleteSections()
 	l.peersSSL(alert)
+	l.errorfilesChecks(alert) // errorfiles.go
 	if fatal {
 		l.emit(confparse.Alert, confparse.Pos{}, "Fatal errors found in configuration.")
 		l.cfg.fatal = true
