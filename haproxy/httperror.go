@@ -3,6 +3,7 @@ package haproxy
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // httpErrorPayloads are the http-error words that give the page its
@@ -50,6 +51,10 @@ func (l *loader) httpErrorArgs(d line) {
 				fail("'hdr' expects <name> and <value> as arguments")
 				return
 			}
+			if msg := unknownFetchIn(d.args[i+2]); msg != "" {
+				fail("%s", msg)
+				return
+			}
 			switch name := d.args[i+1]; name {
 			case "content-length", "content-type", "transfer-encoding":
 				l.warn(d.pos, fmt.Sprintf("header '%s' always ignored by the http reply.", name))
@@ -71,6 +76,10 @@ func (l *loader) httpErrorArgs(d line) {
 				return
 			}
 			i++
+			if msg := unknownFetchIn(d.args[i]); w == "lf-string" && msg != "" {
+				fail("%s", msg)
+				return
+			}
 			if (w == "errorfile" || w == "file" || w == "lf-file") && !fileExists(d.args[i]) {
 				fail("error opening file '%s'", d.args[i])
 				return
@@ -103,5 +112,25 @@ func (l *loader) httpErrorArgs(d line) {
 	case 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504:
 	default:
 		l.alert(d.pos, fmt.Sprintf("http-error: status code '%d' not handled.", status))
+	}
+}
+
+// unknownFetchIn reports the first `%[fetch...]` of a log-format value
+// whose fetch the reference does not know, in its words ("" when none).
+func unknownFetchIn(v string) string {
+	for rest := v; ; {
+		i := strings.Index(rest, "%[")
+		if i < 0 {
+			return ""
+		}
+		expr := rest[i+2:]
+		name := expr
+		if j := strings.IndexAny(name, "(,] "); j >= 0 {
+			name = name[:j]
+		}
+		if !fetchNames[name] {
+			return fmt.Sprintf("failed to parse sample expression <%s> : unknown fetch method '%s'", expr, name)
+		}
+		rest = expr
 	}
 }
