@@ -180,8 +180,13 @@ func (l *loader) postChecks() {
 		}
 	}
 	l.incompleteSections()
+	l.compressionFilters(alert) // compression.go
 	l.peersSSL(alert)
 	l.errorfilesChecks(alert) // errorfiles.go
+	l.cfg.masterWorker = l.opt.MasterWorker || l.cfg.Global.MasterWorker
+	if len(l.cfg.Programs) > 0 && !l.cfg.masterWorker {
+		alert(confparse.Pos{}, "Can't use a 'program' section without master worker mode.")
+	}
 	if fatal {
 		l.emit(confparse.Alert, confparse.Pos{}, "Fatal errors found in configuration.")
 		l.cfg.fatal = true

@@ -15,7 +15,8 @@
 // their checks beside them: options (optionargs.go), single-valued
 // keywords (maxargs.go), timeouts (timeoutargs.go), actions
 // (actionargs.go), stick tables and rules (stickargs.go), health-check
-// steps, compression and source (checkargs.go), cookie and stats
+// steps, compression and source (checkargs.go; the compression filter's
+// rules in compression.go), cookie and stats
 // (cookiestats.go), where a keyword may appear (proxycontext.go), ACL
 // patterns (aclpatterns.go), global values (globalargs.go, sslopts.go)
 // and the auxiliary sections (auxargs.go); the "did you mean" candidates

@@ -24,6 +24,9 @@ type Options struct {
 	// LocalPeer is -L: the local peer's name, over `localpeer` and the
 	// host name.
 	LocalPeer string
+	// MasterWorker is -W or -Ws: program sections are allowed, and a
+	// configuration without listeners still starts.
+	MasterWorker bool
 }
 
 // Load reads the configuration files (directories give their *.cfg files)
@@ -44,7 +47,7 @@ func Verdict(cfg *Config) int {
 	if cfg == nil || cfg.fatal {
 		return Invalid
 	}
-	if !cfg.hasListener() {
+	if !cfg.hasListener() && !cfg.masterWorker {
 		return NoListener
 	}
 	return Valid
@@ -66,8 +69,9 @@ type loader struct {
 	kind      string
 	sec       *Section
 	px        *Proxy
-	badListen bool // a legacy "listen NAME ADDR": its lines are rejected
-	dupRing   bool // a ring named like an earlier one: it has no buffer
+	badListen bool     // a legacy "listen NAME ADDR": its lines are rejected
+	dupRing   bool     // a ring named like an earlier one: it has no buffer
+	prog      *Program // the program section being read
 
 	globalSeen   map[string]bool // global keywords taken once, already met
 	defaults     map[string]*Proxy
@@ -261,7 +265,7 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 	l.closeSection()
 	words = argsOf(words)
 	kind := words[0]
-	l.kind, l.badListen, l.px, l.dupRing = kind, false, nil, false
+	l.kind, l.badListen, l.px, l.dupRing, l.prog = kind, false, nil, false, nil
 	l.sec = &Section{Kind: kind, Args: append([]string(nil), words[1:]...), Pos: pos}
 	if kind == "global" && l.cfg.Global.Section != nil {
 		// Several global sections are one, as in the reference.
@@ -275,6 +279,9 @@ func (l *loader) openSection(pos confparse.Pos, words []string) {
 	case proxyKinds[kind]:
 		l.openProxy(pos, words)
 	default:
+		if kind == "program" {
+			l.openProgram(pos, words)
+		}
 		if kind == "ring" && len(words) > 1 && l.hasSection("ring", words[1]) {
 			l.alert(pos, fmt.Sprintf("sink named '%s' already exists.", words[1]))
 			l.dupRing = true
@@ -321,7 +328,9 @@ func (l *loader) openProxy(pos confparse.Pos, words []string) {
 	}
 	base := l.lastDefaults
 	if kind == "defaults" {
-		base = nil // a defaults section starts afresh unless it says "from"
+		// A defaults section resets what the one before it set; only
+		// "from" makes it inherit.
+		base = nil
 	}
 	if from != "" {
 		d, ok := l.defaults[from]

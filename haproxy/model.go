@@ -13,6 +13,7 @@ type Config struct {
 	Defaults []*Proxy   `json:"defaults,omitempty"`
 	Proxies  []*Proxy   `json:"proxies,omitempty"`
 	Others   []*Section `json:"others,omitempty"`
+	Programs []*Program `json:"programs,omitempty"`
 
 	// Pending lists, with their positions, the keywords the configuration
 	// uses that the engines do not act on yet. They are kept apart from
@@ -31,8 +32,9 @@ type Config struct {
 	// diagnostic the "quiet" keyword hides: it acts from where it appears.
 	QuietFrom int `json:"-"`
 
-	fatal    bool // the check failed
-	auxBinds int  // listeners outside proxies (peers, log-forward)
+	fatal        bool // the check failed
+	masterWorker bool // -W/-Ws or global master-worker
+	auxBinds     int  // listeners outside proxies (peers, log-forward)
 	// luaLoaded: a Lua file was loaded, so "lua.*" services may exist (we
 	// do not run Lua to know which).
 	luaLoaded  bool

@@ -144,6 +144,10 @@ func (l *loader) otherKeyword(d line) {
 	if !l.auxArgs(d) {
 		return
 	}
+	if l.kind == "program" {
+		l.programLine(d) // the master runs programs (cmd/haproxy)
+		return
+	}
 	if l.kind != "userlist" { // userlists are built (proxy/userlist)
 		l.notBuilt(d.pos, l.kind+" "+d.kw)
 	}

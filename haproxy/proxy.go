@@ -250,6 +250,7 @@ func init() {
 		set(kw, true, (*loader).ruleLine)
 	}
 	set("filter", false, func(l *loader, px *Proxy, d line) {
+		l.filterCompression(px, d) // compression.go
 		if d.arg(0) == "spoe" {
 			for i := 1; i+1 < len(d.args); i++ {
 				if d.args[i] == "config" && !fileExists(d.args[i+1]) {
@@ -290,6 +291,7 @@ func init() {
 		default:
 			l.alert(d.pos, "'compression' expects 'algo', 'type' or 'offload'")
 		}
+		l.compressionOffload(px, d) // compression.go
 	})
 	set("http-error", false, func(l *loader, px *Proxy, d line) { l.httpErrorArgs(d) }) // httperror.go
 	set("stick-table", false, func(l *loader, px *Proxy, d line) { l.stickTableArgs(d) })

@@ -28,5 +28,6 @@
 // fetches for SNI routing), sample (fetches, converters, ACL matching,
 // %[expr] templates), userlist (users and crypt passwords), stick (stick
 // tables: counters, rates, expiry, eviction, the show/set/clear table
-// text).
+// text), httpcomp (response compression streams; the engine side is
+// compression.go).
 package proxy

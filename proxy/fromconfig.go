@@ -33,6 +33,7 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	for _, px := range hc.Proxies {
 		a.proxy(px)
 		a.optionNotices(px)
+		a.filterNotices(px) // fromcompression.go
 	}
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
@@ -86,8 +87,12 @@ func (a *adapter) alert(pos confparse.Pos, format string, args ...any) {
 }
 
 // defaultsOf finds the defaults section a proxy inherits from: the named
-// one, or the last one before it in the file.
+// one, or the last one before it in the file (none for a defaults
+// section, which resets what the one before it set).
 func (a *adapter) defaultsOf(px *haproxy.Proxy) *haproxy.Proxy {
+	if px.Kind == "defaults" && px.From == "" {
+		return nil
+	}
 	var last *haproxy.Proxy
 	for _, sec := range a.hc.Order {
 		if sec == px.Section {

@@ -113,6 +113,7 @@ func (a *adapter) httpFrontend(fe *Frontend, px *haproxy.Proxy, lines []haproxy.
 	fe.HTTP.PretendKeepAlive = hasOption(lines, "http-pretend-keepalive")
 	fe.HTTP.IgnoreProbes = hasOption(lines, "http-ignore-probes")
 	fe.HTTP.Monitor = a.monitorOf(lines, acls)
+	fe.HTTP.Comp = a.compression(px, lines) // fromcompression.go
 	fe.HTTP.RequestRules = bufferRequest(lines, a.httpRules(px, "http-request", lines, acls))
 	a.httpActions(&fe.HTTP.Actions, px, lines, acls)
 }
@@ -122,6 +123,7 @@ func (a *adapter) httpBackend(be *Backend, px *haproxy.Proxy, lines []haproxy.Di
 	be.Mode = ModeHTTP
 	be.HTTP.Conn = httpConnMode(lines)
 	be.HTTP.Parse = http1.Options{Limits: a.bufferLimits(), AcceptInvalid: hasOption(lines, "accept-invalid-http-response")}
+	be.HTTP.Comp = a.compression(px, lines) // fromcompression.go
 	for _, d := range lines {
 		if d.Keyword == "http-reuse" {
 			be.HTTP.Reuse = map[string]Reuse{"safe": ReuseSafe, "aggressive": ReuseAggressive,

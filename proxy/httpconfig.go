@@ -84,6 +84,7 @@ type HTTPFrontend struct {
 	// IgnoreProbes is `option http-ignore-probes`: a connection closed or
 	// timed out before its first byte is neither answered nor logged.
 	IgnoreProbes bool
+	Comp         *Compression // `compression`, nil without (compression.go)
 	// Monitor is `monitor-uri` with its `monitor fail` conditions (nil =
 	// none).
 	Monitor *Monitor
@@ -104,6 +105,7 @@ type HTTPBackend struct {
 	ForwardFor       *ForwardFor
 	OriginalTo       *ForwardFor
 	PretendKeepAlive bool
+	Comp             *Compression // `compression`, nil without (compression.go)
 	// RequestRules are the backend's `http-request` rules, run after the
 	// frontend's once the backend is chosen.
 	RequestRules []HTTPRule

@@ -140,7 +140,8 @@ type httpConn struct {
 	ck          cookieState
 	hints       []byte // a 103 answer being built by early-hint rules
 	lf          logScratch
-	gaps        gapState // body wait, tcp content rules, logasap (httpgaps.go)
+	gaps        gapState  // body wait, tcp content rules, logasap (httpgaps.go)
+	comp        compState // response compression (compression.go)
 
 	// Kept-alive requests served inside the client's read call
 	// (httpinline.go).
@@ -230,6 +231,7 @@ func (h *httpConn) exchange() bool {
 	h.sess.logLevel = 0 // set-log-level too, and the queue priority
 	h.sess.prioClass, h.sess.prioOffset = 0, 0
 	h.tmo, h.noL7Retry = timeoutOverride{}, false
+	h.comp.reset()
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}
 	h.hrec = HTTPRecord{Start: start, TReq: -1, TResp: -1, Request: h.hrec.Request[:0]}
@@ -537,6 +539,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 	// The request leaves now: when connectWith's clock says it got conn.
 	sentAt := h.r.Accept.Add(h.r.TQueue + h.r.TConnect)
 	bodyless := h.req.Framing == http1.BodyNone
+	h.compRequest(be) // compression.go
 	errc := h.sendRequest(conn, be)
 	if errc != nil && h.reused && bodyless {
 		// An idle connection the server closed meanwhile: one fresh try.
@@ -865,10 +868,12 @@ func (h *httpConn) readResponse(conn net.Conn, be *backend, sentAt time.Time) (i
 // relayResponse writes the response head and body to the client, then
 // decides what happens to both connections.
 func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr error) bool {
+	h.compDecide() // compression.go
 	if keep, answered := h.responseRules(conn, srv); answered {
 		return keep
 	}
 	h.hrec.Status = h.resp.Status
+	h.compResponse() // compression.go
 	mode := h.connMode()
 	upgrade := h.resp.SwitchesProtocols() && h.req.Upgrade()
 	clientKeep := h.req.KeepAlive() && mode != HTTPClose && h.resp.Framing != http1.BodyUntilClose &&
@@ -881,7 +886,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	reqBody := h.body
 	h.body.StartResponse(&h.resp, &h.beOpts)
 	early := 0
-	if !upgrade {
+	if !upgrade && !h.comp.on {
 		early = h.takeEarlyBody(&h.sin)
 	}
 	var err error
@@ -910,7 +915,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 		return h.tunnel(conn, be)
 	}
 	bodyDone := h.expectDone
-	n64, err := h.copyBody(h.cli, conn, &h.sin, h.serverTimeout(be), false, h.resp.Framing == http1.BodyUntilClose)
+	n64, err := h.copyResponseBody(conn, be) // compression.go
 	h.body = reqBody
 	h.r.BytesOut += n64
 	if bodyDone != nil {

@@ -104,7 +104,7 @@ func refLines(ref *difftest.Reference, prefix string, n int) []string {
 // startOurs runs our engine on cfgText; line renders a record's access
 // line (false: none), and lines returns those collected so far. The
 // engine's messages go to engineLog when given.
-func startOurs(t *testing.T, cfgText string, line func(r *Record) (string, bool), engineLog ...func(l Level, proxy, msg string)) (e *Engine, lines func() []string) {
+func startOurs(t testing.TB, cfgText string, line func(r *Record) (string, bool), engineLog ...func(l Level, proxy, msg string)) (e *Engine, lines func() []string) {
 	t.Helper()
 	cfg, diags := adapt(t, cfgText)
 	for _, d := range diags {

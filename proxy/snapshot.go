@@ -138,6 +138,7 @@ func setHTTPStatus(r *stats.Row, c *Counters) {
 		r.Set(stats.Hrsp1xx+stats.Field(i), stats.U64(c.Hrsp[i].Load()))
 	}
 	r.Set(stats.ReqTot, stats.U64(c.Requests.Load()))
+	setCompStats(r, c) // compression.go
 }
 
 // setProxyModules fills the H2/H1 and compression fields frontends and

@@ -109,7 +109,8 @@ type statCounters struct {
 	reqRate        rate
 	times          timeAvg
 	lastRejected   atomic.Pointer[RejectedRequest]
-	beHealth       srvStats // a backend's availability history
+	beHealth       srvStats     // a backend's availability history
+	comp           compCounters // comp_in/out/rsp (compression.go)
 }
 
 // tickSession counts a new session for the rate fields.
@@ -329,6 +330,7 @@ func (c *Counters) clearStats(all bool) {
 	for i := range c.Hrsp {
 		c.Hrsp[i].Store(0)
 	}
+	c.comp.clear()
 }
 
 // ms is a timer in milliseconds, -1 for one that never started.

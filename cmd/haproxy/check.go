@@ -87,8 +87,9 @@ func (r *reporter) stdout(s string) {
 // loadAndReport reads the configuration and prints its diagnostics; a
 // "quiet" in the global section silences what follows it.
 func loadAndReport(f flags) (*haproxy.Config, *reporter) {
+	opts := parseDaemonArgs(f.daemonArgs)
 	cfg, diags := haproxy.LoadWith(haproxy.Options{IgnoreResolveErrors: f.noResolve, Diag: f.diagMode,
-		LocalPeer: parseDaemonArgs(f.daemonArgs).localPeer}, f.files...)
+		LocalPeer: opts.localPeer, MasterWorker: opts.master}, f.files...)
 	r := newReporter(f)
 	for i, d := range diags {
 		if cfg != nil && cfg.Global.Quiet && i == cfg.QuietFrom {

@@ -285,7 +285,7 @@ func actedOn(cfg *haproxy.Config, d confparse.Diagnostic) bool {
 // globalActedOn are global keywords the model does not count as built
 // that the daemon itself applies (node and description: the statistics
 // show them).
-var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true,
+var globalActedOn = map[string]bool{"hard-stop-after": true, "node": true, "description": true, "mworker-max-reloads": true,
 	"ulimit-n": true, "strict-limits": true, "fd-hard-limit": true,
 	"server-state-file": true, "server-state-base": true, "localpeer": true}
 
@@ -481,7 +481,7 @@ func (d *daemon) serve(sigs <-chan os.Signal, masterGone <-chan struct{}) int {
 		}
 		switch sig {
 		case syscall.SIGUSR1:
-			return d.softStop()
+			return d.softStop(sigs)
 		case syscall.SIGTERM, syscall.SIGINT:
 			return d.hardStop(sig.(syscall.Signal))
 		case syscall.SIGUSR2:
@@ -501,14 +501,29 @@ func (d *daemon) serve(sigs <-chan os.Signal, masterGone <-chan struct{}) int {
 }
 
 // softStop is SIGUSR1: stop listening, let connections finish (up to
-// hard-stop-after), exit 0.
-func (d *daemon) softStop() int {
+// hard-stop-after), exit 0. A SIGTERM or SIGINT meanwhile stops at once,
+// as the reference's (the master's mworker-max-reloads and
+// exit-on-failure end old workers so).
+func (d *daemon) softStop(sigs <-chan os.Signal) int {
 	grace := time.Duration(1<<63 - 1)
 	if d.global.hasHardStopAft {
 		grace = d.global.hardStopAfter
 	}
-	d.engine.Stop(grace)
-	return 0
+	done := make(chan struct{})
+	go func() {
+		d.engine.Stop(grace)
+		close(done)
+	}()
+	for {
+		select {
+		case <-done:
+			return 0
+		case sig := <-sigs:
+			if sig == syscall.SIGTERM || sig == syscall.SIGINT {
+				return d.hardStop(sig.(syscall.Signal))
+			}
+		}
+	}
 }
 
 // hardStop is SIGTERM/SIGINT: close everything now and die of the

@@ -107,6 +107,9 @@ func main() {
 	if !ok {
 		usage()
 	}
+	if spec := os.Getenv(envProgram); spec != "" {
+		os.Exit(execProgram(spec, f)) // a program the master starts
+	}
 	switch {
 	case f.version > 0:
 		printVersion(f.version)

@@ -43,13 +43,16 @@ type workerEnv struct {
 // statsKey names a `stats socket` among the inherited sockets.
 func statsKey(s apisock.Socket) string { return fmt.Sprintf("stats|%s|%s|%d", s.Network, s.Addr, s.FD) }
 
-// worker is one worker process as the master sees it.
+// worker is one worker process as the master sees it, or one program
+// (programs.go).
 type worker struct {
 	pid     int
-	ctl     *net.UnixConn // master's end of the control socketpair
+	ctl     *net.UnixConn // master's end of the control socketpair; nil for a program
 	started time.Time
-	reloads int  // master reloads since this worker started
-	leaving bool // told to stop: an old worker
+	gen     int    // the master's reload count when it started
+	reloads int    // master reloads since this worker started
+	leaving bool   // told to stop: an old worker
+	program string // the program section's name; "" for a worker
 }
 
 type workerEvent struct {
@@ -76,6 +79,9 @@ type master struct {
 	stopping  bool
 	exitCode  int // -1 until a worker ends abnormally
 	firstUp   bool
+	// maxReloads is mworker-max-reloads: an old worker that lives
+	// through more reloads is ended (-1: no limit).
+	maxReloads int
 }
 
 // runMaster binds cfg's sockets, starts the first worker and supervises
@@ -104,6 +110,7 @@ func runMaster(f flags, opts daemonOpts, cfg *haproxy.Config, ecfg *proxy.Config
 			r.line("WARNING", n)
 		}
 	}
+	m.startPrograms(cfg, false)
 	if err := m.spawn(); err != nil {
 		r.line("ALERT", "Cannot fork: "+err.Error())
 		return 1
@@ -225,8 +232,8 @@ func (m *master) spawn() error {
 		ctl.Close()
 		return err
 	}
-	w := &worker{pid: pid, ctl: ctl, started: time.Now()}
 	m.mu.Lock()
+	w := &worker{pid: pid, ctl: ctl, started: time.Now(), gen: m.reloads}
 	m.workers = append([]*worker{w}, m.workers...)
 	m.mu.Unlock()
 	m.r.line("NOTICE", fmt.Sprintf("New worker (%d) forked", pid))
@@ -236,16 +243,19 @@ func (m *master) spawn() error {
 			m.events <- workerEvent{w: w}
 		}
 	}()
-	go func() {
-		status := 255
-		if p, err := os.FindProcess(pid); err == nil {
-			if st, err := p.Wait(); err == nil {
-				status = exitStatus(st.Sys().(syscall.WaitStatus))
-			}
-		}
-		m.events <- workerEvent{w: w, exited: true, status: status}
-	}()
+	go m.await(w)
 	return nil
+}
+
+// await reports the end of a worker or program to the loop.
+func (m *master) await(w *worker) {
+	status := 255
+	if p, err := os.FindProcess(w.pid); err == nil {
+		if st, err := p.Wait(); err == nil {
+			status = exitStatus(st.Sys().(syscall.WaitStatus))
+		}
+	}
+	m.events <- workerEvent{w: w, exited: true, status: status}
 }
 
 // exitStatus is a wait status as HAProxy reports it: the exit code, or
@@ -331,7 +341,16 @@ func (m *master) ready(w *worker) {
 	}
 	var old []*worker
 	for _, o := range m.workers {
-		if o != w && !o.leaving && o.started.Before(w.started) {
+		switch {
+		case o.program != "":
+			// As the reference's new worker signals every process of
+			// the previous generation, a program not started again at
+			// the reload (no option start-on-reload) is told too.
+			if o.gen < w.gen && !o.leaving {
+				o.leaving = true
+				old = append(old, o)
+			}
+		case o != w && !o.leaving && o.started.Before(w.started):
 			o.leaving = true
 			old = append(old, o)
 		}
@@ -375,15 +394,20 @@ func (m *master) say(label, msg string) {
 // exited reports a worker's end like HAProxy's master; over is true once
 // no worker is left, with the master's exit code.
 func (m *master) exited(w *worker, status int) (code int, over bool) {
-	w.ctl.Close()
+	what := fmt.Sprintf("worker (%d)", w.pid)
+	if w.program != "" {
+		what = fmt.Sprintf("program '%s' (%d)", w.program, w.pid)
+	} else {
+		w.ctl.Close()
+	}
 	if w.leaving {
-		m.say("WARNING", fmt.Sprintf("Former worker (%d) exited with code %d (%s)", w.pid, status, statusText(status)))
+		m.say("WARNING", fmt.Sprintf("Former %s exited with code %d (%s)", what, status, statusText(status)))
 	} else {
 		label := "WARNING"
-		if status >= 128 {
+		if status >= 128 || w.program != "" {
 			label = "ALERT"
 		}
-		m.say(label, fmt.Sprintf("Current worker (%d) exited with code %d (%s)", w.pid, status, statusText(status)))
+		m.say(label, fmt.Sprintf("Current %s exited with code %d (%s)", what, status, statusText(status)))
 		// 0, SIGINT and SIGTERM are normal ends; anything else takes
 		// every other worker down with it.
 		if status != 0 && status != 130 && status != 143 {
@@ -434,6 +458,8 @@ func (m *master) reload() {
 	}
 	m.mu.Unlock()
 	if ok {
+		m.startPrograms(cfg, true)
+		m.killOverReloaded()
 		if err := m.spawn(); err != nil {
 			m.r.line("ALERT", "Cannot fork: "+err.Error())
 			ok = false
@@ -460,13 +486,13 @@ func (m *master) showProc() string {
 	row(os.Getpid(), "master", fmt.Sprintf("%d [failed: %d]", m.reloads, m.failures), m.started)
 	b.WriteString("# workers\n")
 	for _, w := range m.workers {
-		if !w.leaving {
+		if !w.leaving && w.program == "" {
 			row(w.pid, "worker", strconv.Itoa(w.reloads), w.started)
 		}
 	}
 	header := false
 	for _, w := range m.workers {
-		if w.leaving {
+		if w.leaving && w.program == "" {
 			if !header {
 				b.WriteString("# old workers\n")
 				header = true
@@ -474,7 +500,13 @@ func (m *master) showProc() string {
 			row(w.pid, "worker", strconv.Itoa(w.reloads), w.started)
 		}
 	}
-	b.WriteString("# programs\n\n")
+	b.WriteString("# programs\n")
+	for _, w := range slices.Backward(m.workers) { // in the order they started
+		if w.program != "" {
+			fmt.Fprintf(&b, "%-15d %-15s %-15d %-15s %-15s\n", w.pid, w.program, w.reloads, uptime(now.Sub(w.started)), "-")
+		}
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -519,7 +551,7 @@ func (m *master) target(prefix string) *worker {
 	defer m.mu.Unlock()
 	if pid, ok := strings.CutPrefix(prefix, "@!"); ok {
 		for _, w := range m.workers {
-			if strconv.Itoa(w.pid) == pid {
+			if strconv.Itoa(w.pid) == pid && w.program == "" {
 				return w
 			}
 		}
@@ -527,7 +559,7 @@ func (m *master) target(prefix string) *worker {
 	}
 	if prefix == "@1" {
 		for _, w := range m.workers {
-			if !w.leaving {
+			if !w.leaving && w.program == "" {
 				return w
 			}
 		}

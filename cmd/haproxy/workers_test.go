@@ -72,8 +72,17 @@ type mwRun struct {
 	cfg    string
 }
 
-// startMW runs bin as Debian's unit does: -Ws -f CFG -p PIDFILE -S SOCK.
+// startMW runs bin as Debian's unit does: -Ws -f CFG -p PIDFILE -S SOCK,
+// and waits for its first worker.
 func startMW(t *testing.T, bin, config string) *mwRun {
+	t.Helper()
+	m := launchMW(t, bin, config)
+	waitFor(t, "Loading success", func() bool { return strings.Contains(m.p.out.String(), "Loading success.") })
+	return m
+}
+
+// launchMW is startMW without the wait.
+func launchMW(t *testing.T, bin, config string) *mwRun {
 	t.Helper()
 	dir := t.TempDir()
 	chroot := filepath.Join(dir, "chroot")
@@ -88,7 +97,6 @@ func startMW(t *testing.T, bin, config string) *mwRun {
 	}
 	env := []string{"CHROOT=" + chroot, "DIR=" + dir, "FE_PORT=" + port, "S1=" + s.addr()}
 	m.p = startBin(t, bin, env, "-Ws", "-f", m.cfg, "-p", filepath.Join(dir, "haproxy.pid"), "-S", m.master)
-	waitFor(t, "Loading success", func() bool { return strings.Contains(m.p.out.String(), "Loading success.") })
 	return m
 }
 
