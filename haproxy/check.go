@@ -183,7 +183,8 @@ func (l *loader) postChecks() {
 	l.incompleteSections()
 	l.compressionFilters(alert) // compression.go
 	l.peersSSL(alert)
-	l.cacheRefs(alert) // cachesection.go
+	l.cacheRefs(alert)        // cachesection.go
+	l.errorfilesChecks(alert) // errorfiles.go
 	l.cfg.masterWorker = l.opt.MasterWorker || l.cfg.Global.MasterWorker
 	if len(l.cfg.Programs) > 0 && !l.cfg.masterWorker {
 		alert(confparse.Pos{}, "Can't use a 'program' section without master worker mode.")

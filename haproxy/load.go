@@ -87,7 +87,10 @@ func LoadWith(opt Options, paths ...string) (*Config, []confparse.Diagnostic) {
 	if opt.Resolve == nil {
 		opt.Resolve = systemResolve
 	}
+	var environ func() []string
+	opt.Build, environ = withEnvChanges(opt.Build) // environ.go
 	l := &loader{opt: opt, cfg: &Config{}, defaults: map[string]*Proxy{}, proxyNames: map[string]*Proxy{}}
+	defer func() { l.cfg.Environ = environ() }()
 	for _, name := range haproxycfg.ExpandPaths(paths) {
 		f, err := haproxycfg.ReadFile(name, opt.Build)
 		if err != nil {

@@ -204,7 +204,9 @@ func TestGoldenAndRoundTrip(t *testing.T) {
 func FuzzLoad(f *testing.F) {
 	for _, s := range []string{"frontend f\n bind :80\n default_backend b\nbackend b\n server s 127.0.0.1:1\n",
 		"global\n log 127.0.0.1 local0\n", "listen l\n bind :1-2\n acl a src 1.2.3.4\n http-request deny if a\n",
-		"backend b\n server-template s 3 a.b:1 resolvers r\n"} {
+		"backend b\n server-template s 3 a.b:1 resolvers r\n",
+		"global\n setenv A \"${B}x\"\n presetenv B 1\n unsetenv A\n resetenv B\n.if defined(B)\n.endif\n",
+		"defaults\n http-error status 503 content-type t lf-string \"%[path]\" hdr X y\n http-error status 404 default-errorfiles\n"} {
 		f.Add(s)
 	}
 	// Every keyword alone, without its arguments, in each kind of section.

@@ -44,7 +44,7 @@ var argsRequired = map[string]struct {
 	"hash-balance-factor":   {msg: `parsing [%[1]s:%[2]d] : 'hash-balance-factor' expects an integer argument.`},
 	"hash-type":             {msg: `parsing [%[1]s:%[2]d] : 'hash-type' only supports 'consistent' and 'map-based'.`},
 	"http-check":            {msg: `parsing [%[1]s:%[2]d] : 'http-check' only supports 'disable-on-404', 'send-state', 'comment', 'connect', 'send', 'expect', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)'. but got ''`},
-	"http-error":            {msg: `parsing [%[1]s:%[2]d] : http-error : expects at least a <status> as arguments.`},
+	"http-error":            {msg: "parsing [%[1]s:%[2]d] : http-error : expects at least a <status> as arguments.\n"},
 	"http-send-name-header": {msg: `parsing [%[1]s:%[2]d] : 'http-send-name-header' requires a header string.`},
 	"id":                    {msg: `parsing [%[1]s:%[2]d]: 'id' expects an integer argument.`},
 	"ignore-persist":        {msg: `parsing [%[1]s:%[2]d] : 'ignore-persist' requires either 'if' or 'unless' followed by a condition.`},

@@ -21,6 +21,10 @@ type Config struct {
 	// the reference; the daemon prints them as warnings when it starts.
 	Pending []confparse.Diagnostic `json:"-"`
 
+	// Environ is the process environment the global setenv, presetenv,
+	// unsetenv and resetenv lines leave (environ.go); nil when none.
+	Environ []string `json:"-"`
+
 	// Order records the sections as they appear, for printing back.
 	Order []*Section `json:"-"`
 

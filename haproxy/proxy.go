@@ -287,14 +287,7 @@ func init() {
 		}
 		l.compressionOffload(px, d) // compression.go
 	})
-	set("http-error", false, func(l *loader, px *Proxy, d line) {
-		for i := 1; i+1 < len(d.args); i++ {
-			if (d.args[i] == "errorfile" || d.args[i] == "file" || d.args[i] == "lf-file") && !fileExists(d.args[i+1]) {
-				l.alert(d.pos, fmt.Sprintf("http-error : error opening file '%s'", d.args[i+1]))
-				return
-			}
-		}
-	})
+	set("http-error", false, func(l *loader, px *Proxy, d line) { l.httpErrorArgs(d) }) // httperror.go
 	set("stick-table", false, func(l *loader, px *Proxy, d line) { l.stickTableArgs(d) })
 	set("grace", false, func(l *loader, px *Proxy, d line) {
 		l.alertTight(d.pos, "the 'grace' keyword is not supported any more since HAProxy version 2.5.")

@@ -840,16 +840,32 @@ func (e *Engine) BackendNames() []string {
 func (e *Engine) HasFrontend(name string) bool { return e.rt.Load().frontends[name] != nil }
 
 // rateLimit bounds accepted connections per second (`set rate-limit
-// sessions global`); 0 means no limit.
+// sessions global`, maxconnrate); 0 means no limit. It counts as the
+// reference's frequency counters do: the current one-second period
+// (starting with the event that opened it) plus the previous period's
+// count weighted by what is left of the current one, so that after a
+// burst the next connections come at an even pace.
 type rateLimit struct {
-	mu     sync.Mutex
-	limit  int
-	second int64
-	count  int
+	mu         sync.Mutex
+	limit      int
+	start      time.Time // the current period's start
+	curr, prev int       // events in the current and the previous period
 }
 
-// wait takes one connection slot in the current second, waiting for the
-// next second when the limit is reached; false when done closed first.
+// rotate moves the period on to now.
+func (r *rateLimit) rotate(now time.Time) {
+	if r.start.IsZero() || now.Sub(r.start) >= 2*time.Second {
+		r.start, r.curr, r.prev = now, 0, 0
+		return
+	}
+	if now.Sub(r.start) >= time.Second {
+		r.start, r.prev, r.curr = r.start.Add(time.Second), r.curr, 0
+	}
+}
+
+// wait returns once a connection may be accepted (the rate is below the
+// limit); false when done closed first. The accepted connection counts
+// with take, as the reference counts at accept.
 func (r *rateLimit) wait(done <-chan struct{}) bool {
 	for {
 		r.mu.Lock()
@@ -857,30 +873,45 @@ func (r *rateLimit) wait(done <-chan struct{}) bool {
 			r.mu.Unlock()
 			return true
 		}
-		sec := time.Now().Unix()
-		if sec != r.second {
-			r.second, r.count = sec, 0
-		}
-		if r.count < r.limit {
-			r.count++
+		now := time.Now()
+		r.rotate(now)
+		left := time.Second - now.Sub(r.start)
+		if r.curr+int(int64(r.prev)*int64(left)/int64(time.Second)) < r.limit {
 			r.mu.Unlock()
 			return true
 		}
+		// Until the period ends, or until the previous period's share
+		// has shrunk enough.
+		delay := left
+		if r.curr < r.limit && r.prev > 0 {
+			delay = left - time.Duration(int64(r.limit-r.curr)*int64(time.Second)/int64(r.prev))
+		}
+		delay = max(delay, time.Millisecond)
 		r.mu.Unlock()
 		select {
-		case <-time.After(time.Until(time.Unix(sec+1, 0))):
+		case <-time.After(delay):
 		case <-done:
 			return false
 		}
 	}
 }
 
+// take counts one accepted connection.
+func (r *rateLimit) take() {
+	r.mu.Lock()
+	now := time.Now()
+	r.rotate(now)
+	if r.curr == 0 && r.prev == 0 {
+		r.start = now // an idle counter's period starts with this event
+	}
+	r.curr++
+	r.mu.Unlock()
+}
+
 // SetSessionRateLimit sets the process-wide limit of new connections per
 // second (0 = none).
 func (e *Engine) SetSessionRateLimit(n int) error {
-	e.sessRate.mu.Lock()
-	e.sessRate.limit = n
-	e.sessRate.mu.Unlock()
+	e.setRateLimits(nil, &n) // ratelimits.go
 	return nil
 }
 

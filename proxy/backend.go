@@ -516,6 +516,9 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		start = time.Now()
 	}
 	rec.TQueue = start.Sub(rec.Accept)
+	if errors.Is(err, errNoServer) {
+		rec.TQueue = -1 // never queued: the reference logs %Tw -1
+	}
 	if err != nil {
 		return nil, nil, err
 	}

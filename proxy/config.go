@@ -52,6 +52,11 @@ type Config struct {
 	H2 h2.Settings
 	// SpreadChecks are spread-checks and max-spread-checks.
 	SpreadChecks SpreadChecks
+	// ProcVars are the global set-var and set-var-fmt lines (procvars.go).
+	ProcVars []ProcVarInit
+	// ConnRateLimit and SessRateLimit are the global maxconnrate and
+	// maxsessrate (0 = none; ratelimits.go).
+	ConnRateLimit, SessRateLimit int
 	// Resolvers are the `resolvers` sections, by name; ResolversOrder
 	// their names as `show resolvers` lists them.
 	Resolvers      map[string]*resolve.Config
@@ -190,6 +195,9 @@ type Session struct {
 
 // SetVar sets a session variable (set-var actions).
 func (s *Session) SetVar(name, value string) {
+	if s.setProcVar(name, value, sample.Str) { // procvars.go
+		return
+	}
 	if s.vars == nil {
 		s.vars = map[string]string{}
 	}
@@ -197,10 +205,17 @@ func (s *Session) SetVar(name, value string) {
 }
 
 // UnsetVar removes a session variable (unset-var actions).
-func (s *Session) UnsetVar(name string) { delete(s.vars, name) }
+func (s *Session) UnsetVar(name string) {
+	if !s.unsetProcVar(name) { // procvars.go
+		delete(s.vars, name)
+	}
+}
 
 // Var returns a session variable.
 func (s *Session) Var(name string) (string, bool) {
+	if v, ok, isProc := s.procVar(name); isProc { // procvars.go
+		return v, ok
+	}
 	v, ok := s.vars[name]
 	return v, ok
 }

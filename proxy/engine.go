@@ -50,6 +50,8 @@ type Options struct {
 type Engine struct {
 	opts Options
 	rt   atomic.Pointer[runtime]
+	// procVars are the proc.* variables (procvars.go).
+	procVars procVars
 
 	mu        sync.Mutex // listeners, states, lifecycle
 	ctx       context.Context
@@ -67,6 +69,7 @@ type Engine struct {
 	paused    bool          // Pause: listeners closed until Resume
 	adminMu   sync.Mutex    // serialises add/del server (admin.go)
 	sessRate  rateLimit     // `set rate-limit sessions global` (admin.go)
+	rates     rateLimits    // maxconnrate, maxsessrate (ratelimits.go)
 	captures  atomic.Uint64 // requests captured for `show errors`
 	dns       sync.Map      // resolvers section name -> *resolve.Client (resolvers.go)
 	peers     peersState    // stick-table replication (peers.go)
@@ -101,6 +104,7 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
+	e.applyGlobals(cfg) // procvars.go
 	return e, nil
 }
 
@@ -219,6 +223,7 @@ func (e *Engine) Reload(cfg *Config) error {
 		old.closeIdle()
 	}
 	e.startChecks(rt)
+	e.applyGlobals(cfg) // procvars.go
 	return e.restartPeers(rt)
 }
 

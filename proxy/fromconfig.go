@@ -41,7 +41,9 @@ func FromConfig(hc *haproxy.Config) (*Config, []confparse.Diagnostic) {
 	a.cfg.Stats = a.statsGlobal()
 	a.cfg.H2 = h2Settings(&hc.Global) // fromh2.go
 	a.cfg.SpreadChecks = a.spreadChecks()
-	a.cfg.Caches = a.cacheList() // fromcache.go
+	a.cfg.Caches = a.cacheList()                                // fromcache.go
+	a.cfg.ProcVars = a.procVarInits()                           // fromprocvars.go
+	a.cfg.ConnRateLimit, a.cfg.SessRateLimit = a.rateLimitsOf() // ratelimits.go
 	a.externalProxyIDs()
 	a.spoeHooks() // fromspoe.go
 	return a.cfg, a.diags
@@ -144,7 +146,9 @@ func (a *adapter) linesOf(px *haproxy.Proxy) []haproxy.Directive {
 			return
 		}
 		seen[p] = true
-		walk(a.defaultsOf(p))
+		if p.Kind != "defaults" || p.From != "" { // a defaults section starts afresh unless it says "from"
+			walk(a.defaultsOf(p))
+		}
 		if p.Section != nil {
 			out = append(out, p.Section.Lines...)
 		}

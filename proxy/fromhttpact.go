@@ -83,7 +83,7 @@ func (a *adapter) httpActions(act *HTTPActions, px *haproxy.Proxy, lines []hapro
 			act.Redirects = append(act.Redirects, rule)
 		}
 	}
-	act.Errors = a.errorPages(lines)
+	act.Errors = a.errorPages(px, lines)
 }
 
 // lfValue compiles a log-format value: its text when it holds no
@@ -487,10 +487,14 @@ func (a *adapter) redirectRule(sc *ruleScope, pos confparse.Pos, w []string) (*R
 
 // errorPages reads errorfile, errorfiles and errorloc lines (defaults
 // first, the proxy's own last, so later lines win).
-func (a *adapter) errorPages(lines []haproxy.Directive) map[int]*Reply {
+func (a *adapter) errorPages(px *haproxy.Proxy, lines []haproxy.Directive) map[int]*Reply {
 	pages := map[int]*Reply{}
 	for _, d := range lines {
 		switch d.Keyword {
+		case "http-error":
+			if st, p := a.httpErrorPage(px, d); p != nil {
+				pages[st] = p
+			}
 		case "errorfile":
 			if len(d.Args) < 2 {
 				continue

@@ -219,6 +219,7 @@ func (a *adapter) capture(l *AccessLog, d haproxy.Directive) {
 // refuses (the rest of the mapping is the daemon's business).
 func LogFormatErrors(hc *haproxy.Config) []confparse.Diagnostic {
 	a := &adapter{hc: hc, cfg: &Config{}}
+	a.procVarInits() // the global set-var lines' errors (fromprocvars.go)
 	for _, px := range hc.Proxies {
 		if px.Kind == "frontend" || px.Kind == "listen" {
 			a.accessLog(&Frontend{}, px, a.linesOf(px))

@@ -31,6 +31,7 @@ func (a *adapter) statsGlobal() *StatsGlobal {
 	if g.Node == "" {
 		g.Node = hostname
 	}
+	g.ProxyDescs = a.proxyDescriptions() // fromdesc.go
 	// Explicit ids first, then the others in configuration order from the
 	// first free one; the Runtime API's proxy takes the first id when a
 	// stats socket exists.

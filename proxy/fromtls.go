@@ -168,6 +168,7 @@ func ActsOnGlobal(keyword string) bool {
 	return keyword == "ssl-default-bind-options" || keyword == "ssl-default-bind-ciphers" ||
 		keyword == "ssl-default-bind-ciphersuites" || actsOnServerTLSGlobal(keyword) ||
 		keyword == "spread-checks" || keyword == "max-spread-checks" || actsOnCompGlobal(keyword) ||
+		actedGlobals[keyword] || // set-var, maxconnrate... (fromprocvars.go, ratelimits.go)
 		keyword == "ca-base" || keyword == "crt-base" || // relative certificate and CA paths
 		bufferGlobals[keyword]
 }

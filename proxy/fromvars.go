@@ -49,7 +49,7 @@ func (a *adapter) varAction(pos confparse.Pos, words []string) (do func(*Session
 		// A sample that cannot be fetched leaves the variable as it was,
 		// as in the reference.
 		if v, ok := x.String(s); ok {
-			s.SetVar(name, v)
+			s.setVarOf(name, v, x.Out())
 		}
 	}, true
 }

@@ -116,9 +116,9 @@ func (h *httpConn) rewriteRequest(r *HTTPRule) {
 	case HTTPSilent:
 		h.r.Log = nil
 	case HTTPSetVar:
-		h.sess.SetVar(r.Name, h.value(r))
+		h.setVarRule(r) // procvars.go
 	case HTTPUnsetVar:
-		delete(h.sess.vars, r.Name)
+		h.sess.UnsetVar(r.Name)
 	default:
 		rewriteHeaders(&req.Headers, r, h.value(r))
 	}
@@ -356,9 +356,9 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 			*reason = []byte(StatusReason(r.Status))
 		}
 	case HTTPSetVar:
-		h.sess.SetVar(r.Name, h.value(r))
+		h.setVarRule(r) // procvars.go
 	case HTTPUnsetVar:
-		delete(h.sess.vars, r.Name)
+		h.sess.UnsetVar(r.Name)
 	case HTTPDo:
 		r.Do(h.sess)
 	case HTTPSilent:

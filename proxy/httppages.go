@@ -20,6 +20,9 @@ type Reply struct {
 	// close" (an errorfile without Content-Length, whose body the close
 	// delimits; the 400 and 408 pages).
 	Close bool
+	// dynamic computes an http-error page's lf-string/lf-file body and
+	// hdr values per request (fromhttperror.go).
+	dynamic *HTTPRule
 }
 
 // builtinPage is one of the reference's built-in error answers (its
@@ -132,6 +135,9 @@ func replySize(status int, reason []byte, hs http1.Headers, body int) int64 {
 // rules; keep tells whether the connection may persist (an unframed body
 // forbids it). It returns the status sent and what %B counts.
 func (h *httpConn) writeReply(rep *Reply, keep bool) (int, int64) {
+	if rep.dynamic != nil {
+		rep = h.evalReply(rep.dynamic, rep)
+	}
 	status, reason := rep.Status, []byte(rep.Reason)
 	hs := append(http1.Headers(nil), rep.Headers...)
 	h.afterResponse(&status, &reason, &hs)

@@ -289,6 +289,7 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 		// The log shows the hold as queue time (%Tw), %TR as -1.
 		h.r.TQueue = time.Since(h.hrec.Start)
 		h.hrec.TReq = -1
+		h.eraseRequest() // tarpiterase.go
 		rep = h.ruleReply(r, 500)
 		h.r.Term = [2]byte{termProxy, 'T'}
 	}
@@ -316,6 +317,7 @@ func (h *httpConn) evalReply(r *HTTPRule, rep *Reply) *Reply {
 	for _, ht := range r.HdrTmpl {
 		dyn.Headers[ht.index].Value = ht.tmpl.Append(nil, h.sess)
 	}
+	dyn.Headers = dropEmptyComputed(dyn.Headers, r.HdrTmpl) // tarpiterase.go
 	if r.Body != nil {
 		dyn.Body = r.Body.Append(nil, h.sess)
 		if i := dyn.Headers.Index("content-length", 0); i >= 0 {

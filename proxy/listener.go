@@ -195,6 +195,7 @@ func (e *Engine) acceptLoop(l *listener) {
 			}
 			continue
 		}
+		e.sessRate.take() // the connection rate counts it (admin.go)
 		// Another listener may have taken the room meanwhile: then this
 		// accepted connection waits for its slot.
 		if !g.acquire(l.done) {

@@ -26,6 +26,9 @@ type StatsGlobal struct {
 	// Node and Description are `node` and `description` of the global
 	// section (the stats page shows them with show-node/show-desc).
 	Node, Description string
+	// ProxyDescs are the proxies' own `description` lines, by name
+	// (fromdesc.go).
+	ProxyDescs map[string]string
 	// Pages are the statistics pages, by proxy name.
 	Pages map[string]*StatsPage
 }
@@ -573,6 +576,7 @@ func (e *Engine) Info(version, releaseDate string) *stats.Info {
 	p.Stopping = e.stopped
 	e.mu.Unlock()
 	p.Listeners, p.Jobs = listeners, listeners+int(p.CurrConns)
+	p.ConnRateLimit, p.SessRateLimit = e.RateLimits() // ratelimits.go
 	names := make([]string, 0, len(rt.frontends))
 	for name := range rt.frontends {
 		names = append(names, name)

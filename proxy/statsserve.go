@@ -137,7 +137,7 @@ func (h *httpConn) serveStats(name string) (done, keep bool) {
 		stats.WritePage(&buf, snap, h.e.Info(Version, ReleaseDate), stats.Page{URI: page.URI, Version: Version,
 			ReleaseDate: ReleaseDate, HideVersion: page.HideVersion, Node: node, Desc: desc,
 			ShowLegends: page.ShowLegends, Refresh: int(page.Refresh / time.Second), NoRefresh: noRefresh,
-			Up: up, Scope: flags["scope"], Admin: admin, Status: flags["st"]}, opts)
+			Up: up, Scope: flags["scope"], Admin: admin, Status: flags["st"], ProxyDescs: g.ProxyDescs}, opts)
 	}
 	var extra []string
 	if page.Refresh > 0 && !noRefresh {

@@ -195,6 +195,7 @@ func startServing(f flags, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter,
 	if g.nbthread > 0 {
 		runtime.GOMAXPROCS(g.nbthread)
 	}
+	applyCPUMap(cfg, g.nbthread, r) // cpumap.go
 	logs := newLogger(cfg, r.pid, r.quiet)
 	engine, err := proxy.New(ecfg, proxy.Options{Log: logs.engineMessage, AccessLog: logs.access, Inherit: inherit,
 		LocalPeer: parseDaemonArgs(f.daemonArgs).localPeer})
@@ -222,6 +223,7 @@ func loadEngineConfig(f flags) (*haproxy.Config, *proxy.Config, *reporter, bool)
 	if haproxy.Verdict(cfg) == haproxy.Invalid {
 		return nil, nil, r, false
 	}
+	applyEnviron(cfg.Environ) // environ.go
 	for _, d := range cfg.Pending {
 		if !actedOn(cfg, d) {
 			r.print(d)

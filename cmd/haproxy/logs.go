@@ -26,6 +26,11 @@ type logTarget struct {
 	mu       sync.Mutex
 	conn     io.WriteCloser // udp or unix datagram socket (logsink.go)
 	buf      []byte         // the line being written, reused (under mu)
+
+	// host and formatNamed decide the header's host field (loghost.go):
+	// the log-send-hostname name, and whether `format` was written.
+	host        string
+	formatNamed bool
 }
 
 var facilities = map[string]int{"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
@@ -44,7 +49,7 @@ func parseLogArgs(args []string) *logTarget {
 	for i+1 < len(args) && (args[i] == "len" || args[i] == "format" || args[i] == "sample") {
 		switch args[i] {
 		case "format":
-			t.format = args[i+1]
+			t.format, t.formatNamed = args[i+1], true
 		case "len":
 			if n, err := strconv.Atoi(args[i+1]); err == nil && n > 1 {
 				t.maxLen = n
@@ -86,9 +91,9 @@ func (t *logTarget) write(pid, level int, sd, msg []byte) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.buf[:0]
-	if t.format != "raw" {
+	if t.format != "raw" && t.format != "iso" {
 		b = append(b, '<')
-		if t.format == "short" {
+		if t.format == "short" || t.format == "timed" {
 			pri = level
 		}
 		b = strconv.AppendInt(b, int64(pri), 10)
@@ -98,8 +103,9 @@ func (t *logTarget) write(pid, level int, sd, msg []byte) error {
 	case "raw", "short", "priority":
 	case "rfc5424":
 		b = append(b, "1 "...)
-		b = time.Now().UTC().AppendFormat(b, "2006-01-02T15:04:05.000000-07:00")
-		b = append(b, " - haproxy "...)
+		b = time.Now().AppendFormat(b, "2006-01-02T15:04:05.000000-07:00 ") // local time, as the reference
+		b = append(b, t.hostField()...)
+		b = append(b, " haproxy "...)
 		b = strconv.AppendInt(b, int64(pid), 10)
 		b = append(b, " - "...)
 		if len(sd) == 0 {
@@ -107,15 +113,12 @@ func (t *logTarget) write(pid, level int, sd, msg []byte) error {
 		}
 		b = append(b, sd...)
 		b = append(b, ' ')
-	case "timed":
-		b = time.Now().AppendFormat(b, "Jan _2 15:04:05 ")
-	case "iso":
-		b = time.Now().UTC().AppendFormat(b, "2006-01-02T15:04:05.000000-07:00 ")
+	case "timed", "iso":
+		b = time.Now().AppendFormat(b, "2006-01-02T15:04:05.000000-07:00 ")
 	default:
 		b = time.Now().AppendFormat(b, "Jan _2 15:04:05 ")
-		if t.name == "stdout" || t.name == "stderr" {
-			// The reference names the host on its fd sinks only.
-			b = append(b, "localhost "...)
+		if host := t.hostField(); host != "" {
+			b = append(append(b, host...), ' ')
 		}
 		b = append(b, "haproxy["...)
 		b = strconv.AppendInt(b, int64(pid), 10)
@@ -173,6 +176,7 @@ func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
 func (l *logger) configure(cfg *haproxy.Config) {
 	st := &logState{frontends: map[string][]*logTarget{}, proxies: map[string][]*logTarget{}}
 	byName := map[string]*logTarget{}
+	host := logHostname(cfg) // loghost.go
 	target := func(args []string) *logTarget {
 		key := strings.Join(args, " ")
 		if t := byName[key]; t != nil {
@@ -180,6 +184,7 @@ func (l *logger) configure(cfg *haproxy.Config) {
 		}
 		t := parseLogArgs(args)
 		if t != nil {
+			t.host = host
 			t.open()
 			byName[key] = t
 		}

@@ -14,6 +14,10 @@ type Build struct {
 	OpenSSLVersion string   // e.g. "3.0.19"
 	SSLLibName     string   // e.g. "OpenSSL"
 	Env            Env
+	// Line, when set, is told every line kept (outside false `.if`
+	// branches), in order, as soon as it is read: the global setenv
+	// family changes what Env returns for the lines after it.
+	Line func(section, keyword string, args []string)
 }
 
 // condError is a failed `.if`/`.elif` expression: the reference's message

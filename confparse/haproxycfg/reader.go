@@ -311,6 +311,9 @@ func Read(name string, data []byte, b *Build) *File {
 			section = kw
 		}
 		f.Lines = append(f.Lines, Line{Pos: words[0].Pos, Words: words})
+		if b.Line != nil {
+			b.Line(section, kw, args)
+		}
 	}
 	if len(conds) > 0 && (!f.Aborted || unterminated) {
 		alert(linenum, "non-terminated '.if' block.")

@@ -412,8 +412,9 @@ func (s *session) setRateLimit(args []string, _ string) string {
 		return "Value out of range.\n"
 	}
 	switch what {
-	case "connections global", "sessions global":
-		// Every connection is a session in Fulcrum's engine.
+	case "connections global":
+		return engineError(s.srv.engine.SetConnRateLimit(v))
+	case "sessions global":
 		return engineError(s.srv.engine.SetSessionRateLimit(v))
 	}
 	s.srv.logf("'set rate-limit %s' accepted; Fulcrum has no %s to limit.", what, strings.Fields(what)[0])

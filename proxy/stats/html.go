@@ -27,6 +27,9 @@ type Page struct {
 	// Status is the result of the last admin action (";st=" of the
 	// redirect), shown above the tables.
 	Status string
+	// ProxyDescs are the proxies' descriptions, by name, shown beside
+	// their names (as written: the reference does not escape them).
+	ProxyDescs map[string]string
 }
 
 // htmlStyle gives the page the reference's look: the same colours per
@@ -246,7 +249,11 @@ func writeProxy(bw *bufio.Writer, rows []Row, p Page) {
 	} else {
 		fmt.Fprintf(bw, "<a class=px href=\"#%s\">%s</a>", name, name)
 	}
-	bw.WriteString("</th><th class=\"empty\" width=\"90%\"></th></tr>\n</table>\n<table class=\"tbl\" width=\"100%\">\n<tr class=\"titre\">")
+	class, desc := "empty", p.ProxyDescs[name]
+	if desc != "" {
+		class = "desc"
+	}
+	fmt.Fprintf(bw, "</th><th class=\"%s\" width=\"90%%\">%s</th></tr>\n</table>\n<table class=\"tbl\" width=\"100%%\">\n<tr class=\"titre\">", class, desc)
 	if admin {
 		bw.WriteString("<th rowspan=2 width=1></th>")
 	}

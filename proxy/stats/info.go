@@ -42,6 +42,9 @@ type Process struct {
 	ConnRate, SessRate   int64
 	MaxConnRate          int64
 	MaxSessRate          int64
+
+	// ConnRateLimit and SessRateLimit are maxconnrate and maxsessrate.
+	ConnRateLimit, SessRateLimit int
 }
 
 // NewInfo fills the info fields from p. Pools, SSL, pipes and
@@ -83,6 +86,8 @@ func NewInfo(p Process) *Info {
 	in[InfoConnRate] = U32(p.ConnRate)
 	in[InfoMaxConnRate] = U32(p.MaxConnRate)
 	in[InfoSessRate] = U32(p.SessRate)
+	in[InfoConnRateLimit] = U32(int64(p.ConnRateLimit))
+	in[InfoSessRateLimit] = U32(int64(p.SessRateLimit))
 	in[InfoMaxSessRate] = U32(p.MaxSessRate)
 	in[InfoIdlePct] = U32(100)
 	in[InfoNode] = Str(p.Node)
