@@ -148,7 +148,7 @@ func (l *loader) otherKeyword(d line) {
 		l.programLine(d) // the master runs programs (cmd/haproxy)
 		return
 	}
-	if l.kind != "userlist" && l.kind != "cache" { // userlists and caches are built (proxy)
+	if l.kind != "userlist" && l.kind != "cache" && !ringBuilt(l.kind, d.kw) { // userlists and caches are built (proxy)
 		l.notBuilt(d.pos, l.kind+" "+d.kw)
 	}
 	switch {
@@ -174,4 +174,10 @@ func (s *Section) argOr0() string {
 		return ""
 	}
 	return s.Args[0]
+}
+
+// ringBuilt reports the ring keywords the daemon acts on (its log
+// sinks, cmd/haproxy/rings.go); a ring's servers are not built yet.
+func ringBuilt(kind, kw string) bool {
+	return kind == "ring" && (kw == "description" || kw == "format" || kw == "maxlen" || kw == "size")
 }
