@@ -251,6 +251,7 @@ func (l *logger) configure(cfg *haproxy.Config) {
 	capRingMessages(byName)
 	if old := l.state.Swap(st); old != nil {
 		closeUnused(old, byName)
+		closeRings(old.rings)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"fulcrum/haproxy"
 	"fulcrum/proxy/ring"
@@ -20,6 +21,8 @@ func buildRings(cfg *haproxy.Config) []*ring.Ring {
 		seen[sec.Args[0]] = true
 		var desc, format string
 		maxLen, size := 0, 0
+		var connectTimeout, serverTimeout time.Duration
+		var targets []ring.Target
 		for _, d := range sec.Lines {
 			arg := ""
 			if len(d.Args) > 0 {
@@ -32,6 +35,20 @@ func buildRings(cfg *haproxy.Config) []*ring.Ring {
 				format = arg
 			case "maxlen":
 				maxLen, _ = strconv.Atoi(arg)
+			case "timeout":
+				if len(d.Args) > 1 {
+					v, _ := parseDuration(d.Args[1])
+					switch arg {
+					case "connect":
+						connectTimeout = v
+					case "server":
+						serverTimeout = v
+					}
+				}
+			case "server":
+				if t, ok := ringTarget(d.Args); ok {
+					targets = append(targets, t)
+				}
 			case "size":
 				// A size below the default keeps the default (the
 				// loader warns).
@@ -40,9 +57,35 @@ func buildRings(cfg *haproxy.Config) []*ring.Ring {
 				}
 			}
 		}
-		rings = append(rings, ring.New(sec.Args[0], desc, format, maxLen, size))
+		r := ring.New(sec.Args[0], desc, format, maxLen, size)
+		for _, t := range targets {
+			t.ConnectTimeout, t.ServerTimeout = connectTimeout, serverTimeout
+			r.Forward(t)
+		}
+		rings = append(rings, r)
 	}
 	return rings
+}
+
+// ringTarget reads a ring's `server NAME ADDR [log-proto P]`.
+func ringTarget(args []string) (ring.Target, bool) {
+	if len(args) < 2 {
+		return ring.Target{}, false
+	}
+	t := ring.Target{Name: args[0], Addr: strings.TrimPrefix(strings.TrimPrefix(args[1], "tcp@"), "ipv4@")}
+	for i := 2; i+1 < len(args); i++ {
+		if args[i] == "log-proto" {
+			t.OctetCount = args[i+1] == "octet-count"
+		}
+	}
+	return t, true
+}
+
+// closeRings stops the forwarders of an older configuration's rings.
+func closeRings(rings []*ring.Ring) {
+	for _, r := range rings {
+		r.Close()
+	}
 }
 
 // attachRing points a `log ring@NAME` target at its ring, whose format

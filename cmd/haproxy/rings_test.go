@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -43,7 +44,13 @@ ring raw
     size 16384
 ring unused
     description unused ring
-defaults
+` + ringFrontend + `    log ring@raw len 90 format rfc5424 local1
+    log-format "%r 0123456789012345678901234567890123456789012345678901234567890123456789"
+    http-request return status 200
+`
+
+// ringFrontend is the HTTP frontend the ring tests log from.
+const ringFrontend = `defaults
     mode http
     timeout connect 1s
     timeout client 1s
@@ -51,9 +58,6 @@ defaults
 frontend fe
     bind "127.0.0.1:${FE_PORT}"
     log global
-    log ring@raw len 90 format rfc5424 local1
-    log-format "%r 0123456789012345678901234567890123456789012345678901234567890123456789"
-    http-request return status 200
 `
 
 // maskRing hides what differs from run to run: times and pids.
@@ -137,4 +141,93 @@ func TestRingsFollow(t *testing.T) {
 			t.Errorf("after the key: %q, want the next line and the end", rest)
 		}
 	})
+}
+
+// syslogCollector accepts TCP connections and keeps what they send.
+type syslogCollector struct {
+	ln  net.Listener
+	mu  sync.Mutex
+	got []byte
+}
+
+func startCollector(t *testing.T) *syslogCollector {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &syslogCollector{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				for {
+					n, err := conn.Read(buf)
+					c.mu.Lock()
+					c.got = append(c.got, buf[:n]...)
+					c.mu.Unlock()
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return c
+}
+
+func (c *syslogCollector) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return string(c.got)
+}
+
+const forwardConfig = `global
+    stats socket "${DIR}/admin.sock" level admin
+    log ring@legacy local2 info
+    log ring@octet local2 info
+ring legacy
+    format rfc3164
+    timeout connect 1s
+    timeout server 10s
+    server s1 "${S1}"
+ring octet
+    format rfc5424
+    maxlen 90
+    timeout connect 1s
+    timeout server 10s
+    server s2 "${S2}" log-proto octet-count
+` + ringFrontend + `    http-request return status 200
+`
+
+// TestRingsForwardMatchReference compares what syslog servers behind a
+// ring's `server` lines receive from ours and from the reference: lines
+// with an LF (legacy) or with their length first (octet-count).
+func TestRingsForwardMatchReference(t *testing.T) {
+	got := map[string][2]string{}
+	binaries(t, func(t *testing.T, bin string) {
+		legacy, octet := startCollector(t), startCollector(t)
+		config := strings.NewReplacer("${S1}", legacy.ln.Addr().String(), "${S2}", octet.ln.Addr().String()).Replace(forwardConfig)
+		r := startAPIConfig(t, bin, config, nil)
+		ringRequests(t, r.front, 3)
+		waitFor(t, "the forwarded lines", func() bool {
+			return strings.Count(legacy.String(), "Connect from") == 3 && strings.Count(octet.String(), "<150>1 ") == 3
+		})
+		got[t.Name()] = [2]string{maskRing.ReplaceAllString(legacy.String(), "X"), maskRing.ReplaceAllString(octet.String(), "X")}
+	})
+	ours, ref := got["TestRingsForwardMatchReference/ours"], got["TestRingsForwardMatchReference/reference"]
+	if ref[0] == "" || ours[0] == "" {
+		t.Skip("no run of both")
+	}
+	for i := range ref {
+		if ours[i] != ref[i] {
+			t.Errorf("server %d received other bytes than from the reference:\nours %q\nref  %q", i+1, ours[i], ref[i])
+		}
+	}
 }

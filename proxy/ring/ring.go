@@ -22,6 +22,9 @@ type Ring struct {
 	used    int      // bytes the stored lines take, with their overhead
 	dropped uint64   // lines that could not be stored at all
 	changed chan struct{}
+
+	stop       chan struct{} // closed by Close: the forwarders end
+	forwarders sync.WaitGroup
 }
 
 // DefaultSize is the buffer of a ring with no `size` line.
