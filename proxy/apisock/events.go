@@ -35,9 +35,6 @@ func (s *Server) eventRings() []*ring.Ring {
 // ring's lines: -n skips the lines already there, -w keeps printing new
 // ones until the client sends a key.
 func (s *session) showEvents(args []string, _ string) string {
-	if s.level < LevelOperator {
-		return permissionDenied
-	}
 	rings := s.srv.eventRings()
 	name := arg(args, 2)
 	if name == "" {
@@ -57,6 +54,9 @@ func (s *session) showEvents(args []string, _ string) string {
 			row(r.Name, "buffer", r.Dropped(), desc)
 		}
 		return b.String()
+	}
+	if s.level < LevelOperator { // the list is for every level, the lines not
+		return permissionDenied
 	}
 	var found *ring.Ring
 	for _, r := range rings {
