@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 // The reference applies "default-path" by changing its working directory
@@ -76,6 +77,7 @@ var fileArg = regexp.MustCompile(`\b(map(?:_[a-z0-9]+)?|set-map|del-map|add-acl|
 // names resolved against the default-path directory (words itself when
 // nothing changes).
 func (l *loader) withDefaultPath(words []string) []string {
+	l.renamed = l.renamed[:0]
 	if l.dir == "" || len(words) == 0 || l.kind == "program" {
 		return words
 	}
@@ -88,12 +90,12 @@ func (l *loader) withDefaultPath(words []string) []string {
 	}
 	kw := words[0]
 	if i, ok := pathAt[kw]; ok && i < len(words) && isRelative(words[i]) {
-		set(i, filepath.Join(l.dir, words[i]))
+		set(i, l.resolve(words[i]))
 	}
 	after := pathAfter[kw]
 	for i, w := range words {
 		if i > 0 && after[words[i-1]] && isRelative(w) {
-			set(i, filepath.Join(l.dir, w))
+			set(i, l.resolve(w))
 			continue
 		}
 		if m := fileArg.FindAllStringSubmatchIndex(w, -1); m != nil {
@@ -110,12 +112,31 @@ func (l *loader) resolveCalls(w string, m [][]int) string {
 		file := w[loc[4]:loc[5]]
 		res += w[last:loc[4]]
 		if isRelative(file) {
-			file = filepath.Join(l.dir, file)
+			file = l.resolve(file)
 		}
 		res += file
 		last = loc[5]
 	}
 	return res + w[last:]
+}
+
+// resolve joins a relative file name to the default-path directory and
+// remembers the pair for namesAsWritten.
+func (l *loader) resolve(name string) string {
+	full := filepath.Join(l.dir, name)
+	l.renamed = append(l.renamed, [2]string{full, name})
+	return full
+}
+
+// namesAsWritten puts back, in the diagnostics emitted since index from,
+// the file names as the line wrote them: the reference, having changed
+// directory, names the files that way.
+func (l *loader) namesAsWritten(from int) {
+	for i := from; i < len(l.diags); i++ {
+		for _, r := range l.renamed {
+			l.diags[i].Message = strings.ReplaceAll(l.diags[i].Message, r[0], r[1])
+		}
+	}
 }
 
 // keepWritten remembers on the line just stored the words as written
