@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"fulcrum/confparse"
 )
 
 // The reference applies "default-path" by changing its working directory
@@ -66,6 +68,19 @@ var pathAfter = map[string]map[string]bool{
 	"block":               {"-f": true},
 }
 
+// notResolved names the file words default-path does not resolve yet
+// (TLS files go with crt-base/ca-base; the others are read after
+// parsing): they stay relative to the working directory, with a pending
+// notice. "" is the keyword's first argument.
+var notResolved = map[string]map[string]bool{
+	"bind":                {"crt": true, "ca-file": true, "crl-file": true, "crt-list": true, "ca-verify-file": true},
+	"server":              {"crt": true, "ca-file": true, "crl-file": true},
+	"default-server":      {"crt": true, "ca-file": true, "crl-file": true},
+	"server-state-file":   {"": true},
+	"ssl-dh-param-file":   {"": true},
+	"h1-case-adjust-file": {"": true},
+}
+
 // pathAt names, per keyword, the word index (0 = keyword) holding a file.
 var pathAt = map[string]int{"errorfile": 2, "lua-load": 1, "lua-load-per-thread": 1}
 
@@ -76,7 +91,7 @@ var fileArg = regexp.MustCompile(`\b(map(?:_[a-z0-9]+)?|set-map|del-map|add-acl|
 // withDefaultPath returns the words of a line with its relative file
 // names resolved against the default-path directory (words itself when
 // nothing changes).
-func (l *loader) withDefaultPath(words []string) []string {
+func (l *loader) withDefaultPath(pos confparse.Pos, words []string) []string {
 	l.renamed = l.renamed[:0]
 	if l.dir == "" || len(words) == 0 || l.kind == "program" {
 		return words
@@ -92,8 +107,11 @@ func (l *loader) withDefaultPath(words []string) []string {
 	if i, ok := pathAt[kw]; ok && i < len(words) && isRelative(words[i]) {
 		set(i, l.resolve(words[i]))
 	}
-	after := pathAfter[kw]
+	after, unresolved := pathAfter[kw], notResolved[kw]
 	for i, w := range words {
+		if i > 0 && (unresolved[words[i-1]] || i == 1 && unresolved[""]) && isRelative(w) {
+			l.notBuilt(pos, fmt.Sprintf("default-path for the file of '%s'", strings.Join(words[:i], " ")))
+		}
 		if i > 0 && after[words[i-1]] && isRelative(w) {
 			set(i, l.resolve(w))
 			continue

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"fulcrum/confparse"
 )
 
 // argsOfLine finds the arguments of the first line with keyword kw in the
@@ -81,6 +83,19 @@ frontend %s
 		t.Errorf("a program's command line was rewritten: %+v", cfg.Programs)
 	}
 
+	// Files default-path does not resolve yet stay pending, with their line.
+	pending := write(filepath.Join(conf, "s.cfg"), "global\n    default-path config\n    server-state-file state\n    server-state-file /abs/state\n")
+	cfg, _ = LoadWith(Options{Resolve: noNetwork}, pending)
+	var notices []int
+	for _, d := range cfg.Pending {
+		if strings.Contains(d.Message, "'default-path for the file of 'server-state-file''") {
+			notices = append(notices, d.Pos.Line)
+		}
+	}
+	if !slices.Equal(notices, []int{3}) {
+		t.Errorf("pending notices %v, want one for the relative server-state-file at line 3", cfg.Pending)
+	}
+
 	// "current" goes back to the working directory, so the same names fail.
 	back := write(filepath.Join(dir, "c.cfg"), "global\n    default-path parent\n    default-path current\n"+strings.ReplaceAll(proxyText, "%s", "c"))
 	if cfg, _ := LoadWith(Options{Resolve: noNetwork}, back); Verdict(cfg) != Invalid {
@@ -103,9 +118,9 @@ func FuzzDefaultPathWords(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		l := &loader{dir: "base", kind: "frontend"}
+		l := &loader{dir: "base", kind: "frontend", cfg: &Config{}}
 		words := strings.Fields(text)
-		got := l.withDefaultPath(words)
+		got := l.withDefaultPath(confparse.Pos{}, words)
 		if len(got) != len(words) {
 			t.Fatalf("%q became %q", words, got)
 		}

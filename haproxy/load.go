@@ -397,7 +397,7 @@ func (l *loader) keyword(pos confparse.Pos, words []string) {
 		return
 	}
 	written := words
-	words = l.withDefaultPath(words) // defaultpath.go
+	words = l.withDefaultPath(pos, words) // defaultpath.go
 	defer l.namesAsWritten(len(l.diags))
 	if l.sec != nil {
 		// words is the caller's fresh slice: the directive can keep it.
