@@ -79,6 +79,9 @@ func (l *loader) postChecks() {
 		if p.DefaultBackend != "" && !checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend") {
 			continue
 		}
+		if p.DefaultBackend != "" && !isDynamicName(p.DefaultBackend) && len(p.Servers) > 0 {
+			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("In proxy '%s', the 'default_backend' rule always has precedence over the servers, which will never be used.", p.Name))
+		}
 		loop := false
 		for _, u := range p.UseBackends {
 			loop = loop || !checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")

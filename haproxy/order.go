@@ -40,6 +40,9 @@ func (l *loader) warnMisplaced(px *Proxy, d line) {
 	if kind == "" || px.Kind == "defaults" {
 		return
 	}
+	if (kind == "tcp-request connection" || kind == "tcp-request session") && !px.hasFE() {
+		return // refused (ruleLine)
+	}
 	if px.rulesSeen == nil {
 		px.rulesSeen = map[string]bool{}
 	}
