@@ -25,6 +25,8 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		return false
 	}
 	switch {
+	case varActionProblem(name) != "":
+		return fail(varActionProblem(name) + ".")
 	case name == "redirect":
 		if msg := redirectProblem(action[1:]); msg != "" {
 			return fail(msg)
@@ -157,6 +159,10 @@ func (l *loader) tcpActionArgs(px *Proxy, d line) bool {
 			l.alert(d.pos, msg)
 			return false
 		}
+	}
+	if msg := varActionProblem(action[0]); msg != "" {
+		l.alert(d.pos, msg)
+		return false
 	}
 	if strings.HasPrefix(action[0], "track-sc") {
 		if msg := trackArgsProblem(action); msg != "" {
