@@ -64,10 +64,19 @@ func (st *cacheTx) keep(p []byte) {
 		return
 	}
 	if !st.into.Fits((e.HeadSize() + len(e.Body) + len(p)) / 2) {
-		st.pending = nil
+		st.drop()
 		return
 	}
 	e.Body = append(e.Body, p...)
+}
+
+// drop gives up the pending entry, letting another response of its key
+// be stored.
+func (st *cacheTx) drop() {
+	if st.pending != nil {
+		st.into.EndWrite(st.pending)
+		st.pending, st.into = nil, nil
+	}
 }
 
 func init() {
@@ -387,6 +396,9 @@ func (h *httpConn) cacheStore(c *httpcache.Cache) {
 		c.Delete(st.key)
 		return
 	}
+	if !c.BeginWrite(e) {
+		return // the first response of the key is being stored
+	}
 	st.pending, st.into = e, c
 }
 
@@ -460,7 +472,7 @@ func (h *httpConn) cacheDone(err error) {
 		return
 	}
 	e, c := st.pending, st.into
-	st.pending, st.into = nil, nil
+	defer st.drop()
 	if err != nil {
 		return
 	}
