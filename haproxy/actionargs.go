@@ -25,6 +25,8 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		return false
 	}
 	switch {
+	case varActionProblem(name) != "":
+		return fail(varActionProblem(name) + ".")
 	case name == "redirect":
 		if msg := redirectProblem(action[1:]); msg != "" {
 			return fail(msg)
@@ -59,7 +61,11 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		if len(action) != 2 {
 			return fail("expects exactly 1 argument <format>.")
 		}
-	case exprActions[name] || strings.HasPrefix(name, "set-var(") || strings.HasPrefix(name, "track-sc"):
+	case strings.HasPrefix(name, "track-sc"):
+		if msg := trackArgsProblem(action); msg != "" {
+			return fail(msg + ".")
+		}
+	case exprActions[name] || strings.HasPrefix(name, "set-var("):
 		if len(action) < 2 {
 			return fail("missing fetch method.")
 		}
@@ -151,6 +157,16 @@ func (l *loader) tcpActionArgs(px *Proxy, d line) bool {
 	if action[0] == "set-tos" || action[0] == "set-mark" {
 		if msg := intArgProblem(action); msg != "" {
 			l.alert(d.pos, msg)
+			return false
+		}
+	}
+	if msg := varActionProblem(action[0]); msg != "" {
+		l.alert(d.pos, msg)
+		return false
+	}
+	if strings.HasPrefix(action[0], "track-sc") {
+		if msg := trackArgsProblem(action); msg != "" {
+			l.alert(d.pos, fmt.Sprintf("'%s %s %s' : %s", d.kw, d.arg(0), action[0], msg))
 			return false
 		}
 	}

@@ -48,7 +48,8 @@ func actionKnown(word string, list []string) bool {
 				return true
 			}
 		case strings.HasPrefix(a, "track-sc0'"):
-			if word == "track-sc0" || word == "track-sc1" || word == "track-sc2" {
+			// Any track-sc word: its number is checked with its arguments.
+			if strings.HasPrefix(word, "track-sc") {
 				return true
 			}
 		case a == word:

@@ -24,10 +24,6 @@ var (
 	compressionAlgos   = setOf("identity", "deflate", "raw-deflate", "gzip")
 )
 
-func isVarVerb(v string) bool {
-	return strings.HasPrefix(v, "set-var(") || strings.HasPrefix(v, "set-var-fmt(") || strings.HasPrefix(v, "unset-var(")
-}
-
 // checkRuleArgs checks "http-check ..." and "tcp-check ...".
 func checkRuleArgs(l *loader, d line) bool {
 	http := d.kw == "http-check"
@@ -37,7 +33,10 @@ func checkRuleArgs(l *loader, d line) bool {
 		return false
 	}
 	switch {
-	case isVarVerb(verb):
+	case isVarActionWord(verb):
+		if msg := varActionProblem(verb); msg != "" {
+			return fail("'%s %s' : '%s' : %s.", d.kw, verb, varKeyword(verb), msg)
+		}
 		return true
 	case http && !httpCheckVerbs[verb]:
 		return fail("'http-check' only supports 'disable-on-404', 'send-state', 'comment', 'connect', 'send', 'expect', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)'. but got '%s'", verb)

@@ -2,6 +2,7 @@ package haproxy
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -22,7 +23,7 @@ func (l *loader) httpErrorArgs(d line) {
 		fail("expects at least a <status> as arguments.\n")
 		return
 	}
-	var ctype, payload string
+	var ctype, payload, payloadText string
 	hasHdr := false
 	status := 0
 	for i := 0; i < len(d.args); i++ {
@@ -76,13 +77,22 @@ func (l *loader) httpErrorArgs(d line) {
 				return
 			}
 			i++
-			if msg := unknownFetchIn(d.args[i]); w == "lf-string" && msg != "" {
-				fail("%s", msg)
-				return
+			payloadText = d.args[i]
+			if w == "errorfile" {
+				if msg := errorFileProblem(d.args[i], "error opening file '%s'."); msg != "" {
+					fail("%s", msg)
+					return
+				}
 			}
-			if (w == "errorfile" || w == "file" || w == "lf-file") && !fileExists(d.args[i]) {
-				fail("error opening file '%s'", d.args[i])
-				return
+			if w == "file" || w == "lf-file" {
+				// The reference reads the file here, and its log-format
+				// once the line is read.
+				data, err := os.ReadFile(d.args[i])
+				if err != nil {
+					fail("error opening file '%s'", d.args[i])
+					return
+				}
+				payloadText = string(data)
 			}
 		default:
 			fail("unknown keyword '%s'.", w)
@@ -102,8 +112,17 @@ func (l *loader) httpErrorArgs(d line) {
 		if ctype != "" {
 			warn(fmt.Sprintf("content-type '%s' ignored by the http reply because neither errorfile nor payload defined.", ctype))
 		}
-	default:
+	case "lf-string", "lf-file":
 		if ctype == "" {
+			fail("a content type must be defined with a log-format payload")
+			return
+		}
+		if msg := unknownFetchIn(payloadText); msg != "" {
+			fail("%s", msg)
+			return
+		}
+	default:
+		if ctype == "" && payloadText != "" {
 			fail("a content type must be defined when non-empty payload is configured")
 			return
 		}

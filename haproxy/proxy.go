@@ -490,8 +490,8 @@ func (l *loader) errorfile(px *Proxy, d line) {
 		l.alert(d.pos, fmt.Sprintf("errorfile : status code '%s' not handled.", d.args[0]))
 		return
 	}
-	if !fileExists(d.args[1]) {
-		l.alert(d.pos, fmt.Sprintf("errorfile : error opening file '%s'.", d.args[1]))
+	if msg := errorFileProblem(d.args[1], "error opening file '%s'."); msg != "" {
+		l.alert(d.pos, "errorfile : "+msg)
 		return
 	}
 	if px != nil {

@@ -25,7 +25,8 @@ func (p *Proxy) trackTables() (tables, actions []string) {
 			if len(act) >= 4 && act[2] == "table" {
 				t = act[3]
 			}
-			tables, actions = append(tables, t), append(actions, act[0])
+			slot, _, _ := TrackSlot(act[0])
+			tables, actions = append(tables, t), append(actions, fmt.Sprintf("track-sc%d", slot))
 		}
 	}
 	return tables, actions

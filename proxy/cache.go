@@ -64,10 +64,19 @@ func (st *cacheTx) keep(p []byte) {
 		return
 	}
 	if !st.into.Fits((e.HeadSize() + len(e.Body) + len(p)) / 2) {
-		st.pending = nil
+		st.drop()
 		return
 	}
 	e.Body = append(e.Body, p...)
+}
+
+// drop gives up the pending entry, letting another response of its key
+// be stored.
+func (st *cacheTx) drop() {
+	if st.pending != nil {
+		st.into.EndWrite(st.pending)
+		st.pending, st.into = nil, nil
+	}
 }
 
 func init() {
@@ -214,20 +223,45 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	// The compression filter comes after the cache: hits are compressed.
 	h.compRequest(h.be)
 	h.compDecide()
-	h.cachedResponseRules()
+	answer := h.cachedResponseRules()
+	// Logged as a local answer to the request, as the reference's.
+	h.r.Term = [2]byte{'L', stateRequest}
+	keep := h.keepAfterAnswer()
+	h.r.BytesOut += size
+	if answer != nil {
+		// A rule answers instead of the cache: what it writes counts in
+		// %B after the cached answer's size, as with the reference.
+		st := h.answerInsteadOfHit(answer, keep)
+		h.log()
+		return st, keep
+	}
 	if h.comp.on {
 		body = h.compressCached(e)
 	}
 	rep := &Reply{Status: resp.Status, Reason: string(resp.Reason), Headers: resp.Headers, Body: body}
-	// Logged as a local answer to the request, as the reference's.
-	h.r.Term = [2]byte{'L', stateRequest}
-	keep := h.keepAfterAnswer()
 	st, _ := h.writeReply(rep, keep)
-	h.r.BytesOut += size
 	h.hrec.Status = st
 	h.finishTimers()
 	h.log()
 	return st, keep
+}
+
+// answerInsteadOfHit writes the answer of an http-response deny, return
+// or redirect rule in place of a cache hit and returns its status.
+func (h *httpConn) answerInsteadOfHit(r *HTTPRule, keep bool) int {
+	if r.Action == HTTPRedirect {
+		st, _ := h.redirect(r)
+		return st
+	}
+	rep := h.evalReply(r, r.Reply)
+	if r.Action == HTTPDeny {
+		rep = h.evalReply(r, h.ruleReply(r, 502))
+	}
+	st, n := h.writeReply(rep, keep && !rep.Close)
+	h.r.BytesOut += n
+	h.hrec.Status = st
+	h.finishTimers()
+	return st
 }
 
 // compressCached compresses a hit's body for a client that asked for it,
@@ -253,10 +287,11 @@ func (h *httpConn) compressCached(e *httpcache.Entry) []byte {
 	return body
 }
 
-// cachedResponseRules runs the http-response rules that rewrite on a
-// response served from the cache. Rules that would answer instead
-// (deny, return, redirect, silent-drop) end the rules unapplied.
-func (h *httpConn) cachedResponseRules() {
+// cachedResponseRules runs the http-response rules on a response served
+// from the cache: those that rewrite apply to it; a deny, return or
+// redirect rule ends the rules and is returned, to answer instead.
+// silent-drop still ends them unapplied (not compared yet).
+func (h *httpConn) cachedResponseRules() *HTTPRule {
 	resp := &h.resp
 	for _, rules := range h.responseRuleSets(func(a *HTTPActions) []HTTPRule { return a.Response }) {
 	rules:
@@ -266,7 +301,9 @@ func (h *httpConn) cachedResponseRules() {
 				continue
 			}
 			switch r.Action {
-			case HTTPAllow, HTTPDeny, HTTPReturn, HTTPRedirect, HTTPSilentDrop:
+			case HTTPDeny, HTTPReturn, HTTPRedirect:
+				return r
+			case HTTPAllow, HTTPSilentDrop:
 				break rules
 			case HTTPStrictMode, HTTPCacheStore:
 			default:
@@ -274,6 +311,7 @@ func (h *httpConn) cachedResponseRules() {
 			}
 		}
 	}
+	return nil
 }
 
 // cacheStore runs `http-response cache-store`: when the response may be
@@ -358,6 +396,9 @@ func (h *httpConn) cacheStore(c *httpcache.Cache) {
 		c.Delete(st.key)
 		return
 	}
+	if !c.BeginWrite(e) {
+		return // the first response of the key is being stored
+	}
 	st.pending, st.into = e, c
 }
 
@@ -431,7 +472,7 @@ func (h *httpConn) cacheDone(err error) {
 		return
 	}
 	e, c := st.pending, st.into
-	st.pending, st.into = nil, nil
+	defer st.drop()
 	if err != nil {
 		return
 	}

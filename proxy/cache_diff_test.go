@@ -378,6 +378,16 @@ var cacheCases = []struct {
 	{desc: "response rules on hits", rules: "\thttp-request cache-use c1\n\thttp-response cache-store c1\n" +
 		"\thttp-response set-header X-N hit if { res.cache_hit }\n\thttp-after-response set-header X-N after-%[res.cache_name] if { res.cache_hit }",
 		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/lastmod"), cget("/lastmod")}},
+	{desc: "answering response rules on hits", rules: "\thttp-request set-var(txn.d) req.hdr(x-d)\n\thttp-request set-var(txn.p) path\n\thttp-request cache-use c1\n\thttp-response cache-store c1\n" +
+		"\thttp-response deny deny_status 403 if { var(txn.d) -m found } { var(txn.p) -m str /plain }\n" +
+		"\thttp-response return status 202 content-type text/plain string ret if { var(txn.d) -m found } { var(txn.p) -m str /lastmod }\n" +
+		"\thttp-response redirect location /moved if { var(txn.d) -m found } { var(txn.p) -m str /etag }",
+		steps: []cacheStep{cget("/plain"), cget("/plain", "X-D: 1"), cget("/lastmod"), cget("/lastmod", "X-D: 1"), cget("/etag"), cget("/etag", "X-D: 1"), cget("/plain?miss", "X-D: 1")}},
+	{desc: "answering response rules on hits, frontend and backend", beRules: "\thttp-response cache-store c1", rules: "\thttp-request set-var(txn.d) req.hdr(x-d)\n\thttp-request set-var(txn.p) path\n\thttp-request cache-use c1\n" +
+		"\thttp-response deny deny_status 403 if { var(txn.d) -m found } { var(txn.p) -m str /plain }\n" +
+		"\thttp-response return status 202 content-type text/plain string ret if { var(txn.d) -m found } { var(txn.p) -m str /lastmod }\n" +
+		"\thttp-response redirect location /moved if { var(txn.d) -m found } { var(txn.p) -m str /etag }",
+		steps: []cacheStep{cget("/plain"), cget("/plain", "X-D: 1"), cget("/lastmod"), cget("/lastmod", "X-D: 1"), cget("/etag"), cget("/etag", "X-D: 1"), cget("/plain?miss", "X-D: 1")}},
 	{desc: "use in the frontend, store in the backend", rules: "\thttp-request cache-use c1", beRules: "\thttp-response cache-store c1",
 		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/lastmod")}},
 	{desc: "both in the backend", rules: "\thttp-request set-header X-Fe 1", beRules: "\thttp-request cache-use c1\n\thttp-response cache-store c1",

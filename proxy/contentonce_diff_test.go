@@ -1,9 +1,7 @@
 package proxy
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 	"testing"
 
 	"fulcrum/internal/reftest"
@@ -37,27 +35,7 @@ backend b
 	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
 	difftest.StartReferenceConfig(t, bin, config(refPort))
 	startOurs(t, config(ourPort), plainLine)
-	counts := func(port int) string {
-		c := sendRaw(t, fmt.Sprintf("127.0.0.1:%d", port), "")
-		defer c.Close()
-		rd := bufio.NewReader(c)
-		var got []string
-		for range 3 {
-			if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := readRawResponse(rd)
-			if err != nil {
-				t.Fatalf("%v after %q", err, resp)
-			}
-			for _, l := range strings.Split(resp, "\r\n") {
-				if v, ok := strings.CutPrefix(strings.ToLower(l), "x-counts: "); ok {
-					got = append(got, v)
-				}
-			}
-		}
-		return strings.Join(got, ", ")
-	}
+	counts := func(port int) string { return keptAliveHeader(t, port, 3, "x-counts") }
 	if ref, ours := counts(refPort), counts(ourPort); ref != ours {
 		t.Errorf("counters after three requests on one connection:\nref  %s\nours %s", ref, ours)
 	}

@@ -235,8 +235,8 @@ func (a *adapter) stickAction(pos confparse.Pos, px string, w []string, ruleset 
 	act := w[0]
 	switch {
 	case strings.HasPrefix(act, "track-sc"):
-		slot, err := strconv.Atoi(strings.TrimPrefix(act, "track-sc"))
-		if err != nil || slot < 0 || slot >= stickCounters {
+		slot, msg, _ := haproxy.TrackSlot(act)
+		if msg != "" || slot >= stickCounters {
 			return nil, false
 		}
 		if len(w) < 2 {

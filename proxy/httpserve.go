@@ -189,6 +189,7 @@ func (e *Engine) serveHTTP(rt *runtime, fe *frontend, lc *liveConn, sess *Sessio
 // release parks the server connection, returns the buffers and h itself
 // to their pools.
 func (h *httpConn) release() {
+	h.cache.drop()
 	h.parkServer()
 	h.priv.closeAll()
 	putBuf(h.in.b)
@@ -233,6 +234,7 @@ func (h *httpConn) exchange() bool {
 	h.sess.prioClass, h.sess.prioOffset = 0, 0
 	h.tmo, h.noL7Retry = timeoutOverride{}, false
 	h.comp.reset()
+	h.cache.drop()
 	h.cache = cacheTx{}
 	h.r = Record{Client: h.conn.Client, Accept: start, Frontend: h.fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, termNone}, HTTP: &h.hrec, Log: h.fe.cfg.Log, Listener: h.conn.Listener, sess: h.sess}

@@ -122,6 +122,7 @@ type Cache struct {
 	entries map[Key][]*Entry // variants of a key, oldest first
 	lru     list.List        // of *Entry, least recently used first
 	used    int              // blocks
+	writing map[Key][]*Entry // entries whose body is coming (writing.go)
 }
 
 // New makes an empty store.
@@ -218,18 +219,7 @@ func (c *Cache) Delete(key Key) {
 
 // remove takes e out; the caller holds mu.
 func (c *Cache) remove(e *Entry) {
-	vs := c.entries[e.Key]
-	for i, x := range vs {
-		if x == e {
-			vs = append(vs[:i:i], vs[i+1:]...)
-			break
-		}
-	}
-	if len(vs) == 0 {
-		delete(c.entries, e.Key)
-	} else {
-		c.entries[e.Key] = vs
-	}
+	dropFrom(c.entries, e)
 	c.lru.Remove(e.elem)
 	c.used -= e.size
 }

@@ -1,0 +1,73 @@
+package proxy
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+	"testing"
+
+	"fulcrum/internal/reftest"
+	"fulcrum/proxy/internal/difftest"
+)
+
+// TestTrackScWithoutNumberAsReference: `track-sc KEY` (no counter number)
+// is accepted by the reference as track-sc0, in tcp-request and
+// http-request rules alike; what the counters read must match.
+func TestTrackScWithoutNumberAsReference(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	server := actBackend(t, "s")
+	config := func(port int) string {
+		return fmt.Sprintf(`defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 5s
+frontend f
+	bind 127.0.0.1:%d
+	stick-table type ip size 1k expire 1m store http_req_cnt
+	tcp-request session track-sc src
+	http-request track-sc01 src table t2
+	http-after-response set-header X-Counts "sc0=%%[sc_http_req_cnt(0)] sc1=%%[sc_http_req_cnt(1)] sc2=%%[sc_http_req_cnt(2)]"
+	default_backend b
+backend t2
+	stick-table type ip size 1k expire 1m store http_req_cnt
+backend b
+	server s %s
+`, port, server)
+	}
+	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
+	difftest.StartReferenceConfig(t, bin, config(refPort))
+	startOurs(t, config(ourPort), plainLine)
+	counts := func(port int) string { return keptAliveHeader(t, port, 2, "x-counts") }
+	ref, ours := counts(refPort), counts(ourPort)
+	if ref != ours {
+		t.Errorf("counters after two requests on one connection:\nref  %s\nours %s", ref, ours)
+	}
+	t.Logf("counters: %s", ours)
+}
+
+// keptAliveHeader sends n GET requests on one connection to port and
+// returns the values of header (lower-case name) in the responses,
+// lower-cased and joined with ", ".
+func keptAliveHeader(t *testing.T, port, n int, header string) string {
+	t.Helper()
+	c := sendRaw(t, fmt.Sprintf("127.0.0.1:%d", port), "")
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	var got []string
+	for range n {
+		if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := readRawResponse(rd)
+		if err != nil {
+			t.Fatalf("%v after %q", err, resp)
+		}
+		for _, l := range strings.Split(resp, "\r\n") {
+			if v, ok := strings.CutPrefix(strings.ToLower(l), header+": "); ok {
+				got = append(got, v)
+			}
+		}
+	}
+	return strings.Join(got, ", ")
+}
