@@ -141,7 +141,7 @@ func (a *SPOEAgent) Process(s *Session, msgs []*SPOEMessage) {
 // spopValue evaluates an argument into its SPOP type; a sample that
 // cannot be fetched is sent as null, as the reference does.
 func spopValue(x *sample.Expr, s *Session, sm *sample.Sample) spop.Value {
-	if x.Eval(s, sm) != sample.Found {
+	if x == nil || x.Eval(s, sm) != sample.Found { // nil: a fetch not built (warned)
 		return spop.Value{Type: spop.Null}
 	}
 	switch sm.Type {
