@@ -1,9 +1,15 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fulcrum/internal/reftest"
 	"fulcrum/proxy/internal/difftest"
@@ -81,4 +87,42 @@ backend agents
 			})
 		})
 	}
+}
+
+// TestSPOENoProcessingTimeout: without `timeout processing` and with no
+// agent to reach, the reference leaves the stream waiting (the client
+// reads nothing within its own deadline, timeout client does not end
+// it) and warns about the missing timeouts; ours waits too, and its
+// engine still stops.
+func TestSPOENoProcessingTimeout(t *testing.T) {
+	bin := reftest.HAProxy(t)
+	text, err := os.ReadFile(spoeFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "spoe.cfg")
+	if err := os.WriteFile(path, []byte(strings.Replace(string(text), "timeout processing 300ms", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compareSPOESides(t, bin, func(start func(port int, cfg string) string) spoeOutcome {
+		agent := spoatest.Start(t)
+		agent.Close()
+		srv := difftest.StartHTTPBackends(t, []difftest.Server{{Name: "s1"}})
+		port := difftest.FreePort(t)
+		cfg := strings.Replace(spoeHTTPConfig(port, path, srv.Addr("s1"), agent.Addr()), "timeout client 5s", "timeout client 500ms", 1)
+		addr := start(port, cfg)
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write([]byte("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+		c.SetReadDeadline(time.Now().Add(1500 * time.Millisecond))
+		b, err := io.ReadAll(c)
+		got := fmt.Sprintf("read %q", b)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			got += ", still waiting"
+		}
+		return spoeOutcome{answers: []string{got}}
+	})
 }
