@@ -108,7 +108,7 @@ func idArgs(l *loader, d line) bool {
 func defaultPathArgs(l *loader, d line) bool {
 	switch d.arg(0) {
 	case "current", "config", "parent", "origin":
-		return true
+		return l.setDefaultPath(d) // defaultpath.go
 	}
 	l.alert(d.pos, fmt.Sprintf("unsupported default-path mode '%s' for 'default-path', supported modes include 'current', 'config', 'parent', and 'origin'.", d.arg(0)))
 	return false

@@ -77,6 +77,8 @@ type loader struct {
 	defaults     map[string]*Proxy
 	lastDefaults *Proxy
 	proxyNames   map[string]*Proxy
+	dir          string      // the default-path directory, "" for the process's own
+	renamed      [][2]string // the current line's file names: resolved, as written
 }
 
 // LoadWith reads the configuration with explicit options.
@@ -394,9 +396,13 @@ func (l *loader) keyword(pos confparse.Pos, words []string) {
 	if len(words) == 0 {
 		return
 	}
+	written := words
+	words = l.withDefaultPath(pos, words) // defaultpath.go
+	defer l.namesAsWritten(len(l.diags))
 	if l.sec != nil {
 		// words is the caller's fresh slice: the directive can keep it.
 		l.sec.Lines = append(l.sec.Lines, Directive{Keyword: words[0], Args: words[1:len(words):len(words)], Pos: pos})
+		l.keepWritten(written, words)
 	}
 	mod := ""
 	if words[0] == "no" || words[0] == "default" {

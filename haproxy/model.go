@@ -47,6 +47,7 @@ type Directive struct {
 	Keyword string        `json:"kw"`
 	Args    []string      `json:"args,omitempty"`
 	Pos     confparse.Pos `json:"-"`
+	Written []string      `json:"-"` // the arguments as written, when default-path resolved some
 }
 
 // Section is one section header with its lines. Proxies and the global

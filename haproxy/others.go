@@ -148,7 +148,7 @@ func (l *loader) otherKeyword(d line) {
 		l.programLine(d) // the master runs programs (cmd/haproxy)
 		return
 	}
-	if l.kind != "userlist" && l.kind != "cache" { // userlists and caches are built (proxy)
+	if l.kind != "userlist" && l.kind != "cache" && !ringBuilt(l.kind, d.kw, d.args) { // userlists and caches are built (proxy)
 		l.notBuilt(d.pos, l.kind+" "+d.kw)
 	}
 	switch {
@@ -174,4 +174,17 @@ func (s *Section) argOr0() string {
 		return ""
 	}
 	return s.Args[0]
+}
+
+// ringBuilt reports the ring lines the daemon acts on (its log sinks
+// and forwarders, cmd/haproxy/rings.go): all but servers with options
+// other than log-proto.
+func ringBuilt(kind, kw string, args []string) bool {
+	if kind != "ring" {
+		return false
+	}
+	if kw == "server" {
+		return len(args) == 2 || len(args) == 4 && args[2] == "log-proto"
+	}
+	return true
 }

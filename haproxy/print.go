@@ -17,7 +17,7 @@ func (c *Config) Format() string {
 		}
 		writeLine(&b, "", s.Kind, s.Args)
 		for _, d := range s.Lines {
-			writeLine(&b, "    ", d.Keyword, d.Args)
+			writeLine(&b, "    ", d.Keyword, d.written())
 		}
 	}
 	return b.String()

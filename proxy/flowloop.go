@@ -186,16 +186,19 @@ type flow struct {
 
 // flowDir is one direction's state, touched by the loop only.
 type flowDir struct {
-	buf       []byte // copy mode: pending bytes are buf[off:end]
-	off, end  int
-	pipe      *pipe // bulk mode: pending bytes are in the pipe
-	inPipe    int
-	bulk      bool
-	toBulk    bool // the last read filled the buffer: splice once it drained
-	toCopy    bool // the last splice was small: copy once the pipe drained
-	readable  bool // an edge said readable and no read drained it since
-	writable  bool // the destination took everything last time
-	rdhup     bool // the source's peer closed: read until EOF
+	buf      []byte // copy mode: pending bytes are buf[off:end]
+	off, end int
+	pipe     *pipe // bulk mode: pending bytes are in the pipe
+	inPipe   int
+	bulk     bool
+	toBulk   bool // the last read filled the buffer: splice once it drained
+	toCopy   bool // the last splice was small: copy once the pipe drained
+	readable bool // an edge said readable and no read drained it since
+	writable bool // the destination took everything last time
+	rdhup    bool // the source's peer closed: read until EOF
+	// peerFin: the source's FIN has arrived (EPOLLRDHUP without an
+	// error), so a short read took the last of its data.
+	peerFin   bool
 	eof       bool
 	fin       bool // the eof is the source's FIN (not a timeout)
 	closed    bool
@@ -231,6 +234,9 @@ func (f *flow) event(side int, ev uint32) {
 		if ev&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			f.dir[side].rdhup = true
 		}
+		if ev&unix.EPOLLRDHUP != 0 && ev&unix.EPOLLERR == 0 {
+			f.dir[side].peerFin = true
+		}
 	}
 	if ev&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 		f.dir[1-side].writable = true
@@ -258,7 +264,7 @@ func (f *flow) pump(i int) {
 			if d.bulk {
 				n, e = splice(d.pipe.out, dst, d.inPipe)
 			} else {
-				n, e = rawIO(unix.SYS_SENDTO, uintptr(dst), d.buf[d.off:d.end])
+				n, e = rawIOFlags(unix.SYS_SENDTO, uintptr(dst), d.buf[d.off:d.end], f.lastSendFlags(i))
 			}
 			switch e {
 			case 0:
@@ -335,6 +341,11 @@ func (f *flow) pump(i int) {
 				d.off, d.end = 0, n
 				if n == len(d.buf) {
 					d.toBulk = true
+				} else if d.peerFin {
+					// The FIN came before this read drained the
+					// socket: that was the last of the data, and the
+					// FIN can leave with it, as the reference's does.
+					d.eof, d.fin = true, true
 				} else if !d.rdhup {
 					// A short read drained the socket (epoll(7)); the
 					// next bytes bring a new edge.
@@ -350,6 +361,17 @@ func (f *flow) pump(i int) {
 			return
 		}
 	}
+}
+
+// lastSendFlags are the send flags of direction i's data: the last data
+// before a shutdown goes with MSG_MORE, so that the FIN which follows at
+// once leaves in the same segment.
+func (f *flow) lastSendFlags(i int) int {
+	d := &f.dir[i]
+	if d.eof && !f.dir[1-i].fin && !(i == 0 && f.resetServer) {
+		return unix.MSG_MORE
+	}
+	return 0
 }
 
 // fail ends the flow on an error of direction d, blamed as tunnel does.

@@ -85,6 +85,9 @@ func TestCPUMapMatchesReference(t *testing.T) {
 					}
 					return err == nil
 				})
+				// The master binds the listener: the worker has set its
+				// CPUs once it says it serves.
+				waitFor(t, "the worker", func() bool { return strings.Contains(p.out.String(), "Loading success.") })
 				got[side] = workerCPUs(t, p.cmd.Process.Pid)
 				p.signal(t, 15)
 				p.waitExit(t)

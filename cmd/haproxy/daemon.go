@@ -213,6 +213,7 @@ func startServing(f flags, cfg *haproxy.Config, ecfg *proxy.Config, r *reporter,
 		engine.Close()
 		return nil, false
 	}
+	api.SetEvents(logs.rings)
 	return &daemon{f: f, r: r, engine: engine, logs: logs, global: g, api: api}, true
 }
 

@@ -14,6 +14,7 @@ import (
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
 	"fulcrum/proxy"
+	"fulcrum/proxy/ring"
 )
 
 // logTarget is one `log` destination with its format and filters.
@@ -26,6 +27,8 @@ type logTarget struct {
 	mu       sync.Mutex
 	conn     io.WriteCloser // udp or unix datagram socket (logsink.go)
 	buf      []byte         // the line being written, reused (under mu)
+	ring     *ring.Ring     // ring@NAME: lines go to this ring (rings.go)
+	msgCap   int            // ring targets: the longest message (capRingMessages)
 
 	// host and formatNamed decide the header's host field (loghost.go):
 	// the log-send-hostname name, and whether `format` was written.
@@ -87,10 +90,41 @@ func (t *logTarget) write(pid, level int, sd, msg []byte) error {
 	if level > t.maxLevel {
 		return nil
 	}
-	pri := t.facility*8 + level
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.buf[:0]
+	if t.ring != nil {
+		// The line's len cuts the message; the ring's format makes the
+		// header and its maxlen cuts the whole line (ring.go).
+		if n := min(t.maxLen, t.msgCap); len(msg) > n {
+			msg = msg[:n]
+		}
+		t.buf = append(t.appendHeader(t.buf[:0], pid, level, sd), msg...)
+		t.ring.Write(t.buf)
+		return nil
+	}
+	b := t.appendHeader(t.buf[:0], pid, level, sd)
+	b = append(b, msg...)
+	if len(b) > t.maxLen-1 {
+		b = b[:t.maxLen-1] // as the reference, which cuts at its buffer
+	}
+	b = append(b, '\n')
+	t.buf = b
+	var err error
+	switch {
+	case t.name == "stdout":
+		_, err = os.Stdout.Write(b)
+	case t.name == "stderr":
+		_, err = os.Stderr.Write(b)
+	case t.conn != nil:
+		_, err = t.conn.Write(b)
+	}
+	return err
+}
+
+// appendHeader appends the syslog header of t's format for a message at
+// level; sd is the RFC 5424 structured data ("" for "-").
+func (t *logTarget) appendHeader(b []byte, pid, level int, sd []byte) []byte {
+	pri := t.facility*8 + level
 	if t.format != "raw" && t.format != "iso" {
 		b = append(b, '<')
 		if t.format == "short" || t.format == "timed" {
@@ -124,22 +158,7 @@ func (t *logTarget) write(pid, level int, sd, msg []byte) error {
 		b = strconv.AppendInt(b, int64(pid), 10)
 		b = append(b, "]: "...)
 	}
-	b = append(b, msg...)
-	if len(b) > t.maxLen-1 {
-		b = b[:t.maxLen-1] // as the reference, which cuts at its buffer
-	}
-	b = append(b, '\n')
-	t.buf = b
-	var err error
-	switch {
-	case t.name == "stdout":
-		_, err = os.Stdout.Write(b)
-	case t.name == "stderr":
-		_, err = os.Stderr.Write(b)
-	case t.conn != nil:
-		_, err = t.conn.Write(b)
-	}
-	return err
+	return b
 }
 
 // logger routes the engine's messages and access records to the
@@ -163,6 +182,8 @@ type logState struct {
 	// proxies maps every proxy (a backend over a frontend of the same
 	// name) to its targets, for the events it logs (server states).
 	proxies map[string][]*logTarget
+	// rings are the configuration's ring sections, in their order.
+	rings []*ring.Ring
 }
 
 func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
@@ -174,7 +195,7 @@ func newLogger(cfg *haproxy.Config, pid int, quiet bool) *logger {
 // configure builds the targets of cfg (global, and per frontend with
 // `log global` or its own targets).
 func (l *logger) configure(cfg *haproxy.Config) {
-	st := &logState{frontends: map[string][]*logTarget{}, proxies: map[string][]*logTarget{}}
+	st := &logState{frontends: map[string][]*logTarget{}, proxies: map[string][]*logTarget{}, rings: buildRings(cfg)}
 	byName := map[string]*logTarget{}
 	host := logHostname(cfg) // loghost.go
 	target := func(args []string) *logTarget {
@@ -185,6 +206,7 @@ func (l *logger) configure(cfg *haproxy.Config) {
 		t := parseLogArgs(args)
 		if t != nil {
 			t.host = host
+			st.attachRing(t)
 			t.open()
 			byName[key] = t
 		}
@@ -226,8 +248,10 @@ func (l *logger) configure(cfg *haproxy.Config) {
 			st.frontends[px.Name] = ts
 		}
 	}
+	capRingMessages(byName)
 	if old := l.state.Swap(st); old != nil {
 		closeUnused(old, byName)
+		closeRings(old.rings)
 	}
 }
 

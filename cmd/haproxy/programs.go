@@ -139,6 +139,7 @@ func (m *master) killOverReloaded() {
 	defer m.mu.Unlock()
 	for _, w := range m.workers {
 		if w.program == "" && w.reloads > m.maxReloads {
+			w.leaving = true // an old one, whether or not its successor was ready
 			_ = syscall.Kill(w.pid, syscall.SIGTERM)
 		}
 	}

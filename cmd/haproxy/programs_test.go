@@ -126,8 +126,11 @@ func TestMasterWorkerMaxReloads(t *testing.T) {
 		first := m.showProc(t).workers[0]
 		hold()
 		m.p.reload(t)
+		// The next connection must reach the second worker: wait until
+		// it serves and the first one stopped listening.
+		waitFor(t, "the second worker", func() bool { return strings.Count(m.p.out.String(), "Loading success.") >= 2 })
 		var second int
-		waitFor(t, "the second worker", func() bool { p := m.showProc(t); second = p.workers[0]; return second != first })
+		waitFor(t, "the second worker's PID", func() bool { p := m.showProc(t); second = p.workers[0]; return second != first && len(p.old) == 1 })
 		hold()
 		m.p.reload(t)
 		waitFor(t, "the first worker's end", func() bool {

@@ -8,6 +8,7 @@
 // servers state/backend/sess/errors/table/map/acl, set server/weight/
 // maxconn/rate-limit/timeout/map, get weight, enable/disable server/
 // health/agent, add/del server/map/acl, clear counters/table/map/acl,
-// shutdown session(s). Their output is the reference's, byte for byte
+// shutdown session(s), show events (the log rings, -w/-n).
+// Their output is the reference's, byte for byte
 // where the differential tests compare it.
 package apisock

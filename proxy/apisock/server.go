@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fulcrum/proxy"
+	"fulcrum/proxy/ring"
 )
 
 // Socket is one `stats socket` line.
@@ -58,6 +59,7 @@ type Server struct {
 	listeners map[string]*listener
 	sessions  map[*session]struct{}
 	closed    bool
+	rings     func() []*ring.Ring // SetEvents
 }
 
 type listener struct {
@@ -229,6 +231,9 @@ type session struct {
 	prompt  bool
 	start   time.Time
 	expose  bool // `expose-fd listeners`: `_getsocks` hands the listeners over
+	// follow, set by a command, streams its output after it (show
+	// events -w, events.go) until the client sends a key.
+	follow func(w *bufio.Writer, rd *bufio.Reader)
 }
 
 // run reads requests and answers them until the client leaves, `quit`,
@@ -279,6 +284,10 @@ func (ss *session) run() {
 			}
 			out, lf := ss.execute(words, body)
 			w.WriteString(out)
+			if f := ss.follow; f != nil {
+				ss.follow = nil
+				f(w, rd)
+			}
 			switch {
 			case ss.prompt:
 				w.WriteString("\n> ")
