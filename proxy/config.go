@@ -282,6 +282,9 @@ type Backend struct {
 	// ContentRules are the backend's `tcp-request content` rules, run
 	// once it is chosen (httpgaps.go).
 	ContentRules []Rule
+	// Server holds what runs once a stream reaches a server
+	// (serverhooks.go).
+	Server ServerHooks
 	// Retries is `retries` (HAProxy's default is 3).
 	Retries int
 	// Redispatch enables `option redispatch`; RedispatchAfter is its

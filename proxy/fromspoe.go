@@ -23,7 +23,8 @@ type spoeFilter struct {
 
 // builtEvents are the SPOE events the engine sends messages on.
 var builtEvents = map[string]bool{"on-client-session": true, "on-frontend-tcp-request": true, "on-backend-tcp-request": true,
-	"on-frontend-http-request": true, "on-backend-http-request": true, "on-http-response": true}
+	"on-frontend-http-request": true, "on-backend-http-request": true, "on-http-response": true,
+	"on-server-session": true, "on-tcp-response": true}
 
 // unbuiltAgentKeywords are the spoe-agent settings the engine does not
 // act on, with what it does instead.
@@ -245,6 +246,35 @@ func (a *adapter) spoeFilterHooks(px *haproxy.Proxy, sf *spoeFilter) {
 		}
 		if fe != nil {
 			fe.HTTP.Actions.Response = slices.Insert(fe.HTTP.Actions.Response, 0, hook)
+		}
+	}
+	// The server side: once connected (per request in http mode), then
+	// at the first response data, before the response rules.
+	if do := run("on-server-session"); do != nil {
+		for _, be := range a.cfg.Backends {
+			if mine(be) {
+				be.Server.Session = append(be.Server.Session, func(s *Session) {
+					if fromHere(s) {
+						do(s)
+					}
+				})
+			}
+		}
+	}
+	if do := run("on-tcp-response"); do != nil {
+		hook := func(s *Session) {
+			if fromHere(s) {
+				do(s)
+			}
+		}
+		for _, be := range a.cfg.Backends {
+			switch {
+			case !mine(be):
+			case be.Mode == ModeHTTP:
+				be.HTTP.Actions.Response = slices.Insert(be.HTTP.Actions.Response, 0, HTTPRule{Action: HTTPDo, Do: hook})
+			default:
+				be.Server.Response = append(be.Server.Response, hook)
+			}
 		}
 	}
 }

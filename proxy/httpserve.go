@@ -533,6 +533,7 @@ func (h *httpConn) forward(be *backend) (keep bool) {
 			be.detach(srv, h.lc)
 		}
 	}()
+	be.cfg.Server.run(h.sess) // serverhooks.go
 	if h.sin.b == nil {
 		h.beOpts = parseOptions(be.cfg.HTTP.Parse)
 		h.sin.b = getBuf(h.beOpts.Limits.BufSize)

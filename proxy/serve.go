@@ -215,6 +215,7 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 	be.attach(srv, lc)
 	defer be.detach(srv, lc)
 	e.logConnected(rec, fe, be, srv)
+	srvConn = be.cfg.Server.connected(sess, srvConn)
 	if len(buf) > 0 {
 		if _, err := srvConn.Write(buf); err != nil {
 			rec.Term = [2]byte{termServerAbort, stateData}

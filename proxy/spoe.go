@@ -141,7 +141,7 @@ func (a *SPOEAgent) Process(s *Session, msgs []*SPOEMessage) {
 // spopValue evaluates an argument into its SPOP type; a sample that
 // cannot be fetched is sent as null, as the reference does.
 func spopValue(x *sample.Expr, s *Session, sm *sample.Sample) spop.Value {
-	if x.Eval(s, sm) != sample.Found {
+	if x == nil || x.Eval(s, sm) != sample.Found { // nil: a fetch not built (warned)
 		return spop.Value{Type: spop.Null}
 	}
 	switch sm.Type {
@@ -179,11 +179,16 @@ func varText(v spop.Value) (string, bool) {
 // ACK, within the processing timeout from start.
 func (a *SPOEAgent) exchange(s *Session, payload []byte, start time.Time) ([]spop.Action, error) {
 	ctx := context.Background()
+	var cancel context.CancelFunc
 	if a.Processing > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, start.Add(a.Processing))
-		defer cancel()
+	} else {
+		// Without timeout processing the reference's stream waits for
+		// the agent for good; here until the engine stops.
+		ctx, cancel = context.WithCancel(ctx)
+		go cancelOnDrain(ctx, s.Engine, cancel)
 	}
+	defer cancel()
 	frame := &spop.Frame{Type: spop.Notify, Flags: spop.FlagFin, StreamID: spoeStreamIDs.Add(1), FrameID: 1, Payload: payload}
 	wire := spop.AppendFrame(nil, frame)
 	c, err := a.conn(ctx, s)
@@ -200,6 +205,23 @@ func (a *SPOEAgent) exchange(s *Session, payload []byte, start time.Time) ([]spo
 	return acts, err
 }
 
+// cancelOnDrain cancels ctx once e stops serving (or ctx ends).
+func cancelOnDrain(ctx context.Context, e *Engine, cancel context.CancelFunc) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if e.isDraining() {
+				cancel()
+				return
+			}
+		}
+	}
+}
+
 // notify sends a NOTIFY frame on c and reads its ACK.
 func (a *SPOEAgent) notify(ctx context.Context, c *spoeConn, frame *spop.Frame, wire []byte) ([]spop.Action, error) {
 	if len(wire)-4 > c.maxFrame {
@@ -214,6 +236,7 @@ func (a *SPOEAgent) notify(ctx context.Context, c *spoeConn, frame *spop.Frame, 
 		c.SetDeadline(d)
 	} else {
 		c.SetDeadline(time.Time{})
+		defer context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })()
 	}
 	if _, err := c.Write(wire); err != nil {
 		c.close()
