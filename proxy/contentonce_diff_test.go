@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"fulcrum/internal/reftest"
-	"fulcrum/proxy/internal/difftest"
 )
 
 // TestContentRulesOncePerRequestAsReference: in http mode the frontend's
@@ -32,11 +31,5 @@ backend b
 	server s %s
 `, port, server)
 	}
-	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
-	difftest.StartReferenceConfig(t, bin, config(refPort))
-	startOurs(t, config(ourPort), plainLine)
-	counts := func(port int) string { return keptAliveHeader(t, port, 3, "x-counts") }
-	if ref, ours := counts(refPort), counts(ourPort); ref != ours {
-		t.Errorf("counters after three requests on one connection:\nref  %s\nours %s", ref, ours)
-	}
+	compareKeptAliveHeader(t, bin, config, 3, "x-counts")
 }

@@ -366,14 +366,7 @@ func TestSPOEConcurrentStreams(t *testing.T) {
 // closed with the HAPROXY-DISCONNECT frame the reference sends.
 func TestSPOEIdleDisconnect(t *testing.T) {
 	bin := reftest.HAProxy(t)
-	text, err := os.ReadFile(spoeFile(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "spoe.cfg")
-	if err := os.WriteFile(path, []byte(strings.Replace(string(text), "timeout idle 10s", "timeout idle 200ms", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := spoeFileEdited(t, "timeout idle 10s", "timeout idle 200ms")
 	compareSPOESides(t, bin, func(start func(port int, cfg string) string) spoeOutcome {
 		agent := spoatest.Start(t)
 		agent.Reply = checksReply
@@ -386,4 +379,19 @@ func TestSPOEIdleDisconnect(t *testing.T) {
 		out.answers = append(out.answers, fmt.Sprint(byes))
 		return out
 	})
+}
+
+// spoeFileEdited is a copy of the test's SPOE file with old replaced by
+// new, in the test's temporary directory.
+func spoeFileEdited(t *testing.T, old, new string) string {
+	t.Helper()
+	text, err := os.ReadFile(spoeFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "spoe.cfg")
+	if err := os.WriteFile(path, []byte(strings.Replace(string(text), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

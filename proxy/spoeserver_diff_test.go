@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,14 +95,7 @@ backend agents
 // engine still stops.
 func TestSPOENoProcessingTimeout(t *testing.T) {
 	bin := reftest.HAProxy(t)
-	text, err := os.ReadFile(spoeFile(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "spoe.cfg")
-	if err := os.WriteFile(path, []byte(strings.Replace(string(text), "timeout processing 300ms", "", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := spoeFileEdited(t, "timeout processing 300ms", "")
 	compareSPOESides(t, bin, func(start func(port int, cfg string) string) spoeOutcome {
 		agent := spoatest.Start(t)
 		agent.Close()

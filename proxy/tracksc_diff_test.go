@@ -35,15 +35,22 @@ backend b
 	server s %s
 `, port, server)
 	}
+	t.Logf("counters: %s", compareKeptAliveHeader(t, bin, config, 2, "x-counts"))
+}
+
+// compareKeptAliveHeader runs config (given its listening port) with the
+// reference and ours, sends n requests on one connection to each, and
+// fails unless header reads the same in their answers; it returns ours.
+func compareKeptAliveHeader(t *testing.T, bin string, config func(port int) string, n int, header string) string {
+	t.Helper()
 	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
 	difftest.StartReferenceConfig(t, bin, config(refPort))
 	startOurs(t, config(ourPort), plainLine)
-	counts := func(port int) string { return keptAliveHeader(t, port, 2, "x-counts") }
-	ref, ours := counts(refPort), counts(ourPort)
+	ref, ours := keptAliveHeader(t, refPort, n, header), keptAliveHeader(t, ourPort, n, header)
 	if ref != ours {
-		t.Errorf("counters after two requests on one connection:\nref  %s\nours %s", ref, ours)
+		t.Errorf("%s after %d requests on one connection:\nref  %s\nours %s", header, n, ref, ours)
 	}
-	t.Logf("counters: %s", ours)
+	return ours
 }
 
 // keptAliveHeader sends n GET requests on one connection to port and
