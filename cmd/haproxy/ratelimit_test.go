@@ -43,9 +43,9 @@ func rateLimitLines(info string) string {
 // connections beyond the rate wait in the backlog. Six clients at once
 // under 2 a second: the reference takes two, then the others at an even
 // pace (at 1, 1.5, 2 and 2.5 s), the previous second's count weighing
-// on the current one; the last answer cannot come before 2.5 s (a lower
+// on the current one; the last answer cannot come too early (a lower
 // bound the limit imposes, whatever the machine's speed), with either
-// program (counting by calendar seconds would allow it at 2 s).
+// program.
 func TestGlobalRateLimitsMatchReference(t *testing.T) {
 	ref := reftest.HAProxy(t)
 	ours := reftest.Ours(t, "haproxy")
@@ -67,8 +67,11 @@ func TestGlobalRateLimitsMatchReference(t *testing.T) {
 	if refInfo != ourInfo {
 		t.Errorf("show info:\nref\n%s\nours\n%s", refInfo, ourInfo)
 	}
+	// Where the burst falls in the counter's second moves the last answer
+	// (the reference's came at 1.8 to 2.5 s); six connections at 2 a
+	// second cannot all pass in less than 1.2 s, however the seconds fall.
 	for side, d := range map[string]time.Duration{"reference": refTotal, "ours": ourTotal} {
-		if d < 2400*time.Millisecond {
+		if d < 1200*time.Millisecond {
 			t.Errorf("%s answered six connections within %v under maxconnrate 2", side, d)
 		}
 	}
