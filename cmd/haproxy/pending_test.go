@@ -21,6 +21,9 @@ func TestPendingNotices(t *testing.T) {
 	if !strings.Contains(shown.Stderr, "[WARNING]") || !strings.Contains(shown.Stderr, "pending-notice.cfg:2] : 'tune.ssl.default-dh-param' is accepted but not acted on yet") {
 		t.Errorf("FULCRUM_SHOW_PENDING=1 did not list tune.ssl.default-dh-param with its position:\n%s", shown.Stderr)
 	}
+	if !strings.Contains(shown.Stderr, "pending-notice.cfg:15] : 'tcp-response' is accepted but not acted on yet") {
+		t.Errorf("FULCRUM_SHOW_PENDING=1 did not list tcp-response, which the engine does not run:\n%s", shown.Stderr)
+	}
 	if strings.Contains(shown.Stderr, "'tune.bufsize' is accepted") {
 		t.Errorf("FULCRUM_SHOW_PENDING=1 listed tune.bufsize, which the engine acts on:\n%s", shown.Stderr)
 	}
