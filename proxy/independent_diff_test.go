@@ -42,33 +42,29 @@ func streamWatched(c net.Conn, n int, gap time.Duration) (endedEarly bool) {
 // ends normally (logged --).
 func TestIndependentStreamsMatchesReference(t *testing.T) {
 	const short, long, chunks, gap = 300 * time.Millisecond, 3 * time.Second, 10, 100 * time.Millisecond
-	download := func(t *testing.T, addr string, srv *peerServer, lines func(n int) []string) []string {
-		c := dialProxy(t, addr)
-		s := srv.accept(t)
-		got := make(chan string, 1)
-		go func() {
-			data, end := readEnd(c)
-			c.Close()
-			got <- fmt.Sprintf("client: %d bytes %s", len(data), end)
-		}()
-		early := streamWatched(s, chunks, gap)
-		s.Close()
-		return []string{fmt.Sprintf("server saw the end early: %v", early), <-got, lines(1)[0]}
+	// transfer streams chunks from one side to the other, each closing
+	// its end when done, and reports whether the sender saw the end
+	// early, what the receiver got, and the log line.
+	transfer := func(toClient bool) closeRun {
+		return func(t *testing.T, addr string, srv *peerServer, lines func(n int) []string) []string {
+			c := dialProxy(t, addr)
+			s := srv.accept(t)
+			sender, receiver, senderName, receiverName := net.Conn(c), net.Conn(s), "client", "server"
+			if toClient {
+				sender, receiver, senderName, receiverName = s, c, "server", "client"
+			}
+			got := make(chan string, 1)
+			go func() {
+				data, end := readEnd(receiver)
+				receiver.Close()
+				got <- fmt.Sprintf("%s: %d bytes %s", receiverName, len(data), end)
+			}()
+			early := streamWatched(sender, chunks, gap)
+			sender.Close()
+			return []string{fmt.Sprintf("%s saw the end early: %v", senderName, early), <-got, lines(1)[0]}
+		}
 	}
-	upload := func(t *testing.T, addr string, srv *peerServer, lines func(n int) []string) []string {
-		c := dialProxy(t, addr)
-		s := srv.accept(t)
-		defer s.Close()
-		got := make(chan string, 1)
-		go func() {
-			data, end := readEnd(s)
-			s.Close()
-			got <- fmt.Sprintf("server: %d bytes %s", len(data), end)
-		}()
-		early := streamWatched(c, chunks, gap)
-		c.Close()
-		return []string{fmt.Sprintf("client saw the end early: %v", early), <-got, lines(1)[0]}
-	}
+	download, upload := transfer(true), transfer(false)
 	for _, tc := range []struct {
 		desc, defaults, fe, be string
 		client, server         time.Duration

@@ -14,35 +14,27 @@ import (
 // is accepted by the reference as track-sc0, in tcp-request and
 // http-request rules alike; what the counters read must match.
 func TestTrackScWithoutNumberAsReference(t *testing.T) {
+	ours := compareKeptAliveHeader(t, `	stick-table type ip size 1k expire 1m store http_req_cnt
+	tcp-request session track-sc src
+	http-request track-sc01 src table t2
+	http-after-response set-header X-Counts "sc0=%[sc_http_req_cnt(0)] sc1=%[sc_http_req_cnt(1)] sc2=%[sc_http_req_cnt(2)]"
+`, "backend t2\n\tstick-table type ip size 1k expire 1m store http_req_cnt\n", 2, "x-counts")
+	t.Logf("counters: %s", ours)
+}
+
+// compareKeptAliveHeader runs, with the reference and ours, an http
+// frontend made of the frontend lines whose default backend reaches a
+// test server, followed by the extra sections; sends n requests on one
+// connection to each, and fails unless header reads the same in their
+// answers. It returns ours.
+func compareKeptAliveHeader(t *testing.T, frontend, extra string, n int, header string) string {
+	t.Helper()
 	bin := reftest.HAProxy(t)
 	server := actBackend(t, "s")
 	config := func(port int) string {
-		return fmt.Sprintf(`defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-frontend f
-	bind 127.0.0.1:%d
-	stick-table type ip size 1k expire 1m store http_req_cnt
-	tcp-request session track-sc src
-	http-request track-sc01 src table t2
-	http-after-response set-header X-Counts "sc0=%%[sc_http_req_cnt(0)] sc1=%%[sc_http_req_cnt(1)] sc2=%%[sc_http_req_cnt(2)]"
-	default_backend b
-backend t2
-	stick-table type ip size 1k expire 1m store http_req_cnt
-backend b
-	server s %s
-`, port, server)
+		return fmt.Sprintf("defaults\n\tmode http\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n"+
+			"frontend f\n\tbind 127.0.0.1:%d\n%s\tdefault_backend b\n%sbackend b\n\tserver s %s\n", port, frontend, extra, server)
 	}
-	t.Logf("counters: %s", compareKeptAliveHeader(t, bin, config, 2, "x-counts"))
-}
-
-// compareKeptAliveHeader runs config (given its listening port) with the
-// reference and ours, sends n requests on one connection to each, and
-// fails unless header reads the same in their answers; it returns ours.
-func compareKeptAliveHeader(t *testing.T, bin string, config func(port int) string, n int, header string) string {
-	t.Helper()
 	refPort, ourPort := difftest.FreePort(t), difftest.FreePort(t)
 	difftest.StartReferenceConfig(t, bin, config(refPort))
 	startOurs(t, config(ourPort), plainLine)
