@@ -633,28 +633,15 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 	// No keep-alive unless configured (see TCPKeepAlive.apply): Go's dialer
 	// would otherwise set it, with four system calls per connection.
 	d := net.Dialer{Timeout: b.cfg.TimeoutConnect, KeepAlive: -1, Control: dialControl(b.cfg)}
-	addr := s.addr()
-	if s.cfg.MapPorts && sess != nil {
-		// No port or a relative one: the client's destination port.
-		addr = netip.AddrPortFrom(addr.Addr(), uint16(int(sess.Dst.Port())+s.cfg.PortOffset))
-	}
-	conn, err := b.dialWatched(ctx, d, s, addr, sess)
+	conn, err := b.dialWatched(ctx, d, s, b.serverAddr(s, sess), sess)
 	if err != nil {
 		return nil, err
 	}
 	b.cfg.ServerKeepAlive.apply(conn, false)
 	noLinger(conn, b.cfg.NoLinger)
-	if s.cfg.SendProxy || s.cfg.SendProxyV2 {
-		var hdr []byte
-		if s.cfg.SendProxyV2 {
-			hdr = proxyproto.AppendV2(nil, sess.Src, sess.Dst)
-		} else {
-			hdr = proxyproto.AppendV1(nil, sess.Src, sess.Dst)
-		}
-		if _, err := conn.Write(hdr); err != nil {
-			conn.Close()
-			return nil, err
-		}
+	if err := sendProxyHeader(conn, s, sess); err != nil {
+		conn.Close()
+		return nil, err
 	}
 	if t := s.cfg.TLS; t != nil && t.Traffic {
 		// The handshake is part of the connect: bounded by its timeout.
@@ -672,6 +659,68 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 		return tc, nil
 	}
 	return conn, nil
+}
+
+// dialStream is dial for a tcp-mode stream: a plain server connection
+// the stream's tunnel will move through a flowLoop is made by the loop
+// itself (dialRaw); others as dial makes them.
+func (b *backend) dialStream(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
+	l := b.streamLoop(s, sess)
+	addr := b.serverAddr(s, sess)
+	if l == nil || !rawDialable(addr) {
+		return b.dial(ctx, s, sess)
+	}
+	conn, err := l.dialRaw(ctx, addr, b.cfg.TimeoutConnect, dialControl(b.cfg))
+	if err != nil {
+		return nil, err
+	}
+	noLinger(conn, b.cfg.NoLinger)
+	if err := sendProxyHeader(conn, s, sess); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// streamLoop is the flowLoop to dial s through for sess, or nil when the
+// connection needs what only net's connections have (TLS, a source
+// address, SOCKS4, keep-alive, a watch on the client while connecting) or
+// its stream will not run over a loop (a client under TLS, response
+// hooks reading through the connection).
+func (b *backend) streamLoop(s *server, sess *Session) *flowLoop {
+	if b.cfg.AbortOnClose || b.cfg.ServerKeepAlive.On || len(b.cfg.Server.Response) > 0 ||
+		s.cfg.Source != nil || s.cfg.Socks4.IsValid() || s.cfg.TLS != nil && s.cfg.TLS.Traffic {
+		return nil
+	}
+	if _, ok := asTCP(sess.client); !ok {
+		return nil
+	}
+	return pickLoop()
+}
+
+// serverAddr is where a connection to s goes: with a server without a
+// port or with a relative one, the client's destination port.
+func (b *backend) serverAddr(s *server, sess *Session) netip.AddrPort {
+	addr := s.addr()
+	if s.cfg.MapPorts && sess != nil {
+		addr = netip.AddrPortFrom(addr.Addr(), uint16(int(sess.Dst.Port())+s.cfg.PortOffset))
+	}
+	return addr
+}
+
+// sendProxyHeader sends the PROXY header s asks for, if any.
+func sendProxyHeader(conn net.Conn, s *server, sess *Session) error {
+	if !s.cfg.SendProxy && !s.cfg.SendProxyV2 {
+		return nil
+	}
+	var hdr []byte
+	if s.cfg.SendProxyV2 {
+		hdr = proxyproto.AppendV2(nil, sess.Src, sess.Dst)
+	} else {
+		hdr = proxyproto.AppendV1(nil, sess.Src, sess.Dst)
+	}
+	_, err := conn.Write(hdr)
+	return err
 }
 
 // clientExpired reports whether ctx's deadline (the client timeout) has

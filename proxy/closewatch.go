@@ -133,6 +133,9 @@ func rawConnOf(c net.Conn) (syscall.RawConn, bool) {
 	if nc, ok := c.(interface{ NetConn() net.Conn }); ok { // *tls.Conn
 		c = nc.NetConn()
 	}
+	if sc, ok := c.(*sockConn); ok {
+		return sc.rawConn(), true
+	}
 	tc, ok := asTCP(c)
 	if !ok {
 		return nil, false

@@ -17,7 +17,7 @@ func TestContStatsCountsAlongTunnels(t *testing.T) {
 			var c Counters
 			cont := &contStats{counters: []*Counters{&c}, every: 5 * time.Millisecond}
 			to := tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second}
-			b := startTunnelWith(t, impl.run, to, func(lc *liveConn) { lc.cont = cont })
+			b := startTunnelWith(t, impl, to, func(lc *liveConn) { lc.cont = cont })
 			var in, out int64
 			for i := range 3 {
 				req := bytes.Repeat([]byte{'q'}, 100+i)

@@ -118,6 +118,10 @@ func (l *flowLoop) dispatch(evs []unix.EpollEvent) {
 	for i := range evs {
 		id := eventData(&evs[i])
 		if f := l.flows[id>>1]; f != nil {
+			if f.pre != nil {
+				f.pre.notify(evs[i].Events)
+				continue
+			}
 			f.event(int(id&1), evs[i].Events)
 		}
 	}
@@ -152,6 +156,57 @@ func (l *flowLoop) add(f *flow) error {
 	return nil
 }
 
+// register adds c's socket to the loop, as the server side of the flow
+// that will adopt it; its events go to c until then.
+func (l *flowLoop) register(c *sockConn) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.next++
+	f := &flow{id: l.next, loop: l, pre: c}
+	f.fd[1] = c.fd
+	data := f.id<<1 | 1
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
+		Fd: int32(uint32(data)), Pad: int32(uint32(data >> 32))}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+		return err
+	}
+	l.flows[f.id] = f
+	c.f = f
+	return nil
+}
+
+// forget drops c's entry unless a flow adopted it (that flow's end
+// drops it); the close that follows takes the socket out of the epoll
+// set.
+func (l *flowLoop) forget(c *sockConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f := c.f; f != nil && f.pre == c {
+		delete(l.flows, f.id)
+	}
+}
+
+// adopt makes f, registered by dialRaw for its server side, a flow: the
+// client's socket joins the epoll set, and the server's events seen so
+// far are handled as if they came now.
+func (l *flowLoop) adopt(f *flow) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	data := f.id << 1
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
+		Fd: int32(uint32(data)), Pad: int32(uint32(data >> 32))}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, f.fd[0], &ev); err != nil {
+		return err
+	}
+	seen := f.pre.seen
+	f.pre = nil
+	if seen != 0 {
+		l.now = time.Now().UnixNano()
+		f.event(1, seen)
+	}
+	return nil
+}
+
 // end finishes f with term unless it already ended, and reports whether
 // this call ended it. After end the loop never touches f's descriptors
 // again, so its connections may be closed.
@@ -167,8 +222,11 @@ type flow struct {
 	id   uint64
 	loop *flowLoop
 	fd   [2]int
-	conn [2]*net.TCPConn
+	conn [2]net.Conn
 	dir  [2]flowDir
+	// pre is the server connection while it is not adopted yet
+	// (dialRaw): the loop gives it the events. Guarded by loop.mu.
+	pre *sockConn
 
 	last    atomic.Int64   // unix nanoseconds of the last bytes moved
 	read    [2]int64       // of each side's last read; guarded by loop.mu
@@ -380,18 +438,30 @@ func (f *flow) fail(d *flowDir, err error) {
 }
 
 // tunnelLoop is tunnel over a flowLoop: the calling goroutine only waits,
-// for the end of the flow or for an idle timeout, which it enforces.
+// for the end of the flow or for an idle timeout, which it enforces. srv
+// is a plain TCP connection or a sockConn of l's, whose flow it adopts.
 // ok is false when the flow could not be registered (nothing moved yet);
 // tunnel then falls back to goroutines.
-func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte, ok bool) {
-	f := &flow{conn: [2]*net.TCPConn{cli, srv}, changed: make(chan struct{}, 1), done: make(chan struct{}),
-		resetServer: t.resetServer}
-	for i, c := range f.conn {
-		rc, err := c.SyscallConn()
+func tunnelLoop(l *flowLoop, cli *net.TCPConn, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte, ok bool) {
+	sc, _ := srv.(*sockConn)
+	f := &flow{}
+	if sc != nil {
+		f = sc.f
+	}
+	f.conn, f.changed, f.done, f.resetServer = [2]net.Conn{cli, srv}, make(chan struct{}, 1), make(chan struct{}), t.resetServer
+	rc, err := cli.SyscallConn()
+	if err != nil {
+		return 0, 0, term, false
+	}
+	if err := rc.Control(func(fd uintptr) { f.fd[0] = int(fd) }); err != nil {
+		return 0, 0, term, false
+	}
+	if sc == nil {
+		rc, err := srv.(*net.TCPConn).SyscallConn()
 		if err != nil {
 			return 0, 0, term, false
 		}
-		if err := rc.Control(func(fd uintptr) { f.fd[i] = int(fd) }); err != nil {
+		if err := rc.Control(func(fd uintptr) { f.fd[1] = int(fd) }); err != nil {
 			return 0, 0, term, false
 		}
 	}
@@ -406,7 +476,12 @@ func tunnelLoop(l *flowLoop, cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveCo
 	start := time.Now().UnixNano()
 	f.last.Store(start)
 	f.read = [2]int64{start, start}
-	if err := l.add(f); err != nil {
+	if sc != nil {
+		err = l.adopt(f)
+	} else {
+		err = l.add(f)
+	}
+	if err != nil {
 		return 0, 0, term, false
 	}
 	if !lc.setFlow(f) {

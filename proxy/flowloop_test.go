@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"io"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -22,53 +24,86 @@ type tunnelResult struct {
 	term    [2]byte
 }
 
-// tunnelImpls are the two implementations of tunnel, which must behave
-// the same.
-var tunnelImpls = []struct {
-	name string
-	run  func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte)
-}{
-	{"loop", func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte) {
-		l := pickLoop()
-		if l == nil {
-			panic("no flow loop on this system")
-		}
-		in, out, term, ok := tunnelLoop(l, cli, srv, t, lc)
-		if !ok {
-			panic("flow not registered")
-		}
-		return in, out, term
-	}},
-	{"pumps", func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte) {
-		lc.mu.Lock()
-		lc.srv = srv
-		lc.mu.Unlock()
-		in, out, term := tunnelPumps(cli, srv, t, lc.contStats())
-		cli.Close() // as tunnel does
-		srv.Close()
-		return in, out, term
-	}},
+// A tunnelImpl runs tunnel by one of its implementations, which must
+// behave the same: over a flowLoop or with goroutines, with the proxy's
+// server connection made by net or by a loop (rawServer: dialRaw).
+type tunnelImpl struct {
+	name      string
+	rawServer bool
+	run       func(cli *net.TCPConn, srv net.Conn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte)
 }
 
-func startTunnel(t *testing.T, run func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte), to tunnelTimeouts) *tunnelBed {
+func runLoop(cli *net.TCPConn, srv net.Conn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte) {
+	l := pickLoop()
+	if sc, ok := srv.(*sockConn); ok {
+		l = sc.loop
+	}
+	if l == nil {
+		panic("no flow loop on this system")
+	}
+	in, out, term, ok := tunnelLoop(l, cli, srv, t, lc)
+	if !ok {
+		panic("flow not registered")
+	}
+	return in, out, term
+}
+
+func runPumps(cli *net.TCPConn, srv net.Conn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte) {
+	lc.mu.Lock()
+	lc.srv = srv
+	lc.mu.Unlock()
+	in, out, term := tunnelPumps(cli, srv, t, lc.contStats())
+	cli.Close() // as tunnel does
+	srv.Close()
+	return in, out, term
+}
+
+var tunnelImpls = []tunnelImpl{
+	{"loop", false, runLoop},
+	{"pumps", false, runPumps},
+	{"loop, raw server", true, runLoop},
+	{"pumps, raw server", true, runPumps},
+}
+
+func startTunnel(t *testing.T, impl tunnelImpl, to tunnelTimeouts) *tunnelBed {
 	t.Helper()
-	return startTunnelWith(t, run, to, func(*liveConn) {})
+	return startTunnelWith(t, impl, to, func(*liveConn) {})
 }
 
 // startTunnelWith is startTunnel with setup applied to the connection
 // before the tunnel starts.
-func startTunnelWith(t *testing.T, run func(cli, srv *net.TCPConn, t tunnelTimeouts, lc *liveConn) (int64, int64, [2]byte), to tunnelTimeouts, setup func(*liveConn)) *tunnelBed {
+func startTunnelWith(t *testing.T, impl tunnelImpl, to tunnelTimeouts, setup func(*liveConn)) *tunnelBed {
 	t.Helper()
 	client, pcli := loopbackPair(t)
-	psrv, server := loopbackPair(t)
+	var psrv net.Conn
+	var server *net.TCPConn
+	if impl.rawServer {
+		psrv, server = rawPair(t)
+	} else {
+		psrv, server = loopbackPair(t)
+	}
 	b := &tunnelBed{client: client, server: server, lc: &liveConn{cli: pcli}, result: make(chan tunnelResult, 1)}
 	b.lc.srv = psrv
 	setup(b.lc)
 	go func() {
-		in, out, term := run(pcli, psrv, to, b.lc)
+		in, out, term := impl.run(pcli, psrv, to, b.lc)
 		b.result <- tunnelResult{in, out, term}
 	}()
 	return b
+}
+
+// rawPair is a connection made by a flowLoop's dialRaw and the peer it
+// reached.
+func rawPair(t *testing.T) (*sockConn, *net.TCPConn) {
+	t.Helper()
+	l := pickLoop()
+	if l == nil {
+		t.Fatal("no flow loop on this system")
+	}
+	c, s := pairVia(t, func(addr netip.AddrPort) (net.Conn, error) {
+		return l.dialRaw(context.Background(), addr, 5*time.Second, nil)
+	})
+	return c.(*sockConn), s
 }
 
 func (b *tunnelBed) wait(t *testing.T) tunnelResult {
@@ -96,7 +131,7 @@ func readFull(t *testing.T, c net.Conn, n int) []byte {
 func TestTunnelExchanges(t *testing.T) {
 	for _, impl := range tunnelImpls {
 		t.Run(impl.name, func(t *testing.T) {
-			b := startTunnel(t, impl.run, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
+			b := startTunnel(t, impl, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
 			var in, out int64
 			for i := range 200 {
 				req := bytes.Repeat([]byte{byte('a' + i%26)}, 1+i%97)
@@ -134,7 +169,7 @@ func TestTunnelFinWithData(t *testing.T) {
 	for _, impl := range tunnelImpls {
 		t.Run(impl.name, func(t *testing.T) {
 			for i := range 20 {
-				b := startTunnel(t, impl.run, tunnelTimeouts{client: 30 * time.Second, server: 30 * time.Second})
+				b := startTunnel(t, impl, tunnelTimeouts{client: 30 * time.Second, server: 30 * time.Second})
 				msg := []byte("last words")
 				b.client.Write(msg)
 				b.client.CloseWrite()
@@ -156,7 +191,7 @@ func TestTunnelFinWithData(t *testing.T) {
 func TestTunnelBulkBothWays(t *testing.T) {
 	for _, impl := range tunnelImpls {
 		t.Run(impl.name, func(t *testing.T) {
-			b := startTunnel(t, impl.run, tunnelTimeouts{client: 30 * time.Second, server: 30 * time.Second})
+			b := startTunnel(t, impl, tunnelTimeouts{client: 30 * time.Second, server: 30 * time.Second})
 			up, down := make([]byte, 6<<20+123), make([]byte, 5<<20+7)
 			rand.Read(up)
 			rand.Read(down)
@@ -200,7 +235,7 @@ func TestTunnelIdleTimeouts(t *testing.T) {
 				{"server timeout", tunnelTimeouts{client: 400 * time.Millisecond, server: 100 * time.Millisecond}, [2]byte{termServerTimeout, stateData}},
 			} {
 				t.Run(tc.desc, func(t *testing.T) {
-					b := startTunnel(t, impl.run, tc.to)
+					b := startTunnel(t, impl, tc.to)
 					b.client.Write([]byte("ping"))
 					readFull(t, b.server, 4)
 					first, other := b.server, b.client // the peer the first timeout's FIN goes to
@@ -233,7 +268,7 @@ func expectPeerEOF(t *testing.T, c net.Conn) {
 func TestTunnelServerFinTimeout(t *testing.T) {
 	for _, impl := range tunnelImpls {
 		t.Run(impl.name, func(t *testing.T) {
-			b := startTunnel(t, impl.run, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second, serverFin: 150 * time.Millisecond})
+			b := startTunnel(t, impl, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second, serverFin: 150 * time.Millisecond})
 			b.server.CloseWrite() // the server is done; the client lingers
 			if n, err := b.client.Read(make([]byte, 1)); n != 0 || err != io.EOF {
 				t.Fatalf("client read = %d, %v; want EOF", n, err)
@@ -248,7 +283,7 @@ func TestTunnelServerFinTimeout(t *testing.T) {
 func TestTunnelServerReset(t *testing.T) {
 	for _, impl := range tunnelImpls {
 		t.Run(impl.name, func(t *testing.T) {
-			b := startTunnel(t, impl.run, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
+			b := startTunnel(t, impl, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
 			b.server.SetLinger(0)
 			b.server.Close()
 			if r := b.wait(t); r.term != [2]byte{termServerAbort, stateData} {
@@ -261,7 +296,7 @@ func TestTunnelServerReset(t *testing.T) {
 // An administrative abort (shutdown sessions, hard stop) ends the loop's
 // flow before its descriptors close.
 func TestTunnelLoopAbort(t *testing.T) {
-	b := startTunnel(t, tunnelImpls[0].run, tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
+	b := startTunnel(t, tunnelImpls[0], tunnelTimeouts{client: 10 * time.Second, server: 10 * time.Second})
 	b.client.Write([]byte("x"))
 	readFull(t, b.server, 1)
 	b.lc.abort()
@@ -280,7 +315,7 @@ func TestTunnelLoopAbort(t *testing.T) {
 func TestTunnelStuckSideTimeout(t *testing.T) {
 	for _, impl := range tunnelImpls {
 		t.Run(impl.name, func(t *testing.T) {
-			b := startTunnel(t, impl.run, tunnelTimeouts{client: 200 * time.Millisecond, server: time.Minute})
+			b := startTunnel(t, impl, tunnelTimeouts{client: 200 * time.Millisecond, server: time.Minute})
 			go func() {
 				chunk := make([]byte, 64<<10)
 				for {

@@ -20,14 +20,8 @@ import (
 
 // noLinger makes c's close a reset when on.
 func noLinger(c net.Conn, on bool) {
-	if !on {
-		return
-	}
-	if nc, ok := c.(interface{ NetConn() net.Conn }); ok { // *tls.Conn
-		c = nc.NetConn()
-	}
-	if tc, ok := asTCP(c); ok {
-		tc.SetLinger(0)
+	if on {
+		setLinger(c, &unix.Linger{Onoff: 1})
 	}
 }
 
@@ -35,9 +29,14 @@ func noLinger(c net.Conn, on bool) {
 // peer closed first.
 func lingerAgain(c net.Conn, on bool) {
 	if on {
-		if tc, ok := asTCP(c); ok {
-			tc.SetLinger(-1)
-		}
+		setLinger(c, &unix.Linger{})
+	}
+}
+
+// setLinger sets SO_LINGER on c's TCP socket, under TLS too.
+func setLinger(c net.Conn, l *unix.Linger) {
+	if rc, ok := rawConnOf(c); ok {
+		rc.Control(func(fd uintptr) { unix.SetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER, l) })
 	}
 }
 

@@ -164,7 +164,7 @@ func splice(in, out, n int) (int, syscall.Errno) {
 // wrapOp gives raw errors the shape net.Conn methods return, so errors.Is
 // tests (EPIPE, os.ErrDeadlineExceeded) and log classification keep
 // working. RawConn errors are already *net.OpError.
-func wrapOp(op string, c *net.TCPConn, err error) error {
+func wrapOp(op string, c net.Conn, err error) error {
 	if _, ok := err.(*net.OpError); ok {
 		return err
 	}

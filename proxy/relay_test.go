@@ -5,11 +5,20 @@ import (
 	"crypto/rand"
 	"io"
 	"net"
+	"net/netip"
 	"testing"
 )
 
 // loopbackPair returns the two ends of one loopback TCP connection.
 func loopbackPair(t *testing.T) (*net.TCPConn, *net.TCPConn) {
+	t.Helper()
+	c, s := pairVia(t, func(addr netip.AddrPort) (net.Conn, error) { return net.Dial("tcp", addr.String()) })
+	return c.(*net.TCPConn), s
+}
+
+// pairVia is a connection made by dial to a loopback listener and the
+// peer it reached there; both are closed when the test ends.
+func pairVia(t *testing.T, dial func(netip.AddrPort) (net.Conn, error)) (net.Conn, *net.TCPConn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -18,7 +27,7 @@ func loopbackPair(t *testing.T) (*net.TCPConn, *net.TCPConn) {
 	defer ln.Close()
 	acc := make(chan net.Conn, 1)
 	go func() { c, _ := ln.Accept(); acc <- c }()
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := dial(ln.Addr().(*net.TCPAddr).AddrPort())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +36,7 @@ func loopbackPair(t *testing.T) (*net.TCPConn, *net.TCPConn) {
 		t.Fatal("accept failed")
 	}
 	t.Cleanup(func() { c.Close(); s.Close() })
-	return c.(*net.TCPConn), s.(*net.TCPConn)
+	return c, s.(*net.TCPConn)
 }
 
 func TestRelay(t *testing.T) {

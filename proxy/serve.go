@@ -202,7 +202,7 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 		ctx, cancel = context.WithCancel(e.ctx)
 	}
 	defer cancel()
-	srvConn, srv, err := be.connect(ctx, sess, rec)
+	srvConn, srv, err := be.connectWith(ctx, sess, rec, be.dialStream)
 	if err != nil {
 		rec.Term = connectTerm(err)
 		return nil, nil

@@ -53,7 +53,13 @@ func timeouts(fc *Frontend, bc *Backend) tunnelTimeouts {
 // nil) lets an administrative abort end the tunnel. Both connections are
 // closed when it returns.
 func tunnel(cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte) {
-	if c, s, ok := tcpPair(cli, srv); ok {
+	if sc, ok := srv.(*sockConn); ok {
+		if c, ok := asTCP(cli); ok {
+			if in, out, term, ok := tunnelLoop(sc.loop, c, sc, t, lc); ok {
+				return in, out, term
+			}
+		}
+	} else if c, s, ok := tcpPair(cli, srv); ok {
 		if l := pickLoop(); l != nil {
 			if in, out, term, ok := tunnelLoop(l, c, s, t, lc); ok {
 				return in, out, term

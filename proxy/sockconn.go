@@ -1,0 +1,384 @@
+package proxy
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A sockConn is a server connection of a tcp-mode stream made with raw
+// system calls and registered with a flowLoop's epoll set from its
+// connect on, never with the runtime's netpoller.
+//
+// Why: a connection per request is the common shape of tcp-mode traffic,
+// and net's dialer costs nearly as much in user space as the kernel's
+// whole connect: a context and a goroutine to watch it, the netpoller's
+// registration and its removal at close (two epoll_ctl), getsockname,
+// getpeername and SO_ERROR, and a finalizer per descriptor. The reference
+// does a socket, a connect and one epoll_ctl. Here the connect's end is
+// the loop's first event for the socket, and when the stream's tunnel
+// starts, the loop's flow takes the socket over with no new registration
+// (tunnelLoop).
+//
+// Until then a sockConn is a complete net.Conn: Read and Write wait for
+// the loop's readiness events, under the deadlines set.
+type sockConn struct {
+	fd     int
+	loop   *flowLoop
+	f      *flow // its entry in loop; f.pre is c until tunnelLoop adopts it
+	remote netip.AddrPort
+	local  netip.AddrPort // once asked
+
+	// rd and wr hold a token when a readiness event came since the last
+	// wait took one; a spurious token costs one EAGAIN.
+	rd, wr chan struct{}
+	seen   uint32 // every event so far, for the flow that adopts c; guarded by loop.mu
+
+	rdl, wdl atomic.Int64 // deadlines, unix nanoseconds; 0 for none
+
+	// fdMu is held shared around each system call on fd and exclusively
+	// to close it, so a close never lets a call reach a reused number.
+	fdMu      sync.RWMutex
+	closing   sync.Once
+	closed    chan struct{} // closed by Close: wakes the waits
+	closeErr  error
+	closeDone bool // guarded by fdMu
+}
+
+// rawDialable reports whether addr can be reached by dialRaw: a plain
+// IPv4 or IPv6 address, without a zone (which needs an interface lookup).
+func rawDialable(addr netip.AddrPort) bool {
+	return addr.IsValid() && addr.Addr().Zone() == ""
+}
+
+// dialRaw connects to addr through l, within timeout (0: none) and
+// until ctx ends. control, when not nil, sets the socket up before its
+// connect, as net.Dialer's Control does.
+func (l *flowLoop) dialRaw(ctx context.Context, addr netip.AddrPort, timeout time.Duration,
+	control func(network, address string, c syscall.RawConn) error) (*sockConn, error) {
+	ip := addr.Addr().Unmap()
+	addr = netip.AddrPortFrom(ip, addr.Port())
+	family, network := unix.AF_INET6, "tcp6"
+	var sa unix.Sockaddr
+	if ip.Is4() {
+		family, network = unix.AF_INET, "tcp4"
+		sa = &unix.SockaddrInet4{Port: int(addr.Port()), Addr: ip.As4()}
+	} else {
+		sa = &unix.SockaddrInet6{Port: int(addr.Port()), Addr: ip.As16()}
+	}
+	fail := func(call string, err error) error {
+		return &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(addr), Err: os.NewSyscallError(call, err)}
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fail("socket", err)
+	}
+	c := &sockConn{fd: fd, loop: l, remote: addr, rd: make(chan struct{}, 1), wr: make(chan struct{}, 1),
+		closed: make(chan struct{})}
+	// As net's TCP connections: requests leave at once.
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+		unix.Close(fd)
+		return nil, fail("setsockopt", err)
+	}
+	if control != nil {
+		if err := control(network, addr.String(), c.rawConn()); err != nil {
+			unix.Close(fd)
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(addr), Err: err}
+		}
+	}
+	err = unix.Connect(fd, sa)
+	for err == unix.EINTR {
+		err = unix.Connect(fd, sa)
+	}
+	if err != nil && err != unix.EINPROGRESS {
+		unix.Close(fd)
+		return nil, fail("connect", err)
+	}
+	// Registered after the connect: a socket not connecting yet would
+	// report a hang-up at once.
+	if err := l.register(c); err != nil {
+		unix.Close(fd)
+		return nil, fail("epoll_ctl", err)
+	}
+	if err := c.awaitConnect(ctx, timeout); err != nil {
+		c.Close()
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(addr), Err: err}
+	}
+	return c, nil
+}
+
+// awaitConnect waits for the connect's outcome: the socket writable, an
+// error, the timeout or ctx's end.
+func (c *sockConn) awaitConnect(ctx context.Context, timeout time.Duration) error {
+	var expire <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expire = t.C
+	}
+	for {
+		select {
+		case <-c.wr:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-expire:
+			return os.ErrDeadlineExceeded
+		}
+		c.loop.mu.Lock()
+		seen := c.seen
+		c.loop.mu.Unlock()
+		if seen&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+			errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+			if err != nil {
+				return os.NewSyscallError("getsockopt", err)
+			}
+			if errno == 0 {
+				errno = int(unix.ECONNRESET)
+			}
+			return os.NewSyscallError("connect", syscall.Errno(errno))
+		}
+		if seen&unix.EPOLLOUT != 0 {
+			return nil
+		}
+	}
+}
+
+// notify records a readiness event of c's socket; the loop calls it
+// under its lock until a flow adopts c.
+func (c *sockConn) notify(ev uint32) {
+	c.seen |= ev
+	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		poke(c.rd)
+	}
+	if ev&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		poke(c.wr)
+	}
+}
+
+// poke leaves a token in ch unless one is there.
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// await waits for a token of ch, c's close, or the deadline.
+func (c *sockConn) await(ch chan struct{}, deadline *atomic.Int64) error {
+	var expire <-chan time.Time
+	if d := deadline.Load(); d != 0 {
+		wait := time.Until(time.Unix(0, d))
+		if wait <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		expire = t.C
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-c.closed:
+		return net.ErrClosed
+	case <-expire:
+		return os.ErrDeadlineExceeded
+	}
+}
+
+func (c *sockConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		n, e, ok := c.io(unix.SYS_RECVFROM, p)
+		if !ok {
+			return 0, c.opError("read", net.ErrClosed)
+		}
+		switch e {
+		case 0:
+			if n == 0 {
+				return 0, io.EOF
+			}
+			return n, nil
+		case unix.EINTR:
+		case unix.EAGAIN:
+			if err := c.await(c.rd, &c.rdl); err != nil {
+				return 0, c.opError("read", err)
+			}
+		default:
+			return 0, c.opError("read", os.NewSyscallError("read", e))
+		}
+	}
+}
+
+func (c *sockConn) Write(p []byte) (int, error) {
+	written := 0
+	for written < len(p) {
+		n, e, ok := c.io(unix.SYS_SENDTO, p[written:])
+		if !ok {
+			return written, c.opError("write", net.ErrClosed)
+		}
+		switch e {
+		case 0:
+			written += n
+		case unix.EINTR:
+		case unix.EAGAIN:
+			if err := c.await(c.wr, &c.wdl); err != nil {
+				return written, c.opError("write", err)
+			}
+		default:
+			return written, c.opError("write", os.NewSyscallError("write", e))
+		}
+	}
+	return written, nil
+}
+
+// io makes one recvfrom or sendto on the socket; ok is false once it
+// is closed.
+func (c *sockConn) io(call uintptr, p []byte) (n int, e syscall.Errno, ok bool) {
+	ok = c.call(func(fd uintptr) { n, e = rawIO(call, fd, p) })
+	return n, e, ok
+}
+
+func (c *sockConn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+}
+
+// Close closes the socket. A flow that adopted c must have ended first
+// (tunnelLoop and liveConn.abort end it before they close): the loop
+// uses the descriptor until then.
+func (c *sockConn) Close() error {
+	first := false
+	c.closing.Do(func() {
+		first = true
+		close(c.closed)
+		c.loop.forget(c)
+		c.fdMu.Lock()
+		defer c.fdMu.Unlock()
+		c.closeDone = true
+		c.closeErr = unix.Close(c.fd)
+	})
+	if !first {
+		return c.opError("close", net.ErrClosed)
+	}
+	return c.closeErr
+}
+
+// CloseWrite sends a FIN, as (*net.TCPConn).CloseWrite.
+func (c *sockConn) CloseWrite() error {
+	var err error
+	if cerr := c.rawConn().Control(func(fd uintptr) { err = unix.Shutdown(int(fd), unix.SHUT_WR) }); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+func (c *sockConn) LocalAddr() net.Addr {
+	if !c.local.IsValid() {
+		c.rawConn().Control(func(fd uintptr) {
+			// syscall's, not x/sys's: that one asks SO_PROTOCOL too.
+			if sa, err := syscall.Getsockname(int(fd)); err == nil {
+				c.local = sockaddrPort(sa)
+			}
+		})
+	}
+	return net.TCPAddrFromAddrPort(c.local)
+}
+
+func (c *sockConn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.remote) }
+
+// SetDeadline and its two halves apply to the waits in progress too: a
+// token makes them look again.
+func (c *sockConn) SetDeadline(t time.Time) error {
+	c.SetReadDeadline(t)
+	return c.SetWriteDeadline(t)
+}
+
+func (c *sockConn) SetReadDeadline(t time.Time) error {
+	c.rdl.Store(unixNanos(t))
+	poke(c.rd)
+	return nil
+}
+
+func (c *sockConn) SetWriteDeadline(t time.Time) error {
+	c.wdl.Store(unixNanos(t))
+	poke(c.wr)
+	return nil
+}
+
+func unixNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func sockaddrPort(sa syscall.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *syscall.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// SyscallConn gives the socket's options to the code that sets them on
+// any TCP connection (linger, buffers, TCP_INFO).
+func (c *sockConn) SyscallConn() (syscall.RawConn, error) { return c.rawConn(), nil }
+
+func (c *sockConn) rawConn() syscall.RawConn { return sockRawConn{c} }
+
+// sockRawConn is a sockConn's syscall.RawConn: Read and Write call f
+// until it reports done, waiting for readiness in between.
+type sockRawConn struct{ c *sockConn }
+
+func (r sockRawConn) Control(f func(fd uintptr)) error {
+	if !r.c.call(f) {
+		return net.ErrClosed
+	}
+	return nil
+}
+
+func (r sockRawConn) Read(f func(fd uintptr) bool) error {
+	return r.c.rawWait(f, r.c.rd, &r.c.rdl)
+}
+
+func (r sockRawConn) Write(f func(fd uintptr) bool) error {
+	return r.c.rawWait(f, r.c.wr, &r.c.wdl)
+}
+
+func (c *sockConn) rawWait(f func(fd uintptr) bool, ch chan struct{}, deadline *atomic.Int64) error {
+	for {
+		done := false
+		if !c.call(func(fd uintptr) { done = f(fd) }) {
+			return net.ErrClosed
+		}
+		if done {
+			return nil
+		}
+		if err := c.await(ch, deadline); err != nil {
+			return err
+		}
+	}
+}
+
+// call runs f on the open descriptor; false (and f not run) once it is
+// closed.
+func (c *sockConn) call(f func(fd uintptr)) bool {
+	c.fdMu.RLock()
+	defer c.fdMu.RUnlock()
+	if c.closeDone {
+		return false
+	}
+	f(uintptr(c.fd))
+	return true
+}
