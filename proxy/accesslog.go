@@ -211,6 +211,15 @@ func (r *Record) values(v *logformat.Values) {
 	v.Partial = h.ASAP
 }
 
+// noteBackendSrc records c's local address for %bi and %bp, unless the
+// log format has no use for it: a getsockname per connection saved.
+func (r *Record) noteBackendSrc(c net.Conn) {
+	if l := r.Log; l == nil || l.Format.Uses(logformat.VarBackendSrcIP) || l.Format.Uses(logformat.VarBackendSrcPort) ||
+		l.SD.Uses(logformat.VarBackendSrcIP) || l.SD.Uses(logformat.VarBackendSrcPort) {
+		r.LocalAddr = localAddrPort(c)
+	}
+}
+
 // routeSource is the local address the kernel picks towards dst, found
 // by connecting a UDP socket (which sends nothing).
 func routeSource(dst netip.AddrPort) netip.AddrPort {

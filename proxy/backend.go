@@ -530,7 +530,8 @@ func (b *backend) connectWith(ctx context.Context, sess *Session, rec *Record, d
 		conn, err := dial(ctx, s, sess)
 		countConnect(b, s, sess.http != nil && sess.http.reused)
 		if err == nil {
-			rec.TConnect, rec.LocalAddr = time.Since(start), localAddrPort(conn)
+			rec.TConnect = time.Since(start)
+			rec.noteBackendSrc(conn)
 			b.stickStore(sess, s, false)
 			return conn, s, nil
 		}
@@ -665,12 +666,12 @@ func (b *backend) dial(ctx context.Context, s *server, sess *Session) (net.Conn,
 // the stream's tunnel will move through a flowLoop is made by the loop
 // itself (dialRaw); others as dial makes them.
 func (b *backend) dialStream(ctx context.Context, s *server, sess *Session) (net.Conn, error) {
-	l := b.streamLoop(s, sess)
+	l, f := b.streamLoop(s, sess)
 	addr := b.serverAddr(s, sess)
 	if l == nil || !rawDialable(addr) {
 		return b.dial(ctx, s, sess)
 	}
-	conn, err := l.dialRaw(ctx, addr, b.cfg.TimeoutConnect, dialControl(b.cfg))
+	conn, err := l.dialRaw(ctx, f, addr, b.cfg.TimeoutConnect, dialControl(b.cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -682,20 +683,24 @@ func (b *backend) dialStream(ctx context.Context, s *server, sess *Session) (net
 	return conn, nil
 }
 
-// streamLoop is the flowLoop to dial s through for sess, or nil when the
+// streamLoop is the flowLoop to dial s through for sess, and the flow to
+// join when the client's connection is a sockConn; nil when the
 // connection needs what only net's connections have (TLS, a source
 // address, SOCKS4, keep-alive, a watch on the client while connecting) or
 // its stream will not run over a loop (a client under TLS, response
 // hooks reading through the connection).
-func (b *backend) streamLoop(s *server, sess *Session) *flowLoop {
+func (b *backend) streamLoop(s *server, sess *Session) (*flowLoop, *flow) {
 	if b.cfg.AbortOnClose || b.cfg.ServerKeepAlive.On || len(b.cfg.Server.Response) > 0 ||
 		s.cfg.Source != nil || s.cfg.Socks4.IsValid() || s.cfg.TLS != nil && s.cfg.TLS.Traffic {
-		return nil
+		return nil, nil
+	}
+	if c, ok := sess.client.(*sockConn); ok {
+		return c.loop, c.f
 	}
 	if _, ok := asTCP(sess.client); !ok {
-		return nil
+		return nil, nil
 	}
-	return pickLoop()
+	return pickLoop(), nil
 }
 
 // serverAddr is where a connection to s goes: with a server without a

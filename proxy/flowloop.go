@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"net"
 	"os"
 	goruntime "runtime"
@@ -35,9 +36,18 @@ type flowLoop struct {
 	events [128]unix.EpollEvent
 	now    int64 // unix nanoseconds, read once per batch of events
 
-	mu    sync.Mutex // guards flows and every flow's ended, and serialises the batches
-	flows map[uint64]*flow
-	next  uint64
+	mu sync.Mutex // guards regs and every flow's ended, and serialises the batches
+	// regs are the sockets in the epoll set by their key, the event data:
+	// a key is never used again, so an event of a socket closed since it
+	// came cannot reach the one registered next.
+	regs map[uint64]loopReg
+	next uint64
+}
+
+// loopReg is a registered socket: a side of a flow.
+type loopReg struct {
+	f    *flow
+	side int
 }
 
 var (
@@ -81,7 +91,7 @@ func newFlowLoop() (*flowLoop, error) {
 		f.Close()
 		return nil, err
 	}
-	l := &flowLoop{file: f, rc: rc, epfd: epfd, flows: map[uint64]*flow{}}
+	l := &flowLoop{file: f, rc: rc, epfd: epfd, regs: map[uint64]loopReg{}}
 	go l.run()
 	return l, nil
 }
@@ -116,93 +126,112 @@ func (l *flowLoop) dispatch(evs []unix.EpollEvent) {
 	l.mu.Lock()
 	l.now = now
 	for i := range evs {
-		id := eventData(&evs[i])
-		if f := l.flows[id>>1]; f != nil {
-			if f.pre != nil {
-				f.pre.notify(evs[i].Events)
-				continue
-			}
-			f.event(int(id&1), evs[i].Events)
+		r, ok := l.regs[eventData(&evs[i])]
+		if !ok {
+			continue
 		}
+		if c := r.f.pre[r.side]; c != nil {
+			c.notify(evs[i].Events)
+			continue
+		}
+		r.f.event(r.side, evs[i].Events)
 	}
 	l.mu.Unlock()
 }
 
 // eventData is the 64-bit user data of an event (Fd and Pad in x/sys's
-// layout): a flow's id and the side (0 client, 1 server).
+// layout): a registration's key.
 func eventData(ev *unix.EpollEvent) uint64 {
 	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
 }
 
-// add registers f; events may start at once.
-func (l *flowLoop) add(f *flow) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// addLocked puts side's socket of f in the epoll set. Guarded by l.mu.
+func (l *flowLoop) addLocked(f *flow, side int) error {
 	l.next++
-	f.id, f.loop = l.next, l
-	l.flows[f.id] = f
-	for side, fd := range f.fd {
-		data := f.id<<1 | uint64(side)
-		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
-			Fd: int32(uint32(data)), Pad: int32(uint32(data >> 32))}
-		if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-			if side == 1 {
-				unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, f.fd[0], nil)
-			}
-			delete(l.flows, f.id)
-			return err
-		}
-	}
-	return nil
-}
-
-// register adds c's socket to the loop, as the server side of the flow
-// that will adopt it; its events go to c until then.
-func (l *flowLoop) register(c *sockConn) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.next++
-	f := &flow{id: l.next, loop: l, pre: c}
-	f.fd[1] = c.fd
-	data := f.id<<1 | 1
+	key := l.next
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
-		Fd: int32(uint32(data)), Pad: int32(uint32(data >> 32))}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+		Fd: int32(uint32(key)), Pad: int32(uint32(key >> 32))}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, f.fd[side], &ev); err != nil {
 		return err
 	}
-	l.flows[f.id] = f
-	c.f = f
+	l.regs[key] = loopReg{f, side}
+	f.key[side] = key
 	return nil
 }
 
-// forget drops c's entry unless a flow adopted it (that flow's end
-// drops it); the close that follows takes the socket out of the epoll
-// set.
+// dropLocked forgets side's registration of f; the socket leaves the
+// epoll set when it closes. Guarded by l.mu.
+func (l *flowLoop) dropLocked(f *flow, side int) {
+	if k := f.key[side]; k != 0 {
+		delete(l.regs, k)
+		f.key[side] = 0
+	}
+}
+
+// register adds c's socket to the loop as side of f (a new flow when f
+// is nil), the flow that will move its bytes; its events go to c until
+// the flow starts.
+func (l *flowLoop) register(c *sockConn, f *flow, side int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f == nil {
+		f = &flow{loop: l}
+	}
+	if f.started || f.pre[side] != nil {
+		return errors.New("flow side taken")
+	}
+	f.fd[side] = c.fd
+	if err := l.addLocked(f, side); err != nil {
+		return err
+	}
+	f.pre[side], c.f, c.side = c, f, side
+	return nil
+}
+
+// forget drops c's registration unless its flow started (the flow's end
+// drops it then).
 func (l *flowLoop) forget(c *sockConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if f := c.f; f != nil && f.pre == c {
-		delete(l.flows, f.id)
+	if f := c.f; f != nil && f.pre[c.side] == c {
+		f.pre[c.side] = nil
+		l.dropLocked(f, c.side)
 	}
 }
 
-// adopt makes f, registered by dialRaw for its server side, a flow: the
-// client's socket joins the epoll set, and the server's events seen so
-// far are handled as if they came now.
-func (l *flowLoop) adopt(f *flow) error {
+// start makes f a flow: its sides not registered yet (a sockConn is)
+// join the epoll set, and the events its sockConns saw so far are
+// handled as if they came now. Events may start at once.
+func (l *flowLoop) start(f *flow) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	data := f.id << 1
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
-		Fd: int32(uint32(data)), Pad: int32(uint32(data >> 32))}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, f.fd[0], &ev); err != nil {
-		return err
+	f.loop = l
+	for side := range f.fd {
+		if f.key[side] != 0 {
+			continue
+		}
+		if err := l.addLocked(f, side); err != nil {
+			for s := range side {
+				if f.pre[s] == nil {
+					unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, f.fd[s], nil)
+					l.dropLocked(f, s)
+				}
+			}
+			return err
+		}
 	}
-	seen := f.pre.seen
-	f.pre = nil
-	if seen != 0 {
-		l.now = time.Now().UnixNano()
-		f.event(1, seen)
+	var seen [2]uint32
+	for side, c := range f.pre {
+		if c != nil {
+			seen[side] = c.seen
+		}
+	}
+	f.pre, f.started = [2]*sockConn{}, true
+	l.now = time.Now().UnixNano()
+	for side, ev := range seen {
+		if ev != 0 && !f.over {
+			f.event(side, ev)
+		}
 	}
 	return nil
 }
@@ -219,14 +248,16 @@ func (l *flowLoop) end(f *flow, term [2]byte) bool {
 // A flow is a client and a server connection moving bytes both ways; dir
 // 0 reads the client and writes the server, dir 1 the reverse.
 type flow struct {
-	id   uint64
 	loop *flowLoop
 	fd   [2]int
+	key  [2]uint64 // the sides' registrations; guarded by loop.mu
 	conn [2]net.Conn
 	dir  [2]flowDir
-	// pre is the server connection while it is not adopted yet
-	// (dialRaw): the loop gives it the events. Guarded by loop.mu.
-	pre *sockConn
+	// pre are the sockConns (accepted or dialed by the loop, see
+	// sockconn.go) before the flow starts: the loop gives them their
+	// events until then. Guarded by loop.mu, as started.
+	pre     [2]*sockConn
+	started bool
 
 	last    atomic.Int64   // unix nanoseconds of the last bytes moved
 	read    [2]int64       // of each side's last read; guarded by loop.mu
@@ -281,7 +312,8 @@ func (f *flow) endLocked(term [2]byte) bool {
 		term = f.timedOut
 	}
 	f.over, f.term = true, term
-	delete(f.loop.flows, f.id)
+	f.loop.dropLocked(f, 0)
+	f.loop.dropLocked(f, 1)
 	close(f.done)
 	return true
 }
@@ -438,30 +470,35 @@ func (f *flow) fail(d *flowDir, err error) {
 }
 
 // tunnelLoop is tunnel over a flowLoop: the calling goroutine only waits,
-// for the end of the flow or for an idle timeout, which it enforces. srv
-// is a plain TCP connection or a sockConn of l's, whose flow it adopts.
-// ok is false when the flow could not be registered (nothing moved yet);
-// tunnel then falls back to goroutines.
-func tunnelLoop(l *flowLoop, cli *net.TCPConn, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte, ok bool) {
-	sc, _ := srv.(*sockConn)
+// for the end of the flow or for an idle timeout, which it enforces. cli
+// and srv are plain TCP connections or sockConns registered with l
+// (loopFor), whose flow then starts. ok is false when the flow could not
+// be registered (nothing moved yet); tunnel then falls back to
+// goroutines.
+func tunnelLoop(l *flowLoop, cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte, ok bool) {
 	f := &flow{}
-	if sc != nil {
-		f = sc.f
+	for _, c := range [2]net.Conn{cli, srv} {
+		if sc, ok := c.(*sockConn); ok {
+			f = sc.f
+		}
 	}
 	f.conn, f.changed, f.done, f.resetServer = [2]net.Conn{cli, srv}, make(chan struct{}, 1), make(chan struct{}), t.resetServer
-	rc, err := cli.SyscallConn()
-	if err != nil {
-		return 0, 0, term, false
-	}
-	if err := rc.Control(func(fd uintptr) { f.fd[0] = int(fd) }); err != nil {
-		return 0, 0, term, false
-	}
-	if sc == nil {
-		rc, err := srv.(*net.TCPConn).SyscallConn()
+	for side, c := range f.conn {
+		if sc, ok := c.(*sockConn); ok {
+			if sc.f != f {
+				return 0, 0, term, false
+			}
+			continue
+		}
+		tc, ok := asTCP(c)
+		if !ok {
+			return 0, 0, term, false
+		}
+		rc, err := tc.SyscallConn()
 		if err != nil {
 			return 0, 0, term, false
 		}
-		if err := rc.Control(func(fd uintptr) { f.fd[1] = int(fd) }); err != nil {
+		if err := rc.Control(func(fd uintptr) { f.fd[side] = int(fd) }); err != nil {
 			return 0, 0, term, false
 		}
 	}
@@ -476,12 +513,7 @@ func tunnelLoop(l *flowLoop, cli *net.TCPConn, srv net.Conn, t tunnelTimeouts, l
 	start := time.Now().UnixNano()
 	f.last.Store(start)
 	f.read = [2]int64{start, start}
-	if sc != nil {
-		err = l.adopt(f)
-	} else {
-		err = l.add(f)
-	}
-	if err != nil {
+	if err := l.start(f); err != nil {
 		return 0, 0, term, false
 	}
 	if !lc.setFlow(f) {

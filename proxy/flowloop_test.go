@@ -101,7 +101,7 @@ func rawPair(t *testing.T) (*sockConn, *net.TCPConn) {
 		t.Fatal("no flow loop on this system")
 	}
 	c, s := pairVia(t, func(addr netip.AddrPort) (net.Conn, error) {
-		return l.dialRaw(context.Background(), addr, 5*time.Second, nil)
+		return l.dialRaw(context.Background(), nil, addr, 5*time.Second, nil)
 	})
 	return c.(*sockConn), s
 }

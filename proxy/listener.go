@@ -3,8 +3,11 @@ package proxy
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 )
 
 // listener is one bound socket serving a frontend. It survives reloads
@@ -27,6 +30,11 @@ type listener struct {
 	inherited bool
 	// counters count the connections it accepted (socketstats.go).
 	counters Counters
+
+	// rawMu guards raw: a duplicate of the socket in a flowLoop's epoll
+	// set, for accepting connections the loop will serve (accept).
+	rawMu sync.Mutex
+	raw   *sockConn
 }
 
 func (l *listener) pause() {
@@ -66,6 +74,11 @@ func (l *listener) close() {
 	l.once.Do(func() {
 		close(l.done)
 		l.ln.Close()
+		l.rawMu.Lock()
+		if l.raw != nil {
+			l.raw.Close()
+		}
+		l.rawMu.Unlock()
 	})
 }
 
@@ -183,7 +196,7 @@ func (e *Engine) acceptLoop(l *listener) {
 		if !l.waitResumed() || !g.available(l.done) || !fl.available(l.done) || !lim.available(l.done) || !e.sessRate.wait(l.done) {
 			return
 		}
-		c, err := l.ln.Accept()
+		c, err := l.accept()
 		if err != nil {
 			select {
 			case <-l.done:
@@ -240,4 +253,72 @@ func (e *Engine) acceptLoop(l *listener) {
 			e.serve(rt, fe, bind, c)
 		})
 	}
+}
+
+// accept takes the next connection. A tcp-mode frontend's plain TCP
+// connections are accepted through a flowLoop (acceptRaw), the loop
+// whose flows will move their bytes, with no registration with the
+// netpoller. The generation that serves a connection is the one current
+// after the accept, so one made for tcp mode may meet a reload to http
+// mode, which serves it as any net.Conn.
+func (l *listener) accept() (net.Conn, error) {
+	fe, bind := l.fe.Load(), l.bind.Load()
+	if fe.cfg.Mode != ModeTCP || bind.TLS != nil || fe.cfg.ClientKeepAlive.On {
+		return l.ln.Accept()
+	}
+	raw, err := l.rawSocket()
+	if raw == nil || err != nil {
+		return l.ln.Accept()
+	}
+	loop := pickLoop()
+	if loop == nil {
+		return l.ln.Accept()
+	}
+	return loop.acceptRaw(raw)
+}
+
+// rawSocket is the listening socket's duplicate in a flowLoop's epoll
+// set, made at the first call; nil for a socket other than TCP's or when
+// no loop could be made. A duplicate, so that its number stays ours
+// until we close it, whatever the net.Listener does with its own.
+func (l *listener) rawSocket() (*sockConn, error) {
+	l.rawMu.Lock()
+	defer l.rawMu.Unlock()
+	if l.raw != nil {
+		return l.raw, nil
+	}
+	tl, ok := l.ln.(*net.TCPListener)
+	loop := pickLoop()
+	if !ok || loop == nil {
+		return nil, nil
+	}
+	select {
+	case <-l.done:
+		return nil, net.ErrClosed
+	default:
+	}
+	rc, err := tl.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	var derr error
+	if err := rc.Control(func(lfd uintptr) { fd, derr = unix.FcntlInt(lfd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	raw := newSockConn(loop, fd, netip.AddrPort{})
+	// A socket bound to one address (not transparent) accepts only
+	// connections to it: their local address is known without asking.
+	if a := addrPort(l.ln.Addr()); !a.Addr().IsUnspecified() && !l.bind.Load().Transparent {
+		raw.local = a
+	}
+	if err := loop.register(raw, nil, 0); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	l.raw = raw
+	return raw, nil
 }

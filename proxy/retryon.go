@@ -104,7 +104,8 @@ func (h *httpConn) l7Retry(be *backend, srv *server) (conn net.Conn, next *serve
 		}
 		return nil, next, false
 	}
-	h.r.TConnect, h.r.LocalAddr = time.Since(start), localAddrPort(c)
+	h.r.TConnect = time.Since(start)
+	h.r.noteBackendSrc(c)
 	be.attach(next, h.lc)
 	h.reused = false
 	return c, next, true

@@ -70,11 +70,12 @@ func (c *liveConn) abort() {
 	// exchange may be running inside one (serveInline) until the server
 	// side fails. Shutting the socket down ends the client side at once,
 	// and the close completes when the session lets go.
-	if tc, ok := c.cli.(*net.TCPConn); ok {
-		if rc, err := tc.SyscallConn(); err == nil {
+	switch c.cli.(type) {
+	case *net.TCPConn, *sockConn:
+		if rc, ok := rawConnOf(c.cli); ok {
 			rc.Control(func(fd uintptr) { unix.Shutdown(int(fd), unix.SHUT_RDWR) })
 		}
-		go tc.Close()
+		go c.cli.Close()
 		return
 	}
 	c.cli.Close()

@@ -33,9 +33,10 @@ import (
 type sockConn struct {
 	fd     int
 	loop   *flowLoop
-	f      *flow // its entry in loop; f.pre is c until tunnelLoop adopts it
+	f      *flow // the flow it is a side of; f.pre[side] is c until the flow starts
+	side   int
 	remote netip.AddrPort
-	local  netip.AddrPort // once asked
+	local  netip.AddrPort // once asked, or known from the listening socket
 
 	// rd and wr hold a token when a readiness event came since the last
 	// wait took one; a spurious token costs one EAGAIN.
@@ -59,10 +60,11 @@ func rawDialable(addr netip.AddrPort) bool {
 	return addr.IsValid() && addr.Addr().Zone() == ""
 }
 
-// dialRaw connects to addr through l, within timeout (0: none) and
-// until ctx ends. control, when not nil, sets the socket up before its
-// connect, as net.Dialer's Control does.
-func (l *flowLoop) dialRaw(ctx context.Context, addr netip.AddrPort, timeout time.Duration,
+// dialRaw connects to addr through l, as the server side of f (a new
+// flow when nil), within timeout (0: none) and until ctx ends. control,
+// when not nil, sets the socket up before its connect, as net.Dialer's
+// Control does.
+func (l *flowLoop) dialRaw(ctx context.Context, f *flow, addr netip.AddrPort, timeout time.Duration,
 	control func(network, address string, c syscall.RawConn) error) (*sockConn, error) {
 	ip := addr.Addr().Unmap()
 	addr = netip.AddrPortFrom(ip, addr.Port())
@@ -81,10 +83,8 @@ func (l *flowLoop) dialRaw(ctx context.Context, addr netip.AddrPort, timeout tim
 	if err != nil {
 		return nil, fail("socket", err)
 	}
-	c := &sockConn{fd: fd, loop: l, remote: addr, rd: make(chan struct{}, 1), wr: make(chan struct{}, 1),
-		closed: make(chan struct{})}
-	// As net's TCP connections: requests leave at once.
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+	c := newSockConn(l, fd, addr)
+	if err := noDelay(fd); err != nil {
 		unix.Close(fd)
 		return nil, fail("setsockopt", err)
 	}
@@ -104,7 +104,7 @@ func (l *flowLoop) dialRaw(ctx context.Context, addr netip.AddrPort, timeout tim
 	}
 	// Registered after the connect: a socket not connecting yet would
 	// report a hang-up at once.
-	if err := l.register(c); err != nil {
+	if err := l.register(c, f, 1); err != nil {
 		unix.Close(fd)
 		return nil, fail("epoll_ctl", err)
 	}
@@ -113,6 +113,55 @@ func (l *flowLoop) dialRaw(ctx context.Context, addr netip.AddrPort, timeout tim
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(addr), Err: err}
 	}
 	return c, nil
+}
+
+func newSockConn(l *flowLoop, fd int, remote netip.AddrPort) *sockConn {
+	return &sockConn{fd: fd, loop: l, remote: remote, rd: make(chan struct{}, 1), wr: make(chan struct{}, 1),
+		closed: make(chan struct{})}
+}
+
+// noDelay sets TCP_NODELAY, as net does on its TCP connections: what is
+// written leaves at once.
+func noDelay(fd int) error {
+	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+}
+
+// acceptRaw accepts the next connection of ln, a listening socket
+// registered with a flowLoop (listener.rawSocket), as the client side of
+// a new flow of l.
+func (l *flowLoop) acceptRaw(ln *sockConn) (*sockConn, error) {
+	for {
+		var fd int
+		var sa syscall.Sockaddr
+		var err error
+		// syscall's, not x/sys's: that one asks SO_PROTOCOL too.
+		if !ln.call(func(lfd uintptr) { fd, sa, err = syscall.Accept4(int(lfd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC) }) {
+			return nil, net.ErrClosed
+		}
+		switch err {
+		case nil:
+		case syscall.EINTR, syscall.ECONNABORTED:
+			continue
+		case syscall.EAGAIN:
+			if err := ln.await(ln.rd, &ln.rdl); err != nil {
+				return nil, err
+			}
+			continue
+		default:
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", err)}
+		}
+		c := newSockConn(l, fd, sockaddrPort(sa))
+		c.local = ln.local // when the listening socket's is specific
+		if err := noDelay(fd); err != nil {
+			unix.Close(fd)
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("setsockopt", err)}
+		}
+		if err := l.register(c, nil, 0); err != nil {
+			unix.Close(fd)
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("epoll_ctl", err)}
+		}
+		return c, nil
+	}
 }
 
 // awaitConnect waits for the connect's outcome: the socket writable, an

@@ -29,7 +29,7 @@ func TestDialRawRefused(t *testing.T) {
 	}
 	addr := ln.Addr().(*net.TCPAddr).AddrPort()
 	ln.Close() // nothing listens there now
-	_, err = testLoop(t).dialRaw(context.Background(), addr, 5*time.Second, nil)
+	_, err = testLoop(t).dialRaw(context.Background(), nil, addr, 5*time.Second, nil)
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("dial to a closed port: %v, want connection refused", err)
 	}
@@ -41,7 +41,7 @@ func TestDialRawRefused(t *testing.T) {
 func TestDialRawTimeout(t *testing.T) {
 	addr := netip.MustParseAddrPort(silentServer(t))
 	start := time.Now()
-	c, err := testLoop(t).dialRaw(context.Background(), addr, 300*time.Millisecond, nil)
+	c, err := testLoop(t).dialRaw(context.Background(), nil, addr, 300*time.Millisecond, nil)
 	if err == nil {
 		c.Close()
 		t.Skip("the kernel accepted past a full queue; no hanging connect to time out")
@@ -58,7 +58,7 @@ func TestDialRawContextEnds(t *testing.T) {
 	addr := netip.MustParseAddrPort(silentServer(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	c, err := testLoop(t).dialRaw(ctx, addr, time.Minute, nil)
+	c, err := testLoop(t).dialRaw(ctx, nil, addr, time.Minute, nil)
 	if err == nil {
 		c.Close()
 		t.Skip("the kernel accepted past a full queue; no hanging connect to give up")
@@ -170,7 +170,7 @@ func TestDialRawIPv6(t *testing.T) {
 			c.Close()
 		}
 	}()
-	c, err := testLoop(t).dialRaw(context.Background(), ln.Addr().(*net.TCPAddr).AddrPort(), 5*time.Second, nil)
+	c, err := testLoop(t).dialRaw(context.Background(), nil, ln.Addr().(*net.TCPAddr).AddrPort(), 5*time.Second, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,17 +53,9 @@ func timeouts(fc *Frontend, bc *Backend) tunnelTimeouts {
 // nil) lets an administrative abort end the tunnel. Both connections are
 // closed when it returns.
 func tunnel(cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) (in, out int64, term [2]byte) {
-	if sc, ok := srv.(*sockConn); ok {
-		if c, ok := asTCP(cli); ok {
-			if in, out, term, ok := tunnelLoop(sc.loop, c, sc, t, lc); ok {
-				return in, out, term
-			}
-		}
-	} else if c, s, ok := tcpPair(cli, srv); ok {
-		if l := pickLoop(); l != nil {
-			if in, out, term, ok := tunnelLoop(l, c, s, t, lc); ok {
-				return in, out, term
-			}
+	if l := loopFor(cli, srv); l != nil {
+		if in, out, term, ok := tunnelLoop(l, cli, srv, t, lc); ok {
+			return in, out, term
 		}
 	}
 	in, out, term = tunnelPumps(cli, srv, t, lc.contStats())
@@ -199,6 +191,24 @@ func tcpPair(src, dst net.Conn) (s, d *net.TCPConn, ok bool) {
 	s, ok1 := asTCP(src)
 	d, ok2 := asTCP(dst)
 	return s, d, ok1 && ok2
+}
+
+// loopFor is the flowLoop to move cli and srv's bytes: the one of their
+// sockConns, else any; nil when one of them is no plain TCP connection
+// or none could be made.
+func loopFor(cli, srv net.Conn) *flowLoop {
+	var l *flowLoop
+	for _, c := range [2]net.Conn{cli, srv} {
+		if sc, ok := c.(*sockConn); ok {
+			l = sc.loop
+		} else if _, ok := asTCP(c); !ok {
+			return nil
+		}
+	}
+	if l == nil {
+		l = pickLoop()
+	}
+	return l
 }
 
 // asTCP returns the TCP connection under c, a plain one or rawTCP's.
