@@ -31,6 +31,7 @@ func DefaultBuild() *haproxycfg.Build {
 // postChecks are the checks the reference makes once every file is read:
 // backend references, timeouts, server names, then server addresses.
 func (l *loader) postChecks() {
+	l.pendingByMode()
 	byName := map[string][]*Proxy{}
 	for _, p := range l.cfg.Proxies {
 		byName[p.Name] = append(byName[p.Name], p)
@@ -586,3 +587,19 @@ func statsAuthAndRules(p *Proxy) bool {
 var httpOnlyOptions = []string{"forwardfor", "originalto", "checkcache", "http-buffer-request",
 	"http-ignore-probes", "prefer-last-server", "accept-invalid-http-request", "accept-invalid-http-response",
 	"http-use-proxy-header", "http-pretend-keepalive", "http-no-delay", "disable-h2-upgrade"}
+
+// pendingByMode records the keywords the engine acts on in one mode
+// only, where the proxy's final mode is the other: tcp-response rules
+// run in tcp mode, not in http mode.
+func (l *loader) pendingByMode() {
+	for _, px := range l.cfg.Proxies {
+		if px.Mode != "http" || px.Section == nil {
+			continue
+		}
+		for _, d := range px.Section.Lines {
+			if d.Keyword == "tcp-response" {
+				l.notBuilt(d.Pos, d.Keyword)
+			}
+		}
+	}
+}

@@ -247,9 +247,7 @@ func init() {
 		}
 	})
 	for _, kw := range []string{"http-request", "http-response", "http-after-response", "tcp-request", "tcp-response"} {
-		// The engine does not run tcp-response rules yet (SPOE's
-		// on-tcp-response event aside): they are warned.
-		set(kw, kw != "tcp-response", (*loader).ruleLine)
+		set(kw, true, (*loader).ruleLine)
 	}
 	set("filter", false, func(l *loader, px *Proxy, d line) {
 		l.filterCompression(px, d) // compression.go

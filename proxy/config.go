@@ -162,6 +162,12 @@ type Session struct {
 	// Complete is true when no more payload can arrive within the inspect
 	// delay (it expired, the buffer is full or the client half-closed).
 	Complete bool
+	// ResPayload and ResComplete are their twins for the response in
+	// tcp mode (tcpresponse.go); inResponse marks expressions running
+	// on the response.
+	ResPayload  []byte
+	ResComplete bool
+	inResponse  bool
 	// Engine gives predicates access to live counters (nbsrv, be_conn).
 	Engine *Engine
 	vars   map[string]string
@@ -248,11 +254,12 @@ type Action int
 
 // tcp-request actions.
 const (
-	Accept     Action = iota // stop evaluating, accept
-	Reject                   // close the connection
-	SetVar                   // call Do, continue
-	Do                       // call Do (track-sc, custom), continue
-	SilentDrop               // close the connection without telling the client
+	Accept      Action = iota // stop evaluating, accept
+	Reject                    // close the connection
+	SetVar                    // call Do, continue
+	Do                        // call Do (track-sc, custom), continue
+	SilentDrop                // close the connection without telling the client
+	CloseServer               // tcp-response close: end the server connection, forward what came
 )
 
 // Rule is one tcp-request connection/content rule.
@@ -280,8 +287,17 @@ type Backend struct {
 	// Stick are the `stick on|match|store-*` rules.
 	Stick []StickRule
 	// ContentRules are the backend's `tcp-request content` rules, run
-	// once it is chosen (httpgaps.go).
+	// once it is chosen (httpgaps.go), in tcp mode after waiting up to
+	// InspectDelay (`tcp-request inspect-delay`) for the request bytes
+	// they need.
 	ContentRules []Rule
+	InspectDelay time.Duration
+	// ResponseRules are `tcp-response content` rules, run on the
+	// server's first bytes in tcp mode, waiting for them up to
+	// ResponseInspectDelay (`tcp-response inspect-delay`; none: at once,
+	// on what is there) (tcpresponse.go).
+	ResponseRules        []Rule
+	ResponseInspectDelay time.Duration
 	// Server holds what runs once a stream reaches a server
 	// (serverhooks.go).
 	Server ServerHooks

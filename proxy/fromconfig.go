@@ -204,7 +204,8 @@ func (a *adapter) proxy(px *haproxy.Proxy) {
 		be := a.backend(px, lines)
 		be.Listen = px.Kind == "listen"
 		be.Stick = a.stickRules(px, acls)
-		be.ContentRules = a.backendContentRules(px, acls)
+		be.ContentRules, be.InspectDelay = a.backendContentRules(px, acls)
+		be.ResponseRules, be.ResponseInspectDelay = a.responseRules(px, lines, acls)
 		if px.Mode == "http" {
 			a.httpBackend(be, px, lines, acls)
 		}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"strconv"
+	"time"
 
 	"fulcrum/confparse"
 	"fulcrum/haproxy"
@@ -66,12 +67,13 @@ func (a *adapter) logASAP(lines []haproxy.Directive) bool {
 	return hasOption(lines, "logasap")
 }
 
-// backendContentRules maps a backend's `tcp-request content` rules (a
-// listen section's are its frontend's); the inspect delay of a backend
-// adds nothing to the frontend's and is not kept.
-func (a *adapter) backendContentRules(px *haproxy.Proxy, acls map[string][]acl) []Rule {
+// backendContentRules maps a backend's `tcp-request content` rules and
+// its `tcp-request inspect-delay` (a listen section's are its
+// frontend's). The http engine reads the whole request head before any
+// rule: there the delay adds nothing.
+func (a *adapter) backendContentRules(px *haproxy.Proxy, acls map[string][]acl) ([]Rule, time.Duration) {
 	if px.Kind != "backend" || px.Section == nil {
-		return nil
+		return nil, 0
 	}
 	tmp := &Frontend{Name: px.Name}
 	for _, d := range px.Section.Lines {
@@ -79,8 +81,8 @@ func (a *adapter) backendContentRules(px *haproxy.Proxy, acls map[string][]acl) 
 		case d.Keyword == "tcp-request" && first(d.Args) == "content":
 			a.tcpRequest(tmp, acls, d)
 		case d.Keyword == "tcp-request" && first(d.Args) == "inspect-delay" && px.Mode != "http":
-			a.warn(d.Pos, "'tcp-request inspect-delay' in a backend is not acted on yet by Fulcrum: its rules see what the frontend's inspection read.")
+			a.tcpRequest(tmp, acls, d)
 		}
 	}
-	return tmp.ContentRules
+	return tmp.ContentRules, tmp.InspectDelay
 }

@@ -172,7 +172,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		return
 	}
 	rec.Backend = be.cfg.Name
-	if !runRules(be.cfg.ContentRules, sess) {
+	if buf, ok = inspectBackend(cli, be.cfg, sess, buf); !ok {
 		be.counters.Denied.Add(1)
 		rec.Term = [2]byte{termProxy, stateRequest}
 		return
@@ -224,10 +224,42 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 		}
 	}
 	counters := []*Counters{fe.counters, be.counters, &srv.state.counters, lc.li}
+	var res []byte
+	sentBefore := int64(len(buf)) // the request bytes sent before the tunnel
+	if be.cfg.inspectsResponse() {
+		var verdict responseVerdict
+		var sent int64
+		res, sent, verdict = be.inspectResponse(cli, srvConn, srv, sess)
+		reqIn := int64(len(buf)) + sent
+		if verdict == responseReject {
+			for _, c := range counters {
+				if c != nil {
+					c.DeniedResps.Add(1)
+				}
+			}
+			rec.BytesIn, rec.BytesOut, rec.Term = reqIn, int64(len(res)), [2]byte{termProxy, stateData}
+			addBytes(counters, rec.BytesIn, rec.BytesOut, nil)
+			return srvConn, srv
+		}
+		if len(res) > 0 {
+			if _, err := cli.Write(res); err != nil {
+				rec.BytesIn, rec.Term = reqIn, [2]byte{termClientAbort, stateData}
+				addBytes(counters, rec.BytesIn, 0, nil)
+				return srvConn, srv
+			}
+		}
+		if verdict == responseClose {
+			rec.BytesIn, rec.BytesOut = reqIn, int64(len(res))
+			addBytes(counters, rec.BytesIn, rec.BytesOut, nil)
+			return srvConn, srv
+		}
+		sentBefore = reqIn
+	}
 	lc.cont = newContStats(fe.cfg, counters...)
-	lc.cont.startTunnel(int64(len(buf)), 0)
+	lc.cont.startTunnel(sentBefore, int64(len(res)))
 	in, out, term := tunnel(cli, srvConn, timeouts(fe.cfg, be.cfg), lc)
-	in += int64(len(buf))
+	in += sentBefore
+	out += int64(len(res))
 	rec.BytesIn, rec.BytesOut, rec.Term = in, out, term
 	addBytes(counters, in, out, lc.cont)
 	return srvConn, srv
@@ -342,6 +374,17 @@ func inspect(c net.Conn, fc *Frontend, sess *Session, buf []byte) ([]byte, bool)
 			sess.Complete = true
 		}
 	}
+}
+
+// inspectBackend runs the backend's content rules, first waiting up to
+// its own inspect delay for the request bytes they need, as the
+// reference's backend inspection does whatever the frontend's read.
+func inspectBackend(c net.Conn, bc *Backend, sess *Session, buf []byte) ([]byte, bool) {
+	if bc.InspectDelay <= 0 {
+		return buf, runRules(bc.ContentRules, sess)
+	}
+	sess.Complete = false
+	return inspect(c, &Frontend{InspectDelay: bc.InspectDelay, ContentRules: bc.ContentRules}, sess, buf)
 }
 
 // decided reports whether every content rule and use_backend condition

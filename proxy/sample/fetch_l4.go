@@ -47,7 +47,7 @@ func init() {
 			}
 			return Found
 		}},
-		{Name: "req.payload", Args: []ArgType{ArgInt, ArgInt}, MinArgs: 2, Out: Bin, Check: checkPayload, Fn: fetchPayload},
+		{Name: "req.payload", Args: []ArgType{ArgInt, ArgInt}, MinArgs: 2, Out: Bin, Check: checkPayload, Fn: payloadOf(requestData)},
 		{Name: "req.ssl_sni", Out: Str, Fn: func(c *Call, out *Sample) Result {
 			data, final := c.Env.Buffered()
 			sni, err := tlshello.SNI(data)
@@ -185,7 +185,7 @@ func init() {
 // fetchAliases are the older names HAProxy still accepts.
 var fetchAliases = map[string]string{
 	"req_len": "req.len", "req_ssl_sni": "req.ssl_sni", "req_ssl_hello_type": "req.ssl_hello_type",
-	"req_ssl_ver": "req.ssl_ver", "payload": "req.payload",
+	"req_ssl_ver": "req.ssl_ver", "rep_ssl_hello_type": "res.ssl_hello_type",
 	"rdp_cookie": "req.rdp_cookie", "rdp_cookie_cnt": "req.rdp_cookie_cnt", "req.ssl_st_ext": "",
 	"hdr": "req.hdr", "hdr_cnt": "req.hdr_cnt", "hdr_ip": "req.hdr_ip", "hdr_val": "req.hdr_val",
 	"cook": "req.cook", "cook_cnt": "req.cook_cnt", "cook_val": "req.cook_val",
@@ -209,23 +209,25 @@ func checkPayload(a []Arg) error {
 	return nil
 }
 
-// fetchPayload is req.payload(offset,length); length 0 means to the end
-// of what is buffered.
-func fetchPayload(c *Call, out *Sample) Result {
-	data, final := c.Env.Buffered()
-	off, n := int(c.Args[0].Int), int(c.Args[1].Int)
-	end := len(data)
-	if n > 0 {
-		end = off + n
-	}
-	if end > len(data) || off > len(data) {
-		if final {
-			return Miss
+// payloadOf is req.payload(offset,length) and its response twin over
+// the bytes src gives; length 0 means to the end of what is buffered.
+func payloadOf(src dataSource) func(c *Call, out *Sample) Result {
+	return func(c *Call, out *Sample) Result {
+		data, final := src(c)
+		off, n := int(c.Args[0].Int), int(c.Args[1].Int)
+		end := len(data)
+		if n > 0 {
+			end = off + n
 		}
-		return Wait
+		if end > len(data) || off > len(data) {
+			if final {
+				return Miss
+			}
+			return Wait
+		}
+		*out = binSample(data[off:end])
+		return Found
 	}
-	*out = binSample(data[off:end])
-	return Found
 }
 
 // tlsResult maps a tlshello error onto a Result.

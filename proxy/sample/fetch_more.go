@@ -35,7 +35,7 @@ func init() {
 			*out = intSample(n)
 			return Found
 		}},
-		{Name: "req.payload_lv", Args: []ArgType{ArgInt, ArgInt, ArgStr}, MinArgs: 2, Out: Bin, Check: checkPayloadLV, Fn: fetchPayloadLV},
+		{Name: "req.payload_lv", Args: []ArgType{ArgInt, ArgInt, ArgStr}, MinArgs: 2, Out: Bin, Check: checkPayloadLV, Fn: payloadLVOf(requestData)},
 		{Name: "uuid", Args: []ArgType{ArgInt}, Out: Str, Check: func(a []Arg) error {
 			if a[0].Set && a[0].Int != 4 {
 				return fmt.Errorf("unsupported UUID version %d", a[0].Int)
@@ -52,7 +52,6 @@ func init() {
 	} {
 		RegisterFetch(f)
 	}
-	fetchAliases["payload_lv"] = "req.payload_lv"
 }
 
 // absoluteHost splits the host and port of an absolute request URI
@@ -82,39 +81,44 @@ func checkPayloadLV(a []Arg) error {
 	return nil
 }
 
-// fetchPayloadLV is req.payload_lv(offset1,length[,offset2]): a length
+// payloadLVOf is req.payload_lv(offset1,length[,offset2]) and its
+// response twin over the bytes src gives: a length
 // field of length bytes (big endian) at offset1, then that many bytes
 // right after it or at offset2 (relative to offset1+length when it
 // starts with + or -).
-func fetchPayloadLV(c *Call, out *Sample) Result {
-	data, final := c.Env.Buffered()
-	more := Wait
-	if final {
-		more = Miss
-	}
-	off, n := int(c.Args[0].Int), int(c.Args[1].Int)
-	if off+n > len(data) {
-		return more
-	}
-	size := 0
-	for _, b := range data[off : off+n] {
-		size = size<<8 | int(b)
-	}
-	start := off + n
-	if s := c.Args[2].Str; s != "" {
-		v, _ := strToInt([]byte(strings.TrimPrefix(s, "+")))
-		if s[0] == '+' || s[0] == '-' {
-			start += int(v)
-		} else {
-			start = int(v)
+func payloadLVOf(src dataSource) func(c *Call, out *Sample) Result {
+	return func(c *Call, out *Sample) Result {
+		data, final := src(c)
+		more := Wait
+		if final {
+			more = Miss
 		}
+		off, n := int(c.Args[0].Int), int(c.Args[1].Int)
+		if off+n > len(data) {
+			return more
+		}
+		size := 0
+		for _, b := range data[off : off+n] {
+			size = size<<8 | int(b)
+		}
+		start := off + n
+		if s := c.Args[2].Str; s != "" {
+			v, _ := strToInt([]byte(strings.TrimPrefix(s, "+")))
+			if s[0] == '+' || s[0] == '-' {
+				start += int(v)
+			} else {
+				start = int(v)
+			}
+		}
+		if start < 0 || size < 0 {
+			return Miss
+		}
+		// An empty field is too short, as the reference has it: it
+		// may change until the data are final.
+		if size == 0 || start+size > len(data) {
+			return more
+		}
+		*out = binSample(data[start : start+size])
+		return Found
 	}
-	if start < 0 || size < 0 {
-		return Miss
-	}
-	if start+size > len(data) {
-		return more
-	}
-	*out = binSample(data[start : start+size])
-	return Found
 }
