@@ -50,16 +50,29 @@ type rawTCP struct {
 	emptyReads int
 }
 
-// localAddrPort is c's local address, remembered by a rawTCP.
+// localAddrPort is c's local address, remembered by a rawTCP and a
+// sockConn.
 func localAddrPort(c net.Conn) netip.AddrPort {
-	r, ok := c.(*rawTCP)
-	if !ok {
-		return addrPort(c.LocalAddr())
+	switch r := c.(type) {
+	case *rawTCP:
+		if !r.local.IsValid() {
+			r.local = addrPort(r.LocalAddr())
+		}
+		return r.local
+	case *sockConn:
+		r.askLocal()
+		return r.local
 	}
-	if !r.local.IsValid() {
-		r.local = addrPort(r.LocalAddr())
+	return addrPort(c.LocalAddr())
+}
+
+// remoteAddrPort is c's peer address, without a net.Addr on the way for
+// a sockConn.
+func remoteAddrPort(c net.Conn) netip.AddrPort {
+	if r, ok := c.(*sockConn); ok {
+		return r.remote
 	}
-	return r.local
+	return addrPort(c.RemoteAddr())
 }
 
 // fastConn wraps c when it is a plain TCP connection.

@@ -97,8 +97,8 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	e.active.Add(1)
 	fe.counters.open()
 	lc.countListener(func(c *Counters) { openListener(fe, c) })
-	rec := &Record{Client: addrPort(cli.RemoteAddr()), Accept: time.Now(), Frontend: fe.cfg.Name,
-		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: addrPort(cli.LocalAddr())}
+	rec := &Record{Client: remoteAddrPort(cli), Accept: time.Now(), Frontend: fe.cfg.Name,
+		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: localAddrPort(cli)}
 	var sess *Session
 	defer func() {
 		if sess != nil { // address actions may have changed them
@@ -122,7 +122,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		cli.Close()
 	}()
 
-	sess = &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: addrPort(cli.LocalAddr()), Engine: e, client: cli}
+	sess = &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: rec.Listener, Engine: e, client: cli}
 	rec.sess = sess
 	var buf []byte
 	ok := true

@@ -330,12 +330,16 @@ func (c *sockConn) Close() error {
 		c.closeErr = unix.Close(c.fd)
 	})
 	if !first {
-		return c.opError("close", net.ErrClosed)
+		// Closing twice is the common path (the tunnel closes, then
+		// its session): no addresses to look up for it.
+		return errClosedTwice
 	}
 	return c.closeErr
 }
 
 // CloseWrite sends a FIN, as (*net.TCPConn).CloseWrite.
+var errClosedTwice = &net.OpError{Op: "close", Net: "tcp", Err: net.ErrClosed}
+
 func (c *sockConn) CloseWrite() error {
 	var err error
 	if cerr := c.rawConn().Control(func(fd uintptr) { err = unix.Shutdown(int(fd), unix.SHUT_WR) }); cerr != nil {
@@ -345,6 +349,12 @@ func (c *sockConn) CloseWrite() error {
 }
 
 func (c *sockConn) LocalAddr() net.Addr {
+	c.askLocal()
+	return net.TCPAddrFromAddrPort(c.local)
+}
+
+// askLocal learns the local address from the kernel unless known.
+func (c *sockConn) askLocal() {
 	if !c.local.IsValid() {
 		c.rawConn().Control(func(fd uintptr) {
 			// syscall's, not x/sys's: that one asks SO_PROTOCOL too.
@@ -353,7 +363,6 @@ func (c *sockConn) LocalAddr() net.Addr {
 			}
 		})
 	}
-	return net.TCPAddrFromAddrPort(c.local)
 }
 
 func (c *sockConn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.remote) }
