@@ -27,8 +27,12 @@ type cacheTx struct {
 	flags httpcache.RequestFlags
 	sec   httpcache.Secondary
 	secOK bool
-	// hit is the cache that answered the request (nil: none).
-	hit *httpcache.Cache
+	// hit is the cache that answered the request (nil: none); found is
+	// its entry, looked up at foundAt, until the rules after the
+	// cache-use have run (httprules.go).
+	hit     *httpcache.Cache
+	found   *httpcache.Entry
+	foundAt int64
 	// pending is the entry being filled by the response's body, for
 	// into.
 	pending *httpcache.Entry
@@ -132,10 +136,10 @@ func (h *httpConn) cacheKey() (httpcache.Key, bool) {
 	return k, true
 }
 
-// cacheUse runs `http-request cache-use`: a non-zero status when the
-// cache answered the request (keep then tells whether the client
-// connection goes on).
-func (h *httpConn) cacheUse(c *httpcache.Cache) (status int, keep bool) {
+// cacheUse runs `http-request cache-use`: on a hit it records the
+// entry, which answers the request once the rule set's later rules ran
+// (httpConn.runRules).
+func (h *httpConn) cacheUse(c *httpcache.Cache) {
 	st := &h.cache
 	get, head := h.req.IsMethod("GET"), h.req.IsMethod("HEAD")
 	st.flags = httpcache.Request(h.req.Headers)
@@ -143,11 +147,11 @@ func (h *httpConn) cacheUse(c *httpcache.Cache) (status int, keep bool) {
 	// what the cache holds for its URI.
 	var ok bool
 	if st.key, ok = h.cacheKey(); !ok {
-		return 0, false
+		return
 	}
 	st.keyed = true
 	if !h.is11() || !get && !head || !st.flags.Use {
-		return 0, false
+		return
 	}
 	counters := h.ruleCounters()
 	counters.CacheLookups.Add(1)
@@ -157,14 +161,14 @@ func (h *httpConn) cacheUse(c *httpcache.Cache) (status int, keep bool) {
 		if c.ProcessVary {
 			st.sec, st.secOK = httpcache.RequestSecondary(h.req.Headers, ^uint32(0))
 		}
-		return 0, false
+		return
 	}
 	var e *httpcache.Entry
 	if primary.VarySig == 0 {
 		e = c.Lookup(st.key, now, nil)
 	} else {
 		if st.sec, st.secOK = httpcache.RequestSecondary(h.req.Headers, primary.VarySig); !st.secOK {
-			return 0, false
+			return
 		}
 		e = c.Lookup(st.key, now, func(e *httpcache.Entry) bool {
 			sec, ok := httpcache.RequestSecondary(h.req.Headers, e.VarySig)
@@ -172,10 +176,11 @@ func (h *httpConn) cacheUse(c *httpcache.Cache) (status int, keep bool) {
 		})
 	}
 	if e == nil {
-		return 0, false
+		return
 	}
 	counters.CacheHits.Add(1)
-	return h.serveCached(c, e, now)
+	st.hit, st.found, st.foundAt = c, e, now
+	return
 }
 
 // ruleCounters are the counters of the proxy whose request rules run: the

@@ -163,8 +163,17 @@ func (r *HTTPRule) applies(s *Session) bool { return r.Cond == nil || r.Cond(s) 
 // (deny, redirect, return, auth, tarpit); keep then says whether the
 // client connection goes on.
 func (h *httpConn) runRules(rules, redirects []HTTPRule) (status int, keep bool) {
-	if st, keep := h.runRequestRules(rules); st != 0 {
+	st, keep := h.runRequestRules(rules)
+	// A cache hit answers once the rules after its cache-use ran: a
+	// later deny or redirect wins; the legacy redirects and the
+	// backend's rules do not run, as with the reference.
+	e := h.cache.found
+	h.cache.found = nil
+	switch {
+	case st != 0:
 		return st, keep
+	case e != nil:
+		return h.serveCached(h.cache.hit, e, h.cache.foundAt)
 	}
 	return h.runRequestRules(redirects)
 }
@@ -199,9 +208,7 @@ func (h *httpConn) runRequestRules(rules []HTTPRule) (status int, keep bool) {
 		case HTTPStrictMode:
 			h.softRewrite = r.Value == "off"
 		case HTTPCacheUse:
-			if st, keep := h.cacheUse(r.Cache); st != 0 {
-				return st, keep
-			}
+			h.cacheUse(r.Cache)
 		default:
 			if st := h.rewriteChecked(r); st != 0 {
 				return st, false
