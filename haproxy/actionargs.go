@@ -46,6 +46,10 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 				l.timerTrailer(action[i+1])
 			}
 		}
+	case name == "deny" || name == "tarpit":
+		if msg := denyStatusProblem(action); msg != "" {
+			return fail(msg)
+		}
 	case name == "set-tos" || name == "set-mark":
 		if msg := intArgProblem(action); msg != "" {
 			return fail(msg + ".")
@@ -269,4 +273,70 @@ func afterStrtol(s string) string {
 		return s // no number at all: strtol leaves end at the start
 	}
 	return s[i:]
+}
+
+// defaultErrorCodes are the statuses HAProxy has a built-in error
+// message for, the only ones a deny without a reply of its own may use.
+var defaultErrorCodes = map[int]bool{200: true, 400: true, 401: true, 403: true, 404: true, 405: true, 407: true,
+	408: true, 410: true, 413: true, 425: true, 429: true, 500: true, 501: true, 502: true, 503: true, 504: true}
+
+// denyStatusProblem checks a deny or tarpit rule's deny_status as the
+// reference does: within 200-599, and one with a built-in message unless
+// the rule brings its own reply. (Where the default is implicit, the
+// reference's last punctuation varies from one configuration to another,
+// as if read from memory it did not set: the usual ".." is kept.)
+func denyStatusProblem(action []string) string {
+	status, set := 0, false
+	reply := "" // "errorfiles", "default-errorfiles", or "own" (a payload or headers)
+	for i := 1; i < len(action); i++ {
+		w := action[i]
+		if w == "if" || w == "unless" {
+			break
+		}
+		n, ok := finalActionOptions[w]
+		if !ok {
+			break
+		}
+		switch {
+		case w == "deny_status" && i+1 < len(action):
+			status, set = leadingInt(action[i+1]), true
+		case w == "errorfiles" || w == "default-errorfiles":
+			reply = w
+		case w != "deny_status" && w != "status":
+			reply = "own"
+		}
+		i += n
+	}
+	if !set {
+		return ""
+	}
+	if status < 200 || status > 599 {
+		return fmt.Sprintf("Unexpected status code '%d'.", status)
+	}
+	if reply == "own" || defaultErrorCodes[status] {
+		return ""
+	}
+	if reply == "" {
+		reply = "default-errorfiles"
+	}
+	return fmt.Sprintf("status code '%d' not handled by default with '%s' argument..", status, reply)
+}
+
+// leadingInt is the number at the start of s, as C's atol reads it (0
+// when there is none).
+func leadingInt(s string) int {
+	n, neg := 0, false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' || n > 1<<20 {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
 }
