@@ -298,7 +298,9 @@ func denyStatusProblem(action []string) string {
 			break
 		}
 		switch {
-		case w == "deny_status" && i+1 < len(action):
+		case w == "deny_status" && i+1 == len(action):
+			return "'status' expects <status_code> as argument."
+		case w == "deny_status":
 			status, set = leadingInt(action[i+1]), true
 		case w == "errorfiles" || w == "default-errorfiles":
 			reply = w

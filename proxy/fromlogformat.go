@@ -219,12 +219,25 @@ func (a *adapter) capture(l *AccessLog, d haproxy.Directive) {
 // refuses (the rest of the mapping is the daemon's business).
 func LogFormatErrors(hc *haproxy.Config) []confparse.Diagnostic {
 	a := &adapter{hc: hc, cfg: &Config{}}
-	a.procVarInits() // the global set-var lines' errors (fromprocvars.go)
 	for _, px := range hc.Proxies {
 		if px.Kind == "frontend" || px.Kind == "listen" {
 			a.accessLog(&Frontend{}, px, a.linesOf(px))
 		}
 	}
+	return a.alerts()
+}
+
+// ProcVarErrors checks the global set-var lines as the reference does
+// while it parses (a refused one is a parsing error there), and returns
+// the alerts of those it refuses.
+func ProcVarErrors(hc *haproxy.Config) []confparse.Diagnostic {
+	a := &adapter{hc: hc, cfg: &Config{}}
+	a.procVarInits()
+	return a.alerts()
+}
+
+// alerts are the adapter's alerts so far.
+func (a *adapter) alerts() []confparse.Diagnostic {
 	var alerts []confparse.Diagnostic
 	for _, d := range a.diags {
 		if d.Severity == confparse.Alert {

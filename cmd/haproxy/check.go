@@ -121,6 +121,14 @@ func runCheck(f flags) int {
 	if verdict == haproxy.Invalid {
 		return 1
 	}
+	if alerts := proxy.ProcVarErrors(cfg); len(alerts) > 0 {
+		for _, d := range alerts {
+			r.print(d)
+		}
+		r.alert("Error(s) found in configuration file : " + alerts[0].Pos.File)
+		r.alert("Fatal errors found in configuration.")
+		return 1
+	}
 	if alerts := proxy.LogFormatErrors(cfg); len(alerts) > 0 {
 		for _, d := range alerts {
 			r.print(d)
