@@ -296,27 +296,22 @@ func (h *httpConn) compressCached(e *httpcache.Entry) []byte {
 // from the cache: those that rewrite apply to it; a deny, return or
 // redirect rule ends the rules and is returned, to answer instead.
 // silent-drop still ends them unapplied (not compared yet).
-func (h *httpConn) cachedResponseRules() *HTTPRule {
+func (h *httpConn) cachedResponseRules() (answer *HTTPRule) {
 	resp := &h.resp
-	for _, rules := range h.responseRuleSets(func(a *HTTPActions) []HTTPRule { return a.Response }) {
-	rules:
-		for i := range rules {
-			r := &rules[i]
-			if !r.applies(h.sess) {
-				continue
-			}
-			switch r.Action {
-			case HTTPDeny, HTTPReturn, HTTPRedirect:
-				return r
-			case HTTPAllow, HTTPSilentDrop:
-				break rules
-			case HTTPStrictMode, HTTPCacheStore:
-			default:
-				applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
-			}
+	h.walkResponseRules(func(r *HTTPRule, _ bool) ruleStep {
+		switch r.Action {
+		case HTTPDeny, HTTPReturn, HTTPRedirect:
+			answer = r
+			return endRules
+		case HTTPSilentDrop:
+			return endRuleSet
+		case HTTPCacheStore:
+		default:
+			applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)
 		}
-	}
-	return nil
+		return nextRule
+	})
+	return answer
 }
 
 // cacheStore runs `http-response cache-store`: when the response may be

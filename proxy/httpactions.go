@@ -381,58 +381,54 @@ func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered boo
 	// %B counts the server's response head as it came, before the rules
 	// changed it: the caller adds the rewritten head's size.
 	orig := htxSize(resp)
-	for _, rules := range h.responseRuleSets(func(a *HTTPActions) []HTTPRule { return a.Response }) {
-		soft := false // strict-mode on by default, in each rule set
-	rules:
-		for i := range rules {
-			r := &rules[i]
-			if !r.applies(h.sess) {
-				continue
+	h.walkResponseRules(func(r *HTTPRule, soft bool) ruleStep {
+		switch r.Action {
+		case HTTPSilentDrop:
+			// The response goes nowhere: the server's connection
+			// closes, the client's vanishes (connact.go).
+			conn.Close()
+			silenceClient(h.cli)
+			// Logged as the reference: the server's status, and the
+			// request state its action sets.
+			h.r.Term = [2]byte{termProxy, stateRequest}
+			h.hrec.Status = resp.Status
+			h.r.BytesOut += droppedResponseSize(resp, orig)
+			h.finishTimers()
+			keep, answered = false, true
+		case HTTPDeny, HTTPReturn, HTTPRedirect:
+			keep = h.dropResponse(conn, orig)
+			if r.Action != HTTPDeny {
+				h.r.Term[0] = 'L'
 			}
-			switch r.Action {
-			case HTTPAllow:
-				break rules
-			case HTTPSilentDrop:
-				// The response goes nowhere: the server's connection
-				// closes, the client's vanishes (connact.go).
-				conn.Close()
-				silenceClient(h.cli)
-				// Logged as the reference: the server's status, and
-				// the request state its action sets.
-				h.r.Term = [2]byte{termProxy, stateRequest}
-				h.hrec.Status = resp.Status
-				h.r.BytesOut += droppedResponseSize(resp, orig)
-				h.finishTimers()
-				return false, true
-			case HTTPDeny, HTTPReturn, HTTPRedirect:
-				keep := h.dropResponse(conn, orig)
-				if r.Action != HTTPDeny {
-					h.r.Term[0] = 'L'
-				}
-				if r.Action == HTTPRedirect {
-					// The request body went to the server already.
-					h.req.Framing = http1.BodyNone
-					_, keep = h.redirect(r)
-					return keep, true
-				}
-				rep := h.evalReply(r, r.Reply)
-				if r.Action == HTTPDeny {
-					rep = h.evalReply(r, h.ruleReply(r, 502))
-					h.countDeniedResponse(srv)
-				}
-				return h.replyInstead(rep, keep), true
-			case HTTPStrictMode:
-				soft = r.Value == "off"
-			case HTTPCacheStore:
-				h.cacheStore(r.Cache)
-			default:
-				if !h.responseRuleFits(r, soft) {
-					// Strict: the answer is dropped for a 500.
-					keep := h.dropResponse(conn, orig)
-					return h.replyInstead(h.errorPage(500), keep), true
-				}
+			if r.Action == HTTPRedirect {
+				// The request body went to the server already.
+				h.req.Framing = http1.BodyNone
+				_, keep = h.redirect(r)
+				answered = true
+				break
+			}
+			rep := h.evalReply(r, r.Reply)
+			if r.Action == HTTPDeny {
+				rep = h.evalReply(r, h.ruleReply(r, 502))
+				h.countDeniedResponse(srv)
+			}
+			keep, answered = h.replyInstead(rep, keep), true
+		case HTTPCacheStore:
+			h.cacheStore(r.Cache)
+		default:
+			if !h.responseRuleFits(r, soft) {
+				// Strict: the answer is dropped for a 500.
+				keep = h.dropResponse(conn, orig)
+				keep, answered = h.replyInstead(h.errorPage(500), keep), true
 			}
 		}
+		if answered {
+			return endRules
+		}
+		return nextRule
+	})
+	if answered {
+		return keep, true
 	}
 	serverSet := h.serverCookieChecked()
 	h.cookieResponse(srv)
@@ -474,4 +470,43 @@ func droppedResponseSize(resp *http1.Response, orig int64) int64 {
 		return orig + resp.ContentLength
 	}
 	return orig
+}
+
+// ruleStep is what a visit of walkResponseRules tells the walk.
+type ruleStep int
+
+const (
+	nextRule   ruleStep = iota // go on
+	endRuleSet                 // skip the rest of this proxy's rules
+	endRules                   // stop
+)
+
+// walkResponseRules visits the http-response rules that apply, the
+// backend's then the frontend's, as the reference runs them: allow ends
+// a proxy's rules, and strict-mode sets, for the rest of them, whether a
+// rewrite that does not fit is an error (soft false) or is skipped.
+func (h *httpConn) walkResponseRules(visit func(r *HTTPRule, soft bool) ruleStep) {
+	for _, rules := range h.responseRuleSets(func(a *HTTPActions) []HTTPRule { return a.Response }) {
+		soft := false // strict-mode on by default, in each rule set
+	set:
+		for i := range rules {
+			r := &rules[i]
+			if !r.applies(h.sess) {
+				continue
+			}
+			switch r.Action {
+			case HTTPAllow:
+				break set
+			case HTTPStrictMode:
+				soft = r.Value == "off"
+				continue
+			}
+			switch visit(r, soft) {
+			case endRuleSet:
+				break set
+			case endRules:
+				return
+			}
+		}
+	}
 }
