@@ -46,6 +46,8 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 				l.timerTrailer(action[i+1])
 			}
 		}
+	case (d.kw == "http-response" || d.kw == "http-after-response") && responseFormatProblem(action) != "":
+		return fail(responseFormatProblem(action))
 	case name == "deny" || name == "tarpit":
 		if msg := denyStatusProblem(action); msg != "" {
 			return fail(msg)
@@ -68,6 +70,11 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 	case strings.HasPrefix(name, "track-sc"):
 		if msg := trackArgsProblem(action); msg != "" {
 			return fail(msg + ".")
+		}
+		// Refused here in http rules; a tcp rule's empty table is
+		// found missing later, as the reference does.
+		if len(action) == 3 && action[2] == "table" {
+			return fail("missing table name.")
 		}
 	case exprActions[name] || strings.HasPrefix(name, "set-var("):
 		if len(action) < 2 {
@@ -341,4 +348,32 @@ func leadingInt(s string) int {
 		return -n
 	}
 	return n
+}
+
+// responseFormatProblem refuses, in the value of a response rule's
+// header action, a sample fetch of the request's headers or buffer: they
+// are gone once the response is in, and the reference says so.
+func responseFormatProblem(action []string) string {
+	at := map[string]int{"set-header": 2, "add-header": 2, "replace-header": 3, "replace-value": 3}[action[0]]
+	if at == 0 || at >= len(action) {
+		return ""
+	}
+	value := action[at]
+	for i := strings.Index(value, "%["); i >= 0; {
+		rest := value[i+2:]
+		fetch := rest
+		if j := strings.IndexAny(fetch, "(,] "); j >= 0 {
+			fetch = fetch[:j]
+		}
+		switch src := FetchSource(fetch); src {
+		case "HTTP request headers", "request buffer":
+			return fmt.Sprintf("sample fetch <%s> may not be reliably used here because it needs '%s' which is not available here.", rest, src)
+		}
+		next := strings.Index(rest, "%[")
+		if next < 0 {
+			break
+		}
+		i += 2 + next
+	}
+	return ""
 }

@@ -92,13 +92,17 @@ func (l *loader) postChecks() {
 		}
 		l.spoeChecks(p, findBE, alert) // spoefilter.go
 		tables, actions := p.trackTables()
+		missing := false
 		for i, t := range tables {
 			if !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
 				alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find table '%s' referenced by %s.", p.Name, t, actions[i]))
+				missing = true
 			}
 		}
-		for _, w := range l.contentTrackWarnings(p) {
-			l.emit(confparse.Warning, confparse.Pos{}, w)
+		if !missing { // the reference warns of tracking once the tables are found
+			for _, w := range l.contentTrackWarnings(p) {
+				l.emit(confparse.Warning, confparse.Pos{}, w)
+			}
 		}
 		if p.Options["external-check"] {
 			if !l.cfg.Global.ExternalCheck {

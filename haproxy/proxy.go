@@ -231,6 +231,16 @@ func init() {
 		px.Options["log-format"] = true
 	})
 	set("errorfile", true, func(l *loader, px *Proxy, d line) { l.errorfile(px, d) })
+	set("errorfiles", true, func(l *loader, px *Proxy, d line) {
+		// The statuses taken from the section, read as atol reads
+		// them: each must be one with a built-in message.
+		for _, code := range d.args[min(1, len(d.args)):] {
+			if n := leadingInt(code); !defaultErrorCodes[n] {
+				l.alert(d.pos, fmt.Sprintf("errorfiles : status code '%d' not handled.", n))
+				return
+			}
+		}
+	})
 	set("stats", true, func(l *loader, px *Proxy, d line) {
 		switch d.arg(0) {
 		case "admin", "uri", "realm", "auth", "scope", "enable", "hide-version", "show-node", "show-desc",

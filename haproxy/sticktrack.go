@@ -22,8 +22,11 @@ func (p *Proxy) trackTables() (tables, actions []string) {
 				continue
 			}
 			t := p.Name
-			if len(act) >= 4 && act[2] == "table" {
+			switch {
+			case len(act) >= 4 && act[2] == "table":
 				t = act[3]
+			case len(act) == 3 && act[2] == "table":
+				t = "" // a tcp rule's missing name: no table has it
 			}
 			slot, _, _ := TrackSlot(act[0])
 			tables, actions = append(tables, t), append(actions, fmt.Sprintf("track-sc%d", slot))

@@ -42,7 +42,7 @@ func (a *adapter) procVarInits() []ProcVarInit {
 		if d.Keyword == "set-var-fmt" {
 			in.Fmt, err = sample.ParseTemplate(d.Args[1], a.sampleOptions(d.Pos))
 		} else if in.Expr, err = sample.ParseExpr(d.Args[1], a.sampleOptions(d.Pos)); err == nil && !procVarFetches[in.Expr.FetchName()] {
-			a.alert(d.Pos, "fetch method '%s(%s)' extracts information from '%s', none of which is available here", d.Keyword, name, fetchSource(in.Expr.FetchName()))
+			a.alert(d.Pos, "fetch method '%s(%s)' extracts information from '%s', none of which is available here", d.Keyword, name, haproxy.FetchSource(in.Expr.FetchName()))
 			continue
 		}
 		var unknown *sample.UnknownError
@@ -57,44 +57,4 @@ func (a *adapter) procVarInits() []ProcVarInit {
 		inits = append(inits, in)
 	}
 	return inits
-}
-
-// fetchSource names where a fetch takes its data, in the reference's
-// words, for the global set-var lines that cannot use it.
-func fetchSource(fetch string) string {
-	has := func(prefixes ...string) bool {
-		for _, p := range prefixes {
-			if fetch == p || strings.HasPrefix(fetch, p+"_") || strings.HasPrefix(fetch, p+".") {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case has("hdr", "fhdr", "cook"):
-		return "HTTP request headers,HTTP response headers"
-	case has("res.hdr", "res.fhdr", "shdr", "res.cook", "scook", "set-cookie", "res.hdrs"):
-		return "HTTP response headers"
-	case has("status", "res.ver", "resp_ver", "capture.res", "res.cache"):
-		return "HTTP response"
-	case has("method", "req.ver", "req_ver", "capture.req", "http_first_req"):
-		return "HTTP request"
-	case has("res.len", "res.payload", "res.ssl_hello_type", "rep_ssl_hello_type"):
-		return "response buffer"
-	case has("req.len", "req_len", "req.payload", "payload", "payload_lv", "req.ssl", "req_ssl", "req.rdp_cookie", "rdp_cookie", "req.proto_http", "req_proto_http"):
-		return "request buffer"
-	case has("req.hdr", "req.fhdr", "req.cook", "req.hdrs", "req.body", "path", "url", "urlp", "url_param", "query", "base", "http_auth", "url32", "base32", "capture"):
-		return "HTTP request headers"
-	case has("src", "dst", "fc_rtt", "fc_rttvar", "fc_unacked", "fc_sacked", "fc_retrans", "fc_fackets", "fc_lost", "fc_reordering"):
-		return "client address"
-	case has("ssl_fc", "ssl_c", "ssl_f", "fc"):
-		return "client-side connection"
-	case has("fe", "so"):
-		return "frontend"
-	case has("be"):
-		return "backend"
-	case fetch == "srv_id" || fetch == "srv_name":
-		return "server"
-	}
-	return "internal state"
 }
