@@ -22,6 +22,9 @@ func (l *loader) aclPatternProblem(fetch, method, pattern string) string {
 			return "" // the converters decide the type: not checked
 		}
 	}
+	if intFetches[name] && (method == "" || method == "int") {
+		return intPatternProblem(pattern)
+	}
 	if !ipFetches[name] || method != "" && method != "ip" {
 		return ""
 	}
@@ -47,6 +50,35 @@ func (l *loader) aclPatternFileProblem(fetch, method, path string) string {
 		if msg := l.aclPatternProblem(fetch, method, line); msg != "" {
 			return fmt.Sprintf("%s at line %d of file '%s'", msg, n+1, path)
 		}
+	}
+	return ""
+}
+
+// intFetches are fetches whose ACLs match integers by default.
+var intFetches = setOf("status", "req.len", "req_len", "res.len", "dst_port", "src_port", "url_port",
+	"hdr_cnt", "req.hdr_cnt", "res.hdr_cnt", "shdr_cnt", "hdr_val", "req.hdr_val", "res.hdr_val", "shdr_val",
+	"be_conn", "fe_conn", "srv_conn", "nbsrv", "queue", "req.ssl_hello_type", "req_ssl_hello_type",
+	"res.ssl_hello_type", "rep_ssl_hello_type", "so_id", "be_id", "fe_id", "srv_id")
+
+// intPatternProblem checks an integer pattern as the reference reads
+// one: an operator (eq, ge, gt, le, lt), a number, or a range with
+// either end left out ("10:20", ":5", "5:").
+func intPatternProblem(p string) string {
+	switch p {
+	case "eq", "ge", "gt", "le", "lt":
+		return ""
+	}
+	lo, hi, isRange := strings.Cut(p, ":")
+	digits := func(s string) bool {
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	if !digits(lo) || !digits(hi) || !isRange && lo == "" {
+		return "'" + p + "' is not a number"
 	}
 	return ""
 }

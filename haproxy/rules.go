@@ -2,6 +2,7 @@ package haproxy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"fulcrum/confparse"
@@ -125,6 +126,11 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.alert(d.pos, fmt.Sprintf("error detected while parsing an '%s' condition : %s.", what, problem))
 		l.abort = true
 		return
+	}
+	if strings.HasPrefix(d.kw, "http-") {
+		for _, w := range httpCondWarnings(px, d.kw, cond) {
+			l.warn(d.pos, w)
+		}
 	}
 	if d.kw == "tcp-request" && d.arg(1) == "use-service" && strings.HasPrefix(d.arg(2), "lua.") && !l.cfg.luaLoaded {
 		// sic: the reference names the ruleset, not the service
@@ -292,4 +298,73 @@ func unexpectedAfterAction(action []string) string {
 		}
 	}
 	return ""
+}
+
+// httpCondWarnings are the reference's warnings about the condition
+// terms of an http rule that read what the rule's side does not have: a
+// request rule, the response; a response rule, the request's headers or
+// buffer (gone by then). Such a term never matches.
+func httpCondWarnings(px *Proxy, kw string, cond []string) []string {
+	if len(cond) == 0 {
+		return nil
+	}
+	response := kw == "http-response" || kw == "http-after-response"
+	// A listen section's request rules are its frontend's, its
+	// response rules its backend's.
+	side := "frontend"
+	if px.Kind == "backend" || response && px.Kind == "listen" {
+		side = "backend"
+	}
+	where := side + " http-request header rule"
+	if response {
+		where = side + " http-response header rule"
+	}
+	unavailable := func(criterion string) (string, bool) {
+		name, _, _ := strings.Cut(criterion, "(")
+		switch src := FetchSource(name); src {
+		case "HTTP request headers", "request buffer":
+			return name, response
+		case "HTTP response headers", "HTTP response", "response buffer":
+			return name, !response
+		}
+		return name, false
+	}
+	var out []string
+	words := cond[1:]
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == "{" || w == "!{":
+			if i+1 < len(words) {
+				if kw, bad := unavailable(words[i+1]); bad {
+					out = append(out, fmt.Sprintf("anonymous acl will never match because it uses keyword '%s' which is incompatible with '%s'", kw, where))
+				}
+			}
+			for i < len(words) && words[i] != "}" {
+				i++
+			}
+		case w == "||" || w == "or" || w == "!":
+		default:
+			name := strings.TrimPrefix(w, "!")
+			var bad []string
+			n := 0
+			for _, a := range px.ACLs {
+				if a.Name != name {
+					continue
+				}
+				n++
+				if kw, b := unavailable(a.Criterion); b && !slices.Contains(bad, kw) {
+					bad = append(bad, kw)
+				}
+			}
+			switch {
+			case n > 0 && len(bad) == n:
+				out = append(out, fmt.Sprintf("acl '%s' will never match because it only involves keywords that are incompatible with '%s'", name, where))
+			case len(bad) > 0:
+				// The reference names the first only.
+				out = append(out, fmt.Sprintf("acl '%s' involves keywords '%s' which is incompatible with '%s'", name, bad[0], where))
+			}
+		}
+	}
+	return out
 }
