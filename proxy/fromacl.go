@@ -13,8 +13,10 @@ import (
 )
 
 // acl is one compiled `acl` line; lines with the same name are ORed.
+// kw is its fetch keyword.
 type acl struct {
 	cond Cond
+	kw   string
 }
 
 // acls compiles a proxy's named ACLs (from its own lines: ACLs are not
@@ -30,14 +32,35 @@ func (a *adapter) acls(px *haproxy.Proxy) map[string][]acl {
 			a.alert(d.Pos, "acl '%s' : %v", d.Args[0], err)
 			c = func(*Session) Verdict { return False }
 		}
-		out[d.Args[0]] = append(out[d.Args[0]], acl{cond: c})
+		out[d.Args[0]] = append(out[d.Args[0]], acl{cond: c, kw: aclKeyword(d.Args[1])})
 	}
 	return out
+}
+
+// aclKeyword is the fetch keyword of an ACL's criterion.
+func aclKeyword(criterion string) string {
+	kw, _, _ := strings.Cut(criterion, "(")
+	kw, _, _ = strings.Cut(kw, ",")
+	return kw
 }
 
 // cond compiles "if|unless TERMS": terms are [!]NAME or [!]{ anonymous
 // ACL }, ANDed, with "||"/"or" between AND groups. nil words mean always.
 func (a *adapter) cond(acls map[string][]acl, pos confparse.Pos, words []string) (Cond, bool) {
+	return a.condWithout(acls, pos, words, nil)
+}
+
+// never is the verdict of an ACL whose fetch has nothing to read where
+// it runs; negated, it holds, as in the reference.
+func never(*Session) Verdict { return False }
+
+// condWithout is cond where the ACLs of the keywords gone says are gone
+// never match: a response rule's request headers (the reference warns
+// of them at -c).
+func (a *adapter) condWithout(acls map[string][]acl, pos confparse.Pos, words []string, gone func(kw string) bool) (Cond, bool) {
+	if gone == nil {
+		gone = func(string) bool { return false }
+	}
 	if len(words) == 0 {
 		return nil, true
 	}
@@ -79,6 +102,9 @@ func (a *adapter) cond(acls map[string][]acl, pos confparse.Pos, words []string)
 				a.alert(pos, "anonymous acl : %v", err)
 				return nil, false
 			}
+			if end > i+1 && gone(aclKeyword(words[i+1])) {
+				c = never
+			}
 			i = end
 		} else {
 			list, ok := acls[w]
@@ -88,7 +114,13 @@ func (a *adapter) cond(acls map[string][]acl, pos confparse.Pos, words []string)
 					return nil, false
 				}
 			} else {
-				c = anyOf(list)
+				kept := make([]acl, len(list))
+				for j, l := range list {
+					if kept[j] = l; gone(l.kw) {
+						kept[j].cond = never
+					}
+				}
+				c = anyOf(kept)
 			}
 		}
 		if neg {

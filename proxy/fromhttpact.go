@@ -38,6 +38,15 @@ type ruleScope struct {
 // as not acted on (the rule is left out) so nothing is dropped silently.
 func (a *adapter) httpRules(px *haproxy.Proxy, kw string, lines []haproxy.Directive, acls map[string][]acl) []HTTPRule {
 	sc := &ruleScope{px: px, kw: kw, lines: lines, acls: acls}
+	// A response rule has no request headers or buffer to read any
+	// more: their ACLs never match, as the reference's.
+	var gone func(string) bool
+	if kw == "http-response" || kw == "http-after-response" {
+		gone = func(fetch string) bool {
+			src := haproxy.FetchSource(fetch)
+			return src == "HTTP request headers" || src == "request buffer"
+		}
+	}
 	var rules []HTTPRule
 	for _, d := range px.Section.Lines {
 		if d.Keyword != kw || len(d.Args) == 0 {
@@ -54,7 +63,7 @@ func (a *adapter) httpRules(px *haproxy.Proxy, kw string, lines []haproxy.Direct
 		if !ok {
 			continue
 		}
-		cond, ok := a.cond(acls, d.Pos, condWords)
+		cond, ok := a.condWithout(acls, d.Pos, condWords, gone)
 		if !ok {
 			continue
 		}
