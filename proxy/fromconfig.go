@@ -821,33 +821,10 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 		a.warn(d.Pos, "'tcp-request %s' is not acted on yet by Fulcrum.", first(args))
 		return
 	}
-	var act Action
-	words, _ := splitCond(args[1:])
-	do, isStick := a.doAction(d.Pos, fe.Name, words, "tcp-request "+args[0])
-	if !isStick {
-		do, isStick = a.varAction(d.Pos, words)
-	}
-	switch {
-	case isStick && do == nil:
+	words, condWords := splitCond(args[1:])
+	act, do, ok := a.tcpRuleAction(d.Pos, fe.Name, "tcp-request "+args[0], words, tcpRequestFinals)
+	if !ok {
 		return
-	case isStick:
-		act = Do
-	case args[1] == "accept":
-		act = Accept
-	case args[1] == "reject":
-		act = Reject
-	case args[1] == "silent-drop":
-		act = SilentDrop
-	default:
-		a.warn(d.Pos, "'tcp-request %s %s' is not acted on yet by Fulcrum.", args[0], args[1])
-		return
-	}
-	var condWords []string
-	for i, w := range args[2:] {
-		if w == "if" || w == "unless" {
-			condWords = args[2+i:]
-			break
-		}
 	}
 	cond, ok := a.cond(acls, d.Pos, condWords)
 	if !ok {
@@ -862,6 +839,30 @@ func (a *adapter) tcpRequest(fe *Frontend, acls map[string][]acl, d haproxy.Dire
 	default:
 		fe.ContentRules = append(fe.ContentRules, r)
 	}
+}
+
+// The final actions of tcp rules, by ruleset.
+var (
+	tcpRequestFinals  = map[string]Action{"accept": Accept, "reject": Reject, "silent-drop": SilentDrop}
+	tcpResponseFinals = map[string]Action{"accept": Accept, "reject": Reject, "close": CloseServer}
+)
+
+// tcpRuleAction maps a tcp rule's action words (kw is its ruleset, as
+// "tcp-request content"): an acting action (Do) or one of finals; ok is
+// false when the rule is refused or not acted on (warned).
+func (a *adapter) tcpRuleAction(pos confparse.Pos, proxyName, kw string, words []string, finals map[string]Action) (act Action, do func(*Session), ok bool) {
+	do, isDo := a.doAction(pos, proxyName, words, kw)
+	if !isDo {
+		do, isDo = a.varAction(pos, words)
+	}
+	if isDo {
+		return Do, do, do != nil
+	}
+	if act, ok := finals[first(words)]; ok {
+		return act, nil, true
+	}
+	a.warn(pos, "'%s %s' is not acted on yet by Fulcrum.", kw, first(words))
+	return 0, nil, false
 }
 
 // keepAlive reads one side's keep-alive: on, and the PREFIX-idle,

@@ -30,24 +30,8 @@ func (a *adapter) responseRules(px *haproxy.Proxy, lines []haproxy.Directive, ac
 			continue
 		}
 		words, condWords := splitCond(args[1:])
-		var act Action
-		do, isDo := a.doAction(d.Pos, px.Name, words, "tcp-response content")
-		if !isDo {
-			do, isDo = a.varAction(d.Pos, words)
-		}
-		switch {
-		case isDo && do == nil:
-			continue
-		case isDo:
-			act = Do
-		case first(words) == "accept":
-			act = Accept
-		case first(words) == "reject":
-			act = Reject
-		case first(words) == "close":
-			act = CloseServer
-		default:
-			a.warn(d.Pos, "'tcp-response content %s' is not acted on yet by Fulcrum.", first(words))
+		act, do, ok := a.tcpRuleAction(d.Pos, px.Name, "tcp-response content", words, tcpResponseFinals)
+		if !ok {
 			continue
 		}
 		cond, ok := a.cond(acls, d.Pos, condWords)

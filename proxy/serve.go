@@ -227,33 +227,10 @@ func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.
 	var res []byte
 	sentBefore := int64(len(buf)) // the request bytes sent before the tunnel
 	if be.cfg.inspectsResponse() {
-		var verdict responseVerdict
-		var sent int64
-		res, sent, verdict = be.inspectResponse(cli, srvConn, srv, sess)
-		reqIn := int64(len(buf)) + sent
-		if verdict == responseReject {
-			for _, c := range counters {
-				if c != nil {
-					c.DeniedResps.Add(1)
-				}
-			}
-			rec.BytesIn, rec.BytesOut, rec.Term = reqIn, int64(len(res)), [2]byte{termProxy, stateData}
-			addBytes(counters, rec.BytesIn, rec.BytesOut, nil)
+		var done bool
+		if res, sentBefore, done = be.answerBeforeTunnel(cli, srvConn, srv, sess, rec, sentBefore, counters); done {
 			return srvConn, srv
 		}
-		if len(res) > 0 {
-			if _, err := cli.Write(res); err != nil {
-				rec.BytesIn, rec.Term = reqIn, [2]byte{termClientAbort, stateData}
-				addBytes(counters, rec.BytesIn, 0, nil)
-				return srvConn, srv
-			}
-		}
-		if verdict == responseClose {
-			rec.BytesIn, rec.BytesOut = reqIn, int64(len(res))
-			addBytes(counters, rec.BytesIn, rec.BytesOut, nil)
-			return srvConn, srv
-		}
-		sentBefore = reqIn
 	}
 	lc.cont = newContStats(fe.cfg, counters...)
 	lc.cont.startTunnel(sentBefore, int64(len(res)))
@@ -323,27 +300,35 @@ func readProxyHeader(c net.Conn, sess *Session, timeout time.Duration) ([]byte, 
 
 // runRules evaluates tcp-request rules; false means reject.
 func runRules(rules []Rule, sess *Session) bool {
+	switch finalAction(rules, sess) {
+	case Reject:
+		return false
+	case SilentDrop:
+		if sess.client != nil {
+			silenceClient(sess.client)
+		}
+		return false
+	}
+	return true
+}
+
+// finalAction runs tcp rules in order, the acting ones as they apply,
+// until a final one applies (accept, reject, silent-drop, close), and
+// returns its action: Accept when none does.
+func finalAction(rules []Rule, sess *Session) Action {
 	for _, r := range rules {
 		if r.Cond != nil && r.Cond(sess) != True {
 			continue
 		}
 		switch r.Action {
-		case Accept:
-			return true
-		case Reject:
-			return false
-		case SilentDrop:
-			if sess.client != nil {
-				silenceClient(sess.client)
-			}
-			return false
-		default:
-			if r.Do != nil {
-				r.Do(sess)
-			}
+		case Accept, Reject, SilentDrop, CloseServer:
+			return r.Action
+		}
+		if r.Do != nil {
+			r.Do(sess)
 		}
 	}
-	return true
+	return Accept
 }
 
 // inspect waits (up to the inspect delay) for the request bytes that the

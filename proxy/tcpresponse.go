@@ -27,15 +27,6 @@ func (s *Session) ResBuffered() ([]byte, bool) { return s.ResPayload, s.ResCompl
 // InResponse reports whether an expression runs on the response.
 func (s *Session) InResponse() bool { return s.inResponse }
 
-// responseVerdict is what the tcp-response rules decided.
-type responseVerdict int
-
-const (
-	responsePass   responseVerdict = iota // forward, then tunnel
-	responseReject                        // end the session, forward nothing
-	responseClose                         // forward what came, end the server connection
-)
-
 // inspectsResponse reports whether a stream through bc reads the
 // response before its tunnel.
 func (bc *Backend) inspectsResponse() bool {
@@ -50,11 +41,46 @@ func (bc *Backend) inspectsResponse() bool {
 	return false
 }
 
+// answerBeforeTunnel runs the response inspection of a stream about to
+// tunnel (inspectResponse) and forwards what it read. sent is how many
+// request bytes reached the server so far (the inspected ones first);
+// done tells the stream ended there: the rules rejected it or closed
+// the server's side, or the client went away, its record and counters
+// then say so. counters are the stream's, as addBytes takes them.
+func (b *backend) answerBeforeTunnel(cli, srvConn net.Conn, s *server, sess *Session, rec *Record, sent int64, counters []*Counters) (res []byte, sentNow int64, done bool) {
+	res, forwarded, act := b.inspectResponse(cli, srvConn, s, sess)
+	sent += forwarded
+	end := func(out int64, term [2]byte) ([]byte, int64, bool) {
+		rec.BytesIn, rec.BytesOut, rec.Term = sent, out, term
+		addBytes(counters, sent, out, nil)
+		return res, sent, true
+	}
+	switch {
+	case act == Reject:
+		for _, c := range counters {
+			if c != nil {
+				c.DeniedResps.Add(1)
+			}
+		}
+		// What was read counts, as in the reference.
+		return end(int64(len(res)), [2]byte{termProxy, stateData})
+	case len(res) > 0:
+		if _, err := cli.Write(res); err != nil {
+			return end(0, [2]byte{termClientAbort, stateData})
+		}
+	}
+	if act == CloseServer {
+		return end(int64(len(res)), rec.Term)
+	}
+	return res, sent, false
+}
+
 // inspectResponse reads what the rules need of srv's response, runs the
 // tcp-response rules and, unless they reject, the store-response rules
 // for s. It returns the bytes read, which the caller forwards (or, on a
-// reject, drops).
-func (b *backend) inspectResponse(cli, srvConn net.Conn, s *server, sess *Session) (res []byte, forwarded int64, verdict responseVerdict) {
+// reject, drops), the request bytes copied to the server meanwhile, and
+// the final action of the rules (Accept, Reject or CloseServer).
+func (b *backend) inspectResponse(cli, srvConn net.Conn, s *server, sess *Session) (res []byte, forwarded int64, act Action) {
 	bc := b.cfg
 	var buf []byte
 	sess.ResPayload, sess.ResComplete = nil, bc.ResponseInspectDelay <= 0
@@ -81,11 +107,11 @@ func (b *backend) inspectResponse(cli, srvConn net.Conn, s *server, sess *Sessio
 	sess.ResComplete = true
 	sess.inResponse = true
 	defer func() { sess.inResponse = false }()
-	verdict = runResponseRules(bc.ResponseRules, sess)
-	if verdict != responseReject {
+	act = finalAction(bc.ResponseRules, sess)
+	if act != Reject {
 		b.stickStore(sess, s, true)
 	}
-	return buf, 0, verdict
+	return buf, 0, act
 }
 
 // forwardRequest copies what the client sends to the server until the
@@ -144,26 +170,4 @@ func (b *backend) responseDecided(sess *Session) bool {
 		}
 	}
 	return true
-}
-
-// runResponseRules evaluates tcp-response content rules in order.
-func runResponseRules(rules []Rule, sess *Session) responseVerdict {
-	for _, r := range rules {
-		if r.Cond != nil && r.Cond(sess) != True {
-			continue
-		}
-		switch r.Action {
-		case Accept:
-			return responsePass
-		case Reject:
-			return responseReject
-		case CloseServer:
-			return responseClose
-		default:
-			if r.Do != nil {
-				r.Do(sess)
-			}
-		}
-	}
-	return responsePass
 }

@@ -40,12 +40,7 @@ func init() {
 				*out = intSample(n)
 				return Found
 			}
-			data, final := c.Env.Buffered()
-			*out = intSample(int64(len(data)))
-			if !final {
-				return Wait
-			}
-			return Found
+			return bufferedLen(c, out)
 		}},
 		{Name: "req.payload", Args: []ArgType{ArgInt, ArgInt}, MinArgs: 2, Out: Bin, Check: checkPayload, Fn: payloadOf(requestData)},
 		{Name: "req.ssl_sni", Out: Str, Fn: func(c *Call, out *Sample) Result {
@@ -60,15 +55,7 @@ func init() {
 			*out = strSample([]byte(sni))
 			return Found
 		}},
-		{Name: "req.ssl_hello_type", Out: Int, Fn: func(c *Call, out *Sample) Result {
-			data, final := c.Env.Buffered()
-			t, err := tlshello.HelloType(data)
-			r := tlsResult(err, final)
-			if r == Found {
-				*out = intSample(int64(t))
-			}
-			return r
-		}},
+		{Name: "req.ssl_hello_type", Out: Int, Fn: helloTypeOf(requestData)},
 		{Name: "req.ssl_ver", Out: Int, Match: "dotted_ver", Fn: func(c *Call, out *Sample) Result {
 			data, final := c.Env.Buffered()
 			v, err := tlshello.Version(data)
@@ -227,6 +214,36 @@ func payloadOf(src dataSource) func(c *Call, out *Sample) Result {
 		}
 		*out = binSample(data[off:end])
 		return Found
+	}
+}
+
+// bufferedLen is req.len in tcp mode, made once.
+var bufferedLen = lenOf(requestData)
+
+// lenOf is req.len and its response twin: how many bytes src holds,
+// a value that may grow until they are final.
+func lenOf(src dataSource) func(c *Call, out *Sample) Result {
+	return func(c *Call, out *Sample) Result {
+		data, final := src(c)
+		*out = intSample(int64(len(data)))
+		if !final {
+			return Wait
+		}
+		return Found
+	}
+}
+
+// helloTypeOf is req.ssl_hello_type and its response twin over the
+// bytes src gives.
+func helloTypeOf(src dataSource) func(c *Call, out *Sample) Result {
+	return func(c *Call, out *Sample) Result {
+		data, final := src(c)
+		t, err := tlshello.HelloType(data)
+		r := tlsResult(err, final)
+		if r == Found {
+			*out = intSample(int64(t))
+		}
+		return r
 	}
 }
 

@@ -1,7 +1,5 @@
 package sample
 
-import "fulcrum/proxy/tlshello"
-
 // The response-content fetches of tcp mode (res.len, res.payload,
 // res.payload_lv, res.ssl_hello_type), and payload and payload_lv, which
 // read the request or the response by where they run.
@@ -43,25 +41,10 @@ func directionData(c *Call) ([]byte, bool) {
 
 func init() {
 	for _, f := range []Fetch{
-		{Name: "res.len", Out: Int, Fn: func(c *Call, out *Sample) Result {
-			data, final := responseData(c)
-			*out = intSample(int64(len(data)))
-			if !final {
-				return Wait
-			}
-			return Found
-		}},
+		{Name: "res.len", Out: Int, Fn: lenOf(responseData)},
 		{Name: "res.payload", Args: []ArgType{ArgInt, ArgInt}, MinArgs: 2, Out: Bin, Check: checkPayload, Fn: payloadOf(responseData)},
 		{Name: "res.payload_lv", Args: []ArgType{ArgInt, ArgInt, ArgStr}, MinArgs: 2, Out: Bin, Check: checkPayloadLV, Fn: payloadLVOf(responseData)},
-		{Name: "res.ssl_hello_type", Out: Int, Fn: func(c *Call, out *Sample) Result {
-			data, final := responseData(c)
-			t, err := tlshello.HelloType(data)
-			r := tlsResult(err, final)
-			if r == Found {
-				*out = intSample(int64(t))
-			}
-			return r
-		}},
+		{Name: "res.ssl_hello_type", Out: Int, Fn: helloTypeOf(responseData)},
 		{Name: "payload", Args: []ArgType{ArgInt, ArgInt}, MinArgs: 2, Out: Bin, Check: checkPayload, Fn: payloadOf(directionData)},
 		{Name: "payload_lv", Args: []ArgType{ArgInt, ArgInt, ArgStr}, MinArgs: 2, Out: Bin, Check: checkPayloadLV, Fn: payloadLVOf(directionData)},
 	} {
