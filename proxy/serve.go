@@ -157,7 +157,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		return
 	}
 	e.logAccept(rec) // the stream starts (per request in http mode)
-	if buf, ok = inspect(cli, fe.cfg, sess, buf); !ok {
+	if buf, ok = inspect(cli, fe.cfg.InspectDelay, fe.cfg.ContentRules, fe.cfg.UseBackend, sess, buf); !ok {
 		drainReadable(cli)
 		fe.counters.Denied.Add(1)
 		lc.countListener(func(c *Counters) { c.Denied.Add(1) })
@@ -334,12 +334,12 @@ func finalAction(rules []Rule, sess *Session) Action {
 // inspect waits (up to the inspect delay) for the request bytes that the
 // content rules and use_backend conditions need, then runs the content
 // rules. It returns the bytes read, to be forwarded first.
-func inspect(c net.Conn, fc *Frontend, sess *Session, buf []byte) ([]byte, bool) {
-	if fc.InspectDelay <= 0 {
+func inspect(c net.Conn, delay time.Duration, rules []Rule, useBackend []UseBackend, sess *Session, buf []byte) ([]byte, bool) {
+	if delay <= 0 {
 		sess.Payload, sess.Complete = buf, true
-		return buf, runRules(fc.ContentRules, sess)
+		return buf, runRules(rules, sess)
 	}
-	deadline := time.Now().Add(fc.InspectDelay)
+	deadline := time.Now().Add(delay)
 	c.SetReadDeadline(deadline)
 	defer c.SetReadDeadline(time.Time{})
 	if cap(buf) < maxInspect {
@@ -349,9 +349,9 @@ func inspect(c net.Conn, fc *Frontend, sess *Session, buf []byte) ([]byte, bool)
 	}
 	for {
 		sess.Payload = buf
-		if decided(fc, sess) || sess.Complete {
+		if decided(rules, useBackend, sess) || sess.Complete {
 			sess.Complete = true
-			return buf, runRules(fc.ContentRules, sess)
+			return buf, runRules(rules, sess)
 		}
 		n, err := c.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -369,18 +369,18 @@ func inspectBackend(c net.Conn, bc *Backend, sess *Session, buf []byte) ([]byte,
 		return buf, runRules(bc.ContentRules, sess)
 	}
 	sess.Complete = false
-	return inspect(c, &Frontend{InspectDelay: bc.InspectDelay, ContentRules: bc.ContentRules}, sess, buf)
+	return inspect(c, bc.InspectDelay, bc.ContentRules, nil, sess, buf)
 }
 
 // decided reports whether every content rule and use_backend condition
 // can be evaluated on the payload so far.
-func decided(fc *Frontend, sess *Session) bool {
-	for _, r := range fc.ContentRules {
+func decided(rules []Rule, useBackend []UseBackend, sess *Session) bool {
+	for _, r := range rules {
 		if r.Cond != nil && r.Cond(sess) == Unknown {
 			return false
 		}
 	}
-	for _, u := range fc.UseBackend {
+	for _, u := range useBackend {
 		if u.Cond != nil && u.Cond(sess) == Unknown {
 			return false
 		}
