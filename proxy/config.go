@@ -184,6 +184,9 @@ type Session struct {
 	// is watched for its close while a request waits (option
 	// abortonclose); nil when there is none.
 	client net.Conn
+	// silenced is true once silent-drop silenced the client connection:
+	// its end then says nothing, not even a FIN.
+	silenced bool
 	// dstSet is true once set-dst or set-dst-port changed Dst: the log's
 	// %fi/%fp show it from then on.
 	dstSet bool

@@ -191,13 +191,16 @@ func (s *Session) setLogLevel(level uint8) {
 	}
 }
 
-// drainReadable reads and drops what the client has sent so far, without
-// waiting, before a rejected connection closes: the reference reads what
-// is there before its content rules run, so its close is an orderly one;
-// closing over unread bytes would reset the connection instead.
-func drainReadable(c net.Conn) {
+// endRejected ends a rejected connection in order, as the reference does:
+// it reads and drops what the client has sent so far, without waiting
+// (the reference reads what is there before its content rules run), then
+// sends its FIN. Closing over unread bytes would reset the connection;
+// the FIN first means that bytes landing between the drain and the close
+// still reach a client that has already seen the orderly end.
+func endRejected(c net.Conn) {
 	var scratch [4096]byte
 	withSocket(c, func(fd uintptr) {
+		defer unix.Shutdown(int(fd), unix.SHUT_WR)
 		// Bounded: a client streaming faster than this reads gets the
 		// reset it would get from the reference too.
 		for range 16 {

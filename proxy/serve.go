@@ -158,7 +158,9 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	}
 	e.logAccept(rec) // the stream starts (per request in http mode)
 	if buf, ok = inspect(cli, fe.cfg.InspectDelay, fe.cfg.ContentRules, fe.cfg.UseBackend, sess, buf); !ok {
-		drainReadable(cli)
+		if !sess.silenced {
+			endRejected(cli)
+		}
 		fe.counters.Denied.Add(1)
 		lc.countListener(func(c *Counters) { c.Denied.Add(1) })
 		rec.Term = [2]byte{termProxy, stateRequest}
@@ -306,6 +308,7 @@ func runRules(rules []Rule, sess *Session) bool {
 	case SilentDrop:
 		if sess.client != nil {
 			silenceClient(sess.client)
+			sess.silenced = true
 		}
 		return false
 	}
