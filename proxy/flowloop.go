@@ -262,7 +262,12 @@ type flow struct {
 	last    atomic.Int64   // unix nanoseconds of the last bytes moved
 	read    [2]int64       // of each side's last read; guarded by loop.mu
 	ended   [2]atomic.Bool // dir i passed its EOF on (read by the owner's timer)
-	changed chan struct{}  // a direction ended: idle bounds may change
+	// changed says a direction ended and an idle bound came closer (a
+	// client-fin or server-fin timeout applies now); nil when the flow
+	// has no such timeout: without one, a direction's end only removes
+	// bounds, and a timer armed for a bound gone finds nothing expired
+	// and re-arms. That spares most flows a wake-up of their owner.
+	changed chan struct{}
 	done    chan struct{}  // closed by endLocked
 
 	over bool    // guarded by loop.mu
@@ -390,9 +395,11 @@ func (f *flow) pump(i int) {
 			}
 			d.closed = true
 			f.ended[i].Store(true)
-			select {
-			case f.changed <- struct{}{}:
-			default:
+			if f.changed != nil {
+				select {
+				case f.changed <- struct{}{}:
+				default:
+				}
 			}
 			return
 		}
@@ -482,7 +489,10 @@ func tunnelLoop(l *flowLoop, cli, srv net.Conn, t tunnelTimeouts, lc *liveConn) 
 			f = sc.f
 		}
 	}
-	f.conn, f.changed, f.done, f.resetServer = [2]net.Conn{cli, srv}, make(chan struct{}, 1), make(chan struct{}), t.resetServer
+	f.conn, f.done, f.resetServer = [2]net.Conn{cli, srv}, make(chan struct{}), t.resetServer
+	if t.clientFin > 0 || t.serverFin > 0 {
+		f.changed = make(chan struct{}, 1)
+	}
 	for side, c := range f.conn {
 		if sc, ok := c.(*sockConn); ok {
 			if sc.f != f {

@@ -228,7 +228,7 @@ func (e *Engine) acceptLoop(l *listener) {
 		}
 		// The connection belongs to the generation current at accept;
 		// the slots go back to the limiters they were taken from.
-		rt, fe, bind := e.rt.Load(), l.fe.Load(), *l.bind.Load()
+		rt, fe, bind := e.rt.Load(), l.fe.Load(), l.bind.Load()
 		// A listener made from a file (inherited from a master or an
 		// old process, fd@) let Go turn keep-alive on by itself.
 		fe.cfg.ClientKeepAlive.apply(c, l.inherited || bind.Addr.Family == FamilyFD)

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -88,16 +87,29 @@ func addrPort(a net.Addr) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
+// connState is what serve keeps of a connection: its place among the
+// live ones, its log record and its session.
+type connState struct {
+	lc   liveConn
+	rec  Record
+	sess Session
+}
+
 // serve runs one client connection to its end.
-func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
-	lc := &liveConn{cli: cli, fe: fe.cfg.Name, start: time.Now(), li: bind.counters}
+func (e *Engine) serve(rt *runtime, fe *frontend, bind *Bind, cli net.Conn) {
+	// A connection's three records live as long as it does: one
+	// allocation, and one clock reading for its start.
+	st := &connState{}
+	now := time.Now()
+	lc, rec := &st.lc, &st.rec
+	*lc = liveConn{cli: cli, fe: fe.cfg.Name, start: now, li: bind.counters}
 	e.liveMu.Lock()
 	e.live[lc] = struct{}{}
 	e.liveMu.Unlock()
 	e.active.Add(1)
-	fe.counters.open()
+	fe.counters.openAt(now)
 	lc.countListener(func(c *Counters) { openListener(fe, c) })
-	rec := &Record{Client: remoteAddrPort(cli), Accept: time.Now(), Frontend: fe.cfg.Name,
+	*rec = Record{Client: remoteAddrPort(cli), Accept: now, Frontend: fe.cfg.Name,
 		TQueue: -1, TConnect: -1, Term: [2]byte{termNone, stateNone}, Log: fe.cfg.Log, Listener: localAddrPort(cli)}
 	var sess *Session
 	defer func() {
@@ -122,7 +134,8 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		cli.Close()
 	}()
 
-	sess = &Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: rec.Listener, Engine: e, client: cli}
+	sess = &st.sess
+	*sess = Session{Frontend: fe.cfg.Name, Src: rec.Client, Dst: rec.Listener, Engine: e, client: cli}
 	rec.sess = sess
 	var buf []byte
 	ok := true
@@ -138,7 +151,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 	// Connection rules run before a TLS handshake, session rules after.
 	connOK := runRules(fe.cfg.ConnectionRules, sess)
 	if connOK {
-		if cli, buf, ok = startTLS(fe, bind, cli, buf, sess, rec); !ok {
+		if cli, buf, ok = startTLS(fe, *bind, cli, buf, sess, rec); !ok {
 			return
 		}
 		sess.client = cli
@@ -148,7 +161,7 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 		fe.counters.DeniedConns.Add(1)
 		lc.countListener(func(c *Counters) { c.Denied.Add(1); c.DeniedConns.Add(1) })
 		rec.Term = [2]byte{termProxy, stateRequest}
-		rec.connError = rejectedConn(fe, bind, connOK)
+		rec.connError = rejectedConn(fe, *bind, connOK)
 		return
 	}
 	sess.stickSession()
@@ -195,16 +208,11 @@ func (e *Engine) serve(rt *runtime, fe *frontend, bind Bind, cli net.Conn) {
 // server's slot is released before it returns.
 func (e *Engine) serveBackend(be *backend, lc *liveConn, sess *Session, cli net.Conn, buf []byte, fe *frontend, rec *Record) (net.Conn, *server) {
 	// The client's timeout keeps running while it waits for a server.
-	// One context either way: each is a child of the engine's until its
-	// cancel runs, so one made and dropped would stay there for good.
-	var ctx context.Context
-	var cancel context.CancelFunc
+	ctx := &waitContext{parent: e.ctx}
 	if d := fe.cfg.TimeoutClient; d > 0 {
-		ctx, cancel = context.WithDeadline(e.ctx, time.Now().Add(d))
-	} else {
-		ctx, cancel = context.WithCancel(e.ctx)
+		ctx.deadline = time.Now().Add(d)
 	}
-	defer cancel()
+	defer ctx.release()
 	srvConn, srv, err := be.connectWith(ctx, sess, rec, be.dialStream)
 	if err != nil {
 		rec.Term = connectTerm(err)
