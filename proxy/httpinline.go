@@ -61,7 +61,7 @@ func (h *httpConn) serveInline(c *rawTCP) bool {
 		h.onInline = h.inlineStep
 	}
 	c.inline = true
-	err := c.rc.Read(h.onInline)
+	err := c.rawRead(h.onInline)
 	c.inline = false
 	if h.inl.deadline {
 		c.SetReadDeadline(time.Time{})

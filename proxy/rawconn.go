@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -40,10 +41,12 @@ type rawTCP struct {
 	onSendRecv func(fd uintptr) bool
 
 	// inline: an exchange runs inside a read call on c (serveInline),
-	// so Read must not start another (see readBlocking). rdl is the read
-	// deadline set last: every change goes through c's methods.
+	// so Read must not start another (see readBlocking).
 	inline bool
-	rdl    time.Time
+	// rdl is the read deadline set last (every change goes through c's
+	// methods); armed is the one the netpoller holds, which may be
+	// sooner (see SetReadDeadline).
+	rdl, armed time.Time
 
 	// emptyReads counts the reads that found nothing: the cost
 	// serveInline removes, watched by its tests.
@@ -117,7 +120,7 @@ func (c *rawTCP) Read(b []byte) (int, error) {
 		return c.readBlocking(b)
 	}
 	c.rbuf, c.rn, c.rerrno = b, 0, 0
-	err := c.rc.Read(c.onRead)
+	err := c.rawRead(c.onRead)
 	c.rbuf = nil
 	return c.readResult(err)
 }
@@ -231,7 +234,7 @@ func (c *rawTCP) SendRecv(out, in []byte) (int, error) {
 	}
 	c.wbuf, c.wn, c.werrno, c.sent = out, 0, 0, false
 	c.rbuf, c.rn, c.rerrno = in, 0, 0
-	err := c.rc.Read(c.onSendRecv)
+	err := c.rawRead(c.onSendRecv)
 	c.rbuf = nil
 	if err == nil && c.werrno != 0 {
 		c.wbuf = nil
@@ -271,21 +274,68 @@ func (c *rawTCP) sendThenRead(fd uintptr) bool {
 	return false // wait for the answer
 }
 
-// SetReadDeadline is the TCPConn's, remembered for readBlocking, and
-// skipped when it changes nothing: each one costs a runtime timer update,
-// and the data path clears deadlines that are mostly not set.
+// SetReadDeadline is the TCPConn's, with the netpoller told only of a
+// deadline sooner than the one it holds. A kept-alive connection moves its
+// deadline later at every request (the server's timeout from the request
+// sent, the client's keep-alive wait from the response), and each change
+// the netpoller hears of costs two clock readings and a runtime timer
+// update, a few percent of a small request's CPU. A later or cleared
+// deadline is only remembered: when the armed one passes, the read it
+// stopped re-arms with the one set last and goes on (rawRead), so reads
+// still end exactly at the deadline set last.
 func (c *rawTCP) SetReadDeadline(t time.Time) error {
-	if t.Equal(c.rdl) {
-		return nil
-	}
 	c.rdl = t
+	if !t.IsZero() && (c.armed.IsZero() || t.Before(c.armed)) {
+		return c.arm(t)
+	}
+	return nil
+}
+
+// SetDeadline is the TCPConn's, with the read deadline remembered.
+func (c *rawTCP) SetDeadline(t time.Time) error {
+	c.rdl, c.armed = t, t
+	return c.TCPConn.SetDeadline(t)
+}
+
+func (c *rawTCP) arm(t time.Time) error {
+	c.armed = t
 	return c.TCPConn.SetReadDeadline(t)
 }
 
-// SetDeadline is the TCPConn's, remembered for readBlocking.
-func (c *rawTCP) SetDeadline(t time.Time) error {
-	c.rdl = t
-	return c.TCPConn.SetDeadline(t)
+// exact gives the netpoller the read deadline set last, for reads made
+// outside c's methods (on its TCPConn or its RawConn).
+func (c *rawTCP) exact() {
+	if !c.armed.Equal(c.rdl) {
+		c.arm(c.rdl)
+	}
+}
+
+// rawRead is a read call on c's RawConn, under the deadline set last: an
+// earlier armed deadline that stopped it re-arms and the call goes on.
+func (c *rawTCP) rawRead(f func(fd uintptr) bool) error {
+	for {
+		err := c.rc.Read(f)
+		if err == nil || c.armed.Equal(c.rdl) || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		c.arm(c.rdl)
+		if !c.rdl.IsZero() && !time.Now().Before(c.rdl) {
+			return err
+		}
+	}
+}
+
+// SyscallConn is the TCPConn's, with the deadline set last armed.
+func (c *rawTCP) SyscallConn() (syscall.RawConn, error) {
+	c.exact()
+	return c.TCPConn.SyscallConn()
+}
+
+// WriteTo is the TCPConn's (which reads c), with the deadline set last
+// armed.
+func (c *rawTCP) WriteTo(w io.Writer) (int64, error) {
+	c.exact()
+	return c.TCPConn.WriteTo(w)
 }
 
 // readBlocking reads once for an exchange served inside a read call on c

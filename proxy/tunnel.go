@@ -217,6 +217,7 @@ func asTCP(c net.Conn) (*net.TCPConn, bool) {
 	case *net.TCPConn:
 		return c, true
 	case *rawTCP:
+		c.exact() // its reads leave c's methods
 		return c.TCPConn, true
 	}
 	return nil, false
