@@ -259,16 +259,16 @@ type flow struct {
 	pre     [2]*sockConn
 	started bool
 
-	last    atomic.Int64   // unix nanoseconds of the last bytes moved
-	read    [2]int64       // of each side's last read; guarded by loop.mu
-	ended   [2]atomic.Bool // dir i passed its EOF on (read by the owner's timer)
+	last  atomic.Int64   // unix nanoseconds of the last bytes moved
+	read  [2]int64       // of each side's last read; guarded by loop.mu
+	ended [2]atomic.Bool // dir i passed its EOF on (read by the owner's timer)
 	// changed says a direction ended and an idle bound came closer (a
 	// client-fin or server-fin timeout applies now); nil when the flow
 	// has no such timeout: without one, a direction's end only removes
 	// bounds, and a timer armed for a bound gone finds nothing expired
 	// and re-arms. That spares most flows a wake-up of their owner.
 	changed chan struct{}
-	done    chan struct{}  // closed by endLocked
+	done    chan struct{} // closed by endLocked
 
 	over bool    // guarded by loop.mu
 	term [2]byte // set before done is closed
