@@ -481,8 +481,7 @@ func (l *limiter) setMax(n int) error {
 	}
 	l.mu.Lock()
 	l.max = n
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.wakeLocked()
 	l.mu.Unlock()
 	return nil
 }

@@ -434,14 +434,25 @@ type limiter struct {
 	mu      sync.Mutex
 	cur     int
 	max     int
-	changed chan struct{} // closed and replaced on every release
+	// changed is closed when a slot frees or the limit changes; made
+	// by the first waiter (most releases find none waiting, and a channel
+	// per connection was garbage to collect), nil while none waits.
+	changed chan struct{}
+}
+
+// wakeLocked wakes the waiters, if any. Guarded by mu.
+func (l *limiter) wakeLocked() {
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 }
 
 func newLimiter(n int) *limiter {
 	if n <= 0 {
 		return nil
 	}
-	return &limiter{max: n, changed: make(chan struct{})}
+	return &limiter{max: n}
 }
 
 // wait blocks until a slot is free (take=false) or takes one (take=true);
@@ -458,6 +469,9 @@ func (l *limiter) wait(done <-chan struct{}, take bool) bool {
 			}
 			l.mu.Unlock()
 			return true
+		}
+		if l.changed == nil {
+			l.changed = make(chan struct{})
 		}
 		ch := l.changed
 		l.mu.Unlock()
@@ -481,8 +495,7 @@ func (l *limiter) release() {
 	}
 	l.mu.Lock()
 	l.cur--
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.wakeLocked()
 	l.mu.Unlock()
 }
 
