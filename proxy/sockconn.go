@@ -40,7 +40,11 @@ type sockConn struct {
 	local  netip.AddrPort // once asked, or known from the listening socket
 
 	// rd and wr hold a token when a readiness event came since the last
-	// wait took one; a spurious token costs one EAGAIN.
+	// wait took one; a spurious token costs one EAGAIN. Each is made by
+	// the first wait that needs it, with a token for the events it may
+	// have missed: most sockets go to a flow without ever waiting, and
+	// three channels per socket were a sizeable part of a connection's
+	// garbage. Guarded by loop.mu (the loop's notify pokes them).
 	rd, wr chan struct{}
 	seen   uint32 // every event so far, for the flow that adopts c; guarded by loop.mu
 
@@ -50,7 +54,7 @@ type sockConn struct {
 	// to close it, so a close never lets a call reach a reused number.
 	fdMu      sync.RWMutex
 	closing   sync.Once
-	closed    chan struct{} // closed by Close: wakes the waits
+	closed    atomic.Bool // set by Close, which then pokes the waits
 	closeErr  error
 	closeDone bool // guarded by fdMu
 }
@@ -120,8 +124,7 @@ func (l *flowLoop) dialRaw(ctx context.Context, f *flow, addr netip.AddrPort, ti
 }
 
 func newSockConn(l *flowLoop, fd int, remote netip.AddrPort) *sockConn {
-	return &sockConn{fd: fd, loop: l, remote: remote, rd: make(chan struct{}, 1), wr: make(chan struct{}, 1),
-		closed: make(chan struct{})}
+	return &sockConn{fd: fd, loop: l, remote: remote}
 }
 
 // noDelay sets TCP_NODELAY, as net does on its TCP connections: what is
@@ -147,7 +150,7 @@ func (l *flowLoop) acceptRaw(ln *sockConn) (*sockConn, error) {
 		case syscall.EINTR, syscall.ECONNABORTED:
 			continue
 		case syscall.EAGAIN:
-			if err := ln.await(ln.rd, &ln.rdl); err != nil {
+			if err := ln.await(&ln.rd, &ln.rdl); err != nil {
 				return nil, err
 			}
 			continue
@@ -187,9 +190,10 @@ func (c *sockConn) awaitConnect(ctx context.Context, timeout time.Duration) erro
 		defer t.Stop()
 		expire = t.C
 	}
+	wr := c.waitChan(&c.wr)
 	for {
 		select {
-		case <-c.wr:
+		case <-wr:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-expire:
@@ -226,7 +230,8 @@ func (c *sockConn) notify(ev uint32) {
 	}
 }
 
-// poke leaves a token in ch unless one is there.
+// poke leaves a token in ch unless one is there (or ch is nil: nothing
+// waits on it yet).
 func poke(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
@@ -234,8 +239,34 @@ func poke(ch chan struct{}) {
 	}
 }
 
-// await waits for a token of ch, c's close, or the deadline.
-func (c *sockConn) await(ch chan struct{}, deadline *atomic.Int64) error {
+// waitChan is the channel *p of c, made with a token if it did not
+// exist: a readiness event may have come, unrecorded, between the call
+// that found nothing and now.
+func (c *sockConn) waitChan(p *chan struct{}) chan struct{} {
+	c.loop.mu.Lock()
+	defer c.loop.mu.Unlock()
+	if *p == nil {
+		*p = make(chan struct{}, 1)
+		(*p) <- struct{}{}
+	}
+	return *p
+}
+
+// wake pokes the waits on c's channels, so that they look again.
+func (c *sockConn) wake(chans ...*chan struct{}) {
+	c.loop.mu.Lock()
+	defer c.loop.mu.Unlock()
+	for _, p := range chans {
+		poke(*p)
+	}
+}
+
+// await waits for a token of the channel *p, c's close, or the deadline.
+func (c *sockConn) await(p *chan struct{}, deadline *atomic.Int64) error {
+	ch := c.waitChan(p)
+	if c.closed.Load() {
+		return net.ErrClosed
+	}
 	var expire <-chan time.Time
 	if d := deadline.Load(); d != 0 {
 		wait := time.Until(time.Unix(0, d))
@@ -248,9 +279,10 @@ func (c *sockConn) await(ch chan struct{}, deadline *atomic.Int64) error {
 	}
 	select {
 	case <-ch:
+		if c.closed.Load() {
+			return net.ErrClosed
+		}
 		return nil
-	case <-c.closed:
-		return net.ErrClosed
 	case <-expire:
 		return os.ErrDeadlineExceeded
 	}
@@ -273,7 +305,7 @@ func (c *sockConn) Read(p []byte) (int, error) {
 			return n, nil
 		case unix.EINTR:
 		case unix.EAGAIN:
-			if err := c.await(c.rd, &c.rdl); err != nil {
+			if err := c.await(&c.rd, &c.rdl); err != nil {
 				return 0, c.opError("read", err)
 			}
 		default:
@@ -294,7 +326,7 @@ func (c *sockConn) Write(p []byte) (int, error) {
 			written += n
 		case unix.EINTR:
 		case unix.EAGAIN:
-			if err := c.await(c.wr, &c.wdl); err != nil {
+			if err := c.await(&c.wr, &c.wdl); err != nil {
 				return written, c.opError("write", err)
 			}
 		default:
@@ -322,7 +354,8 @@ func (c *sockConn) Close() error {
 	first := false
 	c.closing.Do(func() {
 		first = true
-		close(c.closed)
+		c.closed.Store(true)
+		c.wake(&c.rd, &c.wr)
 		c.loop.forget(c)
 		c.fdMu.Lock()
 		defer c.fdMu.Unlock()
@@ -376,13 +409,13 @@ func (c *sockConn) SetDeadline(t time.Time) error {
 
 func (c *sockConn) SetReadDeadline(t time.Time) error {
 	c.rdl.Store(unixNanos(t))
-	poke(c.rd)
+	c.wake(&c.rd)
 	return nil
 }
 
 func (c *sockConn) SetWriteDeadline(t time.Time) error {
 	c.wdl.Store(unixNanos(t))
-	poke(c.wr)
+	c.wake(&c.wr)
 	return nil
 }
 
@@ -421,14 +454,14 @@ func (r sockRawConn) Control(f func(fd uintptr)) error {
 }
 
 func (r sockRawConn) Read(f func(fd uintptr) bool) error {
-	return r.c.rawWait(f, r.c.rd, &r.c.rdl)
+	return r.c.rawWait(f, &r.c.rd, &r.c.rdl)
 }
 
 func (r sockRawConn) Write(f func(fd uintptr) bool) error {
-	return r.c.rawWait(f, r.c.wr, &r.c.wdl)
+	return r.c.rawWait(f, &r.c.wr, &r.c.wdl)
 }
 
-func (c *sockConn) rawWait(f func(fd uintptr) bool, ch chan struct{}, deadline *atomic.Int64) error {
+func (c *sockConn) rawWait(f func(fd uintptr) bool, ch *chan struct{}, deadline *atomic.Int64) error {
 	for {
 		done := false
 		if !c.call(func(fd uintptr) { done = f(fd) }) {
