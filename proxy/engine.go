@@ -431,9 +431,9 @@ func (e *Engine) Addrs() map[string][]net.Addr {
 // meanwhile) and take their slot after: a listener blocked in Accept must
 // not hold a slot another listener could use.
 type limiter struct {
-	mu      sync.Mutex
-	cur     int
-	max     int
+	mu  sync.Mutex
+	cur int
+	max int
 	// changed is closed when a slot frees or the limit changes; made
 	// by the first waiter (most releases find none waiting, and a channel
 	// per connection was garbage to collect), nil while none waits.
