@@ -131,7 +131,10 @@ func main() {
 	if f.check {
 		os.Exit(runCheck(f))
 	}
-	os.Exit(runDaemon(f))
+	stopProfile := startCPUProfile()
+	code := runDaemon(f)
+	stopProfile()
+	os.Exit(code)
 }
 
 // usage prints the banner and the reference's usage text and exits 1.
