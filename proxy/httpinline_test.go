@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -244,22 +243,7 @@ func TestHTTPInlineKeepAliveTimeout(t *testing.T) {
 // client bytes after all) waits for them instead of deadlocking, and
 // honours the read deadline.
 func TestRawTCPReadInsideReadCall(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	peer, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close()
-	sc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sc.Close()
-	c := fastConn(sc).(*rawTCP)
+	c, peer := rawTCPPair(t)
 	go func() {
 		time.Sleep(50 * time.Millisecond)
 		io.WriteString(peer, "late")
@@ -267,7 +251,7 @@ func TestRawTCPReadInsideReadCall(t *testing.T) {
 	var got string
 	var deadlineErr error
 	c.inline = true
-	err = c.rc.Read(func(uintptr) bool {
+	err := c.rc.Read(func(uintptr) bool {
 		b := make([]byte, 16)
 		n, err := c.Read(b)
 		if err != nil {
