@@ -47,11 +47,11 @@ func appendFields(dst []byte, hs http1.Headers, framing http1.Framing, length in
 	wroteLength := false
 	for i := range hs {
 		switch {
-		case bytes.EqualFold(hs[i].Name, hdrConnection):
+		case isName(hs[i].Name, hdrConnection):
 			continue
-		case noFraming && (bytes.EqualFold(hs[i].Name, hdrContentLength) || bytes.EqualFold(hs[i].Name, hdrTransferEncoding)):
+		case noFraming && (isName(hs[i].Name, hdrContentLength) || isName(hs[i].Name, hdrTransferEncoding)):
 			continue
-		case bytes.EqualFold(hs[i].Name, hdrContentLength):
+		case isName(hs[i].Name, hdrContentLength):
 			if framing == http1.BodyChunked || wroteLength {
 				continue
 			}
@@ -71,6 +71,13 @@ func appendFields(dst []byte, hs http1.Headers, framing http1.Framing, length in
 		dst = appendLowerHeader(dst, hs[i].Name, hs[i].Value)
 	}
 	return dst
+}
+
+// isName reports whether a header's name is lower, a lower-case name,
+// in any case. The length first: most names differ in it, and the head
+// of every message is walked this way for each name it rewrites.
+func isName(name, lower []byte) bool {
+	return len(name) == len(lower) && bytes.EqualFold(name, lower)
 }
 
 var http11 = []byte("HTTP/1.1")
@@ -210,7 +217,7 @@ func htxSize(r *http1.Response) int64 {
 func htxHeaderBytes(hs http1.Headers) int64 {
 	n := 0
 	for i := range hs {
-		if !bytes.EqualFold(hs[i].Name, hdrConnection) {
+		if !isName(hs[i].Name, hdrConnection) {
 			n += len(hs[i].Name) + len(hs[i].Value)
 		} else if kept := connectionKept(hs[i].Value); kept > 0 {
 			n += len(hs[i].Name) + kept
