@@ -221,9 +221,9 @@ func (h *httpConn) connMode() ConnMode {
 func (h *httpConn) exchange() bool {
 	start := h.conn.Accept
 	if h.nreq > 0 {
-		start = time.Now()
-		if !h.waitFrom.IsZero() {
-			start = h.waitFrom // the wait began before this call (serveInline)
+		start = h.waitFrom // the wait began before this call (serveInline)
+		if start.IsZero() {
+			start = time.Now()
 		}
 	}
 	h.be = nil
