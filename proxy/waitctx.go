@@ -14,7 +14,7 @@ import (
 // waiting on anything, so the real context, with its timer and its place
 // among the engine context's children, is made only when something asks
 // for more than the deadline: a queue or a slow connect. That saves a
-// timer, a registration under the parent's lock and four allocations per
+// timer, a registration under the parent's lock and three allocations per
 // connection.
 type waitContext struct {
 	parent   context.Context
