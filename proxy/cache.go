@@ -233,6 +233,15 @@ func (h *httpConn) serveCached(c *httpcache.Cache, e *httpcache.Entry, now int64
 	h.r.Term = [2]byte{'L', stateRequest}
 	keep := h.keepAfterAnswer()
 	h.r.BytesOut += size
+	if answer != nil && answer.Action == HTTPSilentDrop {
+		// The client hears nothing; the hit is logged as served, with
+		// its status and size, as the reference logs it.
+		silenceClient(h.cli)
+		h.hrec.Status = resp.Status
+		h.finishTimers()
+		h.log()
+		return resp.Status, false
+	}
 	if answer != nil {
 		// A rule answers instead of the cache: what it writes counts in
 		// %B after the cached answer's size, as with the reference.
@@ -293,18 +302,16 @@ func (h *httpConn) compressCached(e *httpcache.Entry) []byte {
 }
 
 // cachedResponseRules runs the http-response rules on a response served
-// from the cache: those that rewrite apply to it; a deny, return or
-// redirect rule ends the rules and is returned, to answer instead.
-// silent-drop still ends them unapplied (not compared yet).
+// from the cache: those that rewrite apply to it; a deny, return,
+// redirect or silent-drop rule ends the rules and is returned, to act
+// instead of the hit.
 func (h *httpConn) cachedResponseRules() (answer *HTTPRule) {
 	resp := &h.resp
 	h.walkResponseRules(func(r *HTTPRule, _ bool) ruleStep {
 		switch r.Action {
-		case HTTPDeny, HTTPReturn, HTTPRedirect:
+		case HTTPDeny, HTTPReturn, HTTPRedirect, HTTPSilentDrop:
 			answer = r
 			return endRules
-		case HTTPSilentDrop:
-			return endRuleSet
 		case HTTPCacheStore:
 		default:
 			applyResponseRule(h, r, &resp.Status, &resp.Reason, &resp.Headers)

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -156,6 +159,9 @@ cache c1
 type cacheStep struct {
 	req  string
 	wait time.Duration
+	// unanswered: the connection may end without an answer (silent-drop),
+	// which the client waits for only briefly.
+	unanswered bool
 }
 
 // cget is a GET of path with extra header lines.
@@ -230,7 +236,25 @@ func playCache(t *testing.T, addr string, o *cacheOrigin, steps []cacheStep, kee
 		if _, err := io.WriteString(c, req); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
+		if st.unanswered {
+			c.SetReadDeadline(time.Now().Add(time.Second))
+		}
 		resp, err := http.ReadResponse(rd, &http.Request{Method: method})
+		if err != nil && st.unanswered {
+			// How it ended is what is compared: nothing within the
+			// wait, a reset or a close.
+			end := "closed"
+			switch {
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				end = "silent"
+			case errors.Is(err, syscall.ECONNRESET):
+				end = "reset"
+			}
+			seen = append(seen, cacheSeen{status: "none, " + end, origin: o.count(method+" "+uri) > before})
+			c.Close()
+			c = nil
+			continue
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
@@ -398,6 +422,10 @@ var cacheCases = []struct {
 		beRules: "\thttp-request deny deny_status 404 if { req.hdr(x-bedeny) -m found }",
 		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/plain", "X-Redir: 1"), cget("/plain", "X-BeDeny: 1"),
 			cget("/lastmod", "X-Redir: 1"), cget("/lastmod", "X-BeDeny: 1")}},
+	// silent-drop on a hit: the client hears nothing at all.
+	{desc: "silent-drop on hits", rules: "\thttp-request set-var(txn.d) req.hdr(x-d)\n\thttp-request cache-use c1\n\thttp-response cache-store c1\n" +
+		"\thttp-response silent-drop if { var(txn.d) -m found }",
+		steps: []cacheStep{cget("/plain"), {req: cget("/plain", "X-D: 1").req, unanswered: true}, cget("/plain")}},
 	{desc: "use in the frontend, store in the backend", rules: "\thttp-request cache-use c1", beRules: "\thttp-response cache-store c1",
 		steps: []cacheStep{cget("/plain"), cget("/plain"), cget("/lastmod")}},
 	{desc: "both in the backend", rules: "\thttp-request set-header X-Fe 1", beRules: "\thttp-request cache-use c1\n\thttp-response cache-store c1",
