@@ -56,7 +56,7 @@ func (a *adapter) addTable(spec stick.Spec, unbuilt []string, pos confparse.Pos)
 }
 
 // unbuiltData are data types HAProxy 2.6 stores that Fulcrum does not.
-var unbuiltData = map[string]bool{"http_fail_cnt": true, "http_fail_rate": true, "gpc": true, "gpc_rate": true, "gpt": true}
+var unbuiltData = map[string]bool{"gpc": true, "gpc_rate": true, "gpt": true}
 
 // peersTables maps the `table` lines of peers sections (tables called
 // "PEERS/NAME"), replicated by their section.
@@ -366,7 +366,8 @@ var stickData = map[string]stick.DataType{"get_gpc0": stick.GPC0, "get_gpc1": st
 	"conn_rate": stick.ConnRate, "sess_cnt": stick.SessCnt, "sess_rate": stick.SessRate,
 	"http_req_cnt": stick.HTTPReqCnt, "http_req_rate": stick.HTTPReqRate, "http_err_cnt": stick.HTTPErrCnt,
 	"http_err_rate": stick.HTTPErrRate, "bytes_in_rate": stick.BytesInRate, "bytes_out_rate": stick.BytesOutRate,
-	"kbytes_in": stick.BytesInCnt, "kbytes_out": stick.BytesOutCnt}
+	"kbytes_in": stick.BytesInCnt, "kbytes_out": stick.BytesOutCnt,
+	"http_fail_cnt": stick.HTTPFailCnt, "http_fail_rate": stick.HTTPFailRate}
 
 // stickOp is what a fetch does with the entry it finds.
 type stickOp struct {

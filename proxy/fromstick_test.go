@@ -29,8 +29,12 @@ func TestParseStickTable(t *testing.T) {
 			check: func(s stick.Spec) bool {
 				return s.Size == 10240 && s.Stored[stick.GPC0] && s.Stored[stick.GPC1] && s.NoPurge && s.Peers == "p"
 			}},
-		{desc: "data types not built", def: "type ip size 1 store http_fail_cnt,gpc_rate(2,10s),gpc0",
+		{desc: "data types not built", def: "type ip size 1 store gpt(2),gpc_rate(2,10s),gpc0",
 			check: func(s stick.Spec) bool { return s.Stored[stick.GPC0] }},
+		{desc: "http failures", def: "type ip size 1 store http_fail_cnt,http_fail_rate(10s)",
+			check: func(s stick.Spec) bool {
+				return s.Stored[stick.HTTPFailCnt] && s.Stored[stick.HTTPFailRate] && s.Period[stick.HTTPFailRate] == 10*time.Second
+			}},
 		{desc: "missing size", def: "type ip", err: "missing size"},
 		{desc: "missing type", def: "size 10", err: "missing type"},
 		{desc: "bad type", def: "type foo size 1", err: "unknown type"},

@@ -331,6 +331,7 @@ func (h *httpConn) responseRuleSets(pick func(*HTTPActions) []HTTPRule) [2][]HTT
 // afterResponse runs the http-after-response rules on an answer about to
 // be written.
 func (h *httpConn) afterResponse(status *int, reason *[]byte, hs *http1.Headers) {
+	h.countStickStatus(*status)
 	for _, rules := range h.responseRuleSets(func(a *HTTPActions) []HTTPRule { return a.After }) {
 		for i := range rules {
 			r := &rules[i]
@@ -375,6 +376,7 @@ func applyResponseRule(h *httpConn, r *HTTPRule, status *int, reason *[]byte, hs
 // keep says whether the client's goes on.
 func (h *httpConn) responseRules(conn net.Conn, srv *server) (keep, answered bool) {
 	resp := &h.resp
+	h.countStickStatus(resp.Status) // the server's status, before the rules read the counters
 	if !h.be.cfg.HTTP.Actions.rewritesResponses() && !h.fe.cfg.HTTP.Actions.rewritesResponses() && !h.be.cfg.CheckCache {
 		return false, false // the common case costs nothing
 	}

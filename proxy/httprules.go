@@ -273,6 +273,7 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 	status := ruleStatus(r, 403)
 	switch r.Action {
 	case HTTPDeny:
+		h.sess.stk.denied = true // an error for the stick counters, whatever its status
 		rep = h.ruleReply(r, 403)
 	case HTTPReturn:
 		term = 'L'
@@ -286,6 +287,7 @@ func (h *httpConn) answer(r *HTTPRule) (int, bool) {
 		term, status = 'L', 401
 		rep = authReply(h.errorPage(401), r.Realm)
 	case HTTPTarpit:
+		h.sess.stk.denied = true
 		status = ruleStatus(r, 500)
 		t := time.NewTimer(r.Tarpit)
 		select {

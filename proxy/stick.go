@@ -28,8 +28,10 @@ type sessionStick struct {
 	// counts end with it).
 	inRequest bool
 	// returned: the request was answered by a `return` rule, whose 4xx
-	// the reference does not count as errors.
-	returned bool
+	// the reference does not count as errors; denied: by a deny or
+	// tarpit rule, an error whatever its status. statusCounted: the
+	// answer's error and failure are counted (countStickStatus).
+	returned, denied, statusCounted bool
 	// keyBuf and smp are scratch space for computing keys, kept here so
 	// that a lookup allocates nothing.
 	keyBuf [64]byte
@@ -154,21 +156,54 @@ func (h *httpConn) stickRequestDone() {
 	if !s.stk.inRequest {
 		return
 	}
+	// Counted here when the answer went out without the after-response
+	// stage (a server's response with no response rules to run).
+	h.countStickStatus(h.hrec.Status)
 	s.stk.inRequest = false
 	if h.be != nil && h.r.Server != "" && h.be.byName[h.r.Server] != nil {
 		h.be.stickStore(s, h.be.byName[h.r.Server], true)
 	}
-	st := h.hrec.Status
-	isErr := st >= 400 && st < 500 && !s.stk.returned
-	s.stk.returned = false
+	s.stk.returned, s.stk.denied, s.stk.statusCounted = false, false, false
 	s.stk.each(func(c *stickCounter) {
 		// %U counts the request as the reference does (its internal
 		// form of the head, htxRequestSize), and so do its counters.
-		c.t.Apply(c.e, stick.Update{Err: isErr, In: nonNeg(h.r.BytesIn), Out: nonNeg(h.r.BytesOut), End: c.stream})
+		c.t.Apply(c.e, stick.Update{In: nonNeg(h.r.BytesIn), Out: nonNeg(h.r.BytesOut), End: c.stream})
 		if c.stream {
 			*c = stickCounter{}
 		}
 	})
+}
+
+// countStickStatus counts the request's answer on its trackers, once:
+// an error (http_err_cnt: a 4xx other than a return rule's, or a deny or
+// tarpit whatever its status) and a server's failure (http_fail_cnt). As
+// in the reference, this happens once the answer's status is known: a
+// server's before the http-response rules, the proxy's own before the
+// http-after-response rules, whose fetches see the counts.
+func (h *httpConn) countStickStatus(status int) {
+	s := h.sess
+	if !s.stk.inRequest || s.stk.statusCounted {
+		return
+	}
+	s.stk.statusCounted = true
+	isErr := s.stk.denied || status >= 400 && status < 500 && !s.stk.returned
+	isFail := h.serverFailed()
+	if isErr || isFail {
+		s.stk.each(func(c *stickCounter) { c.t.Apply(c.e, stick.Update{Err: isErr, Fail: isFail}) })
+	}
+}
+
+// serverFailed reports whether the request failed on the server's side,
+// as the reference counts http_fail_cnt: the server answered 5xx (but 501
+// and 505: the request's fault), or it closed or timed out before its
+// answer's head. A server refusing the connection, no server at all and
+// the proxy's own answers are not counted.
+func (h *httpConn) serverFailed() bool {
+	if st := h.resp.Status; st != 0 {
+		return st >= 500 && st != 501 && st != 505
+	}
+	who, when := h.r.Term[0], h.r.Term[1]
+	return (who == termServerAbort || who == termServerTimeout) && when == 'H'
 }
 
 // StickTable returns the table of the current configuration called name

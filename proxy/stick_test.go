@@ -559,3 +559,84 @@ backend tbin
 		}
 	}
 }
+
+// statusServer answers GET /NNN with status NNN, closes without a word on
+// /close and never answers /hang.
+func statusServer(t *testing.T) func(string) string {
+	ln := difftest.Serve(t, difftest.BackendHost+":0", func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			return
+		}
+		_, rest, _ := strings.Cut(line, " /")
+		path, _, _ := strings.Cut(rest, " ")
+		switch path {
+		case "close":
+			return
+		case "hang":
+			time.Sleep(3 * time.Second)
+			return
+		}
+		fmt.Fprintf(c, "HTTP/1.1 %s X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", path)
+	})
+	return func(string) string { return ln.Addr().String() }
+}
+
+// TestStickHTTPFailDifferential: which answers count in http_fail_cnt and
+// http_fail_rate (the server's 5xx but 501 and 505, a server that closes
+// or times out; not a server refusing, no server at all, nor the proxy's
+// own answers) and in http_err_cnt (a deny or tarpit whatever its
+// status), per path, as in the reference.
+func TestStickHTTPFailDifferential(t *testing.T) {
+	p := startStickPairWith(t, `defaults
+	mode http
+	timeout connect 1s
+	timeout client 5s
+	timeout server 500ms
+	timeout tarpit 100ms
+	retries 0
+frontend fe
+	bind BIND
+	stick-table type string len 16 size 100 expire 30s store http_req_cnt,http_err_cnt,http_fail_cnt,http_fail_rate(10s)
+	http-request track-sc0 path
+	http-request set-var(txn.p) path
+	http-request deny deny_status 500 if { path /deny500 }
+	http-request return status 503 if { path /ret503 }
+	http-request tarpit deny_status 500 if { path /tarpit500 }
+	http-response set-header X-Fail-Resp "%[sc0_http_fail_cnt]-%[sc0_http_err_cnt]"
+	http-after-response set-header X-Fail "%[sc0_http_fail_cnt]-%[sc_http_fail_rate(0)]-%[var(txn.p),table_http_fail_cnt(fe)]-%[sc0_http_err_cnt]"
+	use_backend none if { path /none }
+	use_backend refused if { path /refused }
+	default_backend be
+backend be
+	server s1 S1
+backend none
+backend refused
+	server dead 127.0.0.1:1
+`, []string{"s1"}, func() func(string) string { return statusServer(t) })
+	paths := []string{"/200", "/404", "/500", "/501", "/502", "/503", "/504", "/505", "/599", "/close", "/hang",
+		"/deny500", "/tarpit500", "/ret503", "/none", "/refused", "/500"}
+	run := func(addr string) []string {
+		var out []string
+		for _, path := range paths {
+			resp, err := rawExchange(addr, "GET "+path+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			fail := ""
+			for _, l := range strings.Split(resp, "\r\n") {
+				if v, ok := strings.CutPrefix(strings.ToLower(l), "x-fail"); ok {
+					fail += v + " "
+				}
+			}
+			out = append(out, path+" "+strings.SplitN(resp, "\r\n", 2)[0]+" "+fail)
+		}
+		return out
+	}
+	ref, ours := run(p.refAddr), run(p.ourAddr)
+	if strings.Join(ref, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("answers:\nref  %q\nours %q", ref, ours)
+	}
+	p.sameTable(t, "fe")
+}

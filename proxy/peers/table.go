@@ -26,7 +26,7 @@ const (
 	stdFreqArray
 )
 
-// NumData is the number of data types HAProxy 2.6 defines; the first 20
+// NumData is the number of data types HAProxy 2.6 defines; the first 22
 // are those the stick package stores, in the same order.
 const NumData = 25
 

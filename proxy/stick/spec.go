@@ -57,12 +57,15 @@ const (
 	GPC1
 	GPC1Rate
 	ServerKey
+	HTTPFailCnt
+	HTTPFailRate
 	numTypes
 )
 
 var dataTypeNames = [numTypes]string{"server_id", "gpt0", "gpc0", "gpc0_rate", "conn_cnt", "conn_rate",
 	"conn_cur", "sess_cnt", "sess_rate", "http_req_cnt", "http_req_rate", "http_err_cnt", "http_err_rate",
-	"bytes_in_cnt", "bytes_in_rate", "bytes_out_cnt", "bytes_out_rate", "gpc1", "gpc1_rate", "server_key"}
+	"bytes_in_cnt", "bytes_in_rate", "bytes_out_cnt", "bytes_out_rate", "gpc1", "gpc1_rate", "server_key",
+	"http_fail_cnt", "http_fail_rate"}
 
 func (d DataType) String() string { return dataTypeNames[d] }
 

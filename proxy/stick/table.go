@@ -236,12 +236,14 @@ const (
 	EvBytesOut              // bytes_out_cnt, bytes_out_rate
 	EvGPC0                  // gpc0, gpc0_rate
 	EvGPC1                  // gpc1, gpc1_rate
+	EvHTTPFail              // http_fail_cnt, http_fail_rate
 )
 
 var eventTypes = [...][2]DataType{
 	EvConn: {ConnCnt, ConnRate}, EvSess: {SessCnt, SessRate}, EvHTTPReq: {HTTPReqCnt, HTTPReqRate},
 	EvHTTPErr: {HTTPErrCnt, HTTPErrRate}, EvBytesIn: {BytesInCnt, BytesInRate},
-	EvBytesOut: {BytesOutCnt, BytesOutRate}, EvGPC0: {GPC0, GPC0Rate}, EvGPC1: {GPC1, GPC1Rate}}
+	EvBytesOut: {BytesOutCnt, BytesOutRate}, EvGPC0: {GPC0, GPC0Rate}, EvGPC1: {GPC1, GPC1Rate},
+	EvHTTPFail: {HTTPFailCnt, HTTPFailRate}}
 
 // Count records n occurrences of ev on e and renews it.
 func (t *Table) Count(e *Entry, ev Event, n uint64) {
@@ -275,6 +277,7 @@ func (t *Table) countLocked(e *Entry, ev Event, n uint64, now int64) {
 // entry, applied under one lock.
 type Update struct {
 	Err     bool   // an HTTP error (http_err_cnt, http_err_rate)
+	Fail    bool   // a server's failure (http_fail_cnt, http_fail_rate)
 	In, Out uint64 // bytes from the client and to it
 	// End: the tracking ends (conn_cur down, the reference dropped).
 	End bool
@@ -287,6 +290,9 @@ func (t *Table) Apply(e *Entry, u Update) {
 	now := t.now()
 	if u.Err {
 		t.countLocked(e, EvHTTPErr, 1, now)
+	}
+	if u.Fail {
+		t.countLocked(e, EvHTTPFail, 1, now)
 	}
 	if u.In > 0 {
 		t.countLocked(e, EvBytesIn, u.In, now)
