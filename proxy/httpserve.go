@@ -356,6 +356,7 @@ func (h *httpConn) readRequest(start time.Time) (status int, got bool) {
 				err = h.req.CheckBuffered(h.in.data()[h.req.HeadLen:], &h.feOpts)
 			}
 			if err == nil {
+				h.req.NormalizeScheme()
 				h.hrec.TReq = time.Since(first)
 				if armed {
 					h.cli.SetReadDeadline(time.Time{})
@@ -885,7 +886,7 @@ func (h *httpConn) relayResponse(conn net.Conn, srv *server, be *backend, reqErr
 	h.hrec.Status = h.resp.Status
 	h.compResponse() // compression.go
 	mode := h.connMode()
-	upgrade := h.resp.SwitchesProtocols() && h.req.Upgrade()
+	upgrade := h.tunnels()
 	clientKeep := h.req.KeepAlive() && mode != HTTPClose && h.resp.Framing != http1.BodyUntilClose &&
 		!upgrade && reqErr == nil
 	h.out = h.appendResponseHead(h.out[:0], clientKeep)
@@ -973,7 +974,18 @@ func (h *httpConn) copyBodyExpect(conn net.Conn) (int64, error) {
 	return n, err
 }
 
-// tunnel joins the connections after a 101 answer, under timeout tunnel.
+// tunnels reports whether the exchange becomes a tunnel once the answer's
+// head is sent: a protocol switch (101 to an Upgrade), or a CONNECT the
+// server accepted (2xx).
+func (h *httpConn) tunnels() bool {
+	if h.req.IsMethod("CONNECT") {
+		return h.resp.Status >= 200 && h.resp.Status < 300
+	}
+	return h.resp.SwitchesProtocols() && h.req.Upgrade()
+}
+
+// tunnel joins the connections after a 101 answer or an accepted
+// CONNECT, under timeout tunnel.
 func (h *httpConn) tunnel(conn net.Conn, be *backend) bool {
 	if d := h.sin.data(); len(d) > 0 {
 		n, _ := h.cli.Write(d)

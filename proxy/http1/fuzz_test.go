@@ -12,6 +12,9 @@ func fuzzSeeds(f *testing.F) {
 	}
 	f.Add([]byte(typicalRequest), true)
 	f.Add([]byte("GET /\x80#\r\nHost : a\r\n\r\n"), true)
+	// Authorities: a default port to drop, a CONNECT's Host.
+	f.Add([]byte("GET http://u@[::1]:80/x HTTP/1.1\r\nHost: [::1]:80\r\n\r\n"), false)
+	f.Add([]byte("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n"), false)
 }
 
 // checkError asserts the contract of a failed parse.
@@ -65,6 +68,12 @@ func FuzzParseRequest(f *testing.F) {
 			if !within(h.Name, buf[:n]) || !within(h.Value, buf[:n]) {
 				t.Fatal("header slice outside the head")
 			}
+		}
+		// The scheme's default port dropped, as the engine does, the
+		// URI stays in the head.
+		r.NormalizeScheme()
+		if !within(r.URI, buf[:n]) && len(r.URI) > 0 {
+			t.Fatal("normalised URI outside the head")
 		}
 		// The normalised head must parse again to the same request.
 		out := r.AppendHead(nil)

@@ -301,32 +301,39 @@ func (r *Request) bodylessMethod10() bool {
 // checkAuthority enforces what the strict reference does with an
 // authority in the request target: CONNECT needs host:port, and an
 // absolute URI's authority must name the same host as the Host header.
+// A CONNECT's Host then loses a default port (80 or 443), as the
+// reference's does.
 func (r *Request) checkAuthority(host []byte, end int) error {
 	uri := r.URI
 	var scheme, auth []byte
 	switch {
 	case equalFold(r.Method, "CONNECT"):
-		if i := lastIndexByte(uri, ':'); i < 0 || i == len(uri)-1 {
+		i := lastIndexByte(uri, ':')
+		if i < 0 || i == len(uri)-1 {
 			return reject(400, end, "CONNECT target without a port")
 		}
-		auth = uri
+		if r.Flags&FlagHasHost == 0 {
+			return nil
+		}
+		// The Host must name the target: with a port, the same one;
+		// without, the target's must be a default one.
+		uhost, uport := uri[:i], uri[i+1:]
+		hhost, hport := splitPort(host)
+		switch {
+		case len(hport) > 0 && (!equalFoldBytes(hhost, uhost) || string(hport) != string(uport)):
+			return reject(400, end, "CONNECT target differs from Host")
+		case len(hport) == 0 && (!isDefaultPort(uport, nil) || !equalFoldBytes(hhost, uhost)):
+			return reject(400, end, "CONNECT target differs from Host")
+		case len(hport) > 0 && isDefaultPort(uport, nil):
+			r.setHost(hhost)
+		}
+		return nil
 	case len(uri) > 0 && (uri[0] == '/' || uri[0] == '*'):
 		return nil
 	default:
-		colon := indexByte(uri, ':')
-		if colon <= 0 {
+		scheme, auth, _ = splitAbsolute(uri)
+		if auth == nil && scheme == nil {
 			return nil // neither origin nor absolute form: passed through
-		}
-		scheme = uri[:colon]
-		rest := uri[colon+1:]
-		if len(rest) < 2 || rest[0] != '/' || rest[1] != '/' {
-			auth = nil
-		} else {
-			rest = rest[2:]
-			if i := indexByte(rest, '/'); i >= 0 {
-				rest = rest[:i]
-			}
-			auth = rest
 		}
 		if i := lastIndexByte(auth, '@'); i >= 0 {
 			auth = auth[i+1:]
@@ -341,19 +348,97 @@ func (r *Request) checkAuthority(host []byte, end int) error {
 	return nil
 }
 
+// splitAbsolute splits an absolute URI into its scheme and authority,
+// and tells where the authority ends; auth is nil without "//", both are
+// nil when uri has no scheme.
+func splitAbsolute(uri []byte) (scheme, auth []byte, authEnd int) {
+	colon := indexByte(uri, ':')
+	if colon <= 0 {
+		return nil, nil, 0
+	}
+	scheme = uri[:colon]
+	rest := uri[colon+1:]
+	if len(rest) < 2 || rest[0] != '/' || rest[1] != '/' {
+		return scheme, nil, 0
+	}
+	start := colon + 3
+	authEnd = len(uri)
+	for i := start; i < len(uri); i++ {
+		if uri[i] == '/' { // as the reference's: a '?' is still the authority's
+			authEnd = i
+			break
+		}
+	}
+	return scheme, uri[start:authEnd], authEnd
+}
+
+// NormalizeScheme drops the default port of an absolute URI's scheme
+// (80 for http, 443 for https; an empty one too) from its authority and
+// from the Host headers, as the reference does with every request it
+// parses. The URI shrinks in place, in the buffer Parse read.
+func (r *Request) NormalizeScheme() {
+	if r.Flags&FlagAbsoluteURI == 0 {
+		return
+	}
+	scheme, auth, authEnd := splitAbsolute(r.URI)
+	if auth == nil || !(equalFold(scheme, "http") || equalFold(scheme, "https")) {
+		return
+	}
+	i := lastIndexByte(auth, ':')
+	if i < 0 || lastIndexByte(auth, ']') > i || !isDefaultPort(auth[i+1:], scheme) {
+		return
+	}
+	cut := authEnd - (len(auth) - i) // where ":port" starts in the URI
+	n := copy(r.URI[cut:], r.URI[authEnd:])
+	r.URI = r.URI[:cut+n]
+	for j := range r.Headers {
+		h := &r.Headers[j]
+		if equalFold(h.Name, "host") {
+			if hh, hp := splitPort(h.Value); hp != nil && isDefaultPort(hp, scheme) {
+				h.Value = hh
+			}
+		}
+	}
+}
+
+// setHost gives every Host header the value v.
+func (r *Request) setHost(v []byte) {
+	for j := range r.Headers {
+		if equalFold(r.Headers[j].Name, "host") {
+			r.Headers[j].Value = v
+		}
+	}
+}
+
+// splitPort splits host[:port] (an IPv6 literal in brackets); port is
+// nil without a colon, empty after a bare one.
+func splitPort(a []byte) (host, port []byte) {
+	i := lastIndexByte(a, ':')
+	if i < 0 || lastIndexByte(a, ']') > i {
+		return a, nil
+	}
+	return a[:i], a[i+1:]
+}
+
+// isDefaultPort tells whether port is empty or the scheme's default one;
+// with no scheme (CONNECT) both 80 and 443 count.
+func isDefaultPort(port, scheme []byte) bool {
+	switch string(port) {
+	case "":
+		return true
+	case "80":
+		return scheme == nil || equalFold(scheme, "http")
+	case "443":
+		return scheme == nil || equalFold(scheme, "https")
+	}
+	return false
+}
+
 // stripDefaultPort drops an empty port or the scheme's default one; with
 // no scheme (CONNECT) both 80 and 443 count as default.
 func stripDefaultPort(a, scheme []byte) []byte {
-	i := lastIndexByte(a, ':')
-	if i < 0 || lastIndexByte(a, ']') > i {
-		return a
-	}
-	port := string(a[i+1:])
-	switch {
-	case port == "",
-		port == "80" && (scheme == nil || equalFold(scheme, "http")),
-		port == "443" && (scheme == nil || equalFold(scheme, "https")):
-		return a[:i]
+	if host, port := splitPort(a); port != nil && isDefaultPort(port, scheme) {
+		return host
 	}
 	return a
 }
