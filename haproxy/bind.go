@@ -102,6 +102,7 @@ func (l *loader) serverLine(px *Proxy, d line) {
 	}
 	if s := l.newServer(px, d, 1, d.args[0]); s != nil {
 		px.Servers = append(px.Servers, s)
+		l.noteResolvers(px, s, s.Name)
 	}
 }
 
@@ -118,7 +119,11 @@ func (l *loader) serverTemplate(px *Proxy, d line) {
 		l.alertBare(d.pos, fmt.Sprintf("Wrong server-template number or range arg '%s'.", d.args[1]))
 		return
 	}
-	l.newServer(px, d, 2, "(null)")
+	if s := l.newServer(px, d, 2, "(null)"); s != nil {
+		for _, name := range templateNames(d.args[0], d.args[1]) {
+			l.noteResolvers(px, s, name)
+		}
+	}
 }
 
 // newServer reads the address at d.args[addrAt] and the options after
@@ -171,17 +176,35 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 		}
 		val := ""
 		if n != 0 {
+			if i+1 >= len(args) && kw == "resolvers" {
+				// The reference takes the missing name as an empty one
+				// and looks for that section after reading.
+				opts[kw] = ""
+				continue
+			}
 			if i+1 >= len(args) {
-				l.alertBare(d.pos, fmt.Sprintf("%s : '%s' expects an argument.", who, kw))
+				msg, ok := serverMissing[kw]
+				if !ok {
+					msg = fmt.Sprintf("'%s' expects an argument.", kw)
+				}
+				l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
 				return false
 			}
 			val = args[i+1]
 			i++
 		}
 		// "source ADDR [usesrc ADDR] [interface NAME]"
-		for n < 0 && i+2 < len(args) && (args[i+1] == "usesrc" || args[i+1] == "interface") {
+		for n < 0 && i+1 < len(args) && (args[i+1] == "usesrc" || args[i+1] == "interface") {
+			if i+2 >= len(args) { // left for serverSource to refuse
+				val += " " + args[i+1]
+				i++
+				break
+			}
 			val += " " + args[i+1] + " " + args[i+2]
 			i += 2
+		}
+		if kw == "source" && !l.serverSource(d, who, strings.Fields(val)) {
+			return false
 		}
 		if kw == "addr" {
 			// resolved while parsing, unlike the server's own address

@@ -169,11 +169,6 @@ func (l *loader) postChecks() {
 				continue
 			}
 			seen[s.Name] = s
-			// "default" always exists: the reference builds it from
-			// /etc/resolv.conf when no section has that name.
-			if r := s.Options["resolvers"]; r != "" && r != "default" && !l.hasSection("resolvers", r) {
-				alert(confparse.Pos{}, fmt.Sprintf("%s '%s', server '%s': unable to find required resolvers '%s'", proxyWord(p), p.Name, s.Name, r))
-			}
 			l.checkServerSSL(p, s, alert)
 		}
 	}
@@ -189,6 +184,18 @@ func (l *loader) postChecks() {
 		}
 	}
 	l.incompleteSections()
+	// The reference prepares the resolvers after the proxies and the
+	// TLS listeners, whatever errors these had.
+	l.checkNameservers()
+	for _, p := range l.cfg.Proxies {
+		for _, r := range l.resolverRefs[p] {
+			// "default" always exists: the reference builds it from
+			// /etc/resolv.conf when no section has that name.
+			if r.resolvers != "default" && !l.hasSection("resolvers", r.resolvers) {
+				alert(confparse.Pos{}, fmt.Sprintf("%s '%s', server '%s': unable to find required resolvers '%s'", proxyWord(p), p.Name, r.server, r.resolvers))
+			}
+		}
+	}
 	l.compressionFilters(alert) // compression.go
 	l.peersSSL(alert)
 	l.cacheRefs(alert)        // cachesection.go
@@ -253,7 +260,6 @@ func missingTimeouts(p *Proxy) bool {
 // resolveServers resolves server host names at startup, like the
 // reference's default "init-addr last,libc".
 func (l *loader) resolveServers() {
-	l.checkNameservers()
 	if file := l.globalArg("server-state-file"); file != "" {
 		if base := l.globalArg("server-state-base"); base != "" && !strings.HasPrefix(file, "/") {
 			file = strings.TrimSuffix(base, "/") + "/" + file

@@ -79,6 +79,8 @@ type loader struct {
 	proxyNames   map[string]*Proxy
 	dir          string      // the default-path directory, "" for the process's own
 	renamed      [][2]string // the current line's file names: resolved, as written
+
+	resolverRefs map[*Proxy][]resolverRef // servers naming a resolvers section, in line order
 }
 
 // LoadWith reads the configuration with explicit options.
