@@ -32,6 +32,12 @@ func DefaultBuild() *haproxycfg.Build {
 // backend references, timeouts, server names, then server addresses.
 func (l *loader) postChecks() {
 	l.pendingByMode()
+	if msg := l.userlistRefs(); msg != "" { // userlistrefs.go; nothing else is checked then
+		l.emit(confparse.Alert, confparse.Pos{}, msg)
+		l.emit(confparse.Alert, confparse.Pos{}, "Fatal errors found in configuration.")
+		l.cfg.fatal = true
+		return
+	}
 	byName := map[string][]*Proxy{}
 	for _, p := range l.cfg.Proxies {
 		byName[p.Name] = append(byName[p.Name], p)
