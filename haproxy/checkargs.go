@@ -188,7 +188,11 @@ func compressionArgs(l *loader, d line) bool {
 // [interface NAME]".
 func sourceArgs(l *loader, d line) bool {
 	if msg := sourceAddrProblem(d.arg(0)); msg != "" {
-		l.alert(d.pos, fmt.Sprintf("'source %s' : %s", d.arg(0), msg))
+		l.alert(d.pos, fmt.Sprintf("'source %s' : %s", d.arg(0), addrMessage(msg)))
+		return false
+	}
+	if p := portOf(d.arg(0)); atoi(p) > 65535 {
+		l.alert(d.pos, fmt.Sprintf("'source %s' : invalid port '%s'", d.arg(0), p))
 		return false
 	}
 	for i := 1; i < len(d.args); i++ {
@@ -201,8 +205,8 @@ func sourceArgs(l *loader, d line) bool {
 			i++
 			v := d.args[i]
 			if v != "client" && v != "clientip" && !strings.HasPrefix(v, "hdr_ip(") {
-				if msg := sourceAddrProblem(v); msg != "" {
-					l.alert(d.pos, fmt.Sprintf("'usesrc %s' : %s", v, msg))
+				if msg := usesrcProblem(v); msg != "" {
+					l.alert(d.pos, msg)
 					return false
 				}
 			}
@@ -218,6 +222,24 @@ func sourceArgs(l *loader, d line) bool {
 		}
 	}
 	return true
+}
+
+// addrMessage is a sourceAddrProblem message as the reference prints
+// it: the address parser's own messages end with a newline, the port
+// range refusal, made by its caller, does not.
+func addrMessage(msg string) string {
+	if strings.HasPrefix(msg, "port range") {
+		return msg
+	}
+	return msg + "\n"
+}
+
+// portOf is the port of ADDR:PORT ("" without one; "[v6]:PORT" too).
+func portOf(v string) string {
+	if i := strings.LastIndexByte(v, ':'); i >= 0 && !strings.HasSuffix(v, "]") {
+		return v[i+1:]
+	}
+	return ""
 }
 
 // sourceAddrProblem: an address with an optional port ("[v6]:port" for

@@ -370,6 +370,7 @@ func (l *loader) proxyKeyword(d line) {
 			hint = " Maybe you want 'maxconn' instead ?"
 		}
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.%s", d.kw, px.Kind, px.Name, hint))
+		l.checkIgnoredValue(r, px, d)
 		return
 	case d.kw == "maxconn" && px.Kind == "backend":
 		l.warn(d.pos, fmt.Sprintf("'maxconn' ignored because backend '%s' has no frontend capability. Maybe you want 'fullconn' instead ?", px.Name))
@@ -402,6 +403,20 @@ func (l *loader) proxyKeyword(d line) {
 		r.handle(l, px, d)
 	}
 	l.checkMapFiles(d)
+}
+
+// valueCheckedWhenIgnored are the backend keywords whose value the
+// reference still reads, and may refuse, in a proxy that ignores them.
+var valueCheckedWhenIgnored = setOf("balance", "cookie", "hash-type", "source", "server-state-file-name", "http-reuse",
+	"dispatch", "ignore-persist", "dynamic-cookie-key", "http-send-name-header")
+
+// checkIgnoredValue checks the value of a keyword the proxy ignores, on
+// a scratch proxy so that the ignored setting is kept out of the model.
+func (l *loader) checkIgnoredValue(r *proxyRule, px *Proxy, d line) {
+	if !valueCheckedWhenIgnored[d.kw] || l.tooManyArgs(proxyMaxArgs, d) || r.shape != nil && !r.shape(l, d) || r.handle == nil {
+		return
+	}
+	r.handle(l, &Proxy{Kind: px.Kind, Name: px.Name, Section: px.Section, Timeouts: map[string]int64{}, Options: map[string]bool{}}, d)
 }
 
 func sortedStrings(s []string) []string {

@@ -105,21 +105,17 @@ func serverSourceAddr(v string) string {
 	return ""
 }
 
-// usesrcProblem checks a server's usesrc value; a bad address's message
-// ends with a newline in the reference's output, a port range's does not.
+// usesrcProblem checks a usesrc value (the server's and the proxy's
+// "source" take the same).
 func usesrcProblem(v string) string {
 	if v == "client" || v == "clientip" || strings.HasPrefix(v, "hdr_ip(") {
 		return ""
 	}
-	msg := sourceAddrProblem(v)
-	switch {
-	case strings.HasPrefix(msg, "port range"):
-		return fmt.Sprintf("'usesrc %s' : %s", v, msg)
-	case msg != "":
-		return fmt.Sprintf("'usesrc %s' : %s\n", v, msg)
+	if msg := sourceAddrProblem(v); msg != "" {
+		return fmt.Sprintf("'usesrc %s' : %s", v, addrMessage(msg))
 	}
-	if i := strings.LastIndexByte(v, ':'); i >= 0 && !strings.HasSuffix(v, "]") && atoi(v[i+1:]) > 65535 {
-		return fmt.Sprintf("'usesrc %s' : invalid port '%s'", v, v[i+1:])
+	if p := portOf(v); atoi(p) > 65535 {
+		return fmt.Sprintf("'usesrc %s' : invalid port '%s'", v, p)
 	}
 	return ""
 }
