@@ -119,6 +119,7 @@ func init() {
 	globalShapes["cpu-map"] = cpuMapArgs
 	globalShapes["uid"], globalShapes["gid"] = idArgs, idArgs
 	globalShapes["default-path"] = defaultPathArgs
+	globalShapes["ssl-server-verify"] = choice("'%s' expects 'none' or 'required' as argument.%.0s", "none", "required")
 }
 
 // masterWorkerArgs: "master-worker [no-exit-on-failure]".
