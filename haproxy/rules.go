@@ -137,8 +137,12 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.alert(d.pos, fmt.Sprintf("'%s' unknown service name.", d.arg(0)))
 		return
 	}
-	if action[0] == "use-service" && strings.HasPrefix(d.arg(1), "lua.") && !l.cfg.luaLoaded {
-		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s use-service' rule : '%s' unknown service name..", proxyWord(px), px.Name, d.kw, d.arg(1)))
+	if action[0] == "use-service" && !l.serviceKnown(d.arg(1)) {
+		problem := fmt.Sprintf("'%s' unknown service name.", d.arg(1))
+		if len(d.args) < 2 { // "if" there is taken as the name
+			problem = "'use-service' expects a service name."
+		}
+		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s use-service' rule : %s.", proxyWord(px), px.Name, d.kw, problem))
 		l.abort = true
 		return
 	}
@@ -367,4 +371,14 @@ func httpCondWarnings(px *Proxy, kw string, cond []string) []string {
 		}
 	}
 	return out
+}
+
+// serviceKnown tells whether use-service may name this service: the
+// build's only one, prometheus-exporter, or a Lua service once Lua is
+// loaded (whether the script registers it is not checked).
+func (l *loader) serviceKnown(name string) bool {
+	if strings.HasPrefix(name, "lua.") {
+		return l.cfg.luaLoaded
+	}
+	return name == "prometheus-exporter"
 }
