@@ -13,16 +13,17 @@ var ipFetches = setOf("src", "dst", "hdr_ip", "req.hdr_ip", "res.hdr_ip", "shdr_
 // aclPatternProblem checks one pattern of an ACL as the reference's
 // pattern parser would for the fetch's type; "" when it is acceptable.
 func (l *loader) aclPatternProblem(fetch, method, pattern string) string {
-	name, convs, _ := strings.Cut(fetch, ",")
+	parts := splitTopLevel(fetch) // a fetch's own arguments may hold commas
+	name := parts[0]
 	if i := strings.IndexByte(name, '('); i >= 0 {
 		name = name[:i]
 	}
-	for _, c := range splitTopLevel(convs) {
+	for _, c := range parts[1:] {
 		if c != "" && !strings.HasPrefix(c, "ipmask") {
 			return "" // the converters decide the type: not checked
 		}
 	}
-	if intFetches[name] && (method == "" || method == "int") {
+	if (intFetches[name] || counterFetch(name)) && (method == "" || method == "int") {
 		return intPatternProblem(pattern)
 	}
 	if !ipFetches[name] || method != "" && method != "ip" {
@@ -60,6 +61,24 @@ var intFetches = setOf("status", "req.len", "req_len", "res.len", "dst_port", "s
 	"be_conn", "fe_conn", "srv_conn", "nbsrv", "queue", "req.ssl_hello_type", "req_ssl_hello_type",
 	"res.ssl_hello_type", "rep_ssl_hello_type", "so_id", "be_id", "fe_id", "srv_id")
 
+// counterSuffixes are the stick-table counters the sc*_, sc_ and src_
+// fetches return, all integers.
+var counterSuffixes = setOf("get_gpc0", "get_gpc1", "get_gpt0", "gpc0_rate", "gpc1_rate", "inc_gpc0", "inc_gpc1",
+	"clr_gpc0", "clr_gpc1", "conn_cnt", "conn_cur", "conn_rate", "sess_cnt", "sess_rate", "http_req_cnt",
+	"http_req_rate", "http_err_cnt", "http_err_rate", "bytes_in_rate", "bytes_out_rate", "kbytes_in", "kbytes_out",
+	"updt_conn_cnt", "get_gpc", "get_gpt", "gpc_rate", "inc_gpc", "clr_gpc")
+
+// counterFetch tells whether a fetch reads an integer counter of a
+// tracked or looked-up stick-table entry (sc0_conn_cur, src_get_gpc0, ...).
+func counterFetch(name string) bool {
+	for _, prefix := range []string{"sc0_", "sc1_", "sc2_", "sc_", "src_"} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			return counterSuffixes[rest]
+		}
+	}
+	return false
+}
+
 // intPatternProblem checks an integer pattern as the reference reads
 // one: an operator (eq, ge, gt, le, lt), a number, or a range with
 // either end left out ("10:20", ":5", "5:").
@@ -77,7 +96,10 @@ func intPatternProblem(p string) string {
 		}
 		return true
 	}
-	if !digits(lo) || !digits(hi) || !isRange && lo == "" {
+	switch {
+	case isRange && (!digits(lo) || !digits(hi) || lo == "" && hi == ""):
+		return "'" + p + "' is not a valid number range"
+	case !isRange && (!digits(lo) || lo == ""):
 		return "'" + p + "' is not a number"
 	}
 	return ""

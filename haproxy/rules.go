@@ -245,11 +245,8 @@ func (l *loader) condProblem(px *Proxy, cond []string) (missing, anonErr string)
 func (l *loader) checkCond(px *Proxy, d line, cond []string, where string) bool {
 	missing, anonErr := l.condProblem(px, cond)
 	switch {
-	case anonErr == missingBrace:
-		l.alert(d.pos, fmt.Sprintf("error detected while parsing %s : %s.", where, anonErr))
-		return false
 	case anonErr != "":
-		l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing '%s' condition : %s", proxyWord(px), px.Name, cond[0], anonErr))
+		l.alert(d.pos, fmt.Sprintf("error detected while parsing %s : %s.", where, anonErr))
 		return false
 	case missing != "":
 		l.alert(d.pos, fmt.Sprintf("error detected while parsing %s : no such ACL : '%s'.", where, missing))
