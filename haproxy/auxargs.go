@@ -77,6 +77,9 @@ func (l *loader) auxArgs(d line) bool {
 			l.alert(d.pos, fmt.Sprintf("'accepted_payload_size' must be between 12 and 65535 inclusive (was %s).", d.arg(0)))
 			return false
 		}
+	case l.kind == "ring" && d.kw == "format" && !logFormats[d.arg(0)]:
+		l.alert(d.pos, fmt.Sprintf("unknown format '%s'.", d.arg(0)))
+		return false
 	case l.kind == "ring" && (d.kw == "size" || d.kw == "maxlen"):
 		if atoi(d.arg(0)) <= 0 {
 			l.alert(d.pos, fmt.Sprintf("invalid size '%s' for new sink buffer.", d.arg(0)))
