@@ -184,6 +184,10 @@ var globalOnce = map[string]struct {
 	"ca-base": {msg: "'ca-base' already specified.", fatal: true}, "crt-base": {msg: "'crt-base' already specified.", fatal: true},
 }
 
+// onceByValue are the numeric globalOnce keywords.
+var onceByValue = setOf("ulimit-n", "maxconnrate", "maxsessrate", "maxsslrate", "maxpipes", "tune.maxaccept",
+	"tune.maxpollevents", "tune.rcvbuf.client", "fd-hard-limit", "tune.runqueue-depth")
+
 func (l *loader) globalKeyword(d line) {
 	if once, ok := globalOnce[d.kw]; ok && len(d.args) > 0 {
 		if l.globalSeen[d.kw] {
@@ -197,7 +201,9 @@ func (l *loader) globalKeyword(d line) {
 		if l.globalSeen == nil {
 			l.globalSeen = map[string]bool{}
 		}
-		l.globalSeen[d.kw] = true
+		// The reference tests the value it keeps: a number read as 0
+		// ("abc" too) leaves the keyword unset.
+		l.globalSeen[d.kw] = !onceByValue[d.kw] || atoi(d.args[0]) != 0
 	}
 	h, ok := globalKeywords[d.kw]
 	if !ok {
@@ -205,6 +211,10 @@ func (l *loader) globalKeyword(d line) {
 		return
 	}
 	if l.tooManyArgs(globalMaxArgs, d) {
+		return
+	}
+	if d.kw == "log" && d.mod == "no" {
+		l.noGlobalLog(d)
 		return
 	}
 	if msg, ok := globalArgsRequired[d.kw]; ok && len(d.args) == 0 {
@@ -223,6 +233,16 @@ func (l *loader) globalKeyword(d line) {
 		h(l, d)
 	}
 	l.checkMapFiles(d)
+}
+
+// noGlobalLog: "no log" forgets the global log targets set so far, and
+// takes no argument.
+func (l *loader) noGlobalLog(d line) {
+	if len(d.args) > 0 {
+		l.alert(d.pos, "log : 'no log' does not expect arguments")
+		return
+	}
+	l.cfg.Global.Logs = nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
