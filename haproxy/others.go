@@ -42,11 +42,13 @@ func unknownTight(name string) func(l *loader, d line) {
 
 // otherArgsRequired is the reference's message for a keyword of an
 // auxiliary section given without arguments (%[1]s file, %[2]d line).
-// The cache section reports them as warnings that still fail the file.
+// The cache section reports them as warnings that still fail the file,
+// except max-age and process-vary, whose warnings are only warnings.
 var otherArgsRequired = map[string]map[string]struct {
 	msg         string
 	also        string // a second message, at the same place
 	warn, abort bool
+	harmless    bool // the line is ignored, the file does not fail
 }{
 	"userlist": {
 		"group": {msg: "parsing [%[1]s:%[2]d]: 'group' expects <name> as arguments."},
@@ -78,9 +80,9 @@ var otherArgsRequired = map[string]map[string]struct {
 		"total-max-size": {msg: "parsing [%[1]s:%[2]d]: total-max-size wrong value ''", warn: true, abort: true},
 		"max-object-size": {msg: "parsing [%[1]s:%[2]d]: 'max-object-size' expects a maximum file size parameter in bytes.",
 			also: "parsing [%[1]s:%[2]d]: max-object-size wrong value ''", warn: true, abort: true},
-		"max-age": {msg: "parsing [%[1]s:%[2]d]: 'max-age' expects an age parameter in seconds.", warn: true},
+		"max-age": {msg: "parsing [%[1]s:%[2]d]: 'max-age' expects an age parameter in seconds.", warn: true, harmless: true},
 		"process-vary": {msg: `parsing [%[1]s:%[2]d]: 'process-vary' expects "on" or "off" (enable or disable vary processing).`,
-			also: `parsing [%[1]s:%[2]d]: 'process-vary' expects "on" or "off" (enable or disable vary processing).`, warn: true}, // sic: the reference says it twice
+			also: `parsing [%[1]s:%[2]d]: 'process-vary' expects "on" or "off" (enable or disable vary processing).`, warn: true, harmless: true}, // sic: the reference says it twice
 		"max-secondary-entries": {msg: "parsing [%[1]s:%[2]d]: 'max-secondary-entries' expects a strictly positive number.",
 			also: "parsing [%[1]s:%[2]d]: max-secondary-entries wrong value ''", warn: true, abort: true},
 	},
@@ -136,8 +138,10 @@ func (l *loader) otherKeyword(d line) {
 			}
 			l.emit(sev, pos, strings.ReplaceAll(req.also, "%[1]s:%[2]d", d.pos.String()))
 		}
-		l.fileFatal = true
-		l.fatals++
+		if !req.harmless {
+			l.fileFatal = true
+			l.fatals++
+		}
 		l.abort = l.abort || req.abort
 		return
 	}
