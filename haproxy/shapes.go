@@ -77,11 +77,12 @@ func intBetween(lo, hi int, msg string) shape {
 }
 
 // digitsArg: an unsigned decimal number, nothing after it; msg receives
-// the keyword and the value.
+// the keyword and the value. A missing value passes: the reference finds
+// no bad character in it and reads 0.
 func digitsArg(msg string) shape {
 	return func(l *loader, d line) bool {
 		v := d.arg(0)
-		ok := v != ""
+		ok := true
 		for i := 0; i < len(v); i++ {
 			ok = ok && v[i] >= '0' && v[i] <= '9'
 		}
