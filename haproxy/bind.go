@@ -167,18 +167,29 @@ func (l *loader) checkResolvable(px *Proxy, d line, name string, s *Server) bool
 
 // serverOptions reads server or default-server options into opts.
 func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string]string, who, name string) bool {
+	l.srvUnlocated = false
 	for i := 0; i < len(args); i++ {
 		kw := args[i]
 		n, ok := serverOptions[kw]
+		if ok && who == "" && notInDefaultServer[kw] {
+			l.refuseInDefaultServer(d, kw)
+			i += n // its value, when given, is skipped
+			continue
+		}
 		if !ok {
-			l.alertBare(d.pos, fmt.Sprintf("%s : unknown keyword '%s'.", who, kw))
+			msg := fmt.Sprintf("unknown keyword '%s'.", kw)
+			if who == "" {
+				msg += " Hint: no address was expected for this server."
+			}
+			l.serverAlert(d.pos, who, msg)
 			return false
 		}
 		val := ""
 		if n != 0 {
-			if i+1 >= len(args) && kw == "resolvers" {
-				// The reference takes the missing name as an empty one
-				// and looks for that section after reading.
+			if i+1 >= len(args) && serverEmptyValueOK[kw] {
+				// The reference reads the missing value as an empty
+				// one (a resolvers section named "" is looked for, and
+				// not found, after reading).
 				opts[kw] = ""
 				continue
 			}
@@ -187,7 +198,7 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 				if !ok {
 					msg = fmt.Sprintf("'%s' expects an argument.", kw)
 				}
-				l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
+				l.serverAlert(d.pos, who, msg)
 				return false
 			}
 			val = args[i+1]
@@ -209,13 +220,13 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 		if kw == "addr" {
 			// resolved while parsing, unlike the server's own address
 			if _, msg := l.parseAddr(val, addrLog); msg != "" {
-				l.alertBare(d.pos, fmt.Sprintf("%s : 'addr' : %s.", who, msg))
+				l.serverAlert(d.pos, who, fmt.Sprintf("'addr' : %s.", msg))
 				return false
 			}
 		}
 		if check := serverChecks[kw]; check != nil {
 			if msg := check(name, kw, val); msg != "" {
-				l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
+				l.serverAlert(d.pos, who, msg)
 				return false
 			}
 		}
@@ -225,7 +236,7 @@ func (l *loader) serverOptions(px *Proxy, d line, args []string, opts map[string
 			if !fileExists(path) {
 				reason = "No such file or directory"
 			}
-			l.alertBare(d.pos, fmt.Sprintf("%s : Couldn't open the ca-file '%s' (%s).", who, path, reason))
+			l.serverAlert(d.pos, who, fmt.Sprintf("Couldn't open the ca-file '%s' (%s).", path, reason))
 			l.emit(confparse.Alert, confparse.Pos{}, fmt.Sprintf("'%s' : unable to load %s.", kw, path))
 			return false
 		}

@@ -81,6 +81,7 @@ type loader struct {
 	renamed      [][2]string // the current line's file names: resolved, as written
 
 	resolverRefs map[*Proxy][]resolverRef // servers naming a resolvers section, in line order
+	srvUnlocated bool                     // a server line's later alerts lose their location (see refuseInDefaultServer)
 }
 
 // LoadWith reads the configuration with explicit options.

@@ -191,7 +191,7 @@ func init() {
 		if px.DefaultServer == nil {
 			px.DefaultServer = map[string]string{}
 		}
-		l.serverOptions(px, d, d.args, px.DefaultServer, "'default-server'", "default-server")
+		l.serverOptions(px, d, d.args, px.DefaultServer, "", "default-server")
 	})
 	set("acl", true, (*loader).aclLine)
 	set("use_backend", true, func(l *loader, px *Proxy, d line) {
