@@ -55,8 +55,8 @@ func (l *loader) postChecks() {
 		l.emit(confparse.Alert, pos, msg)
 		fatal = true
 	}
-	// checkBackend resolves a backend a frontend switches to.
-	// checkBackend reports whether the proxy's checks may go on.
+	// checkBackend resolves a backend a frontend switches to; true when
+	// the proxy may use it (a name known only at run time too).
 	checkBackend := func(p *Proxy, name, kw, how string) bool {
 		if isDynamicName(name) {
 			return true
@@ -65,14 +65,15 @@ func (l *loader) postChecks() {
 		switch {
 		case be == p:
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': loop detected for %s: '%s'.", p.Name, kw, name))
-			return false
 		case be == nil:
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find required %s: '%s'.", p.Name, kw, name))
 		case modeOf(p) != modeOf(be) && !(modeOf(p) == "tcp" && modeOf(be) == "http"):
 			alert(confparse.Pos{}, fmt.Sprintf("%s %s '%s' (%s:%d) tries to use incompatible %s %s '%s' (%s:%d) %s (see 'mode').",
 				modeOf(p), p.Kind, p.Name, p.Section.Pos.File, p.Section.Pos.Line, modeOf(be), be.Kind, be.Name, be.Section.Pos.File, be.Section.Pos.Line, how))
+		default:
+			return true
 		}
-		return true
+		return false
 	}
 	for _, p := range l.cfg.Proxies {
 		if t, what, ok := p.stickTable(); ok && !l.hasStickTable(t) && !l.cfg.hasPeersTable(t) {
@@ -81,20 +82,16 @@ func (l *loader) postChecks() {
 		if name := stickTablePeers(p); name != "" && !l.cfg.hasPeersSection(name) {
 			alert(confparse.Pos{}, fmt.Sprintf("Proxy '%s': unable to find sync peers '%s'.", p.Name, name))
 		}
-		// Backends too: the reference keeps their switching rules. A
-		// loop ends this proxy's checks.
-		if p.DefaultBackend != "" && !checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend") {
-			continue
-		}
-		if p.DefaultBackend != "" && !isDynamicName(p.DefaultBackend) && len(p.Servers) > 0 {
+		l.warnNoHTTP(p) // checkrules.go
+		l.warnNoBind(p)
+		// Backends too: the reference keeps their switching rules, and
+		// goes on with the proxy's checks after a loop.
+		usable := p.DefaultBackend != "" && checkBackend(p, p.DefaultBackend, "default_backend", "as its default backend")
+		if usable && !isDynamicName(p.DefaultBackend) && len(p.Servers) > 0 {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("In proxy '%s', the 'default_backend' rule always has precedence over the servers, which will never be used.", p.Name))
 		}
-		loop := false
 		for _, u := range p.UseBackends {
-			loop = loop || !checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
-		}
-		if loop {
-			continue
+			checkBackend(p, u.Backend, "use_backend", "in a 'use_backend' rule")
 		}
 		l.spoeChecks(p, findBE, alert) // spoefilter.go
 		tables, actions := p.trackTables()
@@ -131,10 +128,6 @@ func (l *loader) postChecks() {
 				}
 			}
 		}
-		if p.hasFE() && p.Options["httplog"] && modeOf(p) != "http" {
-			pos := p.logFormatPos
-			l.emit(confparse.Warning, pos, fmt.Sprintf("parsing [%s:%d] : 'option httplog' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.", pos.File, pos.Line, proxyWord(p), p.Name))
-		}
 		if missingTimeouts(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("missing timeouts for %s '%s'.\n"+
 				"   | While not properly invalid, you will certainly encounter various problems\n"+
@@ -153,17 +146,17 @@ func (l *loader) postChecks() {
 			if p.stats {
 				l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'stats' statement ignored for %s '%s' as it requires HTTP mode.", proxyWord(p), p.Name))
 			}
+			for _, kw := range []string{"http-request", "http-response", "http-after-response"} {
+				if p.hasRule(kw) {
+					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'%s' rules ignored for %s '%s' as they require HTTP mode.", kw, proxyWord(p), p.Name))
+				}
+			}
 			for _, o := range httpOnlyOptions {
 				// Only where the option applies: one inherited from
 				// defaults by a proxy without its capability is not
 				// reported (the reference tests the capability too).
 				if p.Options[o] && (!optionNeedsFE[o] || p.hasFE()) && (!optionNeedsBE[o] || p.hasBE()) {
 					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'option %s' ignored for %s '%s' as it requires HTTP mode.", o, proxyWord(p), p.Name))
-				}
-			}
-			for _, kw := range []string{"http-request", "http-response", "http-after-response"} {
-				if p.hasRule(kw) {
-					l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("'%s' rules ignored for %s '%s' as they require HTTP mode.", kw, proxyWord(p), p.Name))
 				}
 			}
 		}
@@ -251,16 +244,18 @@ func modeOf(p *Proxy) string {
 // missingTimeouts follows the reference: a tcp or http proxy needs
 // "client" on its frontend side, "connect" and "server" on its backend.
 func missingTimeouts(p *Proxy) bool {
-	if !p.hasFE() && len(p.Servers) == 0 {
-		return false
-	}
 	if p.hasFE() && p.Timeouts["client"] == 0 {
 		return true
 	}
-	if p.hasBE() && (p.Timeouts["connect"] == 0 || p.Timeouts["server"] == 0) {
-		return true
-	}
-	return false
+	// A backend needs them only when it has servers; in tcp mode a
+	// tunnel timeout stands for the server one.
+	serverTimeout := p.Timeouts["server"] != 0 || modeOf(p) != "http" && p.Timeouts["tunnel"] != 0
+	return p.hasBE() && p.hasServers() && (p.Timeouts["connect"] == 0 || !serverTimeout)
+}
+
+// hasServers: a server or server-template line was read.
+func (p *Proxy) hasServers() bool {
+	return len(p.Servers) > 0 || p.Section.has("server-template")
 }
 
 // resolveServers resolves server host names at startup, like the

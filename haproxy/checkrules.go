@@ -2,6 +2,7 @@ package haproxy
 
 import (
 	"fmt"
+	"strings"
 
 	"fulcrum/confparse"
 )
@@ -44,25 +45,76 @@ func (p *Proxy) uses(kw string) bool {
 	return false
 }
 
-// warnIgnoredSettings gives the reference's warnings for settings a
-// proxy cannot use: a frontend without bind, a cookie or monitor-uri
-// outside HTTP mode, an external-check command without the option.
+// warnIgnoredSettings gives the reference's warning for an
+// external-check command without the option.
 func (l *loader) warnIgnoredSettings(p *Proxy) {
 	warn := func(format string, a ...any) {
 		l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf(format, a...))
 	}
-	if p.hasFE() && !p.uses("bind") {
-		warn("%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.", proxyWord(p), p.Name)
-	}
-	if modeOf(p) != "http" {
-		if p.uses("cookie") {
-			warn("cookie will be ignored for %s '%s' (needs 'mode http').", proxyWord(p), p.Name)
-		}
-		if p.uses("monitor-uri") {
-			warn("monitor-uri will be ignored for %s '%s' (needs 'mode http').", proxyWord(p), p.Name)
-		}
-	}
 	if p.Options["external-check command"] && !p.Options["external-check"] {
 		warn("'external-check command' will be ignored for %s '%s' (requires 'option external-check').", proxyWord(p), p.Name)
+	}
+}
+
+// layer7Hashes are the balance algorithms that need HTTP.
+var layer7Hashes = setOf("uri", "url_param", "hdr")
+
+// warnNoHTTP gives, first among a proxy's checks as the reference does,
+// the warnings for the HTTP settings a proxy outside HTTP mode drops:
+// its cookie, monitor-uri, a layer 7 hash, option httplog. A setting
+// inherited from defaults counts only where the proxy has the capability
+// that takes it; its own line always counts.
+func (l *loader) warnNoHTTP(p *Proxy) {
+	if modeOf(p) == "http" {
+		return
+	}
+	warn := func(format string, a ...any) {
+		l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf(format, a...))
+	}
+	if p.Section.has("cookie") || p.hasBE() && p.uses("cookie") {
+		warn("cookie will be ignored for %s '%s' (needs 'mode http').", proxyWord(p), p.Name)
+	}
+	if p.Section.has("monitor-uri") || p.hasFE() && p.uses("monitor-uri") {
+		warn("monitor-uri will be ignored for %s '%s' (needs 'mode http').", proxyWord(p), p.Name)
+	}
+	if algo := p.balanceAlgo(); p.hasBE() && layer7Hashes[algo] {
+		warn("Layer 7 hash not possible for %s '%s' (needs 'mode http'). Falling back to round robin.", proxyWord(p), p.Name)
+	}
+	pos, httplog := p.logFormatPos, p.hasFE() && p.Options["httplog"]
+	if !p.hasFE() {
+		pos, httplog = p.ownOptionPos("httplog")
+	}
+	if httplog {
+		l.emit(confparse.Warning, pos, fmt.Sprintf("parsing [%s:%d] : 'option httplog' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.", pos.File, pos.Line, proxyWord(p), p.Name))
+	}
+}
+
+// balanceAlgo is the name of the proxy's balance algorithm, without its
+// arguments ("hdr" for "hdr(host)"), or "".
+func (p *Proxy) balanceAlgo() string {
+	if len(p.Balance) == 0 {
+		return ""
+	}
+	name, _, _ := strings.Cut(p.Balance[0], "(")
+	return name
+}
+
+// ownOptionPos finds the last "option NAME" line of the proxy's own
+// section.
+func (p *Proxy) ownOptionPos(name string) (confparse.Pos, bool) {
+	var pos confparse.Pos
+	found := false
+	for _, d := range p.Section.Lines {
+		if d.Keyword == "option" && len(d.Args) > 0 && d.Args[0] == name {
+			pos, found = d.Pos, true
+		}
+	}
+	return pos, found
+}
+
+// warnNoBind warns of a frontend without any bind line.
+func (l *loader) warnNoBind(p *Proxy) {
+	if p.hasFE() && !p.uses("bind") {
+		l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.", proxyWord(p), p.Name))
 	}
 }
