@@ -33,6 +33,9 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		}
 	case (name == "cache-use" || name == "cache-store") && (len(action) < 2 || action[1] == "if" || action[1] == "unless"):
 		return fail("expects a cache name.")
+	case name == "capture" && d.kw != "http-request" && len(action) > 2 && action[2] != "id":
+		// responses have no capture slot of their own: only "id N"
+		return fail(fmt.Sprintf("expects 'id', found '%s'.", action[2]))
 	case name == "del-header" && len(action) < 2:
 		return fail("expects at least 1 argument.")
 	case name == "send-spoe-group" && len(action) != 3:
@@ -105,6 +108,14 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		n = 2
 	case name == "wait-for-body":
 		_, n = waitForBodyArgs(action)
+	case noArgActions[name] || strings.HasPrefix(name, "unset-var(") || strings.HasPrefix(name, "sc-inc-gpc"):
+		n = 1
+	case oneArgActions[name] || strings.HasPrefix(name, "sc-set-gpt"):
+		n = 2
+	case name == "early-hint":
+		n = 3 // early-hint NAME FORMAT
+	case name == "capture":
+		n = 4 // capture SAMPLE len|id N
 	}
 	if n > 0 && len(action) > n {
 		l.alertTight(d.pos, fmt.Sprintf("'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", d.kw, name, action[n]))
@@ -113,6 +124,13 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 	}
 	return true
 }
+
+// noArgActions and oneArgActions are http actions of a fixed length
+// (besides those checked with their arguments above).
+var (
+	noArgActions  = setOf("disable-l7-retry", "wait-for-handshake", "silent-drop")
+	oneArgActions = setOf("cache-use", "cache-store", "set-log-level", "set-nice", "set-priority-class", "set-priority-offset", "strict-mode")
+)
 
 // optionalPair is the length of an action of base words followed by an
 // optional "KEYWORD VALUE" pair.
