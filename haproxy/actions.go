@@ -77,7 +77,11 @@ func (l *loader) checkAction(px *Proxy, d line) bool {
 		list := map[string][]string{"http-request": httpRequestActions, "http-response": httpResponseActions,
 			"http-after-response": httpAfterResponseActions}[d.kw]
 		if !actionKnown(act, list) {
-			l.alertTight(d.pos, fmt.Sprintf("'%s' expects %sbut got '%s'.%s", d.kw, quoteList(list), act, actionSuggestion(act, list)))
+			end := "." + actionSuggestion(act, list)
+			if len(d.args) == 0 {
+				end = " (missing argument)."
+			}
+			l.alertTight(d.pos, fmt.Sprintf("'%s' expects %sbut got '%s'%s", d.kw, quoteList(list), act, end))
 			l.abort = true
 			return false
 		}

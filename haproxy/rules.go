@@ -27,6 +27,9 @@ func (l *loader) aclLine(px *Proxy, d line) {
 	px.ACLs = append(px.ACLs, ACL{Name: name, Criterion: expr[0], Args: append([]string(nil), expr[1:]...), Match: parseMatch(expr)})
 }
 
+// matchMethods are the names "-m" takes.
+var matchMethods = setOf("found", "bool", "int", "ip", "bin", "len", "str", "sub", "reg", "beg", "end", "dir", "dom")
+
 // checkACLExpr checks a criterion's fetch name and its pattern files.
 func (l *loader) checkACLExpr(expr []string) string {
 	fetch := expr[0]
@@ -63,8 +66,14 @@ func (l *loader) checkACLExpr(expr []string) string {
 			}
 			patterns = true
 			i++
-		case expr[i] == "-m" && i+1 < len(expr):
-			method = expr[i+1]
+		case expr[i] == "-m":
+			method = ""
+			if i+1 < len(expr) {
+				method = expr[i+1]
+			}
+			if !matchMethods[method] {
+				return fmt.Sprintf("unknown matching method '%s' when parsing ACL expression", method)
+			}
 			i++
 		}
 	}
@@ -91,6 +100,10 @@ var boolFetches = setOf("always_false", "always_true", "bool", "dst_is_local", "
 // condition.
 func (l *loader) ruleLine(px *Proxy, d line) {
 	args := d.args
+	if len(args) == 0 && strings.HasPrefix(d.kw, "http-") {
+		l.checkAction(px, d) // refused as an empty action, listing the valid ones
+		return
+	}
 	if len(args) == 0 {
 		l.alert(d.pos, fmt.Sprintf("missing argument for '%s' in %s '%s'", d.kw, proxyWord(px), px.Name))
 		return
@@ -322,6 +335,11 @@ func httpCondWarnings(px *Proxy, kw string, cond []string) []string {
 	}
 	unavailable := func(criterion string) (string, bool) {
 		name, _, _ := strings.Cut(criterion, "(")
+		if name == "hdr" || strings.HasPrefix(name, "hdr_") {
+			// As an ACL keyword hdr reads the request only (the hdr
+			// sample fetch follows the rule's direction).
+			return name, response
+		}
 		switch src := FetchSource(name); src {
 		case "HTTP request headers", "request buffer":
 			return name, response
