@@ -29,7 +29,7 @@ var argsRequired = map[string]struct {
 	"cookie":                {msg: `parsing [%[1]s:%[2]d] : 'cookie' expects <cookie_name> as argument.`},
 	"declare":               {msg: `parsing [%[1]s:%[2]d] : 'declare' needs a second keyword that specify the type of declaration ('capture')`},
 	"description":           {msg: `parsing [%[1]s:%[2]d]: 'description' expects a string argument.`, abort: true, openFail: true},
-	"dispatch":              {msg: `parsing [%[1]s:%[2]d] : 'dispatch' : '' resolves to an empty address (environment variable missing?)`},
+	"dispatch":              {msg: "parsing [%[1]s:%[2]d] : 'dispatch' : '' resolves to an empty address (environment variable missing?)\n"}, // the address parser's newline
 	"dynamic-cookie-key":    {msg: `parsing [%[1]s:%[2]d] : 'dynamic-cookie-key' expects <secret_key> as argument.`},
 	"email-alert":           {msg: `parsing [%[1]s:%[2]d] : missing argument after 'email-alert'.`},
 	"error-log-format":      {msg: `parsing [%[1]s:%[2]d] : error-log-format expects an argument.`},
@@ -73,13 +73,30 @@ var argsRequired = map[string]struct {
 }
 
 // missingArgs reports a keyword used without its arguments.
+// refusedInDefaults are the keywords a defaults section refuses, whatever
+// their arguments (see proxyKeyword and proxyContext).
+var refusedInDefaults = setOf("id", "description", "ignore-persist", "force-persist", "use-server", "declare",
+	"filter", "bind", "dispatch", "redirect", "stick", "use_backend", "monitor", "server", "server-template", "stick-table")
+
 func (l *loader) missingArgs(px *Proxy, d line) bool {
 	req, ok := argsRequired[d.kw]
 	if !ok || len(d.args) > 0 {
 		return false
 	}
-	if d.kw == "stick" && !px.hasBE() && px.Kind != "defaults" {
+	if px.Kind == "defaults" && refusedInDefaults[d.kw] || px.Kind == "backend" && d.kw == "declare" {
+		return false // the reference refuses the keyword there first
+	}
+	noBE := !px.hasBE() && px.Kind != "defaults"
+	if d.kw == "stick" && noBE {
 		return false // the reference reports the capability first
+	}
+	// The reference warns of a missing capability, then still finds the
+	// value missing.
+	switch r := proxyRules[d.kw]; {
+	case r != nil && r.cap == capNeedBE && noBE:
+		l.warnNoBackendCap(px, d)
+	case r != nil && r.cap == capNeedFE && !px.hasFE() && px.Kind != "defaults":
+		l.warnNoFrontendCap(px, d)
 	}
 	l.emit(confparse.Alert, d.pos, fmt.Sprintf(req.msg, d.pos.File, d.pos.Line, proxyWord(px), px.Name))
 	l.fileFatal = true

@@ -362,14 +362,10 @@ func (l *loader) proxyKeyword(d line) {
 	}
 	switch {
 	case r.cap == capNeedFE && !px.hasFE() && px.Kind != "defaults":
-		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no frontend capability.", d.kw, px.Kind, px.Name))
+		l.warnNoFrontendCap(px, d)
 		return
 	case r.cap == capNeedBE && !px.hasBE() && px.Kind != "defaults":
-		hint := ""
-		if d.kw == "fullconn" {
-			hint = " Maybe you want 'maxconn' instead ?"
-		}
-		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.%s", d.kw, px.Kind, px.Name, hint))
+		l.warnNoBackendCap(px, d)
 		l.checkIgnoredValue(r, px, d)
 		return
 	case d.kw == "maxconn" && px.Kind == "backend":
@@ -403,6 +399,22 @@ func (l *loader) proxyKeyword(d line) {
 		r.handle(l, px, d)
 	}
 	l.checkMapFiles(d)
+}
+
+// warnNoFrontendCap: a frontend keyword in a proxy without frontend
+// capability is ignored.
+func (l *loader) warnNoFrontendCap(px *Proxy, d line) {
+	l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no frontend capability.", d.kw, px.Kind, px.Name))
+}
+
+// warnNoBackendCap: a backend keyword in a proxy without backend
+// capability is ignored.
+func (l *loader) warnNoBackendCap(px *Proxy, d line) {
+	hint := ""
+	if d.kw == "fullconn" {
+		hint = " Maybe you want 'maxconn' instead ?"
+	}
+	l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.%s", d.kw, px.Kind, px.Name, hint))
 }
 
 // valueCheckedWhenIgnored are the backend keywords whose value the
