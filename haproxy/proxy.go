@@ -121,6 +121,7 @@ func init() {
 	proxyRules["source"].shape = sourceArgs
 	proxyRules["ignore-persist"].shape, proxyRules["force-persist"].shape = persistRuleArgs, persistRuleArgs
 	proxyRules["monitor"].shape = monitorArgs
+	proxyRules["capture"].shape, proxyRules["declare"].shape = captureArgs, declareArgs // captureargs.go
 	proxyRules["retry-on"].shape = retryOnArgs
 	proxyRules["rate-limit"].shape = choice("'%s' only supports 'sessions' (got '%s')", "sessions")
 	capOf(capFcgi, "use-fcgi-app")
