@@ -128,13 +128,14 @@ func (l *loader) postChecks() {
 				}
 			}
 		}
+		l.warnChecksWithoutOption(p, "http-check")
 		if missingTimeouts(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("missing timeouts for %s '%s'.\n"+
 				"   | While not properly invalid, you will certainly encounter various problems\n"+
 				"   | with such a configuration. To fix this, please ensure that all following\n"+
 				"   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.", proxyWord(p), p.Name))
 		}
-		l.warnChecksWithoutOption(p)
+		l.warnChecksWithoutOption(p, "tcp-check")
 		l.warnIgnoredSettings(p)
 		if p.hasFE() && p.Options["log-format"] && !l.hasLogTarget(p) {
 			l.emit(confparse.Warning, confparse.Pos{}, fmt.Sprintf("log format ignored for %s '%s' since it has no log address.", proxyWord(p), p.Name))

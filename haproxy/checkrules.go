@@ -8,10 +8,14 @@ import (
 )
 
 // warnChecksWithoutOption gives the reference's warning for a proxy with
-// http-check or tcp-check rules but not the option that runs them (a
-// frontend never has it).
-func (l *loader) warnChecksWithoutOption(p *Proxy) {
+// http-check (kw "http-check") or tcp-check rules but not the option that
+// runs them (a frontend never has it). The reference gives the two at
+// different points of its checks.
+func (l *loader) warnChecksWithoutOption(p *Proxy, kw string) {
 	for _, c := range []struct{ kw, option string }{{"http-check", "httpchk"}, {"tcp-check", "tcp-check"}} {
+		if c.kw != kw {
+			continue
+		}
 		rules := false
 		for _, d := range p.Section.Lines {
 			if d.Keyword == c.kw && len(d.Args) > 0 && d.Args[0] != "disable-on-404" && d.Args[0] != "send-state" {

@@ -121,6 +121,9 @@ func init() {
 	proxyRules["source"].shape = sourceArgs
 	proxyRules["ignore-persist"].shape, proxyRules["force-persist"].shape = persistRuleArgs, persistRuleArgs
 	proxyRules["monitor"].shape = monitorArgs
+	for _, kw := range []string{"log-format", "log-format-sd", "error-log-format"} {
+		proxyRules[kw].shape = logFormatArgs
+	}
 	proxyRules["capture"].shape, proxyRules["declare"].shape = captureArgs, declareArgs // captureargs.go
 	proxyRules["retry-on"].shape = retryOnArgs
 	proxyRules["rate-limit"].shape = choice("'%s' only supports 'sessions' (got '%s')", "sessions")
@@ -364,6 +367,7 @@ func (l *loader) proxyKeyword(d line) {
 	switch {
 	case r.cap == capNeedFE && !px.hasFE() && px.Kind != "defaults":
 		l.warnNoFrontendCap(px, d)
+		l.checkIgnoredValue(r, px, d)
 		return
 	case r.cap == capNeedBE && !px.hasBE() && px.Kind != "defaults":
 		l.warnNoBackendCap(px, d)
@@ -402,6 +406,20 @@ func (l *loader) proxyKeyword(d line) {
 	l.checkMapFiles(d)
 }
 
+// logFormatArgs: a format is one word; a backend ignores the log
+// formats, which belong to the frontend that logs.
+func logFormatArgs(l *loader, d line) bool {
+	if len(d.args) > 1 {
+		l.alert(d.pos, fmt.Sprintf("%s expects only one argument, don't forget to escape spaces!", d.kw))
+		return false
+	}
+	if l.px.Kind == "backend" {
+		l.warn(d.pos, fmt.Sprintf("backend '%s' : '%s' directive is ignored in backends.", l.px.Name, d.kw))
+		return false
+	}
+	return true
+}
+
 // warnNoFrontendCap: a frontend keyword in a proxy without frontend
 // capability is ignored.
 func (l *loader) warnNoFrontendCap(px *Proxy, d line) {
@@ -418,10 +436,12 @@ func (l *loader) warnNoBackendCap(px *Proxy, d line) {
 	l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.%s", d.kw, px.Kind, px.Name, hint))
 }
 
-// valueCheckedWhenIgnored are the backend keywords whose value the
-// reference still reads, and may refuse, in a proxy that ignores them.
+// valueCheckedWhenIgnored are the backend or frontend keywords whose
+// value the reference still reads, and may refuse, in a proxy that
+// ignores them.
 var valueCheckedWhenIgnored = setOf("balance", "cookie", "hash-type", "source", "server-state-file-name", "http-reuse",
-	"dispatch", "ignore-persist", "dynamic-cookie-key", "http-send-name-header")
+	"dispatch", "ignore-persist", "dynamic-cookie-key", "http-send-name-header", "http-check", "tcp-check",
+	"monitor-uri", "backlog", "monitor", "capture")
 
 // checkIgnoredValue checks the value of a keyword the proxy ignores, on
 // a scratch proxy so that the ignored setting is kept out of the model.

@@ -44,7 +44,9 @@ func (l *loader) proxyContext(px *Proxy, d line) bool {
 	case !px.hasBE() && (d.kw == "tcp-check" || d.kw == "http-check" && (d.arg(0) == "disable-on-404" || d.arg(0) == "send-state")):
 		// sic: the reference follows its warning with an empty one
 		l.warn(d.pos, fmt.Sprintf("'%s' ignored because %s '%s' has no backend capability.", d.kw, px.Kind, px.Name))
-		l.warn(d.pos, "(null)")
+		if checkRuleArgs(l, d) { // a refused rule is reported instead
+			l.warn(d.pos, "(null)")
+		}
 		return true
 	case d.kw == "tcp-response" && !px.hasBE() && (d.arg(0) == "inspect-delay" || d.arg(0) == "content"):
 		l.alert(d.pos, fmt.Sprintf("tcp-response %s is only allowed in 'backend' sections or 'defaults' section with a name", d.arg(0)))
