@@ -81,7 +81,7 @@ func (l *loader) warnNoHTTP(p *Proxy) {
 	if p.Section.has("monitor-uri") || p.hasFE() && p.uses("monitor-uri") {
 		warn("monitor-uri will be ignored for %s '%s' (needs 'mode http').", proxyWord(p), p.Name)
 	}
-	if algo := p.balanceAlgo(); p.hasBE() && layer7Hashes[algo] {
+	if layer7Hashes[p.balanceAlgo()] {
 		warn("Layer 7 hash not possible for %s '%s' (needs 'mode http'). Falling back to round robin.", proxyWord(p), p.Name)
 	}
 	pos, httplog := p.logFormatPos, p.hasFE() && p.Options["httplog"]
@@ -94,12 +94,26 @@ func (l *loader) warnNoHTTP(p *Proxy) {
 }
 
 // balanceAlgo is the name of the proxy's balance algorithm, without its
-// arguments ("hdr" for "hdr(host)"), or "".
+// arguments ("hdr" for "hdr(host)"), or "". A proxy without backend
+// capability ignores it but the reference still records its own line's
+// (not one from defaults).
 func (p *Proxy) balanceAlgo() string {
-	if len(p.Balance) == 0 {
-		return ""
+	algo := ""
+	if len(p.Balance) > 0 {
+		algo = p.Balance[0]
 	}
-	name, _, _ := strings.Cut(p.Balance[0], "(")
+	if !p.hasBE() {
+		algo = ""
+		for _, d := range p.Section.Lines {
+			if d.Keyword == "balance" {
+				algo = "roundrobin"
+				if len(d.Args) > 0 {
+					algo = d.Args[0]
+				}
+			}
+		}
+	}
+	name, _, _ := strings.Cut(algo, "(")
 	return name
 }
 

@@ -149,13 +149,18 @@ func init() {
 	set("balance", true, func(l *loader, px *Proxy, d line) {
 		algo := d.arg(0)
 		base, _, _ := strings.Cut(algo, "(")
-		switch base {
-		case "":
-			// a bare "balance" keeps the current algorithm
-		case "roundrobin", "static-rr", "leastconn", "first", "source", "uri", "url_param", "hdr", "random", "rdp-cookie", "hash":
-			px.Balance = append([]string(nil), d.args...)
-		default:
+		switch {
+		case base == "":
+			// a bare "balance" is round robin, the default
+			px.Balance = []string{"roundrobin"}
+		case !balanceAlgos[base] || algo == "hdr": // hdr needs its "(name)"
 			l.alert(d.pos, "balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hdr(name)' and 'rdp-cookie(name)' options.")
+		default:
+			if msg := balanceProblem(d.args); msg != "" { // balanceargs.go
+				l.alert(d.pos, msg)
+				return
+			}
+			px.Balance = append([]string(nil), d.args...)
 		}
 	})
 	set("maxconn", true, func(l *loader, px *Proxy, d line) {
