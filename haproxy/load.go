@@ -81,6 +81,7 @@ type loader struct {
 	renamed      [][2]string // the current line's file names: resolved, as written
 
 	resolverRefs map[*Proxy][]resolverRef // servers naming a resolvers section, in line order
+	ruleHeirs    map[*Proxy]string        // a defaults section with rules: the kind of proxy inheriting them
 	srvUnlocated bool                     // a server line's later alerts lose their location (see refuseInDefaultServer)
 }
 
@@ -346,6 +347,9 @@ func (l *loader) openProxy(pos confparse.Pos, words []string) {
 	}
 	if base != nil {
 		px.inherit(base)
+	}
+	if base != nil && !l.rulesInheritable(pos, px, base) {
+		return
 	}
 	if kind == "defaults" {
 		if px.Name != "" {

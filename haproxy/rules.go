@@ -108,7 +108,7 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.alert(d.pos, fmt.Sprintf("missing argument for '%s' in %s '%s'", d.kw, proxyWord(px), px.Name))
 		return
 	}
-	if d.kw == "tcp-request" && (args[0] == "connection" || args[0] == "session") && !px.hasFE() {
+	if d.kw == "tcp-request" && (args[0] == "connection" || args[0] == "session") && !px.hasFE() && px.Kind != "defaults" {
 		l.alert(d.pos, fmt.Sprintf("%s %s is not allowed because %s %s is not a frontend", d.kw, args[0], proxyWord(px), px.Name))
 		return
 	}
