@@ -307,7 +307,11 @@ func init() {
 		l.compressionOffload(px, d) // compression.go
 	})
 	set("http-error", false, func(l *loader, px *Proxy, d line) { l.httpErrorArgs(d) }) // httperror.go
-	set("stick-table", false, func(l *loader, px *Proxy, d line) { l.stickTableArgs(d) })
+	set("stick-table", false, func(l *loader, px *Proxy, d line) {
+		if l.stickTableNameFree(px, d) && l.stickTableArgs(d) { // stickargs.go
+			l.declareStickTable(px, d)
+		}
+	})
 	set("grace", false, func(l *loader, px *Proxy, d line) {
 		l.alertTight(d.pos, "the 'grace' keyword is not supported any more since HAProxy version 2.5.")
 	})

@@ -21,7 +21,35 @@ var (
 // stickTableArgs checks "stick-table type T [len N] size N [expire T]
 // [nopurge] [peers P] [srvkey K] [store LIST]..." in the reference's order,
 // stopping at the first problem as it does.
-func (l *loader) stickTableArgs(d line) { l.tableArgs(d, "stick-table", true) }
+func (l *loader) stickTableArgs(d line) bool { return l.tableArgs(d, "stick-table", true) }
+
+// stickTableAt is where a proxy declared its stick-table.
+type stickTableAt struct {
+	px  *Proxy
+	pos confparse.Pos
+}
+
+// stickTableNameFree refuses a second stick-table named like one already
+// declared (a proxy's table takes the proxy's name, so a frontend and a
+// backend of the same name, or two lines in one proxy, collide). The
+// reference checks this before the table's arguments.
+func (l *loader) stickTableNameFree(px *Proxy, d line) bool {
+	prev, dup := l.stickTables[px.Name]
+	if dup {
+		l.alert(d.pos, fmt.Sprintf("stick-table name '%s' conflicts with table declared in %s '%s' at %s:%d.",
+			px.Name, proxyWord(prev.px), prev.px.Name, prev.pos.File, prev.pos.Line))
+	}
+	return !dup
+}
+
+// declareStickTable records a proxy's table once its line was read
+// without error (a refused one declares nothing).
+func (l *loader) declareStickTable(px *Proxy, d line) {
+	if l.stickTables == nil {
+		l.stickTables = map[string]stickTableAt{}
+	}
+	l.stickTables[px.Name] = stickTableAt{px, d.pos}
+}
 
 // tableArgs checks the words of a table definition; what names it in
 // the messages, and withPeers allows `peers P` (a peers section's
