@@ -23,9 +23,12 @@ func (l *loader) httpErrorArgs(d line) {
 		fail("expects at least a <status> as arguments.\n")
 		return
 	}
-	var ctype, payload, payloadText string
+	var ctype, payload, payloadText, unknown string
 	hasHdr := false
 	status := 0
+	// The reference's reply parser stops at a word it does not know,
+	// checks what it read, and only then is the word refused.
+words:
 	for i := 0; i < len(d.args); i++ {
 		w := d.args[i]
 		switch {
@@ -95,8 +98,8 @@ func (l *loader) httpErrorArgs(d line) {
 				payloadText = string(data)
 			}
 		default:
-			fail("unknown keyword '%s'.", w)
-			return
+			unknown = w
+			break words
 		}
 	}
 	warn := func(msg string) { l.warn(d.pos, msg) }
@@ -126,6 +129,10 @@ func (l *loader) httpErrorArgs(d line) {
 			fail("a content type must be defined when non-empty payload is configured")
 			return
 		}
+	}
+	if unknown != "" {
+		fail("unknown keyword '%s'.", unknown)
+		return
 	}
 	switch status {
 	case 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504:
