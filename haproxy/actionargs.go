@@ -24,6 +24,9 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		l.abort = true
 		return false
 	}
+	if name == "return" {
+		return l.returnActionArgs(d, action, fail)
+	}
 	switch {
 	case varActionProblem(name) != "":
 		return fail(varActionProblem(name) + ".")
@@ -119,6 +122,22 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 	}
 	if n > 0 && len(action) > n {
 		l.alertTight(d.pos, fmt.Sprintf("'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", d.kw, name, action[n]))
+		l.abort = true
+		return false
+	}
+	return true
+}
+
+// returnActionArgs checks "return [status C] [content-type T] [payload]
+// [hdr N V]*" as an http reply (httperror.go); what follows the reply
+// must be the condition.
+func (l *loader) returnActionArgs(d line, action []string, fail func(string) bool) bool {
+	_, end, problem := l.httpReply(d, action[1:])
+	if problem != "" {
+		return fail(problem + ".")
+	}
+	if end < len(action)-1 {
+		l.alertTight(d.pos, fmt.Sprintf("'%s return' expects either 'if' or 'unless' followed by a condition but found '%s'.", d.kw, action[1+end]))
 		l.abort = true
 		return false
 	}

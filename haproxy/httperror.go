@@ -23,43 +23,59 @@ func (l *loader) httpErrorArgs(d line) {
 		fail("expects at least a <status> as arguments.\n")
 		return
 	}
-	var ctype, payload, payloadText, unknown string
+	status, end, problem := l.httpReply(d, d.args)
+	switch {
+	case problem != "":
+		fail("%s", problem)
+		return
+	case end < len(d.args):
+		fail("unknown keyword '%s'.", d.args[end])
+		return
+	}
+	switch status {
+	case 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504:
+	default:
+		l.alert(d.pos, fmt.Sprintf("http-error: status code '%d' not handled.", status))
+	}
+}
+
+// httpReply reads the words of an http reply (http-error, the return
+// action): "status CODE", "content-type T", one payload, "hdr NAME FMT".
+// Like the reference's parser it stops at a word it does not know (end
+// is its index, len(args) when none) and checks what it read; problem is
+// its first error, with no final period. The warnings for settings the
+// reply ignores are given at d's line. status is 200 when not given.
+func (l *loader) httpReply(d line, args []string) (status, end int, problem string) {
+	var ctype, payload, payloadText string
 	hasHdr := false
-	status := 0
-	// The reference's reply parser stops at a word it does not know,
-	// checks what it read, and only then is the word refused.
+	status, end = 200, len(args)
 words:
-	for i := 0; i < len(d.args); i++ {
-		w := d.args[i]
+	for i := 0; i < len(args); i++ {
+		w := args[i]
 		switch {
 		case w == "status":
-			if i+1 >= len(d.args) {
-				fail("'status' expects <status_code> as argument")
-				return
+			if i+1 >= len(args) {
+				return status, end, "'status' expects <status_code> as argument"
 			}
 			i++
-			status, _ = strconv.Atoi(d.args[i])
+			status, _ = strconv.Atoi(args[i])
 			if status < 200 || status > 599 {
-				fail("Unexpected status code '%d'", status)
-				return
+				return status, end, fmt.Sprintf("Unexpected status code '%d'", status)
 			}
 		case w == "content-type":
-			if i+1 >= len(d.args) {
-				fail("'content-type' expects <ctype> as argument")
-				return
+			if i+1 >= len(args) {
+				return status, end, "'content-type' expects <ctype> as argument"
 			}
 			i++
-			ctype = d.args[i]
+			ctype = args[i]
 		case w == "hdr":
-			if i+2 >= len(d.args) {
-				fail("'hdr' expects <name> and <value> as arguments")
-				return
+			if i+2 >= len(args) {
+				return status, end, "'hdr' expects <name> and <value> as arguments"
 			}
-			if msg := unknownFetchIn(d.args[i+2]); msg != "" {
-				fail("%s", msg)
-				return
+			if msg := unknownFetchIn(args[i+2]); msg != "" {
+				return status, end, msg
 			}
-			switch name := d.args[i+1]; name {
+			switch name := args[i+1]; name {
 			case "content-length", "content-type", "transfer-encoding":
 				l.warn(d.pos, fmt.Sprintf("header '%s' always ignored by the http reply.", name))
 			default:
@@ -68,77 +84,65 @@ words:
 			i += 2
 		case httpErrorPayloads[w] != "" || w == "default-errorfiles":
 			if payload != "" {
-				fail("unexpected '%s' argument, '%s' already defined", w, payload)
-				return
+				return status, end, fmt.Sprintf("unexpected '%s' argument, '%s' already defined", w, payload)
 			}
 			payload = w
 			if w == "default-errorfiles" {
 				continue
 			}
-			if i+1 >= len(d.args) {
-				fail("'%s' expects %s as argument", w, httpErrorPayloads[w])
-				return
+			if i+1 >= len(args) {
+				return status, end, fmt.Sprintf("'%s' expects %s as argument", w, httpErrorPayloads[w])
 			}
 			i++
-			payloadText = d.args[i]
+			payloadText = args[i]
 			if w == "errorfile" {
-				if msg := errorFileProblem(d.args[i], "error opening file '%s'."); msg != "" {
-					fail("%s", msg)
-					return
+				if msg := errorFileProblem(args[i], "error opening file '%s'."); msg != "" {
+					return status, end, msg
 				}
 			}
 			if w == "file" || w == "lf-file" {
 				// The reference reads the file here, and its log-format
-				// once the line is read.
-				data, err := os.ReadFile(d.args[i])
+				// once the words are read.
+				data, err := os.ReadFile(args[i])
 				if err != nil {
-					fail("error opening file '%s'", d.args[i])
-					return
+					return status, end, fmt.Sprintf("error opening file '%s'", args[i])
 				}
 				payloadText = string(data)
 			}
 		default:
-			unknown = w
+			end = i
 			break words
 		}
 	}
-	warn := func(msg string) { l.warn(d.pos, msg) }
+	return status, end, l.replyContentProblem(d, payload, payloadText, ctype, hasHdr)
+}
+
+// replyContentProblem checks a reply's content type against its payload,
+// warning of what the reply ignores.
+func (l *loader) replyContentProblem(d line, payload, payloadText, ctype string, hasHdr bool) string {
 	switch payload {
 	case "errorfile", "errorfiles", "default-errorfiles":
 		if ctype != "" {
-			warn(fmt.Sprintf("content-type '%s' ignored by the http reply when used with an erorrfile.", ctype))
+			l.warn(d.pos, fmt.Sprintf("content-type '%s' ignored by the http reply when used with an erorrfile.", ctype))
 		}
 		if hasHdr {
-			warn("hdr parameters ignored by the http reply when used with an erorrfile.")
+			l.warn(d.pos, "hdr parameters ignored by the http reply when used with an erorrfile.")
 		}
 	case "":
 		if ctype != "" {
-			warn(fmt.Sprintf("content-type '%s' ignored by the http reply because neither errorfile nor payload defined.", ctype))
+			l.warn(d.pos, fmt.Sprintf("content-type '%s' ignored by the http reply because neither errorfile nor payload defined.", ctype))
 		}
 	case "lf-string", "lf-file":
 		if ctype == "" {
-			fail("a content type must be defined with a log-format payload")
-			return
+			return "a content type must be defined with a log-format payload"
 		}
-		if msg := unknownFetchIn(payloadText); msg != "" {
-			fail("%s", msg)
-			return
-		}
+		return unknownFetchIn(payloadText)
 	default:
 		if ctype == "" && payloadText != "" {
-			fail("a content type must be defined when non-empty payload is configured")
-			return
+			return "a content type must be defined when non-empty payload is configured"
 		}
 	}
-	if unknown != "" {
-		fail("unknown keyword '%s'.", unknown)
-		return
-	}
-	switch status {
-	case 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504:
-	default:
-		l.alert(d.pos, fmt.Sprintf("http-error: status code '%d' not handled.", status))
-	}
+	return ""
 }
 
 // unknownFetchIn reports the first `%[fetch...]` of a log-format value
