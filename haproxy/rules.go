@@ -99,6 +99,9 @@ var boolFetches = setOf("always_false", "always_true", "bool", "dst_is_local", "
 // tcp-response rules: the action words, then "if"/"unless" and a
 // condition.
 func (l *loader) ruleLine(px *Proxy, d line) {
+	if strings.HasPrefix(d.kw, "http-") && px.lastRuleFinal(d.kw) {
+		l.emit(confparse.Warning, d.pos, fmt.Sprintf("parsing [%s:%d]: previous '%s' action is final and has no condition attached, further entries are NOOP.", d.pos.File, d.pos.Line, d.kw))
+	}
 	args := d.args
 	if len(args) == 0 && strings.HasPrefix(d.kw, "http-") {
 		l.checkAction(px, d) // refused as an empty action, listing the valid ones
@@ -396,4 +399,19 @@ func (l *loader) serviceKnown(name string) bool {
 		return l.cfg.luaLoaded
 	}
 	return name == "prometheus-exporter"
+}
+
+// finalHTTPActions end the evaluation of the http rules; the reference
+// does not count reject, silent-drop or use-service among them.
+var finalHTTPActions = setOf("allow", "deny", "tarpit", "return", "redirect", "auth")
+
+// lastRuleFinal tells whether the proxy's last rule of this kind is a
+// final action without a condition: any rule after it is never reached.
+func (p *Proxy) lastRuleFinal(kw string) bool {
+	for i := len(p.Rules) - 1; i >= 0; i-- {
+		if r := p.Rules[i]; r.Keyword == kw {
+			return len(r.Cond) == 0 && len(r.Action) > 0 && finalHTTPActions[r.Action[0]]
+		}
+	}
+	return false
 }
