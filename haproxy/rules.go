@@ -129,6 +129,12 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 	if strings.HasPrefix(d.kw, "http-") {
 		what = d.kw + " " + action[0]
 	}
+	// The reference reads a return's reply before the condition: its
+	// warnings and errors come first.
+	replyFirst := strings.HasPrefix(d.kw, "http-") && action[0] == "return"
+	if replyFirst && !l.httpActionArgs(px, d, action) {
+		return
+	}
 	if missing, anonErr := l.condProblem(px, cond); missing != "" || anonErr != "" {
 		problem := anonErr
 		if missing != "" {
@@ -191,7 +197,7 @@ func (l *loader) ruleLine(px *Proxy, d line) {
 		l.abort = true
 		return
 	}
-	if !l.httpActionArgs(px, d, action) {
+	if !replyFirst && !l.httpActionArgs(px, d, action) {
 		return
 	}
 	if msg := actionArity(action); msg != "" {
