@@ -6,18 +6,13 @@ import (
 	"fulcrum/confparse"
 )
 
-// definesRules tells whether a defaults section holds TCP/HTTP rules
-// (an inspect-delay is a setting, not a rule). It cannot have inherited
-// any: rulesInheritable refuses that.
+// definesRules tells whether a defaults section holds TCP/HTTP rules it
+// accepted (an inspect-delay is a setting, not a rule). It cannot have
+// inherited any: rulesInheritable refuses that.
 func (p *Proxy) definesRules() bool {
-	for _, d := range p.Section.Lines {
-		switch d.Keyword {
-		case "http-request", "http-response", "http-after-response":
+	for _, r := range p.Rules {
+		if len(r.Action) > 0 && r.Action[0] != "inspect-delay" {
 			return true
-		case "tcp-request", "tcp-response":
-			if len(d.Args) > 0 && d.Args[0] != "inspect-delay" {
-				return true
-			}
 		}
 	}
 	return false
