@@ -210,6 +210,10 @@ func (l *loader) globalKeyword(d line) {
 		l.alert(d.pos, fmt.Sprintf("unknown keyword '%s' in 'global' section%s", d.kw, suggestion(d.kw, globalCandidates())))
 		return
 	}
+	if d.kw == "mworker-max-reloads" {
+		l.mworkerMaxReloads(d)
+		return
+	}
 	if l.tooManyArgs(globalMaxArgs, d) {
 		return
 	}
@@ -233,6 +237,28 @@ func (l *loader) globalKeyword(d line) {
 		h(l, d)
 	}
 	l.checkMapFiles(d)
+}
+
+// mworkerMaxReloads checks "mworker-max-reloads N" as the reference
+// does: its parser's errors come out as warnings led by "(null)" (the
+// error text the reference meant to print is lost) and do not fail the
+// configuration; too many arguments give a non-fatal alert followed by
+// that empty warning.
+func (l *loader) mworkerMaxReloads(d line) {
+	at := fmt.Sprintf("parsing [%s:%d]", d.pos.File, d.pos.Line)
+	lost := func(msg string) { l.emit(confparse.Warning, d.pos, at+" : (null)"+msg) }
+	switch {
+	case len(d.args) > 1:
+		l.emit(confparse.Alert, d.pos, fmt.Sprintf("%s : 'mworker-max-reloads' cannot handle unexpected argument '%s'.", at, d.args[1]))
+		lost("")
+	case len(d.args) == 0:
+		lost(at + " : 'mworker-max-reloads' expects an integer argument.\n")
+	case atoi(d.args[0]) < 0:
+		lost(fmt.Sprintf("%s 'mworker-max-reloads' : invalid value %d, must be >= 0", at, atoi(d.args[0])))
+	}
+	if !globalBuilt[d.kw] {
+		l.notBuilt(d.pos, d.kw)
+	}
 }
 
 // noGlobalLog: "no log" forgets the global log targets set so far, and
