@@ -29,7 +29,11 @@ func (l *loader) auxArgs(d line) bool {
 		return false
 	case l.kind == "log-forward" && (d.kw == "bind" || d.kw == "dgram-bind") && !l.logForwardBindArgs(d):
 		return false
-	case l.kind == "peers" && (d.kw == "server" || d.kw == "peer") && !l.peerArgs(d):
+	case l.kind == "peers" && d.kw == "bind" && !l.peerOrBind(d):
+		return false
+	case l.kind == "peers" && d.kw == "peer" && (!l.peerOrBind(d) || !l.peerArgs(d)):
+		return false
+	case l.kind == "peers" && d.kw == "server" && !l.peerArgs(d):
 		return false
 	case l.kind == "peers" && d.kw == "table" && len(d.args) > 0 && !l.tableArgs(line{pos: d.pos, kw: d.kw, args: d.args[1:]}, "table", false):
 		return false
@@ -178,13 +182,27 @@ func (l *loader) logForwardBindArgs(d line) bool {
 }
 
 // peerArgs checks the address and options of a peers section's "peer"
-// or "server" line (a server line may have no address).
+// or "server" line (a server line may have no address). The local peer's
+// line names the section's proxy, which the reference's later messages
+// use.
 func (l *loader) peerArgs(d line) bool {
+	form := l.peersFormOf(l.sec)
+	if len(d.args) > 0 && d.args[0] == l.localPeerName() {
+		form.local = d.args[0]
+	}
 	if len(d.args) < 2 {
 		return true
 	}
-	who := fmt.Sprintf("'server (null)/%s'", d.args[0])
-	if _, msg := l.parseAddr(d.args[1], addrServer); msg != "" {
+	px := "(null)"
+	if form.local != "" {
+		px = form.local
+	}
+	who := fmt.Sprintf("'server %s/%s'", px, d.args[0])
+	if d.kw == "peer" {
+		if !l.peerAddr(d, who) {
+			return false
+		}
+	} else if _, msg := l.parseAddr(d.args[1], addrServer); msg != "" {
 		l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
 		return false
 	}
@@ -199,4 +217,67 @@ func (l *loader) peerArgs(d line) bool {
 		}
 	}
 	return true
+}
+
+// peersForm is what a peers section declared itself with: "peer" lines
+// (the old form), or a "bind" line (with "server" lines).
+type peersForm struct {
+	peer, bind bool
+	local      string // the local peer, once its line was read: it names the section's proxy
+}
+
+// peerOrBind refuses a peers section mixing the two forms, as the
+// reference does: a bind after a peer, or a peer after a bind whose
+// address was accepted. It checks the bind's address too.
+func (l *loader) peerOrBind(d line) bool {
+	form := l.peersFormOf(l.sec)
+	if d.kw == "peer" && form.bind || d.kw == "bind" && form.peer {
+		l.alert(d.pos, `mixing "peer" and "bind" line is forbidden`)
+		return false
+	}
+	if d.kw == "bind" && len(d.args) > 0 {
+		if _, msg := l.parseAddr(d.args[0], addrBind); msg != "" {
+			l.alert(d.pos, fmt.Sprintf("'bind %s' : %s", d.args[0], msg))
+			return false
+		}
+	}
+	// A peer line counts once accepted; the caller checks it next and
+	// the reference refuses nothing else before it counts.
+	form.bind = form.bind || d.kw == "bind"
+	form.peer = form.peer || d.kw == "peer"
+	return true
+}
+
+// peerAddr checks a "peer NAME ADDR" address as the reference does: as a
+// server's (who), resolved at once, the port optional; the local peer's
+// also as the address it listens on, the port required. Both are
+// reported.
+func (l *loader) peerAddr(d line, who string) bool {
+	name, addr := d.args[0], d.args[1]
+	ok := true
+	if _, msg := l.parseAddr(addr, addrLog); msg != "" {
+		if strings.HasPrefix(msg, "invalid address") {
+			msg += "\n" // the address parser's own message ends with a newline
+		}
+		l.alertBare(d.pos, fmt.Sprintf("%s : %s", who, msg))
+		ok = false
+	}
+	if _, msg := l.parseAddr(addr, addrBind); name == l.localPeerName() && msg != "" {
+		l.alert(d.pos, fmt.Sprintf("'peer %s' : %s", name, msg))
+		ok = false
+	}
+	return ok
+}
+
+// peersFormOf is what a peers section declared so far.
+func (l *loader) peersFormOf(sec *Section) *peersForm {
+	if l.peersForms == nil {
+		l.peersForms = map[*Section]*peersForm{}
+	}
+	form := l.peersForms[sec]
+	if form == nil {
+		form = &peersForm{}
+		l.peersForms[sec] = form
+	}
+	return form
 }

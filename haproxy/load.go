@@ -83,6 +83,7 @@ type loader struct {
 	resolverRefs map[*Proxy][]resolverRef // servers naming a resolvers section, in line order
 	ruleHeirs    map[*Proxy]string        // a defaults section with rules: the kind of proxy inheriting them
 	stickTables  map[string]stickTableAt  // the proxies' stick-tables by name (the proxy's), the first of each
+	peersForms   map[*Section]*peersForm  // how each peers section declares its peers (auxargs.go)
 	srvUnlocated bool                     // a server line's later alerts lose their location (see refuseInDefaultServer)
 }
 
