@@ -196,6 +196,7 @@ func (l *loader) postChecks() {
 			}
 		}
 	}
+	l.serverCheckPorts(alert)   // checkport.go
 	l.compressionFilters(alert) // compression.go
 	l.peersSSL(alert)
 	l.cacheRefs(alert)        // cachesection.go
