@@ -83,15 +83,8 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 			return fail("missing table name.")
 		}
 	case exprActions[name] || strings.HasPrefix(name, "set-var("):
-		if len(action) < 2 {
-			return fail("missing fetch method.")
-		}
-		fetch := action[1]
-		if i := strings.IndexAny(fetch, "(,"); i >= 0 {
-			fetch = fetch[:i]
-		}
-		if !fetchNames[fetch] {
-			return fail(fmt.Sprintf("unknown fetch method '%s'.", fetch))
+		if msg := fetchArgProblem(action); msg != "" {
+			return fail(msg + ".")
 		}
 	}
 	// Actions of a fixed length: what follows must be the condition.
@@ -126,6 +119,23 @@ func (l *loader) httpActionArgs(px *Proxy, d line, action []string) bool {
 		return false
 	}
 	return true
+}
+
+// fetchArgProblem checks the sample expression an action takes as its
+// first argument (set-src, set-var(), ...): present, and naming a fetch
+// the reference knows.
+func fetchArgProblem(action []string) string {
+	if len(action) < 2 {
+		return "missing fetch method"
+	}
+	fetch := action[1]
+	if i := strings.IndexAny(fetch, "(,"); i >= 0 {
+		fetch = fetch[:i]
+	}
+	if !fetchNames[fetch] {
+		return fmt.Sprintf("unknown fetch method '%s'", fetch)
+	}
+	return ""
 }
 
 // returnActionArgs checks "return [status C] [content-type T] [payload]
@@ -204,6 +214,12 @@ func (l *loader) tcpActionArgs(px *Proxy, d line) bool {
 	}
 	if action[0] == "set-tos" || action[0] == "set-mark" {
 		if msg := intArgProblem(action); msg != "" {
+			l.alert(d.pos, msg)
+			return false
+		}
+	}
+	if exprActions[action[0]] {
+		if msg := fetchArgProblem(action); msg != "" {
 			l.alert(d.pos, msg)
 			return false
 		}
