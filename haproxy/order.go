@@ -34,8 +34,9 @@ func ruleKind(d line) string {
 }
 
 // warnMisplaced warns once if a rule of a later stage was already seen,
-// then records this rule's stage.
-func (l *loader) warnMisplaced(px *Proxy, d line) {
+// then records this rule's stage. The warning goes where the line's
+// diagnostics started (at), before those its reading gave.
+func (l *loader) warnMisplaced(px *Proxy, d line, at int) {
 	kind := ruleKind(d)
 	if kind == "" || px.Kind == "defaults" {
 		return
@@ -50,6 +51,9 @@ func (l *loader) warnMisplaced(px *Proxy, d line) {
 	for _, r := range ruleOrder {
 		if after && px.rulesSeen[r.kind] {
 			l.warn(d.pos, fmt.Sprintf("a '%s' rule placed after %s '%s' rule will still be processed before.", d.kw, r.article, r.kind))
+			last := l.diags[len(l.diags)-1]
+			copy(l.diags[at+1:], l.diags[at:len(l.diags)-1])
+			l.diags[at] = last
 			break
 		}
 		if r.kind == kind {

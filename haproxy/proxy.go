@@ -285,8 +285,12 @@ func init() {
 		}
 		for i, a := range d.args {
 			if a == "if" || a == "unless" {
-				if missing, _ := l.condProblem(px, d.args[i:]); missing != "" {
-					l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing redirect rule : error in condition: no such ACL : '%s'.", proxyWord(px), px.Name, missing))
+				missing, problem := l.condProblem(px, d.args[i:])
+				if problem == "" && missing != "" {
+					problem = fmt.Sprintf("no such ACL : '%s'", missing)
+				}
+				if problem != "" {
+					l.alert(d.pos, fmt.Sprintf("error detected in %s '%s' while parsing redirect rule : error in condition: %s.", proxyWord(px), px.Name, problem))
 				}
 				return
 			}
@@ -408,9 +412,14 @@ func (l *loader) proxyKeyword(d line) {
 	if !r.built {
 		l.notBuilt(d.pos, d.kw)
 	}
-	l.warnMisplaced(px, d)
+	// A rule counts for the order warnings only once accepted; the
+	// reference gives its warning then, before the rule's own ones.
+	mark, fatals := len(l.diags), l.fatals
 	if r.handle != nil {
 		r.handle(l, px, d)
+	}
+	if l.fatals == fatals {
+		l.warnMisplaced(px, d, mark)
 	}
 	l.checkMapFiles(d)
 }
