@@ -121,6 +121,7 @@ func init() {
 	proxyRules["source"].shape = sourceArgs
 	proxyRules["ignore-persist"].shape, proxyRules["force-persist"].shape = persistRuleArgs, persistRuleArgs
 	proxyRules["monitor"].shape = monitorArgs
+	proxyRules["use-server"].shape = useServerArgs
 	for _, kw := range []string{"log-format", "log-format-sd", "error-log-format"} {
 		proxyRules[kw].shape = logFormatArgs
 	}
@@ -384,7 +385,13 @@ func (l *loader) proxyKeyword(d line) {
 		return
 	case r.cap == capNeedBE && !px.hasBE() && px.Kind != "defaults":
 		l.warnNoBackendCap(px, d)
+		mark, fatals := len(l.diags), l.fatals
 		l.checkIgnoredValue(r, px, d)
+		if d.kw == "use-server" && l.fatals == fatals {
+			// The reference still keeps the ignored rule: it counts for
+			// the rule-order warnings.
+			l.warnMisplaced(px, d, mark)
+		}
 		return
 	case d.kw == "maxconn" && px.Kind == "backend":
 		l.warn(d.pos, fmt.Sprintf("'maxconn' ignored because backend '%s' has no frontend capability. Maybe you want 'fullconn' instead ?", px.Name))
@@ -424,6 +431,16 @@ func (l *loader) proxyKeyword(d line) {
 	l.checkMapFiles(d)
 }
 
+// useServerArgs: "use-server NAME if|unless COND", the condition checked
+// as a switching rule's.
+func useServerArgs(l *loader, d line) bool {
+	if len(d.args) < 2 || d.args[1] != "if" && d.args[1] != "unless" {
+		l.alert(d.pos, "'use-server' requires either 'if' or 'unless' followed by a condition.")
+		return false
+	}
+	return l.checkCond(l.px, d, d.args[1:], "switching rule")
+}
+
 // logFormatArgs: a format is one word; a backend ignores the log
 // formats, which belong to the frontend that logs.
 func logFormatArgs(l *loader, d line) bool {
@@ -459,7 +476,7 @@ func (l *loader) warnNoBackendCap(px *Proxy, d line) {
 // ignores them.
 var valueCheckedWhenIgnored = setOf("balance", "cookie", "hash-type", "source", "server-state-file-name", "http-reuse",
 	"dispatch", "ignore-persist", "dynamic-cookie-key", "http-send-name-header", "http-check", "tcp-check",
-	"monitor-uri", "backlog", "monitor", "capture")
+	"monitor-uri", "backlog", "monitor", "capture", "use-server")
 
 // checkIgnoredValue checks the value of a keyword the proxy ignores, on
 // a scratch proxy so that the ignored setting is kept out of the model.
