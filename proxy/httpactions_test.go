@@ -120,7 +120,7 @@ func FuzzNormalizers(f *testing.F) {
 }
 
 func TestUserlistAndAuth(t *testing.T) {
-	c, _ := adapt(t, "userlist ul\n group admins users bob\n user bob insecure-password secret\n"+
+	c, _ := adapt(t, "userlist ul\n group admins users bob\n group ops\n user bob insecure-password secret\n"+
 		" user al password $6$saltsalt$YTeBOLnmm3CoeJTzBuijUEtOEWCqrw/nQ8/AeMmON4LGp3k0ZiMjC1OdqzWFUAfDQBvYkOch9BWtQTBcZ1E/p0 groups ops\n"+
 		"frontend f\n mode http\n bind 127.0.0.1:8000\n default_backend b\nbackend b\n mode http\n server s 127.0.0.1:9000\n")
 	ul := c.Userlists["ul"]
