@@ -7,9 +7,11 @@ import (
 )
 
 // envCPUProfile names a file the daemon writes a CPU profile of its run
-// to, from start to stop. It is a developer's tool: the profile our builds
-// are optimised with (default.pgo, made by scripts/pgo.sh) is one taken
-// while the benchmarks' load runs through the daemon.
+// to (pprof format), from start to a soft stop (SIGUSR1; a hard stop dies
+// of its signal, as the reference does, and writes none). A developer's
+// tool for looking at the daemon under a benchmark's load: Go's own
+// profile names the functions perf sees only as addresses in inlined
+// code.
 const envCPUProfile = "FULCRUM_CPUPROFILE"
 
 // startCPUProfile starts the profile envCPUProfile asks for, if any, and
