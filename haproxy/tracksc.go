@@ -40,15 +40,5 @@ func trackArgsProblem(action []string) string {
 	if _, msg, _ := TrackSlot(action[0]); msg != "" {
 		return msg
 	}
-	if len(action) < 2 {
-		return "missing fetch method"
-	}
-	fetch := action[1]
-	if i := strings.IndexAny(fetch, "(,"); i >= 0 {
-		fetch = fetch[:i]
-	}
-	if !fetchNames[fetch] {
-		return fmt.Sprintf("unknown fetch method '%s'", fetch)
-	}
-	return ""
+	return fetchArgProblem(action)
 }
