@@ -92,14 +92,7 @@ func TestConnectMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	be := connectServer(t)
 	cfg := func(port int) string {
-		return fmt.Sprintf(`defaults
-	mode http
-	log stdout format raw local0
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-	timeout tunnel 5s
-listen fe
+		return logDefaults("http", "timeout tunnel 5s") + fmt.Sprintf(`listen fe
 	bind 127.0.0.1:%d
 	log-format "%s"
 	server s1 %s
@@ -133,13 +126,7 @@ var authorityTerms = []string{"A", "%ST", "%{+Q}r", "%U", "%[var(txn.h)]", "%[va
 func TestAuthorityNormalizationMatchesReference(t *testing.T) {
 	bin := reftest.HAProxy(t)
 	cfg := func(port int) string {
-		return fmt.Sprintf(`defaults
-	mode http
-	log stdout format raw local0
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-listen fe
+		return logDefaults("http") + fmt.Sprintf(`listen fe
 	bind 127.0.0.1:%d
 	log-format "%s"
 	http-request set-var(txn.h) req.hdr(host)

@@ -101,6 +101,21 @@ func refLines(ref *difftest.Reference, prefix string, n int) []string {
 	return out
 }
 
+// diffDefaults is the defaults section of the differential tests: mode,
+// short timeouts, and extra lines (a log target, more timeouts).
+func diffDefaults(mode string, extra ...string) string {
+	s := "defaults\n\tmode " + mode + "\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n"
+	for _, l := range extra {
+		s += "\t" + l + "\n"
+	}
+	return s
+}
+
+// logDefaults is diffDefaults with the log lines on stdout, raw.
+func logDefaults(mode string, extra ...string) string {
+	return diffDefaults(mode, append([]string{"log stdout format raw local0"}, extra...)...)
+}
+
 // startOurs runs our engine on cfgText; line renders a record's access
 // line (false: none), and lines returns those collected so far. The
 // engine's messages go to engineLog when given.

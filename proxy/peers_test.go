@@ -24,7 +24,7 @@ func peersConfig(portA, portB int) string {
 // peersConfigWith is peersConfig with lines of the peers section and of
 // the backend of the test's own.
 func peersConfigWith(portA, portB int, peersLines, backendLines string) string {
-	return stickDefaults("http") + fmt.Sprintf(`peers mypeers
+	return diffDefaults("http") + fmt.Sprintf(`peers mypeers
 	peer A 127.0.0.1:%d
 	peer B 127.0.0.1:%d
 %sfrontend fe

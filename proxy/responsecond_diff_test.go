@@ -14,12 +14,7 @@ import (
 // request's headers (path, query, a header, a named ACL of them, one of
 // a named ACL's lines), gone by the time a response is in; %d is the
 // frontend's port, %s the server.
-const responseCondConfig = `defaults
-	mode http
-	timeout connect 1s
-	timeout client 5s
-	timeout server 5s
-frontend fe
+var responseCondConfig = diffDefaults("http") + `frontend fe
 	bind 127.0.0.1:%d
 	acl api path_beg /
 	acl mixed path_beg /

@@ -102,11 +102,6 @@ func (p *stickPair) sameTable(t *testing.T, name string) {
 	t.Errorf("show table %s:\nref:\n%s\nours:\n%s", name, ref, ours)
 }
 
-// stickDefaults is the defaults section of the differential tests.
-func stickDefaults(mode string) string {
-	return "defaults\n\tmode " + mode + "\n\ttimeout connect 1s\n\ttimeout client 5s\n\ttimeout server 5s\n"
-}
-
 // bySource sends one request from each source in turn to both sides,
 // fails on any different answer, and returns the reference's answers.
 func (p *stickPair) bySource(t *testing.T, srcs ...string) []string {
@@ -144,7 +139,7 @@ func answerOf(body string, err error) string {
 // requests get the same answers from the reference and from us, and the
 // tables read the same afterwards.
 func TestStickRateLimitDifferential(t *testing.T) {
-	p := startStickPair(t, stickDefaults("http")+`frontend fe
+	p := startStickPair(t, diffDefaults("http")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store http_req_cnt,http_req_rate(10s),http_err_cnt,http_err_rate(10s),conn_cnt,conn_cur,conn_rate(10s),gpc0
 	http-request track-sc0 src
@@ -167,7 +162,7 @@ backend be
 // in tcp mode: the connection over the limit is refused, and conn_cur
 // goes back down when connections close.
 func TestStickConnLimitDifferential(t *testing.T) {
-	p := startStickPair(t, stickDefaults("tcp")+`frontend fe
+	p := startStickPair(t, diffDefaults("tcp")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,conn_rate(10s),sess_cnt,sess_rate(10s),bytes_in_cnt,bytes_out_cnt
 	tcp-request connection track-sc0 src
@@ -237,7 +232,7 @@ func TestStickPersistenceDifferential(t *testing.T) {
 			client: func(i int) (string, string) { return difftest.Sources(3)[i], "" }},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			p := startStickPair(t, stickDefaults("http")+`frontend fe
+			p := startStickPair(t, diffDefaults("http")+`frontend fe
 	bind BIND
 	default_backend be
 backend be
@@ -271,7 +266,7 @@ backend be
 // stages (connection, content, http-request) over keep-alive requests,
 // denied ones included, read the same as the reference's.
 func TestStickHTTPCountersDifferential(t *testing.T) {
-	p := startStickPairWith(t, stickDefaults("http")+`frontend fe
+	p := startStickPairWith(t, diffDefaults("http")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store conn_cnt,conn_cur,sess_cnt,http_req_cnt,http_req_rate(10s),http_err_cnt,bytes_in_cnt,bytes_out_cnt
 	tcp-request connection track-sc0 src
@@ -313,7 +308,7 @@ backend t2
 // TestStickFetchesDifferential: the sc_*, src_*, table_* fetches and
 // table converters in conditions decide like the reference's.
 func TestStickFetchesDifferential(t *testing.T) {
-	p := startStickPair(t, stickDefaults("http")+`frontend fe
+	p := startStickPair(t, diffDefaults("http")+`frontend fe
 	bind BIND
 	stick-table type ip size 100 expire 30s store http_req_cnt,gpc0,gpc1,gpt0,conn_cnt
 	http-request track-sc0 src
@@ -383,7 +378,7 @@ func sessionServers(t *testing.T, names ...string) func(string) string {
 // match req.cook), the classic cookie-less-insert recipe.
 func TestStickCookieTableDifferential(t *testing.T) {
 	servers := []string{"s1", "s2"}
-	p := startStickPairWith(t, stickDefaults("http")+`frontend fe
+	p := startStickPairWith(t, diffDefaults("http")+`frontend fe
 	bind BIND
 	default_backend be
 backend be
@@ -445,7 +440,7 @@ func rawExchange(addr, req string) (string, error) {
 // (server 4xx, deny, return, auth, tarpit-less 4xx), per path, and
 // sc-inc-gpc0 in http-response rules.
 func TestStickHTTPErrorsDifferential(t *testing.T) {
-	p := startStickPairWith(t, stickDefaults("http")+`userlist users
+	p := startStickPairWith(t, diffDefaults("http")+`userlist users
 	user admin insecure-password secret
 frontend fe
 	bind BIND
@@ -517,7 +512,7 @@ func tableCommand(e *Engine, line string) string {
 // TestStickTableCommandsDifferential: show, set and clear table give the
 // reference's answers (entries, order, filters, errors) on every key type.
 func TestStickTableCommandsDifferential(t *testing.T) {
-	p := startStickPair(t, stickDefaults("http")+`frontend fe
+	p := startStickPair(t, diffDefaults("http")+`frontend fe
 	bind BIND
 	default_backend be
 backend be
